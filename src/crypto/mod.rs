@@ -1,0 +1,157 @@
+//! Signature algorithms behind one trait.
+//!
+//! Path validation, CRLs and (later) CMS and seals verify signatures only through [`AlgorithmRegistry`], so adding an
+//! algorithm family (GOST R 34.10-2012) is one more [`SignatureAlgorithm`] registered here, with no special cases
+//! upstream.
+
+mod ring_algs;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use thiserror::Error;
+
+pub use ring_algs::register_ring_algorithms;
+
+/// An AlgorithmIdentifier as parsed once from a certificate or CRL: the OID in dotted form and the DER of its
+/// parameters (absent when the field is omitted).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AlgorithmId {
+    pub oid: String,
+    pub params: Option<Vec<u8>>,
+}
+
+/// DER of ASN.1 NULL.
+const DER_NULL: [u8; 2] = [0x05, 0x00];
+
+impl AlgorithmId {
+    pub fn new(oid: impl Into<String>, params: Option<Vec<u8>>) -> Self {
+        AlgorithmId {
+            oid: oid.into(),
+            params,
+        }
+    }
+
+    /// True when both identify the same algorithm with the same parameters, treating absent and NULL parameters
+    /// as equal. The NCA writes the CRL's inner and outer AlgorithmIdentifiers one with NULL and one without.
+    pub fn same_as(&self, other: &AlgorithmId) -> bool {
+        let norm = |p: &Option<Vec<u8>>| match p {
+            Some(v) if v.as_slice() == DER_NULL => None,
+            other => other.clone(),
+        };
+        self.oid == other.oid && norm(&self.params) == norm(&other.params)
+    }
+
+    /// The parameters unless they are absent or NULL.
+    pub fn meaningful_params(&self) -> Option<&[u8]> {
+        match &self.params {
+            Some(v) if v.as_slice() != DER_NULL => Some(v.as_slice()),
+            _ => None,
+        }
+    }
+}
+
+/// A subject public key as carried in a certificate: its algorithm and the BIT STRING contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeyInfo {
+    pub algorithm: AlgorithmId,
+    pub key: Vec<u8>,
+}
+
+/// Why a signature was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CryptoError {
+    /// No registered algorithm handles this signature OID (or its parameters).
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// The key does not fit the signature algorithm (an RSA signature with an EC key, an unknown curve...).
+    #[error("key does not fit the signature algorithm: {0}")]
+    KeyMismatch(String),
+    /// The signature is not valid for this key and message.
+    #[error("signature does not verify")]
+    BadSignature,
+}
+
+/// One signature algorithm family: verifies signatures for the signature OIDs it registers under.
+pub trait SignatureAlgorithm: Send + Sync {
+    /// Human-readable name for reports ("sha256WithRSAEncryption").
+    fn name(&self) -> &'static str;
+
+    /// Verifies `signature` over `message` with `key`, for a signature AlgorithmIdentifier with `params`.
+    fn verify(
+        &self,
+        params: Option<&[u8]>,
+        key: &PublicKeyInfo,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+}
+
+/// Signature OIDs mapped to their algorithm.
+pub struct AlgorithmRegistry {
+    by_oid: HashMap<String, Box<dyn SignatureAlgorithm>>,
+}
+
+impl AlgorithmRegistry {
+    pub fn empty() -> Self {
+        AlgorithmRegistry {
+            by_oid: HashMap::new(),
+        }
+    }
+
+    /// The registry with every algorithm Qoltanba supports, built once per process.
+    pub fn global() -> &'static AlgorithmRegistry {
+        static REGISTRY: OnceLock<AlgorithmRegistry> = OnceLock::new();
+        REGISTRY.get_or_init(|| {
+            let mut r = AlgorithmRegistry::empty();
+            register_ring_algorithms(&mut r);
+            r
+        })
+    }
+
+    pub fn register(&mut self, oid: &str, alg: Box<dyn SignatureAlgorithm>) {
+        self.by_oid.insert(oid.to_string(), alg);
+    }
+
+    pub fn supports(&self, oid: &str) -> bool {
+        self.by_oid.contains_key(oid)
+    }
+
+    /// A readable name for a signature OID, falling back to the OID itself.
+    pub fn name_of(&self, oid: &str) -> String {
+        self.by_oid
+            .get(oid)
+            .map(|a| a.name().to_string())
+            .unwrap_or_else(|| oid.to_string())
+    }
+
+    pub fn verify(
+        &self,
+        algorithm: &AlgorithmId,
+        key: &PublicKeyInfo,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let alg = self
+            .by_oid
+            .get(&algorithm.oid)
+            .ok_or_else(|| CryptoError::UnsupportedAlgorithm(describe_oid(&algorithm.oid)))?;
+        alg.verify(algorithm.meaningful_params(), key, message, signature)
+    }
+}
+
+/// Names for OIDs that appear in messages about algorithms we do not support.
+pub fn describe_oid(oid: &str) -> String {
+    let name = match oid {
+        "1.2.840.10040.4.3" => "dsa-with-sha1",
+        "2.16.840.1.101.3.4.3.2" => "dsa-with-sha256",
+        "1.2.398.3.10.1.1.2.3.1" => "GOST R 34.10-2015 256-bit (NCA)",
+        "1.2.398.3.10.1.1.2.3.2" => "GOST R 34.10-2015 512-bit (NCA)",
+        "1.2.398.3.10.1.1.1.2" => "GOST 34.310-2004 (NCA)",
+        "1.2.643.7.1.1.3.2" => "GOST R 34.10-2012 256-bit",
+        "1.2.643.7.1.1.3.3" => "GOST R 34.10-2012 512-bit",
+        "1.3.101.112" => "Ed25519",
+        _ => return oid.to_string(),
+    };
+    format!("{name} ({oid})")
+}

@@ -1,0 +1,257 @@
+//! A minimal bounds-checked DER reader for the few places where x509-parser's owned structures cost too much
+//! (the revoked-certificate list of a 22 MB CRL) or do not exist (RSA-PSS parameters). Every read returns an
+//! error instead of panicking on truncated or hostile input.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DerError {
+    #[error("truncated DER")]
+    Truncated,
+    #[error("unsupported DER length encoding")]
+    BadLength,
+    #[error("expected tag 0x{expected:02x}, found 0x{found:02x}")]
+    UnexpectedTag { expected: u8, found: u8 },
+    #[error("bad DER value: {0}")]
+    BadValue(&'static str),
+}
+
+/// One tag-length-value element.
+#[derive(Debug, Clone, Copy)]
+pub struct Tlv<'a> {
+    pub tag: u8,
+    /// The contents octets.
+    pub value: &'a [u8],
+    /// The whole element, header included.
+    pub raw: &'a [u8],
+}
+
+/// Reads consecutive elements from a byte slice.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Reader { rest: data }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    pub fn peek_tag(&self) -> Option<u8> {
+        self.rest.first().copied()
+    }
+
+    /// Reads the next element of any tag. Only single-byte tags and definite lengths up to 4 bytes are accepted,
+    /// which covers every structure we read.
+    pub fn read_any(&mut self) -> Result<Tlv<'a>, DerError> {
+        let data = self.rest;
+        let tag = *data.first().ok_or(DerError::Truncated)?;
+        if tag & 0x1f == 0x1f {
+            return Err(DerError::BadValue("multi-byte tag"));
+        }
+        let first_len = *data.get(1).ok_or(DerError::Truncated)?;
+        let (len, header) = if first_len < 0x80 {
+            (usize::from(first_len), 2usize)
+        } else {
+            let n = usize::from(first_len & 0x7f);
+            if n == 0 || n > 4 {
+                return Err(DerError::BadLength);
+            }
+            let bytes = data.get(2..2 + n).ok_or(DerError::Truncated)?;
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            (len, 2 + n)
+        };
+        let end = header.checked_add(len).ok_or(DerError::BadLength)?;
+        let raw = data.get(..end).ok_or(DerError::Truncated)?;
+        self.rest = &data[end..];
+        Ok(Tlv {
+            tag,
+            value: &raw[header..],
+            raw,
+        })
+    }
+
+    /// Reads the next element and checks its tag.
+    pub fn read(&mut self, tag: u8) -> Result<Tlv<'a>, DerError> {
+        let found = self.peek_tag().ok_or(DerError::Truncated)?;
+        if found != tag {
+            return Err(DerError::UnexpectedTag {
+                expected: tag,
+                found,
+            });
+        }
+        self.read_any()
+    }
+
+    /// Reads the next element if it has `tag`.
+    pub fn read_optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, DerError> {
+        if self.peek_tag() == Some(tag) {
+            self.read_any().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+pub const SEQUENCE: u8 = 0x30;
+pub const SET: u8 = 0x31;
+pub const INTEGER: u8 = 0x02;
+pub const BOOLEAN: u8 = 0x01;
+pub const BIT_STRING: u8 = 0x03;
+pub const OCTET_STRING: u8 = 0x04;
+pub const OID: u8 = 0x06;
+pub const ENUMERATED: u8 = 0x0a;
+pub const UTC_TIME: u8 = 0x17;
+pub const GENERALIZED_TIME: u8 = 0x18;
+
+/// Decodes an OBJECT IDENTIFIER's contents to dotted form.
+pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
+    if value.is_empty() {
+        return Err(DerError::BadValue("empty OID"));
+    }
+    let mut arcs: Vec<u64> = Vec::new();
+    let mut acc: u64 = 0;
+    for (i, b) in value.iter().enumerate() {
+        if acc > (u64::MAX >> 7) {
+            return Err(DerError::BadValue("OID arc too large"));
+        }
+        acc = (acc << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let (first, second) = match acc {
+                    0..=39 => (0, acc),
+                    40..=79 => (1, acc - 40),
+                    _ => (2, acc - 80),
+                };
+                arcs.push(first);
+                arcs.push(second);
+            } else {
+                arcs.push(acc);
+            }
+            acc = 0;
+        } else if i + 1 == value.len() {
+            return Err(DerError::BadValue("truncated OID"));
+        }
+    }
+    Ok(arcs
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join("."))
+}
+
+/// Decodes a small non-negative INTEGER's contents.
+pub fn small_uint(value: &[u8]) -> Result<u64, DerError> {
+    if value.is_empty() || value.len() > 9 || (value[0] & 0x80) != 0 {
+        return Err(DerError::BadValue("integer out of range"));
+    }
+    let trimmed = if value.len() == 9 {
+        if value[0] != 0 {
+            return Err(DerError::BadValue("integer out of range"));
+        }
+        &value[1..]
+    } else {
+        value
+    };
+    Ok(trimmed
+        .iter()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+}
+
+/// Decodes UTCTime or GeneralizedTime (the DER forms RFC 5280 allows: `YYMMDDHHMMSSZ`, `YYYYMMDDHHMMSSZ`) to Unix
+/// seconds. UTCTime years 50–99 are 19xx, as RFC 5280 §4.1.2.5.1 says.
+pub fn time_to_unix(tlv: &Tlv<'_>) -> Result<i64, DerError> {
+    let s = std::str::from_utf8(tlv.value).map_err(|_| DerError::BadValue("time is not ASCII"))?;
+    let digits = s
+        .strip_suffix('Z')
+        .ok_or(DerError::BadValue("time must end in Z"))?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DerError::BadValue("time has non-digits"));
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<i64, DerError> {
+        digits
+            .get(r)
+            .and_then(|d| d.parse::<i64>().ok())
+            .ok_or(DerError::BadValue("time too short"))
+    };
+    let (year, rest) = match (tlv.tag, digits.len()) {
+        (UTC_TIME, 12) => {
+            let yy = num(0..2)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        (GENERALIZED_TIME, 14) => (num(0..4)?, 4),
+        _ => return Err(DerError::BadValue("time has the wrong form")),
+    };
+    let month = num(rest..rest + 2)?;
+    let day = num(rest + 2..rest + 4)?;
+    let hour = num(rest + 4..rest + 6)?;
+    let minute = num(rest + 6..rest + 8)?;
+    let second = num(rest + 8..rest + 10)?;
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or(DerError::BadValue("bad month"))?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(year).map_err(|_| DerError::BadValue("bad year"))?,
+        month,
+        u8::try_from(day).map_err(|_| DerError::BadValue("bad day"))?,
+    )
+    .map_err(|_| DerError::BadValue("bad date"))?;
+    let t = time::Time::from_hms(
+        u8::try_from(hour).map_err(|_| DerError::BadValue("bad hour"))?,
+        u8::try_from(minute).map_err(|_| DerError::BadValue("bad minute"))?,
+        u8::try_from(second).map_err(|_| DerError::BadValue("bad second"))?,
+    )
+    .map_err(|_| DerError::BadValue("bad time of day"))?;
+    Ok(time::PrimitiveDateTime::new(date, t)
+        .assume_utc()
+        .unix_timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nested_and_rejects_truncation() {
+        let data = [0x30, 0x03, 0x02, 0x01, 0x05];
+        let mut r = Reader::new(&data);
+        let seq = r.read(SEQUENCE).expect("sequence");
+        assert!(r.is_empty());
+        let mut inner = Reader::new(seq.value);
+        assert_eq!(small_uint(inner.read(INTEGER).expect("int").value), Ok(5));
+        for cut in 0..data.len() {
+            assert!(Reader::new(&data[..cut]).read(SEQUENCE).is_err());
+        }
+        assert_eq!(
+            Reader::new(&[0x30, 0x85, 1, 1, 1, 1, 1]).read_any().err(),
+            Some(DerError::BadLength)
+        );
+    }
+
+    #[test]
+    fn oids_and_times() {
+        assert_eq!(
+            oid_to_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]).as_deref(),
+            Ok("1.2.840.113549.1.1.11")
+        );
+        let t = Tlv {
+            tag: UTC_TIME,
+            value: b"491231235959Z",
+            raw: &[],
+        };
+        assert_eq!(time_to_unix(&t), Ok(2_524_607_999));
+        let t = Tlv {
+            tag: UTC_TIME,
+            value: b"500101000000Z",
+            raw: &[],
+        };
+        assert_eq!(time_to_unix(&t), Ok(-631_152_000));
+    }
+}

@@ -1,0 +1,208 @@
+//! The NCA subject profile: who a certificate belongs to, in the shape Kazakh EDS certificates have.
+//!
+//! `serialNumber` = `IIN` + 12 digits, `OU` = `BIN` + 12 digits for legal entities, `GIVENNAME` holds the
+//! patronymic (not the first name: the first name is the second word of `CN`), `O` the organisation; the role
+//! is carried in extended key usage OIDs under 1.2.398.3.3.4.
+
+use serde::Serialize;
+use x509_parser::prelude::X509Name;
+
+use crate::pki::name::decode_string;
+
+/// The role of the key holder, from the NCA extended key usage OIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Individual,
+    LegalEntity,
+    FirstHead,
+    RightToSign,
+    FinancialSigner,
+    HumanResources,
+    Employee,
+    InformationSystem,
+}
+
+impl Role {
+    pub fn from_eku_oid(oid: &str) -> Option<Role> {
+        Some(match oid {
+            "1.2.398.3.3.4.1.1" => Role::Individual,
+            "1.2.398.3.3.4.1.2" => Role::LegalEntity,
+            "1.2.398.3.3.4.1.2.1" => Role::FirstHead,
+            "1.2.398.3.3.4.1.2.2" => Role::RightToSign,
+            "1.2.398.3.3.4.1.2.3" => Role::FinancialSigner,
+            "1.2.398.3.3.4.1.2.4" => Role::HumanResources,
+            "1.2.398.3.3.4.1.2.5" => Role::Employee,
+            "1.2.398.3.3.4.1.2.6" => Role::InformationSystem,
+            _ => return None,
+        })
+    }
+
+    /// Stable code used in reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Individual => "individual",
+            Role::LegalEntity => "legal-entity",
+            Role::FirstHead => "first-head",
+            Role::RightToSign => "right-to-sign",
+            Role::FinancialSigner => "financial-signer",
+            Role::HumanResources => "human-resources",
+            Role::Employee => "employee",
+            Role::InformationSystem => "information-system",
+        }
+    }
+
+    pub fn name_kk(self) -> &'static str {
+        match self {
+            Role::Individual => "Жеке тұлға",
+            Role::LegalEntity => "Заңды тұлға",
+            Role::FirstHead => "Бірінші басшы",
+            Role::RightToSign => "Қол қою құқығы бар тұлға",
+            Role::FinancialSigner => "Қаржы құжаттарына қол қою құқығы бар тұлға",
+            Role::HumanResources => "Кадр қызметінің қызметкері",
+            Role::Employee => "Ұйым қызметкері",
+            Role::InformationSystem => "Ақпараттық жүйе",
+        }
+    }
+
+    pub fn name_ru(self) -> &'static str {
+        match self {
+            Role::Individual => "Физическое лицо",
+            Role::LegalEntity => "Юридическое лицо",
+            Role::FirstHead => "Первый руководитель",
+            Role::RightToSign => "Лицо, наделённое правом подписи",
+            Role::FinancialSigner => "Лицо с правом подписи финансовых документов",
+            Role::HumanResources => "Сотрудник отдела кадров",
+            Role::Employee => "Сотрудник организации",
+            Role::InformationSystem => "Информационная система",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Role::Individual => "Individual",
+            Role::LegalEntity => "Legal entity",
+            Role::FirstHead => "First head",
+            Role::RightToSign => "Person with the right to sign",
+            Role::FinancialSigner => "Person with the right to sign financial documents",
+            Role::HumanResources => "Human resources officer",
+            Role::Employee => "Employee",
+            Role::InformationSystem => "Information system",
+        }
+    }
+}
+
+/// Role names in the three languages, for reports and pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleNames {
+    pub kk: &'static str,
+    pub ru: &'static str,
+    pub en: &'static str,
+}
+
+/// Who the certificate belongs to. Identifiers are taken as written in the certificate (test PKIs use
+/// placeholders that fail the checksum); requests are checked against them by exact comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectProfile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub surname: Option<String>,
+    /// `GIVENNAME` in the NCA profile is the patronymic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patronymic: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Every NCA role found in extended key usage, most general first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+}
+
+impl SubjectProfile {
+    pub fn from_certificate_parts(subject: &X509Name<'_>, eku_oids: &[String]) -> SubjectProfile {
+        let mut p = SubjectProfile::default();
+        for atv in subject.iter_attributes() {
+            let any = atv.attr_value();
+            let Some(text) = decode_string(any.tag(), any.data) else {
+                continue;
+            };
+            let text = text.trim().to_string();
+            match atv.attr_type().to_id_string().as_str() {
+                "2.5.4.3" => p.common_name = Some(text),
+                "2.5.4.4" => p.surname = Some(text),
+                "2.5.4.42" => p.patronymic = Some(text),
+                "2.5.4.10" => p.organization = Some(text),
+                "2.5.4.6" => p.country = Some(text),
+                "1.2.840.113549.1.9.1" => p.email = Some(text),
+                "2.5.4.5" => {
+                    if let Some(n) = identifier_after(&text, "IIN") {
+                        p.iin = Some(n);
+                    } else if let Some(n) = identifier_after(&text, "BIN") {
+                        // Some NCA certificates for legal entities without a person carry the BIN here.
+                        p.bin.get_or_insert(n);
+                    }
+                }
+                "2.5.4.11" => {
+                    if let Some(n) = identifier_after(&text, "BIN") {
+                        p.bin = Some(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut roles: Vec<Role> = eku_oids
+            .iter()
+            .filter_map(|o| Role::from_eku_oid(o))
+            .collect();
+        roles.sort();
+        roles.dedup();
+        p.roles = roles;
+        p
+    }
+
+    /// The most specific role: a legal-entity role over "legal entity", which is over "individual".
+    pub fn primary_role(&self) -> Option<Role> {
+        self.roles.iter().max().copied()
+    }
+}
+
+/// `IIN123456789011` → `123456789011` (12 digits after the prefix, nothing else).
+fn identifier_after(text: &str, prefix: &str) -> Option<String> {
+    let digits = text.strip_prefix(prefix)?;
+    (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_need_prefix_and_twelve_digits() {
+        assert_eq!(
+            identifier_after("IIN123456789011", "IIN").as_deref(),
+            Some("123456789011")
+        );
+        assert_eq!(identifier_after("IIN12345678901", "IIN"), None);
+        assert_eq!(identifier_after("BIN123456789011", "IIN"), None);
+        assert_eq!(identifier_after("IIN12345678901x", "IIN"), None);
+    }
+
+    #[test]
+    fn most_specific_role_wins() {
+        let p = SubjectProfile {
+            roles: vec![Role::LegalEntity, Role::FirstHead],
+            ..Default::default()
+        };
+        assert_eq!(p.primary_role(), Some(Role::FirstHead));
+        assert_eq!(Role::FirstHead.name_ru(), "Первый руководитель");
+    }
+}

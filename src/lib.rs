@@ -1,0 +1,10 @@
+//! Qoltanba: verify Kazakh EDS certificates and signatures, issue signed documents.
+//!
+//! The core is I/O-free: it decides on parsed values. The CLI (`src/main.rs`) and, later, the HTTP layer are
+//! thin shells over it.
+
+pub mod crypto;
+pub mod demo_pki;
+pub(crate) mod der;
+pub mod identity;
+pub mod pki;

@@ -1,0 +1,240 @@
+//! A certificate parsed once into owned, typed values: everything path validation and revocation checking read,
+//! with the DER kept for signatures and hashing.
+
+use std::ops::Range;
+
+use thiserror::Error;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::crypto::{AlgorithmId, PublicKeyInfo};
+use crate::identity::SubjectProfile;
+use crate::pki::dp::{parse_crl_distribution_points, DistributionPoint};
+use crate::pki::name::Name;
+
+/// Why bytes could not be read as a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CertError {
+    #[error("empty input")]
+    Empty,
+    #[error("not a DER certificate: {0}")]
+    Der(String),
+    #[error("trailing bytes after the certificate")]
+    TrailingData,
+    #[error("certificate extension {oid} is malformed")]
+    BadExtension { oid: String },
+    #[error("certificate has extension {oid} twice")]
+    DuplicateExtension { oid: String },
+}
+
+/// Key usage bits (RFC 5280 §4.2.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage {
+    pub digital_signature: bool,
+    pub non_repudiation: bool,
+    pub key_cert_sign: bool,
+    pub crl_sign: bool,
+}
+
+/// Extensions path validation understands; any other critical extension makes the certificate unusable. Name
+/// constraints and the policy-processing extensions (policyConstraints, policyMappings, inhibitAnyPolicy) are not
+/// evaluated yet, so when critical they are reported as `UNSUPPORTED_CRITICAL_EXTENSION` instead of being skipped.
+const KNOWN_EXTENSIONS: &[&str] = &[
+    "2.5.29.14",          // subjectKeyIdentifier
+    "2.5.29.15",          // keyUsage
+    "2.5.29.17",          // subjectAltName
+    "2.5.29.18",          // issuerAltName
+    "2.5.29.19",          // basicConstraints
+    "2.5.29.31",          // cRLDistributionPoints
+    "2.5.29.35",          // authorityKeyIdentifier
+    "2.5.29.37",          // extKeyUsage
+    "2.5.29.46",          // freshestCRL
+    "1.3.6.1.5.5.7.1.1",  // authorityInfoAccess
+    "1.3.6.1.5.5.7.1.11", // subjectInfoAccess
+    "2.5.29.32", // certificatePolicies: accepted; policy trees are not evaluated (any-policy initial set)
+];
+
+/// A parsed certificate.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    tbs: Range<usize>,
+    pub fingerprint: [u8; 32],
+    pub version: u32,
+    pub serial: Vec<u8>,
+    pub issuer: Name,
+    pub subject: Name,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub public_key: PublicKeyInfo,
+    pub signature_algorithm: AlgorithmId,
+    pub inner_signature_algorithm: AlgorithmId,
+    pub signature: Vec<u8>,
+    /// `Some((ca, pathLen))` when basicConstraints is present.
+    pub basic_constraints: Option<(bool, Option<u32>)>,
+    pub key_usage: Option<KeyUsage>,
+    pub subject_key_id: Option<Vec<u8>>,
+    pub authority_key_id: Option<Vec<u8>>,
+    pub extended_key_usage: Vec<String>,
+    pub crl_distribution_points: Vec<DistributionPoint>,
+    /// OIDs of critical extensions we do not process.
+    pub unsupported_critical: Vec<String>,
+    pub profile: SubjectProfile,
+}
+
+fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
+    use x509_parser::der_parser::asn1_rs::ToDer;
+    AlgorithmId::new(
+        a.algorithm.to_id_string(),
+        // Re-encoding parsed parameters cannot fail for values that were just decoded; an empty vector would
+        // only make the parameters compare unequal, never equal by mistake.
+        a.parameters
+            .as_ref()
+            .map(|p| p.to_der_vec().unwrap_or_default()),
+    )
+}
+
+impl Certificate {
+    /// Parses one DER certificate; trailing bytes are an error so a concatenation is never half-read.
+    pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
+        if der.is_empty() {
+            return Err(CertError::Empty);
+        }
+        let (rest, x) =
+            X509Certificate::from_der(der).map_err(|e| CertError::Der(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(CertError::TrailingData);
+        }
+        let owned = der.to_vec();
+        let tbs_raw = x.tbs_certificate.as_ref();
+        let start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
+        let tbs = start..start + tbs_raw.len();
+        let tbs_cert = &x.tbs_certificate;
+
+        let mut seen = std::collections::HashSet::new();
+        let mut c = Certificate {
+            fingerprint: sha256(der),
+            tbs,
+            version: tbs_cert.version.0 + 1,
+            serial: tbs_cert.raw_serial().to_vec(),
+            issuer: Name::from_x509(tbs_cert.issuer()),
+            subject: Name::from_x509(tbs_cert.subject()),
+            not_before: tbs_cert.validity.not_before.timestamp(),
+            not_after: tbs_cert.validity.not_after.timestamp(),
+            public_key: PublicKeyInfo {
+                algorithm: alg_id(&tbs_cert.subject_pki.algorithm),
+                key: tbs_cert.subject_pki.subject_public_key.data.to_vec(),
+            },
+            signature_algorithm: alg_id(&x.signature_algorithm),
+            inner_signature_algorithm: alg_id(&tbs_cert.signature),
+            signature: x.signature_value.data.to_vec(),
+            basic_constraints: None,
+            key_usage: None,
+            subject_key_id: None,
+            authority_key_id: None,
+            extended_key_usage: Vec::new(),
+            crl_distribution_points: Vec::new(),
+            unsupported_critical: Vec::new(),
+            profile: SubjectProfile::default(),
+            der: Vec::new(),
+        };
+        for ext in tbs_cert.extensions() {
+            let oid = ext.oid.to_id_string();
+            if !seen.insert(oid.clone()) {
+                return Err(CertError::DuplicateExtension { oid });
+            }
+            let bad = || CertError::BadExtension { oid: oid.clone() };
+            match ext.parsed_extension() {
+                ParsedExtension::BasicConstraints(bc) => {
+                    c.basic_constraints = Some((bc.ca, bc.path_len_constraint))
+                }
+                ParsedExtension::KeyUsage(ku) => {
+                    c.key_usage = Some(KeyUsage {
+                        digital_signature: ku.digital_signature(),
+                        non_repudiation: ku.non_repudiation(),
+                        key_cert_sign: ku.key_cert_sign(),
+                        crl_sign: ku.crl_sign(),
+                    })
+                }
+                ParsedExtension::SubjectKeyIdentifier(k) => c.subject_key_id = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    c.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    let named = [
+                        (eku.any, "2.5.29.37.0"),
+                        (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
+                        (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
+                        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
+                        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
+                        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
+                        (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+                    ];
+                    c.extended_key_usage = named
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, o)| (*o).to_string())
+                        .chain(eku.other.iter().map(|o| o.to_id_string()))
+                        .collect();
+                }
+                // x509-parser drops nameRelativeToCRLIssuer, so distribution points are read by hand.
+                _ if oid == "2.5.29.31" => {
+                    c.crl_distribution_points =
+                        parse_crl_distribution_points(ext.value).map_err(|_| bad())?;
+                }
+                ParsedExtension::ParseError { .. } => {
+                    // A malformed extension we rely on is a malformed certificate; one we do not know and that is
+                    // not critical can be ignored.
+                    if KNOWN_EXTENSIONS.contains(&oid.as_str()) {
+                        return Err(bad());
+                    }
+                    if ext.critical {
+                        c.unsupported_critical.push(oid.clone());
+                    }
+                }
+                _ => {
+                    if ext.critical && !KNOWN_EXTENSIONS.contains(&oid.as_str()) {
+                        c.unsupported_critical.push(oid.clone());
+                    }
+                }
+            }
+        }
+        c.profile =
+            SubjectProfile::from_certificate_parts(tbs_cert.subject(), &c.extended_key_usage);
+        c.der = owned;
+        Ok(c)
+    }
+
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The to-be-signed bytes the issuer's signature covers.
+    pub fn tbs(&self) -> &[u8] {
+        &self.der[self.tbs.clone()]
+    }
+
+    pub fn is_ca(&self) -> bool {
+        matches!(self.basic_constraints, Some((true, _)))
+    }
+
+    /// Issued by the same entity it names (RFC 5280's "self-issued"): a CA's key rollover or the root.
+    pub fn is_self_issued(&self) -> bool {
+        self.issuer == self.subject
+    }
+
+    pub fn serial_hex(&self) -> String {
+        crate::pki::name::hex(&self.serial)
+    }
+
+    pub fn fingerprint_hex(&self) -> String {
+        crate::pki::name::hex(&self.fingerprint)
+    }
+}
+
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}

@@ -1,0 +1,459 @@
+//! CRLs parsed once into a compact index.
+//!
+//! The revoked-certificate list is read with a streaming DER reader straight into a sorted arena of serial
+//! numbers, so a 22 MB NCA CRL with 422 000 entries costs a few tens of megabytes once, and every later lookup is a
+//! binary search. Signatures are checked where CRLs are added to the [`crate::pki::TrustStore`], because only
+//! the store knows the candidate issuers.
+
+use std::cmp::Ordering;
+
+use thiserror::Error;
+use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
+use x509_parser::prelude::FromDer;
+
+use crate::crypto::AlgorithmId;
+use crate::der::{self, DerError, Reader};
+use crate::pki::cert::sha256;
+use crate::pki::dp::{parse_issuing_distribution_point, GenName, IssuingDistributionPoint};
+use crate::pki::name::Name;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CrlError {
+    #[error("empty input")]
+    Empty,
+    #[error("not a DER CRL: {0}")]
+    Der(#[from] DerError),
+    #[error("CRL issuer name is malformed")]
+    BadIssuer,
+    #[error("CRL extension {0} is malformed")]
+    BadExtension(String),
+    #[error("CRL entry serial number longer than 255 bytes")]
+    SerialTooLong,
+    #[error("trailing bytes after the CRL")]
+    TrailingData,
+    #[error("CRL has more than 4 294 967 295 bytes of serial numbers")]
+    TooLarge,
+}
+
+/// CRL reason codes (RFC 5280 §5.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Unspecified,
+    KeyCompromise,
+    CaCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    CertificateHold,
+    RemoveFromCrl,
+    PrivilegeWithdrawn,
+    AaCompromise,
+}
+
+impl Reason {
+    fn from_code(c: u8) -> Option<Reason> {
+        Some(match c {
+            0 => Reason::Unspecified,
+            1 => Reason::KeyCompromise,
+            2 => Reason::CaCompromise,
+            3 => Reason::AffiliationChanged,
+            4 => Reason::Superseded,
+            5 => Reason::CessationOfOperation,
+            6 => Reason::CertificateHold,
+            8 => Reason::RemoveFromCrl,
+            9 => Reason::PrivilegeWithdrawn,
+            10 => Reason::AaCompromise,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Unspecified => "unspecified",
+            Reason::KeyCompromise => "keyCompromise",
+            Reason::CaCompromise => "cACompromise",
+            Reason::AffiliationChanged => "affiliationChanged",
+            Reason::Superseded => "superseded",
+            Reason::CessationOfOperation => "cessationOfOperation",
+            Reason::CertificateHold => "certificateHold",
+            Reason::RemoveFromCrl => "removeFromCRL",
+            Reason::PrivilegeWithdrawn => "privilegeWithdrawn",
+            Reason::AaCompromise => "aACompromise",
+        }
+    }
+
+    /// The bit of this reason in a ReasonFlags value as x509-parser reports it (bit n = reason n, unused = 0).
+    pub fn flag(self) -> u16 {
+        let n = match self {
+            Reason::Unspecified => return ALL_REASONS,
+            Reason::KeyCompromise => 1,
+            Reason::CaCompromise => 2,
+            Reason::AffiliationChanged => 3,
+            Reason::Superseded => 4,
+            Reason::CessationOfOperation => 5,
+            Reason::CertificateHold => 6,
+            Reason::RemoveFromCrl => return 0,
+            Reason::PrivilegeWithdrawn => 7,
+            Reason::AaCompromise => 8,
+        };
+        1 << n
+    }
+}
+
+/// Every revocation reason of ReasonFlags (bits 1..=8; bit 0 "unused" excluded).
+pub const ALL_REASONS: u16 = 0b1_1111_1110;
+
+/// A revoked certificate as found in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    pub revoked_at: i64,
+    pub reason: Option<Reason>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    serial_start: u32,
+    serial_len: u8,
+    reason: u8,
+    /// Index into `Crl::entry_issuers`; 0 is the CRL issuer itself.
+    issuer: u16,
+    revoked_at: i64,
+}
+
+const NO_REASON: u8 = 0xff;
+
+/// A parsed CRL.
+#[derive(Debug)]
+pub struct Crl {
+    pub fingerprint: [u8; 32],
+    pub issuer: Name,
+    pub this_update: i64,
+    pub next_update: Option<i64>,
+    /// cRLNumber, big-endian, without leading zeros.
+    pub number: Option<Vec<u8>>,
+    /// deltaCRLIndicator's base CRL number when this is a delta CRL.
+    pub delta_base: Option<Vec<u8>>,
+    pub idp: Option<IssuingDistributionPoint>,
+    pub authority_key_id: Option<Vec<u8>>,
+    pub signature_algorithm: AlgorithmId,
+    pub inner_signature_algorithm: AlgorithmId,
+    pub signature: Vec<u8>,
+    /// Critical CRL or entry extensions we do not understand: the CRL must not be used (RFC 5280 §5.2, §5.3).
+    pub unsupported_critical: Vec<String>,
+    /// Names used by certificateIssuer entry extensions in an indirect CRL; index 0 is the CRL issuer.
+    entry_issuers: Vec<Name>,
+    /// Where tbsCertList lies in the DER this CRL was parsed from.
+    tbs_range: std::ops::Range<usize>,
+    serials: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+fn strip_leading_zeros(v: &[u8]) -> Vec<u8> {
+    let skip = v.iter().take_while(|b| **b == 0).count();
+    v[skip..].to_vec()
+}
+
+/// Compares two non-negative big-endian integers stored without leading zeros.
+pub fn cmp_uint(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+fn alg_id(tlv: der::Tlv<'_>) -> Result<AlgorithmId, DerError> {
+    let mut r = Reader::new(tlv.value);
+    let oid = der::oid_to_string(r.read(der::OID)?.value)?;
+    let params = if r.is_empty() {
+        None
+    } else {
+        Some(r.read_any()?.raw.to_vec())
+    };
+    Ok(AlgorithmId::new(oid, params))
+}
+
+fn read_time(r: &mut Reader<'_>) -> Result<i64, DerError> {
+    match r.peek_tag() {
+        Some(der::UTC_TIME) | Some(der::GENERALIZED_TIME) => der::time_to_unix(&r.read_any()?),
+        _ => Err(DerError::BadValue("expected a time")),
+    }
+}
+
+fn read_optional_time(r: &mut Reader<'_>) -> Result<Option<i64>, DerError> {
+    match r.peek_tag() {
+        Some(der::UTC_TIME) | Some(der::GENERALIZED_TIME) => {
+            der::time_to_unix(&r.read_any()?).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+impl Crl {
+    /// Parses a DER CRL into its index.
+    pub fn from_der(data: &[u8]) -> Result<Crl, CrlError> {
+        if data.is_empty() {
+            return Err(CrlError::Empty);
+        }
+        let mut top = Reader::new(data);
+        let cert_list = top.read(der::SEQUENCE)?;
+        if !top.is_empty() {
+            return Err(CrlError::TrailingData);
+        }
+        let mut outer = Reader::new(cert_list.value);
+        let tbs = outer.read(der::SEQUENCE)?;
+        let signature_algorithm = alg_id(outer.read(der::SEQUENCE)?)?;
+        let sig_bits = outer.read(der::BIT_STRING)?;
+        // A signature BIT STRING with unused bits cannot be a valid signature; it is kept empty so that it never
+        // verifies, and reported as a bad signature rather than unreadable input (PKITS 4.4.4).
+        let signature = match sig_bits.value.split_first() {
+            Some((0, rest)) => rest.to_vec(),
+            _ => Vec::new(),
+        };
+        if !outer.is_empty() {
+            return Err(DerError::BadValue("extra fields after the CRL signature").into());
+        }
+
+        let mut r = Reader::new(tbs.value);
+        let version = r.read_optional(der::INTEGER)?;
+        if let Some(v) = version {
+            if der::small_uint(v.value)? != 1 {
+                return Err(DerError::BadValue("unknown CRL version").into());
+            }
+        }
+        let inner_signature_algorithm = alg_id(r.read(der::SEQUENCE)?)?;
+        let issuer_tlv = r.read(der::SEQUENCE)?;
+        let issuer = Name::from_der(issuer_tlv.raw).ok_or(CrlError::BadIssuer)?;
+        let this_update = read_time(&mut r)?;
+        let next_update = read_optional_time(&mut r)?;
+
+        let mut crl = Crl {
+            fingerprint: sha256(data),
+            issuer: issuer.clone(),
+            this_update,
+            next_update,
+            number: None,
+            delta_base: None,
+            idp: None,
+            authority_key_id: None,
+            signature_algorithm,
+            inner_signature_algorithm,
+            signature,
+            unsupported_critical: Vec::new(),
+            entry_issuers: vec![issuer],
+            tbs_range: {
+                let start = tbs.raw.as_ptr() as usize - data.as_ptr() as usize;
+                start..start + tbs.raw.len()
+            },
+            serials: Vec::new(),
+            entries: Vec::new(),
+        };
+
+        if let Some(revoked) = r.read_optional(der::SEQUENCE)? {
+            crl.read_entries(revoked.value)?;
+        }
+        if let Some(exts) = r.read_optional(0xa0)? {
+            crl.read_extensions(exts.value)?;
+        }
+        if !r.is_empty() {
+            return Err(DerError::BadValue("unexpected field in tbsCertList").into());
+        }
+        crl.sort_entries();
+        Ok(crl)
+    }
+
+    fn read_entries(&mut self, mut data: &[u8]) -> Result<(), CrlError> {
+        let mut current_issuer: u16 = 0;
+        // A rough count keeps the arena from reallocating many times on big CRLs.
+        self.entries.reserve(data.len() / 40);
+        self.serials.reserve(data.len() / 3);
+        while !data.is_empty() {
+            let mut list = Reader::new(data);
+            let entry = list.read(der::SEQUENCE)?;
+            let consumed = entry.raw.len();
+            let mut e = Reader::new(entry.value);
+            let serial = e.read(der::INTEGER)?.value;
+            if serial.is_empty() {
+                return Err(DerError::BadValue("empty serial number").into());
+            }
+            let serial_len = u8::try_from(serial.len()).map_err(|_| CrlError::SerialTooLong)?;
+            let revoked_at = read_time(&mut e)?;
+            let mut reason = NO_REASON;
+            if let Some(exts) = e.read_optional(der::SEQUENCE)? {
+                let mut er = Reader::new(exts.value);
+                while !er.is_empty() {
+                    let ext = er.read(der::SEQUENCE)?;
+                    let mut x = Reader::new(ext.value);
+                    let oid = der::oid_to_string(x.read(der::OID)?.value)?;
+                    let critical = match x.read_optional(der::BOOLEAN)? {
+                        Some(b) => b.value.first().copied().unwrap_or(0) != 0,
+                        None => false,
+                    };
+                    let value = x.read(der::OCTET_STRING)?.value;
+                    match oid.as_str() {
+                        "2.5.29.21" => {
+                            let code = Reader::new(value).read(der::ENUMERATED)?;
+                            reason = match code.value {
+                                [c] if Reason::from_code(*c).is_some() => *c,
+                                _ => return Err(CrlError::BadExtension(oid)),
+                            };
+                        }
+                        "2.5.29.29" => {
+                            current_issuer = self.entry_issuer_index(value, &oid)?;
+                        }
+                        // invalidityDate and holdInstructionCode are informational.
+                        "2.5.29.24" | "2.5.29.23" => {}
+                        _ if critical => {
+                            if !self.unsupported_critical.contains(&oid) {
+                                self.unsupported_critical.push(oid);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if !e.is_empty() {
+                return Err(DerError::BadValue("unexpected field in a CRL entry").into());
+            }
+            let serial_start = u32::try_from(self.serials.len()).map_err(|_| CrlError::TooLarge)?;
+            self.serials.extend_from_slice(serial);
+            self.entries.push(Entry {
+                serial_start,
+                serial_len,
+                reason,
+                issuer: current_issuer,
+                revoked_at,
+            });
+            data = &data[consumed..];
+        }
+        Ok(())
+    }
+
+    /// Registers the directory name of a certificateIssuer entry extension and returns its index.
+    fn entry_issuer_index(&mut self, value: &[u8], oid: &str) -> Result<u16, CrlError> {
+        let bad = || CrlError::BadExtension(oid.to_string());
+        let seq = Reader::new(value).read(der::SEQUENCE).map_err(|_| bad())?;
+        let mut names = Reader::new(seq.value);
+        let mut found = None;
+        while !names.is_empty() {
+            let tlv = names.read_any().map_err(|_| bad())?;
+            let (_, gn) = GeneralName::from_der(tlv.raw).map_err(|_| bad())?;
+            if let GeneralName::DirectoryName(n) = gn {
+                found = Some(Name::from_x509(&n));
+                break;
+            }
+        }
+        let name = found.ok_or_else(bad)?;
+        if let Some(i) = self.entry_issuers.iter().position(|n| *n == name) {
+            return u16::try_from(i).map_err(|_| bad());
+        }
+        self.entry_issuers.push(name);
+        u16::try_from(self.entry_issuers.len() - 1).map_err(|_| bad())
+    }
+
+    fn read_extensions(&mut self, explicit: &[u8]) -> Result<(), CrlError> {
+        let seq = Reader::new(explicit).read(der::SEQUENCE)?;
+        let mut r = Reader::new(seq.value);
+        while !r.is_empty() {
+            let tlv = r.read(der::SEQUENCE)?;
+            let (_, ext) = X509Extension::from_der(tlv.raw)
+                .map_err(|_| CrlError::BadExtension("(unreadable)".into()))?;
+            let oid = ext.oid.to_id_string();
+            let bad = || CrlError::BadExtension(oid.clone());
+            match (oid.as_str(), ext.parsed_extension()) {
+                ("2.5.29.20", _) => {
+                    let int = Reader::new(ext.value)
+                        .read(der::INTEGER)
+                        .map_err(|_| bad())?;
+                    self.number = Some(strip_leading_zeros(int.value));
+                }
+                ("2.5.29.27", _) => {
+                    let int = Reader::new(ext.value)
+                        .read(der::INTEGER)
+                        .map_err(|_| bad())?;
+                    self.delta_base = Some(strip_leading_zeros(int.value));
+                }
+                ("2.5.29.28", _) => {
+                    self.idp =
+                        Some(parse_issuing_distribution_point(ext.value).map_err(|_| bad())?);
+                }
+                (_, ParsedExtension::AuthorityKeyIdentifier(aki)) => {
+                    self.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+                }
+                // freshestCRL and authorityInfoAccess only point to other data.
+                ("2.5.29.46", _) | ("1.3.6.1.5.5.7.1.1", _) | ("2.5.29.18", _) => {}
+                _ if ext.critical => self.unsupported_critical.push(oid),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The signed bytes, given the DER this CRL was parsed from.
+    pub fn tbs<'a>(&self, der: &'a [u8]) -> Option<&'a [u8]> {
+        der.get(self.tbs_range.clone())
+    }
+
+    fn serial_of(&self, e: &Entry) -> &[u8] {
+        let start = e.serial_start as usize;
+        &self.serials[start..start + usize::from(e.serial_len)]
+    }
+
+    fn sort_entries(&mut self) {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_by(|a, b| {
+            a.issuer
+                .cmp(&b.issuer)
+                .then_with(|| self.serial_of(a).cmp(self.serial_of(b)))
+        });
+        self.entries = entries;
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn is_delta(&self) -> bool {
+        self.delta_base.is_some()
+    }
+
+    pub fn is_indirect(&self) -> bool {
+        self.idp.as_ref().is_some_and(|i| i.indirect)
+    }
+
+    /// Looks up a certificate by its issuer and serial number (the DER INTEGER contents).
+    pub fn lookup(&self, cert_issuer: &Name, serial: &[u8]) -> Option<Revocation> {
+        let issuer_ix = if *cert_issuer == self.entry_issuers[0] && !self.is_indirect() {
+            0u16
+        } else {
+            let pos = self.entry_issuers.iter().position(|n| n == cert_issuer)?;
+            u16::try_from(pos).ok()?
+        };
+        let ix = self
+            .entries
+            .binary_search_by(|e| {
+                e.issuer
+                    .cmp(&issuer_ix)
+                    .then_with(|| self.serial_of(e).cmp(serial))
+            })
+            .ok()?;
+        let e = &self.entries[ix];
+        Some(Revocation {
+            revoked_at: e.revoked_at,
+            reason: Reason::from_code(e.reason),
+        })
+    }
+
+    /// Bytes held by the index (serial arena and entries), for memory figures.
+    pub fn index_bytes(&self) -> usize {
+        self.serials.capacity() + self.entries.capacity() * std::mem::size_of::<Entry>()
+    }
+}
+
+/// Full names of a GeneralNames list that are directory names.
+pub fn directory_names(names: &[GenName]) -> impl Iterator<Item = &Name> {
+    names.iter().filter_map(|g| match g {
+        GenName::Directory(n) => Some(n),
+        _ => None,
+    })
+}

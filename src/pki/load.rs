@@ -1,0 +1,238 @@
+//! Reading certificates and CRLs from files and directories, PEM or DER, with size limits and errors that name
+//! the file.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use thiserror::Error;
+
+use crate::pki::cert::{CertError, Certificate};
+use crate::pki::crl::{Crl, CrlError};
+
+/// Largest certificate file (or PEM bundle) we read.
+pub const MAX_CERT_FILE: u64 = 4 * 1024 * 1024;
+/// Largest CRL file we read; the NCA's full CRL is about 22 MB.
+pub const MAX_CRL_FILE: u64 = 128 * 1024 * 1024;
+
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: file is empty")]
+    Empty { path: PathBuf },
+    #[error(
+        "{path}: file is {size} bytes, more than the {limit}-byte limit for this kind of input"
+    )]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{path}: {message}")]
+    Pem { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Cert {
+        path: PathBuf,
+        #[source]
+        source: CertError,
+    },
+    #[error("{path}: {source}")]
+    Crl {
+        path: PathBuf,
+        #[source]
+        source: CrlError,
+    },
+    #[error("{path}: directory holds no files")]
+    EmptyDirectory { path: PathBuf },
+}
+
+/// Splits PEM text into the DER of its blocks with one of `labels`; DER input is returned as one block.
+/// Text outside the blocks is ignored (RFC 7468 allows explanations); anything but base64 inside a block is an
+/// error, and so is a block with another label.
+pub fn der_blocks(data: &[u8], labels: &[&str]) -> Result<Vec<Vec<u8>>, String> {
+    let first = data.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(first) = first else {
+        return Err("input is empty".into());
+    };
+    if data[first] == 0x30 && !data.windows(11).any(|w| w == b"-----BEGIN ") {
+        return Ok(vec![data.to_vec()]);
+    }
+    let text = std::str::from_utf8(data).map_err(|_| "neither DER nor PEM text".to_string())?;
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + 11..];
+        let label_end = after.find("-----").ok_or("unterminated PEM header")?;
+        let label = &after[..label_end];
+        if !labels.contains(&label) {
+            return Err(format!(
+                "PEM block \"{label}\" where {} was expected",
+                labels.join(" or ")
+            ));
+        }
+        let body_start = &after[label_end + 5..];
+        let end_marker = format!("-----END {label}-----");
+        let body_end = body_start
+            .find(&end_marker)
+            .ok_or_else(|| format!("PEM block \"{label}\" has no END line"))?;
+        let body: String = body_start[..body_end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body.as_bytes())
+            .map_err(|e| format!("PEM block \"{label}\" is not valid base64: {e}"))?;
+        if der.is_empty() {
+            return Err(format!("PEM block \"{label}\" is empty"));
+        }
+        blocks.push(der);
+        rest = &body_start[body_end + end_marker.len()..];
+    }
+    if blocks.is_empty() {
+        return Err(format!(
+            "no PEM block ({}) and not DER",
+            labels.join(" or ")
+        ));
+    }
+    Ok(blocks)
+}
+
+/// Files to read for a path: the file itself, or the regular files of a directory in name order.
+fn files_of(path: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let meta = std::fs::metadata(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let p = entry.path();
+        let is_hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if p.is_file() && !is_hidden {
+            files.push(p);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(InputError::EmptyDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(files)
+}
+
+/// Reads a whole file, refusing files above `limit` before reading them.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    let io = |source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > limit {
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit,
+        });
+    }
+    let data = std::fs::read(path).map_err(io)?;
+    if data.is_empty() {
+        return Err(InputError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(data)
+}
+
+/// Parses certificates from bytes (one DER certificate or PEM with one or more).
+pub fn parse_certificates(data: &[u8], path: &Path) -> Result<Vec<Certificate>, InputError> {
+    let blocks = der_blocks(
+        data,
+        &["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"],
+    )
+    .map_err(|message| InputError::Pem {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    blocks
+        .iter()
+        .map(|der| {
+            Certificate::from_der(der).map_err(|source| InputError::Cert {
+                path: path.to_path_buf(),
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Loads every certificate of a file or directory.
+pub fn load_certificates(path: &Path) -> Result<Vec<Certificate>, InputError> {
+    let mut out = Vec::new();
+    for file in files_of(path)? {
+        let data = read_limited(&file, MAX_CERT_FILE)?;
+        out.extend(parse_certificates(&data, &file)?);
+    }
+    Ok(out)
+}
+
+/// Loads the DER of every CRL of a file or directory, checking that each parses.
+pub fn load_crls(path: &Path) -> Result<Vec<Vec<u8>>, InputError> {
+    let mut out = Vec::new();
+    for file in files_of(path)? {
+        let data = read_limited(&file, MAX_CRL_FILE)?;
+        let blocks = der_blocks(&data, &["X509 CRL"]).map_err(|message| InputError::Pem {
+            path: file.clone(),
+            message,
+        })?;
+        for der in blocks {
+            Crl::from_der(&der).map_err(|source| InputError::Crl {
+                path: file.clone(),
+                source,
+            })?;
+            out.push(der);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_blocks_and_errors() {
+        let pem =
+            "explanatory text\n-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+        assert_eq!(
+            der_blocks(pem.as_bytes(), &["CERTIFICATE"]),
+            Ok(vec![vec![0x30, 3, 2, 1, 1]])
+        );
+        let junk = "-----BEGIN CERTIFICATE-----\nMAMC!!AQE=\n-----END CERTIFICATE-----\n";
+        assert!(der_blocks(junk.as_bytes(), &["CERTIFICATE"]).is_err());
+        let wrong = "-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n";
+        assert!(der_blocks(wrong.as_bytes(), &["CERTIFICATE"]).is_err());
+        assert!(der_blocks(b"   ", &["CERTIFICATE"]).is_err());
+        assert!(der_blocks(b"hello", &["CERTIFICATE"]).is_err());
+        assert_eq!(
+            der_blocks(&[0x30, 0], &["CERTIFICATE"]),
+            Ok(vec![vec![0x30, 0]])
+        );
+    }
+}

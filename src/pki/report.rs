@@ -1,0 +1,232 @@
+//! Verification reports (design.md §3, a contract): every problem found, not just the first.
+
+use serde::Serialize;
+
+use crate::identity::SubjectProfile;
+
+/// The problem codes of design.md §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    Malformed,
+    ChainUntrusted,
+    CertSignatureInvalid,
+    CertExpired,
+    CertNotYetValid,
+    CertRevoked,
+    RevocationUnknown,
+    CaConstraints,
+    KeyUsage,
+    UnsupportedAlgorithm,
+    UnsupportedCriticalExtension,
+    IinMismatch,
+    BinMismatch,
+    IdentityAbsent,
+    SignatureInvalid,
+    DocumentMismatch,
+    DocumentStatus,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Malformed => "MALFORMED",
+            Code::ChainUntrusted => "CHAIN_UNTRUSTED",
+            Code::CertSignatureInvalid => "CERT_SIGNATURE_INVALID",
+            Code::CertExpired => "CERT_EXPIRED",
+            Code::CertNotYetValid => "CERT_NOT_YET_VALID",
+            Code::CertRevoked => "CERT_REVOKED",
+            Code::RevocationUnknown => "REVOCATION_UNKNOWN",
+            Code::CaConstraints => "CA_CONSTRAINTS",
+            Code::KeyUsage => "KEY_USAGE",
+            Code::UnsupportedAlgorithm => "UNSUPPORTED_ALGORITHM",
+            Code::UnsupportedCriticalExtension => "UNSUPPORTED_CRITICAL_EXTENSION",
+            Code::IinMismatch => "IIN_MISMATCH",
+            Code::BinMismatch => "BIN_MISMATCH",
+            Code::IdentityAbsent => "IDENTITY_ABSENT",
+            Code::SignatureInvalid => "SIGNATURE_INVALID",
+            Code::DocumentMismatch => "DOCUMENT_MISMATCH",
+            Code::DocumentStatus => "DOCUMENT_STATUS",
+        }
+    }
+
+    /// Whether the problem proves the object invalid (`TOTAL_FAILED`) rather than leaving it undecided
+    /// (`INDETERMINATE`: no trusted path, no fresh revocation data, an algorithm we cannot evaluate).
+    fn is_conclusive(self) -> bool {
+        !matches!(
+            self,
+            Code::ChainUntrusted
+                | Code::RevocationUnknown
+                | Code::UnsupportedAlgorithm
+                | Code::Malformed
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Indication {
+    TotalPassed,
+    TotalFailed,
+    Indeterminate,
+}
+
+/// The subject block of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_names: Option<crate::identity::RoleNames>,
+    pub profile: SubjectProfile,
+}
+
+impl SubjectSummary {
+    pub fn from_profile(p: &SubjectProfile) -> SubjectSummary {
+        let role = p.primary_role();
+        SubjectSummary {
+            iin: p.iin.clone(),
+            bin: p.bin.clone(),
+            common_name: p.common_name.clone(),
+            role: role.map(|r| r.code()),
+            role_names: role.map(|r| crate::identity::RoleNames {
+                kk: r.name_kk(),
+                ru: r.name_ru(),
+                en: r.name_en(),
+            }),
+            profile: p.clone(),
+        }
+    }
+}
+
+/// One certificate of the path as shown in a report, end entity first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainEntry {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+    pub signature_algorithm: String,
+    /// "good", "revoked", "unknown" or "not checked".
+    pub revocation: String,
+    pub trust_anchor: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub valid: bool,
+    pub indication: Indication,
+    pub codes: Vec<Code>,
+    pub messages: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectSummary>,
+    pub chain: Vec<ChainEntry>,
+    /// The validation time, RFC 3339.
+    pub validation_time: String,
+    /// How revocation was checked ("all", "leaf" or "none": not checked).
+    pub revocation_checked: &'static str,
+}
+
+/// Collects problems while a verification runs, then turns into a [`Report`].
+#[derive(Debug, Default, Clone)]
+pub struct Findings {
+    codes: Vec<Code>,
+    messages: Vec<String>,
+}
+
+impl Findings {
+    pub fn add(&mut self, code: Code, message: impl Into<String>) {
+        if !self.codes.contains(&code) {
+            self.codes.push(code);
+        }
+        let message = message.into();
+        if !self.messages.contains(&message) {
+            self.messages.push(message);
+        }
+    }
+
+    pub fn extend(&mut self, other: Findings) {
+        for m in other.messages {
+            if !self.messages.contains(&m) {
+                self.messages.push(m);
+            }
+        }
+        for c in other.codes {
+            if !self.codes.contains(&c) {
+                self.codes.push(c);
+            }
+        }
+    }
+
+    pub fn has(&self, code: Code) -> bool {
+        self.codes.contains(&code)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    pub fn codes(&self) -> &[Code] {
+        &self.codes
+    }
+
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    /// A number that orders failed paths: the path with the least serious problems is the one to report.
+    pub fn severity(&self) -> usize {
+        self.codes
+            .iter()
+            .map(|c| match c {
+                Code::ChainUntrusted => 100,
+                Code::CertSignatureInvalid => 50,
+                Code::UnsupportedAlgorithm => 40,
+                _ => 10,
+            })
+            .sum()
+    }
+
+    pub fn indication(&self) -> Indication {
+        if self.codes.is_empty() {
+            Indication::TotalPassed
+        } else if self.codes.iter().any(|c| c.is_conclusive()) {
+            Indication::TotalFailed
+        } else {
+            Indication::Indeterminate
+        }
+    }
+
+    pub fn into_report(
+        self,
+        subject: Option<SubjectSummary>,
+        chain: Vec<ChainEntry>,
+        validation_time: String,
+        revocation_checked: &'static str,
+    ) -> Report {
+        let indication = self.indication();
+        let mut codes = self.codes;
+        codes.sort();
+        Report {
+            valid: indication == Indication::TotalPassed,
+            indication,
+            codes,
+            messages: self.messages,
+            subject,
+            chain,
+            validation_time,
+            revocation_checked,
+        }
+    }
+}

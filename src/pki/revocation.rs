@@ -1,0 +1,341 @@
+//! Revocation status from CRLs (RFC 5280 §6.3): scope by distribution point and issuingDistributionPoint,
+//! indirect CRLs, reasons coverage, delta CRLs, freshness, and the CRL issuer's own path.
+
+use crate::pki::cert::Certificate;
+use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
+use crate::pki::dp::{DistributionPoint, GenName};
+use crate::pki::name::Name;
+use crate::pki::store::{SignatureProblem, StoredCrl, TrustStore};
+use crate::pki::validate::{
+    format_time, Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH,
+};
+
+/// What the CRLs say about one certificate at the validation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationStatus {
+    NotChecked,
+    Good,
+    Revoked {
+        at: i64,
+        reason: Option<Reason>,
+    },
+    /// No fresh, authentic CRL covers the certificate (for all reasons).
+    Unknown {
+        reasons: Vec<String>,
+        /// A CRL that would have covered it has a signature that does not verify.
+        bad_signature: bool,
+    },
+    /// The covering CRL is signed with an algorithm we do not support.
+    Unsupported(String),
+}
+
+impl RevocationStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            RevocationStatus::NotChecked => "not checked",
+            RevocationStatus::Good => "good",
+            RevocationStatus::Revoked { .. } => "revoked",
+            RevocationStatus::Unknown { .. } | RevocationStatus::Unsupported(_) => "unknown",
+        }
+    }
+}
+
+fn names_intersect(a: &[GenName], b: &[GenName]) -> bool {
+    a.iter().any(|x| b.contains(x))
+}
+
+/// The distribution points to consider: the certificate's, or one implicit point (the issuer's complete CRL).
+fn distribution_points(cert: &Certificate) -> Vec<DistributionPoint> {
+    if cert.crl_distribution_points.is_empty() {
+        vec![DistributionPoint {
+            name: None,
+            reasons: None,
+            crl_issuer: None,
+        }]
+    } else {
+        cert.crl_distribution_points.clone()
+    }
+}
+
+/// Whether `crl` is in scope for `cert` through distribution point `dp` (RFC 5280 §6.3.3 (b)).
+fn in_scope(crl: &Crl, cert: &Certificate, dp: &DistributionPoint) -> Result<(), String> {
+    // The CRL issuer: the DP's cRLIssuer (indirect CRL) or the certificate's issuer.
+    match &dp.crl_issuer {
+        Some(names) => {
+            if !directory_names(names).any(|n| *n == crl.issuer) {
+                return Err(format!(
+                    "CRL issuer \"{}\" is not the distribution point's cRLIssuer",
+                    crl.issuer
+                ));
+            }
+            if !crl.is_indirect() {
+                return Err(format!(
+                    "CRL of \"{}\" is not marked indirect but the certificate names it as cRLIssuer",
+                    crl.issuer
+                ));
+            }
+        }
+        None => {
+            if crl.issuer != cert.issuer && !crl.is_indirect() {
+                return Err(format!(
+                    "CRL issuer \"{}\" did not issue the certificate",
+                    crl.issuer
+                ));
+            }
+            if crl.issuer != cert.issuer {
+                // An indirect CRL of another issuer only covers certificates whose DP names it.
+                return Err(format!(
+                    "indirect CRL of \"{}\" is not named by the certificate",
+                    crl.issuer
+                ));
+            }
+        }
+    }
+    if let Some(idp) = &crl.idp {
+        if let Some(idp_name) = &idp.name {
+            let idp_names = idp_name.resolve(&crl.issuer);
+            let matched = match (&dp.name, &dp.crl_issuer) {
+                (Some(dp_name), _) => {
+                    let relative_to = dp
+                        .crl_issuer
+                        .as_deref()
+                        .and_then(|n| directory_names(n).next())
+                        .unwrap_or(&cert.issuer);
+                    names_intersect(&idp_names, &dp_name.resolve(relative_to))
+                }
+                (None, Some(issuers)) => names_intersect(&idp_names, issuers),
+                (None, None) => false,
+            };
+            if !matched {
+                return Err("the CRL's issuingDistributionPoint does not match the certificate's distribution point".into());
+            }
+        }
+        if idp.only_user_certs && cert.is_ca() {
+            return Err("the CRL covers only end-entity certificates".into());
+        }
+        if idp.only_ca_certs && !cert.is_ca() {
+            return Err("the CRL covers only CA certificates".into());
+        }
+        if idp.only_attribute_certs {
+            return Err("the CRL covers only attribute certificates".into());
+        }
+    }
+    Ok(())
+}
+
+fn delta_matches_base(delta: &Crl, base: &Crl) -> bool {
+    let (Some(delta_base), Some(base_number)) = (&delta.delta_base, &base.number) else {
+        return false;
+    };
+    delta.issuer == base.issuer
+        && delta.idp == base.idp
+        && cmp_uint(delta_base, base_number) != std::cmp::Ordering::Greater
+}
+
+impl TrustStore {
+    /// Why a CRL is not usable at `at`, or `None` when it is fresh and fully understood.
+    fn unusable(&self, crl: &Crl, at: i64) -> Option<String> {
+        if !crl.unsupported_critical.is_empty() {
+            return Some(format!(
+                "CRL of \"{}\" has critical extensions that cannot be processed: {}",
+                crl.issuer,
+                crl.unsupported_critical.join(", ")
+            ));
+        }
+        match crl.next_update {
+            None => Some(format!("CRL of \"{}\" has no nextUpdate", crl.issuer)),
+            Some(next) if at > next => Some(format!(
+                "CRL of \"{}\" is stale: its nextUpdate {} is before the validation time",
+                crl.issuer,
+                format_time(next)
+            )),
+            Some(_) => None,
+        }
+    }
+
+    /// Checks that some certificate that verified the CRL's signature may sign CRLs and is itself valid.
+    /// `issuer` is the certificate's issuer on the path being validated: when it signed the CRL, its own
+    /// validity is already part of that path.
+    fn crl_signer_ok(
+        &self,
+        stored: &StoredCrl,
+        issuer: &Node<'_>,
+        at: i64,
+        crl_stack: &mut Vec<[u8; 32]>,
+    ) -> Result<(), String> {
+        if stored.signed_by.is_empty() {
+            return Err(match &stored.signature_problem {
+                Some(SignatureProblem::NoCandidate) => format!(
+                    "no known certificate of \"{}\" to verify its CRL's signature",
+                    stored.crl.issuer
+                ),
+                Some(SignatureProblem::Invalid(why)) => format!("CRL signature invalid: {why}"),
+                Some(SignatureProblem::Unsupported(a)) => {
+                    format!("CRL signature algorithm unsupported: {a}")
+                }
+                None => "CRL signature not verified".to_string(),
+            });
+        }
+        let mut why = Vec::new();
+        for &ix in &stored.signed_by {
+            let signer = self.certs[ix].as_ref();
+            if let Some(ku) = signer.key_usage {
+                if !ku.crl_sign {
+                    why.push(format!(
+                        "\"{}\" may not sign CRLs (keyUsage lacks cRLSign)",
+                        signer.subject
+                    ));
+                    continue;
+                }
+            }
+            if signer.fingerprint == issuer.cert.fingerprint || self.is_anchor[ix] {
+                return Ok(());
+            }
+            // A separate CRL signing certificate: it needs a valid path of its own.
+            if crl_stack.contains(&signer.fingerprint) {
+                // The signer's own path is being validated by an enclosing call (a CRL issuer whose certificate
+                // is covered by the CRL it signs, PKITS 4.14.30): its validity is decided there.
+                return Ok(());
+            }
+            if crl_stack.len() >= MAX_CRL_DEPTH {
+                why.push(format!(
+                    "CRL signer \"{}\" is nested too deeply",
+                    signer.subject
+                ));
+                continue;
+            }
+            crl_stack.push(signer.fingerprint);
+            let opts = VerifyOptions {
+                at,
+                purpose: Purpose::CrlSign,
+                revocation: RevocationMode::All,
+                iin: None,
+                bin: None,
+            };
+            let (findings, _) = self.best_path(
+                Node {
+                    cert: signer,
+                    pool: Some(ix),
+                },
+                &[],
+                &opts,
+                crl_stack,
+            );
+            crl_stack.pop();
+            if findings.is_empty() {
+                return Ok(());
+            }
+            why.push(format!(
+                "CRL signer \"{}\" is not valid: {}",
+                signer.subject,
+                findings.messages().join("; ")
+            ));
+        }
+        Err(why.join("; "))
+    }
+
+    /// The revocation status of `path[i]`, whose issuer is `path[i + 1]`.
+    pub(crate) fn revocation_status(
+        &self,
+        path: &[Node<'_>],
+        i: usize,
+        at: i64,
+        crl_stack: &mut Vec<[u8; 32]>,
+    ) -> RevocationStatus {
+        let cert = path[i].cert;
+        let issuer = path[i + 1];
+        let mut covered: u16 = 0;
+        let mut problems: Vec<String> = Vec::new();
+        let mut bad_signature = false;
+        let mut unsupported: Option<String> = None;
+
+        for dp in distribution_points(cert) {
+            let crl_issuers: Vec<&Name> = match &dp.crl_issuer {
+                Some(names) => directory_names(names).collect(),
+                None => vec![&cert.issuer],
+            };
+            for crl_issuer in crl_issuers {
+                let Some(ixs) = self.crls_by_issuer.get(crl_issuer) else {
+                    continue;
+                };
+                for &ix in ixs {
+                    let stored = &self.crls[ix];
+                    let crl = &stored.crl;
+                    if crl.is_delta() {
+                        continue;
+                    }
+                    if let Err(why) = in_scope(crl, cert, &dp) {
+                        problems.push(why);
+                        continue;
+                    }
+                    let scope_reasons = crl
+                        .idp
+                        .as_ref()
+                        .and_then(|i| i.only_some_reasons)
+                        .unwrap_or(ALL_REASONS)
+                        & dp.reasons.unwrap_or(ALL_REASONS)
+                        & ALL_REASONS;
+                    if scope_reasons & !covered == 0 {
+                        continue;
+                    }
+                    if let Some(why) = self.unusable(crl, at) {
+                        problems.push(why);
+                        continue;
+                    }
+                    if let Err(why) = self.crl_signer_ok(stored, &issuer, at, crl_stack) {
+                        match &stored.signature_problem {
+                            Some(SignatureProblem::Invalid(_)) => bad_signature = true,
+                            Some(SignatureProblem::Unsupported(a)) => unsupported = Some(a.clone()),
+                            _ => {}
+                        }
+                        problems.push(why);
+                        continue;
+                    }
+                    // The freshest usable delta CRL for this base, if any.
+                    let delta = ixs
+                        .iter()
+                        .map(|d| &self.crls[*d])
+                        .filter(|d| d.crl.is_delta() && delta_matches_base(&d.crl, crl))
+                        .filter(|d| self.unusable(&d.crl, at).is_none())
+                        .filter(|d| self.crl_signer_ok(d, &issuer, at, crl_stack).is_ok())
+                        .max_by(|a, b| {
+                            cmp_uint(
+                                a.crl.number.as_deref().unwrap_or_default(),
+                                b.crl.number.as_deref().unwrap_or_default(),
+                            )
+                        });
+                    let entry = match delta.and_then(|d| d.crl.lookup(&cert.issuer, &cert.serial)) {
+                        Some(e) => Some(e),
+                        None => crl.lookup(&cert.issuer, &cert.serial),
+                    };
+                    if let Some(e) = entry {
+                        let removed = e.reason == Some(Reason::RemoveFromCrl);
+                        if !removed && e.revoked_at <= at {
+                            return RevocationStatus::Revoked {
+                                at: e.revoked_at,
+                                reason: e.reason,
+                            };
+                        }
+                    }
+                    covered |= scope_reasons;
+                }
+            }
+        }
+        if covered & ALL_REASONS == ALL_REASONS {
+            return RevocationStatus::Good;
+        }
+        if let Some(a) = unsupported {
+            return RevocationStatus::Unsupported(a);
+        }
+        if problems.is_empty() {
+            problems.push(format!("no CRL of \"{}\" is available", cert.issuer));
+        } else if covered != 0 {
+            problems.push("the available CRLs do not cover every revocation reason".into());
+        }
+        problems.dedup();
+        RevocationStatus::Unknown {
+            reasons: problems,
+            bad_signature,
+        }
+    }
+}

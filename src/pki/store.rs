@@ -1,0 +1,258 @@
+//! The trust store: anchors, known intermediates and CRLs, loaded and indexed once and shared by every
+//! verification (it is `Sync`; wrap it in an `Arc`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::crypto::{AlgorithmRegistry, CryptoError};
+use crate::pki::cert::Certificate;
+use crate::pki::crl::{Crl, CrlError};
+use crate::pki::name::Name;
+
+/// A CRL with what loading learnt about its signature.
+#[derive(Debug)]
+pub(crate) struct StoredCrl {
+    pub crl: Crl,
+    /// Pool certificates whose key verifies the CRL's signature (candidates chosen by subject = CRL issuer).
+    pub signed_by: Vec<usize>,
+    /// Why the signature could not be accepted, when `signed_by` is empty.
+    pub signature_problem: Option<SignatureProblem>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SignatureProblem {
+    /// No certificate named like the CRL issuer is known.
+    NoCandidate,
+    /// Candidates exist, and the signature verifies with none of them.
+    Invalid(String),
+    /// The algorithm is not supported.
+    Unsupported(String),
+}
+
+/// Trust anchors, intermediates and CRLs.
+pub struct TrustStore {
+    pub(crate) certs: Vec<Arc<Certificate>>,
+    pub(crate) is_anchor: Vec<bool>,
+    pub(crate) by_subject: HashMap<Name, Vec<usize>>,
+    pub(crate) crls: Vec<StoredCrl>,
+    pub(crate) crls_by_issuer: HashMap<Name, Vec<usize>>,
+    /// Results of certificate signature checks between two pool certificates: signatures do not depend on the
+    /// validation time, so a CA certificate is verified once per process, not once per request.
+    pub(crate) signature_cache: RwLock<HashMap<(usize, usize), Result<(), CryptoError>>>,
+    pub(crate) algorithms: &'static AlgorithmRegistry,
+}
+
+/// Collects certificates and CRLs, then builds the [`TrustStore`].
+#[derive(Default)]
+pub struct TrustStoreBuilder {
+    anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    /// Each CRL with the DER it was parsed from, kept until `build` has checked its signature.
+    crls: Vec<(Crl, Vec<u8>)>,
+}
+
+impl TrustStoreBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn anchor(mut self, cert: Certificate) -> Self {
+        self.anchors.push(cert);
+        self
+    }
+
+    pub fn intermediate(mut self, cert: Certificate) -> Self {
+        self.intermediates.push(cert);
+        self
+    }
+
+    /// Parses a DER CRL; its signature is checked by [`Self::build`], when every candidate issuer is known.
+    pub fn crl_der(mut self, der: Vec<u8>) -> Result<Self, CrlError> {
+        self.add_crl_der(der)?;
+        Ok(self)
+    }
+
+    pub fn add_anchor(&mut self, cert: Certificate) {
+        self.anchors.push(cert);
+    }
+
+    pub fn add_intermediate(&mut self, cert: Certificate) {
+        self.intermediates.push(cert);
+    }
+
+    pub fn add_crl_der(&mut self, der: Vec<u8>) -> Result<(), CrlError> {
+        let crl = Crl::from_der(&der)?;
+        self.crls.push((crl, der));
+        Ok(())
+    }
+
+    pub fn build(self) -> TrustStore {
+        self.build_with(AlgorithmRegistry::global())
+    }
+
+    /// Builds the store, verifying each CRL's signature against the certificates named like its issuer.
+    pub fn build_with(self, algorithms: &'static AlgorithmRegistry) -> TrustStore {
+        let mut store = TrustStore {
+            certs: Vec::new(),
+            is_anchor: Vec::new(),
+            by_subject: HashMap::new(),
+            crls: Vec::new(),
+            crls_by_issuer: HashMap::new(),
+            signature_cache: RwLock::new(HashMap::new()),
+            algorithms,
+        };
+        let mut seen = std::collections::HashSet::new();
+        let tagged = self
+            .anchors
+            .into_iter()
+            .map(|c| (c, true))
+            .chain(self.intermediates.into_iter().map(|c| (c, false)));
+        for (cert, anchor) in tagged {
+            if !seen.insert(cert.fingerprint) {
+                // The same certificate given twice: keep the first role (anchor wins, as anchors come first).
+                continue;
+            }
+            let ix = store.certs.len();
+            store
+                .by_subject
+                .entry(cert.subject.clone())
+                .or_default()
+                .push(ix);
+            store.certs.push(Arc::new(cert));
+            store.is_anchor.push(anchor);
+        }
+        for (crl, der) in self.crls {
+            if store
+                .crls
+                .iter()
+                .any(|s| s.crl.fingerprint == crl.fingerprint)
+            {
+                continue;
+            }
+            let stored = store.check_crl_signature(crl, &der);
+            drop(der);
+            let ix = store.crls.len();
+            store
+                .crls_by_issuer
+                .entry(stored.crl.issuer.clone())
+                .or_default()
+                .push(ix);
+            store.crls.push(stored);
+        }
+        tracing::debug!(
+            certificates = store.certs.len(),
+            crls = store.crls.len(),
+            "trust store built"
+        );
+        store
+    }
+}
+
+impl TrustStore {
+    pub fn builder() -> TrustStoreBuilder {
+        TrustStoreBuilder::new()
+    }
+
+    fn check_crl_signature(&self, crl: Crl, der: &[u8]) -> StoredCrl {
+        let mut signed_by = Vec::new();
+        let mut problem = None;
+        let candidates = self
+            .by_subject
+            .get(&crl.issuer)
+            .cloned()
+            .unwrap_or_default();
+        if !crl
+            .signature_algorithm
+            .same_as(&crl.inner_signature_algorithm)
+        {
+            problem = Some(SignatureProblem::Invalid(format!(
+                "the CRL's inner and outer signature algorithms differ ({} / {})",
+                crl.inner_signature_algorithm.oid, crl.signature_algorithm.oid
+            )));
+        } else {
+            let tbs = crl.tbs(der).unwrap_or_default();
+            for ix in candidates.iter().copied() {
+                match self.algorithms.verify(
+                    &crl.signature_algorithm,
+                    &self.certs[ix].public_key,
+                    tbs,
+                    &crl.signature,
+                ) {
+                    Ok(()) => signed_by.push(ix),
+                    Err(CryptoError::UnsupportedAlgorithm(a)) => {
+                        problem = Some(SignatureProblem::Unsupported(a))
+                    }
+                    Err(e) => {
+                        if !matches!(problem, Some(SignatureProblem::Unsupported(_))) {
+                            problem = Some(SignatureProblem::Invalid(e.to_string()))
+                        }
+                    }
+                }
+            }
+            if candidates.is_empty() {
+                problem = Some(SignatureProblem::NoCandidate);
+            }
+        }
+        StoredCrl {
+            crl,
+            signature_problem: if signed_by.is_empty() { problem } else { None },
+            signed_by,
+        }
+    }
+
+    pub fn certificate_count(&self) -> usize {
+        self.certs.len()
+    }
+
+    pub fn crl_count(&self) -> usize {
+        self.crls.len()
+    }
+
+    pub fn anchors(&self) -> impl Iterator<Item = &Certificate> {
+        self.certs
+            .iter()
+            .zip(&self.is_anchor)
+            .filter(|(_, a)| **a)
+            .map(|(c, _)| c.as_ref())
+    }
+
+    /// The pool index of a certificate equal to `cert`, if it is in the store.
+    pub(crate) fn index_of(&self, cert: &Certificate) -> Option<usize> {
+        self.by_subject
+            .get(&cert.subject)?
+            .iter()
+            .copied()
+            .find(|ix| self.certs[*ix].fingerprint == cert.fingerprint)
+    }
+
+    /// Verifies `subject`'s signature with `issuer`'s key, through the cache when both are pool certificates.
+    pub(crate) fn verify_cert_signature(
+        &self,
+        subject: (&Certificate, Option<usize>),
+        issuer: (&Certificate, Option<usize>),
+    ) -> Result<(), CryptoError> {
+        let key = match (subject.1, issuer.1) {
+            (Some(s), Some(i)) => Some((s, i)),
+            _ => None,
+        };
+        if let Some(key) = key {
+            if let Ok(cache) = self.signature_cache.read() {
+                if let Some(r) = cache.get(&key) {
+                    return r.clone();
+                }
+            }
+        }
+        let result = self.algorithms.verify(
+            &subject.0.signature_algorithm,
+            &issuer.0.public_key,
+            subject.0.tbs(),
+            &subject.0.signature,
+        );
+        if let Some(key) = key {
+            if let Ok(mut cache) = self.signature_cache.write() {
+                cache.insert(key, result.clone());
+            }
+        }
+        result
+    }
+}

@@ -1,0 +1,506 @@
+//! Certification path building and validation (RFC 5280 §6), with revocation from the store's CRLs.
+
+use crate::crypto::CryptoError;
+use crate::identity::{Bin, Iin};
+use crate::pki::cert::Certificate;
+use crate::pki::report::{ChainEntry, Code, Findings, Report, SubjectSummary};
+use crate::pki::revocation::RevocationStatus;
+use crate::pki::store::TrustStore;
+
+/// What the end-entity key is to be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Signing documents: digitalSignature and nonRepudiation.
+    Sign,
+    /// Authentication: digitalSignature.
+    Auth,
+    /// No key usage requirement.
+    Any,
+    /// Signing CRLs (used for CRL issuers' own paths).
+    CrlSign,
+}
+
+/// Which certificates of the path need a fresh, authentic CRL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationMode {
+    /// Every certificate below the trust anchor.
+    All,
+    /// The end entity only.
+    Leaf,
+    /// No revocation check (said in the report).
+    None,
+}
+
+impl RevocationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationMode::All => "all",
+            RevocationMode::Leaf => "leaf",
+            RevocationMode::None => "none",
+        }
+    }
+}
+
+/// Parameters of one verification.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Validation time, Unix seconds.
+    pub at: i64,
+    pub purpose: Purpose,
+    pub revocation: RevocationMode,
+    /// The IIN stated in the request, to compare with the certificate.
+    pub iin: Option<Iin>,
+    /// The BIN stated in the request.
+    pub bin: Option<Bin>,
+}
+
+impl VerifyOptions {
+    pub fn at(at: i64) -> Self {
+        VerifyOptions {
+            at,
+            purpose: Purpose::Sign,
+            revocation: RevocationMode::All,
+            iin: None,
+            bin: None,
+        }
+    }
+}
+
+/// A certificate on a candidate path: the certificate and its pool index when it comes from the store.
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'a> {
+    pub cert: &'a Certificate,
+    pub pool: Option<usize>,
+}
+
+impl Node<'_> {
+    fn same(&self, other: &Node<'_>) -> bool {
+        self.cert.fingerprint == other.cert.fingerprint
+    }
+}
+
+/// Longest path we build (end entity + intermediates + anchor).
+const MAX_PATH_LEN: usize = 10;
+/// Candidate paths tried before giving up.
+const MAX_PATHS: usize = 16;
+/// How deep CRL-issuer paths may nest (a CRL signer whose own CRL has another signer...).
+pub(crate) const MAX_CRL_DEPTH: usize = 3;
+
+/// The outcome of validating one path.
+pub(crate) struct PathOutcome {
+    pub findings: Findings,
+    pub statuses: Vec<RevocationStatus>,
+}
+
+pub(crate) fn format_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+impl TrustStore {
+    /// Verifies a certificate: builds paths to the trust anchors through the store's and the given
+    /// intermediates, validates them at `opts.at`, checks revocation and the request's identity.
+    pub fn verify_certificate(
+        &self,
+        leaf: &Certificate,
+        intermediates: &[Certificate],
+        opts: &VerifyOptions,
+    ) -> Report {
+        let leaf_node = Node {
+            cert: leaf,
+            pool: self.index_of(leaf),
+        };
+        let (findings, chain) = self.best_path(leaf_node, intermediates, opts, &mut Vec::new());
+        let mut findings = findings;
+        check_identity(leaf, opts, &mut findings);
+        findings.into_report(
+            Some(SubjectSummary::from_profile(&leaf.profile)),
+            chain,
+            format_time(opts.at),
+            opts.revocation.as_str(),
+        )
+    }
+
+    /// Builds candidate paths, validates each, and returns the first valid one or the least bad.
+    pub(crate) fn best_path(
+        &self,
+        leaf: Node<'_>,
+        extra: &[Certificate],
+        opts: &VerifyOptions,
+        crl_stack: &mut Vec<[u8; 32]>,
+    ) -> (Findings, Vec<ChainEntry>) {
+        let mut paths = Vec::new();
+        let mut partial = vec![leaf];
+        let mut longest_untrusted: Vec<Node<'_>> = vec![leaf];
+        self.build(&mut partial, extra, &mut paths, &mut longest_untrusted);
+
+        let mut best: Option<(Findings, Vec<ChainEntry>)> = None;
+        for path in &paths {
+            let outcome = self.validate_path(path, opts, crl_stack);
+            let chain = chain_entries(path, &outcome.statuses, true);
+            if outcome.findings.is_empty() {
+                return (outcome.findings, chain);
+            }
+            let better = match &best {
+                None => true,
+                Some((f, _)) => outcome.findings.severity() < f.severity(),
+            };
+            if better {
+                best = Some((outcome.findings, chain));
+            }
+        }
+        if let Some(b) = best {
+            return b;
+        }
+        // No path reaches an anchor: still report what is wrong with the part we could build.
+        let mut outcome = self.validate_path(&longest_untrusted, opts, crl_stack);
+        let last = longest_untrusted[longest_untrusted.len() - 1].cert;
+        outcome.findings.add(
+            Code::ChainUntrusted,
+            format!(
+                "no path to a trust anchor: no trusted certificate issued \"{}\" (issuer \"{}\")",
+                last.subject, last.issuer
+            ),
+        );
+        let chain = chain_entries(&longest_untrusted, &outcome.statuses, false);
+        (outcome.findings, chain)
+    }
+
+    /// Depth-first path building from `partial` (end entity first) towards an anchor.
+    fn build<'a>(
+        &'a self,
+        partial: &mut Vec<Node<'a>>,
+        extra: &'a [Certificate],
+        out: &mut Vec<Vec<Node<'a>>>,
+        longest: &mut Vec<Node<'a>>,
+    ) {
+        if out.len() >= MAX_PATHS || partial.len() >= MAX_PATH_LEN {
+            return;
+        }
+        let current = partial[partial.len() - 1];
+        if current.pool.is_some_and(|ix| self.is_anchor[ix]) {
+            out.push(partial.clone());
+            return;
+        }
+        if partial.len() > longest.len() {
+            *longest = partial.clone();
+        }
+        let mut candidates: Vec<Node<'a>> = Vec::new();
+        if let Some(ixs) = self.by_subject.get(&current.cert.issuer) {
+            candidates.extend(ixs.iter().map(|ix| Node {
+                cert: self.certs[*ix].as_ref(),
+                pool: Some(*ix),
+            }));
+        }
+        candidates.extend(
+            extra
+                .iter()
+                .filter(|c| c.subject == current.cert.issuer)
+                .map(|c| Node {
+                    pool: self.index_of(c),
+                    cert: c,
+                }),
+        );
+        // Prefer the issuer whose subjectKeyIdentifier matches our authorityKeyIdentifier, then anchors.
+        let aki = current.cert.authority_key_id.as_deref();
+        candidates.sort_by_key(|n| {
+            let key_match = match (aki, n.cert.subject_key_id.as_deref()) {
+                (Some(a), Some(s)) if a == s => 0,
+                (Some(_), Some(_)) => 2,
+                _ => 1,
+            };
+            let anchor = n.pool.is_some_and(|ix| self.is_anchor[ix]);
+            (key_match, !anchor)
+        });
+        let mut tried: Vec<[u8; 32]> = Vec::new();
+        for cand in candidates {
+            if tried.contains(&cand.cert.fingerprint) || partial.iter().any(|p| p.same(&cand)) {
+                continue;
+            }
+            tried.push(cand.cert.fingerprint);
+            partial.push(cand);
+            self.build(partial, extra, out, longest);
+            partial.pop();
+        }
+    }
+
+    /// Validates one path (end entity first; the last element is the anchor when the path is trusted).
+    pub(crate) fn validate_path(
+        &self,
+        path: &[Node<'_>],
+        opts: &VerifyOptions,
+        crl_stack: &mut Vec<[u8; 32]>,
+    ) -> PathOutcome {
+        let mut f = Findings::default();
+        let n = path.len();
+        let anchored = path[n - 1].pool.is_some_and(|ix| self.is_anchor[ix]);
+        let mut statuses = vec![RevocationStatus::NotChecked; n];
+        let who = |i: usize| -> String {
+            if i == 0 {
+                format!("end-entity certificate \"{}\"", path[0].cert.subject)
+            } else if anchored && i == n - 1 {
+                format!("trust anchor \"{}\"", path[i].cert.subject)
+            } else {
+                format!("CA certificate \"{}\"", path[i].cert.subject)
+            }
+        };
+
+        // Validity of every certificate, the anchor included: an expired root no longer vouches for anything.
+        for (i, node) in path.iter().enumerate() {
+            let c = node.cert;
+            if opts.at < c.not_before {
+                f.add(
+                    Code::CertNotYetValid,
+                    format!(
+                        "{} is not valid before {}",
+                        who(i),
+                        format_time(c.not_before)
+                    ),
+                );
+            }
+            if opts.at > c.not_after {
+                f.add(
+                    Code::CertExpired,
+                    format!("{} expired at {}", who(i), format_time(c.not_after)),
+                );
+            }
+        }
+
+        // Signatures and critical extensions of every certificate issued by the next one.
+        for i in 0..n {
+            let c = path[i].cert;
+            let is_anchor = anchored && i == n - 1;
+            if !is_anchor && !c.unsupported_critical.is_empty() {
+                f.add(
+                    Code::UnsupportedCriticalExtension,
+                    format!(
+                        "{} has critical extensions that cannot be processed: {}",
+                        who(i),
+                        c.unsupported_critical.join(", ")
+                    ),
+                );
+            }
+            if i + 1 >= n {
+                continue;
+            }
+            let issuer = path[i + 1];
+            if !c.signature_algorithm.same_as(&c.inner_signature_algorithm) {
+                f.add(
+                    Code::CertSignatureInvalid,
+                    format!(
+                        "{} names different signature algorithms inside and outside",
+                        who(i)
+                    ),
+                );
+                continue;
+            }
+            match self.verify_cert_signature((c, path[i].pool), (issuer.cert, issuer.pool)) {
+                Ok(()) => {}
+                Err(CryptoError::UnsupportedAlgorithm(a)) => f.add(
+                    Code::UnsupportedAlgorithm,
+                    format!("signature of {} uses an unsupported algorithm: {a}", who(i)),
+                ),
+                Err(e) => f.add(
+                    Code::CertSignatureInvalid,
+                    format!(
+                        "signature of {} does not verify with the key of \"{}\": {e}",
+                        who(i),
+                        issuer.cert.subject
+                    ),
+                ),
+            }
+        }
+
+        // CA constraints of the intermediates, from the anchor down (RFC 5280 §6.1.4 (k)–(n)).
+        let top = if anchored { n - 1 } else { n };
+        let mut max_path_len = top; // certificates below the anchor
+        for i in (1..top).rev() {
+            let c = path[i].cert;
+            if c.version < 3 || !c.is_ca() {
+                f.add(
+                    Code::CaConstraints,
+                    format!(
+                        "{} is not a CA (basicConstraints cA is not set) but issued a certificate",
+                        who(i)
+                    ),
+                );
+            }
+            if !c.is_self_issued() {
+                if max_path_len == 0 {
+                    f.add(
+                        Code::CaConstraints,
+                        format!("{} exceeds the path length allowed above it", who(i)),
+                    );
+                } else {
+                    max_path_len -= 1;
+                }
+            }
+            if let Some((_, Some(limit))) = c.basic_constraints {
+                max_path_len = max_path_len.min(limit as usize);
+            }
+            if let Some(ku) = c.key_usage {
+                if !ku.key_cert_sign {
+                    f.add(
+                        Code::CaConstraints,
+                        format!(
+                            "{} may not sign certificates (keyUsage lacks keyCertSign)",
+                            who(i)
+                        ),
+                    );
+                }
+            }
+        }
+
+        check_leaf_purpose(path[0].cert, opts.purpose, &mut f);
+
+        // Revocation of the certificates below the anchor.
+        let check_upto = match opts.revocation {
+            RevocationMode::None => 0,
+            RevocationMode::Leaf => 1.min(n - 1),
+            RevocationMode::All => n - 1,
+        };
+        for i in 0..check_upto {
+            let status = self.revocation_status(path, i, opts.at, crl_stack);
+            match &status {
+                RevocationStatus::Good | RevocationStatus::NotChecked => {}
+                RevocationStatus::Revoked { at, reason } => f.add(
+                    Code::CertRevoked,
+                    format!(
+                        "{} was revoked at {}{}",
+                        who(i),
+                        format_time(*at),
+                        reason
+                            .map(|r| format!(" ({})", r.name()))
+                            .unwrap_or_default()
+                    ),
+                ),
+                RevocationStatus::Unknown {
+                    reasons,
+                    bad_signature,
+                } => {
+                    if *bad_signature {
+                        f.add(
+                            Code::CertSignatureInvalid,
+                            format!(
+                                "the CRL for {} has a signature that does not verify",
+                                who(i)
+                            ),
+                        );
+                    }
+                    f.add(
+                        Code::RevocationUnknown,
+                        format!(
+                            "revocation status of {} is unknown: {}",
+                            who(i),
+                            reasons.join("; ")
+                        ),
+                    );
+                }
+                RevocationStatus::Unsupported(a) => {
+                    f.add(
+                        Code::UnsupportedAlgorithm,
+                        format!(
+                            "the CRL for {} is signed with an unsupported algorithm: {a}",
+                            who(i)
+                        ),
+                    );
+                    f.add(
+                        Code::RevocationUnknown,
+                        format!(
+                            "revocation status of {} is unknown: its CRL cannot be verified",
+                            who(i)
+                        ),
+                    );
+                }
+            }
+            statuses[i] = status;
+        }
+        PathOutcome {
+            findings: f,
+            statuses,
+        }
+    }
+}
+
+fn check_leaf_purpose(leaf: &Certificate, purpose: Purpose, f: &mut Findings) {
+    let Some(ku) = leaf.key_usage else {
+        // No keyUsage extension: RFC 5280 allows every use.
+        return;
+    };
+    let (ok, need) = match purpose {
+        Purpose::Any => (true, ""),
+        Purpose::Sign => (
+            ku.digital_signature && ku.non_repudiation,
+            "digitalSignature and nonRepudiation (a signing key)",
+        ),
+        Purpose::Auth => (ku.digital_signature, "digitalSignature"),
+        Purpose::CrlSign => (ku.crl_sign, "cRLSign"),
+    };
+    if !ok {
+        f.add(
+            Code::KeyUsage,
+            format!("the end-entity key may not be used for this purpose: keyUsage lacks {need}"),
+        );
+    }
+}
+
+fn check_identity(leaf: &Certificate, opts: &VerifyOptions, f: &mut Findings) {
+    if let Some(iin) = &opts.iin {
+        match &leaf.profile.iin {
+            None => f.add(
+                Code::IdentityAbsent,
+                "the certificate carries no IIN to compare with the request",
+            ),
+            Some(c) if *c != iin.as_string() => f.add(
+                Code::IinMismatch,
+                format!("the request's IIN {iin} differs from the certificate's IIN {c}"),
+            ),
+            Some(_) => {}
+        }
+    }
+    if let Some(bin) = &opts.bin {
+        match &leaf.profile.bin {
+            None => f.add(
+                Code::IdentityAbsent,
+                "the certificate carries no BIN to compare with the request",
+            ),
+            Some(c) if *c != bin.as_string() => f.add(
+                Code::BinMismatch,
+                format!("the request's BIN {bin} differs from the certificate's BIN {c}"),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+fn chain_entries(
+    path: &[Node<'_>],
+    statuses: &[RevocationStatus],
+    anchored: bool,
+) -> Vec<ChainEntry> {
+    let n = path.len();
+    path.iter()
+        .zip(statuses)
+        .enumerate()
+        .map(|(i, (node, status))| {
+            let c = node.cert;
+            ChainEntry {
+                subject: c.subject.to_string(),
+                issuer: c.issuer.to_string(),
+                serial: c.serial_hex(),
+                not_before: format_time(c.not_before),
+                not_after: format_time(c.not_after),
+                sha256: c.fingerprint_hex(),
+                signature_algorithm: crate::crypto::AlgorithmRegistry::global()
+                    .name_of(&c.signature_algorithm.oid),
+                revocation: status.label().to_string(),
+                trust_anchor: anchored && i == n - 1,
+            }
+        })
+        .collect()
+}
