@@ -68,6 +68,9 @@ impl SignatureAlgorithm for RsaPkcs1 {
     }
 }
 
+/// An AlgorithmIdentifier inside PSS parameters: OID and the DER of its parameters.
+type ParsedAlgId = (String, Option<Vec<u8>>);
+
 /// RSASSA-PSS. ring implements the profile everyone uses: MGF1 with the same hash and a salt as long as the hash.
 /// Other parameter sets are reported as unsupported rather than guessed.
 struct RsaPss;
@@ -79,21 +82,20 @@ impl RsaPss {
         let mut outer = Reader::new(params);
         let seq = outer.read(der::SEQUENCE).map_err(malformed)?;
         let mut r = Reader::new(seq.value);
-        let alg_oid =
-            |tlv: Option<der::Tlv<'_>>| -> Result<Option<(String, Option<Vec<u8>>)>, CryptoError> {
-                let Some(tlv) = tlv else { return Ok(None) };
-                let mut inner = Reader::new(tlv.value);
-                let ai = inner.read(der::SEQUENCE).map_err(malformed)?;
-                let mut ai = Reader::new(ai.value);
-                let oid = der::oid_to_string(ai.read(der::OID).map_err(malformed)?.value)
-                    .map_err(malformed)?;
-                let rest = if ai.is_empty() {
-                    None
-                } else {
-                    Some(ai.read_any().map_err(malformed)?.raw.to_vec())
-                };
-                Ok(Some((oid, rest)))
+        let alg_oid = |tlv: Option<der::Tlv<'_>>| -> Result<Option<ParsedAlgId>, CryptoError> {
+            let Some(tlv) = tlv else { return Ok(None) };
+            let mut inner = Reader::new(tlv.value);
+            let ai = inner.read(der::SEQUENCE).map_err(malformed)?;
+            let mut ai = Reader::new(ai.value);
+            let oid = der::oid_to_string(ai.read(der::OID).map_err(malformed)?.value)
+                .map_err(malformed)?;
+            let rest = if ai.is_empty() {
+                None
+            } else {
+                Some(ai.read_any().map_err(malformed)?.raw.to_vec())
             };
+            Ok(Some((oid, rest)))
+        };
         let hash = alg_oid(r.read_optional(0xa0).map_err(malformed)?)?
             .map(|(o, _)| o)
             .unwrap_or_else(|| SHA1.to_string());

@@ -247,22 +247,34 @@ mod tests {
 
     #[test]
     fn second_pass_checksum() {
-        // Find 11 digits whose first pass gives 10, so the second weights decide.
-        let d = [0, 0, 0, 1, 0, 1, 5, 0, 0, 0, 0];
-        let first: u32 = d
-            .iter()
-            .zip(FIRST_WEIGHTS)
-            .map(|(a, w)| *a as u32 * w)
-            .sum();
-        assert_eq!(first % 11, 10);
-        let second: u32 = d
-            .iter()
-            .zip(SECOND_WEIGHTS)
-            .map(|(a, w)| *a as u32 * w)
-            .sum();
-        assert_eq!(check_digit(&d), Some((second % 11) as u8));
-        let s = format!("00010150000{}", second % 11);
-        assert!(Iin::parse(&s).is_ok(), "{s}");
+        // Every 11-digit prefix of this birth date whose first pass gives 10 must be decided by the second weights.
+        let mut checked = 0;
+        for tail in 0..10_000u32 {
+            let s = format!("8704123{tail:04}");
+            let d: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+            let first: u32 = d
+                .iter()
+                .zip(FIRST_WEIGHTS)
+                .map(|(a, w)| u32::from(*a) * w)
+                .sum();
+            if first % 11 != 10 {
+                continue;
+            }
+            let second: u32 = d
+                .iter()
+                .zip(SECOND_WEIGHTS)
+                .map(|(a, w)| u32::from(*a) * w)
+                .sum();
+            if second % 11 == 10 {
+                continue;
+            }
+            let iin = format!("{s}{}", second % 11);
+            assert!(Iin::parse(&iin).is_ok(), "{iin}");
+            let wrong = format!("{s}{}", (second + 1) % 11 % 10);
+            assert!(Iin::parse(&wrong).is_err(), "{wrong}");
+            checked += 1;
+        }
+        assert!(checked > 100, "only {checked} second-pass numbers found");
     }
 
     #[test]

@@ -299,10 +299,8 @@ impl Crl {
                         }
                         // invalidityDate and holdInstructionCode are informational.
                         "2.5.29.24" | "2.5.29.23" => {}
-                        _ if critical => {
-                            if !self.unsupported_critical.contains(&oid) {
-                                self.unsupported_critical.push(oid);
-                            }
+                        _ if critical && !self.unsupported_critical.contains(&oid) => {
+                            self.unsupported_critical.push(oid);
                         }
                         _ => {}
                     }

@@ -7,7 +7,7 @@ use base64::Engine;
 use thiserror::Error;
 
 use crate::pki::cert::{CertError, Certificate};
-use crate::pki::crl::{Crl, CrlError};
+use crate::pki::crl::CrlError;
 
 /// Largest certificate file (or PEM bundle) we read.
 pub const MAX_CERT_FILE: u64 = 4 * 1024 * 1024;
@@ -192,7 +192,7 @@ pub fn load_certificates(path: &Path) -> Result<Vec<Certificate>, InputError> {
     Ok(out)
 }
 
-/// Loads the DER of every CRL of a file or directory, checking that each parses.
+/// Loads the DER of every CRL of a file or directory (parsed once, by the trust store builder).
 pub fn load_crls(path: &Path) -> Result<Vec<Vec<u8>>, InputError> {
     let mut out = Vec::new();
     for file in files_of(path)? {
@@ -201,15 +201,37 @@ pub fn load_crls(path: &Path) -> Result<Vec<Vec<u8>>, InputError> {
             path: file.clone(),
             message,
         })?;
-        for der in blocks {
-            Crl::from_der(&der).map_err(|source| InputError::Crl {
-                path: file.clone(),
-                source,
-            })?;
-            out.push(der);
-        }
+        out.extend(blocks);
     }
     Ok(out)
+}
+
+/// Builds a trust store from files or directories of anchors, intermediates and CRLs.
+pub fn build_store(
+    trust: &[PathBuf],
+    intermediates: &[PathBuf],
+    crls: &[PathBuf],
+) -> Result<crate::pki::TrustStore, InputError> {
+    let mut builder = crate::pki::TrustStore::builder();
+    for path in trust {
+        for cert in load_certificates(path)? {
+            builder.add_anchor(cert);
+        }
+    }
+    for path in intermediates {
+        for cert in load_certificates(path)? {
+            builder.add_intermediate(cert);
+        }
+    }
+    for path in crls {
+        for der in load_crls(path)? {
+            builder.add_crl_der(der).map_err(|source| InputError::Crl {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(builder.build())
 }
 
 #[cfg(test)]

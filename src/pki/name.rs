@@ -70,7 +70,7 @@ pub(crate) fn decode_string(tag: Tag, data: &[u8]) -> Option<String> {
         // TeletexString is in practice Latin-1.
         Tag::TeletexString => Some(data.iter().map(|b| char::from(*b)).collect()),
         Tag::BmpString => {
-            if data.len() % 2 != 0 {
+            if !data.len().is_multiple_of(2) {
                 return None;
             }
             let units: Vec<u16> = data
@@ -80,7 +80,7 @@ pub(crate) fn decode_string(tag: Tag, data: &[u8]) -> Option<String> {
             String::from_utf16(&units).ok()
         }
         Tag::UniversalString => {
-            if data.len() % 4 != 0 {
+            if !data.len().is_multiple_of(4) {
                 return None;
             }
             data.chunks_exact(4)

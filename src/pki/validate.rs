@@ -364,7 +364,7 @@ impl TrustStore {
             RevocationMode::Leaf => 1.min(n - 1),
             RevocationMode::All => n - 1,
         };
-        for i in 0..check_upto {
+        for (i, slot) in statuses.iter_mut().enumerate().take(check_upto) {
             let status = self.revocation_status(path, i, opts.at, crl_stack);
             match &status {
                 RevocationStatus::Good | RevocationStatus::NotChecked => {}
@@ -418,7 +418,7 @@ impl TrustStore {
                     );
                 }
             }
-            statuses[i] = status;
+            *slot = status;
         }
         PathOutcome {
             findings: f,
