@@ -36,7 +36,7 @@ pub mod ids {
     pub const LEGAL_BIN: &str = super::DEMO_BIN;
 }
 
-const DEMO_BIN: &str = "040840001239";
+const DEMO_BIN: &str = "040840001231";
 
 /// Appends the check digit to 11 digits.
 fn with_check(first11: &str) -> String {
@@ -335,4 +335,17 @@ pub fn generate() -> Result<Vec<DemoFile>, DemoPkiError> {
     let ca_crl = crl_params(revoked).signed_by(&ca)?;
     put("crl/issuing-ca.crl", ca_crl.pem()?);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::{Bin, Iin};
+
+    #[test]
+    fn demo_identifiers_pass_the_checksum() {
+        assert!(Iin::parse(ids::INDIVIDUAL_IIN).is_ok());
+        assert!(Bin::parse(ids::LEGAL_BIN).is_ok());
+        assert!(Bin::parse(&with_check("98034000115")).is_ok());
+    }
 }

@@ -30,3 +30,53 @@ pub fn unix(rfc3339: &str) -> i64 {
         .expect("valid RFC 3339 time")
         .unix_timestamp()
 }
+
+/// Runs the `qoltanba` binary; returns (exit code, stdout, stderr).
+pub fn run_qoltanba(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(args)
+        .current_dir(project_dir())
+        .output()
+        .expect("run qoltanba");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `qoltanba ... --json` and parses the report.
+pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.push("--json");
+    let (code, stdout, stderr) = run_qoltanba(&all);
+    let report = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}\nstderr: {stderr}"));
+    (code, report)
+}
+
+pub fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["codes"]
+        .as_array()
+        .expect("codes array")
+        .iter()
+        .map(|c| c.as_str().expect("code string").to_string())
+        .collect()
+}
+
+/// Whether an external tool is on PATH. Under CI a missing tool fails the test (`.ci/run` installs it);
+/// elsewhere the test is skipped with a message.
+pub fn require_tool(tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{tool} is missing (Debian package {package}); .ci/run installs it");
+        }
+        eprintln!("SKIPPED: {tool} not found (Debian package {package})");
+    }
+    found
+}
