@@ -23,9 +23,15 @@ pub enum CertError {
     TrailingData,
     #[error("certificate extension {oid} is malformed")]
     BadExtension { oid: String },
+    #[error("serial number is {0} bytes long; at most {MAX_SERIAL_LEN} are accepted")]
+    SerialTooLong(usize),
     #[error("certificate has extension {oid} twice")]
     DuplicateExtension { oid: String },
 }
+
+/// RFC 5280 allows 20 octets; a little slack covers CAs that add a sign byte or overshoot, while a serial of
+/// hundreds of bytes is hostile input.
+pub const MAX_SERIAL_LEN: usize = 32;
 
 /// Key usage bits (RFC 5280 §4.2.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +110,11 @@ impl Certificate {
             X509Certificate::from_der(der).map_err(|e| CertError::Der(e.to_string()))?;
         if !rest.is_empty() {
             return Err(CertError::TrailingData);
+        }
+        if x.tbs_certificate.raw_serial().len() > MAX_SERIAL_LEN {
+            return Err(CertError::SerialTooLong(
+                x.tbs_certificate.raw_serial().len(),
+            ));
         }
         let owned = der.to_vec();
         let tbs_raw = x.tbs_certificate.as_ref();

@@ -27,7 +27,10 @@ pub enum CrlError {
     BadIssuer,
     #[error("CRL extension {0} is malformed")]
     BadExtension(String),
-    #[error("CRL entry serial number longer than 255 bytes")]
+    #[error(
+        "CRL entry serial number longer than {} bytes",
+        crate::pki::cert::MAX_SERIAL_LEN
+    )]
     SerialTooLong,
     #[error("trailing bytes after the CRL")]
     TrailingData,
@@ -271,6 +274,9 @@ impl Crl {
             let serial = e.read(der::INTEGER)?.value;
             if serial.is_empty() {
                 return Err(DerError::BadValue("empty serial number").into());
+            }
+            if serial.len() > crate::pki::cert::MAX_SERIAL_LEN {
+                return Err(CrlError::SerialTooLong);
             }
             let serial_len = u8::try_from(serial.len()).map_err(|_| CrlError::SerialTooLong)?;
             let revoked_at = read_time(&mut e)?;

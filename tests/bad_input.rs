@@ -1,0 +1,226 @@
+//! Hostile and broken input: every case gives a clear error and exit code 2 (with a MALFORMED report under
+//! `--json`), never a panic; the parsers survive every truncation and bit flip of real certificates and CRLs.
+
+mod common;
+
+use qoltanba::pki::{Certificate, Crl};
+
+fn demo(name: &str) -> Vec<u8> {
+    std::fs::read(common::project_dir().join("certs").join(name)).expect("demo file")
+}
+
+fn demo_der(name: &str, label: &str) -> Vec<u8> {
+    qoltanba::pki::load::der_blocks(&demo(name), &[label])
+        .expect("pem")
+        .remove(0)
+}
+
+/// A certificate whose serial number is `len` bytes (the signature no longer matches; parsing is what we test).
+fn with_serial(der: &[u8], len: usize) -> Vec<u8> {
+    fn hdr(d: &[u8]) -> (usize, usize) {
+        match d[1] {
+            l if l < 0x80 => (2, l as usize),
+            0x81 => (3, d[2] as usize),
+            0x82 => (4, ((d[2] as usize) << 8) | d[3] as usize),
+            _ => panic!("length"),
+        }
+    }
+    fn enc(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        let n = body.len();
+        if n < 0x80 {
+            v.push(n as u8)
+        } else if n < 0x100 {
+            v.extend([0x81, n as u8])
+        } else {
+            v.extend([0x82, (n >> 8) as u8, n as u8])
+        }
+        v.extend(body);
+        v
+    }
+    let (oh, _) = hdr(der);
+    let tbs = &der[oh..];
+    let (th, tl) = hdr(tbs);
+    let tbs_body = &tbs[th..th + tl];
+    let rest = &der[oh + th + tl..];
+    // version [0], then serial INTEGER
+    let (vh, vl) = hdr(tbs_body);
+    let version = &tbs_body[..vh + vl];
+    let after_version = &tbs_body[vh + vl..];
+    let (sh, sl) = hdr(after_version);
+    let mut serial = vec![0x01u8];
+    serial.resize(len, 0x42);
+    let mut body = version.to_vec();
+    body.extend(enc(0x02, &serial));
+    body.extend(&after_version[sh + sl..]);
+    let mut outer = enc(0x30, &body);
+    outer.extend(rest);
+    enc(0x30, &outer)
+}
+
+#[test]
+fn cli_rejects_bad_files_with_exit_code_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str, data: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).expect("write");
+        p.to_string_lossy().into_owned()
+    };
+    let cert = demo_der("individual-sign.pem", "CERTIFICATE");
+    let big = dir.path().join("big.bin");
+    std::fs::File::create(&big)
+        .expect("create")
+        .set_len(50 * 1024 * 1024)
+        .expect("50 MB");
+    let big = big.to_string_lossy().into_owned();
+    let cases: Vec<(&str, String)> = vec![
+        ("empty", file("empty.der", b"")),
+        ("whitespace", file("blank.pem", b"  \n\n ")),
+        ("truncated DER", file("trunc.der", &cert[..cert.len() / 2])),
+        (
+            "garbage DER",
+            file("garbage.der", &[0x30, 0x82, 0xff, 0xff, 1, 2, 3, 4]),
+        ),
+        ("not DER at all", file("text.txt", b"hello, world")),
+        (
+            "PEM with junk inside",
+            file(
+                "junk.pem",
+                b"-----BEGIN CERTIFICATE-----\nMIIB$$$$junk\n-----END CERTIFICATE-----\n",
+            ),
+        ),
+        (
+            "PEM without END",
+            file("noend.pem", b"-----BEGIN CERTIFICATE-----\nMIIB\n"),
+        ),
+        (
+            "PEM of a key",
+            file("key.pem", &demo("individual-sign.key.pem")),
+        ),
+        (
+            "trailing bytes",
+            file("trailing.der", &[cert.clone(), vec![0, 0]].concat()),
+        ),
+        ("huge serial", file("serial.der", &with_serial(&cert, 300))),
+        ("50 MB file", big.clone()),
+        (
+            "missing file",
+            dir.path().join("nope.pem").to_string_lossy().into_owned(),
+        ),
+    ];
+    for (what, path) in &cases {
+        let (code, stdout, stderr) = common::run_qoltanba(&[
+            "verify-cert",
+            "--cert",
+            path,
+            "--trust",
+            "certs/root-ca.pem",
+            "--json",
+        ]);
+        assert_eq!(code, 2, "{what}: {stdout}{stderr}");
+        assert!(stderr.starts_with("error: "), "{what}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).expect("MALFORMED report");
+        assert_eq!(common::codes(&report), vec!["MALFORMED"], "{what}");
+    }
+    // The same inputs as trust anchors or CRLs.
+    for (what, path) in &cases {
+        for flag in ["--trust", "--crl", "--intermediates"] {
+            let (code, _, stderr) = common::run_qoltanba(&[
+                "verify-cert",
+                "--cert",
+                "certs/individual-sign.pem",
+                "--trust",
+                "certs/root-ca.pem",
+                flag,
+                path,
+            ]);
+            assert_eq!(code, 2, "{flag} {what}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{flag} {what}: {stderr}");
+        }
+    }
+    // Bad options.
+    for args in [
+        vec!["--at", "yesterday"],
+        vec!["--purpose", "everything"],
+        vec!["--revocation", "sometimes"],
+        vec!["--iin", "８７０４１２３００１２９"],
+    ] {
+        let mut all = vec![
+            "verify-cert",
+            "--cert",
+            "certs/individual-sign.pem",
+            "--trust",
+            "certs/root-ca.pem",
+        ];
+        all.extend(args.iter());
+        let (code, _, stderr) = common::run_qoltanba(&all);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    let (code, _, _) =
+        common::run_qoltanba(&["verify-cert", "--cert", "certs/individual-sign.pem"]);
+    assert_eq!(code, 2, "--trust is required");
+}
+
+#[test]
+fn serial_numbers_up_to_the_limit_parse() {
+    let cert = demo_der("individual-sign.pem", "CERTIFICATE");
+    assert!(Certificate::from_der(&with_serial(&cert, 20)).is_ok());
+    assert!(Certificate::from_der(&with_serial(&cert, 32)).is_ok());
+    assert!(matches!(
+        Certificate::from_der(&with_serial(&cert, 33)),
+        Err(qoltanba::pki::CertError::SerialTooLong(33))
+    ));
+}
+
+#[test]
+fn parsers_survive_every_truncation_and_bit_flip() {
+    let cert = demo_der("legal-head.pem", "CERTIFICATE");
+    let crl = demo_der("crl/issuing-ca.crl", "X509 CRL");
+    let store = qoltanba::pki::load::build_store(
+        &[common::project_dir().join("certs/root-ca.pem")],
+        &[common::project_dir().join("certs/issuing-ca.pem")],
+        &[common::project_dir().join("certs/crl")],
+    )
+    .expect("demo store");
+    let opts = qoltanba::pki::VerifyOptions::at(common::unix("2026-12-01T00:00:00Z"));
+    let mut verified_mutants = 0;
+    for input in [&cert, &crl] {
+        for cut in 0..input.len() {
+            let _ = Certificate::from_der(&input[..cut]);
+            let _ = Crl::from_der(&input[..cut]);
+        }
+        for i in 0..input.len() {
+            for bit in 0..8 {
+                let mut m = input.clone();
+                m[i] ^= 1 << bit;
+                if let Ok(c) = Certificate::from_der(&m) {
+                    // A mutant that still parses goes through validation; only the original is valid.
+                    let report = store.verify_certificate(&c, &[], &opts);
+                    assert!(
+                        !report.valid
+                            || m == *input
+                            || c.tbs()
+                                == Certificate::from_der(input)
+                                    .map(|o| o.tbs().to_vec())
+                                    .unwrap_or_default(),
+                        "a mutated certificate validated"
+                    );
+                    verified_mutants += 1;
+                }
+                let _ = Crl::from_der(&m);
+            }
+        }
+    }
+    assert!(
+        verified_mutants > 100,
+        "only {verified_mutants} mutants parsed"
+    );
+    assert!(Certificate::from_der(&cert).is_ok());
+    assert!(Crl::from_der(&crl).is_ok());
+    assert!(Crl::from_der(&cert).is_err(), "a certificate is not a CRL");
+    assert!(
+        Certificate::from_der(&crl).is_err(),
+        "a CRL is not a certificate"
+    );
+}

@@ -1,0 +1,273 @@
+//! Revocation edge cases on the demo PKI, with CRLs made here by rcgen: a forged CRL never hides a revocation,
+//! stale CRLs leave the status unknown, certificateHold counts, revocation dates are compared with the validation
+//! time, and the NCA's NULL-parameters quirk is accepted.
+
+mod common;
+
+use qoltanba::pki::load::{load_certificates, load_crls};
+use qoltanba::pki::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};
+use rcgen::{
+    CertificateRevocationListParams, Issuer, KeyPair, RevocationReason, RevokedCertParams,
+    SerialNumber, PKCS_ECDSA_P256_SHA256,
+};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+fn cert(name: &str) -> Certificate {
+    load_certificates(&common::project_dir().join("certs").join(name))
+        .expect("demo certificate")
+        .remove(0)
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(common::project_dir().join("certs").join(name)).expect("demo file")
+}
+
+/// The demo issuing CA as an rcgen issuer: with its real key, or with a fresh key (a forger who copies the name).
+fn issuing_ca(forged: bool) -> Issuer<'static, KeyPair> {
+    let key = if forged {
+        KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key")
+    } else {
+        KeyPair::from_pem(&read("issuing-ca.key.pem")).expect("demo CA key")
+    };
+    Issuer::from_ca_cert_pem(&read("issuing-ca.pem"), key).expect("issuer")
+}
+
+fn crl(
+    issuer: &Issuer<'static, KeyPair>,
+    revoked: &[(&Certificate, OffsetDateTime, RevocationReason)],
+    this_update: OffsetDateTime,
+    next_update: OffsetDateTime,
+) -> Vec<u8> {
+    let params = CertificateRevocationListParams {
+        this_update,
+        next_update,
+        crl_number: SerialNumber::from_slice(&[7]),
+        issuing_distribution_point: None,
+        revoked_certs: revoked
+            .iter()
+            .map(|(c, at, reason)| RevokedCertParams {
+                serial_number: SerialNumber::from_slice(&c.serial),
+                revocation_time: *at,
+                reason_code: Some(*reason),
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    };
+    params.signed_by(issuer).expect("crl").der().to_vec()
+}
+
+/// A store with the demo root's CRL and the given issuing-CA CRLs.
+fn store(ca_crls: Vec<Vec<u8>>) -> TrustStore {
+    let mut b = TrustStore::builder()
+        .anchor(cert("root-ca.pem"))
+        .intermediate(cert("issuing-ca.pem"));
+    for der in load_crls(&common::project_dir().join("certs/crl/root-ca.crl")).expect("root crl") {
+        b.add_crl_der(der).expect("parses");
+    }
+    for der in ca_crls {
+        b.add_crl_der(der).expect("parses");
+    }
+    b.build()
+}
+
+fn at(t: OffsetDateTime) -> VerifyOptions {
+    VerifyOptions::at(t.unix_timestamp())
+}
+
+const NOW: OffsetDateTime = datetime!(2026-12-01 0:00 UTC);
+
+#[test]
+fn forged_crl_never_hides_a_revocation() {
+    let revoked = cert("revoked.pem");
+    let real = load_crls(&common::project_dir().join("certs/crl/issuing-ca.crl"))
+        .expect("crl")
+        .remove(0);
+    // The forger's CRL has the CA's name, a later thisUpdate, and does not list the revoked certificate.
+    let forged = crl(
+        &issuing_ca(true),
+        &[],
+        datetime!(2026-11-20 0:00 UTC),
+        datetime!(2027-01-01 0:00 UTC),
+    );
+
+    let only_forged = store(vec![forged.clone()]).verify_certificate(&revoked, &[], &at(NOW));
+    assert!(!only_forged.valid);
+    assert!(
+        only_forged.codes.contains(&Code::CertSignatureInvalid),
+        "{:?}",
+        only_forged
+    );
+    assert!(only_forged.codes.contains(&Code::RevocationUnknown));
+
+    let both = store(vec![forged, real]).verify_certificate(&revoked, &[], &at(NOW));
+    assert_eq!(both.codes, vec![Code::CertRevoked], "{:?}", both.messages);
+}
+
+#[test]
+fn stale_or_missing_crl_leaves_status_unknown() {
+    let leaf = cert("individual-sign.pem");
+    let stale = crl(
+        &issuing_ca(false),
+        &[],
+        datetime!(2026-01-01 0:00 UTC),
+        datetime!(2026-02-01 0:00 UTC),
+    );
+    let r = store(vec![stale]).verify_certificate(&leaf, &[], &at(NOW));
+    assert_eq!(r.codes, vec![Code::RevocationUnknown]);
+    assert!(
+        r.messages.iter().any(|m| m.contains("stale")),
+        "{:?}",
+        r.messages
+    );
+    assert_eq!(r.indication, qoltanba::pki::Indication::Indeterminate);
+
+    let r = store(vec![]).verify_certificate(&leaf, &[], &at(NOW));
+    assert_eq!(r.codes, vec![Code::RevocationUnknown]);
+
+    // Only the end entity: the issuing CA's own status (root CRL) is then not required.
+    let mut opts = at(NOW);
+    opts.revocation = RevocationMode::None;
+    let r = store(vec![]).verify_certificate(&leaf, &[], &opts);
+    assert!(r.valid);
+    assert_eq!(r.revocation_checked, "none");
+}
+
+#[test]
+fn hold_counts_and_revocation_date_is_compared_with_validation_time() {
+    let leaf = cert("individual-sign.pem");
+    let held = crl(
+        &issuing_ca(false),
+        &[(
+            &leaf,
+            datetime!(2026-10-01 0:00 UTC),
+            RevocationReason::CertificateHold,
+        )],
+        datetime!(2026-11-01 0:00 UTC),
+        datetime!(2027-11-01 0:00 UTC),
+    );
+    let s = store(vec![held]);
+    let r = s.verify_certificate(&leaf, &[], &at(NOW));
+    assert_eq!(r.codes, vec![Code::CertRevoked]);
+    assert!(
+        r.messages[0].contains("certificateHold"),
+        "{:?}",
+        r.messages
+    );
+    // Before the hold, the key was good.
+    let r = s.verify_certificate(&leaf, &[], &at(datetime!(2026-09-01 0:00 UTC)));
+    assert!(r.valid, "{:?}", r.messages);
+}
+
+#[test]
+fn leaf_mode_checks_only_the_end_entity() {
+    let leaf = cert("individual-sign.pem");
+    let ca_crl = load_crls(&common::project_dir().join("certs/crl/issuing-ca.crl"))
+        .expect("crl")
+        .remove(0);
+    let s = TrustStore::builder()
+        .anchor(cert("root-ca.pem"))
+        .intermediate(cert("issuing-ca.pem"))
+        .crl_der(ca_crl)
+        .expect("parses")
+        .build();
+    let all = s.verify_certificate(&leaf, &[], &at(NOW));
+    assert_eq!(
+        all.codes,
+        vec![Code::RevocationUnknown],
+        "the root's CRL is missing"
+    );
+    let mut opts = at(NOW);
+    opts.revocation = RevocationMode::Leaf;
+    assert!(s.verify_certificate(&leaf, &[], &opts).valid);
+}
+
+/// Re-encodes a DER length.
+fn der_len(n: usize) -> Vec<u8> {
+    if n < 0x80 {
+        vec![n as u8]
+    } else if n < 0x100 {
+        vec![0x81, n as u8]
+    } else {
+        vec![0x82, (n >> 8) as u8, n as u8]
+    }
+}
+
+/// Element header length and content length at `data[0..]`.
+fn header(data: &[u8]) -> (usize, usize) {
+    match data[1] {
+        l if l < 0x80 => (2, l as usize),
+        0x81 => (3, data[2] as usize),
+        0x82 => (4, ((data[2] as usize) << 8) | data[3] as usize),
+        _ => panic!("unexpected length"),
+    }
+}
+
+#[test]
+fn nca_null_parameters_quirk_is_accepted() {
+    // OpenSSL's RSA CRL has NULL parameters in both AlgorithmIdentifiers. Rebuild it the NCA way: the inner one
+    // without parameters, signed again with the CA's key.
+    let dir = common::project_dir().join("tests/fixtures/openssl/out");
+    let der = load_crls(&dir.join("inter.crl")).expect("crl").remove(0);
+    let (outer_h, _) = header(&der);
+    let tbs_start = outer_h;
+    let (tbs_h, tbs_len) = header(&der[tbs_start..]);
+    let tbs = &der[tbs_start..tbs_start + tbs_h + tbs_len];
+    let with_null: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
+    ];
+    let without: &[u8] = &[
+        0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
+    ];
+    let body = &tbs[tbs_h..];
+    let pos = body
+        .windows(with_null.len())
+        .position(|w| w == with_null)
+        .expect("inner AlgorithmIdentifier");
+    let mut new_body = body[..pos].to_vec();
+    new_body.extend_from_slice(without);
+    new_body.extend_from_slice(&body[pos + with_null.len()..]);
+    let mut new_tbs = vec![0x30];
+    new_tbs.extend(der_len(new_body.len()));
+    new_tbs.extend(&new_body);
+
+    let key_pem = std::fs::read_to_string(dir.join("inter.key")).expect("key");
+    let key_der = qoltanba::pki::load::der_blocks(key_pem.as_bytes(), &["PRIVATE KEY"])
+        .expect("pem")
+        .remove(0);
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&key_der).expect("rsa key");
+    let mut sig = vec![0u8; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        &new_tbs,
+        &mut sig,
+    )
+    .expect("sign");
+    let mut rest = with_null.to_vec(); // outer AlgorithmIdentifier keeps NULL
+    rest.push(0x03);
+    rest.extend(der_len(sig.len() + 1));
+    rest.push(0);
+    rest.extend(&sig);
+    let mut content = new_tbs.clone();
+    content.extend(&rest);
+    let mut quirky = vec![0x30];
+    quirky.extend(der_len(content.len()));
+    quirky.extend(&content);
+
+    let load = |name: &str| load_certificates(&dir.join(name)).expect("cert").remove(0);
+    let mut b = TrustStore::builder()
+        .anchor(load("root.pem"))
+        .intermediate(load("inter.pem"));
+    for name in ["root.crl"] {
+        b.add_crl_der(load_crls(&dir.join(name)).expect("crl").remove(0))
+            .expect("parses");
+    }
+    b.add_crl_der(quirky).expect("the quirky CRL parses");
+    let s = b.build();
+    let r = s.verify_certificate(&load("leaf-revoked.pem"), &[], &at(NOW));
+    assert_eq!(r.codes, vec![Code::CertRevoked], "{:?}", r.messages);
+    let r = s.verify_certificate(&load("leaf-rsa.pem"), &[], &at(NOW));
+    assert!(r.valid, "{:?}", r.messages);
+}
