@@ -186,13 +186,13 @@ fn print_report(report: &Report, json: bool) {
     for (i, c) in report.chain.iter().enumerate() {
         println!(
             "  [{i}] {}{} (serial {}, revocation: {})",
-            c.subject,
+            c.certificate.subject,
             if c.trust_anchor {
                 " [trust anchor]"
             } else {
                 ""
             },
-            c.serial,
+            c.certificate.serial,
             c.revocation
         );
     }

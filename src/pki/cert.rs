@@ -86,6 +86,8 @@ pub struct Certificate {
     /// OIDs of critical extensions we do not process.
     pub unsupported_critical: Vec<String>,
     pub profile: SubjectProfile,
+    /// Display strings for reports.
+    pub summary: std::sync::Arc<crate::pki::report::CertSummary>,
 }
 
 fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
@@ -147,6 +149,7 @@ impl Certificate {
             crl_distribution_points: Vec::new(),
             unsupported_critical: Vec::new(),
             profile: SubjectProfile::default(),
+            summary: Default::default(),
             der: Vec::new(),
         };
         for ext in tbs_cert.extensions() {
@@ -213,6 +216,16 @@ impl Certificate {
         c.profile =
             SubjectProfile::from_certificate_parts(tbs_cert.subject(), &c.extended_key_usage);
         c.der = owned;
+        c.summary = std::sync::Arc::new(crate::pki::report::CertSummary {
+            subject: c.subject.to_string(),
+            issuer: c.issuer.to_string(),
+            serial: crate::pki::name::hex(&c.serial),
+            not_before: crate::pki::validate::format_time(c.not_before),
+            not_after: crate::pki::validate::format_time(c.not_after),
+            sha256: crate::pki::name::hex(&c.fingerprint),
+            signature_algorithm: crate::crypto::AlgorithmRegistry::global()
+                .name_of(&c.signature_algorithm.oid),
+        });
         Ok(c)
     }
 
@@ -234,12 +247,12 @@ impl Certificate {
         self.issuer == self.subject
     }
 
-    pub fn serial_hex(&self) -> String {
-        crate::pki::name::hex(&self.serial)
+    pub fn serial_hex(&self) -> &str {
+        &self.summary.serial
     }
 
-    pub fn fingerprint_hex(&self) -> String {
-        crate::pki::name::hex(&self.fingerprint)
+    pub fn fingerprint_hex(&self) -> &str {
+        &self.summary.sha256
     }
 }
 

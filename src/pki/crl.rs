@@ -115,6 +115,8 @@ pub struct Revocation {
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
+    /// The first 8 serial bytes, big-endian, zero-padded: most comparisons end here without touching the arena.
+    prefix: u64,
     serial_start: u32,
     serial_len: u8,
     reason: u8,
@@ -159,6 +161,27 @@ fn strip_leading_zeros(v: &[u8]) -> Vec<u8> {
 /// Compares two non-negative big-endian integers stored without leading zeros.
 pub fn cmp_uint(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+fn serial_prefix(serial: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = serial.len().min(8);
+    b[..n].copy_from_slice(&serial[..n]);
+    u64::from_be_bytes(b)
+}
+
+/// Counts the entries of a revokedCertificates list and the bytes of their serial numbers.
+fn count_entries(mut data: &[u8]) -> Result<(usize, usize), CrlError> {
+    let (mut count, mut serial_bytes) = (0usize, 0usize);
+    while !data.is_empty() {
+        let mut list = Reader::new(data);
+        let entry = list.read(der::SEQUENCE)?;
+        let serial = Reader::new(entry.value).read(der::INTEGER)?;
+        serial_bytes += serial.value.len();
+        count += 1;
+        data = &data[entry.raw.len()..];
+    }
+    Ok((count, serial_bytes))
 }
 
 fn alg_id(tlv: der::Tlv<'_>) -> Result<AlgorithmId, DerError> {
@@ -263,9 +286,11 @@ impl Crl {
 
     fn read_entries(&mut self, mut data: &[u8]) -> Result<(), CrlError> {
         let mut current_issuer: u16 = 0;
-        // A rough count keeps the arena from reallocating many times on big CRLs.
-        self.entries.reserve(data.len() / 40);
-        self.serials.reserve(data.len() / 3);
+        // A first pass over the headers counts entries and serial bytes, so the arena is allocated once and
+        // exactly: on a 22 MB CRL, growth by doubling would cost up to twice the memory.
+        let (count, serial_bytes) = count_entries(data)?;
+        self.entries.reserve_exact(count);
+        self.serials.reserve_exact(serial_bytes);
         while !data.is_empty() {
             let mut list = Reader::new(data);
             let entry = list.read(der::SEQUENCE)?;
@@ -286,27 +311,31 @@ impl Crl {
                 while !er.is_empty() {
                     let ext = er.read(der::SEQUENCE)?;
                     let mut x = Reader::new(ext.value);
-                    let oid = der::oid_to_string(x.read(der::OID)?.value)?;
+                    let oid = x.read(der::OID)?.value;
                     let critical = match x.read_optional(der::BOOLEAN)? {
                         Some(b) => b.value.first().copied().unwrap_or(0) != 0,
                         None => false,
                     };
                     let value = x.read(der::OCTET_STRING)?.value;
-                    match oid.as_str() {
-                        "2.5.29.21" => {
+                    // Compared as encoded bytes: this loop runs once per entry of a 22 MB CRL.
+                    match oid {
+                        [0x55, 0x1d, 0x15] => {
                             let code = Reader::new(value).read(der::ENUMERATED)?;
                             reason = match code.value {
                                 [c] if Reason::from_code(*c).is_some() => *c,
-                                _ => return Err(CrlError::BadExtension(oid)),
+                                _ => return Err(CrlError::BadExtension("2.5.29.21".into())),
                             };
                         }
-                        "2.5.29.29" => {
-                            current_issuer = self.entry_issuer_index(value, &oid)?;
+                        [0x55, 0x1d, 0x1d] => {
+                            current_issuer = self.entry_issuer_index(value, "2.5.29.29")?;
                         }
                         // invalidityDate and holdInstructionCode are informational.
-                        "2.5.29.24" | "2.5.29.23" => {}
-                        _ if critical && !self.unsupported_critical.contains(&oid) => {
-                            self.unsupported_critical.push(oid);
+                        [0x55, 0x1d, 0x18] | [0x55, 0x1d, 0x17] => {}
+                        _ if critical => {
+                            let oid = der::oid_to_string(oid)?;
+                            if !self.unsupported_critical.contains(&oid) {
+                                self.unsupported_critical.push(oid);
+                            }
                         }
                         _ => {}
                     }
@@ -318,6 +347,7 @@ impl Crl {
             let serial_start = u32::try_from(self.serials.len()).map_err(|_| CrlError::TooLarge)?;
             self.serials.extend_from_slice(serial);
             self.entries.push(Entry {
+                prefix: serial_prefix(serial),
                 serial_start,
                 serial_len,
                 reason,
@@ -394,6 +424,14 @@ impl Crl {
         der.get(self.tbs_range.clone())
     }
 
+    /// Index order: issuer, then serial (first by its prefix, then by all bytes).
+    fn order(&self, e: &Entry, issuer: u16, prefix: u64, serial: &[u8]) -> Ordering {
+        e.issuer
+            .cmp(&issuer)
+            .then(e.prefix.cmp(&prefix))
+            .then_with(|| self.serial_of(e).cmp(serial))
+    }
+
     fn serial_of(&self, e: &Entry) -> &[u8] {
         let start = e.serial_start as usize;
         &self.serials[start..start + usize::from(e.serial_len)]
@@ -401,11 +439,8 @@ impl Crl {
 
     fn sort_entries(&mut self) {
         let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_by(|a, b| {
-            a.issuer
-                .cmp(&b.issuer)
-                .then_with(|| self.serial_of(a).cmp(self.serial_of(b)))
-        });
+        // Unstable sort: no scratch buffer (duplicate serials, if any, are equal for lookups anyway).
+        entries.sort_unstable_by(|a, b| self.order(a, b.issuer, b.prefix, self.serial_of(b)));
         self.entries = entries;
     }
 
@@ -433,13 +468,10 @@ impl Crl {
             let pos = self.entry_issuers.iter().position(|n| n == cert_issuer)?;
             u16::try_from(pos).ok()?
         };
+        let prefix = serial_prefix(serial);
         let ix = self
             .entries
-            .binary_search_by(|e| {
-                e.issuer
-                    .cmp(&issuer_ix)
-                    .then_with(|| self.serial_of(e).cmp(serial))
-            })
+            .binary_search_by(|e| self.order(e, issuer_ix, prefix, serial))
             .ok()?;
         let e = &self.entries[ix];
         Some(Revocation {

@@ -26,19 +26,28 @@ pub struct Attribute {
 #[derive(Clone, Eq)]
 pub struct Name {
     rdns: Vec<Vec<Attribute>>,
+    /// Hash of `rdns`, computed once: names are map keys and compared on every path step and CRL lookup.
+    digest: u64,
     display: String,
 }
 
 impl PartialEq for Name {
     fn eq(&self, other: &Self) -> bool {
-        self.rdns == other.rdns
+        self.digest == other.digest && self.rdns == other.rdns
     }
 }
 
 impl std::hash::Hash for Name {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.rdns.hash(state)
+        state.write_u64(self.digest)
     }
+}
+
+fn digest_of(rdns: &[Vec<Attribute>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    rdns.hash(&mut h);
+    h.finish()
 }
 
 fn short_name(oid: &str) -> Option<&'static str> {
@@ -102,7 +111,7 @@ fn normalise(s: &str) -> String {
 impl Name {
     pub fn from_x509(name: &X509Name<'_>) -> Name {
         let mut display_parts = Vec::new();
-        let rdns = name
+        let rdns: Vec<Vec<Attribute>> = name
             .iter_rdn()
             .map(|rdn| {
                 let mut attrs: Vec<Attribute> = rdn
@@ -133,6 +142,7 @@ impl Name {
         // Show the most specific part first, as OpenSSL and most tools do not, but people read names that way.
         display_parts.reverse();
         Name {
+            digest: digest_of(&rdns),
             rdns,
             display: display_parts.join(", "),
         }
@@ -156,6 +166,7 @@ impl Name {
         rdn.sort();
         rdns.push(rdn);
         Name {
+            digest: digest_of(&rdns),
             rdns,
             display: format!("{rdn_display}, {}", self.display),
         }

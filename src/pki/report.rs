@@ -106,10 +106,11 @@ impl SubjectSummary {
     }
 }
 
-/// One certificate of the path as shown in a report, end entity first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How a certificate is shown in reports: built once when the certificate is parsed and shared, so a report
+/// costs no formatting on the verification path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChainEntry {
+pub struct CertSummary {
     pub subject: String,
     pub issuer: String,
     pub serial: String,
@@ -117,8 +118,16 @@ pub struct ChainEntry {
     pub not_after: String,
     pub sha256: String,
     pub signature_algorithm: String,
+}
+
+/// One certificate of the path as shown in a report, end entity first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainEntry {
+    #[serde(flatten)]
+    pub certificate: std::sync::Arc<CertSummary>,
     /// "good", "revoked", "unknown" or "not checked".
-    pub revocation: String,
+    pub revocation: &'static str,
     pub trust_anchor: bool,
 }
 

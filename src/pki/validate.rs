@@ -487,20 +487,10 @@ fn chain_entries(
     path.iter()
         .zip(statuses)
         .enumerate()
-        .map(|(i, (node, status))| {
-            let c = node.cert;
-            ChainEntry {
-                subject: c.subject.to_string(),
-                issuer: c.issuer.to_string(),
-                serial: c.serial_hex(),
-                not_before: format_time(c.not_before),
-                not_after: format_time(c.not_after),
-                sha256: c.fingerprint_hex(),
-                signature_algorithm: crate::crypto::AlgorithmRegistry::global()
-                    .name_of(&c.signature_algorithm.oid),
-                revocation: status.label().to_string(),
-                trust_anchor: anchored && i == n - 1,
-            }
+        .map(|(i, (node, status))| ChainEntry {
+            certificate: node.cert.summary.clone(),
+            revocation: status.label(),
+            trust_anchor: anchored && i == n - 1,
         })
         .collect()
 }
