@@ -7,6 +7,7 @@
 //!   cached, CRL signatures at load), and both for comparison with a cold verifier.
 //! - `crl/parse_index_422k` and `crl/store_build_422k` (parse + index + signature check of the 22 MB CRL), and
 //!   `crl/lookup`: one revocation lookup.
+//!
 //! The peak heap of loading is printed (a counting allocator), since criterion measures time only.
 
 use std::alloc::{GlobalAlloc, Layout, System};
