@@ -1,5 +1,6 @@
 //! Interop with the OpenSSL CLI (Debian package `openssl`): certificates made by `tests/fixtures/openssl/make.sh`
-//! get the verdict `openssl verify` gives at the same time with the same CRLs, and the matching problem code.
+//! (RSA PKCS#1 with SHA-1/256/384/512, RSA-PSS, ECDSA P-256 under a P-384 CA, and broken ones) get the verdict
+//! `openssl verify` gives at the same time with the same CRLs, and the matching problem code.
 
 mod common;
 
@@ -133,6 +134,8 @@ fn verdicts_match_openssl_verify() {
     }
     for cert in [
         "leaf-rsa.pem",
+        "leaf-sha1.pem",
+        "leaf-sha384.pem",
         "leaf-sha512.pem",
         "leaf-pss.pem",
         "leaf-ec.pem",
