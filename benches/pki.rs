@@ -59,20 +59,7 @@ static GLOBAL: Counting = Counting;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openssl/out");
 const ENTRIES: usize = 422_000;
 
-fn enc(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut v = vec![tag];
-    let n = body.len();
-    if n < 0x80 {
-        v.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        v.push(0x80 | (bytes.len() - skip) as u8);
-        v.extend_from_slice(&bytes[skip..]);
-    }
-    v.extend_from_slice(body);
-    v
-}
+use qoltanba::der::encode as enc;
 
 fn read_der(name: &str, label: &str) -> Vec<u8> {
     let data = std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture");

@@ -1,4 +1,4 @@
-//! A minimal bounds-checked DER reader for the few places where x509-parser's owned structures cost too much
+//! A minimal bounds-checked DER reader (and writer) for the few places where x509-parser's owned structures cost too much
 //! (the revoked-certificate list of a 22 MB CRL) or do not exist (RSA-PSS parameters). Every read returns an
 //! error instead of panicking on truncated or hostile input.
 
@@ -39,6 +39,11 @@ impl<'a> Reader<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()
+    }
+
+    /// The bytes not read yet.
+    pub fn remaining(&self) -> &'a [u8] {
+        self.rest
     }
 
     pub fn peek_tag(&self) -> Option<u8> {
@@ -109,6 +114,23 @@ pub const OID: u8 = 0x06;
 pub const ENUMERATED: u8 = 0x0a;
 pub const UTC_TIME: u8 = 0x17;
 pub const GENERALIZED_TIME: u8 = 0x18;
+
+/// Encodes one element: the tag, the definite length, the contents.
+pub fn encode(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(contents.len() + 6);
+    out.push(tag);
+    let len = contents.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(contents);
+    out
+}
 
 /// Decodes an OBJECT IDENTIFIER's contents to dotted form.
 pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {

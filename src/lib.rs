@@ -5,6 +5,6 @@
 
 pub mod crypto;
 pub mod demo_pki;
-pub(crate) mod der;
+pub mod der;
 pub mod identity;
 pub mod pki;

@@ -17,45 +17,21 @@ fn demo_der(name: &str, label: &str) -> Vec<u8> {
 
 /// A certificate whose serial number is `len` bytes (the signature no longer matches; parsing is what we test).
 fn with_serial(der: &[u8], len: usize) -> Vec<u8> {
-    fn hdr(d: &[u8]) -> (usize, usize) {
-        match d[1] {
-            l if l < 0x80 => (2, l as usize),
-            0x81 => (3, d[2] as usize),
-            0x82 => (4, ((d[2] as usize) << 8) | d[3] as usize),
-            _ => panic!("length"),
-        }
-    }
-    fn enc(tag: u8, body: &[u8]) -> Vec<u8> {
-        let mut v = vec![tag];
-        let n = body.len();
-        if n < 0x80 {
-            v.push(n as u8)
-        } else if n < 0x100 {
-            v.extend([0x81, n as u8])
-        } else {
-            v.extend([0x82, (n >> 8) as u8, n as u8])
-        }
-        v.extend(body);
-        v
-    }
-    let (oh, _) = hdr(der);
-    let tbs = &der[oh..];
-    let (th, tl) = hdr(tbs);
-    let tbs_body = &tbs[th..th + tl];
-    let rest = &der[oh + th + tl..];
-    // version [0], then serial INTEGER
-    let (vh, vl) = hdr(tbs_body);
-    let version = &tbs_body[..vh + vl];
-    let after_version = &tbs_body[vh + vl..];
-    let (sh, sl) = hdr(after_version);
+    use qoltanba::der::{encode, Reader};
+    let cert = Reader::new(der).read_any().expect("certificate");
+    let mut parts = Reader::new(cert.value);
+    let tbs = parts.read_any().expect("tbs");
+    let mut fields = Reader::new(tbs.value);
+    let version = fields.read_any().expect("version");
+    let _serial = fields.read_any().expect("serial");
     let mut serial = vec![0x01u8];
     serial.resize(len, 0x42);
-    let mut body = version.to_vec();
-    body.extend(enc(0x02, &serial));
-    body.extend(&after_version[sh + sl..]);
-    let mut outer = enc(0x30, &body);
-    outer.extend(rest);
-    enc(0x30, &outer)
+    let body = [version.raw, &encode(0x02, &serial), fields.remaining()].concat();
+    let rest_of_cert = &cert.value[tbs.raw.len()..];
+    encode(
+        0x30,
+        &[encode(0x30, &body).as_slice(), rest_of_cert].concat(),
+    )
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use qoltanba::der::encode;
 use qoltanba::pki::load::{load_certificates, load_crls};
 use qoltanba::pki::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};
 use rcgen::{
@@ -183,44 +184,23 @@ fn leaf_mode_checks_only_the_end_entity() {
     assert!(s.verify_certificate(&leaf, &[], &opts).valid);
 }
 
-/// Re-encodes a DER length.
-fn der_len(n: usize) -> Vec<u8> {
-    if n < 0x80 {
-        vec![n as u8]
-    } else if n < 0x100 {
-        vec![0x81, n as u8]
-    } else {
-        vec![0x82, (n >> 8) as u8, n as u8]
-    }
-}
-
-/// Element header length and content length at `data[0..]`.
-fn header(data: &[u8]) -> (usize, usize) {
-    match data[1] {
-        l if l < 0x80 => (2, l as usize),
-        0x81 => (3, data[2] as usize),
-        0x82 => (4, ((data[2] as usize) << 8) | data[3] as usize),
-        _ => panic!("unexpected length"),
-    }
-}
-
 #[test]
 fn nca_null_parameters_quirk_is_accepted() {
     // OpenSSL's RSA CRL has NULL parameters in both AlgorithmIdentifiers. Rebuild it the NCA way: the inner one
     // without parameters, signed again with the CA's key.
     let dir = common::project_dir().join("tests/fixtures/openssl/out");
     let der = load_crls(&dir.join("inter.crl")).expect("crl").remove(0);
-    let (outer_h, _) = header(&der);
-    let tbs_start = outer_h;
-    let (tbs_h, tbs_len) = header(&der[tbs_start..]);
-    let tbs = &der[tbs_start..tbs_start + tbs_h + tbs_len];
+    let crl = qoltanba::der::Reader::new(&der).read_any().expect("crl");
+    let tbs = qoltanba::der::Reader::new(crl.value)
+        .read_any()
+        .expect("tbs");
     let with_null: &[u8] = &[
         0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
     ];
     let without: &[u8] = &[
         0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
     ];
-    let body = &tbs[tbs_h..];
+    let body = tbs.value;
     let pos = body
         .windows(with_null.len())
         .position(|w| w == with_null)
@@ -228,9 +208,7 @@ fn nca_null_parameters_quirk_is_accepted() {
     let mut new_body = body[..pos].to_vec();
     new_body.extend_from_slice(without);
     new_body.extend_from_slice(&body[pos + with_null.len()..]);
-    let mut new_tbs = vec![0x30];
-    new_tbs.extend(der_len(new_body.len()));
-    new_tbs.extend(&new_body);
+    let new_tbs = encode(0x30, &new_body);
 
     let key_pem = std::fs::read_to_string(dir.join("inter.key")).expect("key");
     let key_der = qoltanba::pki::load::der_blocks(key_pem.as_bytes(), &["PRIVATE KEY"])
@@ -246,15 +224,10 @@ fn nca_null_parameters_quirk_is_accepted() {
     )
     .expect("sign");
     let mut rest = with_null.to_vec(); // outer AlgorithmIdentifier keeps NULL
-    rest.push(0x03);
-    rest.extend(der_len(sig.len() + 1));
-    rest.push(0);
-    rest.extend(&sig);
+    rest.extend(encode(0x03, &[&[0u8][..], &sig].concat()));
     let mut content = new_tbs.clone();
     content.extend(&rest);
-    let mut quirky = vec![0x30];
-    quirky.extend(der_len(content.len()));
-    quirky.extend(&content);
+    let quirky = encode(0x30, &content);
 
     let load = |name: &str| load_certificates(&dir.join(name)).expect("cert").remove(0);
     let mut b = TrustStore::builder()

@@ -85,22 +85,6 @@ fn general_names(contents: &[u8]) -> Result<Vec<GenName>, DerError> {
     Ok(out)
 }
 
-/// Re-wraps implicitly tagged contents under a universal tag so a standard parser can read them.
-fn retag(tag: u8, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = contents.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(contents);
-    out
-}
-
 /// DistributionPointName, from the contents of its EXPLICIT [0] wrapper.
 fn dp_name(explicit_contents: &[u8]) -> Result<DpName, DerError> {
     let mut r = Reader::new(explicit_contents);
@@ -108,7 +92,8 @@ fn dp_name(explicit_contents: &[u8]) -> Result<DpName, DerError> {
     match tlv.tag {
         0xa0 => Ok(DpName::Full(general_names(tlv.value)?)),
         0xa1 => {
-            let set = retag(der::SET, tlv.value);
+            // The [1] IMPLICIT tag replaced SET: put it back so the standard RDN parser can read it.
+            let set = der::encode(der::SET, tlv.value);
             let (_, rdn) = RelativeDistinguishedName::from_der(&set)
                 .map_err(|_| DerError::BadValue("bad nameRelativeToCRLIssuer"))?;
             let (attrs, shown) = Name::rdn_attributes(&rdn);
