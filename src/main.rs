@@ -199,7 +199,7 @@ fn print_report(report: &Report, json: bool) {
     if report.revocation_checked == "none" && !report.chain.is_empty() {
         println!("revocation was not checked (--revocation none)");
     }
-    for (code, _) in report.codes.iter().zip(0..) {
+    for code in &report.codes {
         println!("code: {}", code.as_str());
     }
     for m in &report.messages {
