@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use qoltanba::cms::CmsReport;
 use qoltanba::identity::{Bin, Iin};
 use qoltanba::pki::load::{build_store, load_certificates};
 use qoltanba::pki::{Code, Findings, Purpose, Report, RevocationMode, VerifyOptions};
@@ -24,6 +25,10 @@ struct Cli {
 enum Command {
     /// Verify a certificate: path to a trust anchor, validity, revocation, key usage, IIN/BIN.
     VerifyCert(VerifyCertArgs),
+    /// Verify a CMS SignedData: every signer's signature, attributes and certificate.
+    VerifyCms(VerifyCmsArgs),
+    /// Sign content as CMS SignedData (attached or detached).
+    SignCms(SignCmsArgs),
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
@@ -46,11 +51,9 @@ enum RevocationArg {
     None,
 }
 
+/// What every verification takes: the trust configuration, the request's identity, time and revocation policy.
 #[derive(Args)]
-struct VerifyCertArgs {
-    /// The certificate to verify (PEM or DER).
-    #[arg(long)]
-    cert: PathBuf,
+struct PkiArgs {
     /// Trust anchors: a file or a directory; may repeat.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
@@ -69,8 +72,6 @@ struct VerifyCertArgs {
     /// Validation time, RFC 3339 (default: now).
     #[arg(long)]
     at: Option<String>,
-    #[arg(long, value_enum, default_value = "sign")]
-    purpose: PurposeArg,
     #[arg(long, value_enum, default_value = "all")]
     revocation: RevocationArg,
     /// Print the report as JSON.
@@ -78,8 +79,66 @@ struct VerifyCertArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct VerifyCertArgs {
+    /// The certificate to verify (PEM or DER).
+    #[arg(long)]
+    cert: PathBuf,
+    #[arg(long, value_enum, default_value = "sign")]
+    purpose: PurposeArg,
+    #[command(flatten)]
+    pki: PkiArgs,
+}
+
+#[derive(Args)]
+struct VerifyCmsArgs {
+    /// The CMS SignedData (DER, or PEM "CMS"/"PKCS7").
+    #[arg(long)]
+    cms: PathBuf,
+    /// The signed content, for a detached signature.
+    #[arg(long)]
+    content: Option<PathBuf>,
+    #[command(flatten)]
+    pki: PkiArgs,
+}
+
+#[derive(Args)]
+struct SignCmsArgs {
+    /// The signing key: PKCS#8 PEM/DER, or PKCS#12 with --password.
+    #[arg(long)]
+    key: PathBuf,
+    /// The signer's certificate (optional when the PKCS#12 file holds it).
+    #[arg(long)]
+    cert: Option<PathBuf>,
+    /// CA certificates to include: a file or a directory; may repeat.
+    #[arg(long)]
+    chain: Vec<PathBuf>,
+    /// PKCS#12 password (or set QOLTANBA_KEY_PASSWORD, which stays out of the process list).
+    #[arg(long)]
+    password: Option<String>,
+    /// Leave the content out of the CMS.
+    #[arg(long)]
+    detached: bool,
+    /// The content to sign.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Where to write the DER CMS.
+    #[arg(long)]
+    out: PathBuf,
+}
+
 /// Bad input: printed, and as a MALFORMED report with `--json`; exit code 2.
 struct BadInput(String);
+
+impl BadInput {
+    fn exit(self, json: bool) -> ExitCode {
+        eprintln!("error: {}", self.0);
+        if json {
+            print_report(&bad_input_report(&self.0, now()), true);
+        }
+        ExitCode::from(2)
+    }
+}
 
 fn bad_input_report(message: &str, at: i64) -> Report {
     let mut f = Findings::default();
@@ -107,58 +166,141 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn verify_cert(args: &VerifyCertArgs) -> Result<Report, BadInput> {
-    let at = match &args.at {
-        Some(s) => parse_time(s)?,
-        None => now(),
-    };
-    let iin = args
-        .iin
-        .as_deref()
-        .map(Iin::parse)
-        .transpose()
-        .map_err(|e| BadInput(format!("--iin: {e}")))?;
-    let bin = args
-        .bin
-        .as_deref()
-        .map(Bin::parse)
-        .transpose()
-        .map_err(|e| BadInput(format!("--bin: {e}")))?;
-    let mut certs = load_certificates(&args.cert).map_err(|e| BadInput(e.to_string()))?;
-    if certs.len() != 1 {
-        return Err(BadInput(format!(
-            "{}: expected one certificate, found {}",
-            args.cert.display(),
-            certs.len()
-        )));
-    }
-    let leaf = certs.remove(0);
-    let store = build_store(&args.trust, &args.intermediates, &args.crl)
-        .map_err(|e| BadInput(e.to_string()))?;
-    let opts = VerifyOptions {
-        at,
-        purpose: match args.purpose {
-            PurposeArg::Sign => Purpose::Sign,
-            PurposeArg::Auth => Purpose::Auth,
-            PurposeArg::Any => Purpose::Any,
-        },
-        revocation: match args.revocation {
+impl PkiArgs {
+    /// The trust store and the verification options these arguments describe.
+    fn load(
+        &self,
+        purpose: Purpose,
+    ) -> Result<(qoltanba::pki::TrustStore, VerifyOptions), BadInput> {
+        let at = match &self.at {
+            Some(s) => parse_time(s)?,
+            None => now(),
+        };
+        let iin = self
+            .iin
+            .as_deref()
+            .map(Iin::parse)
+            .transpose()
+            .map_err(|e| BadInput(format!("--iin: {e}")))?;
+        let bin = self
+            .bin
+            .as_deref()
+            .map(Bin::parse)
+            .transpose()
+            .map_err(|e| BadInput(format!("--bin: {e}")))?;
+        let store = build_store(&self.trust, &self.intermediates, &self.crl)
+            .map_err(|e| BadInput(e.to_string()))?;
+        let revocation = match self.revocation {
             RevocationArg::All => RevocationMode::All,
             RevocationArg::Leaf => RevocationMode::Leaf,
             RevocationArg::None => RevocationMode::None,
-        },
-        iin,
-        bin,
+        };
+        Ok((
+            store,
+            VerifyOptions {
+                at,
+                purpose,
+                revocation,
+                iin,
+                bin,
+            },
+        ))
+    }
+}
+
+fn one_certificate(path: &std::path::Path) -> Result<qoltanba::pki::Certificate, BadInput> {
+    let mut certs = load_certificates(path).map_err(|e| BadInput(e.to_string()))?;
+    if certs.len() != 1 {
+        return Err(BadInput(format!(
+            "{}: expected one certificate, found {}",
+            path.display(),
+            certs.len()
+        )));
+    }
+    Ok(certs.remove(0))
+}
+
+fn verify_cert(args: &VerifyCertArgs) -> Result<Report, BadInput> {
+    let purpose = match args.purpose {
+        PurposeArg::Sign => Purpose::Sign,
+        PurposeArg::Auth => Purpose::Auth,
+        PurposeArg::Any => Purpose::Any,
     };
+    let leaf = one_certificate(&args.cert)?;
+    let (store, opts) = args.pki.load(purpose)?;
     Ok(store.verify_certificate(&leaf, &[], &opts))
+}
+
+fn read_input(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, BadInput> {
+    qoltanba::pki::load::read_limited(path, limit).map_err(|e| BadInput(e.to_string()))
+}
+
+fn verify_cms(args: &VerifyCmsArgs) -> Result<CmsReport, BadInput> {
+    let limit = qoltanba::cms::MAX_CMS_SIZE as u64;
+    let data = read_input(&args.cms, limit)?;
+    let cms = qoltanba::pki::load::der_blocks(&data, &["CMS", "PKCS7"])
+        .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))?
+        .remove(0);
+    let content = args
+        .content
+        .as_deref()
+        .map(|p| read_input(p, limit))
+        .transpose()?;
+    let (store, opts) = args.pki.load(Purpose::Sign)?;
+    qoltanba::cms::verify_cms(&store, &cms, content.as_deref(), &[], &opts)
+        .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))
+}
+
+fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
+    let key_data = read_input(&args.key, qoltanba::pki::load::MAX_CERT_FILE)?;
+    let password = args
+        .password
+        .clone()
+        .or_else(|| std::env::var("QOLTANBA_KEY_PASSWORD").ok());
+    let identity = qoltanba::crypto::keyfile::read_signing_identity(&key_data, password.as_deref())
+        .map_err(|e| BadInput(format!("{}: {e}", args.key.display())))?;
+    let mut chain = Vec::new();
+    for path in &args.chain {
+        chain.extend(load_certificates(path).map_err(|e| BadInput(e.to_string()))?);
+    }
+    let cert = match &args.cert {
+        Some(path) => one_certificate(path)?,
+        None => {
+            let public = identity.key.public_key();
+            identity
+                .certificates
+                .iter()
+                .find(|c| c.public_key.key == public.key)
+                .cloned()
+                .ok_or_else(|| {
+                    BadInput(
+                        "--cert is needed: the key file holds no certificate for this key".into(),
+                    )
+                })?
+        }
+    };
+    chain.extend(identity.certificates.iter().cloned());
+    let signer = qoltanba::cms::CmsSigner::new(identity.key, cert, chain)
+        .map_err(|e| BadInput(e.to_string()))?;
+    let content = read_input(&args.input, qoltanba::cms::MAX_CMS_SIZE as u64)?;
+    let cms = signer
+        .sign(&content, args.detached, now())
+        .map_err(|e| BadInput(e.to_string()))?;
+    std::fs::write(&args.out, &cms)
+        .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
+    Ok(cms.len())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("cannot print the report: {e}"),
+    }
 }
 
 fn print_report(report: &Report, json: bool) {
     if json {
-        match serde_json::to_string_pretty(report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("cannot print the report: {e}"),
-        }
+        print_json(report);
         return;
     }
     let verdict = match report.indication {
@@ -224,16 +366,41 @@ fn main() -> ExitCode {
     match cli.command {
         Command::VerifyCert(args) => match verify_cert(&args) {
             Ok(report) => {
-                print_report(&report, args.json);
+                print_report(&report, args.pki.json);
                 exit_for(&report)
             }
-            Err(BadInput(message)) => {
-                eprintln!("error: {message}");
-                if args.json {
-                    print_report(&bad_input_report(&message, now()), true);
+            Err(bad) => bad.exit(args.pki.json),
+        },
+        Command::VerifyCms(args) => match verify_cms(&args) {
+            Ok(report) => {
+                if args.pki.json {
+                    print_json(&report);
+                } else {
+                    print_report(&report.report, false);
+                    for (i, s) in report.signers.iter().enumerate() {
+                        println!(
+                            "signer {}: {:?}, {} with {}{}",
+                            i + 1,
+                            s.report.indication,
+                            s.signature_algorithm,
+                            s.digest_algorithm,
+                            s.signing_time
+                                .as_deref()
+                                .map(|t| format!(", signed at {t}"))
+                                .unwrap_or_default()
+                        );
+                    }
                 }
-                ExitCode::from(2)
+                exit_for(&report.report)
             }
+            Err(bad) => bad.exit(args.pki.json),
+        },
+        Command::SignCms(args) => match sign_cms(&args) {
+            Ok(n) => {
+                println!("wrote {n} bytes of CMS to {}", args.out.display());
+                ExitCode::SUCCESS
+            }
+            Err(bad) => bad.exit(false),
         },
         Command::DemoPki { out } => match write_demo_pki(&out) {
             Ok(n) => {

@@ -4,14 +4,19 @@
 //! algorithm family (GOST R 34.10-2012) is one more [`SignatureAlgorithm`] registered here, with no special cases
 //! upstream.
 
+pub mod digest;
+pub mod keyfile;
 mod ring_algs;
+pub mod signer;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use thiserror::Error;
 
+pub use digest::DigestAlgorithm;
 pub use ring_algs::register_ring_algorithms;
+pub use signer::{signing_key_from_pkcs8, SigningKey};
 
 /// An AlgorithmIdentifier as parsed once from a certificate or CRL: the OID in dotted form and the DER of its
 /// parameters (absent when the field is omitted).
@@ -70,6 +75,9 @@ pub enum CryptoError {
     /// The signature is not valid for this key and message.
     #[error("signature does not verify")]
     BadSignature,
+    /// The key could not produce a signature.
+    #[error("signing failed")]
+    SigningFailed,
 }
 
 /// One signature algorithm family: verifies signatures for the signature OIDs it registers under.

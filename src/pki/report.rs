@@ -165,15 +165,25 @@ impl Findings {
         }
     }
 
-    pub fn extend(&mut self, other: Findings) {
-        for m in other.messages {
-            if !self.messages.contains(&m) {
-                self.messages.push(m);
+    /// Adds every code and message of a report.
+    pub fn absorb(&mut self, report: &Report) {
+        self.absorb_prefixed(report, None);
+    }
+
+    /// Adds every code and message of a report, the messages prefixed with "signer N: " when `signer` is given.
+    pub fn absorb_prefixed(&mut self, report: &Report, signer: Option<usize>) {
+        for code in &report.codes {
+            if !self.codes.contains(code) {
+                self.codes.push(*code);
             }
         }
-        for c in other.codes {
-            if !self.codes.contains(&c) {
-                self.codes.push(c);
+        for m in &report.messages {
+            let m = match signer {
+                Some(n) => format!("signer {n}: {m}"),
+                None => m.clone(),
+            };
+            if !self.messages.contains(&m) {
+                self.messages.push(m);
             }
         }
     }

@@ -5,7 +5,7 @@ use crate::pki::cert::Certificate;
 use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
-use crate::pki::store::{SignatureProblem, StoredCrl, TrustStore};
+use crate::pki::store::{SignatureProblem, TrustStore};
 use crate::pki::validate::{
     format_time, Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH,
 };
@@ -158,11 +158,22 @@ impl TrustStore {
     /// validity is already part of that path.
     fn crl_signer_ok(
         &self,
-        stored: &StoredCrl,
+        crl_index: usize,
         issuer: &Node<'_>,
         at: i64,
         crl_stack: &mut Vec<[u8; 32]>,
     ) -> Result<(), String> {
+        let stored = &self.crls[crl_index];
+        if stored.signed_by.is_empty() && self.late_crl_signature_ok(crl_index, issuer.cert) {
+            // Signed by the certificate's issuer on this path, which came with the request.
+            return match issuer.cert.key_usage {
+                Some(ku) if !ku.crl_sign => Err(format!(
+                    "\"{}\" may not sign CRLs (keyUsage lacks cRLSign)",
+                    issuer.cert.subject
+                )),
+                _ => Ok(()),
+            };
+        }
         if stored.signed_by.is_empty() {
             return Err(match &stored.signature_problem {
                 Some(SignatureProblem::NoCandidate) => format!(
@@ -282,7 +293,7 @@ impl TrustStore {
                         problems.push(why);
                         continue;
                     }
-                    if let Err(why) = self.crl_signer_ok(stored, &issuer, at, crl_stack) {
+                    if let Err(why) = self.crl_signer_ok(ix, &issuer, at, crl_stack) {
                         match &stored.signature_problem {
                             Some(SignatureProblem::Invalid(_)) => bad_signature = true,
                             Some(SignatureProblem::Unsupported(a)) => unsupported = Some(a.clone()),
@@ -294,10 +305,15 @@ impl TrustStore {
                     // The freshest usable delta CRL for this base, if any.
                     let delta = ixs
                         .iter()
-                        .map(|d| &self.crls[*d])
-                        .filter(|d| d.crl.is_delta() && delta_matches_base(&d.crl, crl))
-                        .filter(|d| self.unusable(&d.crl, at).is_none())
-                        .filter(|d| self.crl_signer_ok(d, &issuer, at, crl_stack).is_ok())
+                        .copied()
+                        .filter(|d| {
+                            let d_crl = &self.crls[*d].crl;
+                            d_crl.is_delta()
+                                && delta_matches_base(d_crl, crl)
+                                && self.unusable(d_crl, at).is_none()
+                        })
+                        .filter(|d| self.crl_signer_ok(*d, &issuer, at, crl_stack).is_ok())
+                        .map(|d| &self.crls[d])
                         .max_by(|a, b| {
                             cmp_uint(
                                 a.crl.number.as_deref().unwrap_or_default(),

@@ -17,6 +17,9 @@ pub(crate) struct StoredCrl {
     pub signed_by: Vec<usize>,
     /// Why the signature could not be accepted, when `signed_by` is empty.
     pub signature_problem: Option<SignatureProblem>,
+    /// The CRL's DER, kept only when no configured certificate is named like its issuer: then the issuer may
+    /// arrive with a request (a CA certificate inside a CMS) and the signature is checked against it then.
+    pub der: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub struct TrustStore {
     /// Results of certificate signature checks between two pool certificates: signatures do not depend on the
     /// validation time, so a CA certificate is verified once per process, not once per request.
     pub(crate) signature_cache: RwLock<HashMap<(usize, usize), Result<(), CryptoError>>>,
+    /// Results of checking a kept CRL's signature against a request-supplied issuer: (CRL index, issuer SHA-256).
+    pub(crate) late_crl_cache: RwLock<HashMap<(usize, [u8; 32]), bool>>,
     pub(crate) algorithms: &'static AlgorithmRegistry,
 }
 
@@ -99,6 +104,7 @@ impl TrustStoreBuilder {
             crls: Vec::new(),
             crls_by_issuer: HashMap::new(),
             signature_cache: RwLock::new(HashMap::new()),
+            late_crl_cache: RwLock::new(HashMap::new()),
             algorithms,
         };
         let mut seen = std::collections::HashSet::new();
@@ -193,8 +199,10 @@ impl TrustStore {
                 problem = Some(SignatureProblem::NoCandidate);
             }
         }
+        let keep = matches!(problem, Some(SignatureProblem::NoCandidate)) && signed_by.is_empty();
         StoredCrl {
             crl,
+            der: keep.then(|| der.to_vec()),
             signature_problem: if signed_by.is_empty() { problem } else { None },
             signed_by,
         }
@@ -223,6 +231,42 @@ impl TrustStore {
             .iter()
             .copied()
             .find(|ix| self.certs[*ix].fingerprint == cert.fingerprint)
+    }
+
+    /// Checks a kept CRL's signature against a certificate that was not configured (see [`StoredCrl::der`]).
+    pub(crate) fn late_crl_signature_ok(&self, crl_index: usize, issuer: &Certificate) -> bool {
+        let stored = &self.crls[crl_index];
+        let Some(der) = &stored.der else { return false };
+        if issuer.subject != stored.crl.issuer {
+            return false;
+        }
+        let key = (crl_index, issuer.fingerprint);
+        if let Some(ok) = self
+            .late_crl_cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+        {
+            return ok;
+        }
+        let ok = stored
+            .crl
+            .signature_algorithm
+            .same_as(&stored.crl.inner_signature_algorithm)
+            && stored.crl.tbs(der).is_some_and(|tbs| {
+                self.algorithms
+                    .verify(
+                        &stored.crl.signature_algorithm,
+                        &issuer.public_key,
+                        tbs,
+                        &stored.crl.signature,
+                    )
+                    .is_ok()
+            });
+        if let Ok(mut cache) = self.late_crl_cache.write() {
+            cache.insert(key, ok);
+        }
+        ok
     }
 
     /// Verifies `subject`'s signature with `issuer`'s key, through the cache when both are pool certificates.

@@ -1,0 +1,180 @@
+//! Signing: attached or detached SignedData with contentType, signingTime, messageDigest and
+//! signingCertificateV2, the signer's certificate and chain included.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{GeneralizedTime, ObjectIdentifier, OctetString, SetOfVec, UtcTime};
+use der::{Any, Decode, Encode};
+use x509_cert::attr::Attribute;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+
+use super::ess::{EssCertIdV2, SigningCertificateV2};
+use super::{oid, CmsError};
+use crate::crypto::{AlgorithmId, SigningKey};
+use crate::pki::Certificate;
+
+/// The provider's signing identity: key, certificate and chain, checked to belong together once.
+pub struct CmsSigner {
+    key: Box<dyn SigningKey>,
+    certificate: Certificate,
+    signer: x509_cert::Certificate,
+    chain: Vec<x509_cert::Certificate>,
+    /// SHA-256 of the certificate, for signingCertificateV2.
+    certificate_hash: Vec<u8>,
+}
+
+fn enc_err(e: der::Error) -> CmsError {
+    CmsError::Signing(e.to_string())
+}
+
+fn oid(s: &str) -> Result<ObjectIdentifier, CmsError> {
+    ObjectIdentifier::new(s).map_err(|e| CmsError::Signing(format!("bad OID {s}: {e}")))
+}
+
+fn algorithm(id: &AlgorithmId) -> Result<AlgorithmIdentifierOwned, CmsError> {
+    Ok(AlgorithmIdentifierOwned {
+        oid: oid(&id.oid)?,
+        parameters: id
+            .params
+            .as_deref()
+            .map(Any::from_der)
+            .transpose()
+            .map_err(enc_err)?,
+    })
+}
+
+fn attribute(oid_str: &str, value: Any) -> Result<Attribute, CmsError> {
+    Ok(Attribute {
+        oid: oid(oid_str)?,
+        values: SetOfVec::try_from(vec![value]).map_err(enc_err)?,
+    })
+}
+
+/// signingTime as RFC 5280 wants it: UTCTime until 2049, GeneralizedTime after.
+fn signing_time(unix: i64) -> Result<Any, CmsError> {
+    let secs =
+        u64::try_from(unix).map_err(|_| CmsError::Signing("signing time before 1970".into()))?;
+    let d = std::time::Duration::from_secs(secs);
+    if unix < 2_524_608_000 {
+        Any::encode_from(&UtcTime::from_unix_duration(d).map_err(enc_err)?).map_err(enc_err)
+    } else {
+        Any::encode_from(&GeneralizedTime::from_unix_duration(d).map_err(enc_err)?).map_err(enc_err)
+    }
+}
+
+impl CmsSigner {
+    /// Pairs a key with its certificate (and the chain to include). Fails when the key is not the
+    /// certificate's.
+    pub fn new(
+        key: Box<dyn SigningKey>,
+        certificate: Certificate,
+        chain: Vec<Certificate>,
+    ) -> Result<CmsSigner, CmsError> {
+        if key.public_key().key != certificate.public_key.key {
+            return Err(CmsError::KeyCertificateMismatch);
+        }
+        let decode = |c: &Certificate| x509_cert::Certificate::from_der(c.der()).map_err(enc_err);
+        Ok(CmsSigner {
+            signer: decode(&certificate)?,
+            chain: chain
+                .iter()
+                .filter(|c| c.fingerprint != certificate.fingerprint)
+                .map(decode)
+                .collect::<Result<_, _>>()?,
+            certificate_hash: crate::crypto::DigestAlgorithm::Sha256.digest(certificate.der()),
+            certificate,
+            key,
+        })
+    }
+
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// Signs `content` at `signing_time` (Unix seconds), attached or detached, and returns the DER ContentInfo.
+    pub fn sign(
+        &self,
+        content: &[u8],
+        detached: bool,
+        signing_time_unix: i64,
+    ) -> Result<Vec<u8>, CmsError> {
+        let digest = self.key.digest_algorithm();
+        let data = oid(oid::DATA)?;
+        let cert_id = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm: None, // DEFAULT sha256
+                cert_hash: OctetString::new(self.certificate_hash.clone()).map_err(enc_err)?,
+                issuer_serial: None,
+            }],
+            policies: None,
+        };
+        let signed_attrs = SetOfVec::try_from(vec![
+            attribute(oid::CONTENT_TYPE, Any::encode_from(&data).map_err(enc_err)?)?,
+            attribute(oid::SIGNING_TIME, signing_time(signing_time_unix)?)?,
+            attribute(
+                oid::MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(digest.digest(content)).map_err(enc_err)?)
+                    .map_err(enc_err)?,
+            )?,
+            attribute(
+                oid::SIGNING_CERTIFICATE_V2,
+                Any::encode_from(&cert_id).map_err(enc_err)?,
+            )?,
+        ])
+        .map_err(enc_err)?;
+        let signature = self
+            .key
+            .sign(&signed_attrs.to_der().map_err(enc_err)?)
+            .map_err(|e| CmsError::Signing(e.to_string()))?;
+        let digest_alg = AlgorithmIdentifierOwned {
+            oid: oid(digest.oid())?,
+            parameters: None,
+        };
+        let signer_info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: self.signer.tbs_certificate.issuer.clone(),
+                serial_number: self.signer.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: digest_alg.clone(),
+            signed_attrs: Some(signed_attrs),
+            signature_algorithm: algorithm(&self.key.signature_algorithm())?,
+            signature: OctetString::new(signature).map_err(enc_err)?,
+            unsigned_attrs: None,
+        };
+        let mut certs = vec![CertificateChoices::Certificate(self.signer.clone())];
+        certs.extend(
+            self.chain
+                .iter()
+                .cloned()
+                .map(CertificateChoices::Certificate),
+        );
+        let signed_data = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![digest_alg]).map_err(enc_err)?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: data,
+                econtent: if detached {
+                    None
+                } else {
+                    Some(
+                        Any::encode_from(&OctetString::new(content).map_err(enc_err)?)
+                            .map_err(enc_err)?,
+                    )
+                },
+            },
+            certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(enc_err)?)),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(enc_err)?),
+        };
+        ContentInfo {
+            content_type: oid(oid::SIGNED_DATA)?,
+            content: Any::encode_from(&signed_data).map_err(enc_err)?,
+        }
+        .to_der()
+        .map_err(enc_err)
+    }
+}

@@ -1,0 +1,82 @@
+//! Message digests by OID, for CMS messageDigest and ESS certificate hashes. GOST's Streebog joins here.
+
+use super::CryptoError;
+
+/// A digest algorithm Qoltanba can compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlgorithm {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    pub const SHA1_OID: &'static str = "1.3.14.3.2.26";
+    pub const SHA256_OID: &'static str = "2.16.840.1.101.3.4.2.1";
+    pub const SHA384_OID: &'static str = "2.16.840.1.101.3.4.2.2";
+    pub const SHA512_OID: &'static str = "2.16.840.1.101.3.4.2.3";
+
+    pub fn from_oid(oid: &str) -> Result<DigestAlgorithm, CryptoError> {
+        Ok(match oid {
+            Self::SHA1_OID => DigestAlgorithm::Sha1,
+            Self::SHA256_OID => DigestAlgorithm::Sha256,
+            Self::SHA384_OID => DigestAlgorithm::Sha384,
+            Self::SHA512_OID => DigestAlgorithm::Sha512,
+            other => {
+                return Err(CryptoError::UnsupportedAlgorithm(format!(
+                    "digest {}",
+                    super::describe_oid(other)
+                )))
+            }
+        })
+    }
+
+    pub fn oid(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => Self::SHA1_OID,
+            DigestAlgorithm::Sha256 => Self::SHA256_OID,
+            DigestAlgorithm::Sha384 => Self::SHA384_OID,
+            DigestAlgorithm::Sha512 => Self::SHA512_OID,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => "SHA-1",
+            DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
+        }
+    }
+
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        let alg = match self {
+            DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            DigestAlgorithm::Sha256 => &ring::digest::SHA256,
+            DigestAlgorithm::Sha384 => &ring::digest::SHA384,
+            DigestAlgorithm::Sha512 => &ring::digest::SHA512,
+        };
+        ring::digest::digest(alg, data).as_ref().to_vec()
+    }
+
+    /// The PKCS#1 v1.5 signature OID for RSA with this digest (CMS signers often name only `rsaEncryption`).
+    pub fn rsa_pkcs1_signature_oid(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => "1.2.840.113549.1.1.5",
+            DigestAlgorithm::Sha256 => "1.2.840.113549.1.1.11",
+            DigestAlgorithm::Sha384 => "1.2.840.113549.1.1.12",
+            DigestAlgorithm::Sha512 => "1.2.840.113549.1.1.13",
+        }
+    }
+
+    /// The ECDSA signature OID with this digest, for signers that name only `ecPublicKey`.
+    pub fn ecdsa_signature_oid(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha1 => "1.2.840.10045.4.1",
+            DigestAlgorithm::Sha256 => "1.2.840.10045.4.3.2",
+            DigestAlgorithm::Sha384 => "1.2.840.10045.4.3.3",
+            DigestAlgorithm::Sha512 => "1.2.840.10045.4.3.4",
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Reading a signing key: PKCS#8 PEM/DER, or PKCS#12 (with the legacy PBE the NCA's key files use: 3DES key bag,
+//! RC2-40 certificate bag) together with the certificates it holds.
+
+use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
+use thiserror::Error;
+
+use super::signer::{signing_key_from_pkcs8, SigningKey};
+use crate::pki::Certificate;
+
+#[derive(Debug, Error)]
+pub enum KeyFileError {
+    #[error("key file is empty")]
+    Empty,
+    #[error("{0}")]
+    Pem(String),
+    #[error("the key is in a traditional format ({0}); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt")]
+    Traditional(&'static str),
+    #[error("an encrypted PKCS#8 key is not supported; give a PKCS#12 file or an unencrypted PKCS#8 key")]
+    EncryptedPkcs8,
+    #[error("PKCS#12: {0} (wrong password, or not a PKCS#12 file)")]
+    Pkcs12(String),
+    #[error("the PKCS#12 file holds no private key")]
+    NoKey,
+    #[error("a PKCS#12 file needs a password (--password)")]
+    NeedsPassword,
+    #[error("certificate inside the PKCS#12 file: {0}")]
+    Certificate(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// A key and the certificates that came with it (PKCS#12 only; the signer's own first when it can be told).
+pub struct SigningIdentity {
+    pub key: Box<dyn SigningKey>,
+    pub certificates: Vec<Certificate>,
+}
+
+/// Reads a key file's bytes. PEM `PRIVATE KEY` or DER PKCS#8 when no password is given; PKCS#12 otherwise.
+pub fn read_signing_identity(
+    data: &[u8],
+    password: Option<&str>,
+) -> Result<SigningIdentity, KeyFileError> {
+    if data.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(KeyFileError::Empty);
+    }
+    let text = std::str::from_utf8(data).ok();
+    if let Some(text) = text.filter(|t| t.contains("-----BEGIN ")) {
+        for (label, name) in [
+            ("-----BEGIN RSA PRIVATE KEY-----", "PKCS#1 RSA"),
+            ("-----BEGIN EC PRIVATE KEY-----", "SEC1 EC"),
+        ] {
+            if text.contains(label) {
+                return Err(KeyFileError::Traditional(name));
+            }
+        }
+        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            return Err(KeyFileError::EncryptedPkcs8);
+        }
+        let der = crate::pki::load::der_blocks(data, &["PRIVATE KEY"])
+            .map_err(KeyFileError::Pem)?
+            .remove(0);
+        let key =
+            signing_key_from_pkcs8(&der).map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+        return Ok(SigningIdentity {
+            key,
+            certificates: Vec::new(),
+        });
+    }
+    match password {
+        None => {
+            // Binary without a password: an unencrypted PKCS#8 DER key, or a PKCS#12 file missing its password.
+            match signing_key_from_pkcs8(data) {
+                Ok(key) => Ok(SigningIdentity {
+                    key,
+                    certificates: Vec::new(),
+                }),
+                Err(_) => Err(KeyFileError::NeedsPassword),
+            }
+        }
+        Some(password) => {
+            let store = KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Relaxed)
+                .map_err(|e| KeyFileError::Pkcs12(e.to_string()))?;
+            let (_, chain) = store.private_key_chain().ok_or(KeyFileError::NoKey)?;
+            let key = signing_key_from_pkcs8(chain.key().as_der())
+                .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+            let certificates = chain
+                .certs()
+                .iter()
+                .map(|c| {
+                    Certificate::from_der(c.as_der())
+                        .map_err(|e| KeyFileError::Certificate(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SigningIdentity { key, certificates })
+        }
+    }
+}

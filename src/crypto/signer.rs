@@ -1,0 +1,122 @@
+//! Private keys that sign: the provider's key for CMS and, later, seals. Loaded once, used for every document.
+
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
+
+use super::digest::DigestAlgorithm;
+use super::ring_algs::{CURVE_P256, CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION};
+use super::{AlgorithmId, CryptoError, PublicKeyInfo};
+
+/// A private key able to sign.
+pub trait SigningKey: Send + Sync {
+    /// The signature AlgorithmIdentifier its signatures carry.
+    fn signature_algorithm(&self) -> AlgorithmId;
+    /// The digest used inside the signature (and for CMS messageDigest).
+    fn digest_algorithm(&self) -> DigestAlgorithm;
+    /// The public key as a certificate carries it, to check the key belongs to the certificate.
+    fn public_key(&self) -> PublicKeyInfo;
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// DER of ASN.1 NULL: RSA signature AlgorithmIdentifiers carry NULL parameters.
+const NULL: [u8; 2] = [0x05, 0x00];
+
+struct RsaKey {
+    key: RsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl SigningKey for RsaKey {
+    fn signature_algorithm(&self) -> AlgorithmId {
+        AlgorithmId::new("1.2.840.113549.1.1.11", Some(NULL.to_vec()))
+    }
+
+    fn digest_algorithm(&self) -> DigestAlgorithm {
+        DigestAlgorithm::Sha256
+    }
+
+    fn public_key(&self) -> PublicKeyInfo {
+        PublicKeyInfo {
+            algorithm: AlgorithmId::new(RSA_ENCRYPTION, Some(NULL.to_vec())),
+            key: self.key.public_key().as_ref().to_vec(),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut sig = vec![0u8; self.key.public().modulus_len()];
+        self.key
+            .sign(&signature::RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
+            .map_err(|_| CryptoError::SigningFailed)?;
+        Ok(sig)
+    }
+}
+
+struct EcKey {
+    key: EcdsaKeyPair,
+    curve: &'static str,
+    digest: DigestAlgorithm,
+    rng: SystemRandom,
+}
+
+impl SigningKey for EcKey {
+    fn signature_algorithm(&self) -> AlgorithmId {
+        AlgorithmId::new(self.digest.ecdsa_signature_oid(), None)
+    }
+
+    fn digest_algorithm(&self) -> DigestAlgorithm {
+        self.digest
+    }
+
+    fn public_key(&self) -> PublicKeyInfo {
+        let curve = if self.curve == CURVE_P256 {
+            const_oid::db::rfc5912::SECP_256_R_1
+        } else {
+            const_oid::db::rfc5912::SECP_384_R_1
+        };
+        let curve_oid = crate::der::encode(crate::der::OID, curve.as_bytes());
+        PublicKeyInfo {
+            algorithm: AlgorithmId::new(EC_PUBLIC_KEY, Some(curve_oid)),
+            key: self.key.public_key().as_ref().to_vec(),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.key
+            .sign(&self.rng, message)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| CryptoError::SigningFailed)
+    }
+}
+
+/// Loads an unencrypted PKCS#8 private key (RSA, ECDSA P-256 or P-384).
+pub fn signing_key_from_pkcs8(der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
+    let rng = SystemRandom::new();
+    if let Ok(key) = RsaKeyPair::from_pkcs8(der) {
+        return Ok(Box::new(RsaKey { key, rng }));
+    }
+    let ec = [
+        (
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            CURVE_P256,
+            DigestAlgorithm::Sha256,
+        ),
+        (
+            &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+            CURVE_P384,
+            DigestAlgorithm::Sha384,
+        ),
+    ];
+    for (alg, curve, digest) in ec {
+        if let Ok(key) = EcdsaKeyPair::from_pkcs8(alg, der, &rng) {
+            return Ok(Box::new(EcKey {
+                key,
+                curve,
+                digest,
+                rng,
+            }));
+        }
+    }
+    Err(CryptoError::UnsupportedAlgorithm(
+        "private key: not an RSA (2048-4096 bits), ECDSA P-256 or P-384 PKCS#8 key".into(),
+    ))
+}
