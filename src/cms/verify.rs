@@ -254,14 +254,13 @@ pub fn verify_cms(
     }
 
     let econtent_type = sd.encap_content_info.econtent_type.to_string();
-    let attached: Option<Vec<u8>> = match &sd.encap_content_info.econtent {
-        None => None,
-        Some(any) => Some(match any.decode_as::<OctetString>() {
+    let attached: Option<Vec<u8>> = sd.encap_content_info.econtent.as_ref().map(|any| {
+        match any.decode_as::<OctetString>() {
             Ok(o) => o.as_bytes().to_vec(),
             // Content types other than id-data may carry their content as any DER value.
             Err(_) => any.value().to_vec(),
-        }),
-    };
+        }
+    });
     let content: &[u8] = match (&attached, detached) {
         (Some(a), Some(d)) if a.as_slice() != d => return Err(CmsError::ContentConflict),
         (Some(a), _) => a,
