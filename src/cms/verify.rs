@@ -446,3 +446,75 @@ fn check_attributes(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_cert(name: &str) -> Certificate {
+        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/certs/").to_string() + name)
+            .expect("demo cert");
+        let der = crate::pki::load::der_blocks(&pem, &["CERTIFICATE"])
+            .expect("pem")
+            .remove(0);
+        Certificate::from_der(&der).expect("cert")
+    }
+
+    fn attrs(content: &[u8], cert: &Certificate) -> Attributes {
+        Attributes {
+            content_type: Some(oid::DATA.to_string()),
+            message_digest: Some(DigestAlgorithm::Sha256.digest(content)),
+            signing_time: None,
+            cert_binding: Some((
+                DigestAlgorithm::Sha256,
+                DigestAlgorithm::Sha256.digest(cert.der()),
+            )),
+        }
+    }
+
+    fn codes(a: &Attributes, content: &[u8], cert: &Certificate) -> Vec<Code> {
+        let mut f = Findings::default();
+        check_attributes(
+            a,
+            oid::DATA,
+            content,
+            Some(DigestAlgorithm::Sha256),
+            cert,
+            &mut f,
+        );
+        f.codes().to_vec()
+    }
+
+    #[test]
+    fn attributes_bind_content_type_digest_and_certificate() {
+        let cert = demo_cert("provider-signer.pem");
+        let other = demo_cert("legal-head.pem");
+        let content = b"content";
+        assert!(codes(&attrs(content, &cert), content, &cert).is_empty());
+        // The signingCertificateV2 of one certificate does not cover another with the same name or key.
+        assert_eq!(
+            codes(&attrs(content, &other), content, &cert),
+            vec![Code::SignatureInvalid]
+        );
+        let mut a = attrs(content, &cert);
+        a.content_type = Some("1.2.840.113549.1.7.5".into());
+        assert_eq!(codes(&a, content, &cert), vec![Code::SignatureInvalid]);
+        let mut a = attrs(content, &cert);
+        a.content_type = None;
+        assert_eq!(codes(&a, content, &cert), vec![Code::SignatureInvalid]);
+        let mut a = attrs(content, &cert);
+        a.message_digest = None;
+        assert_eq!(codes(&a, content, &cert), vec![Code::SignatureInvalid]);
+        assert_eq!(
+            codes(&attrs(content, &cert), b"Content", &cert),
+            vec![Code::SignatureInvalid]
+        );
+        // SHA-1 signingCertificate (v1) works the same way.
+        let mut a = attrs(content, &cert);
+        a.cert_binding = Some((
+            DigestAlgorithm::Sha1,
+            DigestAlgorithm::Sha1.digest(cert.der()),
+        ));
+        assert!(codes(&a, content, &cert).is_empty());
+    }
+}
