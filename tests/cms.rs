@@ -150,7 +150,9 @@ fn openssl_signatures_verify_here() {
     let content = w.s("content.txt");
     let rsa = (format!("{F}/leaf-rsa.pem"), format!("{F}/leaf-rsa.key"));
     let ec = (format!("{F}/leaf-ec.pem"), format!("{F}/leaf-ec.key"));
-    let cases: Vec<(&str, (String, String), Vec<&str>, bool)> = vec![
+    // (name, signer certificate and key, openssl options, detached)
+    type Case<'a> = (&'a str, (String, String), Vec<&'a str>, bool);
+    let cases: Vec<Case<'_>> = vec![
         ("rsa-attached", rsa.clone(), vec!["-nodetach"], false),
         ("rsa-detached", rsa.clone(), vec![], true),
         (
