@@ -22,13 +22,18 @@ pub const MAX_SIGNED_ATTRS: usize = 64 * 1024;
 pub const MAX_SIGNERS: usize = 64;
 
 pub(crate) mod oid {
-    pub const DATA: &str = "1.2.840.113549.1.7.1";
-    pub const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-    pub const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
-    pub const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
-    pub const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
-    pub const SIGNING_CERTIFICATE: &str = "1.2.840.113549.1.9.16.2.12";
-    pub const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
+    use der::asn1::ObjectIdentifier;
+
+    pub const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+    pub const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+    pub const CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+    pub const MESSAGE_DIGEST: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+    pub const SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+    pub const SIGNING_CERTIFICATE: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
+    pub const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 }
 
 /// Input that cannot be verified at all (design.md: `MALFORMED`, exit code 2).
@@ -52,8 +57,8 @@ pub enum CmsError {
     ContentConflict,
     #[error("signer {index}: its certificate ({sid}) is neither in the CMS nor supplied")]
     SignerCertificateMissing { index: usize, sid: String },
-    #[error("signer {index}: a certificate in the CMS cannot be read: {reason}")]
-    BadCertificate { index: usize, reason: String },
+    #[error("a certificate in the CMS cannot be read: {reason}")]
+    BadCertificate { reason: String },
     #[error("signer {index}: signed attributes are {size} bytes, more than {MAX_SIGNED_ATTRS}")]
     AttributesTooLarge { index: usize, size: usize },
     #[error("signer {index}: malformed signed attribute {attribute}")]

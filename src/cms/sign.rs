@@ -46,9 +46,9 @@ fn algorithm(id: &AlgorithmId) -> Result<AlgorithmIdentifierOwned, CmsError> {
     })
 }
 
-fn attribute(oid_str: &str, value: Any) -> Result<Attribute, CmsError> {
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, CmsError> {
     Ok(Attribute {
-        oid: oid(oid_str)?,
+        oid,
         values: SetOfVec::try_from(vec![value]).map_err(enc_err)?,
     })
 }
@@ -102,7 +102,7 @@ impl CmsSigner {
         signing_time_unix: i64,
     ) -> Result<Vec<u8>, CmsError> {
         let digest = self.key.digest_algorithm();
-        let data = oid(oid::DATA)?;
+        let data = oid::DATA;
         let cert_id = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
                 hash_algorithm: None, // DEFAULT sha256
@@ -171,7 +171,7 @@ impl CmsSigner {
             signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(enc_err)?),
         };
         ContentInfo {
-            content_type: oid(oid::SIGNED_DATA)?,
+            content_type: oid::SIGNED_DATA,
             content: Any::encode_from(&signed_data).map_err(enc_err)?,
         }
         .to_der()

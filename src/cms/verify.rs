@@ -3,10 +3,11 @@
 
 use std::borrow::Cow;
 
-use cms::content_info::ContentInfo;
-use cms::signed_data::{CertificateSet, SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{
+    DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerIdentifier, SignerInfo,
+};
 use der::asn1::OctetString;
-use der::{Decode, Encode};
+use der::{Decode, Encode, Tagged};
 
 use super::ess::{SigningCertificate, SigningCertificateV2};
 use super::{oid, CmsError, CmsReport, SignerReport, MAX_CMS_SIZE, MAX_SIGNED_ATTRS, MAX_SIGNERS};
@@ -15,30 +16,69 @@ use crate::der::{self as qder, Reader};
 use crate::pki::validate::format_time;
 use crate::pki::{Certificate, Code, Findings, Name, Report, TrustStore, VerifyOptions};
 
-/// The raw DER of each SignerInfo, in the order of the input. The signature covers the signed attributes exactly
-/// as the signer encoded them, so they are taken from the input rather than re-encoded.
-fn raw_signer_infos(cms: &[u8]) -> Result<Vec<&[u8]>, CmsError> {
+/// SignedData split into its parts. The content description is decoded with the cms crate; certificates and
+/// signer infos stay raw: certificates are parsed once, by the certificate parser, and signatures cover the
+/// signed attributes exactly as the signer encoded them.
+struct RawSignedData<'a> {
+    encap: EncapsulatedContentInfo,
+    certificates: Vec<&'a [u8]>,
+    signer_infos: Vec<&'a [u8]>,
+}
+
+/// DER of the signedData content type OID's contents.
+const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+fn split_signed_data(cms: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
     let bad = |e: qder::DerError| CmsError::Der(e.to_string());
-    let ci = Reader::new(cms).read(qder::SEQUENCE).map_err(bad)?;
+    let mut top = Reader::new(cms);
+    let ci = top.read(qder::SEQUENCE).map_err(bad)?;
+    if !top.is_empty() {
+        return Err(CmsError::Der("trailing bytes after the ContentInfo".into()));
+    }
     let mut r = Reader::new(ci.value);
-    r.read(qder::OID).map_err(bad)?;
+    let content_type = r.read(qder::OID).map_err(bad)?;
+    if content_type.value != SIGNED_DATA_OID {
+        return Err(CmsError::NotSignedData(
+            qder::oid_to_string(content_type.value).map_err(bad)?,
+        ));
+    }
     let explicit = r.read(0xa0).map_err(bad)?;
     let sd = Reader::new(explicit.value)
         .read(qder::SEQUENCE)
         .map_err(bad)?;
     let mut f = Reader::new(sd.value);
     f.read(qder::INTEGER).map_err(bad)?;
-    f.read(qder::SET).map_err(bad)?;
-    f.read(qder::SEQUENCE).map_err(bad)?;
-    f.read_optional(0xa0).map_err(bad)?;
+    let digests = f.read(qder::SET).map_err(bad)?;
+    DigestAlgorithmIdentifiers::from_der(digests.raw).map_err(|e| CmsError::Der(e.to_string()))?;
+    let encap = f.read(qder::SEQUENCE).map_err(bad)?;
+    let encap =
+        EncapsulatedContentInfo::from_der(encap.raw).map_err(|e| CmsError::Der(e.to_string()))?;
+    let mut certificates = Vec::new();
+    if let Some(set) = f.read_optional(0xa0).map_err(bad)? {
+        let mut c = Reader::new(set.value);
+        while !c.is_empty() {
+            let choice = c.read_any().map_err(bad)?;
+            // Other CertificateChoices (attribute certificates, other formats) are not used for paths.
+            if choice.tag == qder::SEQUENCE {
+                certificates.push(choice.raw);
+            }
+        }
+    }
     f.read_optional(0xa1).map_err(bad)?;
     let infos = f.read(qder::SET).map_err(bad)?;
-    let mut out = Vec::new();
+    if !f.is_empty() {
+        return Err(CmsError::Der("unexpected field after signerInfos".into()));
+    }
+    let mut signer_infos = Vec::new();
     let mut r = Reader::new(infos.value);
     while !r.is_empty() {
-        out.push(r.read(qder::SEQUENCE).map_err(bad)?.raw);
+        signer_infos.push(r.read(qder::SEQUENCE).map_err(bad)?.raw);
     }
-    Ok(out)
+    Ok(RawSignedData {
+        encap,
+        certificates,
+        signer_infos,
+    })
 }
 
 /// The raw `[0] IMPLICIT` signed attributes of one SignerInfo, if any.
@@ -76,19 +116,38 @@ fn describe_sid(sid: &SignerIdentifier) -> String {
     }
 }
 
-fn matches_sid(cert: &Certificate, sid: &SignerIdentifier) -> bool {
-    match sid {
-        SignerIdentifier::IssuerAndSerialNumber(isn) => {
-            cert.serial == isn.serial_number.as_bytes()
-                && isn
-                    .issuer
-                    .to_der()
-                    .ok()
-                    .and_then(|d| Name::from_der(&d))
-                    .is_some_and(|n| n == cert.issuer)
+/// How a SignerInfo names its certificate, in comparable form; the issuer is parsed as a Name only if a
+/// candidate's encoding differs from it.
+enum SignerId<'a> {
+    IssuerSerial(Vec<u8>, std::cell::OnceCell<Option<Name>>, &'a [u8]),
+    KeyId(&'a [u8]),
+}
+
+impl<'a> SignerId<'a> {
+    fn of(sid: &'a SignerIdentifier) -> SignerId<'a> {
+        match sid {
+            SignerIdentifier::IssuerAndSerialNumber(isn) => SignerId::IssuerSerial(
+                isn.issuer.to_der().unwrap_or_default(),
+                std::cell::OnceCell::new(),
+                isn.serial_number.as_bytes(),
+            ),
+            SignerIdentifier::SubjectKeyIdentifier(ski) => SignerId::KeyId(ski.0.as_bytes()),
         }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => {
-            cert.subject_key_id.as_deref() == Some(ski.0.as_bytes())
+    }
+
+    fn matches(&self, cert: &Certificate) -> bool {
+        match self {
+            // Same serial, then the issuer: byte-equal (the usual case, as signers copy it from the certificate),
+            // or equal as names (RFC 5280 comparison) when the encodings differ.
+            SignerId::IssuerSerial(issuer, name, serial) => {
+                cert.serial == *serial
+                    && (cert.issuer_der() == issuer.as_slice()
+                        || name
+                            .get_or_init(|| Name::from_der(issuer))
+                            .as_ref()
+                            .is_some_and(|n| *n == cert.issuer))
+            }
+            SignerId::KeyId(id) => cert.subject_key_id.as_deref() == Some(*id),
         }
     }
 }
@@ -111,7 +170,7 @@ fn signature_algorithm(si: &SignerInfo, digest: Option<DigestAlgorithm>) -> Algo
 
 /// What one signer's attributes say.
 struct Attributes {
-    content_type: Option<String>,
+    content_type: Option<der::asn1::ObjectIdentifier>,
     message_digest: Option<Vec<u8>>,
     signing_time: Option<i64>,
     /// (hash algorithm, expected hash of the signer certificate) from signingCertificate(V2).
@@ -139,7 +198,7 @@ fn read_attributes(si: &SignerInfo, index: usize) -> Result<Attributes, CmsError
                 }),
             }
         };
-        match attr.oid.to_string().as_str() {
+        match attr.oid {
             oid::CONTENT_TYPE => {
                 let v = single("contentType")?;
                 let o: der::asn1::ObjectIdentifier =
@@ -147,7 +206,7 @@ fn read_attributes(si: &SignerInfo, index: usize) -> Result<Attributes, CmsError
                         index,
                         attribute: "contentType",
                     })?;
-                a.content_type = Some(o.to_string());
+                a.content_type = Some(o);
             }
             oid::MESSAGE_DIGEST => {
                 let v = single("messageDigest")?;
@@ -236,16 +295,8 @@ pub fn verify_cms(
     if cms.len() > MAX_CMS_SIZE {
         return Err(CmsError::TooLarge);
     }
-    let ci = ContentInfo::from_der(cms).map_err(|e| CmsError::Der(e.to_string()))?;
-    let content_type = ci.content_type.to_string();
-    if content_type != oid::SIGNED_DATA {
-        return Err(CmsError::NotSignedData(content_type));
-    }
-    let sd: SignedData = ci
-        .content
-        .decode_as()
-        .map_err(|e| CmsError::Der(e.to_string()))?;
-    let raw_infos = raw_signer_infos(cms)?;
+    let sd = split_signed_data(cms)?;
+    let raw_infos = &sd.signer_infos;
     if raw_infos.is_empty() {
         return Err(CmsError::NoSigners);
     }
@@ -253,24 +304,34 @@ pub fn verify_cms(
         return Err(CmsError::TooManySigners);
     }
 
-    let econtent_type = sd.encap_content_info.econtent_type.to_string();
-    let attached: Option<Vec<u8>> = sd.encap_content_info.econtent.as_ref().map(|any| {
-        match any.decode_as::<OctetString>() {
-            Ok(o) => o.as_bytes().to_vec(),
-            // Content types other than id-data may carry their content as any DER value.
-            Err(_) => any.value().to_vec(),
-        }
-    });
+    let econtent_type = sd.encap.econtent_type;
+    // eContent is an OCTET STRING (RFC 5652 §5.2) whose value is the signed content, used where it lies.
+    let attached: Option<&[u8]> = match sd.encap.econtent.as_ref() {
+        None => None,
+        Some(any) if any.tag() == der::Tag::OctetString => Some(any.value()),
+        Some(_) => return Err(CmsError::Der("eContent is not an OCTET STRING".into())),
+    };
     let content: &[u8] = match (&attached, detached) {
-        (Some(a), Some(d)) if a.as_slice() != d => return Err(CmsError::ContentConflict),
+        (Some(a), Some(d)) if *a != d => return Err(CmsError::ContentConflict),
         (Some(a), _) => a,
         (None, Some(d)) => d,
         (None, None) => return Err(CmsError::MissingContent),
     };
 
-    let embedded = embedded_certificates(sd.certificates.as_ref())?;
-    let mut intermediates: Vec<Certificate> = embedded.clone();
-    intermediates.extend(supplied.iter().cloned());
+    // Embedded certificates: the store's own, or parsed once and remembered for the signer's next request.
+    let embedded = sd
+        .certificates
+        .iter()
+        .map(|der| store.parse_certificate(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CmsError::BadCertificate {
+            reason: e.to_string(),
+        })?;
+    let intermediates: Vec<&Certificate> = embedded
+        .iter()
+        .map(|c| c.as_ref())
+        .chain(supplied.iter())
+        .collect();
 
     let algorithms = AlgorithmRegistry::global();
     let mut signers = Vec::new();
@@ -278,11 +339,12 @@ pub fn verify_cms(
         let index = i + 1;
         let si =
             SignerInfo::from_der(raw).map_err(|e| CmsError::Der(format!("signer {index}: {e}")))?;
-        let cert = intermediates
+        let sid = SignerId::of(&si.sid);
+        let cert: &Certificate = intermediates
             .iter()
+            .copied()
             .chain(store.certs.iter().map(|c| c.as_ref()))
-            .find(|c| matches_sid(c, &si.sid))
-            .cloned()
+            .find(|c| sid.matches(c))
             .ok_or_else(|| CmsError::SignerCertificateMissing {
                 index,
                 sid: describe_sid(&si.sid),
@@ -313,7 +375,7 @@ pub fn verify_cms(
                 // The signature covers the attributes as a DER SET OF, not under their [0] IMPLICIT tag.
                 let mut v = a.to_vec();
                 v[0] = qder::SET;
-                check_attributes(&attrs, &econtent_type, content, digest, &cert, &mut f);
+                check_attributes(&attrs, econtent_type, content, digest, cert, &mut f);
                 Cow::Owned(v)
             }
             None => {
@@ -343,12 +405,12 @@ pub fn verify_cms(
             ),
         }
 
-        let others: Vec<Certificate> = intermediates
+        let others: Vec<&Certificate> = intermediates
             .iter()
+            .copied()
             .filter(|c| c.fingerprint != cert.fingerprint)
-            .cloned()
             .collect();
-        let cert_report = store.verify_certificate(&cert, &others, opts);
+        let cert_report = store.verify_certificate(cert, &others, opts);
         f.absorb(&cert_report);
         signers.push(SignerReport {
             report: f.into_report(
@@ -384,32 +446,11 @@ pub fn verify_cms(
     })
 }
 
-fn embedded_certificates(set: Option<&CertificateSet>) -> Result<Vec<Certificate>, CmsError> {
-    let mut out = Vec::new();
-    if let Some(set) = set {
-        for choice in set.0.iter() {
-            if let cms::cert::CertificateChoices::Certificate(c) = choice {
-                let der = c.to_der().map_err(|e| CmsError::BadCertificate {
-                    index: 0,
-                    reason: e.to_string(),
-                })?;
-                out.push(
-                    Certificate::from_der(&der).map_err(|e| CmsError::BadCertificate {
-                        index: 0,
-                        reason: e.to_string(),
-                    })?,
-                );
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The signed attributes must name the content's type, carry its digest, and (when present) bind the signer's
 /// certificate.
 fn check_attributes(
     attrs: &Attributes,
-    econtent_type: &str,
+    econtent_type: der::asn1::ObjectIdentifier,
     content: &[u8],
     digest: Option<DigestAlgorithm>,
     cert: &Certificate,
@@ -420,7 +461,7 @@ fn check_attributes(
             Code::SignatureInvalid,
             "the signed attributes lack contentType",
         ),
-        Some(t) if t != econtent_type => f.add(
+        Some(t) if *t != econtent_type => f.add(
             Code::SignatureInvalid,
             format!("signed contentType {t} differs from the content's type {econtent_type}"),
         ),
@@ -438,7 +479,12 @@ fn check_attributes(
         _ => {}
     }
     if let Some((alg, hash)) = &attrs.cert_binding {
-        if alg.digest(cert.der()) != *hash {
+        // The certificate's fingerprint is its SHA-256, computed when it was parsed.
+        let actual = match alg {
+            DigestAlgorithm::Sha256 => cert.fingerprint.to_vec(),
+            other => other.digest(cert.der()),
+        };
+        if actual != *hash {
             f.add(
                 Code::SignatureInvalid,
                 "the signingCertificate attribute names another certificate than the signer's",
@@ -462,7 +508,7 @@ mod tests {
 
     fn attrs(content: &[u8], cert: &Certificate) -> Attributes {
         Attributes {
-            content_type: Some(oid::DATA.to_string()),
+            content_type: Some(oid::DATA),
             message_digest: Some(DigestAlgorithm::Sha256.digest(content)),
             signing_time: None,
             cert_binding: Some((
@@ -497,7 +543,9 @@ mod tests {
             vec![Code::SignatureInvalid]
         );
         let mut a = attrs(content, &cert);
-        a.content_type = Some("1.2.840.113549.1.7.5".into());
+        a.content_type = Some(der::asn1::ObjectIdentifier::new_unwrap(
+            "1.2.840.113549.1.7.5",
+        ));
         assert_eq!(codes(&a, content, &cert), vec![Code::SignatureInvalid]);
         let mut a = attrs(content, &cert);
         a.content_type = None;

@@ -136,14 +136,14 @@ impl SubjectProfile {
                 continue;
             };
             let text = text.trim().to_string();
-            match atv.attr_type().to_id_string().as_str() {
-                "2.5.4.3" => p.common_name = Some(text),
-                "2.5.4.4" => p.surname = Some(text),
-                "2.5.4.42" => p.patronymic = Some(text),
-                "2.5.4.10" => p.organization = Some(text),
-                "2.5.4.6" => p.country = Some(text),
-                "1.2.840.113549.1.9.1" => p.email = Some(text),
-                "2.5.4.5" => {
+            match atv.attr_type().as_bytes() {
+                [0x55, 0x04, 0x03] => p.common_name = Some(text),
+                [0x55, 0x04, 0x04] => p.surname = Some(text),
+                [0x55, 0x04, 0x2a] => p.patronymic = Some(text),
+                [0x55, 0x04, 0x0a] => p.organization = Some(text),
+                [0x55, 0x04, 0x06] => p.country = Some(text),
+                [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01] => p.email = Some(text),
+                [0x55, 0x04, 0x05] => {
                     if let Some(n) = identifier_after(&text, "IIN") {
                         p.iin = Some(n);
                     } else if let Some(n) = identifier_after(&text, "BIN") {
@@ -151,7 +151,7 @@ impl SubjectProfile {
                         p.bin.get_or_insert(n);
                     }
                 }
-                "2.5.4.11" => {
+                [0x55, 0x04, 0x0b] => {
                     if let Some(n) = identifier_after(&text, "BIN") {
                         p.bin = Some(n);
                     }

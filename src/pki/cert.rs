@@ -65,6 +65,8 @@ const KNOWN_EXTENSIONS: &[&str] = &[
 pub struct Certificate {
     der: Vec<u8>,
     tbs: Range<usize>,
+    /// Where the issuer Name lies in `der`, to compare it byte for byte before normalising.
+    issuer_raw: Range<usize>,
     pub fingerprint: [u8; 32],
     pub version: u32,
     pub serial: Vec<u8>,
@@ -88,23 +90,40 @@ pub struct Certificate {
     pub profile: SubjectProfile,
     /// Display strings for reports.
     pub summary: std::sync::Arc<crate::pki::report::CertSummary>,
+    /// The subject block of reports about this certificate.
+    pub subject_summary: std::sync::Arc<crate::pki::report::SubjectSummary>,
 }
 
 fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
     use x509_parser::der_parser::asn1_rs::ToDer;
-    AlgorithmId::new(
-        a.algorithm.to_id_string(),
-        // Re-encoding parsed parameters cannot fail for values that were just decoded; an empty vector would
-        // only make the parameters compare unequal, never equal by mistake.
-        a.parameters
-            .as_ref()
-            .map(|p| p.to_der_vec().unwrap_or_default()),
-    )
+    let params = a.parameters.as_ref().map(|p| {
+        let number = p.tag().0;
+        if number < 31 {
+            // Low tag numbers fit one identifier octet: rebuild the element directly (the generic encoder is slow).
+            let tag = ((p.class() as u8) << 6)
+                | (u8::from(p.header.is_constructed()) << 5)
+                | number as u8;
+            crate::der::encode(tag, p.data)
+        } else {
+            // Re-encoding parsed parameters cannot fail for values that were just decoded; an empty vector would
+            // only make the parameters compare unequal, never equal by mistake.
+            p.to_der_vec().unwrap_or_default()
+        }
+    });
+    AlgorithmId::new(a.algorithm.to_id_string(), params)
 }
 
 impl Certificate {
     /// Parses one DER certificate; trailing bytes are an error so a concatenation is never half-read.
     pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
+        Self::from_der_with_fingerprint(der, sha256(der))
+    }
+
+    /// [`Self::from_der`] for a caller that has already hashed the DER (to look it up in a cache first).
+    pub(crate) fn from_der_with_fingerprint(
+        der: &[u8],
+        fingerprint: [u8; 32],
+    ) -> Result<Certificate, CertError> {
         if der.is_empty() {
             return Err(CertError::Empty);
         }
@@ -124,9 +143,14 @@ impl Certificate {
         let tbs = start..start + tbs_raw.len();
         let tbs_cert = &x.tbs_certificate;
 
-        let mut seen = std::collections::HashSet::new();
+        let mut seen: Vec<&[u8]> = Vec::new();
         let mut c = Certificate {
-            fingerprint: sha256(der),
+            fingerprint,
+            issuer_raw: {
+                let raw = tbs_cert.issuer().as_raw();
+                let start = raw.as_ptr() as usize - der.as_ptr() as usize;
+                start..start + raw.len()
+            },
             tbs,
             version: tbs_cert.version.0 + 1,
             serial: tbs_cert.raw_serial().to_vec(),
@@ -150,14 +174,19 @@ impl Certificate {
             unsupported_critical: Vec::new(),
             profile: SubjectProfile::default(),
             summary: Default::default(),
+            subject_summary: Default::default(),
             der: Vec::new(),
         };
         for ext in tbs_cert.extensions() {
-            let oid = ext.oid.to_id_string();
-            if !seen.insert(oid.clone()) {
-                return Err(CertError::DuplicateExtension { oid });
+            let oid_bytes = ext.oid.as_bytes();
+            if seen.contains(&oid_bytes) {
+                return Err(CertError::DuplicateExtension {
+                    oid: ext.oid.to_id_string(),
+                });
             }
-            let bad = || CertError::BadExtension { oid: oid.clone() };
+            seen.push(oid_bytes);
+            let oid = || ext.oid.to_id_string();
+            let bad = || CertError::BadExtension { oid: oid() };
             match ext.parsed_extension() {
                 ParsedExtension::BasicConstraints(bc) => {
                     c.basic_constraints = Some((bc.ca, bc.path_len_constraint))
@@ -192,29 +221,34 @@ impl Certificate {
                         .collect();
                 }
                 // x509-parser drops nameRelativeToCRLIssuer, so distribution points are read by hand.
-                _ if oid == "2.5.29.31" => {
+                _ if oid_bytes == [0x55, 0x1d, 0x1f] => {
                     c.crl_distribution_points =
                         parse_crl_distribution_points(ext.value).map_err(|_| bad())?;
                 }
                 ParsedExtension::ParseError { .. } => {
                     // A malformed extension we rely on is a malformed certificate; one we do not know and that is
                     // not critical can be ignored.
+                    let oid = oid();
                     if KNOWN_EXTENSIONS.contains(&oid.as_str()) {
                         return Err(bad());
                     }
                     if ext.critical {
-                        c.unsupported_critical.push(oid.clone());
+                        c.unsupported_critical.push(oid);
                     }
                 }
-                _ => {
-                    if ext.critical && !KNOWN_EXTENSIONS.contains(&oid.as_str()) {
-                        c.unsupported_critical.push(oid.clone());
+                _ if ext.critical => {
+                    let oid = oid();
+                    if !KNOWN_EXTENSIONS.contains(&oid.as_str()) {
+                        c.unsupported_critical.push(oid);
                     }
                 }
+                _ => {}
             }
         }
         c.profile =
             SubjectProfile::from_certificate_parts(tbs_cert.subject(), &c.extended_key_usage);
+        c.subject_summary =
+            std::sync::Arc::new(crate::pki::report::SubjectSummary::from_profile(&c.profile));
         c.der = owned;
         c.summary = std::sync::Arc::new(crate::pki::report::CertSummary {
             subject: c.subject.to_string(),
@@ -231,6 +265,11 @@ impl Certificate {
 
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// The issuer Name as encoded.
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.der[self.issuer_raw.clone()]
     }
 
     /// The to-be-signed bytes the issuer's signature covers.

@@ -15,10 +15,10 @@ enum Value {
     Binary(u32, Vec<u8>),
 }
 
-/// An attribute: OID in dotted form and its normalised value.
+/// An attribute: its type's OID (encoded contents octets) and its normalised value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Attribute {
-    oid: String,
+    oid: Vec<u8>,
     value: Value,
 }
 
@@ -50,20 +50,21 @@ fn digest_of(rdns: &[Vec<Attribute>]) -> u64 {
     h.finish()
 }
 
-fn short_name(oid: &str) -> Option<&'static str> {
+/// Short labels of the attribute types people see, keyed by the encoded OID.
+fn short_name(oid: &[u8]) -> Option<&'static str> {
     Some(match oid {
-        "2.5.4.3" => "CN",
-        "2.5.4.4" => "SURNAME",
-        "2.5.4.5" => "SERIALNUMBER",
-        "2.5.4.6" => "C",
-        "2.5.4.7" => "L",
-        "2.5.4.8" => "ST",
-        "2.5.4.10" => "O",
-        "2.5.4.11" => "OU",
-        "2.5.4.42" => "GIVENNAME",
-        "0.9.2342.19200300.100.1.25" => "DC",
-        "0.9.2342.19200300.100.1.1" => "UID",
-        "1.2.840.113549.1.9.1" => "E",
+        [0x55, 0x04, 0x03] => "CN",
+        [0x55, 0x04, 0x04] => "SURNAME",
+        [0x55, 0x04, 0x05] => "SERIALNUMBER",
+        [0x55, 0x04, 0x06] => "C",
+        [0x55, 0x04, 0x07] => "L",
+        [0x55, 0x04, 0x08] => "ST",
+        [0x55, 0x04, 0x0a] => "O",
+        [0x55, 0x04, 0x0b] => "OU",
+        [0x55, 0x04, 0x2a] => "GIVENNAME",
+        [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19] => "DC",
+        [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01] => "UID",
+        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01] => "E",
         _ => return None,
     })
 }
@@ -102,10 +103,50 @@ pub(crate) fn decode_string(tag: Tag, data: &[u8]) -> Option<String> {
 
 /// Case-folds and collapses runs of whitespace, trimming both ends (RFC 4518 in the simple form RFC 5280 allows).
 fn normalise(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| w.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for ch in s.chars() {
+        if ch.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.extend(ch.to_lowercase());
+    }
+    out
+}
+
+/// One attribute in comparable form, and how it is shown ("CN=value").
+fn attribute_of(atv: &x509_parser::x509::AttributeTypeAndValue<'_>) -> (Attribute, String) {
+    let oid = atv.attr_type().as_bytes();
+    let any = atv.attr_value();
+    let text = decode_string(any.tag(), any.data);
+    let mut shown = match short_name(oid) {
+        Some(label) => label.to_string(),
+        None => atv.attr_type().to_id_string(),
+    };
+    shown.push('=');
+    let value = match text {
+        Some(t) => {
+            shown.push_str(&t);
+            Value::Text(normalise(&t))
+        }
+        None => {
+            shown.push('#');
+            shown.push_str(&hex(any.data));
+            Value::Binary(any.tag().0, any.data.to_vec())
+        }
+    };
+    (
+        Attribute {
+            oid: oid.to_vec(),
+            value,
+        },
+        shown,
+    )
 }
 
 impl Name {
@@ -117,22 +158,9 @@ impl Name {
                 let mut attrs: Vec<Attribute> = rdn
                     .iter()
                     .map(|atv| {
-                        let oid = atv.attr_type().to_id_string();
-                        let any = atv.attr_value();
-                        let text = decode_string(any.tag(), any.data);
-                        let label = short_name(&oid)
-                            .map(str::to_string)
-                            .unwrap_or_else(|| oid.clone());
-                        display_parts.push(format!(
-                            "{label}={}",
-                            text.clone()
-                                .unwrap_or_else(|| "#".to_string() + &hex(any.data))
-                        ));
-                        let value = match text {
-                            Some(t) => Value::Text(normalise(&t)),
-                            None => Value::Binary(any.tag().0, any.data.to_vec()),
-                        };
-                        Attribute { oid, value }
+                        let (attr, shown) = attribute_of(atv);
+                        display_parts.push(shown);
+                        attr
                     })
                     .collect();
                 attrs.sort();
@@ -176,27 +204,7 @@ impl Name {
     pub fn rdn_attributes(
         rdn: &x509_parser::x509::RelativeDistinguishedName<'_>,
     ) -> (Vec<Attribute>, String) {
-        let mut shown = Vec::new();
-        let attrs = rdn
-            .iter()
-            .map(|atv| {
-                let oid = atv.attr_type().to_id_string();
-                let any = atv.attr_value();
-                let text = decode_string(any.tag(), any.data);
-                shown.push(format!(
-                    "{}={}",
-                    short_name(&oid).unwrap_or(oid.as_str()),
-                    text.clone().unwrap_or_default()
-                ));
-                Attribute {
-                    value: match text {
-                        Some(t) => Value::Text(normalise(&t)),
-                        None => Value::Binary(any.tag().0, any.data.to_vec()),
-                    },
-                    oid,
-                }
-            })
-            .collect();
+        let (attrs, shown): (Vec<Attribute>, Vec<String>) = rdn.iter().map(attribute_of).unzip();
         (attrs, shown.join("+"))
     }
 }
@@ -214,7 +222,13 @@ impl fmt::Debug for Name {
 }
 
 pub(crate) fn hex(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(data.len() * 2);
+    for b in data {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -225,5 +239,8 @@ mod tests {
     fn whitespace_and_case_are_folded() {
         assert_eq!(normalise("  Good   CA "), "good ca");
         assert_eq!(normalise("ҚАЗАҚСТАН"), "қазақстан");
+        assert_eq!(normalise("\t a\u{a0}B  "), "a b");
+        assert_eq!(normalise(""), "");
+        assert_eq!(hex(&[0x00, 0x9f, 0xff]), "009fff");
     }
 }

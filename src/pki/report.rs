@@ -139,7 +139,7 @@ pub struct Report {
     pub codes: Vec<Code>,
     pub messages: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<SubjectSummary>,
+    pub subject: Option<std::sync::Arc<SubjectSummary>>,
     pub chain: Vec<ChainEntry>,
     /// The validation time, RFC 3339.
     pub validation_time: String,
@@ -229,7 +229,7 @@ impl Findings {
 
     pub fn into_report(
         self,
-        subject: Option<SubjectSummary>,
+        subject: Option<std::sync::Arc<SubjectSummary>>,
         chain: Vec<ChainEntry>,
         validation_time: String,
         revocation_checked: &'static str,

@@ -1,8 +1,8 @@
 //! The trust store: anchors, known intermediates and CRLs, loaded and indexed once and shared by every
 //! verification (it is `Sync`; wrap it in an `Arc`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::crypto::{AlgorithmRegistry, CryptoError};
 use crate::pki::cert::Certificate;
@@ -37,6 +37,7 @@ pub struct TrustStore {
     pub(crate) certs: Vec<Arc<Certificate>>,
     pub(crate) is_anchor: Vec<bool>,
     pub(crate) by_subject: HashMap<Name, Vec<usize>>,
+    pub(crate) by_fingerprint: HashMap<[u8; 32], usize>,
     pub(crate) crls: Vec<StoredCrl>,
     pub(crate) crls_by_issuer: HashMap<Name, Vec<usize>>,
     /// Results of certificate signature checks between two pool certificates: signatures do not depend on the
@@ -45,6 +46,18 @@ pub struct TrustStore {
     /// Results of checking a kept CRL's signature against a request-supplied issuer: (CRL index, issuer SHA-256).
     pub(crate) late_crl_cache: RwLock<HashMap<(usize, [u8; 32]), bool>>,
     pub(crate) algorithms: &'static AlgorithmRegistry,
+    /// Certificates that arrived with requests (a signer's certificate inside a CMS), parsed once and kept for the
+    /// signer's next request. Bounded: the oldest entries leave first.
+    recent: Mutex<RecentCertificates>,
+}
+
+/// Most certificates kept by [`TrustStore::parse_certificate`].
+pub const RECENT_CERTIFICATES: usize = 10_000;
+
+#[derive(Default)]
+struct RecentCertificates {
+    by_fingerprint: HashMap<[u8; 32], Arc<Certificate>>,
+    order: VecDeque<[u8; 32]>,
 }
 
 /// Collects certificates and CRLs, then builds the [`TrustStore`].
@@ -101,11 +114,13 @@ impl TrustStoreBuilder {
             certs: Vec::new(),
             is_anchor: Vec::new(),
             by_subject: HashMap::new(),
+            by_fingerprint: HashMap::new(),
             crls: Vec::new(),
             crls_by_issuer: HashMap::new(),
             signature_cache: RwLock::new(HashMap::new()),
             late_crl_cache: RwLock::new(HashMap::new()),
             algorithms,
+            recent: Mutex::new(RecentCertificates::default()),
         };
         let mut seen = std::collections::HashSet::new();
         let tagged = self
@@ -226,11 +241,48 @@ impl TrustStore {
 
     /// The pool index of a certificate equal to `cert`, if it is in the store.
     pub(crate) fn index_of(&self, cert: &Certificate) -> Option<usize> {
-        self.by_subject
-            .get(&cert.subject)?
-            .iter()
-            .copied()
-            .find(|ix| self.certs[*ix].fingerprint == cert.fingerprint)
+        self.by_fingerprint.get(&cert.fingerprint).copied()
+    }
+
+    /// A certificate from DER: the store's own when it is one of them, a recently parsed one when the same DER was
+    /// seen lately, or freshly parsed (and remembered). Parsing a certificate costs more than verifying an RSA
+    /// signature; an applicant's certificate arrives again with each of their requests.
+    pub fn parse_certificate(&self, der: &[u8]) -> Result<Arc<Certificate>, crate::pki::CertError> {
+        let fingerprint = crate::pki::cert::sha256(der);
+        if let Some(ix) = self.by_fingerprint.get(&fingerprint) {
+            return Ok(self.certs[*ix].clone());
+        }
+        if let Some(c) = self
+            .recent
+            .lock()
+            .ok()
+            .and_then(|r| r.by_fingerprint.get(&fingerprint).cloned())
+        {
+            return Ok(c);
+        }
+        let cert = Arc::new(Certificate::from_der_with_fingerprint(der, fingerprint)?);
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.order.len() >= RECENT_CERTIFICATES {
+                if let Some(old) = recent.order.pop_front() {
+                    recent.by_fingerprint.remove(&old);
+                }
+            }
+            if recent
+                .by_fingerprint
+                .insert(fingerprint, cert.clone())
+                .is_none()
+            {
+                recent.order.push_back(fingerprint);
+            }
+        }
+        Ok(cert)
+    }
+
+    /// The store's certificate with this SHA-256 fingerprint.
+    pub fn find_by_fingerprint(&self, fingerprint: &[u8; 32]) -> Option<&Certificate> {
+        self.by_fingerprint
+            .get(fingerprint)
+            .map(|ix| self.certs[*ix].as_ref())
     }
 
     /// Checks a kept CRL's signature against a certificate that was not configured (see [`StoredCrl::der`]).

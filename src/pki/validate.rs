@@ -3,7 +3,7 @@
 use crate::crypto::CryptoError;
 use crate::identity::{Bin, Iin};
 use crate::pki::cert::Certificate;
-use crate::pki::report::{ChainEntry, Code, Findings, Report, SubjectSummary};
+use crate::pki::report::{ChainEntry, Code, Findings, Report};
 use crate::pki::revocation::RevocationStatus;
 use crate::pki::store::TrustStore;
 
@@ -108,7 +108,7 @@ impl TrustStore {
     pub fn verify_certificate(
         &self,
         leaf: &Certificate,
-        intermediates: &[Certificate],
+        intermediates: &[&Certificate],
         opts: &VerifyOptions,
     ) -> Report {
         let leaf_node = Node {
@@ -119,7 +119,7 @@ impl TrustStore {
         let mut findings = findings;
         check_identity(leaf, opts, &mut findings);
         findings.into_report(
-            Some(SubjectSummary::from_profile(&leaf.profile)),
+            Some(leaf.subject_summary.clone()),
             chain,
             format_time(opts.at),
             opts.revocation.as_str(),
@@ -130,7 +130,7 @@ impl TrustStore {
     pub(crate) fn best_path(
         &self,
         leaf: Node<'_>,
-        extra: &[Certificate],
+        extra: &[&Certificate],
         opts: &VerifyOptions,
         crl_stack: &mut Vec<[u8; 32]>,
     ) -> (Findings, Vec<ChainEntry>) {
@@ -175,7 +175,7 @@ impl TrustStore {
     fn build<'a>(
         &'a self,
         partial: &mut Vec<Node<'a>>,
-        extra: &'a [Certificate],
+        extra: &[&'a Certificate],
         out: &mut Vec<Vec<Node<'a>>>,
         longest: &mut Vec<Node<'a>>,
     ) {
@@ -200,6 +200,7 @@ impl TrustStore {
         candidates.extend(
             extra
                 .iter()
+                .copied()
                 .filter(|c| c.subject == current.cert.issuer)
                 .map(|c| Node {
                     pool: self.index_of(c),
