@@ -181,6 +181,16 @@ fn openssl_signatures_verify_here() {
         assert_eq!(code, 0, "{name}: {r}");
         assert_eq!(r["detached"], detached, "{name}");
         assert_eq!(r["signers"].as_array().map(Vec::len), Some(1));
+        let expected_alg = match name {
+            "rsa-pss" => "RSASSA-PSS",
+            n if n.starts_with("ec") => "ecdsa-with-SHA256",
+            "rsa-sha512-keyid" => "sha512WithRSAEncryption",
+            _ => "sha256WithRSAEncryption",
+        };
+        assert_eq!(
+            r["signers"][0]["signatureAlgorithm"], expected_alg,
+            "{name}"
+        );
         assert_eq!(
             r["signers"][0]["signedAttributes"],
             !opts.contains(&"-noattr"),
