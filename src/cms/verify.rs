@@ -431,6 +431,13 @@ pub fn verify_cms(
     for (i, s) in signers.iter().enumerate() {
         all.absorb_prefixed(&s.report, if several { Some(i + 1) } else { None });
     }
+    tracing::debug!(
+        signers = signers.len(),
+        detached = attached.is_none(),
+        content_size = content.len(),
+        codes = ?all.codes(),
+        "CMS verified"
+    );
     let first: &Report = &signers[0].report;
     let report = all.into_report(
         first.subject.clone(),

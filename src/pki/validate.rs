@@ -118,6 +118,13 @@ impl TrustStore {
         let (findings, chain) = self.best_path(leaf_node, intermediates, opts, &mut Vec::new());
         let mut findings = findings;
         check_identity(leaf, opts, &mut findings);
+        // Identifiers only: the serial and the issuer, never names or IINs.
+        tracing::debug!(
+            serial = %leaf.serial_hex(),
+            issuer = %leaf.issuer,
+            codes = ?findings.codes(),
+            "certificate verified"
+        );
         findings.into_report(
             Some(leaf.subject_summary.clone()),
             chain,
