@@ -9,3 +9,4 @@ pub mod demo_pki;
 pub mod der;
 pub mod identity;
 pub mod pki;
+pub mod render;

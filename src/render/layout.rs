@@ -1,0 +1,310 @@
+//! Page layout: blocks of text, label/value rows, tables and the seal's place, wrapped to the page width and
+//! broken over A4 pages. Positions are in points from the bottom-left corner, as PDF wants them.
+
+use super::font::Fonts;
+
+pub const PAGE_WIDTH: f32 = 595.28; // A4, points
+pub const PAGE_HEIGHT: f32 = 841.89;
+pub const MARGIN: f32 = 56.7; // 20 mm
+const FOOTER: f32 = 28.0;
+
+/// What a document is made of, in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Centred heading (the issuing body).
+    Header(String),
+    /// Centred bold title ("АНЫҚТАМА").
+    Title(String),
+    /// A justified-left paragraph.
+    Paragraph(String),
+    /// A bold line ("Ата–анасы туралы мәліметтер:").
+    Subtitle(String),
+    /// A label and its value, with an optional small caption under the value.
+    Field {
+        label: String,
+        value: String,
+        caption: Option<String>,
+    },
+    /// A table: header cells, then rows; column widths in proportions.
+    Table {
+        columns: Vec<String>,
+        widths: Vec<f32>,
+        rows: Vec<Vec<String>>,
+    },
+    /// Small print (legal sentence, barcode caption).
+    Note(String),
+    /// The place of the signed 2-D barcode: a square of this many points, with its caption beside it.
+    Seal { size: f32, caption: Vec<String> },
+    /// Vertical space in points.
+    Space(f32),
+}
+
+/// Something to draw on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+    },
+    /// A rectangle outline.
+    Rect { x: f32, y: f32, w: f32, h: f32 },
+    /// A horizontal or vertical line.
+    Line { x1: f32, y1: f32, x2: f32, y2: f32 },
+}
+
+/// A laid-out page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub items: Vec<Item>,
+}
+
+/// Breaks `text` into lines no wider than `width` points. Words longer than a line are split by characters.
+pub fn wrap(fonts: &Fonts, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if fonts.width(&candidate, size, bold) <= width {
+                line = candidate;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            if fonts.width(word, size, bold) <= width {
+                line = word.to_string();
+                continue;
+            }
+            // A word wider than the line: cut it where it overflows.
+            let mut piece = String::new();
+            for c in word.chars() {
+                piece.push(c);
+                if fonts.width(&piece, size, bold) > width && piece.chars().count() > 1 {
+                    piece.pop();
+                    lines.push(std::mem::take(&mut piece));
+                    piece.push(c);
+                }
+            }
+            line = piece;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Lays blocks out on as many pages as they need.
+pub struct Layouter<'f> {
+    fonts: &'f Fonts,
+    pages: Vec<Page>,
+    y: f32,
+}
+
+const BODY: f32 = 10.5;
+const SMALL: f32 = 8.0;
+
+impl<'f> Layouter<'f> {
+    pub fn new(fonts: &'f Fonts) -> Self {
+        Layouter {
+            fonts,
+            pages: vec![Page::default()],
+            y: PAGE_HEIGHT - MARGIN,
+        }
+    }
+
+    fn content_width() -> f32 {
+        PAGE_WIDTH - 2.0 * MARGIN
+    }
+
+    /// Makes room for `height` points, starting a new page when the current one is full.
+    fn room(&mut self, height: f32) {
+        if self.y - height < MARGIN + FOOTER {
+            self.pages.push(Page::default());
+            self.y = PAGE_HEIGHT - MARGIN;
+        }
+    }
+
+    fn page(&mut self) -> &mut Page {
+        let n = self.pages.len() - 1;
+        &mut self.pages[n]
+    }
+
+    fn text(&mut self, x: f32, size: f32, bold: bool, text: String) {
+        let y = self.y - size;
+        self.page().items.push(Item::Text {
+            x,
+            y,
+            size,
+            bold,
+            text,
+        });
+    }
+
+    fn lines(&mut self, text: &str, size: f32, bold: bool, centred: bool, indent: f32) {
+        let width = Self::content_width() - indent;
+        for line in wrap(self.fonts, text, size, bold, width) {
+            let leading = size * 1.35;
+            self.room(leading);
+            let x = if centred {
+                MARGIN + (Self::content_width() - self.fonts.width(&line, size, bold)) / 2.0
+            } else {
+                MARGIN + indent
+            };
+            self.text(x, size, bold, line);
+            self.y -= leading;
+        }
+    }
+
+    pub fn add(&mut self, block: &Block) {
+        match block {
+            Block::Header(t) => self.lines(t, BODY, false, true, 0.0),
+            Block::Title(t) => {
+                self.y -= 6.0;
+                self.lines(t, 14.0, true, true, 0.0);
+                self.y -= 4.0;
+            }
+            Block::Paragraph(t) => {
+                self.lines(t, BODY, false, false, 0.0);
+                self.y -= 4.0;
+            }
+            Block::Subtitle(t) => self.lines(t, BODY, true, false, 0.0),
+            Block::Field {
+                label,
+                value,
+                caption,
+            } => self.field(label, value, caption.as_deref()),
+            Block::Table {
+                columns,
+                widths,
+                rows,
+            } => self.table(columns, widths, rows),
+            Block::Note(t) => self.lines(t, SMALL, false, false, 0.0),
+            Block::Seal { size, caption } => self.seal(*size, caption),
+            Block::Space(h) => self.y -= h,
+        }
+    }
+
+    fn field(&mut self, label: &str, value: &str, caption: Option<&str>) {
+        let label_width = (self.fonts.width(label, BODY, true) + 8.0).clamp(90.0, 200.0);
+        let value_width = Self::content_width() - label_width;
+        let value_lines = wrap(self.fonts, value, BODY, false, value_width);
+        let leading = BODY * 1.35;
+        let label_lines = wrap(self.fonts, label, BODY, true, label_width - 8.0);
+        let rows = value_lines.len().max(label_lines.len());
+        self.room(leading * rows as f32 + if caption.is_some() { SMALL * 1.4 } else { 0.0 });
+        let top = self.y;
+        for (i, l) in label_lines.into_iter().enumerate() {
+            self.y = top - leading * i as f32;
+            self.text(MARGIN, BODY, true, l);
+        }
+        for (i, v) in value_lines.into_iter().enumerate() {
+            self.y = top - leading * i as f32;
+            self.text(MARGIN + label_width, BODY, false, v);
+        }
+        self.y = top - leading * rows as f32;
+        // The line a value is written on, as on the paper form.
+        let underline = self.y + leading - BODY - 2.0;
+        self.page().items.push(Item::Line {
+            x1: MARGIN + label_width,
+            y1: underline,
+            x2: PAGE_WIDTH - MARGIN,
+            y2: underline,
+        });
+        if let Some(c) = caption {
+            let w = self.fonts.width(c, SMALL, false);
+            let x = MARGIN + label_width + (value_width - w).max(0.0) / 2.0;
+            self.text(x, SMALL, false, c.to_string());
+            self.y -= SMALL * 1.4;
+        }
+        self.y -= 3.0;
+    }
+
+    fn table(&mut self, columns: &[String], widths: &[f32], rows: &[Vec<String>]) {
+        let total: f32 = widths.iter().sum::<f32>().max(f32::EPSILON);
+        let cols: Vec<f32> = widths
+            .iter()
+            .map(|w| w / total * Self::content_width())
+            .collect();
+        let size = if cols.len() > 6 { 7.0 } else { 8.5 };
+        let pad = 2.5;
+        let header = (columns.to_vec(), true);
+        let draw_row = |this: &mut Self, cells: &[String], bold: bool| {
+            let wrapped: Vec<Vec<String>> = cells
+                .iter()
+                .zip(&cols)
+                .map(|(c, w)| wrap(this.fonts, c, size, bold, (w - 2.0 * pad).max(size)))
+                .collect();
+            let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let height = lines as f32 * size * 1.25 + 2.0 * pad;
+            this.room(height);
+            let top = this.y;
+            let mut x = MARGIN;
+            for (cell, w) in wrapped.into_iter().zip(&cols) {
+                for (i, l) in cell.into_iter().enumerate() {
+                    this.y = top - pad - size * 1.25 * i as f32;
+                    this.text(x + pad, size, bold, l);
+                }
+                this.page().items.push(Item::Rect {
+                    x,
+                    y: top - height,
+                    w: *w,
+                    h: height,
+                });
+                x += w;
+            }
+            this.y = top - height;
+        };
+        draw_row(self, &header.0, header.1);
+        for row in rows {
+            let mut cells = row.clone();
+            cells.resize(cols.len(), String::new());
+            draw_row(self, &cells, false);
+        }
+        self.y -= 6.0;
+    }
+
+    fn seal(&mut self, size: f32, caption: &[String]) {
+        self.room(size + 6.0);
+        let top = self.y - 4.0;
+        self.page().items.push(Item::Rect {
+            x: MARGIN,
+            y: top - size,
+            w: size,
+            h: size,
+        });
+        let saved = self.y;
+        self.y = top;
+        let width = Self::content_width() - size - 10.0;
+        for c in caption {
+            for line in wrap(self.fonts, c, SMALL, false, width) {
+                self.text(MARGIN + size + 10.0, SMALL, false, line);
+                self.y -= SMALL * 1.35;
+            }
+        }
+        self.y = (saved - size - 10.0).min(self.y);
+    }
+
+    /// The laid-out pages, each with its "page / pages" number at the bottom.
+    pub fn finish(mut self) -> Vec<Page> {
+        let n = self.pages.len();
+        for (i, page) in self.pages.iter_mut().enumerate() {
+            let label = format!("{} / {}", i + 1, n);
+            let w = self.fonts.width(&label, SMALL, false);
+            page.items.push(Item::Text {
+                x: (PAGE_WIDTH - w) / 2.0,
+                y: MARGIN / 2.0,
+                size: SMALL,
+                bold: false,
+                text: label,
+            });
+        }
+        self.pages
+    }
+}

@@ -1,0 +1,20 @@
+//! PDF rendering of output forms: A4 pages, an embedded font with Kazakh letters loaded and subset once, line
+//! wrapping from real glyph widths, tables, several pages with page numbers.
+
+mod font;
+mod layout;
+mod pdf;
+
+pub use font::{FontError, Fonts};
+pub use layout::{wrap, Block, Item, Layouter, Page};
+pub use pdf::{write_pdf, PdfInfo};
+
+/// Lays out and writes `blocks` as a PDF.
+pub fn render(blocks: &[Block], info: &PdfInfo) -> Result<Vec<u8>, FontError> {
+    let fonts = Fonts::get()?;
+    let mut layouter = Layouter::new(fonts);
+    for b in blocks {
+        layouter.add(b);
+    }
+    Ok(write_pdf(fonts, &layouter.finish(), info))
+}

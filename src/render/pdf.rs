@@ -1,0 +1,171 @@
+//! Turning laid-out pages into PDF bytes with printpdf: embedded, subset DejaVu Sans (real text with a ToUnicode
+//! map, so `pdftotext` reads it back), document metadata, and a deterministic file identifier so that the same
+//! document issued at the same time always gives the same bytes.
+
+use printpdf::{
+    Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    Rect, TextItem,
+};
+
+use super::font::Fonts;
+use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
+
+/// Document-level facts written into the PDF's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfInfo {
+    pub title: String,
+    pub subject: String,
+    pub keywords: Vec<String>,
+    /// Issue time, Unix seconds: the PDF's creation and modification dates.
+    pub issued_at: i64,
+}
+
+fn ops_for(page: &Page, regular: &printpdf::FontId, bold: &printpdf::FontId) -> Vec<Op> {
+    let mut ops = vec![Op::SetOutlineThickness { pt: Pt(0.6) }];
+    for item in &page.items {
+        match item {
+            Item::Text {
+                x,
+                y,
+                size,
+                bold: b,
+                text,
+            } => {
+                let font = if *b { bold } else { regular };
+                ops.extend([
+                    Op::StartTextSection,
+                    Op::SetFont {
+                        font: PdfFontHandle::External(font.clone()),
+                        size: Pt(*size),
+                    },
+                    Op::SetTextCursor {
+                        pos: Point {
+                            x: Pt(*x),
+                            y: Pt(*y),
+                        },
+                    },
+                    Op::ShowText {
+                        items: vec![TextItem::Text(text.clone())],
+                    },
+                    Op::EndTextSection,
+                ]);
+            }
+            Item::Rect { x, y, w, h } => ops.push(Op::DrawRectangle {
+                rectangle: Rect {
+                    x: Pt(*x),
+                    y: Pt(*y),
+                    width: Pt(*w),
+                    height: Pt(*h),
+                    mode: Some(PaintMode::Stroke),
+                    winding_order: None,
+                },
+            }),
+            Item::Line { x1, y1, x2, y2 } => ops.push(Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        LinePoint {
+                            p: Point {
+                                x: Pt(*x1),
+                                y: Pt(*y1),
+                            },
+                            bezier: false,
+                        },
+                        LinePoint {
+                            p: Point {
+                                x: Pt(*x2),
+                                y: Pt(*y2),
+                            },
+                            bezier: false,
+                        },
+                    ],
+                    is_closed: false,
+                },
+            }),
+        }
+    }
+    ops
+}
+
+/// Writes the pages as a PDF.
+pub fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8> {
+    let mut doc = PdfDocument::new(&info.title);
+    // Fixed resource names instead of printpdf's counter-based ones: the subset tag ("QLTREG+DejaVuSans") is
+    // taken from them, and the same document must always give the same bytes.
+    let regular = printpdf::FontId("QLTREG".into());
+    let bold = printpdf::FontId("QLTBLD".into());
+    doc.resources.fonts.map.insert(
+        regular.clone(),
+        printpdf::PdfFont::new(fonts.regular.clone()),
+    );
+    doc.resources
+        .fonts
+        .map
+        .insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.clone()));
+    // Issue times are validated before rendering; out-of-range ones keep printpdf's defaults.
+    let when = printpdf::OffsetDateTime::from_unix_timestamp(info.issued_at).ok();
+    let meta = &mut doc.metadata.info;
+    meta.document_title = info.title.clone();
+    meta.subject = info.subject.clone();
+    meta.keywords = info.keywords.clone();
+    meta.creator = "Qoltanba".into();
+    meta.producer = "Qoltanba".into();
+    meta.author = String::new();
+    if let Some(when) = when {
+        meta.creation_date = when;
+        meta.modification_date = when;
+        meta.metadata_date = when;
+    }
+    meta.identifier = info.title.clone();
+    let pdf_pages: Vec<PdfPage> = pages
+        .iter()
+        .map(|p| {
+            PdfPage::new(
+                printpdf::Mm::from(Pt(PAGE_WIDTH)),
+                printpdf::Mm::from(Pt(PAGE_HEIGHT)),
+                ops_for(p, &regular, &bold),
+            )
+        })
+        .collect();
+    let bytes = doc.with_pages(pdf_pages).save(
+        &PdfSaveOptions {
+            optimize: true,
+            subset_fonts: true,
+            secure: true,
+            image_optimization: None,
+        },
+        &mut Vec::new(),
+    );
+    deterministic_id(bytes, info)
+}
+
+/// printpdf fills the trailer's /ID with counter-based "random" strings. Replace them, in place and at the same
+/// length (so the cross-reference table stays right), with strings derived from the document's identity.
+fn deterministic_id(mut pdf: Vec<u8>, info: &PdfInfo) -> Vec<u8> {
+    let Some(pos) = find_last(&pdf, b"/ID") else {
+        return pdf;
+    };
+    let seed = format!("{}\n{}\n{}", info.title, info.subject, info.issued_at);
+    let digest = crate::crypto::DigestAlgorithm::Sha256.digest(seed.as_bytes());
+    let mut n = 0usize;
+    let mut i = pos;
+    // The two identifiers are literal strings "(...)" of 32 characters each.
+    while n < 2 && i < pdf.len() {
+        if pdf[i] == b'(' {
+            let start = i + 1;
+            let Some(len) = pdf[start..].iter().position(|b| *b == b')') else {
+                break;
+            };
+            for (k, b) in pdf[start..start + len].iter_mut().enumerate() {
+                *b = b'A' + digest[(k + n * 16) % digest.len()] % 26;
+            }
+            i = start + len;
+            n += 1;
+        }
+        i += 1;
+    }
+    pdf
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
