@@ -7,6 +7,7 @@ pub mod cms;
 pub mod crypto;
 pub mod demo_pki;
 pub mod der;
+pub mod forms;
 pub mod identity;
 pub mod pki;
 pub mod render;

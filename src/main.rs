@@ -2,6 +2,18 @@
 //! invalid, 2 bad usage or unreadable input.
 
 use std::path::PathBuf;
+
+/// `println!` that ends the process quietly when stdout is closed (`qoltanba forms list | head`), as command-line
+/// tools do, instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -29,12 +41,52 @@ enum Command {
     VerifyCms(VerifyCmsArgs),
     /// Sign content as CMS SignedData (attached or detached).
     SignCms(SignCmsArgs),
+    /// The output forms: list them, or print one's sample data.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
+    /// Issue a document: fill a form with data and render the PDF.
+    Issue(IssueArgs),
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// List the form ids with their names and fields.
+    List,
+    /// Print a form's sample data (the seed's sample values) as JSON.
+    Sample {
+        /// The form id (see `forms list`).
+        form: String,
+    },
+}
+
+#[derive(Args)]
+struct IssueArgs {
+    /// The form id (see `forms list`).
+    #[arg(long)]
+    form: String,
+    /// The data: a JSON object of the form's fields (see `forms sample`).
+    #[arg(long)]
+    data: PathBuf,
+    /// Where to write the PDF.
+    #[arg(long)]
+    out: PathBuf,
+    /// The document number (default: DEMO- and the issue time).
+    #[arg(long)]
+    number: Option<String>,
+    /// Issue time, RFC 3339 (default: now). The same data and time give the same PDF.
+    #[arg(long)]
+    issued_at: Option<String>,
+    /// Configuration file (reserved for the service; not read yet).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -291,9 +343,65 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
     Ok(cms.len())
 }
 
+fn forms(command: &FormsCommand) -> Result<(), BadInput> {
+    let catalogue = qoltanba::forms::catalogue().map_err(|e| BadInput(e.to_string()))?;
+    match command {
+        FormsCommand::List => {
+            for t in catalogue.values() {
+                say!("{}  [{}]  {} / {}", t.id, t.family, t.name.kk, t.name.ru);
+                for f in &t.fields {
+                    say!(
+                        "    {:<24} {:<10} {}",
+                        f.name,
+                        format!("{:?}", f.kind).to_lowercase(),
+                        f.description
+                    );
+                }
+            }
+        }
+        FormsCommand::Sample { form } => {
+            let t = qoltanba::forms::form(form).map_err(|e| BadInput(e.to_string()))?;
+            print_json(&t.sample());
+        }
+    }
+    Ok(())
+}
+
+fn issue(args: &IssueArgs) -> Result<String, BadInput> {
+    if let Some(config) = &args.config {
+        return Err(BadInput(format!(
+            "{}: --config is not supported yet (the service issue adds it)",
+            config.display()
+        )));
+    }
+    let raw = read_input(&args.data, 16 * 1024 * 1024)?;
+    let data: serde_json::Value = serde_json::from_slice(&raw)
+        .map_err(|e| BadInput(format!("{}: not JSON: {e}", args.data.display())))?;
+    let issued_at = match &args.issued_at {
+        Some(s) => {
+            parse_time(s).map_err(|_| BadInput("--issued-at: not an RFC 3339 time".into()))?
+        }
+        None => now(),
+    };
+    let number = args
+        .number
+        .clone()
+        .unwrap_or_else(|| format!("DEMO-{issued_at}"));
+    let doc = qoltanba::forms::issue(&args.form, &data, &number, issued_at)
+        .map_err(|e| BadInput(e.to_string()))?;
+    std::fs::write(&args.out, &doc.pdf)
+        .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
+    Ok(format!(
+        "wrote {} ({} bytes), document {}",
+        args.out.display(),
+        doc.pdf.len(),
+        doc.number
+    ))
+}
+
 fn print_json<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => say!("{s}"),
         Err(e) => eprintln!("cannot print the report: {e}"),
     }
 }
@@ -308,9 +416,10 @@ fn print_report(report: &Report, json: bool) {
         qoltanba::pki::Indication::TotalFailed => "INVALID",
         qoltanba::pki::Indication::Indeterminate => "INDETERMINATE",
     };
-    println!(
+    say!(
         "{verdict} ({:?}) at {}",
-        report.indication, report.validation_time
+        report.indication,
+        report.validation_time
     );
     if let Some(s) = &report.subject {
         let mut who = vec![s.common_name.clone().unwrap_or_default()];
@@ -323,10 +432,10 @@ fn print_report(report: &Report, json: bool) {
         if let Some(role) = &s.role_names {
             who.push(role.en.to_string());
         }
-        println!("subject: {}", who.join(", "));
+        say!("subject: {}", who.join(", "));
     }
     for (i, c) in report.chain.iter().enumerate() {
-        println!(
+        say!(
             "  [{i}] {}{} (serial {}, revocation: {})",
             c.certificate.subject,
             if c.trust_anchor {
@@ -339,13 +448,13 @@ fn print_report(report: &Report, json: bool) {
         );
     }
     if report.revocation_checked == "none" && !report.chain.is_empty() {
-        println!("revocation was not checked (--revocation none)");
+        say!("revocation was not checked (--revocation none)");
     }
     for code in &report.codes {
-        println!("code: {}", code.as_str());
+        say!("code: {}", code.as_str());
     }
     for m in &report.messages {
-        println!("- {m}");
+        say!("- {m}");
     }
 }
 
@@ -378,7 +487,7 @@ fn main() -> ExitCode {
                 } else {
                     print_report(&report.report, false);
                     for (i, s) in report.signers.iter().enumerate() {
-                        println!(
+                        say!(
                             "signer {}: {:?}, {} with {}{}",
                             i + 1,
                             s.report.indication,
@@ -397,14 +506,25 @@ fn main() -> ExitCode {
         },
         Command::SignCms(args) => match sign_cms(&args) {
             Ok(n) => {
-                println!("wrote {n} bytes of CMS to {}", args.out.display());
+                say!("wrote {n} bytes of CMS to {}", args.out.display());
+                ExitCode::SUCCESS
+            }
+            Err(bad) => bad.exit(false),
+        },
+        Command::Forms { command } => match forms(&command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(bad) => bad.exit(false),
+        },
+        Command::Issue(args) => match issue(&args) {
+            Ok(message) => {
+                say!("{message}");
                 ExitCode::SUCCESS
             }
             Err(bad) => bad.exit(false),
         },
         Command::DemoPki { out } => match write_demo_pki(&out) {
             Ok(n) => {
-                println!("wrote {n} files to {}", out.display());
+                say!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS
             }
             Err(message) => {

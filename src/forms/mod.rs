@@ -1,0 +1,133 @@
+//! Output forms as data: each form of design.md §5 is a template file in `templates/` (built into the binary)
+//! with its bilingual text, field labels, captions, barcode caption, and a schema for its data.
+
+mod schema;
+mod template;
+
+pub use schema::{FieldError, FieldType, FormData};
+pub use template::{FormTemplate, TemplateBlock, TemplateError};
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The template sources, embedded at build time (the files in `templates/` are their sources).
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "reference.birth",
+        include_str!("../../templates/reference.birth.json"),
+    ),
+    (
+        "reference.name-change",
+        include_str!("../../templates/reference.name-change.json"),
+    ),
+    (
+        "reference.divorce",
+        include_str!("../../templates/reference.divorce.json"),
+    ),
+    (
+        "reference.marriage",
+        include_str!("../../templates/reference.marriage.json"),
+    ),
+];
+
+/// Every built-in form, parsed once.
+pub fn catalogue() -> Result<&'static BTreeMap<String, FormTemplate>, TemplateError> {
+    static CATALOGUE: OnceLock<Result<BTreeMap<String, FormTemplate>, TemplateError>> =
+        OnceLock::new();
+    CATALOGUE
+        .get_or_init(|| {
+            let mut forms = BTreeMap::new();
+            for (id, source) in SOURCES {
+                let t = FormTemplate::parse(source)?;
+                if t.id != *id {
+                    return Err(TemplateError::Invalid(format!(
+                        "template {id} declares id {}",
+                        t.id
+                    )));
+                }
+                forms.insert(t.id.clone(), t);
+            }
+            Ok(forms)
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Why a document could not be issued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("data does not fit form {form}: {error}")]
+    Data { form: String, error: FieldError },
+    #[error("document number must be 1-64 characters of letters, digits and - / .")]
+    BadNumber,
+    #[error("rendering failed: {0}")]
+    Render(String),
+}
+
+/// An issued document: its PDF and the canonical data it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedDocument {
+    pub form: String,
+    pub number: String,
+    pub issued_at: i64,
+    pub canonical_data: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Fills form `form_id` with `data` and renders it as document `number` issued at `issued_at` (Unix seconds).
+/// The same inputs always give the same bytes.
+pub fn issue(
+    form_id: &str,
+    data: &serde_json::Value,
+    number: &str,
+    issued_at: i64,
+) -> Result<IssuedDocument, IssueError> {
+    let ok_number = !number.is_empty()
+        && number.len() <= 64
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.'));
+    if !ok_number {
+        return Err(IssueError::BadNumber);
+    }
+    let template = form(form_id)?;
+    let fonts = crate::render::Fonts::get().map_err(|e| IssueError::Render(e.to_string()))?;
+    let data = template
+        .validate(data, |c| fonts.covers(c))
+        .map_err(|error| IssueError::Data {
+            form: form_id.to_string(),
+            error,
+        })?;
+    let mut blocks = template.blocks(&data);
+    let date = time::OffsetDateTime::from_unix_timestamp(issued_at)
+        .map(|t| format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year()))
+        .map_err(|_| IssueError::Render("issue time out of range".into()))?;
+    // The number and date the seal will sign, printed where a reader can compare them with it.
+    blocks.push(crate::render::Block::Note(format!(
+        "Құжат нөмірі / Номер документа: {number}    Берілген күні / Дата выдачи: {date}"
+    )));
+    let info = crate::render::PdfInfo {
+        title: format!("{} {number}", template.name.kk),
+        subject: format!("{form_id} {number}"),
+        keywords: vec![number.to_string(), form_id.to_string()],
+        issued_at,
+    };
+    let pdf =
+        crate::render::render(&blocks, &info).map_err(|e| IssueError::Render(e.to_string()))?;
+    Ok(IssuedDocument {
+        form: form_id.to_string(),
+        number: number.to_string(),
+        issued_at,
+        canonical_data: data.canonical_json(),
+        pdf,
+    })
+}
+
+/// One form by id.
+pub fn form(id: &str) -> Result<&'static FormTemplate, TemplateError> {
+    catalogue()?
+        .get(id)
+        .ok_or_else(|| TemplateError::UnknownForm(id.to_string()))
+}

@@ -1,0 +1,203 @@
+//! Form data: field types with their formats, and validation that names the field at fault.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::identity::{Bin, Iin};
+
+/// The type of one field's value.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldType {
+    /// Free text (names, addresses): printable characters the document font has.
+    Text,
+    /// An IIN that passes the checksum.
+    Iin,
+    /// A BIN that passes the checksum.
+    Bin,
+    /// A date written DD.MM.YYYY.
+    Date,
+    /// A civil-registry act record number, NN-NNN-YY-NNNNNNN.
+    ActRecord,
+    /// Digits only (request numbers).
+    Number,
+}
+
+/// Why data does not fit a form.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FieldError {
+    #[error("the data must be a JSON object of fields")]
+    NotAnObject,
+    #[error("field {0} is missing")]
+    Missing(String),
+    #[error("field {0} is not part of this form")]
+    Unknown(String),
+    #[error("field {field} must be a string")]
+    NotAString { field: String },
+    #[error("field {field} is empty")]
+    Empty { field: String },
+    #[error("field {field} is {len} characters long, more than {max}")]
+    TooLong {
+        field: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("field {field} contains a control character (U+{code:04X})")]
+    ControlCharacter { field: String, code: u32 },
+    #[error("field {field} contains a character the document font cannot print (U+{code:04X})")]
+    Unprintable { field: String, code: u32 },
+    #[error("field {field}: {message}")]
+    Format { field: String, message: String },
+}
+
+/// Validated form data: field name → value, in a canonical (sorted) order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormData {
+    values: BTreeMap<String, String>,
+}
+
+impl FormData {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    pub fn values(&self) -> &BTreeMap<String, String> {
+        &self.values
+    }
+
+    /// The canonical JSON of the data: keys sorted, no whitespace. What a signature over the document covers.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(&self.values).unwrap_or_default()
+    }
+
+    pub(crate) fn from_checked(values: BTreeMap<String, String>) -> FormData {
+        FormData { values }
+    }
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Checks one value against its type.
+pub(crate) fn check_value(
+    field: &str,
+    kind: &FieldType,
+    value: &str,
+    max_len: usize,
+    printable: impl Fn(char) -> bool,
+) -> Result<(), FieldError> {
+    let err = |message: &str| FieldError::Format {
+        field: field.to_string(),
+        message: message.to_string(),
+    };
+    if value.trim().is_empty() {
+        return Err(FieldError::Empty {
+            field: field.to_string(),
+        });
+    }
+    let len = value.chars().count();
+    if len > max_len {
+        return Err(FieldError::TooLong {
+            field: field.to_string(),
+            len,
+            max: max_len,
+        });
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(FieldError::ControlCharacter {
+            field: field.to_string(),
+            code: u32::from(c),
+        });
+    }
+    if let Some(c) = value.chars().find(|c| !c.is_whitespace() && !printable(*c)) {
+        return Err(FieldError::Unprintable {
+            field: field.to_string(),
+            code: u32::from(c),
+        });
+    }
+    match kind {
+        FieldType::Text => Ok(()),
+        FieldType::Iin => Iin::parse(value)
+            .map(|_| ())
+            .map_err(|e| err(&e.to_string())),
+        FieldType::Bin => Bin::parse(value)
+            .map(|_| ())
+            .map_err(|e| err(&e.to_string())),
+        FieldType::Number => {
+            if digits(value) {
+                Ok(())
+            } else {
+                Err(err("must contain only digits"))
+            }
+        }
+        FieldType::Date => {
+            let parts: Vec<&str> = value.split('.').collect();
+            let ok = parts.len() == 3
+                && parts[0].len() == 2
+                && parts[1].len() == 2
+                && parts[2].len() == 4
+                && parts.iter().all(|p| digits(p));
+            if !ok {
+                return Err(err("must be a date written DD.MM.YYYY"));
+            }
+            let n = |s: &str| s.parse::<u16>().unwrap_or(0);
+            let month =
+                time::Month::try_from(n(parts[1]) as u8).map_err(|_| err("has no such month"))?;
+            time::Date::from_calendar_date(i32::from(n(parts[2])), month, n(parts[0]) as u8)
+                .map(|_| ())
+                .map_err(|_| err("is not a calendar date"))
+        }
+        FieldType::ActRecord => {
+            let parts: Vec<&str> = value.split('-').collect();
+            let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+            if lens == [2, 3, 2, 7] && parts.iter().all(|p| digits(p)) {
+                Ok(())
+            } else {
+                Err(err("must be an act record number NN-NNN-YY-NNNNNNN"))
+            }
+        }
+    }
+}
+
+/// The string value of a JSON field.
+pub(crate) fn string_of(field: &str, v: &Value) -> Result<String, FieldError> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| FieldError::NotAString {
+            field: field.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(kind: FieldType, v: &str) -> Result<(), FieldError> {
+        check_value("f", &kind, v, 100, |_| true)
+    }
+
+    #[test]
+    fn formats() {
+        assert!(check(FieldType::Iin, "870412300129").is_ok());
+        assert!(
+            matches!(check(FieldType::Iin, "870412300128"), Err(FieldError::Format { message, .. }) if message.contains("checksum"))
+        );
+        assert!(check(FieldType::Bin, "040840001231").is_ok());
+        assert!(check(FieldType::Bin, "040840001239").is_err());
+        assert!(check(FieldType::Date, "29.02.2024").is_ok());
+        assert!(check(FieldType::Date, "29.02.2023").is_err());
+        assert!(check(FieldType::Date, "1.02.2023").is_err());
+        assert!(check(FieldType::ActRecord, "10-101-09-0000007").is_ok());
+        assert!(check(FieldType::ActRecord, "10-101-09-000000x").is_err());
+        assert!(check(FieldType::Number, "00154").is_ok());
+        assert!(check(FieldType::Number, "0015a").is_err());
+        assert!(matches!(
+            check(FieldType::Text, &"x".repeat(101)),
+            Err(FieldError::TooLong { len: 101, .. })
+        ));
+    }
+}

@@ -1,0 +1,261 @@
+//! The template file format and turning a template plus validated data into render blocks.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use thiserror::Error;
+
+use super::schema::{check_value, string_of, FieldError, FieldType, FormData};
+use crate::render::Block;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TemplateError {
+    #[error("no form {0}")]
+    UnknownForm(String),
+    #[error("template is not valid: {0}")]
+    Invalid(String),
+}
+
+/// Names in Kazakh and Russian.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Bilingual {
+    pub kk: String,
+    pub ru: String,
+}
+
+/// A field of the form's data.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FieldSpec {
+    pub name: String,
+    /// What the field is, in words (for `forms list` and error messages).
+    pub description: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    #[serde(default)]
+    pub optional: bool,
+    /// Longest value accepted, in characters.
+    #[serde(default = "default_max")]
+    pub max: usize,
+    /// The value from the seed's sample document.
+    pub sample: String,
+}
+
+fn default_max() -> usize {
+    300
+}
+
+/// One block of the form's layout; text may hold `{field}` placeholders.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TemplateBlock {
+    Header(String),
+    Title(String),
+    Paragraph(String),
+    Subtitle(String),
+    Field {
+        label: String,
+        value: String,
+        #[serde(default)]
+        caption: Option<String>,
+    },
+    Note(String),
+    /// A table with fixed rows whose cells may hold placeholders; widths are proportions.
+    Table {
+        headers: Vec<String>,
+        widths: Vec<f32>,
+        rows: Vec<Vec<String>>,
+    },
+    /// The signed 2-D barcode's place, with its caption lines (Kazakh, then Russian).
+    Seal(Vec<String>),
+    Space(f32),
+}
+
+/// A form template.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FormTemplate {
+    pub id: String,
+    /// Forms of one family share a layout (civil-registry, real-estate, legal-entity, licence, refusal...).
+    pub family: String,
+    pub name: Bilingual,
+    /// Where the text comes from (seed and section).
+    pub source: String,
+    pub fields: Vec<FieldSpec>,
+    pub blocks: Vec<TemplateBlock>,
+}
+
+/// `{name}` placeholders of a text.
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push(&rest[start + 1..start + len]);
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+/// Replaces `{name}` placeholders in one pass, so that a value containing braces is printed as it is.
+fn fill(text: &str, data: &FormData) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(len) => {
+                out.push_str(data.get(&rest[start + 1..start + len]).unwrap_or(""));
+                rest = &rest[start + len + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl FormTemplate {
+    /// Parses a template and checks that every placeholder names a field, and every field is used.
+    pub fn parse(source: &str) -> Result<FormTemplate, TemplateError> {
+        let t: FormTemplate =
+            serde_json::from_str(source).map_err(|e| TemplateError::Invalid(e.to_string()))?;
+        let names: Vec<&str> = t.fields.iter().map(|f| f.name.as_str()).collect();
+        let mut used = Vec::new();
+        for block in &t.blocks {
+            let texts: Vec<&str> = match block {
+                TemplateBlock::Header(s)
+                | TemplateBlock::Title(s)
+                | TemplateBlock::Paragraph(s)
+                | TemplateBlock::Subtitle(s)
+                | TemplateBlock::Note(s) => vec![s],
+                TemplateBlock::Field {
+                    label,
+                    value,
+                    caption,
+                } => {
+                    let mut v = vec![label.as_str(), value.as_str()];
+                    v.extend(caption.as_deref());
+                    v
+                }
+                TemplateBlock::Seal(lines) => lines.iter().map(String::as_str).collect(),
+                TemplateBlock::Table { headers, rows, .. } => headers
+                    .iter()
+                    .chain(rows.iter().flatten())
+                    .map(String::as_str)
+                    .collect(),
+                TemplateBlock::Space(_) => vec![],
+            };
+            for text in texts {
+                for p in placeholders(text) {
+                    if !names.contains(&p) {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: placeholder {{{p}}} names no field",
+                            t.id
+                        )));
+                    }
+                    used.push(p.to_string());
+                }
+            }
+        }
+        if let Some(unused) = names.iter().find(|n| !used.iter().any(|u| u == *n)) {
+            return Err(TemplateError::Invalid(format!(
+                "{}: field {unused} is never printed",
+                t.id
+            )));
+        }
+        if !t.blocks.iter().any(|b| matches!(b, TemplateBlock::Seal(_))) {
+            return Err(TemplateError::Invalid(format!(
+                "{}: no place for the barcode",
+                t.id
+            )));
+        }
+        for f in &t.fields {
+            check_value(&f.name, &f.kind, &f.sample, f.max, |_| true)
+                .map_err(|e| TemplateError::Invalid(format!("{}: sample {e}", t.id)))?;
+        }
+        Ok(t)
+    }
+
+    /// The seed's sample values, as a JSON object.
+    pub fn sample(&self) -> Value {
+        Value::Object(
+            self.fields
+                .iter()
+                .map(|f| (f.name.clone(), Value::String(f.sample.clone())))
+                .collect(),
+        )
+    }
+
+    /// Validates data for this form: every field present and well-formed, no unknown fields.
+    pub fn validate(
+        &self,
+        data: &Value,
+        printable: impl Fn(char) -> bool,
+    ) -> Result<FormData, FieldError> {
+        let obj = data.as_object().ok_or(FieldError::NotAnObject)?;
+        if let Some(unknown) = obj
+            .keys()
+            .find(|k| !self.fields.iter().any(|f| &f.name == *k))
+        {
+            return Err(FieldError::Unknown(unknown.clone()));
+        }
+        let mut values = BTreeMap::new();
+        for f in &self.fields {
+            match obj.get(&f.name) {
+                None | Some(Value::Null) if f.optional => {}
+                None | Some(Value::Null) => return Err(FieldError::Missing(f.name.clone())),
+                Some(v) => {
+                    let s = string_of(&f.name, v)?;
+                    check_value(&f.name, &f.kind, &s, f.max, &printable)?;
+                    values.insert(f.name.clone(), s);
+                }
+            }
+        }
+        Ok(FormData::from_checked(values))
+    }
+
+    /// The render blocks of this form filled with `data`.
+    pub fn blocks(&self, data: &FormData) -> Vec<Block> {
+        self.blocks
+            .iter()
+            .map(|b| match b {
+                TemplateBlock::Header(s) => Block::Header(fill(s, data)),
+                TemplateBlock::Title(s) => Block::Title(fill(s, data)),
+                TemplateBlock::Paragraph(s) => Block::Paragraph(fill(s, data)),
+                TemplateBlock::Subtitle(s) => Block::Subtitle(fill(s, data)),
+                TemplateBlock::Field {
+                    label,
+                    value,
+                    caption,
+                } => Block::Field {
+                    label: fill(label, data),
+                    value: fill(value, data),
+                    caption: caption.as_ref().map(|c| fill(c, data)),
+                },
+                TemplateBlock::Note(s) => Block::Note(fill(s, data)),
+                TemplateBlock::Seal(lines) => Block::Seal {
+                    size: 110.0,
+                    caption: lines.iter().map(|l| fill(l, data)).collect(),
+                },
+                TemplateBlock::Table {
+                    headers,
+                    widths,
+                    rows,
+                } => Block::Table {
+                    columns: headers.iter().map(|h| fill(h, data)).collect(),
+                    widths: widths.clone(),
+                    rows: rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| fill(c, data)).collect())
+                        .collect(),
+                },
+                TemplateBlock::Space(h) => Block::Space(*h),
+            })
+            .collect()
+    }
+}

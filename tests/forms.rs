@@ -1,0 +1,280 @@
+//! Output forms: every built-in form renders its seed sample as a PDF whose text (read back with `pdftotext`,
+//! Debian package `poppler-utils`) holds every caption, label and value exactly; bad data is refused with the
+//! field named; the same data and time give the same bytes.
+
+mod common;
+
+use std::process::Command;
+
+use qoltanba::forms::{catalogue, issue, FieldError, IssueError, TemplateBlock};
+use serde_json::Value;
+
+const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every piece of text the filled form must show.
+fn expected_texts(t: &qoltanba::forms::FormTemplate, sample: &Value) -> Vec<String> {
+    let fill = |s: &str| {
+        let mut out = s.to_string();
+        if let Some(obj) = sample.as_object() {
+            for (k, v) in obj {
+                out = out.replace(&format!("{{{k}}}"), v.as_str().unwrap_or(""));
+            }
+        }
+        out
+    };
+    let mut texts = Vec::new();
+    for b in &t.blocks {
+        match b {
+            TemplateBlock::Header(s)
+            | TemplateBlock::Title(s)
+            | TemplateBlock::Paragraph(s)
+            | TemplateBlock::Subtitle(s)
+            | TemplateBlock::Note(s) => texts.push(fill(s)),
+            TemplateBlock::Field {
+                label,
+                value,
+                caption,
+            } => {
+                texts.push(fill(label));
+                texts.push(fill(value));
+                texts.extend(caption.as_deref().map(fill));
+            }
+            TemplateBlock::Table { headers, rows, .. } => {
+                texts.extend(headers.iter().map(|h| fill(h)));
+                texts.extend(rows.iter().flatten().map(|c| fill(c)));
+            }
+            TemplateBlock::Seal(lines) => texts.extend(lines.iter().map(|l| fill(l))),
+            TemplateBlock::Space(_) => {}
+        }
+    }
+    texts
+}
+
+#[test]
+fn every_form_renders_its_sample_with_exact_text() {
+    if !common::require_tool("pdftotext", "poppler-utils") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forms = catalogue().expect("templates parse");
+    assert!(forms.len() >= 4);
+    for t in forms.values() {
+        let sample = t.sample();
+        let doc = issue(&t.id, &sample, "QLT-2026-000001", ISSUED)
+            .unwrap_or_else(|e| panic!("{}: {e}", t.id));
+        let path = dir.path().join(format!("{}.pdf", t.id));
+        std::fs::write(&path, &doc.pdf).expect("write");
+        let out = Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        assert!(out.status.success());
+        let text = squash(&String::from_utf8_lossy(&out.stdout));
+        for expected in expected_texts(t, &sample) {
+            assert!(
+                text.contains(&squash(&expected)),
+                "{}: {expected:?} not found in\n{text}",
+                t.id
+            );
+        }
+        for value in sample.as_object().expect("object").values() {
+            assert!(
+                text.contains(&squash(value.as_str().expect("string"))),
+                "{}: value {value}",
+                t.id
+            );
+        }
+        assert!(
+            text.contains("QLT-2026-000001") && text.contains("23.11.2026"),
+            "{}: number and date",
+            t.id
+        );
+        let fonts = Command::new("pdffonts")
+            .arg(&path)
+            .output()
+            .expect("pdffonts");
+        let fonts = String::from_utf8_lossy(&fonts.stdout);
+        assert!(
+            fonts.contains("+DejaVuSans") && fonts.contains(" yes yes yes "),
+            "{}: {fonts}",
+            t.id
+        );
+        let png = Command::new("pdftoppm")
+            .args(["-r", "30", "-png"])
+            .arg(&path)
+            .arg(dir.path().join(&t.id))
+            .output()
+            .expect("pdftoppm");
+        assert!(
+            png.status.success() && png.stderr.is_empty(),
+            "{}: {}",
+            t.id,
+            String::from_utf8_lossy(&png.stderr)
+        );
+        assert!(doc.pdf.len() < 100_000, "{}: {} bytes", t.id, doc.pdf.len());
+        // The canonical data is the validated sample, keys sorted.
+        let canonical: Value = serde_json::from_str(&doc.canonical_data).expect("canonical JSON");
+        assert_eq!(canonical, sample);
+    }
+}
+
+#[test]
+fn same_data_and_time_give_the_same_bytes() {
+    let t = catalogue().expect("forms").values().next().expect("a form");
+    let a = issue(&t.id, &t.sample(), "QLT-1", ISSUED).expect("issue");
+    let b = issue(&t.id, &t.sample(), "QLT-1", ISSUED).expect("issue");
+    assert!(a.pdf == b.pdf);
+    assert!(
+        a.pdf
+            != issue(&t.id, &t.sample(), "QLT-2", ISSUED)
+                .expect("issue")
+                .pdf
+    );
+}
+
+fn data_error(form: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> FieldError {
+    let t = qoltanba::forms::form(form).expect("form");
+    let mut sample = t.sample();
+    edit(sample.as_object_mut().expect("object"));
+    match issue(form, &sample, "QLT-1", ISSUED) {
+        Err(IssueError::Data { error, .. }) => error,
+        Err(other) => panic!("expected a data error, got {other}"),
+        Ok(_) => panic!("expected a data error, the document was issued"),
+    }
+}
+
+#[test]
+fn bad_data_is_refused_naming_the_field() {
+    let f = "reference.birth";
+    assert_eq!(
+        data_error(f, |m| {
+            m.remove("father");
+        }),
+        FieldError::Missing("father".into())
+    );
+    assert!(
+        matches!(data_error(f, |m| { m.insert("colour".into(), "red".into()); }), FieldError::Unknown(n) if n == "colour")
+    );
+    assert!(
+        matches!(data_error(f, |m| { m.insert("birth_date".into(), "2009-08-24".into()); }), FieldError::Format { field, .. } if field == "birth_date")
+    );
+    assert!(
+        matches!(data_error(f, |m| { m.insert("birth_date".into(), "31.02.2009".into()); }), FieldError::Format { field, .. } if field == "birth_date")
+    );
+    assert!(
+        matches!(data_error(f, |m| { m.insert("record_number".into(), "10-101-09-000007".into()); }), FieldError::Format { field, .. } if field == "record_number")
+    );
+    assert!(
+        matches!(data_error(f, |m| { m.insert("person".into(), "А".repeat(10_000).into()); }), FieldError::TooLong { field, len: 10_000, .. } if field == "person")
+    );
+    assert!(
+        matches!(data_error(f, |m| { m.insert("person".into(), "АЛМАС\u{0}СМИРНОВ".into()); }), FieldError::ControlCharacter { field, code: 0 } if field == "person")
+    );
+    assert!(matches!(
+        data_error(f, |m| {
+            m.insert("person".into(), "АЛМАС\nСМИРНОВ".into());
+        }),
+        FieldError::ControlCharacter { .. }
+    ));
+    // DejaVu Sans has no CJK: such a name cannot be printed faithfully, so it is refused.
+    assert!(
+        matches!(data_error(f, |m| { m.insert("person".into(), "АЛМАС 中".into()); }), FieldError::Unprintable { field, code: 0x4E2D } if field == "person")
+    );
+    assert!(matches!(
+        data_error(f, |m| {
+            m.insert("person".into(), "   ".into());
+        }),
+        FieldError::Empty { .. }
+    ));
+    assert!(matches!(
+        data_error(f, |m| {
+            m.insert("person".into(), 42.into());
+        }),
+        FieldError::NotAString { .. }
+    ));
+    // DejaVu Sans does have the emoticons block: such a value is printed as it is.
+    let t = qoltanba::forms::form(f).expect("form");
+    let mut sample = t.sample();
+    sample["person"] = "АЛМАС 😀".into();
+    assert!(issue(f, &sample, "QLT-1", ISSUED).is_ok());
+    // A value with braces is printed as written, never as another field.
+    let t = qoltanba::forms::form(f).expect("form");
+    let mut sample = t.sample();
+    sample["person"] = "АЛМАС {mother}".into();
+    assert!(issue(f, &sample, "QLT-1", ISSUED).is_ok());
+    assert!(matches!(
+        issue(f, &Value::Array(vec![]), "QLT-1", ISSUED),
+        Err(IssueError::Data {
+            error: FieldError::NotAnObject,
+            ..
+        })
+    ));
+    assert!(matches!(
+        issue("reference.nope", &t.sample(), "QLT-1", ISSUED),
+        Err(IssueError::Template(_))
+    ));
+    assert!(matches!(
+        issue(f, &t.sample(), "QLT 1; rm", ISSUED),
+        Err(IssueError::BadNumber)
+    ));
+}
+
+#[test]
+fn cli_lists_samples_and_issues() {
+    let (code, stdout, _) = common::run_qoltanba(&["forms", "list"]);
+    assert_eq!(code, 0);
+    for id in [
+        "reference.birth",
+        "reference.name-change",
+        "reference.divorce",
+        "reference.marriage",
+    ] {
+        assert!(stdout.contains(id), "{id} listed");
+    }
+    let (code, sample, _) = common::run_qoltanba(&["forms", "sample", "reference.divorce"]);
+    assert_eq!(code, 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("d.json");
+    std::fs::write(&data, &sample).expect("write");
+    let out = dir.path().join("d.pdf");
+    let (d, o) = (
+        data.to_string_lossy().into_owned(),
+        out.to_string_lossy().into_owned(),
+    );
+    let args = [
+        "issue",
+        "--form",
+        "reference.divorce",
+        "--data",
+        &d,
+        "--out",
+        &o,
+        "--number",
+        "QLT-7",
+        "--issued-at",
+        "2026-11-23T10:00:00Z",
+    ];
+    let (code, stdout, stderr) = common::run_qoltanba(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let first = std::fs::read(&out).expect("pdf");
+    assert!(first.starts_with(b"%PDF-"));
+    let (code, _, _) = common::run_qoltanba(&args);
+    assert_eq!(code, 0);
+    assert!(
+        std::fs::read(&out).expect("pdf") == first,
+        "the CLI is deterministic too"
+    );
+    let (code, _, stderr) = common::run_qoltanba(&["forms", "sample", "no.such"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no form no.such"), "{stderr}");
+    std::fs::write(&data, "{\"husband\": ").expect("write");
+    let (code, _, stderr) = common::run_qoltanba(&args);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not JSON"), "{stderr}");
+}
