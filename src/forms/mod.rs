@@ -4,30 +4,26 @@
 mod schema;
 mod template;
 
-pub use schema::{FieldError, FieldType, FormData};
+pub use schema::{FieldError, FieldType, FieldValue, FormData, MAX_ROWS};
 pub use template::{FormTemplate, TemplateBlock, TemplateError};
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+/// Embeds `templates/<id>.json` for each id.
+macro_rules! templates {
+    ($($id:literal),* $(,)?) => {
+        &[$(($id, include_str!(concat!("../../templates/", $id, ".json")))),*]
+    };
+}
+
 /// The template sources, embedded at build time (the files in `templates/` are their sources).
-const SOURCES: &[(&str, &str)] = &[
-    (
-        "reference.birth",
-        include_str!("../../templates/reference.birth.json"),
-    ),
-    (
-        "reference.name-change",
-        include_str!("../../templates/reference.name-change.json"),
-    ),
-    (
-        "reference.divorce",
-        include_str!("../../templates/reference.divorce.json"),
-    ),
-    (
-        "reference.marriage",
-        include_str!("../../templates/reference.marriage.json"),
-    ),
+const SOURCES: &[(&str, &str)] = templates![
+    "reference.birth",
+    "reference.name-change",
+    "reference.divorce",
+    "reference.marriage",
+    "reference.real-estate-rights",
 ];
 
 /// Every built-in form, parsed once.
@@ -100,10 +96,10 @@ pub fn issue(
             form: form_id.to_string(),
             error,
         })?;
-    let mut blocks = template.blocks(&data);
     let date = time::OffsetDateTime::from_unix_timestamp(issued_at)
         .map(|t| format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year()))
         .map_err(|_| IssueError::Render("issue time out of range".into()))?;
+    let mut blocks = template.blocks(&data.with_document(number, &date));
     // The number and date the seal will sign, printed where a reader can compare them with it.
     blocks.push(crate::render::Block::Note(format!(
         "Құжат нөмірі / Номер документа: {number}    Берілген күні / Дата выдачи: {date}"

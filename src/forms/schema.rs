@@ -24,6 +24,19 @@ pub enum FieldType {
     ActRecord,
     /// Digits only (request numbers).
     Number,
+    /// Rows of a table: a JSON array of rows, each an array of `columns` strings (cells may be empty).
+    Table { columns: usize },
+}
+
+/// Most rows a table field may have.
+pub const MAX_ROWS: usize = 2000;
+
+/// A validated value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Text(String),
+    Rows(Vec<Vec<String>>),
 }
 
 /// Why data does not fit a form.
@@ -56,15 +69,41 @@ pub enum FieldError {
 /// Validated form data: field name → value, in a canonical (sorted) order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormData {
-    values: BTreeMap<String, String>,
+    values: BTreeMap<String, FieldValue>,
 }
 
 impl FormData {
+    /// A text field's value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        match self.values.get(name) {
+            Some(FieldValue::Text(s)) => Some(s),
+            _ => None,
+        }
     }
 
-    pub fn values(&self) -> &BTreeMap<String, String> {
+    /// A table field's rows.
+    pub fn rows(&self, name: &str) -> Option<&[Vec<String>]> {
+        match self.values.get(name) {
+            Some(FieldValue::Rows(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// This data with the document's number and issue date added for printing (not part of the canonical data).
+    pub fn with_document(&self, number: &str, issue_date: &str) -> FormData {
+        let mut values = self.values.clone();
+        values.insert(
+            "document_number".into(),
+            FieldValue::Text(number.to_string()),
+        );
+        values.insert(
+            "issue_date".into(),
+            FieldValue::Text(issue_date.to_string()),
+        );
+        FormData { values }
+    }
+
+    pub fn values(&self) -> &BTreeMap<String, FieldValue> {
         &self.values
     }
 
@@ -73,7 +112,7 @@ impl FormData {
         serde_json::to_string(&self.values).unwrap_or_default()
     }
 
-    pub(crate) fn from_checked(values: BTreeMap<String, String>) -> FormData {
+    pub(crate) fn from_checked(values: BTreeMap<String, FieldValue>) -> FormData {
         FormData { values }
     }
 }
@@ -120,7 +159,7 @@ pub(crate) fn check_value(
         });
     }
     match kind {
-        FieldType::Text => Ok(()),
+        FieldType::Text | FieldType::Table { .. } => Ok(()),
         FieldType::Iin => Iin::parse(value)
             .map(|_| ())
             .map_err(|e| err(&e.to_string())),
@@ -161,6 +200,52 @@ pub(crate) fn check_value(
             }
         }
     }
+}
+
+/// Checks a table field: rows of `columns` cells, each printable text (empty allowed).
+pub(crate) fn check_rows(
+    field: &str,
+    columns: usize,
+    v: &Value,
+    max_len: usize,
+    printable: impl Fn(char) -> bool,
+) -> Result<Vec<Vec<String>>, FieldError> {
+    let err = |message: String| FieldError::Format {
+        field: field.to_string(),
+        message,
+    };
+    let rows = v
+        .as_array()
+        .ok_or_else(|| err("must be an array of rows".into()))?;
+    if rows.len() > MAX_ROWS {
+        return Err(err(format!(
+            "has {} rows, more than {MAX_ROWS}",
+            rows.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let cells = row
+            .as_array()
+            .filter(|c| c.len() == columns)
+            .ok_or_else(|| {
+                err(format!(
+                    "row {} must be an array of {columns} strings",
+                    i + 1
+                ))
+            })?;
+        let mut r = Vec::with_capacity(columns);
+        for (j, cell) in cells.iter().enumerate() {
+            let name = format!("{field}[{}][{}]", i + 1, j + 1);
+            let s = string_of(&name, cell)?;
+            if !s.is_empty() {
+                check_value(&name, &FieldType::Text, &s, max_len, &printable)?;
+            }
+            r.push(s);
+        }
+        out.push(r);
+    }
+    Ok(out)
 }
 
 /// The string value of a JSON field.

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use super::schema::{check_value, string_of, FieldError, FieldType, FormData};
+use super::schema::{
+    check_rows, check_value, string_of, FieldError, FieldType, FieldValue, FormData,
+};
 use crate::render::Block;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -37,8 +39,8 @@ pub struct FieldSpec {
     /// Longest value accepted, in characters.
     #[serde(default = "default_max")]
     pub max: usize,
-    /// The value from the seed's sample document.
-    pub sample: String,
+    /// The value from the seed's sample document (a string, or rows for a table).
+    pub sample: Value,
 }
 
 fn default_max() -> usize {
@@ -60,6 +62,12 @@ pub enum TemplateBlock {
         caption: Option<String>,
     },
     Note(String),
+    /// A table whose rows come from a table field; widths are proportions.
+    DataTable {
+        field: String,
+        headers: Vec<String>,
+        widths: Vec<f32>,
+    },
     /// A table with fixed rows whose cells may hold placeholders; widths are proportions.
     Table {
         headers: Vec<String>,
@@ -83,6 +91,9 @@ pub struct FormTemplate {
     pub fields: Vec<FieldSpec>,
     pub blocks: Vec<TemplateBlock>,
 }
+
+/// Placeholders every form may use, filled at issue: the document's number and issue date (DD.MM.YYYY).
+pub const BUILTIN_PLACEHOLDERS: [&str; 2] = ["document_number", "issue_date"];
 
 /// `{name}` placeholders of a text.
 fn placeholders(text: &str) -> Vec<&str> {
@@ -148,10 +159,39 @@ impl FormTemplate {
                     .chain(rows.iter().flatten())
                     .map(String::as_str)
                     .collect(),
+                TemplateBlock::DataTable {
+                    field,
+                    headers,
+                    widths,
+                } => {
+                    let Some(spec) = t.fields.iter().find(|f| &f.name == field) else {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: table names no field {field}",
+                            t.id
+                        )));
+                    };
+                    let FieldType::Table { columns } = spec.kind else {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: {field} is not a table field",
+                            t.id
+                        )));
+                    };
+                    if headers.len() != columns || widths.len() != columns {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: table {field} needs {columns} headers and widths",
+                            t.id
+                        )));
+                    }
+                    used.push(field.clone());
+                    headers.iter().map(String::as_str).collect()
+                }
                 TemplateBlock::Space(_) => vec![],
             };
             for text in texts {
                 for p in placeholders(text) {
+                    if BUILTIN_PLACEHOLDERS.contains(&p) {
+                        continue;
+                    }
                     if !names.contains(&p) {
                         return Err(TemplateError::Invalid(format!(
                             "{}: placeholder {{{p}}} names no field",
@@ -175,8 +215,16 @@ impl FormTemplate {
             )));
         }
         for f in &t.fields {
-            check_value(&f.name, &f.kind, &f.sample, f.max, |_| true)
-                .map_err(|e| TemplateError::Invalid(format!("{}: sample {e}", t.id)))?;
+            let checked = match (&f.kind, &f.sample) {
+                (FieldType::Table { columns }, rows) => {
+                    check_rows(&f.name, *columns, rows, f.max, |_| true).map(|_| ())
+                }
+                (kind, Value::String(s)) => check_value(&f.name, kind, s, f.max, |_| true),
+                _ => Err(FieldError::NotAString {
+                    field: f.name.clone(),
+                }),
+            };
+            checked.map_err(|e| TemplateError::Invalid(format!("{}: sample {e}", t.id)))?;
         }
         Ok(t)
     }
@@ -186,7 +234,7 @@ impl FormTemplate {
         Value::Object(
             self.fields
                 .iter()
-                .map(|f| (f.name.clone(), Value::String(f.sample.clone())))
+                .map(|f| (f.name.clone(), f.sample.clone()))
                 .collect(),
         )
     }
@@ -210,9 +258,17 @@ impl FormTemplate {
                 None | Some(Value::Null) if f.optional => {}
                 None | Some(Value::Null) => return Err(FieldError::Missing(f.name.clone())),
                 Some(v) => {
-                    let s = string_of(&f.name, v)?;
-                    check_value(&f.name, &f.kind, &s, f.max, &printable)?;
-                    values.insert(f.name.clone(), s);
+                    let value = match f.kind {
+                        FieldType::Table { columns } => {
+                            FieldValue::Rows(check_rows(&f.name, columns, v, f.max, &printable)?)
+                        }
+                        ref kind => {
+                            let s = string_of(&f.name, v)?;
+                            check_value(&f.name, kind, &s, f.max, &printable)?;
+                            FieldValue::Text(s)
+                        }
+                    };
+                    values.insert(f.name.clone(), value);
                 }
             }
         }
@@ -241,6 +297,18 @@ impl FormTemplate {
                 TemplateBlock::Seal(lines) => Block::Seal {
                     size: 110.0,
                     caption: lines.iter().map(|l| fill(l, data)).collect(),
+                },
+                TemplateBlock::DataTable {
+                    field,
+                    headers,
+                    widths,
+                } => Block::Table {
+                    columns: headers.clone(),
+                    widths: widths.clone(),
+                    rows: data
+                        .rows(field)
+                        .map(<[Vec<String>]>::to_vec)
+                        .unwrap_or_default(),
                 },
                 TemplateBlock::Table {
                     headers,

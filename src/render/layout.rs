@@ -226,14 +226,58 @@ impl<'f> Layouter<'f> {
         self.y -= 3.0;
     }
 
+    /// Column widths and font size for a table: the largest size (7 or 8.5 pt down to 5 pt) at which every word
+    /// fits its column, each column getting at least its longest word and the rest of the width shared by the
+    /// template's proportions. Only when even 5 pt cannot fit do words get cut.
+    fn table_geometry(
+        &self,
+        columns: &[String],
+        weights: &[f32],
+        rows: &[Vec<String>],
+        pad: f32,
+    ) -> (Vec<f32>, f32) {
+        let width = Self::content_width();
+        let total: f32 = weights.iter().sum::<f32>().max(f32::EPSILON);
+        let proportional: Vec<f32> = weights.iter().map(|w| w / total * width).collect();
+        let longest_word = |text: &str, size: f32, bold: bool| {
+            text.split_whitespace()
+                .map(|w| self.fonts.width(w, size, bold))
+                .fold(0.0f32, f32::max)
+        };
+        let mut size: f32 = if columns.len() > 6 { 7.0 } else { 8.5 };
+        loop {
+            let minimum: Vec<f32> = (0..columns.len())
+                .map(|i| {
+                    let header = longest_word(&columns[i], size, true);
+                    let cells = rows
+                        .iter()
+                        .filter_map(|r| r.get(i))
+                        .map(|c| longest_word(c, size, false))
+                        .fold(0.0f32, f32::max);
+                    header.max(cells) + 2.0 * pad + 0.5
+                })
+                .collect();
+            let needed: f32 = minimum.iter().sum();
+            if needed <= width {
+                // Start from the proportions, raise narrow columns to their minimum, take it from the others.
+                let spare = width - needed;
+                let widths = minimum
+                    .iter()
+                    .zip(weights)
+                    .map(|(m, w)| m + spare * w / total)
+                    .collect();
+                return (widths, size);
+            }
+            if size <= 5.0 {
+                return (proportional, size);
+            }
+            size -= 0.25;
+        }
+    }
+
     fn table(&mut self, columns: &[String], widths: &[f32], rows: &[Vec<String>]) {
-        let total: f32 = widths.iter().sum::<f32>().max(f32::EPSILON);
-        let cols: Vec<f32> = widths
-            .iter()
-            .map(|w| w / total * Self::content_width())
-            .collect();
-        let size = if cols.len() > 6 { 7.0 } else { 8.5 };
         let pad = 2.5;
+        let (cols, size) = self.table_geometry(columns, widths, rows, pad);
         let header = (columns.to_vec(), true);
         let draw_row = |this: &mut Self, cells: &[String], bold: bool| {
             let wrapped: Vec<Vec<String>> = cells
