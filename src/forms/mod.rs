@@ -24,6 +24,17 @@ const SOURCES: &[(&str, &str)] = templates![
     "reference.divorce",
     "reference.marriage",
     "reference.real-estate-rights",
+    "reference.real-estate-presence",
+    "reference.legal-entity",
+    "reference.legal-entity-branches",
+    "reference.legal-entity-participation",
+    "reference.individual-participation",
+    "notification.accepted",
+    "licence.private-bailiff",
+    "licence.security",
+    "licence.advocacy",
+    "attestation.advocacy",
+    "refusal",
 ];
 
 /// Every built-in form, parsed once.

@@ -68,6 +68,15 @@ pub enum TemplateBlock {
         headers: Vec<String>,
         widths: Vec<f32>,
     },
+    /// One group of label/value lines per row of a table field: a heading (`{n}` is the row's number, `{cell1}`
+    /// its first cell), an optional caption under it, then `labels` against the row's (remaining) cells.
+    Repeat {
+        field: String,
+        heading: String,
+        #[serde(default)]
+        caption: Option<String>,
+        labels: Vec<String>,
+    },
     /// A table with fixed rows whose cells may hold placeholders; widths are proportions.
     Table {
         headers: Vec<String>,
@@ -130,6 +139,42 @@ fn fill(text: &str, data: &FormData) -> String {
     out
 }
 
+/// The label/value groups of a repeated block.
+fn repeat_blocks(
+    rows: &[Vec<String>],
+    heading: &str,
+    caption: Option<&str>,
+    labels: &[String],
+) -> Vec<Block> {
+    let first_in_heading = heading.contains("{cell1}");
+    let mut out = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let first = row.first().map(String::as_str).unwrap_or("");
+        out.push(Block::Subtitle(
+            heading
+                .replace("{n}", &(i + 1).to_string())
+                .replace("{cell1}", first),
+        ));
+        if let Some(c) = caption {
+            out.push(Block::Note(c.to_string()));
+        }
+        let cells = if first_in_heading {
+            row.get(1..).unwrap_or_default()
+        } else {
+            &row[..]
+        };
+        for (label, value) in labels.iter().zip(cells) {
+            out.push(Block::Field {
+                label: label.clone(),
+                value: value.clone(),
+                caption: None,
+            });
+        }
+        out.push(Block::Space(4.0));
+    }
+    out
+}
+
 impl FormTemplate {
     /// Parses a template and checks that every placeholder names a field, and every field is used.
     pub fn parse(source: &str) -> Result<FormTemplate, TemplateError> {
@@ -184,6 +229,36 @@ impl FormTemplate {
                     }
                     used.push(field.clone());
                     headers.iter().map(String::as_str).collect()
+                }
+                TemplateBlock::Repeat {
+                    field,
+                    heading,
+                    caption,
+                    labels,
+                } => {
+                    let Some(spec) = t.fields.iter().find(|f| &f.name == field) else {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: repeat names no field {field}",
+                            t.id
+                        )));
+                    };
+                    let FieldType::Table { columns } = spec.kind else {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: {field} is not a table field",
+                            t.id
+                        )));
+                    };
+                    let first_in_heading = heading.contains("{cell1}");
+                    if labels.len() + usize::from(first_in_heading) != columns {
+                        return Err(TemplateError::Invalid(format!(
+                            "{}: repeat {field} needs a label per cell",
+                            t.id
+                        )));
+                    }
+                    used.push(field.clone());
+                    let mut v: Vec<&str> = labels.iter().map(String::as_str).collect();
+                    v.extend(caption.as_deref());
+                    v
                 }
                 TemplateBlock::Space(_) => vec![],
             };
@@ -279,7 +354,26 @@ impl FormTemplate {
     pub fn blocks(&self, data: &FormData) -> Vec<Block> {
         self.blocks
             .iter()
-            .map(|b| match b {
+            .flat_map(|b| match b {
+                TemplateBlock::Repeat {
+                    field,
+                    heading,
+                    caption,
+                    labels,
+                } => repeat_blocks(
+                    data.rows(field).unwrap_or_default(),
+                    heading,
+                    caption.as_deref(),
+                    labels,
+                ),
+                other => vec![self.block(other, data)],
+            })
+            .collect()
+    }
+
+    fn block(&self, b: &TemplateBlock, data: &FormData) -> Block {
+        {
+            match b {
                 TemplateBlock::Header(s) => Block::Header(fill(s, data)),
                 TemplateBlock::Title(s) => Block::Title(fill(s, data)),
                 TemplateBlock::Paragraph(s) => Block::Paragraph(fill(s, data)),
@@ -323,7 +417,8 @@ impl FormTemplate {
                         .collect(),
                 },
                 TemplateBlock::Space(h) => Block::Space(*h),
-            })
-            .collect()
+                TemplateBlock::Repeat { .. } => Block::Space(0.0),
+            }
+        }
     }
 }

@@ -218,10 +218,14 @@ impl<'f> Layouter<'f> {
             y2: underline,
         });
         if let Some(c) = caption {
-            let w = self.fonts.width(c, SMALL, false);
-            let x = MARGIN + label_width + (value_width - w).max(0.0) / 2.0;
-            self.text(x, SMALL, false, c.to_string());
-            self.y -= SMALL * 1.4;
+            // Captions wrap like any text, each line centred under the value.
+            for line in wrap(self.fonts, c, SMALL, false, value_width) {
+                self.room(SMALL * 1.4);
+                let w = self.fonts.width(&line, SMALL, false);
+                let x = MARGIN + label_width + (value_width - w).max(0.0) / 2.0;
+                self.text(x, SMALL, false, line);
+                self.y -= SMALL * 1.4;
+            }
         }
         self.y -= 3.0;
     }
