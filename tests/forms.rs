@@ -161,6 +161,30 @@ fn every_form_renders_its_sample_with_exact_text() {
             String::from_utf8_lossy(&png.stderr)
         );
         assert!(doc.pdf.len() < 100_000, "{}: {} bytes", t.id, doc.pdf.len());
+        // The canonical data is embedded: poppler's pdfdetach extracts exactly it, and so do we.
+        let saved = dir.path().join(format!("{}.json", t.id));
+        let det = Command::new("pdfdetach")
+            .args(["-save", "1", "-o"])
+            .arg(&saved)
+            .arg(&path)
+            .output()
+            .expect("pdfdetach");
+        assert!(
+            det.status.success(),
+            "{}: {}",
+            t.id,
+            String::from_utf8_lossy(&det.stderr)
+        );
+        assert_eq!(
+            std::fs::read(&saved).expect("extracted"),
+            doc.canonical_data.as_bytes(),
+            "{}",
+            t.id
+        );
+        assert_eq!(
+            qoltanba::render::embedded(&doc.pdf, qoltanba::forms::DATA_FILE_NAME).as_deref(),
+            Some(doc.canonical_data.as_bytes())
+        );
         // The canonical data is the validated sample, keys sorted.
         let canonical: Value = serde_json::from_str(&doc.canonical_data).expect("canonical JSON");
         assert_eq!(canonical, sample);

@@ -60,6 +60,9 @@ pub fn catalogue() -> Result<&'static BTreeMap<String, FormTemplate>, TemplateEr
         .map_err(Clone::clone)
 }
 
+/// The name of the embedded file that holds a document's canonical data.
+pub const DATA_FILE_NAME: &str = "qoltanba-data.json";
+
 /// Why a document could not be issued.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IssueError {
@@ -123,11 +126,20 @@ pub fn issue(
     };
     let pdf =
         crate::render::render(&blocks, &info).map_err(|e| IssueError::Render(e.to_string()))?;
+    // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.
+    let canonical_data = data.canonical_json();
+    let pdf = crate::render::attach(
+        pdf,
+        DATA_FILE_NAME,
+        "application/json",
+        canonical_data.as_bytes(),
+    )
+    .map_err(|e| IssueError::Render(e.to_string()))?;
     Ok(IssuedDocument {
         form: form_id.to_string(),
         number: number.to_string(),
         issued_at,
-        canonical_data: data.canonical_json(),
+        canonical_data,
         pdf,
     })
 }

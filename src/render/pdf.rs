@@ -126,9 +126,11 @@ pub fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8> {
             )
         })
         .collect();
+    // Streams are left uncompressed: printpdf's deflate is its best-compression mode and took 60 % of the
+    // rendering time (2.7 ms against 1.05 ms for a licence); the uncompressed licence is 70 KB instead of 33 KB.
     let bytes = doc.with_pages(pdf_pages).save(
         &PdfSaveOptions {
-            optimize: true,
+            optimize: false,
             subset_fonts: true,
             secure: true,
             image_optimization: None,
