@@ -52,14 +52,19 @@ pub fn attach(
     mime: &str,
     data: &[u8],
 ) -> Result<Vec<u8>, EmbedError> {
-    let startxref = rfind(&pdf, b"startxref").ok_or(EmbedError::Structure("no startxref"))?;
+    // The trailer is at the very end: only the last kilobyte is searched.
+    let tail = pdf.len().saturating_sub(1024);
+    let startxref = rfind(&pdf[tail..], b"startxref")
+        .map(|p| p + tail)
+        .ok_or(EmbedError::Structure("no startxref"))?;
     let prev: usize = std::str::from_utf8(&pdf[startxref + 9..])
         .ok()
         .and_then(|s| s.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .ok_or(EmbedError::Structure("bad startxref"))?;
-    let trailer_at =
-        rfind(&pdf[..startxref], b"trailer").ok_or(EmbedError::Structure("no trailer"))?;
+    let trailer_at = rfind(&pdf[tail..startxref], b"trailer")
+        .map(|p| p + tail)
+        .ok_or(EmbedError::Structure("no trailer"))?;
     let trailer = String::from_utf8_lossy(&pdf[trailer_at..startxref]).into_owned();
     let size = number_after(&trailer, "/Size").ok_or(EmbedError::Structure("no /Size"))?;
     let root = number_after(&trailer, "/Root").ok_or(EmbedError::Structure("no /Root"))?;
@@ -70,20 +75,12 @@ pub fn attach(
             .map(|j| trailer[i..i + j + 1].to_string())
     });
 
-    // The catalog, to be rewritten with a /Names entry.
+    // The catalog, to be rewritten with a /Names entry. printpdf writes it among the last objects, so it is
+    // looked for backwards from the cross-reference table.
     let header = format!("{root} 0 obj");
-    let obj_at = {
-        let mut at = None;
-        let mut from = 0;
-        while let Some(p) = find_from(&pdf, from, header.as_bytes()) {
-            if p == 0 || matches!(pdf[p - 1], b'\n' | b'\r' | b' ') {
-                at = Some(p);
-                break;
-            }
-            from = p + 1;
-        }
-        at.ok_or(EmbedError::Structure("catalog object not found"))?
-    };
+    let obj_at = rfind(&pdf[..prev.min(pdf.len())], format!("\n{header}").as_bytes())
+        .map(|p| p + 1)
+        .ok_or(EmbedError::Structure("catalog object not found"))?;
     let end =
         find_from(&pdf, obj_at, b"endobj").ok_or(EmbedError::Structure("catalog not closed"))?;
     let body = String::from_utf8_lossy(&pdf[obj_at + header.len()..end])
