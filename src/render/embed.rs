@@ -78,9 +78,12 @@ pub fn attach(
     // The catalog, to be rewritten with a /Names entry. printpdf writes it among the last objects, so it is
     // looked for backwards from the cross-reference table.
     let header = format!("{root} 0 obj");
-    let obj_at = rfind(&pdf[..prev.min(pdf.len())], format!("\n{header}").as_bytes())
-        .map(|p| p + 1)
-        .ok_or(EmbedError::Structure("catalog object not found"))?;
+    let obj_at = rfind(
+        &pdf[..prev.min(pdf.len())],
+        format!("\n{header}").as_bytes(),
+    )
+    .map(|p| p + 1)
+    .ok_or(EmbedError::Structure("catalog object not found"))?;
     let end =
         find_from(&pdf, obj_at, b"endobj").ok_or(EmbedError::Structure("catalog not closed"))?;
     let body = String::from_utf8_lossy(&pdf[obj_at + header.len()..end])
