@@ -1,7 +1,8 @@
 //! Output-form rendering benchmarks (issue 4). Run: `cargo bench --bench forms`.
 //!
-//! - `forms/issue_licence_private_bailiff`: validate the seed sample and render the licence PDF (fonts are parsed
-//!   once per process, before the measurement, as in the service).
+//! - `forms/issue_licence_private_bailiff`: validate the seed sample, render the licence PDF, embed the canonical
+//!   data and the demo provider's detached CMS signature over it (fonts are parsed once per process, before the
+//!   measurement, as in the service).
 //! - `forms/issue_real_estate_rights`: the real-estate rights reference with its four tables (sample rows).
 //!
 //! The PDF sizes are printed.
@@ -12,9 +13,10 @@ use qoltanba::forms::{form, issue};
 const ISSUED: i64 = 1_795_428_000;
 
 fn benches(c: &mut Criterion) {
+    let signer = qoltanba::demo_pki::provider_signer().expect("demo provider");
     for id in ["licence.private-bailiff", "reference.real-estate-rights"] {
         let data = form(id).expect("form").sample();
-        let doc = issue(id, &data, "QLT-2026-000001", ISSUED).expect("issue");
+        let doc = issue(id, &data, "QLT-2026-000001", ISSUED, Some(&signer)).expect("issue");
         println!("{id}: {} bytes", doc.pdf.len());
     }
     let licence = form("licence.private-bailiff").expect("form").sample();
@@ -25,6 +27,7 @@ fn benches(c: &mut Criterion) {
                 &licence,
                 "QLT-2026-000001",
                 ISSUED,
+                Some(&signer),
             )
             .expect("issue")
         })
@@ -37,6 +40,7 @@ fn benches(c: &mut Criterion) {
                 &estate,
                 "QLT-2026-000001",
                 ISSUED,
+                Some(&signer),
             )
             .expect("issue")
         })

@@ -21,6 +21,30 @@ use crate::identity::check_digit;
 pub enum DemoPkiError {
     #[error("certificate generation failed: {0}")]
     Rcgen(#[from] rcgen::Error),
+    #[error("the built-in demo provider identity is unusable: {0}")]
+    Provider(String),
+}
+
+/// The demo provider's key, certificate and issuing CA, built into the binary (`certs/` holds their source).
+const PROVIDER_KEY: &[u8] = include_bytes!("../certs/provider-signer.key.pem");
+const PROVIDER_CERT: &[u8] = include_bytes!("../certs/provider-signer.pem");
+const ISSUING_CA: &[u8] = include_bytes!("../certs/issuing-ca.pem");
+
+/// The demo provider's signing identity (the authorised person of the demo Ministry), for the embedded default.
+pub fn provider_signer() -> Result<crate::cms::CmsSigner, DemoPkiError> {
+    let bad = |e: String| DemoPkiError::Provider(e);
+    let key = crate::crypto::keyfile::read_signing_identity(PROVIDER_KEY, None)
+        .map_err(|e| bad(e.to_string()))?;
+    let path = std::path::Path::new("certs/provider-signer.pem");
+    let cert = crate::pki::load::parse_certificates(PROVIDER_CERT, path)
+        .map_err(|e| bad(e.to_string()))?
+        .remove(0);
+    let chain = crate::pki::load::parse_certificates(
+        ISSUING_CA,
+        std::path::Path::new("certs/issuing-ca.pem"),
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    crate::cms::CmsSigner::new(key.key, cert, chain).map_err(|e| bad(e.to_string()))
 }
 
 /// One file of the demo PKI: a path relative to the output directory and its contents.

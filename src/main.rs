@@ -387,7 +387,9 @@ fn issue(args: &IssueArgs) -> Result<String, BadInput> {
         .number
         .clone()
         .unwrap_or_else(|| format!("DEMO-{issued_at}"));
-    let doc = qoltanba::forms::issue(&args.form, &data, &number, issued_at)
+    // The embedded default signs with the demo provider's key (a configured signer comes with the service).
+    let signer = qoltanba::demo_pki::provider_signer().map_err(|e| BadInput(e.to_string()))?;
+    let doc = qoltanba::forms::issue(&args.form, &data, &number, issued_at, Some(&signer))
         .map_err(|e| BadInput(e.to_string()))?;
     std::fs::write(&args.out, &doc.pdf)
         .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;

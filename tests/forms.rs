@@ -87,7 +87,7 @@ fn every_form_renders_its_sample_with_exact_text() {
     assert!(forms.len() >= 4);
     for t in forms.values() {
         let sample = t.sample();
-        let doc = issue(&t.id, &sample, "QLT-2026-000001", ISSUED)
+        let doc = issue(&t.id, &sample, "QLT-2026-000001", ISSUED, None)
             .unwrap_or_else(|e| panic!("{}: {e}", t.id));
         let path = dir.path().join(format!("{}.pdf", t.id));
         std::fs::write(&path, &doc.pdf).expect("write");
@@ -201,7 +201,7 @@ fn long_tables_continue_on_more_pages() {
     let mut data = t.sample();
     let row = data["objects"][0].clone();
     data["objects"] = Value::Array((0..120).map(|_| row.clone()).collect());
-    let doc = issue(form, &data, "QLT-9", ISSUED).expect("issue");
+    let doc = issue(form, &data, "QLT-9", ISSUED, None).expect("issue");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("long.pdf");
     std::fs::write(&path, &doc.pdf).expect("write");
@@ -228,24 +228,24 @@ fn long_tables_continue_on_more_pages() {
     let mut bad = t.sample();
     bad["objects"][0] = Value::Array(vec!["only one cell".into()]);
     assert!(
-        matches!(issue(form, &bad, "QLT-9", ISSUED), Err(IssueError::Data { error: FieldError::Format { field, .. }, .. }) if field == "objects")
+        matches!(issue(form, &bad, "QLT-9", ISSUED, None), Err(IssueError::Data { error: FieldError::Format { field, .. }, .. }) if field == "objects")
     );
     let mut bad = t.sample();
     bad["objects"][0][3] = "\u{7}".into();
     assert!(
-        matches!(issue(form, &bad, "QLT-9", ISSUED), Err(IssueError::Data { error: FieldError::ControlCharacter { field, .. }, .. }) if field == "objects[1][4]")
+        matches!(issue(form, &bad, "QLT-9", ISSUED, None), Err(IssueError::Data { error: FieldError::ControlCharacter { field, .. }, .. }) if field == "objects[1][4]")
     );
 }
 
 #[test]
 fn same_data_and_time_give_the_same_bytes() {
     let t = catalogue().expect("forms").values().next().expect("a form");
-    let a = issue(&t.id, &t.sample(), "QLT-1", ISSUED).expect("issue");
-    let b = issue(&t.id, &t.sample(), "QLT-1", ISSUED).expect("issue");
+    let a = issue(&t.id, &t.sample(), "QLT-1", ISSUED, None).expect("issue");
+    let b = issue(&t.id, &t.sample(), "QLT-1", ISSUED, None).expect("issue");
     assert!(a.pdf == b.pdf);
     assert!(
         a.pdf
-            != issue(&t.id, &t.sample(), "QLT-2", ISSUED)
+            != issue(&t.id, &t.sample(), "QLT-2", ISSUED, None)
                 .expect("issue")
                 .pdf
     );
@@ -255,7 +255,7 @@ fn data_error(form: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)
     let t = qoltanba::forms::form(form).expect("form");
     let mut sample = t.sample();
     edit(sample.as_object_mut().expect("object"));
-    match issue(form, &sample, "QLT-1", ISSUED) {
+    match issue(form, &sample, "QLT-1", ISSUED, None) {
         Err(IssueError::Data { error, .. }) => error,
         Err(other) => panic!("expected a data error, got {other}"),
         Ok(_) => panic!("expected a data error, the document was issued"),
@@ -315,25 +315,25 @@ fn bad_data_is_refused_naming_the_field() {
     let t = qoltanba::forms::form(f).expect("form");
     let mut sample = t.sample();
     sample["person"] = "АЛМАС 😀".into();
-    assert!(issue(f, &sample, "QLT-1", ISSUED).is_ok());
+    assert!(issue(f, &sample, "QLT-1", ISSUED, None).is_ok());
     // A value with braces is printed as written, never as another field.
     let t = qoltanba::forms::form(f).expect("form");
     let mut sample = t.sample();
     sample["person"] = "АЛМАС {mother}".into();
-    assert!(issue(f, &sample, "QLT-1", ISSUED).is_ok());
+    assert!(issue(f, &sample, "QLT-1", ISSUED, None).is_ok());
     assert!(matches!(
-        issue(f, &Value::Array(vec![]), "QLT-1", ISSUED),
+        issue(f, &Value::Array(vec![]), "QLT-1", ISSUED, None),
         Err(IssueError::Data {
             error: FieldError::NotAnObject,
             ..
         })
     ));
     assert!(matches!(
-        issue("reference.nope", &t.sample(), "QLT-1", ISSUED),
+        issue("reference.nope", &t.sample(), "QLT-1", ISSUED, None),
         Err(IssueError::Template(_))
     ));
     assert!(matches!(
-        issue(f, &t.sample(), "QLT 1; rm", ISSUED),
+        issue(f, &t.sample(), "QLT 1; rm", ISSUED, None),
         Err(IssueError::BadNumber)
     ));
 }
@@ -390,4 +390,129 @@ fn cli_lists_samples_and_issues() {
     let (code, _, stderr) = common::run_qoltanba(&args);
     assert_eq!(code, 2);
     assert!(stderr.contains("not JSON"), "{stderr}");
+}
+
+#[test]
+fn issued_pdf_carries_the_providers_signature_over_its_data() {
+    if !common::require_tool("pdfdetach", "poppler-utils")
+        || !common::require_tool("openssl", "openssl")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (sample, pdf) = (dir.path().join("s.json"), dir.path().join("l.pdf"));
+    let (_, stdout, _) = common::run_qoltanba(&["forms", "sample", "licence.private-bailiff"]);
+    std::fs::write(&sample, stdout).expect("write");
+    let (s, p) = (
+        sample.to_string_lossy().into_owned(),
+        pdf.to_string_lossy().into_owned(),
+    );
+    let args = [
+        "issue",
+        "--form",
+        "licence.private-bailiff",
+        "--data",
+        &s,
+        "--out",
+        &p,
+        "--number",
+        "QLT-2026-000009",
+        "--issued-at",
+        "2026-11-23T10:00:00Z",
+    ];
+    let (code, out, err) = common::run_qoltanba(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    let first = std::fs::read(&pdf).expect("pdf");
+    let (code, _, _) = common::run_qoltanba(&args);
+    assert_eq!(code, 0);
+    assert!(
+        std::fs::read(&pdf).expect("pdf") == first,
+        "signed documents are reproducible too (RFC 6979)"
+    );
+
+    let list = Command::new("pdfdetach")
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .expect("pdfdetach");
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("2 embedded files") && list.contains("qoltanba-data.json.p7s"),
+        "{list}"
+    );
+    let data = dir.path().join("data.json");
+    let sig = dir.path().join("data.p7s");
+    for (n, target) in [("1", &data), ("2", &sig)] {
+        let o = Command::new("pdfdetach")
+            .args(["-save", n, "-o"])
+            .arg(target)
+            .arg(&pdf)
+            .output()
+            .expect("pdfdetach");
+        assert!(o.status.success());
+    }
+    // OpenSSL verifies the provider's signature over the extracted data, chaining to the demo root.
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(
+        &ca,
+        std::fs::read_to_string(common::project_dir().join("certs/root-ca.pem")).expect("root")
+            + &std::fs::read_to_string(common::project_dir().join("certs/issuing-ca.pem"))
+                .expect("ca"),
+    )
+    .expect("write");
+    let o = Command::new("openssl")
+        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+        .arg(&sig)
+        .arg("-content")
+        .arg(&data)
+        .arg("-CAfile")
+        .arg(&ca)
+        .args(["-out", "/dev/null"])
+        .output()
+        .expect("openssl");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // And so does Qoltanba, with the signer's identity.
+    let (d, g) = (
+        data.to_string_lossy().into_owned(),
+        sig.to_string_lossy().into_owned(),
+    );
+    let (code, report) = common::run_json(&[
+        "verify-cms",
+        "--cms",
+        &g,
+        "--content",
+        &d,
+        "--trust",
+        "certs/root-ca.pem",
+        "--crl",
+        "certs/crl",
+        "--at",
+        "2026-11-23T10:00:00Z",
+        "--iin",
+        "761103300456",
+    ]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["signers"][0]["signingTime"], "2026-11-23T10:00:00Z");
+    assert_eq!(report["subject"]["role"], "right-to-sign");
+    // A changed byte of the data breaks it.
+    let mut changed = std::fs::read(&data).expect("data");
+    changed[10] ^= 1;
+    std::fs::write(&data, changed).expect("write");
+    let (code, report) = common::run_json(&[
+        "verify-cms",
+        "--cms",
+        &g,
+        "--content",
+        &d,
+        "--trust",
+        "certs/root-ca.pem",
+        "--crl",
+        "certs/crl",
+        "--at",
+        "2026-11-23T10:00:00Z",
+    ]);
+    assert_eq!(
+        (code, common::codes(&report)),
+        (1, vec!["SIGNATURE_INVALID".to_string()])
+    );
 }

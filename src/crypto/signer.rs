@@ -4,7 +4,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 
 use super::digest::DigestAlgorithm;
-use super::ring_algs::{CURVE_P256, CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION};
+use super::ring_algs::{CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION};
 use super::{AlgorithmId, CryptoError, PublicKeyInfo};
 
 /// A private key able to sign.
@@ -68,10 +68,10 @@ impl SigningKey for EcKey {
     }
 
     fn public_key(&self) -> PublicKeyInfo {
-        let curve = if self.curve == CURVE_P256 {
-            const_oid::db::rfc5912::SECP_256_R_1
-        } else {
+        let curve = if self.curve == CURVE_P384 {
             const_oid::db::rfc5912::SECP_384_R_1
+        } else {
+            const_oid::db::rfc5912::SECP_256_R_1
         };
         let curve_oid = crate::der::encode(crate::der::OID, curve.as_bytes());
         PublicKeyInfo {
@@ -88,24 +88,67 @@ impl SigningKey for EcKey {
     }
 }
 
+/// ECDSA P-256 with deterministic nonces (RFC 6979, RustCrypto's constant-time `p256`): the same message and key
+/// always give the same signature, so a document issued twice with the same data and time is byte-identical,
+/// and a weak random source can never leak the key through its nonces.
+struct P256Deterministic {
+    key: p256::ecdsa::SigningKey,
+    public: Vec<u8>,
+}
+
+impl SigningKey for P256Deterministic {
+    fn signature_algorithm(&self) -> AlgorithmId {
+        AlgorithmId::new(DigestAlgorithm::Sha256.ecdsa_signature_oid(), None)
+    }
+
+    fn digest_algorithm(&self) -> DigestAlgorithm {
+        DigestAlgorithm::Sha256
+    }
+
+    fn public_key(&self) -> PublicKeyInfo {
+        let curve = crate::der::encode(
+            crate::der::OID,
+            const_oid::db::rfc5912::SECP_256_R_1.as_bytes(),
+        );
+        PublicKeyInfo {
+            algorithm: AlgorithmId::new(EC_PUBLIC_KEY, Some(curve)),
+            key: self.public.clone(),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use p256::ecdsa::signature::Signer;
+        let sig: p256::ecdsa::Signature = self
+            .key
+            .try_sign(message)
+            .map_err(|_| CryptoError::SigningFailed)?;
+        Ok(sig.to_der().as_bytes().to_vec())
+    }
+}
+
 /// Loads an unencrypted PKCS#8 private key (RSA, ECDSA P-256 or P-384).
 pub fn signing_key_from_pkcs8(der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
     let rng = SystemRandom::new();
     if let Ok(key) = RsaKeyPair::from_pkcs8(der) {
         return Ok(Box::new(RsaKey { key, rng }));
     }
-    let ec = [
-        (
-            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-            CURVE_P256,
-            DigestAlgorithm::Sha256,
-        ),
-        (
-            &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
-            CURVE_P384,
-            DigestAlgorithm::Sha384,
-        ),
-    ];
+    {
+        use p256::pkcs8::DecodePrivateKey;
+        if let Ok(key) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+            let public = key
+                .verifying_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec();
+            return Ok(Box::new(P256Deterministic { key, public }));
+        }
+    }
+    // P-256 is handled above with deterministic nonces; P-384 signs through ring.
+    let ec = [(
+        &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        CURVE_P384,
+        DigestAlgorithm::Sha384,
+    )];
     for (alg, curve, digest) in ec {
         if let Ok(key) = EcdsaKeyPair::from_pkcs8(alg, der, &rng) {
             return Ok(Box::new(EcKey {
@@ -119,4 +162,36 @@ pub fn signing_key_from_pkcs8(der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoE
     Err(CryptoError::UnsupportedAlgorithm(
         "private key: not an RSA (2048-4096 bits), ECDSA P-256 or P-384 PKCS#8 key".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_key() -> Vec<u8> {
+        let pem = include_bytes!("../../certs/provider-signer.key.pem");
+        crate::pki::load::der_blocks(pem, &["PRIVATE KEY"])
+            .expect("pem")
+            .remove(0)
+    }
+
+    #[test]
+    fn p256_signatures_are_deterministic_and_verify() {
+        let key = signing_key_from_pkcs8(&demo_key()).expect("P-256 key");
+        let a = key.sign(b"message").expect("sign");
+        assert_eq!(
+            a,
+            key.sign(b"message").expect("sign"),
+            "RFC 6979: same message, same signature"
+        );
+        assert_ne!(a, key.sign(b"other").expect("sign"));
+        crate::crypto::AlgorithmRegistry::global()
+            .verify(
+                &key.signature_algorithm(),
+                &key.public_key(),
+                b"message",
+                &a,
+            )
+            .expect("ring verifies it");
+    }
 }

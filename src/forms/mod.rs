@@ -63,6 +63,9 @@ pub fn catalogue() -> Result<&'static BTreeMap<String, FormTemplate>, TemplateEr
 /// The name of the embedded file that holds a document's canonical data.
 pub const DATA_FILE_NAME: &str = "qoltanba-data.json";
 
+/// The name of the embedded file that holds the provider's detached CMS signature over the canonical data.
+pub const SIGNATURE_FILE_NAME: &str = "qoltanba-data.json.p7s";
+
 /// Why a document could not be issued.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IssueError {
@@ -74,6 +77,8 @@ pub enum IssueError {
     BadNumber,
     #[error("rendering failed: {0}")]
     Render(String),
+    #[error("signing failed: {0}")]
+    Signing(String),
 }
 
 /// An issued document: its PDF and the canonical data it shows.
@@ -93,6 +98,7 @@ pub fn issue(
     data: &serde_json::Value,
     number: &str,
     issued_at: i64,
+    signer: Option<&crate::cms::CmsSigner>,
 ) -> Result<IssuedDocument, IssueError> {
     let ok_number = !number.is_empty()
         && number.len() <= 64
@@ -128,13 +134,24 @@ pub fn issue(
         crate::render::render(&blocks, &info).map_err(|e| IssueError::Render(e.to_string()))?;
     // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.
     let canonical_data = data.canonical_json();
-    let pdf = crate::render::attach(
-        pdf,
-        DATA_FILE_NAME,
-        "application/json",
-        canonical_data.as_bytes(),
-    )
-    .map_err(|e| IssueError::Render(e.to_string()))?;
+    // Signed by the provider: a detached CMS over exactly the embedded data, made at the issue time.
+    let signature = signer
+        .map(|signer| signer.sign(canonical_data.as_bytes(), true, issued_at))
+        .transpose()
+        .map_err(|e| IssueError::Signing(e.to_string()))?;
+    let mut files = vec![crate::render::Attachment {
+        name: DATA_FILE_NAME,
+        mime: "application/json",
+        data: canonical_data.as_bytes(),
+    }];
+    if let Some(cms) = &signature {
+        files.push(crate::render::Attachment {
+            name: SIGNATURE_FILE_NAME,
+            mime: "application/pkcs7-signature",
+            data: cms,
+        });
+    }
+    let pdf = crate::render::attach(pdf, &files).map_err(|e| IssueError::Render(e.to_string()))?;
     Ok(IssuedDocument {
         form: form_id.to_string(),
         number: number.to_string(),

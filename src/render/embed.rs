@@ -45,13 +45,15 @@ fn literal(s: &str) -> String {
     out
 }
 
-/// Appends `data` as the embedded file `name` (MIME type `mime`) and returns the updated PDF.
-pub fn attach(
-    mut pdf: Vec<u8>,
-    name: &str,
-    mime: &str,
-    data: &[u8],
-) -> Result<Vec<u8>, EmbedError> {
+/// A file to embed: its name, MIME type and bytes.
+pub struct Attachment<'a> {
+    pub name: &'a str,
+    pub mime: &'a str,
+    pub data: &'a [u8],
+}
+
+/// Appends the files as embedded files (in the given order) and returns the updated PDF.
+pub fn attach(mut pdf: Vec<u8>, files: &[Attachment<'_>]) -> Result<Vec<u8>, EmbedError> {
     // The trailer is at the very end: only the last kilobyte is searched.
     let tail = pdf.len().saturating_sub(1024);
     let startxref = rfind(&pdf[tail..], b"startxref")
@@ -93,52 +95,71 @@ pub fn attach(
         return Err(EmbedError::Structure("unexpected catalog"));
     }
 
-    let (file_obj, spec_obj, tree_obj) = (size, size + 1, size + 2);
-    let mut offsets: Vec<(usize, usize)> = Vec::new();
+    let mut offsets: Vec<usize> = Vec::new();
+    let mut specs = Vec::new();
     if !pdf.ends_with(b"\n") {
         pdf.push(b'\n');
     }
-    offsets.push((file_obj, pdf.len()));
+    for (i, file) in files.iter().enumerate() {
+        let (file_obj, spec_obj) = (size + 2 * i, size + 2 * i + 1);
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(
+            format!(
+                "{file_obj} 0 obj\n<</Type/EmbeddedFile/Subtype/{}/Length {}/Params<</Size {}>>>>\nstream\n",
+                file.mime.replace('/', "#2F"),
+                file.data.len(),
+                file.data.len()
+            )
+            .as_bytes(),
+        );
+        pdf.extend_from_slice(file.data);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(
+            format!(
+                "{spec_obj} 0 obj\n<</Type/Filespec/F {n}/UF {n}/AFRelationship/Data/EF<</F {file_obj} 0 R>>>>\nendobj\n",
+                n = literal(file.name)
+            )
+            .as_bytes(),
+        );
+        specs.push((file.name, spec_obj));
+    }
+    // The name tree's keys must be sorted.
+    specs.sort_by(|a, b| a.0.cmp(b.0));
+    let tree_obj = size + 2 * files.len();
+    offsets.push(pdf.len());
+    let names: Vec<String> = specs
+        .iter()
+        .map(|(n, o)| format!("{} {o} 0 R", literal(n)))
+        .collect();
     pdf.extend_from_slice(
         format!(
-            "{file_obj} 0 obj\n<</Type/EmbeddedFile/Subtype/{}/Length {}/Params<</Size {}>>>>\nstream\n",
-            mime.replace('/', "#2F"),
-            data.len(),
-            data.len()
+            "{tree_obj} 0 obj\n<</Names[{}]>>\nendobj\n",
+            names.join(" ")
         )
         .as_bytes(),
     );
-    pdf.extend_from_slice(data);
-    pdf.extend_from_slice(b"\nendstream\nendobj\n");
-    offsets.push((spec_obj, pdf.len()));
-    pdf.extend_from_slice(
-        format!(
-            "{spec_obj} 0 obj\n<</Type/Filespec/F {n}/UF {n}/Desc (Qoltanba canonical document data)/AFRelationship/Data/EF<</F {file_obj} 0 R>>>>\nendobj\n",
-            n = literal(name)
-        )
-        .as_bytes(),
-    );
-    offsets.push((tree_obj, pdf.len()));
-    pdf.extend_from_slice(
-        format!(
-            "{tree_obj} 0 obj\n<</Names[{} {spec_obj} 0 R]>>\nendobj\n",
-            literal(name)
-        )
-        .as_bytes(),
-    );
+    let af: Vec<String> = specs.iter().map(|(_, o)| format!("{o} 0 R")).collect();
     let catalog_at = pdf.len();
     let catalog = format!(
-        "{root} 0 obj\n{}/Names<</EmbeddedFiles {tree_obj} 0 R>>/AF[{spec_obj} 0 R]>>\nendobj\n",
-        &body[..body.len() - 2]
+        "{root} 0 obj\n{}/Names<</EmbeddedFiles {tree_obj} 0 R>>/AF[{}]>>\nendobj\n",
+        &body[..body.len() - 2],
+        af.join(" ")
     );
     pdf.extend_from_slice(catalog.as_bytes());
 
     let xref_at = pdf.len();
-    let mut xref = format!("xref\n{root} 1\n{catalog_at:010} 00000 n \n{file_obj} 3\n");
-    for (_, off) in &offsets {
+    let mut xref = format!(
+        "xref\n{root} 1\n{catalog_at:010} 00000 n \n{size} {}\n",
+        offsets.len()
+    );
+    for off in &offsets {
         xref.push_str(&format!("{off:010} 00000 n \n"));
     }
-    let mut trailer = format!("trailer\n<</Size {}/Root {root} 0 R/Prev {prev}", size + 3);
+    let mut trailer = format!(
+        "trailer\n<</Size {}/Root {root} 0 R/Prev {prev}",
+        size + offsets.len()
+    );
     if let Some(info) = info {
         trailer.push_str(&format!("/Info {info} 0 R"));
     }
@@ -187,10 +208,23 @@ mod tests {
         )
         .expect("render");
         let data = b"{\"a\":\"(b) \\ c\"}";
-        let out = attach(pdf.clone(), "x (1).json", "application/json", data).expect("attach");
+        let files = [
+            Attachment {
+                name: "x (1).json",
+                mime: "application/json",
+                data,
+            },
+            Attachment {
+                name: "a.p7s",
+                mime: "application/pkcs7-signature",
+                data: b"\x30\x00",
+            },
+        ];
+        let out = attach(pdf.clone(), &files).expect("attach");
         assert!(out.starts_with(&pdf), "an incremental update only appends");
         assert_eq!(embedded(&out, "x (1).json").as_deref(), Some(&data[..]));
+        assert_eq!(embedded(&out, "a.p7s").as_deref(), Some(&b"\x30\x00"[..]));
         assert_eq!(embedded(&out, "other.json"), None);
-        assert!(attach(b"not a pdf".to_vec(), "x", "text/plain", b"").is_err());
+        assert!(attach(b"not a pdf".to_vec(), &files).is_err());
     }
 }

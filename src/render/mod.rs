@@ -6,7 +6,7 @@ mod font;
 mod layout;
 mod pdf;
 
-pub use embed::{attach, embedded, EmbedError};
+pub use embed::{attach, embedded, Attachment, EmbedError};
 pub use font::{FontError, Fonts};
 pub use layout::{wrap, Block, Item, Layouter, Page};
 pub use pdf::{write_pdf, PdfInfo};
