@@ -295,6 +295,16 @@ fn bad_data_is_refused_naming_the_field() {
         }),
         FieldError::ControlCharacter { .. }
     ));
+    // An identifier with a bad checksum is refused, naming the field.
+    let l = "licence.private-bailiff";
+    assert!(
+        matches!(data_error(l, |m| { m.insert("licensee_id".into(), "870412300128".into()); }),
+            FieldError::Format { field, message } if field == "licensee_id" && message.contains("checksum"))
+    );
+    assert!(matches!(
+        data_error("licence.security", |m| { m.insert("licensee_id".into(), "040840001239".into()); }),
+        FieldError::Format { field, .. } if field == "licensee_id"
+    ));
     // DejaVu Sans has no CJK: such a name cannot be printed faithfully, so it is refused.
     assert!(
         matches!(data_error(f, |m| { m.insert("person".into(), "АЛМАС 中".into()); }), FieldError::Unprintable { field, code: 0x4E2D } if field == "person")

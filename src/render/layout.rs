@@ -204,13 +204,14 @@ impl<'f> Layouter<'f> {
             self.y = top - leading * i as f32;
             self.text(MARGIN, BODY, true, l);
         }
+        let value_rows = value_lines.len().max(1);
         for (i, v) in value_lines.into_iter().enumerate() {
             self.y = top - leading * i as f32;
             self.text(MARGIN + label_width, BODY, false, v);
         }
         self.y = top - leading * rows as f32;
-        // The line a value is written on, as on the paper form.
-        let underline = self.y + leading - BODY - 2.0;
+        // The line a value is written on, as on the paper form: under the value's last line.
+        let underline = top - leading * (value_rows - 1) as f32 - BODY - 2.0;
         self.page().items.push(Item::Line {
             x1: MARGIN + label_width,
             y1: underline,
