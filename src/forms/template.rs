@@ -354,71 +354,70 @@ impl FormTemplate {
     pub fn blocks(&self, data: &FormData) -> Vec<Block> {
         self.blocks
             .iter()
-            .flat_map(|b| match b {
-                TemplateBlock::Repeat {
-                    field,
-                    heading,
-                    caption,
-                    labels,
-                } => repeat_blocks(
-                    data.rows(field).unwrap_or_default(),
-                    heading,
-                    caption.as_deref(),
-                    labels,
-                ),
-                other => vec![self.block(other, data)],
-            })
+            .flat_map(|b| render_block(b, data))
             .collect()
     }
+}
 
-    fn block(&self, b: &TemplateBlock, data: &FormData) -> Block {
-        {
-            match b {
-                TemplateBlock::Header(s) => Block::Header(fill(s, data)),
-                TemplateBlock::Title(s) => Block::Title(fill(s, data)),
-                TemplateBlock::Paragraph(s) => Block::Paragraph(fill(s, data)),
-                TemplateBlock::Subtitle(s) => Block::Subtitle(fill(s, data)),
-                TemplateBlock::Field {
-                    label,
-                    value,
-                    caption,
-                } => Block::Field {
-                    label: fill(label, data),
-                    value: fill(value, data),
-                    caption: caption.as_ref().map(|c| fill(c, data)),
-                },
-                TemplateBlock::Note(s) => Block::Note(fill(s, data)),
-                TemplateBlock::Seal(lines) => Block::Seal {
-                    size: 110.0,
-                    caption: lines.iter().map(|l| fill(l, data)).collect(),
-                },
-                TemplateBlock::DataTable {
-                    field,
-                    headers,
-                    widths,
-                } => Block::Table {
-                    columns: headers.clone(),
-                    widths: widths.clone(),
-                    rows: data
-                        .rows(field)
-                        .map(<[Vec<String>]>::to_vec)
-                        .unwrap_or_default(),
-                },
-                TemplateBlock::Table {
-                    headers,
-                    widths,
-                    rows,
-                } => Block::Table {
-                    columns: headers.iter().map(|h| fill(h, data)).collect(),
-                    widths: widths.clone(),
-                    rows: rows
-                        .iter()
-                        .map(|r| r.iter().map(|c| fill(c, data)).collect())
-                        .collect(),
-                },
-                TemplateBlock::Space(h) => Block::Space(*h),
-                TemplateBlock::Repeat { .. } => Block::Space(0.0),
-            }
+/// The render blocks of one template block: one, or a group per row for a repeated block.
+fn render_block(b: &TemplateBlock, data: &FormData) -> Vec<Block> {
+    let one = match b {
+        TemplateBlock::Repeat {
+            field,
+            heading,
+            caption,
+            labels,
+        } => {
+            return repeat_blocks(
+                data.rows(field).unwrap_or_default(),
+                heading,
+                caption.as_deref(),
+                labels,
+            )
         }
-    }
+        TemplateBlock::Header(s) => Block::Header(fill(s, data)),
+        TemplateBlock::Title(s) => Block::Title(fill(s, data)),
+        TemplateBlock::Paragraph(s) => Block::Paragraph(fill(s, data)),
+        TemplateBlock::Subtitle(s) => Block::Subtitle(fill(s, data)),
+        TemplateBlock::Field {
+            label,
+            value,
+            caption,
+        } => Block::Field {
+            label: fill(label, data),
+            value: fill(value, data),
+            caption: caption.as_ref().map(|c| fill(c, data)),
+        },
+        TemplateBlock::Note(s) => Block::Note(fill(s, data)),
+        TemplateBlock::Seal(lines) => Block::Seal {
+            size: 110.0,
+            caption: lines.iter().map(|l| fill(l, data)).collect(),
+        },
+        TemplateBlock::DataTable {
+            field,
+            headers,
+            widths,
+        } => Block::Table {
+            columns: headers.clone(),
+            widths: widths.clone(),
+            rows: data
+                .rows(field)
+                .map(<[Vec<String>]>::to_vec)
+                .unwrap_or_default(),
+        },
+        TemplateBlock::Table {
+            headers,
+            widths,
+            rows,
+        } => Block::Table {
+            columns: headers.iter().map(|h| fill(h, data)).collect(),
+            widths: widths.clone(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| fill(c, data)).collect())
+                .collect(),
+        },
+        TemplateBlock::Space(h) => Block::Space(*h),
+    };
+    vec![one]
 }
