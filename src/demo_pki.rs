@@ -30,6 +30,36 @@ const PROVIDER_KEY: &[u8] = include_bytes!("../certs/provider-signer.key.pem");
 const PROVIDER_CERT: &[u8] = include_bytes!("../certs/provider-signer.pem");
 const ISSUING_CA: &[u8] = include_bytes!("../certs/issuing-ca.pem");
 
+const ROOT_CA: &[u8] = include_bytes!("../certs/root-ca.pem");
+const ROOT_CRL: &[u8] = include_bytes!("../certs/crl/root-ca.crl");
+const ISSUING_CRL: &[u8] = include_bytes!("../certs/crl/issuing-ca.crl");
+
+/// The embedded default's trust store: the demo root, the issuing CA, the provider's certificate (so compact seals
+/// resolve) and both CRLs.
+pub fn default_store() -> Result<crate::pki::TrustStore, DemoPkiError> {
+    let bad = |e: String| DemoPkiError::Provider(e);
+    let certs = |pem: &[u8], name: &str| {
+        crate::pki::load::parse_certificates(pem, std::path::Path::new(name))
+            .map_err(|e| bad(e.to_string()))
+    };
+    let mut b = crate::pki::TrustStore::builder();
+    for c in certs(ROOT_CA, "certs/root-ca.pem")? {
+        b.add_anchor(c);
+    }
+    for c in certs(ISSUING_CA, "certs/issuing-ca.pem")?
+        .into_iter()
+        .chain(certs(PROVIDER_CERT, "certs/provider-signer.pem")?)
+    {
+        b.add_intermediate(c);
+    }
+    for crl in [ROOT_CRL, ISSUING_CRL] {
+        for der in crate::pki::load::der_blocks(crl, &["X509 CRL"]).map_err(bad)? {
+            b.add_crl_der(der).map_err(|e| bad(e.to_string()))?;
+        }
+    }
+    Ok(b.build())
+}
+
 /// The demo provider's signing identity (the authorised person of the demo Ministry), for the embedded default.
 pub fn provider_signer() -> Result<crate::cms::CmsSigner, DemoPkiError> {
     let bad = |e: String| DemoPkiError::Provider(e);

@@ -11,3 +11,4 @@ pub mod forms;
 pub mod identity;
 pub mod pki;
 pub mod render;
+pub mod seal;

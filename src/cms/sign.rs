@@ -94,6 +94,11 @@ impl CmsSigner {
         &self.certificate
     }
 
+    /// The signing key, for other signed formats of the same provider (the seal).
+    pub fn key(&self) -> &dyn SigningKey {
+        self.key.as_ref()
+    }
+
     /// Signs `content` at `signing_time` (Unix seconds), attached or detached, and returns the DER ContentInfo.
     pub fn sign(
         &self,

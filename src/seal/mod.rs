@@ -1,0 +1,409 @@
+//! The signed 2-D barcode ("seal", design.md §6; format in `docs/seal.md`): the document's number, form, issue
+//! time and canonical data, signed by the provider as COSE_Sign1, compressed, Base45-encoded into one QR symbol
+//! (compact mode: the signer is named by key id) or several (full mode: the signer's certificate travels too).
+//! Verification checks the signature, then the signer's certificate path at the issue time.
+
+mod base45;
+mod cose;
+
+use ciborium::value::{Integer, Value};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::cms::CmsSigner;
+use crate::crypto::{AlgorithmId, AlgorithmRegistry};
+use crate::pki::validate::format_time;
+use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
+
+pub use base45::{decode as base45_decode, encode as base45_encode};
+
+/// Prefix of a seal in one symbol.
+pub const PREFIX: &str = "QLT1:";
+/// Prefix of one part of a seal split over several symbols: `QLT1P:k/n:ID:` then the part's text.
+pub const PART_PREFIX: &str = "QLT1P:";
+/// Longest text put in one QR symbol (alphanumeric mode, error correction M, still easy for phone cameras).
+pub const PART_CAPACITY: usize = 1000;
+/// Limits on what a verifier accepts.
+const MAX_TEXT: usize = 64 * 1024;
+const MAX_INFLATED: usize = 256 * 1024;
+const MAX_PARTS: usize = 64;
+
+/// Payload keys (a CBOR map with integer keys, in this order).
+const K_VERSION: i64 = 1;
+const K_FORM: i64 = 2;
+const K_NUMBER: i64 = 3;
+const K_ISSUED: i64 = 4;
+const K_DATA: i64 = 5;
+const VERSION: i64 = 1;
+
+/// What the seal signs: everything the document prints comes from these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SealContent {
+    pub form: String,
+    pub number: String,
+    /// Issue time, Unix seconds.
+    pub issued_at: i64,
+    /// The canonical data (sorted JSON), as embedded in the PDF.
+    pub data: String,
+}
+
+/// How the signer is identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SealMode {
+    /// Key id only (first 8 bytes of the certificate's SHA-256): the verifier's trust store must hold the
+    /// certificate. Usually one symbol.
+    Compact,
+    /// The signer's certificate inside: anyone with the root can verify. Usually several symbols.
+    Full,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SealError {
+    #[error("no barcode text given")]
+    Empty,
+    #[error("barcode text is too long")]
+    TooLong,
+    #[error("not a Qoltanba seal (it must start with {PREFIX} or {PART_PREFIX})")]
+    NotASeal,
+    #[error("barcode part {0} is malformed")]
+    BadPart(usize),
+    #[error("the parts do not belong together or some are missing: {0}")]
+    Parts(String),
+    #[error("the seal's structure is wrong: {0}")]
+    Structure(&'static str),
+    #[error("the signer's key id names no certificate of the trust store (a compact seal needs the provider's certificate)")]
+    UnknownSigner,
+    #[error("the signing key's algorithm cannot be used for seals")]
+    Algorithm,
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+/// The key id of a certificate: the first 8 bytes of the SHA-256 of its DER.
+pub fn key_id(cert: &Certificate) -> [u8; 8] {
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&cert.fingerprint[..8]);
+    id
+}
+
+fn int(v: i64) -> Value {
+    Value::Integer(Integer::from(v))
+}
+
+fn payload(content: &SealContent) -> Vec<u8> {
+    let map = Value::Map(vec![
+        (int(K_VERSION), int(VERSION)),
+        (int(K_FORM), Value::Text(content.form.clone())),
+        (int(K_NUMBER), Value::Text(content.number.clone())),
+        (int(K_ISSUED), int(content.issued_at)),
+        (int(K_DATA), Value::Text(content.data.clone())),
+    ]);
+    let mut out = Vec::new();
+    let _ = ciborium::into_writer(&map, &mut out);
+    out
+}
+
+fn parse_payload(bytes: &[u8]) -> Result<SealContent, SealError> {
+    let value: Value =
+        ciborium::from_reader(bytes).map_err(|_| SealError::Structure("payload is not CBOR"))?;
+    let Value::Map(map) = value else {
+        return Err(SealError::Structure("payload is not a map"));
+    };
+    let get = |k: i64| {
+        map.iter()
+            .find(|(key, _)| matches!(key, Value::Integer(i) if i128::from(*i) == i128::from(k)))
+            .map(|(_, v)| v)
+    };
+    let text = |k: i64, what: &'static str| match get(k) {
+        Some(Value::Text(s)) => Ok(s.clone()),
+        _ => Err(SealError::Structure(what)),
+    };
+    match get(K_VERSION) {
+        Some(Value::Integer(v)) if i128::from(*v) == i128::from(VERSION) => {}
+        _ => return Err(SealError::Structure("unknown seal version")),
+    }
+    let issued_at = match get(K_ISSUED) {
+        Some(Value::Integer(v)) => {
+            i64::try_from(i128::from(*v)).map_err(|_| SealError::Structure("bad issue time"))?
+        }
+        _ => return Err(SealError::Structure("no issue time")),
+    };
+    Ok(SealContent {
+        form: text(K_FORM, "no form")?,
+        number: text(K_NUMBER, "no document number")?,
+        issued_at,
+        data: text(K_DATA, "no data")?,
+    })
+}
+
+/// Seals `content` with the provider's key: the barcode texts, one per QR symbol, in order.
+pub fn seal(
+    content: &SealContent,
+    signer: &CmsSigner,
+    mode: SealMode,
+) -> Result<Vec<String>, SealError> {
+    let key = signer.key();
+    let cert = signer.certificate();
+    let alg_id = key.signature_algorithm();
+    let alg = cose::cose_algorithm(&alg_id.oid).ok_or(SealError::Algorithm)?;
+    let (_, size) = cose::x509_algorithm(alg).ok_or(SealError::Algorithm)?;
+    let protected = cose::protected_header(alg, &key_id(cert));
+    let payload = payload(content);
+    let signature = key
+        .sign(&cose::to_be_signed(&protected, &payload))
+        .map_err(|e| SealError::Signing(e.to_string()))?;
+    let signature = if size > 0 {
+        cose::ecdsa_der_to_raw(&signature, size).ok_or(SealError::Algorithm)?
+    } else {
+        signature
+    };
+    let x5chain = (mode == SealMode::Full).then(|| cert.der());
+    let sign1 = cose::encode(&protected, x5chain, &payload, &signature);
+    let text = base45::encode(&miniz_oxide::deflate::compress_to_vec_zlib(&sign1, 9));
+    if text.len() + PREFIX.len() <= PART_CAPACITY {
+        return Ok(vec![format!("{PREFIX}{text}")]);
+    }
+    let id =
+        &crate::pki::name::hex(&crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes()))
+            [..8];
+    let chunks: Vec<&str> = text
+        .as_bytes()
+        .chunks(PART_CAPACITY - 32)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    let n = chunks.len();
+    Ok(chunks
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!("{PART_PREFIX}{}/{n}:{}:{c}", k + 1, id.to_uppercase()))
+        .collect())
+}
+
+/// Joins barcode texts (one, or all parts in any order) into the Base45 text of the seal.
+fn join(texts: &[&str]) -> Result<String, SealError> {
+    if texts.is_empty() {
+        return Err(SealError::Empty);
+    }
+    if texts.iter().map(|t| t.len()).sum::<usize>() > MAX_TEXT || texts.len() > MAX_PARTS {
+        return Err(SealError::TooLong);
+    }
+    if let [single] = texts {
+        if let Some(rest) = single.trim().strip_prefix(PREFIX) {
+            return Ok(rest.to_string());
+        }
+    }
+    let mut parts: Vec<(usize, usize, String, String)> = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let rest = t
+            .trim()
+            .strip_prefix(PART_PREFIX)
+            .ok_or(if t.trim().starts_with(PREFIX) {
+                SealError::Parts("a whole seal given with other parts".into())
+            } else {
+                SealError::NotASeal
+            })?;
+        let (kn, rest) = rest.split_once(':').ok_or(SealError::BadPart(i + 1))?;
+        let (id, chunk) = rest.split_once(':').ok_or(SealError::BadPart(i + 1))?;
+        let (k, n) = kn.split_once('/').ok_or(SealError::BadPart(i + 1))?;
+        let (k, n): (usize, usize) = (
+            k.parse().map_err(|_| SealError::BadPart(i + 1))?,
+            n.parse().map_err(|_| SealError::BadPart(i + 1))?,
+        );
+        if k == 0 || k > n || n > MAX_PARTS {
+            return Err(SealError::BadPart(i + 1));
+        }
+        parts.push((k, n, id.to_string(), chunk.to_string()));
+    }
+    let (n, id) = (parts[0].1, parts[0].2.clone());
+    if parts.iter().any(|p| p.1 != n || p.2 != id) {
+        return Err(SealError::Parts("parts of different seals".into()));
+    }
+    parts.sort_by_key(|p| p.0);
+    parts.dedup_by_key(|p| p.0);
+    if parts.len() != n {
+        let have: Vec<String> = parts.iter().map(|p| p.0.to_string()).collect();
+        return Err(SealError::Parts(format!(
+            "{n} parts expected, have {}",
+            have.join(", ")
+        )));
+    }
+    let text: String = parts.into_iter().map(|p| p.3).collect();
+    let expected =
+        &crate::pki::name::hex(&crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes()))
+            [..8];
+    if !expected.eq_ignore_ascii_case(&id) {
+        return Err(SealError::Parts(
+            "the parts do not add up to the seal they name".into(),
+        ));
+    }
+    Ok(text)
+}
+
+/// The verification of a seal: the report of design.md §3 plus what the seal says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SealReport {
+    #[serde(flatten)]
+    pub report: Report,
+    pub mode: SealMode,
+    pub parts: usize,
+    /// The signed content, for a person to compare with the paper (absent when the barcode cannot be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<SealContent>,
+    /// The issue time, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+}
+
+/// A seal whose text does not decode: the barcode was altered or damaged, so it proves nothing.
+fn damaged(parts: usize, why: &str) -> SealReport {
+    let mut f = Findings::default();
+    f.add(
+        Code::SignatureInvalid,
+        format!("the barcode was altered or damaged ({why}): its signature cannot be checked"),
+    );
+    SealReport {
+        report: f.into_report(None, Vec::new(), String::new(), "none"),
+        mode: SealMode::Compact,
+        parts,
+        content: None,
+        issued: None,
+    }
+}
+
+/// Verifies barcode texts against the trust store: the signature, then the signer's certificate at the issue
+/// time (revocation as `opts` says; the validation time is always the issue time).
+pub fn verify_seal(
+    store: &TrustStore,
+    texts: &[&str],
+    opts: &VerifyOptions,
+) -> Result<SealReport, SealError> {
+    let text = join(texts)?;
+    // Past the prefix, anything that does not decode means the barcode was changed: a verdict, not bad input.
+    let Some(compressed) = base45::decode(&text) else {
+        return Ok(damaged(texts.len(), "not Base45"));
+    };
+    let Ok(sign1_bytes) =
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED)
+    else {
+        return Ok(damaged(texts.len(), "does not decompress"));
+    };
+    let sign1 = match cose::decode(&sign1_bytes) {
+        Ok(s) => s,
+        Err(why) => return Ok(damaged(texts.len(), why)),
+    };
+    let content = match parse_payload(&sign1.payload) {
+        Ok(c) => c,
+        Err(e) => return Ok(damaged(texts.len(), &e.to_string())),
+    };
+    let (oid, size) = cose::x509_algorithm(sign1.alg).ok_or(SealError::Algorithm)?;
+
+    let carried = match &sign1.x5chain {
+        Some(der) => match store.parse_certificate(der) {
+            Ok(c) => Some(c),
+            Err(_) => return Ok(damaged(texts.len(), "x5chain is not a certificate")),
+        },
+        None => None,
+    };
+    let mode = if carried.is_some() {
+        SealMode::Full
+    } else {
+        SealMode::Compact
+    };
+    let cert: &Certificate = match &carried {
+        Some(c) => c,
+        None => store
+            .certs
+            .iter()
+            .map(|c| c.as_ref())
+            .find(|c| key_id(c)[..] == sign1.kid[..])
+            .ok_or(SealError::UnknownSigner)?,
+    };
+
+    let mut f = Findings::default();
+    if key_id(cert)[..] != sign1.kid[..] {
+        f.add(
+            Code::SignatureInvalid,
+            "the seal's key id does not name the certificate it carries",
+        );
+    }
+    let signature = if size > 0 {
+        cose::ecdsa_raw_to_der(&sign1.signature, size)
+    } else {
+        Some(sign1.signature.clone())
+    };
+    let verified = signature.is_some_and(|sig| {
+        AlgorithmRegistry::global()
+            .verify(
+                &AlgorithmId::new(oid, None),
+                &cert.public_key,
+                &cose::to_be_signed(&sign1.protected, &sign1.payload),
+                &sig,
+            )
+            .is_ok()
+    });
+    if !verified {
+        f.add(
+            Code::SignatureInvalid,
+            "the seal's signature does not verify: the barcode was altered or forged",
+        );
+    }
+    let mut at_issue = opts.clone();
+    at_issue.at = content.issued_at;
+    let cert_report = store.verify_certificate(cert, &[], &at_issue);
+    f.absorb(&cert_report);
+    Ok(SealReport {
+        report: f.into_report(
+            cert_report.subject.clone(),
+            cert_report.chain.clone(),
+            cert_report.validation_time.clone(),
+            cert_report.revocation_checked,
+        ),
+        mode,
+        parts: texts.len(),
+        issued: Some(format_time(content.issued_at)),
+        content: Some(content),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecdsa_signature_forms_round_trip() {
+        let raw: Vec<u8> = (0..64)
+            .map(|i| if i == 0 || i == 32 { 0x80 } else { i as u8 })
+            .collect();
+        let der = cose::ecdsa_raw_to_der(&raw, 32).expect("der");
+        assert_eq!(cose::ecdsa_der_to_raw(&der, 32), Some(raw));
+        let small: Vec<u8> = [vec![0u8; 31], vec![1], vec![0u8; 31], vec![2]].concat();
+        let der = cose::ecdsa_raw_to_der(&small, 32).expect("der");
+        assert_eq!(der, vec![0x30, 6, 2, 1, 1, 2, 1, 2]);
+        assert_eq!(cose::ecdsa_der_to_raw(&der, 32), Some(small));
+    }
+
+    #[test]
+    fn broken_texts_are_refused() {
+        assert_eq!(join(&[]), Err(SealError::Empty));
+        assert_eq!(join(&["hello"]), Err(SealError::NotASeal));
+        assert!(matches!(
+            join(&["QLT1P:1/2:ABCDEF01:AA"]),
+            Err(SealError::Parts(_))
+        ));
+        assert!(matches!(
+            join(&["QLT1P:0/2:ABCDEF01:AA"]),
+            Err(SealError::BadPart(1))
+        ));
+        assert!(matches!(
+            join(&["QLT1P:1/2:ABCDEF01:AA", "QLT1P:2/2:00000000:BB"]),
+            Err(SealError::Parts(_))
+        ));
+        assert!(matches!(
+            join(&["QLT1P:1/2:ABCDEF01:AA", "QLT1P:2/2:ABCDEF01:BB"]),
+            Err(SealError::Parts(_))
+        ));
+    }
+}

@@ -1,0 +1,166 @@
+//! The seal's library core: every form seals and verifies in both modes; tampering, a foreign signer, a revoked
+//! signer and an unknown key id give their verdicts. (QR symbols in the PDF, `verify-document` and the zbarimg
+//! interop come with the rest of issue 5.)
+
+mod common;
+
+use qoltanba::cms::CmsSigner;
+use qoltanba::crypto::keyfile::read_signing_identity;
+use qoltanba::pki::load::load_certificates;
+use qoltanba::pki::{Code, VerifyOptions};
+use qoltanba::seal::{seal, verify_seal, SealContent, SealError, SealMode, PART_CAPACITY};
+
+const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
+
+fn signer(key: &str, cert: &str, chain: &str) -> CmsSigner {
+    let dir = common::project_dir();
+    let key = read_signing_identity(&std::fs::read(dir.join(key)).expect("key"), None)
+        .expect("key")
+        .key;
+    let cert = load_certificates(&dir.join(cert)).expect("cert").remove(0);
+    let chain = load_certificates(&dir.join(chain)).expect("chain");
+    CmsSigner::new(key, cert, chain).expect("signer")
+}
+
+fn content(form: &str) -> SealContent {
+    let t = qoltanba::forms::form(form).expect("form");
+    let doc =
+        qoltanba::forms::issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None).expect("issue");
+    SealContent {
+        form: form.into(),
+        number: doc.number,
+        issued_at: ISSUED,
+        data: doc.canonical_data,
+    }
+}
+
+fn opts() -> VerifyOptions {
+    VerifyOptions::at(0) // the seal verifies at its issue time whatever is asked
+}
+
+#[test]
+fn every_form_seals_and_verifies_in_both_modes() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    for id in qoltanba::forms::catalogue().expect("forms").keys() {
+        let c = content(id);
+        for mode in [SealMode::Compact, SealMode::Full] {
+            let texts = seal(&c, &provider, mode).expect("seal");
+            assert!(
+                texts.iter().all(|t| t.len() <= PART_CAPACITY),
+                "{id}: symbol too long"
+            );
+            assert_eq!(
+                seal(&c, &provider, mode).expect("seal"),
+                texts,
+                "{id}: deterministic"
+            );
+            // Parts in any order.
+            let mut refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            refs.reverse();
+            let r = verify_seal(&store, &refs, &opts()).expect("verify");
+            assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
+            assert_eq!(r.mode, mode);
+            assert_eq!(
+                r.content.as_ref(),
+                Some(&c),
+                "{id}: the signed content comes back"
+            );
+            assert_eq!(r.issued.as_deref(), Some("2026-11-23T10:00:00Z"));
+            assert_eq!(
+                r.report
+                    .subject
+                    .as_ref()
+                    .and_then(|s| s.iin.clone())
+                    .as_deref(),
+                Some("761103300456")
+            );
+        }
+        // Compact fits one symbol for the short forms.
+        if id.starts_with("reference.birth") || id.starts_with("licence") {
+            assert_eq!(
+                seal(&c, &provider, SealMode::Compact).expect("seal").len(),
+                1,
+                "{id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn changed_characters_break_the_seal() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let texts = seal(
+        &content("licence.private-bailiff"),
+        &provider,
+        SealMode::Compact,
+    )
+    .expect("seal");
+    let original = &texts[0];
+    let mut broken = 0;
+    // Change every 7th character of the Base45 text to another alphabet character.
+    for i in (6..original.len()).step_by(7) {
+        let mut bytes = original.clone().into_bytes();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(bytes).expect("ascii");
+        let r = verify_seal(&store, &[&changed], &opts()).expect("a verdict, not an error");
+        assert!(!r.report.valid, "change at {i} went unnoticed");
+        assert_eq!(
+            r.report.codes,
+            vec![Code::SignatureInvalid],
+            "change at {i}"
+        );
+        broken += 1;
+    }
+    assert!(broken > 50);
+    // The untouched text still verifies.
+    let r = verify_seal(&store, &[original.as_str()], &opts()).expect("verify");
+    assert!(r.report.valid);
+}
+
+#[test]
+fn foreign_revoked_and_unknown_signers() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let c = content("licence.private-bailiff");
+    // A signer outside the trust store (the OpenSSL interop PKI, RSA): full mode says who, and it is untrusted.
+    let foreign = signer(
+        "tests/fixtures/openssl/out/leaf-rsa.key",
+        "tests/fixtures/openssl/out/leaf-rsa.pem",
+        "tests/fixtures/openssl/out/inter.pem",
+    );
+    let texts = seal(&c, &foreign, SealMode::Full).expect("seal");
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let r = verify_seal(&store, &refs, &opts()).expect("verify");
+    assert_eq!(
+        r.report.codes,
+        vec![Code::ChainUntrusted],
+        "{:?}",
+        r.report.messages
+    );
+    // In compact mode its key id names nothing the verifier knows.
+    let texts = seal(&c, &foreign, SealMode::Compact).expect("seal");
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    assert_eq!(
+        verify_seal(&store, &refs, &opts()).err(),
+        Some(SealError::UnknownSigner)
+    );
+
+    // The demo "revoked" key (revoked 2026-06-01): sealed after that, it is revoked at the issue time...
+    let revoked = signer(
+        "certs/revoked.key.pem",
+        "certs/revoked.pem",
+        "certs/issuing-ca.pem",
+    );
+    let texts = seal(&c, &revoked, SealMode::Full).expect("seal");
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let r = verify_seal(&store, &refs, &opts()).expect("verify");
+    assert_eq!(r.report.codes, vec![Code::CertRevoked]);
+    // ...while a document it sealed before its revocation stays valid.
+    let mut early = c.clone();
+    early.issued_at = 1_777_593_600; // 2026-05-01
+    let texts = seal(&early, &revoked, SealMode::Full).expect("seal");
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let r = verify_seal(&store, &refs, &opts()).expect("verify");
+    assert!(r.report.valid, "{:?}", r.report.messages);
+}
