@@ -48,12 +48,35 @@ enum Command {
     },
     /// Issue a document: fill a form with data and render the PDF.
     Issue(IssueArgs),
+    /// Verify a document's signed 2-D barcode from its text (one or several parts, any order).
+    VerifySeal(VerifySealArgs),
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Args)]
+struct VerifySealArgs {
+    /// The barcode text; repeat for each part of a seal split over several symbols.
+    #[arg(long, required = true)]
+    barcode: Vec<String>,
+    /// Trust anchors (default: the embedded demo PKI, with the demo provider's certificate for compact seals).
+    #[arg(long)]
+    trust: Vec<PathBuf>,
+    /// Intermediate CA and provider certificates.
+    #[arg(long)]
+    intermediates: Vec<PathBuf>,
+    /// CRLs.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "all")]
+    revocation: RevocationArg,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -343,6 +366,23 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
     Ok(cms.len())
 }
 
+fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
+    let store = if args.trust.is_empty() {
+        qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?
+    } else {
+        build_store(&args.trust, &args.intermediates, &args.crl)
+            .map_err(|e| BadInput(e.to_string()))?
+    };
+    let mut opts = VerifyOptions::at(now());
+    opts.revocation = match args.revocation {
+        RevocationArg::All => RevocationMode::All,
+        RevocationArg::Leaf => RevocationMode::Leaf,
+        RevocationArg::None => RevocationMode::None,
+    };
+    let texts: Vec<&str> = args.barcode.iter().map(String::as_str).collect();
+    qoltanba::seal::verify_seal(&store, &texts, &opts).map_err(|e| BadInput(e.to_string()))
+}
+
 fn forms(command: &FormsCommand) -> Result<(), BadInput> {
     let catalogue = qoltanba::forms::catalogue().map_err(|e| BadInput(e.to_string()))?;
     match command {
@@ -512,6 +552,26 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(bad) => bad.exit(false),
+        },
+        Command::VerifySeal(args) => match verify_seal(&args) {
+            Ok(report) => {
+                if args.json {
+                    print_json(&report);
+                } else {
+                    print_report(&report.report, false);
+                    if let Some(c) = &report.content {
+                        say!(
+                            "document {} ({}), issued {}",
+                            c.number,
+                            c.form,
+                            report.issued.as_deref().unwrap_or("")
+                        );
+                        say!("signed data: {}", c.data);
+                    }
+                }
+                exit_for(&report.report)
+            }
+            Err(bad) => bad.exit(args.json),
         },
         Command::Forms { command } => match forms(&command) {
             Ok(()) => ExitCode::SUCCESS,

@@ -164,3 +164,71 @@ fn foreign_revoked_and_unknown_signers() {
     let r = verify_seal(&store, &refs, &opts()).expect("verify");
     assert!(r.report.valid, "{:?}", r.report.messages);
 }
+
+/// The test vector of docs/seal.md: a fixed content sealed by the demo provider (deterministic), in compact mode.
+fn vector_content() -> SealContent {
+    SealContent {
+        form: "licence.private-bailiff".into(),
+        number: "QLT-2026-000001".into(),
+        issued_at: ISSUED,
+        data: r#"{"licensee":"ТЕСТОВ ТЕСТ ТЕСТОВИЧ","licensee_id":"870412300129"}"#.into(),
+    }
+}
+
+/// The text between `<!-- name -->` markers in docs/seal.md.
+fn doc_vector(name: &str) -> String {
+    let doc =
+        std::fs::read_to_string(common::project_dir().join("docs/seal.md")).expect("docs/seal.md");
+    let start = doc.find(&format!("<!-- {name} -->")).expect("start marker") + name.len() + 9;
+    let end = doc[start..].find("<!-- end -->").expect("end marker") + start;
+    doc[start..end].trim().trim_matches('`').trim().to_string()
+}
+
+#[test]
+fn the_documented_test_vector_is_what_we_produce_and_it_verifies() {
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let texts = seal(&vector_content(), &provider, SealMode::Compact).expect("seal");
+    assert_eq!(texts.len(), 1);
+    assert_eq!(
+        texts[0],
+        doc_vector("compact-vector"),
+        "docs/seal.md is out of date (the demo keys changed?)"
+    );
+    let (code, report) = common::run_json(&["verify-seal", "--barcode", &texts[0]]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["content"]["number"], "QLT-2026-000001");
+    assert_eq!(report["mode"], "compact");
+    let mut changed = texts[0].clone().into_bytes();
+    changed[20] = if changed[20] == b'0' { b'1' } else { b'0' };
+    let (code, report) = common::run_json(&[
+        "verify-seal",
+        "--barcode",
+        &String::from_utf8(changed).expect("ascii"),
+    ]);
+    assert_eq!(
+        (code, common::codes(&report)),
+        (1, vec!["SIGNATURE_INVALID".to_string()])
+    );
+    let (code, report) = common::run_json(&["verify-seal", "--barcode", "not a seal"]);
+    assert_eq!(
+        (code, common::codes(&report)),
+        (2, vec!["MALFORMED".to_string()])
+    );
+}
+
+/// Prints the vector's layers for docs/seal.md (`cargo test --test seal print_vector -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn print_vector() {
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let texts = seal(&vector_content(), &provider, SealMode::Compact).expect("seal");
+    println!("{}", texts[0]);
+    let b45 = texts[0].strip_prefix("QLT1:").expect("prefix");
+    let zlib = qoltanba::seal::base45_decode(b45).expect("b45");
+    let cose = miniz_oxide::inflate::decompress_to_vec_zlib(&zlib).expect("zlib");
+    println!(
+        "COSE_Sign1 ({} bytes): {}",
+        cose.len(),
+        cose.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+}
