@@ -107,9 +107,18 @@ struct IssueArgs {
     /// Issue time, RFC 3339 (default: now). The same data and time give the same PDF.
     #[arg(long)]
     issued_at: Option<String>,
+    /// How the seal names the signer: by key id (compact, one QR symbol) or with its certificate (full).
+    #[arg(long, value_enum, default_value = "compact")]
+    seal_mode: SealModeArg,
     /// Configuration file (reserved for the service; not read yet).
     #[arg(long)]
     config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SealModeArg {
+    Compact,
+    Full,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -429,7 +438,14 @@ fn issue(args: &IssueArgs) -> Result<String, BadInput> {
         .unwrap_or_else(|| format!("DEMO-{issued_at}"));
     // The embedded default signs with the demo provider's key (a configured signer comes with the service).
     let signer = qoltanba::demo_pki::provider_signer().map_err(|e| BadInput(e.to_string()))?;
-    let doc = qoltanba::forms::issue(&args.form, &data, &number, issued_at, Some(&signer))
+    let sealing = qoltanba::forms::Sealing {
+        signer: &signer,
+        mode: match args.seal_mode {
+            SealModeArg::Compact => qoltanba::seal::SealMode::Compact,
+            SealModeArg::Full => qoltanba::seal::SealMode::Full,
+        },
+    };
+    let doc = qoltanba::forms::issue(&args.form, &data, &number, issued_at, Some(sealing))
         .map_err(|e| BadInput(e.to_string()))?;
     std::fs::write(&args.out, &doc.pdf)
         .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;

@@ -40,6 +40,7 @@ fn sample_blocks(paragraphs: usize) -> Vec<Block> {
     blocks.push(Block::Seal {
         size: 100.0,
         caption: vec!["*штрих-код ЖМТ МДҚ ақпараттық жүйесінен алынған".into()],
+        codes: Vec::new(),
     });
     blocks
 }

@@ -232,3 +232,71 @@ fn print_vector() {
         cose.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
 }
+
+/// Every form issued with its seal: the QR symbols on the rendered pages (pdftoppm at 300 dpi, Debian package
+/// `poppler-utils`) are read by an independent decoder (zbarimg, Debian package `zbar-tools`) as exactly the texts
+/// we encoded, and those texts verify.
+#[test]
+fn printed_symbols_read_back_with_zbarimg_and_verify() {
+    if !common::require_tool("pdftoppm", "poppler-utils")
+        || !common::require_tool("zbarimg", "zbar-tools")
+    {
+        return;
+    }
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for id in qoltanba::forms::catalogue().expect("forms").keys() {
+        for mode in [SealMode::Compact, SealMode::Full] {
+            let sample = qoltanba::forms::form(id).expect("form").sample();
+            let sealing = qoltanba::forms::Sealing {
+                signer: &provider,
+                mode,
+            };
+            let doc = qoltanba::forms::issue(id, &sample, "QLT-2026-000002", ISSUED, Some(sealing))
+                .expect("issue");
+            assert!(!doc.seal.is_empty());
+            let pdf = dir.path().join(format!("{id}-{mode:?}.pdf"));
+            std::fs::write(&pdf, &doc.pdf).expect("write");
+            let prefix = dir.path().join(format!("{id}-{mode:?}"));
+            let out = std::process::Command::new("pdftoppm")
+                .args(["-r", "300", "-gray", "-png"])
+                .arg(&pdf)
+                .arg(&prefix)
+                .output()
+                .expect("pdftoppm");
+            assert!(out.status.success());
+            let pages: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+                .expect("dir")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| {
+                    p.to_string_lossy().starts_with(&*prefix.to_string_lossy())
+                        && p.extension().is_some_and(|e| e == "png")
+                })
+                .collect();
+            let out = std::process::Command::new("zbarimg")
+                .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+                .args(&pages)
+                .output()
+                .expect("zbarimg");
+            let mut read: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let mut expected = doc.seal.clone();
+            read.sort();
+            expected.sort();
+            assert_eq!(
+                read, expected,
+                "{id} {mode:?}: zbarimg reads what we encoded"
+            );
+            let refs: Vec<&str> = read.iter().map(String::as_str).collect();
+            let r = verify_seal(&store, &refs, &opts()).expect("verify");
+            assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
+            for p in pages {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+}

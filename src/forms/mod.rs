@@ -81,6 +81,13 @@ pub enum IssueError {
     Signing(String),
 }
 
+/// Who seals a document, and how the seal names the signer.
+#[derive(Clone, Copy)]
+pub struct Sealing<'a> {
+    pub signer: &'a crate::cms::CmsSigner,
+    pub mode: crate::seal::SealMode,
+}
+
 /// An issued document: its PDF and the canonical data it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedDocument {
@@ -88,6 +95,8 @@ pub struct IssuedDocument {
     pub number: String,
     pub issued_at: i64,
     pub canonical_data: String,
+    /// The seal's barcode texts (one per QR symbol), empty when the document was not sealed.
+    pub seal: Vec<String>,
     pub pdf: Vec<u8>,
 }
 
@@ -98,7 +107,7 @@ pub fn issue(
     data: &serde_json::Value,
     number: &str,
     issued_at: i64,
-    signer: Option<&crate::cms::CmsSigner>,
+    sealing: Option<Sealing<'_>>,
 ) -> Result<IssuedDocument, IssueError> {
     let ok_number = !number.is_empty()
         && number.len() <= 64
@@ -119,7 +128,23 @@ pub fn issue(
     let date = time::OffsetDateTime::from_unix_timestamp(issued_at)
         .map(|t| format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year()))
         .map_err(|_| IssueError::Render("issue time out of range".into()))?;
-    let mut blocks = template.blocks(&data.with_document(number, &date));
+    // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.
+    let canonical_data = data.canonical_json();
+    let seal = match &sealing {
+        Some(s) => crate::seal::seal(
+            &crate::seal::SealContent {
+                form: form_id.to_string(),
+                number: number.to_string(),
+                issued_at,
+                data: canonical_data.clone(),
+            },
+            s.signer,
+            s.mode,
+        )
+        .map_err(|e| IssueError::Signing(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let mut blocks = template.blocks(&data.with_document(number, &date), &seal);
     // The number and date the seal will sign, printed where a reader can compare them with it.
     blocks.push(crate::render::Block::Note(format!(
         "Құжат нөмірі / Номер документа: {number}    Берілген күні / Дата выдачи: {date}"
@@ -132,11 +157,9 @@ pub fn issue(
     };
     let pdf =
         crate::render::render(&blocks, &info).map_err(|e| IssueError::Render(e.to_string()))?;
-    // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.
-    let canonical_data = data.canonical_json();
     // Signed by the provider: a detached CMS over exactly the embedded data, made at the issue time.
-    let signature = signer
-        .map(|signer| signer.sign(canonical_data.as_bytes(), true, issued_at))
+    let signature = sealing
+        .map(|s| s.signer.sign(canonical_data.as_bytes(), true, issued_at))
         .transpose()
         .map_err(|e| IssueError::Signing(e.to_string()))?;
     let mut files = vec![crate::render::Attachment {
@@ -157,6 +180,7 @@ pub fn issue(
         number: number.to_string(),
         issued_at,
         canonical_data,
+        seal,
         pdf,
     })
 }

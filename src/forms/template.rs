@@ -351,16 +351,17 @@ impl FormTemplate {
     }
 
     /// The render blocks of this form filled with `data`.
-    pub fn blocks(&self, data: &FormData) -> Vec<Block> {
+    /// `codes` are the seal's barcode texts, printed where the template puts the seal.
+    pub fn blocks(&self, data: &FormData, codes: &[String]) -> Vec<Block> {
         self.blocks
             .iter()
-            .flat_map(|b| render_block(b, data))
+            .flat_map(|b| render_block(b, data, codes))
             .collect()
     }
 }
 
 /// The render blocks of one template block: one, or a group per row for a repeated block.
-fn render_block(b: &TemplateBlock, data: &FormData) -> Vec<Block> {
+fn render_block(b: &TemplateBlock, data: &FormData, codes: &[String]) -> Vec<Block> {
     let one = match b {
         TemplateBlock::Repeat {
             field,
@@ -390,6 +391,7 @@ fn render_block(b: &TemplateBlock, data: &FormData) -> Vec<Block> {
         },
         TemplateBlock::Note(s) => Block::Note(fill(s, data)),
         TemplateBlock::Seal(lines) => Block::Seal {
+            codes: codes.to_vec(),
             size: 110.0,
             caption: lines.iter().map(|l| fill(l, data)).collect(),
         },

@@ -33,8 +33,13 @@ pub enum Block {
     },
     /// Small print (legal sentence, barcode caption).
     Note(String),
-    /// The place of the signed 2-D barcode: a square of this many points, with its caption beside it.
-    Seal { size: f32, caption: Vec<String> },
+    /// The signed 2-D barcode: one QR symbol per text (an empty square of `size` points when there is none yet),
+    /// with its caption.
+    Seal {
+        size: f32,
+        caption: Vec<String>,
+        codes: Vec<String>,
+    },
     /// Vertical space in points.
     Space(f32),
 }
@@ -53,6 +58,46 @@ pub enum Item {
     Rect { x: f32, y: f32, w: f32, h: f32 },
     /// A horizontal or vertical line.
     Line { x1: f32, y1: f32, x2: f32, y2: f32 },
+    /// A grayscale image (one byte a pixel, 0 black, 255 white) drawn `size` points square at (x, y).
+    Image {
+        x: f32,
+        y: f32,
+        size: f32,
+        width: usize,
+        pixels: Vec<u8>,
+    },
+}
+
+/// QR modules per point: 1.6 pt (0.56 mm) a module reads well from paper with a phone camera.
+const QR_MODULE: f32 = 1.6;
+/// Quiet zone around a QR symbol, in modules (ISO/IEC 18004 asks for 4).
+const QR_QUIET: usize = 4;
+
+/// A QR symbol (error correction M) as grayscale pixels, one a module, quiet zone included.
+///
+/// The mask is fixed (pattern 000) instead of chosen by the standard's penalty score: every mask gives a valid
+/// symbol, and scoring all eight took most of the time of issuing a document (about 5 ms a symbol).
+/// `tests/seal.rs` checks that an independent decoder reads every form's symbols.
+fn qr_pixels(text: &str) -> Option<(usize, Vec<u8>)> {
+    use qrcode::canvas::{Canvas, MaskPattern};
+    let ec_level = qrcode::EcLevel::M;
+    let bits = qrcode::bits::encode_auto(text.as_bytes(), ec_level).ok()?;
+    let version = bits.version();
+    let (data, ec) = qrcode::ec::construct_codewords(&bits.into_bytes(), version, ec_level).ok()?;
+    let mut canvas = Canvas::new(version, ec_level);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&data, &ec);
+    canvas.apply_mask(MaskPattern::Checkerboard);
+    let w = usize::try_from(version.width()).ok()?;
+    let side = w + 2 * QR_QUIET;
+    let mut pixels = vec![255u8; side * side];
+    for (i, color) in canvas.into_colors().into_iter().enumerate() {
+        if color == qrcode::Color::Dark {
+            let (x, y) = (i % w + QR_QUIET, i / w + QR_QUIET);
+            pixels[y * side + x] = 0;
+        }
+    }
+    Some((side, pixels))
 }
 
 /// A laid-out page.
@@ -186,7 +231,11 @@ impl<'f> Layouter<'f> {
                 rows,
             } => self.table(columns, widths, rows),
             Block::Note(t) => self.lines(t, SMALL, false, false, 0.0),
-            Block::Seal { size, caption } => self.seal(*size, caption),
+            Block::Seal {
+                size,
+                caption,
+                codes,
+            } => self.seal(*size, caption, codes),
             Block::Space(h) => self.y -= h,
         }
     }
@@ -319,25 +368,67 @@ impl<'f> Layouter<'f> {
         self.y -= 6.0;
     }
 
-    fn seal(&mut self, size: f32, caption: &[String]) {
-        self.room(size + 6.0);
-        let top = self.y - 4.0;
-        self.page().items.push(Item::Rect {
-            x: MARGIN,
-            y: top - size,
-            w: size,
-            h: size,
-        });
+    fn seal(&mut self, size: f32, caption: &[String], codes: &[String]) {
+        let symbols: Vec<(usize, Vec<u8>)> = codes.iter().filter_map(|c| qr_pixels(c)).collect();
+        if symbols.is_empty() {
+            // No seal yet: keep its place.
+            self.room(size + 6.0);
+            let top = self.y - 4.0;
+            self.page().items.push(Item::Rect {
+                x: MARGIN,
+                y: top - size,
+                w: size,
+                h: size,
+            });
+            self.caption_beside(top, size, caption);
+            return;
+        }
+        // Symbols left to right, as many rows as needed; the caption beside a single symbol, below several.
+        let mut x = MARGIN;
+        let mut row_height: f32 = 0.0;
+        let single = symbols.len() == 1;
+        for (side, pixels) in symbols {
+            let edge = side as f32 * QR_MODULE;
+            if x + edge > PAGE_WIDTH - MARGIN && x > MARGIN {
+                self.y -= row_height + 4.0;
+                x = MARGIN;
+                row_height = 0.0;
+            }
+            self.room(edge + 6.0);
+            let top = self.y - 4.0;
+            self.page().items.push(Item::Image {
+                x,
+                y: top - edge,
+                size: edge,
+                width: side,
+                pixels,
+            });
+            if single {
+                self.caption_beside(top, edge, caption);
+                return;
+            }
+            x += edge + 6.0;
+            row_height = row_height.max(edge);
+        }
+        self.y -= row_height + 8.0;
+        for c in caption {
+            self.lines(c, SMALL, false, false, 0.0);
+        }
+        self.y -= 4.0;
+    }
+
+    /// Caption lines to the right of a square of `edge` points whose top is at `top`.
+    fn caption_beside(&mut self, top: f32, edge: f32, caption: &[String]) {
         let saved = self.y;
         self.y = top;
-        let width = Self::content_width() - size - 10.0;
+        let width = Self::content_width() - edge - 10.0;
         for c in caption {
             for line in wrap(self.fonts, c, SMALL, false, width) {
-                self.text(MARGIN + size + 10.0, SMALL, false, line);
+                self.text(MARGIN + edge + 10.0, SMALL, false, line);
                 self.y -= SMALL * 1.35;
             }
         }
-        self.y = (saved - size - 10.0).min(self.y);
+        self.y = (saved - edge - 10.0).min(self.y);
     }
 
     /// The laid-out pages, each with its "page / pages" number at the bottom.
