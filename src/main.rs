@@ -50,6 +50,8 @@ enum Command {
     Issue(IssueArgs),
     /// Verify a document's signed 2-D barcode from its text (one or several parts, any order).
     VerifySeal(VerifySealArgs),
+    /// Verify an issued PDF: finds and decodes its QR symbols, verifies the seal, compares it with the document.
+    VerifyDocument(VerifyDocumentArgs),
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
@@ -63,6 +65,26 @@ struct VerifySealArgs {
     /// The barcode text; repeat for each part of a seal split over several symbols.
     #[arg(long, required = true)]
     barcode: Vec<String>,
+    /// Trust anchors (default: the embedded demo PKI, with the demo provider's certificate for compact seals).
+    #[arg(long)]
+    trust: Vec<PathBuf>,
+    /// Intermediate CA and provider certificates.
+    #[arg(long)]
+    intermediates: Vec<PathBuf>,
+    /// CRLs.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "all")]
+    revocation: RevocationArg,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct VerifyDocumentArgs {
+    /// The PDF.
+    pdf: PathBuf,
     /// Trust anchors (default: the embedded demo PKI, with the demo provider's certificate for compact seals).
     #[arg(long)]
     trust: Vec<PathBuf>,
@@ -375,21 +397,51 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
     Ok(cms.len())
 }
 
-fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
-    let store = if args.trust.is_empty() {
+/// The trust store and options of the seal and document verifiers: the embedded demo PKI unless `--trust` is given.
+fn seal_trust(
+    trust: &[PathBuf],
+    intermediates: &[PathBuf],
+    crl: &[PathBuf],
+    revocation: RevocationArg,
+) -> Result<(qoltanba::pki::TrustStore, VerifyOptions), BadInput> {
+    let store = if trust.is_empty() {
         qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?
     } else {
-        build_store(&args.trust, &args.intermediates, &args.crl)
-            .map_err(|e| BadInput(e.to_string()))?
+        build_store(trust, intermediates, crl).map_err(|e| BadInput(e.to_string()))?
     };
     let mut opts = VerifyOptions::at(now());
-    opts.revocation = match args.revocation {
+    opts.revocation = match revocation {
         RevocationArg::All => RevocationMode::All,
         RevocationArg::Leaf => RevocationMode::Leaf,
         RevocationArg::None => RevocationMode::None,
     };
+    Ok((store, opts))
+}
+
+fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
+    let (store, opts) = seal_trust(&args.trust, &args.intermediates, &args.crl, args.revocation)?;
     let texts: Vec<&str> = args.barcode.iter().map(String::as_str).collect();
     qoltanba::seal::verify_seal(&store, &texts, &opts).map_err(|e| BadInput(e.to_string()))
+}
+
+fn verify_document(args: &VerifyDocumentArgs) -> Result<qoltanba::seal::DocumentReport, BadInput> {
+    let (store, opts) = seal_trust(&args.trust, &args.intermediates, &args.crl, args.revocation)?;
+    let pdf = read_input(&args.pdf, qoltanba::seal::MAX_PDF as u64)?;
+    qoltanba::seal::verify_document(&store, &pdf, &opts)
+        .map_err(|e| BadInput(format!("{}: {e}", args.pdf.display())))
+}
+
+fn print_seal(report: &qoltanba::seal::SealReport) {
+    print_report(&report.report, false);
+    if let Some(c) = &report.content {
+        say!(
+            "document {} ({}), issued {}",
+            c.number,
+            c.form,
+            report.issued.as_deref().unwrap_or("")
+        );
+        say!("signed data: {}", c.data);
+    }
 }
 
 fn forms(command: &FormsCommand) -> Result<(), BadInput> {
@@ -574,18 +626,21 @@ fn main() -> ExitCode {
                 if args.json {
                     print_json(&report);
                 } else {
-                    print_report(&report.report, false);
-                    if let Some(c) = &report.content {
-                        say!(
-                            "document {} ({}), issued {}",
-                            c.number,
-                            c.form,
-                            report.issued.as_deref().unwrap_or("")
-                        );
-                        say!("signed data: {}", c.data);
-                    }
+                    print_seal(&report);
                 }
                 exit_for(&report.report)
+            }
+            Err(bad) => bad.exit(args.json),
+        },
+        Command::VerifyDocument(args) => match verify_document(&args) {
+            Ok(report) => {
+                if args.json {
+                    print_json(&report);
+                } else {
+                    print_seal(&report.seal);
+                    say!("{} QR symbol(s) found in the PDF", report.symbols);
+                }
+                exit_for(&report.seal.report)
             }
             Err(bad) => bad.exit(args.json),
         },

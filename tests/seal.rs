@@ -300,3 +300,138 @@ fn printed_symbols_read_back_with_zbarimg_and_verify() {
         }
     }
 }
+
+#[test]
+fn verify_document_finds_the_seal_and_compares_the_content() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let id = "licence.private-bailiff";
+    let t = qoltanba::forms::form(id).expect("form");
+    for mode in [SealMode::Compact, SealMode::Full] {
+        let sealing = qoltanba::forms::Sealing {
+            signer: &provider,
+            mode,
+        };
+        let doc = qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000003", ISSUED, Some(sealing))
+            .expect("issue");
+        let r = qoltanba::seal::verify_document(&store, &doc.pdf, &opts()).expect("verify");
+        assert!(
+            r.seal.report.valid,
+            "{mode:?}: {:?}",
+            r.seal.report.messages
+        );
+        assert_eq!(r.symbols, doc.seal.len());
+        assert_eq!(
+            r.seal.content.as_ref().map(|c| c.number.as_str()),
+            Some("QLT-2026-000003")
+        );
+    }
+
+    // The seal of another document (another licensee) printed on this one: the content differs.
+    let sealing = qoltanba::forms::Sealing {
+        signer: &provider,
+        mode: SealMode::Compact,
+    };
+    let mut other = t.sample();
+    other["licensee"] = "БАСҚА АДАМ".into();
+    let other_doc = qoltanba::forms::issue(id, &other, "QLT-2026-000004", ISSUED, Some(sealing))
+        .expect("issue");
+    let fonts = qoltanba::render::Fonts::get().expect("fonts");
+    let data = t.validate(&t.sample(), |c| fonts.covers(c)).expect("valid");
+    let blocks = t.blocks(
+        &data.with_document("QLT-2026-000004", "23.11.2026"),
+        &other_doc.seal,
+    );
+    let info = qoltanba::render::PdfInfo {
+        title: "forged".into(),
+        subject: id.into(),
+        keywords: vec![],
+        issued_at: ISSUED,
+    };
+    let pdf = qoltanba::render::render(&blocks, &info).expect("render");
+    let pdf = qoltanba::render::attach(
+        pdf,
+        &[qoltanba::render::Attachment {
+            name: qoltanba::forms::DATA_FILE_NAME,
+            mime: "application/json",
+            data: data.canonical_json().as_bytes(),
+        }],
+    )
+    .expect("attach");
+    let r = qoltanba::seal::verify_document(&store, &pdf, &opts()).expect("verify");
+    assert_eq!(
+        r.seal.report.codes,
+        vec![Code::DocumentMismatch],
+        "{:?}",
+        r.seal.report.messages
+    );
+    assert!(
+        r.seal
+            .report
+            .messages
+            .iter()
+            .any(|m| m.contains("БАСҚА АДАМ")),
+        "{:?}",
+        r.seal.report.messages
+    );
+
+    // The embedded data changed after issuing.
+    let doc = qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000005", ISSUED, Some(sealing))
+        .expect("issue");
+    let mut changed = doc.pdf.clone();
+    let at = changed
+        .windows(12)
+        .position(|w| w == b"870412300129")
+        .expect("IIN in the embedded data");
+    changed[at + 11] = b'8';
+    let r = qoltanba::seal::verify_document(&store, &changed, &opts()).expect("verify");
+    assert!(
+        r.seal.report.codes.contains(&Code::DocumentMismatch),
+        "{:?}",
+        r.seal.report.messages
+    );
+
+    // A PDF without a seal, and not a PDF.
+    let unsealed =
+        qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000006", ISSUED, None).expect("issue");
+    assert_eq!(
+        qoltanba::seal::verify_document(&store, &unsealed.pdf, &opts()).err(),
+        Some(SealError::Empty)
+    );
+    assert!(qoltanba::seal::verify_document(&store, b"hello", &opts()).is_err());
+}
+
+#[test]
+fn cli_issue_then_verify_document() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (data, pdf) = (dir.path().join("d.json"), dir.path().join("d.pdf"));
+    let (_, sample, _) = common::run_qoltanba(&["forms", "sample", "reference.birth"]);
+    std::fs::write(&data, sample).expect("write");
+    let (d, p) = (
+        data.to_string_lossy().into_owned(),
+        pdf.to_string_lossy().into_owned(),
+    );
+    for mode in ["compact", "full"] {
+        let (code, out, err) = common::run_qoltanba(&[
+            "issue",
+            "--form",
+            "reference.birth",
+            "--data",
+            &d,
+            "--out",
+            &p,
+            "--seal-mode",
+            mode,
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let (code, report) = common::run_json(&["verify-document", &p]);
+        assert_eq!(code, 0, "{mode}: {report}");
+        assert_eq!(report["mode"], mode);
+        assert_eq!(report["content"]["form"], "reference.birth");
+    }
+    let (code, report) = common::run_json(&["verify-document", "no-such.pdf"]);
+    assert_eq!(
+        (code, common::codes(&report)),
+        (2, vec!["MALFORMED".to_string()])
+    );
+}
