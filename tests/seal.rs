@@ -294,6 +294,15 @@ fn printed_symbols_read_back_with_zbarimg_and_verify() {
             let refs: Vec<&str> = read.iter().map(String::as_str).collect();
             let r = verify_seal(&store, &refs, &opts()).expect("verify");
             assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
+            // And the PDF itself verifies: symbols found and decoded in-process, content matches the document.
+            let d = qoltanba::seal::verify_document(&store, &doc.pdf, &opts())
+                .expect("verify document");
+            assert!(
+                d.seal.report.valid,
+                "{id} {mode:?}: {:?}",
+                d.seal.report.messages
+            );
+            assert_eq!(d.symbols, doc.seal.len(), "{id} {mode:?}");
             for p in pages {
                 let _ = std::fs::remove_file(p);
             }
