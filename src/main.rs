@@ -60,11 +60,9 @@ enum Command {
     },
 }
 
+/// Where a seal's signer is checked against: shared by `verify-seal` and `verify-document`.
 #[derive(Args)]
-struct VerifySealArgs {
-    /// The barcode text; repeat for each part of a seal split over several symbols.
-    #[arg(long, required = true)]
-    barcode: Vec<String>,
+struct SealTrustArgs {
     /// Trust anchors (default: the embedded demo PKI, with the demo provider's certificate for compact seals).
     #[arg(long)]
     trust: Vec<PathBuf>,
@@ -82,23 +80,20 @@ struct VerifySealArgs {
 }
 
 #[derive(Args)]
+struct VerifySealArgs {
+    /// The barcode text; repeat for each part of a seal split over several symbols.
+    #[arg(long, required = true)]
+    barcode: Vec<String>,
+    #[command(flatten)]
+    against: SealTrustArgs,
+}
+
+#[derive(Args)]
 struct VerifyDocumentArgs {
     /// The PDF.
     pdf: PathBuf,
-    /// Trust anchors (default: the embedded demo PKI, with the demo provider's certificate for compact seals).
-    #[arg(long)]
-    trust: Vec<PathBuf>,
-    /// Intermediate CA and provider certificates.
-    #[arg(long)]
-    intermediates: Vec<PathBuf>,
-    /// CRLs.
-    #[arg(long)]
-    crl: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "all")]
-    revocation: RevocationArg,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    against: SealTrustArgs,
 }
 
 #[derive(Subcommand)]
@@ -399,10 +394,13 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
 
 /// The trust store and options of the seal and document verifiers: the embedded demo PKI unless `--trust` is given.
 fn seal_trust(
-    trust: &[PathBuf],
-    intermediates: &[PathBuf],
-    crl: &[PathBuf],
-    revocation: RevocationArg,
+    SealTrustArgs {
+        trust,
+        intermediates,
+        crl,
+        revocation,
+        ..
+    }: &SealTrustArgs,
 ) -> Result<(qoltanba::pki::TrustStore, VerifyOptions), BadInput> {
     let store = if trust.is_empty() {
         qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?
@@ -419,13 +417,13 @@ fn seal_trust(
 }
 
 fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
-    let (store, opts) = seal_trust(&args.trust, &args.intermediates, &args.crl, args.revocation)?;
+    let (store, opts) = seal_trust(&args.against)?;
     let texts: Vec<&str> = args.barcode.iter().map(String::as_str).collect();
     qoltanba::seal::verify_seal(&store, &texts, &opts).map_err(|e| BadInput(e.to_string()))
 }
 
 fn verify_document(args: &VerifyDocumentArgs) -> Result<qoltanba::seal::DocumentReport, BadInput> {
-    let (store, opts) = seal_trust(&args.trust, &args.intermediates, &args.crl, args.revocation)?;
+    let (store, opts) = seal_trust(&args.against)?;
     let pdf = read_input(&args.pdf, qoltanba::seal::MAX_PDF as u64)?;
     qoltanba::seal::verify_document(&store, &pdf, &opts)
         .map_err(|e| BadInput(format!("{}: {e}", args.pdf.display())))
@@ -623,18 +621,18 @@ fn main() -> ExitCode {
         },
         Command::VerifySeal(args) => match verify_seal(&args) {
             Ok(report) => {
-                if args.json {
+                if args.against.json {
                     print_json(&report);
                 } else {
                     print_seal(&report);
                 }
                 exit_for(&report.report)
             }
-            Err(bad) => bad.exit(args.json),
+            Err(bad) => bad.exit(args.against.json),
         },
         Command::VerifyDocument(args) => match verify_document(&args) {
             Ok(report) => {
-                if args.json {
+                if args.against.json {
                     print_json(&report);
                 } else {
                     print_seal(&report.seal);
@@ -642,7 +640,7 @@ fn main() -> ExitCode {
                 }
                 exit_for(&report.seal.report)
             }
-            Err(bad) => bad.exit(args.json),
+            Err(bad) => bad.exit(args.against.json),
         },
         Command::Forms { command } => match forms(&command) {
             Ok(()) => ExitCode::SUCCESS,

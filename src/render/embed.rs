@@ -4,6 +4,8 @@
 
 use thiserror::Error;
 
+use super::scan::{find_from, number_after};
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EmbedError {
     #[error("PDF structure not as expected: {0}")]
@@ -12,24 +14,6 @@ pub enum EmbedError {
 
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
-}
-
-fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// The integer after `key` in a dictionary's text (`/Size 22`, `/Root 20 0 R`).
-fn number_after(dict: &str, key: &str) -> Option<usize> {
-    let rest = &dict[dict.find(key)? + key.len()..];
-    let digits: String = rest
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
 }
 
 /// PDF literal string: parentheses and backslashes escaped.

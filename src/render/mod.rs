@@ -5,6 +5,7 @@ mod embed;
 mod font;
 mod layout;
 mod pdf;
+pub(crate) mod scan;
 
 pub use embed::{attach, embedded, Attachment, EmbedError};
 pub use font::{FontError, Fonts};

@@ -5,27 +5,11 @@ use serde::Serialize;
 
 use super::{verify_seal, SealError, SealReport};
 use crate::pki::{Code, Findings, TrustStore, VerifyOptions};
+use crate::render::scan::{find_from as find, number_after};
 
 /// Largest PDF accepted, and the most image data inflated from it.
 pub const MAX_PDF: usize = 64 * 1024 * 1024;
 const MAX_IMAGE: usize = 16 * 1024 * 1024;
-
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-fn number_after(dict: &str, key: &str) -> Option<usize> {
-    let rest = &dict[dict.find(key)? + key.len()..];
-    let digits: String = rest
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
 
 /// Grayscale 8-bit image XObjects of the PDF (how Qoltanba prints QR symbols): (width, height, pixels).
 pub fn grayscale_images(pdf: &[u8]) -> Vec<(usize, usize, Vec<u8>)> {
