@@ -10,5 +10,6 @@ pub mod der;
 pub mod forms;
 pub mod identity;
 pub mod pki;
+pub mod registry;
 pub mod render;
 pub mod seal;

@@ -1,0 +1,260 @@
+//! The embedded default registry: one SQLite file in WAL mode.
+//!
+//! Writers take the database lock at the start of their transaction (`BEGIN IMMEDIATE`), so two processes on
+//! the same file cannot read the same counter; with `synchronous=FULL` a commit survives a power cut, not only a
+//! killed process.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::{
+    check_form, AuditEntry, DocumentId, DocumentNumber, Registry, RegistryError, StoredDocument,
+};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE number_counter (
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (form, year)
+);
+CREATE TABLE document (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    canonical_data BLOB NOT NULL,
+    seal TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    UNIQUE (form, year, sequence)
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#];
+
+pub struct SqliteRegistry {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteRegistry {
+    /// Opens (creating if needed) the registry file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, RegistryError> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A registry that lives in memory only (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, RegistryError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, RegistryError> {
+        conn.busy_timeout(Duration::from_secs(30))?;
+        // journal_mode answers with a row; in-memory databases answer "memory".
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction behind: rusqlite rolls back
+        // on drop, so the connection is safe to reuse.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(RegistryError::SchemaTooNew {
+            found: version,
+            supported,
+        });
+    }
+    for (done, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", done as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn row_to_document(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredDocument, String)> {
+    Ok((
+        StoredDocument {
+            id: DocumentId(row.get(0)?),
+            number: row.get(1)?,
+            form: row.get(2)?,
+            issued_at: row.get(3)?,
+            canonical_data: row.get(4)?,
+            seal: Vec::new(),
+            pdf: row.get(6)?,
+        },
+        row.get(5)?,
+    ))
+}
+
+const SELECT_DOCUMENT: &str =
+    "SELECT id, number, form, issued_at, canonical_data, seal, pdf FROM document";
+
+fn finish(
+    found: Option<(StoredDocument, String)>,
+) -> Result<Option<StoredDocument>, RegistryError> {
+    found
+        .map(|(mut doc, seal)| {
+            doc.seal = serde_json::from_str(&seal)
+                .map_err(|e| RegistryError::Corrupt(format!("seal of {}: {e}", doc.number)))?;
+            Ok(doc)
+        })
+        .transpose()
+}
+
+impl Registry for SqliteRegistry {
+    fn issue(
+        &self,
+        form: &str,
+        year: i32,
+        actor: &str,
+        render: &mut dyn FnMut(&DocumentNumber) -> Result<super::RenderedDocument, String>,
+    ) -> Result<StoredDocument, RegistryError> {
+        check_form(form)?;
+        if !(1970..=9999).contains(&year) {
+            return Err(RegistryError::BadYear(year));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: i64 = tx
+            .query_row(
+                "SELECT last FROM number_counter WHERE form = ?1 AND year = ?2",
+                params![form, year],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let number = DocumentNumber {
+            form: form.to_string(),
+            year,
+            sequence: last as u64 + 1,
+        };
+        let text = number.to_string();
+        // Dropping `tx` on any error below rolls the reservation back.
+        let rendered = render(&number).map_err(|reason| RegistryError::Render {
+            number: text.clone(),
+            reason,
+        })?;
+        let seal = serde_json::to_string(&rendered.seal)
+            .map_err(|e| RegistryError::Corrupt(format!("seal of {text}: {e}")))?;
+        tx.execute(
+            "INSERT INTO number_counter (form, year, last) VALUES (?1, ?2, ?3)
+             ON CONFLICT (form, year) DO UPDATE SET last = excluded.last",
+            params![form, year, last + 1],
+        )?;
+        tx.execute(
+            "INSERT INTO document (number, form, year, sequence, issued_at, canonical_data, seal, pdf)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                text,
+                form,
+                year,
+                last + 1,
+                rendered.issued_at,
+                rendered.canonical_data,
+                seal,
+                rendered.pdf
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, subject) VALUES (?1, ?2, 'document.issued', ?3)",
+            params![now(), actor, text],
+        )?;
+        tx.commit()?;
+        tracing::info!(number = %text, form, "document issued");
+        Ok(StoredDocument {
+            id: DocumentId(id),
+            number: text,
+            form: form.to_string(),
+            issued_at: rendered.issued_at,
+            canonical_data: rendered.canonical_data,
+            seal: rendered.seal,
+            pdf: rendered.pdf,
+        })
+    }
+
+    fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!("{SELECT_DOCUMENT} WHERE id = ?1"),
+                [id.0],
+                row_to_document,
+            )
+            .optional()?;
+        finish(found)
+    }
+
+    fn document_by_number(&self, number: &str) -> Result<Option<StoredDocument>, RegistryError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!("{SELECT_DOCUMENT} WHERE number = ?1"),
+                [number],
+                row_to_document,
+            )
+            .optional()?;
+        finish(found)
+    }
+
+    fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT sequence FROM document WHERE form = ?1 AND year = ?2 ORDER BY sequence",
+        )?;
+        let rows = stmt.query_map(params![form, year], |r| r.get::<_, i64>(0))?;
+        rows.map(|r| Ok(r? as u64)).collect()
+    }
+
+    fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT id, at, actor, action, subject FROM audit ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+            })
+        })?;
+        rows.map(|r| Ok(r?)).collect()
+    }
+}

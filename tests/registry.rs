@@ -1,0 +1,249 @@
+//! The SQLite registry (issue 6, first part): gap-free unique numbers under concurrency, rollback of failed
+//! renders, persistence across reopen, the append-only audit log, and hostile files.
+
+use std::sync::Arc;
+
+use qoltanba::registry::{
+    DocumentNumber, Registry, RegistryError, RenderedDocument, SqliteRegistry,
+};
+
+const ISSUED: i64 = 1_790_000_000;
+
+fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, String> {
+    Ok(RenderedDocument {
+        issued_at: ISSUED,
+        canonical_data: format!("{{\"number\":\"{number}\"}}").into_bytes(),
+        seal: vec![format!("QLT1:{number}")],
+        pdf: b"%PDF-1.7 stand-in".to_vec(),
+    })
+}
+
+#[test]
+fn a_real_document_is_numbered_stored_and_still_verifies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = SqliteRegistry::open(&dir.path().join("registry.db")).expect("open");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let form = "licence.private-bailiff";
+    let t = qoltanba::forms::form(form).expect("form");
+    let stored = registry
+        .issue(form, 2026, "operator-1", &mut |n| {
+            let doc = qoltanba::forms::issue(
+                form,
+                &t.sample(),
+                &n.to_string(),
+                ISSUED,
+                Some(qoltanba::forms::Sealing {
+                    signer: &provider,
+                    mode: qoltanba::seal::SealMode::Compact,
+                }),
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(RenderedDocument {
+                issued_at: doc.issued_at,
+                canonical_data: doc.canonical_data.into_bytes(),
+                seal: doc.seal,
+                pdf: doc.pdf,
+            })
+        })
+        .expect("issue");
+    assert_eq!(stored.number, "licence.private-bailiff-2026-000001");
+
+    let back = registry
+        .document_by_number(&stored.number)
+        .expect("read")
+        .expect("present");
+    assert_eq!(back.pdf, stored.pdf);
+    assert_eq!(back.seal, stored.seal);
+    assert_eq!(back.id, stored.id);
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let report =
+        qoltanba::seal::verify_document(&store, &back.pdf, &qoltanba::pki::VerifyOptions::at(0))
+            .expect("verify");
+    assert!(
+        report.seal.report.valid,
+        "{:?}",
+        report.seal.report.messages
+    );
+    assert_eq!(
+        report.seal.content.map(|c| c.number),
+        Some(stored.number.clone())
+    );
+    let audit = registry.audit().expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "operator-1");
+    assert_eq!(audit[0].action, "document.issued");
+    assert_eq!(audit[0].subject, stored.number);
+}
+
+#[test]
+fn numbers_are_unique_and_gap_free_under_concurrency_across_connections() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    // Two registries on one file stand for two server processes; four threads share each.
+    let registries: Vec<Arc<SqliteRegistry>> = (0..2)
+        .map(|_| Arc::new(SqliteRegistry::open(&path).expect("open")))
+        .collect();
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let r = Arc::clone(&registries[i % 2]);
+            std::thread::spawn(move || {
+                (0..50)
+                    .map(|_| {
+                        r.issue("reference.birth", 2026, "portal", &mut cheap)
+                            .expect("issue")
+                    })
+                    .map(|d| d.number)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 400, "every number unique");
+    let numbers = registries[0]
+        .numbers("reference.birth", 2026)
+        .expect("numbers");
+    assert_eq!(numbers, (1..=400).collect::<Vec<u64>>(), "none missing");
+    assert_eq!(registries[1].audit().expect("audit").len(), 400);
+}
+
+#[test]
+fn a_failed_render_uses_no_number_and_stores_nothing() {
+    let registry = SqliteRegistry::in_memory().expect("open");
+    registry
+        .issue("licence.pawnshop", 2026, "op", &mut cheap)
+        .expect("first");
+    let err = registry
+        .issue("licence.pawnshop", 2026, "op", &mut |_| {
+            Err("template refused the data".into())
+        })
+        .expect_err("render fails");
+    match err {
+        RegistryError::Render { number, reason } => {
+            assert_eq!(number, "licence.pawnshop-2026-000002");
+            assert_eq!(reason, "template refused the data");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let next = registry
+        .issue("licence.pawnshop", 2026, "op", &mut cheap)
+        .expect("next");
+    assert_eq!(next.number, "licence.pawnshop-2026-000002");
+    assert_eq!(
+        registry.numbers("licence.pawnshop", 2026).expect("numbers"),
+        [1, 2]
+    );
+    assert_eq!(registry.audit().expect("audit").len(), 2);
+}
+
+#[test]
+fn sequences_are_per_form_and_year() {
+    let registry = SqliteRegistry::in_memory().expect("open");
+    let a = registry
+        .issue("licence.pawnshop", 2026, "op", &mut cheap)
+        .expect("a");
+    let b = registry
+        .issue("licence.pawnshop", 2027, "op", &mut cheap)
+        .expect("b");
+    let c = registry
+        .issue("reference.birth", 2026, "op", &mut cheap)
+        .expect("c");
+    assert_eq!(
+        [a.number, b.number, c.number],
+        [
+            "licence.pawnshop-2026-000001",
+            "licence.pawnshop-2027-000001",
+            "reference.birth-2026-000001"
+        ]
+    );
+}
+
+#[test]
+fn documents_survive_reopening_and_numbering_continues() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    {
+        let r = SqliteRegistry::open(&path).expect("open");
+        r.issue("reference.birth", 2026, "portal", &mut cheap)
+            .expect("issue");
+    }
+    let r = SqliteRegistry::open(&path).expect("reopen");
+    let d = r
+        .document_by_number("reference.birth-2026-000001")
+        .expect("read")
+        .expect("present");
+    assert_eq!(d.seal, ["QLT1:reference.birth-2026-000001"]);
+    assert_eq!(
+        r.document(d.id).expect("by id").map(|x| x.number),
+        Some(d.number)
+    );
+    let next = r
+        .issue("reference.birth", 2026, "portal", &mut cheap)
+        .expect("issue");
+    assert_eq!(next.number, "reference.birth-2026-000002");
+    assert!(r
+        .document_by_number("reference.birth-2026-000009")
+        .expect("read")
+        .is_none());
+}
+
+#[test]
+fn the_audit_log_is_append_only_even_for_raw_sql() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    let r = SqliteRegistry::open(&path).expect("open");
+    r.issue("reference.birth", 2026, "portal", &mut cheap)
+        .expect("issue");
+    let raw = rusqlite::Connection::open(&path).expect("raw");
+    let update = raw.execute("UPDATE audit SET actor = 'someone else'", []);
+    assert!(
+        update.is_err_and(|e| e.to_string().contains("append-only")),
+        "update must be refused"
+    );
+    let delete = raw.execute("DELETE FROM audit", []);
+    assert!(delete.is_err_and(|e| e.to_string().contains("append-only")));
+    assert_eq!(r.audit().expect("audit")[0].actor, "portal");
+}
+
+#[test]
+fn hostile_inputs_and_files_get_clear_errors() {
+    let registry = SqliteRegistry::in_memory().expect("open");
+    for form in ["", "a b", "../x", "licence;DROP", &"x".repeat(49)] {
+        assert!(
+            matches!(
+                registry.issue(form, 2026, "op", &mut cheap),
+                Err(RegistryError::BadForm(_))
+            ),
+            "{form:?}"
+        );
+    }
+    assert!(matches!(
+        registry.issue("reference.birth", 12026, "op", &mut cheap),
+        Err(RegistryError::BadYear(12026))
+    ));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).expect("write");
+    assert!(matches!(
+        SqliteRegistry::open(&garbage),
+        Err(RegistryError::Storage(_))
+    ));
+
+    let future = dir.path().join("future.db");
+    {
+        let c = rusqlite::Connection::open(&future).expect("create");
+        c.pragma_update(None, "user_version", 99).expect("version");
+    }
+    assert!(matches!(
+        SqliteRegistry::open(&future),
+        Err(RegistryError::SchemaTooNew {
+            found: 99,
+            supported: 1
+        })
+    ));
+}
