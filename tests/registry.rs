@@ -247,3 +247,83 @@ fn hostile_inputs_and_files_get_clear_errors() {
         })
     ));
 }
+
+const CRASH_DB: &str = "QOLTANBA_CRASH_DB";
+
+/// The child of `a_kill_9_during_a_burst_loses_nothing_committed`: issues documents until it is killed.
+/// Ignored so that it runs only when that test starts it.
+#[test]
+#[ignore]
+fn crash_child_issues_until_killed() {
+    let Ok(path) = std::env::var(CRASH_DB) else {
+        return;
+    };
+    let r = SqliteRegistry::open(std::path::Path::new(&path)).expect("open");
+    for _ in 0..1_000_000 {
+        r.issue("reference.birth", 2026, "portal", &mut cheap)
+            .expect("issue");
+    }
+}
+
+#[test]
+fn a_kill_9_during_a_burst_loses_nothing_committed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    let mut committed_before = 0;
+    for round in 0..3 {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
+            .args([
+                "--exact",
+                "crash_child_issues_until_killed",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(CRASH_DB, &path)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Wait until the child has committed more documents, then SIGKILL it mid-burst.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let seen = SqliteRegistry::open(&path)
+                .and_then(|r| r.numbers("reference.birth", 2026))
+                .map(|n| n.len())
+                .unwrap_or(0);
+            if seen > committed_before + 20 || std::time::Instant::now() > deadline {
+                break;
+            }
+        }
+        child.kill().expect("kill -9"); // SIGKILL on Unix
+        child.wait().expect("reap");
+
+        let r = SqliteRegistry::open(&path).expect("reopen after kill");
+        let numbers = r.numbers("reference.birth", 2026).expect("numbers");
+        let n = numbers.len() as u64;
+        assert!(
+            n as usize > committed_before,
+            "round {round}: child committed nothing"
+        );
+        assert_eq!(numbers, (1..=n).collect::<Vec<u64>>(), "round {round}: gap");
+        assert_eq!(r.audit().expect("audit").len() as u64, n, "round {round}");
+        for s in [1, n] {
+            let number = format!("reference.birth-2026-{s:06}");
+            let d = r
+                .document_by_number(&number)
+                .expect("read")
+                .expect("present");
+            assert_eq!(d.seal, [format!("QLT1:{number}")]);
+        }
+        let raw = rusqlite::Connection::open(&path).expect("raw");
+        let check: String = raw
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .expect("integrity_check");
+        assert_eq!(check, "ok");
+        // Numbering continues after the crash without reuse.
+        let next = r
+            .issue("reference.birth", 2026, "portal", &mut cheap)
+            .expect("issue");
+        assert_eq!(next.number, format!("reference.birth-2026-{:06}", n + 1));
+        committed_before = n as usize + 1;
+    }
+}
