@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod demo_pki;
 pub mod der;
 pub mod forms;
+pub mod http;
 pub mod identity;
 pub mod pki;
 pub mod registry;

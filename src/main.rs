@@ -52,6 +52,12 @@ enum Command {
     VerifySeal(VerifySealArgs),
     /// Verify an issued PDF: finds and decodes its QR symbols, verifies the seal, compares it with the document.
     VerifyDocument(VerifyDocumentArgs),
+    /// Run the HTTP service (verification endpoints so far) on the embedded demo PKI.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
@@ -416,6 +422,24 @@ fn seal_trust(
     Ok((store, opts))
 }
 
+fn serve(listen: std::net::SocketAddr) -> Result<(), BadInput> {
+    let store = qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?;
+    let state = qoltanba::http::AppState {
+        store: std::sync::Arc::new(store),
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| BadInput(format!("--listen {listen}: {e}")))?;
+        tracing::info!(%listen, "listening");
+        say!("Qoltanba listening on http://{listen}");
+        qoltanba::http::serve(listener, state)
+            .await
+            .map_err(|e| BadInput(format!("server: {e}")))
+    })
+}
+
 fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
     let (store, opts) = seal_trust(&args.against)?;
     let texts: Vec<&str> = args.barcode.iter().map(String::as_str).collect();
@@ -629,6 +653,10 @@ fn main() -> ExitCode {
                 exit_for(&report.report)
             }
             Err(bad) => bad.exit(args.against.json),
+        },
+        Command::Serve { listen } => match serve(listen) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(bad) => bad.exit(false),
         },
         Command::VerifyDocument(args) => match verify_document(&args) {
             Ok(report) => {

@@ -1,0 +1,244 @@
+//! The HTTP layer (design.md §2 `src/http`): a thin axum shell over the core's verifiers. Requests are JSON with
+//! base64 for binary data, close to NCANode's names so portals can switch; answers are the verification reports
+//! of design.md §3; bad input is an RFC 9457 problem document with a stable code.
+//!
+//! Verification is CPU-bound, so it runs on tokio's blocking pool, keeping the accept loop responsive.
+
+mod problem;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::identity::{Bin, Iin};
+use crate::pki::{TrustStore, VerifyOptions};
+pub use problem::Problem;
+
+/// Largest request body accepted: a PDF of [`crate::seal::MAX_PDF`] would not fit in JSON anyway, and nothing a
+/// portal sends for verification comes near this.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// What every handler shares: loaded once at start.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<TrustStore>,
+}
+
+/// Serves `router(state)` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The service's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/verify/certificate", post(verify_certificate))
+        .route("/v1/verify/cms", post(verify_cms))
+        .route("/v1/verify/seal", post(verify_seal))
+        .route("/v1/verify/document", post(verify_document))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found()
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn b64(field: &str, value: &str) -> Result<Vec<u8>, Problem> {
+    base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|e| Problem::malformed(format!("{field}: not base64 ({e})")))
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
+    body.map(|Json(v)| v).map_err(Problem::from_json)
+}
+
+/// The request's IIN/BIN and time, as options for the verifier.
+fn options(
+    iin: Option<&str>,
+    bin: Option<&str>,
+    at: Option<&str>,
+) -> Result<VerifyOptions, Problem> {
+    let at = match at {
+        Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| Problem::malformed(format!("at: not an RFC 3339 time ({e})")))?
+            .unix_timestamp(),
+        None => now(),
+    };
+    let mut opts = VerifyOptions::at(at);
+    opts.iin = iin
+        .map(Iin::parse)
+        .transpose()
+        .map_err(|e| Problem::malformed(format!("iin: {e}")))?;
+    opts.bin = bin
+        .map(Bin::parse)
+        .transpose()
+        .map_err(|e| Problem::malformed(format!("bin: {e}")))?;
+    Ok(opts)
+}
+
+/// Runs CPU-bound verification off the async workers.
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|_| Problem::internal())?
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertificateRequest {
+    /// DER, base64.
+    certificate: String,
+    iin: Option<String>,
+    bin: Option<String>,
+    /// RFC 3339; default now.
+    at: Option<String>,
+}
+
+async fn verify_certificate(
+    State(state): State<AppState>,
+    body: Result<Json<CertificateRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let req = json_body(body)?;
+    let der = b64("certificate", &req.certificate)?;
+    let opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
+    let report = blocking(move || {
+        let cert = state
+            .store
+            .parse_certificate(&der)
+            .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
+        Ok(state.store.verify_certificate(&cert, &[], &opts))
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CmsRequest {
+    /// CMS SignedData DER, base64.
+    cms: String,
+    /// Detached content, base64.
+    data: Option<String>,
+    iin: Option<String>,
+    bin: Option<String>,
+}
+
+async fn verify_cms(
+    State(state): State<AppState>,
+    body: Result<Json<CmsRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let req = json_body(body)?;
+    let cms = b64("cms", &req.cms)?;
+    let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
+    let opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
+    let report = blocking(move || {
+        crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], &opts)
+            .map_err(|e| Problem::malformed(format!("cms: {e}")))
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealRequest {
+    /// The barcode texts, one per symbol.
+    barcode: Vec<String>,
+}
+
+async fn verify_seal(
+    State(state): State<AppState>,
+    body: Result<Json<SealRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let req = json_body(body)?;
+    let report = blocking(move || {
+        let texts: Vec<&str> = req.barcode.iter().map(String::as_str).collect();
+        crate::seal::verify_seal(&state.store, &texts, &VerifyOptions::at(now()))
+            .map_err(|e| Problem::malformed(format!("barcode: {e}")))
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentRequest {
+    /// The PDF, base64.
+    pdf: String,
+}
+
+/// The PDF as the body (`application/pdf`) or `{"pdf": base64}`.
+async fn verify_document(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let body = body.map_err(Problem::from_bytes)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let pdf = if content_type.starts_with("application/pdf") {
+        body.to_vec()
+    } else if content_type.starts_with("application/json") {
+        let req: DocumentRequest =
+            serde_json::from_slice(&body).map_err(|e| Problem::malformed(format!("body: {e}")))?;
+        b64("pdf", &req.pdf)?
+    } else {
+        return Err(Problem::unsupported_media_type(
+            "send the PDF as application/pdf or {\"pdf\": base64} as application/json",
+        ));
+    };
+    let report = blocking(move || {
+        crate::seal::verify_document(&state.store, &pdf, &VerifyOptions::at(now()))
+            .map_err(|e| Problem::malformed(format!("pdf: {e}")))
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}

@@ -1,0 +1,109 @@
+//! RFC 9457 problem documents: what went wrong, with a stable `code` a portal can switch on.
+
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    /// Stable: `MALFORMED`, `NOT_FOUND`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`, `INTERNAL`.
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl Problem {
+    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
+        Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            code,
+            detail,
+        }
+    }
+
+    pub fn malformed(detail: String) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED",
+            "Input cannot be decoded",
+            detail,
+        )
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "No such resource",
+            String::new(),
+        )
+    }
+
+    pub fn unsupported_media_type(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Unsupported content type",
+            detail.to_string(),
+        )
+    }
+
+    pub fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "Request body too large",
+            format!("the limit is {} bytes", super::MAX_BODY),
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "Internal error",
+            String::new(),
+        )
+    }
+
+    /// axum's JSON extractor failures, mapped to our codes.
+    pub fn from_json(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                Self::unsupported_media_type("send application/json")
+            }
+            JsonRejection::BytesRejection(ref r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::too_large()
+            }
+            other => Self::malformed(other.body_text()),
+        }
+    }
+
+    /// Raw-body extractor failures: the size limit, or a broken upload.
+    pub fn from_bytes(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::too_large()
+        } else {
+            Self::malformed(rejection.body_text())
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

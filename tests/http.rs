@@ -1,0 +1,458 @@
+//! The HTTP verification endpoints over a real socket (issue 6, first part): reports for certificates, CMS from
+//! the OpenSSL CLI (Debian package `openssl`), seals and PDFs; problem+json with stable codes for bad input.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+const B64: base64::engine::general_purpose::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD;
+
+/// Starts the service on an ephemeral loopback port; it lives as long as the test process.
+fn start() -> SocketAddr {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let state = qoltanba::http::AppState {
+        store: std::sync::Arc::new(store),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            qoltanba::http::serve(listener, state).await.expect("serve");
+        });
+    });
+    rx.recv().expect("address")
+}
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection, so the answer ends when the server closes.
+fn request(addr: SocketAddr, method: &str, path: &str, content_type: &str, body: &[u8]) -> Answer {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("head");
+    // The server may answer 413 and close before the whole body is sent.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head[9..12].parse().expect("status");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size");
+        let size = usize::from_str_radix(
+            std::str::from_utf8(&data[..line_end]).expect("utf8").trim(),
+            16,
+        )
+        .expect("hex");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 4 + size..];
+    }
+}
+
+fn post_json(addr: SocketAddr, path: &str, body: &Value) -> Answer {
+    request(
+        addr,
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    )
+}
+
+fn pem_der(path: &str) -> Vec<u8> {
+    let certs =
+        qoltanba::pki::load::load_certificates(&common::project_dir().join(path)).expect("cert");
+    certs[0].der().to_vec()
+}
+
+fn assert_problem(a: &Answer, status: u16, code: &str) {
+    assert_eq!(a.status, status, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.content_type, "application/problem+json");
+    let p = a.json();
+    assert_eq!(p["code"], code, "{p}");
+    assert_eq!(p["status"], status);
+}
+
+#[test]
+fn health_and_unknown_paths() {
+    let addr = start();
+    let a = request(addr, "GET", "/health", "text/plain", b"");
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["status"], "ok");
+    assert_problem(
+        &request(addr, "GET", "/v1/nothing", "text/plain", b""),
+        404,
+        "NOT_FOUND",
+    );
+}
+
+#[test]
+fn certificates_are_verified_with_the_request_identity() {
+    let addr = start();
+    let der = B64.encode(pem_der("certs/individual-sign.pem"));
+    let good = post_json(
+        addr,
+        "/v1/verify/certificate",
+        &json!({"certificate": der, "iin": "870412300129"}),
+    );
+    assert_eq!(good.status, 200);
+    let r = good.json();
+    assert_eq!(r["valid"], true, "{r}");
+    assert_eq!(r["chain"].as_array().map(Vec::len), Some(3), "{r}");
+
+    let revoked = post_json(
+        addr,
+        "/v1/verify/certificate",
+        &json!({"certificate": B64.encode(pem_der("certs/revoked.pem"))}),
+    )
+    .json();
+    assert_eq!(revoked["valid"], false);
+    assert!(
+        revoked["codes"]
+            .as_array()
+            .expect("codes")
+            .contains(&json!("CERT_REVOKED")),
+        "{revoked}"
+    );
+
+    // Another checksum-valid IIN than the certificate's.
+    let mismatch = post_json(
+        addr,
+        "/v1/verify/certificate",
+        &json!({"certificate": der, "iin": "800105300127"}),
+    );
+    assert_eq!(mismatch.status, 200);
+    let m = mismatch.json();
+    assert_eq!(m["valid"], false);
+    assert!(
+        m["codes"]
+            .as_array()
+            .expect("codes")
+            .contains(&json!("IIN_MISMATCH")),
+        "{m}"
+    );
+    // Validation in the past, before the certificate existed.
+    let early = post_json(
+        addr,
+        "/v1/verify/certificate",
+        &json!({"certificate": der, "at": "2001-01-01T00:00:00Z"}),
+    )
+    .json();
+    assert_eq!(early["valid"], false);
+}
+
+#[test]
+fn cms_from_the_openssl_cli_is_verified() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let addr = start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let content = dir.path().join("request.json");
+    let request_json = br#"{"service":"reference.birth","iin":"870412300129"}"#;
+    std::fs::write(&content, request_json).expect("write");
+    let out = dir.path().join("request.p7s");
+    let project = common::project_dir();
+    let status = std::process::Command::new("openssl")
+        .args([
+            "cms",
+            "-sign",
+            "-nodetach",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+        ])
+        .arg(&content)
+        .arg("-signer")
+        .arg(project.join("certs/individual-sign.pem"))
+        .arg("-inkey")
+        .arg(project.join("certs/individual-sign.key.pem"))
+        .arg("-out")
+        .arg(&out)
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    let cms = B64.encode(std::fs::read(&out).expect("cms"));
+
+    let ok = post_json(
+        addr,
+        "/v1/verify/cms",
+        &json!({"cms": cms, "iin": "870412300129"}),
+    );
+    assert_eq!(ok.status, 200);
+    let r = ok.json();
+    assert_eq!(r["valid"], true, "{r}");
+    assert_eq!(r["detached"], false);
+    assert_eq!(
+        r["contentSize"].as_u64().or(r["content_size"].as_u64()),
+        Some(request_json.len() as u64),
+        "{r}"
+    );
+
+    // The same signature, but the request names another applicant.
+    let wrong = post_json(
+        addr,
+        "/v1/verify/cms",
+        &json!({"cms": cms, "iin": "800105300127"}),
+    );
+    assert_eq!(wrong.status, 200);
+    let w = wrong.json();
+    assert_eq!(w["valid"], false);
+    assert!(
+        w["codes"]
+            .as_array()
+            .expect("codes")
+            .contains(&json!("IIN_MISMATCH")),
+        "{w}"
+    );
+
+    // Broken CMS bytes are bad input, not a panic.
+    assert_problem(
+        &post_json(
+            addr,
+            "/v1/verify/cms",
+            &json!({"cms": B64.encode(b"\x30\x03\x02\x01")}),
+        ),
+        400,
+        "MALFORMED",
+    );
+}
+
+#[test]
+fn seals_and_pdfs_are_verified() {
+    let addr = start();
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let form = "reference.birth";
+    let t = qoltanba::forms::form(form).expect("form");
+    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    let doc = qoltanba::forms::issue(
+        form,
+        &t.sample(),
+        "reference.birth-2026-000001",
+        issued_at,
+        Some(qoltanba::forms::Sealing {
+            signer: &provider,
+            mode: qoltanba::seal::SealMode::Compact,
+        }),
+    )
+    .expect("issue");
+
+    let seal = post_json(addr, "/v1/verify/seal", &json!({"barcode": doc.seal}));
+    assert_eq!(seal.status, 200);
+    let s = seal.json();
+    assert_eq!(s["valid"], true, "{s}");
+    assert_eq!(s["content"]["number"], "reference.birth-2026-000001", "{s}");
+
+    let raw = request(
+        addr,
+        "POST",
+        "/v1/verify/document",
+        "application/pdf",
+        &doc.pdf,
+    );
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.json()["valid"], true, "{}", raw.json());
+    let wrapped = post_json(
+        addr,
+        "/v1/verify/document",
+        &json!({"pdf": B64.encode(&doc.pdf)}),
+    );
+    assert_eq!(wrapped.status, 200);
+    assert_eq!(wrapped.json()["valid"], true);
+
+    // A changed barcode is a verdict, not bad input.
+    let mut bad = doc.seal.clone();
+    let last = bad[0].pop().expect("char");
+    bad[0].push(if last == 'A' { 'B' } else { 'A' });
+    let tampered = post_json(addr, "/v1/verify/seal", &json!({"barcode": bad}));
+    assert_eq!(tampered.status, 200);
+    assert_eq!(tampered.json()["valid"], false);
+
+    assert_problem(
+        &request(addr, "POST", "/v1/verify/document", "text/plain", &doc.pdf),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    );
+    assert_problem(
+        &request(
+            addr,
+            "POST",
+            "/v1/verify/document",
+            "application/pdf",
+            b"not a pdf",
+        ),
+        400,
+        "MALFORMED",
+    );
+}
+
+#[test]
+fn hostile_requests_get_problem_documents() {
+    let addr = start();
+    let cases: [(&str, &[u8], u16, &str); 6] = [
+        ("/v1/verify/certificate", b"{not json", 400, "MALFORMED"),
+        (
+            "/v1/verify/certificate",
+            br#"{"certificate": "%%%"}"#,
+            400,
+            "MALFORMED",
+        ),
+        (
+            "/v1/verify/certificate",
+            br#"{"certificate": "AAAA"}"#,
+            400,
+            "MALFORMED",
+        ),
+        (
+            "/v1/verify/certificate",
+            br#"{"certificate": "AAAA", "extra": 1}"#,
+            400,
+            "MALFORMED",
+        ),
+        ("/v1/verify/cms", br#"{"data": "AAAA"}"#, 400, "MALFORMED"),
+        (
+            "/v1/verify/seal",
+            br#"{"barcode": "not a list"}"#,
+            400,
+            "MALFORMED",
+        ),
+    ];
+    for (path, body, status, code) in cases {
+        assert_problem(
+            &request(addr, "POST", path, "application/json", body),
+            status,
+            code,
+        );
+    }
+    let der = B64.encode(pem_der("certs/individual-sign.pem"));
+    assert_problem(
+        &post_json(
+            addr,
+            "/v1/verify/certificate",
+            &json!({"certificate": der, "iin": "123"}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    assert_problem(
+        &post_json(
+            addr,
+            "/v1/verify/certificate",
+            &json!({"certificate": der, "at": "yesterday"}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    assert_problem(
+        &request(addr, "POST", "/v1/verify/certificate", "text/plain", b"{}"),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    );
+    // 20 MB: over the 16 MB limit, for JSON and raw PDF bodies alike.
+    let huge = vec![b' '; 20 * 1024 * 1024];
+    assert_problem(
+        &request(addr, "POST", "/v1/verify/cms", "application/json", &huge),
+        413,
+        "PAYLOAD_TOO_LARGE",
+    );
+    assert_problem(
+        &request(
+            addr,
+            "POST",
+            "/v1/verify/document",
+            "application/pdf",
+            &huge,
+        ),
+        413,
+        "PAYLOAD_TOO_LARGE",
+    );
+}
+
+#[test]
+fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(["serve", "--listen", &addr.to_string()])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while TcpStream::connect(addr).is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        request(addr, "GET", "/health", "text/plain", b"").status,
+        200
+    );
+    let kill = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
