@@ -57,6 +57,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// Directory of the SQLite registry (created if missing).
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
     },
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
@@ -422,10 +425,33 @@ fn seal_trust(
     Ok((store, opts))
 }
 
-fn serve(listen: std::net::SocketAddr) -> Result<(), BadInput> {
+fn serve(listen: std::net::SocketAddr, data: &std::path::Path) -> Result<(), BadInput> {
+    use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
     let store = qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?;
+    let signer = qoltanba::demo_pki::provider_signer().map_err(|e| BadInput(e.to_string()))?;
+    std::fs::create_dir_all(data).map_err(|e| BadInput(format!("{}: {e}", data.display())))?;
+    let db = data.join("registry.db");
+    let registry =
+        SqliteRegistry::open(&db).map_err(|e| BadInput(format!("{}: {e}", db.display())))?;
+    // First start: one token per role, printed once (only their hashes are stored).
+    if registry
+        .token_count()
+        .map_err(|e| BadInput(e.to_string()))?
+        == 0
+    {
+        for role in [TokenRole::Portal, TokenRole::Operator] {
+            let token = qoltanba::http::auth::create_token(&registry, role.as_str(), role)
+                .map_err(|e| BadInput(e.to_string()))?;
+            say!(
+                "created {} token (shown once, keep it): {token}",
+                role.as_str()
+            );
+        }
+    }
     let state = qoltanba::http::AppState {
         store: std::sync::Arc::new(store),
+        registry: std::sync::Arc::new(registry),
+        signer: std::sync::Arc::new(signer),
     };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
     runtime.block_on(async move {
@@ -654,7 +680,7 @@ fn main() -> ExitCode {
             }
             Err(bad) => bad.exit(args.against.json),
         },
-        Command::Serve { listen } => match serve(listen) {
+        Command::Serve { listen, data } => match serve(listen, &data) {
             Ok(()) => ExitCode::SUCCESS,
             Err(bad) => bad.exit(false),
         },

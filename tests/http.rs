@@ -7,16 +7,32 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use base64::Engine;
+use qoltanba::http::auth::create_token;
+use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
 use serde_json::{json, Value};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
 
-/// Starts the service on an ephemeral loopback port; it lives as long as the test process.
-fn start() -> SocketAddr {
+struct Service {
+    addr: SocketAddr,
+    portal: String,
+    operator: String,
+    registry: std::sync::Arc<SqliteRegistry>,
+}
+
+/// Starts the service on an ephemeral loopback port with an in-memory registry holding a portal and an operator
+/// token; it lives as long as the test process.
+fn service() -> Service {
     let store = qoltanba::demo_pki::default_store().expect("store");
+    let registry = std::sync::Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal).expect("token");
+    let operator =
+        create_token(registry.as_ref(), "operator-1", TokenRole::Operator).expect("token");
     let state = qoltanba::http::AppState {
         store: std::sync::Arc::new(store),
+        registry: registry.clone(),
+        signer: std::sync::Arc::new(qoltanba::demo_pki::provider_signer().expect("signer")),
     };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -29,7 +45,16 @@ fn start() -> SocketAddr {
             qoltanba::http::serve(listener, state).await.expect("serve");
         });
     });
-    rx.recv().expect("address")
+    Service {
+        addr: rx.recv().expect("address"),
+        portal,
+        operator,
+        registry,
+    }
+}
+
+fn start() -> SocketAddr {
+    service().addr
 }
 
 struct Answer {
@@ -47,9 +72,20 @@ impl Answer {
 
 /// A minimal HTTP/1.1 client: one request per connection, so the answer ends when the server closes.
 fn request(addr: SocketAddr, method: &str, path: &str, content_type: &str, body: &[u8]) -> Answer {
+    request_with(addr, method, path, content_type, "", body)
+}
+
+fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    extra_headers: &str,
+    body: &[u8],
+) -> Answer {
     let mut s = TcpStream::connect(addr).expect("connect");
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra_headers}Connection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).expect("head");
@@ -455,4 +491,81 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
     assert!(kill.success());
     let status = child.wait().expect("wait");
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
+
+#[test]
+fn signing_needs_a_portal_token_and_the_cms_verifies_with_openssl() {
+    let svc = service();
+    let body = json!({"data": B64.encode("Анықтама №1".as_bytes())}).to_string();
+    let sign = |headers: &str| {
+        request_with(
+            svc.addr,
+            "POST",
+            "/v1/sign/cms",
+            "application/json",
+            headers,
+            body.as_bytes(),
+        )
+    };
+    let missing = sign("");
+    assert_problem(&missing, 401, "UNAUTHENTICATED");
+    assert_problem(
+        &sign("Authorization: Bearer qlt_wrong\r\n"),
+        401,
+        "UNAUTHENTICATED",
+    );
+    assert_problem(
+        &sign("Authorization: Basic dXNlcjpwYXNz\r\n"),
+        401,
+        "UNAUTHENTICATED",
+    );
+    assert_problem(
+        &sign(&format!("Authorization: Bearer {}\r\n", svc.operator)),
+        403,
+        "FORBIDDEN",
+    );
+    let audit_before = svc.registry.audit().expect("audit").len();
+    let ok = sign(&format!("Authorization: Bearer {}\r\n", svc.portal));
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    let cms = B64
+        .decode(ok.json()["cms"].as_str().expect("cms"))
+        .expect("base64");
+
+    // Our verifier over HTTP agrees, and names the provider's signer.
+    let r = post_json(
+        svc.addr,
+        "/v1/verify/cms",
+        &json!({"cms": B64.encode(&cms)}),
+    )
+    .json();
+    assert_eq!(r["valid"], true, "{r}");
+    // So does the OpenSSL CLI.
+    if common::require_tool("openssl", "openssl") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p7 = dir.path().join("signed.p7s");
+        std::fs::write(&p7, &cms).expect("write");
+        let out = std::process::Command::new("openssl")
+            .args(["cms", "-verify", "-inform", "DER", "-in"])
+            .arg(&p7)
+            .arg("-CAfile")
+            .arg(common::project_dir().join("certs/root-ca.pem"))
+            .args(["-purpose", "any"])
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, "Анықтама №1".as_bytes());
+    }
+    // Recorded under the token's name, never the token.
+    let audit = svc.registry.audit().expect("audit");
+    assert_eq!(audit.len(), audit_before + 1);
+    let last = audit.last().expect("entry");
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("portal-1", "cms.signed")
+    );
+    assert!(!format!("{audit:?}").contains(&svc.portal));
 }

@@ -243,7 +243,7 @@ fn hostile_inputs_and_files_get_clear_errors() {
         SqliteRegistry::open(&future),
         Err(RegistryError::SchemaTooNew {
             found: 99,
-            supported: 1
+            supported: 2
         })
     ));
 }
@@ -326,4 +326,37 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
         assert_eq!(next.number, format!("reference.birth-2026-{:06}", n + 1));
         committed_before = n as usize + 1;
     }
+}
+
+#[test]
+fn tokens_are_stored_only_as_hashes() {
+    use qoltanba::registry::TokenRole;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    let r = SqliteRegistry::open(&path).expect("open");
+    let token =
+        qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Portal).expect("token");
+    assert!(token.starts_with("qlt_") && token.len() > 40);
+    assert_eq!(r.token_count().expect("count"), 1);
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    let hash: [u8; 32] = digest.as_ref().try_into().expect("32 bytes");
+    assert_eq!(
+        r.token_by_hash(&hash).expect("lookup"),
+        Some(("portal-1".to_string(), TokenRole::Portal))
+    );
+    assert_eq!(r.token_by_hash(&[0; 32]).expect("lookup"), None);
+    // Names are unique: a second token with the same name is refused, not overwritten.
+    assert!(qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Operator).is_err());
+    drop(r);
+    let mut bytes = std::fs::read(&path).expect("db");
+    for suffix in ["-wal"] {
+        if let Ok(more) = std::fs::read(dir.path().join(format!("registry.db{suffix}"))) {
+            bytes.extend(more);
+        }
+    }
+    let secret = token.trim_start_matches("qlt_").as_bytes();
+    assert!(
+        !bytes.windows(secret.len()).any(|w| w == secret),
+        "the token is in the file"
+    );
 }

@@ -4,6 +4,7 @@
 //!
 //! Verification is CPU-bound, so it runs on tokio's blocking pool, keeping the accept loop responsive.
 
+pub mod auth;
 mod problem;
 
 use std::sync::Arc;
@@ -18,8 +19,10 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde::Deserialize;
 
+use crate::cms::CmsSigner;
 use crate::identity::{Bin, Iin};
 use crate::pki::{TrustStore, VerifyOptions};
+use crate::registry::{Registry, TokenRole};
 pub use problem::Problem;
 
 /// Largest request body accepted: a PDF of [`crate::seal::MAX_PDF`] would not fit in JSON anyway, and nothing a
@@ -30,6 +33,9 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<TrustStore>,
+    pub registry: Arc<dyn Registry>,
+    /// The provider's authorised person's key and certificate.
+    pub signer: Arc<CmsSigner>,
 }
 
 /// Serves `router(state)` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.
@@ -69,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/verify/cms", post(verify_cms))
         .route("/v1/verify/seal", post(verify_seal))
         .route("/v1/verify/document", post(verify_document))
+        .route("/v1/sign/cms", post(sign_cms))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -241,4 +248,46 @@ async fn verify_document(
     })
     .await?;
     Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequest {
+    /// The content to sign, base64.
+    data: String,
+    #[serde(default)]
+    detached: bool,
+}
+
+/// Signs with the provider's key: a portal token is required, and every signature is recorded in the audit log
+/// under the token's name.
+async fn sign_cms(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SignRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Portal)?;
+    let req = json_body(body)?;
+    let data = b64("data", &req.data)?;
+    let cms = blocking(move || {
+        let cms = state.signer.sign(&data, req.detached, now()).map_err(|e| {
+            tracing::error!(error = %e, "signing failed");
+            Problem::internal()
+        })?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, &data);
+        let subject: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        state
+            .registry
+            .record(&caller.name, "cms.signed", &format!("sha256:{subject}"))
+            .map_err(|e| {
+                tracing::error!(error = %e, "audit failed");
+                Problem::internal()
+            })?;
+        Ok(cms)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "cms": base64::engine::general_purpose::STANDARD.encode(cms)
+    }))
+    .into_response())
 }

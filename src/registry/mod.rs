@@ -106,6 +106,52 @@ pub trait Registry: Send + Sync {
 
     /// The audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError>;
+
+    /// Appends to the audit log.
+    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError>;
+
+    /// Stores an API token by its SHA-256 (the token itself is never stored).
+    fn add_token(
+        &self,
+        name: &str,
+        role: TokenRole,
+        sha256: &[u8; 32],
+    ) -> Result<(), RegistryError>;
+
+    /// The name and role of the token with this SHA-256.
+    fn token_by_hash(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<(String, TokenRole)>, RegistryError>;
+
+    fn token_count(&self) -> Result<u64, RegistryError>;
+}
+
+/// What an API token may do. Verification and the public status check need no token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenRole {
+    /// Portal backends: submit applications, sign, issue references.
+    Portal,
+    /// Providers' operators: decide and change licences.
+    Operator,
+}
+
+impl TokenRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRole::Portal => "portal",
+            TokenRole::Operator => "operator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "portal" => Some(TokenRole::Portal),
+            "operator" => Some(TokenRole::Operator),
+            _ => None,
+        }
+    }
 }
 
 /// Form ids become part of document numbers, which allow letters, digits and `- / .` only.

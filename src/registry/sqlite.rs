@@ -12,10 +12,12 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
     check_form, AuditEntry, DocumentId, DocumentNumber, Registry, RegistryError, StoredDocument,
+    TokenRole,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE number_counter (
     form TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -45,7 +47,16 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#];
+"#,
+    r#"
+CREATE TABLE token (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    sha256 BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+"#,
+];
 
 pub struct SqliteRegistry {
     conn: Mutex<Connection>,
@@ -256,5 +267,61 @@ impl Registry for SqliteRegistry {
             })
         })?;
         rows.map(|r| Ok(r?)).collect()
+    }
+
+    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
+        self.conn().execute(
+            "INSERT INTO audit (at, actor, action, subject) VALUES (?1, ?2, ?3, ?4)",
+            params![now(), actor, action, subject],
+        )?;
+        Ok(())
+    }
+
+    fn add_token(
+        &self,
+        name: &str,
+        role: TokenRole,
+        sha256: &[u8; 32],
+    ) -> Result<(), RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO token (name, role, sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role.as_str(), &sha256[..], now()],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, subject) VALUES (?1, 'qoltanba', 'token.created', ?2)",
+            params![now(), name],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn token_by_hash(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<(String, TokenRole)>, RegistryError> {
+        let found: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT name, role FROM token WHERE sha256 = ?1",
+                [&sha256[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        found
+            .map(|(name, role)| {
+                TokenRole::parse(&role)
+                    .map(|role| (name, role))
+                    .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))
+            })
+            .transpose()
+    }
+
+    fn token_count(&self) -> Result<u64, RegistryError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM token", [], |r| r.get(0))?;
+        Ok(n as u64)
     }
 }
