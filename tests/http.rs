@@ -569,3 +569,207 @@ fn signing_needs_a_portal_token_and_the_cms_verifies_with_openssl() {
     );
     assert!(!format!("{audit:?}").contains(&svc.portal));
 }
+
+fn bearer(token: &str) -> String {
+    format!("Authorization: Bearer {token}\r\n")
+}
+
+fn issue_reference(svc: &Service, form: &str, data: &Value) -> Answer {
+    let body = json!({"form": form, "data": data}).to_string();
+    request_with(
+        svc.addr,
+        "POST",
+        "/v1/documents",
+        "application/json",
+        &bearer(&svc.portal),
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn references_are_issued_at_once_stored_and_verifiable() {
+    let svc = service();
+    let form = "reference.birth";
+    let sample = qoltanba::forms::form(form).expect("form").sample();
+    let year = time::OffsetDateTime::now_utc().year();
+
+    let created = issue_reference(&svc, form, &sample);
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let doc = created.json();
+    let number = doc["number"].as_str().expect("number").to_string();
+    assert_eq!(number, format!("reference.birth-{year}-000001"));
+    let id = doc["id"].as_i64().expect("id");
+
+    // Read back with an operator token; the PDF verifies over HTTP and names the same number.
+    let read = request_with(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/{id}"),
+        "text/plain",
+        &bearer(&svc.operator),
+        b"",
+    );
+    assert_eq!(read.status, 200);
+    assert_eq!(read.json()["number"], number.as_str());
+    assert_eq!(read.json()["data"]["person"], sample["person"]);
+    let pdf = request_with(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/{id}/pdf"),
+        "text/plain",
+        &bearer(&svc.portal),
+        b"",
+    );
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.content_type, "application/pdf");
+    let verified = request(
+        svc.addr,
+        "POST",
+        "/v1/verify/document",
+        "application/pdf",
+        &pdf.body,
+    )
+    .json();
+    assert_eq!(verified["valid"], true, "{verified}");
+    assert_eq!(verified["content"]["number"], number.as_str());
+
+    // The public status needs no token.
+    let status = request(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/by-number/{number}/status"),
+        "text/plain",
+        b"",
+    );
+    assert_eq!(status.status, 200);
+    assert_eq!(status.json()["status"], "valid");
+    assert_problem(
+        &request(
+            svc.addr,
+            "GET",
+            "/v1/documents/by-number/reference.birth-1999-000001/status",
+            "text/plain",
+            b"",
+        ),
+        404,
+        "NOT_FOUND",
+    );
+
+    // Reading needs a token; unknown ids are 404.
+    assert_problem(
+        &request(
+            svc.addr,
+            "GET",
+            &format!("/v1/documents/{id}"),
+            "text/plain",
+            b"",
+        ),
+        401,
+        "UNAUTHENTICATED",
+    );
+    for path in [
+        "/v1/documents/999",
+        "/v1/documents/abc",
+        "/v1/documents/-1/pdf",
+    ] {
+        assert_problem(
+            &request_with(
+                svc.addr,
+                "GET",
+                path,
+                "text/plain",
+                &bearer(&svc.portal),
+                b"",
+            ),
+            404,
+            "NOT_FOUND",
+        );
+    }
+
+    // Refusals of bad requests use no number.
+    let mut bad = sample.clone();
+    bad["birth_date"] = json!("31.02.2009");
+    assert_problem(&issue_reference(&svc, form, &bad), 422, "INVALID_DATA");
+    assert_problem(
+        &issue_reference(&svc, "reference.nothing", &sample),
+        404,
+        "UNKNOWN_FORM",
+    );
+    assert_problem(
+        &issue_reference(&svc, "licence.pawnshop", &sample),
+        422,
+        "NOT_A_REFERENCE",
+    );
+    let body = json!({"form": form, "data": sample}).to_string();
+    assert_problem(
+        &request_with(
+            svc.addr,
+            "POST",
+            "/v1/documents",
+            "application/json",
+            &bearer(&svc.operator),
+            body.as_bytes(),
+        ),
+        403,
+        "FORBIDDEN",
+    );
+    let second = issue_reference(&svc, form, &sample).json();
+    assert_eq!(second["number"], format!("reference.birth-{year}-000002"));
+}
+
+#[test]
+fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
+    let svc = std::sync::Arc::new(service());
+    let form = "reference.marriage";
+    let sample = qoltanba::forms::form(form).expect("form").sample();
+    let (clients, each) = (8, 25);
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let svc = std::sync::Arc::clone(&svc);
+            let sample = sample.clone();
+            std::thread::spawn(move || {
+                (0..each)
+                    .map(|_| {
+                        let a = issue_reference(&svc, form, &sample);
+                        assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+                        a.json()["number"].as_str().expect("number").to_string()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut numbers: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("client"))
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), clients * each);
+    let year = time::OffsetDateTime::now_utc().year();
+    let sequences = svc.registry.numbers(form, year).expect("numbers");
+    assert_eq!(sequences, (1..=(clients * each) as u64).collect::<Vec<_>>());
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let opts = qoltanba::pki::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
+    for number in &numbers {
+        let doc = svc
+            .registry
+            .document_by_number(number)
+            .expect("read")
+            .expect("stored");
+        let r = qoltanba::seal::verify_document(&store, &doc.pdf, &opts).expect("verify");
+        assert!(
+            r.seal.report.valid,
+            "{number}: {:?}",
+            r.seal.report.messages
+        );
+        assert_eq!(
+            r.seal.content.map(|c| c.number).as_deref(),
+            Some(number.as_str())
+        );
+    }
+}

@@ -5,6 +5,7 @@
 //! Verification is CPU-bound, so it runs on tokio's blocking pool, keeping the accept loop responsive.
 
 pub mod auth;
+mod documents;
 mod problem;
 
 use std::sync::Arc;
@@ -76,6 +77,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/verify/seal", post(verify_seal))
         .route("/v1/verify/document", post(verify_document))
         .route("/v1/sign/cms", post(sign_cms))
+        .route("/v1/documents", post(documents::issue))
+        .route("/v1/documents/{id}", get(documents::get))
+        .route("/v1/documents/{id}/pdf", get(documents::pdf))
+        .route(
+            "/v1/documents/by-number/{number}/status",
+            get(documents::status),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -17,7 +17,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: String,
+    ) -> Self {
         Problem {
             kind: "about:blank",
             title,
