@@ -135,13 +135,43 @@ fn options(
     Ok(opts)
 }
 
-/// Runs CPU-bound verification off the async workers.
+/// How long a request's work may take before the caller gets `TIMEOUT` (503). The work itself is not
+/// cancelled (a registry transaction runs to its end or rolls back), so nothing is left half-written.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs CPU-bound work off the async workers, within [`REQUEST_TIMEOUT`].
 async fn blocking<T: Send + 'static>(
     job: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(job)
-        .await
-        .map_err(|_| Problem::internal())?
+    blocking_within(REQUEST_TIMEOUT, job).await
+}
+
+async fn blocking_within<T: Send + 'static>(
+    limit: std::time::Duration,
+    job: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(job)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(Problem::internal()),
+        Err(_) => Err(Problem::timeout()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn slow_work_times_out_with_a_problem() {
+        let slow = blocking_within(std::time::Duration::from_millis(20), || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Ok(())
+        })
+        .await;
+        assert_eq!(slow.map_err(|p| p.code), Err("TIMEOUT"));
+        let quick = blocking_within(std::time::Duration::from_secs(5), || Ok(7)).await;
+        assert_eq!(quick.map_err(|p| p.code), Ok(7));
+    }
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ pub struct Problem {
     pub kind: &'static str,
     pub title: &'static str,
     pub status: u16,
-    /// Stable: `MALFORMED`, `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`, `INTERNAL`.
+    /// Stable: `MALFORMED`, `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `TIMEOUT`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`, `INTERNAL`.
     pub code: &'static str,
     pub detail: String,
 }
@@ -83,6 +83,15 @@ impl Problem {
             "FORBIDDEN",
             "The token's role does not allow this",
             format!("this needs a {} token", needed.as_str()),
+        )
+    }
+
+    pub fn timeout() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TIMEOUT",
+            "The request took too long",
+            format!("the limit is {} s", super::REQUEST_TIMEOUT.as_secs()),
         )
     }
 
