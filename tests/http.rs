@@ -773,3 +773,48 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
         );
     }
 }
+
+#[test]
+fn the_openapi_document_lists_every_route_and_each_answers() {
+    let svc = service();
+    let doc = request(svc.addr, "GET", "/openapi.json", "text/plain", b"").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    let expected = [
+        ("/health", "get"),
+        ("/openapi.json", "get"),
+        ("/v1/verify/certificate", "post"),
+        ("/v1/verify/cms", "post"),
+        ("/v1/verify/seal", "post"),
+        ("/v1/verify/document", "post"),
+        ("/v1/sign/cms", "post"),
+        ("/v1/documents", "post"),
+        ("/v1/documents/{id}", "get"),
+        ("/v1/documents/{id}/pdf", "get"),
+        ("/v1/documents/by-number/{number}/status", "get"),
+    ];
+    assert_eq!(
+        paths.len(),
+        expected.len(),
+        "{:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    for (path, method) in expected {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+        // The router answers it with something other than the 404 fallback or 405.
+        let concrete = path.replace("{id}", "1").replace("{number}", "x");
+        let a = request_with(
+            svc.addr,
+            &method.to_uppercase(),
+            &concrete,
+            "application/json",
+            &bearer(&svc.portal),
+            b"{}",
+        );
+        assert!(
+            a.status != 405 && (a.status != 404 || concrete.contains("/v1/documents/")),
+            "{method} {path}: {}",
+            a.status
+        );
+    }
+}

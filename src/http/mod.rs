@@ -6,6 +6,7 @@
 
 pub mod auth;
 mod documents;
+mod openapi;
 mod problem;
 
 use std::sync::Arc;
@@ -72,6 +73,7 @@ async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .route("/v1/verify/certificate", post(verify_certificate))
         .route("/v1/verify/cms", post(verify_cms))
         .route("/v1/verify/seal", post(verify_seal))

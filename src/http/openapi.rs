@@ -1,0 +1,94 @@
+//! The OpenAPI 3.1 description of the routes, served at `/openapi.json` so portals can generate clients.
+//! `tests/http.rs` checks that it lists every route the router answers.
+
+use serde_json::{json, Value};
+
+fn body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+fn report() -> Value {
+    json!({"200": {"description": "the verification report (design.md §3)",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
+           "400": {"$ref": "#/components/responses/Problem"}})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+/// The document, built once per request (it is small and served rarely).
+pub fn document() -> Value {
+    let b64 = json!({"type": "string", "contentEncoding": "base64"});
+    let bearer = json!([{"bearer": []}]);
+    let doc_id =
+        json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Qoltanba", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Verify Kazakh EDS signatures and issue signed documents."},
+        "paths": {
+            "/health": {"get": {"responses": {"200": {"description": "the service is up"}}}},
+            "/v1/verify/certificate": {"post": {
+                "requestBody": body(json!({"type": "object", "required": ["certificate"],
+                    "properties": {"certificate": b64, "iin": string(), "bin": string(),
+                                   "at": {"type": "string", "format": "date-time"}}})),
+                "responses": report()}},
+            "/v1/verify/cms": {"post": {
+                "requestBody": body(json!({"type": "object", "required": ["cms"],
+                    "properties": {"cms": b64, "data": b64, "iin": string(), "bin": string()}})),
+                "responses": report()}},
+            "/v1/verify/seal": {"post": {
+                "requestBody": body(json!({"type": "object", "required": ["barcode"],
+                    "properties": {"barcode": {"type": "array", "items": string()}}})),
+                "responses": report()}},
+            "/v1/verify/document": {"post": {
+                "requestBody": {"required": true, "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object", "required": ["pdf"],
+                                                    "properties": {"pdf": b64}}}}},
+                "responses": report()}},
+            "/v1/sign/cms": {"post": {
+                "security": bearer,
+                "requestBody": body(json!({"type": "object", "required": ["data"],
+                    "properties": {"data": b64, "detached": {"type": "boolean", "default": false}}})),
+                "responses": {"200": {"description": "the CMS SignedData",
+                    "content": {"application/json": {"schema": {"type": "object",
+                        "properties": {"cms": b64}}}}},
+                    "401": {"$ref": "#/components/responses/Problem"},
+                    "403": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/documents": {"post": {
+                "security": bearer,
+                "requestBody": body(json!({"type": "object", "required": ["form", "data"],
+                    "properties": {"form": {"type": "string", "pattern": "^reference\\."},
+                                   "data": {"type": "object"}}})),
+                "responses": {"201": {"description": "the issued reference"},
+                    "422": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/documents/{id}": {"get": {"security": bearer, "parameters": doc_id,
+                "responses": {"200": {"description": "the document"},
+                              "404": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/documents/{id}/pdf": {"get": {"security": bearer, "parameters": doc_id,
+                "responses": {"200": {"description": "the PDF",
+                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}},
+            "/v1/documents/by-number/{number}/status": {"get": {
+                "parameters": [{"name": "number", "in": "path", "required": true, "schema": string()}],
+                "responses": {"200": {"description": "the document's status"},
+                              "404": {"$ref": "#/components/responses/Problem"}}}},
+            "/openapi.json": {"get": {"responses": {"200": {"description": "this document"}}}}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Report": {"type": "object", "required": ["valid", "indication", "codes", "messages"],
+                    "properties": {"valid": {"type": "boolean"}, "indication": string(),
+                                   "codes": {"type": "array", "items": string()},
+                                   "messages": {"type": "array", "items": string()}}},
+                "Problem": {"type": "object", "required": ["type", "title", "status", "code", "detail"],
+                    "properties": {"type": string(), "title": string(), "status": {"type": "integer"},
+                                   "code": string(), "detail": string()}}
+            },
+            "responses": {"Problem": {"description": "RFC 9457 problem with a stable code",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+        }
+    })
+}
