@@ -28,12 +28,7 @@ fn issue_one(
                 }),
             )
             .map_err(|e| e.to_string())?;
-            Ok(RenderedDocument {
-                issued_at: doc.issued_at,
-                canonical_data: doc.canonical_data.into_bytes(),
-                seal: doc.seal,
-                pdf: doc.pdf,
-            })
+            Ok(RenderedDocument::from(doc))
         })
         .expect("issue");
 }

@@ -38,12 +38,7 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
                 }),
             )
             .map_err(|e| e.to_string())?;
-            Ok(RenderedDocument {
-                issued_at: doc.issued_at,
-                canonical_data: doc.canonical_data.into_bytes(),
-                seal: doc.seal,
-                pdf: doc.pdf,
-            })
+            Ok(RenderedDocument::from(doc))
         })
         .expect("issue");
     assert_eq!(stored.number, "licence.private-bailiff-2026-000001");

@@ -47,6 +47,15 @@ pub fn require(
     headers: &HeaderMap,
     role: TokenRole,
 ) -> Result<Caller, Problem> {
+    require_any(registry, headers, &[role])
+}
+
+/// The caller behind the request's `Authorization: Bearer` header, if it holds one of `roles` (one lookup).
+pub fn require_any(
+    registry: &dyn Registry,
+    headers: &HeaderMap,
+    roles: &[TokenRole],
+) -> Result<Caller, Problem> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -61,8 +70,8 @@ pub fn require(
             Problem::internal()
         })?
         .ok_or_else(|| Problem::unauthenticated("unknown token"))?;
-    if held != role {
-        return Err(Problem::forbidden(role));
+    if !roles.contains(&held) {
+        return Err(Problem::forbidden(roles));
     }
     Ok(Caller { name, role: held })
 }

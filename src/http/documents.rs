@@ -90,12 +90,7 @@ pub(super) async fn issue(
                     issued_at,
                     Some(sealing),
                 ) {
-                    Ok(doc) => Ok(RenderedDocument {
-                        issued_at: doc.issued_at,
-                        canonical_data: doc.canonical_data.into_bytes(),
-                        seal: doc.seal,
-                        pdf: doc.pdf,
-                    }),
+                    Ok(doc) => Ok(RenderedDocument::from(doc)),
                     Err(e) => {
                         let reason = e.to_string();
                         failure = Some(e);
@@ -136,12 +131,12 @@ pub(super) async fn issue(
 
 /// Reading a document needs a portal or operator token: it holds personal data.
 fn require_reader(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
-    match auth::require(state.registry.as_ref(), headers, TokenRole::Portal) {
-        Err(p) if p.code == "FORBIDDEN" => {
-            auth::require(state.registry.as_ref(), headers, TokenRole::Operator).map(|_| ())
-        }
-        other => other.map(|_| ()),
-    }
+    auth::require_any(
+        state.registry.as_ref(),
+        headers,
+        &[TokenRole::Portal, TokenRole::Operator],
+    )
+    .map(|_| ())
 }
 
 async fn load(state: AppState, id: String) -> Result<StoredDocument, Problem> {

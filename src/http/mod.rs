@@ -96,7 +96,9 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 async fn not_found() -> Problem {
-    Problem::not_found()
+    let mut p = Problem::not_found();
+    p.detail = "no such route".into();
+    p
 }
 
 fn now() -> i64 {
@@ -315,7 +317,7 @@ async fn sign_cms(
             Problem::internal()
         })?;
         let digest = ring::digest::digest(&ring::digest::SHA256, &data);
-        let subject: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let subject = crate::pki::name::hex(digest.as_ref());
         state
             .registry
             .record(&caller.name, "cms.signed", &format!("sha256:{subject}"))

@@ -77,12 +77,13 @@ impl Problem {
         )
     }
 
-    pub fn forbidden(needed: crate::registry::TokenRole) -> Self {
+    pub fn forbidden(allowed: &[crate::registry::TokenRole]) -> Self {
+        let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
         Self::new(
             StatusCode::FORBIDDEN,
             "FORBIDDEN",
             "The token's role does not allow this",
-            format!("this needs a {} token", needed.as_str()),
+            format!("this needs a token with role {}", names.join(" or ")),
         )
     }
 

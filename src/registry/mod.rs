@@ -44,6 +44,17 @@ pub struct RenderedDocument {
     pub pdf: Vec<u8>,
 }
 
+impl From<crate::forms::IssuedDocument> for RenderedDocument {
+    fn from(doc: crate::forms::IssuedDocument) -> Self {
+        RenderedDocument {
+            issued_at: doc.issued_at,
+            canonical_data: doc.canonical_data.into_bytes(),
+            seal: doc.seal,
+            pdf: doc.pdf,
+        }
+    }
+}
+
 /// A document as stored.
 #[derive(Debug, Clone)]
 pub struct StoredDocument {
