@@ -10,6 +10,7 @@ pub mod der;
 pub mod forms;
 pub mod http;
 pub mod identity;
+pub mod issuance;
 pub mod pki;
 pub mod registry;
 pub mod render;

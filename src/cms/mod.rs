@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::pki::Report;
 
 pub use sign::CmsSigner;
-pub use verify::verify_cms;
+pub use verify::{attached_content, verify_cms};
 
 /// Largest CMS we accept (the service's request bodies are smaller still).
 pub const MAX_CMS_SIZE: usize = 64 * 1024 * 1024;

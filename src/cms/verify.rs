@@ -280,6 +280,23 @@ fn read_attributes(si: &SignerInfo, index: usize) -> Result<Attributes, CmsError
     Ok(a)
 }
 
+/// The content a SignedData carries (attached), or `None` for a detached signature. Nothing is verified: the
+/// caller needs the content to learn whom to verify it for (an application names its applicant inside).
+pub fn attached_content(cms: &[u8]) -> Result<Option<Vec<u8>>, CmsError> {
+    if cms.is_empty() {
+        return Err(CmsError::Empty);
+    }
+    if cms.len() > MAX_CMS_SIZE {
+        return Err(CmsError::TooLarge);
+    }
+    let sd = split_signed_data(cms)?;
+    match sd.encap.econtent.as_ref() {
+        None => Ok(None),
+        Some(any) if any.tag() == der::Tag::OctetString => Ok(Some(any.value().to_vec())),
+        Some(_) => Err(CmsError::Der("eContent is not an OCTET STRING".into())),
+    }
+}
+
 /// Verifies a DER CMS SignedData. `detached` is the content of a detached signature; `supplied` are
 /// certificates given besides those inside the CMS. Returns `Err` for input that cannot be verified at all.
 pub fn verify_cms(

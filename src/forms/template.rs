@@ -295,6 +295,8 @@ impl FormTemplate {
                     check_rows(&f.name, *columns, rows, f.max, |_| true).map(|_| ())
                 }
                 (kind, Value::String(s)) => check_value(&f.name, kind, s, f.max, |_| true),
+                // An optional field may have no sample: the seed's document does not show it.
+                (_, Value::Null) if f.optional => Ok(()),
                 _ => Err(FieldError::NotAString {
                     field: f.name.clone(),
                 }),
@@ -309,6 +311,7 @@ impl FormTemplate {
         Value::Object(
             self.fields
                 .iter()
+                .filter(|f| !f.sample.is_null())
                 .map(|f| (f.name.clone(), f.sample.clone()))
                 .collect(),
         )
@@ -378,7 +381,14 @@ fn render_block(b: &TemplateBlock, data: &FormData, codes: &[String]) -> Vec<Blo
         }
         TemplateBlock::Header(s) => Block::Header(fill(s, data)),
         TemplateBlock::Title(s) => Block::Title(fill(s, data)),
-        TemplateBlock::Paragraph(s) => Block::Paragraph(fill(s, data)),
+        TemplateBlock::Paragraph(s) => {
+            let text = fill(s, data);
+            // A paragraph made only of absent optional fields is left out rather than printed empty.
+            if text.trim().is_empty() {
+                return Vec::new();
+            }
+            Block::Paragraph(text)
+        }
         TemplateBlock::Subtitle(s) => Block::Subtitle(fill(s, data)),
         TemplateBlock::Field {
             label,
