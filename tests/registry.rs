@@ -238,7 +238,7 @@ fn hostile_inputs_and_files_get_clear_errors() {
         SqliteRegistry::open(&future),
         Err(RegistryError::SchemaTooNew {
             found: 99,
-            supported: 2
+            supported: SqliteRegistry::SCHEMA_VERSION
         })
     ));
 }

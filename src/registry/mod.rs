@@ -13,6 +13,10 @@ pub use sqlite::SqliteRegistry;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::issuance::{
+    ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction, TransitionError,
+};
+
 /// A stored document's row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DocumentId(pub i64);
@@ -60,6 +64,8 @@ impl From<crate::forms::IssuedDocument> for RenderedDocument {
 pub struct StoredDocument {
     pub id: DocumentId,
     pub number: String,
+    /// 0 for the original, 1, 2, ... for its duplicates (which share its number).
+    pub copy: u32,
     pub form: String,
     pub issued_at: i64,
     pub canonical_data: Vec<u8>,
@@ -94,6 +100,98 @@ pub enum RegistryError {
     /// The caller's renderer failed; nothing was stored and the number was not used.
     #[error("rendering document {number} failed: {reason}")]
     Render { number: String, reason: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The step is not allowed in the current state (checked inside the transaction).
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("{0} documents have no lifecycle")]
+    NoLifecycle(String),
+}
+
+/// Renders the document that will carry a reserved number.
+pub type Render<'a> = dyn FnMut(&DocumentNumber) -> Result<RenderedDocument, String> + 'a;
+
+/// Renders a refusal at submission: it needs the application's number, reserved in the same transaction.
+pub type RenderForApplication<'a> =
+    dyn FnMut(&str, &DocumentNumber) -> Result<RenderedDocument, String> + 'a;
+
+/// An application's row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct ApplicationId(pub i64);
+
+/// What is stored when an application arrives.
+#[derive(Debug, Clone)]
+pub struct NewApplication<'a> {
+    pub service: &'a str,
+    pub applicant: &'a str,
+    pub applicant_name: &'a str,
+    pub submitted_at: i64,
+    /// The signed content (the application JSON).
+    pub content: &'a [u8],
+    pub cms: &'a [u8],
+    /// The verification report, JSON.
+    pub verification: &'a str,
+}
+
+/// An application as stored.
+#[derive(Debug, Clone)]
+pub struct ApplicationRecord {
+    pub id: ApplicationId,
+    /// `QLT-APP-{year}-{sequence}`.
+    pub number: String,
+    pub service: String,
+    pub applicant: String,
+    pub applicant_name: String,
+    pub submitted_at: i64,
+    pub content: Vec<u8>,
+    pub verification: String,
+    pub status: ApplicationStatus,
+    pub payment_reference: Option<String>,
+    pub registered_at: Option<i64>,
+    /// The provider's deadline, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    pub decided_at: Option<i64>,
+    /// The licence or refusal issued for it.
+    pub document: Option<(DocumentId, String)>,
+}
+
+/// A step of an application after submission, with what it brings.
+pub struct Advance<'a, 'r> {
+    pub step: ApplicationStep,
+    pub at: i64,
+    pub payment_reference: Option<&'a str>,
+    pub due_date: Option<String>,
+    /// The form and renderer of the document the step issues (licence or refusal).
+    pub document: Option<(&'a str, &'a mut Render<'r>)>,
+}
+
+/// One event of a licence's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenceEvent {
+    pub at: i64,
+    pub event: LifecycleAction,
+    pub reason: String,
+    /// The document the event made: the replacement or the duplicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+}
+
+/// Where a document stands: what the public status check shows.
+#[derive(Debug, Clone)]
+pub struct DocumentStanding {
+    pub id: DocumentId,
+    pub number: String,
+    pub form: String,
+    pub issued_at: i64,
+    pub status: LicenceStatus,
+    pub events: Vec<LicenceEvent>,
+    /// The number of the document that replaced this one.
+    pub replaced_by: Option<String>,
+    /// The number of the document this one replaced.
+    pub replaces: Option<String>,
+    pub duplicates: u32,
 }
 
 /// Persistence of issued documents and the audit log.
@@ -105,8 +203,44 @@ pub trait Registry: Send + Sync {
         form: &str,
         year: i32,
         actor: &str,
-        render: &mut dyn FnMut(&DocumentNumber) -> Result<RenderedDocument, String>,
+        render: &mut Render<'_>,
     ) -> Result<StoredDocument, RegistryError>;
+
+    /// Stores a new application with its number; with `refusal`, refused at once with that document (the EDS was
+    /// not confirmed), all in one transaction.
+    fn submit_application(
+        &self,
+        application: &NewApplication<'_>,
+        actor: &str,
+        refusal: Option<&mut RenderForApplication<'_>>,
+    ) -> Result<ApplicationRecord, RegistryError>;
+
+    fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError>;
+
+    /// Moves an application one step, issuing the step's document in the same transaction. Fails with
+    /// [`RegistryError::Transition`] when the application's current state does not allow the step.
+    fn advance_application(
+        &self,
+        id: ApplicationId,
+        actor: &str,
+        advance: Advance<'_, '_>,
+    ) -> Result<ApplicationRecord, RegistryError>;
+
+    /// Applies a lifecycle action to a licence (a duplicate's id means its original). Re-issue and duplicate
+    /// issue their document with `render` in the same transaction. Returns the licence's standing after it and
+    /// the new document.
+    fn change_document(
+        &self,
+        id: DocumentId,
+        actor: &str,
+        action: LifecycleAction,
+        reason: &str,
+        at: i64,
+        render: Option<&mut Render<'_>>,
+    ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError>;
+
+    /// The standing of the original document with this number.
+    fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError>;
 
     fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError>;
 
@@ -163,6 +297,11 @@ impl TokenRole {
             _ => None,
         }
     }
+}
+
+/// Whether documents of `form` have a lifecycle (licences do; references and refusals do not).
+pub fn has_lifecycle(form: &str) -> bool {
+    form.starts_with("licence.")
 }
 
 /// Form ids become part of document numbers, which allow letters, digits and `- / .` only.

@@ -1,0 +1,483 @@
+//! The embedded default registry: one SQLite file in WAL mode.
+//!
+//! Writers take the database lock at the start of their transaction (`BEGIN IMMEDIATE`), so two processes on
+//! the same file cannot read the same counter; with `synchronous=FULL` a commit survives a power cut, not only a
+//! killed process.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+mod workflow;
+
+use super::{
+    check_form, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
+    DocumentStanding, NewApplication, Registry, RegistryError, Render, RenderForApplication,
+    RenderedDocument, StoredDocument, TokenRole,
+};
+use crate::issuance::LifecycleAction;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE number_counter (
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (form, year)
+);
+CREATE TABLE document (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    canonical_data BLOB NOT NULL,
+    seal TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    UNIQUE (form, year, sequence)
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#,
+    r#"
+CREATE TABLE token (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    sha256 BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+"#,
+    // Duplicates share their original's number (copy 1, 2, ...), so the number alone is no longer unique;
+    // applications and licence events arrive.
+    r#"
+CREATE TABLE document_v3 (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL,
+    copy INTEGER NOT NULL DEFAULT 0,
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    canonical_data BLOB NOT NULL,
+    seal TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    UNIQUE (number, copy),
+    UNIQUE (form, year, sequence, copy)
+);
+INSERT INTO document_v3 (id, number, copy, form, year, sequence, issued_at, canonical_data, seal, pdf)
+    SELECT id, number, 0, form, year, sequence, issued_at, canonical_data, seal, pdf FROM document;
+DROP TABLE document;
+ALTER TABLE document_v3 RENAME TO document;
+CREATE TABLE application (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    service TEXT NOT NULL,
+    applicant TEXT NOT NULL,
+    applicant_name TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    cms BLOB NOT NULL,
+    verification TEXT NOT NULL,
+    status TEXT NOT NULL,
+    payment_reference TEXT,
+    registered_at INTEGER,
+    due_date TEXT,
+    decided_at INTEGER,
+    document_id INTEGER REFERENCES document(id)
+);
+CREATE TABLE document_event (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES document(id),
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    related_document INTEGER REFERENCES document(id)
+);
+CREATE INDEX document_event_by_document ON document_event (document_id);
+CREATE INDEX document_event_by_related ON document_event (related_document);
+CREATE TRIGGER document_event_no_update BEFORE UPDATE ON document_event
+    BEGIN SELECT RAISE(ABORT, 'licence events are append-only'); END;
+CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
+    BEGIN SELECT RAISE(ABORT, 'licence events are append-only'); END;
+"#,
+];
+
+pub struct SqliteRegistry {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteRegistry {
+    /// The schema version this build writes (`PRAGMA user_version`).
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+    /// Opens (creating if needed) the registry file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, RegistryError> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A registry that lives in memory only (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, RegistryError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, RegistryError> {
+        conn.busy_timeout(Duration::from_secs(30))?;
+        // journal_mode answers with a row; in-memory databases answer "memory".
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction behind: rusqlite rolls back
+        // on drop, so the connection is safe to reuse.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(RegistryError::SchemaTooNew {
+            found: version,
+            supported,
+        });
+    }
+    for (done, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", done as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The UTC year of a Unix time, for numbering.
+fn year_of(unix: i64) -> Result<i32, RegistryError> {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.year())
+        .map_err(|_| RegistryError::BadYear(i32::MAX))
+}
+
+/// Reserves the next sequence of `form` in `year` (the caller's transaction makes it final or undoes it).
+fn reserve(conn: &Connection, form: &str, year: i32) -> Result<DocumentNumber, RegistryError> {
+    check_form(form)?;
+    if !(1970..=9999).contains(&year) {
+        return Err(RegistryError::BadYear(year));
+    }
+    let last: i64 = conn
+        .query_row(
+            "SELECT last FROM number_counter WHERE form = ?1 AND year = ?2",
+            params![form, year],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    conn.execute(
+        "INSERT INTO number_counter (form, year, last) VALUES (?1, ?2, ?3)
+         ON CONFLICT (form, year) DO UPDATE SET last = excluded.last",
+        params![form, year, last + 1],
+    )?;
+    Ok(DocumentNumber {
+        form: form.to_string(),
+        year,
+        sequence: last as u64 + 1,
+    })
+}
+
+/// Reserves a number, renders the document for it and stores it with its audit entry.
+fn issue_in(
+    conn: &Connection,
+    form: &str,
+    year: i32,
+    actor: &str,
+    render: &mut Render<'_>,
+) -> Result<StoredDocument, RegistryError> {
+    let number = reserve(conn, form, year)?;
+    let rendered = render(&number).map_err(|reason| RegistryError::Render {
+        number: number.to_string(),
+        reason,
+    })?;
+    store_document(conn, &number, 0, rendered, actor, "document.issued")
+}
+
+fn store_document(
+    conn: &Connection,
+    number: &DocumentNumber,
+    copy: u32,
+    rendered: RenderedDocument,
+    actor: &str,
+    action: &str,
+) -> Result<StoredDocument, RegistryError> {
+    let text = number.to_string();
+    let seal = serde_json::to_string(&rendered.seal)
+        .map_err(|e| RegistryError::Corrupt(format!("seal of {text}: {e}")))?;
+    conn.execute(
+        "INSERT INTO document (number, copy, form, year, sequence, issued_at, canonical_data, seal, pdf)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            text,
+            copy,
+            number.form,
+            number.year,
+            number.sequence as i64,
+            rendered.issued_at,
+            rendered.canonical_data,
+            seal,
+            rendered.pdf
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    audit(conn, actor, action, &text)?;
+    Ok(StoredDocument {
+        id: DocumentId(id),
+        number: text,
+        copy,
+        form: number.form.clone(),
+        issued_at: rendered.issued_at,
+        canonical_data: rendered.canonical_data,
+        seal: rendered.seal,
+        pdf: rendered.pdf,
+    })
+}
+
+fn audit(conn: &Connection, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, subject) VALUES (?1, ?2, ?3, ?4)",
+        params![now(), actor, action, subject],
+    )?;
+    Ok(())
+}
+
+fn row_to_document(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredDocument, String)> {
+    Ok((
+        StoredDocument {
+            id: DocumentId(row.get(0)?),
+            number: row.get(1)?,
+            copy: row.get(7)?,
+            form: row.get(2)?,
+            issued_at: row.get(3)?,
+            canonical_data: row.get(4)?,
+            seal: Vec::new(),
+            pdf: row.get(6)?,
+        },
+        row.get(5)?,
+    ))
+}
+
+const SELECT_DOCUMENT: &str =
+    "SELECT id, number, form, issued_at, canonical_data, seal, pdf, copy FROM document";
+
+fn finish(
+    found: Option<(StoredDocument, String)>,
+) -> Result<Option<StoredDocument>, RegistryError> {
+    found
+        .map(|(mut doc, seal)| {
+            doc.seal = serde_json::from_str(&seal)
+                .map_err(|e| RegistryError::Corrupt(format!("seal of {}: {e}", doc.number)))?;
+            Ok(doc)
+        })
+        .transpose()
+}
+
+impl Registry for SqliteRegistry {
+    fn issue(
+        &self,
+        form: &str,
+        year: i32,
+        actor: &str,
+        render: &mut Render<'_>,
+    ) -> Result<StoredDocument, RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Dropping `tx` on any error rolls the reservation back.
+        let doc = issue_in(&tx, form, year, actor, render)?;
+        tx.commit()?;
+        tracing::info!(number = %doc.number, form, "document issued");
+        Ok(doc)
+    }
+
+    fn submit_application(
+        &self,
+        application: &NewApplication<'_>,
+        actor: &str,
+        refusal: Option<&mut RenderForApplication<'_>>,
+    ) -> Result<ApplicationRecord, RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = workflow::submit(&tx, application, actor, refusal)?;
+        let record = workflow::application(&tx, id)?
+            .ok_or_else(|| RegistryError::Corrupt("a submitted application vanished".into()))?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
+        workflow::application(&self.conn(), id)
+    }
+
+    fn advance_application(
+        &self,
+        id: ApplicationId,
+        actor: &str,
+        advance: Advance<'_, '_>,
+    ) -> Result<ApplicationRecord, RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        workflow::advance(&tx, id, actor, advance)?;
+        let record = workflow::application(&tx, id)?
+            .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    fn change_document(
+        &self,
+        id: DocumentId,
+        actor: &str,
+        action: LifecycleAction,
+        reason: &str,
+        at: i64,
+        render: Option<&mut Render<'_>>,
+    ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (number, made) = workflow::change(&tx, id, actor, action, reason, at, render)?;
+        let standing = workflow::standing(&tx, &number)?
+            .ok_or_else(|| RegistryError::Corrupt(format!("{number} vanished")))?;
+        tx.commit()?;
+        Ok((standing, made))
+    }
+
+    fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError> {
+        workflow::standing(&self.conn(), number)
+    }
+
+    fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!("{SELECT_DOCUMENT} WHERE id = ?1"),
+                [id.0],
+                row_to_document,
+            )
+            .optional()?;
+        finish(found)
+    }
+
+    fn document_by_number(&self, number: &str) -> Result<Option<StoredDocument>, RegistryError> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!("{SELECT_DOCUMENT} WHERE number = ?1 AND copy = 0"),
+                [number],
+                row_to_document,
+            )
+            .optional()?;
+        finish(found)
+    }
+
+    fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT sequence FROM document WHERE form = ?1 AND year = ?2 AND copy = 0 ORDER BY sequence",
+        )?;
+        let rows = stmt.query_map(params![form, year], |r| r.get::<_, i64>(0))?;
+        rows.map(|r| Ok(r? as u64)).collect()
+    }
+
+    fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT id, at, actor, action, subject FROM audit ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+            })
+        })?;
+        rows.map(|r| Ok(r?)).collect()
+    }
+
+    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
+        audit(&self.conn(), actor, action, subject)
+    }
+
+    fn add_token(
+        &self,
+        name: &str,
+        role: TokenRole,
+        sha256: &[u8; 32],
+    ) -> Result<(), RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO token (name, role, sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role.as_str(), &sha256[..], now()],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, subject) VALUES (?1, 'qoltanba', 'token.created', ?2)",
+            params![now(), name],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn token_by_hash(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<(String, TokenRole)>, RegistryError> {
+        let found: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT name, role FROM token WHERE sha256 = ?1",
+                [&sha256[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        found
+            .map(|(name, role)| {
+                TokenRole::parse(&role)
+                    .map(|role| (name, role))
+                    .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))
+            })
+            .transpose()
+    }
+
+    fn token_count(&self) -> Result<u64, RegistryError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM token", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+}

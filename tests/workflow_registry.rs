@@ -1,0 +1,428 @@
+//! The registry's side of the workflow (issue 6): applications move only forward, each step's document is
+//! stored in the step's transaction, licence events change the public standing, duplicates share their
+//! original's number, and a registry written by the previous schema upgrades without losing a document.
+
+use std::sync::Arc;
+
+use qoltanba::issuance::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
+use qoltanba::registry::{
+    Advance, ApplicationId, DocumentNumber, NewApplication, Registry, RegistryError,
+    RenderedDocument, SqliteRegistry,
+};
+
+const AT: i64 = 1_795_000_000; // 2026-11-18
+
+fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, String> {
+    Ok(RenderedDocument {
+        issued_at: AT,
+        canonical_data: format!("{{\"number\":\"{number}\"}}").into_bytes(),
+        seal: vec![format!("QLT1:{number}")],
+        pdf: b"%PDF-1.7 stand-in".to_vec(),
+    })
+}
+
+fn new_application() -> NewApplication<'static> {
+    NewApplication {
+        service: "licence.private-bailiff",
+        applicant: "870412300129",
+        applicant_name: "ТЕСТОВ ТЕСТ",
+        submitted_at: AT,
+        content: b"{}",
+        cms: b"\x30\x00",
+        verification: "{\"valid\":true}",
+    }
+}
+
+fn step(step: ApplicationStep) -> Advance<'static, 'static> {
+    Advance {
+        step,
+        at: AT + 60,
+        payment_reference: None,
+        due_date: None,
+        document: None,
+    }
+}
+
+#[test]
+fn an_application_goes_from_submission_to_licence() {
+    let r = SqliteRegistry::in_memory().expect("registry");
+    let app = r
+        .submit_application(&new_application(), "portal", None)
+        .expect("submit");
+    assert_eq!(app.number, "QLT-APP-2026-000001");
+    assert_eq!(app.status, ApplicationStatus::AwaitingPayment);
+
+    // Deciding before payment is refused by the state machine, inside the transaction.
+    let early = r.advance_application(app.id, "operator", step(ApplicationStep::Approve));
+    assert!(
+        matches!(early, Err(RegistryError::Transition(_))),
+        "{early:?}"
+    );
+
+    let paid = r
+        .advance_application(
+            app.id,
+            "portal",
+            Advance {
+                payment_reference: Some("PAY-1"),
+                due_date: Some("2026-12-09".into()),
+                ..step(ApplicationStep::Paid)
+            },
+        )
+        .expect("paid");
+    assert_eq!(paid.status, ApplicationStatus::Registered);
+    assert_eq!(paid.due_date.as_deref(), Some("2026-12-09"));
+    assert_eq!(paid.payment_reference.as_deref(), Some("PAY-1"));
+    assert_eq!(paid.registered_at, Some(AT + 60));
+
+    let mut render = cheap;
+    let approved = r
+        .advance_application(
+            app.id,
+            "operator",
+            Advance {
+                document: Some(("licence.private-bailiff", &mut render)),
+                ..step(ApplicationStep::Approve)
+            },
+        )
+        .expect("approve");
+    assert_eq!(approved.status, ApplicationStatus::Approved);
+    let (doc_id, number) = approved.document.expect("licence");
+    assert_eq!(number, "licence.private-bailiff-2026-000001");
+    assert!(r.document(doc_id).expect("read").is_some());
+    // Twice is once too many.
+    let again = r.advance_application(app.id, "operator", step(ApplicationStep::Refuse));
+    assert!(matches!(again, Err(RegistryError::Transition(_))));
+
+    let actions: Vec<String> = r
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "application.submitted",
+            "application.registered",
+            "document.issued",
+            "application.approved"
+        ]
+    );
+    assert!(matches!(
+        r.advance_application(ApplicationId(99), "operator", step(ApplicationStep::Paid)),
+        Err(RegistryError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_refusal_at_submission_is_stored_with_the_application() {
+    let r = SqliteRegistry::in_memory().expect("registry");
+    let mut seen = None;
+    let app = r
+        .submit_application(
+            &new_application(),
+            "portal",
+            Some(&mut |app_number: &str, n: &DocumentNumber| {
+                seen = Some(app_number.to_string());
+                cheap(n)
+            }),
+        )
+        .expect("submit");
+    assert_eq!(seen.as_deref(), Some("QLT-APP-2026-000001"));
+    assert_eq!(app.status, ApplicationStatus::Refused);
+    assert_eq!(app.decided_at, Some(AT));
+    assert_eq!(app.document.expect("refusal").1, "refusal-2026-000001");
+}
+
+#[test]
+fn a_failed_render_leaves_the_application_where_it_was() {
+    let r = SqliteRegistry::in_memory().expect("registry");
+    let app = r
+        .submit_application(&new_application(), "portal", None)
+        .expect("submit");
+    r.advance_application(app.id, "portal", step(ApplicationStep::Paid))
+        .expect("paid");
+    let mut broken = |_: &DocumentNumber| -> Result<RenderedDocument, String> {
+        Err("the printer is on fire".into())
+    };
+    let failed = r.advance_application(
+        app.id,
+        "operator",
+        Advance {
+            document: Some(("licence.private-bailiff", &mut broken)),
+            ..step(ApplicationStep::Approve)
+        },
+    );
+    assert!(matches!(failed, Err(RegistryError::Render { .. })));
+    let after = r.application(app.id).expect("read").expect("present");
+    assert_eq!(after.status, ApplicationStatus::Registered);
+    assert!(r
+        .numbers("licence.private-bailiff", 2026)
+        .expect("numbers")
+        .is_empty());
+}
+
+#[test]
+fn two_operators_deciding_at_once_cannot_both_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    let r = SqliteRegistry::open(&path).expect("open");
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let app = r
+            .submit_application(&new_application(), "portal", None)
+            .expect("submit");
+        r.advance_application(app.id, "portal", step(ApplicationStep::Paid))
+            .expect("paid");
+        ids.push(app.id);
+    }
+    let ids = Arc::new(ids);
+    // Two connections (two processes' worth of locking), one approving and one refusing every application.
+    let handles: Vec<_> = [ApplicationStep::Approve, ApplicationStep::Refuse]
+        .into_iter()
+        .map(|decision| {
+            let ids = Arc::clone(&ids);
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let r = SqliteRegistry::open(&path).expect("open");
+                let form = match decision {
+                    ApplicationStep::Approve => "licence.private-bailiff",
+                    _ => "refusal",
+                };
+                let mut wins = 0;
+                for id in ids.iter() {
+                    let mut render = cheap;
+                    match r.advance_application(
+                        *id,
+                        "operator",
+                        Advance {
+                            document: Some((form, &mut render)),
+                            ..step(decision)
+                        },
+                    ) {
+                        Ok(_) => wins += 1,
+                        Err(RegistryError::Transition(_)) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                wins
+            })
+        })
+        .collect();
+    let wins: u32 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+    assert_eq!(wins, 20);
+    let licences = r.numbers("licence.private-bailiff", 2026).expect("numbers");
+    let refusals = r.numbers("refusal", 2026).expect("numbers");
+    assert_eq!(licences.len() + refusals.len(), 20);
+    assert_eq!(licences, (1..=licences.len() as u64).collect::<Vec<_>>());
+    for id in ids.iter() {
+        let app = r.application(*id).expect("read").expect("present");
+        assert!(app.document.is_some(), "{}", app.number);
+    }
+}
+
+#[test]
+fn licence_events_change_the_standing() {
+    let r = SqliteRegistry::in_memory().expect("registry");
+    let licence = r
+        .issue("licence.security", 2026, "operator", &mut cheap)
+        .expect("issue");
+    let change = |action, render: Option<&mut dyn FnMut(&DocumentNumber) -> _>| {
+        r.change_document(
+            licence.id,
+            "operator",
+            action,
+            "по заявлению",
+            AT + 100,
+            render,
+        )
+    };
+    let (standing, _) = change(LifecycleAction::Suspend, None).expect("suspend");
+    assert_eq!(standing.status, LicenceStatus::Suspended);
+    assert!(matches!(
+        change(LifecycleAction::Suspend, None),
+        Err(RegistryError::Transition(_))
+    ));
+    // A suspended licence gets no duplicate.
+    assert!(matches!(
+        change(LifecycleAction::Duplicate, Some(&mut cheap)),
+        Err(RegistryError::Transition(_))
+    ));
+    let (standing, _) = change(LifecycleAction::Resume, None).expect("resume");
+    assert_eq!(standing.status, LicenceStatus::Valid);
+
+    let (standing, duplicate) =
+        change(LifecycleAction::Duplicate, Some(&mut cheap)).expect("duplicate");
+    let duplicate = duplicate.expect("made");
+    assert_eq!(duplicate.number, licence.number);
+    assert_eq!(duplicate.copy, 1);
+    assert_eq!(standing.duplicates, 1);
+    // The number still leads to the original; the duplicate's id leads to the original's events.
+    assert_eq!(
+        r.document_by_number(&licence.number)
+            .expect("read")
+            .expect("present")
+            .id,
+        licence.id
+    );
+    let (standing, replacement) = r
+        .change_document(
+            duplicate.id,
+            "operator",
+            LifecycleAction::Reissue,
+            "смена наименования",
+            AT + 200,
+            Some(&mut cheap),
+        )
+        .expect("reissue");
+    let replacement = replacement.expect("made");
+    assert_eq!(replacement.number, "licence.security-2026-000002");
+    assert_eq!(standing.status, LicenceStatus::Replaced);
+    assert_eq!(
+        standing.replaced_by.as_deref(),
+        Some(replacement.number.as_str())
+    );
+    let new = r
+        .standing(&replacement.number)
+        .expect("read")
+        .expect("present");
+    assert_eq!(new.status, LicenceStatus::Valid);
+    assert_eq!(new.replaces.as_deref(), Some(licence.number.as_str()));
+    assert!(matches!(
+        change(LifecycleAction::Terminate, None),
+        Err(RegistryError::Transition(_))
+    ));
+    let (ended, _) = r
+        .change_document(
+            replacement.id,
+            "operator",
+            LifecycleAction::Terminate,
+            "",
+            AT,
+            None,
+        )
+        .expect("terminate");
+    assert_eq!(ended.status, LicenceStatus::Terminated);
+    let events: Vec<_> = r
+        .standing(&licence.number)
+        .expect("read")
+        .expect("present")
+        .events
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            LifecycleAction::Suspend,
+            LifecycleAction::Resume,
+            LifecycleAction::Duplicate,
+            LifecycleAction::Reissue
+        ]
+    );
+
+    let reference = r
+        .issue("reference.birth", 2026, "portal", &mut cheap)
+        .expect("issue");
+    assert!(matches!(
+        r.change_document(
+            reference.id,
+            "operator",
+            LifecycleAction::Suspend,
+            "",
+            AT,
+            None
+        ),
+        Err(RegistryError::NoLifecycle(_))
+    ));
+    assert_eq!(
+        r.standing(&reference.number)
+            .expect("read")
+            .expect("present")
+            .status,
+        LicenceStatus::Valid
+    );
+}
+
+#[test]
+fn licence_events_are_append_only_even_for_raw_sql() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    let r = SqliteRegistry::open(&path).expect("open");
+    let licence = r
+        .issue("licence.security", 2026, "operator", &mut cheap)
+        .expect("issue");
+    r.change_document(
+        licence.id,
+        "operator",
+        LifecycleAction::Suspend,
+        "",
+        AT,
+        None,
+    )
+    .expect("suspend");
+    let raw = rusqlite::Connection::open(&path).expect("raw");
+    assert!(raw.execute("DELETE FROM document_event", []).is_err());
+    assert!(raw
+        .execute("UPDATE document_event SET event = 'resumed'", [])
+        .is_err());
+    assert_eq!(
+        r.standing(&licence.number)
+            .expect("read")
+            .expect("present")
+            .status,
+        LicenceStatus::Suspended
+    );
+}
+
+/// A file written by schema 2 (before applications and duplicates), built here with that schema's SQL.
+#[test]
+fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    {
+        let raw = rusqlite::Connection::open(&path).expect("raw");
+        raw.execute_batch(
+            "CREATE TABLE number_counter (form TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
+                                          PRIMARY KEY (form, year));
+             CREATE TABLE document (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, form TEXT NOT NULL,
+                                    year INTEGER NOT NULL, sequence INTEGER NOT NULL, issued_at INTEGER NOT NULL,
+                                    canonical_data BLOB NOT NULL, seal TEXT NOT NULL, pdf BLOB NOT NULL,
+                                    UNIQUE (form, year, sequence));
+             CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,
+                                 action TEXT NOT NULL, subject TEXT NOT NULL);
+             CREATE TABLE token (name TEXT PRIMARY KEY, role TEXT NOT NULL, sha256 BLOB NOT NULL UNIQUE,
+                                 created_at INTEGER NOT NULL);
+             INSERT INTO number_counter VALUES ('licence.security', 2026, 7);
+             INSERT INTO document VALUES (5, 'licence.security-2026-000007', 'licence.security', 2026, 7, 1,
+                                          X'7B7D', '[\"QLT1:x\"]', X'25504446');
+             PRAGMA user_version = 2;",
+        )
+        .expect("schema 2");
+    }
+    let r = SqliteRegistry::open(&path).expect("upgrade");
+    let old = r
+        .document_by_number("licence.security-2026-000007")
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        (old.id.0, old.copy, old.pdf.as_slice()),
+        (5, 0, &b"%PDF"[..])
+    );
+    let next = r
+        .issue("licence.security", 2026, "operator", &mut cheap)
+        .expect("issue");
+    assert_eq!(next.number, "licence.security-2026-000008");
+    let (_, dup) = r
+        .change_document(
+            old.id,
+            "operator",
+            LifecycleAction::Duplicate,
+            "",
+            AT,
+            Some(&mut cheap),
+        )
+        .expect("duplicate of an upgraded document");
+    assert_eq!(dup.expect("made").number, old.number);
+}
