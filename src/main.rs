@@ -448,11 +448,7 @@ fn serve(listen: std::net::SocketAddr, data: &std::path::Path) -> Result<(), Bad
             );
         }
     }
-    let state = qoltanba::http::AppState {
-        store: std::sync::Arc::new(store),
-        registry: std::sync::Arc::new(registry),
-        signer: std::sync::Arc::new(signer),
-    };
+    let state = qoltanba::http::AppState::new(store, std::sync::Arc::new(registry), signer);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

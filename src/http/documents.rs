@@ -14,7 +14,11 @@ use serde_json::json;
 
 use super::{auth, blocking, json_body, now, AppState, Problem};
 use crate::forms::{IssueError, Sealing, TemplateError};
-use crate::registry::{DocumentId, RegistryError, RenderedDocument, StoredDocument, TokenRole};
+use crate::issuance::LifecycleAction;
+use crate::registry::{
+    DocumentId, DocumentNumber, DocumentStanding, RegistryError, Render, RenderedDocument,
+    StoredDocument, TokenRole,
+};
 use crate::seal::SealMode;
 
 #[derive(Deserialize)]
@@ -26,12 +30,12 @@ pub(super) struct IssueRequest {
     data: serde_json::Value,
 }
 
-fn storage_failure(e: RegistryError) -> Problem {
+pub(super) fn storage_failure(e: RegistryError) -> Problem {
     tracing::error!(error = %e, "registry failure");
     Problem::internal()
 }
 
-fn rfc3339(unix: i64) -> String {
+pub(super) fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
@@ -41,15 +45,96 @@ fn rfc3339(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-fn summary(doc: &StoredDocument) -> serde_json::Value {
-    json!({
+pub(super) fn summary(doc: &StoredDocument) -> serde_json::Value {
+    let mut body = json!({
         "id": doc.id.0,
         "number": doc.number,
         "form": doc.form,
         "issuedAt": rfc3339(doc.issued_at),
         "seal": doc.seal,
         "pdf": format!("/v1/documents/{}/pdf", doc.id.0),
-    })
+    });
+    if doc.copy > 0 {
+        body["duplicate"] = json!(doc.copy);
+    }
+    body
+}
+
+/// Renders documents for registry transactions, keeping the first form error so it can be answered precisely.
+pub(super) struct Renderer<'s> {
+    state: &'s AppState,
+    pub failure: Option<IssueError>,
+}
+
+impl<'s> Renderer<'s> {
+    pub fn new(state: &'s AppState) -> Self {
+        Renderer {
+            state,
+            failure: None,
+        }
+    }
+
+    /// Fills, renders and seals `form` with `data` as document `number`.
+    pub fn render(
+        &mut self,
+        form: &str,
+        data: &serde_json::Value,
+        number: &DocumentNumber,
+        issued_at: i64,
+    ) -> Result<RenderedDocument, String> {
+        let sealing = Sealing {
+            signer: &self.state.signer,
+            mode: SealMode::Compact,
+        };
+        crate::forms::issue(form, data, &number.to_string(), issued_at, Some(sealing))
+            .map(RenderedDocument::from)
+            .map_err(|e| {
+                let reason = e.to_string();
+                self.failure.get_or_insert(e);
+                reason
+            })
+    }
+
+    /// The problem for a registry failure, told precisely when the form refused the data.
+    pub fn problem(self, e: RegistryError) -> Problem {
+        match (e, self.failure) {
+            (_, Some(IssueError::Template(TemplateError::UnknownForm(form))))
+            | (RegistryError::BadForm(form), None) => {
+                Problem::new(StatusCode::NOT_FOUND, "UNKNOWN_FORM", "No such form", form)
+            }
+            (_, Some(e @ IssueError::Data { .. })) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_DATA",
+                "The data does not fit the form",
+                e.to_string(),
+            ),
+            (RegistryError::NotFound(what), _) => {
+                let mut p = Problem::not_found();
+                p.detail = format!("{what} not found");
+                p
+            }
+            (RegistryError::Transition(t), _) => Problem::new(
+                StatusCode::CONFLICT,
+                "STATE_CONFLICT",
+                "Not allowed in the current state",
+                t.to_string(),
+            ),
+            (RegistryError::NoLifecycle(form), _) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "NO_LIFECYCLE",
+                "Only licences have a lifecycle",
+                format!("{form} documents cannot be suspended, re-issued or duplicated"),
+            ),
+            (e, _) => storage_failure(e),
+        }
+    }
+}
+
+/// The UTC year documents issued now are numbered in.
+pub(super) fn year_now(at: i64) -> Result<i32, Problem> {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .map(|t| t.year())
+        .map_err(|_| Problem::internal())
 }
 
 pub(super) async fn issue(
@@ -72,51 +157,14 @@ pub(super) async fn issue(
     }
     let stored = blocking(move || {
         let issued_at = now();
-        let year = time::OffsetDateTime::from_unix_timestamp(issued_at)
-            .map(|t| t.year())
-            .map_err(|_| Problem::internal())?;
-        let mut failure = None;
-        let result = state
-            .registry
-            .issue(&req.form, year, &caller.name, &mut |number| {
-                let sealing = Sealing {
-                    signer: &state.signer,
-                    mode: SealMode::Compact,
-                };
-                match crate::forms::issue(
-                    &req.form,
-                    &req.data,
-                    &number.to_string(),
-                    issued_at,
-                    Some(sealing),
-                ) {
-                    Ok(doc) => Ok(RenderedDocument::from(doc)),
-                    Err(e) => {
-                        let reason = e.to_string();
-                        failure = Some(e);
-                        Err(reason)
-                    }
-                }
-            });
-        match (result, failure) {
-            (Ok(doc), _) => Ok(doc),
-            (Err(_), Some(IssueError::Template(TemplateError::UnknownForm(form)))) => Err(
-                Problem::new(StatusCode::NOT_FOUND, "UNKNOWN_FORM", "No such form", form),
-            ),
-            (Err(_), Some(e @ IssueError::Data { .. })) => Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_DATA",
-                "The data does not fit the form",
-                e.to_string(),
-            )),
-            (Err(RegistryError::BadForm(form)), None) => Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "UNKNOWN_FORM",
-                "No such form",
-                form,
-            )),
-            (Err(e), _) => Err(storage_failure(e)),
-        }
+        let mut renderer = Renderer::new(&state);
+        let result = state.registry.issue(
+            &req.form,
+            year_now(issued_at)?,
+            &caller.name,
+            &mut |number| renderer.render(&req.form, &req.data, number, issued_at),
+        );
+        result.map_err(|e| renderer.problem(e))
     })
     .await?;
     tracing::info!(number = %stored.number, "reference issued");
@@ -139,7 +187,7 @@ fn require_reader(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> 
     .map(|_| ())
 }
 
-async fn load(state: AppState, id: String) -> Result<StoredDocument, Problem> {
+pub(super) async fn load(state: AppState, id: String) -> Result<StoredDocument, Problem> {
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
     blocking(move || {
         state
@@ -182,7 +230,38 @@ pub(super) async fn pdf(
         .into_response())
 }
 
-/// Public: whether a document with this number exists, for anyone holding the paper.
+/// The public view of a document's standing.
+pub(super) fn standing_json(st: &DocumentStanding) -> serde_json::Value {
+    let events: Vec<serde_json::Value> = st
+        .events
+        .iter()
+        .map(|e| {
+            let mut v = json!({"at": rfc3339(e.at), "event": e.event.event(), "reason": e.reason});
+            if let Some(d) = &e.document {
+                v["document"] = json!(d);
+            }
+            v
+        })
+        .collect();
+    let mut body = json!({
+        "number": st.number,
+        "form": st.form,
+        "issuedAt": rfc3339(st.issued_at),
+        "status": st.status.as_str(),
+        "events": events,
+        "duplicates": st.duplicates,
+    });
+    if let Some(n) = &st.replaced_by {
+        body["replacedBy"] = json!(n);
+    }
+    if let Some(n) = &st.replaces {
+        body["replaces"] = json!(n);
+    }
+    body
+}
+
+/// Public: the standing of the document with this number (valid, suspended, terminated, replaced), for anyone
+/// holding the paper.
 pub(super) async fn status(
     State(state): State<AppState>,
     Path(number): Path<String>,
@@ -190,19 +269,91 @@ pub(super) async fn status(
     if number.len() > 64 {
         return Err(Problem::not_found());
     }
-    let doc = blocking(move || {
+    let standing = blocking(move || {
         state
             .registry
-            .document_by_number(&number)
+            .standing(&number)
             .map_err(storage_failure)?
             .ok_or_else(Problem::not_found)
     })
     .await?;
-    Ok(Json(json!({
-        "number": doc.number,
-        "form": doc.form,
-        "issuedAt": rfc3339(doc.issued_at),
-        "status": "valid",
-    }))
-    .into_response())
+    Ok(Json(standing_json(&standing)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LifecycleRequest {
+    /// Why: printed in the public status.
+    reason: String,
+    /// Re-issue only: the licence fields that change.
+    #[serde(default)]
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `POST /v1/documents/{id}/{reissue|duplicate|suspend|resume|terminate}`: an operator's change to a licence.
+pub(super) async fn lifecycle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    body: Result<Json<LifecycleRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Operator)?;
+    let action = LifecycleAction::parse(&action).ok_or_else(|| {
+        let mut p = Problem::not_found();
+        p.detail =
+            "no such route: the actions are reissue, duplicate, suspend, resume, terminate".into();
+        p
+    })?;
+    let req = json_body(body)?;
+    if req.reason.chars().count() > 1000 {
+        return Err(Problem::malformed(
+            "reason: longer than 1000 characters".into(),
+        ));
+    }
+    if action != LifecycleAction::Reissue && !req.fields.is_empty() {
+        return Err(Problem::malformed(
+            "fields: only a re-issue changes fields".into(),
+        ));
+    }
+    let doc = load(state.clone(), id).await?;
+    let (standing, made) = blocking(move || {
+        let at = now();
+        let old: serde_json::Value = serde_json::from_slice(&doc.canonical_data)
+            .map_err(|e| storage_failure(RegistryError::Corrupt(e.to_string())))?;
+        let data = match action {
+            LifecycleAction::Reissue => Some(crate::issuance::reissue_data(&old, &req.fields)),
+            LifecycleAction::Duplicate => Some(crate::issuance::duplicate_data(&old)),
+            _ => None,
+        }
+        .transpose()
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_DATA",
+                "The data does not fit the form",
+                e,
+            )
+        })?;
+        let mut renderer = Renderer::new(&state);
+        let mut render = |number: &DocumentNumber| match &data {
+            Some(data) => renderer.render(&doc.form, data, number, at),
+            None => Err("nothing to render".into()),
+        };
+        let result = state.registry.change_document(
+            doc.id,
+            &caller.name,
+            action,
+            req.reason.trim(),
+            at,
+            data.is_some().then_some(&mut render as &mut Render<'_>),
+        );
+        result.map_err(|e| renderer.problem(e))
+    })
+    .await?;
+    tracing::info!(number = %standing.number, event = action.event(), "licence changed");
+    let mut body = standing_json(&standing);
+    if let Some(made) = &made {
+        body["document"] = summary(made);
+    }
+    Ok(Json(body).into_response())
 }

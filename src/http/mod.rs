@@ -4,6 +4,7 @@
 //!
 //! Verification is CPU-bound, so it runs on tokio's blocking pool, keeping the accept loop responsive.
 
+mod applications;
 pub mod auth;
 mod documents;
 mod openapi;
@@ -23,6 +24,7 @@ use serde::Deserialize;
 
 use crate::cms::CmsSigner;
 use crate::identity::{Bin, Iin};
+use crate::issuance::{Provider, WorkingCalendar};
 use crate::pki::{TrustStore, VerifyOptions};
 use crate::registry::{Registry, TokenRole};
 pub use problem::Problem;
@@ -38,6 +40,25 @@ pub struct AppState {
     pub registry: Arc<dyn Registry>,
     /// The provider's authorised person's key and certificate.
     pub signer: Arc<CmsSigner>,
+    /// Printed on licences and refusals.
+    pub provider: Arc<Provider>,
+    /// Counts due dates.
+    pub calendar: Arc<WorkingCalendar>,
+}
+
+impl AppState {
+    /// A state whose provider is described by the signer's certificate (organisation, name), issuing in Astana,
+    /// with the statutory calendar.
+    pub fn new(store: TrustStore, registry: Arc<dyn Registry>, signer: CmsSigner) -> Self {
+        let provider = Provider::from_signer(&signer);
+        AppState {
+            store: Arc::new(store),
+            registry,
+            signer: Arc::new(signer),
+            provider: Arc::new(provider),
+            calendar: Arc::new(WorkingCalendar::kazakhstan()),
+        }
+    }
 }
 
 /// Serves `router(state)` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.
@@ -82,6 +103,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents", post(documents::issue))
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))
+        .route("/v1/documents/{id}/{action}", post(documents::lifecycle))
+        .route("/v1/applications", post(applications::submit))
+        .route("/v1/applications/{id}", get(applications::get))
+        .route("/v1/applications/{id}/payment", post(applications::payment))
+        .route(
+            "/v1/applications/{id}/decision",
+            post(applications::decision),
+        )
         .route(
             "/v1/documents/by-number/{number}/status",
             get(documents::status),

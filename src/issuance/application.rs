@@ -181,6 +181,25 @@ pub struct Provider {
     pub head_position: String,
 }
 
+impl Provider {
+    /// The provider as its signer's certificate names it: the organisation is the authority, the holder (name
+    /// and patronymic, NCA profile) the head. Issued in Astana unless configured otherwise.
+    pub fn from_signer(signer: &crate::cms::CmsSigner) -> Provider {
+        let p = &signer.certificate().profile;
+        let head = [p.common_name.as_deref(), p.patronymic.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Provider {
+            authority: p.organization.clone().unwrap_or_else(|| head.clone()),
+            place: "Астана қ.".into(),
+            head,
+            head_position: "Уәкілетті тұлға / Уполномоченное лицо".into(),
+        }
+    }
+}
+
 /// Why an application is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefusalReason {

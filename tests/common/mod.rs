@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod client;
+
 use std::path::PathBuf;
 
 /// `../shared/conformance` beside the project, or `None` (after saying why) when this clone has no `../shared`.

@@ -1,0 +1,631 @@
+//! The application workflow and licence lifecycle over real HTTP (issue 6): requests signed by the OpenSSL CLI
+//! (Debian package `openssl`) with the demo PKI's keys go from submission to a licence PDF that `qoltanba
+//! verify-document` accepts; revoked, expired and mismatched signers get a refusal PDF naming the reason;
+//! no payment and the operator's refusal give refusals; licence changes show in the public status.
+
+mod common;
+
+use std::path::Path;
+
+use base64::Engine;
+use common::client::{assert_problem, bearer, request, request_with, service, Answer, Service};
+use serde_json::{json, Value};
+
+const B64: base64::engine::general_purpose::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD;
+
+/// Signs `content` with the demo key `name` (`certs/{name}.pem`, `certs/{name}.key.pem`) using the OpenSSL CLI,
+/// as an applicant's EDS tool would. Attached unless `detached`.
+fn openssl_sign(content: &[u8], name: &str, detached: bool) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("application.json");
+    std::fs::write(&input, content).expect("write");
+    let out = dir.path().join("application.p7s");
+    let project = common::project_dir();
+    let mut cmd = std::process::Command::new("openssl");
+    cmd.args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
+        .arg(&input)
+        .arg("-signer")
+        .arg(project.join(format!("certs/{name}.pem")))
+        .arg("-inkey")
+        .arg(project.join(format!("certs/{name}.key.pem")))
+        .arg("-out")
+        .arg(&out);
+    if !detached {
+        cmd.arg("-nodetach");
+    }
+    assert!(cmd.status().expect("openssl").success());
+    std::fs::read(&out).expect("cms")
+}
+
+fn application(service: &str, id_kind: &str, id: &str, name: &str) -> Vec<u8> {
+    json!({
+        "service": service,
+        "applicant": {id_kind: id, "name": name},
+        "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"},
+        "paymentReference": "KZ-PAY-0001",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn bailiff(iin: &str) -> Vec<u8> {
+    application(
+        "licence.private-bailiff",
+        "iin",
+        iin,
+        "ТЕСТОВ ТЕСТ ТЕСТОВИЧ",
+    )
+}
+
+fn call(svc: &Service, method: &str, path: &str, token: &str, body: &Value) -> Answer {
+    let headers = if token.is_empty() {
+        String::new()
+    } else {
+        bearer(token)
+    };
+    request_with(
+        svc.addr,
+        method,
+        path,
+        "application/json",
+        &headers,
+        body.to_string().as_bytes(),
+    )
+}
+
+fn submit(svc: &Service, cms: &[u8]) -> Value {
+    let a = call(
+        svc,
+        "POST",
+        "/v1/applications",
+        &svc.portal,
+        &json!({"cms": B64.encode(cms)}),
+    );
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    a.json()
+}
+
+fn ok(a: Answer) -> Value {
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    a.json()
+}
+
+fn pay(svc: &Service, app: &Value, paid: bool) -> Value {
+    let body = if paid {
+        json!({"paid": true, "reference": "KZ-PAY-0001"})
+    } else {
+        json!({"paid": false})
+    };
+    ok(call(
+        svc,
+        "POST",
+        &format!("/v1/applications/{}/payment", app["id"]),
+        &svc.portal,
+        &body,
+    ))
+}
+
+fn decide(svc: &Service, app: &Value, body: &Value) -> Answer {
+    call(
+        svc,
+        "POST",
+        &format!("/v1/applications/{}/decision", app["id"]),
+        &svc.operator,
+        body,
+    )
+}
+
+/// Downloads a document's PDF and checks it with `qoltanba verify-document` (the CLI, a separate process);
+/// returns the PDF's embedded data.
+fn verified_pdf(svc: &Service, document: &Value, dir: &Path) -> Value {
+    let pdf = request_with(
+        svc.addr,
+        "GET",
+        document["pdf"].as_str().expect("pdf link"),
+        "application/json",
+        &bearer(&svc.operator),
+        b"",
+    );
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.content_type, "application/pdf");
+    let number = document["number"].as_str().expect("number");
+    let path = dir.join(format!("{number}.pdf"));
+    std::fs::write(&path, &pdf.body).expect("write");
+    let (code, report) = common::run_json(&["verify-document", path.to_str().expect("path")]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["valid"], true, "{report}");
+    let doc = ok(request_with(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/{}", document["id"]),
+        "application/json",
+        &bearer(&svc.operator),
+        b"",
+    ));
+    assert_eq!(doc["number"], document["number"]);
+    doc["data"].clone()
+}
+
+fn status(svc: &Service, number: &str) -> Value {
+    ok(request(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/by-number/{number}/status"),
+        "application/json",
+        b"",
+    ))
+}
+
+/// The due date the service must give: 15 working days after today in Astana.
+fn expected_due() -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let today = qoltanba::issuance::local_date(now).expect("today");
+    qoltanba::issuance::WorkingCalendar::kazakhstan()
+        .add_working_days(today, 15)
+        .expect("due")
+        .to_string()
+}
+
+#[test]
+fn a_signed_application_goes_from_submission_to_a_verified_licence() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = submit(
+        &svc,
+        &openssl_sign(&bailiff("870412300129"), "individual-sign", false),
+    );
+    assert_eq!(app["status"], "awaitingPayment", "{app}");
+    assert_eq!(app["verification"]["valid"], true);
+    assert_eq!(app["verification"]["subject"]["iin"], "870412300129");
+    assert!(app["number"]
+        .as_str()
+        .expect("number")
+        .starts_with("QLT-APP-"));
+    assert!(app.get("document").is_none());
+
+    let registered = pay(&svc, &app, true);
+    assert_eq!(registered["status"], "registered", "{registered}");
+    assert_eq!(registered["paymentReference"], "KZ-PAY-0001");
+    assert_eq!(registered["dueDate"], expected_due().as_str());
+
+    // The portal cannot decide; the operator can.
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            &format!("/v1/applications/{}/decision", app["id"]),
+            &svc.portal,
+            &json!({"decision": "approve"}),
+        ),
+        403,
+        "FORBIDDEN",
+    );
+    let approved = ok(decide(
+        &svc,
+        &app,
+        &json!({"decision": "approve", "fields": {"special_conditions": "Астана қаласының аумағында"}}),
+    ));
+    assert_eq!(approved["status"], "approved", "{approved}");
+    let licence = &approved["document"];
+    assert!(licence["number"]
+        .as_str()
+        .expect("number")
+        .starts_with("licence.private-bailiff-"));
+    let data = verified_pdf(&svc, licence, dir.path());
+    assert_eq!(data["licensee_id"], "870412300129");
+    assert_eq!(data["licensee"], "ТЕСТОВ ТЕСТ ТЕСТОВИЧ");
+    assert_eq!(data["special_conditions"], "Астана қаласының аумағында");
+    assert_eq!(
+        status(&svc, licence["number"].as_str().expect("number"))["status"],
+        "valid"
+    );
+
+    // Deciding twice is a conflict, and the application is readable by the portal.
+    assert_problem(
+        &decide(&svc, &app, &json!({"decision": "refuse", "reason": "x"})),
+        409,
+        "STATE_CONFLICT",
+    );
+    let back = ok(request_with(
+        svc.addr,
+        "GET",
+        &format!("/v1/applications/{}", app["id"]),
+        "application/json",
+        &bearer(&svc.portal),
+        b"",
+    ));
+    assert_eq!(back["status"], "approved");
+    assert_eq!(back["document"]["number"], licence["number"]);
+}
+
+#[test]
+fn a_legal_entity_applies_with_a_detached_signature_by_its_head() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let content = application(
+        "licence.security",
+        "bin",
+        "040840001231",
+        "ЖШС «ДАЛА ТЕХ», Астана қ.",
+    );
+    let cms = openssl_sign(&content, "legal-head", true);
+    let a = call(
+        &svc,
+        "POST",
+        "/v1/applications",
+        &svc.portal,
+        &json!({"cms": B64.encode(&cms), "data": B64.encode(&content)}),
+    );
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let app = a.json();
+    assert_eq!(app["status"], "awaitingPayment", "{app}");
+    assert_eq!(app["verification"]["detached"], true);
+    // Without the content, a detached signature cannot be read.
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            "/v1/applications",
+            &svc.portal,
+            &json!({"cms": B64.encode(&cms)}),
+        ),
+        400,
+        "MALFORMED",
+    );
+}
+
+/// Each failing signer gets a refusal at once, with "EDS authenticity not confirmed" and the code.
+#[test]
+fn failed_signatures_get_a_refusal_pdf_with_the_reason() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let revoked_iin = cert_iin("revoked");
+    let expired_iin = cert_iin("expired");
+    for (key, iin, code) in [
+        ("revoked", revoked_iin.as_str(), "CERT_REVOKED"),
+        ("expired", expired_iin.as_str(), "CERT_EXPIRED"),
+        // The request names someone other than the certificate's holder.
+        ("individual-sign", "800105300127", "IIN_MISMATCH"),
+        // An authentication key may not sign.
+        ("individual-auth", "870412300129", "KEY_USAGE"),
+    ] {
+        let app = submit(&svc, &openssl_sign(&bailiff(iin), key, false));
+        assert_eq!(app["status"], "refused", "{key}: {app}");
+        assert_eq!(app["verification"]["valid"], false);
+        let refusal = &app["document"];
+        assert!(
+            refusal["number"]
+                .as_str()
+                .expect("number")
+                .starts_with("refusal-"),
+            "{app}"
+        );
+        let data = verified_pdf(&svc, refusal, dir.path());
+        assert!(
+            data["reason_codes"].as_str().expect("codes").contains(code),
+            "{key}: {data}"
+        );
+        assert!(data["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("Подлинность ЭЦП не подтверждена"));
+        assert_eq!(data["application_number"], app["number"]);
+        // A refused application takes no payment.
+        assert_problem(
+            &call(
+                &svc,
+                "POST",
+                &format!("/v1/applications/{}/payment", app["id"]),
+                &svc.portal,
+                &json!({"paid": true, "reference": "X"}),
+            ),
+            409,
+            "STATE_CONFLICT",
+        );
+    }
+}
+
+fn cert_iin(name: &str) -> String {
+    let certs = qoltanba::pki::load::load_certificates(
+        &common::project_dir().join(format!("certs/{name}.pem")),
+    )
+    .expect("cert");
+    certs[0].profile.iin.clone().expect("iin")
+}
+
+#[test]
+fn no_payment_and_the_operators_refusal_give_refusals() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cms = openssl_sign(&bailiff("870412300129"), "individual-sign", false);
+
+    let unpaid = submit(&svc, &cms);
+    // Deciding before payment is not allowed.
+    assert_problem(
+        &decide(&svc, &unpaid, &json!({"decision": "approve"})),
+        409,
+        "STATE_CONFLICT",
+    );
+    let refused = pay(&svc, &unpaid, false);
+    assert_eq!(refused["status"], "refused");
+    let data = verified_pdf(&svc, &refused["document"], dir.path());
+    assert_eq!(data["reason_codes"], "NO_PAYMENT");
+
+    let app = submit(&svc, &cms);
+    pay(&svc, &app, true);
+    assert_problem(
+        &decide(&svc, &app, &json!({"decision": "refuse"})),
+        400,
+        "MALFORMED",
+    );
+    assert_problem(
+        &decide(
+            &svc,
+            &app,
+            &json!({"decision": "approve", "fields": {"licensee": "someone else"}}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    let reason =
+        "Біліктілік талаптарына сәйкес келмейді. / Не соответствует квалификационным требованиям.";
+    let refused = ok(decide(
+        &svc,
+        &app,
+        &json!({"decision": "refuse", "reason": reason}),
+    ));
+    assert_eq!(refused["status"], "refused");
+    let data = verified_pdf(&svc, &refused["document"], dir.path());
+    assert_eq!(data["reason"], reason);
+    assert_eq!(data["reason_codes"], "PROVIDER_DECISION");
+}
+
+#[test]
+fn bad_submissions_get_problems_and_store_nothing() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let path = "/v1/applications";
+    assert_problem(
+        &call(&svc, "POST", path, "", &json!({"cms": "AAAA"})),
+        401,
+        "UNAUTHENTICATED",
+    );
+    assert_problem(
+        &call(&svc, "POST", path, &svc.operator, &json!({"cms": "AAAA"})),
+        403,
+        "FORBIDDEN",
+    );
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            path,
+            &svc.portal,
+            &json!({"cms": "not base64!"}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            path,
+            &svc.portal,
+            &json!({"cms": B64.encode(b"\x30\x03\x02\x01\x00")}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    let not_an_application = openssl_sign(b"{\"hello\": 1}", "individual-sign", false);
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            path,
+            &svc.portal,
+            &json!({"cms": B64.encode(&not_an_application)}),
+        ),
+        422,
+        "INVALID_APPLICATION",
+    );
+    let wrong_service = openssl_sign(
+        &application("reference.birth", "iin", "870412300129", "X"),
+        "individual-sign",
+        false,
+    );
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            path,
+            &svc.portal,
+            &json!({"cms": B64.encode(&wrong_service)}),
+        ),
+        422,
+        "INVALID_APPLICATION",
+    );
+    assert_problem(
+        &request_with(
+            svc.addr,
+            "POST",
+            path,
+            "application/json",
+            &bearer(&svc.portal),
+            b"{",
+        ),
+        400,
+        "MALFORMED",
+    );
+    for missing in ["/v1/applications/999", "/v1/applications/abc"] {
+        assert_problem(
+            &request_with(
+                svc.addr,
+                "GET",
+                missing,
+                "application/json",
+                &bearer(&svc.portal),
+                b"",
+            ),
+            404,
+            "NOT_FOUND",
+        );
+    }
+    use qoltanba::registry::Registry;
+    assert!(svc
+        .registry
+        .audit()
+        .expect("audit")
+        .iter()
+        .all(|e| !e.action.starts_with("application")));
+}
+
+#[test]
+fn licence_changes_show_in_the_public_status() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = submit(
+        &svc,
+        &openssl_sign(&bailiff("870412300129"), "individual-sign", false),
+    );
+    pay(&svc, &app, true);
+    let licence = ok(decide(&svc, &app, &json!({"decision": "approve"})))["document"].clone();
+    let number = licence["number"].as_str().expect("number").to_string();
+    let change = |token: &str, action: &str, body: &Value| {
+        call(
+            &svc,
+            "POST",
+            &format!("/v1/documents/{}/{action}", licence["id"]),
+            token,
+            body,
+        )
+    };
+    let reason = json!({"reason": "сот шешімі / решение суда"});
+    assert_problem(&change("", "suspend", &reason), 401, "UNAUTHENTICATED");
+    assert_problem(&change(&svc.portal, "suspend", &reason), 403, "FORBIDDEN");
+    assert_problem(&change(&svc.operator, "explode", &reason), 404, "NOT_FOUND");
+
+    let suspended = ok(change(&svc.operator, "suspend", &reason));
+    assert_eq!(suspended["status"], "suspended");
+    let public = status(&svc, &number);
+    assert_eq!(public["status"], "suspended");
+    assert_eq!(public["events"][0]["event"], "suspended");
+    assert_eq!(public["events"][0]["reason"], "сот шешімі / решение суда");
+    assert_problem(
+        &change(&svc.operator, "suspend", &reason),
+        409,
+        "STATE_CONFLICT",
+    );
+    assert_eq!(
+        ok(change(&svc.operator, "resume", &reason))["status"],
+        "valid"
+    );
+
+    // A duplicate keeps the number, says so on the paper and in its seal, and verifies.
+    let dup = ok(change(
+        &svc.operator,
+        "duplicate",
+        &json!({"reason": "жоғалуына байланысты"}),
+    ));
+    assert_eq!(dup["document"]["number"], number.as_str());
+    assert_eq!(dup["document"]["duplicate"], 1);
+    assert_eq!(dup["duplicates"], 1);
+    let data = verified_pdf(&svc, &dup["document"], dir.path());
+    assert_eq!(data["duplicate"], qoltanba::issuance::DUPLICATE_MARK);
+    if let Some(text) = pdftotext(dir.path().join(format!("{number}.pdf")).as_path()) {
+        assert!(text.contains("ДУБЛИКАТ"), "{text}");
+    }
+
+    // A re-issue replaces the licence with a new number, carrying the licensee over.
+    let reissued = ok(change(
+        &svc.operator,
+        "reissue",
+        &json!({"reason": "атауының өзгеруі", "fields": {"licensee": "ТЕСТОВ ТЕСТ ТЕСТҰЛЫ"}}),
+    ));
+    assert_eq!(reissued["status"], "replaced");
+    let new = reissued["document"].clone();
+    let new_number = new["number"].as_str().expect("number").to_string();
+    assert_ne!(new_number, number);
+    assert_eq!(status(&svc, &number)["replacedBy"], new_number.as_str());
+    let data = verified_pdf(&svc, &new, dir.path());
+    assert_eq!(data["licensee"], "ТЕСТОВ ТЕСТ ТЕСТҰЛЫ");
+    assert_eq!(data["licensee_id"], "870412300129");
+    assert!(data.get("duplicate").is_none());
+    let new_status = status(&svc, &new_number);
+    assert_eq!(new_status["status"], "valid");
+    assert_eq!(new_status["replaces"], number.as_str());
+    assert_problem(
+        &change(&svc.operator, "terminate", &reason),
+        409,
+        "STATE_CONFLICT",
+    );
+    let terminated = ok(call(
+        &svc,
+        "POST",
+        &format!("/v1/documents/{}/terminate", new["id"]),
+        &svc.operator,
+        &json!({"reason": "лицензиаттың өтініші бойынша"}),
+    ));
+    assert_eq!(terminated["status"], "terminated");
+    assert_eq!(status(&svc, &new_number)["status"], "terminated");
+    assert_problem(
+        &change(
+            &svc.operator,
+            "suspend",
+            &json!({"reason": "x", "fields": {"note": "y"}}),
+        ),
+        400,
+        "MALFORMED",
+    );
+
+    // References have no lifecycle.
+    let reference = common::client::issue_reference(
+        &svc,
+        "reference.birth",
+        &qoltanba::forms::form("reference.birth")
+            .expect("form")
+            .sample(),
+    );
+    assert_eq!(reference.status, 201);
+    assert_problem(
+        &call(
+            &svc,
+            "POST",
+            &format!("/v1/documents/{}/suspend", reference.json()["id"]),
+            &svc.operator,
+            &reason,
+        ),
+        422,
+        "NO_LIFECYCLE",
+    );
+}
+
+/// The page text by poppler's `pdftotext` (Debian package `poppler-utils`); `None` only outside CI without it.
+fn pdftotext(pdf: &Path) -> Option<String> {
+    if !common::require_tool("pdftotext", "poppler-utils") {
+        return None;
+    }
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1,0 +1,175 @@
+//! A real socket to a real service: the server on an ephemeral loopback port, and a minimal HTTP/1.1 client.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+use qoltanba::http::auth::create_token;
+use qoltanba::registry::{SqliteRegistry, TokenRole};
+use serde_json::Value;
+
+pub struct Service {
+    pub addr: SocketAddr,
+    pub portal: String,
+    pub operator: String,
+    pub registry: std::sync::Arc<SqliteRegistry>,
+}
+
+/// Starts the service on an ephemeral loopback port with an in-memory registry holding a portal and an operator
+/// token; it lives as long as the test process.
+pub fn service() -> Service {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let registry = std::sync::Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal).expect("token");
+    let operator =
+        create_token(registry.as_ref(), "operator-1", TokenRole::Operator).expect("token");
+    let state = qoltanba::http::AppState::new(
+        store,
+        registry.clone(),
+        qoltanba::demo_pki::provider_signer().expect("signer"),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            qoltanba::http::serve(listener, state).await.expect("serve");
+        });
+    });
+    Service {
+        addr: rx.recv().expect("address"),
+        portal,
+        operator,
+        registry,
+    }
+}
+
+pub fn start() -> SocketAddr {
+    service().addr
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection, so the answer ends when the server closes.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Answer {
+    request_with(addr, method, path, content_type, "", body)
+}
+
+pub fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    extra_headers: &str,
+    body: &[u8],
+) -> Answer {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra_headers}Connection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("head");
+    // The server may answer 413 and close before the whole body is sent.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head[9..12].parse().expect("status");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size");
+        let size = usize::from_str_radix(
+            std::str::from_utf8(&data[..line_end]).expect("utf8").trim(),
+            16,
+        )
+        .expect("hex");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 4 + size..];
+    }
+}
+
+pub fn post_json(addr: SocketAddr, path: &str, body: &Value) -> Answer {
+    request(
+        addr,
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    )
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Authorization: Bearer {token}\r\n")
+}
+
+pub fn assert_problem(a: &Answer, status: u16, code: &str) {
+    assert_eq!(a.status, status, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.content_type, "application/problem+json");
+    let p = a.json();
+    assert_eq!(p["code"], code, "{p}");
+    assert_eq!(p["status"], status);
+}
+
+pub fn issue_reference(svc: &Service, form: &str, data: &Value) -> Answer {
+    let body = serde_json::json!({"form": form, "data": data}).to_string();
+    request_with(
+        svc.addr,
+        "POST",
+        "/v1/documents",
+        "application/json",
+        &bearer(&svc.portal),
+        body.as_bytes(),
+    )
+}
