@@ -4,6 +4,7 @@
 //! thin shells over it.
 
 pub mod cms;
+pub mod config;
 pub mod crypto;
 pub mod demo_pki;
 pub mod der;

@@ -52,15 +52,22 @@ enum Command {
     VerifySeal(VerifySealArgs),
     /// Verify an issued PDF: finds and decodes its QR symbols, verifies the seal, compares it with the document.
     VerifyDocument(VerifyDocumentArgs),
-    /// Run the HTTP service (verification endpoints so far) on the embedded demo PKI.
+    /// Run the HTTP service. With no config: the embedded default (demo PKI and signer, SQLite in ./data,
+    /// 127.0.0.1:8080). Environment variables QOLTANBA_* override the config file; flags override both.
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        /// Directory of the SQLite registry (created if missing).
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        /// TOML configuration file (see README: trust, signer, provider, calendar, tokens).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Directory of the SQLite registry, created if missing (default ./data).
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
+    /// Make a new API token: prints the token (give it to the caller) and its SHA-256 (put it in the config's
+    /// [[tokens]]).
+    NewToken,
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
@@ -373,25 +380,15 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
     for path in &args.chain {
         chain.extend(load_certificates(path).map_err(|e| BadInput(e.to_string()))?);
     }
-    let cert = match &args.cert {
-        Some(path) => one_certificate(path)?,
-        None => {
-            let public = identity.key.public_key();
-            identity
-                .certificates
-                .iter()
-                .find(|c| c.public_key.key == public.key)
-                .cloned()
-                .ok_or_else(|| {
-                    BadInput(
-                        "--cert is needed: the key file holds no certificate for this key".into(),
-                    )
-                })?
-        }
-    };
-    chain.extend(identity.certificates.iter().cloned());
-    let signer = qoltanba::cms::CmsSigner::new(identity.key, cert, chain)
-        .map_err(|e| BadInput(e.to_string()))?;
+    let cert = args.cert.as_deref().map(one_certificate).transpose()?;
+    let signer = qoltanba::cms::CmsSigner::from_identity(identity, cert, chain).map_err(|e| {
+        BadInput(match e {
+            qoltanba::cms::CmsError::NoCertificateForKey => {
+                "--cert is needed: the key file holds no certificate for this key".into()
+            }
+            e => e.to_string(),
+        })
+    })?;
     let content = read_input(&args.input, qoltanba::cms::MAX_CMS_SIZE as u64)?;
     let cms = signer
         .sign(&content, args.detached, now())
@@ -425,22 +422,43 @@ fn seal_trust(
     Ok((store, opts))
 }
 
-fn serve(listen: std::net::SocketAddr, data: &std::path::Path) -> Result<(), BadInput> {
+fn serve(
+    config: Option<&std::path::Path>,
+    listen: Option<std::net::SocketAddr>,
+    data: Option<PathBuf>,
+) -> Result<(), BadInput> {
     use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
-    let store = qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?;
-    let signer = qoltanba::demo_pki::provider_signer().map_err(|e| BadInput(e.to_string()))?;
+    let mut config = qoltanba::config::ServiceConfig::load(config, |name| std::env::var(name).ok())
+        .map_err(|e| BadInput(e.to_string()))?;
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+    if let Some(data) = data {
+        config.data = data;
+    }
+    let data = &config.data;
     std::fs::create_dir_all(data).map_err(|e| BadInput(format!("{}: {e}", data.display())))?;
     let db = data.join("registry.db");
-    let registry =
-        SqliteRegistry::open(&db).map_err(|e| BadInput(format!("{}: {e}", db.display())))?;
-    // First start: one token per role, printed once (only their hashes are stored).
+    let registry = std::sync::Arc::new(
+        SqliteRegistry::open(&db).map_err(|e| BadInput(format!("{}: {e}", db.display())))?,
+    );
+    let state = config
+        .state(registry.clone(), now())
+        .map_err(|e| BadInput(e.to_string()))?;
+    let added = config
+        .install_tokens(registry.as_ref())
+        .map_err(|e| BadInput(e.to_string()))?;
+    if added > 0 {
+        tracing::info!(added, "configured tokens installed");
+    }
+    // First start with no configured tokens: one token per role, printed once (only their hashes are stored).
     if registry
         .token_count()
         .map_err(|e| BadInput(e.to_string()))?
         == 0
     {
         for role in [TokenRole::Portal, TokenRole::Operator] {
-            let token = qoltanba::http::auth::create_token(&registry, role.as_str(), role)
+            let token = qoltanba::http::auth::create_token(registry.as_ref(), role.as_str(), role)
                 .map_err(|e| BadInput(e.to_string()))?;
             say!(
                 "created {} token (shown once, keep it): {token}",
@@ -448,13 +466,13 @@ fn serve(listen: std::net::SocketAddr, data: &std::path::Path) -> Result<(), Bad
             );
         }
     }
-    let state = qoltanba::http::AppState::new(store, std::sync::Arc::new(registry), signer);
+    let listen = config.listen;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| BadInput(format!("--listen {listen}: {e}")))?;
-        tracing::info!(%listen, "listening");
+            .map_err(|e| BadInput(format!("listen {listen}: {e}")))?;
+        tracing::info!(%listen, demo = config.is_demo(), "listening");
         say!("Qoltanba listening on http://{listen}");
         qoltanba::http::serve(listener, state)
             .await
@@ -676,7 +694,19 @@ fn main() -> ExitCode {
             }
             Err(bad) => bad.exit(args.against.json),
         },
-        Command::Serve { listen, data } => match serve(listen, &data) {
+        Command::NewToken => match qoltanba::http::auth::generate_token() {
+            Some(token) => {
+                say!("token:  {token}");
+                say!("sha256: {}", qoltanba::http::auth::sha256_hex(&token));
+                ExitCode::SUCCESS
+            }
+            None => BadInput("the system random generator failed".into()).exit(false),
+        },
+        Command::Serve {
+            config,
+            listen,
+            data,
+        } => match serve(config.as_deref(), listen, data) {
             Ok(()) => ExitCode::SUCCESS,
             Err(bad) => bad.exit(false),
         },

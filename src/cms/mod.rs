@@ -68,6 +68,8 @@ pub enum CmsError {
     },
     #[error("the signing key does not belong to the signer certificate")]
     KeyCertificateMismatch,
+    #[error("the key file holds no certificate for its key: give the certificate")]
+    NoCertificateForKey,
     #[error("signing failed: {0}")]
     Signing(String),
 }

@@ -90,6 +90,29 @@ impl CmsSigner {
         })
     }
 
+    /// A signer from a key file's identity: `certificate` when given, otherwise the key file's own certificate for
+    /// the key (PKCS#12); the key file's other certificates join `chain`.
+    pub fn from_identity(
+        identity: crate::crypto::keyfile::SigningIdentity,
+        certificate: Option<Certificate>,
+        mut chain: Vec<Certificate>,
+    ) -> Result<CmsSigner, CmsError> {
+        let certificate = match certificate {
+            Some(c) => c,
+            None => {
+                let public = identity.key.public_key();
+                identity
+                    .certificates
+                    .iter()
+                    .find(|c| c.public_key.key == public.key)
+                    .cloned()
+                    .ok_or(CmsError::NoCertificateForKey)?
+            }
+        };
+        chain.extend(identity.certificates);
+        CmsSigner::new(identity.key, certificate, chain)
+    }
+
     pub fn certificate(&self) -> &Certificate {
         &self.certificate
     }

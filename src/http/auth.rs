@@ -15,7 +15,8 @@ pub struct Caller {
     pub role: TokenRole,
 }
 
-fn sha256(token: &str) -> [u8; 32] {
+/// The SHA-256 a token is stored (and configured) by.
+pub fn sha256(token: &str) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
     let mut out = [0u8; 32];
     out.copy_from_slice(digest.as_ref());
@@ -29,16 +30,25 @@ pub fn create_token(
     name: &str,
     role: TokenRole,
 ) -> Result<String, RegistryError> {
-    let mut secret = [0u8; 32];
-    ring::rand::SystemRandom::new()
-        .fill(&mut secret)
-        .map_err(|_| RegistryError::Corrupt("the system random generator failed".into()))?;
-    let token = format!(
-        "qlt_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-    );
+    let token = generate_token()
+        .ok_or_else(|| RegistryError::Corrupt("the system random generator failed".into()))?;
     registry.add_token(name, role, &sha256(&token))?;
     Ok(token)
+}
+
+/// The SHA-256 of a token in hexadecimal, as the configuration's `[[tokens]]` lists it.
+pub fn sha256_hex(token: &str) -> String {
+    crate::pki::name::hex(&sha256(token))
+}
+
+/// A new random token: `qlt_` and 256 random bits, base64url. `None` if the system generator fails.
+pub fn generate_token() -> Option<String> {
+    let mut secret = [0u8; 32];
+    ring::rand::SystemRandom::new().fill(&mut secret).ok()?;
+    Some(format!(
+        "qlt_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+    ))
 }
 
 /// The caller behind the request's `Authorization: Bearer` header, if it holds `role`.

@@ -173,3 +173,79 @@ pub fn issue_reference(svc: &Service, form: &str, data: &Value) -> Answer {
         body.as_bytes(),
     )
 }
+
+/// A free loopback port (bound and released: another process could take it, which fails the test loudly).
+pub fn free_addr() -> SocketAddr {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    format!("127.0.0.1:{port}").parse().expect("addr")
+}
+
+/// Starts the `qoltanba` binary with `args` and `envs` in `dir` and waits until `addr` accepts connections.
+/// Its standard output (the tokens printed on first start) is captured.
+pub fn spawn_server(
+    args: &[&str],
+    envs: &[(&str, &str)],
+    dir: &std::path::Path,
+    addr: SocketAddr,
+) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while TcpStream::connect(addr).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("the server exited with {status:?}: {err}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+/// The tokens `qoltanba serve` prints on its first start: (portal, operator). Reads the child's stdout up to them.
+pub fn printed_tokens(child: &mut std::process::Child) -> (String, String) {
+    use std::io::BufRead;
+    let out = child.stdout.take().expect("stdout");
+    let mut portal = None;
+    let mut operator = None;
+    for line in std::io::BufReader::new(out).lines() {
+        let line = line.expect("line");
+        let token = line.rsplit(' ').next().unwrap_or("").to_string();
+        if line.starts_with("created portal token") {
+            portal = Some(token);
+        } else if line.starts_with("created operator token") {
+            operator = Some(token);
+        }
+        if portal.is_some() && operator.is_some() {
+            break;
+        }
+    }
+    (
+        portal.expect("portal token printed"),
+        operator.expect("operator token printed"),
+    )
+}
+
+/// Sends SIGTERM or SIGKILL (`signal` is `TERM` or `KILL`) to the child.
+pub fn signal(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}

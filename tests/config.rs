@@ -1,0 +1,277 @@
+//! Configuration of `qoltanba serve` (issue 6): a TOML file with environment overrides sets the trust store,
+//! CRLs, the provider's signer, provider details, calendar decrees and hashed tokens; mistakes are reported by
+//! setting, and a signer whose certificate would not verify keeps the service from starting.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use common::client::{free_addr, request, request_with, signal, spawn_server};
+use qoltanba::config::{ConfigError, ServiceConfig};
+use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
+
+fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+const NOW: i64 = 1_795_000_000; // 2026-11-18
+
+/// A configuration directory holding copies of the demo PKI's files, referred to by relative paths.
+fn config_dir(extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certs = common::project_dir().join("certs");
+    std::fs::create_dir(dir.path().join("pki")).expect("mkdir");
+    for f in [
+        "root-ca.pem",
+        "issuing-ca.pem",
+        "provider-signer.pem",
+        "provider-signer.key.pem",
+    ] {
+        std::fs::copy(certs.join(f), dir.path().join("pki").join(f)).expect("copy");
+    }
+    let text = format!(
+        r#"listen = "127.0.0.1:9999"
+data = "state"
+
+[trust]
+anchors = ["pki/root-ca.pem"]
+intermediates = ["pki/issuing-ca.pem"]
+crls = ["{crl}"]
+
+[signer]
+key = "pki/provider-signer.key.pem"
+cert = "pki/provider-signer.pem"
+
+[provider]
+place = "Алматы қ."
+
+[calendar]
+days_off = ["2026-05-27"]
+{extra}"#,
+        crl = certs.join("crl").display()
+    );
+    std::fs::write(dir.path().join("qoltanba.toml"), text).expect("write");
+    dir
+}
+
+fn load(dir: &Path, vars: &[(&str, &str)]) -> Result<ServiceConfig, ConfigError> {
+    ServiceConfig::load(Some(&dir.join("qoltanba.toml")), env(vars))
+}
+
+#[test]
+fn no_configuration_is_the_embedded_default() {
+    let c = ServiceConfig::load(None, env(&[])).expect("default");
+    assert!(c.is_demo());
+    assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.data, Path::new("data"));
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let state = c.state(registry, NOW).expect("state");
+    assert_eq!(state.provider.place, "Астана қ.");
+}
+
+#[test]
+fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
+    let token = "qlt_test-token-for-the-config";
+    let hash = qoltanba::http::auth::sha256_hex(token);
+    let dir = config_dir(&format!(
+        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n"
+    ));
+    let c = load(dir.path(), &[]).expect("load");
+    assert!(!c.is_demo());
+    assert_eq!(c.listen.to_string(), "127.0.0.1:9999");
+    // Relative paths are the file's directory's.
+    assert_eq!(c.data, dir.path().join("state"));
+    assert_eq!(c.anchors, [dir.path().join("pki/root-ca.pem")]);
+    assert_eq!(c.days_off.len(), 1);
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let state = c.state(registry.clone(), NOW).expect("state");
+    assert_eq!(state.provider.place, "Алматы қ.");
+    assert!(!state
+        .calendar
+        .is_working_day(time::macros::date!(2026 - 05 - 27)));
+    assert_eq!(c.install_tokens(registry.as_ref()).expect("tokens"), 1);
+    assert_eq!(c.install_tokens(registry.as_ref()).expect("again"), 0);
+    let found = registry
+        .token_by_hash(&qoltanba::http::auth::sha256(token))
+        .expect("lookup");
+    assert_eq!(found, Some(("egov".to_string(), TokenRole::Portal)));
+
+    // The environment overrides the file.
+    let c = load(
+        dir.path(),
+        &[
+            ("QOLTANBA_LISTEN", "127.0.0.1:7000"),
+            ("QOLTANBA_DATA", "/tmp/q"),
+        ],
+    )
+    .expect("load");
+    assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
+    assert_eq!(c.data, Path::new("/tmp/q"));
+}
+
+#[test]
+fn mistakes_are_reported_by_setting() {
+    let err = |extra: &str, vars: &[(&str, &str)]| {
+        let dir = config_dir(extra);
+        load(dir.path(), vars).expect_err("must fail").to_string()
+    };
+    assert!(
+        err("surprise = 1\n", &[]).contains("unknown field"),
+        "{}",
+        err("surprise = 1\n", &[])
+    );
+    assert!(err("", &[("QOLTANBA_LISTEN", "nowhere")]).contains("listen"));
+    let bad_token = "\n[[tokens]]\nname = \"x\"\nrole = \"portal\"\nsha256 = \"abc\"\n";
+    assert!(err(bad_token, &[]).contains("tokens.x.sha256"));
+    let bad_role = format!(
+        "\n[[tokens]]\nname = \"x\"\nrole = \"admin\"\nsha256 = \"{}\"\n",
+        "0".repeat(64)
+    );
+    assert!(err(&bad_role, &[]).contains("tokens.role"));
+    let missing = ServiceConfig::load(Some(Path::new("/nonexistent/q.toml")), env(&[]));
+    assert!(matches!(missing, Err(ConfigError::File { .. })));
+
+    // Trust without a signer (or a signer without trust) is refused rather than guessed.
+    let only_trust = ServiceConfig::load(None, env(&[("QOLTANBA_TRUST", "certs/root-ca.pem")]));
+    assert!(
+        matches!(only_trust, Err(ConfigError::Incomplete(_))),
+        "{only_trust:?}"
+    );
+
+    // A key that is not the certificate's.
+    let dir = config_dir("");
+    let certs = common::project_dir().join("certs");
+    let wrong_key = certs.join("individual-sign.key.pem");
+    let c = load(
+        dir.path(),
+        &[
+            ("QOLTANBA_SIGNER_KEY", wrong_key.to_str().expect("path")),
+            (
+                "QOLTANBA_SIGNER_CERT",
+                dir.path()
+                    .join("pki/provider-signer.pem")
+                    .to_str()
+                    .expect("path"),
+            ),
+        ],
+    )
+    .expect("load");
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let e = match c.state(registry, NOW) {
+        Ok(_) => panic!("a key that is not the certificate's was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("signer"), "{e}");
+}
+
+#[test]
+fn a_signer_that_would_not_verify_keeps_the_service_from_starting() {
+    let dir = config_dir("");
+    // No CRLs: the signer's revocation status is unknown, and the service's own verifier would say so.
+    let c = load(dir.path(), &[("QOLTANBA_CRL", "")]).expect("load");
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let Err(e) = c.state(registry, NOW) else {
+        panic!("a signer with no revocation information was accepted");
+    };
+    assert!(
+        matches!(&e, ConfigError::SignerUntrusted(codes) if codes.contains("REVOCATION_UNKNOWN")),
+        "{e}"
+    );
+    // After its validity, neither.
+    let c = load(dir.path(), &[]).expect("load");
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let late = c.state(registry, 4_102_444_800); // 2100
+    assert!(matches!(late, Err(ConfigError::SignerUntrusted(_))));
+}
+
+/// The binary with a config file: configured tokens work, no token is invented, the environment sets the port;
+/// `new-token`'s hash agrees with `openssl dgst -sha256` (Debian package `openssl`).
+#[test]
+fn qoltanba_serve_runs_on_a_config_file() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let (code, out, _) = common::run_qoltanba(&["new-token"]);
+    assert_eq!(code, 0);
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .expect("printed")
+    };
+    let (token, hash) = (field("token:"), field("sha256:"));
+    let mut dgst = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-r"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    use std::io::Write;
+    dgst.stdin
+        .take()
+        .expect("stdin")
+        .write_all(token.as_bytes())
+        .expect("write");
+    let digest = dgst.wait_with_output().expect("openssl");
+    assert!(String::from_utf8_lossy(&digest.stdout).starts_with(&hash));
+
+    let dir = config_dir(&format!(
+        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n"
+    ));
+    let addr = free_addr();
+    let config = dir.path().join("qoltanba.toml");
+    let mut child = spawn_server(
+        &["serve", "--config", config.to_str().expect("path")],
+        &[("QOLTANBA_LISTEN", &addr.to_string())],
+        dir.path(),
+        addr,
+    );
+    let body = serde_json::json!({"data": "aGVsbG8="}).to_string();
+    let signed = request_with(
+        addr,
+        "POST",
+        "/v1/sign/cms",
+        "application/json",
+        &format!("Authorization: Bearer {token}\r\n"),
+        body.as_bytes(),
+    );
+    assert_eq!(
+        signed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&signed.body)
+    );
+    assert_eq!(
+        request(addr, "GET", "/health", "text/plain", b"").status,
+        200
+    );
+    signal(&child, "TERM");
+    let mut out = String::new();
+    use std::io::Read;
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read");
+    assert!(child.wait().expect("wait").success());
+    assert!(!out.contains("created portal token"), "{out}");
+    // The registry went where the file said.
+    assert!(dir.path().join("state/registry.db").is_file());
+}
+
+/// The example in `docs/` is a working configuration.
+#[test]
+fn the_documented_example_loads() {
+    let path = common::project_dir().join("docs/qoltanba.example.toml");
+    let c = ServiceConfig::load(Some(&path), env(&[])).expect("example");
+    assert!(!c.is_demo());
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    assert!(c.state(registry, NOW).is_ok());
+}
