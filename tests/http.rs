@@ -651,3 +651,72 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         }
     }
 }
+
+/// Starts a service with short client limits (1 s for headers and for the whole request).
+fn impatient_service() -> SocketAddr {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let registry =
+        std::sync::Arc::new(qoltanba::registry::SqliteRegistry::in_memory().expect("registry"));
+    let state = qoltanba::http::AppState::new(
+        store,
+        registry,
+        qoltanba::demo_pki::provider_signer().expect("signer"),
+    );
+    let options = qoltanba::http::ServeOptions {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        request_deadline: std::time::Duration::from_secs(1),
+        shutdown_grace: std::time::Duration::from_secs(1),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            qoltanba::http::serve_with(listener, state, options, std::future::pending())
+                .await
+                .expect("serve");
+        });
+    });
+    rx.recv().expect("address")
+}
+
+/// Slow clients cannot hold a connection: a header that never ends gets the connection closed, a body that
+/// trickles gets `REQUEST_TIMEOUT`. (The client's own 20 s read timeout only guards the test from hanging.)
+#[test]
+fn slow_clients_are_cut_off() {
+    use std::io::{Read, Write};
+    let addr = impatient_service();
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(b"POST /v1/verify/cms HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+        .expect("partial head");
+    let mut answer = Vec::new();
+    let read = s.read_to_end(&mut answer);
+    assert!(
+        read.is_ok(),
+        "the server kept a half-sent header open: {read:?}"
+    );
+
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(
+        b"POST /v1/verify/cms HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"cms\":",
+    )
+    .expect("head");
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).expect("an answer, not a hang");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
+
+    // A prompt client on the same server is served.
+    assert_eq!(
+        request(addr, "GET", "/health", "text/plain", b"").status,
+        200
+    );
+}

@@ -61,11 +61,86 @@ impl AppState {
     }
 }
 
+/// Limits on slow or idle clients.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// A client must send a request's whole header within this time, or the connection is closed (slowloris).
+    pub header_read_timeout: std::time::Duration,
+    /// A request must be read and answered within this time, or it gets `REQUEST_TIMEOUT` (408): bounds slow
+    /// uploads. Longer than [`REQUEST_TIMEOUT`], which bounds the work itself.
+    pub request_deadline: std::time::Duration,
+    /// After a shutdown signal, how long requests in flight may take to finish.
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            header_read_timeout: std::time::Duration::from_secs(10),
+            request_deadline: std::time::Duration::from_secs(60),
+            shutdown_grace: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
 /// Serves `router(state)` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    serve_with(listener, state, ServeOptions::default(), shutdown_signal()).await
+}
+
+/// Serves HTTP/1.1 with `options` until `shutdown` completes. Each connection is served by hyper directly
+/// (axum's own `serve` has no header timeout).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let deadline = options.request_deadline;
+    let app = router(state).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            match tokio::time::timeout(deadline, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => Problem::request_timeout().into_response(),
+            }
+        },
+    ));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Running out of file descriptors must not end the service: wait and go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(options.header_read_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(options.shutdown_grace, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after the grace period were cut");
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
