@@ -553,7 +553,7 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
     let svc = std::sync::Arc::new(service());
     let form = "reference.marriage";
     let sample = qoltanba::forms::form(form).expect("form").sample();
-    let (clients, each) = (8, 25);
+    let (clients, each) = (8, 200);
     let threads: Vec<_> = (0..clients)
         .map(|_| {
             let svc = std::sync::Arc::clone(&svc);
