@@ -16,3 +16,4 @@ pub mod pki;
 pub mod registry;
 pub mod render;
 pub mod seal;
+pub mod workflow;

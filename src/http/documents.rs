@@ -13,13 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{auth, blocking, json_body, now, AppState, Problem};
-use crate::forms::{IssueError, Sealing, TemplateError};
 use crate::issuance::LifecycleAction;
-use crate::registry::{
-    DocumentId, DocumentNumber, DocumentStanding, RegistryError, Render, RenderedDocument,
-    StoredDocument, TokenRole,
-};
-use crate::seal::SealMode;
+use crate::registry::{DocumentId, DocumentStanding, RegistryError, StoredDocument, TokenRole};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,83 +55,6 @@ pub(super) fn summary(doc: &StoredDocument) -> serde_json::Value {
     body
 }
 
-/// Renders documents for registry transactions, keeping the first form error so it can be answered precisely.
-pub(super) struct Renderer<'s> {
-    state: &'s AppState,
-    pub failure: Option<IssueError>,
-}
-
-impl<'s> Renderer<'s> {
-    pub fn new(state: &'s AppState) -> Self {
-        Renderer {
-            state,
-            failure: None,
-        }
-    }
-
-    /// Fills, renders and seals `form` with `data` as document `number`.
-    pub fn render(
-        &mut self,
-        form: &str,
-        data: &serde_json::Value,
-        number: &DocumentNumber,
-        issued_at: i64,
-    ) -> Result<RenderedDocument, String> {
-        let sealing = Sealing {
-            signer: &self.state.signer,
-            mode: SealMode::Compact,
-        };
-        crate::forms::issue(form, data, &number.to_string(), issued_at, Some(sealing))
-            .map(RenderedDocument::from)
-            .map_err(|e| {
-                let reason = e.to_string();
-                self.failure.get_or_insert(e);
-                reason
-            })
-    }
-
-    /// The problem for a registry failure, told precisely when the form refused the data.
-    pub fn problem(self, e: RegistryError) -> Problem {
-        match (e, self.failure) {
-            (_, Some(IssueError::Template(TemplateError::UnknownForm(form))))
-            | (RegistryError::BadForm(form), None) => {
-                Problem::new(StatusCode::NOT_FOUND, "UNKNOWN_FORM", "No such form", form)
-            }
-            (_, Some(e @ IssueError::Data { .. })) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_DATA",
-                "The data does not fit the form",
-                e.to_string(),
-            ),
-            (RegistryError::NotFound(what), _) => {
-                let mut p = Problem::not_found();
-                p.detail = format!("{what} not found");
-                p
-            }
-            (RegistryError::Transition(t), _) => Problem::new(
-                StatusCode::CONFLICT,
-                "STATE_CONFLICT",
-                "Not allowed in the current state",
-                t.to_string(),
-            ),
-            (RegistryError::NoLifecycle(form), _) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "NO_LIFECYCLE",
-                "Only licences have a lifecycle",
-                format!("{form} documents cannot be suspended, re-issued or duplicated"),
-            ),
-            (e, _) => storage_failure(e),
-        }
-    }
-}
-
-/// The UTC year documents issued now are numbered in.
-pub(super) fn year_now(at: i64) -> Result<i32, Problem> {
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .map(|t| t.year())
-        .map_err(|_| Problem::internal())
-}
-
 pub(super) async fn issue(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -144,27 +62,9 @@ pub(super) async fn issue(
 ) -> Result<Response, Problem> {
     let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Portal)?;
     let req = json_body(body)?;
-    if !req.form.starts_with("reference.") {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "NOT_A_REFERENCE",
-            "Only references are issued at once",
-            format!(
-                "{}: licences and refusals come from an application's decision",
-                req.form
-            ),
-        ));
-    }
     let stored = blocking(move || {
-        let issued_at = now();
-        let mut renderer = Renderer::new(&state);
-        let result = state.registry.issue(
-            &req.form,
-            year_now(issued_at)?,
-            &caller.name,
-            &mut |number| renderer.render(&req.form, &req.data, number, issued_at),
-        );
-        result.map_err(|e| renderer.problem(e))
+        crate::workflow::issue_reference(state.context(), &req.form, &req.data, &caller.name, now())
+            .map_err(Problem::from)
     })
     .await?;
     tracing::info!(number = %stored.number, "reference issued");
@@ -305,49 +205,18 @@ pub(super) async fn lifecycle(
         p
     })?;
     let req = json_body(body)?;
-    if req.reason.chars().count() > 1000 {
-        return Err(Problem::malformed(
-            "reason: longer than 1000 characters".into(),
-        ));
-    }
-    if action != LifecycleAction::Reissue && !req.fields.is_empty() {
-        return Err(Problem::malformed(
-            "fields: only a re-issue changes fields".into(),
-        ));
-    }
-    let doc = load(state.clone(), id).await?;
+    let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
     let (standing, made) = blocking(move || {
-        let at = now();
-        let old: serde_json::Value = serde_json::from_slice(&doc.canonical_data)
-            .map_err(|e| storage_failure(RegistryError::Corrupt(e.to_string())))?;
-        let data = match action {
-            LifecycleAction::Reissue => Some(crate::issuance::reissue_data(&old, &req.fields)),
-            LifecycleAction::Duplicate => Some(crate::issuance::duplicate_data(&old)),
-            _ => None,
-        }
-        .transpose()
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_DATA",
-                "The data does not fit the form",
-                e,
-            )
-        })?;
-        let mut renderer = Renderer::new(&state);
-        let mut render = |number: &DocumentNumber| match &data {
-            Some(data) => renderer.render(&doc.form, data, number, at),
-            None => Err("nothing to render".into()),
-        };
-        let result = state.registry.change_document(
-            doc.id,
-            &caller.name,
+        crate::workflow::change_licence(
+            state.context(),
+            DocumentId(id),
             action,
-            req.reason.trim(),
-            at,
-            data.is_some().then_some(&mut render as &mut Render<'_>),
-        );
-        result.map_err(|e| renderer.problem(e))
+            &req.reason,
+            &req.fields,
+            &caller.name,
+            now(),
+        )
+        .map_err(Problem::from)
     })
     .await?;
     tracing::info!(number = %standing.number, event = action.event(), "licence changed");

@@ -47,6 +47,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The workflow's view of the state.
+    pub fn context(&self) -> crate::workflow::Context<'_> {
+        crate::workflow::Context {
+            store: &self.store,
+            registry: self.registry.as_ref(),
+            signer: &self.signer,
+            provider: &self.provider,
+            calendar: &self.calendar,
+        }
+    }
+
     /// A state whose provider is described by the signer's certificate (organisation, name), issuing in Astana,
     /// with the statutory calendar.
     pub fn new(store: TrustStore, registry: Arc<dyn Registry>, signer: CmsSigner) -> Self {

@@ -157,3 +157,55 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+impl From<crate::workflow::WorkflowError> for Problem {
+    fn from(e: crate::workflow::WorkflowError) -> Self {
+        use crate::workflow::WorkflowError as W;
+        let detail = e.to_string();
+        match e {
+            W::Malformed(_) => Problem::malformed(detail),
+            W::InvalidApplication(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_APPLICATION",
+                "The signed content is not a valid application",
+                detail,
+            ),
+            W::UnknownForm(form) => {
+                Problem::new(StatusCode::NOT_FOUND, "UNKNOWN_FORM", "No such form", form)
+            }
+            W::InvalidData(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_DATA",
+                "The data does not fit the form",
+                detail,
+            ),
+            W::NotAReference(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "NOT_A_REFERENCE",
+                "Only references are issued at once",
+                detail,
+            ),
+            W::NotFound(_) => {
+                let mut p = Problem::not_found();
+                p.detail = detail;
+                p
+            }
+            W::Conflict(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "STATE_CONFLICT",
+                "Not allowed in the current state",
+                detail,
+            ),
+            W::NoLifecycle(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "NO_LIFECYCLE",
+                "Only licences have a lifecycle",
+                detail,
+            ),
+            W::Storage(e) => {
+                tracing::error!(error = %e, "registry failure");
+                Problem::internal()
+            }
+        }
+    }
+}
