@@ -4,6 +4,10 @@
 //!   form validated and rendered, sealed with the demo provider's key, stored with its audit entry — against an
 //!   in-memory SQLite registry, so the figure is the work, not the disk.
 //! - `issue/reference_on_disk`: the same into a registry file (WAL, synchronous=FULL: one fsync per document).
+//! - `issue/application_to_licence`: the whole flow for one applicant in-process, as the service runs it — the
+//!   applicant's CMS (RSA, demo PKI) verified with its chain and CRLs and the IIN checked, the application
+//!   stored, the payment recorded with its due date, the operator's approval, the licence rendered, sealed and
+//!   stored — against an in-memory registry.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use qoltanba::forms::Sealing;
@@ -49,5 +53,53 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(issue, benches);
+fn application_flow(c: &mut Criterion) {
+    let signer = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::issuance::Provider::from_signer(&signer);
+    let calendar = qoltanba::issuance::WorkingCalendar::kazakhstan();
+    let registry = SqliteRegistry::in_memory().expect("registry");
+    let ctx = qoltanba::workflow::Context {
+        store: &store,
+        registry: &registry,
+        signer: &signer,
+        provider: &provider,
+        calendar: &calendar,
+    };
+    let certs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certs");
+    let key = std::fs::read(certs.join("individual-sign.key.pem")).expect("key");
+    let identity = qoltanba::crypto::keyfile::read_signing_identity(&key, None).expect("identity");
+    let cert = qoltanba::pki::load::load_certificates(&certs.join("individual-sign.pem"))
+        .expect("cert")
+        .remove(0);
+    let applicant = qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), Vec::new())
+        .expect("applicant");
+    let at = 1_795_428_000;
+    let content = serde_json::json!({
+        "service": "licence.private-bailiff",
+        "applicant": {"iin": "870412300129", "name": "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"},
+        "paymentReference": "KZ-PAY-1",
+    })
+    .to_string();
+    let cms = applicant.sign(content.as_bytes(), false, at).expect("sign");
+    let approve = qoltanba::workflow::Decision::Approve {
+        fields: serde_json::Map::new(),
+    };
+    c.bench_function("issue/application_to_licence", |b| {
+        b.iter(|| {
+            let app = qoltanba::workflow::submit(ctx, &cms, None, "portal", at).expect("submit");
+            assert_eq!(
+                app.status,
+                qoltanba::issuance::ApplicationStatus::AwaitingPayment
+            );
+            qoltanba::workflow::report_payment(ctx, app.id, true, Some("KZ-PAY-1"), "portal", at)
+                .expect("pay");
+            let done =
+                qoltanba::workflow::decide(ctx, app.id, &approve, "operator", at).expect("decide");
+            assert!(done.document.is_some());
+        })
+    });
+}
+
+criterion_group!(issue, benches, application_flow);
 criterion_main!(issue);
