@@ -410,3 +410,33 @@ pub fn change_licence(
     );
     result.map_err(|e| renderer.error(e))
 }
+
+/// The registry's word on a verified seal's document: its standing when this registry issued it, with
+/// `DOCUMENT_STATUS` added to the report when the document is suspended, terminated or replaced. A seal whose
+/// content could not be read names no document.
+pub fn check_standing(
+    ctx: Context<'_>,
+    seal: &mut crate::seal::SealReport,
+) -> Result<Option<DocumentStanding>, WorkflowError> {
+    let Some(content) = &seal.content else {
+        return Ok(None);
+    };
+    let Some(standing) = ctx.registry.standing(&content.number)? else {
+        return Ok(None);
+    };
+    if standing.form != content.form {
+        return Ok(None);
+    }
+    if standing.status != crate::issuance::LicenceStatus::Valid {
+        let mut message = format!(
+            "the registry says document {} is {}",
+            standing.number,
+            standing.status.as_str()
+        );
+        if let Some(next) = &standing.replaced_by {
+            message.push_str(&format!(", replaced by {next}"));
+        }
+        seal.report.add(crate::pki::Code::DocumentStatus, message);
+    }
+    Ok(Some(standing))
+}

@@ -522,8 +522,35 @@ fn licence_changes_show_in_the_public_status() {
     assert_problem(&change(&svc.portal, "suspend", &reason), 403, "FORBIDDEN");
     assert_problem(&change(&svc.operator, "explode", &reason), 404, "NOT_FOUND");
 
+    let pdf = request_with(
+        svc.addr,
+        "GET",
+        licence["pdf"].as_str().expect("pdf"),
+        "application/json",
+        &bearer(&svc.operator),
+        b"",
+    )
+    .body;
+    let verify_pdf = || {
+        ok(request(
+            svc.addr,
+            "POST",
+            "/v1/verify/document",
+            "application/pdf",
+            &pdf,
+        ))
+    };
+    let before = verify_pdf();
+    assert_eq!(before["valid"], true, "{before}");
+    assert_eq!(before["registry"]["status"], "valid");
+
     let suspended = ok(change(&svc.operator, "suspend", &reason));
     assert_eq!(suspended["status"], "suspended");
+    // The verifier online says what the paper cannot: the licence is suspended.
+    let during = verify_pdf();
+    assert_eq!(during["valid"], false, "{during}");
+    assert_eq!(during["codes"], json!(["DOCUMENT_STATUS"]));
+    assert_eq!(during["registry"]["status"], "suspended");
     let public = status(&svc, &number);
     assert_eq!(public["status"], "suspended");
     assert_eq!(public["events"][0]["event"], "suspended");
@@ -537,6 +564,7 @@ fn licence_changes_show_in_the_public_status() {
         ok(change(&svc.operator, "resume", &reason))["status"],
         "valid"
     );
+    assert_eq!(verify_pdf()["valid"], true);
 
     // A duplicate keeps the number, says so on the paper and in its seal, and verifies.
     let dup = ok(change(
@@ -564,6 +592,32 @@ fn licence_changes_show_in_the_public_status() {
     let new_number = new["number"].as_str().expect("number").to_string();
     assert_ne!(new_number, number);
     assert_eq!(status(&svc, &number)["replacedBy"], new_number.as_str());
+    let replaced = verify_pdf();
+    assert_eq!(replaced["codes"], json!(["DOCUMENT_STATUS"]));
+    assert!(
+        replaced["messages"][0]
+            .as_str()
+            .expect("message")
+            .contains(&new_number),
+        "{replaced}"
+    );
+    let stored = ok(request_with(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/{}", licence["id"]),
+        "application/json",
+        &bearer(&svc.operator),
+        b"",
+    ));
+    let by_seal = ok(call(
+        &svc,
+        "POST",
+        "/v1/verify/seal",
+        "",
+        &json!({"barcode": stored["seal"]}),
+    ));
+    assert_eq!(by_seal["registry"]["status"], "replaced", "{by_seal}");
+    assert_eq!(by_seal["valid"], false);
     let data = verified_pdf(&svc, &new, dir.path());
     assert_eq!(data["licensee"], "ТЕСТОВ ТЕСТ ТЕСТҰЛЫ");
     assert_eq!(data["licensee_id"], "870412300129");

@@ -720,3 +720,30 @@ fn slow_clients_are_cut_off() {
         200
     );
 }
+
+/// An independent validator (PyPI package `openapi-spec-validator`) accepts `/openapi.json` as OpenAPI 3.1.
+#[test]
+fn the_openapi_document_passes_an_independent_validator() {
+    if !common::require_python_module("openapi_spec_validator", "openapi-spec-validator") {
+        return;
+    }
+    let svc = service();
+    let doc = request(svc.addr, "GET", "/openapi.json", "text/plain", b"");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("openapi.json");
+    std::fs::write(&path, &doc.body).expect("write");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nfrom openapi_spec_validator.validation import OpenAPIV31SpecValidator\nvalidate(json.load(open(sys.argv[1])), cls=OpenAPIV31SpecValidator)\nprint('valid')",
+        ])
+        .arg(&path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+}

@@ -361,13 +361,28 @@ async fn verify_seal(
     body: Result<Json<SealRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let req = json_body(body)?;
-    let report = blocking(move || {
+    let body = blocking(move || {
         let texts: Vec<&str> = req.barcode.iter().map(String::as_str).collect();
-        crate::seal::verify_seal(&state.store, &texts, &VerifyOptions::at(now()))
-            .map_err(|e| Problem::malformed(format!("barcode: {e}")))
+        let mut report = crate::seal::verify_seal(&state.store, &texts, &VerifyOptions::at(now()))
+            .map_err(|e| Problem::malformed(format!("barcode: {e}")))?;
+        let standing = crate::workflow::check_standing(state.context(), &mut report)?;
+        with_standing(&report, standing.as_ref())
     })
     .await?;
-    Ok(Json(report).into_response())
+    Ok(Json(body).into_response())
+}
+
+/// A seal or document report with the registry's standing of the document beside it (`registry`), when this
+/// registry issued it.
+fn with_standing(
+    report: &impl serde::Serialize,
+    standing: Option<&crate::registry::DocumentStanding>,
+) -> Result<serde_json::Value, Problem> {
+    let mut body = serde_json::to_value(report).map_err(|_| Problem::internal())?;
+    if let Some(st) = standing {
+        body["registry"] = documents::standing_json(st);
+    }
+    Ok(body)
 }
 
 #[derive(Deserialize)]
@@ -399,12 +414,15 @@ async fn verify_document(
             "send the PDF as application/pdf or {\"pdf\": base64} as application/json",
         ));
     };
-    let report = blocking(move || {
-        crate::seal::verify_document(&state.store, &pdf, &VerifyOptions::at(now()))
-            .map_err(|e| Problem::malformed(format!("pdf: {e}")))
+    let body = blocking(move || {
+        let mut report =
+            crate::seal::verify_document(&state.store, &pdf, &VerifyOptions::at(now()))
+                .map_err(|e| Problem::malformed(format!("pdf: {e}")))?;
+        let standing = crate::workflow::check_standing(state.context(), &mut report.seal)?;
+        with_standing(&report, standing.as_ref())
     })
     .await?;
-    Ok(Json(report).into_response())
+    Ok(Json(body).into_response())
 }
 
 #[derive(Deserialize)]

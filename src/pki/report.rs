@@ -147,6 +147,22 @@ pub struct Report {
     pub revocation_checked: &'static str,
 }
 
+impl Report {
+    /// Adds a problem found after the cryptographic verification (the registry's status of a document), keeping
+    /// `valid`, `indication` and the sorted codes consistent.
+    pub fn add(&mut self, code: Code, message: impl Into<String>) {
+        let mut f = Findings::default();
+        f.absorb(self);
+        f.add(code, message);
+        self.indication = f.indication();
+        self.valid = self.indication == Indication::TotalPassed;
+        let mut codes = f.codes;
+        codes.sort();
+        self.codes = codes;
+        self.messages = f.messages;
+    }
+}
+
 /// Collects problems while a verification runs, then turns into a [`Report`].
 #[derive(Debug, Default, Clone)]
 pub struct Findings {

@@ -82,3 +82,22 @@ pub fn require_tool(tool: &str, package: &str) -> bool {
     }
     found
 }
+
+/// Whether `python3` can import `module` (PyPI package `package`). Under CI a missing module fails the test
+/// (`.ci/run` installs it); elsewhere the test says it skipped.
+pub fn require_python_module(module: &str, package: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "python3 module {module} is missing (PyPI package {package}); .ci/run installs it"
+            );
+        }
+        eprintln!("SKIPPED: python3 module {module} not found (PyPI package {package})");
+    }
+    found
+}
