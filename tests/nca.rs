@@ -1,6 +1,6 @@
 //! The real NCA test PKI (../shared/conformance/nca-test-pki): identity and role of every end-entity
-//! certificate, GOST signatures and the GOST CRL reported as UNSUPPORTED_ALGORITHM (never valid, never a crash),
-//! and the legacy RSA hierarchy verified for real.
+//! certificate, the GOST R 34.10-2015 hierarchy verified for real (root, NCA, end entities, the NCA's CRL), and the
+//! legacy RSA hierarchy verified for real.
 
 mod common;
 
@@ -147,19 +147,40 @@ fn identity_and_role_of_every_gost_end_entity() {
     }
 }
 
+/// The README's list: which end-entity keys the NCA's CRL revokes.
+const NCA_REVOKED: &[&str] = &[
+    "individual_revoked_individual_revoked.pem",
+    "legal_revoked_employee.pem",
+    "legal_revoked_employee_signright.pem",
+    "legal_revoked_head.pem",
+    "legal_revoked_infosystem.pem",
+    "legal_revoked_treasury_client.pem",
+    "legal_valid_employee.pem",
+    "legal_valid_infosystem.pem",
+];
+
+/// GOST R 34.10-2015 (issue 7): every end-entity certificate of the real NCA test PKI verifies through the
+/// ordinary path validation — root → NCA → end entity signatures, the NCA's GOST CRL — and is `TOTAL_PASSED` or
+/// `CERT_REVOKED` exactly as `../shared/conformance/README.md` lists.
 #[test]
-fn gost_signatures_and_crl_are_unsupported_until_the_gost_issue() {
+fn gost_end_entities_verify_or_are_revoked_as_listed() {
     let Some(conf) = common::conformance_dir() else {
         return;
     };
     let g = conf.join("nca-test-pki/gost2015");
     let arg = |p: &str| g.join(p).to_string_lossy().into_owned();
+    let mut seen = 0;
     for entry in std::fs::read_dir(g.join("pem")).expect("pem dir") {
-        let path = entry.expect("entry").path().to_string_lossy().into_owned();
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let (code, report) = common::run_json(&[
             "verify-cert",
             "--cert",
-            &path,
+            &path.to_string_lossy(),
             "--trust",
             &arg("root_test_gost_2022.cer"),
             "--intermediates",
@@ -171,22 +192,106 @@ fn gost_signatures_and_crl_are_unsupported_until_the_gost_issue() {
             "--revocation",
             "leaf",
         ]);
-        assert_eq!(code, 1, "{path}: {report}");
-        assert_eq!(report["valid"], false);
-        assert_eq!(report["indication"], "INDETERMINATE", "{path}");
         let codes = common::codes(&report);
-        assert!(
-            codes.contains(&"UNSUPPORTED_ALGORITHM".to_string()),
-            "{path}: {codes:?}"
+        if NCA_REVOKED.contains(&name.as_str()) {
+            assert_eq!(code, 1, "{name}: {report}");
+            assert_eq!(codes, ["CERT_REVOKED"], "{name}");
+            assert_eq!(report["indication"], "TOTAL_FAILED");
+        } else {
+            assert_eq!(code, 0, "{name}: {report}");
+            assert_eq!(report["indication"], "TOTAL_PASSED", "{name}");
+        }
+        assert_eq!(report["chain"].as_array().map(Vec::len), Some(3), "{name}");
+        assert_eq!(
+            report["chain"][0]["signatureAlgorithm"], "GOST R 34.10-2015 512-bit (NCA)",
+            "{name}"
         );
-        let messages = report["messages"].to_string();
-        assert!(
-            messages.contains("CRL"),
-            "the GOST CRL is reported too: {messages}"
-        );
-        // The chain was found (names, AKI/SKI) even though its signatures cannot be checked yet.
-        assert_eq!(report["chain"].as_array().map(Vec::len), Some(3), "{path}");
+        seen += 1;
     }
+    assert_eq!(seen, 12);
+}
+
+fn nca_file(conf: &std::path::Path, name: &str) -> Vec<u8> {
+    std::fs::read(conf.join("nca-test-pki/gost2015").join(name)).expect("read")
+}
+
+/// The root's self-signature and the NCA CRL's signature checked directly, and one flipped bit anywhere in a
+/// signed certificate is `CERT_SIGNATURE_INVALID`.
+#[test]
+fn gost_root_self_signature_crl_and_a_flipped_bit() {
+    let Some(conf) = common::conformance_dir() else {
+        return;
+    };
+    let algorithms = qoltanba::crypto::AlgorithmRegistry::global();
+    let root = qoltanba::pki::Certificate::from_der(&nca_file(&conf, "root_test_gost_2022.cer"))
+        .expect("root");
+    algorithms
+        .verify(
+            &root.signature_algorithm,
+            &root.public_key,
+            root.tbs(),
+            &root.signature,
+        )
+        .expect("the root's self-signature verifies");
+    let mut bad = root.signature.clone();
+    bad[5] ^= 1;
+    assert!(algorithms
+        .verify(
+            &root.signature_algorithm,
+            &root.public_key,
+            root.tbs(),
+            &bad
+        )
+        .is_err());
+
+    // The NCA's CRL is signed by the NCA: a store holding it verifies it at load (a forged one would be dropped
+    // and revocation become unknown); the revoked list above depends on it.
+    let nca = qoltanba::pki::Certificate::from_der(&nca_file(&conf, "nca_gost2022_test.cer"))
+        .expect("nca");
+    let crl_der = nca_file(&conf, "nca_gost2022_test.crl");
+    let crl = qoltanba::pki::Crl::from_der(&crl_der).expect("crl");
+    let tbs = crl.tbs(&crl_der).expect("tbs");
+    algorithms
+        .verify(
+            &crl.signature_algorithm,
+            &nca.public_key,
+            tbs,
+            &crl.signature,
+        )
+        .expect("the CRL's signature verifies with the NCA's key");
+
+    // A flipped bit in the end entity's signed part: its GOST signature no longer verifies.
+    let g = conf.join("nca-test-pki/gost2015");
+    let pem =
+        std::fs::read_to_string(g.join("pem/individual_valid_individual_valid.pem")).expect("pem");
+    let der =
+        qoltanba::pki::load::der_blocks(pem.as_bytes(), &["CERTIFICATE"]).expect("der")[0].clone();
+    let mut flipped = der.clone();
+    flipped[300] ^= 0x01;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("flipped.der");
+    std::fs::write(&path, &flipped).expect("write");
+    let arg = |p: &str| g.join(p).to_string_lossy().into_owned();
+    let (code, report) = common::run_json(&[
+        "verify-cert",
+        "--cert",
+        &path.to_string_lossy(),
+        "--trust",
+        &arg("root_test_gost_2022.cer"),
+        "--intermediates",
+        &arg("nca_gost2022_test.cer"),
+        "--crl",
+        &arg("nca_gost2022_test.crl"),
+        "--at",
+        AT,
+        "--revocation",
+        "leaf",
+    ]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        common::codes(&report).contains(&"CERT_SIGNATURE_INVALID".to_string()),
+        "{report}"
+    );
 }
 
 #[test]

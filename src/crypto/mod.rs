@@ -1,10 +1,10 @@
 //! Signature algorithms behind one trait.
 //!
-//! Path validation, CRLs and (later) CMS and seals verify signatures only through [`AlgorithmRegistry`], so adding an
-//! algorithm family (GOST R 34.10-2012) is one more [`SignatureAlgorithm`] registered here, with no special cases
-//! upstream.
+//! Path validation, CRLs, CMS and seals verify signatures only through [`AlgorithmRegistry`]: the GOST R 34.10-2012
+//! family ([`gost`]) is one more [`SignatureAlgorithm`] registered here, with no special cases upstream.
 
 pub mod digest;
+pub mod gost;
 pub mod keyfile;
 mod ring_algs;
 pub mod signer;
@@ -113,6 +113,7 @@ impl AlgorithmRegistry {
         REGISTRY.get_or_init(|| {
             let mut r = AlgorithmRegistry::empty();
             register_ring_algorithms(&mut r);
+            gost::register_gost_algorithms(&mut r);
             r
         })
     }

@@ -1,0 +1,60 @@
+//! GOST R 34.10-2015 (512-bit, NCA) verification (issue 7). Run: `cargo bench --bench gost`.
+//!
+//! - `gost/verify_512`: one signature check of the NCA's test CA over an end-entity certificate's TBS: Streebog-512
+//!   of the TBS and the GOST R 34.10-2012 verification on id-tc26-gost-3410-12-512-paramSetA.
+//! - `gost/streebog512_1kb`: the digest alone, over 1 KB.
+//! - `gost/verify_cert_chain`: `verify-cert` of a real NCA end-entity certificate (root → NCA → end entity, the
+//!   NCA's 195-entry CRL, revocation of the leaf) from a loaded trust store.
+//!
+//! Needs `../shared/conformance` (the NCA test PKI).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use qoltanba::crypto::gost::Streebog;
+use qoltanba::crypto::AlgorithmRegistry;
+use qoltanba::pki::{Certificate, RevocationMode, TrustStore, VerifyOptions};
+
+fn benches(c: &mut Criterion) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/conformance/nca-test-pki/gost2015");
+    let read = |p: &str| std::fs::read(dir.join(p)).expect("conformance data");
+    let root = Certificate::from_der(&read("root_test_gost_2022.cer")).expect("root");
+    let nca = Certificate::from_der(&read("nca_gost2022_test.cer")).expect("nca");
+    let leaf = qoltanba::pki::load::load_certificates(
+        &dir.join("pem/individual_valid_individual_valid.pem"),
+    )
+    .expect("leaf")
+    .remove(0);
+    let registry = AlgorithmRegistry::global();
+    c.bench_function("gost/verify_512", |b| {
+        b.iter(|| {
+            registry
+                .verify(
+                    &leaf.signature_algorithm,
+                    &nca.public_key,
+                    leaf.tbs(),
+                    &leaf.signature,
+                )
+                .expect("verifies")
+        })
+    });
+    let kb = vec![0x5au8; 1024];
+    c.bench_function("gost/streebog512_1kb", |b| {
+        b.iter(|| Streebog::Bits512.digest(&kb))
+    });
+
+    let store = TrustStore::builder()
+        .anchor(root)
+        .intermediate(nca)
+        .crl_der(read("nca_gost2022_test.crl"))
+        .expect("crl")
+        .build();
+    let mut opts = VerifyOptions::at(1_796_083_200); // 2026-12-01
+    opts.revocation = RevocationMode::Leaf;
+    assert!(store.verify_certificate(&leaf, &[], &opts).valid);
+    c.bench_function("gost/verify_cert_chain", |b| {
+        b.iter(|| store.verify_certificate(&leaf, &[], &opts))
+    });
+}
+
+criterion_group!(gost, benches);
+criterion_main!(gost);

@@ -1,0 +1,275 @@
+//! GOST R 34.10-2012 signatures over GOST R 34.11-2012 (Streebog) digests: what the NCA of Kazakhstan issues to
+//! citizens and companies since 2022 (512-bit keys on id-tc26-gost-3410-12-512-paramSetA), plugged into the
+//! [`SignatureAlgorithm`] trait so certificates, CRLs and CMS verify through the same code as RSA and ECDSA.
+//!
+//! Encodings (../shared/conformance/README.md; RFC 9215): the public key is an OCTET STRING of X ‖ Y, each
+//! little-endian. The digest is read as a little-endian integer e (mod q; 0 → 1). The NCA's signature OIDs carry
+//! r ‖ s little-endian; the RFC 9215 OIDs carry s ‖ r big-endian — the same bytes reversed.
+
+mod curve;
+
+pub use curve::Curve;
+
+use crypto_bigint::modular::runtime_mod::DynResidue;
+use crypto_bigint::U512;
+use digest::Digest;
+
+use super::{AlgorithmRegistry, CryptoError, PublicKeyInfo, SignatureAlgorithm};
+use crate::der::{self as qder, Reader};
+
+/// Public-key OIDs whose parameters name a GOST curve.
+const KEY_OIDS: &[&str] = &[
+    "1.2.398.3.10.1.1.2.2", // NCA GOST R 34.10-2015
+    "1.2.643.7.1.1.1.1",    // id-tc26-gost3410-12-256
+    "1.2.643.7.1.1.1.2",    // id-tc26-gost3410-12-512
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// r ‖ s, each little-endian.
+    Nca,
+    /// s ‖ r, each big-endian.
+    Rfc,
+}
+
+/// GOST R 34.11-2012.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streebog {
+    Bits256,
+    Bits512,
+}
+
+impl Streebog {
+    pub fn digest(self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Streebog::Bits256 => streebog::Streebog256::digest(message).to_vec(),
+            Streebog::Bits512 => streebog::Streebog512::digest(message).to_vec(),
+        }
+    }
+
+    fn size(self) -> usize {
+        match self {
+            Streebog::Bits256 => 32,
+            Streebog::Bits512 => 64,
+        }
+    }
+}
+
+struct GostSignature {
+    name: &'static str,
+    hash: Streebog,
+    layout: Layout,
+}
+
+/// Registers the GOST signature OIDs.
+pub fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
+    let algs = [
+        (
+            "1.2.398.3.10.1.1.2.3.1",
+            "GOST R 34.10-2015 256-bit (NCA)",
+            Streebog::Bits256,
+            Layout::Nca,
+        ),
+        (
+            "1.2.398.3.10.1.1.2.3.2",
+            "GOST R 34.10-2015 512-bit (NCA)",
+            Streebog::Bits512,
+            Layout::Nca,
+        ),
+        (
+            "1.2.643.7.1.1.3.2",
+            "id-tc26-signwithdigest-gost3410-12-256",
+            Streebog::Bits256,
+            Layout::Rfc,
+        ),
+        (
+            "1.2.643.7.1.1.3.3",
+            "id-tc26-signwithdigest-gost3410-12-512",
+            Streebog::Bits512,
+            Layout::Rfc,
+        ),
+    ];
+    for (oid, name, hash, layout) in algs {
+        r.register(oid, Box::new(GostSignature { name, hash, layout }));
+    }
+}
+
+/// A big-endian byte string (at most 64 bytes) as a 512-bit integer.
+fn be(bytes: &[u8]) -> U512 {
+    let mut buf = [0u8; 64];
+    buf[64 - bytes.len()..].copy_from_slice(bytes);
+    U512::from_be_slice(&buf)
+}
+
+/// A little-endian byte string (at most 64 bytes) as a 512-bit integer.
+fn le(bytes: &[u8]) -> U512 {
+    let mut rev = bytes.to_vec();
+    rev.reverse();
+    be(&rev)
+}
+
+/// The curve a GOST public key names, and its point (X, Y).
+pub fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), CryptoError> {
+    let mismatch = |why: &str| CryptoError::KeyMismatch(why.to_string());
+    if !KEY_OIDS.contains(&key.algorithm.oid.as_str()) {
+        return Err(mismatch(&format!(
+            "{} is not a GOST key",
+            key.algorithm.oid
+        )));
+    }
+    let params = key
+        .algorithm
+        .meaningful_params()
+        .ok_or_else(|| mismatch("GOST key without parameters"))?;
+    let seq = Reader::new(params)
+        .read(qder::SEQUENCE)
+        .map_err(|e| mismatch(&format!("key parameters: {e}")))?;
+    let curve_oid = Reader::new(seq.value)
+        .read(qder::OID)
+        .and_then(|o| qder::oid_to_string(o.value))
+        .map_err(|e| mismatch(&format!("key parameters: {e}")))?;
+    let curve = Curve::by_oid(&curve_oid)
+        .ok_or_else(|| CryptoError::UnsupportedAlgorithm(format!("GOST curve {curve_oid}")))?;
+    let octets = Reader::new(&key.key)
+        .read(qder::OCTET_STRING)
+        .map_err(|e| mismatch(&format!("public key: {e}")))?;
+    if octets.value.len() != 2 * curve.size {
+        return Err(mismatch(&format!(
+            "public key of {} bytes for {}",
+            octets.value.len(),
+            curve.name
+        )));
+    }
+    let (x, y) = octets.value.split_at(curve.size);
+    Ok((curve, le(x), le(y)))
+}
+
+/// Verifies (r, s) over a digest with the public key (x, y) on `curve` (GOST R 34.10-2012 §6.2).
+pub fn verify_digest(
+    curve: &Curve,
+    digest: &[u8],
+    x: &U512,
+    y: &U512,
+    r: &U512,
+    s: &U512,
+) -> Result<(), CryptoError> {
+    let q = curve.q;
+    if *r == U512::ZERO || *r >= q || *s == U512::ZERO || *s >= q {
+        return Err(CryptoError::BadSignature);
+    }
+    let key = curve
+        .point(x, y)
+        .ok_or_else(|| CryptoError::KeyMismatch("the public key is not on its curve".into()))?;
+    let mut e = le(digest).wrapping_rem(&q);
+    if e == U512::ZERO {
+        e = U512::ONE;
+    }
+    let fq = curve.fq();
+    let (v, invertible) = DynResidue::new(&e, fq).invert();
+    if !bool::from(invertible) {
+        return Err(CryptoError::BadSignature);
+    }
+    let z1 = DynResidue::new(s, fq).mul(&v).retrieve();
+    let z2 = DynResidue::new(r, fq).neg().mul(&v).retrieve();
+    let c = curve.mul_g_plus_vartime(&z1, &z2, &key);
+    let (cx, _) = curve.affine(&c).ok_or(CryptoError::BadSignature)?;
+    if cx.wrapping_rem(&q) == *r {
+        Ok(())
+    } else {
+        Err(CryptoError::BadSignature)
+    }
+}
+
+impl SignatureAlgorithm for GostSignature {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn verify(
+        &self,
+        _params: Option<&[u8]>,
+        key: &PublicKeyInfo,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let (curve, x, y) = public_key(key)?;
+        let n = self.hash.size();
+        if curve.size != n {
+            return Err(CryptoError::KeyMismatch(format!(
+                "a {}-bit signature with a key on {}",
+                n * 8,
+                curve.name
+            )));
+        }
+        if signature.len() != 2 * n {
+            return Err(CryptoError::BadSignature);
+        }
+        let (first, second) = signature.split_at(n);
+        let (r, s) = match self.layout {
+            Layout::Nca => (le(first), le(second)),
+            Layout::Rfc => (be(second), be(first)),
+        };
+        verify_digest(curve, &self.hash.digest(message), &x, &y, &r, &s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// GOST R 34.11-2012 example 1 (RFC 6986 §10.1): the 63 ASCII digits. The expected values agree with the
+    /// independent Python `gostcrypto` (tests/gost.rs checks more messages against it).
+    #[test]
+    fn streebog_test_vectors() {
+        let m1 = b"012345678901234567890123456789012345678901234567890123456789012";
+        assert_eq!(
+            hex(&Streebog::Bits512.digest(m1)),
+            "1b54d01a4af5b9d5cc3d86d68d285462b19abc2475222f35c085122be4ba1ffa00ad30f8767b3a82384c6574f024c311e2a481332b08ef7f41797891c1646f48"
+        );
+        assert_eq!(
+            hex(&Streebog::Bits256.digest(m1)),
+            "9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500"
+        );
+    }
+
+    #[test]
+    fn every_curve_has_its_generator_on_it() {
+        for name in [
+            "id-tc26-gost-3410-12-256-paramSetA",
+            "id-tc26-gost-3410-12-256-paramSetB",
+            "id-tc26-gost-3410-12-256-paramSetC",
+            "id-tc26-gost-3410-12-256-paramSetD",
+            "id-tc26-gost-3410-12-512-paramSetA",
+            "id-tc26-gost-3410-12-512-paramSetB",
+            "id-tc26-gost-3410-12-512-paramSetC",
+        ] {
+            let c = Curve::by_name(name).expect(name);
+            let (x, y) = c.affine(&c.generator()).expect("affine");
+            assert!(c.point(&x, &y).is_some(), "{name}");
+            // q·G is the point at infinity: q is the generator's order.
+            let q = c.q;
+            let inf = c.mul2_vartime(&q, &c.generator(), &U512::ZERO, &c.generator());
+            assert!(c.affine(&inf).is_none(), "{name}");
+            // The windowed multi-scalar multiplication agrees with the plain one.
+            let g = c.generator();
+            let q2 = c.mul2_vartime(&U512::from_u64(0xdead_beef_1234), &g, &U512::ZERO, &g);
+            for (u, v) in [
+                (U512::from_u64(1), U512::from_u64(1)),
+                (q.wrapping_sub(&U512::ONE), U512::from_u64(31)),
+                (
+                    U512::from_be_hex(&format!("{:0>128}", "f00dfeedbeefcafe0123456789abcdef")),
+                    q.shr_vartime(3),
+                ),
+                (U512::ZERO, U512::from_u64(32)),
+            ] {
+                let slow = c.affine(&c.mul2_vartime(&u, &g, &v, &q2));
+                let fast = c.affine(&c.mul_g_plus_vartime(&u, &v, &q2));
+                assert_eq!(slow, fast, "{name}");
+            }
+        }
+    }
+}
