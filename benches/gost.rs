@@ -2,6 +2,8 @@
 //!
 //! - `gost/verify_512`: one signature check of the NCA's test CA over an end-entity certificate's TBS: Streebog-512
 //!   of the TBS and the GOST R 34.10-2012 verification on id-tc26-gost-3410-12-512-paramSetA.
+//! - `gost/sign_512`: one signature with an NCA test key (PKCS#12) over the same TBS: Streebog-512, the
+//!   deterministic nonce (HMAC-Streebog-512 DRBG), the constant-time ladder.
 //! - `gost/streebog512_1kb`: the digest alone, over 1 KB.
 //! - `gost/verify_cert_chain`: `verify-cert` of a real NCA end-entity certificate (root → NCA → end entity, the
 //!   NCA's 195-entry CRL, revocation of the leaf) from a loaded trust store.
@@ -36,6 +38,15 @@ fn benches(c: &mut Criterion) {
                 )
                 .expect("verifies")
         })
+    });
+    let identity = qoltanba::crypto::keyfile::read_signing_identity(
+        &read("individual/valid/individual_valid.p12"),
+        Some("Qwerty12"),
+    )
+    .expect("NCA key");
+    let tbs = leaf.tbs().to_vec();
+    c.bench_function("gost/sign_512", |b| {
+        b.iter(|| identity.key.sign(&tbs).expect("signs"))
     });
     let kb = vec![0x5au8; 1024];
     c.bench_function("gost/streebog512_1kb", |b| {

@@ -3,6 +3,7 @@
 //! The core is I/O-free: it decides on parsed values. The CLI (`src/main.rs`) and, later, the HTTP layer are
 //! thin shells over it.
 
+pub mod ber;
 pub mod cms;
 pub mod config;
 pub mod crypto;

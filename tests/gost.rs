@@ -183,3 +183,300 @@ print(json.dumps(out))
         );
     }
 }
+
+fn nca_dir() -> Option<std::path::PathBuf> {
+    common::conformance_dir().map(|c| c.join("nca-test-pki/gost2015"))
+}
+
+/// The NCA key files (PKCS#12, BER, 3DES key bag) with their certificates, and whether the CRL revokes them.
+const NCA_KEYS: &[(&str, &str, bool)] = &[
+    (
+        "individual/valid/individual_valid.p12",
+        "pem/individual_valid_individual_valid.pem",
+        false,
+    ),
+    (
+        "individual/revoked/individual_revoked.p12",
+        "pem/individual_revoked_individual_revoked.pem",
+        true,
+    ),
+    ("legal/valid/head.p12", "pem/legal_valid_head.pem", false),
+    (
+        "legal/valid/employee_signright.p12",
+        "pem/legal_valid_employee_signright.pem",
+        false,
+    ),
+    (
+        "legal/valid/treasury_client.p12",
+        "pem/legal_valid_treasury_client.pem",
+        false,
+    ),
+    (
+        "legal/valid/employee.p12",
+        "pem/legal_valid_employee.pem",
+        true,
+    ),
+    (
+        "legal/valid/infosystem.p12",
+        "pem/legal_valid_infosystem.pem",
+        true,
+    ),
+];
+
+/// `qoltanba sign-cms` with each NCA test key (password Qwerty12), then `verify-cms`: the valid keys' signatures
+/// verify, the revoked keys' are `CERT_REVOKED`; a wrong password is a clear error.
+#[test]
+fn nca_key_files_sign_cms_that_verifies() {
+    let Some(g) = nca_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let content = dir.path().join("request.json");
+    std::fs::write(&content, r#"{"service":"licence.private-bailiff"}"#).expect("write");
+    let p = |s: &str| g.join(s).to_string_lossy().into_owned();
+    for (i, (key, cert, revoked)) in NCA_KEYS.iter().enumerate() {
+        let out = dir.path().join(format!("{i}.p7s"));
+        let (code, stdout, stderr) = common::run_qoltanba(&[
+            "sign-cms",
+            "--key",
+            &p(key),
+            "--password",
+            "Qwerty12",
+            "--cert",
+            &p(cert),
+            "--in",
+            &content.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        assert_eq!(code, 0, "{key}: {stdout}{stderr}");
+        let (code, report) = common::run_json(&[
+            "verify-cms",
+            "--cms",
+            &out.to_string_lossy(),
+            "--trust",
+            &p("root_test_gost_2022.cer"),
+            "--intermediates",
+            &p("nca_gost2022_test.cer"),
+            "--crl",
+            &p("nca_gost2022_test.crl"),
+            "--revocation",
+            "leaf",
+        ]);
+        if *revoked {
+            assert_eq!(code, 1, "{key}: {report}");
+            assert_eq!(common::codes(&report), ["CERT_REVOKED"], "{key}");
+        } else {
+            assert_eq!(code, 0, "{key}: {report}");
+            assert_eq!(
+                report["signers"][0]["signatureAlgorithm"], "GOST R 34.10-2015 512-bit (NCA)",
+                "{key}"
+            );
+        }
+    }
+    let (code, _, stderr) = common::run_qoltanba(&[
+        "sign-cms",
+        "--key",
+        &p(NCA_KEYS[0].0),
+        "--password",
+        "wrong",
+        "--cert",
+        &p(NCA_KEYS[0].1),
+        "--in",
+        &content.to_string_lossy(),
+        "--out",
+        &dir.path().join("x").to_string_lossy(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("MAC") || stderr.contains("password"),
+        "{stderr}"
+    );
+}
+
+/// Signatures we make verify in gostcrypto: the NCA key (512-bit set A) and keys on 256-bit set A and 512-bit
+/// set C given as PKCS#8 with the RFC 9215 OIDs. Signing is deterministic.
+#[test]
+fn our_gost_signatures_verify_in_gostcrypto() {
+    if !common::require_python_module("gostcrypto", "gostcrypto") {
+        return;
+    }
+    let Some(g) = nca_dir() else {
+        return;
+    };
+    let nca = qoltanba::crypto::keyfile::read_signing_identity(
+        &std::fs::read(g.join(NCA_KEYS[0].0)).expect("p12"),
+        Some("Qwerty12"),
+    )
+    .expect("NCA key")
+    .key;
+    let pkcs8 = |key_oid: &str, curve_oid: &str, size: usize, d: u8| -> Vec<u8> {
+        let mut scalar = vec![d; size];
+        scalar[size - 1] = 0x01; // little-endian: keep it below q
+        let alg = der(
+            0x30,
+            &[oid_der(key_oid), der(0x30, &oid_der(curve_oid))].concat(),
+        );
+        der(
+            0x30,
+            &[der(0x02, &[0]), alg, der(0x04, &der(0x04, &scalar))].concat(),
+        )
+    };
+    let keys: Vec<(Box<dyn qoltanba::crypto::SigningKey>, &str, usize)> = vec![
+        (nca, "id-tc26-gost-3410-12-512-paramSetA", 64),
+        (
+            qoltanba::crypto::signing_key_from_pkcs8(&pkcs8(
+                "1.2.643.7.1.1.1.1",
+                "1.2.643.7.1.2.1.1.1",
+                32,
+                0x5a,
+            ))
+            .expect("256-bit key"),
+            "id-tc26-gost-3410-2012-256-paramSetA",
+            32,
+        ),
+        (
+            qoltanba::crypto::signing_key_from_pkcs8(&pkcs8(
+                "1.2.643.7.1.1.1.2",
+                "1.2.643.7.1.2.1.2.3",
+                64,
+                0x33,
+            ))
+            .expect("512-bit C key"),
+            "id-tc26-gost-3410-2012-512-paramSetC",
+            64,
+        ),
+    ];
+    let mut cases = Vec::new();
+    for (key, curve, size) in &keys {
+        let message = format!("Анықтама {curve}").into_bytes();
+        let signature = key.sign(&message).expect("sign");
+        assert_eq!(
+            key.sign(&message).expect("sign"),
+            signature,
+            "deterministic"
+        );
+        // Back to our own verifier through the registry, by the key's own signature OID.
+        AlgorithmRegistry::global()
+            .verify(
+                &key.signature_algorithm(),
+                &key.public_key(),
+                &message,
+                &signature,
+            )
+            .expect("verifies here");
+        // NCA layout is r ‖ s little-endian; RFC layout the whole reversed.
+        let nca_layout: Vec<u8> = if key.signature_algorithm().oid.starts_with("1.2.398.") {
+            signature.clone()
+        } else {
+            signature.iter().rev().copied().collect()
+        };
+        let spki = key.public_key().key;
+        let point = qoltanba::der::Reader::new(&spki)
+            .read(0x04)
+            .expect("OCTET STRING")
+            .value
+            .to_vec();
+        cases.push(serde_json::json!({
+            "curve": curve, "size": size,
+            "message": message.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "key_le": point.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "sig_nca": nca_layout.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        }));
+    }
+    let script = r#"
+import json, sys
+from gostcrypto import gostsignature, gosthash
+ok = []
+for c in json.loads(sys.stdin.read()):
+    size = c["size"]
+    m = bytes.fromhex(c["message"]); key = bytes.fromhex(c["key_le"]); sig = bytes.fromhex(c["sig_nca"])
+    x, y = key[:size][::-1], key[size:][::-1]
+    r, s = sig[:size][::-1], sig[size:][::-1]
+    digest = gosthash.new("streebog512" if size == 64 else "streebog256", data=m).digest()
+    v = gostsignature.new(gostsignature.MODE_512 if size == 64 else gostsignature.MODE_256,
+                          gostsignature.CURVES_R_1323565_1_024_2019[c["curve"]])
+    ok.append(v.verify(bytearray(x + y), bytearray(digest[::-1]), bytearray(r + s)))
+print(json.dumps(ok))
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(serde_json::to_string(&cases).expect("json").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<bool> = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(verdicts, [true, true, true]);
+}
+
+/// A provider whose authorised person holds an NCA GOST key issues and seals a licence; `qoltanba
+/// verify-document` accepts it against the NCA trust store.
+#[test]
+fn a_gost_provider_issues_documents_that_verify() {
+    let Some(g) = nca_dir() else {
+        return;
+    };
+    let identity = qoltanba::crypto::keyfile::read_signing_identity(
+        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
+        Some("Qwerty12"),
+    )
+    .expect("key");
+    let cert = qoltanba::pki::load::load_certificates(&g.join("pem/legal_valid_head.pem"))
+        .expect("cert")
+        .remove(0);
+    let signer =
+        qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer");
+    let form = "licence.security";
+    let sample = qoltanba::forms::form(form).expect("form").sample();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for mode in [
+        qoltanba::seal::SealMode::Compact,
+        qoltanba::seal::SealMode::Full,
+    ] {
+        let doc = qoltanba::forms::issue(
+            form,
+            &sample,
+            "licence.security-2026-000001",
+            now,
+            Some(qoltanba::forms::Sealing {
+                signer: &signer,
+                mode,
+            }),
+        )
+        .expect("issue");
+        let path = dir.path().join(format!("{mode:?}.pdf"));
+        std::fs::write(&path, &doc.pdf).expect("write");
+        let p = |s: &str| g.join(s).to_string_lossy().into_owned();
+        let (code, report) = common::run_json(&[
+            "verify-document",
+            &path.to_string_lossy(),
+            "--trust",
+            &p("root_test_gost_2022.cer"),
+            "--intermediates",
+            &p("nca_gost2022_test.cer"),
+            "--intermediates",
+            &p("pem/legal_valid_head.pem"),
+            "--crl",
+            &p("nca_gost2022_test.crl"),
+            "--revocation",
+            "leaf",
+        ]);
+        assert_eq!(code, 0, "{mode:?}: {report}");
+        assert_eq!(report["valid"], true);
+    }
+}

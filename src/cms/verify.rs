@@ -164,6 +164,19 @@ fn signature_algorithm(si: &SignerInfo, digest: Option<DigestAlgorithm>) -> Algo
     match (oid.as_str(), digest) {
         ("1.2.840.113549.1.1.1", Some(d)) => AlgorithmId::new(d.rsa_pkcs1_signature_oid(), params),
         ("1.2.840.10045.2.1", Some(d)) => AlgorithmId::new(d.ecdsa_signature_oid(), None),
+        // GOST signers name their key's algorithm; the digest says which size.
+        ("1.2.398.3.10.1.1.2.2", Some(DigestAlgorithm::Streebog512)) => {
+            AlgorithmId::new("1.2.398.3.10.1.1.2.3.2", None)
+        }
+        ("1.2.398.3.10.1.1.2.2", Some(DigestAlgorithm::Streebog256)) => {
+            AlgorithmId::new("1.2.398.3.10.1.1.2.3.1", None)
+        }
+        ("1.2.643.7.1.1.1.2", Some(DigestAlgorithm::Streebog512)) => {
+            AlgorithmId::new("1.2.643.7.1.1.3.3", None)
+        }
+        ("1.2.643.7.1.1.1.1", Some(DigestAlgorithm::Streebog256)) => {
+            AlgorithmId::new("1.2.643.7.1.1.3.2", None)
+        }
         _ => AlgorithmId::new(oid, params),
     }
 }

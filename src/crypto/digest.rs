@@ -9,6 +9,10 @@ pub enum DigestAlgorithm {
     Sha256,
     Sha384,
     Sha512,
+    /// GOST R 34.11-2012, 256-bit.
+    Streebog256,
+    /// GOST R 34.11-2012, 512-bit.
+    Streebog512,
 }
 
 impl DigestAlgorithm {
@@ -16,6 +20,10 @@ impl DigestAlgorithm {
     pub const SHA256_OID: &'static str = "2.16.840.1.101.3.4.2.1";
     pub const SHA384_OID: &'static str = "2.16.840.1.101.3.4.2.2";
     pub const SHA512_OID: &'static str = "2.16.840.1.101.3.4.2.3";
+    pub const STREEBOG256_OID: &'static str = "1.2.643.7.1.1.2.2";
+    pub const STREEBOG512_OID: &'static str = "1.2.643.7.1.1.2.3";
+    /// The NCA's OID for Streebog-512 (in its keys' parameters and CMS).
+    pub const NCA_STREEBOG512_OID: &'static str = "1.2.398.3.10.1.3.3";
 
     pub fn from_oid(oid: &str) -> Result<DigestAlgorithm, CryptoError> {
         Ok(match oid {
@@ -23,6 +31,8 @@ impl DigestAlgorithm {
             Self::SHA256_OID => DigestAlgorithm::Sha256,
             Self::SHA384_OID => DigestAlgorithm::Sha384,
             Self::SHA512_OID => DigestAlgorithm::Sha512,
+            Self::STREEBOG256_OID => DigestAlgorithm::Streebog256,
+            Self::STREEBOG512_OID | Self::NCA_STREEBOG512_OID => DigestAlgorithm::Streebog512,
             other => {
                 return Err(CryptoError::UnsupportedAlgorithm(format!(
                     "digest {}",
@@ -38,6 +48,8 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => Self::SHA256_OID,
             DigestAlgorithm::Sha384 => Self::SHA384_OID,
             DigestAlgorithm::Sha512 => Self::SHA512_OID,
+            DigestAlgorithm::Streebog256 => Self::STREEBOG256_OID,
+            DigestAlgorithm::Streebog512 => Self::STREEBOG512_OID,
         }
     }
 
@@ -47,6 +59,8 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => "SHA-256",
             DigestAlgorithm::Sha384 => "SHA-384",
             DigestAlgorithm::Sha512 => "SHA-512",
+            DigestAlgorithm::Streebog256 => "Streebog-256",
+            DigestAlgorithm::Streebog512 => "Streebog-512",
         }
     }
 
@@ -56,6 +70,8 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => &ring::digest::SHA256,
             DigestAlgorithm::Sha384 => &ring::digest::SHA384,
             DigestAlgorithm::Sha512 => &ring::digest::SHA512,
+            DigestAlgorithm::Streebog256 => return super::gost::Streebog::Bits256.digest(data),
+            DigestAlgorithm::Streebog512 => return super::gost::Streebog::Bits512.digest(data),
         };
         ring::digest::digest(alg, data).as_ref().to_vec()
     }
@@ -67,6 +83,8 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => "1.2.840.113549.1.1.11",
             DigestAlgorithm::Sha384 => "1.2.840.113549.1.1.12",
             DigestAlgorithm::Sha512 => "1.2.840.113549.1.1.13",
+            // No RSA signature uses Streebog: the key OID itself, under which no signature is registered.
+            DigestAlgorithm::Streebog256 | DigestAlgorithm::Streebog512 => "1.2.840.113549.1.1.1",
         }
     }
 
@@ -77,6 +95,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => "1.2.840.10045.4.3.2",
             DigestAlgorithm::Sha384 => "1.2.840.10045.4.3.3",
             DigestAlgorithm::Sha512 => "1.2.840.10045.4.3.4",
+            DigestAlgorithm::Streebog256 | DigestAlgorithm::Streebog512 => "1.2.840.10045.2.1",
         }
     }
 }

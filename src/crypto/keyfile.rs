@@ -78,8 +78,21 @@ pub fn read_signing_identity(
             }
         }
         Some(password) => {
-            let store = KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Relaxed)
-                .map_err(|e| KeyFileError::Pkcs12(e.to_string()))?;
+            let store = match KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Relaxed) {
+                Ok(store) => store,
+                Err(general) => {
+                    // NCA key files are BER, which the general reader refuses: read their key bag directly.
+                    let der = crate::crypto::pkcs12::shrouded_key(data, password).map_err(|e| {
+                        KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
+                    })?;
+                    let key = signing_key_from_pkcs8(&der)
+                        .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+                    return Ok(SigningIdentity {
+                        key,
+                        certificates: Vec::new(),
+                    });
+                }
+            };
             let (_, chain) = store.private_key_chain().ok_or(KeyFileError::NoKey)?;
             let key = signing_key_from_pkcs8(chain.key().as_der())
                 .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;

@@ -6,6 +6,7 @@
 pub mod digest;
 pub mod gost;
 pub mod keyfile;
+pub mod pkcs12;
 mod ring_algs;
 pub mod signer;
 

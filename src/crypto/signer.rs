@@ -159,8 +159,11 @@ pub fn signing_key_from_pkcs8(der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoE
             }));
         }
     }
+    if super::gost::is_gost_pkcs8(der) {
+        return Ok(Box::new(super::gost::GostKey::from_pkcs8(der)?));
+    }
     Err(CryptoError::UnsupportedAlgorithm(
-        "private key: not an RSA (2048-4096 bits), ECDSA P-256 or P-384 PKCS#8 key".into(),
+        "private key: not an RSA (2048-4096 bits), ECDSA P-256/P-384 or GOST R 34.10-2012 PKCS#8 key".into(),
     ))
 }
 

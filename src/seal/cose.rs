@@ -7,18 +7,25 @@ use ciborium::value::{Integer, Value};
 pub const ES256: i64 = -7;
 pub const ES384: i64 = -35;
 pub const RS256: i64 = -257;
+/// GOST R 34.10-2015 with Streebog, the NCA's encodings (signature as in X.509: r ‖ s little-endian). COSE has
+/// registered no GOST algorithm: these are from the private-use range (below −65536), documented in docs/seal.md.
+pub const GOST512_NCA: i64 = -65_537;
+pub const GOST256_NCA: i64 = -65_538;
 
 const HEADER_ALG: i64 = 1;
 const HEADER_KID: i64 = 4;
 const HEADER_X5CHAIN: i64 = 33;
 const TAG_SIGN1: u64 = 18;
 
-/// The X.509 signature algorithm OID of a COSE algorithm, and the ECDSA coordinate size (0 for RSA).
+/// The X.509 signature algorithm OID of a COSE algorithm, and the ECDSA coordinate size (0: the signature is
+/// carried as X.509 carries it — RSA, GOST).
 pub fn x509_algorithm(alg: i64) -> Option<(&'static str, usize)> {
     Some(match alg {
         ES256 => ("1.2.840.10045.4.3.2", 32),
         ES384 => ("1.2.840.10045.4.3.3", 48),
         RS256 => ("1.2.840.113549.1.1.11", 0),
+        GOST512_NCA => ("1.2.398.3.10.1.1.2.3.2", 0),
+        GOST256_NCA => ("1.2.398.3.10.1.1.2.3.1", 0),
         _ => return None,
     })
 }
@@ -29,6 +36,8 @@ pub fn cose_algorithm(oid: &str) -> Option<i64> {
         "1.2.840.10045.4.3.2" => ES256,
         "1.2.840.10045.4.3.3" => ES384,
         "1.2.840.113549.1.1.11" => RS256,
+        "1.2.398.3.10.1.1.2.3.2" => GOST512_NCA,
+        "1.2.398.3.10.1.1.2.3.1" => GOST256_NCA,
         _ => return None,
     })
 }

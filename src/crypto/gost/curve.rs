@@ -3,13 +3,14 @@
 //! fit 512 bits, so one 512-bit Montgomery arithmetic (crypto-bigint) serves them all.
 //!
 //! Points are kept in Jacobian coordinates (X, Y, Z) ↦ (X/Z², Y/Z³). Verification works on public data only, so
-//! its multi-scalar multiplication is variable-time. (Signing, which needs constant-time scalar multiplication,
-//! is not here yet.)
+//! its multi-scalar multiplication is variable-time; signing uses [`Curve::mul_ct`], a Montgomery ladder with
+//! constant-time swaps over a scalar of fixed bit length.
 
 use std::sync::OnceLock;
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::U512;
+use crypto_bigint::subtle::{Choice, ConditionallySelectable};
+use crypto_bigint::{Limb, U512};
 
 pub(crate) type Fe = DynResidue<8>;
 
@@ -254,7 +255,6 @@ impl Curve {
         (lhs.retrieve() == rhs.retrieve()).then_some(Point(Some((x, y, Fe::one(self.fp)))))
     }
 
-    #[cfg(test)]
     pub(crate) fn generator(&self) -> Point {
         self.g
     }
@@ -379,6 +379,63 @@ impl Curve {
         acc
     }
 
+    /// k·P for a secret k in [1, q): a Montgomery ladder whose sequence of operations does not depend on k.
+    /// k is first replaced by k + q or k + 2q (the same point), whichever has bit t = bitlen(q) set, so the ladder
+    /// always runs t steps from (P, 2P); the swaps are constant-time selections, and the field arithmetic is
+    /// crypto-bigint's constant-time Montgomery form. (The point formulas branch only when the two ladder points
+    /// coincide or one is at infinity, which for k < q happens with negligible probability.)
+    pub(crate) fn mul_ct(&self, k: &U512, p: &Point) -> Point {
+        let t = self.q.bits_vartime(); // public: a property of the curve
+        let (s1, c1) = k.adc(&self.q, Limb::ZERO);
+        let (s2, _) = s1.adc(&self.q, c1);
+        let top = |s: &U512, c: Limb| -> Choice {
+            if t == 512 {
+                Choice::from((c.0 & 1) as u8)
+            } else {
+                Choice::from(s.bit(t))
+            }
+        };
+        // Use k + q when its bit t is set, else k + 2q.
+        let use_first = top(&s1, c1);
+        let scalar = U512::conditional_select(&s2, &s1, use_first);
+        let Some((x, y, z)) = p.0 else {
+            return Point(None);
+        };
+        let mut r0 = (x, y, z);
+        let Some(twice) = self.double(p).0 else {
+            return Point(None);
+        };
+        let mut r1 = twice;
+        for i in (0..t).rev() {
+            let bit = Choice::from(scalar.bit(i));
+            cswap(&mut r0, &mut r1, bit);
+            let sum = self.add(&Point(Some(r0)), &Point(Some(r1)));
+            let dbl = self.double(&Point(Some(r0)));
+            match (sum.0, dbl.0) {
+                (Some(a), Some(b)) => {
+                    r1 = a;
+                    r0 = b;
+                }
+                // Negligible for a random k; still correct: fall back to the plain result.
+                _ => return self.mul2_plain(k, p),
+            }
+            cswap(&mut r0, &mut r1, bit);
+        }
+        Point(Some(r0))
+    }
+
+    /// k·P bit by bit (variable time): only the ladder's fallback for its negligible corner cases.
+    fn mul2_plain(&self, k: &U512, p: &Point) -> Point {
+        let mut acc = Point(None);
+        for i in (0..512).rev() {
+            acc = self.double(&acc);
+            if k.bit_vartime(i) {
+                acc = self.add(&acc, p);
+            }
+        }
+        acc
+    }
+
     /// The affine coordinates, or `None` at infinity.
     pub(crate) fn affine(&self, p: &Point) -> Option<(U512, U512)> {
         let (x, y, z) = p.0?;
@@ -392,4 +449,10 @@ impl Curve {
             y.mul(&zinv2).mul(&zinv).retrieve(),
         ))
     }
+}
+
+fn cswap(a: &mut (Fe, Fe, Fe), b: &mut (Fe, Fe, Fe), swap: Choice) {
+    Fe::conditional_swap(&mut a.0, &mut b.0, swap);
+    Fe::conditional_swap(&mut a.1, &mut b.1, swap);
+    Fe::conditional_swap(&mut a.2, &mut b.2, swap);
 }

@@ -7,8 +7,10 @@
 //! r ‖ s little-endian; the RFC 9215 OIDs carry s ‖ r big-endian — the same bytes reversed.
 
 mod curve;
+mod signing;
 
 pub use curve::Curve;
+pub use signing::GostKey;
 
 use crypto_bigint::modular::runtime_mod::DynResidue;
 use crypto_bigint::U512;
@@ -92,6 +94,18 @@ pub fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
     for (oid, name, hash, layout) in algs {
         r.register(oid, Box::new(GostSignature { name, hash, layout }));
     }
+}
+
+/// Whether a PKCS#8 key names a GOST key algorithm (its errors are then GOST's to tell).
+pub fn is_gost_pkcs8(der: &[u8]) -> bool {
+    let algorithm = || -> Option<String> {
+        let top = Reader::new(der).read(qder::SEQUENCE).ok()?;
+        let mut r = Reader::new(top.value);
+        r.read(qder::INTEGER).ok()?;
+        let alg = r.read(qder::SEQUENCE).ok()?;
+        qder::oid_to_string(Reader::new(alg.value).read(qder::OID).ok()?.value).ok()
+    };
+    algorithm().is_some_and(|oid| KEY_OIDS.contains(&oid.as_str()))
 }
 
 /// A big-endian byte string (at most 64 bytes) as a 512-bit integer.

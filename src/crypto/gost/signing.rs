@@ -1,0 +1,209 @@
+//! A GOST R 34.10-2012 private key that signs: the provider's NCA key. Nonces are deterministic (RFC 6979's
+//! HMAC-DRBG construction over HMAC-Streebog-512, seeded with the key and the digest), so the same document signed
+//! twice gives the same signature and no random-number failure can leak the key; the scalar multiplication is
+//! constant-time; the secret scalar is wiped on drop.
+
+use crypto_bigint::modular::runtime_mod::DynResidue;
+use crypto_bigint::{Encoding, U512};
+use hmac::{Hmac, Mac};
+
+use super::curve::Curve;
+use super::{le, Layout, Streebog, KEY_OIDS};
+use crate::crypto::digest::DigestAlgorithm;
+use crate::crypto::signer::SigningKey;
+use crate::crypto::{AlgorithmId, CryptoError, PublicKeyInfo};
+use crate::der::{self as qder, Reader};
+
+type HmacStreebog = Hmac<streebog::Streebog512>;
+
+pub struct GostKey {
+    curve: &'static Curve,
+    d: U512,
+    x: U512,
+    y: U512,
+    key_oid: String,
+    key_params: Vec<u8>,
+    hash: Streebog,
+    layout: Layout,
+}
+
+impl Drop for GostKey {
+    fn drop(&mut self) {
+        // A volatile write the optimiser cannot drop: the scalar does not outlive the key.
+        unsafe { std::ptr::write_volatile(&mut self.d, U512::ZERO) };
+    }
+}
+
+fn bytes_le(v: &U512, size: usize) -> Vec<u8> {
+    let mut be = v.to_be_bytes().to_vec();
+    be.reverse();
+    be.truncate(size);
+    be
+}
+
+impl GostKey {
+    /// A key from PKCS#8 (`PrivateKeyInfo`) with a GOST key OID: the private key is an OCTET STRING of the scalar
+    /// little-endian (the NCA's form) or an INTEGER.
+    pub fn from_pkcs8(der: &[u8]) -> Result<GostKey, CryptoError> {
+        let bad = |e: &dyn std::fmt::Display| CryptoError::KeyMismatch(format!("GOST PKCS#8: {e}"));
+        let top = Reader::new(der).read(qder::SEQUENCE).map_err(|e| bad(&e))?;
+        let mut r = Reader::new(top.value);
+        r.read(qder::INTEGER).map_err(|e| bad(&e))?;
+        let alg = r.read(qder::SEQUENCE).map_err(|e| bad(&e))?;
+        let mut a = Reader::new(alg.value);
+        let key_oid = qder::oid_to_string(a.read(qder::OID).map_err(|e| bad(&e))?.value)
+            .map_err(|e| bad(&e))?;
+        if !KEY_OIDS.contains(&key_oid.as_str()) {
+            return Err(bad(&format!("{key_oid} is not a GOST key")));
+        }
+        let params = a.read(qder::SEQUENCE).map_err(|e| bad(&e))?;
+        let curve_oid = qder::oid_to_string(
+            Reader::new(params.value)
+                .read(qder::OID)
+                .map_err(|e| bad(&e))?
+                .value,
+        )
+        .map_err(|e| bad(&e))?;
+        let curve = Curve::by_oid(&curve_oid)
+            .ok_or_else(|| CryptoError::UnsupportedAlgorithm(format!("GOST curve {curve_oid}")))?;
+        let private = r.read(qder::OCTET_STRING).map_err(|e| bad(&e))?.value;
+        let d = match Reader::new(private).read_any() {
+            Ok(t) if t.tag == qder::OCTET_STRING && t.value.len() == curve.size => le(t.value),
+            Ok(t) if t.tag == qder::INTEGER && t.value.len() <= curve.size + 1 => {
+                let v = t.value.strip_prefix(&[0]).unwrap_or(t.value);
+                if v.len() > 64 {
+                    return Err(bad(&"private key too long"));
+                }
+                super::be(v)
+            }
+            _ if private.len() == curve.size => le(private),
+            _ => return Err(bad(&"private key encoding")),
+        };
+        if d == U512::ZERO || d >= curve.q {
+            return Err(bad(&"private key out of range"));
+        }
+        let (x, y) = curve
+            .affine(&curve.mul_ct(&d, &curve.generator()))
+            .ok_or_else(|| bad(&"private key gives no public key"))?;
+        let nca = key_oid.starts_with("1.2.398.");
+        Ok(GostKey {
+            curve,
+            d,
+            x,
+            y,
+            key_oid,
+            key_params: params.raw.to_vec(),
+            hash: if curve.size == 64 {
+                Streebog::Bits512
+            } else {
+                Streebog::Bits256
+            },
+            layout: if nca { Layout::Nca } else { Layout::Rfc },
+        })
+    }
+
+    /// The deterministic nonces for digest integer `e`, in order (RFC 6979 §3.2 with HMAC-Streebog-512).
+    fn nonces(&self, e: &U512) -> impl Iterator<Item = U512> + '_ {
+        let size = self.curve.size;
+        let qbits = self.curve.q.bits_vartime();
+        let int2octets = |v: &U512| v.to_be_bytes()[64 - size..].to_vec();
+        let hmac = |k: &[u8], parts: &[&[u8]]| -> Vec<u8> {
+            let mut m = HmacStreebog::new_from_slice(k).expect("HMAC takes any key length");
+            for p in parts {
+                m.update(p);
+            }
+            m.finalize().into_bytes().to_vec()
+        };
+        let x = int2octets(&self.d);
+        let h = int2octets(e);
+        let mut v = vec![0x01u8; 64];
+        let mut k = vec![0x00u8; 64];
+        k = hmac(&k, &[&v, &[0x00], &x, &h]);
+        v = hmac(&k, &[&v]);
+        k = hmac(&k, &[&v, &[0x01], &x, &h]);
+        v = hmac(&k, &[&v]);
+        let q = self.curve.q;
+        std::iter::from_fn(move || loop {
+            let mut t = Vec::with_capacity(size + 64);
+            while t.len() < size {
+                v = hmac(&k, &[&v]);
+                t.extend_from_slice(&v);
+            }
+            t.truncate(size);
+            // bits2int: the leftmost qbits bits.
+            let mut candidate = super::be(&t);
+            if size * 8 > qbits {
+                candidate = candidate.shr_vartime(size * 8 - qbits);
+            }
+            k = hmac(&k, &[&v, &[0x00]]);
+            v = hmac(&k, &[&v]);
+            if candidate != U512::ZERO && candidate < q {
+                return Some(candidate);
+            }
+        })
+    }
+}
+
+impl SigningKey for GostKey {
+    fn signature_algorithm(&self) -> AlgorithmId {
+        let oid = match (self.layout, self.curve.size) {
+            (Layout::Nca, 64) => "1.2.398.3.10.1.1.2.3.2",
+            (Layout::Nca, _) => "1.2.398.3.10.1.1.2.3.1",
+            (Layout::Rfc, 64) => "1.2.643.7.1.1.3.3",
+            (Layout::Rfc, _) => "1.2.643.7.1.1.3.2",
+        };
+        AlgorithmId::new(oid, None)
+    }
+
+    fn digest_algorithm(&self) -> DigestAlgorithm {
+        match self.hash {
+            Streebog::Bits512 => DigestAlgorithm::Streebog512,
+            Streebog::Bits256 => DigestAlgorithm::Streebog256,
+        }
+    }
+
+    fn public_key(&self) -> PublicKeyInfo {
+        let size = self.curve.size;
+        let point = [bytes_le(&self.x, size), bytes_le(&self.y, size)].concat();
+        PublicKeyInfo {
+            algorithm: AlgorithmId::new(self.key_oid.clone(), Some(self.key_params.clone())),
+            key: qder::encode(qder::OCTET_STRING, &point),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let curve = self.curve;
+        let q = curve.q;
+        let mut e = le(&self.hash.digest(message)).wrapping_rem(&q);
+        if e == U512::ZERO {
+            e = U512::ONE;
+        }
+        let fq = curve.fq();
+        for k in self.nonces(&e).take(16) {
+            let Some((cx, _)) = curve.affine(&curve.mul_ct(&k, &curve.generator())) else {
+                continue;
+            };
+            let r = cx.wrapping_rem(&q);
+            if r == U512::ZERO {
+                continue;
+            }
+            let s = DynResidue::new(&r, fq)
+                .mul(&DynResidue::new(&self.d, fq))
+                .add(&DynResidue::new(&k, fq).mul(&DynResidue::new(&e, fq)))
+                .retrieve();
+            if s == U512::ZERO {
+                continue;
+            }
+            let size = curve.size;
+            return Ok(match self.layout {
+                Layout::Nca => [bytes_le(&r, size), bytes_le(&s, size)].concat(),
+                Layout::Rfc => {
+                    let mut sig = [bytes_le(&r, size), bytes_le(&s, size)].concat();
+                    sig.reverse();
+                    sig
+                }
+            });
+        }
+        Err(CryptoError::SigningFailed)
+    }
+}
