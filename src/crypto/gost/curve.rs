@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::subtle::{Choice, ConditionallySelectable};
+use crypto_bigint::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use crypto_bigint::{Limb, U512};
 
 pub(crate) type Fe = DynResidue<8>;
@@ -185,6 +185,8 @@ pub struct Curve {
     g: Point,
     /// Odd multiples of the generator, computed once.
     g_table: OddMultiples,
+    /// The signing table (odd multiples of 16^i·G), built on first use.
+    fixed_base: OnceLock<Option<FixedBase>>,
 }
 
 impl Curve {
@@ -208,6 +210,7 @@ impl Curve {
             b: fe(h.b),
             g: Point(Some((fe(h.x), fe(h.y), Fe::one(fp)))),
             g_table: Vec::new(),
+            fixed_base: OnceLock::new(),
         };
         curve.g_table = curve.odd_multiples(&curve.g);
         curve
@@ -424,6 +427,15 @@ impl Curve {
         Point(Some(r0))
     }
 
+    /// A point with the x coordinate of k·G, for a secret k in [1, q): the fixed-base table when it can be built
+    /// (always, for the published curves), else the ladder.
+    pub(crate) fn mul_g_ct(&self, k: &U512) -> Point {
+        match self.fixed_base.get_or_init(|| FixedBase::new(self)) {
+            Some(table) => table.mul(self, k),
+            None => self.mul_ct(k, &self.g),
+        }
+    }
+
     /// k·P bit by bit (variable time): only the ladder's fallback for its negligible corner cases.
     fn mul2_plain(&self, k: &U512, p: &Point) -> Point {
         let mut acc = Point(None);
@@ -455,4 +467,83 @@ fn cswap(a: &mut (Fe, Fe, Fe), b: &mut (Fe, Fe, Fe), swap: Choice) {
     Fe::conditional_swap(&mut a.0, &mut b.0, swap);
     Fe::conditional_swap(&mut a.1, &mut b.1, swap);
     Fe::conditional_swap(&mut a.2, &mut b.2, swap);
+}
+
+/// Digits of the signing table are odd in [−15, 15]: windows of 4 bits.
+const FB_WINDOW: usize = 4;
+const FB_ODD: usize = 1 << (FB_WINDOW - 1);
+
+/// Fixed-base multiplication for signing: k·G from odd multiples of 16^i·G, with every digit of k recoded to a
+/// non-zero odd value (Joye–Tunstall regular recoding), so the sequence of additions is the same for every k.
+/// Each lookup reads all eight entries of its row through constant-time selections, and a negative digit negates
+/// y by a constant-time selection.
+struct FixedBase {
+    /// Row i: (2j + 1)·16^i·G for j in 0..8, Jacobian.
+    rows: Vec<[(Fe, Fe, Fe); FB_ODD]>,
+}
+
+impl FixedBase {
+    fn new(curve: &Curve) -> Option<FixedBase> {
+        let digits = curve.q.bits_vartime().div_ceil(FB_WINDOW) + 1;
+        let mut rows = Vec::with_capacity(digits);
+        let mut base = curve.g;
+        for _ in 0..digits {
+            let twice = curve.double(&base);
+            let mut row = Vec::with_capacity(FB_ODD);
+            let mut p = base;
+            for _ in 0..FB_ODD {
+                row.push(p.0?);
+                p = curve.add(&p, &twice);
+            }
+            rows.push(row.try_into().ok()?);
+            for _ in 0..FB_WINDOW {
+                base = curve.double(&base);
+            }
+        }
+        Some(FixedBase { rows })
+    }
+
+    /// A point with the x coordinate of k·G (k·G itself, or −k·G when k is even).
+    fn mul(&self, curve: &Curve, k: &U512) -> Point {
+        // An odd scalar: k, or q − k when k is even, whose multiple −k·G has the same x.
+        let odd = Choice::from((k.as_words()[0] & 1) as u8);
+        let mut rest = U512::conditional_select(&curve.q.wrapping_sub(k), k, odd);
+        let mut acc: Option<(Fe, Fe, Fe)> = None;
+        let last = self.rows.len() - 1;
+        for (i, row) in self.rows.iter().enumerate() {
+            // d = (rest mod 32) − 16 is odd in [−15, 15]; rest − d = rest − (rest mod 32) + 16 is divisible by 16.
+            // The last digit is what remains: odd and positive.
+            let low = rest.as_words()[0] & ((1 << (FB_WINDOW + 1)) - 1);
+            let d = if i == last {
+                (rest.as_words()[0] & 0xff) as i64
+            } else {
+                low as i64 - (1 << FB_WINDOW)
+            };
+            if i != last {
+                rest = rest
+                    .wrapping_sub(&U512::from_u64(low))
+                    .wrapping_add(&U512::from_u64(1 << FB_WINDOW))
+                    .shr_vartime(FB_WINDOW);
+            }
+            // |d| and its sign without a branch.
+            let mask = d >> 63;
+            let magnitude = ((d ^ mask) - mask) as u64;
+            let index = magnitude >> 1;
+            let mut entry = row[0];
+            for (j, candidate) in row.iter().enumerate() {
+                let hit = (j as u64).ct_eq(&index);
+                entry.0 = Fe::conditional_select(&entry.0, &candidate.0, hit);
+                entry.1 = Fe::conditional_select(&entry.1, &candidate.1, hit);
+                entry.2 = Fe::conditional_select(&entry.2, &candidate.2, hit);
+            }
+            let negative = Choice::from((mask & 1) as u8);
+            entry.1 = Fe::conditional_select(&entry.1, &entry.1.neg(), negative);
+            acc = match acc {
+                None => Some(entry),
+                // Equal or opposite points meet with negligible probability; the sum is still right then.
+                Some(a) => curve.add(&Point(Some(a)), &Point(Some(entry))).0,
+            };
+        }
+        Point(acc)
+    }
 }

@@ -284,6 +284,24 @@ mod tests {
                 let fast = c.affine(&c.mul_g_plus_vartime(&u, &v, &q2));
                 assert_eq!(slow, fast, "{name}");
             }
+            // The signing multiplications give k·G's x coordinate for odd and even k alike.
+            for k in [
+                U512::ONE,
+                U512::from_u64(2),
+                U512::from_u64(0xdead_beef),
+                q.wrapping_sub(&U512::ONE),
+                q.wrapping_sub(&U512::from_u64(2)),
+                q.shr_vartime(1),
+                U512::from_be_hex(&format!("{:0>128}", "123456789abcdef0fedcba9876543210aa55")),
+            ] {
+                let reference = c
+                    .affine(&c.mul2_vartime(&k, &g, &U512::ZERO, &g))
+                    .map(|p| p.0);
+                let table = c.affine(&c.mul_g_ct(&k)).map(|p| p.0);
+                let ladder = c.affine(&c.mul_ct(&k, &g)).map(|p| p.0);
+                assert_eq!(table, reference, "{name}: table");
+                assert_eq!(ladder, reference, "{name}: ladder");
+            }
         }
     }
 }

@@ -180,7 +180,7 @@ impl SigningKey for GostKey {
         }
         let fq = curve.fq();
         for k in self.nonces(&e).take(16) {
-            let Some((cx, _)) = curve.affine(&curve.mul_ct(&k, &curve.generator())) else {
+            let Some((cx, _)) = curve.affine(&curve.mul_g_ct(&k)) else {
                 continue;
             };
             let r = cx.wrapping_rem(&q);
