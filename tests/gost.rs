@@ -223,8 +223,9 @@ const NCA_KEYS: &[(&str, &str, bool)] = &[
     ),
 ];
 
-/// `qoltanba sign-cms` with each NCA test key (password Qwerty12), then `verify-cms`: the valid keys' signatures
-/// verify, the revoked keys' are `CERT_REVOKED`; a wrong password is a clear error.
+/// `qoltanba sign-cms` with each NCA test key file alone (password Qwerty12: key and certificate come from the
+/// file), then `verify-cms`: the valid keys' signatures verify, the revoked keys' are `CERT_REVOKED`; a wrong
+/// password is a clear error.
 #[test]
 fn nca_key_files_sign_cms_that_verifies() {
     let Some(g) = nca_dir() else {
@@ -242,8 +243,6 @@ fn nca_key_files_sign_cms_that_verifies() {
             &p(key),
             "--password",
             "Qwerty12",
-            "--cert",
-            &p(cert),
             "--in",
             &content.to_string_lossy(),
             "--out",
@@ -263,6 +262,13 @@ fn nca_key_files_sign_cms_that_verifies() {
             "--revocation",
             "leaf",
         ]);
+        // Signed by the key file's own certificate (read from its RC2-40 encrypted certificate bag).
+        let expected = qoltanba::pki::load::load_certificates(&g.join(cert)).expect("pem");
+        assert_eq!(
+            report["chain"][0]["serial"],
+            expected[0].serial_hex(),
+            "{key}"
+        );
         if *revoked {
             assert_eq!(code, 1, "{key}: {report}");
             assert_eq!(common::codes(&report), ["CERT_REVOKED"], "{key}");

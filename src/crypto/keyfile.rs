@@ -82,15 +82,21 @@ pub fn read_signing_identity(
                 Ok(store) => store,
                 Err(general) => {
                     // NCA key files are BER, which the general reader refuses: read their key bag directly.
-                    let der = crate::crypto::pkcs12::shrouded_key(data, password).map_err(|e| {
-                        KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
-                    })?;
-                    let key = signing_key_from_pkcs8(&der)
+                    let file =
+                        crate::crypto::pkcs12::read_key_file(data, password).map_err(|e| {
+                            KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
+                        })?;
+                    let key = signing_key_from_pkcs8(&file.key)
                         .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
-                    return Ok(SigningIdentity {
-                        key,
-                        certificates: Vec::new(),
-                    });
+                    let certificates = file
+                        .certificates
+                        .iter()
+                        .map(|der| {
+                            Certificate::from_der(der)
+                                .map_err(|e| KeyFileError::Certificate(e.to_string()))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    return Ok(SigningIdentity { key, certificates });
                 }
             };
             let (_, chain) = store.private_key_chain().ok_or(KeyFileError::NoKey)?;

@@ -1,7 +1,7 @@
 //! The NCA's PKCS#12 key files, read directly: they are BER (indefinite lengths, nested), which the general
 //! PKCS#12 reader refuses. The MAC (HMAC-SHA-1, RFC 7292 key derivation) is checked over the file's own bytes;
-//! then the shrouded key bag (pbeWithSHAAnd3-KeyTripleDES-CBC) is decrypted into the PKCS#8 key. The certificate
-//! bag (RC2-40) is not read: the certificate comes with `--cert`.
+//! then the shrouded key bag (pbeWithSHAAnd3-KeyTripleDES-CBC) is decrypted into the PKCS#8 key, and the
+//! certificate bags (in data encrypted with pbeWithSHAAnd40BitRC2-CBC, or in the clear) give the certificates.
 
 use des::cipher::{BlockCipherDecrypt, KeyInit};
 use zeroize::Zeroizing;
@@ -12,6 +12,10 @@ use crate::der::{self as qder, Reader};
 const DATA: &str = "1.2.840.113549.1.7.1";
 const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
 const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
+const PBE_SHA1_RC2_40: &str = "1.2.840.113549.1.12.1.6";
+const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
+const CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
+const X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
 const SHA1: &str = "1.3.14.3.2.26";
 /// More than any key file uses; bounds the work a hostile file can ask for.
 const MAX_ITERATIONS: u64 = 100_000;
@@ -83,8 +87,8 @@ fn kdf(password: &str, salt: &[u8], id: u8, iterations: u64, n: usize) -> Zeroiz
     out
 }
 
-/// The PKCS#8 DER of the key in an NCA key file.
-pub fn shrouded_key(data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+/// The key and certificates of an NCA key file.
+pub fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error> {
     let pfx = ber_to_der(data).map_err(bad)?;
     let top = Reader::new(&pfx).read(qder::SEQUENCE).map_err(bad)?;
     let mut f = Reader::new(top.value);
@@ -128,78 +132,176 @@ pub fn shrouded_key(data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, P
     let safes = ber_to_der(content).map_err(bad)?;
     let list = Reader::new(&safes).read(qder::SEQUENCE).map_err(bad)?;
     let mut infos = Reader::new(list.value);
+    let mut key = None;
+    let mut certificates = Vec::new();
     while !infos.is_empty() {
         let ci = infos.read(qder::SEQUENCE).map_err(bad)?;
         let mut c = Reader::new(ci.value);
-        if oid(&mut c)? != DATA {
-            continue; // encrypted data: the certificate bag
-        }
-        let inner = Reader::new(c.read(0xa0).map_err(bad)?.value)
-            .read(qder::OCTET_STRING)
-            .map_err(bad)?
-            .value;
-        let bags = ber_to_der(inner).map_err(bad)?;
+        let bags = match oid(&mut c)?.as_str() {
+            DATA => {
+                let inner = Reader::new(c.read(0xa0).map_err(bad)?.value)
+                    .read(qder::OCTET_STRING)
+                    .map_err(bad)?
+                    .value;
+                ber_to_der(inner).map_err(bad)?
+            }
+            ENCRYPTED_DATA => {
+                let ed = Reader::new(c.read(0xa0).map_err(bad)?.value)
+                    .read(qder::SEQUENCE)
+                    .map_err(bad)?;
+                let plain = decrypt_data(ed.value, password)?;
+                ber_to_der(&plain).map_err(bad)?
+            }
+            _ => continue,
+        };
         let seq = Reader::new(&bags).read(qder::SEQUENCE).map_err(bad)?;
         let mut bag_reader = Reader::new(seq.value);
         while !bag_reader.is_empty() {
             let bag = bag_reader.read(qder::SEQUENCE).map_err(bad)?;
             let mut b = Reader::new(bag.value);
-            if oid(&mut b)? != SHROUDED_KEY_BAG {
-                continue;
+            match oid(&mut b)?.as_str() {
+                SHROUDED_KEY_BAG if key.is_none() => {
+                    let value = Reader::new(b.read(0xa0).map_err(bad)?.value)
+                        .read(qder::SEQUENCE)
+                        .map_err(bad)?;
+                    key = Some(decrypt_key(value.value, password)?);
+                }
+                CERT_BAG => {
+                    let cert_bag = Reader::new(b.read(0xa0).map_err(bad)?.value)
+                        .read(qder::SEQUENCE)
+                        .map_err(bad)?;
+                    let mut cb = Reader::new(cert_bag.value);
+                    if oid(&mut cb)? == X509_CERTIFICATE {
+                        let der = Reader::new(cb.read(0xa0).map_err(bad)?.value)
+                            .read(qder::OCTET_STRING)
+                            .map_err(bad)?
+                            .value;
+                        certificates.push(der.to_vec());
+                    }
+                }
+                _ => {}
             }
-            let value = Reader::new(b.read(0xa0).map_err(bad)?.value)
-                .read(qder::SEQUENCE)
-                .map_err(bad)?;
-            return decrypt_key(value.value, password);
         }
     }
-    Err(Pkcs12Error::NoKey)
+    Ok(KeyFile {
+        key: key.ok_or(Pkcs12Error::NoKey)?,
+        certificates,
+    })
 }
 
-fn decrypt_key(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
-    let mut r = Reader::new(epki);
-    let alg = r.read(qder::SEQUENCE).map_err(bad)?;
-    let mut a = Reader::new(alg.value);
+/// A decrypted key file: the PKCS#8 key and the certificates (DER) it carries.
+pub struct KeyFile {
+    pub key: Zeroizing<Vec<u8>>,
+    pub certificates: Vec<Vec<u8>>,
+}
+
+/// The salt and iteration count of a PKCS#12 PBE AlgorithmIdentifier's parameters.
+fn pbe_params(alg: &[u8]) -> Result<(String, Vec<u8>, u64), Pkcs12Error> {
+    let mut a = Reader::new(alg);
     let scheme = oid(&mut a)?;
-    if scheme != PBE_SHA1_3DES {
-        return Err(Pkcs12Error::Unsupported(format!("key encryption {scheme}")));
-    }
     let params = a.read(qder::SEQUENCE).map_err(bad)?;
     let mut p = Reader::new(params.value);
-    let salt = p.read(qder::OCTET_STRING).map_err(bad)?.value;
+    let salt = p.read(qder::OCTET_STRING).map_err(bad)?.value.to_vec();
     let iterations = qder::small_uint(p.read(qder::INTEGER).map_err(bad)?.value).map_err(bad)?;
     if iterations == 0 || iterations > MAX_ITERATIONS {
         return Err(Pkcs12Error::Structure(format!(
-            "{iterations} key iterations"
+            "{iterations} PBE iterations"
         )));
     }
-    let encrypted = r.read(qder::OCTET_STRING).map_err(bad)?.value;
-    if encrypted.is_empty() || encrypted.len() % 8 != 0 {
-        return Err(Pkcs12Error::Structure("encrypted key length".into()));
+    Ok((scheme, salt, iterations))
+}
+
+/// CBC decryption with PKCS#7 padding removed.
+fn cbc_decrypt<C: BlockCipherDecrypt>(
+    cipher: &C,
+    iv: &[u8],
+    data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+    if data.is_empty() || data.len() % 8 != 0 {
+        return Err(Pkcs12Error::Structure("encrypted length".into()));
     }
-    let key = kdf(password, salt, 1, iterations, 24);
-    let iv = kdf(password, salt, 2, iterations, 8);
-    let cipher = des::TdesEde3::new_from_slice(&key).map_err(bad)?;
-    let mut out = Zeroizing::new(Vec::with_capacity(encrypted.len()));
+    let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
     let mut prev = iv.to_vec();
-    for chunk in encrypted.chunks(8) {
-        let mut block = des::cipher::Block::<des::TdesEde3>::default();
+    for chunk in data.chunks(8) {
+        let mut block = des::cipher::Block::<C>::default();
+        if block.len() != 8 {
+            return Err(Pkcs12Error::Structure("block size".into()));
+        }
         block.copy_from_slice(chunk);
         cipher.decrypt_block(&mut block);
         out.extend(block.iter().zip(&prev).map(|(b, p)| b ^ p));
         prev = chunk.to_vec();
     }
-    // PKCS#7 padding; a wrong key almost never leaves valid padding, but the MAC already vouched for the password.
     let pad = *out.last().ok_or(Pkcs12Error::NoKey)? as usize;
     if pad == 0 || pad > 8 || out[out.len() - pad..].iter().any(|&b| b as usize != pad) {
         return Err(Pkcs12Error::Structure(
-            "bad padding of the decrypted key".into(),
+            "bad padding after decryption".into(),
         ));
     }
     let len = out.len() - pad;
     out.truncate(len);
-    let der = ber_to_der(&out).map_err(bad)?;
-    Ok(Zeroizing::new(der))
+    Ok(out)
+}
+
+/// EncryptedData (RFC 5652 §8) protected with pbeWithSHAAnd40BitRC2-CBC: the certificate bags of NCA key files.
+fn decrypt_data(encrypted_data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+    let mut r = Reader::new(encrypted_data);
+    r.read(qder::INTEGER).map_err(bad)?;
+    let eci = r.read(qder::SEQUENCE).map_err(bad)?;
+    let mut e = Reader::new(eci.value);
+    oid(&mut e)?;
+    let alg = e.read(qder::SEQUENCE).map_err(bad)?;
+    let (scheme, salt, iterations) = pbe_params(alg.value)?;
+    // [0] IMPLICIT OCTET STRING: primitive (0x80), or constructed (0xa0) from OCTET STRING segments to join.
+    let field = e.read_any().map_err(bad)?;
+    let joined;
+    let content: &[u8] = match field.tag {
+        0x80 => field.value,
+        0xa0 => {
+            let mut parts = Reader::new(field.value);
+            let mut all = Vec::new();
+            while !parts.is_empty() {
+                all.extend_from_slice(parts.read(qder::OCTET_STRING).map_err(bad)?.value);
+            }
+            joined = all;
+            &joined
+        }
+        other => {
+            return Err(Pkcs12Error::Structure(format!(
+                "encrypted content has tag 0x{other:02x}"
+            )))
+        }
+    };
+    match scheme.as_str() {
+        PBE_SHA1_RC2_40 => {
+            let key = kdf(password, &salt, 1, iterations, 5);
+            let iv = kdf(password, &salt, 2, iterations, 8);
+            let cipher = rc2::Rc2::new_with_eff_key_len(&key, 40);
+            cbc_decrypt(&cipher, &iv, content)
+        }
+        PBE_SHA1_3DES => {
+            let key = kdf(password, &salt, 1, iterations, 24);
+            let iv = kdf(password, &salt, 2, iterations, 8);
+            let cipher = des::TdesEde3::new_from_slice(&key).map_err(bad)?;
+            cbc_decrypt(&cipher, &iv, content)
+        }
+        other => Err(Pkcs12Error::Unsupported(format!("data encryption {other}"))),
+    }
+}
+
+fn decrypt_key(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+    let mut r = Reader::new(epki);
+    let alg = r.read(qder::SEQUENCE).map_err(bad)?;
+    let (scheme, salt, iterations) = pbe_params(alg.value)?;
+    if scheme != PBE_SHA1_3DES {
+        return Err(Pkcs12Error::Unsupported(format!("key encryption {scheme}")));
+    }
+    let encrypted = r.read(qder::OCTET_STRING).map_err(bad)?.value;
+    let key = kdf(password, &salt, 1, iterations, 24);
+    let iv = kdf(password, &salt, 2, iterations, 8);
+    let cipher = des::TdesEde3::new_from_slice(&key).map_err(bad)?;
+    let plain = cbc_decrypt(&cipher, &iv, encrypted)?;
+    Ok(Zeroizing::new(ber_to_der(&plain).map_err(bad)?))
 }
 
 #[cfg(test)]
@@ -208,10 +310,10 @@ mod tests {
 
     #[test]
     fn hostile_files_are_errors() {
-        assert!(shrouded_key(b"", "x").is_err());
-        assert!(shrouded_key(b"garbage that is not DER", "x").is_err());
+        assert!(read_key_file(b"", "x").is_err());
+        assert!(read_key_file(b"garbage that is not DER", "x").is_err());
         // A SEQUENCE holding a version only.
-        assert!(shrouded_key(&[0x30, 0x03, 0x02, 0x01, 0x03], "x").is_err());
+        assert!(read_key_file(&[0x30, 0x03, 0x02, 0x01, 0x03], "x").is_err());
     }
 
     /// RFC 7292's key derivation against the widely published test vector of this KDF (SHA-1, password "smeg",
