@@ -217,7 +217,7 @@ fn cbc_decrypt<C: BlockCipherDecrypt>(
     iv: &[u8],
     data: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
-    if data.is_empty() || data.len() % 8 != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(8) {
         return Err(Pkcs12Error::Structure("encrypted length".into()));
     }
     let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
