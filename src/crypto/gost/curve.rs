@@ -107,6 +107,38 @@ const TC26_512_C: Hex = Hex {
     y: "f5ce40d95b5eb899abbccff5911cb8577939804d6527378b8c108c3d2090ff9be18e2d33e3021ed2ef32d85822423b6304f726aa854bae07d0396e9a9addc40f",
 };
 
+/// The test curve of GOST R 34.10-2012 appendix A.1 (RFC 7091 §7.1), for its worked example.
+#[cfg(test)]
+const RFC7091_TEST_256: Hex = Hex {
+    name: "GOST R 34.10-2012 A.1 test curve",
+    size: 32,
+    p: "8000000000000000000000000000000000000000000000000000000000000431",
+    a: "7",
+    b: "5fbff498aa938ce739b8e022fbafef40563f6e6a3472fc2a514c0ce9dae23b7e",
+    q: "8000000000000000000000000000000150fe8a1892976154c59cfc193accf5b3",
+    x: "2",
+    y: "08e2a8a0e65147d4bd6316030e16d19c85c97f0a9ca267122b96abbcea7e8fc8",
+};
+
+/// The test curve of GOST R 34.10-2012 appendix A.2 (RFC 7091 §7.2).
+#[cfg(test)]
+const RFC7091_TEST_512: Hex = Hex {
+    name: "GOST R 34.10-2012 A.2 test curve",
+    size: 64,
+    p: "4531acd1fe0023c7550d267b6b2fee80922b14b2ffb90f04d4eb7c09b5d2d15df1d852741af4704a0458047e80e4546d35b8336fac224dd81664bbf528be6373",
+    a: "7",
+    b: "1cff0806a31116da29d8cfa54e57eb748bc5f377e49400fdd788b649eca1ac4361834013b2ad7322480a89ca58e0cf74bc9e540c2add6897fad0a3084f302adc",
+    q: "4531acd1fe0023c7550d267b6b2fee80922b14b2ffb90f04d4eb7c09b5d2d15da82f2d7ecb1dbac719905c5eecc423f1d86e25edbe23c595d644aaf187e6e6df",
+    x: "24d19cc64572ee30f396bf6ebbfd7a6c5213b3b3d7057cc825f91093a68cd762fd60611262cd838dc6b60aa7eee804e28bc849977fac33b4b530f1b120248a9a",
+    y: "2bb312a43bd2ce6e0d020613c857acddcfbf061e91e5f2c3f32447c259f39b2c83ab156d77f1496bf7eb3351e1ee4e43dc1a18b91b24640b6dbb92cb1add371e",
+};
+
+/// The test curves of GOST R 34.10-2012 appendix A (256, then 512 bits).
+#[cfg(test)]
+pub(crate) fn rfc7091_test_curves() -> [Curve; 2] {
+    [Curve::new(&RFC7091_TEST_256), Curve::new(&RFC7091_TEST_512)]
+}
+
 /// Curve OIDs (TC26, CryptoPro, and the NCA's own for 512-bit set A) to parameter sets.
 const CURVES: &[(&str, &Hex)] = &[
     ("1.2.643.7.1.2.1.1.1", &TC26_256_A),

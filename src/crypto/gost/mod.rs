@@ -230,6 +230,7 @@ impl SignatureAlgorithm for GostSignature {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crypto_bigint::Encoding;
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
@@ -248,6 +249,62 @@ mod tests {
             hex(&Streebog::Bits256.digest(m1)),
             "9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500"
         );
+    }
+
+    /// GOST R 34.10-2012 appendix A (RFC 7091 §7.1, §7.2): the 256- and 512-bit worked examples — public key
+    /// from the private key, the signature from the given nonce, and its verification; a changed signature fails.
+    #[test]
+    fn rfc7091_examples() {
+        let h = |s: &str| U512::from_be_hex(&format!("{s:0>128}"));
+        let [c256, c512] = curve::rfc7091_test_curves();
+        let examples = [
+            (
+                c256,
+                "7a929ade789bb9be10ed359dd39a72c11b60961f49397eee1d19ce9891ec3b28",
+                "7f2b49e270db6d90d8595bec458b50c58585ba1d4e9b788f6689dbd8e56fd80b",
+                "26f1b489d6701dd185c8413a977b3cbbaf64d1c593d26627dffb101a87ff77da",
+                "2dfbc1b372d89a1188c09c52e0eec61fce52032ab1022e8e67ece6672b043ee5",
+                "77105c9b20bcd3122823c8cf6fcc7b956de33814e95b7fe64fed924594dceab3",
+                "41aa28d2f1ab148280cd9ed56feda41974053554a42767b83ad043fd39dc0493",
+                "01456c64ba4642a1653c235a98a60249bcd6d3f746b631df928014f6c5bf9c40",
+            ),
+            (
+                c512,
+                "0ba6048aadae241ba40936d47756d7c93091a0e8514669700ee7508e508b102072e8123b2200a0563322dad2827e2714a2636b7bfd18aadfc62967821fa18dd4",
+                "115dc5bc96760c7b48598d8ab9e740d4c4a85a65be33c1815b5c320c854621dd5a515856d13314af69bc5b924c8b4ddff75c45415c1d9dd9dd33612cd530efe1",
+                "37c7c90cd40b0f5621dc3ac1b751cfa0e2634fa0503b3d52639f5d7fb72afd61ea199441d943ffe7f0c70a2759a3cdb84c114e1f9339fdf27f35eca93677beec",
+                "3754f3cfacc9e0615c4f4a7c4d8dab531b09b6f9c170c533a71d147035b0c5917184ee536593f4414339976c647c5d5a407adedb1d560c4fc6777d2972075b8c",
+                "0359e7f4b1410feacc570456c6801496946312120b39d019d455986e364f365886748ed7a44b3e794434006011842286212273a6d14cf70ea3af71bb1ae679f1",
+                "2f86fa60a081091a23dd795e1e3c689ee512a3c82ee0dcc2643c78eea8fcacd35492558486b20f1c9ec197c90699850260c93bcbcd9c5c3317e19344e173ae36",
+                "1081b394696ffe8e6585e7a9362d26b6325f56778aadbc081c0bfbe933d52ff5823ce288e8c4f362526080df7f70ce406a6eeb1f56919cb92a9853bde73e5b4a",
+            ),
+        ];
+        for (c, d, x, y, e, k, r, s) in examples {
+            let (d, x, y, e, k, r, s) = (h(d), h(x), h(y), h(e), h(k), h(r), h(s));
+            let g = c.generator();
+            let (gx, gy) = c.affine(&g).expect("affine");
+            assert!(c.point(&gx, &gy).is_some(), "{}: generator", c.name);
+            assert_eq!(
+                c.affine(&c.mul_ct(&d, &g)),
+                Some((x, y)),
+                "{}: public key",
+                c.name
+            );
+            let (cx, _) = c.affine(&c.mul_g_ct(&k)).expect("kG");
+            assert_eq!(cx.wrapping_rem(&c.q), r, "{}: r", c.name);
+            let fq = c.fq();
+            let computed_s = DynResidue::new(&r, fq)
+                .mul(&DynResidue::new(&d, fq))
+                .add(&DynResidue::new(&k, fq).mul(&DynResidue::new(&e, fq)))
+                .retrieve();
+            assert_eq!(computed_s, s, "{}: s", c.name);
+            // The verifier reads the digest little-endian: hand it e's bytes that way.
+            let mut e_le = e.to_be_bytes()[64 - c.size..].to_vec();
+            e_le.reverse();
+            verify_digest(&c, &e_le, &x, &y, &r, &s).expect("verifies");
+            let s2 = s.wrapping_add(&U512::ONE);
+            assert!(verify_digest(&c, &e_le, &x, &y, &r, &s2).is_err());
+        }
     }
 
     #[test]
