@@ -747,3 +747,97 @@ fn the_openapi_document_passes_an_independent_validator() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
 }
+
+/// The auditors' page (issue 8, first part): served by the binary with its script and style, under a content
+/// security policy that allows nothing from outside; the page's text refers to no outside address; the script is
+/// valid JavaScript (`node --check`, Debian package `nodejs`) and knows every report code in three languages.
+#[test]
+fn the_auditors_page_is_served_whole_from_the_binary() {
+    let addr = start();
+    let page = request(addr, "GET", "/verify", "text/plain", b"");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    let html = String::from_utf8(page.body.clone()).expect("utf-8");
+    for needle in [
+        "<html lang=\"kk\">",
+        "name=\"viewport\"",
+        "<label for=\"pdf-file\"",
+        "<label for=\"code-text\"",
+        "aria-live=\"polite\"",
+        "/verify/app.js",
+        "/verify/style.css",
+    ] {
+        assert!(html.contains(needle), "{needle} missing");
+    }
+    let script = request(addr, "GET", "/verify/app.js", "text/plain", b"");
+    assert_eq!(script.status, 200);
+    assert_eq!(script.content_type, "text/javascript; charset=utf-8");
+    let style = request(addr, "GET", "/verify/style.css", "text/plain", b"");
+    assert_eq!(style.content_type, "text/css; charset=utf-8");
+    let js = String::from_utf8(script.body.clone()).expect("utf-8");
+    for text in [
+        &html,
+        &js,
+        &String::from_utf8_lossy(&style.body).into_owned(),
+    ] {
+        assert!(
+            !text.contains("http://") && !text.contains("https://"),
+            "an outside address"
+        );
+    }
+    // Every code of design.md §3 has words in the page's three languages.
+    for code in [
+        "MALFORMED",
+        "CHAIN_UNTRUSTED",
+        "CERT_SIGNATURE_INVALID",
+        "CERT_EXPIRED",
+        "CERT_NOT_YET_VALID",
+        "CERT_REVOKED",
+        "REVOCATION_UNKNOWN",
+        "CA_CONSTRAINTS",
+        "KEY_USAGE",
+        "UNSUPPORTED_ALGORITHM",
+        "UNSUPPORTED_CRITICAL_EXTENSION",
+        "IIN_MISMATCH",
+        "BIN_MISMATCH",
+        "IDENTITY_ABSENT",
+        "SIGNATURE_INVALID",
+        "DOCUMENT_MISMATCH",
+        "DOCUMENT_STATUS",
+    ] {
+        assert!(js.contains(&format!("  {code}: [")), "{code} has no words");
+    }
+    // The CSP header: scripts and connections from this server only.
+    let mut s = TcpStream::connect(addr).expect("connect");
+    use std::io::{Read, Write};
+    s.write_all(
+        format!("GET /verify HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .expect("request");
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw);
+    let head = raw
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    assert!(
+        head.contains("content-security-policy: default-src 'none'; script-src 'self'"),
+        "{head}"
+    );
+    if common::require_tool("node", "nodejs") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("app.js");
+        std::fs::write(&path, &js).expect("write");
+        let out = std::process::Command::new("node")
+            .arg("--check")
+            .arg(&path)
+            .output()
+            .expect("node");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -8,6 +8,7 @@ mod applications;
 pub mod auth;
 mod documents;
 mod openapi;
+mod page;
 mod problem;
 
 use std::sync::Arc;
@@ -180,6 +181,9 @@ async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/verify", get(page::html))
+        .route("/verify/app.js", get(page::script))
+        .route("/verify/style.css", get(page::style))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .route("/v1/verify/certificate", post(verify_certificate))
         .route("/v1/verify/cms", post(verify_cms))

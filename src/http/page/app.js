@@ -1,0 +1,189 @@
+// The auditors' page: a PDF or barcode text goes to Qoltanba's own verification API; the verdict, its reasons,
+// the signer and the signed content are shown in Kazakh, Russian or English. No outside network is used.
+"use strict";
+
+const TEXT = {
+  kk: {
+    title: "Құжатты тексеру",
+    intro: "Qoltanba берген құжаттың электрондық цифрлық қолтаңбасы мен штрих-кодын тексеріңіз: PDF файлын таңдаңыз немесе штрих-код мәтінін енгізіңіз.",
+    pdfHeading: "PDF құжат", pdfLabel: "PDF файлын таңдаңыз немесе осында сүйреңіз", pdfSubmit: "PDF тексеру",
+    codeHeading: "Штрих-код мәтіні", codeLabel: "Штрих-код мәтіні (әр бөлігі жаңа жолда)", codeSubmit: "Штрих-кодты тексеру",
+    resultHeading: "Нәтиже", contentHeading: "Қол қойылған мазмұн",
+    valid: "Жарамды: қолтаңба расталды", invalid: "Жарамсыз", indeterminate: "Анықталмады: тексеру аяқталмады",
+    signer: "Қол қойған", id: "ЖСН / БСН", role: "Рөлі", org: "Ұйым", issued: "Берілген уақыты",
+    number: "Құжат нөмірі", form: "Нысан", registry: "Тізілімдегі мәртебесі", replacedBy: "ауыстырылды:",
+    status: { valid: "жарамды", suspended: "тоқтатыла тұрған", terminated: "тоқтатылған", replaced: "қайта ресімделген" },
+    error: "Тексеру мүмкін болмады", choose: "Алдымен PDF файлын таңдаңыз", footer: "Тексеру осы сервердің өзінде жүргізіледі; құжат сақталмайды.",
+  },
+  ru: {
+    title: "Проверка документа",
+    intro: "Проверьте электронную цифровую подпись и штрих-код документа, выданного Qoltanba: выберите PDF-файл или введите текст штрих-кода.",
+    pdfHeading: "PDF-документ", pdfLabel: "Выберите PDF-файл или перетащите его сюда", pdfSubmit: "Проверить PDF",
+    codeHeading: "Текст штрих-кода", codeLabel: "Текст штрих-кода (каждая часть с новой строки)", codeSubmit: "Проверить штрих-код",
+    resultHeading: "Результат", contentHeading: "Подписанное содержимое",
+    valid: "Действителен: подпись подтверждена", invalid: "Недействителен", indeterminate: "Не определено: проверка не завершена",
+    signer: "Подписал", id: "ИИН / БИН", role: "Роль", org: "Организация", issued: "Время выдачи",
+    number: "Номер документа", form: "Форма", registry: "Статус в реестре", replacedBy: "заменён:",
+    status: { valid: "действует", suspended: "приостановлен", terminated: "прекращён", replaced: "переоформлен" },
+    error: "Проверить не удалось", choose: "Сначала выберите PDF-файл", footer: "Проверка выполняется на этом сервере; документ не сохраняется.",
+  },
+  en: {
+    title: "Check a document",
+    intro: "Check the electronic digital signature and barcode of a document issued by Qoltanba: choose its PDF or enter the barcode text.",
+    pdfHeading: "PDF document", pdfLabel: "Choose a PDF file or drop it here", pdfSubmit: "Check the PDF",
+    codeHeading: "Barcode text", codeLabel: "Barcode text (each part on its own line)", codeSubmit: "Check the barcode",
+    resultHeading: "Result", contentHeading: "Signed content",
+    valid: "Valid: the signature is confirmed", invalid: "Invalid", indeterminate: "Indeterminate: the check could not be completed",
+    signer: "Signed by", id: "IIN / BIN", role: "Role", org: "Organisation", issued: "Issued at",
+    number: "Document number", form: "Form", registry: "Registry status", replacedBy: "replaced by",
+    status: { valid: "valid", suspended: "suspended", terminated: "terminated", replaced: "replaced" },
+    error: "The check failed", choose: "Choose a PDF file first", footer: "The check runs on this server; the document is not stored.",
+  },
+};
+
+const REASONS = {
+  MALFORMED: ["Деректер оқылмады", "Данные не читаются", "The input cannot be decoded"],
+  CHAIN_UNTRUSTED: ["Сенімді куәландырушы орталыққа жол жоқ", "Нет пути к доверенному удостоверяющему центру", "No path to a trusted certification authority"],
+  CERT_SIGNATURE_INVALID: ["Тіркеу куәлігінің қолтаңбасы жарамсыз", "Подпись регистрационного свидетельства недействительна", "A certificate's signature does not verify"],
+  CERT_EXPIRED: ["Тіркеу куәлігінің мерзімі өткен", "Срок действия регистрационного свидетельства истёк", "A certificate has expired"],
+  CERT_NOT_YET_VALID: ["Тіркеу куәлігі әлі күшіне енбеген", "Регистрационное свидетельство ещё не действует", "A certificate is not yet valid"],
+  CERT_REVOKED: ["Тіркеу куәлігі кері қайтарылған", "Регистрационное свидетельство отозвано", "A certificate is revoked"],
+  REVOCATION_UNKNOWN: ["Кері қайтарылу мәртебесі белгісіз", "Статус отзыва неизвестен", "Revocation status unknown"],
+  CA_CONSTRAINTS: ["Куәландырушы орталық шектеулері бұзылған", "Нарушены ограничения удостоверяющего центра", "CA constraints violated"],
+  KEY_USAGE: ["Кілт қол қою үшін емес", "Ключ не предназначен для подписи", "The key may not be used for this"],
+  UNSUPPORTED_ALGORITHM: ["Алгоритм қолдау көрсетілмейді", "Алгоритм не поддерживается", "Unsupported algorithm"],
+  UNSUPPORTED_CRITICAL_EXTENSION: ["Белгісіз маңызды кеңейту", "Неизвестное критическое расширение", "Unknown critical extension"],
+  IIN_MISMATCH: ["ЖСН сәйкес келмейді", "ИИН не совпадает", "IIN mismatch"],
+  BIN_MISMATCH: ["БСН сәйкес келмейді", "БИН не совпадает", "BIN mismatch"],
+  IDENTITY_ABSENT: ["Сәйкестендіру деректері жоқ", "Нет идентификационных данных", "Identity absent"],
+  SIGNATURE_INVALID: ["Қолтаңба жарамсыз немесе мазмұн өзгертілген", "Подпись недействительна или содержимое изменено", "The signature does not verify or the content was altered"],
+  DOCUMENT_MISMATCH: ["Құжаттағы мәтін қол қойылған мазмұнмен сәйкес емес", "Текст документа не совпадает с подписанным содержимым", "The document's text differs from the signed content"],
+  DOCUMENT_STATUS: ["Тізілім бойынша құжат жарамсыз", "По реестру документ недействителен", "The registry says the document is not in force"],
+};
+
+let lang = "kk";
+let last = null;
+
+function t(key) { return TEXT[lang][key]; }
+
+function setText(id, key) { document.getElementById(id).textContent = t(key); }
+
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  for (const [id, key] of [["title", "title"], ["intro", "intro"], ["pdf-heading", "pdfHeading"], ["pdf-label", "pdfLabel"],
+    ["pdf-submit", "pdfSubmit"], ["code-heading", "codeHeading"], ["code-label", "codeLabel"], ["code-submit", "codeSubmit"],
+    ["result-heading", "resultHeading"], ["content-heading", "contentHeading"], ["footer", "footer"]]) {
+    setText(id, key);
+  }
+  document.title = "Qoltanba — " + t("title");
+  for (const b of document.querySelectorAll("nav button")) {
+    b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  }
+  if (last) { show(last); }
+}
+
+function row(dl, label, value) {
+  if (value === undefined || value === null || value === "") { return; }
+  const dt = document.createElement("dt");
+  dt.textContent = label;
+  const dd = document.createElement("dd");
+  dd.textContent = value;
+  dl.append(dt, dd);
+}
+
+function show(report) {
+  last = report;
+  const result = document.getElementById("result");
+  result.hidden = false;
+  const verdict = document.getElementById("verdict");
+  const kind = report.valid ? "valid" : (report.indication === "INDETERMINATE" ? "indeterminate" : "invalid");
+  verdict.className = kind;
+  verdict.textContent = t(kind);
+  const index = { kk: 0, ru: 1, en: 2 }[lang];
+  const reasons = document.getElementById("reasons");
+  reasons.replaceChildren();
+  for (const code of report.codes || []) {
+    const li = document.createElement("li");
+    li.textContent = (REASONS[code] ? REASONS[code][index] : code) + " (" + code + ")";
+    reasons.append(li);
+  }
+  const dl = document.getElementById("details");
+  dl.replaceChildren();
+  const s = report.subject || {};
+  const p = s.profile || {};
+  row(dl, t("signer"), [s.commonName, p.patronymic].filter(Boolean).join(" "));
+  row(dl, t("id"), [s.iin, s.bin].filter(Boolean).join(" / "));
+  row(dl, t("role"), s.roleNames ? s.roleNames[lang] : s.role);
+  row(dl, t("org"), p.organization);
+  const c = report.content || {};
+  row(dl, t("number"), c.number);
+  row(dl, t("form"), c.form);
+  row(dl, t("issued"), report.issued);
+  if (report.registry) {
+    let status = t("status")[report.registry.status] || report.registry.status;
+    if (report.registry.replacedBy) { status += " — " + t("replacedBy") + " " + report.registry.replacedBy; }
+    row(dl, t("registry"), status);
+  }
+  const body = document.querySelector("#content tbody");
+  body.replaceChildren();
+  let data = {};
+  try { data = typeof c.data === "string" ? JSON.parse(c.data) : (c.data || {}); } catch (_) { data = {}; }
+  for (const [k, v] of Object.entries(data)) {
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = k;
+    const td = document.createElement("td");
+    td.textContent = Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.join(" | ") : String(r))).join("\n") : String(v);
+    tr.append(th, td);
+    body.append(tr);
+  }
+  verdict.focus();
+}
+
+function fail(message) {
+  show({ valid: false, indication: "INDETERMINATE", codes: [], subject: null });
+  const li = document.createElement("li");
+  li.textContent = t("error") + ": " + message;
+  document.getElementById("reasons").append(li);
+}
+
+async function post(path, type, body) {
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": type }, body });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) { throw new Error(json.detail || json.title || String(response.status)); }
+  return json;
+}
+
+async function checkPdf(file) {
+  try { show(await post("/v1/verify/document", "application/pdf", await file.arrayBuffer())); }
+  catch (e) { fail(e.message); }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("verdict").tabIndex = -1;
+  for (const b of document.querySelectorAll("nav button")) {
+    b.addEventListener("click", () => { lang = b.dataset.lang; applyLanguage(); });
+  }
+  document.getElementById("pdf-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const file = document.getElementById("pdf-file").files[0];
+    if (!file) { fail(t("choose")); return; }
+    checkPdf(file);
+  });
+  document.getElementById("code-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const parts = document.getElementById("code-text").value.split(/\s+/).filter(Boolean);
+    try { show(await post("/v1/verify/seal", "application/json", JSON.stringify({ barcode: parts }))); }
+    catch (e) { fail(e.message); }
+  });
+  const drop = document.getElementById("drop");
+  drop.addEventListener("dragover", (ev) => { ev.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    drop.classList.remove("over");
+    if (ev.dataTransfer.files[0]) { checkPdf(ev.dataTransfer.files[0]); }
+  });
+  applyLanguage();
+});
