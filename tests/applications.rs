@@ -8,7 +8,9 @@ mod common;
 use std::path::Path;
 
 use base64::Engine;
-use common::client::{assert_problem, bearer, request, request_with, service, Answer, Service};
+use common::client::{
+    assert_problem, bearer, get, request, request_with, service, Answer, Service,
+};
 use serde_json::{json, Value};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
@@ -119,13 +121,10 @@ fn decide(svc: &Service, app: &Value, body: &Value) -> Answer {
 /// Downloads a document's PDF and checks it with `qoltanba verify-document` (the CLI, a separate process);
 /// returns the PDF's embedded data.
 fn verified_pdf(svc: &Service, document: &Value, dir: &Path) -> Value {
-    let pdf = request_with(
+    let pdf = get(
         svc.addr,
-        "GET",
         document["pdf"].as_str().expect("pdf link"),
-        "application/json",
-        &bearer(&svc.operator),
-        b"",
+        &svc.operator,
     );
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.content_type, "application/pdf");
@@ -135,13 +134,10 @@ fn verified_pdf(svc: &Service, document: &Value, dir: &Path) -> Value {
     let (code, report) = common::run_json(&["verify-document", path.to_str().expect("path")]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["valid"], true, "{report}");
-    let doc = ok(request_with(
+    let doc = ok(get(
         svc.addr,
-        "GET",
         &format!("/v1/documents/{}", document["id"]),
-        "application/json",
-        &bearer(&svc.operator),
-        b"",
+        &svc.operator,
     ));
     assert_eq!(doc["number"], document["number"]);
     doc["data"].clone()
@@ -230,13 +226,10 @@ fn a_signed_application_goes_from_submission_to_a_verified_licence() {
         409,
         "STATE_CONFLICT",
     );
-    let back = ok(request_with(
+    let back = ok(get(
         svc.addr,
-        "GET",
         &format!("/v1/applications/{}", app["id"]),
-        "application/json",
-        &bearer(&svc.portal),
-        b"",
+        &svc.portal,
     ));
     assert_eq!(back["status"], "approved");
     assert_eq!(back["document"]["number"], licence["number"]);
@@ -472,18 +465,7 @@ fn bad_submissions_get_problems_and_store_nothing() {
         "MALFORMED",
     );
     for missing in ["/v1/applications/999", "/v1/applications/abc"] {
-        assert_problem(
-            &request_with(
-                svc.addr,
-                "GET",
-                missing,
-                "application/json",
-                &bearer(&svc.portal),
-                b"",
-            ),
-            404,
-            "NOT_FOUND",
-        );
+        assert_problem(&get(svc.addr, missing, &svc.portal), 404, "NOT_FOUND");
     }
     use qoltanba::registry::Registry;
     assert!(svc
@@ -522,13 +504,10 @@ fn licence_changes_show_in_the_public_status() {
     assert_problem(&change(&svc.portal, "suspend", &reason), 403, "FORBIDDEN");
     assert_problem(&change(&svc.operator, "explode", &reason), 404, "NOT_FOUND");
 
-    let pdf = request_with(
+    let pdf = get(
         svc.addr,
-        "GET",
         licence["pdf"].as_str().expect("pdf"),
-        "application/json",
-        &bearer(&svc.operator),
-        b"",
+        &svc.operator,
     )
     .body;
     let verify_pdf = || {
@@ -601,13 +580,10 @@ fn licence_changes_show_in_the_public_status() {
             .contains(&new_number),
         "{replaced}"
     );
-    let stored = ok(request_with(
+    let stored = ok(get(
         svc.addr,
-        "GET",
         &format!("/v1/documents/{}", licence["id"]),
-        "application/json",
-        &bearer(&svc.operator),
-        b"",
+        &svc.operator,
     ));
     let by_seal = ok(call(
         &svc,

@@ -76,16 +76,7 @@ fn gostcrypto_signatures_verify_on_every_curve() {
     if !common::require_python_module("gostcrypto", "gostcrypto") {
         return;
     }
-    let out = std::process::Command::new("python3")
-        .args(["-c", SCRIPT])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cases: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let cases: Vec<Value> = serde_json::from_slice(&common::run_python(SCRIPT, b"")).expect("json");
     assert_eq!(cases.len(), 7);
     let registry = AlgorithmRegistry::global();
     for case in &cases {
@@ -155,16 +146,8 @@ for n in [0, 1, 31, 32, 63, 64, 65, 127, 128, 1000]:
     out.append([m.hex(), gosthash.new("streebog256", data=m).hexdigest(), gosthash.new("streebog512", data=m).hexdigest()])
 print(json.dumps(out))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cases: Vec<(String, String, String)> = serde_json::from_slice(&out.stdout).expect("json");
+    let cases: Vec<(String, String, String)> =
+        serde_json::from_slice(&common::run_python(script, b"")).expect("json");
     for (m, h256, h512) in cases {
         let m = unhex(&m);
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
@@ -405,27 +388,11 @@ for c in json.loads(sys.stdin.read()):
     ok.append(v.verify(bytearray(x + y), bytearray(digest[::-1]), bytearray(r + s)))
 print(json.dumps(ok))
 "#;
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(serde_json::to_string(&cases).expect("json").as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::run_python(
+        script,
+        serde_json::to_string(&cases).expect("json").as_bytes(),
     );
-    let verdicts: Vec<bool> = serde_json::from_slice(&out.stdout).expect("json");
+    let verdicts: Vec<bool> = serde_json::from_slice(&stdout).expect("json");
     assert_eq!(verdicts, [true, true, true]);
 }
 

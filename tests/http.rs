@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 
 use base64::Engine;
 use common::client::{
-    assert_problem, bearer, issue_reference, post_json, request, request_with, service, start,
+    assert_problem, bearer, get, issue_reference, post_json, request, request_with, service, start,
     Answer,
 };
 use qoltanba::registry::Registry;
@@ -432,25 +432,11 @@ fn references_are_issued_at_once_stored_and_verifiable() {
     let id = doc["id"].as_i64().expect("id");
 
     // Read back with an operator token; the PDF verifies over HTTP and names the same number.
-    let read = request_with(
-        svc.addr,
-        "GET",
-        &format!("/v1/documents/{id}"),
-        "text/plain",
-        &bearer(&svc.operator),
-        b"",
-    );
+    let read = get(svc.addr, &format!("/v1/documents/{id}"), &svc.operator);
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["number"], number.as_str());
     assert_eq!(read.json()["data"]["person"], sample["person"]);
-    let pdf = request_with(
-        svc.addr,
-        "GET",
-        &format!("/v1/documents/{id}/pdf"),
-        "text/plain",
-        &bearer(&svc.portal),
-        b"",
-    );
+    let pdf = get(svc.addr, &format!("/v1/documents/{id}/pdf"), &svc.portal);
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.content_type, "application/pdf");
     let verified = request(
@@ -503,18 +489,7 @@ fn references_are_issued_at_once_stored_and_verifiable() {
         "/v1/documents/abc",
         "/v1/documents/-1/pdf",
     ] {
-        assert_problem(
-            &request_with(
-                svc.addr,
-                "GET",
-                path,
-                "text/plain",
-                &bearer(&svc.portal),
-                b"",
-            ),
-            404,
-            "NOT_FOUND",
-        );
+        assert_problem(&get(svc.addr, path, &svc.portal), 404, "NOT_FOUND");
     }
 
     // Refusals of bad requests use no number.
@@ -729,23 +704,11 @@ fn the_openapi_document_passes_an_independent_validator() {
     }
     let svc = service();
     let doc = request(svc.addr, "GET", "/openapi.json", "text/plain", b"");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("openapi.json");
-    std::fs::write(&path, &doc.body).expect("write");
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys\nfrom openapi_spec_validator import validate\nfrom openapi_spec_validator.validation import OpenAPIV31SpecValidator\nvalidate(json.load(open(sys.argv[1])), cls=OpenAPIV31SpecValidator)\nprint('valid')",
-        ])
-        .arg(&path)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::run_python(
+        "import json, sys\nfrom openapi_spec_validator import validate\nfrom openapi_spec_validator.validation import OpenAPIV31SpecValidator\nvalidate(json.load(sys.stdin), cls=OpenAPIV31SpecValidator)\nprint('valid')",
+        &doc.body,
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "valid");
 }
 
 /// The auditors' page (issue 8, first part): served by the binary with its script and style, under a content

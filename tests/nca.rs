@@ -168,7 +168,6 @@ fn gost_end_entities_verify_or_are_revoked_as_listed() {
         return;
     };
     let g = conf.join("nca-test-pki/gost2015");
-    let arg = |p: &str| g.join(p).to_string_lossy().into_owned();
     let mut seen = 0;
     for entry in std::fs::read_dir(g.join("pem")).expect("pem dir") {
         let path = entry.expect("entry").path();
@@ -177,21 +176,7 @@ fn gost_end_entities_verify_or_are_revoked_as_listed() {
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        let (code, report) = common::run_json(&[
-            "verify-cert",
-            "--cert",
-            &path.to_string_lossy(),
-            "--trust",
-            &arg("root_test_gost_2022.cer"),
-            "--intermediates",
-            &arg("nca_gost2022_test.cer"),
-            "--crl",
-            &arg("nca_gost2022_test.crl"),
-            "--at",
-            AT,
-            "--revocation",
-            "leaf",
-        ]);
+        let (code, report) = verify_gost_cert(&g, &path);
         let codes = common::codes(&report);
         if NCA_REVOKED.contains(&name.as_str()) {
             assert_eq!(code, 1, "{name}: {report}");
@@ -209,6 +194,27 @@ fn gost_end_entities_verify_or_are_revoked_as_listed() {
         seen += 1;
     }
     assert_eq!(seen, 12);
+}
+
+/// `qoltanba verify-cert` of `cert` under the GOST 2015 hierarchy in `g`, at [`AT`], leaf revocation (the root's
+/// CRL is not in the set).
+fn verify_gost_cert(g: &std::path::Path, cert: &std::path::Path) -> (i32, serde_json::Value) {
+    let arg = |p: &str| g.join(p).to_string_lossy().into_owned();
+    common::run_json(&[
+        "verify-cert",
+        "--cert",
+        &cert.to_string_lossy(),
+        "--trust",
+        &arg("root_test_gost_2022.cer"),
+        "--intermediates",
+        &arg("nca_gost2022_test.cer"),
+        "--crl",
+        &arg("nca_gost2022_test.crl"),
+        "--at",
+        AT,
+        "--revocation",
+        "leaf",
+    ])
 }
 
 fn nca_file(conf: &std::path::Path, name: &str) -> Vec<u8> {
@@ -271,22 +277,7 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("flipped.der");
     std::fs::write(&path, &flipped).expect("write");
-    let arg = |p: &str| g.join(p).to_string_lossy().into_owned();
-    let (code, report) = common::run_json(&[
-        "verify-cert",
-        "--cert",
-        &path.to_string_lossy(),
-        "--trust",
-        &arg("root_test_gost_2022.cer"),
-        "--intermediates",
-        &arg("nca_gost2022_test.cer"),
-        "--crl",
-        &arg("nca_gost2022_test.crl"),
-        "--at",
-        AT,
-        "--revocation",
-        "leaf",
-    ]);
+    let (code, report) = verify_gost_cert(&g, &path);
     assert_eq!(code, 1, "{report}");
     assert!(
         common::codes(&report).contains(&"CERT_SIGNATURE_INVALID".to_string()),

@@ -44,7 +44,7 @@ fn oid(r: &mut Reader<'_>) -> Result<String, Pkcs12Error> {
 /// RFC 7292 appendix B.2 with SHA-1 (u = 20, v = 64): `id` 1 = key, 2 = IV, 3 = MAC key.
 fn kdf(password: &str, salt: &[u8], id: u8, iterations: u64, n: usize) -> Zeroizing<Vec<u8>> {
     const V: usize = 64;
-    let mut pass: Zeroizing<Vec<u8>> = Zeroizing::new(
+    let pass: Zeroizing<Vec<u8>> = Zeroizing::new(
         password
             .encode_utf16()
             .flat_map(|c| c.to_be_bytes())
@@ -59,7 +59,6 @@ fn kdf(password: &str, salt: &[u8], id: u8, iterations: u64, n: usize) -> Zeroiz
         src.iter().cycle().take(len).copied().collect()
     };
     let mut i: Zeroizing<Vec<u8>> = Zeroizing::new([fill(salt), fill(&pass)].concat());
-    pass.iter_mut().for_each(|b| *b = 0);
     let d = [id; V];
     let mut out = Zeroizing::new(Vec::with_capacity(n + 20));
     while out.len() < n {

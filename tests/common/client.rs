@@ -249,3 +249,8 @@ pub fn signal(child: &std::process::Child, signal: &str) {
         .expect("kill");
     assert!(status.success());
 }
+
+/// `GET path` with a bearer token.
+pub fn get(addr: SocketAddr, path: &str, token: &str) -> Answer {
+    request_with(addr, "GET", path, "application/json", &bearer(token), b"")
+}

@@ -101,3 +101,29 @@ pub fn require_python_module(module: &str, package: &str) -> bool {
     }
     found
 }
+
+/// Runs a Python script with `stdin` as its input; returns its standard output, failing the test with its
+/// standard error when it fails.
+pub fn run_python(script: &str, stdin: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write to python3");
+    let out = child.wait_with_output().expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

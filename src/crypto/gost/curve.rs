@@ -397,8 +397,8 @@ impl Curve {
         acc
     }
 
-    /// u·P + v·Q the plain way (Shamir's trick, bit by bit): the reference the windowed form is tested against.
-    #[cfg(test)]
+    /// u·P + v·Q the plain way (Shamir's trick, bit by bit): the reference the windowed form is tested against,
+    /// and the ladder's fallback for its negligible corner cases.
     pub(crate) fn mul2_vartime(&self, u: &U512, p: &Point, v: &U512, q: &Point) -> Point {
         let pq = self.add(p, q);
         let mut acc = Point(None);
@@ -452,7 +452,7 @@ impl Curve {
                     r0 = b;
                 }
                 // Negligible for a random k; still correct: fall back to the plain result.
-                _ => return self.mul2_plain(k, p),
+                _ => return self.mul2_vartime(k, p, &U512::ZERO, p),
             }
             cswap(&mut r0, &mut r1, bit);
         }
@@ -466,18 +466,6 @@ impl Curve {
             Some(table) => table.mul(self, k),
             None => self.mul_ct(k, &self.g),
         }
-    }
-
-    /// k·P bit by bit (variable time): only the ladder's fallback for its negligible corner cases.
-    fn mul2_plain(&self, k: &U512, p: &Point) -> Point {
-        let mut acc = Point(None);
-        for i in (0..512).rev() {
-            acc = self.double(&acc);
-            if k.bit_vartime(i) {
-                acc = self.add(&acc, p);
-            }
-        }
-        acc
     }
 
     /// The affine coordinates, or `None` at infinity.
