@@ -334,6 +334,17 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
             r.seal.content.as_ref().map(|c| c.number.as_str()),
             Some("QLT-2026-000003")
         );
+        // Field by field: every signed value is embedded alike and printed, the number first.
+        assert_eq!(r.fields[0].name, "number");
+        assert_eq!(r.fields[0].signed, "QLT-2026-000003");
+        assert!(
+            r.fields.len() > 2
+                && r.fields
+                    .iter()
+                    .all(|c| c.printed && c.embedded.is_none() && !c.embedded_missing),
+            "{:?}",
+            r.fields
+        );
     }
 
     // The seal of another document (another licensee) printed on this one: the content differs.
@@ -383,6 +394,14 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
         "{:?}",
         r.seal.report.messages
     );
+    // The comparison names the field the page does not show.
+    let unshown: Vec<(&str, &str)> = r
+        .fields
+        .iter()
+        .filter(|c| !c.printed)
+        .map(|c| (c.name.as_str(), c.signed.as_str()))
+        .collect();
+    assert!(unshown.contains(&("licensee", "БАСҚА АДАМ")), "{unshown:?}");
 
     // The embedded data changed after issuing.
     let doc = qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000005", ISSUED, Some(sealing))
@@ -399,6 +418,12 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
         "{:?}",
         r.seal.report.messages
     );
+    // The altered field is shown beside its signed value; the page still prints the signed one.
+    let altered: Vec<_> = r.fields.iter().filter(|c| c.embedded.is_some()).collect();
+    assert_eq!(altered.len(), 1, "{:?}", r.fields);
+    assert_eq!(altered[0].signed, "870412300129");
+    assert_eq!(altered[0].embedded.as_deref(), Some("870412300128"));
+    assert!(altered[0].printed);
 
     // A PDF without a seal, and not a PDF.
     let unsealed =

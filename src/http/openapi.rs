@@ -47,7 +47,9 @@ pub fn document() -> Value {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                     "application/json": {"schema": {"type": "object", "required": ["pdf"],
                                                     "properties": {"pdf": b64}}}}},
-                "responses": report()}},
+                "responses": {"200": {"description": "the verification report with the document compared field by field",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentReport"}}}},
+                              "400": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/sign/cms": {"post": {
                 "security": bearer,
                 "requestBody": body(json!({"type": "object", "required": ["data"],
@@ -116,6 +118,12 @@ pub fn document() -> Value {
                     "properties": {"valid": {"type": "boolean"}, "indication": string(),
                                    "codes": {"type": "array", "items": string()},
                                    "messages": {"type": "array", "items": string()}}},
+                "DocumentReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
+                    "required": ["symbols"],
+                    "properties": {"symbols": {"type": "integer"},
+                        "fields": {"type": "array", "items": {"type": "object", "required": ["name", "signed", "printed"],
+                            "properties": {"name": string(), "signed": string(), "embedded": string(),
+                                           "embeddedMissing": {"type": "boolean"}, "printed": {"type": "boolean"}}}}}}]},
                 "Problem": {"type": "object", "required": ["type", "title", "status", "code", "detail"],
                     "properties": {"type": string(), "title": string(), "status": {"type": "integer"},
                                    "code": string(), "detail": string()}}

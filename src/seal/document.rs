@@ -90,6 +90,29 @@ pub struct DocumentReport {
     pub seal: SealReport,
     /// QR symbols found in the PDF.
     pub symbols: usize,
+    /// The signed content beside what the document holds and shows, field by field (empty when the seal could
+    /// not be read), so a person sees *which* value was altered, not only that one was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldComparison>,
+}
+
+/// One signed value compared with the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldComparison {
+    /// The field's name in the data (`number` for the document number).
+    pub name: String,
+    /// The signed value as text (a table's rows on their own lines, cells joined by ` | `).
+    pub signed: String,
+    /// The document's embedded value when it differs from the signed one (`None`: equal, or the document holds
+    /// no such field and `embeddedMissing` says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<String>,
+    /// The document's embedded data lacks this field.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub embedded_missing: bool,
+    /// Whether the page text shows the signed value.
+    pub printed: bool,
 }
 
 /// Verifies a PDF issued by Qoltanba: its seal, and that the seal's content is what the document holds and shows.
@@ -109,8 +132,10 @@ pub fn verify_document(
     let mut report = verify_seal(store, &refs, opts)?;
     let mut f = Findings::default();
     f.absorb(&report.report);
+    let mut fields = Vec::new();
     if let Some(content) = &report.content {
-        match crate::render::embedded(pdf, crate::forms::DATA_FILE_NAME) {
+        let embedded = crate::render::embedded(pdf, crate::forms::DATA_FILE_NAME);
+        match &embedded {
             Some(data) if data == content.data.as_bytes() => {}
             Some(_) => f.add(
                 Code::DocumentMismatch,
@@ -121,7 +146,7 @@ pub fn verify_document(
                 "the document holds no embedded data to compare with its seal",
             ),
         }
-        check_visible_text(pdf, &content.data, &content.number, &mut f);
+        fields = compare_fields(pdf, content, embedded.as_deref(), &mut f);
     }
     let subject = report.report.subject.clone();
     let chain = report.report.chain.clone();
@@ -131,54 +156,121 @@ pub fn verify_document(
     Ok(DocumentReport {
         seal: report,
         symbols: texts.len(),
+        fields,
     })
 }
 
-/// Every signed value must be printed: the page text (as printpdf extracts it) must contain each field's words.
-fn check_visible_text(pdf: &[u8], data: &str, number: &str, f: &mut Findings) {
-    let Ok(doc) =
-        printpdf::PdfDocument::parse(pdf, &printpdf::PdfParseOptions::default(), &mut Vec::new())
+/// A field's value as a person reads it, and the pieces of text the page must show for it.
+fn display(value: &serde_json::Value) -> (String, Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => (s.clone(), vec![s.clone()]),
+        serde_json::Value::Array(rows) => {
+            let cells = |r: &serde_json::Value| -> Vec<String> {
+                match r {
+                    serde_json::Value::Array(cells) => cells
+                        .iter()
+                        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+                        .collect(),
+                    other => vec![other
+                        .as_str()
+                        .map_or_else(|| other.to_string(), str::to_string)],
+                }
+            };
+            let lines: Vec<String> = rows.iter().map(|r| cells(r).join(" | ")).collect();
+            (lines.join("\n"), rows.iter().flat_map(cells).collect())
+        }
+        // Numbers and the like are not printed by any form; they are compared as embedded data only.
+        other => (other.to_string(), Vec::new()),
+    }
+}
+
+/// Every signed value must be in the embedded data and printed: the page text (as printpdf extracts it) must
+/// contain each field's words.
+fn compare_fields(
+    pdf: &[u8],
+    content: &super::SealContent,
+    embedded: Option<&[u8]>,
+    f: &mut Findings,
+) -> Vec<FieldComparison> {
+    let Ok(serde_json::Value::Object(signed)) =
+        serde_json::from_str::<serde_json::Value>(&content.data)
     else {
+        f.add(
+            Code::DocumentMismatch,
+            "the seal's data is not a JSON object",
+        );
+        return Vec::new();
+    };
+    let embedded: Option<serde_json::Map<String, serde_json::Value>> = embedded
+        .and_then(|e| serde_json::from_slice::<serde_json::Value>(e).ok())
+        .and_then(|v| match v {
+            serde_json::Value::Object(m) => Some(m),
+            _ => None,
+        });
+    let page = page_text(pdf);
+    if page.is_none() {
         f.add(
             Code::DocumentMismatch,
             "the document's pages cannot be read to compare with its seal",
         );
-        return;
+    }
+    let printed = |pieces: &[String]| -> bool {
+        let Some(page) = &page else { return false };
+        pieces.iter().all(|p| {
+            let needle: String = p.split_whitespace().collect();
+            needle.is_empty() || page.contains(&needle)
+        })
     };
+    let mut out = Vec::with_capacity(signed.len() + 1);
+    let number = content.number.clone();
+    out.push(FieldComparison {
+        name: "number".into(),
+        printed: printed(std::slice::from_ref(&number)),
+        signed: number,
+        embedded: None,
+        embedded_missing: false,
+    });
+    for (name, value) in &signed {
+        let (text, pieces) = display(value);
+        let (embedded_text, embedded_missing) = match embedded.as_ref().map(|m| m.get(name)) {
+            Some(Some(v)) if v == value => (None, false),
+            Some(Some(v)) => (Some(display(v).0), false),
+            Some(None) => (None, true),
+            None => (None, false),
+        };
+        out.push(FieldComparison {
+            name: name.clone(),
+            printed: printed(&pieces),
+            signed: text,
+            embedded: embedded_text,
+            embedded_missing,
+        });
+    }
+    if page.is_some() {
+        for c in out.iter().filter(|c| !c.printed) {
+            f.add(
+                Code::DocumentMismatch,
+                format!(
+                    "the document does not show the signed value \"{}\"",
+                    c.signed
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// The pages' text with all white space removed (how values are searched for), or `None` when the pages cannot
+/// be parsed.
+fn page_text(pdf: &[u8]) -> Option<String> {
+    let doc =
+        printpdf::PdfDocument::parse(pdf, &printpdf::PdfParseOptions::default(), &mut Vec::new())
+            .ok()?;
     let text: String = doc
         .extract_text()
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let compact: String = text.split_whitespace().collect();
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(data)
-    else {
-        f.add(
-            Code::DocumentMismatch,
-            "the seal's data is not a JSON object",
-        );
-        return;
-    };
-    let mut values: Vec<String> = vec![number.to_string()];
-    for (_, v) in fields {
-        match v {
-            serde_json::Value::String(s) => values.push(s),
-            serde_json::Value::Array(rows) => values.extend(
-                rows.iter()
-                    .flat_map(|r| r.as_array().cloned().unwrap_or_default())
-                    .filter_map(|c| c.as_str().map(str::to_string)),
-            ),
-            _ => {}
-        }
-    }
-    for v in values {
-        let needle: String = v.split_whitespace().collect();
-        if !needle.is_empty() && !compact.contains(&needle) {
-            f.add(
-                Code::DocumentMismatch,
-                format!("the document does not show the signed value \"{v}\""),
-            );
-        }
-    }
+    Some(text.split_whitespace().collect())
 }

@@ -17,7 +17,7 @@ use crate::pki::validate::format_time;
 use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
 
 pub use base45::{decode as base45_decode, encode as base45_encode};
-pub use document::{qr_texts, verify_document, DocumentReport, MAX_PDF};
+pub use document::{qr_texts, verify_document, DocumentReport, FieldComparison, MAX_PDF};
 
 /// Prefix of a seal in one symbol.
 pub const PREFIX: &str = "QLT1:";
