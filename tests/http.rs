@@ -11,7 +11,7 @@ use common::client::{
     Answer,
 };
 use qoltanba::registry::Registry;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
@@ -728,13 +728,21 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
         "<label for=\"code-text\"",
         "aria-live=\"polite\"",
         "/verify/app.js",
+        "/verify/jsqr.js",
         "/verify/style.css",
+        "<label for=\"scan-image\"",
     ] {
         assert!(html.contains(needle), "{needle} missing");
     }
     let script = request(addr, "GET", "/verify/app.js", "text/plain", b"");
     assert_eq!(script.status, 200);
     assert_eq!(script.content_type, "text/javascript; charset=utf-8");
+    let decoder = request(addr, "GET", "/verify/jsqr.js", "text/plain", b"");
+    assert_eq!(decoder.status, 200);
+    assert_eq!(
+        decoder.body,
+        std::fs::read(common::project_dir().join("src/http/page/vendor/jsQR.js")).expect("jsQR.js")
+    );
     let style = request(addr, "GET", "/verify/style.css", "text/plain", b"");
     assert_eq!(style.content_type, "text/css; charset=utf-8");
     let js = String::from_utf8(script.body.clone()).expect("utf-8");
@@ -801,6 +809,59 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The page's QR decoder is npm's `jsqr` exactly as `package-lock.json` pins it: `npm pack` (Debian package `npm`,
+/// from the npm registry) fetches the pinned version, its tarball must have the locked integrity, and the
+/// vendored decoder and licence must be that tarball's files byte for byte.
+#[test]
+fn the_bundled_qr_decoder_is_the_pinned_npm_package() {
+    if !common::require_tool("npm", "npm") || !common::require_tool("tar", "tar") {
+        return;
+    }
+    let page = common::project_dir().join("src/http/page");
+    let lock: Value = serde_json::from_slice(
+        &std::fs::read(page.join("package-lock.json")).expect("package-lock.json"),
+    )
+    .expect("lock JSON");
+    let pinned = &lock["packages"]["node_modules/jsqr"];
+    let version = pinned["version"].as_str().expect("version");
+    let integrity = pinned["integrity"].as_str().expect("integrity");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new("npm")
+        .args(["pack", "--json", "--pack-destination"])
+        .arg(dir.path())
+        .arg(format!("jsqr@{version}"))
+        .current_dir(dir.path())
+        .output()
+        .expect("npm pack");
+    assert!(
+        out.status.success(),
+        "npm pack: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let packed: Value = serde_json::from_slice(&out.stdout).expect("npm pack --json");
+    assert_eq!(packed[0]["integrity"].as_str(), Some(integrity));
+    let tarball = dir
+        .path()
+        .join(packed[0]["filename"].as_str().expect("filename"));
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .current_dir(dir.path())
+        .status()
+        .expect("tar");
+    assert!(status.success());
+    for (vendored, packaged) in [
+        ("vendor/jsQR.js", "package/dist/jsQR.js"),
+        ("vendor/jsQR.LICENSE", "package/LICENSE"),
+    ] {
+        assert!(
+            std::fs::read(page.join(vendored)).expect("vendored")
+                == std::fs::read(dir.path().join(packaged)).expect("packaged"),
+            "{vendored} is not jsqr {version}'s {packaged}: run src/http/page/vendor/update.sh"
         );
     }
 }

@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/verify", get(page::html))
         .route("/verify/app.js", get(page::script))
+        .route("/verify/jsqr.js", get(page::jsqr))
         .route("/verify/style.css", get(page::style))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .route("/v1/verify/certificate", post(verify_certificate))

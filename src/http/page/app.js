@@ -1,9 +1,16 @@
-// The auditors' page: a PDF or barcode text goes to Qoltanba's own verification API; the verdict, its reasons,
-// the signer and the signed content are shown in Kazakh, Russian or English. No outside network is used.
+// The auditors' page: a PDF, pasted barcode text, or a barcode read by the camera or from a photo (jsQR, built into
+// the binary) goes to Qoltanba's own verification API; the verdict, its reasons, the signer and the signed content
+// beside what the document holds are shown in Kazakh, Russian or English. No outside network is used.
 "use strict";
 
 const TEXT = {
   kk: {
+    scanHeading: "Штрих-кодты сканерлеу", scanStart: "Камерамен сканерлеу", scanStop: "Камераны тоқтату",
+    scanImageLabel: "Немесе штрих-кодтың суретін таңдаңыз", scanning: "Камераны штрих-кодқа бағыттаңыз",
+    partRead: "{n} бөліктің {k}-і оқылды", noCode: "Суреттен штрих-код табылмады", notSeal: "Бұл Qoltanba штрих-коды емес",
+    cameraError: "Камера қолжетімсіз", colField: "Өріс", colSigned: "Қол қойылған мән", colDocument: "Құжатта",
+    printedYes: "✓ бетте көрсетілген", printedNo: "✗ бетте көрсетілмеген", embeddedSays: "ішіне салынған деректерде:",
+    embeddedMissing: "ішіне салынған деректерде жоқ",
     title: "Құжатты тексеру",
     intro: "Qoltanba берген құжаттың электрондық цифрлық қолтаңбасы мен штрих-кодын тексеріңіз: PDF файлын таңдаңыз немесе штрих-код мәтінін енгізіңіз.",
     pdfHeading: "PDF құжат", pdfLabel: "PDF файлын таңдаңыз немесе осында сүйреңіз", pdfSubmit: "PDF тексеру",
@@ -16,6 +23,12 @@ const TEXT = {
     error: "Тексеру мүмкін болмады", choose: "Алдымен PDF файлын таңдаңыз", footer: "Тексеру осы сервердің өзінде жүргізіледі; құжат сақталмайды.",
   },
   ru: {
+    scanHeading: "Сканирование штрих-кода", scanStart: "Сканировать камерой", scanStop: "Остановить камеру",
+    scanImageLabel: "Или выберите фото штрих-кода", scanning: "Наведите камеру на штрих-код",
+    partRead: "Прочитана часть {k} из {n}", noCode: "На изображении штрих-код не найден", notSeal: "Это не штрих-код Qoltanba",
+    cameraError: "Камера недоступна", colField: "Поле", colSigned: "Подписанное значение", colDocument: "В документе",
+    printedYes: "✓ показано на странице", printedNo: "✗ не показано на странице", embeddedSays: "во вложенных данных:",
+    embeddedMissing: "нет во вложенных данных",
     title: "Проверка документа",
     intro: "Проверьте электронную цифровую подпись и штрих-код документа, выданного Qoltanba: выберите PDF-файл или введите текст штрих-кода.",
     pdfHeading: "PDF-документ", pdfLabel: "Выберите PDF-файл или перетащите его сюда", pdfSubmit: "Проверить PDF",
@@ -28,6 +41,12 @@ const TEXT = {
     error: "Проверить не удалось", choose: "Сначала выберите PDF-файл", footer: "Проверка выполняется на этом сервере; документ не сохраняется.",
   },
   en: {
+    scanHeading: "Scan the barcode", scanStart: "Scan with the camera", scanStop: "Stop the camera",
+    scanImageLabel: "Or choose a photo of the barcode", scanning: "Point the camera at the barcode",
+    partRead: "Part {k} of {n} read", noCode: "No barcode found in the image", notSeal: "This is not a Qoltanba barcode",
+    cameraError: "The camera is not available", colField: "Field", colSigned: "Signed value", colDocument: "In the document",
+    printedYes: "✓ shown on the page", printedNo: "✗ not shown on the page", embeddedSays: "the embedded data says:",
+    embeddedMissing: "missing from the embedded data",
     title: "Check a document",
     intro: "Check the electronic digital signature and barcode of a document issued by Qoltanba: choose its PDF or enter the barcode text.",
     pdfHeading: "PDF document", pdfLabel: "Choose a PDF file or drop it here", pdfSubmit: "Check the PDF",
@@ -72,7 +91,10 @@ function applyLanguage() {
   document.documentElement.lang = lang;
   for (const [id, key] of [["title", "title"], ["intro", "intro"], ["pdf-heading", "pdfHeading"], ["pdf-label", "pdfLabel"],
     ["pdf-submit", "pdfSubmit"], ["code-heading", "codeHeading"], ["code-label", "codeLabel"], ["code-submit", "codeSubmit"],
-    ["result-heading", "resultHeading"], ["content-heading", "contentHeading"], ["footer", "footer"]]) {
+    ["result-heading", "resultHeading"], ["content-heading", "contentHeading"], ["footer", "footer"],
+    ["scan-heading", "scanHeading"], ["scan-start", "scanStart"], ["scan-stop", "scanStop"],
+    ["scan-image-label", "scanImageLabel"], ["col-field", "colField"], ["col-signed", "colSigned"],
+    ["col-document", "colDocument"]]) {
     setText(id, key);
   }
   document.title = "Qoltanba — " + t("title");
@@ -124,21 +146,46 @@ function show(report) {
     if (report.registry.replacedBy) { status += " — " + t("replacedBy") + " " + report.registry.replacedBy; }
     row(dl, t("registry"), status);
   }
+  showContent(report, c);
+  verdict.focus();
+}
+
+function cell(tag, text) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  return el;
+}
+
+// The signed content; for a PDF, beside each value what the document holds and shows (report.fields).
+function showContent(report, c) {
   const body = document.querySelector("#content tbody");
   body.replaceChildren();
+  const fromDocument = Array.isArray(report.fields) && report.fields.length > 0;
+  document.getElementById("col-document").hidden = !fromDocument;
+  if (fromDocument) {
+    for (const f of report.fields) {
+      const tr = document.createElement("tr");
+      const notes = [f.printed ? t("printedYes") : t("printedNo")];
+      if (f.embedded !== undefined) { notes.push(t("embeddedSays") + " " + f.embedded); }
+      if (f.embeddedMissing) { notes.push(t("embeddedMissing")); }
+      if (!f.printed || f.embedded !== undefined || f.embeddedMissing) { tr.className = "differs"; }
+      const th = cell("th", f.name === "number" ? t("number") : f.name);
+      th.scope = "row";
+      tr.append(th, cell("td", f.signed), cell("td", notes.join("\n")));
+      body.append(tr);
+    }
+    return;
+  }
   let data = {};
   try { data = typeof c.data === "string" ? JSON.parse(c.data) : (c.data || {}); } catch (_) { data = {}; }
   for (const [k, v] of Object.entries(data)) {
     const tr = document.createElement("tr");
-    const th = document.createElement("th");
+    const th = cell("th", k);
     th.scope = "row";
-    th.textContent = k;
-    const td = document.createElement("td");
-    td.textContent = Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.join(" | ") : String(r))).join("\n") : String(v);
-    tr.append(th, td);
+    const text = Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.join(" | ") : String(r))).join("\n") : String(v);
+    tr.append(th, cell("td", text));
     body.append(tr);
   }
-  verdict.focus();
 }
 
 function fail(message) {
@@ -160,6 +207,103 @@ async function checkPdf(file) {
   catch (e) { fail(e.message); }
 }
 
+// Barcode reading. A seal is one symbol ("QLT1:...") or parts ("QLT1P:k/n:ID:..."), read in any order; once
+// every part of one seal is in, the texts go to the verification API as if pasted.
+const parts = new Map();
+let partsId = null;
+let stream = null;
+let timer = null;
+
+function say(text) { document.getElementById("scan-status").textContent = text; }
+
+function checkCode(texts) {
+  document.getElementById("code-text").value = texts.join("\n");
+  return post("/v1/verify/seal", "application/json", JSON.stringify({ barcode: texts })).then(show, (e) => fail(e.message));
+}
+
+// Takes one decoded text; returns true when a whole seal went to the check.
+function take(text) {
+  const whole = /^QLT1:/.test(text);
+  const part = /^QLT1P:(\d+)\/(\d+):([0-9A-F]+):/.exec(text);
+  if (whole) {
+    parts.clear();
+    say("");
+    checkCode([text]);
+    return true;
+  }
+  if (!part) { say(t("notSeal")); return false; }
+  const [k, n, id] = [Number(part[1]), Number(part[2]), part[3]];
+  if (id !== partsId) { parts.clear(); partsId = id; }
+  parts.set(k, text);
+  say(t("partRead").replace("{k}", String(k)).replace("{n}", String(n)));
+  if (parts.size < n) { return false; }
+  const texts = [...parts.keys()].sort((a, b) => a - b).map((key) => parts.get(key));
+  parts.clear();
+  partsId = null;
+  checkCode(texts);
+  return true;
+}
+
+function decode(source, width, height) {
+  if (typeof jsQR !== "function" || !width || !height) { return null; }
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(source, 0, 0, width, height);
+  const found = jsQR(ctx.getImageData(0, 0, width, height).data, width, height, { inversionAttempts: "attemptBoth" });
+  return found ? found.data : null;
+}
+
+function stopCamera() {
+  if (timer) { clearTimeout(timer); timer = null; }
+  if (stream) { for (const track of stream.getTracks()) { track.stop(); } stream = null; }
+  const video = document.getElementById("scan-video");
+  video.srcObject = null;
+  video.hidden = true;
+  document.getElementById("scan-stop").hidden = true;
+  document.getElementById("scan-start").hidden = false;
+}
+
+async function startCamera() {
+  const video = document.getElementById("scan-video");
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+  } catch (e) {
+    say(t("cameraError") + (e && e.name ? " (" + e.name + ")" : ""));
+    return;
+  }
+  video.srcObject = stream;
+  video.hidden = false;
+  document.getElementById("scan-start").hidden = true;
+  document.getElementById("scan-stop").hidden = false;
+  document.getElementById("scan-stop").focus();
+  say(t("scanning"));
+  await video.play().catch(() => {});
+  let lastText = null;
+  const tick = () => {
+    timer = null;
+    if (!stream) { return; }
+    const text = decode(video, video.videoWidth, video.videoHeight);
+    if (text && text !== lastText) {
+      lastText = text;
+      if (take(text)) { stopCamera(); return; }
+    }
+    timer = setTimeout(tick, 150);
+  };
+  tick();
+}
+
+async function scanImage(file) {
+  try {
+    const bitmap = await createImageBitmap(file);
+    const text = decode(bitmap, bitmap.width, bitmap.height);
+    if (text) { take(text); } else { say(t("noCode")); }
+  } catch (e) {
+    say(t("noCode"));
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("verdict").tabIndex = -1;
   for (const b of document.querySelectorAll("nav button")) {
@@ -176,6 +320,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const parts = document.getElementById("code-text").value.split(/\s+/).filter(Boolean);
     try { show(await post("/v1/verify/seal", "application/json", JSON.stringify({ barcode: parts }))); }
     catch (e) { fail(e.message); }
+  });
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { document.getElementById("scan-start").disabled = true; }
+  document.getElementById("scan-start").addEventListener("click", startCamera);
+  document.getElementById("scan-stop").addEventListener("click", () => { stopCamera(); say(""); });
+  document.getElementById("scan-image").addEventListener("change", (ev) => {
+    if (ev.target.files[0]) { scanImage(ev.target.files[0]); }
   });
   const drop = document.getElementById("drop");
   drop.addEventListener("dragover", (ev) => { ev.preventDefault(); drop.classList.add("over"); });
