@@ -87,6 +87,54 @@ fn every_form_seals_and_verifies_in_both_modes() {
     }
 }
 
+/// Space is a Base45 digit and parts are cut wherever a symbol's capacity ends, so a part may end in a space:
+/// it must survive the join (a reader's or a paste's line ends and leading blanks are still ignored).
+#[test]
+fn a_part_ending_in_a_space_keeps_it() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let texts = seal(
+        &content("licence.private-bailiff"),
+        &provider,
+        SealMode::Full,
+    )
+    .expect("seal");
+    assert!(texts.len() > 1, "a full seal has parts");
+    // The Base45 text, from the parts in order (each `QLT1P:k/n:ID:` + its slice).
+    let whole: String = texts
+        .iter()
+        .map(|t| t.splitn(4, ':').nth(3).expect("part text"))
+        .collect();
+    // Cut it again so that the first part ends in a space.
+    let cut = whole[..PART_CAPACITY - 32]
+        .rfind(' ')
+        .expect("a space in the first part's reach")
+        + 1;
+    let rest: Vec<&str> = whole.as_bytes()[cut..]
+        .chunks(PART_CAPACITY - 32)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    let n = rest.len() + 1;
+    let digest = ring::digest::digest(&ring::digest::SHA256, whole.as_bytes());
+    let id: String = digest.as_ref()[..4]
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let mut parts = vec![format!("QLT1P:1/{n}:{id}:{}", &whole[..cut])];
+    parts.extend(
+        rest.iter()
+            .enumerate()
+            .map(|(k, c)| format!("QLT1P:{}/{n}:{id}:{c}", k + 2)),
+    );
+    assert!(parts[0].ends_with(' '));
+    // As a reader gives them: with line ends, one with leading blanks.
+    parts[0].push_str("\r\n");
+    parts[1].insert_str(0, "  ");
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let r = verify_seal(&store, &refs, &opts()).expect("the parts join");
+    assert!(r.report.valid, "{:?}", r.report.messages);
+}
+
 #[test]
 fn changed_characters_break_the_seal() {
     let store = qoltanba::demo_pki::default_store().expect("store");

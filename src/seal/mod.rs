@@ -183,6 +183,13 @@ pub fn seal(
         .collect())
 }
 
+/// A barcode text without what a reader or a paste adds around it: leading white space and trailing line ends.
+/// Trailing spaces stay: Space is a Base45 digit, and a part is cut from the Base45 text wherever its capacity
+/// ends, so a part may well end in one.
+fn clean(text: &str) -> &str {
+    text.trim_start().trim_end_matches(['\r', '\n'])
+}
+
 /// Joins barcode texts (one, or all parts in any order) into the Base45 text of the seal.
 fn join(texts: &[&str]) -> Result<String, SealError> {
     if texts.is_empty() {
@@ -192,16 +199,15 @@ fn join(texts: &[&str]) -> Result<String, SealError> {
         return Err(SealError::TooLong);
     }
     if let [single] = texts {
-        if let Some(rest) = single.trim().strip_prefix(PREFIX) {
+        if let Some(rest) = clean(single).strip_prefix(PREFIX) {
             return Ok(rest.to_string());
         }
     }
     let mut parts: Vec<(usize, usize, String, String)> = Vec::new();
     for (i, t) in texts.iter().enumerate() {
-        let rest = t
-            .trim()
+        let rest = clean(t)
             .strip_prefix(PART_PREFIX)
-            .ok_or(if t.trim().starts_with(PREFIX) {
+            .ok_or(if clean(t).starts_with(PREFIX) {
                 SealError::Parts("a whole seal given with other parts".into())
             } else {
                 SealError::NotASeal

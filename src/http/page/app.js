@@ -104,6 +104,17 @@ function applyLanguage() {
   if (last) { show(last); }
 }
 
+// An RFC 3339 time as Kazakhstan reads it: day.month.year hours:minutes:seconds in UTC+5 (the country's one
+// time zone), whatever the browser's zone.
+function astanaTime(rfc3339) {
+  const at = Date.parse(rfc3339 || "");
+  if (Number.isNaN(at)) { return rfc3339; }
+  const d = new Date(at + 5 * 3600 * 1000);
+  const two = (n) => String(n).padStart(2, "0");
+  return two(d.getUTCDate()) + "." + two(d.getUTCMonth() + 1) + "." + d.getUTCFullYear() + " " +
+    two(d.getUTCHours()) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds()) + " (UTC+5)";
+}
+
 function row(dl, label, value) {
   if (value === undefined || value === null || value === "") { return; }
   const dt = document.createElement("dt");
@@ -140,10 +151,16 @@ function show(report) {
   const c = report.content || {};
   row(dl, t("number"), c.number);
   row(dl, t("form"), c.form);
-  row(dl, t("issued"), report.issued);
+  row(dl, t("issued"), astanaTime(report.issued));
   if (report.registry) {
     let status = t("status")[report.registry.status] || report.registry.status;
     if (report.registry.replacedBy) { status += " — " + t("replacedBy") + " " + report.registry.replacedBy; }
+    // Why and since when it is not in force: the latest lifecycle event the registry holds.
+    const events = report.registry.events || [];
+    const latest = events[events.length - 1];
+    if (report.registry.status !== "valid" && latest) {
+      status += "\n" + astanaTime(latest.at) + (latest.reason ? ": " + latest.reason : "");
+    }
     row(dl, t("registry"), status);
   }
   showContent(report, c);
@@ -154,6 +171,13 @@ function cell(tag, text) {
   const el = document.createElement(tag);
   el.textContent = text;
   return el;
+}
+
+// A data cell that names its column, for the stacked layout of narrow screens.
+function labelled(column, text) {
+  const td = cell("td", text);
+  td.dataset.label = column;
+  return td;
 }
 
 // The signed content; for a PDF, beside each value what the document holds and shows (report.fields).
@@ -171,7 +195,7 @@ function showContent(report, c) {
       if (!f.printed || f.embedded !== undefined || f.embeddedMissing) { tr.className = "differs"; }
       const th = cell("th", f.name === "number" ? t("number") : f.name);
       th.scope = "row";
-      tr.append(th, cell("td", f.signed), cell("td", notes.join("\n")));
+      tr.append(th, labelled(t("colSigned"), f.signed), labelled(t("colDocument"), notes.join("\n")));
       body.append(tr);
     }
     return;
@@ -183,7 +207,7 @@ function showContent(report, c) {
     const th = cell("th", k);
     th.scope = "row";
     const text = Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.join(" | ") : String(r))).join("\n") : String(v);
-    tr.append(th, cell("td", text));
+    tr.append(th, labelled(t("colSigned"), text));
     body.append(tr);
   }
 }
@@ -244,12 +268,15 @@ function take(text) {
   return true;
 }
 
-function decode(source, width, height) {
+// Decodes a QR symbol from an image or video frame drawn at `scale` (nearest neighbour, so modules stay sharp).
+function decode(source, width, height, scale = 1) {
   if (typeof jsQR !== "function" || !width || !height) { return null; }
   const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  [width, height] = [canvas.width, canvas.height];
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.imageSmoothingEnabled = false;
   ctx.drawImage(source, 0, 0, width, height);
   const found = jsQR(ctx.getImageData(0, 0, width, height).data, width, height, { inversionAttempts: "attemptBoth" });
   return found ? found.data : null;
@@ -297,7 +324,15 @@ async function startCamera() {
 async function scanImage(file) {
   try {
     const bitmap = await createImageBitmap(file);
-    const text = decode(bitmap, bitmap.width, bitmap.height);
+    // jsQR misses symbols whose modules are only a few blurred pixels wide (a page scanned or photographed at
+    // low resolution): such images are tried again enlarged; very large photos are tried reduced first.
+    const side = Math.max(bitmap.width, bitmap.height);
+    const scales = side > 3000 ? [2000 / side, 1] : [1, 2];
+    let text = null;
+    for (const scale of scales) {
+      text = decode(bitmap, bitmap.width, bitmap.height, scale);
+      if (text) { break; }
+    }
     if (text) { take(text); } else { say(t("noCode")); }
   } catch (e) {
     say(t("noCode"));
@@ -317,7 +352,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.getElementById("code-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const parts = document.getElementById("code-text").value.split(/\s+/).filter(Boolean);
+    // One text a line: Space is a Base45 digit, so a line is never split at spaces and keeps its trailing ones.
+    const parts = document.getElementById("code-text").value.split(/\r?\n/).filter((line) => line.trim() !== "");
     try { show(await post("/v1/verify/seal", "application/json", JSON.stringify({ barcode: parts }))); }
     catch (e) { fail(e.message); }
   });
