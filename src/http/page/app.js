@@ -325,9 +325,11 @@ async function scanImage(file) {
   try {
     const bitmap = await createImageBitmap(file);
     // jsQR misses symbols whose modules are only a few blurred pixels wide (a page scanned or photographed at
-    // low resolution): such images are tried again enlarged; very large photos are tried reduced first.
+    // 100-150 dpi), and which enlargement brings them back depends on how the modules fall on the pixels: such
+    // images are tried again at several enlargements (up to 4000 pixels a side); very large photos are tried
+    // reduced first, which is faster and as good.
     const side = Math.max(bitmap.width, bitmap.height);
-    const scales = side > 3000 ? [2000 / side, 1] : [1, 2];
+    const scales = side > 3000 ? [2000 / side, 1] : [1, 1.5, 2, 1.25, 1.75].filter((k) => k === 1 || side * k <= 4000);
     let text = null;
     for (const scale of scales) {
       text = decode(bitmap, bitmap.width, bitmap.height, scale);
