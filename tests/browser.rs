@@ -546,6 +546,10 @@ fn the_auditors_page_checks_documents_in_a_browser() {
         "the reason: {text}"
     );
     assert!(text.contains("(DOCUMENT_STATUS)"), "{text}");
+    assert!(
+        text.contains("Лицензия на осуществление деятельности частного судебного исполнителя"),
+        "the form's name: {text}"
+    );
     assert!(text.contains(&docs.suspended_number), "{text}");
     b.screenshot("suspended-ru");
 

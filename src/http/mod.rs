@@ -384,6 +384,13 @@ fn with_standing(
     standing: Option<&crate::registry::DocumentStanding>,
 ) -> Result<serde_json::Value, Problem> {
     let mut body = serde_json::to_value(report).map_err(|_| Problem::internal())?;
+    // The form's name in Kazakh and Russian beside its id, for people reading the report.
+    if let Some(form) = body["content"]["form"]
+        .as_str()
+        .and_then(|id| crate::forms::form(id).ok())
+    {
+        body["content"]["formName"] = serde_json::json!({"kk": form.name.kk, "ru": form.name.ru});
+    }
     if let Some(st) = standing {
         body["registry"] = documents::standing_json(st);
     }

@@ -150,7 +150,8 @@ function show(report) {
   row(dl, t("org"), p.organization);
   const c = report.content || {};
   row(dl, t("number"), c.number);
-  row(dl, t("form"), c.form);
+  const names = c.formName || {};
+  row(dl, t("form"), names[lang] ? names[lang] + " (" + c.form + ")" : [names.ru, c.form].filter(Boolean).join(" — "));
   row(dl, t("issued"), astanaTime(report.issued));
   if (report.registry) {
     let status = t("status")[report.registry.status] || report.registry.status;
