@@ -2,7 +2,8 @@
 //! `chromium` and `chromium-driver`; pages rendered with `pdftoppm`, package `poppler-utils`). A genuine PDF →
 //! valid; a tampered PDF → invalid with its reason and the altered field; pasted barcode text → valid, typed and
 //! sent with the keyboard alone; a suspended licence → its status, from its PDF and from a photo of its page; the
-//! camera (Chromium's fake capture device playing a barcode) → valid; the page fits a phone screen, its text has
+//! camera (Chromium's fake capture device playing a barcode) → valid, and a seal of several symbols shown one after
+//! another → collected and valid; the page fits a phone screen, its text has
 //! readable contrast and every control a label. With `QOLTANBA_UPDATE_SCREENSHOTS=1` the screenshots of these
 //! states are written to `docs/verify/`.
 
@@ -217,6 +218,11 @@ impl Browser {
         )
     }
 
+    /// The id of the element that has the keyboard focus.
+    fn focused(&self) -> Value {
+        self.script("return document.activeElement.id;")
+    }
+
     /// Presses keys (WebDriver key codes) one after another, as a person at the keyboard.
     fn press(&self, keys: &str) {
         let actions: Vec<Value> = keys
@@ -416,36 +422,60 @@ fn photograph(pdf: &Path, dpi: u32) -> PathBuf {
     stem.with_extension("png")
 }
 
-/// A video file for Chromium's fake camera (YUV4MPEG2, 4:2:0): the seal's QR symbol, four pixels a module with
-/// its quiet zone, on a white 1280 × 720 frame — what a camera held over the barcode sees.
-fn camera_video(text: &str, path: &Path) {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .expect("QR symbol");
-    let modules = code.width();
-    let colors = code.to_colors();
-    let (w, h, scale) = (1280usize, 720usize, 4usize);
-    let side = (modules + 8) * scale;
-    assert!(side <= h, "symbol too large for the frame");
-    let (x0, y0) = ((w - side) / 2, (h - side) / 2);
-    let mut luma = vec![255u8; w * h];
-    for (i, c) in colors.iter().enumerate() {
-        if *c != qrcode::Color::Dark {
-            continue;
-        }
-        let (mx, my) = (i % modules + 4, i / modules + 4);
-        for dy in 0..scale {
-            let row = (y0 + my * scale + dy) * w;
-            let from = row + x0 + mx * scale;
-            luma[from..from + scale].fill(0);
-        }
-    }
+/// A video file for Chromium's fake camera (YUV4MPEG2, 4:2:0, 10 frames a second, played in a loop): each text as
+/// a QR symbol with its quiet zone, as large as fits (at most four pixels a module), on a white 1280 × 720 frame
+/// for one second after another — a camera held over each symbol of a seal in turn.
+fn camera_video(texts: &[&str], path: &Path) {
+    let (w, h) = (1280usize, 720usize);
     let mut video = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
-    for _ in 0..10 {
-        video.extend_from_slice(b"FRAME\n");
-        video.extend_from_slice(&luma);
-        video.extend(std::iter::repeat_n(128u8, w * h / 2));
+    for text in texts {
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+            .expect("QR symbol");
+        let modules = code.width();
+        let scale = (h / (modules + 8)).min(4);
+        assert!(scale >= 2, "symbol too large for the frame");
+        let side = (modules + 8) * scale;
+        let (x0, y0) = ((w - side) / 2, (h - side) / 2);
+        let mut luma = vec![255u8; w * h];
+        for (i, c) in code.to_colors().iter().enumerate() {
+            if *c != qrcode::Color::Dark {
+                continue;
+            }
+            let (mx, my) = (i % modules + 4, i / modules + 4);
+            for dy in 0..scale {
+                let from = (y0 + my * scale + dy) * w + x0 + mx * scale;
+                luma[from..from + scale].fill(0);
+            }
+        }
+        for _ in 0..10 {
+            video.extend_from_slice(b"FRAME\n");
+            video.extend_from_slice(&luma);
+            video.extend(std::iter::repeat_n(128u8, w * h / 2));
+        }
     }
     std::fs::write(path, video).expect("write video");
+}
+
+/// Starts Chromium with its fake camera playing `texts`, opens the page, starts scanning and returns the verdict
+/// and the result's text.
+fn scan_with_camera(dir: &Path, url: &str, texts: &[&str]) -> (String, String, Value) {
+    let video = dir.join(format!("camera-{}.y4m", texts.len()));
+    camera_video(texts, &video);
+    let camera = Browser::start(
+        dir,
+        (1000, 1400),
+        false,
+        &[
+            "--use-fake-ui-for-media-stream".into(),
+            "--use-fake-device-for-media-stream".into(),
+            format!("--use-file-for-fake-video-capture={}", video.display()),
+        ],
+    );
+    camera.page(url, "en");
+    camera.click("#scan-start");
+    let (verdict, text) = camera.verdict();
+    let stopped = camera.script("return document.getElementById('scan-video').hidden;");
+    (verdict, text, stopped)
 }
 
 #[test]
@@ -514,23 +544,20 @@ fn the_auditors_page_checks_documents_in_a_browser() {
         .map(|v| v.as_str().expect("text"))
         .collect();
     let mut tabs = 0;
-    while b.script("return document.activeElement.id;") != json!("code-text") {
+    while b.focused() != json!("code-text") {
         b.press("\u{E004}");
         tabs += 1;
         assert!(tabs < 20, "Tab never reaches the barcode text box");
     }
     b.press(&barcode.join("\n"));
     b.press("\u{E004}");
-    assert_eq!(
-        b.script("return document.activeElement.id;"),
-        json!("code-submit")
-    );
+    assert_eq!(b.focused(), json!("code-submit"));
     b.press("\u{E007}");
     let (verdict, text) = b.verdict();
     assert!(verdict.starts_with("Жарамды"), "{verdict}\n{text}");
     assert!(text.contains(number), "{text}");
     assert_eq!(
-        b.script("return document.activeElement.id;"),
+        b.focused(),
         json!("verdict"),
         "the verdict takes the focus, so a screen reader reads it"
     );
@@ -566,30 +593,37 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     drop(b);
 
     // The camera: Chromium's fake capture device plays the reference's barcode.
-    let video = dir.path().join("camera.y4m");
-    camera_video(barcode[0], &video);
     assert_eq!(barcode.len(), 1, "a reference's compact seal is one symbol");
-    let camera = Browser::start(
-        dir.path(),
-        (1000, 1400),
-        false,
-        &[
-            "--use-fake-ui-for-media-stream".into(),
-            "--use-fake-device-for-media-stream".into(),
-            format!("--use-file-for-fake-video-capture={}", video.display()),
-        ],
-    );
-    camera.page(&url, "en");
-    camera.click("#scan-start");
-    let (verdict, text) = camera.verdict();
+    let (verdict, text, stopped) = scan_with_camera(dir.path(), &url, &barcode);
     assert!(verdict.starts_with("Valid"), "{verdict}\n{text}");
     assert!(text.contains(number), "{text}");
     assert_eq!(
-        camera.script("return document.getElementById('scan-video').hidden;"),
+        stopped,
         json!(true),
         "the camera stops once the seal is read"
     );
-    drop(camera);
+
+    // A full seal (the signer's certificate inside) is several symbols: the camera shows them one after another,
+    // last part first, and the page collects them.
+    let signer = qoltanba::demo_pki::provider_signer().expect("signer");
+    let form = "licence.security";
+    let issued = qoltanba::forms::issue(
+        form,
+        &qoltanba::forms::form(form).expect("form").sample(),
+        "licence.security-2026-000042",
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        Some(qoltanba::forms::Sealing {
+            signer: &signer,
+            mode: qoltanba::seal::SealMode::Full,
+        }),
+    )
+    .expect("full seal");
+    let mut parts: Vec<&str> = issued.seal.iter().map(String::as_str).collect();
+    assert!(parts.len() > 1, "a full seal is several symbols");
+    parts.reverse();
+    let (verdict, text, _) = scan_with_camera(dir.path(), &url, &parts);
+    assert!(verdict.starts_with("Valid"), "{verdict}\n{text}");
+    assert!(text.contains("licence.security-2026-000042"), "{text}");
 
     // A phone: 390 CSS pixels wide, nothing wider than the screen.
     let phone = Browser::start(dir.path(), (390, 844), true, &[]);
