@@ -491,7 +491,13 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     let url = format!("http://{}/verify", svc.addr);
     let docs = documents(&svc, dir.path());
     let number = docs.reference["number"].as_str().expect("number");
-    let b = Browser::start(dir.path(), (1000, 1400), false, &[]);
+    // Any host but this server's resolves to nothing, so the page must work with no outside network.
+    let b = Browser::start(
+        dir.path(),
+        (1000, 1400),
+        false,
+        &["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".into()],
+    );
 
     // Every control has a label a screen reader reads, and the page's text colours are readable (WCAG 2 AA:
     // contrast 4.5 : 1 at least, verdict banners included).
@@ -590,6 +596,30 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     assert!(verdict.starts_with("Invalid"), "{verdict}\n{text}");
     assert!(text.contains("suspended"), "{text}");
     assert!(text.contains(&docs.suspended_number), "{text}");
+    // Everything the page loaded came from this server.
+    let origin = format!("http://{}/", svc.addr);
+    let loaded = b.script(
+        "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name));",
+    );
+    let loaded = loaded.as_array().expect("resources");
+    assert!(loaded.len() >= 4, "{loaded:?}");
+    assert!(
+        loaded
+            .iter()
+            .all(|u| u.as_str().is_some_and(|u| u.starts_with(&origin))),
+        "{loaded:?}"
+    );
+
+    // Not a PDF: the server's reason, in the page's words.
+    b.page(&url, "en");
+    let (verdict, text) = b.check_pdf(&photograph(&docs.genuine, 50));
+    assert!(verdict.starts_with("Indeterminate"), "{verdict}\n{text}");
+    assert!(text.contains("The check failed: pdf:"), "{text}");
+    assert!(text.contains("not a PDF"), "{text}");
+    assert!(
+        !text.contains("Signed content"),
+        "no content to show: {text}"
+    );
     drop(b);
 
     // The camera: Chromium's fake capture device plays the reference's barcode.

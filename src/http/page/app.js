@@ -185,6 +185,13 @@ function labelled(column, text) {
 function showContent(report, c) {
   const body = document.querySelector("#content tbody");
   body.replaceChildren();
+  fillContent(report, c, body);
+  // Nothing signed to show (the input could not be read): no empty table.
+  document.getElementById("content").hidden = body.children.length === 0;
+  document.getElementById("content-heading").hidden = body.children.length === 0;
+}
+
+function fillContent(report, c, body) {
   const fromDocument = Array.isArray(report.fields) && report.fields.length > 0;
   document.getElementById("col-document").hidden = !fromDocument;
   if (fromDocument) {
