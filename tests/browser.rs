@@ -496,7 +496,10 @@ fn the_auditors_page_checks_documents_in_a_browser() {
         dir.path(),
         (1000, 1400),
         false,
-        &["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".into()],
+        &[
+            "--host-resolver-rules=MAP qoltanba.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+                .into(),
+        ],
     );
 
     // Every control has a label a screen reader reads, and the page's text colours are readable (WCAG 2 AA:
@@ -608,6 +611,22 @@ fn the_auditors_page_checks_documents_in_a_browser() {
             .iter()
             .all(|u| u.as_str().is_some_and(|u| u.starts_with(&origin))),
         "{loaded:?}"
+    );
+
+    // Over plain HTTP from another host the browser offers no camera: the button is off and the page says why.
+    b.page(
+        &format!("http://qoltanba.test:{}/verify", svc.addr.port()),
+        "en",
+    );
+    assert_eq!(
+        b.script("return document.getElementById('scan-start').disabled;"),
+        json!(true)
+    );
+    assert!(
+        b.text("#scan-status")
+            .contains("only on a page opened over HTTPS"),
+        "{}",
+        b.text("#scan-status")
     );
 
     // Not a PDF: the server's reason, in the page's words.

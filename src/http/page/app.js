@@ -5,6 +5,7 @@
 
 const TEXT = {
   kk: {
+    cameraInsecure: "Камера тек HTTPS арқылы ашылған бетте жұмыс істейді; суретті таңдауға болады",
     scanHeading: "Штрих-кодты сканерлеу", scanStart: "Камерамен сканерлеу", scanStop: "Камераны тоқтату",
     scanImageLabel: "Немесе штрих-кодтың суретін таңдаңыз", scanning: "Камераны штрих-кодқа бағыттаңыз",
     partRead: "{n} бөліктің {k}-і оқылды", noCode: "Суреттен штрих-код табылмады", notSeal: "Бұл Qoltanba штрих-коды емес",
@@ -23,6 +24,7 @@ const TEXT = {
     error: "Тексеру мүмкін болмады", choose: "Алдымен PDF файлын таңдаңыз", footer: "Тексеру осы сервердің өзінде жүргізіледі; құжат сақталмайды.",
   },
   ru: {
+    cameraInsecure: "Камера работает только на странице, открытой по HTTPS; можно выбрать фото",
     scanHeading: "Сканирование штрих-кода", scanStart: "Сканировать камерой", scanStop: "Остановить камеру",
     scanImageLabel: "Или выберите фото штрих-кода", scanning: "Наведите камеру на штрих-код",
     partRead: "Прочитана часть {k} из {n}", noCode: "На изображении штрих-код не найден", notSeal: "Это не штрих-код Qoltanba",
@@ -41,6 +43,7 @@ const TEXT = {
     error: "Проверить не удалось", choose: "Сначала выберите PDF-файл", footer: "Проверка выполняется на этом сервере; документ не сохраняется.",
   },
   en: {
+    cameraInsecure: "The camera works only on a page opened over HTTPS; a photo can be chosen instead",
     scanHeading: "Scan the barcode", scanStart: "Scan with the camera", scanStop: "Stop the camera",
     scanImageLabel: "Or choose a photo of the barcode", scanning: "Point the camera at the barcode",
     partRead: "Part {k} of {n} read", noCode: "No barcode found in the image", notSeal: "This is not a Qoltanba barcode",
@@ -98,6 +101,7 @@ function applyLanguage() {
     setText(id, key);
   }
   document.title = "Qoltanba — " + t("title");
+  if (document.getElementById("scan-start").disabled) { say(t("cameraInsecure")); }
   for (const b of document.querySelectorAll("nav button")) {
     b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
   }
@@ -245,6 +249,7 @@ const parts = new Map();
 let partsId = null;
 let stream = null;
 let timer = null;
+let canvas = null; // one drawing surface for every frame, rather than one a frame
 
 function say(text) { document.getElementById("scan-status").textContent = text; }
 
@@ -279,7 +284,7 @@ function take(text) {
 // Decodes a QR symbol from an image or video frame drawn at `scale` (nearest neighbour, so modules stay sharp).
 function decode(source, width, height, scale = 1) {
   if (typeof jsQR !== "function" || !width || !height) { return null; }
-  const canvas = document.createElement("canvas");
+  canvas = canvas || document.createElement("canvas");
   canvas.width = Math.round(width * scale);
   canvas.height = Math.round(height * scale);
   [width, height] = [canvas.width, canvas.height];
@@ -367,7 +372,10 @@ document.addEventListener("DOMContentLoaded", () => {
     try { show(await post("/v1/verify/seal", "application/json", JSON.stringify({ barcode: parts }))); }
     catch (e) { fail(e.message); }
   });
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { document.getElementById("scan-start").disabled = true; }
+  // Browsers offer the camera only on a secure origin (HTTPS or localhost): say so rather than fail on click.
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    document.getElementById("scan-start").disabled = true; // applyLanguage says why
+  }
   document.getElementById("scan-start").addEventListener("click", startCamera);
   document.getElementById("scan-stop").addEventListener("click", () => { stopCamera(); say(""); });
   document.getElementById("scan-image").addEventListener("change", (ev) => {
