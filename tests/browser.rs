@@ -211,10 +211,15 @@ impl Browser {
     }
 
     fn script(&self, body: &str) -> Value {
+        self.script_with(body, json!([]))
+    }
+
+    /// Runs `body` with `arguments` set to `args`.
+    fn script_with(&self, body: &str, args: Value) -> Value {
         self.call(
             "POST",
             "/execute/sync",
-            &json!({"script": body, "args": []}),
+            &json!({"script": body, "args": args}),
         )
     }
 
@@ -526,6 +531,21 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     assert!(text.contains("✓ shown on the page"), "{text}");
     assert!(!text.contains("✗"), "{text}");
     b.screenshot("valid");
+
+    // The same PDF dropped on the drop zone (a drop event carrying the file, as a desktop sends it).
+    b.page(&url, "en");
+    let pdf = std::fs::read(&docs.genuine).expect("read");
+    b.script_with(
+        "const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0)); \
+         const data = new DataTransfer(); \
+         data.items.add(new File([bytes], 'genuine.pdf', { type: 'application/pdf' })); \
+         document.getElementById('drop').dispatchEvent(\
+           new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));",
+        json!([base64::engine::general_purpose::STANDARD.encode(pdf)]),
+    );
+    let (verdict, text) = b.verdict();
+    assert!(verdict.starts_with("Valid"), "{verdict}\n{text}");
+    assert!(text.contains(number), "{text}");
 
     // The same PDF with one digit of the embedded birth date changed → invalid, with the reason, and the altered
     // value beside the signed one.
