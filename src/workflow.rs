@@ -104,11 +104,10 @@ impl From<RegistryError> for WorkflowError {
     }
 }
 
-/// The UTC year documents issued at `at` are numbered in.
+/// The year documents issued at `at` are numbered in: the local (Astana) year, as the printed date.
 fn year(at: i64) -> Result<i32, WorkflowError> {
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .map(|t| t.year())
-        .map_err(|_| WorkflowError::Malformed(format!("time {at} out of range")))
+    crate::issuance::local_year(at)
+        .ok_or_else(|| WorkflowError::Malformed(format!("time {at} out of range")))
 }
 
 fn local_day(at: i64) -> Result<time::Date, WorkflowError> {

@@ -368,20 +368,25 @@ fn documents(svc: &Service, dir: &Path) -> Documents {
     let now = time::OffsetDateTime::now_utc();
     let licence = svc
         .registry
-        .issue(form, now.year(), "operator-1", &mut |n| {
-            qoltanba::forms::issue(
-                form,
-                &data,
-                &n.to_string(),
-                now.unix_timestamp(),
-                Some(qoltanba::forms::Sealing {
-                    signer: &signer,
-                    mode: qoltanba::seal::SealMode::Compact,
-                }),
-            )
-            .map(RenderedDocument::from)
-            .map_err(|e| e.to_string())
-        })
+        .issue(
+            form,
+            qoltanba::issuance::local_year(now.unix_timestamp()).expect("year"),
+            "operator-1",
+            &mut |n| {
+                qoltanba::forms::issue(
+                    form,
+                    &data,
+                    &n.to_string(),
+                    now.unix_timestamp(),
+                    Some(qoltanba::forms::Sealing {
+                        signer: &signer,
+                        mode: qoltanba::seal::SealMode::Compact,
+                    }),
+                )
+                .map(RenderedDocument::from)
+                .map_err(|e| e.to_string())
+            },
+        )
         .expect("licence");
     svc.registry
         .change_document(

@@ -530,3 +530,41 @@ fn issued_pdf_carries_the_providers_signature_over_its_data() {
         (1, vec!["SIGNATURE_INVALID".to_string()])
     );
 }
+
+/// Documents are dated as Kazakhstan's calendar says (UTC+5): one issued at 20:00 UTC on 23 November is dated
+/// 24 November (read back with `pdftotext`, Debian package `poppler-utils`).
+#[test]
+fn the_printed_date_is_the_local_date() {
+    if !common::require_tool("pdftotext", "poppler-utils") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = qoltanba::forms::form("reference.birth").expect("form");
+    for (at, date) in [
+        ("2026-11-23T18:59:59Z", "23.11.2026"),
+        ("2026-11-23T19:00:00Z", "24.11.2026"),
+        ("2026-11-23T20:00:00Z", "24.11.2026"),
+    ] {
+        let doc = issue(
+            &t.id,
+            &t.sample(),
+            "QLT-2026-000001",
+            common::unix(at),
+            None,
+        )
+        .expect("issue");
+        let path = dir.path().join("d.pdf");
+        std::fs::write(&path, &doc.pdf).expect("write");
+        let out = Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = squash(&String::from_utf8_lossy(&out.stdout));
+        assert!(
+            text.contains(&squash(&format!("Дата выдачи: {date}"))),
+            "{at}: {text}"
+        );
+    }
+}

@@ -417,7 +417,8 @@ fn references_are_issued_at_once_stored_and_verifiable() {
     let svc = service();
     let form = "reference.birth";
     let sample = qoltanba::forms::form(form).expect("form").sample();
-    let year = time::OffsetDateTime::now_utc().year();
+    let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())
+        .expect("year");
 
     let created = issue_reference(&svc, form, &sample);
     assert_eq!(
@@ -551,7 +552,8 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), clients * each);
-    let year = time::OffsetDateTime::now_utc().year();
+    let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())
+        .expect("year");
     let sequences = svc.registry.numbers(form, year).expect("numbers");
     assert_eq!(sequences, (1..=(clients * each) as u64).collect::<Vec<_>>());
     let store = qoltanba::demo_pki::default_store().expect("store");

@@ -426,3 +426,33 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
         .expect("duplicate of an upgraded document");
     assert_eq!(dup.expect("made").number, old.number);
 }
+
+/// A reference issued at 20:00 UTC on 31 December is dated 1 January in Kazakhstan (UTC+5), so it is numbered in
+/// the new year: the number and the printed date agree.
+#[test]
+fn numbering_follows_the_local_year() {
+    let registry = Arc::new(qoltanba::registry::SqliteRegistry::in_memory().expect("registry"));
+    let state = qoltanba::http::AppState::new(
+        qoltanba::demo_pki::default_store().expect("store"),
+        registry,
+        qoltanba::demo_pki::provider_signer().expect("signer"),
+    );
+    let sample = qoltanba::forms::form("reference.birth")
+        .expect("form")
+        .sample();
+    let at = time::OffsetDateTime::parse(
+        "2026-12-31T20:00:00Z",
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("time")
+    .unix_timestamp();
+    let doc = qoltanba::workflow::issue_reference(
+        state.context(),
+        "reference.birth",
+        &sample,
+        "portal-1",
+        at,
+    )
+    .expect("issue");
+    assert_eq!(doc.number, "reference.birth-2027-000001");
+}

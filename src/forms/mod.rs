@@ -125,9 +125,11 @@ pub fn issue(
             form: form_id.to_string(),
             error,
         })?;
-    let date = time::OffsetDateTime::from_unix_timestamp(issued_at)
-        .map(|t| format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year()))
-        .map_err(|_| IssueError::Render("issue time out of range".into()))?;
+    // The date a reader in Kazakhstan sees on the calendar (UTC+5), not the UTC date: a document issued at
+    // 20:00 UTC is dated the next day.
+    let date = crate::issuance::local_date(issued_at)
+        .map(|d| format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year()))
+        .ok_or_else(|| IssueError::Render("issue time out of range".into()))?;
     // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.
     let canonical_data = data.canonical_json();
     let seal = match &sealing {
