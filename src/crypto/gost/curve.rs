@@ -421,8 +421,10 @@ impl Curve {
     /// coincide or one is at infinity, which for k < q happens with negligible probability.)
     pub(crate) fn mul_ct(&self, k: &U512, p: &Point) -> Point {
         let t = self.q.bits_vartime(); // public: a property of the curve
+                                       // k + q and k + 2q are as secret as k: wiped when done.
         let (s1, c1) = k.adc(&self.q, Limb::ZERO);
-        let (s2, _) = s1.adc(&self.q, c1);
+        let s1 = zeroize::Zeroizing::new(s1);
+        let s2 = zeroize::Zeroizing::new(s1.adc(&self.q, c1).0);
         let top = |s: &U512, c: Limb| -> Choice {
             if t == 512 {
                 Choice::from((c.0 & 1) as u8)
@@ -432,7 +434,7 @@ impl Curve {
         };
         // Use k + q when its bit t is set, else k + 2q.
         let use_first = top(&s1, c1);
-        let scalar = U512::conditional_select(&s2, &s1, use_first);
+        let scalar = zeroize::Zeroizing::new(U512::conditional_select(&s2, &s1, use_first));
         let Some((x, y, z)) = p.0 else {
             return Point(None);
         };
@@ -527,7 +529,12 @@ impl FixedBase {
     fn mul(&self, curve: &Curve, k: &U512) -> Point {
         // An odd scalar: k, or q − k when k is even, whose multiple −k·G has the same x.
         let odd = Choice::from((k.as_words()[0] & 1) as u8);
-        let mut rest = U512::conditional_select(&curve.q.wrapping_sub(k), k, odd);
+        // The scalar's remainder is as secret as k: wiped when done.
+        let mut rest = zeroize::Zeroizing::new(U512::conditional_select(
+            &zeroize::Zeroizing::new(curve.q.wrapping_sub(k)),
+            k,
+            odd,
+        ));
         let mut acc: Option<(Fe, Fe, Fe)> = None;
         let last = self.rows.len() - 1;
         for (i, row) in self.rows.iter().enumerate() {
@@ -540,7 +547,7 @@ impl FixedBase {
                 low as i64 - (1 << FB_WINDOW)
             };
             if i != last {
-                rest = rest
+                *rest = rest
                     .wrapping_sub(&U512::from_u64(low))
                     .wrapping_add(&U512::from_u64(1 << FB_WINDOW))
                     .shr_vartime(FB_WINDOW);

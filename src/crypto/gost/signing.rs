@@ -1,11 +1,13 @@
 //! A GOST R 34.10-2012 private key that signs: the provider's NCA key. Nonces are deterministic (RFC 6979's
 //! HMAC-DRBG construction over HMAC-Streebog-512, seeded with the key and the digest), so the same document signed
 //! twice gives the same signature and no random-number failure can leak the key; the scalar multiplication is
-//! constant-time; the secret scalar is wiped on drop.
+//! constant-time; the secret scalar is wiped on drop, and so are each signature's nonce, the DRBG state seeded
+//! with the key, and the modular copies of both.
 
 use crypto_bigint::modular::runtime_mod::DynResidue;
 use crypto_bigint::{Encoding, U512};
 use hmac::{Hmac, Mac};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::curve::Curve;
 use super::{le, Layout, Streebog, KEY_OIDS};
@@ -29,8 +31,8 @@ pub struct GostKey {
 
 impl Drop for GostKey {
     fn drop(&mut self) {
-        // A volatile write the optimiser cannot drop: the scalar does not outlive the key.
-        unsafe { std::ptr::write_volatile(&mut self.d, U512::ZERO) };
+        // The scalar does not outlive the key (zeroize's writes are volatile: the optimiser keeps them).
+        self.d.zeroize();
     }
 }
 
@@ -103,41 +105,43 @@ impl GostKey {
     }
 
     /// The deterministic nonces for digest integer `e`, in order (RFC 6979 §3.2 with HMAC-Streebog-512).
-    fn nonces(&self, e: &U512) -> impl Iterator<Item = U512> + '_ {
+    /// Every buffer derived from the key (its octets, the DRBG's K and V, each candidate) is wiped when dropped.
+    fn nonces(&self, e: &U512) -> impl Iterator<Item = Zeroizing<U512>> + '_ {
         let size = self.curve.size;
         let qbits = self.curve.q.bits_vartime();
-        let int2octets = |v: &U512| v.to_be_bytes()[64 - size..].to_vec();
-        let hmac = |k: &[u8], parts: &[&[u8]]| -> Vec<u8> {
+        let int2octets =
+            |v: &U512| Zeroizing::new(Zeroizing::new(v.to_be_bytes())[64 - size..].to_vec());
+        let hmac = |k: &[u8], parts: &[&[u8]]| -> Zeroizing<Vec<u8>> {
             let mut m = HmacStreebog::new_from_slice(k).expect("HMAC takes any key length");
             for p in parts {
                 m.update(p);
             }
-            m.finalize().into_bytes().to_vec()
+            Zeroizing::new(m.finalize().into_bytes().to_vec())
         };
         let x = int2octets(&self.d);
         let h = int2octets(e);
-        let mut v = vec![0x01u8; 64];
-        let mut k = vec![0x00u8; 64];
+        let mut v = Zeroizing::new(vec![0x01u8; 64]);
+        let mut k = Zeroizing::new(vec![0x00u8; 64]);
         k = hmac(&k, &[&v, &[0x00], &x, &h]);
         v = hmac(&k, &[&v]);
         k = hmac(&k, &[&v, &[0x01], &x, &h]);
         v = hmac(&k, &[&v]);
         let q = self.curve.q;
         std::iter::from_fn(move || loop {
-            let mut t = Vec::with_capacity(size + 64);
+            let mut t = Zeroizing::new(Vec::with_capacity(size + 64));
             while t.len() < size {
                 v = hmac(&k, &[&v]);
                 t.extend_from_slice(&v);
             }
             t.truncate(size);
             // bits2int: the leftmost qbits bits.
-            let mut candidate = super::be(&t);
+            let mut candidate = Zeroizing::new(super::be(&t));
             if size * 8 > qbits {
-                candidate = candidate.shr_vartime(size * 8 - qbits);
+                *candidate = candidate.shr_vartime(size * 8 - qbits);
             }
             k = hmac(&k, &[&v, &[0x00]]);
             v = hmac(&k, &[&v]);
-            if candidate != U512::ZERO && candidate < q {
+            if *candidate != U512::ZERO && *candidate < q {
                 return Some(candidate);
             }
         })
@@ -187,10 +191,12 @@ impl SigningKey for GostKey {
             if r == U512::ZERO {
                 continue;
             }
-            let s = DynResidue::new(&r, fq)
-                .mul(&DynResidue::new(&self.d, fq))
-                .add(&DynResidue::new(&k, fq).mul(&DynResidue::new(&e, fq)))
-                .retrieve();
+            // s = r·d + k·e (mod q); the Montgomery forms of d, k and the products are secret too.
+            let d = Zeroizing::new(DynResidue::new(&self.d, fq));
+            let kr = Zeroizing::new(DynResidue::new(&k, fq));
+            let rd = Zeroizing::new(DynResidue::new(&r, fq).mul(&d));
+            let ke = Zeroizing::new(kr.mul(&DynResidue::new(&e, fq)));
+            let s = rd.add(&ke).retrieve();
             if s == U512::ZERO {
                 continue;
             }
