@@ -118,6 +118,24 @@ fn placeholders(text: &str) -> Vec<&str> {
     out
 }
 
+/// The column count of the table field a `what` block (table, repeat) of `t` names; an error when the field is
+/// missing or not a table.
+fn table_columns(t: &FormTemplate, field: &str, what: &str) -> Result<usize, TemplateError> {
+    let Some(spec) = t.fields.iter().find(|f| f.name == field) else {
+        return Err(TemplateError::Invalid(format!(
+            "{}: {what} names no field {field}",
+            t.id
+        )));
+    };
+    let FieldType::Table { columns } = spec.kind else {
+        return Err(TemplateError::Invalid(format!(
+            "{}: {field} is not a table field",
+            t.id
+        )));
+    };
+    Ok(columns)
+}
+
 /// Replaces `{name}` placeholders in one pass, so that a value containing braces is printed as it is.
 fn fill(text: &str, data: &FormData) -> String {
     let mut out = String::with_capacity(text.len() + 64);
@@ -209,18 +227,7 @@ impl FormTemplate {
                     headers,
                     widths,
                 } => {
-                    let Some(spec) = t.fields.iter().find(|f| &f.name == field) else {
-                        return Err(TemplateError::Invalid(format!(
-                            "{}: table names no field {field}",
-                            t.id
-                        )));
-                    };
-                    let FieldType::Table { columns } = spec.kind else {
-                        return Err(TemplateError::Invalid(format!(
-                            "{}: {field} is not a table field",
-                            t.id
-                        )));
-                    };
+                    let columns = table_columns(&t, field, "table")?;
                     if headers.len() != columns || widths.len() != columns {
                         return Err(TemplateError::Invalid(format!(
                             "{}: table {field} needs {columns} headers and widths",
@@ -236,18 +243,7 @@ impl FormTemplate {
                     caption,
                     labels,
                 } => {
-                    let Some(spec) = t.fields.iter().find(|f| &f.name == field) else {
-                        return Err(TemplateError::Invalid(format!(
-                            "{}: repeat names no field {field}",
-                            t.id
-                        )));
-                    };
-                    let FieldType::Table { columns } = spec.kind else {
-                        return Err(TemplateError::Invalid(format!(
-                            "{}: {field} is not a table field",
-                            t.id
-                        )));
-                    };
+                    let columns = table_columns(&t, field, "repeat")?;
                     let first_in_heading = heading.contains("{cell1}");
                     if labels.len() + usize::from(first_in_heading) != columns {
                         return Err(TemplateError::Invalid(format!(
