@@ -745,6 +745,43 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
         decoder.body,
         std::fs::read(common::project_dir().join("src/http/page/vendor/jsQR.js")).expect("jsQR.js")
     );
+    // Revalidation: the decoder's entity tag gets 304 and no body, another tag the whole file.
+    let mut s = TcpStream::connect(addr).expect("connect");
+    use std::io::{Read as _, Write as _};
+    s.write_all(
+        format!("GET /verify/jsqr.js HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .expect("request");
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw);
+    let etag = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .expect("an entity tag")
+        .to_string();
+    let again = request_with(
+        addr,
+        "GET",
+        "/verify/jsqr.js",
+        "text/plain",
+        &format!("If-None-Match: W/\"other\", {etag}\r\n"),
+        b"",
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    let changed = request_with(
+        addr,
+        "GET",
+        "/verify/jsqr.js",
+        "text/plain",
+        "If-None-Match: \"other\"\r\n",
+        b"",
+    );
+    assert_eq!(
+        (changed.status, changed.body.len()),
+        (200, decoder.body.len())
+    );
     let style = request(addr, "GET", "/verify/style.css", "text/plain", b"");
     assert_eq!(style.content_type, "text/css; charset=utf-8");
     let js = String::from_utf8(script.body.clone()).expect("utf-8");
