@@ -747,7 +747,6 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
     );
     // Revalidation: the decoder's entity tag gets 304 and no body, another tag the whole file.
     let mut s = TcpStream::connect(addr).expect("connect");
-    use std::io::{Read as _, Write as _};
     s.write_all(
         format!("GET /verify/jsqr.js HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
             .as_bytes(),
