@@ -200,3 +200,56 @@ fn parsers_survive_every_truncation_and_bit_flip() {
         "a CRL is not a certificate"
     );
 }
+
+/// A sealed PDF cut short, with bytes overwritten, or with one digit changed (object offsets, stream lengths,
+/// image sizes, the embedded data): `verify_document` answers every one — a report or an error — and never
+/// panics. (6 000 such mutants ran clean once; the test runs 300, seeded, so a failure repeats.)
+#[test]
+fn verify_document_survives_mutated_pdfs() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let form = "licence.private-bailiff";
+    let doc = qoltanba::forms::issue(
+        form,
+        &qoltanba::forms::form(form).expect("form").sample(),
+        "QLT-2026-000003",
+        common::unix("2026-11-23T10:00:00Z"),
+        Some(qoltanba::forms::Sealing {
+            signer: &provider,
+            mode: qoltanba::seal::SealMode::Compact,
+        }),
+    )
+    .expect("issue");
+    let opts = qoltanba::pki::VerifyOptions::at(0);
+    let digits: Vec<usize> = (0..doc.pdf.len())
+        .filter(|&i| doc.pdf[i].is_ascii_digit())
+        .collect();
+    // xorshift64: a fixed sequence, so a failing mutant is found again.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    for i in 0..300 {
+        let mut m = doc.pdf.clone();
+        match i % 3 {
+            0 => m.truncate((next() % m.len()).max(6)),
+            1 => {
+                for _ in 0..1 + next() % 8 {
+                    let at = next() % m.len();
+                    m[at] = next() as u8;
+                }
+            }
+            _ => {
+                let at = digits[next() % digits.len()];
+                m[at] = b'0' + (next() % 10) as u8;
+            }
+        }
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            qoltanba::seal::verify_document(&store, &m, &opts)
+        }));
+        assert!(outcome.is_ok(), "mutant {i} made verify_document panic");
+    }
+}
