@@ -652,10 +652,7 @@ fn pdftotext(pdf: &Path) -> Option<String> {
     if !common::require_tool("pdftotext", "poppler-utils") {
         return None;
     }
-    let out = std::process::Command::new("pdftotext")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    Some(common::pdftotext(
+        &std::fs::read(pdf).expect("read the PDF"),
+    ))
 }

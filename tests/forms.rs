@@ -95,14 +95,7 @@ fn every_form_renders_its_sample_with_exact_text() {
             .unwrap_or_else(|e| panic!("{}: {e}", t.id));
         let path = dir.path().join(format!("{}.pdf", t.id));
         std::fs::write(&path, &doc.pdf).expect("write");
-        let out = Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .expect("pdftotext");
-        assert!(out.status.success());
-        let text = squash(&String::from_utf8_lossy(&out.stdout));
+        let text = squash(&common::pdftotext(&doc.pdf));
         for (expected, in_table) in expected_texts(t, &sample) {
             if in_table {
                 for word in expected.split_whitespace() {
@@ -206,16 +199,7 @@ fn long_tables_continue_on_more_pages() {
     let row = data["objects"][0].clone();
     data["objects"] = Value::Array((0..120).map(|_| row.clone()).collect());
     let doc = issue(form, &data, "QLT-9", ISSUED, None).expect("issue");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("long.pdf");
-    std::fs::write(&path, &doc.pdf).expect("write");
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = common::pdftotext(&doc.pdf);
     let pages = text.matches('\u{c}').count();
     assert!(
         pages >= 5,
@@ -512,7 +496,6 @@ fn the_printed_date_is_the_local_date() {
     if !common::require_tool("pdftotext", "poppler-utils") {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
     let t = qoltanba::forms::form("reference.birth").expect("form");
     for (at, date) in [
         ("2026-11-23T18:59:59Z", "23.11.2026"),
@@ -527,15 +510,7 @@ fn the_printed_date_is_the_local_date() {
             None,
         )
         .expect("issue");
-        let path = dir.path().join("d.pdf");
-        std::fs::write(&path, &doc.pdf).expect("write");
-        let out = Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .expect("pdftotext");
-        let text = squash(&String::from_utf8_lossy(&out.stdout));
+        let text = squash(&common::pdftotext(&doc.pdf));
         assert!(
             text.contains(&squash(&format!("Дата выдачи: {date}"))),
             "{at}: {text}"

@@ -127,3 +127,23 @@ pub fn run_python(script: &str, stdin: &[u8]) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// The text of a PDF as poppler's `pdftotext -enc UTF-8` reads it (Debian package `poppler-utils`; callers check
+/// `require_tool` first). Pages are separated by form feeds.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
