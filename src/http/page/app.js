@@ -308,7 +308,12 @@ function stopCamera() {
 async function startCamera() {
   const video = document.getElementById("scan-video");
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    // 1280 × 720 if the camera has it: a licence's symbol (93 modules) then gets several pixels a module at arm's
+    // length, where the browsers' default 640 × 480 gives barely three.
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: false,
+    });
   } catch (e) {
     say(t("cameraError") + (e && e.name ? " (" + e.name + ")" : ""));
     return;
