@@ -565,6 +565,7 @@ fn the_auditors_page_checks_documents_in_a_browser() {
         text.contains(&format!("the embedded data says: {}", docs.altered_date)),
         "{text}"
     );
+    assert!(text.contains("Date of birth"), "fields in words: {text}");
     b.screenshot("tampered");
 
     // Barcode text pasted and sent with the keyboard alone, on the Kazakh page: Tab to the text box, type, Tab to

@@ -816,6 +816,17 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
     ] {
         assert!(js.contains(&format!("  {code}: [")), "{code} has no words");
     }
+    // So does every field of every form, for the signed-content table.
+    for form in qoltanba::forms::catalogue().expect("forms").values() {
+        for field in &form.fields {
+            assert!(
+                js.contains(&format!("\n  {}: [\"", field.name)),
+                "{}: field {} has no words",
+                form.id,
+                field.name
+            );
+        }
+    }
     // The CSP header: scripts and connections from this server only.
     let mut s = TcpStream::connect(addr).expect("connect");
     use std::io::{Read, Write};

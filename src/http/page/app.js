@@ -83,6 +83,86 @@ const REASONS = {
   DOCUMENT_STATUS: ["Тізілім бойынша құжат жарамсыз", "По реестру документ недействителен", "The registry says the document is not in force"],
 };
 
+// The forms' field names in words (kk, ru, en), for the signed-content table; a name missing here is shown as it
+// is. `tests/http.rs` checks every template field has an entry.
+const FIELDS = {
+  person: ["Тұлға (Т.А.Ә.)", "Лицо (Ф.И.О.)", "Person (full name)"],
+  iin: ["ЖСН", "ИИН", "IIN"],
+  result_kk: ["Нәтижесі (қазақша)", "Результат (на казахском)", "Result (Kazakh)"],
+  result_ru: ["Нәтижесі (орысша)", "Результат (на русском)", "Result (Russian)"],
+  commission: ["Аттестаттау комиссиясы", "Аттестационная комиссия", "Attestation commission"],
+  attestation_date: ["Аттестаттау күні", "Дата аттестации", "Attestation date"],
+  head: ["Басшы", "Руководитель", "Head"],
+  licensee: ["Лицензиат", "Лицензиат", "Licensee"],
+  licensee_id: ["Лицензиаттың ЖСН / БСН", "ИИН / БИН лицензиата", "Licensee's IIN / BIN"],
+  special_conditions: ["Ерекше шарттар", "Особые условия", "Special conditions"],
+  note: ["Ескерту", "Примечание", "Note"],
+  licensor: ["Лицензиар", "Лицензиар", "Licensor"],
+  first_issue_date: ["Алғаш берілген күні", "Дата первичной выдачи", "Date of first issue"],
+  validity: ["Жарамдылық мерзімі", "Срок действия", "Validity"],
+  place: ["Берілген орны", "Место выдачи", "Place of issue"],
+  duplicate: ["Телнұсқа белгісі", "Отметка о дубликате", "Duplicate mark"],
+  service_kk: ["Сұралған құжат (қазақша)", "Запрошенный документ (на казахском)", "Requested document (Kazakh)"],
+  service_ru: ["Сұралған құжат (орысша)", "Запрошенный документ (на русском)", "Requested document (Russian)"],
+  application_date: ["Өтініш берілген күні", "Дата заявления", "Application date"],
+  request_number: ["Сұрау нөмірі", "Номер запроса", "Request number"],
+  service_name_kk: ["Қызмет атауы (қазақша)", "Наименование услуги (на казахском)", "Service name (Kazakh)"],
+  service_name_ru: ["Қызмет атауы (орысша)", "Наименование услуги (на русском)", "Service name (Russian)"],
+  body_kk: ["Аумақтық әділет органы (қазақша)", "Территориальный орган юстиции (на казахском)", "Territorial justice body (Kazakh)"],
+  body_ru: ["Аумақтық әділет органы (орысша)", "Территориальный орган юстиции (на русском)", "Territorial justice body (Russian)"],
+  issuer_kk: ["Берген АХАЖ органы (қазақша)", "Выдавший орган ЗАГС (на казахском)", "Issuing civil-registry office (Kazakh)"],
+  issuer_ru: ["Берген АХАЖ органы (орысша)", "Выдавший орган ЗАГС (на русском)", "Issuing civil-registry office (Russian)"],
+  birth_date: ["Туған күні", "Дата рождения", "Date of birth"],
+  record_date: ["Акт жазбасының күні", "Дата актовой записи", "Act record date"],
+  record_number: ["Акт жазбасының нөмірі", "Номер актовой записи", "Act record number"],
+  father: ["Әкесі", "Отец", "Father"],
+  mother: ["Шешесі", "Мать", "Mother"],
+  birth_place_kk: ["Туған жері (қазақша)", "Место рождения (на казахском)", "Place of birth (Kazakh)"],
+  birth_place_ru: ["Туған жері (орысша)", "Место рождения (на русском)", "Place of birth (Russian)"],
+  husband: ["Күйеуі", "Муж", "Husband"],
+  husband_birth_date: ["Күйеуінің туған күні", "Дата рождения мужа", "Husband's date of birth"],
+  wife: ["Әйелі", "Жена", "Wife"],
+  wife_birth_date: ["Әйелінің туған күні", "Дата рождения жены", "Wife's date of birth"],
+  husband_surname_after: ["Күйеуіне берілген тегі", "Фамилия, присвоенная мужу", "Surname given to the husband"],
+  wife_surname_after: ["Әйеліне берілген тегі", "Фамилия, присвоенная жене", "Surname given to the wife"],
+  id_document: ["Жеке басын куәландыратын құжат", "Документ, удостоверяющий личность", "Identity document"],
+  id_details: ["Құжаттың нөмірі, берілген күні, берген орган", "Номер документа, дата выдачи, кем выдан", "Document number, date of issue, issuer"],
+  entities: ["Тұлға қатысатын заңды тұлғалар", "Юридические лица с участием лица", "Legal entities the person takes part in"],
+  recipient: ["Кімге берілді", "Кому выдана", "Issued to"],
+  name: ["Заңды тұлғаның атауы", "Наименование юридического лица", "Legal entity's name"],
+  last_registration: ["Соңғы (қайта) тіркелген күні мен нөмірі", "Дата и номер последней (пере)регистрации", "Last (re-)registration"],
+  bin: ["БСН", "БИН", "BIN"],
+  rnn: ["СТН", "РНН", "Taxpayer number (RNN)"],
+  okpo: ["КҰЖЖ коды", "Код ОКПО", "OKPO code"],
+  branches: ["Филиалдар мен өкілдіктер", "Филиалы и представительства", "Branches and representative offices"],
+  registering_body: ["Тіркеуші орган", "Регистрирующий орган", "Registering body"],
+  first_registration: ["Алғашқы тіркелген күні", "Дата первичной регистрации", "Initial registration date"],
+  founders: ["Құрылтайшылар", "Учредители", "Founders"],
+  activity: ["Қызмет түрі", "Вид деятельности", "Type of activity"],
+  address: ["Заңды мекенжайы", "Юридический адрес", "Legal address"],
+  participation: ["Басқа заңды тұлғаларға қатысуы", "Участие в других юридических лицах", "Participation in other legal entities"],
+  registration_type: ["Тіркеу түрі", "Вид регистрации", "Registration type"],
+  surname_before: ["Бұрынғы тегі", "Фамилия до перемены", "Surname before"],
+  surname_after: ["Жаңа тегі", "Фамилия после перемены", "Surname after"],
+  name_before: ["Бұрынғы аты", "Имя до перемены", "Name before"],
+  name_after: ["Жаңа аты", "Имя после перемены", "Name after"],
+  patronymic_before: ["Бұрынғы әкесінің аты", "Отчество до перемены", "Patronymic before"],
+  patronymic_after: ["Жаңа әкесінің аты", "Отчество после перемены", "Patronymic after"],
+  authority: ["Анықтама берген орган", "Орган, выдавший справку", "Issuing authority"],
+  registered: ["Тіркелген жылжымайтын мүлік", "Зарегистрированная недвижимость", "Registered real estate"],
+  previous: ["Бұрын тіркелген жылжымайтын мүлік", "Ранее зарегистрированная недвижимость", "Previously registered real estate"],
+  objects: ["Жылжымайтын мүлік объектілері", "Объекты недвижимости", "Real-estate objects"],
+  rights: ["Тіркелген құқықтар", "Зарегистрированные права", "Registered rights"],
+  encumbrances: ["Тіркелген ауыртпалықтар", "Зарегистрированные обременения", "Registered encumbrances"],
+  claims: ["Талаптар мен мәмілелер", "Притязания и сделки", "Claims and transactions"],
+  addressee: ["Алушы", "Адресат", "Addressee"],
+  application_number: ["Өтініш нөмірі", "Номер заявления", "Application number"],
+  reason: ["Бас тарту себебі", "Причина отказа", "Reason for refusal"],
+  reason_codes: ["Себеп кодтары", "Коды причин", "Reason codes"],
+  signer_position: ["Қол қойған адамның лауазымы", "Должность подписавшего", "Signer's position"],
+  signer_name: ["Қол қойған адамның Т.А.Ә.", "Ф.И.О. подписавшего", "Signer's full name"],
+};
+
 let lang = "kk";
 let last = null;
 
@@ -172,6 +252,12 @@ function show(report) {
   verdict.focus();
 }
 
+// A field's name in the page's language, or the name itself.
+function fieldLabel(name) {
+  const words = Object.prototype.hasOwnProperty.call(FIELDS, name) ? FIELDS[name] : null;
+  return words ? words[{ kk: 0, ru: 1, en: 2 }[lang]] : name;
+}
+
 function cell(tag, text) {
   const el = document.createElement(tag);
   el.textContent = text;
@@ -205,8 +291,9 @@ function fillContent(report, c, body) {
       if (f.embedded !== undefined) { notes.push(t("embeddedSays") + " " + f.embedded); }
       if (f.embeddedMissing) { notes.push(t("embeddedMissing")); }
       if (!f.printed || f.embedded !== undefined || f.embeddedMissing) { tr.className = "differs"; }
-      const th = cell("th", f.name === "number" ? t("number") : f.name);
+      const th = cell("th", f.name === "number" ? t("number") : fieldLabel(f.name));
       th.scope = "row";
+      th.title = f.name;
       tr.append(th, labelled(t("colSigned"), f.signed), labelled(t("colDocument"), notes.join("\n")));
       body.append(tr);
     }
@@ -216,8 +303,9 @@ function fillContent(report, c, body) {
   try { data = typeof c.data === "string" ? JSON.parse(c.data) : (c.data || {}); } catch (_) { data = {}; }
   for (const [k, v] of Object.entries(data)) {
     const tr = document.createElement("tr");
-    const th = cell("th", k);
+    const th = cell("th", fieldLabel(k));
     th.scope = "row";
+    th.title = k;
     const text = Array.isArray(v) ? v.map((r) => (Array.isArray(r) ? r.join(" | ") : String(r))).join("\n") : String(v);
     tr.append(th, labelled(t("colSigned"), text));
     body.append(tr);
