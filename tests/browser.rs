@@ -1,7 +1,8 @@
 //! The auditors' page in a real browser (issue 8): headless Chromium driven over W3C WebDriver (Debian packages
 //! `chromium` and `chromium-driver`; pages rendered with `pdftoppm`, package `poppler-utils`). A genuine PDF →
 //! valid; a tampered PDF → invalid with its reason and the altered field; pasted barcode text → valid, typed and
-//! sent with the keyboard alone; a suspended licence → its status, from its PDF and from a photo of its page; the
+//! sent with the keyboard alone; a suspended licence → its status, from its PDF and from a photo of its page; a
+//! terminated licence's pasted barcode text → its status and reason; the
 //! camera (Chromium's fake capture device playing a barcode) → valid, and a seal of several symbols shown one after
 //! another → collected and valid; the page fits a phone screen, its text has
 //! readable contrast and every control a label. With `QOLTANBA_UPDATE_SCREENSHOTS=1` the screenshots of these
@@ -15,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::client::{bearer, free_addr, issue_reference, request_with, service, Service};
-use qoltanba::registry::{Registry, RenderedDocument};
+use qoltanba::issuance::LifecycleAction;
+use qoltanba::registry::{Registry, RenderedDocument, StoredDocument};
 use serde_json::{json, Value};
 
 /// One WebDriver command over its own connection. chromedriver keeps connections alive whatever the client
@@ -323,6 +325,8 @@ struct Documents {
     altered_date: String,
     suspended: PathBuf,
     suspended_number: String,
+    terminated_seal: Vec<String>,
+    terminated_number: String,
 }
 
 fn documents(svc: &Service, dir: &Path) -> Documents {
@@ -361,23 +365,41 @@ fn documents(svc: &Service, dir: &Path) -> Documents {
     let tampered_path = dir.join("tampered.pdf");
     std::fs::write(&tampered_path, &tampered).expect("write");
 
-    // A licence issued through the registry, then suspended by the operator.
+    // Licences issued through the registry: one suspended by the operator, one terminated.
+    let licence = licence_with(svc, LifecycleAction::Suspend, "сот шешімі / решение суда");
+    let terminated = licence_with(svc, LifecycleAction::Terminate, "лицензиаттың өтініші");
+    let suspended = dir.join("suspended.pdf");
+    std::fs::write(&suspended, &licence.pdf).expect("write");
+    Documents {
+        reference,
+        genuine,
+        tampered: tampered_path,
+        altered_date,
+        suspended,
+        suspended_number: licence.number.clone(),
+        terminated_seal: terminated.seal,
+        terminated_number: terminated.number,
+    }
+}
+
+/// A licence issued through the registry now, then changed by the operator with `action` for `reason`.
+fn licence_with(svc: &Service, action: LifecycleAction, reason: &str) -> StoredDocument {
     let signer = qoltanba::demo_pki::provider_signer().expect("signer");
     let form = "licence.private-bailiff";
     let data = qoltanba::forms::form(form).expect("form").sample();
-    let now = time::OffsetDateTime::now_utc();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let licence = svc
         .registry
         .issue(
             form,
-            qoltanba::issuance::local_year(now.unix_timestamp()).expect("year"),
+            qoltanba::issuance::local_year(now).expect("year"),
             "operator-1",
             &mut |n| {
                 qoltanba::forms::issue(
                     form,
                     &data,
                     &n.to_string(),
-                    now.unix_timestamp(),
+                    now,
                     Some(qoltanba::forms::Sealing {
                         signer: &signer,
                         mode: qoltanba::seal::SealMode::Compact,
@@ -389,25 +411,9 @@ fn documents(svc: &Service, dir: &Path) -> Documents {
         )
         .expect("licence");
     svc.registry
-        .change_document(
-            licence.id,
-            "operator-1",
-            qoltanba::issuance::LifecycleAction::Suspend,
-            "сот шешімі / решение суда",
-            now.unix_timestamp(),
-            None,
-        )
-        .expect("suspend");
-    let suspended = dir.join("suspended.pdf");
-    std::fs::write(&suspended, &licence.pdf).expect("write");
-    Documents {
-        reference,
-        genuine,
-        tampered: tampered_path,
-        altered_date,
-        suspended,
-        suspended_number: licence.number.clone(),
-    }
+        .change_document(licence.id, "operator-1", action, reason, now, None)
+        .expect("lifecycle change");
+    licence
 }
 
 /// The first page of a PDF as a PNG at `dpi` (`pdftoppm`), as a phone photographs paper.
@@ -615,7 +621,17 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     assert!(text.contains(&docs.suspended_number), "{text}");
     b.screenshot("suspended-ru");
 
-    // The same licence from a photo of its page (150 dpi): the barcode read by jsQR in the page.
+    // A terminated licence's barcode text pasted (English): invalid, terminated, with the reason.
+    b.page(&url, "en");
+    b.send_keys("#code-text", &docs.terminated_seal.join("\n"));
+    b.click("#code-submit");
+    let (verdict, text) = b.verdict();
+    assert!(verdict.starts_with("Invalid"), "{verdict}\n{text}");
+    assert!(text.contains("Registry status\nterminated"), "{text}");
+    assert!(text.contains("лицензиаттың өтініші"), "the reason: {text}");
+    assert!(text.contains(&docs.terminated_number), "{text}");
+
+    // The suspended licence from a photo of its page (150 dpi): the barcode read by jsQR in the page.
     b.page(&url, "en");
     b.send_keys(
         "#scan-image",
