@@ -2,7 +2,7 @@
 //! `chromium` and `chromium-driver`; pages rendered with `pdftoppm`, package `poppler-utils`). A genuine PDF →
 //! valid; a tampered PDF → invalid with its reason and the altered field; pasted barcode text → valid, typed and
 //! sent with the keyboard alone; a suspended licence → its status, from its PDF and from a photo of its page; a
-//! terminated licence's pasted barcode text → its status and reason; the
+//! terminated licence's pasted barcode text → its status and reason; a re-issued one's → replaced, by which number; the
 //! camera (Chromium's fake capture device playing a barcode) → valid, and a seal of several symbols shown one after
 //! another → collected and valid; the page fits a phone screen, its text has
 //! readable contrast and every control a label. With `QOLTANBA_UPDATE_SCREENSHOTS=1` the screenshots of these
@@ -327,6 +327,8 @@ struct Documents {
     suspended_number: String,
     terminated_seal: Vec<String>,
     terminated_number: String,
+    replaced_seal: Vec<String>,
+    replacement_number: String,
 }
 
 fn documents(svc: &Service, dir: &Path) -> Documents {
@@ -366,8 +368,9 @@ fn documents(svc: &Service, dir: &Path) -> Documents {
     std::fs::write(&tampered_path, &tampered).expect("write");
 
     // Licences issued through the registry: one suspended by the operator, one terminated.
-    let licence = licence_with(svc, LifecycleAction::Suspend, "сот шешімі / решение суда");
-    let terminated = licence_with(svc, LifecycleAction::Terminate, "лицензиаттың өтініші");
+    let (licence, _) = licence_with(svc, LifecycleAction::Suspend, "сот шешімі / решение суда");
+    let (terminated, _) = licence_with(svc, LifecycleAction::Terminate, "лицензиаттың өтініші");
+    let (replaced, replacement) = licence_with(svc, LifecycleAction::Reissue, "атауы өзгерді");
     let suspended = dir.join("suspended.pdf");
     std::fs::write(&suspended, &licence.pdf).expect("write");
     Documents {
@@ -379,41 +382,53 @@ fn documents(svc: &Service, dir: &Path) -> Documents {
         suspended_number: licence.number.clone(),
         terminated_seal: terminated.seal,
         terminated_number: terminated.number,
+        replaced_seal: replaced.seal,
+        replacement_number: replacement.expect("a replacement"),
     }
 }
 
-/// A licence issued through the registry now, then changed by the operator with `action` for `reason`.
-fn licence_with(svc: &Service, action: LifecycleAction, reason: &str) -> StoredDocument {
+/// A licence issued through the registry now, then changed by the operator with `action` for `reason` (a re-issue
+/// makes its replacement with the same data). Returns the licence and its replacement's number, if any.
+fn licence_with(
+    svc: &Service,
+    action: LifecycleAction,
+    reason: &str,
+) -> (StoredDocument, Option<String>) {
     let signer = qoltanba::demo_pki::provider_signer().expect("signer");
     let form = "licence.private-bailiff";
     let data = qoltanba::forms::form(form).expect("form").sample();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut render = |n: &qoltanba::registry::DocumentNumber| {
+        qoltanba::forms::issue(
+            form,
+            &data,
+            &n.to_string(),
+            now,
+            Some(qoltanba::forms::Sealing {
+                signer: &signer,
+                mode: qoltanba::seal::SealMode::Compact,
+            }),
+        )
+        .map(RenderedDocument::from)
+        .map_err(|e| e.to_string())
+    };
+    let year = qoltanba::issuance::local_year(now).expect("year");
     let licence = svc
         .registry
-        .issue(
-            form,
-            qoltanba::issuance::local_year(now).expect("year"),
-            "operator-1",
-            &mut |n| {
-                qoltanba::forms::issue(
-                    form,
-                    &data,
-                    &n.to_string(),
-                    now,
-                    Some(qoltanba::forms::Sealing {
-                        signer: &signer,
-                        mode: qoltanba::seal::SealMode::Compact,
-                    }),
-                )
-                .map(RenderedDocument::from)
-                .map_err(|e| e.to_string())
-            },
-        )
+        .issue(form, year, "operator-1", &mut render)
         .expect("licence");
-    svc.registry
-        .change_document(licence.id, "operator-1", action, reason, now, None)
+    let (_, replacement) = svc
+        .registry
+        .change_document(
+            licence.id,
+            "operator-1",
+            action,
+            reason,
+            now,
+            (action == LifecycleAction::Reissue).then_some(&mut render as _),
+        )
         .expect("lifecycle change");
-    licence
+    (licence, replacement.map(|r| r.number))
 }
 
 /// The first page of a PDF as a PNG at `dpi` (`pdftoppm`), as a phone photographs paper.
@@ -630,6 +645,20 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     assert!(text.contains("Registry status\nterminated"), "{text}");
     assert!(text.contains("лицензиаттың өтініші"), "the reason: {text}");
     assert!(text.contains(&docs.terminated_number), "{text}");
+
+    // A re-issued licence's barcode text: invalid, replaced, and by which number.
+    b.page(&url, "en");
+    b.send_keys("#code-text", &docs.replaced_seal.join("\n"));
+    b.click("#code-submit");
+    let (verdict, text) = b.verdict();
+    assert!(verdict.starts_with("Invalid"), "{verdict}\n{text}");
+    assert!(
+        text.contains(&format!(
+            "Registry status\nreplaced — replaced by {}",
+            docs.replacement_number
+        )),
+        "{text}"
+    );
 
     // The suspended licence from a photo of its page (150 dpi): the barcode read by jsQR in the page.
     b.page(&url, "en");
