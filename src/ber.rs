@@ -2,7 +2,7 @@
 //! DER parsers (the PKCS#12 reader among them) refuse. Converting keeps every content octet, so the file's MAC,
 //! computed over the contents, still verifies. Bounded in depth and size against hostile input.
 
-use crate::der::DerError;
+use crate::der::{push_length, DerError};
 
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 64;
@@ -16,17 +16,6 @@ pub fn ber_to_der(input: &[u8]) -> Result<Vec<u8>, DerError> {
         return Err(DerError::BadValue("bytes after the element"));
     }
     Ok(out)
-}
-
-fn push_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
 }
 
 /// The header: (identifier octets, constructed, length or None for indefinite, header size).
@@ -75,11 +64,12 @@ fn element(data: &[u8], depth: usize, out: &mut Vec<u8>) -> Result<usize, DerErr
     let (id, constructed, len, hlen) = header(data)?;
     if !constructed {
         let len = len.ok_or(DerError::BadLength)?;
-        let value = data.get(hlen..hlen + len).ok_or(DerError::Truncated)?;
+        let end = hlen.checked_add(len).ok_or(DerError::BadLength)?;
+        let value = data.get(hlen..end).ok_or(DerError::Truncated)?;
         out.extend_from_slice(&id);
         push_length(out, len);
         out.extend_from_slice(value);
-        return Ok(hlen + len);
+        return Ok(end);
     }
     // The children, converted; for indefinite lengths, up to the end-of-contents octets.
     let mut children = Vec::new();
@@ -174,5 +164,11 @@ mod tests {
             .collect();
         assert!(ber_to_der(&deep).is_err());
         assert!(ber_to_der(&[0x02, 0x01, 0x05, 0x00]).is_err()); // trailing byte
+                                                                 // Lengths of more than four octets are refused; the largest four-octet one is only truncated input.
+        for (tag, octets) in [(0x04, 8), (0x30, 8), (0x04, 4), (0x30, 4)] {
+            let mut huge = vec![tag, 0x80 | octets];
+            huge.extend(std::iter::repeat_n(0xff, usize::from(octets)));
+            assert!(ber_to_der(&huge).is_err());
+        }
     }
 }

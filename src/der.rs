@@ -119,7 +119,13 @@ pub const GENERALIZED_TIME: u8 = 0x18;
 pub fn encode(tag: u8, contents: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(contents.len() + 6);
     out.push(tag);
-    let len = contents.len();
+    push_length(&mut out, contents.len());
+    out.extend_from_slice(contents);
+    out
+}
+
+/// Appends a DER definite length: short form below 128, else the fewest big-endian octets.
+pub fn push_length(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8);
     } else {
@@ -128,8 +134,6 @@ pub fn encode(tag: u8, contents: &[u8]) -> Vec<u8> {
         out.push(0x80 | (bytes.len() - skip) as u8);
         out.extend_from_slice(&bytes[skip..]);
     }
-    out.extend_from_slice(contents);
-    out
 }
 
 /// Decodes an OBJECT IDENTIFIER's contents to dotted form.

@@ -69,35 +69,35 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
 /// Whether an external tool is on PATH. Under CI a missing tool fails the test (`.ci/run` installs it);
 /// elsewhere the test is skipped with a message.
 pub fn require_tool(tool: &str, package: &str) -> bool {
-    let found = std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{tool} is missing (Debian package {package}); .ci/run installs it");
-        }
-        eprintln!("SKIPPED: {tool} not found (Debian package {package})");
-    }
-    found
+    require(
+        "sh",
+        &["-c", &format!("command -v {tool}")],
+        &format!("{tool} (Debian package {package})"),
+    )
 }
 
 /// Whether `python3` can import `module` (PyPI package `package`). Under CI a missing module fails the test
 /// (`.ci/run` installs it); elsewhere the test says it skipped.
 pub fn require_python_module(module: &str, package: &str) -> bool {
-    let found = std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
+    require(
+        "python3",
+        &["-c", &format!("import {module}")],
+        &format!("python3 module {module} (PyPI package {package})"),
+    )
+}
+
+/// Whether `program args` succeeds; when it does not, `what` is missing: a failure under CI, a skip elsewhere.
+fn require(program: &str, args: &[&str], what: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .args(args)
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !found {
         if std::env::var("CI").as_deref() == Ok("true") {
-            panic!(
-                "python3 module {module} is missing (PyPI package {package}); .ci/run installs it"
-            );
+            panic!("{what} is missing; .ci/run installs it");
         }
-        eprintln!("SKIPPED: python3 module {module} not found (PyPI package {package})");
+        eprintln!("SKIPPED: {what} not found");
     }
     found
 }
