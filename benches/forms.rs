@@ -11,14 +11,15 @@
 //! The PDF sizes are printed.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::forms::{form, issue};
+use qoltanba::document::issue;
+use qoltanba::forms::form;
 
 const ISSUED: i64 = 1_795_428_000;
 
 fn benches(c: &mut Criterion) {
     let signer = qoltanba::demo_pki::provider_signer().expect("demo provider");
     let sealing = || {
-        Some(qoltanba::forms::Sealing {
+        Some(qoltanba::document::Sealing {
             signer: &signer,
             mode: qoltanba::seal::SealMode::Compact,
         })

@@ -10,7 +10,7 @@
 //!   stored — against an in-memory registry.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::forms::Sealing;
+use qoltanba::document::Sealing;
 use qoltanba::registry::{Registry, RenderedDocument, SqliteRegistry};
 use qoltanba::seal::SealMode;
 
@@ -21,7 +21,7 @@ fn issue_one(
 ) {
     registry
         .issue("reference.birth", 2026, "bench", &mut |number| {
-            let doc = qoltanba::forms::issue(
+            let doc = qoltanba::document::issue(
                 "reference.birth",
                 data,
                 &number.to_string(),
@@ -59,8 +59,12 @@ fn application_flow(c: &mut Criterion) {
     let provider = qoltanba::issuance::Provider::from_signer(&signer);
     let calendar = qoltanba::issuance::WorkingCalendar::kazakhstan();
     let registry = SqliteRegistry::in_memory().expect("registry");
+    let issuers = qoltanba::demo_pki::issuers().expect("issuers");
+    let never = qoltanba::cancel::Cancel::never();
     let ctx = qoltanba::workflow::Context {
         store: &store,
+        issuers: &issuers,
+        cancel: &never,
         registry: &registry,
         signer: &signer,
         provider: &provider,

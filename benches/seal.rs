@@ -14,8 +14,13 @@ use qoltanba::seal::{seal, verify_seal, SealContent, SealMode};
 fn benches(c: &mut Criterion) {
     let provider = qoltanba::demo_pki::provider_signer().expect("provider");
     let store = qoltanba::demo_pki::default_store().expect("store");
+    let issuers = qoltanba::demo_pki::issuers().expect("issuers");
+    let trust = qoltanba::seal::SealTrust {
+        store: &store,
+        issuers: &issuers,
+    };
     let t = qoltanba::forms::form("licence.private-bailiff").expect("form");
-    let doc = qoltanba::forms::issue(&t.id, &t.sample(), "QLT-2026-000001", 1_795_428_000, None)
+    let doc = qoltanba::document::issue(&t.id, &t.sample(), "QLT-2026-000001", 1_795_428_000, None)
         .expect("issue");
     let content = SealContent {
         form: t.id.clone(),
@@ -32,7 +37,7 @@ fn benches(c: &mut Criterion) {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let opts = VerifyOptions::at(0);
     assert!(
-        verify_seal(&store, &refs, &opts)
+        verify_seal(trust, &refs, &opts)
             .expect("verify")
             .report
             .valid
@@ -49,7 +54,7 @@ fn benches(c: &mut Criterion) {
     });
 
     c.bench_function("seal/verify_compact", |b| {
-        b.iter(|| verify_seal(&store, &refs, &opts).expect("verify"))
+        b.iter(|| verify_seal(trust, &refs, &opts).expect("verify"))
     });
     let sig = key.sign(&message).expect("sign");
     let alg = key.signature_algorithm();

@@ -13,10 +13,12 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::cms::CmsSigner;
-use crate::http::AppState;
+use crate::http::{AppState, Limits};
+use crate::identity::{Bin, Role};
 use crate::issuance::{Provider, WorkingCalendar};
-use crate::pki::{Purpose, TrustStore, VerifyOptions};
+use crate::pki::{Certificate, Purpose, TrustStore, VerifyOptions};
 use crate::registry::{Registry, RegistryError, TokenRole};
+use crate::seal::{IssuerRule, Issuers};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA: &str = "data";
@@ -83,6 +85,38 @@ struct File {
     calendar: CalendarSection,
     #[serde(default)]
     tokens: Vec<TokenSection>,
+    #[serde(default)]
+    issuers: Vec<IssuerSection>,
+    #[serde(default)]
+    limits: LimitsSection,
+    portal_signer: Option<SignerSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuerSection {
+    name: String,
+    #[serde(default)]
+    certificates: Vec<PathBuf>,
+    bin: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    max_connections: Option<usize>,
+    body_limit: Option<usize>,
+    public_body_limit: Option<usize>,
+    inflight_body_bytes: Option<usize>,
+    jobs: Option<usize>,
+    public_jobs: Option<usize>,
+    queue: Option<usize>,
+    queue_wait_ms: Option<u64>,
+    job_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +176,19 @@ pub struct SignerPaths {
     pub password: Option<String>,
 }
 
+/// A provider whose seals verification accepts (`[[issuers]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredIssuer {
+    pub name: String,
+    /// Its signers' certificates, authorised by name.
+    pub certificates: Vec<PathBuf>,
+    /// Its BIN: holders of `roles` in its certificates are authorised.
+    pub bin: Option<Bin>,
+    pub roles: Vec<Role>,
+    /// Form ids (or `family.*`) it may issue; empty: all.
+    pub forms: Vec<String>,
+}
+
 /// A token listed in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfiguredToken {
@@ -167,6 +214,11 @@ pub struct ServiceConfig {
     pub days_off: Vec<time::Date>,
     pub working_days: Vec<time::Date>,
     pub tokens: Vec<ConfiguredToken>,
+    /// Whose seals count; empty: the signer alone.
+    pub issuers: Vec<ConfiguredIssuer>,
+    pub limits: Limits,
+    /// The portal signing service's own key (`POST /v1/sign/cms`); `None`: the service is off.
+    pub portal_signer: Option<SignerPaths>,
 }
 
 fn date(setting: &str, s: &str) -> Result<time::Date, ConfigError> {
@@ -187,6 +239,38 @@ fn sha256_hex(setting: &str, s: &str) -> Result<[u8; 32], ConfigError> {
         *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| invalid(setting, e))?;
     }
     Ok(out)
+}
+
+/// Loads a signing identity (`setting` names it in errors).
+fn load_signer(setting: &str, paths: &SignerPaths) -> Result<CmsSigner, ConfigError> {
+    let key_setting = format!("{setting}.key {}", paths.key.display());
+    let data = crate::pki::load::read_limited(&paths.key, crate::pki::load::MAX_CERT_FILE)
+        .map_err(|e| invalid(&key_setting, e))?;
+    let identity = crate::crypto::keyfile::read_signing_identity(&data, paths.password.as_deref())
+        .map_err(|e| invalid(&key_setting, e))?;
+    let cert = match &paths.cert {
+        Some(p) => Some(
+            crate::pki::load::load_certificates(p)
+                .map_err(|e| invalid(&format!("{setting}.cert"), e))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    invalid(
+                        &format!("{setting}.cert"),
+                        format!("{}: no certificate", p.display()),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let mut chain = Vec::new();
+    for p in &paths.chain {
+        chain.extend(
+            crate::pki::load::load_certificates(p)
+                .map_err(|e| invalid(&format!("{setting}.chain"), e))?,
+        );
+    }
+    CmsSigner::from_identity(identity, cert, chain).map_err(|e| invalid(&key_setting, e))
 }
 
 impl ServiceConfig {
@@ -304,6 +388,97 @@ impl ServiceConfig {
             })
             .collect::<Result<_, _>>()?;
 
+        let issuers = parsed
+            .issuers
+            .into_iter()
+            .map(|i| {
+                let setting = format!("issuers.{}", i.name);
+                if i.name.trim().is_empty() || i.name.len() > 200 {
+                    return Err(invalid("issuers.name", "1-200 characters"));
+                }
+                if i.certificates.is_empty() && i.bin.is_none() {
+                    return Err(invalid(&setting, "give certificates, a bin, or both"));
+                }
+                let bin = i
+                    .bin
+                    .as_deref()
+                    .map(Bin::parse)
+                    .transpose()
+                    .map_err(|e| invalid(&format!("{setting}.bin"), e))?;
+                let roles = i
+                    .roles
+                    .iter()
+                    .map(|r| {
+                        Role::parse(r).ok_or_else(|| {
+                            invalid(
+                                &format!("{setting}.roles"),
+                                format!("{r:?} is not a role (first-head, right-to-sign, ...)"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                if !roles.is_empty() && bin.is_none() {
+                    return Err(invalid(
+                        &format!("{setting}.roles"),
+                        "roles need the provider's bin",
+                    ));
+                }
+                Ok(ConfiguredIssuer {
+                    name: i.name,
+                    certificates: rel_all(i.certificates),
+                    bin,
+                    roles,
+                    forms: i.forms,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let defaults = Limits::default();
+        let l = parsed.limits;
+        let limits = Limits {
+            max_connections: l.max_connections.unwrap_or(defaults.max_connections),
+            body_limit: l.body_limit.unwrap_or(defaults.body_limit),
+            public_body_limit: l.public_body_limit.unwrap_or(defaults.public_body_limit),
+            inflight_body_bytes: l
+                .inflight_body_bytes
+                .unwrap_or(defaults.inflight_body_bytes),
+            jobs: l.jobs.unwrap_or(defaults.jobs),
+            public_jobs: l.public_jobs.unwrap_or(defaults.public_jobs),
+            queue: l.queue.unwrap_or(defaults.queue),
+            queue_wait: l
+                .queue_wait_ms
+                .map_or(defaults.queue_wait, std::time::Duration::from_millis),
+            job_timeout: l
+                .job_timeout_ms
+                .map_or(defaults.job_timeout, std::time::Duration::from_millis),
+        };
+        if limits.max_connections == 0 || limits.jobs == 0 || limits.public_jobs == 0 {
+            return Err(invalid("limits", "connections and jobs must be at least 1"));
+        }
+        let needed = crate::document::MAX_ISSUED_PDF.div_ceil(3) * 4 + 1024;
+        if limits.public_body_limit < needed {
+            return Err(invalid(
+                "limits.public_body_limit",
+                format!("at least {needed} bytes, so any issued document (base64) can be verified"),
+            ));
+        }
+        if limits.body_limit < limits.public_body_limit
+            || limits.inflight_body_bytes < limits.body_limit
+        {
+            return Err(invalid(
+                "limits",
+                "public_body_limit <= body_limit <= inflight_body_bytes",
+            ));
+        }
+        let portal_signer = parsed.portal_signer.map(|s| {
+            let password = s.password_env.as_deref().and_then(&env);
+            SignerPaths {
+                key: rel(s.key),
+                cert: s.cert.map(rel),
+                chain: rel_all(s.chain),
+                password,
+            }
+        });
+
         let config = ServiceConfig {
             listen,
             data,
@@ -319,6 +494,9 @@ impl ServiceConfig {
             days_off,
             working_days,
             tokens,
+            issuers,
+            limits,
+            portal_signer,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(
@@ -337,37 +515,95 @@ impl ServiceConfig {
     }
 
     fn signer(&self) -> Result<CmsSigner, ConfigError> {
-        let Some(paths) = &self.signer else {
-            return crate::demo_pki::provider_signer().map_err(|e| invalid("signer", e));
-        };
-        let setting = |what: &str| format!("signer.{what} {}", paths.key.display());
-        let data = crate::pki::load::read_limited(&paths.key, crate::pki::load::MAX_CERT_FILE)
-            .map_err(|e| invalid(&setting("key"), e))?;
-        let identity =
-            crate::crypto::keyfile::read_signing_identity(&data, paths.password.as_deref())
-                .map_err(|e| invalid(&setting("key"), e))?;
-        let cert = match &paths.cert {
-            Some(p) => Some(
-                crate::pki::load::load_certificates(p)
-                    .map_err(|e| invalid("signer.cert", e))?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| {
-                        invalid("signer.cert", format!("{}: no certificate", p.display()))
-                    })?,
-            ),
-            None => None,
-        };
-        let mut chain = Vec::new();
-        for p in &paths.chain {
-            chain.extend(
-                crate::pki::load::load_certificates(p).map_err(|e| invalid("signer.chain", e))?,
-            );
+        match &self.signer {
+            None => crate::demo_pki::provider_signer().map_err(|e| invalid("signer", e)),
+            Some(paths) => load_signer("signer", paths),
         }
-        CmsSigner::from_identity(identity, cert, chain).map_err(|e| invalid(&setting("key"), e))
     }
 
-    fn store(&self, signer: &CmsSigner) -> Result<TrustStore, ConfigError> {
+    /// The issuers' pinned certificates, loaded.
+    fn issuer_certificates(&self) -> Result<Vec<Vec<Certificate>>, ConfigError> {
+        self.issuers
+            .iter()
+            .map(|i| {
+                let mut certs = Vec::new();
+                for p in &i.certificates {
+                    certs.extend(
+                        crate::pki::load::load_certificates(p)
+                            .map_err(|e| invalid(&format!("issuers.{}", i.name), e))?,
+                    );
+                }
+                Ok(certs)
+            })
+            .collect()
+    }
+
+    /// Whose seals count: the configured `[[issuers]]`, else the signer alone (named as the provider's authority).
+    fn issuers(
+        &self,
+        signer: Option<&Certificate>,
+        authority: &str,
+    ) -> Result<Issuers, ConfigError> {
+        if self.is_demo() && self.issuers.is_empty() {
+            return crate::demo_pki::issuers().map_err(|e| invalid("issuers", e));
+        }
+        if self.issuers.is_empty() {
+            let cert = signer.ok_or(ConfigError::Incomplete(
+                "verification needs the issuers: list [[issuers]], or give signer.cert",
+            ))?;
+            return Ok(Issuers::new(vec![IssuerRule::certificate(authority, cert)]));
+        }
+        let certificates = self.issuer_certificates()?;
+        Ok(Issuers::new(
+            self.issuers
+                .iter()
+                .zip(certificates)
+                .map(|(i, certs)| {
+                    let mut rule = match i.bin {
+                        Some(bin) => IssuerRule::organisation(i.name.clone(), bin, i.roles.clone()),
+                        None => IssuerRule {
+                            name: i.name.clone(),
+                            certificates: Vec::new(),
+                            bin: None,
+                            roles: Vec::new(),
+                            forms: Vec::new(),
+                        },
+                    };
+                    rule.certificates = certs.iter().map(|c| c.fingerprint).collect();
+                    rule.for_forms(i.forms.clone())
+                })
+                .collect(),
+        ))
+    }
+
+    /// What `verify-seal` and `verify-document` check against when given this configuration: the trust store and
+    /// the issuers, without the signer's key (an auditor has no password). The signer's certificate comes from
+    /// `signer.cert` when the issuers are not listed.
+    pub fn verification(&self) -> Result<(TrustStore, Issuers), ConfigError> {
+        if self.is_demo() {
+            let store = crate::demo_pki::default_store().map_err(|e| invalid("trust", e))?;
+            return Ok((store, self.issuers(None, "")?));
+        }
+        let signer_cert = match self.signer.as_ref().and_then(|s| s.cert.as_ref()) {
+            Some(p) => crate::pki::load::load_certificates(p)
+                .map_err(|e| invalid("signer.cert", e))?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        let extra: Vec<Certificate> = signer_cert.iter().cloned().collect();
+        let store = self.store(&extra)?;
+        let name = signer_cert
+            .as_ref()
+            .and_then(|c| c.profile.organization.clone())
+            .unwrap_or_else(|| "the configured provider".into());
+        let issuers = self.issuers(signer_cert.as_ref(), &name)?;
+        Ok((store, issuers))
+    }
+
+    /// The trust store, with `extra` (the signer's certificate) and the issuers' pinned certificates among the
+    /// intermediates: compact seals name their signer by key id, and the verifier finds the certificate here.
+    fn store(&self, extra: &[Certificate]) -> Result<TrustStore, ConfigError> {
         if self.anchors.is_empty() {
             return crate::demo_pki::default_store().map_err(|e| invalid("trust", e));
         }
@@ -393,8 +629,13 @@ impl ServiceConfig {
                     .map_err(|e| invalid("trust.crls", format!("{}: {e}", p.display())))?;
             }
         }
-        // Compact seals name their signer by key id: the verifier finds the certificate in the store.
-        builder.add_intermediate(signer.certificate().clone());
+        for c in extra
+            .iter()
+            .cloned()
+            .chain(self.issuer_certificates()?.into_iter().flatten())
+        {
+            builder.add_intermediate(c);
+        }
         Ok(builder.build())
     }
 
@@ -402,7 +643,7 @@ impl ServiceConfig {
     /// documents would not verify must not start), and builds the service's state over `registry`.
     pub fn state(&self, registry: Arc<dyn Registry>, now: i64) -> Result<AppState, ConfigError> {
         let signer = self.signer()?;
-        let store = self.store(&signer)?;
+        let store = self.store(std::slice::from_ref(signer.certificate()))?;
         let mut opts = VerifyOptions::at(now);
         opts.purpose = Purpose::Sign;
         let report = store.verify_certificate(signer.certificate(), &[], &opts);
@@ -423,9 +664,37 @@ impl ServiceConfig {
         let calendar = WorkingCalendar::kazakhstan()
             .with_days_off(self.days_off.iter().copied())
             .with_working_days(self.working_days.iter().copied());
-        let mut state = AppState::new(store, registry, signer);
+        let issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
+        if issuers.check(signer.certificate(), "refusal").is_err() {
+            return Err(ConfigError::Invalid {
+                setting: "issuers".into(),
+                reason: "the configured signer is not among the issuers: documents it seals would not verify".into(),
+            });
+        }
+        let portal_signer = match &self.portal_signer {
+            Some(paths) => {
+                let s = load_signer("portal_signer", paths)?;
+                if s.certificate().public_key.key == signer.certificate().public_key.key {
+                    return Err(invalid(
+                        "portal_signer",
+                        "must be a key of its own, never the provider's signer",
+                    ));
+                }
+                if issuers.check(s.certificate(), "refusal").is_ok() {
+                    return Err(invalid(
+                        "portal_signer",
+                        "its certificate is an authorised issuer: it could seal documents",
+                    ));
+                }
+                Some(Arc::new(s))
+            }
+            None => None,
+        };
+        let mut state = AppState::new(store, registry, signer)?.with_limits(self.limits.clone());
         state.provider = Arc::new(provider);
         state.calendar = Arc::new(calendar);
+        state.issuers = Arc::new(issuers);
+        state.portal_signer = portal_signer;
         Ok(state)
     }
 

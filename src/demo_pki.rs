@@ -77,6 +77,39 @@ pub fn provider_signer() -> Result<crate::cms::CmsSigner, DemoPkiError> {
     crate::cms::CmsSigner::new(key.key, cert, chain).map_err(|e| bad(e.to_string()))
 }
 
+/// The demo provider's certificate, parsed once.
+fn demo_certificate() -> Option<&'static crate::pki::Certificate> {
+    static CERT: std::sync::OnceLock<Option<crate::pki::Certificate>> = std::sync::OnceLock::new();
+    CERT.get_or_init(|| {
+        crate::pki::load::parse_certificates(
+            PROVIDER_CERT,
+            std::path::Path::new("certs/provider-signer.pem"),
+        )
+        .ok()?
+        .into_iter()
+        .next()
+    })
+    .as_ref()
+}
+
+/// Whether `cert` is the demo provider's, whose key is published in the repository.
+pub fn is_demo_certificate(cert: &crate::pki::Certificate) -> bool {
+    demo_certificate().is_some_and(|d| d.fingerprint == cert.fingerprint)
+}
+
+/// The embedded default's issuers: the demo provider alone, marked as the demonstration it is.
+pub fn issuers() -> Result<crate::seal::Issuers, DemoPkiError> {
+    let cert = demo_certificate()
+        .ok_or_else(|| DemoPkiError::Provider("the built-in provider certificate".into()))?;
+    Ok(
+        crate::seal::Issuers::new(vec![crate::seal::IssuerRule::certificate(
+            "Qoltanba demo provider (published key: demonstrations only)",
+            cert,
+        )])
+        .with_demo(cert.fingerprint),
+    )
+}
+
 /// One file of the demo PKI: a path relative to the output directory and its contents.
 pub struct DemoFile {
     pub path: String,

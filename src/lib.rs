@@ -4,15 +4,18 @@
 //! thin shells over it.
 
 pub mod ber;
+pub mod cancel;
 pub mod cms;
 pub mod config;
 pub mod crypto;
 pub mod demo_pki;
 pub mod der;
+pub mod document;
 pub mod forms;
 pub mod http;
 pub mod identity;
 pub mod issuance;
+pub mod pdf;
 pub mod pki;
 pub mod registry;
 pub mod render;

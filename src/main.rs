@@ -76,12 +76,23 @@ enum Command {
     },
 }
 
-/// Where a seal's signer is checked against: shared by `verify-seal` and `verify-document`.
+/// Where a seal's signer is checked against: shared by `verify-seal` and `verify-document`. A seal counts only when
+/// its signer is an authorised issuer: the service's configuration names them (`--config`), or `--issuer-cert` /
+/// `--issuer-bin` do with `--trust`; with none of these, the embedded demo PKI and its demo provider.
 #[derive(Args)]
 struct SealTrustArgs {
+    /// The service's configuration file: its trust store and issuers (the signer's key is not read).
+    #[arg(long, conflicts_with = "trust")]
+    config: Option<PathBuf>,
     /// Trust anchors (default: the embedded demo PKI, with the demo provider's certificate for compact seals).
     #[arg(long)]
     trust: Vec<PathBuf>,
+    /// An authorised issuer's certificate (the provider's signer); may repeat. Also found by compact seals.
+    #[arg(long, requires = "trust")]
+    issuer_cert: Vec<PathBuf>,
+    /// An authorised issuer's BIN: its certificates with the first-head or right-to-sign role may seal; may repeat.
+    #[arg(long, requires = "trust")]
+    issuer_bin: Vec<String>,
     /// Intermediate CA and provider certificates.
     #[arg(long)]
     intermediates: Vec<PathBuf>,
@@ -312,16 +323,12 @@ impl PkiArgs {
             RevocationArg::Leaf => RevocationMode::Leaf,
             RevocationArg::None => RevocationMode::None,
         };
-        Ok((
-            store,
-            VerifyOptions {
-                at,
-                purpose,
-                revocation,
-                iin,
-                bin,
-            },
-        ))
+        let mut opts = VerifyOptions::at(at);
+        opts.purpose = purpose;
+        opts.revocation = revocation;
+        opts.iin = iin;
+        opts.bin = bin;
+        Ok((store, opts))
     }
 }
 
@@ -398,28 +405,95 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
     Ok(cms.len())
 }
 
-/// The trust store and options of the seal and document verifiers: the embedded demo PKI unless `--trust` is given.
+/// The trust store, issuers and options of the seal and document verifiers: the configuration's, the ones given, or
+/// the embedded demo PKI's.
 fn seal_trust(
-    SealTrustArgs {
-        trust,
-        intermediates,
-        crl,
-        revocation,
-        ..
-    }: &SealTrustArgs,
-) -> Result<(qoltanba::pki::TrustStore, VerifyOptions), BadInput> {
-    let store = if trust.is_empty() {
-        qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?
-    } else {
-        build_store(trust, intermediates, crl).map_err(|e| BadInput(e.to_string()))?
+    args: &SealTrustArgs,
+) -> Result<
+    (
+        qoltanba::pki::TrustStore,
+        qoltanba::seal::Issuers,
+        VerifyOptions,
+    ),
+    BadInput,
+> {
+    let (store, issuers) = match (&args.config, args.trust.is_empty()) {
+        (Some(config), _) => {
+            qoltanba::config::ServiceConfig::load(Some(config), |name| std::env::var(name).ok())
+                .and_then(|c| c.verification())
+                .map_err(|e| BadInput(e.to_string()))?
+        }
+        (None, true) => (
+            qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?,
+            qoltanba::demo_pki::issuers().map_err(|e| BadInput(e.to_string()))?,
+        ),
+        (None, false) => {
+            if args.issuer_cert.is_empty() && args.issuer_bin.is_empty() {
+                return Err(BadInput(
+                    "--trust needs the authorised issuers: --issuer-cert F or --issuer-bin BIN (or use --config)"
+                        .into(),
+                ));
+            }
+            let mut rules = Vec::new();
+            let mut pinned = Vec::new();
+            for path in &args.issuer_cert {
+                for cert in load_certificates(path).map_err(|e| BadInput(e.to_string()))? {
+                    rules.push(qoltanba::seal::IssuerRule::certificate(
+                        format!("{} ({})", cert.subject, path.display()),
+                        &cert,
+                    ));
+                    pinned.push(path.clone());
+                }
+            }
+            for bin in &args.issuer_bin {
+                let bin = Bin::parse(bin).map_err(|e| BadInput(format!("--issuer-bin: {e}")))?;
+                rules.push(qoltanba::seal::IssuerRule::organisation(
+                    format!("BIN {bin}"),
+                    bin,
+                    Vec::new(),
+                ));
+            }
+            let intermediates: Vec<PathBuf> =
+                args.intermediates.iter().cloned().chain(pinned).collect();
+            let store = build_store(&args.trust, &intermediates, &args.crl)
+                .map_err(|e| BadInput(e.to_string()))?;
+            (store, qoltanba::seal::Issuers::new(rules))
+        }
     };
     let mut opts = VerifyOptions::at(now());
-    opts.revocation = match revocation {
+    opts.revocation = match args.revocation {
         RevocationArg::All => RevocationMode::All,
         RevocationArg::Leaf => RevocationMode::Leaf,
         RevocationArg::None => RevocationMode::None,
     };
-    Ok((store, opts))
+    Ok((store, issuers, opts))
+}
+
+/// The data directory, private to the service's user: it holds personal data and token hashes.
+fn private_directory(dir: &std::path::Path) -> Result<(), BadInput> {
+    let bad = |e: std::io::Error| BadInput(format!("{}: {e}", dir.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(bad)?;
+        }
+        let mode = std::fs::metadata(dir).map_err(bad)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                dir = %dir.display(),
+                "the data directory is readable by other users; making it private (0700)"
+            );
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(bad)?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).map_err(bad)
 }
 
 fn serve(
@@ -437,14 +511,11 @@ fn serve(
         config.data = data;
     }
     let data = &config.data;
-    std::fs::create_dir_all(data).map_err(|e| BadInput(format!("{}: {e}", data.display())))?;
+    private_directory(data)?;
     let db = data.join("registry.db");
     let registry = std::sync::Arc::new(
         SqliteRegistry::open(&db).map_err(|e| BadInput(format!("{}: {e}", db.display())))?,
     );
-    let state = config
-        .state(registry.clone(), now())
-        .map_err(|e| BadInput(e.to_string()))?;
     let added = config
         .install_tokens(registry.as_ref())
         .map_err(|e| BadInput(e.to_string()))?;
@@ -466,9 +537,20 @@ fn serve(
             );
         }
     }
+    let state = config
+        .state(registry.clone(), now())
+        .map_err(|e| BadInput(e.to_string()))?;
+    if state.demo {
+        eprintln!(
+            "WARNING: running on the embedded demo PKI: documents are sealed with the demo provider's key, which is \
+             published in the repository. They are demonstrations, not documents; configure trust and signer \
+             (README, Configuration) for real use."
+        );
+    }
     let listen = config.listen;
+    let grace = qoltanba::http::ServeOptions::default().shutdown_grace;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| BadInput(format!("listen {listen}: {e}")))?;
@@ -477,19 +559,32 @@ fn serve(
         qoltanba::http::serve(listener, state)
             .await
             .map_err(|e| BadInput(format!("server: {e}")))
-    })
+    });
+    // Jobs were told to stop at the signal; any that has not yet noticed does not hold the process past the grace.
+    runtime.shutdown_timeout(grace);
+    served
 }
 
 fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
-    let (store, opts) = seal_trust(&args.against)?;
+    let (store, issuers, opts) = seal_trust(&args.against)?;
     let texts: Vec<&str> = args.barcode.iter().map(String::as_str).collect();
-    qoltanba::seal::verify_seal(&store, &texts, &opts).map_err(|e| BadInput(e.to_string()))
+    let trust = qoltanba::seal::SealTrust {
+        store: &store,
+        issuers: &issuers,
+    };
+    qoltanba::seal::verify_seal(trust, &texts, &opts).map_err(|e| BadInput(e.to_string()))
 }
 
-fn verify_document(args: &VerifyDocumentArgs) -> Result<qoltanba::seal::DocumentReport, BadInput> {
-    let (store, opts) = seal_trust(&args.against)?;
-    let pdf = read_input(&args.pdf, qoltanba::seal::MAX_PDF as u64)?;
-    qoltanba::seal::verify_document(&store, &pdf, &opts)
+fn verify_document(
+    args: &VerifyDocumentArgs,
+) -> Result<qoltanba::document::DocumentReport, BadInput> {
+    let (store, issuers, opts) = seal_trust(&args.against)?;
+    let pdf = read_input(&args.pdf, qoltanba::document::MAX_PDF as u64)?;
+    let trust = qoltanba::seal::SealTrust {
+        store: &store,
+        issuers: &issuers,
+    };
+    qoltanba::document::verify_document(trust, &pdf, &opts)
         .map_err(|e| BadInput(format!("{}: {e}", args.pdf.display())))
 }
 
@@ -497,12 +592,23 @@ fn print_seal(report: &qoltanba::seal::SealReport) {
     print_report(&report.report, false);
     if let Some(c) = &report.content {
         say!(
-            "document {} ({}), issued {}",
+            "document {} ({}), issued {}{}",
             c.number,
             c.form,
-            report.issued.as_deref().unwrap_or("")
+            report.issued.as_deref().unwrap_or(""),
+            if report.issue_time_proof.is_some() {
+                " (the registry's record)"
+            } else {
+                " (as the seal says)"
+            }
         );
         say!("signed data: {}", c.data);
+    }
+    if let Some(p) = &report.provider {
+        say!("issuer: {p}");
+    }
+    if report.demo {
+        say!("NOTE: sealed with the demo provider's published key: a demonstration, not a real document");
     }
 }
 
@@ -552,14 +658,14 @@ fn issue(args: &IssueArgs) -> Result<String, BadInput> {
         .unwrap_or_else(|| format!("DEMO-{issued_at}"));
     // The embedded default signs with the demo provider's key (a configured signer comes with the service).
     let signer = qoltanba::demo_pki::provider_signer().map_err(|e| BadInput(e.to_string()))?;
-    let sealing = qoltanba::forms::Sealing {
+    let sealing = qoltanba::document::Sealing {
         signer: &signer,
         mode: match args.seal_mode {
             SealModeArg::Compact => qoltanba::seal::SealMode::Compact,
             SealModeArg::Full => qoltanba::seal::SealMode::Full,
         },
     };
-    let doc = qoltanba::forms::issue(&args.form, &data, &number, issued_at, Some(sealing))
+    let doc = qoltanba::document::issue(&args.form, &data, &number, issued_at, Some(sealing))
         .map_err(|e| BadInput(e.to_string()))?;
     std::fs::write(&args.out, &doc.pdf)
         .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
@@ -717,6 +823,21 @@ fn main() -> ExitCode {
                 } else {
                     print_seal(&report.seal);
                     say!("{} QR symbol(s) found in the PDF", report.symbols);
+                    say!(
+                        "file signature: {}{}",
+                        report.file.signature,
+                        if report.file.covers_whole_file {
+                            ", covering the whole file"
+                        } else {
+                            ""
+                        }
+                    );
+                    for a in &report.file.appended {
+                        say!("  appended after signing: {a}");
+                    }
+                    for field in report.fields.iter().filter(|f| !f.printed) {
+                        say!("  not visibly printed: {} = {}", field.name, field.signed);
+                    }
                 }
                 exit_for(&report.seal.report)
             }

@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::cms::CmsSigner;
-use crate::forms::{IssueError, Sealing, TemplateError};
+use crate::document::{IssueError, Sealing};
+use crate::forms::TemplateError;
+use crate::identity::NameClaim;
 use crate::issuance::{
     local_date, ApplicantId, Application, ApplicationError, ApplicationStep, LifecycleAction,
     Provider, RefusalReason, TransitionError, WorkingCalendar, DECISION_FIELDS,
@@ -22,11 +24,34 @@ use crate::seal::SealMode;
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub store: &'a TrustStore,
+    /// Whose seals count (verification).
+    pub issuers: &'a crate::seal::Issuers,
     pub registry: &'a dyn Registry,
     /// The provider's authorised person: signs every document.
     pub signer: &'a CmsSigner,
     pub provider: &'a Provider,
     pub calendar: &'a WorkingCalendar,
+    /// Set when the caller no longer waits (a deadline, the shutdown): the step stops, storing nothing.
+    pub cancel: &'a crate::cancel::Cancel,
+}
+
+impl Context<'_> {
+    fn trust(&self) -> crate::seal::SealTrust<'_> {
+        crate::seal::SealTrust {
+            store: self.store,
+            issuers: self.issuers,
+        }
+    }
+
+    fn check(&self) -> Result<(), WorkflowError> {
+        self.cancel.check().map_err(|_| WorkflowError::Cancelled)
+    }
+
+    fn options(&self, at: i64) -> VerifyOptions {
+        let mut opts = VerifyOptions::at(at);
+        opts.cancel = self.cancel.clone();
+        opts
+    }
 }
 
 /// Why a step did not happen. Nothing was stored and no number was used.
@@ -48,6 +73,10 @@ pub enum WorkflowError {
     Conflict(TransitionError),
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("the work was cancelled (its deadline passed or the service is stopping)")]
+    Cancelled,
     #[error(transparent)]
     Storage(RegistryError),
 }
@@ -56,11 +85,16 @@ pub enum WorkflowError {
 struct Renderer<'c> {
     ctx: Context<'c>,
     failure: Option<IssueError>,
+    cancelled: bool,
 }
 
 impl<'c> Renderer<'c> {
     fn new(ctx: Context<'c>) -> Self {
-        Renderer { ctx, failure: None }
+        Renderer {
+            ctx,
+            failure: None,
+            cancelled: false,
+        }
     }
 
     fn render(
@@ -70,11 +104,15 @@ impl<'c> Renderer<'c> {
         number: &DocumentNumber,
         issued_at: i64,
     ) -> Result<RenderedDocument, String> {
+        if self.ctx.cancel.is_cancelled() {
+            self.cancelled = true;
+            return Err("cancelled".into());
+        }
         let sealing = Sealing {
             signer: self.ctx.signer,
             mode: SealMode::Compact,
         };
-        crate::forms::issue(form, data, &number.to_string(), issued_at, Some(sealing))
+        crate::document::issue(form, data, &number.to_string(), issued_at, Some(sealing))
             .map(RenderedDocument::from)
             .map_err(|e| {
                 let reason = e.to_string();
@@ -84,10 +122,15 @@ impl<'c> Renderer<'c> {
     }
 
     fn error(self, e: RegistryError) -> WorkflowError {
+        if self.cancelled {
+            return WorkflowError::Cancelled;
+        }
         match (e, self.failure) {
             (_, Some(IssueError::Template(TemplateError::UnknownForm(form))))
             | (RegistryError::BadForm(form), None) => WorkflowError::UnknownForm(form),
-            (_, Some(e @ IssueError::Data { .. })) => WorkflowError::InvalidData(e.to_string()),
+            (_, Some(e @ (IssueError::Data { .. } | IssueError::TooLarge(_)))) => {
+                WorkflowError::InvalidData(e.to_string())
+            }
             (e, _) => WorkflowError::from(e),
         }
     }
@@ -150,6 +193,38 @@ fn refusal_data(
     ))
 }
 
+/// The licence and the refusal an application may lead to, validated against their forms without rendering.
+fn check_printable(
+    ctx: Context<'_>,
+    application: &Application,
+    at: i64,
+) -> Result<(), WorkflowError> {
+    let fonts = crate::render::Fonts::get()
+        .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
+    let printable = |c: char| fonts.covers(c);
+    let day = local_day(at)?;
+    let licence = crate::issuance::licence_data(ctx.provider, application, &Map::new(), day)
+        .map_err(WorkflowError::InvalidData)?;
+    let refusal = crate::issuance::refusal_data(
+        ctx.provider,
+        "QLT-APP-0000-000000",
+        day,
+        &application.applicant_name,
+        &RefusalReason::NoPayment,
+    );
+    for (form, data) in [(application.service.id, &licence), ("refusal", &refusal)] {
+        crate::forms::form(form)
+            .map_err(|_| WorkflowError::UnknownForm(form.to_string()))?
+            .validate(data, printable)
+            .map_err(|e| {
+                WorkflowError::InvalidApplication(ApplicationError::Applicant(format!(
+                    "the application cannot be printed on its documents: {e}"
+                )))
+            })?;
+    }
+    Ok(())
+}
+
 /// Step 1: the application signed by the applicant. The content is the CMS's own, or `detached`. A signature,
 /// certificate or identity that does not verify is refused at once with a refusal document carrying every code
 /// found; otherwise the application awaits payment.
@@ -171,10 +246,20 @@ pub fn submit(
             })?,
     };
     let application = Application::parse(&content)?;
-    let mut opts = VerifyOptions::at(at);
+    // Text is checked once, here, with the rules the documents apply: an application accepted now can always be
+    // decided (its licence and any refusal render).
+    check_printable(ctx, &application, at)?;
+    ctx.check()?;
+    let mut opts = ctx.options(at);
     match &application.applicant {
-        ApplicantId::Iin(iin) => opts.iin = Some(*iin),
-        ApplicantId::Bin(bin) => opts.bin = Some(*bin),
+        ApplicantId::Iin(iin) => {
+            opts.iin = Some(*iin);
+            opts.name = Some(NameClaim::Person(application.applicant_name.clone()));
+        }
+        ApplicantId::Bin(bin) => {
+            opts.bin = Some(*bin);
+            opts.name = Some(NameClaim::Organisation(application.applicant_name.clone()));
+        }
     }
     let report = crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
         .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))?;
@@ -438,4 +523,97 @@ pub fn check_standing(
         seal.report.add(crate::pki::Code::DocumentStatus, message);
     }
     Ok(Some(standing))
+}
+
+/// The registry's record of exactly this seal: a stored copy of its document whose seal is the same text.
+fn stored_copy(
+    ctx: Context<'_>,
+    seal: &crate::seal::DecodedSeal,
+) -> Result<Option<StoredDocument>, WorkflowError> {
+    let content = seal.content();
+    Ok(ctx
+        .registry
+        .documents_by_number(&content.number)?
+        .into_iter()
+        .find(|d| d.form == content.form && seal.is(&d.seal)))
+}
+
+/// Verifies barcode texts online: as offline, but when this registry issued exactly this seal, its record of the
+/// issue time is the proof of time (a signer revoked since cannot have back-dated it), and the document's standing
+/// comes along.
+pub fn verify_seal_online(
+    ctx: Context<'_>,
+    texts: &[&str],
+    at: i64,
+) -> Result<(crate::seal::SealReport, Option<DocumentStanding>), WorkflowError> {
+    let decoded = crate::seal::decode(texts)
+        .map_err(|e| WorkflowError::Malformed(format!("barcode: {e}")))?;
+    let evidence = match decoded.seal() {
+        Some(seal) => stored_copy(ctx, seal)?.map(|d| crate::seal::IssueEvidence {
+            issued_at: d.issued_at,
+        }),
+        None => None,
+    };
+    let mut report =
+        crate::seal::verify_decoded(ctx.trust(), &decoded, &ctx.options(at), evidence.as_ref())
+            .map_err(|e| WorkflowError::Malformed(format!("barcode: {e}")))?;
+    let standing = check_standing(ctx, &mut report)?;
+    Ok((report, standing))
+}
+
+/// Verifies a PDF online: as offline, with the registry's record of its seal (time, and the stored file's digest)
+/// when this registry issued it, and the document's standing.
+pub fn verify_document_online(
+    ctx: Context<'_>,
+    pdf: &[u8],
+    at: i64,
+) -> Result<(crate::document::DocumentReport, Option<DocumentStanding>), WorkflowError> {
+    let bad = |e: crate::seal::SealError| match e {
+        crate::seal::SealError::Cancelled => WorkflowError::Cancelled,
+        crate::seal::SealError::TooLong | crate::seal::SealError::TooLarge(_) => {
+            WorkflowError::TooLarge(e.to_string())
+        }
+        e => WorkflowError::Malformed(format!("pdf: {e}")),
+    };
+    let doc = crate::document::read_document(pdf, ctx.cancel).map_err(bad)?;
+    let evidence = match doc.seal().and_then(crate::seal::Decoded::seal) {
+        Some(seal) => stored_copy(ctx, seal)?.map(|d| crate::document::DocumentEvidence {
+            issued_at: d.issued_at,
+            pdf_sha256: crate::pki::cert::sha256(&d.pdf),
+        }),
+        None => None,
+    };
+    let mut report =
+        crate::document::verify_read(ctx.trust(), &doc, pdf, &ctx.options(at), evidence.as_ref())
+            .map_err(bad)?;
+    let standing = check_standing(ctx, &mut report.seal)?;
+    Ok((report, standing))
+}
+
+/// The public standing of document `number`, for whoever gives the verification code printed on it; `None` when
+/// there is no such document or the code is not its code (the two are not told apart).
+pub fn standing_with_code(
+    ctx: Context<'_>,
+    number: &str,
+    code: &str,
+) -> Result<Option<DocumentStanding>, WorkflowError> {
+    let Some(original) = ctx.registry.document_by_number(number)? else {
+        return Ok(None);
+    };
+    let normalise = |c: &str| -> Vec<u8> {
+        c.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_uppercase())
+            .collect()
+    };
+    let expected = crate::seal::verification_code(&original.seal).map(|c| normalise(&c));
+    let given = normalise(code);
+    // Compared without an early exit, so timing tells nothing about how much of a guess was right.
+    let matches = expected.is_some_and(|e| {
+        e.len() == given.len() && e.iter().zip(&given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    });
+    if !matches {
+        return Ok(None);
+    }
+    Ok(ctx.registry.standing(number)?)
 }

@@ -143,11 +143,19 @@ fn verified_pdf(svc: &Service, document: &Value, dir: &Path) -> Value {
     doc["data"].clone()
 }
 
+/// The public status, asked with the verification code printed on the document.
 fn status(svc: &Service, number: &str) -> Value {
+    use qoltanba::registry::Registry;
+    let doc = svc
+        .registry
+        .document_by_number(number)
+        .expect("read")
+        .expect("stored");
+    let code = qoltanba::seal::verification_code(&doc.seal).expect("code");
     ok(request(
         svc.addr,
         "GET",
-        &format!("/v1/documents/by-number/{number}/status"),
+        &format!("/v1/documents/by-number/{number}/status?code={code}"),
         "application/json",
         b"",
     ))

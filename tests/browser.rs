@@ -399,12 +399,12 @@ fn licence_with(
     let data = qoltanba::forms::form(form).expect("form").sample();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut render = |n: &qoltanba::registry::DocumentNumber| {
-        qoltanba::forms::issue(
+        qoltanba::document::issue(
             form,
             &data,
             &n.to_string(),
             now,
-            Some(qoltanba::forms::Sealing {
+            Some(qoltanba::document::Sealing {
                 signer: &signer,
                 mode: qoltanba::seal::SealMode::Compact,
             }),
@@ -727,12 +727,12 @@ fn the_auditors_page_checks_documents_in_a_browser() {
     // last part first, and the page collects them.
     let signer = qoltanba::demo_pki::provider_signer().expect("signer");
     let form = "licence.security";
-    let issued = qoltanba::forms::issue(
+    let issued = qoltanba::document::issue(
         form,
         &qoltanba::forms::form(form).expect("form").sample(),
         "licence.security-2026-000042",
         time::OffsetDateTime::now_utc().unix_timestamp(),
-        Some(qoltanba::forms::Sealing {
+        Some(qoltanba::document::Sealing {
             signer: &signer,
             mode: qoltanba::seal::SealMode::Full,
         }),

@@ -32,6 +32,8 @@ fn config_dir(extra: &str) -> tempfile::TempDir {
         "issuing-ca.pem",
         "provider-signer.pem",
         "provider-signer.key.pem",
+        "legal-employee.pem",
+        "legal-employee.key.pem",
     ] {
         std::fs::copy(certs.join(f), dir.path().join("pki").join(f)).expect("copy");
     }
@@ -79,8 +81,9 @@ fn no_configuration_is_the_embedded_default() {
 fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
     let token = "qlt_test-token-for-the-config";
     let hash = qoltanba::http::auth::sha256_hex(token);
+    // The portal signing service, on: a key of its own (the employee's), never the provider's.
     let dir = config_dir(&format!(
-        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n"
+        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n\n[portal_signer]\nkey = \"pki/legal-employee.key.pem\"\ncert = \"pki/legal-employee.pem\"\n"
     ));
     let c = load(dir.path(), &[]).expect("load");
     assert!(!c.is_demo());
@@ -168,6 +171,36 @@ fn mistakes_are_reported_by_setting() {
         Err(e) => e.to_string(),
     };
     assert!(e.contains("signer"), "{e}");
+
+    // The portal signing service with the provider's own key: refused (it would mint provider signatures).
+    let dir = config_dir(
+        "\n[portal_signer]\nkey = \"pki/provider-signer.key.pem\"\ncert = \"pki/provider-signer.pem\"\n",
+    );
+    let c = load(dir.path(), &[]).expect("load");
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let e = c.state(registry, NOW).err().expect("refused").to_string();
+    assert!(
+        e.contains("portal_signer") && e.contains("never the provider's"),
+        "{e}"
+    );
+    // Issuers, limits.
+    assert!(err("\n[[issuers]]\nname = \"x\"\n", &[]).contains("certificates, a bin"));
+    assert!(err(
+        "\n[[issuers]]\nname = \"x\"\nbin = \"040840001231\"\nroles = [\"king\"]\n",
+        &[]
+    )
+    .contains("not a role"));
+    assert!(
+        err("\n[[issuers]]\nname = \"x\"\nbin = \"040840001239\"\n", &[]).contains("issuers.x.bin")
+    );
+    assert!(err("\n[limits]\npublic_body_limit = 1000\n", &[]).contains("public_body_limit"));
+    assert!(err("\n[limits]\njobs = 0\n", &[]).contains("at least 1"));
+    // Issuers that leave out the signer: its documents would not verify.
+    let dir = config_dir("\n[[issuers]]\nname = \"other\"\nbin = \"040840001231\"\n");
+    let c = load(dir.path(), &[]).expect("load");
+    let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+    let e = c.state(registry, NOW).err().expect("refused").to_string();
+    assert!(e.contains("not among the issuers"), "{e}");
 }
 
 #[test]
@@ -221,8 +254,9 @@ fn qoltanba_serve_runs_on_a_config_file() {
     let digest = dgst.wait_with_output().expect("openssl");
     assert!(String::from_utf8_lossy(&digest.stdout).starts_with(&hash));
 
+    // The portal signing service, on: a key of its own (the employee's), never the provider's.
     let dir = config_dir(&format!(
-        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n"
+        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n\n[portal_signer]\nkey = \"pki/legal-employee.key.pem\"\ncert = \"pki/legal-employee.pem\"\n"
     ));
     let addr = free_addr();
     let config = dir.path().join("qoltanba.toml");

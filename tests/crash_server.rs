@@ -128,10 +128,18 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
             format!("{FORM}-{year}-{:06}", n + 1).as_str()
         );
         let last = acknowledged.last().expect("some acknowledged");
+        let code = qoltanba::seal::verification_code(
+            &registry
+                .document_by_number(last)
+                .expect("read")
+                .expect("stored")
+                .seal,
+        )
+        .expect("code");
         let status = request(
             addr,
             "GET",
-            &format!("/v1/documents/by-number/{last}/status"),
+            &format!("/v1/documents/by-number/{last}/status?code={code}"),
             "application/json",
             b"",
         );
@@ -142,8 +150,8 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
             .expect("read")
             .expect("stored");
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let report = qoltanba::seal::verify_document(
-            &store,
+        let report = qoltanba::document::verify_document(
+            common::trust(&store),
             &doc.pdf,
             &qoltanba::pki::VerifyOptions::at(now),
         )

@@ -421,12 +421,12 @@ fn a_gost_provider_issues_documents_that_verify() {
         qoltanba::seal::SealMode::Compact,
         qoltanba::seal::SealMode::Full,
     ] {
-        let doc = qoltanba::forms::issue(
+        let doc = qoltanba::document::issue(
             form,
             &sample,
             "licence.security-2026-000001",
             now,
-            Some(qoltanba::forms::Sealing {
+            Some(qoltanba::document::Sealing {
                 signer: &signer,
                 mode,
             }),
@@ -442,7 +442,7 @@ fn a_gost_provider_issues_documents_that_verify() {
             &p("root_test_gost_2022.cer"),
             "--intermediates",
             &p("nca_gost2022_test.cer"),
-            "--intermediates",
+            "--issuer-cert",
             &p("pem/legal_valid_head.pem"),
             "--crl",
             &p("nca_gost2022_test.crl"),

@@ -7,8 +7,8 @@ use std::net::{SocketAddr, TcpStream};
 
 use base64::Engine;
 use common::client::{
-    assert_problem, bearer, get, issue_reference, post_json, request, request_with, service, start,
-    Answer,
+    assert_problem, bearer, get, issue_reference, post_json, request, request_with, service,
+    service_with, start, Answer,
 };
 use qoltanba::registry::Registry;
 use serde_json::{json, Value};
@@ -160,12 +160,12 @@ fn seals_and_pdfs_are_verified() {
     let form = "reference.birth";
     let t = qoltanba::forms::form(form).expect("form");
     let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    let doc = qoltanba::forms::issue(
+    let doc = qoltanba::document::issue(
         form,
         &t.sample(),
         "reference.birth-2026-000001",
         issued_at,
-        Some(qoltanba::forms::Sealing {
+        Some(qoltanba::document::Sealing {
             signer: &provider,
             mode: qoltanba::seal::SealMode::Compact,
         }),
@@ -335,13 +335,28 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }
 
+/// A signer of the demo PKI from `certs/` (for the portal signing service: the company employee's key).
+fn demo_signer(name: &str) -> qoltanba::cms::CmsSigner {
+    let dir = common::project_dir().join("certs");
+    let key = std::fs::read(dir.join(format!("{name}.key.pem"))).expect("key");
+    let identity = qoltanba::crypto::keyfile::read_signing_identity(&key, None).expect("key");
+    let cert = qoltanba::pki::load::load_certificates(&dir.join(format!("{name}.pem")))
+        .expect("cert")
+        .remove(0);
+    let chain = qoltanba::pki::load::load_certificates(&dir.join("issuing-ca.pem")).expect("chain");
+    qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
+}
+
+/// Finding 5 of the hardening issue: `POST /v1/sign/cms` signed any bytes with the provider's authorised person's
+/// key for any portal token. It is off by default; configured, it signs with a key of its own, says so in a signed
+/// contentHint, and what it signs is no provider's document.
 #[test]
-fn signing_needs_a_portal_token_and_the_cms_verifies_with_openssl() {
+fn portal_signing_is_off_by_default_and_never_the_providers_key() {
     let svc = service();
     let body = json!({"data": B64.encode("Анықтама №1".as_bytes())}).to_string();
-    let sign = |headers: &str| {
+    let sign = |addr, headers: &str| {
         request_with(
-            svc.addr,
+            addr,
             "POST",
             "/v1/sign/cms",
             "application/json",
@@ -349,31 +364,41 @@ fn signing_needs_a_portal_token_and_the_cms_verifies_with_openssl() {
             body.as_bytes(),
         )
     };
-    let missing = sign("");
-    assert_problem(&missing, 401, "UNAUTHENTICATED");
+    let portal = format!("Authorization: Bearer {}\r\n", svc.portal);
+    assert_problem(&sign(svc.addr, &portal), 501, "NOT_CONFIGURED");
+
+    let svc = service_with(|mut state| {
+        state.portal_signer = Some(std::sync::Arc::new(demo_signer("legal-employee")));
+        state
+    });
+    let portal = format!("Authorization: Bearer {}\r\n", svc.portal);
+    assert_problem(&sign(svc.addr, ""), 401, "UNAUTHENTICATED");
     assert_problem(
-        &sign("Authorization: Bearer qlt_wrong\r\n"),
+        &sign(svc.addr, "Authorization: Bearer qlt_wrong\r\n"),
         401,
         "UNAUTHENTICATED",
     );
     assert_problem(
-        &sign("Authorization: Basic dXNlcjpwYXNz\r\n"),
+        &sign(svc.addr, "Authorization: Basic dXNlcjpwYXNz\r\n"),
         401,
         "UNAUTHENTICATED",
     );
     assert_problem(
-        &sign(&format!("Authorization: Bearer {}\r\n", svc.operator)),
+        &sign(
+            svc.addr,
+            &format!("Authorization: Bearer {}\r\n", svc.operator),
+        ),
         403,
         "FORBIDDEN",
     );
     let audit_before = svc.registry.audit().expect("audit").len();
-    let ok = sign(&format!("Authorization: Bearer {}\r\n", svc.portal));
+    let ok = sign(svc.addr, &portal);
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
     let cms = B64
         .decode(ok.json()["cms"].as_str().expect("cms"))
         .expect("base64");
 
-    // Our verifier over HTTP agrees, and names the provider's signer.
+    // Our verifier over HTTP agrees, and names the service's own signer, not the provider's.
     let r = post_json(
         svc.addr,
         "/v1/verify/cms",
@@ -381,7 +406,8 @@ fn signing_needs_a_portal_token_and_the_cms_verifies_with_openssl() {
     )
     .json();
     assert_eq!(r["valid"], true, "{r}");
-    // So does the OpenSSL CLI.
+    assert_eq!(r["subject"]["commonName"], "ӘБЕНОВА ГҮЛНАР", "{r}");
+    // So does the OpenSSL CLI, which also shows the contentHint saying who signed and for whom.
     if common::require_tool("openssl", "openssl") {
         let dir = tempfile::tempdir().expect("tempdir");
         let p7 = dir.path().join("signed.p7s");
@@ -400,6 +426,17 @@ fn signing_needs_a_portal_token_and_the_cms_verifies_with_openssl() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert_eq!(out.stdout, "Анықтама №1".as_bytes());
+        let printed = std::process::Command::new("openssl")
+            .args(["cms", "-cmsout", "-print", "-inform", "DER", "-in"])
+            .arg(&p7)
+            .output()
+            .expect("openssl");
+        let printed = String::from_utf8_lossy(&printed.stdout);
+        assert!(
+            printed.contains("id-smime-aa-contentHint")
+                && printed.contains("portal signing service"),
+            "{printed}"
+        );
     }
     // Recorded under the token's name, never the token.
     let audit = svc.registry.audit().expect("audit");
@@ -451,27 +488,62 @@ fn references_are_issued_at_once_stored_and_verifiable() {
     assert_eq!(verified["valid"], true, "{verified}");
     assert_eq!(verified["content"]["number"], number.as_str());
 
-    // The public status needs no token.
+    // The public status needs no token, but the verification code printed on the document: walking through
+    // sequential numbers reveals nothing (a wrong code answers like a number that does not exist).
+    let code = qoltanba::seal::verification_code(
+        &doc["seal"]
+            .as_array()
+            .expect("seal texts")
+            .iter()
+            .map(|t| t.as_str().expect("text").to_string())
+            .collect::<Vec<_>>(),
+    )
+    .expect("code");
+    assert!(
+        common::pdftotext_or_skip(&pdf.body).is_none_or(|text| text.contains(&code)),
+        "the code is printed on the document"
+    );
     let status = request(
         svc.addr,
         "GET",
-        &format!("/v1/documents/by-number/{number}/status"),
+        &format!("/v1/documents/by-number/{number}/status?code={code}"),
         "text/plain",
         b"",
     );
     assert_eq!(status.status, 200);
     assert_eq!(status.json()["status"], "valid");
-    assert_problem(
-        &request(
-            svc.addr,
-            "GET",
-            "/v1/documents/by-number/reference.birth-1999-000001/status",
-            "text/plain",
-            b"",
-        ),
-        404,
-        "NOT_FOUND",
+    let lower = code.to_lowercase().replace('-', "");
+    let status = request(
+        svc.addr,
+        "GET",
+        &format!("/v1/documents/by-number/{number}/status?code={lower}"),
+        "text/plain",
+        b"",
     );
+    assert_eq!(status.status, 200, "the code is read as people type it");
+    for (path, status, problem) in [
+        (
+            format!("/v1/documents/by-number/{number}/status"),
+            400,
+            "MALFORMED",
+        ),
+        (
+            format!("/v1/documents/by-number/{number}/status?code=AAAA-AAAA"),
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            format!("/v1/documents/by-number/reference.birth-1999-000001/status?code={code}"),
+            404,
+            "NOT_FOUND",
+        ),
+    ] {
+        assert_problem(
+            &request(svc.addr, "GET", &path, "text/plain", b""),
+            status,
+            problem,
+        );
+    }
 
     // Reading needs a token; unknown ids are 404.
     assert_problem(
@@ -564,7 +636,8 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
             .document_by_number(number)
             .expect("read")
             .expect("stored");
-        let r = qoltanba::seal::verify_document(&store, &doc.pdf, &opts).expect("verify");
+        let r = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts)
+            .expect("verify");
         assert!(
             r.seal.report.valid,
             "{number}: {:?}",
@@ -638,7 +711,8 @@ fn impatient_service() -> SocketAddr {
         store,
         registry,
         qoltanba::demo_pki::provider_signer().expect("signer"),
-    );
+    )
+    .expect("state");
     let options = qoltanba::http::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(1),
         request_deadline: std::time::Duration::from_secs(1),

@@ -1,6 +1,8 @@
 //! The SQLite registry (issue 6, first part): gap-free unique numbers under concurrency, rollback of failed
 //! renders, persistence across reopen, the append-only audit log, and hostile files.
 
+mod common;
+
 use std::sync::Arc;
 
 use qoltanba::registry::{
@@ -27,12 +29,12 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
     let t = qoltanba::forms::form(form).expect("form");
     let stored = registry
         .issue(form, 2026, "operator-1", &mut |n| {
-            let doc = qoltanba::forms::issue(
+            let doc = qoltanba::document::issue(
                 form,
                 &t.sample(),
                 &n.to_string(),
                 ISSUED,
-                Some(qoltanba::forms::Sealing {
+                Some(qoltanba::document::Sealing {
                     signer: &provider,
                     mode: qoltanba::seal::SealMode::Compact,
                 }),
@@ -51,9 +53,12 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
     assert_eq!(back.seal, stored.seal);
     assert_eq!(back.id, stored.id);
     let store = qoltanba::demo_pki::default_store().expect("store");
-    let report =
-        qoltanba::seal::verify_document(&store, &back.pdf, &qoltanba::pki::VerifyOptions::at(0))
-            .expect("verify");
+    let report = qoltanba::document::verify_document(
+        common::trust(&store),
+        &back.pdf,
+        &qoltanba::pki::VerifyOptions::at(0),
+    )
+    .expect("verify");
     assert!(
         report.seal.report.valid,
         "{:?}",

@@ -24,8 +24,8 @@ fn signer(key: &str, cert: &str, chain: &str) -> CmsSigner {
 
 fn content(form: &str) -> SealContent {
     let t = qoltanba::forms::form(form).expect("form");
-    let doc =
-        qoltanba::forms::issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None).expect("issue");
+    let doc = qoltanba::document::issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None)
+        .expect("issue");
     SealContent {
         form: form.into(),
         number: doc.number,
@@ -58,7 +58,7 @@ fn every_form_seals_and_verifies_in_both_modes() {
             // Parts in any order.
             let mut refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             refs.reverse();
-            let r = verify_seal(&store, &refs, &opts()).expect("verify");
+            let r = verify_seal(common::trust(&store), &refs, &opts()).expect("verify");
             assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
             assert_eq!(r.mode, mode);
             assert_eq!(
@@ -131,7 +131,7 @@ fn a_part_ending_in_a_space_keeps_it() {
     parts[0].push_str("\r\n");
     parts[1].insert_str(0, "  ");
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let r = verify_seal(&store, &refs, &opts()).expect("the parts join");
+    let r = verify_seal(common::trust(&store), &refs, &opts()).expect("the parts join");
     assert!(r.report.valid, "{:?}", r.report.messages);
 }
 
@@ -152,7 +152,8 @@ fn changed_characters_break_the_seal() {
         let mut bytes = original.clone().into_bytes();
         bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
         let changed = String::from_utf8(bytes).expect("ascii");
-        let r = verify_seal(&store, &[&changed], &opts()).expect("a verdict, not an error");
+        let r = verify_seal(common::trust(&store), &[&changed], &opts())
+            .expect("a verdict, not an error");
         assert!(!r.report.valid, "change at {i} went unnoticed");
         assert_eq!(
             r.report.codes,
@@ -163,7 +164,7 @@ fn changed_characters_break_the_seal() {
     }
     assert!(broken > 50);
     // The untouched text still verifies.
-    let r = verify_seal(&store, &[original.as_str()], &opts()).expect("verify");
+    let r = verify_seal(common::trust(&store), &[original.as_str()], &opts()).expect("verify");
     assert!(r.report.valid);
 }
 
@@ -171,7 +172,8 @@ fn changed_characters_break_the_seal() {
 fn foreign_revoked_and_unknown_signers() {
     let store = qoltanba::demo_pki::default_store().expect("store");
     let c = content("licence.private-bailiff");
-    // A signer outside the trust store (the OpenSSL interop PKI, RSA): full mode says who, and it is untrusted.
+    // A signer outside the trust store (the OpenSSL interop PKI, RSA): full mode says who; it is untrusted, and no
+    // configured provider's.
     let foreign = signer(
         "tests/fixtures/openssl/out/leaf-rsa.key",
         "tests/fixtures/openssl/out/leaf-rsa.pem",
@@ -179,10 +181,10 @@ fn foreign_revoked_and_unknown_signers() {
     );
     let texts = seal(&c, &foreign, SealMode::Full).expect("seal");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let r = verify_seal(&store, &refs, &opts()).expect("verify");
+    let r = verify_seal(common::trust(&store), &refs, &opts()).expect("verify");
     assert_eq!(
         r.report.codes,
-        vec![Code::ChainUntrusted],
+        vec![Code::ChainUntrusted, Code::SignerNotAuthorised],
         "{:?}",
         r.report.messages
     );
@@ -190,27 +192,182 @@ fn foreign_revoked_and_unknown_signers() {
     let texts = seal(&c, &foreign, SealMode::Compact).expect("seal");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     assert_eq!(
-        verify_seal(&store, &refs, &opts()).err(),
+        verify_seal(common::trust(&store), &refs, &opts()).err(),
         Some(SealError::UnknownSigner)
     );
+}
 
-    // The demo "revoked" key (revoked 2026-06-01): sealed after that, it is revoked at the issue time...
+/// Finding 1 of the hardening issue: every certificate chains to the NCA, so a seal is a provider's only when its
+/// signer is a configured provider's authorised person. A citizen's signing key, the CA's own key and an expired
+/// provider key are refused with the code; the provider's key is valid.
+#[test]
+fn only_an_authorised_issuer_seals() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let c = content("licence.private-bailiff");
+    let verdict = |signer: &CmsSigner, issuers: &qoltanba::seal::Issuers| {
+        let texts = seal(&c, signer, SealMode::Full).expect("seal");
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let trust = qoltanba::seal::SealTrust {
+            store: &store,
+            issuers,
+        };
+        verify_seal(trust, &refs, &VerifyOptions::at(ISSUED)).expect("verify")
+    };
+    let demo = common::demo_issuers();
+    // The demo citizen's signing key: its path, validity and revocation are all in order.
+    let citizen = signer(
+        "certs/individual-sign.key.pem",
+        "certs/individual-sign.pem",
+        "certs/issuing-ca.pem",
+    );
+    let r = verdict(&citizen, demo);
+    assert_eq!(
+        r.report.codes,
+        vec![Code::SignerNotAuthorised],
+        "{:?}",
+        r.report.messages
+    );
+    assert!(!r.report.valid);
+    assert!(
+        r.report
+            .messages
+            .iter()
+            .any(|m| m.contains("ТЕСТОВ ТЕСТ") && m.contains("870412300129")),
+        "the message names the signer: {:?}",
+        r.report.messages
+    );
+    // The issuing CA's own key.
+    let ca = signer(
+        "certs/issuing-ca.key.pem",
+        "certs/issuing-ca.pem",
+        "certs/root-ca.pem",
+    );
+    let r = verdict(&ca, demo);
+    assert!(
+        r.report.codes.contains(&Code::SignerNotAuthorised),
+        "{:?}",
+        r.report.codes
+    );
+    assert!(!r.report.valid);
+    // A provider whose key has expired: authorised by configuration, but not at the issue time.
+    let expired = signer(
+        "certs/expired.key.pem",
+        "certs/expired.pem",
+        "certs/issuing-ca.pem",
+    );
+    let issuers = qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::certificate(
+        "a provider with an expired key",
+        expired.certificate(),
+    )]);
+    let r = verdict(&expired, &issuers);
+    assert_eq!(
+        r.report.codes,
+        vec![Code::CertExpired],
+        "{:?}",
+        r.report.messages
+    );
+    // The same provider's key is no issuer of the demo configuration.
+    assert!(verdict(&expired, demo)
+        .report
+        .codes
+        .contains(&Code::SignerNotAuthorised));
+    // The demo provider itself: valid, named, and marked as the demonstration it is.
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let r = verdict(&provider, demo);
+    assert!(r.report.valid, "{:?}", r.report.messages);
+    assert!(r.demo);
+    assert!(r.provider.as_deref().is_some_and(|p| p.contains("demo")));
+    // A provider configured by its BIN and roles: its first head may seal, its employee may not.
+    let head = signer(
+        "certs/legal-head.key.pem",
+        "certs/legal-head.pem",
+        "certs/issuing-ca.pem",
+    );
+    let employee = signer(
+        "certs/legal-employee.key.pem",
+        "certs/legal-employee.pem",
+        "certs/issuing-ca.pem",
+    );
+    let by_bin = qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::organisation(
+        "ЖШС «ДАЛА ТЕХ»",
+        qoltanba::identity::Bin::parse("040840001231").expect("bin"),
+        Vec::new(),
+    )]);
+    assert!(verdict(&head, &by_bin).report.valid);
+    assert_eq!(
+        verdict(&employee, &by_bin).report.codes,
+        vec![Code::SignerNotAuthorised]
+    );
+    // Rules may be limited to forms.
+    let licences_only =
+        qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::certificate(
+            "provider",
+            provider.certificate(),
+        )
+        .for_forms(vec!["reference.*".into()])]);
+    let r = verdict(&provider, &licences_only);
+    assert_eq!(r.report.codes, vec![Code::SignerNotAuthorised]);
+    assert!(r.report.messages[0].contains("not for form licence.private-bailiff"));
+}
+
+/// Finding 8: a seal's issue time is written by its signer. A provider key revoked for key compromise could seal a
+/// document today dated before the revocation; offline that is INDETERMINATE (`REVOKED_NO_POE`), never valid. The
+/// registry's record of issue settles it either way.
+#[test]
+fn a_compromised_key_cannot_back_date_a_seal() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    // The demo "revoked" key, revoked 2026-06-01 for keyCompromise, configured as a provider's signer.
     let revoked = signer(
         "certs/revoked.key.pem",
         "certs/revoked.pem",
         "certs/issuing-ca.pem",
     );
+    let issuers = qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::certificate(
+        "a provider whose key was stolen",
+        revoked.certificate(),
+    )]);
+    let trust = qoltanba::seal::SealTrust {
+        store: &store,
+        issuers: &issuers,
+    };
+    let now = ISSUED; // 2026-11-23, after the revocation
+    let mut c = content("licence.private-bailiff");
+    // Sealed after the revocation and dated so: revoked at the issue time.
     let texts = seal(&c, &revoked, SealMode::Full).expect("seal");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let r = verify_seal(&store, &refs, &opts()).expect("verify");
+    let r = verify_seal(trust, &refs, &VerifyOptions::at(now)).expect("verify");
     assert_eq!(r.report.codes, vec![Code::CertRevoked]);
-    // ...while a document it sealed before its revocation stays valid.
-    let mut early = c.clone();
-    early.issued_at = 1_777_593_600; // 2026-05-01
-    let texts = seal(&early, &revoked, SealMode::Full).expect("seal");
+    // Dated 2026-05-01, before the revocation: the date is the signer's own claim.
+    c.issued_at = 1_777_593_600;
+    let texts = seal(&c, &revoked, SealMode::Full).expect("seal");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let r = verify_seal(&store, &refs, &opts()).expect("verify");
+    let r = verify_seal(trust, &refs, &VerifyOptions::at(now)).expect("verify");
+    assert_eq!(
+        r.report.codes,
+        vec![Code::RevokedNoPoe],
+        "{:?}",
+        r.report.messages
+    );
+    assert_eq!(
+        r.report.indication,
+        qoltanba::pki::Indication::Indeterminate
+    );
+    assert!(!r.report.valid);
+    assert!(r.report.chain[0].revoked_later.is_some());
+    // The registry says it issued exactly this seal on 2026-05-01: proven before the revocation, valid.
+    let decoded = qoltanba::seal::decode(&refs).expect("decode");
+    let before = qoltanba::seal::IssueEvidence {
+        issued_at: 1_777_593_600,
+    };
+    let r = qoltanba::seal::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&before))
+        .expect("verify");
     assert!(r.report.valid, "{:?}", r.report.messages);
+    assert_eq!(r.issue_time_proof, Some("registry"));
+    // The registry recorded it after the revocation: revoked.
+    let after = qoltanba::seal::IssueEvidence { issued_at: now };
+    let r = qoltanba::seal::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&after))
+        .expect("verify");
+    assert_eq!(r.report.codes, vec![Code::CertRevoked]);
 }
 
 /// The test vector of docs/seal.md: a fixed content sealed by the demo provider (deterministic), in compact mode.
@@ -297,12 +454,13 @@ fn printed_symbols_read_back_with_zbarimg_and_verify() {
     for id in qoltanba::forms::catalogue().expect("forms").keys() {
         for mode in [SealMode::Compact, SealMode::Full] {
             let sample = qoltanba::forms::form(id).expect("form").sample();
-            let sealing = qoltanba::forms::Sealing {
+            let sealing = qoltanba::document::Sealing {
                 signer: &provider,
                 mode,
             };
-            let doc = qoltanba::forms::issue(id, &sample, "QLT-2026-000002", ISSUED, Some(sealing))
-                .expect("issue");
+            let doc =
+                qoltanba::document::issue(id, &sample, "QLT-2026-000002", ISSUED, Some(sealing))
+                    .expect("issue");
             assert!(!doc.seal.is_empty());
             let pdf = dir.path().join(format!("{id}-{mode:?}.pdf"));
             std::fs::write(&pdf, &doc.pdf).expect("write");
@@ -340,10 +498,10 @@ fn printed_symbols_read_back_with_zbarimg_and_verify() {
                 "{id} {mode:?}: zbarimg reads what we encoded"
             );
             let refs: Vec<&str> = read.iter().map(String::as_str).collect();
-            let r = verify_seal(&store, &refs, &opts()).expect("verify");
+            let r = verify_seal(common::trust(&store), &refs, &opts()).expect("verify");
             assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
             // And the PDF itself verifies: symbols found and decoded in-process, content matches the document.
-            let d = qoltanba::seal::verify_document(&store, &doc.pdf, &opts())
+            let d = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts())
                 .expect("verify document");
             assert!(
                 d.seal.report.valid,
@@ -365,13 +523,15 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
     let id = "licence.private-bailiff";
     let t = qoltanba::forms::form(id).expect("form");
     for mode in [SealMode::Compact, SealMode::Full] {
-        let sealing = qoltanba::forms::Sealing {
+        let sealing = qoltanba::document::Sealing {
             signer: &provider,
             mode,
         };
-        let doc = qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000003", ISSUED, Some(sealing))
-            .expect("issue");
-        let r = qoltanba::seal::verify_document(&store, &doc.pdf, &opts()).expect("verify");
+        let doc =
+            qoltanba::document::issue(id, &t.sample(), "QLT-2026-000003", ISSUED, Some(sealing))
+                .expect("issue");
+        let r = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts())
+            .expect("verify");
         assert!(
             r.seal.report.valid,
             "{mode:?}: {:?}",
@@ -396,13 +556,13 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
     }
 
     // The seal of another document (another licensee) printed on this one: the content differs.
-    let sealing = qoltanba::forms::Sealing {
+    let sealing = qoltanba::document::Sealing {
         signer: &provider,
         mode: SealMode::Compact,
     };
     let mut other = t.sample();
     other["licensee"] = "БАСҚА АДАМ".into();
-    let other_doc = qoltanba::forms::issue(id, &other, "QLT-2026-000004", ISSUED, Some(sealing))
+    let other_doc = qoltanba::document::issue(id, &other, "QLT-2026-000004", ISSUED, Some(sealing))
         .expect("issue");
     let fonts = qoltanba::render::Fonts::get().expect("fonts");
     let data = t.validate(&t.sample(), |c| fonts.covers(c)).expect("valid");
@@ -417,16 +577,17 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
         issued_at: ISSUED,
     };
     let pdf = qoltanba::render::render(&blocks, &info).expect("render");
-    let pdf = qoltanba::render::attach(
+    let pdf = qoltanba::document::attach(
         pdf,
-        &[qoltanba::render::Attachment {
-            name: qoltanba::forms::DATA_FILE_NAME,
+        &[qoltanba::document::Attachment {
+            name: qoltanba::document::DATA_FILE_NAME,
             mime: "application/json",
             data: data.canonical_json().as_bytes(),
         }],
     )
     .expect("attach");
-    let r = qoltanba::seal::verify_document(&store, &pdf, &opts()).expect("verify");
+    let r =
+        qoltanba::document::verify_document(common::trust(&store), &pdf, &opts()).expect("verify");
     assert_eq!(
         r.seal.report.codes,
         vec![Code::DocumentMismatch],
@@ -452,7 +613,7 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
     assert!(unshown.contains(&("licensee", "БАСҚА АДАМ")), "{unshown:?}");
 
     // The embedded data changed after issuing.
-    let doc = qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000005", ISSUED, Some(sealing))
+    let doc = qoltanba::document::issue(id, &t.sample(), "QLT-2026-000005", ISSUED, Some(sealing))
         .expect("issue");
     let mut changed = doc.pdf.clone();
     let at = changed
@@ -460,7 +621,8 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
         .position(|w| w == b"870412300129")
         .expect("IIN in the embedded data");
     changed[at + 11] = b'8';
-    let r = qoltanba::seal::verify_document(&store, &changed, &opts()).expect("verify");
+    let r = qoltanba::document::verify_document(common::trust(&store), &changed, &opts())
+        .expect("verify");
     assert!(
         r.seal.report.codes.contains(&Code::DocumentMismatch),
         "{:?}",
@@ -475,12 +637,12 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
 
     // A PDF without a seal, and not a PDF.
     let unsealed =
-        qoltanba::forms::issue(id, &t.sample(), "QLT-2026-000006", ISSUED, None).expect("issue");
-    assert_eq!(
-        qoltanba::seal::verify_document(&store, &unsealed.pdf, &opts()).err(),
-        Some(SealError::Empty)
-    );
-    assert!(qoltanba::seal::verify_document(&store, b"hello", &opts()).is_err());
+        qoltanba::document::issue(id, &t.sample(), "QLT-2026-000006", ISSUED, None).expect("issue");
+    assert!(matches!(
+        qoltanba::document::verify_document(common::trust(&store), &unsealed.pdf, &opts()),
+        Err(SealError::Structure(_))
+    ));
+    assert!(qoltanba::document::verify_document(common::trust(&store), b"hello", &opts()).is_err());
 }
 
 #[test]

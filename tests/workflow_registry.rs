@@ -436,7 +436,8 @@ fn numbering_follows_the_local_year() {
         qoltanba::demo_pki::default_store().expect("store"),
         registry,
         qoltanba::demo_pki::provider_signer().expect("signer"),
-    );
+    )
+    .expect("state");
     let sample = qoltanba::forms::form("reference.birth")
         .expect("form")
         .sample();

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use crate::pki::Report;
 
-pub use sign::CmsSigner;
+pub use sign::{CmsSigner, SignOptions};
 pub use verify::{attached_content, verify_cms};
 
 /// Largest CMS we accept (the service's request bodies are smaller still).

@@ -1,5 +1,6 @@
-//! Signing: attached or detached SignedData with contentType, signingTime, messageDigest and
-//! signingCertificateV2, the signer's certificate and chain included.
+//! Signing: attached or detached SignedData with contentType, signingTime (unless PAdES forbids it),
+//! messageDigest and signingCertificateV2, and on request a contentHint saying what the signature is; the
+//! signer's certificate and chain included.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -65,6 +66,29 @@ fn signing_time(unix: i64) -> Result<Any, CmsError> {
     }
 }
 
+/// How to sign.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignOptions {
+    /// Leave the content out of the SignedData.
+    pub detached: bool,
+    /// The signingTime attribute (Unix seconds); `None` leaves it out, as PAdES requires (the time of a PDF
+    /// signature is the signature dictionary's /M, or a timestamp).
+    pub signing_time: Option<i64>,
+    /// A contentHint attribute (RFC 2634 §2.9): a description of what was signed, e.g. that a service signed it
+    /// on someone's behalf.
+    pub content_hint: Option<String>,
+}
+
+/// ContentHints (RFC 2634 §2.9).
+#[derive(der::Sequence)]
+struct ContentHints {
+    content_description: Option<String>,
+    content_type: ObjectIdentifier,
+}
+
+/// id-aa-contentHint.
+const CONTENT_HINT: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.4");
+
 impl CmsSigner {
     /// Pairs a key with its certificate (and the chain to include). Fails when the key is not the
     /// certificate's.
@@ -117,6 +141,21 @@ impl CmsSigner {
         &self.certificate
     }
 
+    /// An upper bound of the DER size of a SignedData this signer makes over detached content (its certificates,
+    /// attributes and signature), for reserving room for it in a PDF before signing.
+    pub fn detached_size_bound(&self) -> usize {
+        let certs: usize = std::iter::once(&self.signer)
+            .chain(&self.chain)
+            .map(|c| {
+                c.encoded_len()
+                    .map(|l| u32::from(l) as usize)
+                    .unwrap_or(16 * 1024)
+            })
+            .sum();
+        // Attributes, identifiers and structure take a few hundred bytes; the signature at most 1 KB (RSA-8192).
+        certs + 2048
+    }
+
     /// The signing key, for other signed formats of the same provider (the seal).
     pub fn key(&self) -> &dyn SigningKey {
         self.key.as_ref()
@@ -129,6 +168,19 @@ impl CmsSigner {
         detached: bool,
         signing_time_unix: i64,
     ) -> Result<Vec<u8>, CmsError> {
+        self.sign_with(
+            content,
+            &SignOptions {
+                detached,
+                signing_time: Some(signing_time_unix),
+                content_hint: None,
+            },
+        )
+    }
+
+    /// Signs `content` as `options` say and returns the DER ContentInfo.
+    pub fn sign_with(&self, content: &[u8], options: &SignOptions) -> Result<Vec<u8>, CmsError> {
+        let detached = options.detached;
         let digest = self.key.digest_algorithm();
         let data = oid::DATA;
         let cert_id = SigningCertificateV2 {
@@ -139,20 +191,33 @@ impl CmsSigner {
             }],
             policies: None,
         };
-        let signed_attrs = SetOfVec::try_from(vec![
-            attribute(oid::CONTENT_TYPE, Any::encode_from(&data).map_err(enc_err)?)?,
-            attribute(oid::SIGNING_TIME, signing_time(signing_time_unix)?)?,
-            attribute(
-                oid::MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(digest.digest(content)).map_err(enc_err)?)
-                    .map_err(enc_err)?,
-            )?,
-            attribute(
-                oid::SIGNING_CERTIFICATE_V2,
-                Any::encode_from(&cert_id).map_err(enc_err)?,
-            )?,
-        ])
-        .map_err(enc_err)?;
+        let mut attrs = vec![attribute(
+            oid::CONTENT_TYPE,
+            Any::encode_from(&data).map_err(enc_err)?,
+        )?];
+        if let Some(at) = options.signing_time {
+            attrs.push(attribute(oid::SIGNING_TIME, signing_time(at)?)?);
+        }
+        attrs.push(attribute(
+            oid::MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest.digest(content)).map_err(enc_err)?)
+                .map_err(enc_err)?,
+        )?);
+        attrs.push(attribute(
+            oid::SIGNING_CERTIFICATE_V2,
+            Any::encode_from(&cert_id).map_err(enc_err)?,
+        )?);
+        if let Some(hint) = &options.content_hint {
+            let hints = ContentHints {
+                content_description: Some(hint.clone()),
+                content_type: data,
+            };
+            attrs.push(attribute(
+                CONTENT_HINT,
+                Any::encode_from(&hints).map_err(enc_err)?,
+            )?);
+        }
+        let signed_attrs = SetOfVec::try_from(attrs).map_err(enc_err)?;
         let signature = self
             .key
             .sign(&signed_attrs.to_der().map_err(enc_err)?)

@@ -79,6 +79,9 @@ pub enum CryptoError {
     /// The key could not produce a signature.
     #[error("signing failed")]
     SigningFailed,
+    /// The signature was not checked: the verification's budget of signature checks was spent.
+    #[error("signature not checked: the verification's budget of signature checks is spent")]
+    Budget,
 }
 
 /// One signature algorithm family: verifies signatures for the signature OIDs it registers under.

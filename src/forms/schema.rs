@@ -29,7 +29,13 @@ pub enum FieldType {
 }
 
 /// Most rows a table field may have.
-pub const MAX_ROWS: usize = 2000;
+pub const MAX_ROWS: usize = 100;
+/// Most rows all of a document's tables may have together.
+pub const MAX_TOTAL_ROWS: usize = 200;
+/// Most characters of text a document's data may hold, all fields and cells together. With the rows limit this is
+/// what one request may make the service render and seal: a few pages, a few milliseconds, a seal every verifier
+/// reads (the largest real reference, with four tables, has about 2 000).
+pub const MAX_DATA_CHARS: usize = 20_000;
 
 /// A validated value.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -64,6 +70,8 @@ pub enum FieldError {
     Unprintable { field: String, code: u32 },
     #[error("field {field}: {message}")]
     Format { field: String, message: String },
+    #[error("the data is too large for one document: {0}")]
+    TooLarge(String),
 }
 
 /// Validated form data: field name → value, in a canonical (sorted) order.

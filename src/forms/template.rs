@@ -8,6 +8,7 @@ use thiserror::Error;
 
 use super::schema::{
     check_rows, check_value, string_of, FieldError, FieldType, FieldValue, FormData,
+    MAX_DATA_CHARS, MAX_TOTAL_ROWS,
 };
 use crate::render::Block;
 
@@ -345,6 +346,26 @@ impl FormTemplate {
                     values.insert(f.name.clone(), value);
                 }
             }
+        }
+        let (mut chars, mut rows) = (0usize, 0usize);
+        for v in values.values() {
+            match v {
+                FieldValue::Text(t) => chars += t.chars().count(),
+                FieldValue::Rows(r) => {
+                    rows += r.len();
+                    chars += r.iter().flatten().map(|c| c.chars().count()).sum::<usize>();
+                }
+            }
+        }
+        if rows > MAX_TOTAL_ROWS {
+            return Err(FieldError::TooLarge(format!(
+                "{rows} table rows, more than {MAX_TOTAL_ROWS}"
+            )));
+        }
+        if chars > MAX_DATA_CHARS {
+            return Err(FieldError::TooLarge(format!(
+                "{chars} characters of text, more than {MAX_DATA_CHARS}"
+            )));
         }
         Ok(FormData::from_checked(values))
     }

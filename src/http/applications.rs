@@ -3,15 +3,16 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::auth::{Operator, Portal, Reader};
 use super::documents::{rfc3339, storage_failure};
-use super::{auth, b64, blocking, json_body, now, AppState, Problem};
-use crate::registry::{ApplicationId, ApplicationRecord, TokenRole};
+use super::{b64, json_body, now, AppState, Pool, Problem};
+use crate::registry::{ApplicationId, ApplicationRecord};
 use crate::workflow::Decision;
 
 #[derive(Deserialize)]
@@ -60,24 +61,25 @@ fn application_json(a: &ApplicationRecord) -> serde_json::Value {
 
 pub(super) async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Portal(caller): Portal,
     body: Result<Json<SubmitRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Portal)?;
     let req = json_body(body)?;
     let cms = b64("cms", &req.cms)?;
     let detached = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
-    let record = blocking(move || {
-        crate::workflow::submit(
-            state.context(),
-            &cms,
-            detached.as_deref(),
-            &caller.name,
-            now(),
-        )
-        .map_err(Problem::from)
-    })
-    .await?;
+    let gates = state.gates.clone();
+    let record = gates
+        .run(Pool::Private, move |cancel| {
+            crate::workflow::submit(
+                state.context_with(cancel),
+                &cms,
+                detached.as_deref(),
+                &caller.name,
+                now(),
+            )
+            .map_err(Problem::from)
+        })
+        .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application submitted");
     Ok((
         StatusCode::CREATED,
@@ -100,30 +102,27 @@ fn application_id(id: &str) -> Result<ApplicationId, Problem> {
 
 async fn load(state: &AppState, id: ApplicationId) -> Result<ApplicationRecord, Problem> {
     let state = state.clone();
-    blocking(move || {
-        state
-            .registry
-            .application(id)
-            .map_err(storage_failure)?
-            .ok_or_else(|| {
-                let mut p = Problem::not_found();
-                p.detail = "no such application".into();
-                p
-            })
-    })
-    .await
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Private, move |_| {
+            state
+                .registry
+                .application(id)
+                .map_err(storage_failure)?
+                .ok_or_else(|| {
+                    let mut p = Problem::not_found();
+                    p.detail = "no such application".into();
+                    p
+                })
+        })
+        .await
 }
 
 pub(super) async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    auth::require_any(
-        state.registry.as_ref(),
-        &headers,
-        &[TokenRole::Portal, TokenRole::Operator],
-    )?;
     let record = load(&state, application_id(&id)?).await?;
     Ok(Json(application_json(&record)).into_response())
 }
@@ -140,25 +139,26 @@ pub(super) struct PaymentRequest {
 /// The portal reports the payment: paid → registered with its due date; not paid → refused.
 pub(super) async fn payment(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Portal(caller): Portal,
     Path(id): Path<String>,
     body: Result<Json<PaymentRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Portal)?;
     let id = application_id(&id)?;
     let req = json_body(body)?;
-    let record = blocking(move || {
-        crate::workflow::report_payment(
-            state.context(),
-            id,
-            req.paid,
-            req.reference.as_deref(),
-            &caller.name,
-            now(),
-        )
-        .map_err(Problem::from)
-    })
-    .await?;
+    let gates = state.gates.clone();
+    let record = gates
+        .run(Pool::Private, move |cancel| {
+            crate::workflow::report_payment(
+                state.context_with(cancel),
+                id,
+                req.paid,
+                req.reference.as_deref(),
+                &caller.name,
+                now(),
+            )
+            .map_err(Problem::from)
+        })
+        .await?;
     Ok(Json(application_json(&record)).into_response())
 }
 
@@ -183,11 +183,10 @@ pub(super) struct DecisionRequest {
 /// The operator decides a registered application.
 pub(super) async fn decision(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Operator(caller): Operator,
     Path(id): Path<String>,
     body: Result<Json<DecisionRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Operator)?;
     let id = application_id(&id)?;
     let req = json_body(body)?;
     let decision = match req.decision {
@@ -206,11 +205,19 @@ pub(super) async fn decision(
             reason: req.reason.unwrap_or_default(),
         },
     };
-    let record = blocking(move || {
-        crate::workflow::decide(state.context(), id, &decision, &caller.name, now())
+    let gates = state.gates.clone();
+    let record = gates
+        .run(Pool::Private, move |cancel| {
+            crate::workflow::decide(
+                state.context_with(cancel),
+                id,
+                &decision,
+                &caller.name,
+                now(),
+            )
             .map_err(Problem::from)
-    })
-    .await?;
+        })
+        .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application decided");
     Ok(Json(application_json(&record)).into_response())
 }

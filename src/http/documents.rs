@@ -5,16 +5,17 @@
 //! registry transaction, so a failure leaves no trace and uses no number.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{auth, blocking, json_body, now, AppState, Problem};
+use super::auth::{Operator, Portal, Reader};
+use super::{json_body, now, AppState, Pool, Problem};
 use crate::issuance::LifecycleAction;
-use crate::registry::{DocumentId, DocumentStanding, RegistryError, StoredDocument, TokenRole};
+use crate::registry::{DocumentId, DocumentStanding, RegistryError, StoredDocument};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,16 +58,23 @@ pub(super) fn summary(doc: &StoredDocument) -> serde_json::Value {
 
 pub(super) async fn issue(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Portal(caller): Portal,
     body: Result<Json<IssueRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Portal)?;
     let req = json_body(body)?;
-    let stored = blocking(move || {
-        crate::workflow::issue_reference(state.context(), &req.form, &req.data, &caller.name, now())
+    let gates = state.gates.clone();
+    let stored = gates
+        .run(Pool::Private, move |cancel| {
+            crate::workflow::issue_reference(
+                state.context_with(cancel),
+                &req.form,
+                &req.data,
+                &caller.name,
+                now(),
+            )
             .map_err(Problem::from)
-    })
-    .await?;
+        })
+        .await?;
     tracing::info!(number = %stored.number, "reference issued");
     let location = format!("/v1/documents/{}", stored.id.0);
     Ok((
@@ -77,34 +85,26 @@ pub(super) async fn issue(
         .into_response())
 }
 
-/// Reading a document needs a portal or operator token: it holds personal data.
-fn require_reader(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
-    auth::require_any(
-        state.registry.as_ref(),
-        headers,
-        &[TokenRole::Portal, TokenRole::Operator],
-    )
-    .map(|_| ())
-}
-
 pub(super) async fn load(state: AppState, id: String) -> Result<StoredDocument, Problem> {
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
-    blocking(move || {
-        state
-            .registry
-            .document(DocumentId(id))
-            .map_err(storage_failure)?
-            .ok_or_else(Problem::not_found)
-    })
-    .await
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Private, move |_| {
+            state
+                .registry
+                .document(DocumentId(id))
+                .map_err(storage_failure)?
+                .ok_or_else(Problem::not_found)
+        })
+        .await
 }
 
+/// Reading a document needs a portal or operator token: it holds personal data.
 pub(super) async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    require_reader(&state, &headers)?;
     let doc = load(state, id).await?;
     let mut body = summary(&doc);
     body["data"] = serde_json::from_slice(&doc.canonical_data)
@@ -114,10 +114,9 @@ pub(super) async fn get(
 
 pub(super) async fn pdf(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    require_reader(&state, &headers)?;
     let doc = load(state, id).await?;
     let disposition = format!("inline; filename=\"{}.pdf\"", doc.number);
     Ok((
@@ -160,23 +159,38 @@ pub(super) fn standing_json(st: &DocumentStanding) -> serde_json::Value {
     body
 }
 
-/// Public: the standing of the document with this number (valid, suspended, terminated, replaced), for anyone
-/// holding the paper.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StatusQuery {
+    /// The verification code printed on the document.
+    code: Option<String>,
+}
+
+/// Public: the standing of the document with this number (valid, suspended, terminated, replaced), for whoever
+/// holds the paper — which prints the verification code asked for here, so walking through sequential numbers
+/// reveals nothing: a wrong or missing code is answered like a number that does not exist.
 pub(super) async fn status(
     State(state): State<AppState>,
     Path(number): Path<String>,
+    Query(query): Query<StatusQuery>,
 ) -> Result<Response, Problem> {
-    if number.len() > 64 {
+    let Some(code) = query.code.filter(|c| !c.trim().is_empty()) else {
+        return Err(Problem::malformed(
+            "code: the verification code printed on the document is required (?code=XXXX-XXXX)"
+                .into(),
+        ));
+    };
+    if number.len() > 64 || code.len() > 32 {
         return Err(Problem::not_found());
     }
-    let standing = blocking(move || {
-        state
-            .registry
-            .standing(&number)
-            .map_err(storage_failure)?
-            .ok_or_else(Problem::not_found)
-    })
-    .await?;
+    let gates = state.gates.clone();
+    let standing = gates
+        .run(Pool::Public, move |_| {
+            crate::workflow::standing_with_code(state.context(), &number, &code)
+                .map_err(Problem::from)?
+                .ok_or_else(Problem::not_found)
+        })
+        .await?;
     Ok(Json(standing_json(&standing)).into_response())
 }
 
@@ -193,11 +207,10 @@ pub(super) struct LifecycleRequest {
 /// `POST /v1/documents/{id}/{reissue|duplicate|suspend|resume|terminate}`: an operator's change to a licence.
 pub(super) async fn lifecycle(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Operator(caller): Operator,
     Path((id, action)): Path<(String, String)>,
     body: Result<Json<LifecycleRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Operator)?;
     let action = LifecycleAction::parse(&action).ok_or_else(|| {
         let mut p = Problem::not_found();
         p.detail =
@@ -206,19 +219,21 @@ pub(super) async fn lifecycle(
     })?;
     let req = json_body(body)?;
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
-    let (standing, made) = blocking(move || {
-        crate::workflow::change_licence(
-            state.context(),
-            DocumentId(id),
-            action,
-            &req.reason,
-            &req.fields,
-            &caller.name,
-            now(),
-        )
-        .map_err(Problem::from)
-    })
-    .await?;
+    let gates = state.gates.clone();
+    let (standing, made) = gates
+        .run(Pool::Private, move |cancel| {
+            crate::workflow::change_licence(
+                state.context_with(cancel),
+                DocumentId(id),
+                action,
+                &req.reason,
+                &req.fields,
+                &caller.name,
+                now(),
+            )
+            .map_err(Problem::from)
+        })
+        .await?;
     tracing::info!(number = %standing.number, event = action.event(), "licence changed");
     let mut body = standing_json(&standing);
     if let Some(made) = &made {

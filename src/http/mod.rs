@@ -1,77 +1,128 @@
-//! The HTTP layer (design.md §2 `src/http`): a thin axum shell over the core's verifiers. Requests are JSON with
-//! base64 for binary data, close to NCANode's names so portals can switch; answers are the verification reports
-//! of design.md §3; bad input is an RFC 9457 problem document with a stable code.
+//! The HTTP layer (design.md §2 `src/http`): a thin axum shell over the core's verifiers and the service's
+//! workflow. Requests are JSON with base64 for binary data; answers are the verification reports of design.md §3;
+//! bad input is an RFC 9457 problem document with a stable code.
 //!
-//! Verification is CPU-bound, so it runs on tokio's blocking pool, keeping the accept loop responsive.
+//! Nothing here blocks an async worker: callers are recognised from an in-memory token map ([`auth`]), and every
+//! verification, rendering or registry call runs on tokio's blocking pool through a bounded pool of job slots
+//! ([`limits`]) with a deadline that cancels the work. Public routes get a smaller body limit and their own job
+//! pool; connections and the bytes of bodies being received are limited too.
 
 mod applications;
 pub mod auth;
 mod documents;
+pub mod limits;
 mod openapi;
 mod page;
 mod problem;
+mod verify;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use serde::Deserialize;
 
+use crate::cancel::Cancel;
 use crate::cms::CmsSigner;
-use crate::identity::{Bin, Iin};
 use crate::issuance::{Provider, WorkingCalendar};
-use crate::pki::{TrustStore, VerifyOptions};
-use crate::registry::{Registry, TokenRole};
+use crate::pki::TrustStore;
+use crate::registry::{Registry, RegistryError};
+use crate::seal::{IssuerRule, Issuers, SealTrust};
+pub use auth::{Caller, TokenCache};
+pub use limits::{Gates, Limits, Pool};
 pub use problem::Problem;
-
-/// Largest request body accepted: a PDF of [`crate::seal::MAX_PDF`] would not fit in JSON anyway, and nothing a
-/// portal sends for verification comes near this.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// What every handler shares: loaded once at start.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<TrustStore>,
+    /// Whose seals count: the providers' authorised persons.
+    pub issuers: Arc<Issuers>,
     pub registry: Arc<dyn Registry>,
     /// The provider's authorised person's key and certificate.
     pub signer: Arc<CmsSigner>,
+    /// A separate key for `POST /v1/sign/cms`, when configured (off by default): never the provider's.
+    pub portal_signer: Option<Arc<CmsSigner>>,
     /// Printed on licences and refusals.
     pub provider: Arc<Provider>,
     /// Counts due dates.
     pub calendar: Arc<WorkingCalendar>,
+    /// The registry's tokens, in memory.
+    pub tokens: Arc<TokenCache>,
+    /// Job pools, body budget and the shutdown flag.
+    pub gates: Arc<Gates>,
+    /// Running on the embedded demo PKI and key: said at start, in `/health` and in reports.
+    pub demo: bool,
 }
 
 impl AppState {
-    /// The workflow's view of the state.
+    /// A state whose provider is described by the signer's certificate (organisation, name), issuing in Astana,
+    /// with the statutory calendar and default limits; the signer is the only authorised issuer (the demo
+    /// provider's key makes it a demonstration). Loads the registry's tokens.
+    pub fn new(
+        store: TrustStore,
+        registry: Arc<dyn Registry>,
+        signer: CmsSigner,
+    ) -> Result<Self, RegistryError> {
+        let provider = Provider::from_signer(&signer);
+        let demo = crate::demo_pki::is_demo_certificate(signer.certificate());
+        let mut issuers = Issuers::new(vec![IssuerRule::certificate(
+            provider.authority.clone(),
+            signer.certificate(),
+        )]);
+        if demo {
+            issuers = issuers.with_demo(signer.certificate().fingerprint);
+        }
+        Ok(AppState {
+            store: Arc::new(store),
+            issuers: Arc::new(issuers),
+            tokens: Arc::new(TokenCache::load(registry.as_ref())?),
+            registry,
+            signer: Arc::new(signer),
+            portal_signer: None,
+            provider: Arc::new(provider),
+            calendar: Arc::new(WorkingCalendar::kazakhstan()),
+            gates: Arc::new(Gates::new(Limits::default())),
+            demo,
+        })
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.gates = Arc::new(Gates::new(limits));
+        self
+    }
+
+    /// The workflow's view of the state, for work that runs to its end.
     pub fn context(&self) -> crate::workflow::Context<'_> {
+        self.context_with(&NEVER)
+    }
+
+    /// The workflow's view of the state, for work that stops when `cancel` is set.
+    pub fn context_with<'a>(&'a self, cancel: &'a Cancel) -> crate::workflow::Context<'a> {
         crate::workflow::Context {
             store: &self.store,
+            issuers: &self.issuers,
             registry: self.registry.as_ref(),
             signer: &self.signer,
             provider: &self.provider,
             calendar: &self.calendar,
+            cancel,
         }
     }
 
-    /// A state whose provider is described by the signer's certificate (organisation, name), issuing in Astana,
-    /// with the statutory calendar.
-    pub fn new(store: TrustStore, registry: Arc<dyn Registry>, signer: CmsSigner) -> Self {
-        let provider = Provider::from_signer(&signer);
-        AppState {
-            store: Arc::new(store),
-            registry,
-            signer: Arc::new(signer),
-            provider: Arc::new(provider),
-            calendar: Arc::new(WorkingCalendar::kazakhstan()),
+    /// What seal verification trusts.
+    pub fn trust(&self) -> SealTrust<'_> {
+        SealTrust {
+            store: &self.store,
+            issuers: &self.issuers,
         }
     }
 }
+
+static NEVER: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::never);
 
 /// Limits on slow or idle clients.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +130,7 @@ pub struct ServeOptions {
     /// A client must send a request's whole header within this time, or the connection is closed (slowloris).
     pub header_read_timeout: std::time::Duration,
     /// A request must be read and answered within this time, or it gets `REQUEST_TIMEOUT` (408): bounds slow
-    /// uploads. Longer than [`REQUEST_TIMEOUT`], which bounds the work itself.
+    /// uploads. Longer than the job timeout, which bounds the work itself.
     pub request_deadline: std::time::Duration,
     /// After a shutdown signal, how long requests in flight may take to finish.
     pub shutdown_grace: std::time::Duration,
@@ -101,7 +152,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 }
 
 /// Serves HTTP/1.1 with `options` until `shutdown` completes. Each connection is served by hyper directly
-/// (axum's own `serve` has no header timeout).
+/// (axum's own `serve` has no header timeout). At shutdown every running job is cancelled, and requests in flight
+/// get the grace period to answer.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -109,6 +161,10 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let deadline = options.request_deadline;
+    let gates = state.gates.clone();
+    let connections = Arc::new(tokio::sync::Semaphore::new(
+        gates.limits.max_connections.max(1),
+    ));
     let app = router(state).layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| async move {
             match tokio::time::timeout(deadline, next.run(request)).await {
@@ -120,6 +176,14 @@ pub async fn serve_with(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        // At the connection limit, further connections wait in the listen backlog.
+        let slot = tokio::select! {
+            slot = connections.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
@@ -143,9 +207,12 @@ pub async fn serve_with(
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
+            drop(slot);
         });
     }
     drop(listener);
+    // Work still running stops at its next check; its callers get TIMEOUT, and registry transactions roll back.
+    gates.shutdown.cancel();
     if tokio::time::timeout(options.shutdown_grace, graceful.shutdown())
         .await
         .is_err()
@@ -177,20 +244,34 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// The service's routes.
+/// The service's routes: public ones (verification, status, the auditors' page) with the public body limit and job
+/// pool, and those that need a token with the larger limit.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let gates = state.gates.clone();
+    let public_limit = gates.limits.public_body_limit;
+    let private_limit = gates.limits.body_limit;
+    let (g1, g2) = (gates.clone(), gates);
+    let public = Router::new()
         .route("/health", get(health))
         .route("/verify", get(page::html))
         .route("/verify/app.js", get(page::script))
         .route("/verify/jsqr.js", get(page::jsqr))
         .route("/verify/style.css", get(page::style))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
-        .route("/v1/verify/certificate", post(verify_certificate))
-        .route("/v1/verify/cms", post(verify_cms))
-        .route("/v1/verify/seal", post(verify_seal))
-        .route("/v1/verify/document", post(verify_document))
-        .route("/v1/sign/cms", post(sign_cms))
+        .route("/v1/verify/certificate", post(verify::certificate))
+        .route("/v1/verify/cms", post(verify::cms))
+        .route("/v1/verify/seal", post(verify::seal))
+        .route("/v1/verify/document", post(verify::document))
+        .route(
+            "/v1/documents/by-number/{number}/status",
+            get(documents::status),
+        )
+        .layer(axum::middleware::from_fn(move |r, n| {
+            limits::body_budget(g1.clone(), public_limit, r, n)
+        }))
+        .layer(DefaultBodyLimit::max(public_limit));
+    let private = Router::new()
+        .route("/v1/sign/cms", post(verify::sign_cms))
         .route("/v1/documents", post(documents::issue))
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))
@@ -202,17 +283,19 @@ pub fn router(state: AppState) -> Router {
             "/v1/applications/{id}/decision",
             post(applications::decision),
         )
-        .route(
-            "/v1/documents/by-number/{number}/status",
-            get(documents::status),
-        )
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(move |r, n| {
+            limits::body_budget(g2.clone(), private_limit, r, n)
+        }))
+        .layer(DefaultBodyLimit::max(private_limit));
+    public.merge(private).fallback(not_found).with_state(state)
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let mut body = serde_json::json!({"status": "ok"});
+    if state.demo {
+        body["demo"] = serde_json::json!(true);
+    }
+    Json(body)
 }
 
 async fn not_found() -> Problem {
@@ -231,54 +314,10 @@ fn b64(field: &str, value: &str) -> Result<Vec<u8>, Problem> {
         .map_err(|e| Problem::malformed(format!("{field}: not base64 ({e})")))
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, Problem> {
     body.map(|Json(v)| v).map_err(Problem::from_json)
-}
-
-/// The request's IIN/BIN and time, as options for the verifier.
-fn options(
-    iin: Option<&str>,
-    bin: Option<&str>,
-    at: Option<&str>,
-) -> Result<VerifyOptions, Problem> {
-    let at = match at {
-        Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|e| Problem::malformed(format!("at: not an RFC 3339 time ({e})")))?
-            .unix_timestamp(),
-        None => now(),
-    };
-    let mut opts = VerifyOptions::at(at);
-    opts.iin = iin
-        .map(Iin::parse)
-        .transpose()
-        .map_err(|e| Problem::malformed(format!("iin: {e}")))?;
-    opts.bin = bin
-        .map(Bin::parse)
-        .transpose()
-        .map_err(|e| Problem::malformed(format!("bin: {e}")))?;
-    Ok(opts)
-}
-
-/// How long a request's work may take before the caller gets `TIMEOUT` (503). The work itself is not
-/// cancelled (a registry transaction runs to its end or rolls back), so nothing is left half-written.
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Runs CPU-bound work off the async workers, within [`REQUEST_TIMEOUT`].
-async fn blocking<T: Send + 'static>(
-    job: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    blocking_within(REQUEST_TIMEOUT, job).await
-}
-
-async fn blocking_within<T: Send + 'static>(
-    limit: std::time::Duration,
-    job: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    match tokio::time::timeout(limit, tokio::task::spawn_blocking(job)).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(_)) => Err(Problem::internal()),
-        Err(_) => Err(Problem::timeout()),
-    }
 }
 
 #[cfg(test)]
@@ -286,195 +325,54 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn slow_work_times_out_with_a_problem() {
-        let slow = blocking_within(std::time::Duration::from_millis(20), || {
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            Ok(())
-        })
-        .await;
+    async fn slow_work_is_cancelled_and_answers_a_problem() {
+        let gates = Gates::new(Limits {
+            job_timeout: std::time::Duration::from_millis(50),
+            jobs: 1,
+            ..Limits::default()
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let slow = gates
+            .run(Pool::Private, move |cancel| {
+                // Cooperative work: it stops when its deadline passes.
+                while !cancel.is_cancelled() {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                let _ = tx.send(());
+                Ok(())
+            })
+            .await;
         assert_eq!(slow.map_err(|p| p.code), Err("TIMEOUT"));
-        let quick = blocking_within(std::time::Duration::from_secs(5), || Ok(7)).await;
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the abandoned job saw its cancellation and ended");
+        // Its slot is free again.
+        let quick = gates.run(Pool::Private, |_| Ok(7)).await;
         assert_eq!(quick.map_err(|p| p.code), Ok(7));
     }
-}
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CertificateRequest {
-    /// DER, base64.
-    certificate: String,
-    iin: Option<String>,
-    bin: Option<String>,
-    /// RFC 3339; default now.
-    at: Option<String>,
-}
-
-async fn verify_certificate(
-    State(state): State<AppState>,
-    body: Result<Json<CertificateRequest>, JsonRejection>,
-) -> Result<Response, Problem> {
-    let req = json_body(body)?;
-    let der = b64("certificate", &req.certificate)?;
-    let opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
-    let report = blocking(move || {
-        let cert = state
-            .store
-            .parse_certificate(&der)
-            .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
-        Ok(state.store.verify_certificate(&cert, &[], &opts))
-    })
-    .await?;
-    Ok(Json(report).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CmsRequest {
-    /// CMS SignedData DER, base64.
-    cms: String,
-    /// Detached content, base64.
-    data: Option<String>,
-    iin: Option<String>,
-    bin: Option<String>,
-}
-
-async fn verify_cms(
-    State(state): State<AppState>,
-    body: Result<Json<CmsRequest>, JsonRejection>,
-) -> Result<Response, Problem> {
-    let req = json_body(body)?;
-    let cms = b64("cms", &req.cms)?;
-    let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
-    let opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
-    let report = blocking(move || {
-        crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], &opts)
-            .map_err(|e| Problem::malformed(format!("cms: {e}")))
-    })
-    .await?;
-    Ok(Json(report).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SealRequest {
-    /// The barcode texts, one per symbol.
-    barcode: Vec<String>,
-}
-
-async fn verify_seal(
-    State(state): State<AppState>,
-    body: Result<Json<SealRequest>, JsonRejection>,
-) -> Result<Response, Problem> {
-    let req = json_body(body)?;
-    let body = blocking(move || {
-        let texts: Vec<&str> = req.barcode.iter().map(String::as_str).collect();
-        let mut report = crate::seal::verify_seal(&state.store, &texts, &VerifyOptions::at(now()))
-            .map_err(|e| Problem::malformed(format!("barcode: {e}")))?;
-        let standing = crate::workflow::check_standing(state.context(), &mut report)?;
-        with_standing(&report, standing.as_ref())
-    })
-    .await?;
-    Ok(Json(body).into_response())
-}
-
-/// A seal or document report with the registry's standing of the document beside it (`registry`), when this
-/// registry issued it.
-fn with_standing(
-    report: &impl serde::Serialize,
-    standing: Option<&crate::registry::DocumentStanding>,
-) -> Result<serde_json::Value, Problem> {
-    let mut body = serde_json::to_value(report).map_err(|_| Problem::internal())?;
-    // The form's name in Kazakh and Russian beside its id, for people reading the report.
-    if let Some(form) = body["content"]["form"]
-        .as_str()
-        .and_then(|id| crate::forms::form(id).ok())
-    {
-        body["content"]["formName"] = serde_json::json!({"kk": form.name.kk, "ru": form.name.ru});
+    #[tokio::test]
+    async fn a_full_pool_refuses_instead_of_queueing_forever() {
+        let gates = Arc::new(Gates::new(Limits {
+            public_jobs: 1,
+            queue: 1,
+            queue_wait: std::time::Duration::from_millis(100),
+            ..Limits::default()
+        }));
+        let (hold, release) = std::sync::mpsc::channel::<()>();
+        let g = gates.clone();
+        let busy = tokio::spawn(async move {
+            g.run(Pool::Public, move |_| {
+                let _ = release.recv_timeout(std::time::Duration::from_secs(5));
+                Ok(())
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let waited = gates.run(Pool::Public, |_| Ok(())).await;
+        assert_eq!(waited.map_err(|p| p.code), Err("BUSY"));
+        // The private pool is not affected by the public one being full.
+        assert!(gates.run(Pool::Private, |_| Ok(())).await.is_ok());
+        drop(hold);
+        assert!(busy.await.expect("join").is_ok());
     }
-    if let Some(st) = standing {
-        body["registry"] = documents::standing_json(st);
-    }
-    Ok(body)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DocumentRequest {
-    /// The PDF, base64.
-    pdf: String,
-}
-
-/// The PDF as the body (`application/pdf`) or `{"pdf": base64}`.
-async fn verify_document(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Problem> {
-    let body = body.map_err(Problem::from_bytes)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let pdf = if content_type.starts_with("application/pdf") {
-        body.to_vec()
-    } else if content_type.starts_with("application/json") {
-        let req: DocumentRequest =
-            serde_json::from_slice(&body).map_err(|e| Problem::malformed(format!("body: {e}")))?;
-        b64("pdf", &req.pdf)?
-    } else {
-        return Err(Problem::unsupported_media_type(
-            "send the PDF as application/pdf or {\"pdf\": base64} as application/json",
-        ));
-    };
-    let body = blocking(move || {
-        let mut report =
-            crate::seal::verify_document(&state.store, &pdf, &VerifyOptions::at(now()))
-                .map_err(|e| Problem::malformed(format!("pdf: {e}")))?;
-        let standing = crate::workflow::check_standing(state.context(), &mut report.seal)?;
-        with_standing(&report, standing.as_ref())
-    })
-    .await?;
-    Ok(Json(body).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignRequest {
-    /// The content to sign, base64.
-    data: String,
-    #[serde(default)]
-    detached: bool,
-}
-
-/// Signs with the provider's key: a portal token is required, and every signature is recorded in the audit log
-/// under the token's name.
-async fn sign_cms(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<SignRequest>, JsonRejection>,
-) -> Result<Response, Problem> {
-    let caller = auth::require(state.registry.as_ref(), &headers, TokenRole::Portal)?;
-    let req = json_body(body)?;
-    let data = b64("data", &req.data)?;
-    let cms = blocking(move || {
-        let cms = state.signer.sign(&data, req.detached, now()).map_err(|e| {
-            tracing::error!(error = %e, "signing failed");
-            Problem::internal()
-        })?;
-        let digest = ring::digest::digest(&ring::digest::SHA256, &data);
-        let subject = crate::pki::name::hex(digest.as_ref());
-        state
-            .registry
-            .record(&caller.name, "cms.signed", &format!("sha256:{subject}"))
-            .map_err(|e| {
-                tracing::error!(error = %e, "audit failed");
-                Problem::internal()
-            })?;
-        Ok(cms)
-    })
-    .await?;
-    Ok(Json(serde_json::json!({
-        "cms": base64::engine::general_purpose::STANDARD.encode(cms)
-    }))
-    .into_response())
 }

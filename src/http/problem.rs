@@ -60,11 +60,40 @@ impl Problem {
     }
 
     pub fn too_large() -> Self {
+        Self::payload_too_large(
+            "the body is larger than this route accepts (README, Configuration: limits.body_limit and \
+             limits.public_body_limit)"
+                .into(),
+        )
+    }
+
+    /// Input over one of the service's limits.
+    pub fn payload_too_large(detail: String) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            "Request body too large",
-            format!("the limit is {} bytes", super::MAX_BODY),
+            "Input too large",
+            detail,
+        )
+    }
+
+    /// The service is at one of its limits: try again shortly.
+    pub fn busy(detail: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "BUSY",
+            "The service is busy",
+            format!("{detail}; try again shortly"),
+        )
+    }
+
+    /// A feature the configuration leaves off.
+    pub fn not_configured(detail: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NOT_CONFIGURED",
+            "Not enabled on this service",
+            detail.to_string(),
         )
     }
 
@@ -92,7 +121,7 @@ impl Problem {
             StatusCode::SERVICE_UNAVAILABLE,
             "TIMEOUT",
             "The request took too long",
-            format!("the limit is {} s", super::REQUEST_TIMEOUT.as_secs()),
+            "its work was stopped at the service's time limit (limits.job_timeout); nothing was stored".into(),
         )
     }
 
@@ -140,6 +169,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let unauthorized = self.status == 401;
+        let retry = self.status == 503;
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (
@@ -153,6 +183,11 @@ impl IntoResponse for Problem {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
+        }
+        if retry {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         }
         response
     }
@@ -202,10 +237,23 @@ impl From<crate::workflow::WorkflowError> for Problem {
                 "Only licences have a lifecycle",
                 detail,
             ),
+            W::Cancelled => Problem::timeout(),
+            W::TooLarge(_) => Problem::payload_too_large(detail),
             W::Storage(e) => {
                 tracing::error!(error = %e, "registry failure");
                 Problem::internal()
             }
+        }
+    }
+}
+
+impl From<crate::seal::SealError> for Problem {
+    fn from(e: crate::seal::SealError) -> Self {
+        use crate::seal::SealError as S;
+        match e {
+            S::Cancelled => Problem::timeout(),
+            S::TooLong | S::TooLarge(_) => Problem::payload_too_large(e.to_string()),
+            e => Problem::malformed(e.to_string()),
         }
     }
 }

@@ -4,4 +4,4 @@ mod number;
 mod profile;
 
 pub use number::{check_digit, Bin, EntityAttribute, EntityType, IdNumberError, Iin, Sex};
-pub use profile::{Role, RoleNames, SubjectProfile};
+pub use profile::{NameClaim, NameProblem, Role, RoleNames, SubjectProfile};

@@ -24,6 +24,22 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role with this [`Self::code`].
+    pub fn parse(code: &str) -> Option<Role> {
+        [
+            Role::Individual,
+            Role::LegalEntity,
+            Role::FirstHead,
+            Role::RightToSign,
+            Role::FinancialSigner,
+            Role::HumanResources,
+            Role::Employee,
+            Role::InformationSystem,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+
     pub fn from_eku_oid(oid: &str) -> Option<Role> {
         Some(match oid {
             "1.2.398.3.3.4.1.1" => Role::Individual,
@@ -175,6 +191,82 @@ impl SubjectProfile {
     }
 }
 
+/// A name stated in a request, to compare with the certificate's holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameClaim {
+    /// An individual's full name: surname, given name and patronymic.
+    Person(String),
+    /// A legal entity's name, possibly followed by its address (as licences print it): it must begin with the
+    /// certificate's organisation name.
+    Organisation(String),
+}
+
+/// Why a stated name does not fit the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    /// The certificate carries no such name.
+    Absent,
+    /// It carries another: this one.
+    Differs(String),
+}
+
+/// A name as compared: upper case, one space between words, one kind of quotation mark.
+fn normalise(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| match c {
+            '«' | '»' | '“' | '”' | '„' | '\'' => '"',
+            'Ё' | 'ё' => 'Е',
+            c => c,
+        })
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+impl SubjectProfile {
+    /// The holder's full name as the NCA profile spells it: `CN` (surname and given name), then `GIVENNAME` (the
+    /// patronymic), when present.
+    pub fn full_name(&self) -> Option<String> {
+        let cn = self.common_name.as_deref()?.trim();
+        if cn.is_empty() {
+            return None;
+        }
+        Some(match self.patronymic.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => format!("{cn} {p}"),
+            _ => cn.to_string(),
+        })
+    }
+
+    /// Compares a stated name with the certificate's (case, spacing and quotation marks aside).
+    pub fn check_name(&self, claim: &NameClaim) -> Result<(), NameProblem> {
+        match claim {
+            NameClaim::Person(name) => {
+                let own = self.full_name().ok_or(NameProblem::Absent)?;
+                if normalise(name) == normalise(&own) {
+                    Ok(())
+                } else {
+                    Err(NameProblem::Differs(own))
+                }
+            }
+            NameClaim::Organisation(name) => {
+                let own = self
+                    .organization
+                    .as_deref()
+                    .filter(|o| !o.trim().is_empty())
+                    .ok_or(NameProblem::Absent)?;
+                let (claim, own_n) = (normalise(name), normalise(own));
+                let rest = claim.strip_prefix(&own_n);
+                match rest {
+                    Some(r) if r.is_empty() || r.starts_with([',', ' ', ';']) => Ok(()),
+                    _ => Err(NameProblem::Differs(own.to_string())),
+                }
+            }
+        }
+    }
+}
+
 /// `IIN123456789011` → `123456789011` (12 digits after the prefix, nothing else).
 fn identifier_after(text: &str, prefix: &str) -> Option<String> {
     let digits = text.strip_prefix(prefix)?;
@@ -194,6 +286,36 @@ mod tests {
         assert_eq!(identifier_after("IIN12345678901", "IIN"), None);
         assert_eq!(identifier_after("BIN123456789011", "IIN"), None);
         assert_eq!(identifier_after("IIN12345678901x", "IIN"), None);
+    }
+
+    #[test]
+    fn names_compare_as_people_read_them() {
+        let p = SubjectProfile {
+            common_name: Some("ТЕСТОВ ТЕСТ".into()),
+            patronymic: Some("ТЕСТОВИЧ".into()),
+            organization: Some("ЖШС «ДАЛА ТЕХ»".into()),
+            ..Default::default()
+        };
+        assert_eq!(p.full_name().as_deref(), Some("ТЕСТОВ ТЕСТ ТЕСТОВИЧ"));
+        assert_eq!(
+            p.check_name(&NameClaim::Person("тестов  тест тестович".into())),
+            Ok(())
+        );
+        assert_eq!(
+            p.check_name(&NameClaim::Person("ИВАНОВ ИВАН".into())),
+            Err(NameProblem::Differs("ТЕСТОВ ТЕСТ ТЕСТОВИЧ".into()))
+        );
+        let org = |s: &str| p.check_name(&NameClaim::Organisation(s.into()));
+        assert_eq!(
+            org("ЖШС \"ДАЛА ТЕХ\", Астана қ., Жеңіс даңғылы, 12"),
+            Ok(())
+        );
+        assert_eq!(org("ЖШС «ДАЛА ТЕХ»"), Ok(()));
+        assert!(org("ЖШС «ДАЛА ТЕХНО»").is_err());
+        assert_eq!(
+            SubjectProfile::default().check_name(&NameClaim::Person("X".into())),
+            Err(NameProblem::Absent)
+        );
     }
 
     #[test]

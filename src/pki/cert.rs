@@ -27,7 +27,17 @@ pub enum CertError {
     SerialTooLong(usize),
     #[error("certificate has extension {oid} twice")]
     DuplicateExtension { oid: String },
+    #[error("certificate is {0} bytes long; at most {MAX_CERTIFICATE_SIZE} are accepted")]
+    TooLarge(usize),
+    #[error("certificate has {0} extensions; at most {MAX_EXTENSIONS} are accepted")]
+    TooManyExtensions(usize),
 }
+
+/// Largest certificate accepted. Real ones (NCA's, PKITS') are 1–3 KB; the limit keeps every parsing step cheap.
+pub const MAX_CERTIFICATE_SIZE: usize = 64 * 1024;
+/// Most extensions accepted in one certificate (real ones have about ten); with a set of the OIDs seen, the
+/// duplicate check stays linear.
+pub const MAX_EXTENSIONS: usize = 64;
 
 /// RFC 5280 allows 20 octets; a little slack covers CAs that add a sign byte or overshoot, while a serial of
 /// hundreds of bytes is hostile input.
@@ -127,6 +137,9 @@ impl Certificate {
         if der.is_empty() {
             return Err(CertError::Empty);
         }
+        if der.len() > MAX_CERTIFICATE_SIZE {
+            return Err(CertError::TooLarge(der.len()));
+        }
         let (rest, x) =
             X509Certificate::from_der(der).map_err(|e| CertError::Der(e.to_string()))?;
         if !rest.is_empty() {
@@ -143,7 +156,10 @@ impl Certificate {
         let tbs = start..start + tbs_raw.len();
         let tbs_cert = &x.tbs_certificate;
 
-        let mut seen: Vec<&[u8]> = Vec::new();
+        if tbs_cert.extensions().len() > MAX_EXTENSIONS {
+            return Err(CertError::TooManyExtensions(tbs_cert.extensions().len()));
+        }
+        let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
         let mut c = Certificate {
             fingerprint,
             issuer_raw: {
@@ -179,12 +195,11 @@ impl Certificate {
         };
         for ext in tbs_cert.extensions() {
             let oid_bytes = ext.oid.as_bytes();
-            if seen.contains(&oid_bytes) {
+            if !seen.insert(oid_bytes) {
                 return Err(CertError::DuplicateExtension {
                     oid: ext.oid.to_id_string(),
                 });
             }
-            seen.push(oid_bytes);
             let oid = || ext.oid.to_id_string();
             let bad = || CertError::BadExtension { oid: oid() };
             match ext.parsed_extension() {

@@ -85,6 +85,18 @@ impl Reason {
         }
     }
 
+    /// Whether the key may be in someone else's hands, so that what it signed may be back-dated.
+    pub fn is_compromise(self) -> bool {
+        matches!(
+            self,
+            Reason::Unspecified
+                | Reason::KeyCompromise
+                | Reason::CaCompromise
+                | Reason::AaCompromise
+                | Reason::CertificateHold
+        )
+    }
+
     /// The bit of this reason in a ReasonFlags value as x509-parser reports it (bit n = reason n, unused = 0).
     pub fn flag(self) -> u16 {
         let n = match self {
@@ -126,6 +138,8 @@ struct Entry {
 }
 
 const NO_REASON: u8 = 0xff;
+/// Most distinct unknown critical extensions named in a report (any one makes the CRL unusable).
+const MAX_UNSUPPORTED_LISTED: usize = 16;
 
 /// A parsed CRL.
 #[derive(Debug)]
@@ -147,6 +161,10 @@ pub struct Crl {
     pub unsupported_critical: Vec<String>,
     /// Names used by certificateIssuer entry extensions in an indirect CRL; index 0 is the CRL issuer.
     entry_issuers: Vec<Name>,
+    /// The index of each name of `entry_issuers`: found in constant time, however many there are.
+    entry_issuer_index: std::collections::HashMap<Name, u16>,
+    /// `unsupported_critical` as a set, so that each entry's extensions are checked in constant time.
+    unsupported_seen: std::collections::HashSet<Vec<u8>>,
     /// Where tbsCertList lies in the DER this CRL was parsed from.
     tbs_range: std::ops::Range<usize>,
     serials: Vec<u8>,
@@ -262,7 +280,9 @@ impl Crl {
             inner_signature_algorithm,
             signature,
             unsupported_critical: Vec::new(),
+            entry_issuer_index: std::collections::HashMap::from([(issuer.clone(), 0)]),
             entry_issuers: vec![issuer],
+            unsupported_seen: std::collections::HashSet::new(),
             tbs_range: {
                 let start = tbs.raw.as_ptr() as usize - data.as_ptr() as usize;
                 start..start + tbs.raw.len()
@@ -331,11 +351,12 @@ impl Crl {
                         }
                         // invalidityDate and holdInstructionCode are informational.
                         [0x55, 0x1d, 0x18] | [0x55, 0x1d, 0x17] => {}
-                        _ if critical => {
-                            let oid = der::oid_to_string(oid)?;
-                            if !self.unsupported_critical.contains(&oid) {
-                                self.unsupported_critical.push(oid);
-                            }
+                        // The CRL is unusable with any one of them; the list only names the first few.
+                        _ if critical
+                            && self.unsupported_seen.insert(oid.to_vec())
+                            && self.unsupported_critical.len() < MAX_UNSUPPORTED_LISTED =>
+                        {
+                            self.unsupported_critical.push(der::oid_to_string(oid)?);
                         }
                         _ => {}
                     }
@@ -374,11 +395,13 @@ impl Crl {
             }
         }
         let name = found.ok_or_else(bad)?;
-        if let Some(i) = self.entry_issuers.iter().position(|n| *n == name) {
-            return u16::try_from(i).map_err(|_| bad());
+        if let Some(i) = self.entry_issuer_index.get(&name) {
+            return Ok(*i);
         }
+        let i = u16::try_from(self.entry_issuers.len()).map_err(|_| bad())?;
+        self.entry_issuer_index.insert(name.clone(), i);
         self.entry_issuers.push(name);
-        u16::try_from(self.entry_issuers.len() - 1).map_err(|_| bad())
+        Ok(i)
     }
 
     fn read_extensions(&mut self, explicit: &[u8]) -> Result<(), CrlError> {
@@ -465,8 +488,7 @@ impl Crl {
         let issuer_ix = if *cert_issuer == self.entry_issuers[0] && !self.is_indirect() {
             0u16
         } else {
-            let pos = self.entry_issuers.iter().position(|n| n == cert_issuer)?;
-            u16::try_from(pos).ok()?
+            *self.entry_issuer_index.get(cert_issuer)?
         };
         let prefix = serial_prefix(serial);
         let ix = self

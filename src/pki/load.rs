@@ -25,7 +25,7 @@ pub enum InputError {
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },
     #[error(
-        "{path}: file is {size} bytes, more than the {limit}-byte limit for this kind of input"
+        "{path}: file is {size} bytes or more, more than the {limit}-byte limit for this kind of input"
     )]
     TooLarge {
         path: PathBuf,
@@ -140,19 +140,33 @@ fn files_of(path: &Path) -> Result<Vec<PathBuf>, InputError> {
 
 /// Reads a whole file, refusing files above `limit` before reading them.
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
     let io = |source| InputError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > limit {
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The metadata's length is a hint only (a pipe or /dev/zero has none, a file may grow): the reader itself stops
+    // one byte past the limit.
+    let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if hint > limit {
         return Err(InputError::TooLarge {
             path: path.to_path_buf(),
-            size,
+            size: hint,
             limit,
         });
     }
-    let data = std::fs::read(path).map_err(io)?;
+    let mut data = Vec::with_capacity(usize::try_from(hint.min(limit)).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 > limit {
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            size: data.len() as u64,
+            limit,
+        });
+    }
     if data.is_empty() {
         return Err(InputError::Empty {
             path: path.to_path_buf(),

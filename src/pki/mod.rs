@@ -13,7 +13,7 @@ pub mod validate;
 pub use cert::{CertError, Certificate};
 pub use crl::{Crl, CrlError, Reason};
 pub use name::Name;
-pub use report::{ChainEntry, Code, Findings, Indication, Report, SubjectSummary};
+pub use report::{ChainEntry, Code, Findings, Indication, LaterRevocation, Report, SubjectSummary};
 pub use revocation::RevocationStatus;
 pub use store::{TrustStore, TrustStoreBuilder};
 pub use validate::{Purpose, RevocationMode, VerifyOptions};

@@ -25,6 +25,10 @@ pub enum Code {
     SignatureInvalid,
     DocumentMismatch,
     DocumentStatus,
+    SignatureScope,
+    SignerNotAuthorised,
+    RevokedNoPoe,
+    NameMismatch,
 }
 
 impl Code {
@@ -47,6 +51,10 @@ impl Code {
             Code::SignatureInvalid => "SIGNATURE_INVALID",
             Code::DocumentMismatch => "DOCUMENT_MISMATCH",
             Code::DocumentStatus => "DOCUMENT_STATUS",
+            Code::SignatureScope => "SIGNATURE_SCOPE",
+            Code::SignerNotAuthorised => "SIGNER_NOT_AUTHORISED",
+            Code::RevokedNoPoe => "REVOKED_NO_POE",
+            Code::NameMismatch => "NAME_MISMATCH",
         }
     }
 
@@ -59,6 +67,7 @@ impl Code {
                 | Code::RevocationUnknown
                 | Code::UnsupportedAlgorithm
                 | Code::Malformed
+                | Code::RevokedNoPoe
         )
     }
 }
@@ -128,7 +137,29 @@ pub struct ChainEntry {
     pub certificate: std::sync::Arc<CertSummary>,
     /// "good", "revoked", "unknown" or "not checked".
     pub revocation: &'static str,
+    /// A revocation the CRL lists after the validation time: the certificate was good then, revoked since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_later: Option<LaterRevocation>,
     pub trust_anchor: bool,
+}
+
+/// A revocation after the validation time. Whether it matters depends on who chose that time: a seal's issue time
+/// is written by its signer, so a compromised key's seals need better proof of their time (design.md §3
+/// `REVOKED_NO_POE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaterRevocation {
+    /// RFC 3339.
+    pub at: String,
+    /// Unix seconds.
+    #[serde(skip)]
+    pub unix: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Revoked because the key may be in someone else's hands (keyCompromise, cACompromise, aACompromise,
+    /// certificateHold, unspecified or no reason): anything it signed may have been back-dated.
+    #[serde(skip)]
+    pub compromise: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

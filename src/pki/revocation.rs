@@ -7,7 +7,7 @@ use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
 use crate::pki::store::{SignatureProblem, TrustStore};
 use crate::pki::validate::{
-    format_time, Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH,
+    format_time, Node, Purpose, RevocationMode, VerifyOptions, Walk, MAX_CRL_DEPTH,
 };
 
 /// What the CRLs say about one certificate at the validation time.
@@ -15,6 +15,11 @@ use crate::pki::validate::{
 pub enum RevocationStatus {
     NotChecked,
     Good,
+    /// Good at the validation time; the CRL lists a revocation after it.
+    RevokedLater {
+        at: i64,
+        reason: Option<Reason>,
+    },
     Revoked {
         at: i64,
         reason: Option<Reason>,
@@ -33,7 +38,7 @@ impl RevocationStatus {
     pub fn label(&self) -> &'static str {
         match self {
             RevocationStatus::NotChecked => "not checked",
-            RevocationStatus::Good => "good",
+            RevocationStatus::Good | RevocationStatus::RevokedLater { .. } => "good",
             RevocationStatus::Revoked { .. } => "revoked",
             RevocationStatus::Unknown { .. } | RevocationStatus::Unsupported(_) => "unknown",
         }
@@ -161,7 +166,7 @@ impl TrustStore {
         crl_index: usize,
         issuer: &Node<'_>,
         at: i64,
-        crl_stack: &mut Vec<[u8; 32]>,
+        walk: &mut Walk,
     ) -> Result<(), String> {
         let stored = &self.crls[crl_index];
         if stored.signed_by.is_empty() && self.late_crl_signature_ok(crl_index, issuer.cert) {
@@ -203,26 +208,22 @@ impl TrustStore {
                 return Ok(());
             }
             // A separate CRL signing certificate: it needs a valid path of its own.
-            if crl_stack.contains(&signer.fingerprint) {
+            if walk.crl_stack.contains(&signer.fingerprint) {
                 // The signer's own path is being validated by an enclosing call (a CRL issuer whose certificate
                 // is covered by the CRL it signs, PKITS 4.14.30): its validity is decided there.
                 return Ok(());
             }
-            if crl_stack.len() >= MAX_CRL_DEPTH {
+            if walk.crl_stack.len() >= MAX_CRL_DEPTH {
                 why.push(format!(
                     "CRL signer \"{}\" is nested too deeply",
                     signer.subject
                 ));
                 continue;
             }
-            crl_stack.push(signer.fingerprint);
-            let opts = VerifyOptions {
-                at,
-                purpose: Purpose::CrlSign,
-                revocation: RevocationMode::All,
-                iin: None,
-                bin: None,
-            };
+            walk.crl_stack.push(signer.fingerprint);
+            let mut opts = VerifyOptions::at(at);
+            opts.purpose = Purpose::CrlSign;
+            opts.revocation = RevocationMode::All;
             let (findings, _) = self.best_path(
                 Node {
                     cert: signer,
@@ -230,9 +231,9 @@ impl TrustStore {
                 },
                 &[],
                 &opts,
-                crl_stack,
+                walk,
             );
-            crl_stack.pop();
+            walk.crl_stack.pop();
             if findings.is_empty() {
                 return Ok(());
             }
@@ -251,7 +252,7 @@ impl TrustStore {
         path: &[Node<'_>],
         i: usize,
         at: i64,
-        crl_stack: &mut Vec<[u8; 32]>,
+        walk: &mut Walk,
     ) -> RevocationStatus {
         let cert = path[i].cert;
         let issuer = path[i + 1];
@@ -259,6 +260,7 @@ impl TrustStore {
         let mut problems: Vec<String> = Vec::new();
         let mut bad_signature = false;
         let mut unsupported: Option<String> = None;
+        let mut later: Option<(i64, Option<Reason>)> = None;
 
         for dp in distribution_points(cert) {
             let crl_issuers: Vec<&Name> = match &dp.crl_issuer {
@@ -293,7 +295,7 @@ impl TrustStore {
                         problems.push(why);
                         continue;
                     }
-                    if let Err(why) = self.crl_signer_ok(ix, &issuer, at, crl_stack) {
+                    if let Err(why) = self.crl_signer_ok(ix, &issuer, at, walk) {
                         match &stored.signature_problem {
                             Some(SignatureProblem::Invalid(_)) => bad_signature = true,
                             Some(SignatureProblem::Unsupported(a)) => unsupported = Some(a.clone()),
@@ -312,7 +314,7 @@ impl TrustStore {
                                 && delta_matches_base(d_crl, crl)
                                 && self.unusable(d_crl, at).is_none()
                         })
-                        .filter(|d| self.crl_signer_ok(*d, &issuer, at, crl_stack).is_ok())
+                        .filter(|d| self.crl_signer_ok(*d, &issuer, at, walk).is_ok())
                         .map(|d| &self.crls[d])
                         .max_by(|a, b| {
                             cmp_uint(
@@ -332,13 +334,19 @@ impl TrustStore {
                                 reason: e.reason,
                             };
                         }
+                        if !removed && later.is_none_or(|(t, _)| e.revoked_at < t) {
+                            later = Some((e.revoked_at, e.reason));
+                        }
                     }
                     covered |= scope_reasons;
                 }
             }
         }
         if covered & ALL_REASONS == ALL_REASONS {
-            return RevocationStatus::Good;
+            return match later {
+                Some((at, reason)) => RevocationStatus::RevokedLater { at, reason },
+                None => RevocationStatus::Good,
+            };
         }
         if let Some(a) = unsupported {
             return RevocationStatus::Unsupported(a);

@@ -53,11 +53,38 @@ pub struct TrustStore {
 
 /// Most certificates kept by [`TrustStore::parse_certificate`].
 pub const RECENT_CERTIFICATES: usize = 10_000;
+/// Most DER bytes of certificates kept by [`TrustStore::parse_certificate`] (the parsed form costs about three times
+/// as much): 10 000 ordinary 1.5 KB certificates fit, while requests carrying large certificates cannot make the
+/// cache grow past a few tens of megabytes.
+pub const RECENT_CERTIFICATE_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Default)]
 struct RecentCertificates {
     by_fingerprint: HashMap<[u8; 32], Arc<Certificate>>,
     order: VecDeque<[u8; 32]>,
+    bytes: usize,
+}
+
+impl RecentCertificates {
+    fn remember(&mut self, cert: Arc<Certificate>) {
+        let size = cert.der().len();
+        if self.by_fingerprint.contains_key(&cert.fingerprint) || size > RECENT_CERTIFICATE_BYTES {
+            return;
+        }
+        while self.order.len() >= RECENT_CERTIFICATES
+            || self.bytes + size > RECENT_CERTIFICATE_BYTES
+        {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(c) = self.by_fingerprint.remove(&old) {
+                self.bytes -= c.der().len();
+            }
+        }
+        self.bytes += size;
+        self.order.push_back(cert.fingerprint);
+        self.by_fingerprint.insert(cert.fingerprint, cert);
+    }
 }
 
 /// Collects certificates and CRLs, then builds the [`TrustStore`].
@@ -262,20 +289,17 @@ impl TrustStore {
         }
         let cert = Arc::new(Certificate::from_der_with_fingerprint(der, fingerprint)?);
         if let Ok(mut recent) = self.recent.lock() {
-            if recent.order.len() >= RECENT_CERTIFICATES {
-                if let Some(old) = recent.order.pop_front() {
-                    recent.by_fingerprint.remove(&old);
-                }
-            }
-            if recent
-                .by_fingerprint
-                .insert(fingerprint, cert.clone())
-                .is_none()
-            {
-                recent.order.push_back(fingerprint);
-            }
+            recent.remember(cert.clone());
         }
         Ok(cert)
+    }
+
+    /// How many certificates, and how many DER bytes of them, [`Self::parse_certificate`] remembers now.
+    pub fn remembered(&self) -> (usize, usize) {
+        self.recent
+            .lock()
+            .map(|r| (r.order.len(), r.bytes))
+            .unwrap_or_default()
     }
 
     /// The store's certificate with this SHA-256 fingerprint.
@@ -326,6 +350,7 @@ impl TrustStore {
         &self,
         subject: (&Certificate, Option<usize>),
         issuer: (&Certificate, Option<usize>),
+        walk: &mut crate::pki::validate::Walk,
     ) -> Result<(), CryptoError> {
         let key = match (subject.1, issuer.1) {
             (Some(s), Some(i)) => Some((s, i)),
@@ -338,6 +363,11 @@ impl TrustStore {
                 }
             }
         }
+        if walk.signatures_left == 0 {
+            walk.exhausted = true;
+            return Err(CryptoError::Budget);
+        }
+        walk.signatures_left -= 1;
         let result = self.algorithms.verify(
             &subject.0.signature_algorithm,
             &issuer.0.public_key,

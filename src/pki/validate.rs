@@ -3,7 +3,8 @@
 use crate::crypto::CryptoError;
 use crate::identity::{Bin, Iin};
 use crate::pki::cert::Certificate;
-use crate::pki::report::{ChainEntry, Code, Findings, Report};
+use crate::pki::crl::Reason;
+use crate::pki::report::{ChainEntry, Code, Findings, LaterRevocation, Report};
 use crate::pki::revocation::RevocationStatus;
 use crate::pki::store::TrustStore;
 
@@ -52,6 +53,10 @@ pub struct VerifyOptions {
     pub iin: Option<Iin>,
     /// The BIN stated in the request.
     pub bin: Option<Bin>,
+    /// The name stated in the request, compared with the certificate's holder.
+    pub name: Option<crate::identity::NameClaim>,
+    /// Set by the caller to stop the work (a deadline passed).
+    pub cancel: crate::cancel::Cancel,
 }
 
 impl VerifyOptions {
@@ -62,6 +67,8 @@ impl VerifyOptions {
             revocation: RevocationMode::All,
             iin: None,
             bin: None,
+            name: None,
+            cancel: crate::cancel::Cancel::never(),
         }
     }
 }
@@ -83,6 +90,45 @@ impl Node<'_> {
 const MAX_PATH_LEN: usize = 10;
 /// Candidate paths tried before giving up.
 const MAX_PATHS: usize = 16;
+/// Candidate issuers considered while building paths for one verification, CRL signers' paths included. Real
+/// hierarchies need a handful; a CMS carrying eighteen certificates that share one name would otherwise make the
+/// depth-first search try 17⁹ partial paths (the model is webpki's `Budget`).
+pub const MAX_BUILD_STEPS: usize = 10_000;
+/// Certificate signatures verified (not answered from the cache) for one verification.
+pub const MAX_SIGNATURE_CHECKS: usize = 100;
+
+/// The state of one verification's path search: the CRL signers being validated (to break cycles) and what is left
+/// of its budget.
+pub(crate) struct Walk {
+    pub crl_stack: Vec<[u8; 32]>,
+    steps_left: usize,
+    pub signatures_left: usize,
+    /// Set when the budget ran out or the work was cancelled: the verdict cannot be a pass.
+    pub exhausted: bool,
+    cancel: crate::cancel::Cancel,
+}
+
+impl Walk {
+    pub fn new(cancel: &crate::cancel::Cancel) -> Walk {
+        Walk {
+            crl_stack: Vec::new(),
+            steps_left: MAX_BUILD_STEPS,
+            signatures_left: MAX_SIGNATURE_CHECKS,
+            exhausted: false,
+            cancel: cancel.clone(),
+        }
+    }
+
+    /// Takes one step of path building; `false` when the budget is spent (or the work cancelled).
+    fn step(&mut self) -> bool {
+        if self.steps_left == 0 || self.cancel.is_cancelled() {
+            self.exhausted = true;
+            return false;
+        }
+        self.steps_left -= 1;
+        true
+    }
+}
 /// How deep CRL-issuer paths may nest (a CRL signer whose own CRL has another signer...).
 pub(crate) const MAX_CRL_DEPTH: usize = 3;
 
@@ -115,7 +161,8 @@ impl TrustStore {
             cert: leaf,
             pool: self.index_of(leaf),
         };
-        let (findings, chain) = self.best_path(leaf_node, intermediates, opts, &mut Vec::new());
+        let (findings, chain) =
+            self.best_path(leaf_node, intermediates, opts, &mut Walk::new(&opts.cancel));
         let mut findings = findings;
         check_identity(leaf, opts, &mut findings);
         // Identifiers only: the serial and the issuer, never names or IINs.
@@ -139,17 +186,26 @@ impl TrustStore {
         leaf: Node<'_>,
         extra: &[&Certificate],
         opts: &VerifyOptions,
-        crl_stack: &mut Vec<[u8; 32]>,
+        walk: &mut Walk,
     ) -> (Findings, Vec<ChainEntry>) {
         let mut paths = Vec::new();
         let mut partial = vec![leaf];
         let mut longest_untrusted: Vec<Node<'_>> = vec![leaf];
-        self.build(&mut partial, extra, &mut paths, &mut longest_untrusted);
+        self.build(
+            &mut partial,
+            extra,
+            &mut paths,
+            &mut longest_untrusted,
+            walk,
+        );
 
         let mut best: Option<(Findings, Vec<ChainEntry>)> = None;
         for path in &paths {
-            let outcome = self.validate_path(path, opts, crl_stack);
+            let mut outcome = self.validate_path(path, opts, walk);
             let chain = chain_entries(path, &outcome.statuses, true);
+            if walk.exhausted {
+                gave_up(&mut outcome.findings);
+            }
             if outcome.findings.is_empty() {
                 return (outcome.findings, chain);
             }
@@ -165,7 +221,10 @@ impl TrustStore {
             return b;
         }
         // No path reaches an anchor: still report what is wrong with the part we could build.
-        let mut outcome = self.validate_path(&longest_untrusted, opts, crl_stack);
+        let mut outcome = self.validate_path(&longest_untrusted, opts, walk);
+        if walk.exhausted {
+            gave_up(&mut outcome.findings);
+        }
         let last = longest_untrusted[longest_untrusted.len() - 1].cert;
         outcome.findings.add(
             Code::ChainUntrusted,
@@ -185,6 +244,7 @@ impl TrustStore {
         extra: &[&'a Certificate],
         out: &mut Vec<Vec<Node<'a>>>,
         longest: &mut Vec<Node<'a>>,
+        walk: &mut Walk,
     ) {
         if out.len() >= MAX_PATHS || partial.len() >= MAX_PATH_LEN {
             return;
@@ -230,9 +290,12 @@ impl TrustStore {
             if tried.contains(&cand.cert.fingerprint) || partial.iter().any(|p| p.same(&cand)) {
                 continue;
             }
+            if !walk.step() {
+                return;
+            }
             tried.push(cand.cert.fingerprint);
             partial.push(cand);
-            self.build(partial, extra, out, longest);
+            self.build(partial, extra, out, longest, walk);
             partial.pop();
         }
     }
@@ -242,7 +305,7 @@ impl TrustStore {
         &self,
         path: &[Node<'_>],
         opts: &VerifyOptions,
-        crl_stack: &mut Vec<[u8; 32]>,
+        walk: &mut Walk,
     ) -> PathOutcome {
         let mut f = Findings::default();
         let n = path.len();
@@ -307,8 +370,9 @@ impl TrustStore {
                 );
                 continue;
             }
-            match self.verify_cert_signature((c, path[i].pool), (issuer.cert, issuer.pool)) {
+            match self.verify_cert_signature((c, path[i].pool), (issuer.cert, issuer.pool), walk) {
                 Ok(()) => {}
+                Err(CryptoError::Budget) => {}
                 Err(CryptoError::UnsupportedAlgorithm(a)) => f.add(
                     Code::UnsupportedAlgorithm,
                     format!("signature of {} uses an unsupported algorithm: {a}", who(i)),
@@ -373,9 +437,11 @@ impl TrustStore {
             RevocationMode::All => n - 1,
         };
         for (i, slot) in statuses.iter_mut().enumerate().take(check_upto) {
-            let status = self.revocation_status(path, i, opts.at, crl_stack);
+            let status = self.revocation_status(path, i, opts.at, walk);
             match &status {
-                RevocationStatus::Good | RevocationStatus::NotChecked => {}
+                RevocationStatus::Good
+                | RevocationStatus::NotChecked
+                | RevocationStatus::RevokedLater { .. } => {}
                 RevocationStatus::Revoked { at, reason } => f.add(
                     Code::CertRevoked,
                     format!(
@@ -435,6 +501,17 @@ impl TrustStore {
     }
 }
 
+/// The search for a path stopped early: what was found cannot be trusted to be the best there is.
+fn gave_up(f: &mut Findings) {
+    f.add(
+        Code::ChainUntrusted,
+        format!(
+            "path validation gave up: the certificates offered need more than {MAX_BUILD_STEPS} candidate issuers \
+             or {MAX_SIGNATURE_CHECKS} signature checks (or the work was cancelled)"
+        ),
+    );
+}
+
 fn check_leaf_purpose(leaf: &Certificate, purpose: Purpose, f: &mut Findings) {
     let Some(ku) = leaf.key_usage else {
         // No keyUsage extension: RFC 5280 allows every use.
@@ -458,6 +535,24 @@ fn check_leaf_purpose(leaf: &Certificate, purpose: Purpose, f: &mut Findings) {
 }
 
 fn check_identity(leaf: &Certificate, opts: &VerifyOptions, f: &mut Findings) {
+    if let Some(claim) = &opts.name {
+        use crate::identity::{NameClaim, NameProblem};
+        let (stated, what) = match claim {
+            NameClaim::Person(n) => (n, "holder's name"),
+            NameClaim::Organisation(n) => (n, "organisation"),
+        };
+        match leaf.profile.check_name(claim) {
+            Ok(()) => {}
+            Err(NameProblem::Absent) => f.add(
+                Code::IdentityAbsent,
+                format!("the certificate carries no {what} to compare with the request"),
+            ),
+            Err(NameProblem::Differs(own)) => f.add(
+                Code::NameMismatch,
+                format!("the request's name \"{stated}\" differs from the certificate's {what} \"{own}\""),
+            ),
+        }
+    }
     if let Some(iin) = &opts.iin {
         match &leaf.profile.iin {
             None => f.add(
@@ -498,6 +593,15 @@ fn chain_entries(
         .map(|(i, (node, status))| ChainEntry {
             certificate: node.cert.summary.clone(),
             revocation: status.label(),
+            revoked_later: match status {
+                RevocationStatus::RevokedLater { at, reason } => Some(LaterRevocation {
+                    at: format_time(*at),
+                    unix: *at,
+                    reason: reason.map(Reason::name),
+                    compromise: reason.is_none_or(Reason::is_compromise),
+                }),
+                _ => None,
+            },
             trust_anchor: anchored && i == n - 1,
         })
         .collect()

@@ -48,8 +48,8 @@ pub struct RenderedDocument {
     pub pdf: Vec<u8>,
 }
 
-impl From<crate::forms::IssuedDocument> for RenderedDocument {
-    fn from(doc: crate::forms::IssuedDocument) -> Self {
+impl From<crate::document::IssuedDocument> for RenderedDocument {
+    fn from(doc: crate::document::IssuedDocument) -> Self {
         RenderedDocument {
             issued_at: doc.issued_at,
             canonical_data: doc.canonical_data.into_bytes(),
@@ -246,6 +246,9 @@ pub trait Registry: Send + Sync {
 
     fn document_by_number(&self, number: &str) -> Result<Option<StoredDocument>, RegistryError>;
 
+    /// The original with this number and its duplicates, in order.
+    fn documents_by_number(&self, number: &str) -> Result<Vec<StoredDocument>, RegistryError>;
+
     /// Every number issued for `form` in `year`, in order.
     fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError>;
 
@@ -268,6 +271,9 @@ pub trait Registry: Send + Sync {
         &self,
         sha256: &[u8; 32],
     ) -> Result<Option<(String, TokenRole)>, RegistryError>;
+
+    /// Every token: name, role and SHA-256.
+    fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError>;
 
     fn token_count(&self) -> Result<u64, RegistryError>;
 }

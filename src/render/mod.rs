@@ -1,13 +1,10 @@
 //! PDF rendering of output forms: A4 pages, an embedded font with Kazakh letters loaded and subset once, line
 //! wrapping from real glyph widths, tables, several pages with page numbers.
 
-mod embed;
 mod font;
 mod layout;
 mod pdf;
-pub(crate) mod scan;
 
-pub use embed::{attach, embedded, Attachment, EmbedError};
 pub use font::{FontError, Fonts};
 pub use layout::{wrap, Block, Item, Layouter, Page};
 pub use pdf::{write_pdf, PdfInfo};

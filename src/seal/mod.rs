@@ -3,9 +3,9 @@
 //! (compact mode: the signer is named by key id) or several (full mode: the signer's certificate travels too).
 //! Verification checks the signature, then the signer's certificate path at the issue time.
 
+mod authority;
 mod base45;
 mod cose;
-mod document;
 
 use ciborium::value::{Integer, Value};
 use serde::Serialize;
@@ -16,8 +16,8 @@ use crate::crypto::{AlgorithmId, AlgorithmRegistry};
 use crate::pki::validate::format_time;
 use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
 
+pub use authority::{IssuerRule, Issuers, AUTHORISED_ROLES};
 pub use base45::{decode as base45_decode, encode as base45_encode};
-pub use document::{qr_texts, verify_document, DocumentReport, FieldComparison, MAX_PDF};
 
 /// Prefix of a seal in one symbol.
 pub const PREFIX: &str = "QLT1:";
@@ -25,10 +25,13 @@ pub const PREFIX: &str = "QLT1:";
 pub const PART_PREFIX: &str = "QLT1P:";
 /// Longest text put in one QR symbol (alphanumeric mode, error correction M, still easy for phone cameras).
 pub const PART_CAPACITY: usize = 1000;
-/// Limits on what a verifier accepts.
-const MAX_TEXT: usize = 64 * 1024;
-const MAX_INFLATED: usize = 256 * 1024;
-const MAX_PARTS: usize = 64;
+/// Limits on what a verifier accepts — and so on what [`seal`] makes: a seal no verifier would read is never issued.
+/// The longest barcode text, all parts together.
+pub const MAX_TEXT: usize = 64 * 1024;
+/// The most bytes a seal inflates to.
+pub const MAX_INFLATED: usize = 256 * 1024;
+/// The most QR symbols one seal is split over.
+pub const MAX_PARTS: usize = 64;
 
 /// Payload keys (a CBOR map with integer keys, in this order).
 const K_VERSION: i64 = 1;
@@ -65,7 +68,7 @@ pub enum SealMode {
 pub enum SealError {
     #[error("no barcode text given")]
     Empty,
-    #[error("barcode text is too long")]
+    #[error("the seal is longer than any verifier accepts (at most {MAX_PARTS} symbols, {MAX_TEXT} characters)")]
     TooLong,
     #[error("not a Qoltanba seal (it must start with {PREFIX} or {PART_PREFIX})")]
     NotASeal,
@@ -81,6 +84,12 @@ pub enum SealError {
     Algorithm,
     #[error("signing failed: {0}")]
     Signing(String),
+    #[error("the document exceeds a limit: {0}")]
+    TooLarge(String),
+    #[error("the PDF cannot be read: {0}")]
+    Unreadable(String),
+    #[error("the work was cancelled (its deadline passed)")]
+    Cancelled,
 }
 
 /// The key id of a certificate: the first 8 bytes of the SHA-256 of its DER.
@@ -163,7 +172,14 @@ pub fn seal(
     };
     let x5chain = (mode == SealMode::Full).then(|| cert.der());
     let sign1 = cose::encode(&protected, x5chain, &payload, &signature);
+    if sign1.len() > MAX_INFLATED {
+        return Err(SealError::TooLong);
+    }
     let text = base45::encode(&miniz_oxide::deflate::compress_to_vec_zlib(&sign1, 9));
+    let parts = text.len().div_ceil(PART_CAPACITY - 32);
+    if text.len() + parts * 32 > MAX_TEXT || parts > MAX_PARTS {
+        return Err(SealError::TooLong);
+    }
     if text.len() + PREFIX.len() <= PART_CAPACITY {
         return Ok(vec![format!("{PREFIX}{text}")]);
     }
@@ -263,6 +279,16 @@ pub struct SealReport {
     /// The issue time, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issued: Option<String>,
+    /// The configured provider whose authorised person sealed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// What proves the issue time besides the signer's own claim: `"registry"` when the issuing registry's record
+    /// was consulted (online verification).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue_time_proof: Option<&'static str>,
+    /// Sealed with the demo provider's key, which is published: a demonstration, not a real document.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
 }
 
 /// A seal whose text does not decode: the barcode was altered or damaged, so it proves nothing.
@@ -278,40 +304,157 @@ fn damaged(parts: usize, why: &str) -> SealReport {
         parts,
         content: None,
         issued: None,
+        provider: None,
+        issue_time_proof: None,
+        demo: false,
     }
 }
 
-/// Verifies barcode texts against the trust store: the signature, then the signer's certificate at the issue
-/// time (revocation as `opts` says; the validation time is always the issue time).
-pub fn verify_seal(
-    store: &TrustStore,
-    texts: &[&str],
-    opts: &VerifyOptions,
-) -> Result<SealReport, SealError> {
+/// A seal read from its barcode texts: its content and signature, not yet verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedSeal {
+    sign1: cose::Sign1,
+    content: SealContent,
+    parts: usize,
+    /// The joined Base45 text: what identifies this seal, however it was split.
+    text: String,
+}
+
+impl DecodedSeal {
+    /// What the seal says (unverified until [`verify_decoded`] says so).
+    pub fn content(&self) -> &SealContent {
+        &self.content
+    }
+
+    /// Whether `texts` (a stored seal's barcode texts) are this very seal.
+    pub fn is(&self, texts: &[String]) -> bool {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        join(&refs).is_ok_and(|t| t == self.text)
+    }
+
+    /// The verification code printed on the document (see [`verification_code`]).
+    pub fn verification_code(&self) -> String {
+        code_of(&self.text)
+    }
+}
+
+/// Barcode texts read: a seal, or a barcode that was altered or damaged past decoding (a verdict, not bad input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    Seal(Box<DecodedSeal>),
+    Damaged { parts: usize, why: String },
+}
+
+impl Decoded {
+    /// The seal, when the texts decoded.
+    pub fn seal(&self) -> Option<&DecodedSeal> {
+        match self {
+            Decoded::Seal(s) => Some(s),
+            Decoded::Damaged { .. } => None,
+        }
+    }
+}
+
+/// Reads barcode texts (one, or all parts in any order). Text that is not a seal at all is an error; a seal that
+/// does not decode past its prefix is [`Decoded::Damaged`].
+pub fn decode(texts: &[&str]) -> Result<Decoded, SealError> {
     let text = join(texts)?;
-    // Past the prefix, anything that does not decode means the barcode was changed: a verdict, not bad input.
+    let damaged = |why: &str| {
+        Ok(Decoded::Damaged {
+            parts: texts.len(),
+            why: why.to_string(),
+        })
+    };
     let Some(compressed) = base45::decode(&text) else {
-        return Ok(damaged(texts.len(), "not Base45"));
+        return damaged("not Base45");
     };
     let Ok(sign1_bytes) =
         miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED)
     else {
-        return Ok(damaged(texts.len(), "does not decompress"));
+        return damaged("does not decompress");
     };
     let sign1 = match cose::decode(&sign1_bytes) {
         Ok(s) => s,
-        Err(why) => return Ok(damaged(texts.len(), why)),
+        Err(why) => return damaged(why),
     };
     let content = match parse_payload(&sign1.payload) {
         Ok(c) => c,
-        Err(e) => return Ok(damaged(texts.len(), &e.to_string())),
+        Err(e) => return damaged(&e.to_string()),
     };
-    let (oid, size) = cose::x509_algorithm(sign1.alg).ok_or(SealError::Algorithm)?;
+    Ok(Decoded::Seal(Box::new(DecodedSeal {
+        sign1,
+        content,
+        parts: texts.len(),
+        text,
+    })))
+}
 
+/// The short code printed on a document beside its number (`XXXX-XXXX`, 40 bits of the seal's SHA-256 in base 32):
+/// whoever holds the paper can read it, whoever only guesses numbers cannot, so the public status of a document
+/// asks for it.
+pub fn verification_code(seal: &[String]) -> Option<String> {
+    let refs: Vec<&str> = seal.iter().map(String::as_str).collect();
+    join(&refs).ok().map(|t| code_of(&t))
+}
+
+fn code_of(text: &str) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let digest = crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes());
+    let bits = digest[..5]
+        .iter()
+        .fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+    let chars: String = (0..8)
+        .map(|i| ALPHABET[((bits >> (35 - 5 * i)) & 31) as usize] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Proof of when a document was issued that its signer could not choose: the issuing registry's record of this very
+/// seal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssueEvidence {
+    /// When the registry stored it, Unix seconds.
+    pub issued_at: i64,
+}
+
+/// What seal verification trusts: the trust store for paths, and the configured issuers for authority.
+#[derive(Clone, Copy)]
+pub struct SealTrust<'a> {
+    pub store: &'a TrustStore,
+    pub issuers: &'a Issuers,
+}
+
+/// Verifies barcode texts offline: [`decode`], then [`verify_decoded`] with no registry evidence.
+pub fn verify_seal(
+    trust: SealTrust<'_>,
+    texts: &[&str],
+    opts: &VerifyOptions,
+) -> Result<SealReport, SealError> {
+    verify_decoded(trust, &decode(texts)?, opts, None)
+}
+
+/// Verifies a decoded seal: the signature; that the signer is an authorised person of a configured provider for the
+/// form; the signer's certificate path at the issue time (revocation as `opts` says). The issue time is the
+/// registry's record when `evidence` is given, else the seal's own claim — which a stolen key could back-date, so a
+/// signer revoked since for a reason that may mean compromise leaves the answer open (`REVOKED_NO_POE`).
+/// `opts.at` is the time of this verification.
+pub fn verify_decoded(
+    trust: SealTrust<'_>,
+    decoded: &Decoded,
+    opts: &VerifyOptions,
+    evidence: Option<&IssueEvidence>,
+) -> Result<SealReport, SealError> {
+    let seal = match decoded {
+        Decoded::Damaged { parts, why } => return Ok(damaged(*parts, why)),
+        Decoded::Seal(s) => s,
+    };
+    let store = trust.store;
+    let (sign1, content) = (&seal.sign1, &seal.content);
+    let (oid, size) = cose::x509_algorithm(sign1.alg).ok_or(SealError::Algorithm)?;
     let carried = match &sign1.x5chain {
         Some(der) => match store.parse_certificate(der) {
             Ok(c) => Some(c),
-            Err(_) => return Ok(damaged(texts.len(), "x5chain is not a certificate")),
+            Err(_) => return Ok(damaged(seal.parts, "x5chain is not a certificate")),
         },
         None => None,
     };
@@ -358,10 +501,40 @@ pub fn verify_seal(
             "the seal's signature does not verify: the barcode was altered or forged",
         );
     }
+    let provider = match trust.issuers.check(cert, &content.form) {
+        Ok(rule) => Some(rule.name.clone()),
+        Err(why) => {
+            f.add(
+                Code::SignerNotAuthorised,
+                format!("{why}: the seal proves nothing about this document"),
+            );
+            None
+        }
+    };
+    let issued = evidence.map_or(content.issued_at, |e| e.issued_at);
     let mut at_issue = opts.clone();
-    at_issue.at = content.issued_at;
+    at_issue.at = issued;
     let cert_report = store.verify_certificate(cert, &[], &at_issue);
     f.absorb(&cert_report);
+    if evidence.is_none() {
+        for entry in cert_report.chain.iter().filter(|e| !e.trust_anchor) {
+            let Some(later) = entry.revoked_later.as_ref().filter(|l| l.compromise) else {
+                continue;
+            };
+            f.add(
+                Code::RevokedNoPoe,
+                format!(
+                    "\"{}\" was revoked at {} ({}); the seal says it was made at {}, before that, but that time is the \
+                     signer's own claim and a key revoked for this reason may have signed it later: only the issuing \
+                     registry's record (verify online) or a timestamp can prove when it was made",
+                    entry.certificate.subject,
+                    later.at,
+                    later.reason.unwrap_or("no reason given"),
+                    format_time(content.issued_at),
+                ),
+            );
+        }
+    }
     Ok(SealReport {
         report: f.into_report(
             cert_report.subject.clone(),
@@ -370,9 +543,12 @@ pub fn verify_seal(
             cert_report.revocation_checked,
         ),
         mode,
-        parts: texts.len(),
-        issued: Some(format_time(content.issued_at)),
-        content: Some(content),
+        parts: seal.parts,
+        issued: Some(format_time(issued)),
+        content: Some(content.clone()),
+        provider,
+        issue_time_proof: evidence.map(|_| "registry"),
+        demo: trust.issuers.is_demo(cert),
     })
 }
 

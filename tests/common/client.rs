@@ -17,6 +17,13 @@ pub struct Service {
 /// Starts the service on an ephemeral loopback port with an in-memory registry holding a portal and an operator
 /// token; it lives as long as the test process.
 pub fn service() -> Service {
+    service_with(|state| state)
+}
+
+/// [`service`] with its state changed by `configure` first (limits, a portal signer, ...).
+pub fn service_with(
+    configure: impl FnOnce(qoltanba::http::AppState) -> qoltanba::http::AppState,
+) -> Service {
     let store = qoltanba::demo_pki::default_store().expect("store");
     let registry = std::sync::Arc::new(SqliteRegistry::in_memory().expect("registry"));
     let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal).expect("token");
@@ -26,7 +33,9 @@ pub fn service() -> Service {
         store,
         registry.clone(),
         qoltanba::demo_pki::provider_signer().expect("signer"),
-    );
+    )
+    .expect("state");
+    let state = configure(state);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");

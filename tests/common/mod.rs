@@ -147,3 +147,22 @@ pub fn pdftotext(pdf: &[u8]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The embedded default's issuers (the demo provider), made once.
+pub fn demo_issuers() -> &'static qoltanba::seal::Issuers {
+    static ISSUERS: std::sync::OnceLock<qoltanba::seal::Issuers> = std::sync::OnceLock::new();
+    ISSUERS.get_or_init(|| qoltanba::demo_pki::issuers().expect("demo issuers"))
+}
+
+/// Seal verification against `store` with the demo provider as the issuer.
+pub fn trust(store: &qoltanba::pki::TrustStore) -> qoltanba::seal::SealTrust<'_> {
+    qoltanba::seal::SealTrust {
+        store,
+        issuers: demo_issuers(),
+    }
+}
+
+/// The PDF's text by `pdftotext`, or `None` (after saying why) where poppler is missing outside CI.
+pub fn pdftotext_or_skip(pdf: &[u8]) -> Option<String> {
+    require_tool("pdftotext", "poppler-utils").then(|| pdftotext(pdf))
+}

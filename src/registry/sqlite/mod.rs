@@ -124,8 +124,31 @@ impl SqliteRegistry {
     /// The schema version this build writes (`PRAGMA user_version`).
     pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-    /// Opens (creating if needed) the registry file and brings its schema up to date.
+    /// Opens (creating if needed) the registry file and brings its schema up to date. The file is private to the
+    /// service's user (0600; SQLite gives its WAL and shared-memory files the same mode): it holds personal data.
     pub fn open(path: &Path) -> Result<Self, RegistryError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let private = |e: std::io::Error| {
+                RegistryError::Corrupt(format!("{}: cannot make it private: {e}", path.display()))
+            };
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(private)?;
+            for suffix in ["", "-wal", "-shm"] {
+                let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                if let Ok(meta) = std::fs::metadata(&file) {
+                    if meta.permissions().mode() & 0o077 != 0 {
+                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                            .map_err(private)?;
+                    }
+                }
+            }
+        }
         Self::init(Connection::open(path)?)
     }
 
@@ -403,6 +426,21 @@ impl Registry for SqliteRegistry {
         finish(found)
     }
 
+    fn documents_by_number(&self, number: &str) -> Result<Vec<StoredDocument>, RegistryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "{SELECT_DOCUMENT} WHERE number = ?1 ORDER BY copy LIMIT 100"
+        ))?;
+        let rows = stmt.query_map([number], row_to_document)?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some(doc) = finish(Some(row?))? {
+                out.push(doc);
+            }
+        }
+        Ok(out)
+    }
+
     fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
@@ -471,6 +509,29 @@ impl Registry for SqliteRegistry {
                     .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))
             })
             .transpose()
+    }
+
+    fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT name, role, sha256 FROM token ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, role, hash) = row?;
+            let role = TokenRole::parse(&role)
+                .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))?;
+            let hash: [u8; 32] = hash.try_into().map_err(|_| {
+                RegistryError::Corrupt(format!("token {name}: hash is not 32 bytes"))
+            })?;
+            out.push((name, role, hash));
+        }
+        Ok(out)
     }
 
     fn token_count(&self) -> Result<u64, RegistryError> {

@@ -1,0 +1,176 @@
+//! What the service lets requests use: connections, request bodies (per request and in flight together), and the
+//! blocking work behind them — each kind of work in its own bounded pool, so a flood of one kind queues or is
+//! refused with `503 BUSY` instead of taking every thread, and unauthenticated callers can never starve the
+//! portals and operators. Every piece of blocking work carries a [`Cancel`] that its deadline and the shutdown
+//! set, so work nobody waits for any more stops.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+
+use super::Problem;
+use crate::cancel::Cancel;
+
+/// The limits, all configurable (`[limits]` in the configuration file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Largest request body from an authenticated caller.
+    pub body_limit: usize,
+    /// Largest request body of the public (unauthenticated) routes: an issued document, base64-encoded, fits.
+    pub public_body_limit: usize,
+    /// Request body bytes being received at once, all requests together.
+    pub inflight_body_bytes: usize,
+    /// Blocking jobs (verification, rendering, registry) of authenticated callers at once.
+    pub jobs: usize,
+    /// Blocking jobs of the public routes at once.
+    pub public_jobs: usize,
+    /// Requests that may wait for a job slot, per pool; more are refused at once.
+    pub queue: usize,
+    /// The longest a request waits for a job slot.
+    pub queue_wait: Duration,
+    /// The longest one job may run: then it is cancelled and the caller gets `503 TIMEOUT`.
+    pub job_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Limits {
+            max_connections: 1024,
+            body_limit: 16 * 1024 * 1024,
+            public_body_limit: 4 * 1024 * 1024,
+            inflight_body_bytes: 256 * 1024 * 1024,
+            jobs: (2 * cores).max(2),
+            public_jobs: (2 * cores).max(2),
+            queue: 256,
+            queue_wait: Duration::from_secs(5),
+            job_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Which pool a job runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    /// Verification for anyone (no token).
+    Public,
+    /// Work of a caller holding a token.
+    Private,
+}
+
+struct JobPool {
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+/// The service's shared gates: job pools and the in-flight body budget.
+pub struct Gates {
+    pub limits: Limits,
+    public: JobPool,
+    private: JobPool,
+    body_bytes: Arc<Semaphore>,
+    /// Set at shutdown: every running job sees it.
+    pub shutdown: Cancel,
+}
+
+impl Gates {
+    pub fn new(limits: Limits) -> Gates {
+        let pool = |n: usize| JobPool {
+            slots: Arc::new(Semaphore::new(n.max(1))),
+            waiting: AtomicUsize::new(0),
+        };
+        Gates {
+            public: pool(limits.public_jobs),
+            private: pool(limits.jobs),
+            body_bytes: Arc::new(Semaphore::new(
+                limits.inflight_body_bytes.min(Semaphore::MAX_PERMITS),
+            )),
+            shutdown: Cancel::new(),
+            limits,
+        }
+    }
+
+    /// Runs `job` on tokio's blocking pool once `pool` has a slot, within the job timeout. The job gets a
+    /// [`Cancel`] that is set when its timeout passes or the service stops; its slot stays taken until it has
+    /// really ended.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        pool: Pool,
+        job: impl FnOnce(&Cancel) -> Result<T, Problem> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let p = match pool {
+            Pool::Public => &self.public,
+            Pool::Private => &self.private,
+        };
+        if p.waiting.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
+            p.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(Problem::busy("too many requests are waiting for a worker"));
+        }
+        let permit =
+            tokio::time::timeout(self.limits.queue_wait, p.slots.clone().acquire_owned()).await;
+        p.waiting.fetch_sub(1, Ordering::AcqRel);
+        let permit = match permit {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(Problem::busy("every worker is busy")),
+        };
+        let cancel = Cancel::new();
+        let job_cancel = cancel.and(&self.shutdown);
+        let handle = tokio::task::spawn_blocking(move || {
+            let result = job(&job_cancel);
+            drop(permit);
+            result
+        });
+        match tokio::time::timeout(self.limits.job_timeout, handle).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Problem::internal()),
+            Err(_) => {
+                cancel.cancel();
+                Err(Problem::timeout())
+            }
+        }
+    }
+
+    /// Reserves room for a request's body in the in-flight budget: its declared length, or the route's whole limit
+    /// when it declares none. `None` when the budget is spent.
+    fn reserve(
+        &self,
+        request: &Request,
+        limit: usize,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let bytes = declared.unwrap_or(limit).min(limit);
+        if bytes == 0 {
+            return self.body_bytes.clone().try_acquire_many_owned(0).ok();
+        }
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.body_bytes.clone().try_acquire_many_owned(bytes).ok()
+    }
+}
+
+/// Middleware: a request holds its share of the in-flight body budget until its answer is ready; when the budget is
+/// spent it is refused at once (`503 BUSY`) rather than buffered.
+pub async fn body_budget(
+    gates: Arc<Gates>,
+    limit: usize,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(permit) = gates.reserve(&request, limit) else {
+        return Problem::busy("too many request bodies are being received").into_response();
+    };
+    let response = next.run(request).await;
+    drop(permit);
+    response
+}
