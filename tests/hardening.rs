@@ -1,0 +1,716 @@
+//! The hardening issue's findings, each as the attack it describes: what a reader sees must be what was signed, a
+//! small hostile input must cost little, an applicant cannot print another person's name, and the service's own
+//! limits hold. (Seal forgery and back-dating by a compromised key are in `tests/seal.rs`.)
+
+mod common;
+
+use qoltanba::document::{issue, Sealing};
+use qoltanba::pdf::write::IncrementalUpdate;
+use qoltanba::pdf::{Budget, Dict, Object, PdfFile};
+use qoltanba::pki::{Code, VerifyOptions};
+use qoltanba::seal::SealMode;
+
+const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
+
+fn name(s: &str) -> Object {
+    Object::Name(s.as_bytes().to_vec())
+}
+
+/// A genuine licence issued by the demo provider, with where its licensee's name is printed (x, y of the baseline,
+/// font size) and the name.
+fn licence() -> (Vec<u8>, (f32, f32, f32), String) {
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let form = "licence.private-bailiff";
+    let t = qoltanba::forms::form(form).expect("form");
+    let sample = t.sample();
+    let doc = issue(
+        form,
+        &sample,
+        "licence.private-bailiff-2026-000007",
+        ISSUED,
+        Some(Sealing {
+            signer: &provider,
+            mode: SealMode::Compact,
+        }),
+    )
+    .expect("issue");
+    let licensee = sample["licensee"].as_str().expect("licensee").to_string();
+    // The same layout the renderer made: find the line that prints the name.
+    let fonts = qoltanba::render::Fonts::get().expect("fonts");
+    let data = t.validate(&sample, |c| fonts.covers(c)).expect("data");
+    let mut layouter = qoltanba::render::Layouter::new(fonts);
+    for b in t.blocks(
+        &data.with_document("licence.private-bailiff-2026-000007", "23.11.2026"),
+        &doc.seal,
+    ) {
+        layouter.add(&b);
+    }
+    let at = layouter.finish()[0]
+        .items
+        .iter()
+        .find_map(|i| match i {
+            qoltanba::render::Item::Text {
+                x, y, size, text, ..
+            } if text.contains(&licensee) => Some((*x, *y, *size)),
+            _ => None,
+        })
+        .expect("the licensee's line");
+    (doc.pdf, at, licensee)
+}
+
+fn open(pdf: &[u8]) -> PdfFile<'_> {
+    PdfFile::open(
+        pdf,
+        Budget::for_verification(qoltanba::cancel::Cancel::never()),
+    )
+    .expect("open")
+}
+
+fn verify(pdf: &[u8]) -> qoltanba::document::DocumentReport {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    qoltanba::document::verify_document(common::trust(&store), pdf, &VerifyOptions::at(ISSUED))
+        .expect("a report")
+}
+
+/// An incremental update that draws `content` over page 1, with Helvetica as `/QF1` for any text it writes.
+fn overlay(pdf: &[u8], content: &str) -> Vec<u8> {
+    let file = open(pdf);
+    let page = file.pages().expect("pages").remove(0);
+    let mut update = IncrementalUpdate::new(&file).expect("update");
+    let font = update.add_dict(&Dict(vec![
+        (b"Type".to_vec(), name("Font")),
+        (b"Subtype".to_vec(), name("Type1")),
+        (b"BaseFont".to_vec(), name("Helvetica")),
+    ]));
+    let stream = update.add_stream(&Dict::default(), content.as_bytes());
+    let mut resources = page.resources.clone();
+    let mut fonts = file
+        .dict_in(&page.resources, b"Font")
+        .expect("fonts")
+        .unwrap_or_default();
+    fonts.set(b"QF1", Object::Ref(font, 0));
+    resources.set(b"Font", Object::Dict(fonts));
+    let mut dict = page.dict.clone();
+    let old = dict.get(b"Contents").cloned().expect("contents");
+    dict.set(
+        b"Contents",
+        Object::Array(vec![old, Object::Ref(stream, 0)]),
+    );
+    dict.set(b"Resources", Object::Dict(resources));
+    update.replace_dict(page.object, &dict);
+    update.finish().0
+}
+
+fn field<'r>(
+    r: &'r qoltanba::document::DocumentReport,
+    name: &str,
+) -> &'r qoltanba::document::FieldComparison {
+    r.fields
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("field {name}: {:?}", r.fields))
+}
+
+#[test]
+fn the_genuine_licence_is_valid_and_wholly_signed() {
+    let (pdf, _, _) = licence();
+    let r = verify(&pdf);
+    assert!(r.seal.report.valid, "{:?}", r.seal.report.messages);
+    assert_eq!(r.file.signature, "valid");
+    assert!(r.file.covers_whole_file);
+    assert!(r.fields.iter().all(|f| f.printed), "{:?}", r.fields);
+}
+
+/// Finding 2: the licensee's name painted over by a white box and another name written on top, in an appended
+/// revision. The signed name is still in the page text, under the box; it is no longer *visible*, the file is no
+/// longer what the provider signed, and the report says what was added.
+#[test]
+fn a_painted_over_name_is_reported_and_never_valid() {
+    let (pdf, (x, y, size), licensee) = licence();
+    let forged = overlay(
+        &pdf,
+        &format!(
+            "q 1 g {} {} 400 {} re f Q BT /QF1 {size} Tf {x} {y} Td (BOLAT ALIEV) Tj ET",
+            x - 2.0,
+            y - 4.0,
+            size + 8.0
+        ),
+    );
+    let r = verify(&forged);
+    assert!(!r.seal.report.valid);
+    assert!(r.seal.report.codes.contains(&Code::DocumentMismatch));
+    let f = field(&r, "licensee");
+    assert_eq!(f.signed, licensee);
+    assert!(
+        !f.printed,
+        "the painted-over name is not counted as printed"
+    );
+    assert!(
+        r.seal
+            .report
+            .messages
+            .iter()
+            .any(|m| m.contains(&licensee) && m.contains("covered or hidden")),
+        "{:?}",
+        r.seal.report.messages
+    );
+    // The other fields are still visible.
+    assert!(field(&r, "licensor").printed);
+    // The file: signed, but not to its end, and the update is named.
+    assert_eq!(r.file.signature, "valid");
+    assert!(!r.file.covers_whole_file);
+    let appended = r.file.appended.join("; ");
+    assert!(
+        appended.contains("Page, replacing the signed one") && appended.contains("Font Type1, new"),
+        "{appended}"
+    );
+    assert!(
+        r.seal
+            .report
+            .messages
+            .iter()
+            .any(|m| m.contains("changed after the provider signed it")),
+        "{:?}",
+        r.seal.report.messages
+    );
+}
+
+/// Finding 2: a page appended after issue.
+#[test]
+fn an_appended_page_is_reported() {
+    let (pdf, _, _) = licence();
+    let file = open(&pdf);
+    let catalog = file.catalog().expect("catalog");
+    let Some(Object::Ref(pages_number, _)) = catalog.get(b"Pages").cloned() else {
+        panic!("pages reference")
+    };
+    let pages = file.get(pages_number).expect("pages");
+    let mut pages = pages.as_dict().expect("dict").clone();
+    let mut update = IncrementalUpdate::new(&file).expect("update");
+    let content = update.add_stream(
+        &Dict::default(),
+        b"BT /F1 12 Tf 100 700 Td (Appendix) Tj ET",
+    );
+    let page = update.add_dict(&Dict(vec![
+        (b"Type".to_vec(), name("Page")),
+        (b"Parent".to_vec(), Object::Ref(pages_number, 0)),
+        (
+            b"MediaBox".to_vec(),
+            Object::Array(vec![
+                Object::Int(0),
+                Object::Int(0),
+                Object::Int(595),
+                Object::Int(842),
+            ]),
+        ),
+        (b"Contents".to_vec(), Object::Ref(content, 0)),
+    ]));
+    let mut kids = pages
+        .get(b"Kids")
+        .and_then(Object::as_array)
+        .expect("kids")
+        .to_vec();
+    kids.push(Object::Ref(page, 0));
+    let count = kids.len() as i64;
+    pages.set(b"Kids", Object::Array(kids));
+    pages.set(b"Count", Object::Int(count));
+    update.replace_dict(pages_number, &pages);
+    let (forged, _) = update.finish();
+    let r = verify(&forged);
+    assert!(!r.seal.report.valid);
+    assert_eq!(
+        r.seal.report.codes,
+        vec![Code::DocumentMismatch],
+        "{:?}",
+        r.seal.report.messages
+    );
+    assert!(
+        r.file.appended.join(" ").contains("(Page, new)"),
+        "{:?}",
+        r.file.appended
+    );
+}
+
+/// Finding 2: a revision that only adds an annotation — a box drawn over the name by the viewer, no content
+/// changed.
+#[test]
+fn an_appended_annotation_is_reported_and_hides_what_it_covers() {
+    let (pdf, (x, y, size), _) = licence();
+    let file = open(&pdf);
+    let page = file.pages().expect("pages").remove(0);
+    let mut update = IncrementalUpdate::new(&file).expect("update");
+    let rect = |v: f32| Object::Real(f64::from(v));
+    let annotation = update.add_dict(&Dict(vec![
+        (b"Type".to_vec(), name("Annot")),
+        (b"Subtype".to_vec(), name("Square")),
+        (
+            b"Rect".to_vec(),
+            Object::Array(vec![
+                rect(x - 2.0),
+                rect(y - 4.0),
+                rect(x + 400.0),
+                rect(y + size + 4.0),
+            ]),
+        ),
+        (
+            b"IC".to_vec(),
+            Object::Array(vec![Object::Int(1), Object::Int(1), Object::Int(1)]),
+        ),
+    ]));
+    let mut dict = page.dict.clone();
+    let mut annots = file
+        .get_in(&page.dict, b"Annots")
+        .expect("annots")
+        .and_then(|a| a.as_array().map(<[Object]>::to_vec))
+        .unwrap_or_default();
+    annots.push(Object::Ref(annotation, 0));
+    dict.set(b"Annots", Object::Array(annots));
+    update.replace_dict(page.object, &dict);
+    let (forged, _) = update.finish();
+    let r = verify(&forged);
+    assert!(!r.seal.report.valid);
+    assert!(r.seal.report.codes.contains(&Code::DocumentMismatch));
+    assert!(!field(&r, "licensee").printed);
+    assert!(
+        r.file.appended.join(" ").contains("Annot Square, new"),
+        "{:?}",
+        r.file.appended
+    );
+}
+
+/// The file's bytes changed in place (a rewrite rather than an update): the provider's signature no longer verifies.
+#[test]
+fn a_changed_byte_breaks_the_file_signature() {
+    let (pdf, _, _) = licence();
+    let mut changed = pdf.clone();
+    // A byte of the page content stream (inside the signed range, outside the seal and the embedded data).
+    let at = changed
+        .windows(3)
+        .position(|w| w == b" Tf")
+        .expect("a text operator");
+    changed[at - 1] = if changed[at - 1] == b'4' { b'5' } else { b'4' };
+    let r = verify(&changed);
+    assert!(!r.seal.report.valid);
+    assert_eq!(r.file.signature, "invalid");
+    assert!(
+        r.seal.report.codes.contains(&Code::SignatureInvalid),
+        "{:?}",
+        r.seal.report.codes
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finding 3: small hostile inputs must cost little. Each runs the CLI under an address-space limit and a deadline
+// that the old code overran by hours or gigabytes.
+
+/// A PDF of `objects` (object i + 1 is `objects[i]`, its body without `obj`/`endobj`), catalog first.
+fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = format!("<<{dict}/Length {}>>\nstream\n", data.len()).into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\nendstream");
+    body
+}
+
+fn deflated(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
+}
+
+/// One page whose resources and contents are given; objects 1–3 are catalog, pages and page.
+fn one_page(resources: &str, contents: &str, rest: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
+        b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>".to_vec(),
+        format!("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources{resources}/Contents {contents}>>")
+            .into_bytes(),
+    ];
+    objects.extend(rest);
+    pdf_of(&objects)
+}
+
+/// Runs `qoltanba args…` with at most `megabytes` of address space; it must end within `seconds`. Returns the exit
+/// code and what it printed.
+fn run_bounded(args: &[&str], megabytes: u64, seconds: u64) -> (i32, String) {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let script = format!(
+        "ulimit -v {}; exec '{}' {}",
+        megabytes * 1024,
+        env!("CARGO_BIN_EXE_qoltanba"),
+        quoted.join(" ")
+    );
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let out = child.wait_with_output().expect("output");
+            return (
+                status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr),
+            );
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("qoltanba {args:?} ran past {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The hostile PDFs of finding 3, each answered in well under a second and a few tens of megabytes: a refusal
+/// (exit 2, MALFORMED) since none holds a seal, never a crash, a hang or an allocation the limit would stop.
+#[test]
+fn pdf_bombs_are_answered_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zeros = deflated(&vec![0u8; 64 * 1024 * 1024]);
+    let mut finders = Vec::new();
+    // A 185×185 image (the largest symbol shape) drawn full of finder patterns, and a 4000×4000 one.
+    for (side, name) in [(185usize, "finders"), (4000, "huge")] {
+        let pixels: Vec<u8> = (0..side * side)
+            .map(|i| {
+                let (x, y) = ((i % side) % 7, (i / side) % 7);
+                if x == 0
+                    || x == 6
+                    || y == 0
+                    || y == 6
+                    || (2..=4).contains(&x) && (2..=4).contains(&y)
+                {
+                    0
+                } else {
+                    255
+                }
+            })
+            .collect();
+        finders.push((
+            name,
+            one_page(
+                "<</XObject<</Im1 4 0 R>>>>",
+                "5 0 R",
+                vec![
+                    stream(
+                        &format!("/Type/XObject/Subtype/Image/Width {side}/Height {side}/BitsPerComponent 8/ColorSpace/DeviceGray/Filter/FlateDecode"),
+                        &deflated(&pixels),
+                    ),
+                    stream("", b"q 500 0 0 500 50 50 cm /Im1 Do Q"),
+                ],
+            ),
+        ));
+    }
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        // An image declaring 60000 × 60000 pixels over a small stream (the old reader allocated its declared size).
+        (
+            "image",
+            one_page(
+                "<</XObject<</Im1 4 0 R>>>>",
+                "5 0 R",
+                vec![
+                    stream(
+                        "/Type/XObject/Subtype/Image/Width 60000/Height 60000/BitsPerComponent 8/ColorSpace/DeviceGray/Filter/FlateDecode",
+                        &zeros,
+                    ),
+                    stream("", b"q 500 0 0 500 50 50 cm /Im1 Do Q"),
+                ],
+            ),
+        ),
+        // A content stream that inflates to 64 MB, listed 40 times in /Contents.
+        (
+            "contents",
+            one_page(
+                "<<>>",
+                &format!("[{}]", "4 0 R ".repeat(40)),
+                vec![stream("/Filter/FlateDecode", &zeros)],
+            ),
+        ),
+        // 40 levels of form XObjects, each drawing the next twice (2^40 draws if followed naively).
+        ("forms", {
+            let mut objects = vec![
+                b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+                b"<</Type/Pages/Kids[3 0 R]/Count 1>>".to_vec(),
+                b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</F 5 0 R>>>>/Contents 4 0 R>>".to_vec(),
+                stream("", b"/F Do /F Do"),
+            ];
+            for level in 0..40 {
+                let next = 5 + level + 1;
+                objects.push(stream(
+                    &format!("/Type/XObject/Subtype/Form/BBox[0 0 595 842]/Resources<</XObject<</F {next} 0 R>>>>"),
+                    b"/F Do /F Do",
+                ));
+            }
+            objects.push(stream("/Type/XObject/Subtype/Form/BBox[0 0 1 1]", b"0 0 1 1 re f"));
+            pdf_of(&objects)
+        }),
+        // 1.7 MB of "/Subtype/Image" (the old reader scanned backwards from each for "<<").
+        ("scan", {
+            let junk = "/Subtype/Image ".repeat(110_000);
+            one_page("<<>>", "4 0 R", vec![stream("", junk.as_bytes())])
+        }),
+    ];
+    cases.extend(finders);
+    for (name, pdf) in cases {
+        let path = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).expect("write");
+        let started = std::time::Instant::now();
+        let (code, out) = run_bounded(
+            &["verify-document", &path.to_string_lossy(), "--json"],
+            1024,
+            30,
+        );
+        assert_eq!(code, 2, "{name}: {out}");
+        assert!(out.contains("MALFORMED"), "{name}: {out}");
+        eprintln!(
+            "{name}: {} bytes, answered in {:?}: {}",
+            pdf.len(),
+            started.elapsed(),
+            out.lines().last().unwrap_or("")
+        );
+    }
+}
+
+fn rcgen_key() -> rcgen::KeyPair {
+    rcgen::KeyPair::generate().expect("key")
+}
+
+/// A certificate of `n` distinct (non-critical) extensions, each `size` bytes, issued by `issuer` (or self-signed).
+fn certificate_with_extensions(n: usize, size: usize) -> (rcgen::Certificate, rcgen::KeyPair) {
+    let mut params = rcgen::CertificateParams::new(vec![]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Many extensions");
+    params.custom_extensions = (0..n)
+        .map(|i| {
+            rcgen::CustomExtension::from_oid_content(
+                &[
+                    1,
+                    3,
+                    6,
+                    1,
+                    4,
+                    1,
+                    99999,
+                    (i / 1000) as u64,
+                    (i % 1000) as u64,
+                ],
+                vec![0x04, 0x00]
+                    .into_iter()
+                    .chain(std::iter::repeat_n(0, size))
+                    .collect(),
+            )
+        })
+        .collect();
+    let key = rcgen_key();
+    let cert = params.self_signed(&key).expect("certificate");
+    (cert, key)
+}
+
+/// A 3.4 MB certificate of 200 000 extensions took the old check a minute (quadratic); a 60 KB one of thousands is
+/// refused by count. Both answer at once, on the CLI and over the library.
+#[test]
+fn certificates_with_many_extensions_are_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (small, _) = certificate_with_extensions(2000, 0);
+    let (big, _) = certificate_with_extensions(200_000, 8);
+    for (name, der) in [("small", small.der().to_vec()), ("big", big.der().to_vec())] {
+        let path = dir.path().join(format!("{name}.der"));
+        std::fs::write(&path, &der).expect("write");
+        let (code, out) = run_bounded(
+            &[
+                "verify-cert",
+                "--cert",
+                &path.to_string_lossy(),
+                "--trust",
+                &common::project_dir()
+                    .join("certs/root-ca.pem")
+                    .to_string_lossy(),
+                "--json",
+            ],
+            1024,
+            10,
+        );
+        assert_eq!(code, 2, "{name}: {out}");
+        assert!(
+            out.contains("extensions") || out.contains("bytes"),
+            "{name}: {out}"
+        );
+    }
+    assert!(matches!(
+        qoltanba::pki::Certificate::from_der(small.der()),
+        Err(qoltanba::pki::CertError::TooManyExtensions(2000))
+    ));
+    assert!(matches!(
+        qoltanba::pki::Certificate::from_der(big.der()),
+        Err(qoltanba::pki::CertError::TooLarge(_))
+    ));
+}
+
+/// A 6 KB CMS carrying eighteen certificates that share one name made path building try every ordering of them
+/// (hours). The search now stops at its budget and says so.
+#[test]
+fn a_cms_of_same_named_certificates_stops_at_the_path_budget() {
+    let name = || {
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(rcgen::DnType::CommonName, "Loop CA");
+        dn
+    };
+    let mut cas = Vec::new();
+    for _ in 0..18 {
+        let mut p = rcgen::CertificateParams::new(vec![]).expect("params");
+        p.distinguished_name = name();
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen_key();
+        let cert = p.self_signed(&key).expect("ca");
+        cas.push((cert, key, p));
+    }
+    let mut leaf = rcgen::CertificateParams::new(vec![]).expect("params");
+    leaf.distinguished_name
+        .push(rcgen::DnType::CommonName, "Leaf");
+    let leaf_key = rcgen_key();
+    let (_, ca_key, ca_params) = &cas[0];
+    let issuer = rcgen::Issuer::from_params(ca_params, ca_key);
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf");
+    let parse = |der: &[u8]| qoltanba::pki::Certificate::from_der(der).expect("certificate");
+    let identity =
+        qoltanba::crypto::keyfile::read_signing_identity(leaf_key.serialize_pem().as_bytes(), None)
+            .expect("key");
+    let chain: Vec<_> = cas.iter().map(|(c, _, _)| parse(c.der())).collect();
+    let signer =
+        qoltanba::cms::CmsSigner::new(identity.key, parse(leaf_cert.der()), chain).expect("signer");
+    let cms = signer.sign(b"hello", false, ISSUED).expect("sign");
+    assert!(cms.len() < 16 * 1024, "a small input: {} bytes", cms.len());
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let r = qoltanba::cms::verify_cms(&store, &cms, None, &[], &VerifyOptions::at(ISSUED));
+        let _ = tx.send(r);
+    });
+    let report = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("path building ends at its budget")
+        .expect("a report");
+    assert!(!report.report.valid);
+    assert!(report.report.codes.contains(&Code::ChainUntrusted));
+    assert!(
+        report.report.messages.iter().any(|m| m.contains("gave up")),
+        "{:?}",
+        report.report.messages
+    );
+}
+
+/// Every certificate arriving with a request was kept for "the signer's next request", up to 10 000 of any size.
+/// The cache is bounded in bytes as well.
+#[test]
+fn the_remembered_certificates_are_bounded_in_bytes() {
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    // 400 distinct certificates of about 50 KB: 20 MB of DER, more than the cache keeps.
+    for _ in 0..400 {
+        let (cert, _) = certificate_with_extensions(1, 50 * 1024);
+        store.parse_certificate(cert.der()).expect("parse");
+    }
+    let (count, bytes) = store.remembered();
+    assert!(
+        bytes <= qoltanba::pki::store::RECENT_CERTIFICATE_BYTES,
+        "{bytes}"
+    );
+    assert!(count < 400 && count > 100, "{count}");
+}
+
+/// A CRL whose entries carry 160 000 distinct critical extensions parsed in a minute (a quadratic check), at every
+/// `verify-*` and at start. It is now read in linear time, and unusable as before.
+#[test]
+fn a_crl_of_many_critical_entry_extensions_parses_in_linear_time() {
+    use qoltanba::der::encode;
+    let n = 160_000usize;
+    let mut entries = Vec::with_capacity(n * 40);
+    for i in 0..n {
+        let serial = encode(0x02, &(i as u32 + 1).to_be_bytes());
+        let time = encode(0x17, b"260101000000Z");
+        let oid = encode(
+            0x06,
+            &[
+                0x2b,
+                6,
+                1,
+                4,
+                1,
+                0x86,
+                0x8d,
+                0x1f,
+                (i >> 14) as u8 | 0x80,
+                ((i >> 7) & 0x7f) as u8 | 0x80,
+                (i & 0x7f) as u8,
+            ],
+        );
+        let ext = encode(
+            0x30,
+            &[oid, encode(0x01, &[0xff]), encode(0x04, &[])].concat(),
+        );
+        let exts = encode(0x30, &ext);
+        entries.extend(encode(0x30, &[serial, time, exts].concat()));
+    }
+    let alg = encode(
+        0x30,
+        &[encode(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 4, 3, 2])].concat(),
+    );
+    let issuer = encode(
+        0x30,
+        &encode(
+            0x31,
+            &encode(
+                0x30,
+                &[encode(0x06, &[0x55, 4, 3]), encode(0x0c, b"X")].concat(),
+            ),
+        ),
+    );
+    let tbs = encode(
+        0x30,
+        &[
+            encode(0x02, &[1]),
+            alg.clone(),
+            issuer,
+            encode(0x17, b"260101000000Z"),
+            encode(0x17, b"270101000000Z"),
+            encode(0x30, &entries),
+        ]
+        .concat(),
+    );
+    let crl = encode(0x30, &[tbs, alg, encode(0x03, &[0, 1, 2, 3])].concat());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(qoltanba::pki::Crl::from_der(&crl));
+    });
+    let parsed = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("parsed in linear time")
+        .expect("a CRL");
+    assert_eq!(parsed.len(), n);
+    assert!(!parsed.unsupported_critical.is_empty() && parsed.unsupported_critical.len() <= 16);
+}
