@@ -664,3 +664,92 @@ fn pdftotext(pdf: &Path) -> Option<String> {
         &std::fs::read(pdf).expect("read the PDF"),
     ))
 }
+
+/// Hardening finding 5: the licensee's name was whatever the applicant typed, so the demo citizen could apply under
+/// another person's name and get a sealed licence carrying that name with the citizen's IIN. The name is now
+/// compared with the certificate's holder (case and spacing aside): a different one is a refusal, `NAME_MISMATCH`.
+#[test]
+fn an_applicant_cannot_apply_under_another_name() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let other = application(
+        "licence.private-bailiff",
+        "iin",
+        "870412300129",
+        "ИВАНОВ ИВАН ИВАНОВИЧ",
+    );
+    let app = submit(&svc, &openssl_sign(&other, "individual-sign", false));
+    assert_eq!(app["status"], "refused", "{app}");
+    assert_eq!(
+        app["verification"]["codes"],
+        json!(["NAME_MISMATCH"]),
+        "{app}"
+    );
+    let data = verified_pdf(&svc, &app["document"], dir.path());
+    assert!(data["reason_codes"]
+        .as_str()
+        .expect("codes")
+        .contains("NAME_MISMATCH"));
+    // The holder's own name, typed in another case and spacing, is the same name.
+    let own = application(
+        "licence.private-bailiff",
+        "iin",
+        "870412300129",
+        "тестов  тест тестович",
+    );
+    let app = submit(&svc, &openssl_sign(&own, "individual-sign", false));
+    assert_eq!(app["status"], "awaitingPayment", "{app}");
+    // A company applying under another company's name.
+    let company = application(
+        "licence.security",
+        "bin",
+        "040840001231",
+        "ЖШС «БАСҚА», Астана қ.",
+    );
+    let app = submit(&svc, &openssl_sign(&company, "legal-head", false));
+    assert_eq!(app["status"], "refused", "{app}");
+    assert_eq!(
+        app["verification"]["codes"],
+        json!(["NAME_MISMATCH"]),
+        "{app}"
+    );
+}
+
+/// Hardening finding 5: a name with a control character (or a letter the font lacks) was registered, and then
+/// neither a licence nor a refusal could be rendered: the case was stuck. Text is now checked at the door with the
+/// documents' rules, and such an application is not accepted at all.
+#[test]
+fn text_that_cannot_be_printed_is_refused_at_the_door() {
+    if !common::require_tool("openssl", "openssl") {
+        return;
+    }
+    let svc = service();
+    for name in ["ТЕСТОВ\u{7}ТЕСТ ТЕСТОВИЧ", "ТЕСТОВ ТЕСТ 漢字"] {
+        let content = application("licence.private-bailiff", "iin", "870412300129", name);
+        let a = call(
+            &svc,
+            "POST",
+            "/v1/applications",
+            &svc.portal,
+            &json!({"cms": B64.encode(openssl_sign(&content, "individual-sign", false))}),
+        );
+        assert_problem(&a, 422, "INVALID_APPLICATION");
+        assert!(
+            a.json()["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("printed"),
+            "{}",
+            a.json()
+        );
+    }
+    // Nothing was stored, and no number was used.
+    assert_problem(
+        &call(&svc, "GET", "/v1/applications/1", &svc.portal, &json!(null)),
+        404,
+        "NOT_FOUND",
+    );
+}

@@ -714,3 +714,124 @@ fn a_crl_of_many_critical_entry_extensions_parses_in_linear_time() {
     assert_eq!(parsed.len(), n);
     assert!(!parsed.unsupported_critical.is_empty() && parsed.unsupported_critical.len() <= 16);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finding 5: one size budget for a document, shared by issuance and verification.
+
+/// Pseudo-random Cyrillic words (deterministic), `len` characters, compressing about as badly as real text can.
+fn words(seed: &mut u64, len: usize) -> String {
+    const LETTERS: &[char] = &[
+        'А', 'Ә', 'Б', 'В', 'Г', 'Ғ', 'Д', 'Е', 'Ж', 'З', 'И', 'Й', 'К', 'Қ', 'Л', 'М', 'Н', 'Ң',
+        'О', 'Ө', 'П', 'Р', 'С', 'Т', 'У', 'Ұ', 'Ү', 'Ф', 'Х', 'Һ', 'Ц', 'Ч', 'Ш', 'Щ', 'Ы', 'І',
+        'Э', 'Ю', 'Я',
+    ];
+    let mut out = String::new();
+    let mut count = 0;
+    while count < len {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let r = (*seed >> 33) as usize;
+        let c = if count > 0 && r % 7 == 0 && !out.ends_with(' ') && count + 1 < len {
+            ' '
+        } else {
+            LETTERS[r % LETTERS.len()]
+        };
+        out.push(c);
+        count += 1;
+    }
+    out
+}
+
+/// The form's sample with its free text grown to about `target` characters, tables included.
+fn grown(
+    form: &qoltanba::forms::FormTemplate,
+    target: usize,
+    seed: &mut u64,
+) -> (serde_json::Value, usize) {
+    use qoltanba::forms::FieldType;
+    let mut data = form.sample();
+    let mut total = 0usize;
+    for f in &form.fields {
+        if total >= target {
+            break;
+        }
+        match f.kind {
+            FieldType::Text if !f.optional => {
+                let n = f.max.min(target - total);
+                data[&f.name] = words(seed, n.max(1)).into();
+                total += n.max(1);
+            }
+            FieldType::Table { columns } => {
+                let mut rows = Vec::new();
+                while total < target && rows.len() < qoltanba::forms::MAX_ROWS {
+                    let cell = f.max.min(60).min((target - total) / columns + 1);
+                    rows.push(serde_json::Value::Array(
+                        (0..columns).map(|_| words(seed, cell).into()).collect(),
+                    ));
+                    total += cell * columns;
+                }
+                data[&f.name] = serde_json::Value::Array(rows);
+            }
+            _ => {}
+        }
+    }
+    (data, total)
+}
+
+/// A reference whose table had 20 rows (the schema allowed 2 000) was issued with a seal longer than any verifier
+/// accepts, and at 2 000 rows rendered for 20 s into a 60 MB PDF. Every form, filled with hard-to-compress text at
+/// and beyond the data budget: what is issued verifies (seal, file, every field visible), what would not is refused
+/// before a number is used.
+#[test]
+fn a_document_that_could_not_be_verified_is_never_issued() {
+    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_pki::default_store().expect("store");
+    let mut seed = 7u64;
+    let mut issued = 0;
+    for form in qoltanba::forms::catalogue().expect("forms").values() {
+        for (target, mode) in [
+            (qoltanba::forms::MAX_DATA_CHARS - 500, SealMode::Compact),
+            (qoltanba::forms::MAX_DATA_CHARS - 500, SealMode::Full),
+            (qoltanba::forms::MAX_DATA_CHARS + 2000, SealMode::Compact),
+        ] {
+            let (data, size) = grown(form, target, &mut seed);
+            let sealing = Sealing {
+                signer: &provider,
+                mode,
+            };
+            match issue(&form.id, &data, "QLT-BIG-1", ISSUED, Some(sealing)) {
+                Ok(doc) => {
+                    assert!(
+                        size <= qoltanba::forms::MAX_DATA_CHARS,
+                        "{}: {size} characters, over the budget, issued",
+                        form.id
+                    );
+                    assert!(doc.pdf.len() <= qoltanba::document::MAX_ISSUED_PDF);
+                    let r = qoltanba::document::verify_document(
+                        common::trust(&store),
+                        &doc.pdf,
+                        &VerifyOptions::at(ISSUED),
+                    )
+                    .unwrap_or_else(|e| panic!("{} {mode:?}: issued but unreadable: {e}", form.id));
+                    assert!(
+                        r.seal.report.valid,
+                        "{} {mode:?}: {:?}",
+                        form.id, r.seal.report.messages
+                    );
+                    issued += 1;
+                }
+                Err(e) => assert!(
+                    matches!(
+                        e,
+                        qoltanba::document::IssueError::TooLarge(_)
+                            | qoltanba::document::IssueError::Data { .. }
+                    ),
+                    "{}: {e}",
+                    form.id
+                ),
+            }
+        }
+    }
+    assert!(issued > 10, "most forms issue at their budget: {issued}");
+}

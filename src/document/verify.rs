@@ -278,10 +278,17 @@ pub fn read_document(pdf: &[u8], cancel: &Cancel) -> Result<ReadDocument, SealEr
             }
             match problem {
                 Some(p) => Err(p),
-                None => Ok((
-                    views.iter().map(PageView::visible_text).collect::<String>(),
-                    views.iter().map(PageView::all_text).collect::<String>(),
-                )),
+                None => {
+                    let n = views.len();
+                    let join = |text: fn(&PageView) -> String| -> String {
+                        views
+                            .iter()
+                            .enumerate()
+                            .map(|(k, v)| without_page_number(text(v), k + 1, n))
+                            .collect()
+                    };
+                    Ok((join(PageView::visible_text), join(PageView::all_text)))
+                }
             }
         }
         Err(e) if cancelled(&e) => return Err(SealError::Cancelled),
@@ -325,6 +332,16 @@ pub fn read_document(pdf: &[u8], cancel: &Cancel) -> Result<ReadDocument, SealEr
         len: pdf.len(),
         sha256: crate::pki::cert::sha256(pdf),
     })
+}
+
+/// A page's text without the "k / n" Qoltanba prints at its foot (drawn last), so text that runs on from one page
+/// to the next reads as one.
+fn without_page_number(mut text: String, k: usize, n: usize) -> String {
+    let number = format!("{k}/{n}");
+    if text.ends_with(&number) {
+        text.truncate(text.len() - number.len());
+    }
+    text
 }
 
 /// Verifies a PDF offline: [`read_document`], then [`verify_read`] with no registry evidence.

@@ -246,21 +246,30 @@ impl<'f> Layouter<'f> {
         let value_lines = wrap(self.fonts, value, BODY, false, value_width);
         let leading = BODY * 1.35;
         let label_lines = wrap(self.fonts, label, BODY, true, label_width - 8.0);
-        let rows = value_lines.len().max(label_lines.len());
-        self.room(leading * rows as f32 + if caption.is_some() { SMALL * 1.4 } else { 0.0 });
-        let top = self.y;
+        let rows = value_lines.len().max(label_lines.len()).max(1);
+        // A field stays on one page when it fits on one; a longer one continues on the next pages line by line, so
+        // nothing is ever drawn below the page's margin.
+        let height = leading * rows as f32 + if caption.is_some() { SMALL * 1.4 } else { 0.0 };
+        self.room(height.min(PAGE_HEIGHT - 2.0 * MARGIN - FOOTER));
+        let (top, page) = (self.y, self.pages.len());
+        let label_rows = label_lines.len();
         for (i, l) in label_lines.into_iter().enumerate() {
             self.y = top - leading * i as f32;
             self.text(MARGIN, BODY, true, l);
         }
-        let value_rows = value_lines.len().max(1);
-        for (i, v) in value_lines.into_iter().enumerate() {
-            self.y = top - leading * i as f32;
+        // The value's lines one after another (so its text reads on), breaking the page where it ends.
+        self.y = top;
+        let mut underline = self.y - BODY - 2.0;
+        for v in value_lines {
+            self.room(leading);
             self.text(MARGIN + label_width, BODY, false, v);
+            // The line a value is written on, as on the paper form: under the value's last line.
+            underline = self.y - BODY - 2.0;
+            self.y -= leading;
         }
-        self.y = top - leading * rows as f32;
-        // The line a value is written on, as on the paper form: under the value's last line.
-        let underline = top - leading * (value_rows - 1) as f32 - BODY - 2.0;
+        if self.pages.len() == page {
+            self.y = self.y.min(top - leading * label_rows as f32);
+        }
         self.page().items.push(Item::Line {
             x1: MARGIN + label_width,
             y1: underline,
@@ -446,5 +455,44 @@ impl<'f> Layouter<'f> {
             });
         }
         self.pages
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A field taller than a page continues on the next pages; nothing is drawn below the bottom margin (text
+    /// there would be off the paper, and a verifier rightly counts it as not printed).
+    #[test]
+    fn a_field_longer_than_a_page_breaks_across_pages() {
+        let fonts = Fonts::get().expect("fonts");
+        let mut l = Layouter::new(fonts);
+        let long = "сөз ".repeat(1500);
+        l.add(&Block::Field {
+            label: "Себебі / Причина".into(),
+            value: long.clone(),
+            caption: Some("қолтаңба".into()),
+        });
+        let pages = l.finish();
+        assert!(pages.len() >= 2, "{} pages", pages.len());
+        let mut value = String::new();
+        for p in &pages {
+            for item in &p.items {
+                if let Item::Text { y, text, bold, .. } = item {
+                    assert!(
+                        *y >= MARGIN / 2.0 - 0.01 && *y <= PAGE_HEIGHT,
+                        "{y}: {text}"
+                    );
+                    let is_number = text.contains(" / ") && text.len() < 12;
+                    if !bold && !is_number && text.contains("сөз") {
+                        value.push_str(text);
+                        value.push(' ');
+                    }
+                }
+            }
+        }
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(words(&value), words(&long), "every word once, in order");
     }
 }
