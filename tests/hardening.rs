@@ -732,7 +732,7 @@ fn words(seed: &mut u64, len: usize) -> String {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let r = (*seed >> 33) as usize;
-        let c = if count > 0 && r % 7 == 0 && !out.ends_with(' ') && count + 1 < len {
+        let c = if count > 0 && r.is_multiple_of(7) && !out.ends_with(' ') && count + 1 < len {
             ' '
         } else {
             LETTERS[r % LETTERS.len()]
