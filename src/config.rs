@@ -117,6 +117,9 @@ struct LimitsSection {
     queue: Option<usize>,
     queue_wait_ms: Option<u64>,
     job_timeout_ms: Option<u64>,
+    header_timeout_ms: Option<u64>,
+    request_deadline_ms: Option<u64>,
+    shutdown_grace_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -217,6 +220,8 @@ pub struct ServiceConfig {
     /// Whose seals count; empty: the signer alone.
     pub issuers: Vec<ConfiguredIssuer>,
     pub limits: Limits,
+    /// Client timeouts and the shutdown's grace period.
+    pub serve: crate::http::ServeOptions,
     /// The portal signing service's own key (`POST /v1/sign/cms`); `None`: the service is off.
     pub portal_signer: Option<SignerPaths>,
 }
@@ -451,6 +456,19 @@ impl ServiceConfig {
                 .job_timeout_ms
                 .map_or(defaults.job_timeout, std::time::Duration::from_millis),
         };
+        let serve_defaults = crate::http::ServeOptions::default();
+        let ms = std::time::Duration::from_millis;
+        let serve = crate::http::ServeOptions {
+            header_read_timeout: l
+                .header_timeout_ms
+                .map_or(serve_defaults.header_read_timeout, ms),
+            request_deadline: l
+                .request_deadline_ms
+                .map_or(serve_defaults.request_deadline, ms),
+            shutdown_grace: l
+                .shutdown_grace_ms
+                .map_or(serve_defaults.shutdown_grace, ms),
+        };
         if limits.max_connections == 0 || limits.jobs == 0 || limits.public_jobs == 0 {
             return Err(invalid("limits", "connections and jobs must be at least 1"));
         }
@@ -496,6 +514,7 @@ impl ServiceConfig {
             tokens,
             issuers,
             limits,
+            serve,
             portal_signer,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {

@@ -548,7 +548,8 @@ fn serve(
         );
     }
     let listen = config.listen;
-    let grace = qoltanba::http::ServeOptions::default().shutdown_grace;
+    let options = config.serve;
+    let grace = options.shutdown_grace;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -556,7 +557,7 @@ fn serve(
             .map_err(|e| BadInput(format!("listen {listen}: {e}")))?;
         tracing::info!(%listen, demo = config.is_demo(), "listening");
         say!("Qoltanba listening on http://{listen}");
-        qoltanba::http::serve(listener, state)
+        qoltanba::http::serve_with(listener, state, options, qoltanba::http::shutdown_signal())
             .await
             .map_err(|e| BadInput(format!("server: {e}")))
     });

@@ -303,56 +303,6 @@ fn a_changed_byte_breaks_the_file_signature() {
 // Finding 3: small hostile inputs must cost little. Each runs the CLI under an address-space limit and a deadline
 // that the old code overran by hours or gigabytes.
 
-/// A PDF of `objects` (object i + 1 is `objects[i]`, its body without `obj`/`endobj`), catalog first.
-fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
-fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
-    let mut body = format!("<<{dict}/Length {}>>\nstream\n", data.len()).into_bytes();
-    body.extend_from_slice(data);
-    body.extend_from_slice(b"\nendstream");
-    body
-}
-
-fn deflated(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
-}
-
-/// One page whose resources and contents are given; objects 1–3 are catalog, pages and page.
-fn one_page(resources: &str, contents: &str, rest: Vec<Vec<u8>>) -> Vec<u8> {
-    let mut objects = vec![
-        b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
-        b"<</Type/Pages/Kids[3 0 R]/Count 1>>".to_vec(),
-        format!("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources{resources}/Contents {contents}>>")
-            .into_bytes(),
-    ];
-    objects.extend(rest);
-    pdf_of(&objects)
-}
-
 /// Runs `qoltanba args…` with at most `megabytes` of address space; it must end within `seconds`. Returns the exit
 /// code and what it printed.
 fn run_bounded(args: &[&str], megabytes: u64, seconds: u64) -> (i32, String) {
@@ -392,90 +342,7 @@ fn run_bounded(args: &[&str], megabytes: u64, seconds: u64) -> (i32, String) {
 #[test]
 fn pdf_bombs_are_answered_within_bounds() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let zeros = deflated(&vec![0u8; 64 * 1024 * 1024]);
-    let mut finders = Vec::new();
-    // A 185×185 image (the largest symbol shape) drawn full of finder patterns, and a 4000×4000 one.
-    for (side, name) in [(185usize, "finders"), (4000, "huge")] {
-        let pixels: Vec<u8> = (0..side * side)
-            .map(|i| {
-                let (x, y) = ((i % side) % 7, (i / side) % 7);
-                if x == 0
-                    || x == 6
-                    || y == 0
-                    || y == 6
-                    || (2..=4).contains(&x) && (2..=4).contains(&y)
-                {
-                    0
-                } else {
-                    255
-                }
-            })
-            .collect();
-        finders.push((
-            name,
-            one_page(
-                "<</XObject<</Im1 4 0 R>>>>",
-                "5 0 R",
-                vec![
-                    stream(
-                        &format!("/Type/XObject/Subtype/Image/Width {side}/Height {side}/BitsPerComponent 8/ColorSpace/DeviceGray/Filter/FlateDecode"),
-                        &deflated(&pixels),
-                    ),
-                    stream("", b"q 500 0 0 500 50 50 cm /Im1 Do Q"),
-                ],
-            ),
-        ));
-    }
-    let mut cases: Vec<(&str, Vec<u8>)> = vec![
-        // An image declaring 60000 × 60000 pixels over a small stream (the old reader allocated its declared size).
-        (
-            "image",
-            one_page(
-                "<</XObject<</Im1 4 0 R>>>>",
-                "5 0 R",
-                vec![
-                    stream(
-                        "/Type/XObject/Subtype/Image/Width 60000/Height 60000/BitsPerComponent 8/ColorSpace/DeviceGray/Filter/FlateDecode",
-                        &zeros,
-                    ),
-                    stream("", b"q 500 0 0 500 50 50 cm /Im1 Do Q"),
-                ],
-            ),
-        ),
-        // A content stream that inflates to 64 MB, listed 40 times in /Contents.
-        (
-            "contents",
-            one_page(
-                "<<>>",
-                &format!("[{}]", "4 0 R ".repeat(40)),
-                vec![stream("/Filter/FlateDecode", &zeros)],
-            ),
-        ),
-        // 40 levels of form XObjects, each drawing the next twice (2^40 draws if followed naively).
-        ("forms", {
-            let mut objects = vec![
-                b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
-                b"<</Type/Pages/Kids[3 0 R]/Count 1>>".to_vec(),
-                b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</F 5 0 R>>>>/Contents 4 0 R>>".to_vec(),
-                stream("", b"/F Do /F Do"),
-            ];
-            for level in 0..40 {
-                let next = 5 + level + 1;
-                objects.push(stream(
-                    &format!("/Type/XObject/Subtype/Form/BBox[0 0 595 842]/Resources<</XObject<</F {next} 0 R>>>>"),
-                    b"/F Do /F Do",
-                ));
-            }
-            objects.push(stream("/Type/XObject/Subtype/Form/BBox[0 0 1 1]", b"0 0 1 1 re f"));
-            pdf_of(&objects)
-        }),
-        // 1.7 MB of "/Subtype/Image" (the old reader scanned backwards from each for "<<").
-        ("scan", {
-            let junk = "/Subtype/Image ".repeat(110_000);
-            one_page("<<>>", "4 0 R", vec![stream("", junk.as_bytes())])
-        }),
-    ];
-    cases.extend(finders);
+    let cases = common::hostile::pdf_bombs();
     for (name, pdf) in cases {
         let path = dir.path().join(format!("{name}.pdf"));
         std::fs::write(&path, &pdf).expect("write");
@@ -496,49 +363,13 @@ fn pdf_bombs_are_answered_within_bounds() {
     }
 }
 
-fn rcgen_key() -> rcgen::KeyPair {
-    rcgen::KeyPair::generate().expect("key")
-}
-
-/// A certificate of `n` distinct (non-critical) extensions, each `size` bytes, issued by `issuer` (or self-signed).
-fn certificate_with_extensions(n: usize, size: usize) -> (rcgen::Certificate, rcgen::KeyPair) {
-    let mut params = rcgen::CertificateParams::new(vec![]).expect("params");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Many extensions");
-    params.custom_extensions = (0..n)
-        .map(|i| {
-            rcgen::CustomExtension::from_oid_content(
-                &[
-                    1,
-                    3,
-                    6,
-                    1,
-                    4,
-                    1,
-                    99999,
-                    (i / 1000) as u64,
-                    (i % 1000) as u64,
-                ],
-                vec![0x04, 0x00]
-                    .into_iter()
-                    .chain(std::iter::repeat_n(0, size))
-                    .collect(),
-            )
-        })
-        .collect();
-    let key = rcgen_key();
-    let cert = params.self_signed(&key).expect("certificate");
-    (cert, key)
-}
-
 /// A 3.4 MB certificate of 200 000 extensions took the old check a minute (quadratic); a 60 KB one of thousands is
 /// refused by count. Both answer at once, on the CLI and over the library.
 #[test]
 fn certificates_with_many_extensions_are_refused_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (small, _) = certificate_with_extensions(2000, 0);
-    let (big, _) = certificate_with_extensions(200_000, 8);
+    let (small, _) = common::hostile::certificate_with_extensions(2000, 0);
+    let (big, _) = common::hostile::certificate_with_extensions(200_000, 8);
     for (name, der) in [("small", small.der().to_vec()), ("big", big.der().to_vec())] {
         let path = dir.path().join(format!("{name}.der"));
         std::fs::write(&path, &der).expect("write");
@@ -576,35 +407,7 @@ fn certificates_with_many_extensions_are_refused_at_once() {
 /// (hours). The search now stops at its budget and says so.
 #[test]
 fn a_cms_of_same_named_certificates_stops_at_the_path_budget() {
-    let name = || {
-        let mut dn = rcgen::DistinguishedName::new();
-        dn.push(rcgen::DnType::CommonName, "Loop CA");
-        dn
-    };
-    let mut cas = Vec::new();
-    for _ in 0..18 {
-        let mut p = rcgen::CertificateParams::new(vec![]).expect("params");
-        p.distinguished_name = name();
-        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let key = rcgen_key();
-        let cert = p.self_signed(&key).expect("ca");
-        cas.push((cert, key, p));
-    }
-    let mut leaf = rcgen::CertificateParams::new(vec![]).expect("params");
-    leaf.distinguished_name
-        .push(rcgen::DnType::CommonName, "Leaf");
-    let leaf_key = rcgen_key();
-    let (_, ca_key, ca_params) = &cas[0];
-    let issuer = rcgen::Issuer::from_params(ca_params, ca_key);
-    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf");
-    let parse = |der: &[u8]| qoltanba::pki::Certificate::from_der(der).expect("certificate");
-    let identity =
-        qoltanba::crypto::keyfile::read_signing_identity(leaf_key.serialize_pem().as_bytes(), None)
-            .expect("key");
-    let chain: Vec<_> = cas.iter().map(|(c, _, _)| parse(c.der())).collect();
-    let signer =
-        qoltanba::cms::CmsSigner::new(identity.key, parse(leaf_cert.der()), chain).expect("signer");
-    let cms = signer.sign(b"hello", false, ISSUED).expect("sign");
+    let cms = common::hostile::same_named_cms();
     assert!(cms.len() < 16 * 1024, "a small input: {} bytes", cms.len());
     let store = qoltanba::demo_pki::default_store().expect("store");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -632,7 +435,7 @@ fn the_remembered_certificates_are_bounded_in_bytes() {
     let store = qoltanba::demo_pki::default_store().expect("store");
     // 400 distinct certificates of about 50 KB: 20 MB of DER, more than the cache keeps.
     for _ in 0..400 {
-        let (cert, _) = certificate_with_extensions(1, 50 * 1024);
+        let (cert, _) = common::hostile::certificate_with_extensions(1, 50 * 1024);
         store.parse_certificate(cert.der()).expect("parse");
     }
     let (count, bytes) = store.remembered();
@@ -834,4 +637,37 @@ fn a_document_that_could_not_be_verified_is_never_issued() {
         }
     }
     assert!(issued > 10, "most forms issue at their budget: {issued}");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finding 6: the CLI's file limits were checked on the file's metadata length, so a pipe or /dev/zero was read
+// without bound.
+
+#[test]
+fn the_cli_reads_endless_input_only_to_its_limit() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    let trust = common::project_dir().join("certs/root-ca.pem");
+    for args in [
+        vec![
+            "verify-cms",
+            "--cms",
+            "/dev/zero",
+            "--trust",
+            trust.to_str().expect("path"),
+        ],
+        vec!["verify-document", "/dev/zero"],
+        vec![
+            "verify-cert",
+            "--cert",
+            "/dev/zero",
+            "--trust",
+            trust.to_str().expect("path"),
+        ],
+    ] {
+        let (code, out) = run_bounded(&args, 1024, 30);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.contains("limit"), "{args:?}: {out}");
+    }
 }

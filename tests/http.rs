@@ -315,6 +315,7 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
         .args(["serve", "--listen", &addr.to_string()])
         .current_dir(dir.path())
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -322,10 +323,19 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
         assert!(std::time::Instant::now() < deadline, "server did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert_eq!(
-        request(addr, "GET", "/health", "text/plain", b"").status,
-        200
-    );
+    // The embedded default says what it is: in /health, and (below) on stderr at start.
+    let health = request(addr, "GET", "/health", "text/plain", b"");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json(), json!({"status": "ok", "demo": true}));
+    // Its data is private to its user (hardening finding 6): the directory 0700, the registry 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(&dir.path().join("data/registry.db")), 0o600);
+    }
     let kill = std::process::Command::new("sh")
         .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
@@ -333,6 +343,94 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
     assert!(kill.success());
     let status = child.wait().expect("wait");
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(
+        err.contains("WARNING: running on the embedded demo PKI"),
+        "{err}"
+    );
+}
+
+/// Hardening finding 6: bodies are limited per route (public routes less), unauthenticated callers never get a
+/// body read on a route that needs a token, and the bytes of bodies being received at once are bounded.
+#[test]
+fn bodies_are_limited_and_unauthenticated_ones_never_read() {
+    let svc = service();
+    // 5 MB to a public route: more than its limit.
+    let big = vec![b'%'; 5 * 1024 * 1024];
+    assert_problem(
+        &request(
+            svc.addr,
+            "POST",
+            "/v1/verify/document",
+            "application/pdf",
+            &big,
+        ),
+        413,
+        "PAYLOAD_TOO_LARGE",
+    );
+    // A declared 15 MB body to a route that needs a token, with no token: refused before the body is read (the
+    // client sends only the head, and the answer still comes).
+    let mut s = TcpStream::connect(svc.addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    use std::io::{Read, Write};
+    s.write_all(
+        b"POST /v1/applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 15000000\r\nConnection: close\r\n\r\n",
+    )
+    .expect("head");
+    let mut answer = vec![0u8; 4096];
+    let n = s.read(&mut answer).expect("an answer without the body");
+    let head = String::from_utf8_lossy(&answer[..n]);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+
+    // The in-flight budget: with room for one public body, a second upload is refused at once while the first is
+    // still being received.
+    let limits = qoltanba::http::Limits {
+        inflight_body_bytes: 4 * 1024 * 1024,
+        body_limit: 4 * 1024 * 1024,
+        ..qoltanba::http::Limits::default()
+    };
+    let svc = service_with(move |state| state.with_limits(limits));
+    let mut slow = TcpStream::connect(svc.addr).expect("connect");
+    slow.write_all(
+        b"POST /v1/verify/document HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 4194304\r\n\r\n%PDF-",
+    )
+    .expect("head");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_problem(
+        &request(
+            svc.addr,
+            "POST",
+            "/v1/verify/document",
+            "application/pdf",
+            b"%PDF-1.7",
+        ),
+        503,
+        "BUSY",
+    );
+    drop(slow);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Once it is gone, its room is free again.
+    let after = request(
+        svc.addr,
+        "POST",
+        "/v1/verify/document",
+        "application/pdf",
+        b"%PDF-1.7",
+    );
+    assert_eq!(
+        after.status,
+        400,
+        "{}",
+        String::from_utf8_lossy(&after.body)
+    );
 }
 
 /// A signer of the demo PKI from `certs/` (for the portal signing service: the company employee's key).

@@ -222,7 +222,8 @@ pub async fn serve_with(
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Completes at SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -251,13 +252,15 @@ pub fn router(state: AppState) -> Router {
     let public_limit = gates.limits.public_body_limit;
     let private_limit = gates.limits.body_limit;
     let (g1, g2) = (gates.clone(), gates);
-    let public = Router::new()
+    // What needs no body and no work: never behind a budget.
+    let static_routes = Router::new()
         .route("/health", get(health))
         .route("/verify", get(page::html))
         .route("/verify/app.js", get(page::script))
         .route("/verify/jsqr.js", get(page::jsqr))
         .route("/verify/style.css", get(page::style))
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }));
+    let public = Router::new()
         .route("/v1/verify/certificate", post(verify::certificate))
         .route("/v1/verify/cms", post(verify::cms))
         .route("/v1/verify/seal", post(verify::seal))
@@ -287,7 +290,11 @@ pub fn router(state: AppState) -> Router {
             limits::body_budget(g2.clone(), private_limit, r, n)
         }))
         .layer(DefaultBodyLimit::max(private_limit));
-    public.merge(private).fallback(not_found).with_state(state)
+    static_routes
+        .merge(public)
+        .merge(private)
+        .fallback(not_found)
+        .with_state(state)
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
