@@ -21,6 +21,8 @@ use crate::registry::{Registry, RegistryError, TokenRole};
 use crate::seal::{IssuerRule, Issuers};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Largest configuration file read.
+const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 pub const DEFAULT_DATA: &str = "data";
 
 /// The environment variables read, with what they set.
@@ -285,29 +287,42 @@ impl ServiceConfig {
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<ServiceConfig, ConfigError> {
-        let (parsed, base) = match file {
-            Some(path) => {
-                let text = crate::pki::load::read_limited(path, 1024 * 1024).map_err(|e| {
-                    ConfigError::File {
-                        path: path.to_path_buf(),
-                        reason: e.to_string(),
-                    }
-                })?;
-                let text = String::from_utf8(text).map_err(|_| ConfigError::File {
-                    path: path.to_path_buf(),
-                    reason: "not UTF-8".into(),
-                })?;
-                let parsed: File = toml::from_str(&text).map_err(|e| ConfigError::File {
-                    path: path.to_path_buf(),
-                    reason: e.to_string(),
-                })?;
-                (
-                    parsed,
-                    path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                )
-            }
-            None => (File::default(), PathBuf::new()),
+        let Some(path) = file else {
+            return Self::resolve(File::default(), PathBuf::new(), env);
         };
+        let bad = |reason: String| ConfigError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = crate::pki::load::read_limited(path, MAX_CONFIG_FILE)
+            .map_err(|e| bad(e.to_string()))?;
+        let text = String::from_utf8(text).map_err(|_| bad("not UTF-8".into()))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::from_toml(&text, &base, env).map_err(|e| match e {
+            ConfigError::File { reason, .. } => bad(reason),
+            e => e,
+        })
+    }
+
+    /// Parses configuration text (relative paths are relative to `base`), then applies the variables `env`
+    /// returns. Reads no file.
+    pub fn from_toml(
+        text: &str,
+        base: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServiceConfig, ConfigError> {
+        let parsed: File = toml::from_str(text).map_err(|e| ConfigError::File {
+            path: base.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Self::resolve(parsed, base.to_path_buf(), env)
+    }
+
+    fn resolve(
+        parsed: File,
+        base: PathBuf,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServiceConfig, ConfigError> {
         let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let rel_all = |v: Vec<PathBuf>| v.into_iter().map(rel).collect::<Vec<_>>();
         // An empty variable is an empty list (QOLTANBA_CRL="" means no CRLs), not one empty path.

@@ -357,6 +357,36 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
     );
 }
 
+/// Hardening finding 6: connections are limited; past the limit a client waits in the listen backlog until a
+/// connection ends (then it is served), rather than the service taking every connection offered.
+#[test]
+fn connections_past_the_limit_wait_for_a_free_one() {
+    let limits = qoltanba::http::Limits {
+        max_connections: 2,
+        ..qoltanba::http::Limits::default()
+    };
+    let svc = service_with(move |state| state.with_limits(limits));
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(svc.addr).expect("connect"))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let addr = svc.addr;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(request(addr, "GET", "/health", "text/plain", b"").status);
+    });
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_secs(1)).is_err(),
+        "a third connection was served while two were open"
+    );
+    drop(idle);
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_secs(5)),
+        Ok(200),
+        "served once a connection ended"
+    );
+}
+
 /// Hardening finding 6: bodies are limited per route (public routes less), unauthenticated callers never get a
 /// body read on a route that needs a token, and the bytes of bodies being received at once are bounded.
 #[test]
@@ -985,6 +1015,10 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
         "SIGNATURE_INVALID",
         "DOCUMENT_MISMATCH",
         "DOCUMENT_STATUS",
+        "SIGNATURE_SCOPE",
+        "SIGNER_NOT_AUTHORISED",
+        "REVOKED_NO_POE",
+        "NAME_MISMATCH",
     ] {
         assert!(js.contains(&format!("  {code}: [")), "{code} has no words");
     }

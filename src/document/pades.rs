@@ -265,7 +265,8 @@ impl FileSignature {
 /// Most form fields looked at.
 const MAX_FIELDS: usize = 64;
 
-/// The PDF signatures of the file's newest revision (its form's signature fields).
+/// The PDF signatures of the file's newest revision (its form's signature fields), the one covering the fewest
+/// bytes first.
 pub(crate) fn signatures(file: &PdfFile<'_>) -> Result<Vec<FileSignature>, PdfError> {
     let catalog = file.catalog()?;
     let Some(form) = file.dict_in(&catalog, b"AcroForm")? else {
@@ -330,6 +331,8 @@ pub(crate) fn signatures(file: &PdfFile<'_>) -> Result<Vec<FileSignature>, PdfEr
             sub_filter,
         });
     }
+    // The earliest first: the issuer's own, when later ones were added.
+    out.sort_by_key(FileSignature::end);
     Ok(out)
 }
 

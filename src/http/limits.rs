@@ -159,14 +159,26 @@ impl Gates {
     }
 }
 
-/// Middleware: a request holds its share of the in-flight body budget until its answer is ready; when the budget is
-/// spent it is refused at once (`503 BUSY`) rather than buffered.
+/// Middleware: a body declared larger than the route's limit is refused at once (`413`), unread; any other request
+/// holds its share of the in-flight body budget until its answer is ready, and when the budget is spent it is
+/// refused at once (`503 BUSY`) rather than buffered.
 pub async fn body_budget(
     gates: Arc<Gates>,
     limit: usize,
     request: Request,
     next: Next,
 ) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|n| *n > limit as u64) {
+        return Problem::payload_too_large(format!(
+            "the body is {n} bytes; this route accepts at most {limit}"
+        ))
+        .into_response();
+    }
     let Some(permit) = gates.reserve(&request, limit) else {
         return Problem::busy("too many request bodies are being received").into_response();
     };

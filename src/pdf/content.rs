@@ -1036,22 +1036,8 @@ mod tests {
             format!("<</Length {}>>\nstream\n{content}\nendstream", content.len()),
             "<</Type/Font/Subtype/Type1/BaseFont/Helvetica/FirstChar 32/Widths[500 500]/FontDescriptor<</MissingWidth 500>>>>".to_string(),
         ];
-        let mut pdf = b"%PDF-1.7\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, o) in objects.iter().enumerate() {
-            offsets.push(pdf.len());
-            pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = pdf.len();
-        pdf.extend_from_slice(
-            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-        );
-        for o in offsets {
-            pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        pdf.extend_from_slice(
-            format!("trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
-        );
+        let objects: Vec<Vec<u8>> = objects.iter().map(|o| o.as_bytes().to_vec()).collect();
+        let pdf = crate::pdf::write::file_of(&objects);
         let file = PdfFile::open(&pdf, Budget::for_verification(Cancel::never())).unwrap();
         let pages = file.pages().unwrap();
         visible_page(&file, &pages[0]).unwrap()

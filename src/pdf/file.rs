@@ -571,42 +571,16 @@ pub(crate) fn rectangle(object: &Object) -> Option<[f64; 4]> {
 pub(crate) mod tests_support {
     /// A minimal one-page PDF with a correct cross-reference table.
     pub fn tiny_pdf(content: &str) -> Vec<u8> {
-        tiny_pdf_with(b"", content)
-    }
-
-    /// The same with `extra` bytes right after the header (at offset 9).
-    pub fn tiny_pdf_with(extra: &[u8], content: &str) -> Vec<u8> {
-        let objects = [
-            "<</Type/Catalog/Pages 2 0 R>>".to_string(),
-            "<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 200 200]>>".to_string(),
-            "<</Type/Page/Parent 2 0 R/Contents 4 0 R/Resources<<>>>>".to_string(),
+        crate::pdf::write::file_of(&[
+            b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+            b"<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 200 200]>>".to_vec(),
+            b"<</Type/Page/Parent 2 0 R/Contents 4 0 R/Resources<<>>>>".to_vec(),
             format!(
                 "<</Length {}>>\nstream\n{content}\nendstream",
                 content.len()
-            ),
-        ];
-        let mut out = b"%PDF-1.7\n".to_vec();
-        out.extend_from_slice(extra);
-        let mut offsets = Vec::new();
-        for (i, o) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = out.len();
-        out.extend_from_slice(
-            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-        );
-        for o in offsets {
-            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(
-                "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
-                objects.len() + 1
             )
-            .as_bytes(),
-        );
-        out
+            .into_bytes(),
+        ])
     }
 }
 
@@ -660,22 +634,31 @@ mod tests {
 
     #[test]
     fn inflation_is_bounded_by_the_budget() {
-        let zeros = vec![0u8; 1 << 20];
-        let packed = miniz_oxide::deflate::compress_to_vec_zlib(&zeros, 9);
-        let stream = Stream {
-            dict: Dict(vec![(
-                b"Filter".to_vec(),
-                Object::Name(b"FlateDecode".to_vec()),
-            )]),
-            data: 9..9 + packed.len(),
-        };
-        let pdf = tiny_pdf_with(&packed, "x");
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 1 << 20], 9);
+        let mut contents =
+            format!("<</Length {}/Filter/FlateDecode>>\nstream\n", packed.len()).into_bytes();
+        contents.extend_from_slice(&packed);
+        contents.extend_from_slice(b"\nendstream");
+        let pdf = crate::pdf::write::file_of(&[
+            b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+            b"<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 200 200]>>".to_vec(),
+            b"<</Type/Page/Parent 2 0 R/Contents 4 0 R>>".to_vec(),
+            contents,
+        ]);
         let mut b = budget();
         b.inflated = 1000;
         let file = PdfFile::open(&pdf, b).unwrap();
+        let page = &file.pages().unwrap()[0];
+        let stream = file.get_in(&page.dict, b"Contents").unwrap().unwrap();
+        let Object::Stream(stream) = &*stream else {
+            panic!("a stream")
+        };
         assert!(matches!(
-            file.decoded(&stream, usize::MAX),
+            file.decoded(stream, usize::MAX),
             Err(PdfError::Limit(_))
         ));
+        // The same with room for it.
+        let file = PdfFile::open(&pdf, budget()).unwrap();
+        assert_eq!(file.decoded(stream, usize::MAX).unwrap().len(), 1 << 20);
     }
 }

@@ -92,6 +92,34 @@ pub fn string(s: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// A whole PDF of `objects`, each the body of one object (what stands between `N 0 obj` and `endobj`), numbered
+/// from 1, the first being the catalog; with its cross-reference table and trailer.
+pub fn file_of(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 /// New and changed objects to append after a file, with their cross-reference section and trailer.
 pub struct IncrementalUpdate<'a> {
     base: &'a [u8],

@@ -22,6 +22,9 @@ const TEXT = {
     number: "Құжат нөмірі", form: "Нысан", registry: "Тізілімдегі мәртебесі", replacedBy: "ауыстырылды:",
     status: { valid: "жарамды", suspended: "тоқтатыла тұрған", terminated: "тоқтатылған", replaced: "қайта ресімделген" },
     error: "Тексеру мүмкін болмады", choose: "Алдымен PDF файлын таңдаңыз", footer: "Тексеру осы сервердің өзінде жүргізіледі; құжат сақталмайды.",
+    issuer: "Берген ұйым", note: "Ескерту", demo: "Демонстрациялық құжат: жарияланған демо-кілтпен мөрленген",
+    file: "Файл", fileWhole: "Берушінің қолтаңбасы бүкіл файлды қамтиды", fileAppended: "Қол қойылғаннан кейін файлға қосылған:",
+    fileInvalid: "Файлдың қолтаңбасы жарамсыз", fileAbsent: "Файлда қолтаңба жоқ",
   },
   ru: {
     cameraInsecure: "Камера работает только на странице, открытой по HTTPS; можно выбрать фото",
@@ -41,6 +44,9 @@ const TEXT = {
     number: "Номер документа", form: "Форма", registry: "Статус в реестре", replacedBy: "заменён:",
     status: { valid: "действует", suspended: "приостановлен", terminated: "прекращён", replaced: "переоформлен" },
     error: "Проверить не удалось", choose: "Сначала выберите PDF-файл", footer: "Проверка выполняется на этом сервере; документ не сохраняется.",
+    issuer: "Выдавшая организация", note: "Примечание", demo: "Демонстрационный документ: опечатан опубликованным демо-ключом",
+    file: "Файл", fileWhole: "Подпись выдавшего охватывает весь файл", fileAppended: "Добавлено в файл после подписания:",
+    fileInvalid: "Подпись файла недействительна", fileAbsent: "Файл не подписан",
   },
   en: {
     cameraInsecure: "The camera works only on a page opened over HTTPS; a photo can be chosen instead",
@@ -60,6 +66,9 @@ const TEXT = {
     number: "Document number", form: "Form", registry: "Registry status", replacedBy: "replaced by",
     status: { valid: "valid", suspended: "suspended", terminated: "terminated", replaced: "replaced" },
     error: "The check failed", choose: "Choose a PDF file first", footer: "The check runs on this server; the document is not stored.",
+    issuer: "Issuer", note: "Note", demo: "A demonstration document: sealed with the published demo key",
+    file: "File", fileWhole: "The issuer's signature covers the whole file", fileAppended: "Added to the file after signing:",
+    fileInvalid: "The file's signature does not verify", fileAbsent: "The file is not signed",
   },
 };
 
@@ -81,6 +90,10 @@ const REASONS = {
   SIGNATURE_INVALID: ["Қолтаңба жарамсыз немесе мазмұн өзгертілген", "Подпись недействительна или содержимое изменено", "The signature does not verify or the content was altered"],
   DOCUMENT_MISMATCH: ["Құжаттағы мәтін қол қойылған мазмұнмен сәйкес емес", "Текст документа не совпадает с подписанным содержимым", "The document's text differs from the signed content"],
   DOCUMENT_STATUS: ["Тізілім бойынша құжат жарамсыз", "По реестру документ недействителен", "The registry says the document is not in force"],
+  SIGNATURE_SCOPE: ["Қолтаңба оқылатын мазмұнды қамтымайды", "Подпись не охватывает читаемое содержимое", "The signature does not cover what is read"],
+  SIGNER_NOT_AUTHORISED: ["Қол қойған адам бұл құжатты беруге уәкілетті емес", "Подписавший не уполномочен выдавать этот документ", "The signer may not issue this document"],
+  REVOKED_NO_POE: ["Қол қойған кілт кейін кері қайтарылды, ал қол қою уақыты дәлелденбеген", "Ключ подписавшего позже отозван, а время подписания не доказано", "The signer's key was revoked later and the signing time is not proven"],
+  NAME_MISMATCH: ["Аты-жөні тіркеу куәлігімен сәйкес емес", "Имя не совпадает с регистрационным свидетельством", "The name differs from the certificate's"],
 };
 
 // The forms' field names in words (kk, ru, en), for the signed-content table; a name missing here is shown as it
@@ -237,6 +250,15 @@ function show(report) {
   const names = c.formName || {};
   row(dl, t("form"), names[lang] ? names[lang] + " (" + c.form + ")" : [names.ru, c.form].filter(Boolean).join(" — "));
   row(dl, t("issued"), astanaTime(report.issued));
+  row(dl, t("issuer"), report.provider);
+  if (report.demo) { row(dl, t("note"), t("demo")); }
+  if (report.file) {
+    const f = report.file;
+    let text = f.signature === "valid" ? (f.coversWholeFile ? t("fileWhole") : "")
+      : (f.signature === "invalid" ? t("fileInvalid") : t("fileAbsent"));
+    if (f.appended && f.appended.length) { text += (text ? "\n" : "") + t("fileAppended") + "\n" + f.appended.join("\n"); }
+    row(dl, t("file"), text);
+  }
   if (report.registry) {
     let status = t("status")[report.registry.status] || report.registry.status;
     if (report.registry.replacedBy) { status += " — " + t("replacedBy") + " " + report.registry.replacedBy; }
