@@ -35,10 +35,24 @@ pub fn service_with(
         qoltanba::demo_pki::provider_signer().expect("signer"),
     )
     .expect("state");
-    let state = configure(state);
+    Service {
+        addr: serve(configure(state), None),
+        portal,
+        operator,
+        registry,
+    }
+}
+
+/// Serves `state` on an ephemeral loopback port from a thread of its own, on a runtime with `workers` worker
+/// threads (tokio's default, one per core, when `None`); it lives as long as the test process.
+pub fn serve(state: qoltanba::http::AppState, workers: Option<usize>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let mut rt = tokio::runtime::Builder::new_multi_thread();
+        if let Some(n) = workers {
+            rt.worker_threads(n);
+        }
+        let rt = rt.enable_all().build().expect("runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
@@ -47,12 +61,7 @@ pub fn service_with(
             qoltanba::http::serve(listener, state).await.expect("serve");
         });
     });
-    Service {
-        addr: rx.recv().expect("address"),
-        portal,
-        operator,
-        registry,
-    }
+    rx.recv().expect("address")
 }
 
 pub fn start() -> SocketAddr {

@@ -5,12 +5,14 @@
 //! killed process.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+mod turns;
 mod workflow;
+
+use turns::{Turn, Turns};
 
 use super::{
     check_form, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
@@ -117,7 +119,8 @@ CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
 ];
 
 pub struct SqliteRegistry {
-    conn: Mutex<Connection>,
+    /// The one connection, served first come, first served.
+    conn: Turns<Connection>,
 }
 
 impl SqliteRegistry {
@@ -164,16 +167,14 @@ impl SqliteRegistry {
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
         migrate(&mut conn)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            conn: Turns::new(conn),
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half-done transaction behind: rusqlite rolls back
+    fn conn(&self) -> Turn<'_, Connection> {
+        // A panic while holding the connection cannot leave a half-done transaction behind: rusqlite rolls back
         // on drop, so the connection is safe to reuse.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn.take()
     }
 }
 

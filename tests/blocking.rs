@@ -1,0 +1,251 @@
+//! The HTTP shell never blocks an async worker: while issuances hold the registry's only connection, token checks
+//! and verifications keep answering. Hermetic: the demo PKI and an in-memory registry.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use common::client::{bearer, request, request_with};
+use qoltanba::issuance::LifecycleAction;
+use qoltanba::registry::*;
+
+/// How long each issuance holds the registry (inside its transaction, so behind the registry's lock).
+const HOLD: Duration = Duration::from_millis(300);
+
+/// The SQLite registry, with every issuance's render step made `HOLD` slower.
+struct SlowRegistry {
+    inner: SqliteRegistry,
+    issuing: AtomicUsize,
+}
+
+impl Registry for SlowRegistry {
+    fn issue(
+        &self,
+        form: &str,
+        year: i32,
+        actor: &str,
+        render: &mut Render<'_>,
+    ) -> Result<StoredDocument, RegistryError> {
+        let mut slow = |n: &DocumentNumber| {
+            self.issuing.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(HOLD);
+            render(n)
+        };
+        self.inner.issue(form, year, actor, &mut slow)
+    }
+    fn submit_application(
+        &self,
+        application: &NewApplication<'_>,
+        actor: &str,
+        refusal: Option<&mut RenderForApplication<'_>>,
+    ) -> Result<ApplicationRecord, RegistryError> {
+        self.inner.submit_application(application, actor, refusal)
+    }
+    fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
+        self.inner.application(id)
+    }
+    fn advance_application(
+        &self,
+        id: ApplicationId,
+        actor: &str,
+        advance: Advance<'_, '_>,
+    ) -> Result<ApplicationRecord, RegistryError> {
+        self.inner.advance_application(id, actor, advance)
+    }
+    fn change_document(
+        &self,
+        id: DocumentId,
+        actor: &str,
+        action: LifecycleAction,
+        reason: &str,
+        at: i64,
+        render: Option<&mut Render<'_>>,
+    ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
+        self.inner
+            .change_document(id, actor, action, reason, at, render)
+    }
+    fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError> {
+        self.inner.standing(number)
+    }
+    fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError> {
+        self.inner.document(id)
+    }
+    fn document_by_number(&self, number: &str) -> Result<Option<StoredDocument>, RegistryError> {
+        self.inner.document_by_number(number)
+    }
+    fn documents_by_number(&self, number: &str) -> Result<Vec<StoredDocument>, RegistryError> {
+        self.inner.documents_by_number(number)
+    }
+    fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
+        self.inner.numbers(form, year)
+    }
+    fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
+        self.inner.audit()
+    }
+    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
+        self.inner.record(actor, action, subject)
+    }
+    fn add_token(
+        &self,
+        name: &str,
+        role: TokenRole,
+        sha256: &[u8; 32],
+    ) -> Result<(), RegistryError> {
+        self.inner.add_token(name, role, sha256)
+    }
+    fn token_by_hash(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<(String, TokenRole)>, RegistryError> {
+        self.inner.token_by_hash(sha256)
+    }
+    fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError> {
+        self.inner.tokens()
+    }
+    fn token_count(&self) -> Result<u64, RegistryError> {
+        self.inner.token_count()
+    }
+}
+
+/// One client issues references back to back, each holding the registry for `HOLD`; meanwhile 25 authenticated
+/// reads and 25 unauthenticated certificate verifications arrive at once, on a runtime of two workers. The
+/// verifications never touch the registry and answer well within one issuance; a read waits at most for the
+/// issuance that holds the registry when it arrives.
+#[test]
+fn issuances_holding_the_registry_never_stall_other_requests() {
+    let registry = Arc::new(SlowRegistry {
+        inner: SqliteRegistry::in_memory().expect("registry"),
+        issuing: AtomicUsize::new(0),
+    });
+    let portal =
+        qoltanba::http::auth::create_token(registry.as_ref(), "portal-1", TokenRole::Portal)
+            .expect("token");
+    let state = qoltanba::http::AppState::new(
+        qoltanba::demo_pki::default_store().expect("store"),
+        registry.clone(),
+        qoltanba::demo_pki::provider_signer().expect("signer"),
+    )
+    .expect("state");
+    let addr = common::client::serve(state, Some(2));
+    let svc = common::client::Service {
+        addr,
+        portal: portal.clone(),
+        operator: String::new(),
+        registry: Arc::new(SqliteRegistry::in_memory().expect("unused")),
+    };
+    let sample = qoltanba::forms::form("reference.birth")
+        .expect("form")
+        .sample();
+
+    // A document to read back.
+    let first = common::client::issue_reference(&svc, "reference.birth", &sample);
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    let id = first.json()["id"].as_i64().expect("id");
+
+    // The issuing client, back to back until told to stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    let issuer = {
+        let stop = stop.clone();
+        let svc = common::client::Service {
+            addr,
+            portal: portal.clone(),
+            operator: String::new(),
+            registry: Arc::new(SqliteRegistry::in_memory().expect("unused")),
+        };
+        let sample = sample.clone();
+        std::thread::spawn(move || {
+            let mut longest = Duration::ZERO;
+            while !stop.load(Ordering::SeqCst) {
+                let started = Instant::now();
+                let a = common::client::issue_reference(&svc, "reference.birth", &sample);
+                assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+                longest = longest.max(started.elapsed());
+            }
+            longest
+        })
+    };
+    // Wait until an issuance holds the registry.
+    let before = registry.issuing.load(Ordering::SeqCst);
+    while registry.issuing.load(Ordering::SeqCst) == before {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    let cert_der = pem::parse(
+        std::fs::read(common::project_dir().join("certs/individual-sign.pem")).expect("cert"),
+    )
+    .expect("pem")
+    .into_contents();
+    let verify_body = serde_json::json!({
+        "certificate": base64::engine::general_purpose::STANDARD.encode(&cert_der)
+    })
+    .to_string();
+    let start = Arc::new(Barrier::new(50));
+    let clients: Vec<_> = (0..50)
+        .map(|i| {
+            let start = start.clone();
+            let portal = portal.clone();
+            let verify_body = verify_body.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                let t = Instant::now();
+                let (what, status) = if i % 2 == 0 {
+                    let a = request_with(
+                        addr,
+                        "GET",
+                        &format!("/v1/documents/{id}"),
+                        "text/plain",
+                        &bearer(&portal),
+                        b"",
+                    );
+                    ("read", a.status)
+                } else {
+                    let a = request(
+                        addr,
+                        "POST",
+                        "/v1/verify/certificate",
+                        "application/json",
+                        verify_body.as_bytes(),
+                    );
+                    assert_eq!(a.json()["valid"], true);
+                    ("verify", a.status)
+                };
+                (what, status, t.elapsed())
+            })
+        })
+        .collect();
+    let answers: Vec<_> = clients
+        .into_iter()
+        .map(|c| c.join().expect("client"))
+        .collect();
+    stop.store(true, Ordering::SeqCst);
+    let longest_issuance = issuer.join().expect("issuer");
+    assert!(longest_issuance >= HOLD, "{longest_issuance:?}");
+
+    let mut ms: Vec<_> = answers
+        .iter()
+        .map(|(w, _, t)| (t.as_millis(), *w))
+        .collect();
+    ms.sort();
+    for (what, status, took) in &answers {
+        assert_eq!(*status, 200, "{what}");
+        let bound = if *what == "verify" {
+            // Never behind the registry: well within one issuance.
+            HOLD / 2
+        } else {
+            // At most the issuance that held the registry when the read arrived, and its own work.
+            longest_issuance
+        };
+        assert!(
+            *took < bound,
+            "a {what} took {took:?} (bound {bound:?}) while issuances held the registry; all (ms): {ms:?}"
+        );
+    }
+}
