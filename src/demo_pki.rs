@@ -53,7 +53,9 @@ pub fn default_store() -> Result<crate::pki::TrustStore, DemoPkiError> {
         b.add_intermediate(c);
     }
     for crl in [ROOT_CRL, ISSUING_CRL] {
-        for der in crate::pki::load::der_blocks(crl, &["X509 CRL"]).map_err(bad)? {
+        for der in
+            crate::encoding::pem::der_blocks(crl, &["X509 CRL"]).map_err(|e| bad(e.to_string()))?
+        {
             b.add_crl_der(der).map_err(|e| bad(e.to_string()))?;
         }
     }

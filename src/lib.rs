@@ -3,14 +3,13 @@
 //! The core is I/O-free: it decides on parsed values. The CLI (`src/main.rs`) and, later, the HTTP layer are
 //! thin shells over it.
 
-pub mod ber;
 pub mod cancel;
 pub mod cms;
 pub mod config;
 pub mod crypto;
 pub mod demo_pki;
-pub mod der;
 pub mod document;
+pub mod encoding;
 pub mod forms;
 pub mod http;
 pub mod identity;

@@ -362,7 +362,7 @@ fn read_input(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, BadInput> {
 fn verify_cms(args: &VerifyCmsArgs) -> Result<CmsReport, BadInput> {
     let limit = qoltanba::cms::MAX_CMS_SIZE as u64;
     let data = read_input(&args.cms, limit)?;
-    let cms = qoltanba::pki::load::der_blocks(&data, &["CMS", "PKCS7"])
+    let cms = qoltanba::encoding::pem::der_blocks(&data, &["CMS", "PKCS7"])
         .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))?
         .remove(0);
     let content = args

@@ -10,14 +10,14 @@ fn demo(name: &str) -> Vec<u8> {
 }
 
 fn demo_der(name: &str, label: &str) -> Vec<u8> {
-    qoltanba::pki::load::der_blocks(&demo(name), &[label])
+    qoltanba::encoding::pem::der_blocks(&demo(name), &[label])
         .expect("pem")
         .remove(0)
 }
 
 /// A certificate whose serial number is `len` bytes (the signature no longer matches; parsing is what we test).
 fn with_serial(der: &[u8], len: usize) -> Vec<u8> {
-    use qoltanba::der::{encode, Reader};
+    use qoltanba::encoding::asn1::{encode, Reader};
     let cert = Reader::new(der).read_any().expect("certificate");
     let mut parts = Reader::new(cert.value);
     let tbs = parts.read_any().expect("tbs");

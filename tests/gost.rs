@@ -52,7 +52,7 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-    qoltanba::der::encode(tag, contents)
+    qoltanba::encoding::asn1::encode(tag, contents)
 }
 
 fn oid_der(oid: &str) -> Vec<u8> {
@@ -361,7 +361,7 @@ fn our_gost_signatures_verify_in_gostcrypto() {
             signature.iter().rev().copied().collect()
         };
         let spki = key.public_key().key;
-        let point = qoltanba::der::Reader::new(&spki)
+        let point = qoltanba::encoding::asn1::Reader::new(&spki)
             .read(0x04)
             .expect("OCTET STRING")
             .value

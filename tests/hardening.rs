@@ -450,7 +450,7 @@ fn the_remembered_certificates_are_bounded_in_bytes() {
 /// `verify-*` and at start. It is now read in linear time, and unusable as before.
 #[test]
 fn a_crl_of_many_critical_entry_extensions_parses_in_linear_time() {
-    use qoltanba::der::encode;
+    use qoltanba::encoding::asn1::encode;
     let n = 160_000usize;
     let mut entries = Vec::with_capacity(n * 40);
     for i in 0..n {

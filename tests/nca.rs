@@ -270,8 +270,9 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
     let g = conf.join("nca-test-pki/gost2015");
     let pem =
         std::fs::read_to_string(g.join("pem/individual_valid_individual_valid.pem")).expect("pem");
-    let der =
-        qoltanba::pki::load::der_blocks(pem.as_bytes(), &["CERTIFICATE"]).expect("der")[0].clone();
+    let der = qoltanba::encoding::pem::der_blocks(pem.as_bytes(), &["CERTIFICATE"]).expect("der")
+        [0]
+    .clone();
     let mut flipped = der.clone();
     flipped[300] ^= 0x01;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -350,7 +351,7 @@ fn legacy_rsa_hierarchy_verifies_for_real() {
     );
     assert!(r["messages"].to_string().contains("stale"));
     // One flipped bit in the signature.
-    let mut der = qoltanba::pki::load::der_blocks(
+    let mut der = qoltanba::encoding::pem::der_blocks(
         &std::fs::read(l.join("certs/individual_valid_sign_2004_rsa.cer")).expect("cert"),
         &["CERTIFICATE"],
     )

@@ -4,7 +4,7 @@
 
 mod common;
 
-use qoltanba::der::encode;
+use qoltanba::encoding::asn1::encode;
 use qoltanba::pki::load::{load_certificates, load_crls};
 use qoltanba::pki::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};
 use rcgen::{
@@ -190,8 +190,10 @@ fn nca_null_parameters_quirk_is_accepted() {
     // without parameters, signed again with the CA's key.
     let dir = common::project_dir().join("tests/fixtures/openssl/out");
     let der = load_crls(&dir.join("inter.crl")).expect("crl").remove(0);
-    let crl = qoltanba::der::Reader::new(&der).read_any().expect("crl");
-    let tbs = qoltanba::der::Reader::new(crl.value)
+    let crl = qoltanba::encoding::asn1::Reader::new(&der)
+        .read_any()
+        .expect("crl");
+    let tbs = qoltanba::encoding::asn1::Reader::new(crl.value)
         .read_any()
         .expect("tbs");
     let with_null: &[u8] = &[
@@ -211,7 +213,7 @@ fn nca_null_parameters_quirk_is_accepted() {
     let new_tbs = encode(0x30, &new_body);
 
     let key_pem = std::fs::read_to_string(dir.join("inter.key")).expect("key");
-    let key_der = qoltanba::pki::load::der_blocks(key_pem.as_bytes(), &["PRIVATE KEY"])
+    let key_der = qoltanba::encoding::pem::der_blocks(key_pem.as_bytes(), &["PRIVATE KEY"])
         .expect("pem")
         .remove(0);
     let key = ring::signature::RsaKeyPair::from_pkcs8(&key_der).expect("rsa key");

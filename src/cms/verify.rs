@@ -12,7 +12,7 @@ use der::{Decode, Encode, Tagged};
 use super::ess::{SigningCertificate, SigningCertificateV2};
 use super::{oid, CmsError, CmsReport, SignerReport, MAX_CMS_SIZE, MAX_SIGNED_ATTRS, MAX_SIGNERS};
 use crate::crypto::{AlgorithmId, AlgorithmRegistry, CryptoError, DigestAlgorithm};
-use crate::der::{self as qder, Reader};
+use crate::encoding::asn1::{self as asn1, Reader};
 use crate::pki::validate::format_time;
 use crate::pki::{Certificate, Code, Findings, Name, Report, TrustStore, VerifyOptions};
 
@@ -29,28 +29,28 @@ struct RawSignedData<'a> {
 const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 fn split_signed_data(cms: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
-    let bad = |e: qder::DerError| CmsError::Der(e.to_string());
+    let bad = |e: asn1::DerError| CmsError::Der(e.to_string());
     let mut top = Reader::new(cms);
-    let ci = top.read(qder::SEQUENCE).map_err(bad)?;
+    let ci = top.read(asn1::SEQUENCE).map_err(bad)?;
     if !top.is_empty() {
         return Err(CmsError::Der("trailing bytes after the ContentInfo".into()));
     }
     let mut r = Reader::new(ci.value);
-    let content_type = r.read(qder::OID).map_err(bad)?;
+    let content_type = r.read(asn1::OID).map_err(bad)?;
     if content_type.value != SIGNED_DATA_OID {
         return Err(CmsError::NotSignedData(
-            qder::oid_to_string(content_type.value).map_err(bad)?,
+            asn1::oid_to_string(content_type.value).map_err(bad)?,
         ));
     }
     let explicit = r.read(0xa0).map_err(bad)?;
     let sd = Reader::new(explicit.value)
-        .read(qder::SEQUENCE)
+        .read(asn1::SEQUENCE)
         .map_err(bad)?;
     let mut f = Reader::new(sd.value);
-    f.read(qder::INTEGER).map_err(bad)?;
-    let digests = f.read(qder::SET).map_err(bad)?;
+    f.read(asn1::INTEGER).map_err(bad)?;
+    let digests = f.read(asn1::SET).map_err(bad)?;
     DigestAlgorithmIdentifiers::from_der(digests.raw).map_err(|e| CmsError::Der(e.to_string()))?;
-    let encap = f.read(qder::SEQUENCE).map_err(bad)?;
+    let encap = f.read(asn1::SEQUENCE).map_err(bad)?;
     let encap =
         EncapsulatedContentInfo::from_der(encap.raw).map_err(|e| CmsError::Der(e.to_string()))?;
     let mut certificates = Vec::new();
@@ -59,20 +59,20 @@ fn split_signed_data(cms: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
         while !c.is_empty() {
             let choice = c.read_any().map_err(bad)?;
             // Other CertificateChoices (attribute certificates, other formats) are not used for paths.
-            if choice.tag == qder::SEQUENCE {
+            if choice.tag == asn1::SEQUENCE {
                 certificates.push(choice.raw);
             }
         }
     }
     f.read_optional(0xa1).map_err(bad)?;
-    let infos = f.read(qder::SET).map_err(bad)?;
+    let infos = f.read(asn1::SET).map_err(bad)?;
     if !f.is_empty() {
         return Err(CmsError::Der("unexpected field after signerInfos".into()));
     }
     let mut signer_infos = Vec::new();
     let mut r = Reader::new(infos.value);
     while !r.is_empty() {
-        signer_infos.push(r.read(qder::SEQUENCE).map_err(bad)?.raw);
+        signer_infos.push(r.read(asn1::SEQUENCE).map_err(bad)?.raw);
     }
     Ok(RawSignedData {
         encap,
@@ -83,12 +83,12 @@ fn split_signed_data(cms: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
 
 /// The raw `[0] IMPLICIT` signed attributes of one SignerInfo, if any.
 fn raw_signed_attrs(signer_info: &[u8]) -> Result<Option<&[u8]>, CmsError> {
-    let bad = |e: qder::DerError| CmsError::Der(e.to_string());
-    let seq = Reader::new(signer_info).read(qder::SEQUENCE).map_err(bad)?;
+    let bad = |e: asn1::DerError| CmsError::Der(e.to_string());
+    let seq = Reader::new(signer_info).read(asn1::SEQUENCE).map_err(bad)?;
     let mut r = Reader::new(seq.value);
-    r.read(qder::INTEGER).map_err(bad)?;
+    r.read(asn1::INTEGER).map_err(bad)?;
     r.read_any().map_err(bad)?; // sid
-    r.read(qder::SEQUENCE).map_err(bad)?; // digestAlgorithm
+    r.read(asn1::SEQUENCE).map_err(bad)?; // digestAlgorithm
     Ok(r.read_optional(0xa0).map_err(bad)?.map(|t| t.raw))
 }
 
@@ -104,13 +104,13 @@ fn describe_sid(sid: &SignerIdentifier) -> String {
                 .unwrap_or_default();
             format!(
                 "issuer \"{issuer}\", serial {}",
-                crate::pki::name::hex(isn.serial_number.as_bytes())
+                crate::encoding::hex(isn.serial_number.as_bytes())
             )
         }
         SignerIdentifier::SubjectKeyIdentifier(ski) => {
             format!(
                 "subject key identifier {}",
-                crate::pki::name::hex(ski.0.as_bytes())
+                crate::encoding::hex(ski.0.as_bytes())
             )
         }
     }
@@ -243,7 +243,7 @@ fn read_attributes(si: &SignerInfo, index: usize) -> Result<Attributes, CmsError
                     })?;
                 a.signing_time =
                     Some(
-                        qder::time_to_unix(&tlv).map_err(|_| CmsError::BadAttribute {
+                        asn1::time_to_unix(&tlv).map_err(|_| CmsError::BadAttribute {
                             index,
                             attribute: "signingTime",
                         })?,
@@ -404,7 +404,7 @@ pub fn verify_cms(
             Some(a) => {
                 // The signature covers the attributes as a DER SET OF, not under their [0] IMPLICIT tag.
                 let mut v = a.to_vec();
-                v[0] = qder::SET;
+                v[0] = asn1::SET;
                 check_attributes(&attrs, econtent_type, content, digest, cert, &mut f);
                 Cow::Owned(v)
             }
@@ -537,7 +537,7 @@ mod tests {
     fn demo_cert(name: &str) -> Certificate {
         let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/certs/").to_string() + name)
             .expect("demo cert");
-        let der = crate::pki::load::der_blocks(&pem, &["CERTIFICATE"])
+        let der = crate::encoding::pem::der_blocks(&pem, &["CERTIFICATE"])
             .expect("pem")
             .remove(0);
         Certificate::from_der(&der).expect("cert")

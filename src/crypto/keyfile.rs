@@ -11,8 +11,8 @@ use crate::pki::Certificate;
 pub enum KeyFileError {
     #[error("key file is empty")]
     Empty,
-    #[error("{0}")]
-    Pem(String),
+    #[error(transparent)]
+    Pem(#[from] crate::encoding::pem::PemError),
     #[error("the key is in a traditional format ({0}); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt")]
     Traditional(&'static str),
     #[error("an encrypted PKCS#8 key is not supported; give a PKCS#12 file or an unencrypted PKCS#8 key")]
@@ -56,7 +56,7 @@ pub fn read_signing_identity(
         if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
             return Err(KeyFileError::EncryptedPkcs8);
         }
-        let der = crate::pki::load::der_blocks(data, &["PRIVATE KEY"])
+        let der = crate::encoding::pem::der_blocks(data, &["PRIVATE KEY"])
             .map_err(KeyFileError::Pem)?
             .remove(0);
         let key =

@@ -6,8 +6,8 @@
 use des::cipher::{BlockCipherDecrypt, KeyInit};
 use zeroize::Zeroizing;
 
-use crate::ber::ber_to_der;
-use crate::der::{self as qder, Reader};
+use crate::encoding::asn1::ber_to_der;
+use crate::encoding::asn1::{self as asn1, Reader};
 
 const DATA: &str = "1.2.840.113549.1.7.1";
 const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
@@ -37,8 +37,8 @@ fn bad(e: impl std::fmt::Display) -> Pkcs12Error {
 }
 
 fn oid(r: &mut Reader<'_>) -> Result<String, Pkcs12Error> {
-    let o = r.read(qder::OID).map_err(bad)?;
-    qder::oid_to_string(o.value).map_err(bad)
+    let o = r.read(asn1::OID).map_err(bad)?;
+    asn1::oid_to_string(o.value).map_err(bad)
 }
 
 /// RFC 7292 appendix B.2 with SHA-1 (u = 20, v = 64): `id` 1 = key, 2 = IV, 3 = MAC key.
@@ -89,34 +89,34 @@ fn kdf(password: &str, salt: &[u8], id: u8, iterations: u64, n: usize) -> Zeroiz
 /// The key and certificates of an NCA key file.
 pub fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error> {
     let pfx = ber_to_der(data).map_err(bad)?;
-    let top = Reader::new(&pfx).read(qder::SEQUENCE).map_err(bad)?;
+    let top = Reader::new(&pfx).read(asn1::SEQUENCE).map_err(bad)?;
     let mut f = Reader::new(top.value);
-    f.read(qder::INTEGER).map_err(bad)?;
-    let auth = f.read(qder::SEQUENCE).map_err(bad)?;
+    f.read(asn1::INTEGER).map_err(bad)?;
+    let auth = f.read(asn1::SEQUENCE).map_err(bad)?;
     let mut a = Reader::new(auth.value);
     if oid(&mut a)? != DATA {
         return Err(Pkcs12Error::Unsupported("public-key integrity mode".into()));
     }
     let content = Reader::new(a.read(0xa0).map_err(bad)?.value)
-        .read(qder::OCTET_STRING)
+        .read(asn1::OCTET_STRING)
         .map_err(bad)?
         .value;
     // The MAC covers the content octets as the file has them (joining a constructed string keeps them).
     let mac_data = f
-        .read(qder::SEQUENCE)
+        .read(asn1::SEQUENCE)
         .map_err(|_| Pkcs12Error::Unsupported("a file without MAC".into()))?;
     let mut m = Reader::new(mac_data.value);
-    let digest_info = m.read(qder::SEQUENCE).map_err(bad)?;
+    let digest_info = m.read(asn1::SEQUENCE).map_err(bad)?;
     let mut di = Reader::new(digest_info.value);
-    let alg = di.read(qder::SEQUENCE).map_err(bad)?;
+    let alg = di.read(asn1::SEQUENCE).map_err(bad)?;
     let mac_alg = oid(&mut Reader::new(alg.value))?;
     if mac_alg != SHA1 {
         return Err(Pkcs12Error::Unsupported(format!("MAC digest {mac_alg}")));
     }
-    let mac = di.read(qder::OCTET_STRING).map_err(bad)?.value;
-    let salt = m.read(qder::OCTET_STRING).map_err(bad)?.value;
-    let iterations = match m.read_optional(qder::INTEGER).map_err(bad)? {
-        Some(i) => qder::small_uint(i.value).map_err(bad)?,
+    let mac = di.read(asn1::OCTET_STRING).map_err(bad)?.value;
+    let salt = m.read(asn1::OCTET_STRING).map_err(bad)?.value;
+    let iterations = match m.read_optional(asn1::INTEGER).map_err(bad)? {
+        Some(i) => asn1::small_uint(i.value).map_err(bad)?,
         None => 1,
     };
     if iterations == 0 || iterations > MAX_ITERATIONS {
@@ -129,50 +129,50 @@ pub fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error
     ring::hmac::verify(&hmac_key, content, mac).map_err(|_| Pkcs12Error::Mac)?;
 
     let safes = ber_to_der(content).map_err(bad)?;
-    let list = Reader::new(&safes).read(qder::SEQUENCE).map_err(bad)?;
+    let list = Reader::new(&safes).read(asn1::SEQUENCE).map_err(bad)?;
     let mut infos = Reader::new(list.value);
     let mut key = None;
     let mut certificates = Vec::new();
     while !infos.is_empty() {
-        let ci = infos.read(qder::SEQUENCE).map_err(bad)?;
+        let ci = infos.read(asn1::SEQUENCE).map_err(bad)?;
         let mut c = Reader::new(ci.value);
         let bags = match oid(&mut c)?.as_str() {
             DATA => {
                 let inner = Reader::new(c.read(0xa0).map_err(bad)?.value)
-                    .read(qder::OCTET_STRING)
+                    .read(asn1::OCTET_STRING)
                     .map_err(bad)?
                     .value;
                 ber_to_der(inner).map_err(bad)?
             }
             ENCRYPTED_DATA => {
                 let ed = Reader::new(c.read(0xa0).map_err(bad)?.value)
-                    .read(qder::SEQUENCE)
+                    .read(asn1::SEQUENCE)
                     .map_err(bad)?;
                 let plain = decrypt_data(ed.value, password)?;
                 ber_to_der(&plain).map_err(bad)?
             }
             _ => continue,
         };
-        let seq = Reader::new(&bags).read(qder::SEQUENCE).map_err(bad)?;
+        let seq = Reader::new(&bags).read(asn1::SEQUENCE).map_err(bad)?;
         let mut bag_reader = Reader::new(seq.value);
         while !bag_reader.is_empty() {
-            let bag = bag_reader.read(qder::SEQUENCE).map_err(bad)?;
+            let bag = bag_reader.read(asn1::SEQUENCE).map_err(bad)?;
             let mut b = Reader::new(bag.value);
             match oid(&mut b)?.as_str() {
                 SHROUDED_KEY_BAG if key.is_none() => {
                     let value = Reader::new(b.read(0xa0).map_err(bad)?.value)
-                        .read(qder::SEQUENCE)
+                        .read(asn1::SEQUENCE)
                         .map_err(bad)?;
                     key = Some(decrypt_key(value.value, password)?);
                 }
                 CERT_BAG => {
                     let cert_bag = Reader::new(b.read(0xa0).map_err(bad)?.value)
-                        .read(qder::SEQUENCE)
+                        .read(asn1::SEQUENCE)
                         .map_err(bad)?;
                     let mut cb = Reader::new(cert_bag.value);
                     if oid(&mut cb)? == X509_CERTIFICATE {
                         let der = Reader::new(cb.read(0xa0).map_err(bad)?.value)
-                            .read(qder::OCTET_STRING)
+                            .read(asn1::OCTET_STRING)
                             .map_err(bad)?
                             .value;
                         certificates.push(der.to_vec());
@@ -198,10 +198,10 @@ pub struct KeyFile {
 fn pbe_params(alg: &[u8]) -> Result<(String, Vec<u8>, u64), Pkcs12Error> {
     let mut a = Reader::new(alg);
     let scheme = oid(&mut a)?;
-    let params = a.read(qder::SEQUENCE).map_err(bad)?;
+    let params = a.read(asn1::SEQUENCE).map_err(bad)?;
     let mut p = Reader::new(params.value);
-    let salt = p.read(qder::OCTET_STRING).map_err(bad)?.value.to_vec();
-    let iterations = qder::small_uint(p.read(qder::INTEGER).map_err(bad)?.value).map_err(bad)?;
+    let salt = p.read(asn1::OCTET_STRING).map_err(bad)?.value.to_vec();
+    let iterations = asn1::small_uint(p.read(asn1::INTEGER).map_err(bad)?.value).map_err(bad)?;
     if iterations == 0 || iterations > MAX_ITERATIONS {
         return Err(Pkcs12Error::Structure(format!(
             "{iterations} PBE iterations"
@@ -245,11 +245,11 @@ fn cbc_decrypt<C: BlockCipherDecrypt>(
 /// EncryptedData (RFC 5652 §8) protected with pbeWithSHAAnd40BitRC2-CBC: the certificate bags of NCA key files.
 fn decrypt_data(encrypted_data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
     let mut r = Reader::new(encrypted_data);
-    r.read(qder::INTEGER).map_err(bad)?;
-    let eci = r.read(qder::SEQUENCE).map_err(bad)?;
+    r.read(asn1::INTEGER).map_err(bad)?;
+    let eci = r.read(asn1::SEQUENCE).map_err(bad)?;
     let mut e = Reader::new(eci.value);
     oid(&mut e)?;
-    let alg = e.read(qder::SEQUENCE).map_err(bad)?;
+    let alg = e.read(asn1::SEQUENCE).map_err(bad)?;
     let (scheme, salt, iterations) = pbe_params(alg.value)?;
     // [0] IMPLICIT OCTET STRING: primitive (0x80), or constructed (0xa0) from OCTET STRING segments to join.
     let field = e.read_any().map_err(bad)?;
@@ -260,7 +260,7 @@ fn decrypt_data(encrypted_data: &[u8], password: &str) -> Result<Zeroizing<Vec<u
             let mut parts = Reader::new(field.value);
             let mut all = Vec::new();
             while !parts.is_empty() {
-                all.extend_from_slice(parts.read(qder::OCTET_STRING).map_err(bad)?.value);
+                all.extend_from_slice(parts.read(asn1::OCTET_STRING).map_err(bad)?.value);
             }
             joined = all;
             &joined
@@ -290,12 +290,12 @@ fn decrypt_data(encrypted_data: &[u8], password: &str) -> Result<Zeroizing<Vec<u
 
 fn decrypt_key(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
     let mut r = Reader::new(epki);
-    let alg = r.read(qder::SEQUENCE).map_err(bad)?;
+    let alg = r.read(asn1::SEQUENCE).map_err(bad)?;
     let (scheme, salt, iterations) = pbe_params(alg.value)?;
     if scheme != PBE_SHA1_3DES {
         return Err(Pkcs12Error::Unsupported(format!("key encryption {scheme}")));
     }
-    let encrypted = r.read(qder::OCTET_STRING).map_err(bad)?.value;
+    let encrypted = r.read(asn1::OCTET_STRING).map_err(bad)?.value;
     let key = kdf(password, &salt, 1, iterations, 24);
     let iv = kdf(password, &salt, 2, iterations, 8);
     let cipher = des::TdesEde3::new_from_slice(&key).map_err(bad)?;

@@ -3,7 +3,7 @@
 use ring::signature::{self, VerificationAlgorithm};
 
 use super::{AlgorithmRegistry, CryptoError, PublicKeyInfo, SignatureAlgorithm};
-use crate::der::{self, Reader};
+use crate::encoding::asn1::{self as asn1, Reader};
 
 pub const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 pub const RSA_PSS: &str = "1.2.840.113549.1.1.10";
@@ -80,14 +80,14 @@ impl RsaPss {
         let unsupported = |why: &str| CryptoError::UnsupportedAlgorithm(format!("RSA-PSS {why}"));
         let malformed = |_| unsupported("with malformed parameters");
         let mut outer = Reader::new(params);
-        let seq = outer.read(der::SEQUENCE).map_err(malformed)?;
+        let seq = outer.read(asn1::SEQUENCE).map_err(malformed)?;
         let mut r = Reader::new(seq.value);
-        let alg_oid = |tlv: Option<der::Tlv<'_>>| -> Result<Option<ParsedAlgId>, CryptoError> {
+        let alg_oid = |tlv: Option<asn1::Tlv<'_>>| -> Result<Option<ParsedAlgId>, CryptoError> {
             let Some(tlv) = tlv else { return Ok(None) };
             let mut inner = Reader::new(tlv.value);
-            let ai = inner.read(der::SEQUENCE).map_err(malformed)?;
+            let ai = inner.read(asn1::SEQUENCE).map_err(malformed)?;
             let mut ai = Reader::new(ai.value);
-            let oid = der::oid_to_string(ai.read(der::OID).map_err(malformed)?.value)
+            let oid = asn1::oid_to_string(ai.read(asn1::OID).map_err(malformed)?.value)
                 .map_err(malformed)?;
             let rest = if ai.is_empty() {
                 None
@@ -103,7 +103,7 @@ impl RsaPss {
         let salt = match r.read_optional(0xa2).map_err(malformed)? {
             Some(t) => {
                 let mut inner = Reader::new(t.value);
-                der::small_uint(inner.read(der::INTEGER).map_err(malformed)?.value)
+                asn1::small_uint(inner.read(asn1::INTEGER).map_err(malformed)?.value)
                     .map_err(malformed)?
             }
             None => 20,
@@ -112,9 +112,9 @@ impl RsaPss {
             None => SHA1.to_string(),
             Some((oid, Some(p))) if oid == MGF1 => {
                 let mut pr = Reader::new(&p);
-                let ai = pr.read(der::SEQUENCE).map_err(malformed)?;
+                let ai = pr.read(asn1::SEQUENCE).map_err(malformed)?;
                 let mut ai = Reader::new(ai.value);
-                der::oid_to_string(ai.read(der::OID).map_err(malformed)?.value)
+                asn1::oid_to_string(ai.read(asn1::OID).map_err(malformed)?.value)
                     .map_err(malformed)?
             }
             Some(_) => return Err(unsupported("with a mask generation other than MGF1")),
@@ -183,8 +183,8 @@ impl SignatureAlgorithm for Ecdsa {
             .algorithm
             .params
             .as_deref()
-            .and_then(|p| Reader::new(p).read(der::OID).ok())
-            .and_then(|t| der::oid_to_string(t.value).ok())
+            .and_then(|p| Reader::new(p).read(asn1::OID).ok())
+            .and_then(|t| asn1::oid_to_string(t.value).ok())
             .ok_or_else(|| CryptoError::KeyMismatch("EC key without a named curve".into()))?;
         let alg = match curve.as_str() {
             CURVE_P256 => self.p256,

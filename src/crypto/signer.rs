@@ -73,7 +73,7 @@ impl SigningKey for EcKey {
         } else {
             const_oid::db::rfc5912::SECP_256_R_1
         };
-        let curve_oid = crate::der::encode(crate::der::OID, curve.as_bytes());
+        let curve_oid = crate::encoding::asn1::encode(crate::encoding::asn1::OID, curve.as_bytes());
         PublicKeyInfo {
             algorithm: AlgorithmId::new(EC_PUBLIC_KEY, Some(curve_oid)),
             key: self.key.public_key().as_ref().to_vec(),
@@ -106,8 +106,8 @@ impl SigningKey for P256Deterministic {
     }
 
     fn public_key(&self) -> PublicKeyInfo {
-        let curve = crate::der::encode(
-            crate::der::OID,
+        let curve = crate::encoding::asn1::encode(
+            crate::encoding::asn1::OID,
             const_oid::db::rfc5912::SECP_256_R_1.as_bytes(),
         );
         PublicKeyInfo {
@@ -173,7 +173,7 @@ mod tests {
 
     fn demo_key() -> Vec<u8> {
         let pem = include_bytes!("../../certs/provider-signer.key.pem");
-        crate::pki::load::der_blocks(pem, &["PRIVATE KEY"])
+        crate::encoding::pem::der_blocks(pem, &["PRIVATE KEY"])
             .expect("pem")
             .remove(0)
     }

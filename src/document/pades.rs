@@ -208,7 +208,7 @@ pub(crate) fn finish(
                 cms.len()
             ));
         }
-        let hex = crate::pki::name::hex(&cms).to_uppercase();
+        let hex = crate::encoding::hex(&cms).to_uppercase();
         out[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     }
     Ok(out)
@@ -338,7 +338,7 @@ pub(crate) fn signatures(file: &PdfFile<'_>) -> Result<Vec<FileSignature>, PdfEr
 
 /// The DER element at the start of `bytes` (a signature value is padded with zeros after it).
 fn der_prefix(bytes: &[u8]) -> &[u8] {
-    let mut r = crate::der::Reader::new(bytes);
+    let mut r = crate::encoding::asn1::Reader::new(bytes);
     match r.read_any() {
         Ok(tlv) if bytes[tlv.raw.len()..].iter().all(|b| *b == 0) => tlv.raw,
         _ => bytes,

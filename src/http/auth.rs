@@ -48,7 +48,7 @@ pub fn create_token(
 
 /// The SHA-256 of a token in hexadecimal, as the configuration's `[[tokens]]` lists it.
 pub fn sha256_hex(token: &str) -> String {
-    crate::pki::name::hex(&sha256(token))
+    crate::encoding::hex(&sha256(token))
 }
 
 /// A new random token: `qlt_` and 256 random bits, base64url. `None` if the system generator fails.

@@ -113,7 +113,7 @@ fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
             let tag = ((p.class() as u8) << 6)
                 | (u8::from(p.header.is_constructed()) << 5)
                 | number as u8;
-            crate::der::encode(tag, p.data)
+            crate::encoding::asn1::encode(tag, p.data)
         } else {
             // Re-encoding parsed parameters cannot fail for values that were just decoded; an empty vector would
             // only make the parameters compare unequal, never equal by mistake.
@@ -268,10 +268,10 @@ impl Certificate {
         c.summary = std::sync::Arc::new(crate::pki::report::CertSummary {
             subject: c.subject.to_string(),
             issuer: c.issuer.to_string(),
-            serial: crate::pki::name::hex(&c.serial),
+            serial: crate::encoding::hex(&c.serial),
             not_before: crate::pki::validate::format_time(c.not_before),
             not_after: crate::pki::validate::format_time(c.not_after),
-            sha256: crate::pki::name::hex(&c.fingerprint),
+            sha256: crate::encoding::hex(&c.fingerprint),
             signature_algorithm: crate::crypto::AlgorithmRegistry::global()
                 .name_of(&c.signature_algorithm.oid),
         });

@@ -12,7 +12,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
 
 use crate::crypto::AlgorithmId;
-use crate::der::{self, DerError, Reader};
+use crate::encoding::asn1::{self as asn1, DerError, Reader};
 use crate::pki::cert::sha256;
 use crate::pki::dp::{parse_issuing_distribution_point, GenName, IssuingDistributionPoint};
 use crate::pki::name::Name;
@@ -193,8 +193,8 @@ fn count_entries(mut data: &[u8]) -> Result<(usize, usize), CrlError> {
     let (mut count, mut serial_bytes) = (0usize, 0usize);
     while !data.is_empty() {
         let mut list = Reader::new(data);
-        let entry = list.read(der::SEQUENCE)?;
-        let serial = Reader::new(entry.value).read(der::INTEGER)?;
+        let entry = list.read(asn1::SEQUENCE)?;
+        let serial = Reader::new(entry.value).read(asn1::INTEGER)?;
         serial_bytes += serial.value.len();
         count += 1;
         data = &data[entry.raw.len()..];
@@ -202,9 +202,9 @@ fn count_entries(mut data: &[u8]) -> Result<(usize, usize), CrlError> {
     Ok((count, serial_bytes))
 }
 
-fn alg_id(tlv: der::Tlv<'_>) -> Result<AlgorithmId, DerError> {
+fn alg_id(tlv: asn1::Tlv<'_>) -> Result<AlgorithmId, DerError> {
     let mut r = Reader::new(tlv.value);
-    let oid = der::oid_to_string(r.read(der::OID)?.value)?;
+    let oid = asn1::oid_to_string(r.read(asn1::OID)?.value)?;
     let params = if r.is_empty() {
         None
     } else {
@@ -215,15 +215,15 @@ fn alg_id(tlv: der::Tlv<'_>) -> Result<AlgorithmId, DerError> {
 
 fn read_time(r: &mut Reader<'_>) -> Result<i64, DerError> {
     match r.peek_tag() {
-        Some(der::UTC_TIME) | Some(der::GENERALIZED_TIME) => der::time_to_unix(&r.read_any()?),
+        Some(asn1::UTC_TIME) | Some(asn1::GENERALIZED_TIME) => asn1::time_to_unix(&r.read_any()?),
         _ => Err(DerError::BadValue("expected a time")),
     }
 }
 
 fn read_optional_time(r: &mut Reader<'_>) -> Result<Option<i64>, DerError> {
     match r.peek_tag() {
-        Some(der::UTC_TIME) | Some(der::GENERALIZED_TIME) => {
-            der::time_to_unix(&r.read_any()?).map(Some)
+        Some(asn1::UTC_TIME) | Some(asn1::GENERALIZED_TIME) => {
+            asn1::time_to_unix(&r.read_any()?).map(Some)
         }
         _ => Ok(None),
     }
@@ -236,14 +236,14 @@ impl Crl {
             return Err(CrlError::Empty);
         }
         let mut top = Reader::new(data);
-        let cert_list = top.read(der::SEQUENCE)?;
+        let cert_list = top.read(asn1::SEQUENCE)?;
         if !top.is_empty() {
             return Err(CrlError::TrailingData);
         }
         let mut outer = Reader::new(cert_list.value);
-        let tbs = outer.read(der::SEQUENCE)?;
-        let signature_algorithm = alg_id(outer.read(der::SEQUENCE)?)?;
-        let sig_bits = outer.read(der::BIT_STRING)?;
+        let tbs = outer.read(asn1::SEQUENCE)?;
+        let signature_algorithm = alg_id(outer.read(asn1::SEQUENCE)?)?;
+        let sig_bits = outer.read(asn1::BIT_STRING)?;
         // A signature BIT STRING with unused bits cannot be a valid signature; it is kept empty so that it never
         // verifies, and reported as a bad signature rather than unreadable input (PKITS 4.4.4).
         let signature = match sig_bits.value.split_first() {
@@ -255,14 +255,14 @@ impl Crl {
         }
 
         let mut r = Reader::new(tbs.value);
-        let version = r.read_optional(der::INTEGER)?;
+        let version = r.read_optional(asn1::INTEGER)?;
         if let Some(v) = version {
-            if der::small_uint(v.value)? != 1 {
+            if asn1::small_uint(v.value)? != 1 {
                 return Err(DerError::BadValue("unknown CRL version").into());
             }
         }
-        let inner_signature_algorithm = alg_id(r.read(der::SEQUENCE)?)?;
-        let issuer_tlv = r.read(der::SEQUENCE)?;
+        let inner_signature_algorithm = alg_id(r.read(asn1::SEQUENCE)?)?;
+        let issuer_tlv = r.read(asn1::SEQUENCE)?;
         let issuer = Name::from_der(issuer_tlv.raw).ok_or(CrlError::BadIssuer)?;
         let this_update = read_time(&mut r)?;
         let next_update = read_optional_time(&mut r)?;
@@ -291,7 +291,7 @@ impl Crl {
             entries: Vec::new(),
         };
 
-        if let Some(revoked) = r.read_optional(der::SEQUENCE)? {
+        if let Some(revoked) = r.read_optional(asn1::SEQUENCE)? {
             crl.read_entries(revoked.value)?;
         }
         if let Some(exts) = r.read_optional(0xa0)? {
@@ -313,10 +313,10 @@ impl Crl {
         self.serials.reserve_exact(serial_bytes);
         while !data.is_empty() {
             let mut list = Reader::new(data);
-            let entry = list.read(der::SEQUENCE)?;
+            let entry = list.read(asn1::SEQUENCE)?;
             let consumed = entry.raw.len();
             let mut e = Reader::new(entry.value);
-            let serial = e.read(der::INTEGER)?.value;
+            let serial = e.read(asn1::INTEGER)?.value;
             if serial.is_empty() {
                 return Err(DerError::BadValue("empty serial number").into());
             }
@@ -326,21 +326,21 @@ impl Crl {
             let serial_len = u8::try_from(serial.len()).map_err(|_| CrlError::SerialTooLong)?;
             let revoked_at = read_time(&mut e)?;
             let mut reason = NO_REASON;
-            if let Some(exts) = e.read_optional(der::SEQUENCE)? {
+            if let Some(exts) = e.read_optional(asn1::SEQUENCE)? {
                 let mut er = Reader::new(exts.value);
                 while !er.is_empty() {
-                    let ext = er.read(der::SEQUENCE)?;
+                    let ext = er.read(asn1::SEQUENCE)?;
                     let mut x = Reader::new(ext.value);
-                    let oid = x.read(der::OID)?.value;
-                    let critical = match x.read_optional(der::BOOLEAN)? {
+                    let oid = x.read(asn1::OID)?.value;
+                    let critical = match x.read_optional(asn1::BOOLEAN)? {
                         Some(b) => b.value.first().copied().unwrap_or(0) != 0,
                         None => false,
                     };
-                    let value = x.read(der::OCTET_STRING)?.value;
+                    let value = x.read(asn1::OCTET_STRING)?.value;
                     // Compared as encoded bytes: this loop runs once per entry of a 22 MB CRL.
                     match oid {
                         [0x55, 0x1d, 0x15] => {
-                            let code = Reader::new(value).read(der::ENUMERATED)?;
+                            let code = Reader::new(value).read(asn1::ENUMERATED)?;
                             reason = match code.value {
                                 [c] if Reason::from_code(*c).is_some() => *c,
                                 _ => return Err(CrlError::BadExtension("2.5.29.21".into())),
@@ -356,7 +356,7 @@ impl Crl {
                             && self.unsupported_seen.insert(oid.to_vec())
                             && self.unsupported_critical.len() < MAX_UNSUPPORTED_LISTED =>
                         {
-                            self.unsupported_critical.push(der::oid_to_string(oid)?);
+                            self.unsupported_critical.push(asn1::oid_to_string(oid)?);
                         }
                         _ => {}
                     }
@@ -383,7 +383,7 @@ impl Crl {
     /// Registers the directory name of a certificateIssuer entry extension and returns its index.
     fn entry_issuer_index(&mut self, value: &[u8], oid: &str) -> Result<u16, CrlError> {
         let bad = || CrlError::BadExtension(oid.to_string());
-        let seq = Reader::new(value).read(der::SEQUENCE).map_err(|_| bad())?;
+        let seq = Reader::new(value).read(asn1::SEQUENCE).map_err(|_| bad())?;
         let mut names = Reader::new(seq.value);
         let mut found = None;
         while !names.is_empty() {
@@ -405,10 +405,10 @@ impl Crl {
     }
 
     fn read_extensions(&mut self, explicit: &[u8]) -> Result<(), CrlError> {
-        let seq = Reader::new(explicit).read(der::SEQUENCE)?;
+        let seq = Reader::new(explicit).read(asn1::SEQUENCE)?;
         let mut r = Reader::new(seq.value);
         while !r.is_empty() {
-            let tlv = r.read(der::SEQUENCE)?;
+            let tlv = r.read(asn1::SEQUENCE)?;
             let (_, ext) = X509Extension::from_der(tlv.raw)
                 .map_err(|_| CrlError::BadExtension("(unreadable)".into()))?;
             let oid = ext.oid.to_id_string();
@@ -416,13 +416,13 @@ impl Crl {
             match (oid.as_str(), ext.parsed_extension()) {
                 ("2.5.29.20", _) => {
                     let int = Reader::new(ext.value)
-                        .read(der::INTEGER)
+                        .read(asn1::INTEGER)
                         .map_err(|_| bad())?;
                     self.number = Some(strip_leading_zeros(int.value));
                 }
                 ("2.5.29.27", _) => {
                     let int = Reader::new(ext.value)
-                        .read(der::INTEGER)
+                        .read(asn1::INTEGER)
                         .map_err(|_| bad())?;
                     self.delta_base = Some(strip_leading_zeros(int.value));
                 }

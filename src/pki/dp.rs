@@ -6,7 +6,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::RelativeDistinguishedName;
 
-use crate::der::{self, DerError, Reader};
+use crate::encoding::asn1::{self as asn1, DerError, Reader};
 use crate::pki::name::{Attribute, Name};
 
 /// A name in a GeneralName, in the forms distribution points use.
@@ -93,7 +93,7 @@ fn dp_name(explicit_contents: &[u8]) -> Result<DpName, DerError> {
         0xa0 => Ok(DpName::Full(general_names(tlv.value)?)),
         0xa1 => {
             // The [1] IMPLICIT tag replaced SET: put it back so the standard RDN parser can read it.
-            let set = der::encode(der::SET, tlv.value);
+            let set = asn1::encode(asn1::SET, tlv.value);
             let (_, rdn) = RelativeDistinguishedName::from_der(&set)
                 .map_err(|_| DerError::BadValue("bad nameRelativeToCRLIssuer"))?;
             let (attrs, shown) = Name::rdn_attributes(&rdn);
@@ -129,11 +129,11 @@ fn boolean(contents: &[u8]) -> Result<bool, DerError> {
 
 /// Parses the value of a cRLDistributionPoints extension.
 pub fn parse_crl_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoint>, DerError> {
-    let seq = Reader::new(value).read(der::SEQUENCE)?;
+    let seq = Reader::new(value).read(asn1::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let mut out = Vec::new();
     while !r.is_empty() {
-        let dp = r.read(der::SEQUENCE)?;
+        let dp = r.read(asn1::SEQUENCE)?;
         let mut d = Reader::new(dp.value);
         let name = d
             .read_optional(0xa0)?
@@ -163,7 +163,7 @@ pub fn parse_crl_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoi
 pub fn parse_issuing_distribution_point(
     value: &[u8],
 ) -> Result<IssuingDistributionPoint, DerError> {
-    let seq = Reader::new(value).read(der::SEQUENCE)?;
+    let seq = Reader::new(value).read(asn1::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let name = r
         .read_optional(0xa0)?

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use thiserror::Error;
 
 use crate::pki::cert::{CertError, Certificate};
@@ -32,8 +31,12 @@ pub enum InputError {
         size: u64,
         limit: u64,
     },
-    #[error("{path}: {message}")]
-    Pem { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Pem {
+        path: PathBuf,
+        #[source]
+        source: crate::encoding::pem::PemError,
+    },
     #[error("{path}: {source}")]
     Cert {
         path: PathBuf,
@@ -48,57 +51,6 @@ pub enum InputError {
     },
     #[error("{path}: directory holds no files")]
     EmptyDirectory { path: PathBuf },
-}
-
-/// Splits PEM text into the DER of its blocks with one of `labels`; DER input is returned as one block.
-/// Text outside the blocks is ignored (RFC 7468 allows explanations); anything but base64 inside a block is an
-/// error, and so is a block with another label.
-pub fn der_blocks(data: &[u8], labels: &[&str]) -> Result<Vec<Vec<u8>>, String> {
-    let first = data.iter().position(|b| !b.is_ascii_whitespace());
-    let Some(first) = first else {
-        return Err("input is empty".into());
-    };
-    if data[first] == 0x30 && !data.windows(11).any(|w| w == b"-----BEGIN ") {
-        return Ok(vec![data.to_vec()]);
-    }
-    let text = std::str::from_utf8(data).map_err(|_| "neither DER nor PEM text".to_string())?;
-    let mut blocks = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let after = &rest[start + 11..];
-        let label_end = after.find("-----").ok_or("unterminated PEM header")?;
-        let label = &after[..label_end];
-        if !labels.contains(&label) {
-            return Err(format!(
-                "PEM block \"{label}\" where {} was expected",
-                labels.join(" or ")
-            ));
-        }
-        let body_start = &after[label_end + 5..];
-        let end_marker = format!("-----END {label}-----");
-        let body_end = body_start
-            .find(&end_marker)
-            .ok_or_else(|| format!("PEM block \"{label}\" has no END line"))?;
-        let body: String = body_start[..body_end]
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body.as_bytes())
-            .map_err(|e| format!("PEM block \"{label}\" is not valid base64: {e}"))?;
-        if der.is_empty() {
-            return Err(format!("PEM block \"{label}\" is empty"));
-        }
-        blocks.push(der);
-        rest = &body_start[body_end + end_marker.len()..];
-    }
-    if blocks.is_empty() {
-        return Err(format!(
-            "no PEM block ({}) and not DER",
-            labels.join(" or ")
-        ));
-    }
-    Ok(blocks)
 }
 
 /// Files to read for a path: the file itself, or the regular files of a directory in name order.
@@ -177,13 +129,13 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
 
 /// Parses certificates from bytes (one DER certificate or PEM with one or more).
 pub fn parse_certificates(data: &[u8], path: &Path) -> Result<Vec<Certificate>, InputError> {
-    let blocks = der_blocks(
+    let blocks = crate::encoding::pem::der_blocks(
         data,
         &["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"],
     )
-    .map_err(|message| InputError::Pem {
+    .map_err(|source| InputError::Pem {
         path: path.to_path_buf(),
-        message,
+        source,
     })?;
     blocks
         .iter()
@@ -211,9 +163,11 @@ pub fn load_crls(path: &Path) -> Result<Vec<Vec<u8>>, InputError> {
     let mut out = Vec::new();
     for file in files_of(path)? {
         let data = read_limited(&file, MAX_CRL_FILE)?;
-        let blocks = der_blocks(&data, &["X509 CRL"]).map_err(|message| InputError::Pem {
-            path: file.clone(),
-            message,
+        let blocks = crate::encoding::pem::der_blocks(&data, &["X509 CRL"]).map_err(|source| {
+            InputError::Pem {
+                path: file.clone(),
+                source,
+            }
         })?;
         out.extend(blocks);
     }
@@ -246,29 +200,4 @@ pub fn build_store(
         }
     }
     Ok(builder.build())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pem_blocks_and_errors() {
-        let pem =
-            "explanatory text\n-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
-        assert_eq!(
-            der_blocks(pem.as_bytes(), &["CERTIFICATE"]),
-            Ok(vec![vec![0x30, 3, 2, 1, 1]])
-        );
-        let junk = "-----BEGIN CERTIFICATE-----\nMAMC!!AQE=\n-----END CERTIFICATE-----\n";
-        assert!(der_blocks(junk.as_bytes(), &["CERTIFICATE"]).is_err());
-        let wrong = "-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n";
-        assert!(der_blocks(wrong.as_bytes(), &["CERTIFICATE"]).is_err());
-        assert!(der_blocks(b"   ", &["CERTIFICATE"]).is_err());
-        assert!(der_blocks(b"hello", &["CERTIFICATE"]).is_err());
-        assert_eq!(
-            der_blocks(&[0x30, 0], &["CERTIFICATE"]),
-            Ok(vec![vec![0x30, 0]])
-        );
-    }
 }

@@ -136,7 +136,7 @@ fn attribute_of(atv: &x509_parser::x509::AttributeTypeAndValue<'_>) -> (Attribut
         }
         None => {
             shown.push('#');
-            shown.push_str(&hex(any.data));
+            shown.push_str(&crate::encoding::hex(any.data));
             Value::Binary(any.tag().0, any.data.to_vec())
         }
     };
@@ -221,16 +221,6 @@ impl fmt::Debug for Name {
     }
 }
 
-pub(crate) fn hex(data: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(data.len() * 2);
-    for b in data {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +231,5 @@ mod tests {
         assert_eq!(normalise("ҚАЗАҚСТАН"), "қазақстан");
         assert_eq!(normalise("\t a\u{a0}B  "), "a b");
         assert_eq!(normalise(""), "");
-        assert_eq!(hex(&[0x00, 0x9f, 0xff]), "009fff");
     }
 }

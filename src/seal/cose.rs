@@ -169,13 +169,13 @@ pub fn decode(bytes: &[u8]) -> Result<Sign1, &'static str> {
 
 /// ECDSA signature DER → COSE r ‖ s, each `size` bytes.
 pub fn ecdsa_der_to_raw(der: &[u8], size: usize) -> Option<Vec<u8>> {
-    let seq = crate::der::Reader::new(der)
-        .read(crate::der::SEQUENCE)
+    let seq = crate::encoding::asn1::Reader::new(der)
+        .read(crate::encoding::asn1::SEQUENCE)
         .ok()?;
-    let mut r = crate::der::Reader::new(seq.value);
+    let mut r = crate::encoding::asn1::Reader::new(seq.value);
     let mut out = Vec::with_capacity(2 * size);
     for _ in 0..2 {
-        let int = r.read(crate::der::INTEGER).ok()?.value;
+        let int = r.read(crate::encoding::asn1::INTEGER).ok()?.value;
         let trimmed: Vec<u8> = int.iter().copied().skip_while(|b| *b == 0).collect();
         if trimmed.len() > size {
             return None;
@@ -199,8 +199,11 @@ pub fn ecdsa_raw_to_der(raw: &[u8], size: usize) -> Option<Vec<u8>> {
             Vec::new()
         };
         v.extend(trimmed);
-        crate::der::encode(crate::der::INTEGER, &v)
+        crate::encoding::asn1::encode(crate::encoding::asn1::INTEGER, &v)
     };
     let body = [integer(&raw[..size]), integer(&raw[size..])].concat();
-    Some(crate::der::encode(crate::der::SEQUENCE, &body))
+    Some(crate::encoding::asn1::encode(
+        crate::encoding::asn1::SEQUENCE,
+        &body,
+    ))
 }

@@ -184,8 +184,7 @@ pub fn seal(
         return Ok(vec![format!("{PREFIX}{text}")]);
     }
     let id =
-        &crate::pki::name::hex(&crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes()))
-            [..8];
+        &crate::encoding::hex(&crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes()))[..8];
     let chunks: Vec<&str> = text
         .as_bytes()
         .chunks(PART_CAPACITY - 32)
@@ -255,8 +254,7 @@ fn join(texts: &[&str]) -> Result<String, SealError> {
     }
     let text: String = parts.into_iter().map(|p| p.3).collect();
     let expected =
-        &crate::pki::name::hex(&crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes()))
-            [..8];
+        &crate::encoding::hex(&crate::crypto::DigestAlgorithm::Sha256.digest(text.as_bytes()))[..8];
     if !expected.eq_ignore_ascii_case(&id) {
         return Err(SealError::Parts(
             "the parts do not add up to the seal they name".into(),

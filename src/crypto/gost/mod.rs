@@ -17,7 +17,7 @@ use crypto_bigint::U512;
 use digest::Digest;
 
 use super::{AlgorithmRegistry, CryptoError, PublicKeyInfo, SignatureAlgorithm};
-use crate::der::{self as qder, Reader};
+use crate::encoding::asn1::{self as asn1, Reader};
 
 /// Public-key OIDs whose parameters name a GOST curve.
 const KEY_OIDS: &[&str] = &[
@@ -99,11 +99,11 @@ pub fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
 /// Whether a PKCS#8 key names a GOST key algorithm (its errors are then GOST's to tell).
 pub fn is_gost_pkcs8(der: &[u8]) -> bool {
     let algorithm = || -> Option<String> {
-        let top = Reader::new(der).read(qder::SEQUENCE).ok()?;
+        let top = Reader::new(der).read(asn1::SEQUENCE).ok()?;
         let mut r = Reader::new(top.value);
-        r.read(qder::INTEGER).ok()?;
-        let alg = r.read(qder::SEQUENCE).ok()?;
-        qder::oid_to_string(Reader::new(alg.value).read(qder::OID).ok()?.value).ok()
+        r.read(asn1::INTEGER).ok()?;
+        let alg = r.read(asn1::SEQUENCE).ok()?;
+        asn1::oid_to_string(Reader::new(alg.value).read(asn1::OID).ok()?.value).ok()
     };
     algorithm().is_some_and(|oid| KEY_OIDS.contains(&oid.as_str()))
 }
@@ -136,16 +136,16 @@ pub fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), C
         .meaningful_params()
         .ok_or_else(|| mismatch("GOST key without parameters"))?;
     let seq = Reader::new(params)
-        .read(qder::SEQUENCE)
+        .read(asn1::SEQUENCE)
         .map_err(|e| mismatch(&format!("key parameters: {e}")))?;
     let curve_oid = Reader::new(seq.value)
-        .read(qder::OID)
-        .and_then(|o| qder::oid_to_string(o.value))
+        .read(asn1::OID)
+        .and_then(|o| asn1::oid_to_string(o.value))
         .map_err(|e| mismatch(&format!("key parameters: {e}")))?;
     let curve = Curve::by_oid(&curve_oid)
         .ok_or_else(|| CryptoError::UnsupportedAlgorithm(format!("GOST curve {curve_oid}")))?;
     let octets = Reader::new(&key.key)
-        .read(qder::OCTET_STRING)
+        .read(asn1::OCTET_STRING)
         .map_err(|e| mismatch(&format!("public key: {e}")))?;
     if octets.value.len() != 2 * curve.size {
         return Err(mismatch(&format!(

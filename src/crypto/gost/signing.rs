@@ -14,7 +14,7 @@ use super::{le, Layout, Streebog, KEY_OIDS};
 use crate::crypto::digest::DigestAlgorithm;
 use crate::crypto::signer::SigningKey;
 use crate::crypto::{AlgorithmId, CryptoError, PublicKeyInfo};
-use crate::der::{self as qder, Reader};
+use crate::encoding::asn1::{self as asn1, Reader};
 
 type HmacStreebog = Hmac<streebog::Streebog512>;
 
@@ -48,30 +48,30 @@ impl GostKey {
     /// little-endian (the NCA's form) or an INTEGER.
     pub fn from_pkcs8(der: &[u8]) -> Result<GostKey, CryptoError> {
         let bad = |e: &dyn std::fmt::Display| CryptoError::KeyMismatch(format!("GOST PKCS#8: {e}"));
-        let top = Reader::new(der).read(qder::SEQUENCE).map_err(|e| bad(&e))?;
+        let top = Reader::new(der).read(asn1::SEQUENCE).map_err(|e| bad(&e))?;
         let mut r = Reader::new(top.value);
-        r.read(qder::INTEGER).map_err(|e| bad(&e))?;
-        let alg = r.read(qder::SEQUENCE).map_err(|e| bad(&e))?;
+        r.read(asn1::INTEGER).map_err(|e| bad(&e))?;
+        let alg = r.read(asn1::SEQUENCE).map_err(|e| bad(&e))?;
         let mut a = Reader::new(alg.value);
-        let key_oid = qder::oid_to_string(a.read(qder::OID).map_err(|e| bad(&e))?.value)
+        let key_oid = asn1::oid_to_string(a.read(asn1::OID).map_err(|e| bad(&e))?.value)
             .map_err(|e| bad(&e))?;
         if !KEY_OIDS.contains(&key_oid.as_str()) {
             return Err(bad(&format!("{key_oid} is not a GOST key")));
         }
-        let params = a.read(qder::SEQUENCE).map_err(|e| bad(&e))?;
-        let curve_oid = qder::oid_to_string(
+        let params = a.read(asn1::SEQUENCE).map_err(|e| bad(&e))?;
+        let curve_oid = asn1::oid_to_string(
             Reader::new(params.value)
-                .read(qder::OID)
+                .read(asn1::OID)
                 .map_err(|e| bad(&e))?
                 .value,
         )
         .map_err(|e| bad(&e))?;
         let curve = Curve::by_oid(&curve_oid)
             .ok_or_else(|| CryptoError::UnsupportedAlgorithm(format!("GOST curve {curve_oid}")))?;
-        let private = r.read(qder::OCTET_STRING).map_err(|e| bad(&e))?.value;
+        let private = r.read(asn1::OCTET_STRING).map_err(|e| bad(&e))?.value;
         let d = match Reader::new(private).read_any() {
-            Ok(t) if t.tag == qder::OCTET_STRING && t.value.len() == curve.size => le(t.value),
-            Ok(t) if t.tag == qder::INTEGER && t.value.len() <= curve.size + 1 => {
+            Ok(t) if t.tag == asn1::OCTET_STRING && t.value.len() == curve.size => le(t.value),
+            Ok(t) if t.tag == asn1::INTEGER && t.value.len() <= curve.size + 1 => {
                 let v = t.value.strip_prefix(&[0]).unwrap_or(t.value);
                 if v.len() > 64 {
                     return Err(bad(&"private key too long"));
@@ -171,7 +171,7 @@ impl SigningKey for GostKey {
         let point = [bytes_le(&self.x, size), bytes_le(&self.y, size)].concat();
         PublicKeyInfo {
             algorithm: AlgorithmId::new(self.key_oid.clone(), Some(self.key_params.clone())),
-            key: qder::encode(qder::OCTET_STRING, &point),
+            key: asn1::encode(asn1::OCTET_STRING, &point),
         }
     }
 

@@ -36,7 +36,7 @@ impl Asset {
     fn etag(&self) -> &str {
         self.etag.get_or_init(|| {
             let digest = ring::digest::digest(&ring::digest::SHA256, self.body.as_bytes());
-            format!("\"{}\"", crate::pki::name::hex(&digest.as_ref()[..16]))
+            format!("\"{}\"", crate::encoding::hex(&digest.as_ref()[..16]))
         })
     }
 

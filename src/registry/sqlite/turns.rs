@@ -44,7 +44,7 @@ impl<T> Turns<T> {
         drop(tickets);
         Turn {
             value: self.value.lock().unwrap_or_else(PoisonError::into_inner),
-            done: Done(self),
+            _done: Done(self),
         }
     }
 }
@@ -53,7 +53,7 @@ impl<T> Turns<T> {
 pub(super) struct Turn<'a, T> {
     // Dropped first: the value is released before the next caller is let in.
     value: MutexGuard<'a, T>,
-    done: Done<'a, T>,
+    _done: Done<'a, T>,
 }
 
 struct Done<'a, T>(&'a Turns<T>);

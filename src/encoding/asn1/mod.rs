@@ -4,6 +4,9 @@
 
 use thiserror::Error;
 
+mod ber;
+pub use ber::ber_to_der;
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DerError {
     #[error("truncated DER")]

@@ -2,7 +2,7 @@
 //! DER parsers (the PKCS#12 reader among them) refuse. Converting keeps every content octet, so the file's MAC,
 //! computed over the contents, still verifies. Bounded in depth and size against hostile input.
 
-use crate::der::{push_length, DerError};
+use super::{push_length, DerError};
 
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 64;
@@ -99,7 +99,7 @@ fn element(data: &[u8], depth: usize, out: &mut Vec<u8>) -> Result<usize, DerErr
     let universal_string = id.len() == 1 && (id[0] == 0x24 || id[0] == 0x23);
     if universal_string {
         let mut joined = Vec::new();
-        let mut r = crate::der::Reader::new(&children);
+        let mut r = crate::encoding::asn1::Reader::new(&children);
         let mut first_bits = true;
         while !r.is_empty() {
             let seg = r.read_any()?;
