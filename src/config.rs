@@ -732,14 +732,15 @@ impl ServiceConfig {
         Ok(state)
     }
 
-    /// Adds the configured tokens whose names the registry does not know yet. Returns how many were added.
-    pub fn install_tokens(&self, registry: &dyn Registry) -> Result<usize, ConfigError> {
+    /// Adds the configured tokens whose names the registry does not know yet, as created at `at`. Returns how
+    /// many were added.
+    pub fn install_tokens(&self, registry: &dyn Registry, at: i64) -> Result<usize, ConfigError> {
         let mut added = 0;
         for t in &self.tokens {
             if registry.token_by_hash(&t.sha256)?.is_some() {
                 continue;
             }
-            registry.add_token(&t.name, t.role, &t.sha256).map_err(|e| {
+            registry.add_token(&t.name, t.role, &t.sha256, at).map_err(|e| {
                 invalid(
                     &format!("tokens.{}", t.name),
                     format!("cannot add it ({e}); a token of this name may exist with another hash: give a new token a new name"),

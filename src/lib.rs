@@ -4,6 +4,7 @@
 //! thin shells over it.
 
 pub mod cancel;
+pub mod clock;
 pub mod cms;
 pub mod config;
 pub mod crypto;

@@ -17,6 +17,7 @@ macro_rules! say {
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use qoltanba::clock::UnixTime;
 use qoltanba::cms::CmsReport;
 use qoltanba::identity::{Bin, Iin};
 use qoltanba::pki::load::{build_store, load_certificates};
@@ -271,27 +272,17 @@ impl BadInput {
 fn bad_input_report(message: &str, at: i64) -> Report {
     let mut f = Findings::default();
     f.add(Code::Malformed, message);
-    f.into_report(None, Vec::new(), rfc3339(at), "none")
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    f.into_report(None, Vec::new(), qoltanba::clock::rfc3339(at), "none")
 }
 
 fn parse_time(s: &str) -> Result<i64, BadInput> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .map_err(|e| BadInput(format!("--at: not an RFC 3339 time ({e})")))
+    UnixTime::parse_rfc3339(s)
+        .map(UnixTime::secs)
+        .map_err(|e| BadInput(format!("--at: {e}")))
 }
 
 fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    UnixTime::now().secs()
 }
 
 impl PkiArgs {
@@ -517,7 +508,7 @@ fn serve(
         SqliteRegistry::open(&db).map_err(|e| BadInput(format!("{}: {e}", db.display())))?,
     );
     let added = config
-        .install_tokens(registry.as_ref())
+        .install_tokens(registry.as_ref(), now())
         .map_err(|e| BadInput(e.to_string()))?;
     if added > 0 {
         tracing::info!(added, "configured tokens installed");
@@ -529,8 +520,9 @@ fn serve(
         == 0
     {
         for role in [TokenRole::Portal, TokenRole::Operator] {
-            let token = qoltanba::http::auth::create_token(registry.as_ref(), role.as_str(), role)
-                .map_err(|e| BadInput(e.to_string()))?;
+            let token =
+                qoltanba::http::auth::create_token(registry.as_ref(), role.as_str(), role, now())
+                    .map_err(|e| BadInput(e.to_string()))?;
             say!(
                 "created {} token (shown once, keep it): {token}",
                 role.as_str()

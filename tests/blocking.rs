@@ -85,16 +85,23 @@ impl Registry for SlowRegistry {
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
         self.inner.audit()
     }
-    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
-        self.inner.record(actor, action, subject)
+    fn record(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        subject: &str,
+    ) -> Result<(), RegistryError> {
+        self.inner.record(at, actor, action, subject)
     }
     fn add_token(
         &self,
         name: &str,
         role: TokenRole,
         sha256: &[u8; 32],
+        at: i64,
     ) -> Result<(), RegistryError> {
-        self.inner.add_token(name, role, sha256)
+        self.inner.add_token(name, role, sha256, at)
     }
     fn token_by_hash(
         &self,
@@ -121,7 +128,7 @@ fn issuances_holding_the_registry_never_stall_other_requests() {
         issuing: AtomicUsize::new(0),
     });
     let portal =
-        qoltanba::http::auth::create_token(registry.as_ref(), "portal-1", TokenRole::Portal)
+        qoltanba::http::auth::create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0)
             .expect("token");
     let state = qoltanba::http::AppState::new(
         qoltanba::demo_pki::default_store().expect("store"),

@@ -98,8 +98,8 @@ fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
     assert!(!state
         .calendar
         .is_working_day(time::macros::date!(2026 - 05 - 27)));
-    assert_eq!(c.install_tokens(registry.as_ref()).expect("tokens"), 1);
-    assert_eq!(c.install_tokens(registry.as_ref()).expect("again"), 0);
+    assert_eq!(c.install_tokens(registry.as_ref(), 0).expect("tokens"), 1);
+    assert_eq!(c.install_tokens(registry.as_ref(), 0).expect("again"), 0);
     let found = registry
         .token_by_hash(&qoltanba::http::auth::sha256(token))
         .expect("lookup");

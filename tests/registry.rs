@@ -73,6 +73,8 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
     assert_eq!(audit[0].actor, "operator-1");
     assert_eq!(audit[0].action, "document.issued");
     assert_eq!(audit[0].subject, stored.number);
+    // The entry carries the issuance's own time, not a second reading of a clock.
+    assert_eq!(audit[0].at, ISSUED);
 }
 
 #[test]
@@ -335,7 +337,7 @@ fn tokens_are_stored_only_as_hashes() {
     let path = dir.path().join("registry.db");
     let r = SqliteRegistry::open(&path).expect("open");
     let token =
-        qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Portal).expect("token");
+        qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Portal, 0).expect("token");
     assert!(token.starts_with("qlt_") && token.len() > 40);
     assert_eq!(r.token_count().expect("count"), 1);
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
@@ -346,7 +348,7 @@ fn tokens_are_stored_only_as_hashes() {
     );
     assert_eq!(r.token_by_hash(&[0; 32]).expect("lookup"), None);
     // Names are unique: a second token with the same name is refused, not overwritten.
-    assert!(qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Operator).is_err());
+    assert!(qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Operator, 0).is_err());
     drop(r);
     let mut bytes = std::fs::read(&path).expect("db");
     for suffix in ["-wal"] {

@@ -13,7 +13,6 @@ use super::ess::{SigningCertificate, SigningCertificateV2};
 use super::{oid, CmsError, CmsReport, SignerReport, MAX_CMS_SIZE, MAX_SIGNED_ATTRS, MAX_SIGNERS};
 use crate::crypto::{AlgorithmId, AlgorithmRegistry, CryptoError, DigestAlgorithm};
 use crate::encoding::asn1::{self as asn1, Reader};
-use crate::pki::validate::format_time;
 use crate::pki::{Certificate, Code, Findings, Name, Report, TrustStore, VerifyOptions};
 
 /// SignedData split into its parts. The content description is decoded with the cms crate; certificates and
@@ -449,7 +448,7 @@ pub fn verify_cms(
                 cert_report.validation_time.clone(),
                 cert_report.revocation_checked,
             ),
-            signing_time: attrs.signing_time.map(format_time),
+            signing_time: attrs.signing_time.map(crate::clock::rfc3339),
             digest_algorithm: digest.map(|d| d.name().to_string()).unwrap_or(digest_oid),
             signature_algorithm: algorithms.name_of(&sig_alg.oid),
             signed_attributes: raw_attrs.is_some(),

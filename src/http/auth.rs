@@ -39,10 +39,11 @@ pub fn create_token(
     registry: &dyn Registry,
     name: &str,
     role: TokenRole,
+    at: i64,
 ) -> Result<String, RegistryError> {
     let token = generate_token()
         .ok_or_else(|| RegistryError::Corrupt("the system random generator failed".into()))?;
-    registry.add_token(name, role, &sha256(&token))?;
+    registry.add_token(name, role, &sha256(&token), at)?;
     Ok(token)
 }
 
@@ -94,8 +95,9 @@ impl TokenCache {
         registry: &dyn Registry,
         name: &str,
         role: TokenRole,
+        at: i64,
     ) -> Result<String, RegistryError> {
-        let token = create_token(registry, name, role)?;
+        let token = create_token(registry, name, role, at)?;
         if let Ok(mut map) = self.by_hash.write() {
             map.insert(
                 sha256(&token),

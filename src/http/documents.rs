@@ -31,15 +31,7 @@ pub(super) fn storage_failure(e: RegistryError) -> Problem {
     Problem::internal()
 }
 
-pub(super) fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
+pub(super) use crate::clock::rfc3339;
 
 pub(super) fn summary(doc: &StoredDocument) -> serde_json::Value {
     let mut body = json!({

@@ -312,7 +312,7 @@ async fn not_found() -> Problem {
 }
 
 fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    crate::clock::UnixTime::now().secs()
 }
 
 fn b64(field: &str, value: &str) -> Result<Vec<u8>, Problem> {

@@ -212,9 +212,10 @@ pub(super) async fn sign_cms(
     let gates = state.gates.clone();
     let cms = gates
         .run(Pool::Private, move |_| {
+            let at = now();
             let options = crate::cms::SignOptions {
                 detached: req.detached,
-                signing_time: Some(now()),
+                signing_time: Some(at),
                 content_hint: Some(format!(
                     "Signed by the Qoltanba portal signing service for {}; not a provider's document",
                     caller.name
@@ -227,7 +228,7 @@ pub(super) async fn sign_cms(
             let digest = crate::encoding::hex(&crate::pki::cert::sha256(&data));
             state
                 .registry
-                .record(&caller.name, "cms.signed", &format!("sha256:{digest}"))
+                .record(at, &caller.name, "cms.signed", &format!("sha256:{digest}"))
                 .map_err(|e| {
                     tracing::error!(error = %e, "audit failed");
                     Problem::internal()

@@ -269,8 +269,8 @@ impl Certificate {
             subject: c.subject.to_string(),
             issuer: c.issuer.to_string(),
             serial: crate::encoding::hex(&c.serial),
-            not_before: crate::pki::validate::format_time(c.not_before),
-            not_after: crate::pki::validate::format_time(c.not_after),
+            not_before: crate::clock::rfc3339(c.not_before),
+            not_after: crate::clock::rfc3339(c.not_after),
             sha256: crate::encoding::hex(&c.fingerprint),
             signature_algorithm: crate::crypto::AlgorithmRegistry::global()
                 .name_of(&c.signature_algorithm.oid),

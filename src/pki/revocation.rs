@@ -6,9 +6,7 @@ use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
 use crate::pki::store::{SignatureProblem, TrustStore};
-use crate::pki::validate::{
-    format_time, Node, Purpose, RevocationMode, VerifyOptions, Walk, MAX_CRL_DEPTH,
-};
+use crate::pki::validate::{Node, Purpose, RevocationMode, VerifyOptions, Walk, MAX_CRL_DEPTH};
 
 /// What the CRLs say about one certificate at the validation time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +150,7 @@ impl TrustStore {
             Some(next) if at > next => Some(format!(
                 "CRL of \"{}\" is stale: its nextUpdate {} is before the validation time",
                 crl.issuer,
-                format_time(next)
+                crate::clock::rfc3339(next)
             )),
             Some(_) => None,
         }

@@ -138,16 +138,6 @@ pub(crate) struct PathOutcome {
     pub statuses: Vec<RevocationStatus>,
 }
 
-pub(crate) fn format_time(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
-}
-
 impl TrustStore {
     /// Verifies a certificate: builds paths to the trust anchors through the store's and the given
     /// intermediates, validates them at `opts.at`, checks revocation and the request's identity.
@@ -175,7 +165,7 @@ impl TrustStore {
         findings.into_report(
             Some(leaf.subject_summary.clone()),
             chain,
-            format_time(opts.at),
+            crate::clock::rfc3339(opts.at),
             opts.revocation.as_str(),
         )
     }
@@ -330,14 +320,18 @@ impl TrustStore {
                     format!(
                         "{} is not valid before {}",
                         who(i),
-                        format_time(c.not_before)
+                        crate::clock::rfc3339(c.not_before)
                     ),
                 );
             }
             if opts.at > c.not_after {
                 f.add(
                     Code::CertExpired,
-                    format!("{} expired at {}", who(i), format_time(c.not_after)),
+                    format!(
+                        "{} expired at {}",
+                        who(i),
+                        crate::clock::rfc3339(c.not_after)
+                    ),
                 );
             }
         }
@@ -447,7 +441,7 @@ impl TrustStore {
                     format!(
                         "{} was revoked at {}{}",
                         who(i),
-                        format_time(*at),
+                        crate::clock::rfc3339(*at),
                         reason
                             .map(|r| format!(" ({})", r.name()))
                             .unwrap_or_default()
@@ -595,7 +589,7 @@ fn chain_entries(
             revocation: status.label(),
             revoked_later: match status {
                 RevocationStatus::RevokedLater { at, reason } => Some(LaterRevocation {
-                    at: format_time(*at),
+                    at: crate::clock::rfc3339(*at),
                     unix: *at,
                     reason: reason.map(Reason::name),
                     compromise: reason.is_none_or(Reason::is_compromise),

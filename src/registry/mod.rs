@@ -255,15 +255,22 @@ pub trait Registry: Send + Sync {
     /// The audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError>;
 
-    /// Appends to the audit log.
-    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError>;
+    /// Appends to the audit log, at the caller's time.
+    fn record(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        subject: &str,
+    ) -> Result<(), RegistryError>;
 
-    /// Stores an API token by its SHA-256 (the token itself is never stored).
+    /// Stores an API token by its SHA-256 (the token itself is never stored), created at `at`.
     fn add_token(
         &self,
         name: &str,
         role: TokenRole,
         sha256: &[u8; 32],
+        at: i64,
     ) -> Result<(), RegistryError>;
 
     /// The name and role of the token with this SHA-256.

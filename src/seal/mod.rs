@@ -13,7 +13,6 @@ use thiserror::Error;
 
 use crate::cms::CmsSigner;
 use crate::crypto::{AlgorithmId, AlgorithmRegistry};
-use crate::pki::validate::format_time;
 use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
 
 pub use authority::{IssuerRule, Issuers, AUTHORISED_ROLES};
@@ -528,7 +527,7 @@ pub fn verify_decoded(
                     entry.certificate.subject,
                     later.at,
                     later.reason.unwrap_or("no reason given"),
-                    format_time(content.issued_at),
+                    crate::clock::rfc3339(content.issued_at),
                 ),
             );
         }
@@ -542,7 +541,7 @@ pub fn verify_decoded(
         ),
         mode,
         parts: seal.parts,
-        issued: Some(format_time(issued)),
+        issued: Some(crate::clock::rfc3339(issued)),
         content: Some(content.clone()),
         provider,
         issue_time_proof: evidence.map(|_| "registry"),

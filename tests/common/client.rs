@@ -26,9 +26,9 @@ pub fn service_with(
 ) -> Service {
     let store = qoltanba::demo_pki::default_store().expect("store");
     let registry = std::sync::Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal).expect("token");
+    let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0).expect("token");
     let operator =
-        create_token(registry.as_ref(), "operator-1", TokenRole::Operator).expect("token");
+        create_token(registry.as_ref(), "operator-1", TokenRole::Operator, 0).expect("token");
     let state = qoltanba::http::AppState::new(
         store,
         registry.clone(),

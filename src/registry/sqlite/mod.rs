@@ -196,13 +196,6 @@ fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
     Ok(())
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// The local (Astana) year of a Unix time, for numbering: a document dated 1 January locally is numbered in the
 /// new year even while it is still 31 December in UTC.
 fn year_of(unix: i64) -> Result<i32, RegistryError> {
@@ -278,7 +271,7 @@ fn store_document(
         ],
     )?;
     let id = conn.last_insert_rowid();
-    audit(conn, actor, action, &text)?;
+    audit(conn, rendered.issued_at, actor, action, &text)?;
     Ok(StoredDocument {
         id: DocumentId(id),
         number: text,
@@ -291,10 +284,17 @@ fn store_document(
     })
 }
 
-fn audit(conn: &Connection, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
+/// Appends to the audit log at `at`: the time of the operation it records, given by the caller.
+fn audit(
+    conn: &Connection,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+) -> Result<(), RegistryError> {
     conn.execute(
         "INSERT INTO audit (at, actor, action, subject) VALUES (?1, ?2, ?3, ?4)",
-        params![now(), actor, action, subject],
+        params![at, actor, action, subject],
     )?;
     Ok(())
 }
@@ -467,8 +467,14 @@ impl Registry for SqliteRegistry {
         rows.map(|r| Ok(r?)).collect()
     }
 
-    fn record(&self, actor: &str, action: &str, subject: &str) -> Result<(), RegistryError> {
-        audit(&self.conn(), actor, action, subject)
+    fn record(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        subject: &str,
+    ) -> Result<(), RegistryError> {
+        audit(&self.conn(), at, actor, action, subject)
     }
 
     fn add_token(
@@ -476,16 +482,17 @@ impl Registry for SqliteRegistry {
         name: &str,
         role: TokenRole,
         sha256: &[u8; 32],
+        at: i64,
     ) -> Result<(), RegistryError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO token (name, role, sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, role.as_str(), &sha256[..], now()],
+            params![name, role.as_str(), &sha256[..], at],
         )?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, subject) VALUES (?1, 'qoltanba', 'token.created', ?2)",
-            params![now(), name],
+            params![at, name],
         )?;
         tx.commit()?;
         Ok(())

@@ -54,9 +54,21 @@ pub(super) fn submit(
         ],
     )?;
     let id = conn.last_insert_rowid();
-    audit(conn, actor, "application.submitted", &number)?;
+    audit(
+        conn,
+        app.submitted_at,
+        actor,
+        "application.submitted",
+        &number,
+    )?;
     if status == ApplicationStatus::Refused {
-        audit(conn, actor, "application.refused", &number)?;
+        audit(
+            conn,
+            app.submitted_at,
+            actor,
+            "application.refused",
+            &number,
+        )?;
     }
     Ok(ApplicationId(id))
 }
@@ -147,7 +159,7 @@ pub(super) fn advance(
         ApplicationStep::Approve => "application.approved",
         ApplicationStep::Refuse => "application.refused",
     };
-    audit(conn, actor, action, &current.number)
+    audit(conn, advance.at, actor, action, &current.number)
 }
 
 /// The original document of `id` (a duplicate's id leads to its original): id, number, form, year, sequence.
@@ -264,7 +276,13 @@ pub(super) fn change(
             made.as_ref().map(|d| d.id.0)
         ],
     )?;
-    audit(conn, actor, &format!("licence.{}", action.event()), &number)?;
+    audit(
+        conn,
+        at,
+        actor,
+        &format!("licence.{}", action.event()),
+        &number,
+    )?;
     Ok((number, made))
 }
 
