@@ -39,7 +39,7 @@ fn benches(c: &mut Criterion) {
                 .expect("verifies")
         })
     });
-    let identity = qoltanba::crypto::keyfile::read_signing_identity(
+    let identity = qoltanba::credentials::read_signing_identity(
         &read("individual/valid/individual_valid.p12"),
         Some("Qwerty12"),
     )

@@ -72,7 +72,7 @@ fn application_flow(c: &mut Criterion) {
     };
     let certs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certs");
     let key = std::fs::read(certs.join("individual-sign.key.pem")).expect("key");
-    let identity = qoltanba::crypto::keyfile::read_signing_identity(&key, None).expect("identity");
+    let identity = qoltanba::credentials::read_signing_identity(&key, None).expect("identity");
     let cert = qoltanba::pki::load::load_certificates(&certs.join("individual-sign.pem"))
         .expect("cert")
         .remove(0);

@@ -53,8 +53,8 @@ pub fn cms(data: &[u8]) {
 
 /// A key file (PKCS#8, PKCS#12 as the NCA writes them), with the NCA test password and without one.
 pub fn keyfile(data: &[u8]) {
-    let _ = qoltanba::crypto::keyfile::read_signing_identity(data, Some("Qwerty12"));
-    let _ = qoltanba::crypto::keyfile::read_signing_identity(data, None);
+    let _ = qoltanba::credentials::read_signing_identity(data, Some("Qwerty12"));
+    let _ = qoltanba::credentials::read_signing_identity(data, None);
 }
 
 /// Barcode texts, one a line: decoded and verified.

@@ -253,7 +253,7 @@ fn load_signer(setting: &str, paths: &SignerPaths) -> Result<CmsSigner, ConfigEr
     let key_setting = format!("{setting}.key {}", paths.key.display());
     let data = crate::pki::load::read_limited(&paths.key, crate::pki::load::MAX_CERT_FILE)
         .map_err(|e| invalid(&key_setting, e))?;
-    let identity = crate::crypto::keyfile::read_signing_identity(&data, paths.password.as_deref())
+    let identity = crate::credentials::read_signing_identity(&data, paths.password.as_deref())
         .map_err(|e| invalid(&key_setting, e))?;
     let cert = match &paths.cert {
         Some(p) => Some(

@@ -65,7 +65,7 @@ pub fn default_store() -> Result<crate::pki::TrustStore, DemoPkiError> {
 /// The demo provider's signing identity (the authorised person of the demo Ministry), for the embedded default.
 pub fn provider_signer() -> Result<crate::cms::CmsSigner, DemoPkiError> {
     let bad = |e: String| DemoPkiError::Provider(e);
-    let key = crate::crypto::keyfile::read_signing_identity(PROVIDER_KEY, None)
+    let key = crate::credentials::read_signing_identity(PROVIDER_KEY, None)
         .map_err(|e| bad(e.to_string()))?;
     let path = std::path::Path::new("certs/provider-signer.pem");
     let cert = crate::pki::load::parse_certificates(PROVIDER_CERT, path)

@@ -7,6 +7,7 @@ pub mod cancel;
 pub mod clock;
 pub mod cms;
 pub mod config;
+pub mod credentials;
 pub mod crypto;
 pub mod demo_pki;
 pub mod document;

@@ -372,7 +372,7 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
         .password
         .clone()
         .or_else(|| std::env::var("QOLTANBA_KEY_PASSWORD").ok());
-    let identity = qoltanba::crypto::keyfile::read_signing_identity(&key_data, password.as_deref())
+    let identity = qoltanba::credentials::read_signing_identity(&key_data, password.as_deref())
         .map_err(|e| BadInput(format!("{}: {e}", args.key.display())))?;
     let mut chain = Vec::new();
     for path in &args.chain {

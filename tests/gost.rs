@@ -293,7 +293,7 @@ fn our_gost_signatures_verify_in_gostcrypto() {
     let Some(g) = nca_dir() else {
         return;
     };
-    let nca = qoltanba::crypto::keyfile::read_signing_identity(
+    let nca = qoltanba::credentials::read_signing_identity(
         &std::fs::read(g.join(NCA_KEYS[0].0)).expect("p12"),
         Some("Qwerty12"),
     )
@@ -403,7 +403,7 @@ fn a_gost_provider_issues_documents_that_verify() {
     let Some(g) = nca_dir() else {
         return;
     };
-    let identity = qoltanba::crypto::keyfile::read_signing_identity(
+    let identity = qoltanba::credentials::read_signing_identity(
         &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
         Some("Qwerty12"),
     )

@@ -467,7 +467,7 @@ fn bodies_are_limited_and_unauthenticated_ones_never_read() {
 fn demo_signer(name: &str) -> qoltanba::cms::CmsSigner {
     let dir = common::project_dir().join("certs");
     let key = std::fs::read(dir.join(format!("{name}.key.pem"))).expect("key");
-    let identity = qoltanba::crypto::keyfile::read_signing_identity(&key, None).expect("key");
+    let identity = qoltanba::credentials::read_signing_identity(&key, None).expect("key");
     let cert = qoltanba::pki::load::load_certificates(&dir.join(format!("{name}.pem")))
         .expect("cert")
         .remove(0);

@@ -5,7 +5,7 @@
 mod common;
 
 use qoltanba::cms::CmsSigner;
-use qoltanba::crypto::keyfile::read_signing_identity;
+use qoltanba::credentials::read_signing_identity;
 use qoltanba::pki::load::load_certificates;
 use qoltanba::pki::{Code, VerifyOptions};
 use qoltanba::seal::{seal, verify_seal, SealContent, SealError, SealMode, PART_CAPACITY};

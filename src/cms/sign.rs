@@ -117,7 +117,7 @@ impl CmsSigner {
     /// A signer from a key file's identity: `certificate` when given, otherwise the key file's own certificate for
     /// the key (PKCS#12); the key file's other certificates join `chain`.
     pub fn from_identity(
-        identity: crate::crypto::keyfile::SigningIdentity,
+        identity: crate::credentials::SigningIdentity,
         certificate: Option<Certificate>,
         mut chain: Vec<Certificate>,
     ) -> Result<CmsSigner, CmsError> {

@@ -5,8 +5,6 @@
 
 pub mod digest;
 pub mod gost;
-pub mod keyfile;
-pub mod pkcs12;
 mod ring_algs;
 pub mod signer;
 

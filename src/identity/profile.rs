@@ -5,9 +5,7 @@
 //! is carried in extended key usage OIDs under 1.2.398.3.3.4.
 
 use serde::Serialize;
-use x509_parser::prelude::X509Name;
 
-use crate::pki::name::decode_string;
 
 /// The role of the key holder, from the NCA extended key usage OIDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -144,15 +142,17 @@ pub struct SubjectProfile {
 }
 
 impl SubjectProfile {
-    pub fn from_certificate_parts(subject: &X509Name<'_>, eku_oids: &[String]) -> SubjectProfile {
+    /// The profile of a subject given as its attributes — each attribute type's OID (the DER contents octets)
+    /// with its value as text, in the order of the name — and its extended key usage OIDs. `pki` decodes the
+    /// certificate; this reads the NCA's conventions into it.
+    pub fn from_attributes<'a>(
+        attributes: impl IntoIterator<Item = (&'a [u8], String)>,
+        eku_oids: &[String],
+    ) -> SubjectProfile {
         let mut p = SubjectProfile::default();
-        for atv in subject.iter_attributes() {
-            let any = atv.attr_value();
-            let Some(text) = decode_string(any.tag(), any.data) else {
-                continue;
-            };
+        for (oid, text) in attributes {
             let text = text.trim().to_string();
-            match atv.attr_type().as_bytes() {
+            match oid {
                 [0x55, 0x04, 0x03] => p.common_name = Some(text),
                 [0x55, 0x04, 0x04] => p.surname = Some(text),
                 [0x55, 0x04, 0x2a] => p.patronymic = Some(text),

@@ -260,8 +260,10 @@ impl Certificate {
                 _ => {}
             }
         }
-        c.profile =
-            SubjectProfile::from_certificate_parts(tbs_cert.subject(), &c.extended_key_usage);
+        c.profile = SubjectProfile::from_attributes(
+            crate::pki::name::text_attributes(tbs_cert.subject()),
+            &c.extended_key_usage,
+        );
         c.subject_summary =
             std::sync::Arc::new(crate::pki::report::SubjectSummary::from_profile(&c.profile));
         c.der = owned;

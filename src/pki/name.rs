@@ -215,6 +215,17 @@ impl fmt::Display for Name {
     }
 }
 
+/// The attributes of `name` whose values are text, as (attribute type OID contents, value): what
+/// [`crate::identity::SubjectProfile::from_attributes`] reads.
+pub(crate) fn text_attributes<'a>(
+    name: &'a X509Name<'_>,
+) -> impl Iterator<Item = (&'a [u8], String)> + 'a {
+    name.iter_attributes().filter_map(|atv| {
+        let any = atv.attr_value();
+        decode_string(any.tag(), any.data).map(|text| (atv.attr_type().as_bytes(), text))
+    })
+}
+
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Name({})", self.display)

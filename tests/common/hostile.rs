@@ -180,7 +180,7 @@ pub fn same_named_cms() -> Vec<u8> {
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf");
     let parse = |der: &[u8]| qoltanba::pki::Certificate::from_der(der).expect("certificate");
     let identity =
-        qoltanba::crypto::keyfile::read_signing_identity(leaf_key.serialize_pem().as_bytes(), None)
+        qoltanba::credentials::read_signing_identity(leaf_key.serialize_pem().as_bytes(), None)
             .expect("key");
     let chain: Vec<_> = cas.iter().map(|(c, _, _)| parse(c.der())).collect();
     let signer =

@@ -4,7 +4,7 @@
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use thiserror::Error;
 
-use super::signer::{signing_key_from_pkcs8, SigningKey};
+use crate::crypto::{signing_key_from_pkcs8, SigningKey};
 use crate::pki::Certificate;
 
 #[derive(Debug, Error)]
@@ -83,7 +83,7 @@ pub fn read_signing_identity(
                 Err(general) => {
                     // NCA key files are BER, which the general reader refuses: read their key bag directly.
                     let file =
-                        crate::crypto::pkcs12::read_key_file(data, password).map_err(|e| {
+                        super::pkcs12::read_key_file(data, password).map_err(|e| {
                             KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
                         })?;
                     let key = signing_key_from_pkcs8(&file.key)
