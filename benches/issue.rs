@@ -61,7 +61,7 @@ fn application_flow(c: &mut Criterion) {
     let registry = SqliteRegistry::in_memory().expect("registry");
     let issuers = qoltanba::demo_pki::issuers().expect("issuers");
     let never = qoltanba::cancel::Cancel::never();
-    let ctx = qoltanba::workflow::Context {
+    let ctx = qoltanba::service::workflow::Context {
         store: &store,
         issuers: &issuers,
         cancel: &never,
@@ -86,20 +86,28 @@ fn application_flow(c: &mut Criterion) {
     })
     .to_string();
     let cms = applicant.sign(content.as_bytes(), false, at).expect("sign");
-    let approve = qoltanba::workflow::Decision::Approve {
+    let approve = qoltanba::service::workflow::Decision::Approve {
         fields: serde_json::Map::new(),
     };
     c.bench_function("issue/application_to_licence", |b| {
         b.iter(|| {
-            let app = qoltanba::workflow::submit(ctx, &cms, None, "portal", at).expect("submit");
+            let app =
+                qoltanba::service::workflow::submit(ctx, &cms, None, "portal", at).expect("submit");
             assert_eq!(
                 app.status,
                 qoltanba::issuance::ApplicationStatus::AwaitingPayment
             );
-            qoltanba::workflow::report_payment(ctx, app.id, true, Some("KZ-PAY-1"), "portal", at)
-                .expect("pay");
-            let done =
-                qoltanba::workflow::decide(ctx, app.id, &approve, "operator", at).expect("decide");
+            qoltanba::service::workflow::report_payment(
+                ctx,
+                app.id,
+                true,
+                Some("KZ-PAY-1"),
+                "portal",
+                at,
+            )
+            .expect("pay");
+            let done = qoltanba::service::workflow::decide(ctx, app.id, &approve, "operator", at)
+                .expect("decide");
             assert!(done.document.is_some());
         })
     });

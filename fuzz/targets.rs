@@ -87,7 +87,7 @@ pub fn form_data(data: &[u8]) {
 /// A configuration file's text (no file it names is read: the paths lead nowhere).
 pub fn config(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = qoltanba::config::ServiceConfig::from_toml(
+        let _ = qoltanba::service::config::ServiceConfig::from_toml(
             text,
             std::path::Path::new("/nonexistent"),
             |_| None,

@@ -6,7 +6,6 @@
 pub mod cancel;
 pub mod clock;
 pub mod cms;
-pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod demo_pki;
@@ -21,4 +20,4 @@ pub mod pki;
 pub mod registry;
 pub mod render;
 pub mod seal;
-pub mod workflow;
+pub mod service;

@@ -409,11 +409,11 @@ fn seal_trust(
     BadInput,
 > {
     let (store, issuers) = match (&args.config, args.trust.is_empty()) {
-        (Some(config), _) => {
-            qoltanba::config::ServiceConfig::load(Some(config), |name| std::env::var(name).ok())
-                .and_then(|c| c.verification())
-                .map_err(|e| BadInput(e.to_string()))?
-        }
+        (Some(config), _) => qoltanba::service::config::ServiceConfig::load(Some(config), |name| {
+            std::env::var(name).ok()
+        })
+        .and_then(|c| c.verification())
+        .map_err(|e| BadInput(e.to_string()))?,
         (None, true) => (
             qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?,
             qoltanba::demo_pki::issuers().map_err(|e| BadInput(e.to_string()))?,
@@ -460,102 +460,38 @@ fn seal_trust(
     Ok((store, issuers, opts))
 }
 
-/// The data directory, private to the service's user: it holds personal data and token hashes.
-fn private_directory(dir: &std::path::Path) -> Result<(), BadInput> {
-    let bad = |e: std::io::Error| BadInput(format!("{}: {e}", dir.display()));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        if !dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(bad)?;
-        }
-        let mode = std::fs::metadata(dir).map_err(bad)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            tracing::warn!(
-                dir = %dir.display(),
-                "the data directory is readable by other users; making it private (0700)"
-            );
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(bad)?;
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    std::fs::create_dir_all(dir).map_err(bad)
-}
-
 fn serve(
     config: Option<&std::path::Path>,
     listen: Option<std::net::SocketAddr>,
     data: Option<PathBuf>,
 ) -> Result<(), BadInput> {
-    use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
-    let mut config = qoltanba::config::ServiceConfig::load(config, |name| std::env::var(name).ok())
-        .map_err(|e| BadInput(e.to_string()))?;
+    let mut config =
+        qoltanba::service::config::ServiceConfig::load(config, |name| std::env::var(name).ok())
+            .map_err(|e| BadInput(e.to_string()))?;
     if let Some(listen) = listen {
         config.listen = listen;
     }
     if let Some(data) = data {
         config.data = data;
     }
-    let data = &config.data;
-    private_directory(data)?;
-    let db = data.join("registry.db");
-    let registry = std::sync::Arc::new(
-        SqliteRegistry::open(&db).map_err(|e| BadInput(format!("{}: {e}", db.display())))?,
-    );
-    let added = config
-        .install_tokens(registry.as_ref(), now())
-        .map_err(|e| BadInput(e.to_string()))?;
-    if added > 0 {
-        tracing::info!(added, "configured tokens installed");
+    let started = qoltanba::service::start(&config, now()).map_err(|e| BadInput(e.to_string()))?;
+    for (role, token) in &started.new_tokens {
+        say!(
+            "created {} token (shown once, keep it): {token}",
+            role.as_str()
+        );
     }
-    // First start with no configured tokens: one token per role, printed once (only their hashes are stored).
-    if registry
-        .token_count()
-        .map_err(|e| BadInput(e.to_string()))?
-        == 0
-    {
-        for role in [TokenRole::Portal, TokenRole::Operator] {
-            let token =
-                qoltanba::http::auth::create_token(registry.as_ref(), role.as_str(), role, now())
-                    .map_err(|e| BadInput(e.to_string()))?;
-            say!(
-                "created {} token (shown once, keep it): {token}",
-                role.as_str()
-            );
-        }
-    }
-    let state = config
-        .state(registry.clone(), now())
-        .map_err(|e| BadInput(e.to_string()))?;
-    if state.demo {
+    if started.node.demo {
         eprintln!(
             "WARNING: running on the embedded demo PKI: documents are sealed with the demo provider's key, which is \
              published in the repository. They are demonstrations, not documents; configure trust and signer \
              (README, Configuration) for real use."
         );
     }
-    let listen = config.listen;
-    let options = config.serve;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| BadInput(format!("runtime: {e}")))?;
-    let served = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| BadInput(format!("listen {listen}: {e}")))?;
-        tracing::info!(%listen, demo = config.is_demo(), "listening");
-        say!("Qoltanba listening on http://{listen}");
-        qoltanba::http::serve_with(listener, state, options, qoltanba::http::shutdown_signal())
-            .await
-            .map_err(|e| BadInput(format!("server: {e}")))
-    });
-    // Running jobs were cancelled at the signal and connections had the grace period: a job that has not yet
-    // noticed its cancellation gets half a second more, then the process ends anyway.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    served
+    qoltanba::http::run(started.node, &config, |listen| {
+        say!("Qoltanba listening on http://{listen}")
+    })
+    .map_err(|e| BadInput(e.to_string()))
 }
 
 fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::client::{free_addr, request, request_with, signal, spawn_server};
-use qoltanba::config::{ConfigError, ServiceConfig};
 use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
+use qoltanba::service::config::{ConfigError, ServiceConfig};
 
 fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = vars
@@ -73,7 +73,7 @@ fn no_configuration_is_the_embedded_default() {
     assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(c.data, Path::new("data"));
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let state = c.state(registry, NOW).expect("state");
+    let state = c.node(registry, NOW).expect("state");
     assert_eq!(state.provider.place, "Астана қ.");
 }
 
@@ -93,7 +93,7 @@ fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
     assert_eq!(c.anchors, [dir.path().join("pki/root-ca.pem")]);
     assert_eq!(c.days_off.len(), 1);
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let state = c.state(registry.clone(), NOW).expect("state");
+    let state = c.node(registry.clone(), NOW).expect("state");
     assert_eq!(state.provider.place, "Алматы қ.");
     assert!(!state
         .calendar
@@ -166,7 +166,7 @@ fn mistakes_are_reported_by_setting() {
     )
     .expect("load");
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let e = match c.state(registry, NOW) {
+    let e = match c.node(registry, NOW) {
         Ok(_) => panic!("a key that is not the certificate's was accepted"),
         Err(e) => e.to_string(),
     };
@@ -178,7 +178,7 @@ fn mistakes_are_reported_by_setting() {
     );
     let c = load(dir.path(), &[]).expect("load");
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let e = c.state(registry, NOW).err().expect("refused").to_string();
+    let e = c.node(registry, NOW).err().expect("refused").to_string();
     assert!(
         e.contains("portal_signer") && e.contains("never the provider's"),
         "{e}"
@@ -199,7 +199,7 @@ fn mistakes_are_reported_by_setting() {
     let dir = config_dir("\n[[issuers]]\nname = \"other\"\nbin = \"040840001231\"\n");
     let c = load(dir.path(), &[]).expect("load");
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let e = c.state(registry, NOW).err().expect("refused").to_string();
+    let e = c.node(registry, NOW).err().expect("refused").to_string();
     assert!(e.contains("not among the issuers"), "{e}");
 }
 
@@ -209,7 +209,7 @@ fn a_signer_that_would_not_verify_keeps_the_service_from_starting() {
     // No CRLs: the signer's revocation status is unknown, and the service's own verifier would say so.
     let c = load(dir.path(), &[("QOLTANBA_CRL", "")]).expect("load");
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let Err(e) = c.state(registry, NOW) else {
+    let Err(e) = c.node(registry, NOW) else {
         panic!("a signer with no revocation information was accepted");
     };
     assert!(
@@ -219,7 +219,7 @@ fn a_signer_that_would_not_verify_keeps_the_service_from_starting() {
     // After its validity, neither.
     let c = load(dir.path(), &[]).expect("load");
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let late = c.state(registry, 4_102_444_800); // 2100
+    let late = c.node(registry, 4_102_444_800); // 2100
     assert!(matches!(late, Err(ConfigError::SignerUntrusted(_))));
 }
 
@@ -307,5 +307,5 @@ fn the_documented_example_loads() {
     let c = ServiceConfig::load(Some(&path), env(&[])).expect("example");
     assert!(!c.is_demo());
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    assert!(c.state(registry, NOW).is_ok());
+    assert!(c.node(registry, NOW).is_ok());
 }

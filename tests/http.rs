@@ -361,9 +361,9 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
 /// connection ends (then it is served), rather than the service taking every connection offered.
 #[test]
 fn connections_past_the_limit_wait_for_a_free_one() {
-    let limits = qoltanba::http::Limits {
+    let limits = qoltanba::service::Limits {
         max_connections: 2,
-        ..qoltanba::http::Limits::default()
+        ..qoltanba::service::Limits::default()
     };
     let svc = service_with(move |state| state.with_limits(limits));
     let idle: Vec<TcpStream> = (0..2)
@@ -422,10 +422,10 @@ fn bodies_are_limited_and_unauthenticated_ones_never_read() {
 
     // The in-flight budget: with room for one public body, a second upload is refused at once while the first is
     // still being received.
-    let limits = qoltanba::http::Limits {
+    let limits = qoltanba::service::Limits {
         inflight_body_bytes: 4 * 1024 * 1024,
         body_limit: 4 * 1024 * 1024,
-        ..qoltanba::http::Limits::default()
+        ..qoltanba::service::Limits::default()
     };
     let svc = service_with(move |state| state.with_limits(limits));
     let mut slow = TcpStream::connect(svc.addr).expect("connect");
@@ -841,7 +841,7 @@ fn impatient_service() -> SocketAddr {
         qoltanba::demo_pki::provider_signer().expect("signer"),
     )
     .expect("state");
-    let options = qoltanba::http::ServeOptions {
+    let options = qoltanba::service::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(1),
         request_deadline: std::time::Duration::from_secs(1),
         shutdown_grace: std::time::Duration::from_secs(1),

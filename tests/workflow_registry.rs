@@ -447,7 +447,7 @@ fn numbering_follows_the_local_year() {
     )
     .expect("time")
     .unix_timestamp();
-    let doc = qoltanba::workflow::issue_reference(
+    let doc = qoltanba::service::workflow::issue_reference(
         state.context(),
         "reference.birth",
         &sample,

@@ -82,10 +82,9 @@ pub fn read_signing_identity(
                 Ok(store) => store,
                 Err(general) => {
                     // NCA key files are BER, which the general reader refuses: read their key bag directly.
-                    let file =
-                        super::pkcs12::read_key_file(data, password).map_err(|e| {
-                            KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
-                        })?;
+                    let file = super::pkcs12::read_key_file(data, password).map_err(|e| {
+                        KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
+                    })?;
                     let key = signing_key_from_pkcs8(&file.key)
                         .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
                     let certificates = file

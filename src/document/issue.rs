@@ -73,7 +73,7 @@ pub fn issue(
         })?;
     // The date a reader in Kazakhstan sees on the calendar (UTC+5), not the UTC date: a document issued at
     // 20:00 UTC is dated the next day.
-    let date = crate::issuance::local_date(issued_at)
+    let date = crate::clock::local_date(issued_at)
         .map(|d| format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year()))
         .ok_or_else(|| IssueError::Render("issue time out of range".into()))?;
     // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.

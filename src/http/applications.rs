@@ -13,7 +13,7 @@ use super::auth::{Operator, Portal, Reader};
 use super::documents::{rfc3339, storage_failure};
 use super::{b64, json_body, now, AppState, Pool, Problem};
 use crate::registry::{ApplicationId, ApplicationRecord};
-use crate::workflow::Decision;
+use crate::service::workflow::Decision;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +70,7 @@ pub(super) async fn submit(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            crate::workflow::submit(
+            crate::service::workflow::submit(
                 state.context_with(cancel),
                 &cms,
                 detached.as_deref(),
@@ -148,7 +148,7 @@ pub(super) async fn payment(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            crate::workflow::report_payment(
+            crate::service::workflow::report_payment(
                 state.context_with(cancel),
                 id,
                 req.paid,
@@ -208,7 +208,7 @@ pub(super) async fn decision(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            crate::workflow::decide(
+            crate::service::workflow::decide(
                 state.context_with(cancel),
                 id,
                 &decision,

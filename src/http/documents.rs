@@ -57,7 +57,7 @@ pub(super) async fn issue(
     let gates = state.gates.clone();
     let stored = gates
         .run(Pool::Private, move |cancel| {
-            crate::workflow::issue_reference(
+            crate::service::workflow::issue_reference(
                 state.context_with(cancel),
                 &req.form,
                 &req.data,
@@ -178,7 +178,7 @@ pub(super) async fn status(
     let gates = state.gates.clone();
     let standing = gates
         .run(Pool::Public, move |_| {
-            crate::workflow::standing_with_code(state.context(), &number, &code)
+            crate::service::workflow::standing_with_code(state.context(), &number, &code)
                 .map_err(Problem::from)?
                 .ok_or_else(Problem::not_found)
         })
@@ -214,7 +214,7 @@ pub(super) async fn lifecycle(
     let gates = state.gates.clone();
     let (standing, made) = gates
         .run(Pool::Private, move |cancel| {
-            crate::workflow::change_licence(
+            crate::service::workflow::change_licence(
                 state.context_with(cancel),
                 DocumentId(id),
                 action,

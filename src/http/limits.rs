@@ -6,7 +6,6 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::Request;
 use axum::http::header;
@@ -16,46 +15,7 @@ use tokio::sync::Semaphore;
 
 use super::Problem;
 use crate::cancel::Cancel;
-
-/// The limits, all configurable (`[limits]` in the configuration file).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// Connections served at once; further ones wait in the listen backlog.
-    pub max_connections: usize,
-    /// Largest request body from an authenticated caller.
-    pub body_limit: usize,
-    /// Largest request body of the public (unauthenticated) routes: an issued document, base64-encoded, fits.
-    pub public_body_limit: usize,
-    /// Request body bytes being received at once, all requests together.
-    pub inflight_body_bytes: usize,
-    /// Blocking jobs (verification, rendering, registry) of authenticated callers at once.
-    pub jobs: usize,
-    /// Blocking jobs of the public routes at once.
-    pub public_jobs: usize,
-    /// Requests that may wait for a job slot, per pool; more are refused at once.
-    pub queue: usize,
-    /// The longest a request waits for a job slot.
-    pub queue_wait: Duration,
-    /// The longest one job may run: then it is cancelled and the caller gets `503 TIMEOUT`.
-    pub job_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Limits {
-            max_connections: 1024,
-            body_limit: 16 * 1024 * 1024,
-            public_body_limit: 4 * 1024 * 1024,
-            inflight_body_bytes: 256 * 1024 * 1024,
-            jobs: (2 * cores).max(2),
-            public_jobs: (2 * cores).max(2),
-            queue: 256,
-            queue_wait: Duration::from_secs(5),
-            job_timeout: Duration::from_secs(30),
-        }
-    }
-}
+pub use crate::service::Limits;
 
 /// Which pool a job runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,69 +24,40 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 
-use crate::cancel::Cancel;
 use crate::cms::CmsSigner;
-use crate::issuance::{Provider, WorkingCalendar};
 use crate::pki::TrustStore;
 use crate::registry::{Registry, RegistryError};
-use crate::seal::{IssuerRule, Issuers, SealTrust};
-pub use auth::{Caller, TokenCache};
+pub use crate::service::{Caller, Node, ServeOptions, TokenCache};
 pub use limits::{Gates, Limits, Pool};
 pub use problem::Problem;
 
-/// What every handler shares: loaded once at start.
+/// What every handler shares: the service, loaded once at start, and the gates that bound its use.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<TrustStore>,
-    /// Whose seals count: the providers' authorised persons.
-    pub issuers: Arc<Issuers>,
-    pub registry: Arc<dyn Registry>,
-    /// The provider's authorised person's key and certificate.
-    pub signer: Arc<CmsSigner>,
-    /// A separate key for `POST /v1/sign/cms`, when configured (off by default): never the provider's.
-    pub portal_signer: Option<Arc<CmsSigner>>,
-    /// Printed on licences and refusals.
-    pub provider: Arc<Provider>,
-    /// Counts due dates.
-    pub calendar: Arc<WorkingCalendar>,
-    /// The registry's tokens, in memory.
-    pub tokens: Arc<TokenCache>,
+    pub node: Node,
     /// Job pools, body budget and the shutdown flag.
     pub gates: Arc<Gates>,
-    /// Running on the embedded demo PKI and key: said at start, in `/health` and in reports.
-    pub demo: bool,
 }
 
 impl AppState {
-    /// A state whose provider is described by the signer's certificate (organisation, name), issuing in Astana,
-    /// with the statutory calendar and default limits; the signer is the only authorised issuer (the demo
-    /// provider's key makes it a demonstration). Loads the registry's tokens.
+    /// [`Node::new`] with default limits.
     pub fn new(
         store: TrustStore,
         registry: Arc<dyn Registry>,
         signer: CmsSigner,
     ) -> Result<Self, RegistryError> {
-        let provider = Provider::from_signer(&signer);
-        let demo = crate::demo_pki::is_demo_certificate(signer.certificate());
-        let mut issuers = Issuers::new(vec![IssuerRule::certificate(
-            provider.authority.clone(),
-            signer.certificate(),
-        )]);
-        if demo {
-            issuers = issuers.with_demo(signer.certificate().fingerprint);
+        Ok(AppState::with(
+            Node::new(store, registry, signer)?,
+            Limits::default(),
+        ))
+    }
+
+    /// A service behind `limits`.
+    pub fn with(node: Node, limits: Limits) -> Self {
+        AppState {
+            node,
+            gates: Arc::new(Gates::new(limits)),
         }
-        Ok(AppState {
-            store: Arc::new(store),
-            issuers: Arc::new(issuers),
-            tokens: Arc::new(TokenCache::load(registry.as_ref())?),
-            registry,
-            signer: Arc::new(signer),
-            portal_signer: None,
-            provider: Arc::new(provider),
-            calendar: Arc::new(WorkingCalendar::kazakhstan()),
-            gates: Arc::new(Gates::new(Limits::default())),
-            demo,
-        })
     }
 
     /// The same state with other limits.
@@ -94,56 +65,65 @@ impl AppState {
         self.gates = Arc::new(Gates::new(limits));
         self
     }
+}
 
-    /// The workflow's view of the state, for work that runs to its end.
-    pub fn context(&self) -> crate::workflow::Context<'_> {
-        self.context_with(&NEVER)
-    }
-
-    /// The workflow's view of the state, for work that stops when `cancel` is set.
-    pub fn context_with<'a>(&'a self, cancel: &'a Cancel) -> crate::workflow::Context<'a> {
-        crate::workflow::Context {
-            store: &self.store,
-            issuers: &self.issuers,
-            registry: self.registry.as_ref(),
-            signer: &self.signer,
-            provider: &self.provider,
-            calendar: &self.calendar,
-            cancel,
-        }
-    }
-
-    /// What seal verification trusts.
-    pub fn trust(&self) -> SealTrust<'_> {
-        SealTrust {
-            store: &self.store,
-            issuers: &self.issuers,
-        }
+/// Handlers reach the service's parts directly (`state.store`, `state.registry`).
+impl std::ops::Deref for AppState {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        &self.node
     }
 }
 
-static NEVER: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::never);
-
-/// Limits on slow or idle clients.
-#[derive(Debug, Clone, Copy)]
-pub struct ServeOptions {
-    /// A client must send a request's whole header within this time, or the connection is closed (slowloris).
-    pub header_read_timeout: std::time::Duration,
-    /// A request must be read and answered within this time, or it gets `REQUEST_TIMEOUT` (408): bounds slow
-    /// uploads. Longer than the job timeout, which bounds the work itself.
-    pub request_deadline: std::time::Duration,
-    /// After a shutdown signal, how long requests in flight may take to finish.
-    pub shutdown_grace: std::time::Duration,
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Node {
+        &mut self.node
+    }
 }
 
-impl Default for ServeOptions {
-    fn default() -> Self {
-        ServeOptions {
-            header_read_timeout: std::time::Duration::from_secs(10),
-            request_deadline: std::time::Duration::from_secs(60),
-            shutdown_grace: std::time::Duration::from_secs(30),
-        }
-    }
+/// Why the service stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("listen {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Serves `node` as `config` says (listen address, limits, timeouts) until SIGINT or SIGTERM, on a runtime of
+/// its own; `listening` is told the address once it accepts connections. Running jobs are cancelled at the signal
+/// and connections get the grace period; a job that has not yet noticed its cancellation gets half a second more,
+/// then this returns anyway.
+pub fn run(
+    node: Node,
+    config: &crate::service::config::ServiceConfig,
+    listening: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), RunError> {
+    let state = AppState::with(node, config.limits.clone());
+    let listen = config.listen;
+    let options = config.serve;
+    let runtime = tokio::runtime::Runtime::new().map_err(RunError::Runtime)?;
+    let served = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| RunError::Listen {
+                addr: listen,
+                source,
+            })?;
+        tracing::info!(%listen, demo = state.demo, "listening");
+        listening(listen);
+        serve_with(listener, state, options, shutdown_signal())
+            .await
+            .map_err(RunError::Serve)
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    served
 }
 
 /// Serves `router(state)` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.

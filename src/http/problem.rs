@@ -193,9 +193,9 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<crate::workflow::WorkflowError> for Problem {
-    fn from(e: crate::workflow::WorkflowError) -> Self {
-        use crate::workflow::WorkflowError as W;
+impl From<crate::service::workflow::WorkflowError> for Problem {
+    fn from(e: crate::service::workflow::WorkflowError) -> Self {
+        use crate::service::workflow::WorkflowError as W;
         let detail = e.to_string();
         match e {
             W::Malformed(_) => Problem::malformed(detail),

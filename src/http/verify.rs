@@ -116,8 +116,11 @@ pub(super) async fn seal(
     let body = gates
         .run(Pool::Public, move |cancel| {
             let texts: Vec<&str> = req.barcode.iter().map(String::as_str).collect();
-            let (report, standing) =
-                crate::workflow::verify_seal_online(state.context_with(cancel), &texts, now())?;
+            let (report, standing) = crate::service::workflow::verify_seal_online(
+                state.context_with(cancel),
+                &texts,
+                now(),
+            )?;
             with_standing(&report, standing.as_ref())
         })
         .await?;
@@ -177,8 +180,11 @@ pub(super) async fn document(
     let gates = state.gates.clone();
     let body = gates
         .run(Pool::Public, move |cancel| {
-            let (report, standing) =
-                crate::workflow::verify_document_online(state.context_with(cancel), &pdf, now())?;
+            let (report, standing) = crate::service::workflow::verify_document_online(
+                state.context_with(cancel),
+                &pdf,
+                now(),
+            )?;
             with_standing(&report, standing.as_ref())
         })
         .await?;

@@ -6,7 +6,6 @@
 
 use serde::Serialize;
 
-
 /// The role of the key holder, from the NCA extended key usage OIDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

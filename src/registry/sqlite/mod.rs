@@ -199,7 +199,7 @@ fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
 /// The local (Astana) year of a Unix time, for numbering: a document dated 1 January locally is numbered in the
 /// new year even while it is still 31 December in UTC.
 fn year_of(unix: i64) -> Result<i32, RegistryError> {
-    crate::issuance::local_year(unix).ok_or(RegistryError::BadYear(i32::MAX))
+    crate::clock::local_year(unix).ok_or(RegistryError::BadYear(i32::MAX))
 }
 
 /// Reserves the next sequence of `form` in `year` (the caller's transaction makes it final or undoes it).

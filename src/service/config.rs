@@ -12,8 +12,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 use thiserror::Error;
 
+use super::{Limits, Node, ServeOptions};
 use crate::cms::CmsSigner;
-use crate::http::{AppState, Limits};
 use crate::identity::{Bin, Role};
 use crate::issuance::{Provider, WorkingCalendar};
 use crate::pki::{Certificate, Purpose, TrustStore, VerifyOptions};
@@ -223,7 +223,7 @@ pub struct ServiceConfig {
     pub issuers: Vec<ConfiguredIssuer>,
     pub limits: Limits,
     /// Client timeouts and the shutdown's grace period.
-    pub serve: crate::http::ServeOptions,
+    pub serve: ServeOptions,
     /// The portal signing service's own key (`POST /v1/sign/cms`); `None`: the service is off.
     pub portal_signer: Option<SignerPaths>,
 }
@@ -471,9 +471,9 @@ impl ServiceConfig {
                 .job_timeout_ms
                 .map_or(defaults.job_timeout, std::time::Duration::from_millis),
         };
-        let serve_defaults = crate::http::ServeOptions::default();
+        let serve_defaults = ServeOptions::default();
         let ms = std::time::Duration::from_millis;
-        let serve = crate::http::ServeOptions {
+        let serve = ServeOptions {
             header_read_timeout: l
                 .header_timeout_ms
                 .map_or(serve_defaults.header_read_timeout, ms),
@@ -674,8 +674,8 @@ impl ServiceConfig {
     }
 
     /// Loads the trust store and signer, checks that the signer's certificate verifies now (a provider whose
-    /// documents would not verify must not start), and builds the service's state over `registry`.
-    pub fn state(&self, registry: Arc<dyn Registry>, now: i64) -> Result<AppState, ConfigError> {
+    /// documents would not verify must not start), and builds the service over `registry`.
+    pub fn node(&self, registry: Arc<dyn Registry>, now: i64) -> Result<Node, ConfigError> {
         let signer = self.signer()?;
         let store = self.store(std::slice::from_ref(signer.certificate()))?;
         let mut opts = VerifyOptions::at(now);
@@ -724,12 +724,12 @@ impl ServiceConfig {
             }
             None => None,
         };
-        let mut state = AppState::new(store, registry, signer)?.with_limits(self.limits.clone());
-        state.provider = Arc::new(provider);
-        state.calendar = Arc::new(calendar);
-        state.issuers = Arc::new(issuers);
-        state.portal_signer = portal_signer;
-        Ok(state)
+        let mut service = Node::new(store, registry, signer)?;
+        service.provider = Arc::new(provider);
+        service.calendar = Arc::new(calendar);
+        service.issuers = Arc::new(issuers);
+        service.portal_signer = portal_signer;
+        Ok(service)
     }
 
     /// Adds the configured tokens whose names the registry does not know yet, as created at `at`. Returns how

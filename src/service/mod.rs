@@ -1,0 +1,105 @@
+//! The service: what a provider's node is once started — its trust store and authorised issuers, its registry,
+//! its signer, the provider and calendar it issues for, its API tokens — and the orchestration of every request
+//! over the core ([`workflow`]), the configuration that builds it ([`config`]), the limits the shells enforce
+//! ([`Limits`]) and the first-start token policy ([`tokens`]).
+//!
+//! Below the shells: the CLI and the HTTP layer call into this and never the other way round (ARCHITECTURE.md).
+
+pub mod config;
+mod limits;
+mod start;
+pub mod tokens;
+pub mod workflow;
+
+use std::sync::Arc;
+
+use crate::cancel::Cancel;
+use crate::cms::CmsSigner;
+use crate::issuance::{Provider, WorkingCalendar};
+use crate::pki::TrustStore;
+use crate::registry::{Registry, RegistryError};
+use crate::seal::{IssuerRule, Issuers, SealTrust};
+pub use limits::{Limits, ServeOptions};
+pub use start::{start, StartError, Started};
+pub use tokens::{Caller, TokenCache};
+
+/// A provider's node, started: the service's parts, each shared (`Arc`) so handlers and jobs can hold them cheaply.
+#[derive(Clone)]
+pub struct Node {
+    pub store: Arc<TrustStore>,
+    /// Whose seals count: the providers' authorised persons.
+    pub issuers: Arc<Issuers>,
+    pub registry: Arc<dyn Registry>,
+    /// The provider's authorised person's key and certificate.
+    pub signer: Arc<CmsSigner>,
+    /// A separate key for `POST /v1/sign/cms`, when configured (off by default): never the provider's.
+    pub portal_signer: Option<Arc<CmsSigner>>,
+    /// Printed on licences and refusals.
+    pub provider: Arc<Provider>,
+    /// Counts due dates.
+    pub calendar: Arc<WorkingCalendar>,
+    /// The registry's tokens, in memory.
+    pub tokens: Arc<TokenCache>,
+    /// Running on the embedded demo PKI and key: said at start, in `/health` and in reports.
+    pub demo: bool,
+}
+
+impl Node {
+    /// A service whose provider is described by the signer's certificate (organisation, name), issuing in Astana,
+    /// with the statutory calendar; the signer is the only authorised issuer (the demo provider's key makes it a
+    /// demonstration). Loads the registry's tokens.
+    pub fn new(
+        store: TrustStore,
+        registry: Arc<dyn Registry>,
+        signer: CmsSigner,
+    ) -> Result<Self, RegistryError> {
+        let provider = Provider::from_signer(&signer);
+        let demo = crate::demo_pki::is_demo_certificate(signer.certificate());
+        let mut issuers = Issuers::new(vec![IssuerRule::certificate(
+            provider.authority.clone(),
+            signer.certificate(),
+        )]);
+        if demo {
+            issuers = issuers.with_demo(signer.certificate().fingerprint);
+        }
+        Ok(Node {
+            store: Arc::new(store),
+            issuers: Arc::new(issuers),
+            tokens: Arc::new(TokenCache::load(registry.as_ref())?),
+            registry,
+            signer: Arc::new(signer),
+            portal_signer: None,
+            provider: Arc::new(provider),
+            calendar: Arc::new(WorkingCalendar::kazakhstan()),
+            demo,
+        })
+    }
+
+    /// The workflow's view of the service, for work that runs to its end.
+    pub fn context(&self) -> workflow::Context<'_> {
+        self.context_with(&NEVER)
+    }
+
+    /// The workflow's view of the service, for work that stops when `cancel` is set.
+    pub fn context_with<'a>(&'a self, cancel: &'a Cancel) -> workflow::Context<'a> {
+        workflow::Context {
+            store: &self.store,
+            issuers: &self.issuers,
+            registry: self.registry.as_ref(),
+            signer: &self.signer,
+            provider: &self.provider,
+            calendar: &self.calendar,
+            cancel,
+        }
+    }
+
+    /// What seal verification trusts.
+    pub fn trust(&self) -> SealTrust<'_> {
+        SealTrust {
+            store: &self.store,
+            issuers: &self.issuers,
+        }
+    }
+}
+
+static NEVER: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::never);

@@ -1,0 +1,128 @@
+//! Starting a node from its configuration: the private data directory, the registry in it, the configured tokens
+//! and, on a first start, one new token per role; then the node itself (trust, signer, issuers, provider).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::config::{ConfigError, ServiceConfig};
+use super::tokens::first_start_tokens;
+use super::Node;
+use crate::registry::{RegistryError, SqliteRegistry, TokenRole};
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error("{path}: {source}")]
+    DataDirectory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Registry {
+        path: PathBuf,
+        #[source]
+        source: RegistryError,
+    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A node ready to serve, with the tokens created on this start (to be shown once: only their hashes are kept).
+pub struct Started {
+    pub node: Node,
+    pub new_tokens: Vec<(TokenRole, String)>,
+    /// Configured tokens the registry did not know yet.
+    pub installed_tokens: usize,
+}
+
+/// Starts a node as `config` says, at `now`.
+pub fn start(config: &ServiceConfig, now: i64) -> Result<Started, StartError> {
+    let data = &config.data;
+    private_directory(data).map_err(|source| StartError::DataDirectory {
+        path: data.clone(),
+        source,
+    })?;
+    let db = data.join("registry.db");
+    let registry = Arc::new(
+        SqliteRegistry::open(&db).map_err(|source| StartError::Registry {
+            path: db.clone(),
+            source,
+        })?,
+    );
+    let installed_tokens = config.install_tokens(registry.as_ref(), now)?;
+    if installed_tokens > 0 {
+        tracing::info!(installed_tokens, "configured tokens installed");
+    }
+    let new_tokens =
+        first_start_tokens(registry.as_ref(), now).map_err(|source| StartError::Registry {
+            path: db.clone(),
+            source,
+        })?;
+    let node = config.node(registry, now)?;
+    Ok(Started {
+        node,
+        new_tokens,
+        installed_tokens,
+    })
+}
+
+/// The data directory, private to the service's user: it holds personal data and token hashes. Created 0700; a
+/// looser one is tightened, with a warning.
+fn private_directory(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                dir = %dir.display(),
+                "the data directory is readable by other users; making it private (0700)"
+            );
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A first start creates one token per role and says so once; the next start creates none, and a start with
+    /// configured tokens creates none either.
+    #[test]
+    fn a_first_start_creates_one_token_per_role_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = ServiceConfig::load(None, |_| None).expect("defaults");
+        config.data = dir.path().join("data");
+        let now = crate::clock::UnixTime::now().secs();
+        let first = start(&config, now).expect("first start");
+        let roles: Vec<TokenRole> = first.new_tokens.iter().map(|(r, _)| *r).collect();
+        assert_eq!(roles, [TokenRole::Portal, TokenRole::Operator]);
+        for (_, token) in &first.new_tokens {
+            assert!(first.node.tokens.caller(token).is_some(), "known at once");
+        }
+        drop(first);
+        let again = start(&config, now).expect("second start");
+        assert!(again.new_tokens.is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&config.data)
+                .expect("dir")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+    }
+}
