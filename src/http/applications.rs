@@ -1,5 +1,5 @@
 //! Applications (design.md §1 steps 1–5) over HTTP: a portal submits what the applicant signed and reports the
-//! payment; an operator decides. The steps themselves are [`crate::workflow`]'s.
+//! payment; an operator decides. The steps themselves are [`crate::service::workflow`]'s.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};

@@ -9,6 +9,7 @@ pub mod report;
 pub mod revocation;
 pub mod store;
 pub mod validate;
+mod walk;
 
 pub use cert::{CertError, Certificate};
 pub use crl::{Crl, CrlError, Reason};

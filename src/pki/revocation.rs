@@ -6,7 +6,8 @@ use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
 use crate::pki::store::{SignatureProblem, TrustStore};
-use crate::pki::validate::{Node, Purpose, RevocationMode, VerifyOptions, Walk, MAX_CRL_DEPTH};
+use crate::pki::validate::{Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH};
+use crate::pki::walk::Walk;
 
 /// What the CRLs say about one certificate at the validation time.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -350,7 +350,7 @@ impl TrustStore {
         &self,
         subject: (&Certificate, Option<usize>),
         issuer: (&Certificate, Option<usize>),
-        walk: &mut crate::pki::validate::Walk,
+        walk: &mut crate::pki::walk::Walk,
     ) -> Result<(), CryptoError> {
         let key = match (subject.1, issuer.1) {
             (Some(s), Some(i)) => Some((s, i)),

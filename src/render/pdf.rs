@@ -192,7 +192,7 @@ fn deterministic_id(mut pdf: Vec<u8>, info: &PdfInfo) -> Vec<u8> {
         return pdf;
     };
     let seed = format!("{}\n{}\n{}", info.title, info.subject, info.issued_at);
-    let digest = crate::crypto::DigestAlgorithm::Sha256.digest(seed.as_bytes());
+    let digest = crate::encoding::sha256(seed.as_bytes());
     let mut n = 0usize;
     let mut i = pos;
     // The two identifiers are literal strings "(...)" of 32 characters each.
