@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+mod applications;
+mod licences;
 mod turns;
-mod workflow;
 
 use turns::{Turn, Turns};
 
@@ -355,15 +356,15 @@ impl Registry for SqliteRegistry {
     ) -> Result<ApplicationRecord, RegistryError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = workflow::submit(&tx, application, actor, refusal)?;
-        let record = workflow::application(&tx, id)?
+        let id = applications::submit(&tx, application, actor, refusal)?;
+        let record = applications::application(&tx, id)?
             .ok_or_else(|| RegistryError::Corrupt("a submitted application vanished".into()))?;
         tx.commit()?;
         Ok(record)
     }
 
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
-        workflow::application(&self.conn(), id)
+        applications::application(&self.conn(), id)
     }
 
     fn advance_application(
@@ -374,8 +375,8 @@ impl Registry for SqliteRegistry {
     ) -> Result<ApplicationRecord, RegistryError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        workflow::advance(&tx, id, actor, advance)?;
-        let record = workflow::application(&tx, id)?
+        applications::advance(&tx, id, actor, advance)?;
+        let record = applications::application(&tx, id)?
             .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
         tx.commit()?;
         Ok(record)
@@ -392,15 +393,15 @@ impl Registry for SqliteRegistry {
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (number, made) = workflow::change(&tx, id, actor, action, reason, at, render)?;
-        let standing = workflow::standing(&tx, &number)?
+        let (number, made) = licences::change(&tx, id, actor, action, reason, at, render)?;
+        let standing = licences::standing(&tx, &number)?
             .ok_or_else(|| RegistryError::Corrupt(format!("{number} vanished")))?;
         tx.commit()?;
         Ok((standing, made))
     }
 
     fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError> {
-        workflow::standing(&self.conn(), number)
+        licences::standing(&self.conn(), number)
     }
 
     fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError> {

@@ -1,0 +1,163 @@
+//! Applications in SQLite: submission (with the refusal issued at once when the EDS is not confirmed) and the
+//! steps after it. Every function runs inside the caller's transaction; the state machines of [`crate::issuance`]
+//! decide what may happen, here, after the row was read under the write lock.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{audit, issue_in, reserve, year_of};
+use crate::issuance::{ApplicationStatus, ApplicationStep};
+use crate::registry::{
+    Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, NewApplication,
+    RegistryError, RenderForApplication,
+};
+
+/// Application numbers share the document counters under this key: `QLT-APP-2026-000001`.
+const APPLICATION_SERIES: &str = "QLT-APP";
+
+pub(super) fn submit(
+    conn: &Connection,
+    app: &NewApplication<'_>,
+    actor: &str,
+    refusal: Option<&mut RenderForApplication<'_>>,
+) -> Result<ApplicationId, RegistryError> {
+    let year = year_of(app.submitted_at)?;
+    let number = reserve(conn, APPLICATION_SERIES, year)?.to_string();
+    let (status, decided_at, document) = match refusal {
+        Some(render) => {
+            let doc = issue_in(conn, "refusal", year, actor, &mut |n: &DocumentNumber| {
+                render(&number, n)
+            })?;
+            (
+                ApplicationStatus::Refused,
+                Some(app.submitted_at),
+                Some(doc.id.0),
+            )
+        }
+        None => (ApplicationStatus::AwaitingPayment, None, None),
+    };
+    conn.execute(
+        "INSERT INTO application (number, service, applicant, applicant_name, submitted_at, content, cms,
+                                  verification, status, decided_at, document_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            number,
+            app.service,
+            app.applicant,
+            app.applicant_name,
+            app.submitted_at,
+            app.content,
+            app.cms,
+            app.verification,
+            status.as_str(),
+            decided_at,
+            document
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    audit(
+        conn,
+        app.submitted_at,
+        actor,
+        "application.submitted",
+        &number,
+    )?;
+    if status == ApplicationStatus::Refused {
+        audit(
+            conn,
+            app.submitted_at,
+            actor,
+            "application.refused",
+            &number,
+        )?;
+    }
+    Ok(ApplicationId(id))
+}
+
+pub(super) fn application(
+    conn: &Connection,
+    id: ApplicationId,
+) -> Result<Option<ApplicationRecord>, RegistryError> {
+    let row = conn
+        .query_row(
+            "SELECT a.id, a.number, a.service, a.applicant, a.applicant_name, a.submitted_at, a.content,
+                    a.verification, a.status, a.payment_reference, a.registered_at, a.due_date,
+                    a.decided_at, a.document_id, d.number
+             FROM application a LEFT JOIN document d ON d.id = a.document_id
+             WHERE a.id = ?1",
+            [id.0],
+            |r| {
+                Ok((
+                    ApplicationRecord {
+                        id: ApplicationId(r.get(0)?),
+                        number: r.get(1)?,
+                        service: r.get(2)?,
+                        applicant: r.get(3)?,
+                        applicant_name: r.get(4)?,
+                        submitted_at: r.get(5)?,
+                        content: r.get(6)?,
+                        verification: r.get(7)?,
+                        status: ApplicationStatus::Refused,
+                        payment_reference: r.get(9)?,
+                        registered_at: r.get(10)?,
+                        due_date: r.get(11)?,
+                        decided_at: r.get(12)?,
+                        document: match (r.get::<_, Option<i64>>(13)?, r.get(14)?) {
+                            (Some(id), Some(number)) => Some((DocumentId(id), number)),
+                            _ => None,
+                        },
+                    },
+                    r.get::<_, String>(8)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(mut record, status)| {
+        record.status = ApplicationStatus::parse(&status).ok_or_else(|| {
+            RegistryError::Corrupt(format!("status {status:?} of {}", record.number))
+        })?;
+        Ok(record)
+    })
+    .transpose()
+}
+
+pub(super) fn advance(
+    conn: &Connection,
+    id: ApplicationId,
+    actor: &str,
+    advance: Advance<'_, '_>,
+) -> Result<(), RegistryError> {
+    let current = application(conn, id)?
+        .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
+    let next = current.status.after(advance.step)?;
+    let document = match advance.document {
+        Some((form, render)) => Some(issue_in(conn, form, year_of(advance.at)?, actor, render)?.id),
+        None => None,
+    };
+    let registered_at = (advance.step == ApplicationStep::Paid).then_some(advance.at);
+    let decided_at = (next != ApplicationStatus::Registered).then_some(advance.at);
+    conn.execute(
+        "UPDATE application SET status = ?2,
+                payment_reference = COALESCE(?3, payment_reference),
+                registered_at = COALESCE(?4, registered_at),
+                due_date = COALESCE(?5, due_date),
+                decided_at = COALESCE(?6, decided_at),
+                document_id = COALESCE(?7, document_id)
+         WHERE id = ?1",
+        params![
+            id.0,
+            next.as_str(),
+            advance.payment_reference,
+            registered_at,
+            advance.due_date,
+            decided_at,
+            document.map(|d| d.0)
+        ],
+    )?;
+    let action = match advance.step {
+        ApplicationStep::Paid => "application.registered",
+        ApplicationStep::NotPaid => "application.refused.no-payment",
+        ApplicationStep::Approve => "application.approved",
+        ApplicationStep::Refuse => "application.refused",
+    };
+    audit(conn, advance.at, actor, action, &current.number)
+}
