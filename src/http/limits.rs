@@ -98,8 +98,8 @@ impl Gates {
         }
     }
 
-    /// Reserves room for a request's body in the in-flight budget: its declared length, or the route's whole limit
-    /// when it declares none. `None` when the budget is spent.
+    /// Reserves room for a request's body in the in-flight budget: its declared length, the route's whole limit for
+    /// a chunked body, nothing for a request without a body. `None` when the budget is spent.
     fn reserve(
         &self,
         request: &Request,
@@ -110,7 +110,14 @@ impl Gates {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let bytes = declared.unwrap_or(limit).min(limit);
+        // HTTP/1.1 (RFC 9112 §6.3): a request with neither Content-Length nor Transfer-Encoding has no body, as
+        // most clients send a GET; only a chunked body of unknown length reserves the route's whole limit.
+        let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+        let bytes = match declared {
+            Some(n) => n.min(limit),
+            None if chunked => limit,
+            None => 0,
+        };
         if bytes == 0 {
             return self.body_bytes.clone().try_acquire_many_owned(0).ok();
         }

@@ -1,11 +1,10 @@
 //! A real socket to a real service: the server on an ephemeral loopback port, and a minimal HTTP/1.1 client.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-
 use qoltanba::http::auth::create_token;
 use qoltanba::registry::{SqliteRegistry, TokenRole};
 use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 
 pub struct Service {
     pub addr: SocketAddr,

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 mod applications;
 mod licences;
@@ -120,8 +120,12 @@ CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
 ];
 
 pub struct SqliteRegistry {
-    /// The one connection, served first come, first served.
+    /// The connection that writes, served first come, first served.
     conn: Turns<Connection>,
+    /// A read-only connection for lookups when the registry is a file. With WAL a reader sees the last committed
+    /// state and never waits for the writer, so reading a document or a token never queues behind an issuance
+    /// that renders and seals inside its transaction. An in-memory registry reads through its one connection.
+    reader: Option<Turns<Connection>>,
 }
 
 impl SqliteRegistry {
@@ -153,7 +157,14 @@ impl SqliteRegistry {
                 }
             }
         }
-        Self::init(Connection::open(path)?)
+        let mut registry = Self::init(Connection::open(path)?)?;
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        reader.busy_timeout(Duration::from_secs(30))?;
+        registry.reader = Some(Turns::new(reader));
+        Ok(registry)
     }
 
     /// A registry that lives in memory only (tests, benchmarks).
@@ -169,7 +180,16 @@ impl SqliteRegistry {
         migrate(&mut conn)?;
         Ok(Self {
             conn: Turns::new(conn),
+            reader: None,
         })
+    }
+
+    /// The connection for lookups outside a transaction.
+    fn reader(&self) -> Turn<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.take(),
+            None => self.conn(),
+        }
     }
 
     fn conn(&self) -> Turn<'_, Connection> {
@@ -364,7 +384,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
-        applications::application(&self.conn(), id)
+        applications::application(&self.reader(), id)
     }
 
     fn advance_application(
@@ -401,11 +421,11 @@ impl Registry for SqliteRegistry {
     }
 
     fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError> {
-        licences::standing(&self.conn(), number)
+        licences::standing(&self.reader(), number)
     }
 
     fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let found = conn
             .query_row(
                 &format!("{SELECT_DOCUMENT} WHERE id = ?1"),
@@ -417,7 +437,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn document_by_number(&self, number: &str) -> Result<Option<StoredDocument>, RegistryError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let found = conn
             .query_row(
                 &format!("{SELECT_DOCUMENT} WHERE number = ?1 AND copy = 0"),
@@ -429,7 +449,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn documents_by_number(&self, number: &str) -> Result<Vec<StoredDocument>, RegistryError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(&format!(
             "{SELECT_DOCUMENT} WHERE number = ?1 ORDER BY copy LIMIT 100"
         ))?;
@@ -444,7 +464,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT sequence FROM document WHERE form = ?1 AND year = ?2 AND copy = 0 ORDER BY sequence",
         )?;
@@ -453,7 +473,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt =
             conn.prepare("SELECT id, at, actor, action, subject FROM audit ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
@@ -504,7 +524,7 @@ impl Registry for SqliteRegistry {
         sha256: &[u8; 32],
     ) -> Result<Option<(String, TokenRole)>, RegistryError> {
         let found: Option<(String, String)> = self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT name, role FROM token WHERE sha256 = ?1",
                 [&sha256[..]],
@@ -521,7 +541,7 @@ impl Registry for SqliteRegistry {
     }
 
     fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare("SELECT name, role, sha256 FROM token ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -545,7 +565,7 @@ impl Registry for SqliteRegistry {
 
     fn token_count(&self) -> Result<u64, RegistryError> {
         let n: i64 = self
-            .conn()
+            .reader()
             .query_row("SELECT count(*) FROM token", [], |r| r.get(0))?;
         Ok(n as u64)
     }

@@ -8,17 +8,15 @@
 //! readable contrast and every control a label. With `QOLTANBA_UPDATE_SCREENSHOTS=1` the screenshots of these
 //! states are written to `docs/verify/`.
 
-mod common;
-
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
+use crate::common;
+use crate::common::client::{bearer, free_addr, issue_reference, request_with, service, Service};
 use base64::Engine;
-use common::client::{bearer, free_addr, issue_reference, request_with, service, Service};
 use qoltanba::issuance::LifecycleAction;
 use qoltanba::registry::{Registry, RenderedDocument, StoredDocument};
 use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// One WebDriver command over its own connection. chromedriver keeps connections alive whatever the client
 /// asks, so the answer is read by its Content-Length rather than to the end of the stream.
@@ -511,12 +509,9 @@ fn scan_with_camera(dir: &Path, url: &str, texts: &[&str]) -> (String, String, V
 
 #[test]
 fn the_auditors_page_checks_documents_in_a_browser() {
-    if !common::require_tool("chromedriver", "chromium-driver")
-        || !common::require_tool("chromium", "chromium")
-        || !common::require_tool("pdftoppm", "poppler-utils")
-    {
-        return;
-    }
+    common::tools::need_tool("chromedriver", "chromium-driver");
+    common::tools::need_tool("chromium", "chromium");
+    common::tools::need_tool("pdftoppm", "poppler-utils");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("http://{}/verify", svc.addr);

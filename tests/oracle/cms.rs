@@ -2,8 +2,7 @@
 //! CMS input. OpenSSL signs with the interop fixtures (RSA-2048 and ECDSA P-256 leaves); Qoltanba signs with the
 //! demo provider's key (ECDSA P-256) and the interop RSA leaf.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -143,9 +142,7 @@ fn qoltanba_sign(
 
 #[test]
 fn openssl_signatures_verify_here() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let content = w.s("content.txt");
     let rsa = (format!("{F}/leaf-rsa.pem"), format!("{F}/leaf-rsa.key"));
@@ -216,9 +213,7 @@ fn openssl_signatures_verify_here() {
 
 #[test]
 fn our_signatures_verify_with_openssl() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let content = w.s("content.txt");
     let demo_ca = w.s("demo-ca.pem");
@@ -315,9 +310,7 @@ fn our_signatures_verify_with_openssl() {
 
 #[test]
 fn tampering_and_bad_signers_get_their_codes() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let content = w.s("content.txt");
 
@@ -480,9 +473,7 @@ fn tampering_and_bad_signers_get_their_codes() {
 
 #[test]
 fn broken_cms_is_bad_input() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let good = openssl_sign(
         &w,
@@ -612,9 +603,7 @@ fn with_huge_attribute(cms_der: &[u8]) -> Vec<u8> {
 
 #[test]
 fn pkcs12_keys_sign() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     for (name, opts) in [
         ("aes", vec![]),

@@ -2,13 +2,12 @@
 //! stored in the step's transaction, licence events change the public standing, duplicates share their
 //! original's number, and a registry written by the previous schema upgrades without losing a document.
 
-use std::sync::Arc;
-
 use qoltanba::issuance::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
 use qoltanba::registry::{
     Advance, ApplicationId, DocumentNumber, NewApplication, Registry, RegistryError,
     RenderedDocument, SqliteRegistry,
 };
+use std::sync::Arc;
 
 const AT: i64 = 1_795_000_000; // 2026-11-18
 

@@ -2,8 +2,7 @@
 //! stale CRLs leave the status unknown, certificateHold counts, revocation dates are compared with the validation
 //! time, and the NCA's NULL-parameters quirk is accepted.
 
-mod common;
-
+use crate::common;
 use qoltanba::encoding::asn1::encode;
 use qoltanba::pki::load::{load_certificates, load_crls};
 use qoltanba::pki::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};

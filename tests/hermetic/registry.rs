@@ -1,13 +1,11 @@
 //! The SQLite registry (issue 6, first part): gap-free unique numbers under concurrency, rollback of failed
 //! renders, persistence across reopen, the append-only audit log, and hostile files.
 
-mod common;
-
-use std::sync::Arc;
-
+use crate::common;
 use qoltanba::registry::{
     DocumentNumber, Registry, RegistryError, RenderedDocument, SqliteRegistry,
 };
+use std::sync::Arc;
 
 const ISSUED: i64 = 1_790_000_000;
 
@@ -276,7 +274,7 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
         let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
             .args([
                 "--exact",
-                "crash_child_issues_until_killed",
+                "registry::crash_child_issues_until_killed",
                 "--ignored",
                 "--nocapture",
             ])

@@ -4,16 +4,14 @@
 //! while `/health` must answer within 100 ms and the process stay under a memory ceiling; a second after the flood
 //! a genuine document verifies; and SIGTERM ends the process within its grace period with requests still open.
 
-mod common;
-
+use crate::common;
+use crate::common::client::{free_addr, spawn_server};
+use base64::Engine;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use base64::Engine;
-use common::client::{free_addr, spawn_server};
 
 /// Resident memory the service may reach during the flood. The in-flight body budget (256 MB by default) is most of
 /// it; verification itself is bounded per job (a 32 MB inflation budget, four public jobs at once on two cores).

@@ -2,8 +2,7 @@
 //! (RSA PKCS#1 with SHA-1/256/384/512, RSA-PSS, ECDSA P-256 under a P-384 CA, and broken ones) get the verdict
 //! `openssl verify` gives at the same time with the same CRLs, and the matching problem code.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 const AT: &str = "2026-12-01T00:00:00Z";
@@ -129,9 +128,7 @@ const ALL_CRLS: &[&str] = &["root.crl", "inter.crl", "inter-ec.crl"];
 
 #[test]
 fn verdicts_match_openssl_verify() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     for cert in [
         "leaf-rsa.pem",
         "leaf-sha1.pem",
@@ -152,26 +149,20 @@ fn verdicts_match_openssl_verify() {
 
 #[test]
 fn missing_crl_is_unknown_for_both() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     // Only the root's CRL: the issuing CA's CRL is missing, so the leaf's status is unknown.
     check("leaf-rsa.pem", &["root.crl"], "root.pem");
 }
 
 #[test]
 fn no_crls_and_no_revocation_check_agree() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     check("leaf-revoked.pem", &[], "root.pem");
 }
 
 #[test]
 fn untrusted_root_matches() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     // Trusting only the EC intermediate's sibling root is impossible here; trusting an unrelated certificate is:
     // the demo root does not issue the interop chain.
     let (code, report) = common::run_json(&[

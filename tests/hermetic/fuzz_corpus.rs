@@ -2,7 +2,7 @@
 //! functions the fuzz targets run (`fuzz/targets.rs`): every input must be answered without a panic. This keeps what
 //! the fuzzers found (README, "Fuzzing") as a regression suite that needs neither a nightly feature nor libFuzzer.
 
-#[path = "../fuzz/targets.rs"]
+#[path = "../../fuzz/targets.rs"]
 mod targets;
 
 fn replay(target: &str, run: fn(&[u8])) {

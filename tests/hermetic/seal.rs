@@ -2,41 +2,13 @@
 //! signer and an unknown key id give their verdicts. (QR symbols in the PDF, `verify-document` and the zbarimg
 //! interop come with the rest of issue 5.)
 
-mod common;
-
+use crate::common;
+use crate::common::seal::{content, opts, signer, vector_content};
 use qoltanba::cms::CmsSigner;
-use qoltanba::credentials::read_signing_identity;
-use qoltanba::pki::load::load_certificates;
 use qoltanba::pki::{Code, VerifyOptions};
-use qoltanba::seal::{seal, verify_seal, SealContent, SealError, SealMode, PART_CAPACITY};
+use qoltanba::seal::{seal, verify_seal, SealError, SealMode, PART_CAPACITY};
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
-
-fn signer(key: &str, cert: &str, chain: &str) -> CmsSigner {
-    let dir = common::project_dir();
-    let key = read_signing_identity(&std::fs::read(dir.join(key)).expect("key"), None)
-        .expect("key")
-        .key;
-    let cert = load_certificates(&dir.join(cert)).expect("cert").remove(0);
-    let chain = load_certificates(&dir.join(chain)).expect("chain");
-    CmsSigner::new(key, cert, chain).expect("signer")
-}
-
-fn content(form: &str) -> SealContent {
-    let t = qoltanba::forms::form(form).expect("form");
-    let doc = qoltanba::document::issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None)
-        .expect("issue");
-    SealContent {
-        form: form.into(),
-        number: doc.number,
-        issued_at: ISSUED,
-        data: doc.canonical_data,
-    }
-}
-
-fn opts() -> VerifyOptions {
-    VerifyOptions::at(0) // the seal verifies at its issue time whatever is asked
-}
 
 #[test]
 fn every_form_seals_and_verifies_in_both_modes() {
@@ -370,16 +342,6 @@ fn a_compromised_key_cannot_back_date_a_seal() {
     assert_eq!(r.report.codes, vec![Code::CertRevoked]);
 }
 
-/// The test vector of docs/seal.md: a fixed content sealed by the demo provider (deterministic), in compact mode.
-fn vector_content() -> SealContent {
-    SealContent {
-        form: "licence.private-bailiff".into(),
-        number: "QLT-2026-000001".into(),
-        issued_at: ISSUED,
-        data: r#"{"licensee":"ТЕСТОВ ТЕСТ ТЕСТОВИЧ","licensee_id":"870412300129"}"#.into(),
-    }
-}
-
 /// The text between `<!-- name -->` markers in docs/seal.md.
 fn doc_vector(name: &str) -> String {
     let doc =
@@ -419,101 +381,6 @@ fn the_documented_test_vector_is_what_we_produce_and_it_verifies() {
         (code, common::codes(&report)),
         (2, vec!["MALFORMED".to_string()])
     );
-}
-
-/// Prints the vector's layers for docs/seal.md (`cargo test --test seal print_vector -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn print_vector() {
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    let texts = seal(&vector_content(), &provider, SealMode::Compact).expect("seal");
-    println!("{}", texts[0]);
-    let b45 = texts[0].strip_prefix("QLT1:").expect("prefix");
-    let zlib = qoltanba::seal::base45_decode(b45).expect("b45");
-    let cose = miniz_oxide::inflate::decompress_to_vec_zlib(&zlib).expect("zlib");
-    println!(
-        "COSE_Sign1 ({} bytes): {}",
-        cose.len(),
-        cose.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-}
-
-/// Every form issued with its seal: the QR symbols on the rendered pages (pdftoppm at 300 dpi, Debian package
-/// `poppler-utils`) are read by an independent decoder (zbarimg, Debian package `zbar-tools`) as exactly the texts
-/// we encoded, and those texts verify.
-#[test]
-fn printed_symbols_read_back_with_zbarimg_and_verify() {
-    if !common::require_tool("pdftoppm", "poppler-utils")
-        || !common::require_tool("zbarimg", "zbar-tools")
-    {
-        return;
-    }
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    let dir = tempfile::tempdir().expect("tempdir");
-    for id in qoltanba::forms::catalogue().expect("forms").keys() {
-        for mode in [SealMode::Compact, SealMode::Full] {
-            let sample = qoltanba::forms::form(id).expect("form").sample();
-            let sealing = qoltanba::document::Sealing {
-                signer: &provider,
-                mode,
-            };
-            let doc =
-                qoltanba::document::issue(id, &sample, "QLT-2026-000002", ISSUED, Some(sealing))
-                    .expect("issue");
-            assert!(!doc.seal.is_empty());
-            let pdf = dir.path().join(format!("{id}-{mode:?}.pdf"));
-            std::fs::write(&pdf, &doc.pdf).expect("write");
-            let prefix = dir.path().join(format!("{id}-{mode:?}"));
-            let out = std::process::Command::new("pdftoppm")
-                .args(["-r", "300", "-gray", "-png"])
-                .arg(&pdf)
-                .arg(&prefix)
-                .output()
-                .expect("pdftoppm");
-            assert!(out.status.success());
-            let pages: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
-                .expect("dir")
-                .map(|e| e.expect("entry").path())
-                .filter(|p| {
-                    p.to_string_lossy().starts_with(&*prefix.to_string_lossy())
-                        && p.extension().is_some_and(|e| e == "png")
-                })
-                .collect();
-            let out = std::process::Command::new("zbarimg")
-                .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
-                .args(&pages)
-                .output()
-                .expect("zbarimg");
-            let mut read: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::to_string)
-                .filter(|l| !l.is_empty())
-                .collect();
-            let mut expected = doc.seal.clone();
-            read.sort();
-            expected.sort();
-            assert_eq!(
-                read, expected,
-                "{id} {mode:?}: zbarimg reads what we encoded"
-            );
-            let refs: Vec<&str> = read.iter().map(String::as_str).collect();
-            let r = verify_seal(common::trust(&store), &refs, &opts()).expect("verify");
-            assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
-            // And the PDF itself verifies: symbols found and decoded in-process, content matches the document.
-            let d = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts())
-                .expect("verify document");
-            assert!(
-                d.seal.report.valid,
-                "{id} {mode:?}: {:?}",
-                d.seal.report.messages
-            );
-            assert_eq!(d.symbols, doc.seal.len(), "{id} {mode:?}");
-            for p in pages {
-                let _ = std::fs::remove_file(p);
-            }
-        }
-    }
 }
 
 #[test]

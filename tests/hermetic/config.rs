@@ -2,15 +2,13 @@
 //! CRLs, the provider's signer, provider details, calendar decrees and hashed tokens; mistakes are reported by
 //! setting, and a signer whose certificate would not verify keeps the service from starting.
 
-mod common;
-
+use crate::common;
+use crate::common::config::config_dir;
+use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
+use qoltanba::service::config::{ConfigError, ServiceConfig};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-
-use common::client::{free_addr, request, request_with, signal, spawn_server};
-use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
-use qoltanba::service::config::{ConfigError, ServiceConfig};
 
 fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = vars
@@ -21,46 +19,6 @@ fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 }
 
 const NOW: i64 = 1_795_000_000; // 2026-11-18
-
-/// A configuration directory holding copies of the demo PKI's files, referred to by relative paths.
-fn config_dir(extra: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let certs = common::project_dir().join("certs");
-    std::fs::create_dir(dir.path().join("pki")).expect("mkdir");
-    for f in [
-        "root-ca.pem",
-        "issuing-ca.pem",
-        "provider-signer.pem",
-        "provider-signer.key.pem",
-        "legal-employee.pem",
-        "legal-employee.key.pem",
-    ] {
-        std::fs::copy(certs.join(f), dir.path().join("pki").join(f)).expect("copy");
-    }
-    let text = format!(
-        r#"listen = "127.0.0.1:9999"
-data = "state"
-
-[trust]
-anchors = ["pki/root-ca.pem"]
-intermediates = ["pki/issuing-ca.pem"]
-crls = ["{crl}"]
-
-[signer]
-key = "pki/provider-signer.key.pem"
-cert = "pki/provider-signer.pem"
-
-[provider]
-place = "Алматы қ."
-
-[calendar]
-days_off = ["2026-05-27"]
-{extra}"#,
-        crl = certs.join("crl").display()
-    );
-    std::fs::write(dir.path().join("qoltanba.toml"), text).expect("write");
-    dir
-}
 
 fn load(dir: &Path, vars: &[(&str, &str)]) -> Result<ServiceConfig, ConfigError> {
     ServiceConfig::load(Some(&dir.join("qoltanba.toml")), env(vars))
@@ -221,83 +179,6 @@ fn a_signer_that_would_not_verify_keeps_the_service_from_starting() {
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
     let late = c.node(registry, 4_102_444_800); // 2100
     assert!(matches!(late, Err(ConfigError::SignerUntrusted(_))));
-}
-
-/// The binary with a config file: configured tokens work, no token is invented, the environment sets the port;
-/// `new-token`'s hash agrees with `openssl dgst -sha256` (Debian package `openssl`).
-#[test]
-fn qoltanba_serve_runs_on_a_config_file() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
-    let (code, out, _) = common::run_qoltanba(&["new-token"]);
-    assert_eq!(code, 0);
-    let field = |name: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim().to_string())
-            .expect("printed")
-    };
-    let (token, hash) = (field("token:"), field("sha256:"));
-    let mut dgst = std::process::Command::new("openssl")
-        .args(["dgst", "-sha256", "-r"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("openssl");
-    use std::io::Write;
-    dgst.stdin
-        .take()
-        .expect("stdin")
-        .write_all(token.as_bytes())
-        .expect("write");
-    let digest = dgst.wait_with_output().expect("openssl");
-    assert!(String::from_utf8_lossy(&digest.stdout).starts_with(&hash));
-
-    // The portal signing service, on: a key of its own (the employee's), never the provider's.
-    let dir = config_dir(&format!(
-        "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n\n[portal_signer]\nkey = \"pki/legal-employee.key.pem\"\ncert = \"pki/legal-employee.pem\"\n"
-    ));
-    let addr = free_addr();
-    let config = dir.path().join("qoltanba.toml");
-    let mut child = spawn_server(
-        &["serve", "--config", config.to_str().expect("path")],
-        &[("QOLTANBA_LISTEN", &addr.to_string())],
-        dir.path(),
-        addr,
-    );
-    let body = serde_json::json!({"data": "aGVsbG8="}).to_string();
-    let signed = request_with(
-        addr,
-        "POST",
-        "/v1/sign/cms",
-        "application/json",
-        &format!("Authorization: Bearer {token}\r\n"),
-        body.as_bytes(),
-    );
-    assert_eq!(
-        signed.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&signed.body)
-    );
-    assert_eq!(
-        request(addr, "GET", "/health", "text/plain", b"").status,
-        200
-    );
-    signal(&child, "TERM");
-    let mut out = String::new();
-    use std::io::Read;
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read");
-    assert!(child.wait().expect("wait").success());
-    assert!(!out.contains("created portal token"), "{out}");
-    // The registry went where the file said.
-    assert!(dir.path().join("state/registry.db").is_file());
 }
 
 /// The example in `docs/` is a working configuration.

@@ -1,8 +1,7 @@
 //! Hostile and broken input: every case gives a clear error and exit code 2 (with a MALFORMED report under
 //! `--json`), never a panic; the parsers survive every truncation and bit flip of real certificates and CRLs.
 
-mod common;
-
+use crate::common;
 use qoltanba::pki::{Certificate, Crl};
 
 fn demo(name: &str) -> Vec<u8> {

@@ -2,16 +2,14 @@
 //! directory, every document a client was told about is there, numbers have no gaps and none is reused, the
 //! audit log matches, and SQLite's integrity check passes.
 
-mod common;
-
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use common::client::{
+use crate::common;
+use crate::common::client::{
     free_addr, issue_reference, printed_tokens, request, signal, spawn_server, Service,
 };
 use qoltanba::registry::{Registry, SqliteRegistry};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 const FORM: &str = "reference.birth";
 

@@ -3,8 +3,7 @@
 //! signature-algorithm registry, in both the NCA and the RFC 9215 encodings; a changed message or signature
 //! does not.
 
-mod common;
-
+use crate::common;
 use qoltanba::crypto::{AlgorithmId, AlgorithmRegistry, PublicKeyInfo};
 use serde_json::Value;
 
@@ -73,10 +72,9 @@ fn oid_der(oid: &str) -> Vec<u8> {
 
 #[test]
 fn gostcrypto_signatures_verify_on_every_curve() {
-    if !common::require_python_module("gostcrypto", "gostcrypto") {
-        return;
-    }
-    let cases: Vec<Value> = serde_json::from_slice(&common::run_python(SCRIPT, b"")).expect("json");
+    common::tools::need_python_module("gostcrypto", "gostcrypto");
+    let cases: Vec<Value> =
+        serde_json::from_slice(&common::tools::run_python(SCRIPT, b"")).expect("json");
     assert_eq!(cases.len(), 7);
     let registry = AlgorithmRegistry::global();
     for case in &cases {
@@ -134,9 +132,7 @@ fn gostcrypto_signatures_verify_on_every_curve() {
 /// Streebog-256 and -512 of messages of many lengths (block boundaries included) equal gostcrypto's.
 #[test]
 fn streebog_digests_match_gostcrypto() {
-    if !common::require_python_module("gostcrypto", "gostcrypto") {
-        return;
-    }
+    common::tools::need_python_module("gostcrypto", "gostcrypto");
     let script = r#"
 import json
 from gostcrypto import gosthash
@@ -147,7 +143,7 @@ for n in [0, 1, 31, 32, 63, 64, 65, 127, 128, 1000]:
 print(json.dumps(out))
 "#;
     let cases: Vec<(String, String, String)> =
-        serde_json::from_slice(&common::run_python(script, b"")).expect("json");
+        serde_json::from_slice(&common::tools::run_python(script, b"")).expect("json");
     for (m, h256, h512) in cases {
         let m = unhex(&m);
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
@@ -167,8 +163,8 @@ print(json.dumps(out))
     }
 }
 
-fn nca_dir() -> Option<std::path::PathBuf> {
-    common::conformance_dir().map(|c| c.join("nca-test-pki/gost2015"))
+fn nca_dir() -> std::path::PathBuf {
+    common::tools::conformance_dir().join("nca-test-pki/gost2015")
 }
 
 /// The NCA key files (PKCS#12, BER, 3DES key bag) with their certificates, and whether the CRL revokes them.
@@ -211,9 +207,7 @@ const NCA_KEYS: &[(&str, &str, bool)] = &[
 /// password is a clear error.
 #[test]
 fn nca_key_files_sign_cms_that_verifies() {
-    let Some(g) = nca_dir() else {
-        return;
-    };
+    let g = nca_dir();
     let dir = tempfile::tempdir().expect("tempdir");
     let content = dir.path().join("request.json");
     std::fs::write(&content, r#"{"service":"licence.private-bailiff"}"#).expect("write");
@@ -287,12 +281,8 @@ fn nca_key_files_sign_cms_that_verifies() {
 /// set C given as PKCS#8 with the RFC 9215 OIDs. Signing is deterministic.
 #[test]
 fn our_gost_signatures_verify_in_gostcrypto() {
-    if !common::require_python_module("gostcrypto", "gostcrypto") {
-        return;
-    }
-    let Some(g) = nca_dir() else {
-        return;
-    };
+    common::tools::need_python_module("gostcrypto", "gostcrypto");
+    let g = nca_dir();
     let nca = qoltanba::credentials::read_signing_identity(
         &std::fs::read(g.join(NCA_KEYS[0].0)).expect("p12"),
         Some("Qwerty12"),
@@ -388,7 +378,7 @@ for c in json.loads(sys.stdin.read()):
     ok.append(v.verify(bytearray(x + y), bytearray(digest[::-1]), bytearray(r + s)))
 print(json.dumps(ok))
 "#;
-    let stdout = common::run_python(
+    let stdout = common::tools::run_python(
         script,
         serde_json::to_string(&cases).expect("json").as_bytes(),
     );
@@ -400,9 +390,7 @@ print(json.dumps(ok))
 /// verify-document` accepts it against the NCA trust store.
 #[test]
 fn a_gost_provider_issues_documents_that_verify() {
-    let Some(g) = nca_dir() else {
-        return;
-    };
+    let g = nca_dir();
     let identity = qoltanba::credentials::read_signing_identity(
         &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
         Some("Qwerty12"),

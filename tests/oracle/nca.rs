@@ -2,8 +2,7 @@
 //! certificate, the GOST R 34.10-2015 hierarchy verified for real (root, NCA, end entities, the NCA's CRL), and the
 //! legacy RSA hierarchy verified for real.
 
-mod common;
-
+use crate::common;
 use qoltanba::identity::Role;
 use qoltanba::pki::load::load_certificates;
 
@@ -11,9 +10,7 @@ const AT: &str = "2026-12-01T00:00:00Z";
 
 #[test]
 fn identity_and_role_of_every_gost_end_entity() {
-    let Some(conf) = common::conformance_dir() else {
-        return;
-    };
+    let conf = common::tools::conformance_dir();
     let pem = conf.join("nca-test-pki/gost2015/pem");
     // (file, IIN, legal entity, common name, surname, patronymic, roles) as the certificates say.
     type Expected = (
@@ -164,9 +161,7 @@ const NCA_REVOKED: &[&str] = &[
 /// `CERT_REVOKED` exactly as `../shared/conformance/README.md` lists.
 #[test]
 fn gost_end_entities_verify_or_are_revoked_as_listed() {
-    let Some(conf) = common::conformance_dir() else {
-        return;
-    };
+    let conf = common::tools::conformance_dir();
     let g = conf.join("nca-test-pki/gost2015");
     let mut seen = 0;
     for entry in std::fs::read_dir(g.join("pem")).expect("pem dir") {
@@ -225,9 +220,7 @@ fn nca_file(conf: &std::path::Path, name: &str) -> Vec<u8> {
 /// signed certificate is `CERT_SIGNATURE_INVALID`.
 #[test]
 fn gost_root_self_signature_crl_and_a_flipped_bit() {
-    let Some(conf) = common::conformance_dir() else {
-        return;
-    };
+    let conf = common::tools::conformance_dir();
     let algorithms = qoltanba::crypto::AlgorithmRegistry::global();
     let root = qoltanba::pki::Certificate::from_der(&nca_file(&conf, "root_test_gost_2022.cer"))
         .expect("root");
@@ -288,9 +281,7 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
 
 #[test]
 fn legacy_rsa_hierarchy_verifies_for_real() {
-    let Some(conf) = common::conformance_dir() else {
-        return;
-    };
+    let conf = common::tools::conformance_dir();
     let l = conf.join("nca-test-pki/legacy");
     let arg = |p: &str| l.join(p).to_string_lossy().into_owned();
     let run = |cert: &str, at: &str, extra: &[&str]| {

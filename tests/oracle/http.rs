@@ -1,94 +1,24 @@
 //! The HTTP verification endpoints over a real socket (issue 6, first part): reports for certificates, CMS from
 //! the OpenSSL CLI (Debian package `openssl`), seals and PDFs; problem+json with stable codes for bad input.
 
-mod common;
-
+use crate::common;
+use crate::common::client::{
+    assert_problem, bearer, get, issue_reference, post_json, request, request_with, service,
+    service_with, start,
+};
+use crate::common::http::assert_invalid_with;
+use base64::Engine;
 use std::net::{SocketAddr, TcpStream};
 
-use base64::Engine;
-use common::client::{
-    assert_problem, bearer, get, issue_reference, post_json, request, request_with, service,
-    service_with, start, Answer,
-};
 use qoltanba::registry::Registry;
 use serde_json::{json, Value};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
 
-fn pem_der(path: &str) -> Vec<u8> {
-    let certs =
-        qoltanba::pki::load::load_certificates(&common::project_dir().join(path)).expect("cert");
-    certs[0].der().to_vec()
-}
-
-/// A verdict (HTTP 200) that is invalid and names `code`.
-fn assert_invalid_with(a: &Answer, code: &str) {
-    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
-    let r = a.json();
-    assert_eq!(r["valid"], false, "{r}");
-    assert!(
-        r["codes"].as_array().expect("codes").contains(&json!(code)),
-        "{code} missing: {r}"
-    );
-}
-
-#[test]
-fn health_and_unknown_paths() {
-    let addr = start();
-    let a = request(addr, "GET", "/health", "text/plain", b"");
-    assert_eq!(a.status, 200);
-    assert_eq!(a.json()["status"], "ok");
-    assert_problem(
-        &request(addr, "GET", "/v1/nothing", "text/plain", b""),
-        404,
-        "NOT_FOUND",
-    );
-}
-
-#[test]
-fn certificates_are_verified_with_the_request_identity() {
-    let addr = start();
-    let der = B64.encode(pem_der("certs/individual-sign.pem"));
-    let good = post_json(
-        addr,
-        "/v1/verify/certificate",
-        &json!({"certificate": der, "iin": "870412300129"}),
-    );
-    assert_eq!(good.status, 200);
-    let r = good.json();
-    assert_eq!(r["valid"], true, "{r}");
-    assert_eq!(r["chain"].as_array().map(Vec::len), Some(3), "{r}");
-
-    let revoked = post_json(
-        addr,
-        "/v1/verify/certificate",
-        &json!({"certificate": B64.encode(pem_der("certs/revoked.pem"))}),
-    );
-    assert_invalid_with(&revoked, "CERT_REVOKED");
-
-    // Another checksum-valid IIN than the certificate's.
-    let mismatch = post_json(
-        addr,
-        "/v1/verify/certificate",
-        &json!({"certificate": der, "iin": "800105300127"}),
-    );
-    assert_invalid_with(&mismatch, "IIN_MISMATCH");
-    // Validation in the past, before the certificate existed.
-    let early = post_json(
-        addr,
-        "/v1/verify/certificate",
-        &json!({"certificate": der, "at": "2001-01-01T00:00:00Z"}),
-    )
-    .json();
-    assert_eq!(early["valid"], false);
-}
-
 #[test]
 fn cms_from_the_openssl_cli_is_verified() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let addr = start();
     let dir = tempfile::tempdir().expect("tempdir");
     let content = dir.path().join("request.json");
@@ -154,156 +84,6 @@ fn cms_from_the_openssl_cli_is_verified() {
 }
 
 #[test]
-fn seals_and_pdfs_are_verified() {
-    let addr = start();
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    let form = "reference.birth";
-    let t = qoltanba::forms::form(form).expect("form");
-    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    let doc = qoltanba::document::issue(
-        form,
-        &t.sample(),
-        "reference.birth-2026-000001",
-        issued_at,
-        Some(qoltanba::document::Sealing {
-            signer: &provider,
-            mode: qoltanba::seal::SealMode::Compact,
-        }),
-    )
-    .expect("issue");
-
-    let seal = post_json(addr, "/v1/verify/seal", &json!({"barcode": doc.seal}));
-    assert_eq!(seal.status, 200);
-    let s = seal.json();
-    assert_eq!(s["valid"], true, "{s}");
-    assert_eq!(s["content"]["number"], "reference.birth-2026-000001", "{s}");
-
-    let raw = request(
-        addr,
-        "POST",
-        "/v1/verify/document",
-        "application/pdf",
-        &doc.pdf,
-    );
-    assert_eq!(raw.status, 200);
-    assert_eq!(raw.json()["valid"], true, "{}", raw.json());
-    let wrapped = post_json(
-        addr,
-        "/v1/verify/document",
-        &json!({"pdf": B64.encode(&doc.pdf)}),
-    );
-    assert_eq!(wrapped.status, 200);
-    assert_eq!(wrapped.json()["valid"], true);
-
-    // A changed barcode is a verdict, not bad input.
-    let mut bad = doc.seal.clone();
-    let last = bad[0].pop().expect("char");
-    bad[0].push(if last == 'A' { 'B' } else { 'A' });
-    let tampered = post_json(addr, "/v1/verify/seal", &json!({"barcode": bad}));
-    assert_eq!(tampered.status, 200);
-    assert_eq!(tampered.json()["valid"], false);
-
-    assert_problem(
-        &request(addr, "POST", "/v1/verify/document", "text/plain", &doc.pdf),
-        415,
-        "UNSUPPORTED_MEDIA_TYPE",
-    );
-    assert_problem(
-        &request(
-            addr,
-            "POST",
-            "/v1/verify/document",
-            "application/pdf",
-            b"not a pdf",
-        ),
-        400,
-        "MALFORMED",
-    );
-}
-
-#[test]
-fn hostile_requests_get_problem_documents() {
-    let addr = start();
-    let cases: [(&str, &[u8], u16, &str); 6] = [
-        ("/v1/verify/certificate", b"{not json", 400, "MALFORMED"),
-        (
-            "/v1/verify/certificate",
-            br#"{"certificate": "%%%"}"#,
-            400,
-            "MALFORMED",
-        ),
-        (
-            "/v1/verify/certificate",
-            br#"{"certificate": "AAAA"}"#,
-            400,
-            "MALFORMED",
-        ),
-        (
-            "/v1/verify/certificate",
-            br#"{"certificate": "AAAA", "extra": 1}"#,
-            400,
-            "MALFORMED",
-        ),
-        ("/v1/verify/cms", br#"{"data": "AAAA"}"#, 400, "MALFORMED"),
-        (
-            "/v1/verify/seal",
-            br#"{"barcode": "not a list"}"#,
-            400,
-            "MALFORMED",
-        ),
-    ];
-    for (path, body, status, code) in cases {
-        assert_problem(
-            &request(addr, "POST", path, "application/json", body),
-            status,
-            code,
-        );
-    }
-    let der = B64.encode(pem_der("certs/individual-sign.pem"));
-    assert_problem(
-        &post_json(
-            addr,
-            "/v1/verify/certificate",
-            &json!({"certificate": der, "iin": "123"}),
-        ),
-        400,
-        "MALFORMED",
-    );
-    assert_problem(
-        &post_json(
-            addr,
-            "/v1/verify/certificate",
-            &json!({"certificate": der, "at": "yesterday"}),
-        ),
-        400,
-        "MALFORMED",
-    );
-    assert_problem(
-        &request(addr, "POST", "/v1/verify/certificate", "text/plain", b"{}"),
-        415,
-        "UNSUPPORTED_MEDIA_TYPE",
-    );
-    // 20 MB: over the 16 MB limit, for JSON and raw PDF bodies alike.
-    let huge = vec![b' '; 20 * 1024 * 1024];
-    assert_problem(
-        &request(addr, "POST", "/v1/verify/cms", "application/json", &huge),
-        413,
-        "PAYLOAD_TOO_LARGE",
-    );
-    assert_problem(
-        &request(
-            addr,
-            "POST",
-            "/v1/verify/document",
-            "application/pdf",
-            &huge,
-        ),
-        413,
-        "PAYLOAD_TOO_LARGE",
-    );
-}
-
-#[test]
 fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -354,112 +134,6 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
     assert!(
         err.contains("WARNING: running on the embedded demo PKI"),
         "{err}"
-    );
-}
-
-/// Hardening finding 6: connections are limited; past the limit a client waits in the listen backlog until a
-/// connection ends (then it is served), rather than the service taking every connection offered.
-#[test]
-fn connections_past_the_limit_wait_for_a_free_one() {
-    let limits = qoltanba::service::Limits {
-        max_connections: 2,
-        ..qoltanba::service::Limits::default()
-    };
-    let svc = service_with(move |state| state.with_limits(limits));
-    let idle: Vec<TcpStream> = (0..2)
-        .map(|_| TcpStream::connect(svc.addr).expect("connect"))
-        .collect();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let addr = svc.addr;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(request(addr, "GET", "/health", "text/plain", b"").status);
-    });
-    assert!(
-        rx.recv_timeout(std::time::Duration::from_secs(1)).is_err(),
-        "a third connection was served while two were open"
-    );
-    drop(idle);
-    assert_eq!(
-        rx.recv_timeout(std::time::Duration::from_secs(5)),
-        Ok(200),
-        "served once a connection ended"
-    );
-}
-
-/// Hardening finding 6: bodies are limited per route (public routes less), unauthenticated callers never get a
-/// body read on a route that needs a token, and the bytes of bodies being received at once are bounded.
-#[test]
-fn bodies_are_limited_and_unauthenticated_ones_never_read() {
-    let svc = service();
-    // 5 MB to a public route: more than its limit.
-    let big = vec![b'%'; 5 * 1024 * 1024];
-    assert_problem(
-        &request(
-            svc.addr,
-            "POST",
-            "/v1/verify/document",
-            "application/pdf",
-            &big,
-        ),
-        413,
-        "PAYLOAD_TOO_LARGE",
-    );
-    // A declared 15 MB body to a route that needs a token, with no token: refused before the body is read (the
-    // client sends only the head, and the answer still comes).
-    let mut s = TcpStream::connect(svc.addr).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .expect("timeout");
-    use std::io::{Read, Write};
-    s.write_all(
-        b"POST /v1/applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 15000000\r\nConnection: close\r\n\r\n",
-    )
-    .expect("head");
-    let mut answer = vec![0u8; 4096];
-    let n = s.read(&mut answer).expect("an answer without the body");
-    let head = String::from_utf8_lossy(&answer[..n]);
-    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
-
-    // The in-flight budget: with room for one public body, a second upload is refused at once while the first is
-    // still being received.
-    let limits = qoltanba::service::Limits {
-        inflight_body_bytes: 4 * 1024 * 1024,
-        body_limit: 4 * 1024 * 1024,
-        ..qoltanba::service::Limits::default()
-    };
-    let svc = service_with(move |state| state.with_limits(limits));
-    let mut slow = TcpStream::connect(svc.addr).expect("connect");
-    slow.write_all(
-        b"POST /v1/verify/document HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 4194304\r\n\r\n%PDF-",
-    )
-    .expect("head");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_problem(
-        &request(
-            svc.addr,
-            "POST",
-            "/v1/verify/document",
-            "application/pdf",
-            b"%PDF-1.7",
-        ),
-        503,
-        "BUSY",
-    );
-    drop(slow);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    // Once it is gone, its room is free again.
-    let after = request(
-        svc.addr,
-        "POST",
-        "/v1/verify/document",
-        "application/pdf",
-        b"%PDF-1.7",
-    );
-    assert_eq!(
-        after.status,
-        400,
-        "{}",
-        String::from_utf8_lossy(&after.body)
     );
 }
 
@@ -536,7 +210,8 @@ fn portal_signing_is_off_by_default_and_never_the_providers_key() {
     assert_eq!(r["valid"], true, "{r}");
     assert_eq!(r["subject"]["commonName"], "ӘБЕНОВА ГҮЛНАР", "{r}");
     // So does the OpenSSL CLI, which also shows the contentHint saying who signed and for whom.
-    if common::require_tool("openssl", "openssl") {
+    common::tools::need_tool("openssl", "openssl");
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         let p7 = dir.path().join("signed.p7s");
         std::fs::write(&p7, &cms).expect("write");
@@ -628,7 +303,7 @@ fn references_are_issued_at_once_stored_and_verifiable() {
     )
     .expect("code");
     assert!(
-        common::pdftotext_or_skip(&pdf.body).is_none_or(|text| text.contains(&code)),
+        common::tools::pdftotext(&pdf.body).contains(&code),
         "the code is printed on the document"
     );
     let status = request(
@@ -724,191 +399,13 @@ fn references_are_issued_at_once_stored_and_verifiable() {
     assert_eq!(second["number"], format!("reference.birth-{year}-000002"));
 }
 
-#[test]
-fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
-    let svc = std::sync::Arc::new(service());
-    let form = "reference.marriage";
-    let sample = qoltanba::forms::form(form).expect("form").sample();
-    let (clients, each) = (8, 200);
-    let threads: Vec<_> = (0..clients)
-        .map(|_| {
-            let svc = std::sync::Arc::clone(&svc);
-            let sample = sample.clone();
-            std::thread::spawn(move || {
-                (0..each)
-                    .map(|_| {
-                        let a = issue_reference(&svc, form, &sample);
-                        assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
-                        a.json()["number"].as_str().expect("number").to_string()
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    let mut numbers: Vec<String> = threads
-        .into_iter()
-        .flat_map(|t| t.join().expect("client"))
-        .collect();
-    numbers.sort();
-    numbers.dedup();
-    assert_eq!(numbers.len(), clients * each);
-    let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())
-        .expect("year");
-    let sequences = svc.registry.numbers(form, year).expect("numbers");
-    assert_eq!(sequences, (1..=(clients * each) as u64).collect::<Vec<_>>());
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let opts = qoltanba::pki::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
-    for number in &numbers {
-        let doc = svc
-            .registry
-            .document_by_number(number)
-            .expect("read")
-            .expect("stored");
-        let r = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts)
-            .expect("verify");
-        assert!(
-            r.seal.report.valid,
-            "{number}: {:?}",
-            r.seal.report.messages
-        );
-        assert_eq!(
-            r.seal.content.map(|c| c.number).as_deref(),
-            Some(number.as_str())
-        );
-    }
-}
-
-#[test]
-fn the_openapi_document_lists_every_route_and_each_answers() {
-    let svc = service();
-    let doc = request(svc.addr, "GET", "/openapi.json", "text/plain", b"").json();
-    assert_eq!(doc["openapi"], "3.1.0");
-    let paths = doc["paths"].as_object().expect("paths");
-    let expected = [
-        ("/health", "get"),
-        ("/openapi.json", "get"),
-        ("/v1/verify/certificate", "post"),
-        ("/v1/verify/cms", "post"),
-        ("/v1/verify/seal", "post"),
-        ("/v1/verify/document", "post"),
-        ("/v1/sign/cms", "post"),
-        ("/v1/documents", "post"),
-        ("/v1/documents/{id}", "get"),
-        ("/v1/documents/{id}/pdf", "get"),
-        ("/v1/documents/by-number/{number}/status", "get"),
-        ("/v1/documents/{id}/{action}", "post"),
-        ("/v1/applications", "post"),
-        ("/v1/applications/{id}", "get"),
-        ("/v1/applications/{id}/payment", "post"),
-        ("/v1/applications/{id}/decision", "post"),
-    ];
-    assert_eq!(
-        paths.len(),
-        expected.len(),
-        "{:?}",
-        paths.keys().collect::<Vec<_>>()
-    );
-    for (path, method) in expected {
-        assert!(paths[path][method].is_object(), "{method} {path} missing");
-        // The router has the route: neither 405 nor the fallback's "no such route".
-        let concrete = path
-            .replace("{id}", "1")
-            .replace("{number}", "x")
-            .replace("{action}", "suspend");
-        let a = request_with(
-            svc.addr,
-            &method.to_uppercase(),
-            &concrete,
-            "application/json",
-            &bearer(&svc.portal),
-            b"{}",
-        );
-        assert_ne!(a.status, 405, "{method} {path}");
-        if a.status == 404 {
-            assert_ne!(a.json()["detail"], "no such route", "{method} {path}");
-        }
-    }
-}
-
-/// Starts a service with short client limits (1 s for headers and for the whole request).
-fn impatient_service() -> SocketAddr {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let registry =
-        std::sync::Arc::new(qoltanba::registry::SqliteRegistry::in_memory().expect("registry"));
-    let state = qoltanba::http::AppState::new(
-        store,
-        registry,
-        qoltanba::demo_pki::provider_signer().expect("signer"),
-    )
-    .expect("state");
-    let options = qoltanba::service::ServeOptions {
-        header_read_timeout: std::time::Duration::from_secs(1),
-        request_deadline: std::time::Duration::from_secs(1),
-        shutdown_grace: std::time::Duration::from_secs(1),
-    };
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send");
-            qoltanba::http::serve_with(listener, state, options, std::future::pending())
-                .await
-                .expect("serve");
-        });
-    });
-    rx.recv().expect("address")
-}
-
-/// Slow clients cannot hold a connection: a header that never ends gets the connection closed, a body that
-/// trickles gets `REQUEST_TIMEOUT`. (The client's own 20 s read timeout only guards the test from hanging.)
-#[test]
-fn slow_clients_are_cut_off() {
-    use std::io::{Read, Write};
-    let addr = impatient_service();
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .expect("timeout");
-    s.write_all(b"POST /v1/verify/cms HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
-        .expect("partial head");
-    let mut answer = Vec::new();
-    let read = s.read_to_end(&mut answer);
-    assert!(
-        read.is_ok(),
-        "the server kept a half-sent header open: {read:?}"
-    );
-
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .expect("timeout");
-    s.write_all(
-        b"POST /v1/verify/cms HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"cms\":",
-    )
-    .expect("head");
-    let mut answer = Vec::new();
-    s.read_to_end(&mut answer).expect("an answer, not a hang");
-    let text = String::from_utf8_lossy(&answer);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
-
-    // A prompt client on the same server is served.
-    assert_eq!(
-        request(addr, "GET", "/health", "text/plain", b"").status,
-        200
-    );
-}
-
 /// An independent validator (PyPI package `openapi-spec-validator`) accepts `/openapi.json` as OpenAPI 3.1.
 #[test]
 fn the_openapi_document_passes_an_independent_validator() {
-    if !common::require_python_module("openapi_spec_validator", "openapi-spec-validator") {
-        return;
-    }
+    common::tools::need_python_module("openapi_spec_validator", "openapi-spec-validator");
     let svc = service();
     let doc = request(svc.addr, "GET", "/openapi.json", "text/plain", b"");
-    let out = common::run_python(
+    let out = common::tools::run_python(
         "import json, sys\nfrom openapi_spec_validator import validate\nfrom openapi_spec_validator.validation import OpenAPIV31SpecValidator\nvalidate(json.load(sys.stdin), cls=OpenAPIV31SpecValidator)\nprint('valid')",
         &doc.body,
     );
@@ -1051,7 +548,8 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
         head.contains("content-security-policy: default-src 'none'; script-src 'self'"),
         "{head}"
     );
-    if common::require_tool("node", "nodejs") {
+    common::tools::need_tool("node", "nodejs");
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("app.js");
         std::fs::write(&path, &js).expect("write");
@@ -1073,9 +571,8 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
 /// vendored decoder and licence must be that tarball's files byte for byte.
 #[test]
 fn the_bundled_qr_decoder_is_the_pinned_npm_package() {
-    if !common::require_tool("npm", "npm") || !common::require_tool("tar", "tar") {
-        return;
-    }
+    common::tools::need_tool("npm", "npm");
+    common::tools::need_tool("tar", "tar");
     let page = common::project_dir().join("src/http/page");
     let lock: Value = serde_json::from_slice(
         &std::fs::read(page.join("package-lock.json")).expect("package-lock.json"),

@@ -3,15 +3,13 @@
 //! verify-document` accepts; revoked, expired and mismatched signers get a refusal PDF naming the reason;
 //! no payment and the operator's refusal give refusals; licence changes show in the public status.
 
-mod common;
-
-use std::path::Path;
-
-use base64::Engine;
-use common::client::{
+use crate::common;
+use crate::common::client::{
     assert_problem, bearer, get, request, request_with, service, Answer, Service,
 };
+use base64::Engine;
 use serde_json::{json, Value};
+use std::path::Path;
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
@@ -173,9 +171,7 @@ fn expected_due() -> String {
 
 #[test]
 fn a_signed_application_goes_from_submission_to_a_verified_licence() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
     let app = submit(
@@ -245,9 +241,7 @@ fn a_signed_application_goes_from_submission_to_a_verified_licence() {
 
 #[test]
 fn a_legal_entity_applies_with_a_detached_signature_by_its_head() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let content = application(
         "licence.security",
@@ -284,9 +278,7 @@ fn a_legal_entity_applies_with_a_detached_signature_by_its_head() {
 /// Each failing signer gets a refusal at once, with "EDS authenticity not confirmed" and the code.
 #[test]
 fn failed_signatures_get_a_refusal_pdf_with_the_reason() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
     let revoked_iin = cert_iin("revoked");
@@ -345,9 +337,7 @@ fn cert_iin(name: &str) -> String {
 
 #[test]
 fn no_payment_and_the_operators_refusal_give_refusals() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
     let cms = openssl_sign(&bailiff("870412300129"), "individual-sign", false);
@@ -395,9 +385,7 @@ fn no_payment_and_the_operators_refusal_give_refusals() {
 
 #[test]
 fn bad_submissions_get_problems_and_store_nothing() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let path = "/v1/applications";
     assert_problem(
@@ -486,9 +474,7 @@ fn bad_submissions_get_problems_and_store_nothing() {
 
 #[test]
 fn licence_changes_show_in_the_public_status() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
     let app = submit(
@@ -564,9 +550,8 @@ fn licence_changes_show_in_the_public_status() {
     assert_eq!(dup["duplicates"], 1);
     let data = verified_pdf(&svc, &dup["document"], dir.path());
     assert_eq!(data["duplicate"], qoltanba::issuance::DUPLICATE_MARK);
-    if let Some(text) = pdftotext(dir.path().join(format!("{number}.pdf")).as_path()) {
-        assert!(text.contains("ДУБЛИКАТ"), "{text}");
-    }
+    let text = pdftotext(dir.path().join(format!("{number}.pdf")).as_path());
+    assert!(text.contains("ДУБЛИКАТ"), "{text}");
 
     // A re-issue replaces the licence with a new number, carrying the licensee over.
     let reissued = ok(change(
@@ -655,14 +640,9 @@ fn licence_changes_show_in_the_public_status() {
     );
 }
 
-/// The page text by poppler's `pdftotext` (Debian package `poppler-utils`); `None` only outside CI without it.
-fn pdftotext(pdf: &Path) -> Option<String> {
-    if !common::require_tool("pdftotext", "poppler-utils") {
-        return None;
-    }
-    Some(common::pdftotext(
-        &std::fs::read(pdf).expect("read the PDF"),
-    ))
+/// The page text of a PDF file by poppler's `pdftotext`.
+fn pdftotext(pdf: &Path) -> String {
+    common::tools::pdftotext(&std::fs::read(pdf).expect("read the PDF"))
 }
 
 /// Hardening finding 5: the licensee's name was whatever the applicant typed, so the demo citizen could apply under
@@ -670,9 +650,7 @@ fn pdftotext(pdf: &Path) -> Option<String> {
 /// compared with the certificate's holder (case and spacing aside): a different one is a refusal, `NAME_MISMATCH`.
 #[test]
 fn an_applicant_cannot_apply_under_another_name() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
     let other = application(
@@ -723,9 +701,7 @@ fn an_applicant_cannot_apply_under_another_name() {
 /// documents' rules, and such an application is not accepted at all.
 #[test]
 fn text_that_cannot_be_printed_is_refused_at_the_door() {
-    if !common::require_tool("openssl", "openssl") {
-        return;
-    }
+    common::tools::need_tool("openssl", "openssl");
     let svc = service();
     for name in ["ТЕСТОВ\u{7}ТЕСТ ТЕСТОВИЧ", "ТЕСТОВ ТЕСТ 漢字"] {
         let content = application("licence.private-bailiff", "iin", "870412300129", name);
