@@ -1,4 +1,4 @@
-//! The `qoltanba` command: a thin shell over the library. Exit codes (design.md §4): 0 valid, 1 verified and
+//! The `qoltanba` command: a thin shell over the library. Exit codes (README, "The CLI"): 0 valid, 1 verified and
 //! invalid, 2 bad usage or unreadable input.
 
 use std::path::PathBuf;

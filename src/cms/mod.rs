@@ -36,7 +36,7 @@ pub(crate) mod oid {
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 }
 
-/// Input that cannot be verified at all (design.md: `MALFORMED`, exit code 2).
+/// Input that cannot be verified at all (README, "Reports": `MALFORMED`, exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CmsError {
     #[error("CMS is empty")]
@@ -74,7 +74,7 @@ pub enum CmsError {
     Signing(String),
 }
 
-/// One signer's verification: the report of design.md §3 plus what the signature says about itself.
+/// One signer's verification: the report of README, "Reports" plus what the signature says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignerReport {

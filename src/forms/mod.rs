@@ -1,4 +1,4 @@
-//! Output forms as data: each form of design.md §5 is a template file in `templates/` (built into the binary)
+//! Output forms as data: each form of README, "HTTP API" is a template file in `templates/` (built into the binary)
 //! with its bilingual text, field labels, captions, barcode caption, and a schema for its data. Issuing a
 //! document from a form is [`crate::document`]'s.
 

@@ -1,4 +1,4 @@
-//! Applications (design.md §1 steps 1–5) over HTTP: a portal submits what the applicant signed and reports the
+//! Applications (README, "The application flow" steps 1–5) over HTTP: a portal submits what the applicant signed and reports the
 //! payment; an operator decides. The steps themselves are [`crate::service::workflow`]'s.
 
 use axum::extract::rejection::JsonRejection;

@@ -1,6 +1,6 @@
 //! Issuing references at once and reading issued documents back.
 //!
-//! A reference's data comes from the portal (design.md §1: information references skip the operator's
+//! A reference's data comes from the portal (README, "The application flow": information references skip the operator's
 //! decision), so issuing it is: validate against the form, reserve the number, render, seal, store — one
 //! registry transaction, so a failure leaves no trace and uses no number.
 
@@ -20,7 +20,7 @@ use crate::registry::{DocumentId, DocumentStanding, RegistryError, StoredDocumen
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct IssueRequest {
-    /// A `reference.*` form id (design.md §5).
+    /// A `reference.*` form id (README, "HTTP API").
     form: String,
     /// The form's fields.
     data: serde_json::Value,

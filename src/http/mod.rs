@@ -1,5 +1,5 @@
-//! The HTTP layer (design.md §2 `src/http`): a thin axum shell over the core's verifiers and the service's
-//! workflow. Requests are JSON with base64 for binary data; answers are the verification reports of design.md §3;
+//! The HTTP layer (ARCHITECTURE.md): a thin axum shell over the core's verifiers and the service's
+//! workflow. Requests are JSON with base64 for binary data; answers are the verification reports of README, "Reports";
 //! bad input is an RFC 9457 problem document with a stable code.
 //!
 //! Nothing here blocks an async worker: callers are recognised from an in-memory token map ([`auth`]), and every

@@ -8,7 +8,7 @@ fn body(schema: Value) -> Value {
 }
 
 fn report() -> Value {
-    json!({"200": {"description": "the verification report (design.md §3)",
+    json!({"200": {"description": "the verification report (README, Reports)",
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
            "400": {"$ref": "#/components/responses/Problem"}})
 }

@@ -18,7 +18,7 @@ pub enum ApplicantKind {
 /// A service that goes through the operator's decision; its result is the form of the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Service {
-    /// The service id is the id of the licence form it issues (design.md §5).
+    /// The service id is the id of the licence form it issues (README, "HTTP API").
     pub id: &'static str,
     pub applicant: ApplicantKind,
     /// The term of the provider's review, in working days from registration.

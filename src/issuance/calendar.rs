@@ -1,4 +1,4 @@
-//! Working days in Kazakhstan: the regulations give every deadline in working days (design.md §1 step 3:
+//! Working days in Kazakhstan: the regulations give every deadline in working days (README, "The application flow" step 3:
 //! "registered, with a due date").
 //!
 //! Days off are Saturdays, Sundays and the public holidays of the Law «On holidays in the Republic of

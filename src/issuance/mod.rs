@@ -1,4 +1,4 @@
-//! The workflow of design.md §1 as decisions with no I/O: what an application is, which services exist and how
+//! The workflow of README, "The application flow" as decisions with no I/O: what an application is, which services exist and how
 //! long they take, which step may follow which, what goes on a licence or a refusal. The registry stores, the
 //! HTTP layer carries; both ask this module what is allowed.
 

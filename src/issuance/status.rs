@@ -1,4 +1,4 @@
-//! The two state machines of the flow: an application's (design.md §1 steps 1–5) and an issued licence's
+//! The two state machines of the flow: an application's (README, "The application flow" steps 1–5) and an issued licence's
 //! (issued, re-issued, duplicate, suspended, resumed, terminated). They are pure: the registry asks them inside
 //! its transaction, so two operators acting at once cannot both move the same thing.
 

@@ -11,6 +11,9 @@ pub mod store;
 pub mod validate;
 mod walk;
 
+#[cfg(test)]
+mod rfc5280_tests;
+
 pub use cert::{CertError, Certificate};
 pub use crl::{Crl, CrlError, Reason};
 pub use name::Name;

@@ -1,10 +1,10 @@
-//! Verification reports (design.md §3, a contract): every problem found, not just the first.
+//! Verification reports (README, "Reports", a contract): every problem found, not just the first.
 
 use serde::Serialize;
 
 use crate::identity::SubjectProfile;
 
-/// The problem codes of design.md §3.
+/// The problem codes of README, "Reports".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
@@ -144,7 +144,7 @@ pub struct ChainEntry {
 }
 
 /// A revocation after the validation time. Whether it matters depends on who chose that time: a seal's issue time
-/// is written by its signer, so a compromised key's seals need better proof of their time (design.md §3
+/// is written by its signer, so a compromised key's seals need better proof of their time (README, "Reports"
 /// `REVOKED_NO_POE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

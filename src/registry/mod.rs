@@ -1,5 +1,5 @@
 //! The registry: the memory of every document Qoltanba issued, behind a trait so the store can change
-//! (SQLite now, PostgreSQL later, design.md §2) without touching the workflow.
+//! (SQLite now, PostgreSQL later, ARCHITECTURE.md) without touching the workflow.
 //!
 //! A document's number is printed on it and signed in its seal, so it must exist before the document is
 //! rendered, yet a number may never be skipped or reused. [`Registry::issue`] therefore reserves the next number,

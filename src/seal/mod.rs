@@ -1,4 +1,4 @@
-//! The signed 2-D barcode ("seal", design.md §6; format in `docs/seal.md`): the document's number, form, issue
+//! The signed 2-D barcode ("seal", README §6; format in `docs/seal.md`): the document's number, form, issue
 //! time and canonical data, signed by the provider as COSE_Sign1, compressed, Base45-encoded into one QR symbol
 //! (compact mode: the signer is named by key id) or several (full mode: the signer's certificate travels too).
 //! Verification checks the signature, then the signer's certificate path at the issue time.
@@ -262,7 +262,7 @@ fn join(texts: &[&str]) -> Result<String, SealError> {
     Ok(text)
 }
 
-/// The verification of a seal: the report of design.md §3 plus what the seal says.
+/// The verification of a seal: the report of README, "Reports" plus what the seal says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SealReport {

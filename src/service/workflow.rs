@@ -1,4 +1,4 @@
-//! The flow of design.md §1 over a registry: each step verifies what it is given, asks [`crate::issuance`] what
+//! The flow of README, "The application flow" over a registry: each step verifies what it is given, asks [`crate::issuance`] what
 //! follows, and renders, seals and stores the resulting document in the step's one registry transaction. The
 //! HTTP layer is a thin shell over these functions; benchmarks call them directly.
 

@@ -154,7 +154,7 @@ const CURVES: &[(&str, &Hex)] = &[
     ("1.2.643.7.1.2.1.2.2", &TC26_512_B),
     ("1.2.643.7.1.2.1.2.3", &TC26_512_C),
     // The NCA's OID for its 512-bit keys: the curve of id-tc26-gost-3410-12-512-paramSetA
-    // (../shared/conformance/README.md), checked against the NCA test root's self-signature.
+    // (the NCA test PKI's), checked against the NCA test root's self-signature.
     ("1.2.398.3.10.1.1.2.2.1", &TC26_512_A),
 ];
 

@@ -2,7 +2,7 @@
 //! citizens and companies since 2022 (512-bit keys on id-tc26-gost-3410-12-512-paramSetA), plugged into the
 //! [`SignatureAlgorithm`] trait so certificates, CRLs and CMS verify through the same code as RSA and ECDSA.
 //!
-//! Encodings (../shared/conformance/README.md; RFC 9215): the public key is an OCTET STRING of X ‖ Y, each
+//! Encodings (RFC 9215, as the NCA test PKI uses them): the public key is an OCTET STRING of X ‖ Y, each
 //! little-endian. The digest is read as a little-endian integer e (mod q; 0 → 1). The NCA's signature OIDs carry
 //! r ‖ s little-endian; the RFC 9215 OIDs carry s ‖ r big-endian — the same bytes reversed.
 

@@ -1,4 +1,4 @@
-//! The auditors' page at `/verify` (issue 8): HTML, script and style built into the binary, served with a content
+//! The auditors' page at `/verify`: HTML, script and style built into the binary, served with a content
 //! security policy that allows nothing from outside this server. The page calls the public verification API.
 //! Camera scanning needs a secure context: serve it over HTTPS (a reverse proxy) or open it on localhost.
 
