@@ -1,3 +1,5 @@
+#![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
 //! Qoltanba: verify Kazakh EDS certificates and signatures, issue signed documents.
 //!
 //! The core is I/O-free: it decides on parsed values. The CLI (`src/main.rs`) and, later, the HTTP layer are

@@ -7,7 +7,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 /// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING, issuerSerial OPTIONAL }
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct EssCertIdV2 {
+pub(super) struct EssCertIdV2 {
     #[asn1(optional = "true")]
     pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
     pub cert_hash: OctetString,
@@ -17,7 +17,7 @@ pub struct EssCertIdV2 {
 
 /// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies OPTIONAL }
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct SigningCertificateV2 {
+pub(super) struct SigningCertificateV2 {
     pub certs: Vec<EssCertIdV2>,
     #[asn1(optional = "true")]
     pub policies: Option<Any>,
@@ -25,7 +25,7 @@ pub struct SigningCertificateV2 {
 
 /// ESSCertID ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial OPTIONAL }
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct EssCertId {
+pub(super) struct EssCertId {
     pub cert_hash: OctetString,
     #[asn1(optional = "true")]
     pub issuer_serial: Option<Any>,
@@ -33,7 +33,7 @@ pub struct EssCertId {
 
 /// SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, policies OPTIONAL }
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct SigningCertificate {
+pub(super) struct SigningCertificate {
     pub certs: Vec<EssCertId>,
     #[asn1(optional = "true")]
     pub policies: Option<Any>,

@@ -24,15 +24,18 @@ pub const MAX_SIGNERS: usize = 64;
 pub(crate) mod oid {
     use der::asn1::ObjectIdentifier;
 
-    pub const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-    pub const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-    pub const CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-    pub const MESSAGE_DIGEST: ObjectIdentifier =
+    pub(crate) const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+    pub(crate) const SIGNED_DATA: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+    pub(crate) const CONTENT_TYPE: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+    pub(crate) const MESSAGE_DIGEST: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-    pub const SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-    pub const SIGNING_CERTIFICATE: ObjectIdentifier =
+    pub(crate) const SIGNING_TIME: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+    pub(crate) const SIGNING_CERTIFICATE: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
-    pub const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    pub(crate) const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 }
 

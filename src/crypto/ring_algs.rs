@@ -5,11 +5,11 @@ use ring::signature::{self, VerificationAlgorithm};
 use super::{AlgorithmRegistry, CryptoError, PublicKeyInfo, SignatureAlgorithm};
 use crate::encoding::asn1::{self as asn1, Reader};
 
-pub const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-pub const RSA_PSS: &str = "1.2.840.113549.1.1.10";
-pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-pub const CURVE_P256: &str = "1.2.840.10045.3.1.7";
-pub const CURVE_P384: &str = "1.3.132.0.34";
+pub(super) const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+pub(super) const RSA_PSS: &str = "1.2.840.113549.1.1.10";
+pub(super) const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+pub(super) const CURVE_P256: &str = "1.2.840.10045.3.1.7";
+pub(super) const CURVE_P384: &str = "1.3.132.0.34";
 const SHA1: &str = "1.3.14.3.2.26";
 const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const SHA384: &str = "2.16.840.1.101.3.4.2.2";

@@ -226,7 +226,7 @@ pub(crate) struct FileSignature {
 
 impl FileSignature {
     /// The bytes the signature covers, if the range is inside the file.
-    pub fn signed_bytes(&self, pdf: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn signed_bytes(&self, pdf: &[u8]) -> Option<Vec<u8>> {
         let [a, b, c, d] = self.byte_range;
         let first = pdf.get(a..a.checked_add(b)?)?;
         let second = pdf.get(c..c.checked_add(d)?)?;
@@ -235,7 +235,7 @@ impl FileSignature {
 
     /// Whether the range is one gap that holds exactly this signature's `/Contents` and nothing else, starting at
     /// the file's first byte.
-    pub fn range_is_sound(&self, pdf: &[u8]) -> bool {
+    pub(super) fn range_is_sound(&self, pdf: &[u8]) -> bool {
         let [a, b, c, _] = self.byte_range;
         if a != 0 || c <= b || c > pdf.len() || pdf.get(b) != Some(&b'<') || pdf[c - 1] != b'>' {
             return false;
@@ -251,13 +251,13 @@ impl FileSignature {
     }
 
     /// Whether the range ends where the file ends.
-    pub fn covers_to_end(&self, pdf: &[u8]) -> bool {
+    pub(super) fn covers_to_end(&self, pdf: &[u8]) -> bool {
         let [_, _, c, d] = self.byte_range;
         c.checked_add(d) == Some(pdf.len())
     }
 
     /// Where the covered bytes end.
-    pub fn end(&self) -> usize {
+    pub(super) fn end(&self) -> usize {
         self.byte_range[2].saturating_add(self.byte_range[3])
     }
 }

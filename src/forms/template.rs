@@ -103,7 +103,7 @@ pub struct FormTemplate {
 }
 
 /// Placeholders every form may use, filled at issue: the document's number and issue date (DD.MM.YYYY).
-pub const BUILTIN_PLACEHOLDERS: [&str; 2] = ["document_number", "issue_date"];
+pub(super) const BUILTIN_PLACEHOLDERS: [&str; 2] = ["document_number", "issue_date"];
 
 /// `{name}` placeholders of a text.
 fn placeholders(text: &str) -> Vec<&str> {

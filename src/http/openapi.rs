@@ -18,7 +18,7 @@ fn string() -> Value {
 }
 
 /// The document, built once per request (it is small and served rarely).
-pub fn document() -> Value {
+pub(super) fn document() -> Value {
     let b64 = json!({"type": "string", "contentEncoding": "base64"});
     let bearer = json!([{"bearer": []}]);
     let doc_id =

@@ -17,7 +17,7 @@ enum Target {
 
 /// A parsed ToUnicode map.
 #[derive(Debug, Clone, Default)]
-pub struct ToUnicode {
+pub(super) struct ToUnicode {
     /// (first code, last code, target), sorted by first code.
     ranges: Vec<(u32, u32, Target)>,
 }
@@ -39,7 +39,7 @@ fn utf16(bytes: &[u8]) -> Vec<u16> {
 impl ToUnicode {
     /// Parses the decoded CMap stream. Entries that do not make sense are skipped, not fatal: a missing mapping
     /// only means text that cannot be read back, which never counts as printed.
-    pub fn parse(data: &[u8]) -> Result<ToUnicode, PdfError> {
+    pub(super) fn parse(data: &[u8]) -> Result<ToUnicode, PdfError> {
         let mut lexer = Lexer::new(data, 0);
         let mut map = ToUnicode::default();
         let mut section: Option<&'static str> = None;
@@ -111,7 +111,7 @@ impl ToUnicode {
     }
 
     /// The text of one character code, if mapped.
-    pub fn lookup(&self, code: u32) -> Option<String> {
+    pub(super) fn lookup(&self, code: u32) -> Option<String> {
         let i = self.ranges.partition_point(|r| r.0 <= code);
         // The last range starting at or before `code` (ranges do not overlap in well-formed maps; the latest
         // start wins otherwise).

@@ -10,11 +10,11 @@ use super::PdfError;
 use crate::cancel::Cancel;
 
 /// Most revisions (the original and its incremental updates) read: Qoltanba writes two.
-pub const MAX_REVISIONS: usize = 16;
+pub(super) const MAX_REVISIONS: usize = 16;
 /// Most cross-reference entries over all revisions: Qoltanba's documents have a few dozen objects.
-pub const MAX_XREF_ENTRIES: usize = 200_000;
+pub(super) const MAX_XREF_ENTRIES: usize = 200_000;
 /// Most pages read: the document budget allows fewer.
-pub const MAX_PAGES: usize = 64;
+pub(super) const MAX_PAGES: usize = 64;
 /// Deepest page tree accepted.
 const MAX_PAGE_TREE_DEPTH: usize = 16;
 /// Deepest chain of references followed to reach a value (a Length that is a reference to a reference...).

@@ -6,9 +6,9 @@ use std::rc::Rc;
 use super::PdfError;
 
 /// Deepest nesting of arrays and dictionaries accepted (Qoltanba writes three levels).
-pub const MAX_DEPTH: usize = 32;
+pub(super) const MAX_DEPTH: usize = 32;
 /// Most items in one array or dictionary: real font width arrays have a few hundred.
-pub const MAX_ITEMS: usize = 65_536;
+pub(super) const MAX_ITEMS: usize = 65_536;
 
 /// A PDF object. Streams keep their data where it lies in the file.
 #[derive(Debug, Clone, PartialEq)]
@@ -374,7 +374,7 @@ impl<'a> Lexer<'a> {
 }
 
 /// Parses one object from the lexer; references (`n g R`) are recognised by looking two tokens ahead.
-pub fn parse_object(lexer: &mut Lexer<'_>, depth: usize) -> Result<Object, PdfError> {
+pub(super) fn parse_object(lexer: &mut Lexer<'_>, depth: usize) -> Result<Object, PdfError> {
     let token = lexer.next_token()?.ok_or(PdfError::Syntax {
         offset: lexer.pos(),
         what: "object expected",

@@ -21,7 +21,7 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    pub fn new(cancel: &crate::cancel::Cancel) -> Walk {
+    pub(crate) fn new(cancel: &crate::cancel::Cancel) -> Walk {
         Walk {
             crl_stack: Vec::new(),
             steps_left: MAX_BUILD_STEPS,

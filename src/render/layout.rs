@@ -3,9 +3,9 @@
 
 use super::font::Fonts;
 
-pub const PAGE_WIDTH: f32 = 595.28; // A4, points
-pub const PAGE_HEIGHT: f32 = 841.89;
-pub const MARGIN: f32 = 56.7; // 20 mm
+pub(super) const PAGE_WIDTH: f32 = 595.28; // A4, points
+pub(super) const PAGE_HEIGHT: f32 = 841.89;
+pub(super) const MARGIN: f32 = 56.7; // 20 mm
 const FOOTER: f32 = 28.0;
 
 /// What a document is made of, in reading order.

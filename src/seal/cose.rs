@@ -4,13 +4,13 @@
 use ciborium::value::{Integer, Value};
 
 /// COSE algorithm identifiers the seal uses (RFC 9053, RFC 8812).
-pub const ES256: i64 = -7;
-pub const ES384: i64 = -35;
-pub const RS256: i64 = -257;
+pub(super) const ES256: i64 = -7;
+pub(super) const ES384: i64 = -35;
+pub(super) const RS256: i64 = -257;
 /// GOST R 34.10-2015 with Streebog, the NCA's encodings (signature as in X.509: r ‖ s little-endian). COSE has
 /// registered no GOST algorithm: these are from the private-use range (below −65536), documented in docs/seal.md.
-pub const GOST512_NCA: i64 = -65_537;
-pub const GOST256_NCA: i64 = -65_538;
+pub(super) const GOST512_NCA: i64 = -65_537;
+pub(super) const GOST256_NCA: i64 = -65_538;
 
 const HEADER_ALG: i64 = 1;
 const HEADER_KID: i64 = 4;
@@ -19,7 +19,7 @@ const TAG_SIGN1: u64 = 18;
 
 /// The X.509 signature algorithm OID of a COSE algorithm, and the ECDSA coordinate size (0: the signature is
 /// carried as X.509 carries it — RSA, GOST).
-pub fn x509_algorithm(alg: i64) -> Option<(&'static str, usize)> {
+pub(super) fn x509_algorithm(alg: i64) -> Option<(&'static str, usize)> {
     Some(match alg {
         ES256 => ("1.2.840.10045.4.3.2", 32),
         ES384 => ("1.2.840.10045.4.3.3", 48),
@@ -31,7 +31,7 @@ pub fn x509_algorithm(alg: i64) -> Option<(&'static str, usize)> {
 }
 
 /// The COSE algorithm of an X.509 signature algorithm OID.
-pub fn cose_algorithm(oid: &str) -> Option<i64> {
+pub(super) fn cose_algorithm(oid: &str) -> Option<i64> {
     Some(match oid {
         "1.2.840.10045.4.3.2" => ES256,
         "1.2.840.10045.4.3.3" => ES384,
@@ -44,7 +44,7 @@ pub fn cose_algorithm(oid: &str) -> Option<i64> {
 
 /// A decoded COSE_Sign1.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sign1 {
+pub(super) struct Sign1 {
     /// The protected header exactly as encoded (it is signed as bytes).
     pub protected: Vec<u8>,
     pub alg: i64,
@@ -67,7 +67,7 @@ fn cbor(value: &Value) -> Vec<u8> {
 }
 
 /// The protected header for `alg` and `kid`.
-pub fn protected_header(alg: i64, kid: &[u8]) -> Vec<u8> {
+pub(super) fn protected_header(alg: i64, kid: &[u8]) -> Vec<u8> {
     cbor(&Value::Map(vec![
         (int(HEADER_ALG), int(alg)),
         (int(HEADER_KID), Value::Bytes(kid.to_vec())),
@@ -75,7 +75,7 @@ pub fn protected_header(alg: i64, kid: &[u8]) -> Vec<u8> {
 }
 
 /// The bytes a COSE_Sign1 signature covers: Sig_structure = ["Signature1", protected, h'', payload].
-pub fn to_be_signed(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+pub(super) fn to_be_signed(protected: &[u8], payload: &[u8]) -> Vec<u8> {
     cbor(&Value::Array(vec![
         Value::Text("Signature1".into()),
         Value::Bytes(protected.to_vec()),
@@ -85,7 +85,7 @@ pub fn to_be_signed(protected: &[u8], payload: &[u8]) -> Vec<u8> {
 }
 
 /// Encodes a COSE_Sign1 (tag 18).
-pub fn encode(
+pub(super) fn encode(
     protected: &[u8],
     x5chain: Option<&[u8]>,
     payload: &[u8],
@@ -120,7 +120,7 @@ fn as_i64(v: &Value) -> Option<i64> {
 }
 
 /// Decodes a COSE_Sign1; `Err` names what is wrong.
-pub fn decode(bytes: &[u8]) -> Result<Sign1, &'static str> {
+pub(super) fn decode(bytes: &[u8]) -> Result<Sign1, &'static str> {
     let value: Value = ciborium::from_reader(bytes).map_err(|_| "not CBOR")?;
     let array = match value {
         Value::Tag(TAG_SIGN1, inner) => match *inner {
@@ -168,7 +168,7 @@ pub fn decode(bytes: &[u8]) -> Result<Sign1, &'static str> {
 }
 
 /// ECDSA signature DER → COSE r ‖ s, each `size` bytes.
-pub fn ecdsa_der_to_raw(der: &[u8], size: usize) -> Option<Vec<u8>> {
+pub(super) fn ecdsa_der_to_raw(der: &[u8], size: usize) -> Option<Vec<u8>> {
     let seq = crate::encoding::asn1::Reader::new(der)
         .read(crate::encoding::asn1::SEQUENCE)
         .ok()?;
@@ -187,7 +187,7 @@ pub fn ecdsa_der_to_raw(der: &[u8], size: usize) -> Option<Vec<u8>> {
 }
 
 /// COSE r ‖ s → ECDSA signature DER.
-pub fn ecdsa_raw_to_der(raw: &[u8], size: usize) -> Option<Vec<u8>> {
+pub(super) fn ecdsa_raw_to_der(raw: &[u8], size: usize) -> Option<Vec<u8>> {
     if raw.len() != 2 * size {
         return None;
     }
