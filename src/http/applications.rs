@@ -1,17 +1,17 @@
 //! Applications (README, "The application flow" steps 1–5) over HTTP: a portal submits what the applicant signed and reports the
 //! payment; an operator decides. The steps themselves are [`crate::service::workflow`]'s.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::{Operator, Portal, Reader};
-use super::documents::{rfc3339, storage_failure};
-use super::{b64, json_body, now, AppState, Pool, Problem};
+use super::documents::storage_failure;
+use super::extract::Body;
+use super::views::ApplicationView;
+use super::{b64, now, AppState, Pool, Problem};
 use crate::registry::{ApplicationId, ApplicationRecord};
 use crate::service::workflow::Decision;
 
@@ -24,47 +24,11 @@ pub(super) struct SubmitRequest {
     data: Option<String>,
 }
 
-fn application_json(a: &ApplicationRecord) -> serde_json::Value {
-    let verification: serde_json::Value =
-        serde_json::from_str(&a.verification).unwrap_or(serde_json::Value::Null);
-    let mut body = json!({
-        "id": a.id.0,
-        "number": a.number,
-        "service": a.service,
-        "applicant": {"id": a.applicant, "name": a.applicant_name},
-        "status": a.status.as_str(),
-        "submittedAt": rfc3339(a.submitted_at),
-        "verification": verification,
-    });
-    if let Some(p) = &a.payment_reference {
-        body["paymentReference"] = json!(p);
-    }
-    if let Some(t) = a.registered_at {
-        body["registeredAt"] = json!(rfc3339(t));
-    }
-    if let Some(d) = &a.due_date {
-        body["dueDate"] = json!(d);
-    }
-    if let Some(t) = a.decided_at {
-        body["decidedAt"] = json!(rfc3339(t));
-    }
-    if let Some((id, number)) = &a.document {
-        body["document"] = json!({
-            "id": id.0,
-            "number": number,
-            "href": format!("/v1/documents/{}", id.0),
-            "pdf": format!("/v1/documents/{}/pdf", id.0),
-        });
-    }
-    body
-}
-
 pub(super) async fn submit(
     State(state): State<AppState>,
     Portal(caller): Portal,
-    body: Result<Json<SubmitRequest>, JsonRejection>,
+    Body(req): Body<SubmitRequest>,
 ) -> Result<Response, Problem> {
-    let req = json_body(body)?;
     let cms = b64("cms", &req.cms)?;
     let detached = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
     let gates = state.gates.clone();
@@ -87,7 +51,7 @@ pub(super) async fn submit(
             header::LOCATION,
             format!("/v1/applications/{}", record.id.0),
         )],
-        Json(application_json(&record)),
+        Json(ApplicationView::of(&record)),
     )
         .into_response())
 }
@@ -124,7 +88,7 @@ pub(super) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let record = load(&state, application_id(&id)?).await?;
-    Ok(Json(application_json(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -141,10 +105,9 @@ pub(super) async fn payment(
     State(state): State<AppState>,
     Portal(caller): Portal,
     Path(id): Path<String>,
-    body: Result<Json<PaymentRequest>, JsonRejection>,
+    Body(req): Body<PaymentRequest>,
 ) -> Result<Response, Problem> {
     let id = application_id(&id)?;
-    let req = json_body(body)?;
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
@@ -159,7 +122,7 @@ pub(super) async fn payment(
             .map_err(Problem::from)
         })
         .await?;
-    Ok(Json(application_json(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record)).into_response())
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -185,10 +148,9 @@ pub(super) async fn decision(
     State(state): State<AppState>,
     Operator(caller): Operator,
     Path(id): Path<String>,
-    body: Result<Json<DecisionRequest>, JsonRejection>,
+    Body(req): Body<DecisionRequest>,
 ) -> Result<Response, Problem> {
     let id = application_id(&id)?;
-    let req = json_body(body)?;
     let decision = match req.decision {
         DecisionKind::Approve if req.reason.is_some() => {
             return Err(Problem::malformed(
@@ -219,5 +181,5 @@ pub(super) async fn decision(
         })
         .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application decided");
-    Ok(Json(application_json(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record)).into_response())
 }

@@ -4,18 +4,18 @@
 //! decision), so issuing it is: validate against the form, reserve the number, render, seal, store — one
 //! registry transaction, so a failure leaves no trace and uses no number.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::{Operator, Portal, Reader};
-use super::{json_body, now, AppState, Pool, Problem};
+use super::extract::Body;
+use super::views::{DocumentView, StandingView};
+use super::{now, AppState, Pool, Problem};
 use crate::issuance::LifecycleAction;
-use crate::registry::{DocumentId, DocumentStanding, RegistryError, StoredDocument};
+use crate::registry::{DocumentId, RegistryError, StoredDocument};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,29 +31,11 @@ pub(super) fn storage_failure(e: RegistryError) -> Problem {
     Problem::internal()
 }
 
-pub(super) use crate::clock::rfc3339;
-
-pub(super) fn summary(doc: &StoredDocument) -> serde_json::Value {
-    let mut body = json!({
-        "id": doc.id.0,
-        "number": doc.number,
-        "form": doc.form,
-        "issuedAt": rfc3339(doc.issued_at),
-        "seal": doc.seal,
-        "pdf": format!("/v1/documents/{}/pdf", doc.id.0),
-    });
-    if doc.copy > 0 {
-        body["duplicate"] = json!(doc.copy);
-    }
-    body
-}
-
 pub(super) async fn issue(
     State(state): State<AppState>,
     Portal(caller): Portal,
-    body: Result<Json<IssueRequest>, JsonRejection>,
+    Body(req): Body<IssueRequest>,
 ) -> Result<Response, Problem> {
-    let req = json_body(body)?;
     let gates = state.gates.clone();
     let stored = gates
         .run(Pool::Private, move |cancel| {
@@ -72,7 +54,7 @@ pub(super) async fn issue(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(summary(&stored)),
+        Json(DocumentView::summary(&stored)),
     )
         .into_response())
 }
@@ -98,10 +80,7 @@ pub(super) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let doc = load(state, id).await?;
-    let mut body = summary(&doc);
-    body["data"] = serde_json::from_slice(&doc.canonical_data)
-        .unwrap_or_else(|_| json!(String::from_utf8_lossy(&doc.canonical_data)));
-    Ok(Json(body).into_response())
+    Ok(Json(DocumentView::with_data(&doc)).into_response())
 }
 
 pub(super) async fn pdf(
@@ -119,36 +98,6 @@ pub(super) async fn pdf(
         doc.pdf,
     )
         .into_response())
-}
-
-/// The public view of a document's standing.
-pub(super) fn standing_json(st: &DocumentStanding) -> serde_json::Value {
-    let events: Vec<serde_json::Value> = st
-        .events
-        .iter()
-        .map(|e| {
-            let mut v = json!({"at": rfc3339(e.at), "event": e.event.event(), "reason": e.reason});
-            if let Some(d) = &e.document {
-                v["document"] = json!(d);
-            }
-            v
-        })
-        .collect();
-    let mut body = json!({
-        "number": st.number,
-        "form": st.form,
-        "issuedAt": rfc3339(st.issued_at),
-        "status": st.status.as_str(),
-        "events": events,
-        "duplicates": st.duplicates,
-    });
-    if let Some(n) = &st.replaced_by {
-        body["replacedBy"] = json!(n);
-    }
-    if let Some(n) = &st.replaces {
-        body["replaces"] = json!(n);
-    }
-    body
 }
 
 #[derive(Deserialize)]
@@ -183,7 +132,7 @@ pub(super) async fn status(
                 .ok_or_else(Problem::not_found)
         })
         .await?;
-    Ok(Json(standing_json(&standing)).into_response())
+    Ok(Json(StandingView::of(&standing)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -201,7 +150,7 @@ pub(super) async fn lifecycle(
     State(state): State<AppState>,
     Operator(caller): Operator,
     Path((id, action)): Path<(String, String)>,
-    body: Result<Json<LifecycleRequest>, JsonRejection>,
+    Body(req): Body<LifecycleRequest>,
 ) -> Result<Response, Problem> {
     let action = LifecycleAction::parse(&action).ok_or_else(|| {
         let mut p = Problem::not_found();
@@ -209,7 +158,6 @@ pub(super) async fn lifecycle(
             "no such route: the actions are reissue, duplicate, suspend, resume, terminate".into();
         p
     })?;
-    let req = json_body(body)?;
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
     let gates = state.gates.clone();
     let (standing, made) = gates
@@ -227,9 +175,5 @@ pub(super) async fn lifecycle(
         })
         .await?;
     tracing::info!(number = %standing.number, event = action.event(), "licence changed");
-    let mut body = standing_json(&standing);
-    if let Some(made) = &made {
-        body["document"] = summary(made);
-    }
-    Ok(Json(body).into_response())
+    Ok(Json(StandingView::of(&standing).with_document(made.as_ref())).into_response())
 }

@@ -10,11 +10,13 @@
 mod applications;
 pub mod auth;
 mod documents;
+mod extract;
 pub mod limits;
 mod openapi;
 mod page;
 mod problem;
 mod verify;
+mod views;
 
 use std::sync::Arc;
 
@@ -277,12 +279,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let mut body = serde_json::json!({"status": "ok"});
-    if state.demo {
-        body["demo"] = serde_json::json!(true);
-    }
-    Json(body)
+async fn health(State(state): State<AppState>) -> Json<views::Health> {
+    Json(views::Health {
+        status: "ok",
+        demo: state.demo,
+    })
 }
 
 async fn not_found() -> Problem {
@@ -299,12 +300,6 @@ fn b64(field: &str, value: &str) -> Result<Vec<u8>, Problem> {
     base64::engine::general_purpose::STANDARD
         .decode(value.trim())
         .map_err(|e| Problem::malformed(format!("{field}: not base64 ({e})")))
-}
-
-fn json_body<T>(
-    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
-) -> Result<T, Problem> {
-    body.map(|Json(v)| v).map_err(Problem::from_json)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Verification for anyone (no token), and the portal signing service (off unless configured).
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +10,8 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::auth::Portal;
-use super::{b64, json_body, now, AppState, Pool, Problem};
+use super::extract::Body;
+use super::{b64, now, AppState, Pool, Problem};
 use crate::identity::{Bin, Iin};
 use crate::pki::VerifyOptions;
 
@@ -51,9 +52,8 @@ pub(super) struct CertificateRequest {
 
 pub(super) async fn certificate(
     State(state): State<AppState>,
-    body: Result<Json<CertificateRequest>, JsonRejection>,
+    Body(req): Body<CertificateRequest>,
 ) -> Result<Response, Problem> {
-    let req = json_body(body)?;
     let der = b64("certificate", &req.certificate)?;
     let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
     let gates = state.gates.clone();
@@ -83,9 +83,8 @@ pub(super) struct CmsRequest {
 
 pub(super) async fn cms(
     State(state): State<AppState>,
-    body: Result<Json<CmsRequest>, JsonRejection>,
+    Body(req): Body<CmsRequest>,
 ) -> Result<Response, Problem> {
-    let req = json_body(body)?;
     let cms = b64("cms", &req.cms)?;
     let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
     let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
@@ -109,9 +108,8 @@ pub(super) struct SealRequest {
 
 pub(super) async fn seal(
     State(state): State<AppState>,
-    body: Result<Json<SealRequest>, JsonRejection>,
+    Body(req): Body<SealRequest>,
 ) -> Result<Response, Problem> {
-    let req = json_body(body)?;
     let gates = state.gates.clone();
     let body = gates
         .run(Pool::Public, move |cancel| {
@@ -142,7 +140,8 @@ fn with_standing(
         body["content"]["formName"] = serde_json::json!({"kk": form.name.kk, "ru": form.name.ru});
     }
     if let Some(st) = standing {
-        body["registry"] = super::documents::standing_json(st);
+        body["registry"] = serde_json::to_value(super::views::StandingView::of(st))
+            .map_err(|_| Problem::internal())?;
     }
     Ok(body)
 }
@@ -206,14 +205,13 @@ pub(super) struct SignRequest {
 pub(super) async fn sign_cms(
     State(state): State<AppState>,
     Portal(caller): Portal,
-    body: Result<Json<SignRequest>, JsonRejection>,
+    Body(req): Body<SignRequest>,
 ) -> Result<Response, Problem> {
     let Some(signer) = state.portal_signer.clone() else {
         return Err(Problem::not_configured(
             "portal signing is off: configure [portal_signer] with a key of its own (README, Configuration)",
         ));
     };
-    let req = json_body(body)?;
     let data = b64("data", &req.data)?;
     let gates = state.gates.clone();
     let cms = gates
@@ -242,8 +240,8 @@ pub(super) async fn sign_cms(
             Ok(cms)
         })
         .await?;
-    Ok(Json(serde_json::json!({
-        "cms": base64::engine::general_purpose::STANDARD.encode(cms)
-    }))
+    Ok(Json(super::views::SignedCms {
+        cms: base64::engine::general_purpose::STANDARD.encode(cms),
+    })
     .into_response())
 }

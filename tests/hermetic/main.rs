@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod hardening;
 mod http;
 mod layers;
+mod openapi;
 mod registry;
 mod render;
 mod revocation;

@@ -1,0 +1,200 @@
+//! The JSON bodies the routes answer with, as types: what a portal reads is what these serialise, and the OpenAPI
+//! document is checked against the bodies they produce (`tests/hermetic/http.rs`).
+
+use serde::Serialize;
+
+use crate::clock::UnixTime;
+use crate::registry::{ApplicationRecord, DocumentStanding, StoredDocument};
+
+/// `GET /health`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Health {
+    pub(crate) status: &'static str,
+    /// Present (true) only on the embedded demo PKI.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) demo: bool,
+}
+
+/// An issued document as the registry holds it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DocumentView {
+    id: i64,
+    number: String,
+    form: String,
+    issued_at: UnixTime,
+    /// The seal's barcode texts.
+    seal: Vec<String>,
+    /// Where the PDF is.
+    pdf: String,
+    /// The duplicate's copy number; absent on an original.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<u32>,
+    /// The form's fields (`GET /v1/documents/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<serde_json::Value>,
+}
+
+impl DocumentView {
+    /// The document without its data.
+    pub(crate) fn summary(doc: &StoredDocument) -> Self {
+        DocumentView {
+            id: doc.id.0,
+            number: doc.number.clone(),
+            form: doc.form.clone(),
+            issued_at: UnixTime::from_secs(doc.issued_at),
+            seal: doc.seal.clone(),
+            pdf: format!("/v1/documents/{}/pdf", doc.id.0),
+            duplicate: (doc.copy > 0).then_some(doc.copy),
+            data: None,
+        }
+    }
+
+    /// The document with the data it was issued with.
+    pub(crate) fn with_data(doc: &StoredDocument) -> Self {
+        let data = serde_json::from_slice(&doc.canonical_data).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&doc.canonical_data).into_owned())
+        });
+        DocumentView {
+            data: Some(data),
+            ..Self::summary(doc)
+        }
+    }
+}
+
+/// One event of a licence's life, publicly.
+#[derive(Debug, Serialize)]
+pub(crate) struct EventView {
+    at: UnixTime,
+    event: &'static str,
+    reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    document: Option<String>,
+}
+
+/// Where a document stands: the public status, and what a lifecycle change answers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StandingView {
+    number: String,
+    form: String,
+    issued_at: UnixTime,
+    status: &'static str,
+    events: Vec<EventView>,
+    duplicates: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaces: Option<String>,
+    /// The document a re-issue or duplicate made (lifecycle changes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    document: Option<DocumentView>,
+}
+
+impl StandingView {
+    pub(crate) fn of(st: &DocumentStanding) -> Self {
+        StandingView {
+            number: st.number.clone(),
+            form: st.form.clone(),
+            issued_at: UnixTime::from_secs(st.issued_at),
+            status: st.status.as_str(),
+            events: st
+                .events
+                .iter()
+                .map(|e| EventView {
+                    at: UnixTime::from_secs(e.at),
+                    event: e.event.event(),
+                    reason: e.reason.clone(),
+                    document: e.document.clone(),
+                })
+                .collect(),
+            duplicates: st.duplicates,
+            replaced_by: st.replaced_by.clone(),
+            replaces: st.replaces.clone(),
+            document: None,
+        }
+    }
+
+    /// With the document the change made.
+    pub(crate) fn with_document(mut self, doc: Option<&StoredDocument>) -> Self {
+        self.document = doc.map(DocumentView::summary);
+        self
+    }
+}
+
+/// The applicant as the application names them.
+#[derive(Debug, Serialize)]
+pub(crate) struct ApplicantView {
+    /// IIN or BIN.
+    id: String,
+    name: String,
+}
+
+/// A link to a document the application produced.
+#[derive(Debug, Serialize)]
+pub(crate) struct DocumentLink {
+    id: i64,
+    number: String,
+    href: String,
+    pdf: String,
+}
+
+/// An application and where it stands.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApplicationView {
+    id: i64,
+    number: String,
+    service: String,
+    applicant: ApplicantView,
+    status: &'static str,
+    submitted_at: UnixTime,
+    /// The verification report of the applicant's signature, as stored.
+    verification: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registered_at: Option<UnixTime>,
+    /// The provider's deadline, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_at: Option<UnixTime>,
+    /// The licence or refusal issued for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    document: Option<DocumentLink>,
+}
+
+impl ApplicationView {
+    pub(crate) fn of(a: &ApplicationRecord) -> Self {
+        ApplicationView {
+            id: a.id.0,
+            number: a.number.clone(),
+            service: a.service.clone(),
+            applicant: ApplicantView {
+                id: a.applicant.clone(),
+                name: a.applicant_name.clone(),
+            },
+            status: a.status.as_str(),
+            submitted_at: UnixTime::from_secs(a.submitted_at),
+            verification: serde_json::from_str(&a.verification).unwrap_or(serde_json::Value::Null),
+            payment_reference: a.payment_reference.clone(),
+            registered_at: a.registered_at.map(UnixTime::from_secs),
+            due_date: a.due_date.clone(),
+            decided_at: a.decided_at.map(UnixTime::from_secs),
+            document: a.document.as_ref().map(|(id, number)| DocumentLink {
+                id: id.0,
+                number: number.clone(),
+                href: format!("/v1/documents/{}", id.0),
+                pdf: format!("/v1/documents/{}/pdf", id.0),
+            }),
+        }
+    }
+}
+
+/// `POST /v1/sign/cms`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SignedCms {
+    /// The CMS SignedData, base64.
+    pub(crate) cms: String,
+}
