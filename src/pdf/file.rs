@@ -570,7 +570,7 @@ pub(crate) fn rectangle(object: &Object) -> Option<[f64; 4]> {
 #[cfg(test)]
 pub(crate) mod tests_support {
     /// A minimal one-page PDF with a correct cross-reference table.
-    pub fn tiny_pdf(content: &str) -> Vec<u8> {
+    pub(crate) fn tiny_pdf(content: &str) -> Vec<u8> {
         crate::pdf::write::file_of(&[
             b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
             b"<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 200 200]>>".to_vec(),
