@@ -30,8 +30,7 @@ fn issue_one(
                     signer,
                     mode: SealMode::Compact,
                 }),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             Ok(RenderedDocument::from(doc))
         })
         .expect("issue");

@@ -13,6 +13,33 @@ pub use template::{FormTemplate, TemplateBlock, TemplateError};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+/// What documents of a form are, read from the form id's first segment (the ids are a contract: README,
+/// "Output forms"): one place decides it, instead of each layer comparing prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormKind {
+    /// `reference.*`: issued at once from the portal's data.
+    Reference,
+    /// `licence.*`: issued on an approved application; has a lifecycle (re-issue, duplicate, suspension...).
+    Licence,
+    /// `refusal`: a reasoned refusal.
+    Refusal,
+    /// Anything else (notifications, attestations).
+    Other,
+}
+
+impl FormKind {
+    /// The kind of the form with id `form_id`.
+    pub fn of(form_id: &str) -> FormKind {
+        match form_id.split('.').next() {
+            Some("reference") if form_id.len() > "reference.".len() => FormKind::Reference,
+            Some("licence") if form_id.len() > "licence.".len() => FormKind::Licence,
+            Some("refusal") if form_id == "refusal" => FormKind::Refusal,
+            _ => FormKind::Other,
+        }
+    }
+}
+
 /// Embeds `templates/<id>.json` for each id.
 macro_rules! templates {
     ($($id:literal),* $(,)?) => {
@@ -68,4 +95,20 @@ pub fn form(id: &str) -> Result<&'static FormTemplate, TemplateError> {
     catalogue()?
         .get(id)
         .ok_or_else(|| TemplateError::UnknownForm(id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_id_says_its_kind() {
+        assert_eq!(FormKind::of("reference.birth"), FormKind::Reference);
+        assert_eq!(FormKind::of("licence.security"), FormKind::Licence);
+        assert_eq!(FormKind::of("refusal"), FormKind::Refusal);
+        assert_eq!(FormKind::of("notification.accepted"), FormKind::Other);
+        assert_eq!(FormKind::of("licence."), FormKind::Other);
+        assert_eq!(FormKind::of("referencebirth"), FormKind::Other);
+        assert_eq!(FormKind::of("refusal.x"), FormKind::Other);
+    }
 }

@@ -87,8 +87,9 @@ pub struct AuditEntry {
 
 #[derive(Debug, Error)]
 pub enum RegistryError {
+    /// The storage engine failed (SQLite today; the engine's own error is kept as the source).
     #[error("registry storage: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("registry schema version {found} is newer than this build understands ({supported})")]
     SchemaTooNew { found: i64, supported: i64 },
     #[error("form id {0:?} cannot be part of a document number")]
@@ -98,8 +99,12 @@ pub enum RegistryError {
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     /// The caller's renderer failed; nothing was stored and the number was not used.
-    #[error("rendering document {number} failed: {reason}")]
-    Render { number: String, reason: String },
+    #[error("rendering document {number} failed: {source}")]
+    Render {
+        number: String,
+        #[source]
+        source: RenderError,
+    },
     #[error("{0} not found")]
     NotFound(String),
     /// The step is not allowed in the current state (checked inside the transaction).
@@ -109,12 +114,23 @@ pub enum RegistryError {
     NoLifecycle(String),
 }
 
+/// Why the caller's renderer gave no document: the registry passes it back whole, so the caller can tell a bad
+/// form or data from a cancelled request without keeping a note of its own.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The work was cancelled (its deadline passed or the service is stopping).
+    #[error("cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Issue(#[from] crate::document::IssueError),
+}
+
 /// Renders the document that will carry a reserved number.
-pub type Render<'a> = dyn FnMut(&DocumentNumber) -> Result<RenderedDocument, String> + 'a;
+pub type Render<'a> = dyn FnMut(&DocumentNumber) -> Result<RenderedDocument, RenderError> + 'a;
 
 /// Renders a refusal at submission: it needs the application's number, reserved in the same transaction.
 pub type RenderForApplication<'a> =
-    dyn FnMut(&str, &DocumentNumber) -> Result<RenderedDocument, String> + 'a;
+    dyn FnMut(&str, &DocumentNumber) -> Result<RenderedDocument, RenderError> + 'a;
 
 /// An application's row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -314,7 +330,7 @@ impl TokenRole {
 
 /// Whether documents of `form` have a lifecycle (licences do; references and refusals do not).
 pub fn has_lifecycle(form: &str) -> bool {
-    form.starts_with("licence.")
+    crate::forms::FormKind::of(form) == crate::forms::FormKind::Licence
 }
 
 /// Form ids become part of document numbers, which allow letters, digits and `- / .` only.

@@ -16,7 +16,7 @@ use crate::issuance::{
 use crate::pki::{TrustStore, VerifyOptions};
 use crate::registry::{
     Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, DocumentStanding,
-    NewApplication, Registry, RegistryError, Render, RenderedDocument, StoredDocument,
+    NewApplication, Registry, RegistryError, Render, RenderError, RenderedDocument, StoredDocument,
 };
 use crate::seal::SealMode;
 
@@ -81,57 +81,53 @@ pub enum WorkflowError {
     Storage(RegistryError),
 }
 
-/// Renders documents inside registry transactions, keeping the form's own error so it can be told precisely.
+/// Renders documents inside registry transactions. The registry hands a renderer's [`RenderError`] back whole in
+/// [`RegistryError::Render`], so the form's own error is told precisely with no note kept on the side.
 struct Renderer<'c> {
     ctx: Context<'c>,
-    failure: Option<IssueError>,
-    cancelled: bool,
 }
 
 impl<'c> Renderer<'c> {
     fn new(ctx: Context<'c>) -> Self {
-        Renderer {
-            ctx,
-            failure: None,
-            cancelled: false,
-        }
+        Renderer { ctx }
     }
 
     fn render(
-        &mut self,
+        &self,
         form: &str,
         data: &Value,
         number: &DocumentNumber,
         issued_at: i64,
-    ) -> Result<RenderedDocument, String> {
+    ) -> Result<RenderedDocument, RenderError> {
         if self.ctx.cancel.is_cancelled() {
-            self.cancelled = true;
-            return Err("cancelled".into());
+            return Err(RenderError::Cancelled);
         }
         let sealing = Sealing {
             signer: self.ctx.signer,
             mode: SealMode::Compact,
         };
-        crate::document::issue(form, data, &number.to_string(), issued_at, Some(sealing))
-            .map(RenderedDocument::from)
-            .map_err(|e| {
-                let reason = e.to_string();
-                self.failure.get_or_insert(e);
-                reason
-            })
+        Ok(
+            crate::document::issue(form, data, &number.to_string(), issued_at, Some(sealing))?
+                .into(),
+        )
     }
 
-    fn error(self, e: RegistryError) -> WorkflowError {
-        if self.cancelled {
-            return WorkflowError::Cancelled;
-        }
-        match (e, self.failure) {
-            (_, Some(IssueError::Template(TemplateError::UnknownForm(form))))
-            | (RegistryError::BadForm(form), None) => WorkflowError::UnknownForm(form),
-            (_, Some(e @ (IssueError::Data { .. } | IssueError::TooLarge(_)))) => {
-                WorkflowError::InvalidData(e.to_string())
+    fn error(&self, e: RegistryError) -> WorkflowError {
+        match e {
+            RegistryError::Render {
+                source: RenderError::Cancelled,
+                ..
+            } => WorkflowError::Cancelled,
+            RegistryError::Render {
+                source: RenderError::Issue(IssueError::Template(TemplateError::UnknownForm(form))),
+                ..
             }
-            (e, _) => WorkflowError::from(e),
+            | RegistryError::BadForm(form) => WorkflowError::UnknownForm(form),
+            RegistryError::Render {
+                source: RenderError::Issue(e @ (IssueError::Data { .. } | IssueError::TooLarge(_))),
+                ..
+            } => WorkflowError::InvalidData(e.to_string()),
+            e => WorkflowError::from(e),
         }
     }
 }
@@ -165,10 +161,10 @@ pub fn issue_reference(
     actor: &str,
     at: i64,
 ) -> Result<StoredDocument, WorkflowError> {
-    if !form.starts_with("reference.") {
+    if crate::forms::FormKind::of(form) != crate::forms::FormKind::Reference {
         return Err(WorkflowError::NotAReference(form.to_string()));
     }
-    let mut renderer = Renderer::new(ctx);
+    let renderer = Renderer::new(ctx);
     let result = ctx.registry.issue(form, year(at)?, actor, &mut |number| {
         renderer.render(form, data, number, at)
     });
@@ -182,8 +178,9 @@ fn refusal_data(
     submitted_at: i64,
     applicant_name: &str,
     reason: &RefusalReason,
-) -> Result<Value, String> {
-    let day = local_date(submitted_at).ok_or("submission time out of range")?;
+) -> Result<Value, RenderError> {
+    let day = local_date(submitted_at)
+        .ok_or_else(|| IssueError::Render("submission time out of range".into()))?;
     Ok(crate::issuance::refusal_data(
         ctx.provider,
         application_number,
@@ -286,7 +283,7 @@ pub fn submit(
             .map(|c| c.as_str().to_string())
             .collect(),
     );
-    let mut renderer = Renderer::new(ctx);
+    let renderer = Renderer::new(ctx);
     let result = ctx.registry.submit_application(
         &new,
         actor,
@@ -349,7 +346,7 @@ pub fn report_payment(
         };
         return Ok(ctx.registry.advance_application(id, actor, advance)?);
     }
-    let mut renderer = Renderer::new(ctx);
+    let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| {
         let data = refusal_data(
             ctx,
@@ -427,11 +424,11 @@ pub fn decide(
                 &current.applicant_name,
                 &RefusalReason::Decision(reason.trim().to_string()),
             )
-            .map_err(WorkflowError::Malformed)?;
+            .map_err(|e| WorkflowError::Malformed(e.to_string()))?;
             (ApplicationStep::Refuse, "refusal", data)
         }
     };
-    let mut renderer = Renderer::new(ctx);
+    let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| renderer.render(form, &data, number, at);
     let advance = Advance {
         step,
@@ -479,10 +476,10 @@ pub fn change_licence(
     }
     .transpose()
     .map_err(WorkflowError::InvalidData)?;
-    let mut renderer = Renderer::new(ctx);
+    let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| match &data {
         Some(data) => renderer.render(&doc.form, data, number, at),
-        None => Err("nothing to render".into()),
+        None => Err(IssueError::Render("nothing to render".into()).into()),
     };
     let result = ctx.registry.change_document(
         doc.id,

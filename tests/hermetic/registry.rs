@@ -2,14 +2,15 @@
 //! renders, persistence across reopen, the append-only audit log, and hostile files.
 
 use crate::common;
+use qoltanba::document::IssueError;
 use qoltanba::registry::{
-    DocumentNumber, Registry, RegistryError, RenderedDocument, SqliteRegistry,
+    DocumentNumber, Registry, RegistryError, RenderError, RenderedDocument, SqliteRegistry,
 };
 use std::sync::Arc;
 
 const ISSUED: i64 = 1_790_000_000;
 
-fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, String> {
+fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
     Ok(RenderedDocument {
         issued_at: ISSUED,
         canonical_data: format!("{{\"number\":\"{number}\"}}").into_bytes(),
@@ -36,8 +37,7 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
                     signer: &provider,
                     mode: qoltanba::seal::SealMode::Compact,
                 }),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             Ok(RenderedDocument::from(doc))
         })
         .expect("issue");
@@ -119,13 +119,18 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
         .expect("first");
     let err = registry
         .issue("licence.pawnshop", 2026, "op", &mut |_| {
-            Err("template refused the data".into())
+            Err(RenderError::Issue(IssueError::Render(
+                "template refused the data".into(),
+            )))
         })
         .expect_err("render fails");
     match err {
-        RegistryError::Render { number, reason } => {
+        RegistryError::Render { number, source } => {
             assert_eq!(number, "licence.pawnshop-2026-000002");
-            assert_eq!(reason, "template refused the data");
+            assert_eq!(
+                source.to_string(),
+                "rendering failed: template refused the data"
+            );
         }
         other => panic!("unexpected {other:?}"),
     }

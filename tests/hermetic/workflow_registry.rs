@@ -2,16 +2,17 @@
 //! stored in the step's transaction, licence events change the public standing, duplicates share their
 //! original's number, and a registry written by the previous schema upgrades without losing a document.
 
+use qoltanba::document::IssueError;
 use qoltanba::issuance::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
 use qoltanba::registry::{
-    Advance, ApplicationId, DocumentNumber, NewApplication, Registry, RegistryError,
+    Advance, ApplicationId, DocumentNumber, NewApplication, Registry, RegistryError, RenderError,
     RenderedDocument, SqliteRegistry,
 };
 use std::sync::Arc;
 
 const AT: i64 = 1_795_000_000; // 2026-11-18
 
-fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, String> {
+fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
     Ok(RenderedDocument {
         issued_at: AT,
         canonical_data: format!("{{\"number\":\"{number}\"}}").into_bytes(),
@@ -142,8 +143,10 @@ fn a_failed_render_leaves_the_application_where_it_was() {
         .expect("submit");
     r.advance_application(app.id, "portal", step(ApplicationStep::Paid))
         .expect("paid");
-    let mut broken = |_: &DocumentNumber| -> Result<RenderedDocument, String> {
-        Err("the printer is on fire".into())
+    let mut broken = |_: &DocumentNumber| -> Result<RenderedDocument, RenderError> {
+        Err(RenderError::Issue(IssueError::Render(
+            "the printer is on fire".into(),
+        )))
     };
     let failed = r.advance_application(
         app.id,

@@ -408,7 +408,7 @@ fn licence_with(
             }),
         )
         .map(RenderedDocument::from)
-        .map_err(|e| e.to_string())
+        .map_err(qoltanba::registry::RenderError::from)
     };
     let year = qoltanba::issuance::local_year(now).expect("year");
     let licence = svc

@@ -8,7 +8,7 @@ use super::{audit, issue_in, store_document, year_of};
 use crate::issuance::{LicenceStatus, LifecycleAction};
 use crate::registry::{
     has_lifecycle, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent, RegistryError,
-    Render, StoredDocument,
+    Render, RenderError, StoredDocument,
 };
 
 /// The original document of `id` (a duplicate's id leads to its original): id, number, form, year, sequence.
@@ -92,9 +92,9 @@ pub(super) fn change(
                 year,
                 sequence,
             };
-            let rendered = render(&same).map_err(|reason| RegistryError::Render {
+            let rendered = render(&same).map_err(|source| RegistryError::Render {
                 number: number.clone(),
-                reason,
+                source,
             })?;
             Some(store_document(
                 conn,
@@ -108,7 +108,9 @@ pub(super) fn change(
         (LifecycleAction::Reissue | LifecycleAction::Duplicate, None) => {
             return Err(RegistryError::Render {
                 number,
-                reason: "no renderer for the new document".into(),
+                source: RenderError::Issue(crate::document::IssueError::Render(
+                    "no renderer for the new document".into(),
+                )),
             })
         }
         _ => None,

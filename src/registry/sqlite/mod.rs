@@ -119,6 +119,12 @@ CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
 "#,
 ];
 
+impl From<rusqlite::Error> for RegistryError {
+    fn from(e: rusqlite::Error) -> Self {
+        RegistryError::Storage(Box::new(e))
+    }
+}
+
 pub struct SqliteRegistry {
     /// The connection that writes, served first come, first served.
     conn: Turns<Connection>,
@@ -258,9 +264,9 @@ fn issue_in(
     render: &mut Render<'_>,
 ) -> Result<StoredDocument, RegistryError> {
     let number = reserve(conn, form, year)?;
-    let rendered = render(&number).map_err(|reason| RegistryError::Render {
+    let rendered = render(&number).map_err(|source| RegistryError::Render {
         number: number.to_string(),
-        reason,
+        source,
     })?;
     store_document(conn, &number, 0, rendered, actor, "document.issued")
 }
