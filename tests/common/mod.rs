@@ -12,6 +12,22 @@ pub mod seal;
 pub mod tools;
 
 use std::path::PathBuf;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// The machine, shared by the tests of one binary: libtest runs them in parallel, which the latency bounds of the
+/// load tests cannot tolerate on two cores.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+/// Held by every oracle test while it runs: many at once, but never beside a load test.
+pub fn shared_machine() -> RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held by a load test (the flood, the crashes): it runs alone, so its bounds measure the service, not its
+/// neighbours.
+pub fn whole_machine() -> RwLockWriteGuard<'static, ()> {
+    MACHINE.write().unwrap_or_else(PoisonError::into_inner)
+}
 
 pub fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

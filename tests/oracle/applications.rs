@@ -171,6 +171,7 @@ fn expected_due() -> String {
 
 #[test]
 fn a_signed_application_goes_from_submission_to_a_verified_licence() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -241,6 +242,7 @@ fn a_signed_application_goes_from_submission_to_a_verified_licence() {
 
 #[test]
 fn a_legal_entity_applies_with_a_detached_signature_by_its_head() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let content = application(
@@ -278,6 +280,7 @@ fn a_legal_entity_applies_with_a_detached_signature_by_its_head() {
 /// Each failing signer gets a refusal at once, with "EDS authenticity not confirmed" and the code.
 #[test]
 fn failed_signatures_get_a_refusal_pdf_with_the_reason() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -337,6 +340,7 @@ fn cert_iin(name: &str) -> String {
 
 #[test]
 fn no_payment_and_the_operators_refusal_give_refusals() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -385,6 +389,7 @@ fn no_payment_and_the_operators_refusal_give_refusals() {
 
 #[test]
 fn bad_submissions_get_problems_and_store_nothing() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let path = "/v1/applications";
@@ -474,6 +479,7 @@ fn bad_submissions_get_problems_and_store_nothing() {
 
 #[test]
 fn licence_changes_show_in_the_public_status() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -650,6 +656,7 @@ fn pdftotext(pdf: &Path) -> String {
 /// compared with the certificate's holder (case and spacing aside): a different one is a refusal, `NAME_MISMATCH`.
 #[test]
 fn an_applicant_cannot_apply_under_another_name() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -701,6 +708,7 @@ fn an_applicant_cannot_apply_under_another_name() {
 /// documents' rules, and such an application is not accepted at all.
 #[test]
 fn text_that_cannot_be_printed_is_refused_at_the_door() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let svc = service();
     for name in ["ТЕСТОВ\u{7}ТЕСТ ТЕСТОВИЧ", "ТЕСТОВ ТЕСТ 漢字"] {

@@ -509,6 +509,7 @@ fn scan_with_camera(dir: &Path, url: &str, texts: &[&str]) -> (String, String, V
 
 #[test]
 fn the_auditors_page_checks_documents_in_a_browser() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("chromedriver", "chromium-driver");
     common::tools::need_tool("chromium", "chromium");
     common::tools::need_tool("pdftoppm", "poppler-utils");

@@ -142,6 +142,7 @@ fn qoltanba_sign(
 
 #[test]
 fn openssl_signatures_verify_here() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let content = w.s("content.txt");
@@ -213,6 +214,7 @@ fn openssl_signatures_verify_here() {
 
 #[test]
 fn our_signatures_verify_with_openssl() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let content = w.s("content.txt");
@@ -310,6 +312,7 @@ fn our_signatures_verify_with_openssl() {
 
 #[test]
 fn tampering_and_bad_signers_get_their_codes() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let content = w.s("content.txt");
@@ -473,6 +476,7 @@ fn tampering_and_bad_signers_get_their_codes() {
 
 #[test]
 fn broken_cms_is_bad_input() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     let good = openssl_sign(
@@ -603,6 +607,7 @@ fn with_huge_attribute(cms_der: &[u8]) -> Vec<u8> {
 
 #[test]
 fn pkcs12_keys_sign() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let w = Work::new();
     for (name, opts) in [

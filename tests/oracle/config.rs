@@ -10,6 +10,7 @@ use crate::common::config::config_dir;
 /// `new-token`'s hash agrees with `openssl dgst -sha256` (Debian package `openssl`).
 #[test]
 fn qoltanba_serve_runs_on_a_config_file() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let (code, out, _) = common::run_qoltanba(&["new-token"]);
     assert_eq!(code, 0);

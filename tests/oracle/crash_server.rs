@@ -41,6 +41,7 @@ fn burst(svc: Service, acknowledged: Arc<Mutex<Vec<String>>>, count: Arc<AtomicU
 
 #[test]
 fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
+    let _machine = crate::common::whole_machine();
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("data/registry.db");
     let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())

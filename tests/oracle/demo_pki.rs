@@ -9,6 +9,7 @@ const AT: &str = "2026-12-01T00:00:00Z";
 
 #[test]
 fn openssl_agrees_on_the_demo_pki() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let dir = common::project_dir();
     for (crl, ca) in [

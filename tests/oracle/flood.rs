@@ -145,6 +145,7 @@ fn wave(
 
 #[test]
 fn the_service_stays_responsive_under_a_flood() {
+    let _machine = crate::common::whole_machine();
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         dir.path().join("qoltanba.toml"),

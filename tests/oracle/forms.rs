@@ -82,6 +82,7 @@ fn expected_texts(t: &qoltanba::forms::FormTemplate, sample: &Value) -> Vec<(Str
 
 #[test]
 fn every_form_renders_its_sample_with_exact_text() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftotext", "poppler-utils");
     let dir = tempfile::tempdir().expect("tempdir");
     let forms = catalogue().expect("templates parse");
@@ -188,6 +189,7 @@ fn every_form_renders_its_sample_with_exact_text() {
 
 #[test]
 fn long_tables_continue_on_more_pages() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftotext", "poppler-utils");
     let form = "reference.real-estate-rights";
     let t = qoltanba::forms::form(form).expect("form");
@@ -224,6 +226,7 @@ fn long_tables_continue_on_more_pages() {
 
 #[test]
 fn issued_pdf_carries_the_providers_signature_over_its_data() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdfdetach", "poppler-utils");
     common::tools::need_tool("openssl", "openssl");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -322,6 +325,7 @@ fn issued_pdf_carries_the_providers_signature_over_its_data() {
 /// 24 November (read back with `pdftotext`, Debian package `poppler-utils`).
 #[test]
 fn the_printed_date_is_the_local_date() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftotext", "poppler-utils");
     let t = qoltanba::forms::form("reference.birth").expect("form");
     for (at, date) in [

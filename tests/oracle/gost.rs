@@ -72,6 +72,7 @@ fn oid_der(oid: &str) -> Vec<u8> {
 
 #[test]
 fn gostcrypto_signatures_verify_on_every_curve() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_python_module("gostcrypto", "gostcrypto");
     let cases: Vec<Value> =
         serde_json::from_slice(&common::tools::run_python(SCRIPT, b"")).expect("json");
@@ -132,6 +133,7 @@ fn gostcrypto_signatures_verify_on_every_curve() {
 /// Streebog-256 and -512 of messages of many lengths (block boundaries included) equal gostcrypto's.
 #[test]
 fn streebog_digests_match_gostcrypto() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_python_module("gostcrypto", "gostcrypto");
     let script = r#"
 import json
@@ -207,6 +209,7 @@ const NCA_KEYS: &[(&str, &str, bool)] = &[
 /// password is a clear error.
 #[test]
 fn nca_key_files_sign_cms_that_verifies() {
+    let _machine = crate::common::shared_machine();
     let g = nca_dir();
     let dir = tempfile::tempdir().expect("tempdir");
     let content = dir.path().join("request.json");
@@ -281,6 +284,7 @@ fn nca_key_files_sign_cms_that_verifies() {
 /// set C given as PKCS#8 with the RFC 9215 OIDs. Signing is deterministic.
 #[test]
 fn our_gost_signatures_verify_in_gostcrypto() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_python_module("gostcrypto", "gostcrypto");
     let g = nca_dir();
     let nca = qoltanba::credentials::read_signing_identity(
@@ -390,6 +394,7 @@ print(json.dumps(ok))
 /// verify-document` accepts it against the NCA trust store.
 #[test]
 fn a_gost_provider_issues_documents_that_verify() {
+    let _machine = crate::common::shared_machine();
     let g = nca_dir();
     let identity = qoltanba::credentials::read_signing_identity(
         &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),

@@ -42,6 +42,7 @@ fn run_bounded(args: &[&str], megabytes: u64, seconds: u64) -> (i32, String) {
 /// (exit 2, MALFORMED) since none holds a seal, never a crash, a hang or an allocation the limit would stop.
 #[test]
 fn pdf_bombs_are_answered_within_bounds() {
+    let _machine = crate::common::shared_machine();
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = common::hostile::pdf_bombs();
     for (name, pdf) in cases {
@@ -68,6 +69,7 @@ fn pdf_bombs_are_answered_within_bounds() {
 /// refused by count. Both answer at once, on the CLI and over the library.
 #[test]
 fn certificates_with_many_extensions_are_refused_at_once() {
+    let _machine = crate::common::shared_machine();
     let dir = tempfile::tempdir().expect("tempdir");
     let (small, _) = common::hostile::certificate_with_extensions(2000, 0);
     let (big, _) = common::hostile::certificate_with_extensions(200_000, 8);
@@ -106,6 +108,7 @@ fn certificates_with_many_extensions_are_refused_at_once() {
 
 #[test]
 fn the_cli_reads_endless_input_only_to_its_limit() {
+    let _machine = crate::common::shared_machine();
     if !std::path::Path::new("/dev/zero").exists() {
         return;
     }

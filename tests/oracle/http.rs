@@ -18,6 +18,7 @@ const B64: base64::engine::general_purpose::GeneralPurpose =
 
 #[test]
 fn cms_from_the_openssl_cli_is_verified() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     let addr = start();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,6 +86,7 @@ fn cms_from_the_openssl_cli_is_verified() {
 
 #[test]
 fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
+    let _machine = crate::common::shared_machine();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -154,6 +156,7 @@ fn demo_signer(name: &str) -> qoltanba::cms::CmsSigner {
 /// contentHint, and what it signs is no provider's document.
 #[test]
 fn portal_signing_is_off_by_default_and_never_the_providers_key() {
+    let _machine = crate::common::shared_machine();
     let svc = service();
     let body = json!({"data": B64.encode("Анықтама №1".as_bytes())}).to_string();
     let sign = |addr, headers: &str| {
@@ -254,6 +257,7 @@ fn portal_signing_is_off_by_default_and_never_the_providers_key() {
 
 #[test]
 fn references_are_issued_at_once_stored_and_verifiable() {
+    let _machine = crate::common::shared_machine();
     let svc = service();
     let form = "reference.birth";
     let sample = qoltanba::forms::form(form).expect("form").sample();
@@ -402,6 +406,7 @@ fn references_are_issued_at_once_stored_and_verifiable() {
 /// An independent validator (PyPI package `openapi-spec-validator`) accepts `/openapi.json` as OpenAPI 3.1.
 #[test]
 fn the_openapi_document_passes_an_independent_validator() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_python_module("openapi_spec_validator", "openapi-spec-validator");
     let svc = service();
     let doc = request(svc.addr, "GET", "/openapi.json", "text/plain", b"");
@@ -417,6 +422,7 @@ fn the_openapi_document_passes_an_independent_validator() {
 /// valid JavaScript (`node --check`, Debian package `nodejs`) and knows every report code in three languages.
 #[test]
 fn the_auditors_page_is_served_whole_from_the_binary() {
+    let _machine = crate::common::shared_machine();
     let addr = start();
     let page = request(addr, "GET", "/verify", "text/plain", b"");
     assert_eq!(page.status, 200);
@@ -571,6 +577,7 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
 /// vendored decoder and licence must be that tarball's files byte for byte.
 #[test]
 fn the_bundled_qr_decoder_is_the_pinned_npm_package() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("npm", "npm");
     common::tools::need_tool("tar", "tar");
     let page = common::project_dir().join("src/http/page");

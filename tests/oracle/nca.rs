@@ -10,6 +10,7 @@ const AT: &str = "2026-12-01T00:00:00Z";
 
 #[test]
 fn identity_and_role_of_every_gost_end_entity() {
+    let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
     let pem = conf.join("nca-test-pki/gost2015/pem");
     // (file, IIN, legal entity, common name, surname, patronymic, roles) as the certificates say.
@@ -161,6 +162,7 @@ const NCA_REVOKED: &[&str] = &[
 /// `CERT_REVOKED` exactly as `../shared/conformance/README.md` lists.
 #[test]
 fn gost_end_entities_verify_or_are_revoked_as_listed() {
+    let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
     let g = conf.join("nca-test-pki/gost2015");
     let mut seen = 0;
@@ -220,6 +222,7 @@ fn nca_file(conf: &std::path::Path, name: &str) -> Vec<u8> {
 /// signed certificate is `CERT_SIGNATURE_INVALID`.
 #[test]
 fn gost_root_self_signature_crl_and_a_flipped_bit() {
+    let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
     let algorithms = qoltanba::crypto::AlgorithmRegistry::global();
     let root = qoltanba::pki::Certificate::from_der(&nca_file(&conf, "root_test_gost_2022.cer"))
@@ -281,6 +284,7 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
 
 #[test]
 fn legacy_rsa_hierarchy_verifies_for_real() {
+    let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
     let l = conf.join("nca-test-pki/legacy");
     let arg = |p: &str| l.join(p).to_string_lossy().into_owned();

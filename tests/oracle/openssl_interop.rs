@@ -128,6 +128,7 @@ const ALL_CRLS: &[&str] = &["root.crl", "inter.crl", "inter-ec.crl"];
 
 #[test]
 fn verdicts_match_openssl_verify() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     for cert in [
         "leaf-rsa.pem",
@@ -149,6 +150,7 @@ fn verdicts_match_openssl_verify() {
 
 #[test]
 fn missing_crl_is_unknown_for_both() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     // Only the root's CRL: the issuing CA's CRL is missing, so the leaf's status is unknown.
     check("leaf-rsa.pem", &["root.crl"], "root.pem");
@@ -156,12 +158,14 @@ fn missing_crl_is_unknown_for_both() {
 
 #[test]
 fn no_crls_and_no_revocation_check_agree() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     check("leaf-revoked.pem", &[], "root.pem");
 }
 
 #[test]
 fn untrusted_root_matches() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("openssl", "openssl");
     // Trusting only the EC intermediate's sibling root is impossible here; trusting an unrelated certificate is:
     // the demo root does not issue the interop chain.

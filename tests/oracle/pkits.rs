@@ -74,6 +74,7 @@ fn run_case(dir: &Path, case: &Value) -> Outcome {
 
 #[test]
 fn nist_pkits() {
+    let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
     let dir = conf.join("nist-pkits");
     let cases: Vec<Value> =
@@ -134,6 +135,7 @@ fn nist_pkits() {
 #[test]
 #[ignore]
 fn pkits_codes() {
+    let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
     let dir = conf.join("nist-pkits");
     let cases: Vec<Value> =

@@ -24,6 +24,7 @@ fn tool(args: &[&str], pdf: &std::path::Path) -> (bool, String, String) {
 
 #[test]
 fn text_extracts_with_kazakh_letters_and_font_is_embedded() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftotext", "poppler-utils");
     let dir = tempfile::tempdir().expect("tempdir");
     let pdf = render(&sample_blocks(1), &info()).expect("render");
@@ -62,6 +63,7 @@ fn text_extracts_with_kazakh_letters_and_font_is_embedded() {
 
 #[test]
 fn long_content_breaks_into_numbered_pages_and_renders_cleanly() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftoppm", "poppler-utils");
     let dir = tempfile::tempdir().expect("tempdir");
     let pdf = render(&sample_blocks(60), &info()).expect("render");

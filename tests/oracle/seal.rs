@@ -12,6 +12,7 @@ const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 #[test]
 #[ignore]
 fn print_vector() {
+    let _machine = crate::common::shared_machine();
     let provider = qoltanba::demo_pki::provider_signer().expect("provider");
     let texts = seal(&vector_content(), &provider, SealMode::Compact).expect("seal");
     println!("{}", texts[0]);
@@ -30,6 +31,7 @@ fn print_vector() {
 /// we encoded, and those texts verify.
 #[test]
 fn printed_symbols_read_back_with_zbarimg_and_verify() {
+    let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftoppm", "poppler-utils");
     common::tools::need_tool("zbarimg", "zbar-tools");
     let store = qoltanba::demo_pki::default_store().expect("store");
