@@ -2,6 +2,8 @@
 //! deadline timer, the shutdown signal) sets a flag, and the long loops of verification and rendering check it
 //! and stop with an error, leaving nothing half-written (registry transactions roll back).
 
+#![warn(missing_docs)]
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -43,6 +45,7 @@ impl Cancel {
         }
     }
 
+    /// Whether any of the flags is set.
     pub fn is_cancelled(&self) -> bool {
         self.flags.iter().any(|f| f.load(Ordering::Relaxed))
     }

@@ -5,6 +5,8 @@
 //! instant, and tests can set any time. This is the one place that formats and parses RFC 3339 and that turns an
 //! instant into the date a reader in Kazakhstan sees on the calendar.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 use thiserror::Error;
@@ -16,15 +18,18 @@ pub const LOCAL_OFFSET_SECONDS: i32 = 5 * 3600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnixTime(i64);
 
+/// Text that is not an RFC 3339 time.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("not an RFC 3339 time: {0}")]
 pub struct TimeError(String);
 
 impl UnixTime {
+    /// The instant `secs` seconds after the epoch.
     pub const fn from_secs(secs: i64) -> Self {
         UnixTime(secs)
     }
 
+    /// Seconds since the epoch.
     pub const fn secs(self) -> i64 {
         self.0
     }

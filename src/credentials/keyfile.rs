@@ -7,31 +7,43 @@ use thiserror::Error;
 use crate::crypto::{signing_key_from_pkcs8, SigningKey};
 use crate::pki::Certificate;
 
+/// Why a key file gave no signing key.
 #[derive(Debug, Error)]
 pub enum KeyFileError {
+    /// The file is empty.
     #[error("key file is empty")]
     Empty,
+    /// The PEM text could not be read.
     #[error(transparent)]
     Pem(#[from] crate::encoding::pem::PemError),
     #[error("the key is in a traditional format ({0}); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt")]
+    /// A traditional (PKCS#1 or SEC 1) key: named, with the command that converts it.
     Traditional(&'static str),
     #[error("an encrypted PKCS#8 key is not supported; give a PKCS#12 file or an unencrypted PKCS#8 key")]
+    /// An encrypted PKCS#8 key.
     EncryptedPkcs8,
     #[error("PKCS#12: {0} (wrong password, or not a PKCS#12 file)")]
+    /// The PKCS#12 file could not be opened.
     Pkcs12(String),
     #[error("the PKCS#12 file holds no private key")]
+    /// The PKCS#12 file holds no private key.
     NoKey,
     #[error("a PKCS#12 file needs a password (--password)")]
+    /// A PKCS#12 file given without a password.
     NeedsPassword,
     #[error("certificate inside the PKCS#12 file: {0}")]
+    /// A certificate in the PKCS#12 file could not be parsed.
     Certificate(String),
     #[error("{0}")]
+    /// A key of an algorithm we cannot sign with.
     Unsupported(String),
 }
 
 /// A key and the certificates that came with it (PKCS#12 only; the signer's own first when it can be told).
 pub struct SigningIdentity {
+    /// The private key.
     pub key: Box<dyn SigningKey>,
+    /// The certificates the file carried.
     pub certificates: Vec<Certificate>,
 }
 

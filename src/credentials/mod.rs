@@ -4,6 +4,8 @@
 //! Above `pki` (a credential pairs a key with its parsed certificate) and below `cms` and `seal` (which sign
 //! with one), so that `crypto` stays the signature algorithms alone. See ARCHITECTURE.md.
 
+#![warn(missing_docs)]
+
 mod keyfile;
 mod pkcs12;
 

@@ -20,14 +20,19 @@ const SHA1: &str = "1.3.14.3.2.26";
 /// More than any key file uses; bounds the work a hostile file can ask for.
 const MAX_ITERATIONS: u64 = 100_000;
 
+/// Why an NCA key file could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Pkcs12Error {
     #[error("not a PKCS#12 file: {0}")]
+    /// The bytes are not the PKCS#12 structure expected.
     Structure(String),
     #[error("the password is wrong or the file is damaged (MAC mismatch)")]
+    /// The MAC does not verify: a wrong password or a damaged file.
     Mac,
     #[error("unsupported PKCS#12 protection {0}")]
+    /// A protection scheme we do not implement.
     Unsupported(String),
+    /// No shrouded key bag.
     #[error("the file holds no shrouded private key")]
     NoKey,
 }
@@ -190,7 +195,9 @@ pub fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error
 
 /// A decrypted key file: the PKCS#8 key and the certificates (DER) it carries.
 pub struct KeyFile {
+    /// The PKCS#8 private key, wiped when dropped.
     pub key: Zeroizing<Vec<u8>>,
+    /// The certificates, DER.
     pub certificates: Vec<Vec<u8>>,
 }
 

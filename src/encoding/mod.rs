@@ -5,6 +5,8 @@
 //! - [`pem`]: PEM text to DER blocks, through the `pem` crate, with the labels a caller expects.
 //! - [`hex`] and [`sha256`]: fingerprints, serials and the digests tokens and caches are keyed by.
 
+#![warn(missing_docs)]
+
 pub mod asn1;
 pub mod pem;
 

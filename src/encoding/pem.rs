@@ -6,20 +6,36 @@
 
 use thiserror::Error;
 
+/// Why PEM input gave no DER.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PemError {
+    /// Nothing but whitespace.
     #[error("input is empty")]
     Empty,
+    /// Bytes that are neither UTF-8 text nor a DER SEQUENCE.
     #[error("neither DER nor PEM text")]
     NotText,
+    /// Text without a PEM block.
     #[error("no PEM block ({expected}) and not DER")]
-    NoBlock { expected: String },
+    NoBlock {
+        /// The labels that were expected.
+        expected: String,
+    },
+    /// A block with a label the caller does not read.
     #[error("PEM block \"{found}\" where {expected} was expected")]
-    WrongLabel { found: String, expected: String },
+    WrongLabel {
+        /// The block's label.
+        found: String,
+        /// The labels that were expected.
+        expected: String,
+    },
+    /// A BEGIN line without its END line.
     #[error("a PEM block has no END line")]
     Unterminated,
+    /// A block with no contents.
     #[error("PEM block \"{0}\" is empty")]
     EmptyBlock(String),
+    /// Anything else the PEM parser refused (bad base64, mismatched labels).
     #[error("bad PEM: {0}")]
     Bad(String),
 }

@@ -7,14 +7,24 @@ use thiserror::Error;
 mod ber;
 pub use ber::ber_to_der;
 
+/// Why DER could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DerError {
+    /// The input ends inside an element.
     #[error("truncated DER")]
     Truncated,
+    /// An indefinite length, or one longer than 4 bytes.
     #[error("unsupported DER length encoding")]
     BadLength,
+    /// Another element stands where one with `expected` was required.
     #[error("expected tag 0x{expected:02x}, found 0x{found:02x}")]
-    UnexpectedTag { expected: u8, found: u8 },
+    UnexpectedTag {
+        /// The tag required.
+        expected: u8,
+        /// The tag found.
+        found: u8,
+    },
+    /// The element's contents are not a valid value of its type.
     #[error("bad DER value: {0}")]
     BadValue(&'static str),
 }
@@ -22,6 +32,7 @@ pub enum DerError {
 /// One tag-length-value element.
 #[derive(Debug, Clone, Copy)]
 pub struct Tlv<'a> {
+    /// The identifier octet (single-byte tags only).
     pub tag: u8,
     /// The contents octets.
     pub value: &'a [u8],
@@ -36,10 +47,12 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `data`.
     pub fn new(data: &'a [u8]) -> Self {
         Reader { rest: data }
     }
 
+    /// Whether every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
@@ -49,6 +62,7 @@ impl<'a> Reader<'a> {
         self.rest
     }
 
+    /// The tag of the next element, without reading it.
     pub fn peek_tag(&self) -> Option<u8> {
         self.rest.first().copied()
     }
@@ -107,15 +121,25 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The universal tag of SEQUENCE (constructed).
 pub const SEQUENCE: u8 = 0x30;
+/// The universal tag of SET (constructed).
 pub const SET: u8 = 0x31;
+/// The universal tag of INTEGER.
 pub const INTEGER: u8 = 0x02;
+/// The universal tag of BOOLEAN.
 pub const BOOLEAN: u8 = 0x01;
+/// The universal tag of BIT STRING.
 pub const BIT_STRING: u8 = 0x03;
+/// The universal tag of OCTET STRING.
 pub const OCTET_STRING: u8 = 0x04;
+/// The universal tag of OBJECT IDENTIFIER.
 pub const OID: u8 = 0x06;
+/// The universal tag of ENUMERATED.
 pub const ENUMERATED: u8 = 0x0a;
+/// The universal tag of UTCTime.
 pub const UTC_TIME: u8 = 0x17;
+/// The universal tag of GeneralizedTime.
 pub const GENERALIZED_TIME: u8 = 0x18;
 
 /// Encodes one element: the tag, the definite length, the contents.
