@@ -38,7 +38,7 @@ fn benches(c: &mut Criterion) {
     let mut builder = TrustStore::builder()
         .anchor(root)
         .intermediate(inter.clone());
-    builder.add_crl_der(big_crl(&revoked.serial)).expect("crl");
+    builder.add_crl_der(big_crl(revoked.serial())).expect("crl");
     builder
         .add_crl_der(read_der("root.crl", "X509 CRL"))
         .expect("root crl");
@@ -80,8 +80,8 @@ fn benches(c: &mut Criterion) {
         .to_der()
         .expect("der");
     let sig = si.signature.as_bytes().to_vec();
-    let leaf_key = signer_cert.public_key.key.clone();
-    let inter_key = inter.public_key.key.clone();
+    let leaf_key = signer_cert.public_key().key.clone();
+    let inter_key = inter.public_key().key.clone();
     UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &leaf_key)
         .verify(&attrs, &sig)
         .expect("attrs signature");
@@ -91,7 +91,7 @@ fn benches(c: &mut Criterion) {
                 .verify(&attrs, &sig)
                 .expect("valid");
             UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA512, &inter_key)
-                .verify(signer_cert.tbs(), &signer_cert.signature)
+                .verify(signer_cert.tbs(), signer_cert.signature())
                 .expect("valid");
         })
     });

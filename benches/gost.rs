@@ -31,10 +31,10 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             registry
                 .verify(
-                    &leaf.signature_algorithm,
-                    &nca.public_key,
+                    leaf.signature_algorithm(),
+                    nca.public_key(),
                     leaf.tbs(),
-                    &leaf.signature,
+                    leaf.signature(),
                 )
                 .expect("verifies")
         })

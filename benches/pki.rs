@@ -66,7 +66,7 @@ fn benches(c: &mut Criterion) {
     let root = load("root.pem");
     let inter = load("inter.pem");
     let leaf = load("leaf-rsa.pem");
-    let crl_der = big_crl(&leaf.serial[..]);
+    let crl_der = big_crl(leaf.serial());
     println!(
         "generated CRL: {} bytes, {} entries",
         crl_der.len(),
@@ -103,8 +103,8 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
-    let issuer = leaf.issuer.clone();
-    let serial = leaf.serial.clone();
+    let issuer = leaf.issuer().clone();
+    let serial = leaf.serial().to_vec();
     c.bench_function("crl/lookup", |b| {
         b.iter(|| crl.lookup(&issuer, &serial).expect("listed"))
     });
@@ -141,28 +141,28 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let leaf_key = |cert: &qoltanba::pki::Certificate| cert.public_key.key.clone();
+    let leaf_key = |cert: &qoltanba::pki::Certificate| cert.public_key().key.clone();
     let inter_key = leaf_key(&inter);
     let root_key = leaf_key(&root);
     let leaf_alg: &'static dyn ring::signature::VerificationAlgorithm =
-        match good.signature_algorithm.oid.as_str() {
+        match good.signature_algorithm().oid.as_str() {
             "1.2.840.113549.1.1.13" => &ring::signature::RSA_PKCS1_2048_8192_SHA512,
             _ => &RSA_PKCS1_2048_8192_SHA256,
         };
     c.bench_function("raw_signatures/end_entity", |b| {
         b.iter(|| {
             UnparsedPublicKey::new(leaf_alg, &inter_key)
-                .verify(good.tbs(), &good.signature)
+                .verify(good.tbs(), good.signature())
                 .expect("valid")
         })
     });
     c.bench_function("raw_signatures/end_entity_and_ca", |b| {
         b.iter(|| {
             UnparsedPublicKey::new(leaf_alg, &inter_key)
-                .verify(good.tbs(), &good.signature)
+                .verify(good.tbs(), good.signature())
                 .expect("valid");
             UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &root_key)
-                .verify(inter.tbs(), &inter.signature)
+                .verify(inter.tbs(), inter.signature())
                 .expect("valid")
         })
     });

@@ -256,7 +256,7 @@ fn seal_trust(
             for path in &args.issuer_cert {
                 for cert in load_certificates(path).map_err(|e| BadInput(e.to_string()))? {
                     rules.push(qoltanba::seal::IssuerRule::certificate(
-                        format!("{} ({})", cert.subject, path.display()),
+                        format!("{} ({})", cert.subject(), path.display()),
                         &cert,
                     ));
                     pinned.push(path.clone());

@@ -70,38 +70,39 @@ const KNOWN_EXTENSIONS: &[&str] = &[
     "2.5.29.32", // certificatePolicies: accepted; policy trees are not evaluated (any-policy initial set)
 ];
 
-/// A parsed certificate.
+/// A parsed certificate. Its fields are the crate's (read them through the accessors): only parsing makes one, so
+/// every value in it came from the DER it keeps.
 #[derive(Debug, Clone)]
 pub struct Certificate {
     der: Vec<u8>,
     tbs: Range<usize>,
     /// Where the issuer Name lies in `der`, to compare it byte for byte before normalising.
     issuer_raw: Range<usize>,
-    pub fingerprint: [u8; 32],
-    pub version: u32,
-    pub serial: Vec<u8>,
-    pub issuer: Name,
-    pub subject: Name,
-    pub not_before: i64,
-    pub not_after: i64,
-    pub public_key: PublicKeyInfo,
-    pub signature_algorithm: AlgorithmId,
-    pub inner_signature_algorithm: AlgorithmId,
-    pub signature: Vec<u8>,
+    pub(crate) fingerprint: [u8; 32],
+    pub(crate) version: u32,
+    pub(crate) serial: Vec<u8>,
+    pub(crate) issuer: Name,
+    pub(crate) subject: Name,
+    pub(crate) not_before: i64,
+    pub(crate) not_after: i64,
+    pub(crate) public_key: PublicKeyInfo,
+    pub(crate) signature_algorithm: AlgorithmId,
+    pub(crate) inner_signature_algorithm: AlgorithmId,
+    pub(crate) signature: Vec<u8>,
     /// `Some((ca, pathLen))` when basicConstraints is present.
-    pub basic_constraints: Option<(bool, Option<u32>)>,
-    pub key_usage: Option<KeyUsage>,
-    pub subject_key_id: Option<Vec<u8>>,
-    pub authority_key_id: Option<Vec<u8>>,
-    pub extended_key_usage: Vec<String>,
-    pub crl_distribution_points: Vec<DistributionPoint>,
+    pub(crate) basic_constraints: Option<(bool, Option<u32>)>,
+    pub(crate) key_usage: Option<KeyUsage>,
+    pub(crate) subject_key_id: Option<Vec<u8>>,
+    pub(crate) authority_key_id: Option<Vec<u8>>,
+    pub(crate) extended_key_usage: Vec<String>,
+    pub(crate) crl_distribution_points: Vec<DistributionPoint>,
     /// OIDs of critical extensions we do not process.
-    pub unsupported_critical: Vec<String>,
-    pub profile: SubjectProfile,
+    pub(crate) unsupported_critical: Vec<String>,
+    pub(crate) profile: SubjectProfile,
     /// Display strings for reports.
-    pub summary: std::sync::Arc<crate::pki::report::CertSummary>,
+    pub(crate) summary: std::sync::Arc<crate::pki::report::CertSummary>,
     /// The subject block of reports about this certificate.
-    pub subject_summary: std::sync::Arc<crate::pki::report::SubjectSummary>,
+    pub(crate) subject_summary: std::sync::Arc<crate::pki::report::SubjectSummary>,
 }
 
 fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
@@ -301,6 +302,71 @@ impl Certificate {
     /// Issued by the same entity it names (RFC 5280's "self-issued"): a CA's key rollover or the root.
     pub fn is_self_issued(&self) -> bool {
         self.issuer == self.subject
+    }
+
+    /// The subject's name.
+    pub fn subject(&self) -> &Name {
+        &self.subject
+    }
+
+    /// The issuer's name.
+    pub fn issuer(&self) -> &Name {
+        &self.issuer
+    }
+
+    /// The serial number's contents octets.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// SHA-256 of the DER.
+    pub fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
+    }
+
+    /// The X.509 version (1, 2 or 3).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// notBefore, Unix seconds.
+    pub fn not_before(&self) -> i64 {
+        self.not_before
+    }
+
+    /// notAfter, Unix seconds.
+    pub fn not_after(&self) -> i64 {
+        self.not_after
+    }
+
+    /// The subject public key.
+    pub fn public_key(&self) -> &PublicKeyInfo {
+        &self.public_key
+    }
+
+    /// The algorithm the issuer signed with.
+    pub fn signature_algorithm(&self) -> &AlgorithmId {
+        &self.signature_algorithm
+    }
+
+    /// The issuer's signature value.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// keyUsage, when present.
+    pub fn key_usage(&self) -> Option<KeyUsage> {
+        self.key_usage
+    }
+
+    /// Extended key usage OIDs, dotted.
+    pub fn extended_key_usage(&self) -> &[String] {
+        &self.extended_key_usage
+    }
+
+    /// The subject as the NCA profile reads it (IIN, BIN, names, roles).
+    pub fn profile(&self) -> &SubjectProfile {
+        &self.profile
     }
 
     pub fn serial_hex(&self) -> &str {

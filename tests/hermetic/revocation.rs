@@ -47,7 +47,7 @@ fn crl(
         revoked_certs: revoked
             .iter()
             .map(|(c, at, reason)| RevokedCertParams {
-                serial_number: SerialNumber::from_slice(&c.serial),
+                serial_number: SerialNumber::from_slice(c.serial()),
                 revocation_time: *at,
                 reason_code: Some(*reason),
                 invalidity_date: None,

@@ -335,7 +335,7 @@ fn cert_iin(name: &str) -> String {
         &common::project_dir().join(format!("certs/{name}.pem")),
     )
     .expect("cert");
-    certs[0].profile.iin.clone().expect("iin")
+    certs[0].profile().iin.clone().expect("iin")
 }
 
 #[test]

@@ -125,7 +125,7 @@ fn identity_and_role_of_every_gost_end_entity() {
         let cert = load_certificates(&pem.join(format!("{name}.pem")))
             .expect(name)
             .remove(0);
-        let p = &cert.profile;
+        let p = &cert.profile();
         assert_eq!(p.iin.as_deref(), iin, "{name}");
         assert_eq!(
             p.bin.as_deref(),
@@ -140,8 +140,8 @@ fn identity_and_role_of_every_gost_end_entity() {
             assert_eq!(p.organization.as_deref(), Some("АО \"ТЕСТ\""), "{name}");
         }
         assert_eq!(p.roles, roles, "{name}");
-        assert_eq!(cert.signature_algorithm.oid, "1.2.398.3.10.1.1.2.3.2");
-        assert_eq!(cert.public_key.algorithm.oid, "1.2.398.3.10.1.1.2.2");
+        assert_eq!(cert.signature_algorithm().oid, "1.2.398.3.10.1.1.2.3.2");
+        assert_eq!(cert.public_key().algorithm.oid, "1.2.398.3.10.1.1.2.2");
     }
 }
 
@@ -229,18 +229,18 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
         .expect("root");
     algorithms
         .verify(
-            &root.signature_algorithm,
-            &root.public_key,
+            root.signature_algorithm(),
+            root.public_key(),
             root.tbs(),
-            &root.signature,
+            root.signature(),
         )
         .expect("the root's self-signature verifies");
-    let mut bad = root.signature.clone();
+    let mut bad = root.signature().to_vec();
     bad[5] ^= 1;
     assert!(algorithms
         .verify(
-            &root.signature_algorithm,
-            &root.public_key,
+            root.signature_algorithm(),
+            root.public_key(),
             root.tbs(),
             &bad
         )
@@ -256,7 +256,7 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
     algorithms
         .verify(
             &crl.signature_algorithm,
-            &nca.public_key,
+            nca.public_key(),
             tbs,
             &crl.signature,
         )
