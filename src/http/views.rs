@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::clock::UnixTime;
+use crate::issuance::{ApplicationStatus, LicenceStatus};
 use crate::registry::{ApplicationRecord, DocumentStanding, StoredDocument};
 
 /// `GET /health`.
@@ -79,7 +80,7 @@ pub(crate) struct StandingView {
     number: String,
     form: String,
     issued_at: UnixTime,
-    status: &'static str,
+    status: LicenceStatus,
     events: Vec<EventView>,
     duplicates: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +98,7 @@ impl StandingView {
             number: st.number.clone(),
             form: st.form.clone(),
             issued_at: UnixTime::from_secs(st.issued_at),
-            status: st.status.as_str(),
+            status: st.status,
             events: st
                 .events
                 .iter()
@@ -147,7 +148,7 @@ pub(crate) struct ApplicationView {
     number: String,
     service: String,
     applicant: ApplicantView,
-    status: &'static str,
+    status: ApplicationStatus,
     submitted_at: UnixTime,
     /// The verification report of the applicant's signature, as stored.
     verification: serde_json::Value,
@@ -175,7 +176,7 @@ impl ApplicationView {
                 id: a.applicant.clone(),
                 name: a.applicant_name.clone(),
             },
-            status: a.status.as_str(),
+            status: a.status,
             submitted_at: UnixTime::from_secs(a.submitted_at),
             verification: serde_json::from_str(&a.verification).unwrap_or(serde_json::Value::Null),
             payment_reference: a.payment_reference.clone(),

@@ -188,6 +188,33 @@ impl LicenceStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON of a status is the string the registry stores and the reports print (a contract).
+    #[test]
+    fn statuses_serialise_as_their_names() {
+        for s in [
+            ApplicationStatus::AwaitingPayment,
+            ApplicationStatus::Registered,
+            ApplicationStatus::Approved,
+            ApplicationStatus::Refused,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).expect("json"),
+                serde_json::json!(s.as_str())
+            );
+        }
+        for s in [
+            LicenceStatus::Valid,
+            LicenceStatus::Suspended,
+            LicenceStatus::Terminated,
+            LicenceStatus::Replaced,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).expect("json"),
+                serde_json::json!(s.as_str())
+            );
+        }
+    }
     use LifecycleAction::*;
 
     #[test]
