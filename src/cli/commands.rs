@@ -106,7 +106,12 @@ pub(crate) struct BadInput(pub(crate) String);
 pub(crate) fn bad_input_report(message: &str, at: i64) -> Report {
     let mut f = Findings::default();
     f.add(Code::Malformed, message);
-    f.into_report(None, Vec::new(), qoltanba::clock::rfc3339(at), "none")
+    f.into_report(
+        None,
+        Vec::new(),
+        qoltanba::clock::rfc3339(at),
+        qoltanba::pki::RevocationMode::None,
+    )
 }
 
 fn parse_time(s: &str) -> Result<i64, BadInput> {

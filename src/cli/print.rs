@@ -156,7 +156,8 @@ pub(crate) fn print_report(report: &Report, json: bool) {
             c.revocation
         );
     }
-    if report.revocation_checked == "none" && !report.chain.is_empty() {
+    if report.revocation_checked == qoltanba::pki::RevocationMode::None && !report.chain.is_empty()
+    {
         say!("revocation was not checked (--revocation none)");
     }
     for code in &report.codes {

@@ -174,8 +174,8 @@ pub struct Report {
     pub chain: Vec<ChainEntry>,
     /// The validation time, RFC 3339.
     pub validation_time: String,
-    /// How revocation was checked ("all", "leaf" or "none": not checked).
-    pub revocation_checked: &'static str,
+    /// Which certificates' revocation was checked (`none`: not checked).
+    pub revocation_checked: crate::pki::RevocationMode,
 }
 
 impl Report {
@@ -279,7 +279,7 @@ impl Findings {
         subject: Option<std::sync::Arc<SubjectSummary>>,
         chain: Vec<ChainEntry>,
         validation_time: String,
-        revocation_checked: &'static str,
+        revocation_checked: crate::pki::RevocationMode,
     ) -> Report {
         let indication = self.indication();
         let mut codes = self.codes;

@@ -248,3 +248,18 @@ fn a_revoked_certificate_reports_its_reason_and_a_crl_of_another_ca_counts_for_n
         [Code::RevocationUnknown]
     );
 }
+
+/// Reports say which revocation check was asked by its name (a contract: `revocationChecked`).
+#[test]
+fn the_revocation_mode_serialises_as_its_name() {
+    for mode in [
+        RevocationMode::All,
+        RevocationMode::Leaf,
+        RevocationMode::None,
+    ] {
+        assert_eq!(
+            serde_json::to_value(mode).expect("json"),
+            serde_json::json!(mode.as_str())
+        );
+    }
+}

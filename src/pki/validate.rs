@@ -23,8 +23,10 @@ pub enum Purpose {
     CrlSign,
 }
 
-/// Which certificates of the path need a fresh, authentic CRL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which certificates of the path need a fresh, authentic CRL. Reports say which was asked (`revocationChecked`:
+/// `all`, `leaf` or `none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RevocationMode {
     /// Every certificate below the trust anchor.
     All,
@@ -129,7 +131,7 @@ impl TrustStore {
             Some(leaf.subject_summary.clone()),
             chain,
             crate::clock::rfc3339(opts.at),
-            opts.revocation.as_str(),
+            opts.revocation,
         )
     }
 

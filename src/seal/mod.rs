@@ -296,7 +296,12 @@ fn damaged(parts: usize, why: &str) -> SealReport {
         format!("the barcode was altered or damaged ({why}): its signature cannot be checked"),
     );
     SealReport {
-        report: f.into_report(None, Vec::new(), String::new(), "none"),
+        report: f.into_report(
+            None,
+            Vec::new(),
+            String::new(),
+            crate::pki::RevocationMode::None,
+        ),
         mode: SealMode::Compact,
         parts,
         content: None,
