@@ -330,7 +330,7 @@ pub fn read_document(pdf: &[u8], cancel: &Cancel) -> Result<ReadDocument, SealEr
         appended,
         unreadable_tail,
         len: pdf.len(),
-        sha256: crate::pki::cert::sha256(pdf),
+        sha256: crate::encoding::sha256(pdf),
     })
 }
 

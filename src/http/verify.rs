@@ -229,7 +229,7 @@ pub(super) async fn sign_cms(
                 tracing::error!(error = %e, "signing failed");
                 Problem::internal()
             })?;
-            let digest = crate::encoding::hex(&crate::pki::cert::sha256(&data));
+            let digest = crate::encoding::hex(&crate::encoding::sha256(&data));
             state
                 .registry
                 .record(at, &caller.name, "cms.signed", &format!("sha256:{digest}"))

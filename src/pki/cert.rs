@@ -127,7 +127,7 @@ fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
 impl Certificate {
     /// Parses one DER certificate; trailing bytes are an error so a concatenation is never half-read.
     pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
-        Self::from_der_with_fingerprint(der, sha256(der))
+        Self::from_der_with_fingerprint(der, crate::encoding::sha256(der))
     }
 
     /// [`Self::from_der`] for a caller that has already hashed the DER (to look it up in a cache first).
@@ -376,11 +376,4 @@ impl Certificate {
     pub fn fingerprint_hex(&self) -> &str {
         &self.summary.sha256
     }
-}
-
-pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
-    let d = ring::digest::digest(&ring::digest::SHA256, data);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(d.as_ref());
-    out
 }

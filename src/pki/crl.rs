@@ -13,7 +13,7 @@ use x509_parser::prelude::FromDer;
 
 use crate::crypto::AlgorithmId;
 use crate::encoding::asn1::{self as asn1, DerError, Reader};
-use crate::pki::cert::sha256;
+use crate::encoding::sha256;
 use crate::pki::dp::{parse_issuing_distribution_point, GenName, IssuingDistributionPoint};
 use crate::pki::name::Name;
 

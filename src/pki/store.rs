@@ -275,7 +275,7 @@ impl TrustStore {
     /// seen lately, or freshly parsed (and remembered). Parsing a certificate costs more than verifying an RSA
     /// signature; an applicant's certificate arrives again with each of their requests.
     pub fn parse_certificate(&self, der: &[u8]) -> Result<Arc<Certificate>, crate::pki::CertError> {
-        let fingerprint = crate::pki::cert::sha256(der);
+        let fingerprint = crate::encoding::sha256(der);
         if let Some(ix) = self.by_fingerprint.get(&fingerprint) {
             return Ok(self.certs[*ix].clone());
         }

@@ -576,7 +576,7 @@ pub fn verify_document_online(
     let evidence = match doc.seal().and_then(crate::seal::Decoded::seal) {
         Some(seal) => stored_copy(ctx, seal)?.map(|d| crate::document::DocumentEvidence {
             issued_at: d.issued_at,
-            pdf_sha256: crate::pki::cert::sha256(&d.pdf),
+            pdf_sha256: crate::encoding::sha256(&d.pdf),
         }),
         None => None,
     };

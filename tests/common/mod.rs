@@ -86,3 +86,15 @@ pub fn trust(store: &qoltanba::pki::TrustStore) -> qoltanba::seal::SealTrust<'_>
         issuers: demo_issuers(),
     }
 }
+
+/// The demo PKI's signer `name` (`certs/{name}.key.pem`, `certs/{name}.pem`) with the issuing CA as its chain.
+pub fn demo_signer(name: &str) -> qoltanba::cms::CmsSigner {
+    let dir = project_dir().join("certs");
+    let key = std::fs::read(dir.join(format!("{name}.key.pem"))).expect("key");
+    let identity = qoltanba::credentials::read_signing_identity(&key, None).expect("key");
+    let cert = qoltanba::pki::load::load_certificates(&dir.join(format!("{name}.pem")))
+        .expect("cert")
+        .remove(0);
+    let chain = qoltanba::pki::load::load_certificates(&dir.join("issuing-ca.pem")).expect("chain");
+    qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
+}

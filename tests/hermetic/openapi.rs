@@ -135,19 +135,7 @@ impl Checker<'_> {
 }
 
 fn cms_signed_by(name: &str, content: &[u8]) -> Vec<u8> {
-    let dir = common::project_dir().join("certs");
-    let key = qoltanba::credentials::read_signing_identity(
-        &std::fs::read(dir.join(format!("{name}.key.pem"))).expect("key"),
-        None,
-    )
-    .expect("key")
-    .key;
-    let cert = qoltanba::pki::load::load_certificates(&dir.join(format!("{name}.pem")))
-        .expect("cert")
-        .remove(0);
-    let chain = qoltanba::pki::load::load_certificates(&dir.join("issuing-ca.pem")).expect("ca");
-    qoltanba::cms::CmsSigner::new(key, cert, chain)
-        .expect("signer")
+    common::demo_signer(name)
         .sign(content, false, qoltanba::clock::UnixTime::now().secs())
         .expect("sign")
 }

@@ -140,17 +140,6 @@ fn qoltanba_serve_runs_from_any_directory_and_stops_on_sigterm() {
 }
 
 /// A signer of the demo PKI from `certs/` (for the portal signing service: the company employee's key).
-fn demo_signer(name: &str) -> qoltanba::cms::CmsSigner {
-    let dir = common::project_dir().join("certs");
-    let key = std::fs::read(dir.join(format!("{name}.key.pem"))).expect("key");
-    let identity = qoltanba::credentials::read_signing_identity(&key, None).expect("key");
-    let cert = qoltanba::pki::load::load_certificates(&dir.join(format!("{name}.pem")))
-        .expect("cert")
-        .remove(0);
-    let chain = qoltanba::pki::load::load_certificates(&dir.join("issuing-ca.pem")).expect("chain");
-    qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
-}
-
 /// Finding 5 of the hardening issue: `POST /v1/sign/cms` signed any bytes with the provider's authorised person's
 /// key for any portal token. It is off by default; configured, it signs with a key of its own, says so in a signed
 /// contentHint, and what it signs is no provider's document.
@@ -173,7 +162,7 @@ fn portal_signing_is_off_by_default_and_never_the_providers_key() {
     assert_problem(&sign(svc.addr, &portal), 501, "NOT_CONFIGURED");
 
     let svc = service_with(|mut state| {
-        state.portal_signer = Some(std::sync::Arc::new(demo_signer("legal-employee")));
+        state.portal_signer = Some(std::sync::Arc::new(common::demo_signer("legal-employee")));
         state
     });
     let portal = format!("Authorization: Bearer {}\r\n", svc.portal);
