@@ -12,10 +12,10 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use criterion::{criterion_group, criterion_main, Criterion};
 use der::{Decode, Encode};
-use qoltanba::cms::{verify_cms, CmsSigner};
-use qoltanba::crypto::signing_key_from_pkcs8;
-use qoltanba::pki::load::load_certificates;
-use qoltanba::pki::{Purpose, RevocationMode, TrustStore, VerifyOptions};
+use qoltanba::load_certificates;
+use qoltanba::signing_key_from_pkcs8;
+use qoltanba::{verify_cms, CmsSigner};
+use qoltanba::{Purpose, RevocationMode, TrustStore, VerifyOptions};
 use ring::signature::{
     RsaKeyPair, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA512,
     RSA_PKCS1_SHA256,

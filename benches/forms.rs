@@ -11,17 +11,17 @@
 //! The PDF sizes are printed.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::document::issue;
-use qoltanba::forms::form;
+use qoltanba::form;
+use qoltanba::issue;
 
 const ISSUED: i64 = 1_795_428_000;
 
 fn benches(c: &mut Criterion) {
-    let signer = qoltanba::demo_pki::provider_signer().expect("demo provider");
+    let signer = qoltanba::demo_provider_signer().expect("demo provider");
     let sealing = || {
-        Some(qoltanba::document::Sealing {
+        Some(qoltanba::Sealing {
             signer: &signer,
-            mode: qoltanba::seal::SealMode::Compact,
+            mode: qoltanba::SealMode::Compact,
         })
     };
     for id in ["licence.private-bailiff", "reference.real-estate-rights"] {

@@ -11,9 +11,9 @@
 //! Needs `../shared/conformance` (the NCA test PKI).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::crypto::gost::Streebog;
-use qoltanba::crypto::AlgorithmRegistry;
-use qoltanba::pki::{Certificate, RevocationMode, TrustStore, VerifyOptions};
+use qoltanba::AlgorithmRegistry;
+use qoltanba::Streebog;
+use qoltanba::{Certificate, RevocationMode, TrustStore, VerifyOptions};
 
 fn benches(c: &mut Criterion) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,11 +21,9 @@ fn benches(c: &mut Criterion) {
     let read = |p: &str| std::fs::read(dir.join(p)).expect("conformance data");
     let root = Certificate::from_der(&read("root_test_gost_2022.cer")).expect("root");
     let nca = Certificate::from_der(&read("nca_gost2022_test.cer")).expect("nca");
-    let leaf = qoltanba::pki::load::load_certificates(
-        &dir.join("pem/individual_valid_individual_valid.pem"),
-    )
-    .expect("leaf")
-    .remove(0);
+    let leaf = qoltanba::load_certificates(&dir.join("pem/individual_valid_individual_valid.pem"))
+        .expect("leaf")
+        .remove(0);
     let registry = AlgorithmRegistry::global();
     c.bench_function("gost/verify_512", |b| {
         b.iter(|| {
@@ -39,7 +37,7 @@ fn benches(c: &mut Criterion) {
                 .expect("verifies")
         })
     });
-    let identity = qoltanba::credentials::read_signing_identity(
+    let identity = qoltanba::read_signing_identity(
         &read("individual/valid/individual_valid.p12"),
         Some("Qwerty12"),
     )

@@ -10,18 +10,14 @@
 //!   stored — against an in-memory registry.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::document::Sealing;
-use qoltanba::registry::{Registry, RenderedDocument, SqliteRegistry};
-use qoltanba::seal::SealMode;
+use qoltanba::SealMode;
+use qoltanba::Sealing;
+use qoltanba::{Registry, RenderedDocument, SqliteRegistry};
 
-fn issue_one(
-    registry: &SqliteRegistry,
-    signer: &qoltanba::cms::CmsSigner,
-    data: &serde_json::Value,
-) {
+fn issue_one(registry: &SqliteRegistry, signer: &qoltanba::CmsSigner, data: &serde_json::Value) {
     registry
         .issue("reference.birth", 2026, "bench", &mut |number| {
-            let doc = qoltanba::document::issue(
+            let doc = qoltanba::issue(
                 "reference.birth",
                 data,
                 &number.to_string(),
@@ -37,10 +33,8 @@ fn issue_one(
 }
 
 fn benches(c: &mut Criterion) {
-    let signer = qoltanba::demo_pki::provider_signer().expect("provider");
-    let data = qoltanba::forms::form("reference.birth")
-        .expect("form")
-        .sample();
+    let signer = qoltanba::demo_provider_signer().expect("provider");
+    let data = qoltanba::form("reference.birth").expect("form").sample();
     let memory = SqliteRegistry::in_memory().expect("registry");
     c.bench_function("issue/reference_in_memory", |b| {
         b.iter(|| issue_one(&memory, &signer, &data))
@@ -53,14 +47,14 @@ fn benches(c: &mut Criterion) {
 }
 
 fn application_flow(c: &mut Criterion) {
-    let signer = qoltanba::demo_pki::provider_signer().expect("provider");
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::issuance::Provider::from_signer(&signer);
-    let calendar = qoltanba::issuance::WorkingCalendar::kazakhstan();
+    let signer = qoltanba::demo_provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::Provider::from_signer(&signer);
+    let calendar = qoltanba::WorkingCalendar::kazakhstan();
     let registry = SqliteRegistry::in_memory().expect("registry");
-    let issuers = qoltanba::demo_pki::issuers().expect("issuers");
-    let never = qoltanba::cancel::Cancel::never();
-    let ctx = qoltanba::service::workflow::Context {
+    let issuers = qoltanba::demo_issuers().expect("issuers");
+    let never = qoltanba::Cancel::never();
+    let ctx = qoltanba::Context {
         store: &store,
         issuers: &issuers,
         cancel: &never,
@@ -71,12 +65,12 @@ fn application_flow(c: &mut Criterion) {
     };
     let certs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certs");
     let key = std::fs::read(certs.join("individual-sign.key.pem")).expect("key");
-    let identity = qoltanba::credentials::read_signing_identity(&key, None).expect("identity");
-    let cert = qoltanba::pki::load::load_certificates(&certs.join("individual-sign.pem"))
+    let identity = qoltanba::read_signing_identity(&key, None).expect("identity");
+    let cert = qoltanba::load_certificates(&certs.join("individual-sign.pem"))
         .expect("cert")
         .remove(0);
-    let applicant = qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), Vec::new())
-        .expect("applicant");
+    let applicant =
+        qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("applicant");
     let at = 1_795_428_000;
     let content = serde_json::json!({
         "service": "licence.private-bailiff",
@@ -85,28 +79,16 @@ fn application_flow(c: &mut Criterion) {
     })
     .to_string();
     let cms = applicant.sign(content.as_bytes(), false, at).expect("sign");
-    let approve = qoltanba::service::workflow::Decision::Approve {
+    let approve = qoltanba::Decision::Approve {
         fields: serde_json::Map::new(),
     };
     c.bench_function("issue/application_to_licence", |b| {
         b.iter(|| {
-            let app =
-                qoltanba::service::workflow::submit(ctx, &cms, None, "portal", at).expect("submit");
-            assert_eq!(
-                app.status,
-                qoltanba::issuance::ApplicationStatus::AwaitingPayment
-            );
-            qoltanba::service::workflow::report_payment(
-                ctx,
-                app.id,
-                true,
-                Some("KZ-PAY-1"),
-                "portal",
-                at,
-            )
-            .expect("pay");
-            let done = qoltanba::service::workflow::decide(ctx, app.id, &approve, "operator", at)
-                .expect("decide");
+            let app = qoltanba::submit(ctx, &cms, None, "portal", at).expect("submit");
+            assert_eq!(app.status, qoltanba::ApplicationStatus::AwaitingPayment);
+            qoltanba::report_payment(ctx, app.id, true, Some("KZ-PAY-1"), "portal", at)
+                .expect("pay");
+            let done = qoltanba::decide(ctx, app.id, &approve, "operator", at).expect("decide");
             assert!(done.document.is_some());
         })
     });

@@ -14,8 +14,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::pki::load::load_certificates;
-use qoltanba::pki::{Crl, RevocationMode, TrustStore, VerifyOptions};
+use qoltanba::load_certificates;
+use qoltanba::{Crl, RevocationMode, TrustStore, VerifyOptions};
 use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 
 struct Counting;
@@ -119,7 +119,7 @@ fn benches(c: &mut Criterion) {
     let store = builder.build();
     let mut opts = VerifyOptions::at(1_795_000_000); // 2026-11-18
     opts.revocation = RevocationMode::All;
-    opts.purpose = qoltanba::pki::Purpose::Any;
+    opts.purpose = qoltanba::Purpose::Any;
     // The leaf is in the CRL: verify the unrevoked sibling instead, so the whole path is walked.
     let good = load("leaf-sha512.pem");
     let report = store.verify_certificate(&good, &[], &opts);
@@ -136,12 +136,12 @@ fn benches(c: &mut Criterion) {
     let good_der = good.der().to_vec();
     c.bench_function("verify_cert/parse_and_verify_rsa2048_422k_crl", |b| {
         b.iter(|| {
-            let cert = qoltanba::pki::Certificate::from_der(&good_der).expect("parses");
+            let cert = qoltanba::Certificate::from_der(&good_der).expect("parses");
             store.verify_certificate(&cert, &[], &opts)
         })
     });
 
-    let leaf_key = |cert: &qoltanba::pki::Certificate| cert.public_key().key.clone();
+    let leaf_key = |cert: &qoltanba::Certificate| cert.public_key().key.clone();
     let inter_key = leaf_key(&inter);
     let root_key = leaf_key(&root);
     let leaf_alg: &'static dyn ring::signature::VerificationAlgorithm =

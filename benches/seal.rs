@@ -7,21 +7,21 @@
 //! - `seal/qr_symbols`: turning the text into the QR symbol's pixels (what printing adds).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use qoltanba::crypto::AlgorithmRegistry;
-use qoltanba::pki::VerifyOptions;
-use qoltanba::seal::{seal, verify_seal, SealContent, SealMode};
+use qoltanba::AlgorithmRegistry;
+use qoltanba::VerifyOptions;
+use qoltanba::{seal, verify_seal, SealContent, SealMode};
 
 fn benches(c: &mut Criterion) {
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let issuers = qoltanba::demo_pki::issuers().expect("issuers");
-    let trust = qoltanba::seal::SealTrust {
+    let provider = qoltanba::demo_provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let issuers = qoltanba::demo_issuers().expect("issuers");
+    let trust = qoltanba::SealTrust {
         store: &store,
         issuers: &issuers,
     };
-    let t = qoltanba::forms::form("licence.private-bailiff").expect("form");
-    let doc = qoltanba::document::issue(&t.id, &t.sample(), "QLT-2026-000001", 1_795_428_000, None)
-        .expect("issue");
+    let t = qoltanba::form("licence.private-bailiff").expect("form");
+    let doc =
+        qoltanba::issue(&t.id, &t.sample(), "QLT-2026-000001", 1_795_428_000, None).expect("issue");
     let content = SealContent {
         form: t.id.clone(),
         number: doc.number.clone(),
@@ -68,13 +68,13 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("seal/qr_symbols", |b| {
         b.iter(|| {
-            qoltanba::render::render(
-                &[qoltanba::render::Block::Seal {
+            qoltanba::render(
+                &[qoltanba::Block::Seal {
                     size: 110.0,
                     caption: Vec::new(),
                     codes: texts.clone(),
                 }],
-                &qoltanba::render::PdfInfo {
+                &qoltanba::PdfInfo {
                     title: String::new(),
                     subject: String::new(),
                     keywords: Vec::new(),

@@ -12,7 +12,7 @@ use std::fmt;
 use thiserror::Error;
 
 /// Kazakhstan keeps one time zone, UTC+5, since 1 March 2024: dates printed and deadlines counted are local.
-pub const LOCAL_OFFSET_SECONDS: i32 = 5 * 3600;
+pub(crate) const LOCAL_OFFSET_SECONDS: i32 = 5 * 3600;
 
 /// An instant, in whole seconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -17,10 +17,13 @@ use time::OffsetDateTime;
 
 use crate::identity::check_digit;
 
+/// Why the demo PKI could not be made.
 #[derive(Debug, Error)]
 pub enum DemoPkiError {
+    /// Certificate generation failed: …
     #[error("certificate generation failed: {0}")]
     Rcgen(#[from] rcgen::Error),
+    /// The built-in demo provider identity is unusable: …
     #[error("the built-in demo provider identity is unusable: {0}")]
     Provider(String),
 }
@@ -95,7 +98,7 @@ fn demo_certificate() -> Option<&'static crate::pki::Certificate> {
 }
 
 /// Whether `cert` is the demo provider's, whose key is published in the repository.
-pub fn is_demo_certificate(cert: &crate::pki::Certificate) -> bool {
+pub(crate) fn is_demo_certificate(cert: &crate::pki::Certificate) -> bool {
     demo_certificate().is_some_and(|d| d.fingerprint == cert.fingerprint)
 }
 
@@ -114,15 +117,18 @@ pub fn issuers() -> Result<crate::seal::Issuers, DemoPkiError> {
 
 /// One file of the demo PKI: a path relative to the output directory and its contents.
 pub struct DemoFile {
+    /// Where it goes, relative to `certs/`.
     pub path: String,
+    /// What it holds.
     pub contents: Vec<u8>,
 }
 
 /// Identifiers used by the demo end entities (all pass the checksum).
-pub mod ids {
+pub(crate) mod ids {
     /// The individual (signing and auth keys, and the revoked and expired keys belong to other people).
-    pub const INDIVIDUAL_IIN: &str = "870412300129";
-    pub const LEGAL_BIN: &str = super::DEMO_BIN;
+    pub(crate) const INDIVIDUAL_IIN: &str = "870412300129";
+    #[cfg(test)]
+    pub(crate) const LEGAL_BIN: &str = super::DEMO_BIN;
 }
 
 const DEMO_BIN: &str = "040840001231";

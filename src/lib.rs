@@ -1,25 +1,138 @@
 #![forbid(unsafe_code)]
-#![warn(unreachable_pub)]
+#![warn(unreachable_pub, missing_docs, unnameable_types)]
 //! Qoltanba: verify Kazakh EDS certificates and signatures, issue signed documents.
 //!
 //! The core is I/O-free: it decides on parsed values. The CLI (`src/main.rs`) and, later, the HTTP layer are
 //! thin shells over it.
 
-pub mod cancel;
-pub mod clock;
-pub mod cms;
-pub mod credentials;
-pub mod crypto;
-pub mod demo_pki;
-pub mod document;
-pub mod encoding;
-pub mod forms;
-pub mod http;
-pub mod identity;
-pub mod issuance;
-pub mod pdf;
-pub mod pki;
-pub mod registry;
-pub mod render;
-pub mod seal;
-pub mod service;
+// The modules are private: what the CLI, the HTTP shell's callers, benches, fuzz targets and tests may use is
+// re-exported below, layer by layer (ARCHITECTURE.md has the layers). Anything not named here is an
+// implementation detail that may change without notice.
+mod cancel;
+mod clock;
+mod cms;
+mod credentials;
+mod crypto;
+mod demo_pki;
+mod document;
+mod encoding;
+mod forms;
+mod http;
+mod identity;
+mod issuance;
+mod pdf;
+mod pki;
+mod registry;
+mod render;
+mod seal;
+mod service;
+
+// Encodings and small shared types.
+pub use cancel::Cancel;
+pub use clock::{local_date, local_year, rfc3339, UnixTime};
+pub use encoding::asn1;
+pub use encoding::pem::der_blocks;
+
+// Signature algorithms and key files.
+pub use credentials::read_signing_identity;
+pub use crypto::gost::Streebog;
+pub use crypto::{
+    signing_key_from_pkcs8, AlgorithmId, AlgorithmRegistry, PublicKeyInfo, SigningKey,
+};
+
+// Certificates, CRLs, paths.
+pub use pki::load::{build_store, load_certificates, load_crls, read_limited, MAX_CERT_FILE};
+pub use pki::store::RECENT_CERTIFICATE_BYTES;
+pub use pki::{
+    CertError, Certificate, Code, Crl, Findings, Indication, Purpose, Report, RevocationMode,
+    TrustStore, VerifyOptions,
+};
+
+// Subjects and signatures.
+pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
+pub use identity::{Bin, Iin, Role};
+
+// Forms, PDFs, the barcode seal and the documents they make.
+pub use document::{
+    attach, embedded_file, issue, verify_document, Attachment, DocumentReport, FieldComparison,
+    IssueError, Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
+};
+pub use forms::{
+    catalogue, form, FieldError, FieldType, FormTemplate, TemplateBlock, MAX_DATA_CHARS, MAX_ROWS,
+};
+pub use pdf::write::{file_of, IncrementalUpdate};
+pub use pdf::{Budget, Dict, Object, PdfFile};
+pub use render::{render, Block, Fonts, Item, Layouter, PdfInfo};
+pub use seal::{
+    base45_decode, decode as decode_seal, seal, verification_code, verify_decoded, verify_seal,
+    IssueEvidence, IssuerRule, Issuers, SealContent, SealError, SealMode, SealReport, SealTrust,
+    PART_CAPACITY,
+};
+
+// Applications, licences and the registry that stores them.
+pub use issuance::{
+    ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction, Provider, WorkingCalendar,
+    DUPLICATE_MARK,
+};
+pub use registry::{
+    Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
+    DocumentStanding, NewApplication, Registry, RegistryError, Render, RenderError,
+    RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenRole,
+};
+
+// The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.
+pub use http::{run as serve_node, serve, serve_with, AppState};
+pub use service::config::ConfiguredToken;
+pub use service::config::{ConfigError, ServiceConfig, ENV_VARS};
+pub use service::start::{StartError, Started};
+pub use service::tokens::{
+    create_token, generate_token, sha256 as token_sha256, sha256_hex as token_sha256_hex,
+};
+pub use service::tokens::{Caller, TokenCache};
+pub use service::workflow::WorkflowError;
+pub use service::workflow::{decide, issue_reference, report_payment, submit, Context, Decision};
+pub use service::{start, Limits, ServeOptions};
+
+// The demo PKI in `certs/` (`generate-demo-pki` and the tests).
+pub use demo_pki::{
+    default_store as demo_trust_store, generate as generate_demo_pki, issuers as demo_issuers,
+    provider_signer as demo_provider_signer,
+};
+
+// Types that the items above take or return, so a caller can name them.
+pub use cancel::Cancelled;
+pub use clock::TimeError;
+pub use cms::sign::SignOptions;
+pub use cms::SignerReport;
+pub use credentials::keyfile::{KeyFileError, SigningIdentity};
+pub use crypto::digest::DigestAlgorithm;
+pub use crypto::{CryptoError, SignatureAlgorithm};
+pub use demo_pki::{DemoFile, DemoPkiError};
+pub use document::issue::IssuedDocument;
+pub use document::verify::FileIntegrity;
+pub use encoding::pem::PemError;
+pub use forms::schema::{FieldValue, FormData};
+pub use forms::template::{Bilingual, FieldSpec, TemplateError};
+pub use http::limits::{Gates, Pool};
+pub use http::problem::Problem;
+pub use http::RunError;
+pub use identity::number::{EntityAttribute, EntityType, IdNumberError, Sex};
+pub use identity::profile::{NameClaim, NameProblem, RoleNames, SubjectProfile};
+pub use issuance::application::ApplicationError;
+pub use issuance::status::TransitionError;
+pub use pdf::file::{Page as PdfPage, Revision};
+pub use pdf::object::Stream as PdfStream;
+pub use pdf::PdfError;
+pub use pki::cert::KeyUsage;
+pub use pki::crl::{CrlError, Reason as RevocationReason, Revocation};
+pub use pki::dp::{DpName, GenName, IssuingDistributionPoint};
+pub use pki::load::InputError;
+pub use pki::name::{Attribute as NameAttribute, Name};
+pub use pki::report::{CertSummary, ChainEntry, LaterRevocation, SubjectSummary};
+pub use pki::store::TrustStoreBuilder;
+pub use registry::LicenceEvent;
+pub use render::font::FontError;
+pub use render::layout::Page as LayoutPage;
+pub use seal::{Decoded, DecodedSeal};
+pub use service::config::{ConfiguredIssuer, SignerPaths};
+pub use service::Node;

@@ -1,8 +1,8 @@
 //! Fixtures shared by the benches: the OpenSSL interop PKI and a 422 000-entry CRL of its CA.
 #![allow(dead_code)]
 
-use qoltanba::encoding::asn1::encode as enc;
-use qoltanba::encoding::pem::der_blocks;
+use qoltanba::asn1::encode as enc;
+use qoltanba::der_blocks;
 use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use x509_parser::prelude::FromDer;
 

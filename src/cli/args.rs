@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use qoltanba::pki::{Purpose, RevocationMode};
-use qoltanba::seal::SealMode;
+use qoltanba::SealMode;
+use qoltanba::{Purpose, RevocationMode};
 
 #[derive(Parser)]
 #[command(

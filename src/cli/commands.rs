@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use qoltanba::clock::UnixTime;
-use qoltanba::cms::CmsReport;
-use qoltanba::identity::{Bin, Iin};
-use qoltanba::pki::load::{build_store, load_certificates};
-use qoltanba::pki::{Code, Findings, Purpose, Report, VerifyOptions};
+use qoltanba::CmsReport;
+use qoltanba::UnixTime;
+use qoltanba::{build_store, load_certificates};
+use qoltanba::{Bin, Iin};
+use qoltanba::{Code, Findings, Purpose, Report, VerifyOptions};
 
 use super::args::*;
 use crate::say;
@@ -23,11 +23,11 @@ pub(crate) enum Outcome {
         json: bool,
     },
     Seal {
-        report: qoltanba::seal::SealReport,
+        report: qoltanba::SealReport,
         json: bool,
     },
     Document {
-        report: qoltanba::document::DocumentReport,
+        report: qoltanba::DocumentReport,
         json: bool,
     },
     /// Done; the line says what was done (empty: nothing to say).
@@ -70,10 +70,10 @@ pub(crate) fn run(command: Command) -> Outcome {
                 json: args.against.json,
             })
             .unwrap_or_else(bad(args.against.json)),
-        Command::NewToken => match qoltanba::service::tokens::generate_token() {
+        Command::NewToken => match qoltanba::generate_token() {
             Some(token) => Outcome::Done(format!(
                 "token:  {token}\nsha256: {}",
-                qoltanba::service::tokens::sha256_hex(&token)
+                qoltanba::token_sha256_hex(&token)
             )),
             None => Outcome::Bad {
                 error: BadInput("the system random generator failed".into()),
@@ -109,8 +109,8 @@ pub(crate) fn bad_input_report(message: &str, at: i64) -> Report {
     f.into_report(
         None,
         Vec::new(),
-        qoltanba::clock::rfc3339(at),
-        qoltanba::pki::RevocationMode::None,
+        qoltanba::rfc3339(at),
+        qoltanba::RevocationMode::None,
     )
 }
 
@@ -126,10 +126,7 @@ pub(crate) fn now() -> i64 {
 
 impl PkiArgs {
     /// The trust store and the verification options these arguments describe.
-    fn load(
-        &self,
-        purpose: Purpose,
-    ) -> Result<(qoltanba::pki::TrustStore, VerifyOptions), BadInput> {
+    fn load(&self, purpose: Purpose) -> Result<(qoltanba::TrustStore, VerifyOptions), BadInput> {
         let at = match &self.at {
             Some(s) => parse_time(s)?,
             None => now(),
@@ -158,7 +155,7 @@ impl PkiArgs {
     }
 }
 
-fn one_certificate(path: &std::path::Path) -> Result<qoltanba::pki::Certificate, BadInput> {
+fn one_certificate(path: &std::path::Path) -> Result<qoltanba::Certificate, BadInput> {
     let mut certs = load_certificates(path).map_err(|e| BadInput(e.to_string()))?;
     if certs.len() != 1 {
         return Err(BadInput(format!(
@@ -178,13 +175,13 @@ fn verify_cert(args: &VerifyCertArgs) -> Result<Report, BadInput> {
 }
 
 fn read_input(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, BadInput> {
-    qoltanba::pki::load::read_limited(path, limit).map_err(|e| BadInput(e.to_string()))
+    qoltanba::read_limited(path, limit).map_err(|e| BadInput(e.to_string()))
 }
 
 fn verify_cms(args: &VerifyCmsArgs) -> Result<CmsReport, BadInput> {
-    let limit = qoltanba::cms::MAX_CMS_SIZE as u64;
+    let limit = qoltanba::MAX_CMS_SIZE as u64;
     let data = read_input(&args.cms, limit)?;
-    let cms = qoltanba::encoding::pem::der_blocks(&data, &["CMS", "PKCS7"])
+    let cms = qoltanba::der_blocks(&data, &["CMS", "PKCS7"])
         .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))?
         .remove(0);
     let content = args
@@ -193,32 +190,32 @@ fn verify_cms(args: &VerifyCmsArgs) -> Result<CmsReport, BadInput> {
         .map(|p| read_input(p, limit))
         .transpose()?;
     let (store, opts) = args.pki.load(Purpose::Sign)?;
-    qoltanba::cms::verify_cms(&store, &cms, content.as_deref(), &[], &opts)
+    qoltanba::verify_cms(&store, &cms, content.as_deref(), &[], &opts)
         .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))
 }
 
 fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
-    let key_data = read_input(&args.key, qoltanba::pki::load::MAX_CERT_FILE)?;
+    let key_data = read_input(&args.key, qoltanba::MAX_CERT_FILE)?;
     let password = args
         .password
         .clone()
         .or_else(|| std::env::var("QOLTANBA_KEY_PASSWORD").ok());
-    let identity = qoltanba::credentials::read_signing_identity(&key_data, password.as_deref())
+    let identity = qoltanba::read_signing_identity(&key_data, password.as_deref())
         .map_err(|e| BadInput(format!("{}: {e}", args.key.display())))?;
     let mut chain = Vec::new();
     for path in &args.chain {
         chain.extend(load_certificates(path).map_err(|e| BadInput(e.to_string()))?);
     }
     let cert = args.cert.as_deref().map(one_certificate).transpose()?;
-    let signer = qoltanba::cms::CmsSigner::from_identity(identity, cert, chain).map_err(|e| {
+    let signer = qoltanba::CmsSigner::from_identity(identity, cert, chain).map_err(|e| {
         BadInput(match e {
-            qoltanba::cms::CmsError::NoCertificateForKey => {
+            qoltanba::CmsError::NoCertificateForKey => {
                 "--cert is needed: the key file holds no certificate for this key".into()
             }
             e => e.to_string(),
         })
     })?;
-    let content = read_input(&args.input, qoltanba::cms::MAX_CMS_SIZE as u64)?;
+    let content = read_input(&args.input, qoltanba::MAX_CMS_SIZE as u64)?;
     let cms = signer
         .sign(&content, args.detached, now())
         .map_err(|e| BadInput(e.to_string()))?;
@@ -231,23 +228,16 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
 /// the embedded demo PKI's.
 fn seal_trust(
     args: &SealTrustArgs,
-) -> Result<
-    (
-        qoltanba::pki::TrustStore,
-        qoltanba::seal::Issuers,
-        VerifyOptions,
-    ),
-    BadInput,
-> {
+) -> Result<(qoltanba::TrustStore, qoltanba::Issuers, VerifyOptions), BadInput> {
     let (store, issuers) = match (&args.config, args.trust.is_empty()) {
-        (Some(config), _) => qoltanba::service::config::ServiceConfig::load(Some(config), |name| {
-            std::env::var(name).ok()
-        })
-        .and_then(|c| c.verification())
-        .map_err(|e| BadInput(e.to_string()))?,
+        (Some(config), _) => {
+            qoltanba::ServiceConfig::load(Some(config), |name| std::env::var(name).ok())
+                .and_then(|c| c.verification())
+                .map_err(|e| BadInput(e.to_string()))?
+        }
         (None, true) => (
-            qoltanba::demo_pki::default_store().map_err(|e| BadInput(e.to_string()))?,
-            qoltanba::demo_pki::issuers().map_err(|e| BadInput(e.to_string()))?,
+            qoltanba::demo_trust_store().map_err(|e| BadInput(e.to_string()))?,
+            qoltanba::demo_issuers().map_err(|e| BadInput(e.to_string()))?,
         ),
         (None, false) => {
             if args.issuer_cert.is_empty() && args.issuer_bin.is_empty() {
@@ -260,7 +250,7 @@ fn seal_trust(
             let mut pinned = Vec::new();
             for path in &args.issuer_cert {
                 for cert in load_certificates(path).map_err(|e| BadInput(e.to_string()))? {
-                    rules.push(qoltanba::seal::IssuerRule::certificate(
+                    rules.push(qoltanba::IssuerRule::certificate(
                         format!("{} ({})", cert.subject(), path.display()),
                         &cert,
                     ));
@@ -269,7 +259,7 @@ fn seal_trust(
             }
             for bin in &args.issuer_bin {
                 let bin = Bin::parse(bin).map_err(|e| BadInput(format!("--issuer-bin: {e}")))?;
-                rules.push(qoltanba::seal::IssuerRule::organisation(
+                rules.push(qoltanba::IssuerRule::organisation(
                     format!("BIN {bin}"),
                     bin,
                     Vec::new(),
@@ -279,7 +269,7 @@ fn seal_trust(
                 args.intermediates.iter().cloned().chain(pinned).collect();
             let store = build_store(&args.trust, &intermediates, &args.crl)
                 .map_err(|e| BadInput(e.to_string()))?;
-            (store, qoltanba::seal::Issuers::new(rules))
+            (store, qoltanba::Issuers::new(rules))
         }
     };
     let mut opts = VerifyOptions::at(now());
@@ -292,16 +282,15 @@ fn serve(
     listen: Option<std::net::SocketAddr>,
     data: Option<PathBuf>,
 ) -> Result<(), BadInput> {
-    let mut config =
-        qoltanba::service::config::ServiceConfig::load(config, |name| std::env::var(name).ok())
-            .map_err(|e| BadInput(e.to_string()))?;
+    let mut config = qoltanba::ServiceConfig::load(config, |name| std::env::var(name).ok())
+        .map_err(|e| BadInput(e.to_string()))?;
     if let Some(listen) = listen {
         config.listen = listen;
     }
     if let Some(data) = data {
         config.data = data;
     }
-    let started = qoltanba::service::start(&config, now()).map_err(|e| BadInput(e.to_string()))?;
+    let started = qoltanba::start(&config, now()).map_err(|e| BadInput(e.to_string()))?;
     for (role, token) in &started.new_tokens {
         say!(
             "created {} token (shown once, keep it): {token}",
@@ -315,38 +304,36 @@ fn serve(
              (README, Configuration) for real use."
         );
     }
-    qoltanba::http::run(started.node, &config, |listen| {
+    qoltanba::serve_node(started.node, &config, |listen| {
         say!("Qoltanba listening on http://{listen}")
     })
     .map_err(|e| BadInput(e.to_string()))
 }
 
-fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::seal::SealReport, BadInput> {
+fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::SealReport, BadInput> {
     let (store, issuers, opts) = seal_trust(&args.against)?;
     let texts: Vec<&str> = args.barcode.iter().map(String::as_str).collect();
-    let trust = qoltanba::seal::SealTrust {
+    let trust = qoltanba::SealTrust {
         store: &store,
         issuers: &issuers,
     };
-    qoltanba::seal::verify_seal(trust, &texts, &opts).map_err(|e| BadInput(e.to_string()))
+    qoltanba::verify_seal(trust, &texts, &opts).map_err(|e| BadInput(e.to_string()))
 }
 
-fn verify_document(
-    args: &VerifyDocumentArgs,
-) -> Result<qoltanba::document::DocumentReport, BadInput> {
+fn verify_document(args: &VerifyDocumentArgs) -> Result<qoltanba::DocumentReport, BadInput> {
     let (store, issuers, opts) = seal_trust(&args.against)?;
-    let pdf = read_input(&args.pdf, qoltanba::document::MAX_PDF as u64)?;
-    let trust = qoltanba::seal::SealTrust {
+    let pdf = read_input(&args.pdf, qoltanba::MAX_PDF as u64)?;
+    let trust = qoltanba::SealTrust {
         store: &store,
         issuers: &issuers,
     };
-    qoltanba::document::verify_document(trust, &pdf, &opts)
+    qoltanba::verify_document(trust, &pdf, &opts)
         .map_err(|e| BadInput(format!("{}: {e}", args.pdf.display())))
 }
 
 fn forms(command: &FormsCommand) -> Result<String, BadInput> {
     use std::fmt::Write;
-    let catalogue = qoltanba::forms::catalogue().map_err(|e| BadInput(e.to_string()))?;
+    let catalogue = qoltanba::catalogue().map_err(|e| BadInput(e.to_string()))?;
     let mut out = String::new();
     match command {
         FormsCommand::List => {
@@ -368,7 +355,7 @@ fn forms(command: &FormsCommand) -> Result<String, BadInput> {
             }
         }
         FormsCommand::Sample { form } => {
-            let t = qoltanba::forms::form(form).map_err(|e| BadInput(e.to_string()))?;
+            let t = qoltanba::form(form).map_err(|e| BadInput(e.to_string()))?;
             out = serde_json::to_string_pretty(&t.sample()).map_err(|e| BadInput(e.to_string()))?;
         }
     }
@@ -396,12 +383,12 @@ fn issue(args: &IssueArgs) -> Result<String, BadInput> {
         .clone()
         .unwrap_or_else(|| format!("DEMO-{issued_at}"));
     // The embedded default signs with the demo provider's key (a configured signer comes with the service).
-    let signer = qoltanba::demo_pki::provider_signer().map_err(|e| BadInput(e.to_string()))?;
-    let sealing = qoltanba::document::Sealing {
+    let signer = qoltanba::demo_provider_signer().map_err(|e| BadInput(e.to_string()))?;
+    let sealing = qoltanba::Sealing {
         signer: &signer,
         mode: args.seal_mode.into(),
     };
-    let doc = qoltanba::document::issue(&args.form, &data, &number, issued_at, Some(sealing))
+    let doc = qoltanba::issue(&args.form, &data, &number, issued_at, Some(sealing))
         .map_err(|e| BadInput(e.to_string()))?;
     std::fs::write(&args.out, &doc.pdf)
         .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
@@ -414,7 +401,7 @@ fn issue(args: &IssueArgs) -> Result<String, BadInput> {
 }
 
 fn write_demo_pki(out: &std::path::Path) -> Result<usize, String> {
-    let files = qoltanba::demo_pki::generate().map_err(|e| e.to_string())?;
+    let files = qoltanba::generate_demo_pki().map_err(|e| e.to_string())?;
     for f in &files {
         let path = out.join(&f.path);
         if let Some(parent) = path.parent() {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use qoltanba::pki::Report;
+use qoltanba::Report;
 
 use super::commands::{bad_input_report, now, Outcome};
 use crate::say;
@@ -84,7 +84,7 @@ pub(crate) fn finish(outcome: Outcome) -> ExitCode {
     }
 }
 
-fn print_seal(report: &qoltanba::seal::SealReport) {
+fn print_seal(report: &qoltanba::SealReport) {
     print_report(&report.report, false);
     if let Some(c) = &report.content {
         say!(
@@ -121,9 +121,9 @@ pub(crate) fn print_report(report: &Report, json: bool) {
         return;
     }
     let verdict = match report.indication {
-        qoltanba::pki::Indication::TotalPassed => "VALID",
-        qoltanba::pki::Indication::TotalFailed => "INVALID",
-        qoltanba::pki::Indication::Indeterminate => "INDETERMINATE",
+        qoltanba::Indication::TotalPassed => "VALID",
+        qoltanba::Indication::TotalFailed => "INVALID",
+        qoltanba::Indication::Indeterminate => "INDETERMINATE",
     };
     say!(
         "{verdict} ({:?}) at {}",
@@ -156,8 +156,7 @@ pub(crate) fn print_report(report: &Report, json: bool) {
             c.revocation
         );
     }
-    if report.revocation_checked == qoltanba::pki::RevocationMode::None && !report.chain.is_empty()
-    {
+    if report.revocation_checked == qoltanba::RevocationMode::None && !report.chain.is_empty() {
         say!("revocation was not checked (--revocation none)");
     }
     for code in &report.codes {

@@ -2,24 +2,25 @@
 //! key. Structures come from the RustCrypto `cms`/`der` crates; signatures and certificates go through the same
 //! algorithm registry and path validation as everything else.
 
-mod ess;
-mod sign;
-mod verify;
+pub(crate) mod ess;
+pub(crate) mod sign;
+pub(crate) mod verify;
 
 use serde::Serialize;
 use thiserror::Error;
 
 use crate::pki::Report;
 
-pub use sign::{CmsSigner, SignOptions};
+pub use sign::CmsSigner;
+pub(crate) use sign::SignOptions;
 pub use verify::{attached_content, verify_cms};
 
 /// Largest CMS we accept (the service's request bodies are smaller still).
 pub const MAX_CMS_SIZE: usize = 64 * 1024 * 1024;
 /// Largest DER of one signer's signed attributes: real ones are a few hundred bytes.
-pub const MAX_SIGNED_ATTRS: usize = 64 * 1024;
+pub(crate) const MAX_SIGNED_ATTRS: usize = 64 * 1024;
 /// Most signers in one SignedData.
-pub const MAX_SIGNERS: usize = 64;
+pub(crate) const MAX_SIGNERS: usize = 64;
 
 pub(crate) mod oid {
     use der::asn1::ObjectIdentifier;
@@ -42,37 +43,67 @@ pub(crate) mod oid {
 /// Input that cannot be verified at all (README, "Reports": `MALFORMED`, exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CmsError {
+    /// CMS is empty.
     #[error("CMS is empty")]
     Empty,
+    /// CMS is larger than `MAX_CMS_SIZE` bytes.
     #[error("CMS is larger than {MAX_CMS_SIZE} bytes")]
     TooLarge,
+    /// Not a CMS ContentInfo: …
     #[error("not a CMS ContentInfo: {0}")]
     Der(String),
+    /// CMS content type is …, not SignedData (1.2.840.113549.1.7.2)
     #[error("CMS content type is {0}, not SignedData (1.2.840.113549.1.7.2)")]
     NotSignedData(String),
+    /// SignedData has no signers.
     #[error("SignedData has no signers")]
     NoSigners,
+    /// SignedData has more than `MAX_SIGNERS` signers.
     #[error("SignedData has more than {MAX_SIGNERS} signers")]
     TooManySigners,
+    /// Detached signature: the signed content must be supplied.
     #[error("detached signature: the signed content must be supplied")]
     MissingContent,
+    /// Content is both attached and supplied separately, and the two differ.
     #[error("content is both attached and supplied separately, and the two differ")]
     ContentConflict,
+    /// A signer's certificate is neither in the CMS nor supplied.
     #[error("signer {index}: its certificate ({sid}) is neither in the CMS nor supplied")]
-    SignerCertificateMissing { index: usize, sid: String },
+    SignerCertificateMissing {
+        /// Which signer (0-based).
+        index: usize,
+        /// The SignerIdentifier, as text.
+        sid: String,
+    },
+    /// A certificate carried in the CMS cannot be parsed.
     #[error("a certificate in the CMS cannot be read: {reason}")]
-    BadCertificate { reason: String },
+    BadCertificate {
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// A signer's signed attributes exceed the size this verifier reads.
     #[error("signer {index}: signed attributes are {size} bytes, more than {MAX_SIGNED_ATTRS}")]
-    AttributesTooLarge { index: usize, size: usize },
+    AttributesTooLarge {
+        /// Which signer (0-based).
+        index: usize,
+        /// Their encoded size in bytes.
+        size: usize,
+    },
+    /// Signer `index`: malformed signed attribute `attribute`.
     #[error("signer {index}: malformed signed attribute {attribute}")]
     BadAttribute {
+        /// Which signer (0-based).
         index: usize,
+        /// The attribute's name.
         attribute: &'static str,
     },
+    /// The signing key does not belong to the signer certificate.
     #[error("the signing key does not belong to the signer certificate")]
     KeyCertificateMismatch,
+    /// The key file holds no certificate for its key: give the certificate.
     #[error("the key file holds no certificate for its key: give the certificate")]
     NoCertificateForKey,
+    /// Signing failed: …
     #[error("signing failed: {0}")]
     Signing(String),
 }
@@ -81,13 +112,17 @@ pub enum CmsError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignerReport {
+    /// The signer certificate's path validation (design.md §3), with the signature's own findings.
     #[serde(flatten)]
     pub report: Report,
     /// signingTime from the signed attributes, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_time: Option<String>,
+    /// The digest algorithm's name (e.g. `sha256`, `streebog-512`).
     pub digest_algorithm: String,
+    /// The signature algorithm's name.
     pub signature_algorithm: String,
+    /// Whether the signature covers signed attributes (rather than the content directly).
     pub signed_attributes: bool,
 }
 
@@ -96,9 +131,13 @@ pub struct SignerReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CmsReport {
+    /// The overall verdict: every signer's path and signature, and the content.
     #[serde(flatten)]
     pub report: Report,
+    /// Whether the content was supplied separately (a detached signature).
     pub detached: bool,
+    /// Size of the signed content in bytes.
     pub content_size: usize,
+    /// One report per SignerInfo, in the order of the CMS.
     pub signers: Vec<SignerReport>,
 }

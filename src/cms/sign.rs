@@ -137,6 +137,7 @@ impl CmsSigner {
         CmsSigner::new(identity.key, certificate, chain)
     }
 
+    /// The signer's certificate.
     pub fn certificate(&self) -> &Certificate {
         &self.certificate
     }

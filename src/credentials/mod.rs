@@ -6,8 +6,8 @@
 
 #![warn(missing_docs)]
 
-mod keyfile;
-mod pkcs12;
+pub(crate) mod keyfile;
+pub(crate) mod pkcs12;
 
-pub use keyfile::{read_signing_identity, KeyFileError, SigningIdentity};
-pub use pkcs12::{read_key_file, KeyFile, Pkcs12Error};
+pub use keyfile::read_signing_identity;
+pub(crate) use keyfile::SigningIdentity;

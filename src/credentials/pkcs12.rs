@@ -22,7 +22,7 @@ const MAX_ITERATIONS: u64 = 100_000;
 
 /// Why an NCA key file could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Pkcs12Error {
+pub(crate) enum Pkcs12Error {
     #[error("not a PKCS#12 file: {0}")]
     /// The bytes are not the PKCS#12 structure expected.
     Structure(String),
@@ -92,7 +92,7 @@ fn kdf(password: &str, salt: &[u8], id: u8, iterations: u64, n: usize) -> Zeroiz
 }
 
 /// The key and certificates of an NCA key file.
-pub fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error> {
+pub(crate) fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error> {
     let pfx = ber_to_der(data).map_err(bad)?;
     let top = Reader::new(&pfx).read(asn1::SEQUENCE).map_err(bad)?;
     let mut f = Reader::new(top.value);
@@ -194,7 +194,7 @@ pub fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs12Error
 }
 
 /// A decrypted key file: the PKCS#8 key and the certificates (DER) it carries.
-pub struct KeyFile {
+pub(crate) struct KeyFile {
     /// The PKCS#8 private key, wiped when dropped.
     pub key: Zeroizing<Vec<u8>>,
     /// The certificates, DER.

@@ -5,9 +5,13 @@ use super::CryptoError;
 /// A digest algorithm Qoltanba can compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DigestAlgorithm {
+    /// SHA-1 (read only in old signatures, never chosen for new ones).
     Sha1,
+    /// SHA-256.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
     /// GOST R 34.11-2012, 256-bit.
     Streebog256,
@@ -16,15 +20,22 @@ pub enum DigestAlgorithm {
 }
 
 impl DigestAlgorithm {
+    /// id-sha1.
     pub const SHA1_OID: &'static str = "1.3.14.3.2.26";
+    /// id-sha256.
     pub const SHA256_OID: &'static str = "2.16.840.1.101.3.4.2.1";
+    /// id-sha384.
     pub const SHA384_OID: &'static str = "2.16.840.1.101.3.4.2.2";
+    /// id-sha512.
     pub const SHA512_OID: &'static str = "2.16.840.1.101.3.4.2.3";
+    /// id-tc26-gost3411-12-256.
     pub const STREEBOG256_OID: &'static str = "1.2.643.7.1.1.2.2";
+    /// id-tc26-gost3411-12-512.
     pub const STREEBOG512_OID: &'static str = "1.2.643.7.1.1.2.3";
     /// The NCA's OID for Streebog-512 (in its keys' parameters and CMS).
     pub const NCA_STREEBOG512_OID: &'static str = "1.2.398.3.10.1.3.3";
 
+    /// The algorithm of a digest OID (Streebog is not one of these: see [`crate::Streebog`]).
     pub fn from_oid(oid: &str) -> Result<DigestAlgorithm, CryptoError> {
         Ok(match oid {
             Self::SHA1_OID => DigestAlgorithm::Sha1,
@@ -42,6 +53,7 @@ impl DigestAlgorithm {
         })
     }
 
+    /// The algorithm's OID.
     pub fn oid(self) -> &'static str {
         match self {
             DigestAlgorithm::Sha1 => Self::SHA1_OID,
@@ -53,6 +65,7 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The algorithm's name as reports print it.
     pub fn name(self) -> &'static str {
         match self {
             DigestAlgorithm::Sha1 => "SHA-1",
@@ -64,6 +77,7 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The digest of `data`.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         let alg = match self {
             DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,

@@ -3,25 +3,27 @@
 //! Path validation, CRLs, CMS and seals verify signatures only through [`AlgorithmRegistry`]: the GOST R 34.10-2012
 //! family ([`gost`]) is one more [`SignatureAlgorithm`] registered here, with no special cases upstream.
 
-pub mod digest;
-pub mod gost;
+pub(crate) mod digest;
+pub(crate) mod gost;
 mod ring_algs;
-pub mod signer;
+pub(crate) mod signer;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use thiserror::Error;
 
-pub use digest::DigestAlgorithm;
-pub use ring_algs::register_ring_algorithms;
+pub(crate) use digest::DigestAlgorithm;
+pub(crate) use ring_algs::register_ring_algorithms;
 pub use signer::{signing_key_from_pkcs8, SigningKey};
 
 /// An AlgorithmIdentifier as parsed once from a certificate or CRL: the OID in dotted form and the DER of its
 /// parameters (absent when the field is omitted).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AlgorithmId {
+    /// The algorithm's OID, dotted.
     pub oid: String,
+    /// The parameters' DER, when present (NULL included).
     pub params: Option<Vec<u8>>,
 }
 
@@ -29,6 +31,7 @@ pub struct AlgorithmId {
 const DER_NULL: [u8; 2] = [0x05, 0x00];
 
 impl AlgorithmId {
+    /// An algorithm identifier.
     pub fn new(oid: impl Into<String>, params: Option<Vec<u8>>) -> Self {
         AlgorithmId {
             oid: oid.into(),
@@ -58,7 +61,9 @@ impl AlgorithmId {
 /// A subject public key as carried in a certificate: its algorithm and the BIT STRING contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKeyInfo {
+    /// The key's algorithm and parameters (the curve, for EC and GOST keys).
     pub algorithm: AlgorithmId,
+    /// The subjectPublicKey's bits.
     pub key: Vec<u8>,
 }
 
@@ -103,6 +108,7 @@ pub struct AlgorithmRegistry {
 }
 
 impl AlgorithmRegistry {
+    /// A registry that verifies nothing until algorithms are registered.
     pub fn empty() -> Self {
         AlgorithmRegistry {
             by_oid: HashMap::new(),
@@ -120,10 +126,12 @@ impl AlgorithmRegistry {
         })
     }
 
+    /// Adds (or replaces) the verifier of signature algorithm `oid`.
     pub fn register(&mut self, oid: &str, alg: Box<dyn SignatureAlgorithm>) {
         self.by_oid.insert(oid.to_string(), alg);
     }
 
+    /// Whether signature algorithm `oid` can be verified.
     pub fn supports(&self, oid: &str) -> bool {
         self.by_oid.contains_key(oid)
     }
@@ -136,6 +144,7 @@ impl AlgorithmRegistry {
             .unwrap_or_else(|| oid.to_string())
     }
 
+    /// Verifies `signature` over `message` under `key` with signature algorithm `alg`.
     pub fn verify(
         &self,
         algorithm: &AlgorithmId,
@@ -152,7 +161,7 @@ impl AlgorithmRegistry {
 }
 
 /// Names for OIDs that appear in messages about algorithms we do not support.
-pub fn describe_oid(oid: &str) -> String {
+pub(crate) fn describe_oid(oid: &str) -> String {
     let name = match oid {
         "1.2.840.10040.4.3" => "dsa-with-sha1",
         "2.16.840.1.101.3.4.3.2" => "dsa-with-sha256",

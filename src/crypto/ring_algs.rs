@@ -199,7 +199,7 @@ impl SignatureAlgorithm for Ecdsa {
     }
 }
 
-pub fn register_ring_algorithms(r: &mut AlgorithmRegistry) {
+pub(crate) fn register_ring_algorithms(r: &mut AlgorithmRegistry) {
     let rsa: [(&str, &'static str, &'static dyn VerificationAlgorithm); 4] = [
         (
             "1.2.840.113549.1.1.5",

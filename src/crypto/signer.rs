@@ -15,6 +15,7 @@ pub trait SigningKey: Send + Sync {
     fn digest_algorithm(&self) -> DigestAlgorithm;
     /// The public key as a certificate carries it, to check the key belongs to the certificate.
     fn public_key(&self) -> PublicKeyInfo;
+    /// Signs `message` (the algorithm hashes it).
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
 }
 

@@ -5,23 +5,34 @@ use crate::forms::{FieldError, TemplateError};
 use crate::seal::SealMode;
 
 /// Most pages an issued document may have (its data budget keeps real documents at a few).
-pub const MAX_PAGES: usize = 20;
+pub(crate) const MAX_PAGES: usize = 20;
 /// Largest issued PDF: it must fit, base64-encoded, in a public verification request (README: `public_body_limit`).
 pub const MAX_ISSUED_PDF: usize = 2 * 1024 * 1024;
 
 /// Why a document could not be issued.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IssueError {
+    /// The form has no template, or its template is broken.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// Data does not fit form `form`: `error`.
     #[error("data does not fit form {form}: {error}")]
-    Data { form: String, error: FieldError },
+    Data {
+        /// The form id.
+        form: String,
+        /// The first field that does not fit.
+        error: FieldError,
+    },
+    /// Document number must be 1-64 characters of letters, digits and - / .
     #[error("document number must be 1-64 characters of letters, digits and - / .")]
     BadNumber,
+    /// The document would be too large to verify: …
     #[error("the document would be too large to verify: {0}")]
     TooLarge(String),
+    /// Rendering failed: …
     #[error("rendering failed: {0}")]
     Render(String),
+    /// Signing failed: …
     #[error("signing failed: {0}")]
     Signing(String),
 }
@@ -29,19 +40,26 @@ pub enum IssueError {
 /// Who seals a document, and how the seal names the signer.
 #[derive(Clone, Copy)]
 pub struct Sealing<'a> {
+    /// Who signs the seal and the embedded data.
     pub signer: &'a CmsSigner,
+    /// Compact or full seal.
     pub mode: SealMode,
 }
 
 /// An issued document: its PDF and the canonical data it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedDocument {
+    /// The form id.
     pub form: String,
+    /// The document number.
     pub number: String,
+    /// The issue time (Unix seconds).
     pub issued_at: i64,
+    /// The canonical JSON of the data, as sealed.
     pub canonical_data: String,
     /// The seal's barcode texts (one per QR symbol), empty when the document was not sealed.
     pub seal: Vec<String>,
+    /// The PDF.
     pub pdf: Vec<u8>,
 }
 

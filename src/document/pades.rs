@@ -12,8 +12,11 @@ use crate::pdf::{Budget, Dict, Object, PdfError, PdfFile};
 
 /// A file to embed: its name, MIME type and bytes.
 pub struct Attachment<'a> {
+    /// The file's name in the PDF.
     pub name: &'a str,
+    /// Its MIME type.
     pub mime: &'a str,
+    /// Its bytes.
     pub data: &'a [u8],
 }
 

@@ -30,6 +30,7 @@ const MAX_LISTED: usize = 12;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentReport {
+    /// The seal's verdict, flattened into the document's report.
     #[serde(flatten)]
     pub seal: SealReport,
     /// QR symbols found in the PDF.
@@ -79,7 +80,7 @@ pub struct FileIntegrity {
 
 /// What a registry knows of the document whose seal this is: its record of issue for exactly this seal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DocumentEvidence {
+pub(crate) struct DocumentEvidence {
     /// When the registry stored it, Unix seconds.
     pub issued_at: i64,
     /// The SHA-256 of the PDF the registry stored.
@@ -87,7 +88,7 @@ pub struct DocumentEvidence {
 }
 
 /// A PDF taken apart, not yet verified.
-pub struct ReadDocument {
+pub(crate) struct ReadDocument {
     /// The QR texts found on the pages, in order.
     pub seal_texts: Vec<String>,
     decoded: Option<Decoded>,
@@ -108,13 +109,8 @@ pub struct ReadDocument {
 
 impl ReadDocument {
     /// The seal decoded from the document's symbols, if any were found.
-    pub fn seal(&self) -> Option<&Decoded> {
+    pub(crate) fn seal(&self) -> Option<&Decoded> {
         self.decoded.as_ref()
-    }
-
-    /// The SHA-256 of the whole file.
-    pub fn sha256(&self) -> [u8; 32] {
-        self.sha256
     }
 }
 
@@ -249,7 +245,7 @@ fn describe_appended(file: &PdfFile<'_>, from: usize) -> Vec<String> {
 }
 
 /// Takes the PDF apart: nothing is verified yet.
-pub fn read_document(pdf: &[u8], cancel: &Cancel) -> Result<ReadDocument, SealError> {
+pub(crate) fn read_document(pdf: &[u8], cancel: &Cancel) -> Result<ReadDocument, SealError> {
     if pdf.len() > MAX_PDF {
         return Err(SealError::TooLarge(format!(
             "the PDF is {} bytes, more than {MAX_PDF}",
@@ -384,7 +380,7 @@ fn cms_signer(
 
 /// Verifies a document taken apart by [`read_document`] (`pdf` is the same file). `evidence` is the registry's
 /// record of exactly this seal, when verifying online.
-pub fn verify_read(
+pub(crate) fn verify_read(
     trust: SealTrust<'_>,
     doc: &ReadDocument,
     pdf: &[u8],

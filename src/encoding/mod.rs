@@ -8,10 +8,10 @@
 #![warn(missing_docs)]
 
 pub mod asn1;
-pub mod pem;
+pub(crate) mod pem;
 
 /// Lower-case hexadecimal, two digits a byte: how reports print serials and fingerprints.
-pub fn hex(data: &[u8]) -> String {
+pub(crate) fn hex(data: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(data.len() * 2);
     for b in data {
@@ -22,7 +22,7 @@ pub fn hex(data: &[u8]) -> String {
 }
 
 /// SHA-256 of `data`.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, data);
     let mut out = [0u8; 32];
     out.copy_from_slice(digest.as_ref());

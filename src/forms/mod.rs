@@ -2,13 +2,12 @@
 //! with its bilingual text, field labels, captions, barcode caption, and a schema for its data. Issuing a
 //! document from a form is [`crate::document`]'s.
 
-mod schema;
-mod template;
+pub(crate) mod schema;
+pub(crate) mod template;
 
-pub use schema::{
-    FieldError, FieldType, FieldValue, FormData, MAX_DATA_CHARS, MAX_ROWS, MAX_TOTAL_ROWS,
-};
-pub use template::{FormTemplate, TemplateBlock, TemplateError};
+pub use schema::{FieldError, FieldType, MAX_DATA_CHARS, MAX_ROWS};
+pub(crate) use template::TemplateError;
+pub use template::{FormTemplate, TemplateBlock};
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -17,7 +16,7 @@ use std::sync::OnceLock;
 /// "Output forms"): one place decides it, instead of each layer comparing prefixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FormKind {
+pub(crate) enum FormKind {
     /// `reference.*`: issued at once from the portal's data.
     Reference,
     /// `licence.*`: issued on an approved application; has a lifecycle (re-issue, duplicate, suspension...).
@@ -30,7 +29,7 @@ pub enum FormKind {
 
 impl FormKind {
     /// The kind of the form with id `form_id`.
-    pub fn of(form_id: &str) -> FormKind {
+    pub(crate) fn of(form_id: &str) -> FormKind {
         match form_id.split('.').next() {
             Some("reference") if form_id.len() > "reference.".len() => FormKind::Reference,
             Some("licence") if form_id.len() > "licence.".len() => FormKind::Licence,

@@ -25,13 +25,16 @@ pub enum FieldType {
     /// Digits only (request numbers).
     Number,
     /// Rows of a table: a JSON array of rows, each an array of `columns` strings (cells may be empty).
-    Table { columns: usize },
+    Table {
+        /// How many cells each row has.
+        columns: usize,
+    },
 }
 
 /// Most rows a table field may have.
 pub const MAX_ROWS: usize = 100;
 /// Most rows all of a document's tables may have together.
-pub const MAX_TOTAL_ROWS: usize = 200;
+pub(crate) const MAX_TOTAL_ROWS: usize = 200;
 /// Most characters of text a document's data may hold, all fields and cells together. With the rows limit this is
 /// what one request may make the service render and seal: a few pages, a few milliseconds, a seal every verifier
 /// reads (the largest real reference, with four tables, has about 2 000).
@@ -41,35 +44,71 @@ pub const MAX_DATA_CHARS: usize = 20_000;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum FieldValue {
+    /// A text field's value.
     Text(String),
+    /// A table field's rows of cells.
     Rows(Vec<Vec<String>>),
 }
 
 /// Why data does not fit a form.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FieldError {
+    /// The data must be a JSON object of fields.
     #[error("the data must be a JSON object of fields")]
     NotAnObject,
+    /// Field … is missing.
     #[error("field {0} is missing")]
     Missing(String),
+    /// Field … is not part of this form.
     #[error("field {0} is not part of this form")]
     Unknown(String),
+    /// Field `field` must be a string.
     #[error("field {field} must be a string")]
-    NotAString { field: String },
+    NotAString {
+        /// The field's name.
+        field: String,
+    },
+    /// Field `field` is empty.
     #[error("field {field} is empty")]
-    Empty { field: String },
+    Empty {
+        /// The field's name.
+        field: String,
+    },
+    /// Field `field` is `len` characters long, more than `max`.
     #[error("field {field} is {len} characters long, more than {max}")]
     TooLong {
+        /// The field's name.
         field: String,
+        /// Its length in characters.
         len: usize,
+        /// The most the form allows.
         max: usize,
     },
+    /// Field `field` contains a control character (U+`code`)
     #[error("field {field} contains a control character (U+{code:04X})")]
-    ControlCharacter { field: String, code: u32 },
+    ControlCharacter {
+        /// The field's name.
+        field: String,
+        /// The character's code point.
+        code: u32,
+    },
+    /// Field `field` contains a character the document font cannot print (U+`code`)
     #[error("field {field} contains a character the document font cannot print (U+{code:04X})")]
-    Unprintable { field: String, code: u32 },
+    Unprintable {
+        /// The field's name.
+        field: String,
+        /// The character's code point.
+        code: u32,
+    },
+    /// Field `field`: `message`.
     #[error("field {field}: {message}")]
-    Format { field: String, message: String },
+    Format {
+        /// The field's name.
+        field: String,
+        /// What the format requires.
+        message: String,
+    },
+    /// The data is too large for one document: …
     #[error("the data is too large for one document: {0}")]
     TooLarge(String),
 }
@@ -111,6 +150,7 @@ impl FormData {
         FormData { values }
     }
 
+    /// The fields by name.
     pub fn values(&self) -> &BTreeMap<String, FieldValue> {
         &self.values
     }

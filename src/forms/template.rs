@@ -12,10 +12,13 @@ use super::schema::{
 };
 use crate::render::Block;
 
+/// Why a form template cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TemplateError {
+    /// No form …
     #[error("no form {0}")]
     UnknownForm(String),
+    /// Template is not valid: …
     #[error("template is not valid: {0}")]
     Invalid(String),
 }
@@ -23,18 +26,23 @@ pub enum TemplateError {
 /// Names in Kazakh and Russian.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Bilingual {
+    /// Kazakh.
     pub kk: String,
+    /// Russian.
     pub ru: String,
 }
 
 /// A field of the form's data.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct FieldSpec {
+    /// The field's name in the data (and in `{placeholders}`).
     pub name: String,
     /// What the field is, in words (for `forms list` and error messages).
     pub description: String,
+    /// Its type.
     #[serde(rename = "type")]
     pub kind: FieldType,
+    /// Whether the data may leave it out.
     #[serde(default)]
     pub optional: bool,
     /// Longest value accepted, in characters.
@@ -52,53 +60,77 @@ fn default_max() -> usize {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TemplateBlock {
+    /// Top line (the authority's name).
     Header(String),
+    /// Centred bold title.
     Title(String),
+    /// A paragraph.
     Paragraph(String),
+    /// A bold line.
     Subtitle(String),
+    /// A label and its value.
     Field {
+        /// The label.
         label: String,
+        /// The value, usually a placeholder.
         value: String,
+        /// Small print under the value.
         #[serde(default)]
         caption: Option<String>,
     },
+    /// Small print.
     Note(String),
     /// A table whose rows come from a table field; widths are proportions.
     DataTable {
+        /// The table field.
         field: String,
+        /// Column headers.
         headers: Vec<String>,
+        /// Column widths, as proportions.
         widths: Vec<f32>,
     },
     /// One group of label/value lines per row of a table field: a heading (`{n}` is the row's number, `{cell1}`
     /// its first cell), an optional caption under it, then `labels` against the row's (remaining) cells.
     Repeat {
+        /// The table field.
         field: String,
+        /// The group's heading.
         heading: String,
+        /// Small print under the heading.
         #[serde(default)]
         caption: Option<String>,
+        /// Labels for the row's cells.
         labels: Vec<String>,
     },
     /// A table with fixed rows whose cells may hold placeholders; widths are proportions.
     Table {
+        /// Column headers.
         headers: Vec<String>,
+        /// Column widths, as proportions.
         widths: Vec<f32>,
+        /// The rows' cells.
         rows: Vec<Vec<String>>,
     },
     /// The signed 2-D barcode's place, with its caption lines (Kazakh, then Russian).
     Seal(Vec<String>),
+    /// Vertical space in points.
     Space(f32),
 }
 
 /// A form template.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct FormTemplate {
+    /// The form id (design.md §4).
     pub id: String,
     /// Forms of one family share a layout (civil-registry, real-estate, legal-entity, licence, refusal...).
     pub family: String,
+    /// The form's name in Kazakh and Russian.
     pub name: Bilingual,
     /// Where the text comes from (seed and section).
     pub source: String,
+    /// The fields the data must (or may) give.
     pub fields: Vec<FieldSpec>,
+    /// The layout, top to bottom.
     pub blocks: Vec<TemplateBlock>,
 }
 

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap};
 
 use super::{AppState, Problem};
 use crate::registry::TokenRole;
-pub use crate::service::tokens::{create_token, generate_token, sha256, sha256_hex, Caller};
+pub(crate) use crate::service::tokens::Caller;
 
 /// The caller behind the request's `Authorization: Bearer` header, if it holds one of `roles`.
 fn require(state: &AppState, headers: &HeaderMap, roles: &[TokenRole]) -> Result<Caller, Problem> {
@@ -30,11 +30,11 @@ fn require(state: &AppState, headers: &HeaderMap, roles: &[TokenRole]) -> Result
 }
 
 /// A caller with a portal token.
-pub struct Portal(pub Caller);
+pub(crate) struct Portal(pub Caller);
 /// A caller with an operator token.
-pub struct Operator(pub Caller);
+pub(crate) struct Operator(pub Caller);
 /// A caller with a portal or an operator token (reading documents, which hold personal data).
-pub struct Reader(pub Caller);
+pub(crate) struct Reader;
 
 impl FromRequestParts<AppState> for Portal {
     type Rejection = Problem;
@@ -58,6 +58,6 @@ impl FromRequestParts<AppState> for Reader {
             &parts.headers,
             &[TokenRole::Portal, TokenRole::Operator],
         )
-        .map(Reader)
+        .map(|_| Reader)
     }
 }

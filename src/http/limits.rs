@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 
 use super::Problem;
 use crate::cancel::Cancel;
-pub use crate::service::Limits;
+pub(crate) use crate::service::Limits;
 
 /// Which pool a job runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,7 @@ struct JobPool {
 
 /// The service's shared gates: job pools and the in-flight body budget.
 pub struct Gates {
+    /// The limits the gates enforce.
     pub limits: Limits,
     public: JobPool,
     private: JobPool,
@@ -42,6 +43,7 @@ pub struct Gates {
 }
 
 impl Gates {
+    /// Gates with `limits`, all open.
     pub fn new(limits: Limits) -> Gates {
         let pool = |n: usize| JobPool {
             slots: Arc::new(Semaphore::new(n.max(1))),
@@ -129,7 +131,7 @@ impl Gates {
 /// Middleware: a body declared larger than the route's limit is refused at once (`413`), unread; any other request
 /// holds its share of the in-flight body budget until its answer is ready, and when the budget is spent it is
 /// refused at once (`503 BUSY`) rather than buffered.
-pub async fn body_budget(
+pub(crate) async fn body_budget(
     gates: Arc<Gates>,
     limit: usize,
     request: Request,

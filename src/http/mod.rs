@@ -8,14 +8,14 @@
 //! pool; connections and the bytes of bodies being received are limited too.
 
 mod applications;
-pub mod auth;
+pub(crate) mod auth;
 mod documents;
 mod extract;
-pub mod limits;
+pub(crate) mod limits;
 mod openapi;
 mod page;
-mod problem;
-mod verify;
+pub(crate) mod problem;
+pub(crate) mod verify;
 mod views;
 
 use std::sync::Arc;
@@ -29,13 +29,16 @@ use base64::Engine;
 use crate::cms::CmsSigner;
 use crate::pki::TrustStore;
 use crate::registry::{Registry, RegistryError};
-pub use crate::service::{Caller, Node, ServeOptions, TokenCache};
-pub use limits::{Gates, Limits, Pool};
-pub use problem::Problem;
+pub(crate) use crate::service::Node;
+pub(crate) use crate::service::ServeOptions;
+pub(crate) use limits::Limits;
+pub(crate) use limits::{Gates, Pool};
+pub(crate) use problem::Problem;
 
 /// What every handler shares: the service, loaded once at start, and the gates that bound its use.
 #[derive(Clone)]
 pub struct AppState {
+    /// The node: trust, registry, signer, provider.
     pub node: Node,
     /// Job pools, body budget and the shutdown flag.
     pub gates: Arc<Gates>,
@@ -86,14 +89,19 @@ impl std::ops::DerefMut for AppState {
 /// Why the service stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// Runtime: …
     #[error("runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// Listen `addr`: `source`.
     #[error("listen {addr}: {source}")]
     Listen {
+        /// The address.
         addr: std::net::SocketAddr,
+        /// Why binding failed.
         #[source]
         source: std::io::Error,
     },
+    /// Server: …
     #[error("server: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -205,7 +213,7 @@ pub async fn serve_with(
 }
 
 /// Completes at SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -229,7 +237,7 @@ pub async fn shutdown_signal() {
 
 /// The service's routes: public ones (verification, status, the auditors' page) with the public body limit and job
 /// pool, and those that need a token with the larger limit.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let gates = state.gates.clone();
     let public_limit = gates.limits.public_body_limit;
     let private_limit = gates.limits.body_limit;

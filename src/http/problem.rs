@@ -5,14 +5,19 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// An RFC 9457 problem document: every error answer of the HTTP API.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
+    /// The stable error code (design.md §5), e.g. `MALFORMED`.
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// A short, fixed summary of the code.
     pub title: &'static str,
+    /// The HTTP status.
     pub status: u16,
     /// Stable: `MALFORMED`, `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `TIMEOUT`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`, `INTERNAL`.
     pub code: &'static str,
+    /// What exactly was wrong with this request.
     pub detail: String,
 }
 
@@ -32,6 +37,7 @@ impl Problem {
         }
     }
 
+    /// 400 `MALFORMED`: the request could not be read.
     pub fn malformed(detail: String) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
@@ -41,6 +47,7 @@ impl Problem {
         )
     }
 
+    /// 404 `NOT_FOUND`.
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -50,6 +57,7 @@ impl Problem {
         )
     }
 
+    /// 415 `UNSUPPORTED_MEDIA_TYPE`.
     pub fn unsupported_media_type(detail: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -59,6 +67,7 @@ impl Problem {
         )
     }
 
+    /// 413 `TOO_LARGE`.
     pub fn too_large() -> Self {
         Self::payload_too_large(
             "the body is larger than this route accepts (README, Configuration: limits.body_limit and \
@@ -97,6 +106,7 @@ impl Problem {
         )
     }
 
+    /// 401 `UNAUTHENTICATED`.
     pub fn unauthenticated(detail: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -106,6 +116,7 @@ impl Problem {
         )
     }
 
+    /// 403 `FORBIDDEN`, naming the roles that may.
     pub fn forbidden(allowed: &[crate::registry::TokenRole]) -> Self {
         let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
         Self::new(
@@ -116,6 +127,7 @@ impl Problem {
         )
     }
 
+    /// 503 `TIMEOUT`: the work ran past its deadline.
     pub fn timeout() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -125,6 +137,7 @@ impl Problem {
         )
     }
 
+    /// 408 `REQUEST_TIMEOUT`: the client sent too slowly.
     pub fn request_timeout() -> Self {
         Self::new(
             StatusCode::REQUEST_TIMEOUT,
@@ -134,6 +147,7 @@ impl Problem {
         )
     }
 
+    /// 500 `INTERNAL`; the details are logged, never sent.
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

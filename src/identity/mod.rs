@@ -1,7 +1,9 @@
 //! Who someone is: IIN/BIN numbers and the identity carried in NCA certificates.
 
-mod number;
-mod profile;
+pub(crate) mod number;
+pub(crate) mod profile;
 
-pub use number::{check_digit, Bin, EntityAttribute, EntityType, IdNumberError, Iin, Sex};
-pub use profile::{NameClaim, NameProblem, Role, RoleNames, SubjectProfile};
+pub(crate) use number::check_digit;
+pub use number::{Bin, Iin};
+pub use profile::Role;
+pub(crate) use profile::{NameClaim, NameProblem, RoleNames, SubjectProfile};

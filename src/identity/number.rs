@@ -13,17 +13,35 @@ use thiserror::Error;
 /// Why a string is not a valid identification number.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdNumberError {
+    /// `kind` must be exactly 12 digits, got `len` characters.
     #[error("{kind} must be exactly 12 digits, got {len} characters")]
-    Length { kind: &'static str, len: usize },
+    Length {
+        /// `IIN` or `BIN`.
+        kind: &'static str,
+        /// How many characters were given.
+        len: usize,
+    },
+    /// `kind` must contain only digits 0-9.
     #[error("{kind} must contain only digits 0-9")]
-    NotDigits { kind: &'static str },
+    NotDigits {
+        /// `IIN` or `BIN`.
+        kind: &'static str,
+    },
+    /// `kind` checksum does not match (last digit should be `expected`)
     #[error("{kind} checksum does not match (last digit should be {expected})")]
     Checksum {
+        /// `IIN` or `BIN`.
         kind: &'static str,
+        /// The check digit the first 11 digits call for.
         expected: String,
     },
+    /// `kind` has no valid check digit for its first 11 digits.
     #[error("{kind} has no valid check digit for its first 11 digits")]
-    NoCheckDigit { kind: &'static str },
+    NoCheckDigit {
+        /// `IIN` or `BIN`.
+        kind: &'static str,
+    },
+    /// IIN encodes an impossible birth date.
     #[error("IIN encodes an impossible birth date")]
     BirthDate,
 }
@@ -32,7 +50,7 @@ const FIRST_WEIGHTS: [u32; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const SECOND_WEIGHTS: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
 
 /// The check digit for the first 11 digits, or `None` when both passes give 10.
-pub fn check_digit(first11: &[u8; 11]) -> Option<u8> {
+pub(crate) fn check_digit(first11: &[u8; 11]) -> Option<u8> {
     let sum = |w: &[u32; 11]| -> u32 {
         first11
             .iter()
@@ -85,7 +103,9 @@ fn digits_to_string(d: &[u8; 12]) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sex {
+    /// Male (7th digit odd).
     Male,
+    /// Female (7th digit even).
     Female,
 }
 
@@ -94,6 +114,7 @@ pub enum Sex {
 pub struct Iin([u8; 12]);
 
 impl Iin {
+    /// Parses 12 digits, checking the check digit and the birth date.
     pub fn parse(s: &str) -> Result<Self, IdNumberError> {
         let digits = parse_digits("IIN", s)?;
         let iin = Iin(digits);
@@ -131,6 +152,7 @@ impl Iin {
         }
     }
 
+    /// The 12 digits.
     pub fn as_string(&self) -> String {
         digits_to_string(&self.0)
     }
@@ -140,9 +162,13 @@ impl Iin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntityType {
+    /// A resident legal entity (5th digit 4).
     ResidentLegalEntity,
+    /// A non-resident legal entity (5th digit 5).
     NonResidentLegalEntity,
+    /// An individual entrepreneur's joint venture (5th digit 6).
     JointEntrepreneurship,
+    /// Any other 5th digit.
     Other(u8),
 }
 
@@ -150,10 +176,15 @@ pub enum EntityType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntityAttribute {
+    /// A head office (6th digit 0).
     HeadOffice,
+    /// A branch (6th digit 1).
     Branch,
+    /// A representative office (6th digit 2).
     RepresentativeOffice,
+    /// A peasant or farm enterprise (6th digit 3).
     PeasantFarm,
+    /// Any other 6th digit.
     Other(u8),
 }
 
@@ -162,6 +193,7 @@ pub enum EntityAttribute {
 pub struct Bin([u8; 12]);
 
 impl Bin {
+    /// Parses 12 digits, checking the check digit.
     pub fn parse(s: &str) -> Result<Self, IdNumberError> {
         parse_digits("BIN", s).map(Bin)
     }
@@ -171,6 +203,7 @@ impl Bin {
         (self.0[0] * 10 + self.0[1], self.0[2] * 10 + self.0[3])
     }
 
+    /// The kind of entity (5th digit).
     pub fn entity_type(&self) -> EntityType {
         match self.0[4] {
             4 => EntityType::ResidentLegalEntity,
@@ -180,6 +213,7 @@ impl Bin {
         }
     }
 
+    /// Head office, branch or representation (6th digit).
     pub fn attribute(&self) -> EntityAttribute {
         match self.0[5] {
             0 => EntityAttribute::HeadOffice,
@@ -190,6 +224,7 @@ impl Bin {
         }
     }
 
+    /// The 12 digits.
     pub fn as_string(&self) -> String {
         digits_to_string(&self.0)
     }

@@ -10,13 +10,21 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// An individual (NCA policy 1.2.398.3.3.4.1.1).
     Individual,
+    /// An employee of a legal entity (1.2.398.3.3.4.1.2).
     LegalEntity,
+    /// The first head of a legal entity (1.2.398.3.3.4.1.2.1).
     FirstHead,
+    /// A person with the right to sign (1.2.398.3.3.4.1.2.2).
     RightToSign,
+    /// A person with the right to sign financial documents (1.2.398.3.3.4.1.2.3).
     FinancialSigner,
+    /// A human-resources officer (1.2.398.3.3.4.1.2.4).
     HumanResources,
+    /// An employee (1.2.398.3.3.4.1.2.5).
     Employee,
+    /// An information system (1.2.398.3.3.4.1.2.6).
     InformationSystem,
 }
 
@@ -37,6 +45,7 @@ impl Role {
         .find(|r| r.code() == code)
     }
 
+    /// The role an NCA extended-key-usage OID stands for.
     pub fn from_eku_oid(oid: &str) -> Option<Role> {
         Some(match oid {
             "1.2.398.3.3.4.1.1" => Role::Individual,
@@ -65,6 +74,7 @@ impl Role {
         }
     }
 
+    /// The role's name in Kazakh.
     pub fn name_kk(self) -> &'static str {
         match self {
             Role::Individual => "Жеке тұлға",
@@ -78,6 +88,7 @@ impl Role {
         }
     }
 
+    /// The role's name in Russian.
     pub fn name_ru(self) -> &'static str {
         match self {
             Role::Individual => "Физическое лицо",
@@ -91,6 +102,7 @@ impl Role {
         }
     }
 
+    /// The role's name in English.
     pub fn name_en(self) -> &'static str {
         match self {
             Role::Individual => "Individual",
@@ -108,8 +120,11 @@ impl Role {
 /// Role names in the three languages, for reports and pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleNames {
+    /// Kazakh.
     pub kk: &'static str,
+    /// Russian.
     pub ru: &'static str,
+    /// English.
     pub en: &'static str,
 }
 
@@ -118,21 +133,28 @@ pub struct RoleNames {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubjectProfile {
+    /// The IIN, from SERIALNUMBER.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iin: Option<String>,
+    /// The BIN, from OU.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bin: Option<String>,
+    /// CN.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
+    /// SURNAME.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub surname: Option<String>,
     /// `GIVENNAME` in the NCA profile is the patronymic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patronymic: Option<String>,
+    /// O.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
+    /// C.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// emailAddress.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Every NCA role found in extended key usage, most general first.

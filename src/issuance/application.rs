@@ -8,7 +8,7 @@ use crate::identity::{Bin, Iin};
 
 /// Who may apply for a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApplicantKind {
+pub(crate) enum ApplicantKind {
     /// An individual, identified by IIN.
     Individual,
     /// A legal entity, identified by BIN.
@@ -17,7 +17,7 @@ pub enum ApplicantKind {
 
 /// A service that goes through the operator's decision; its result is the form of the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Service {
+pub(crate) struct Service {
     /// The service id is the id of the licence form it issues (README, "HTTP API").
     pub id: &'static str,
     pub applicant: ApplicantKind,
@@ -28,7 +28,7 @@ pub struct Service {
 }
 
 /// The services Qoltanba runs applications for.
-pub const SERVICES: &[Service] = &[
+pub(crate) const SERVICES: &[Service] = &[
     Service {
         id: "licence.private-bailiff",
         applicant: ApplicantKind::Individual,
@@ -49,19 +49,19 @@ pub const SERVICES: &[Service] = &[
     },
 ];
 
-pub fn service(id: &str) -> Option<&'static Service> {
+pub(crate) fn service(id: &str) -> Option<&'static Service> {
     SERVICES.iter().find(|s| s.id == id)
 }
 
 /// The applicant's identifier, checked (checksum included).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApplicantId {
+pub(crate) enum ApplicantId {
     Iin(Iin),
     Bin(Bin),
 }
 
 impl ApplicantId {
-    pub fn as_string(&self) -> String {
+    pub(crate) fn as_string(&self) -> String {
         match self {
             ApplicantId::Iin(i) => i.as_string(),
             ApplicantId::Bin(b) => b.as_string(),
@@ -71,7 +71,7 @@ impl ApplicantId {
 
 /// A parsed, checked application: what the applicant signed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Application {
+pub(crate) struct Application {
     pub service: &'static Service,
     pub applicant: ApplicantId,
     /// Full name (individual) or name and address (legal entity), as printed on the licence.
@@ -81,20 +81,25 @@ pub struct Application {
     pub payment_reference: Option<String>,
 }
 
+/// Why signed content is not an application this service accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ApplicationError {
+    /// The signed content is not an application: …
     #[error("the signed content is not an application: {0}")]
     NotJson(String),
+    /// Unknown service …
     #[error("unknown service {0:?}")]
     UnknownService(String),
+    /// The applicant is not one this service accepts (IIN/BIN missing or of the wrong kind).
     #[error("{0}")]
     Applicant(String),
+    /// A field is longer than allowed.
     #[error("{0} is too long")]
     TooLong(&'static str),
 }
 
 /// The longest application accepted, in bytes of JSON.
-pub const MAX_APPLICATION: usize = 256 * 1024;
+pub(crate) const MAX_APPLICATION: usize = 256 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -116,7 +121,7 @@ struct RawApplicant {
 
 impl Application {
     /// Parses the signed content: `{"service", "applicant": {"iin"|"bin", "name"}, "fields"?, "paymentReference"?}`.
-    pub fn parse(content: &[u8]) -> Result<Application, ApplicationError> {
+    pub(crate) fn parse(content: &[u8]) -> Result<Application, ApplicationError> {
         if content.len() > MAX_APPLICATION {
             return Err(ApplicationError::TooLong("the application"));
         }
@@ -175,9 +180,11 @@ impl Application {
 pub struct Provider {
     /// The licensor / the body that refuses, in full.
     pub authority: String,
+    /// Where documents are issued (a city).
     pub place: String,
     /// The authorised person who signs: surname, name, patronymic.
     pub head: String,
+    /// The authorised person's position.
     pub head_position: String,
 }
 
@@ -202,7 +209,7 @@ impl Provider {
 
 /// Why an application is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefusalReason {
+pub(crate) enum RefusalReason {
     /// Step 1 failed: the verification's codes.
     EdsNotConfirmed(Vec<String>),
     /// Step 2: the portal reported no payment.
@@ -213,7 +220,7 @@ pub enum RefusalReason {
 
 impl RefusalReason {
     /// The reason as printed, Kazakh then Russian (the seeds' wording where they have one).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             RefusalReason::EdsNotConfirmed(_) => "Электрондық цифрлық қолтаңбаның түпнұсқалығы расталмады. / Подлинность ЭЦП не подтверждена.".into(),
             RefusalReason::NoPayment => "Лицензиялық алымның төленгені расталмады. / Оплата лицензионного сбора не подтверждена.".into(),
@@ -222,7 +229,7 @@ impl RefusalReason {
     }
 
     /// The stable codes printed beside the reason.
-    pub fn codes(&self) -> String {
+    pub(crate) fn codes(&self) -> String {
         match self {
             RefusalReason::EdsNotConfirmed(codes) if codes.is_empty() => "EDS_NOT_CONFIRMED".into(),
             RefusalReason::EdsNotConfirmed(codes) => codes.join(", "),
@@ -233,7 +240,7 @@ impl RefusalReason {
 }
 
 /// `DD.MM.YYYY`, as the forms print dates.
-pub fn form_date(date: time::Date) -> String {
+pub(crate) fn form_date(date: time::Date) -> String {
     format!(
         "{:02}.{:02}.{:04}",
         date.day(),
@@ -243,7 +250,7 @@ pub fn form_date(date: time::Date) -> String {
 }
 
 /// The data of the `refusal` form for an application.
-pub fn refusal_data(
+pub(crate) fn refusal_data(
     provider: &Provider,
     application_number: &str,
     application_date: time::Date,
@@ -263,10 +270,10 @@ pub fn refusal_data(
 }
 
 /// The operator's choices printed on a licence; the rest comes from the application and the provider.
-pub const DECISION_FIELDS: &[&str] = &["special_conditions", "note", "validity"];
+pub(crate) const DECISION_FIELDS: &[&str] = &["special_conditions", "note", "validity"];
 
 /// The data of the licence form for an approved application. `decision` may set [`DECISION_FIELDS`].
-pub fn licence_data(
+pub(crate) fn licence_data(
     provider: &Provider,
     application: &Application,
     decision: &Map<String, Value>,
@@ -305,7 +312,7 @@ pub const DUPLICATE_MARK: &str = "ТЕЛНҰСҚА / ДУБЛИКАТ";
 
 /// The data of a re-issued licence: the old data with the operator's changes. The licensee's identity and the
 /// first issue date carry over; a duplicate's mark does not.
-pub fn reissue_data(old: &Value, changes: &Map<String, Value>) -> Result<Value, String> {
+pub(crate) fn reissue_data(old: &Value, changes: &Map<String, Value>) -> Result<Value, String> {
     let mut data = old
         .as_object()
         .cloned()
@@ -321,7 +328,7 @@ pub fn reissue_data(old: &Value, changes: &Map<String, Value>) -> Result<Value, 
 }
 
 /// The data of a duplicate: the same data, marked.
-pub fn duplicate_data(old: &Value) -> Result<Value, String> {
+pub(crate) fn duplicate_data(old: &Value) -> Result<Value, String> {
     let mut data = old
         .as_object()
         .cloned()

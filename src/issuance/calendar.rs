@@ -32,8 +32,9 @@ const CARRIED_OVER: &[(Month, u8)] = &[
 const NOT_CARRIED_OVER: &[(Month, u8)] = &[(Month::January, 7)];
 
 /// The longest deadline a caller may ask for: more than any regulation gives, small enough to compute at once.
-pub const MAX_WORKING_DAYS: u32 = 366;
+pub(crate) const MAX_WORKING_DAYS: u32 = 366;
 
+/// The working days of Kazakhstan: weekends and public holidays off, with decrees that move days.
 #[derive(Debug, Clone, Default)]
 pub struct WorkingCalendar {
     extra_days_off: BTreeSet<Date>,
@@ -93,6 +94,7 @@ impl WorkingCalendar {
         off
     }
 
+    /// Whether `day` is a working day.
     pub fn is_working_day(&self, day: Date) -> bool {
         if self.extra_working_days.contains(&day) {
             return true;

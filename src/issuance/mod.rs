@@ -2,18 +2,17 @@
 //! long they take, which step may follow which, what goes on a licence or a refusal. The registry stores, the
 //! HTTP layer carries; both ask this module what is allowed.
 
-mod application;
-mod calendar;
-mod status;
+pub(crate) mod application;
+pub(crate) mod calendar;
+pub(crate) mod status;
 
-pub use application::{
-    duplicate_data, form_date, licence_data, refusal_data, reissue_data, service, ApplicantId,
-    ApplicantKind, Application, ApplicationError, Provider, RefusalReason, Service,
-    DECISION_FIELDS, DUPLICATE_MARK, MAX_APPLICATION, SERVICES,
+pub(crate) use application::{
+    duplicate_data, licence_data, refusal_data, reissue_data, service, ApplicantId, Application,
+    ApplicationError, RefusalReason, DECISION_FIELDS,
 };
-pub use calendar::{WorkingCalendar, MAX_WORKING_DAYS};
-pub use status::{
-    ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction, TransitionError,
-};
+pub use application::{Provider, DUPLICATE_MARK};
+pub use calendar::WorkingCalendar;
+pub(crate) use status::TransitionError;
+pub use status::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
 
-pub use crate::clock::{local_date, local_year, LOCAL_OFFSET_SECONDS};
+pub(crate) use crate::clock::{local_date, local_year};

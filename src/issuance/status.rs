@@ -22,21 +22,30 @@ pub enum ApplicationStatus {
 /// What can happen to an application after submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplicationStep {
+    /// The fee was paid.
     Paid,
+    /// The fee was not paid in time.
     NotPaid,
+    /// The provider approved: the licence is issued.
     Approve,
+    /// The provider refused: the reasoned refusal is issued.
     Refuse,
 }
 
+/// A step that the current state does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("cannot {action} {what} that is {state}")]
 pub struct TransitionError {
+    /// What was acted on (`application`, `licence`).
     pub what: &'static str,
+    /// The action tried.
     pub action: String,
+    /// The state it is in.
     pub state: String,
 }
 
 impl ApplicationStatus {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             ApplicationStatus::AwaitingPayment => "awaitingPayment",
@@ -46,6 +55,7 @@ impl ApplicationStatus {
         }
     }
 
+    /// The status of a stored name.
     pub fn parse(s: &str) -> Option<Self> {
         [
             ApplicationStatus::AwaitingPayment,
@@ -79,14 +89,18 @@ impl ApplicationStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LicenceStatus {
+    /// In force.
     Valid,
+    /// Suspended; may be resumed.
     Suspended,
+    /// Terminated for good.
     Terminated,
     /// Re-issued: a newer document replaces this one.
     Replaced,
 }
 
 impl LicenceStatus {
+    /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             LicenceStatus::Valid => "valid",
@@ -105,12 +119,16 @@ pub enum LifecycleAction {
     Reissue,
     /// A copy with the same number, marked as a duplicate.
     Duplicate,
+    /// Suspend a valid licence.
     Suspend,
+    /// Resume a suspended licence.
     Resume,
+    /// Terminate a licence.
     Terminate,
 }
 
 impl LifecycleAction {
+    /// The action of its API name (`suspend`, `resume`, `terminate`).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "reissue" => LifecycleAction::Reissue,
@@ -133,6 +151,7 @@ impl LifecycleAction {
         }
     }
 
+    /// The action of a stored audit event name.
     pub fn from_event(s: &str) -> Option<Self> {
         [
             LifecycleAction::Reissue,

@@ -227,7 +227,7 @@ fn load_font(file: &PdfFile<'_>, dict: &Dict) -> Result<FontInfo, PdfError> {
 
 /// An image XObject drawn on the page.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DrawnImage {
+pub(crate) struct DrawnImage {
     /// The image's object number.
     pub object: u32,
     /// Whether nothing drawn later covers it.
@@ -236,14 +236,14 @@ pub struct DrawnImage {
 
 /// One glyph placed on the page, with whether a reader sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VisibleGlyph {
+pub(crate) struct VisibleGlyph {
     pub text: String,
     pub visible: bool,
 }
 
 /// A page as a reader sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PageView {
+pub(crate) struct PageView {
     /// Every glyph drawn, in drawing order.
     pub glyphs: Vec<VisibleGlyph>,
     /// Image XObjects drawn, in drawing order.
@@ -252,7 +252,7 @@ pub struct PageView {
 
 impl PageView {
     /// The visible text with all white space removed (how signed values are looked for).
-    pub fn visible_text(&self) -> String {
+    pub(crate) fn visible_text(&self) -> String {
         self.glyphs
             .iter()
             .filter(|g| g.visible)
@@ -262,7 +262,7 @@ impl PageView {
     }
 
     /// All text drawn, visible or not, white space removed.
-    pub fn all_text(&self) -> String {
+    pub(crate) fn all_text(&self) -> String {
         self.glyphs
             .iter()
             .flat_map(|g| g.text.chars())
@@ -345,7 +345,7 @@ struct Interpreter<'f, 'a> {
 }
 
 /// Reads the page's content and annotations and decides what is visible.
-pub fn visible_page(file: &PdfFile<'_>, page: &Page) -> Result<PageView, PdfError> {
+pub(crate) fn visible_page(file: &PdfFile<'_>, page: &Page) -> Result<PageView, PdfError> {
     let mut it = Interpreter {
         file,
         page_box: page.media_box,

@@ -69,7 +69,9 @@ enum Entry {
 pub struct Page {
     /// The page object's number.
     pub object: u32,
+    /// The page's dictionary.
     pub dict: Dict,
+    /// Its resources, inherited ones included.
     pub resources: Dict,
     /// Left, bottom, right, top.
     pub media_box: [f64; 4],
@@ -256,6 +258,7 @@ impl<'a> PdfFile<'a> {
         ))
     }
 
+    /// The file's bytes.
     pub fn data(&self) -> &'a [u8] {
         self.data
     }

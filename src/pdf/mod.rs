@@ -8,31 +8,42 @@
 //! [`Budget`] on objects resolved, bytes inflated and time (a [`crate::cancel::Cancel`] flag), checked as it goes.
 //! Everything it reads is linear in the file's size.
 
-mod cmap;
-mod content;
-mod file;
-mod object;
-pub mod write;
+pub(crate) mod cmap;
+pub(crate) mod content;
+pub(crate) mod file;
+pub(crate) mod object;
+pub(crate) mod write;
 
-pub use content::{visible_page, DrawnImage, PageView, VisibleGlyph};
-pub use file::{Budget, Page, PdfFile, Revision};
-pub use object::{Dict, Lexer, Object, Stream, Token};
+pub(crate) use content::{visible_page, DrawnImage, PageView};
+pub use file::{Budget, PdfFile};
+pub use object::{Dict, Object};
 
 use thiserror::Error;
 
 /// Why a PDF could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PdfError {
+    /// Not a PDF: …
     #[error("not a PDF: {0}")]
     NotPdf(&'static str),
+    /// PDF syntax error at byte `offset`: `what`.
     #[error("PDF syntax error at byte {offset}: {what}")]
-    Syntax { offset: usize, what: &'static str },
+    Syntax {
+        /// Where, in bytes from the file's start.
+        offset: usize,
+        /// What was expected.
+        what: &'static str,
+    },
+    /// PDF structure: …
     #[error("PDF structure: {0}")]
     Structure(String),
+    /// PDF feature not supported in documents Qoltanba reads: …
     #[error("PDF feature not supported in documents Qoltanba reads: {0}")]
     Unsupported(&'static str),
+    /// PDF exceeds a limit: …
     #[error("PDF exceeds a limit: {0}")]
     Limit(&'static str),
+    /// The work was cancelled (its deadline passed)
     #[error("the work was cancelled (its deadline passed)")]
     Cancelled,
 }

@@ -13,15 +13,25 @@ pub(super) const MAX_ITEMS: usize = 65_536;
 /// A PDF object. Streams keep their data where it lies in the file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Object {
+    /// `null`.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A real number.
     Real(f64),
+    /// A name, without its slash, `#xx` escapes decoded.
     Name(Vec<u8>),
+    /// A string's bytes, escapes decoded.
     String(Vec<u8>),
+    /// An array.
     Array(Vec<Object>),
+    /// A dictionary.
     Dict(Dict),
+    /// An indirect reference: object number and generation.
     Ref(u32, u16),
+    /// A stream.
     Stream(Rc<Stream>),
 }
 
@@ -30,6 +40,7 @@ pub enum Object {
 pub struct Dict(pub Vec<(Vec<u8>, Object)>);
 
 impl Dict {
+    /// The value of `key`, if present.
     pub fn get(&self, key: &[u8]) -> Option<&Object> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -39,6 +50,7 @@ impl Dict {
         matches!(self.get(key), Some(Object::Name(n)) if n == name)
     }
 
+    /// Sets `key` to `value`, replacing an earlier value.
     pub fn set(&mut self, key: &[u8], value: Object) {
         match self.0.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
@@ -50,11 +62,14 @@ impl Dict {
 /// A stream: its dictionary, and where its (still encoded) data lies in the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stream {
+    /// The stream's dictionary.
     pub dict: Dict,
+    /// Where its (still encoded) data lies in the file.
     pub data: std::ops::Range<usize>,
 }
 
 impl Object {
+    /// The integer, if this is one.
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Object::Int(i) => Some(*i),
@@ -71,6 +86,7 @@ impl Object {
         }
     }
 
+    /// The name, if this is one.
     pub fn as_name(&self) -> Option<&[u8]> {
         match self {
             Object::Name(n) => Some(n),
@@ -78,6 +94,7 @@ impl Object {
         }
     }
 
+    /// The dictionary, if this is one (a stream's included).
     pub fn as_dict(&self) -> Option<&Dict> {
         match self {
             Object::Dict(d) => Some(d),
@@ -86,6 +103,7 @@ impl Object {
         }
     }
 
+    /// The array's items, if this is one.
     pub fn as_array(&self) -> Option<&[Object]> {
         match self {
             Object::Array(a) => Some(a),
@@ -93,6 +111,7 @@ impl Object {
         }
     }
 
+    /// The string's bytes, if this is one.
     pub fn as_string(&self) -> Option<&[u8]> {
         match self {
             Object::String(s) => Some(s),
@@ -103,7 +122,7 @@ impl Object {
 
 /// A lexical token (§7.2).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Token {
+pub(crate) enum Token {
     Int(i64),
     Real(f64),
     Name(Vec<u8>),
@@ -141,25 +160,25 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// Reads tokens from a byte slice. Every token is read in time linear in its length.
-pub struct Lexer<'a> {
+pub(crate) struct Lexer<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Lexer<'a> {
-    pub fn new(data: &'a [u8], pos: usize) -> Self {
+    pub(crate) fn new(data: &'a [u8], pos: usize) -> Self {
         Lexer { data, pos }
     }
 
-    pub fn pos(&self) -> usize {
+    pub(crate) fn pos(&self) -> usize {
         self.pos
     }
 
-    pub fn set_pos(&mut self, pos: usize) {
+    pub(crate) fn set_pos(&mut self, pos: usize) {
         self.pos = pos;
     }
 
-    pub fn data(&self) -> &'a [u8] {
+    pub(crate) fn data(&self) -> &'a [u8] {
         self.data
     }
 
@@ -171,7 +190,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Skips white space and comments.
-    pub fn skip_white(&mut self) {
+    pub(crate) fn skip_white(&mut self) {
         while let Some(&b) = self.data.get(self.pos) {
             if is_white(b) {
                 self.pos += 1;
@@ -189,7 +208,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next token, or `None` at the end of the data.
-    pub fn next_token(&mut self) -> Result<Option<Token>, PdfError> {
+    pub(crate) fn next_token(&mut self) -> Result<Option<Token>, PdfError> {
         self.skip_white();
         let Some(&b) = self.data.get(self.pos) else {
             return Ok(None);

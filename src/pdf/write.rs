@@ -7,7 +7,7 @@ use super::PdfError;
 
 /// Appends `object` in PDF syntax. Streams cannot be written inline (their data lives in the file): they are written
 /// with [`IncrementalUpdate::add_stream`].
-pub fn serialize(object: &Object, out: &mut Vec<u8>) {
+pub(crate) fn serialize(object: &Object, out: &mut Vec<u8>) {
     match object {
         Object::Null => out.extend_from_slice(b"null"),
         Object::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -32,7 +32,7 @@ pub fn serialize(object: &Object, out: &mut Vec<u8>) {
 }
 
 /// A dictionary in PDF syntax.
-pub fn dict(d: &Dict, out: &mut Vec<u8>) {
+pub(crate) fn dict(d: &Dict, out: &mut Vec<u8>) {
     out.extend_from_slice(b"<<");
     for (k, v) in &d.0 {
         name(k, out);
@@ -73,7 +73,7 @@ fn name(n: &[u8], out: &mut Vec<u8>) {
 }
 
 /// A literal string for printable ASCII, a hexadecimal one otherwise.
-pub fn string(s: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn string(s: &[u8], out: &mut Vec<u8>) {
     if s.iter().all(|b| (0x20..=0x7e).contains(b)) {
         out.push(b'(');
         for &b in s {

@@ -15,40 +15,58 @@ use crate::pki::name::Name;
 /// Why bytes could not be read as a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CertError {
+    /// Empty input.
     #[error("empty input")]
     Empty,
+    /// Not a DER certificate: …
     #[error("not a DER certificate: {0}")]
     Der(String),
+    /// Trailing bytes after the certificate.
     #[error("trailing bytes after the certificate")]
     TrailingData,
+    /// Certificate extension `oid` is malformed.
     #[error("certificate extension {oid} is malformed")]
-    BadExtension { oid: String },
+    BadExtension {
+        /// The extension's OID.
+        oid: String,
+    },
+    /// Serial number is … bytes long; at most `MAX_SERIAL_LEN` are accepted.
     #[error("serial number is {0} bytes long; at most {MAX_SERIAL_LEN} are accepted")]
     SerialTooLong(usize),
+    /// Certificate has extension `oid` twice.
     #[error("certificate has extension {oid} twice")]
-    DuplicateExtension { oid: String },
+    DuplicateExtension {
+        /// The extension's OID.
+        oid: String,
+    },
+    /// Certificate is … bytes long; at most `MAX_CERTIFICATE_SIZE` are accepted.
     #[error("certificate is {0} bytes long; at most {MAX_CERTIFICATE_SIZE} are accepted")]
     TooLarge(usize),
+    /// Certificate has … extensions; at most `MAX_EXTENSIONS` are accepted.
     #[error("certificate has {0} extensions; at most {MAX_EXTENSIONS} are accepted")]
     TooManyExtensions(usize),
 }
 
 /// Largest certificate accepted. Real ones (NCA's, PKITS') are 1–3 KB; the limit keeps every parsing step cheap.
-pub const MAX_CERTIFICATE_SIZE: usize = 64 * 1024;
+pub(crate) const MAX_CERTIFICATE_SIZE: usize = 64 * 1024;
 /// Most extensions accepted in one certificate (real ones have about ten); with a set of the OIDs seen, the
 /// duplicate check stays linear.
-pub const MAX_EXTENSIONS: usize = 64;
+pub(crate) const MAX_EXTENSIONS: usize = 64;
 
 /// RFC 5280 allows 20 octets; a little slack covers CAs that add a sign byte or overshoot, while a serial of
 /// hundreds of bytes is hostile input.
-pub const MAX_SERIAL_LEN: usize = 32;
+pub(crate) const MAX_SERIAL_LEN: usize = 32;
 
 /// Key usage bits (RFC 5280 §4.2.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyUsage {
+    /// digitalSignature.
     pub digital_signature: bool,
+    /// nonRepudiation (contentCommitment).
     pub non_repudiation: bool,
+    /// keyCertSign.
     pub key_cert_sign: bool,
+    /// cRLSign.
     pub crl_sign: bool,
 }
 
@@ -281,6 +299,7 @@ impl Certificate {
         Ok(c)
     }
 
+    /// The certificate's DER, as read.
     pub fn der(&self) -> &[u8] {
         &self.der
     }
@@ -295,6 +314,7 @@ impl Certificate {
         &self.der[self.tbs.clone()]
     }
 
+    /// Whether basicConstraints says CA.
     pub fn is_ca(&self) -> bool {
         matches!(self.basic_constraints, Some((true, _)))
     }
@@ -369,10 +389,12 @@ impl Certificate {
         &self.profile
     }
 
+    /// The serial number, lower-case hex.
     pub fn serial_hex(&self) -> &str {
         &self.summary.serial
     }
 
+    /// SHA-256 of the DER, lower-case hex.
     pub fn fingerprint_hex(&self) -> &str {
         &self.summary.sha256
     }

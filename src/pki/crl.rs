@@ -17,23 +17,31 @@ use crate::encoding::sha256;
 use crate::pki::dp::{parse_issuing_distribution_point, GenName, IssuingDistributionPoint};
 use crate::pki::name::Name;
 
+/// Why bytes are not a CRL this reader accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CrlError {
+    /// Empty input.
     #[error("empty input")]
     Empty,
+    /// Not a DER CRL: …
     #[error("not a DER CRL: {0}")]
     Der(#[from] DerError),
+    /// CRL issuer name is malformed.
     #[error("CRL issuer name is malformed")]
     BadIssuer,
+    /// CRL extension … is malformed.
     #[error("CRL extension {0} is malformed")]
     BadExtension(String),
     #[error(
         "CRL entry serial number longer than {} bytes",
         crate::pki::cert::MAX_SERIAL_LEN
     )]
+    /// An entry's serial number is longer than any certificate's may be.
     SerialTooLong,
+    /// Trailing bytes after the CRL.
     #[error("trailing bytes after the CRL")]
     TrailingData,
+    /// CRL has more than 4 294 967 295 bytes of serial numbers.
     #[error("CRL has more than 4 294 967 295 bytes of serial numbers")]
     TooLarge,
 }
@@ -41,15 +49,25 @@ pub enum CrlError {
 /// CRL reason codes (RFC 5280 §5.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
+    /// `unspecified` (0).
     Unspecified,
+    /// `keyCompromise` (1).
     KeyCompromise,
+    /// `cACompromise` (2).
     CaCompromise,
+    /// `affiliationChanged` (3).
     AffiliationChanged,
+    /// `superseded` (4).
     Superseded,
+    /// `cessationOfOperation` (5).
     CessationOfOperation,
+    /// `certificateHold` (6).
     CertificateHold,
+    /// `removeFromCRL` (8): on a delta CRL, the hold on this serial is lifted.
     RemoveFromCrl,
+    /// `privilegeWithdrawn` (9).
     PrivilegeWithdrawn,
+    /// `aACompromise` (10).
     AaCompromise,
 }
 
@@ -70,6 +88,7 @@ impl Reason {
         })
     }
 
+    /// The reason's RFC 5280 name, as reports print it.
     pub fn name(self) -> &'static str {
         match self {
             Reason::Unspecified => "unspecified",
@@ -116,12 +135,14 @@ impl Reason {
 }
 
 /// Every revocation reason of ReasonFlags (bits 1..=8; bit 0 "unused" excluded).
-pub const ALL_REASONS: u16 = 0b1_1111_1110;
+pub(crate) const ALL_REASONS: u16 = 0b1_1111_1110;
 
 /// A revoked certificate as found in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Revocation {
+    /// When the certificate was revoked (Unix seconds).
     pub revoked_at: i64,
+    /// The entry's reason code, when it has one.
     pub reason: Option<Reason>,
 }
 
@@ -144,18 +165,27 @@ const MAX_UNSUPPORTED_LISTED: usize = 16;
 /// A parsed CRL.
 #[derive(Debug)]
 pub struct Crl {
+    /// SHA-256 of the whole CRL, to tell copies apart in reports and caches.
     pub fingerprint: [u8; 32],
+    /// The issuer's name, as signed.
     pub issuer: Name,
+    /// `thisUpdate` (Unix seconds).
     pub this_update: i64,
+    /// `nextUpdate` (Unix seconds), when present.
     pub next_update: Option<i64>,
     /// cRLNumber, big-endian, without leading zeros.
     pub number: Option<Vec<u8>>,
     /// deltaCRLIndicator's base CRL number when this is a delta CRL.
     pub delta_base: Option<Vec<u8>>,
+    /// The issuing distribution point extension: the CRL's scope.
     pub idp: Option<IssuingDistributionPoint>,
+    /// The authority key identifier, to find the signer among CAs of the same name.
     pub authority_key_id: Option<Vec<u8>>,
+    /// The outer `signatureAlgorithm`.
     pub signature_algorithm: AlgorithmId,
+    /// The `signature` field inside TBSCertList; must equal the outer one.
     pub inner_signature_algorithm: AlgorithmId,
+    /// The signature value's bytes.
     pub signature: Vec<u8>,
     /// Critical CRL or entry extensions we do not understand: the CRL must not be used (RFC 5280 §5.2, §5.3).
     pub unsupported_critical: Vec<String>,
@@ -177,7 +207,7 @@ fn strip_leading_zeros(v: &[u8]) -> Vec<u8> {
 }
 
 /// Compares two non-negative big-endian integers stored without leading zeros.
-pub fn cmp_uint(a: &[u8], b: &[u8]) -> Ordering {
+pub(crate) fn cmp_uint(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
@@ -467,18 +497,22 @@ impl Crl {
         self.entries = entries;
     }
 
+    /// Number of revoked entries.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the list revokes nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// Whether this is a delta CRL (it carries deltaCRLIndicator).
     pub fn is_delta(&self) -> bool {
         self.delta_base.is_some()
     }
 
+    /// Whether the CRL is indirect (its entries may name another issuer).
     pub fn is_indirect(&self) -> bool {
         self.idp.as_ref().is_some_and(|i| i.indirect)
     }
@@ -509,7 +543,7 @@ impl Crl {
 }
 
 /// Full names of a GeneralNames list that are directory names.
-pub fn directory_names(names: &[GenName]) -> impl Iterator<Item = &Name> {
+pub(crate) fn directory_names(names: &[GenName]) -> impl Iterator<Item = &Name> {
     names.iter().filter_map(|g| match g {
         GenName::Directory(n) => Some(n),
         _ => None,

@@ -12,7 +12,9 @@ use crate::pki::name::{Attribute, Name};
 /// A name in a GeneralName, in the forms distribution points use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GenName {
+    /// A directoryName.
     Directory(Name),
+    /// A uniformResourceIdentifier.
     Uri(String),
     /// Any other form, compared by a canonical string of its kind and value.
     Other(String),
@@ -33,7 +35,9 @@ impl GenName {
 /// The name of a distribution point: full names, or an RDN relative to the CRL issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DpName {
+    /// fullName.
     Full(Vec<GenName>),
+    /// nameRelativeToCRLIssuer: the attributes, and the issuer's name they extend, as text.
     Relative(Vec<Attribute>, String),
 }
 
@@ -51,7 +55,7 @@ impl DpName {
 
 /// One entry of the cRLDistributionPoints extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DistributionPoint {
+pub(crate) struct DistributionPoint {
     pub name: Option<DpName>,
     /// ReasonFlags with bit n = reason n; `None` means all reasons.
     pub reasons: Option<u16>,
@@ -61,11 +65,17 @@ pub struct DistributionPoint {
 /// The issuingDistributionPoint CRL extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuingDistributionPoint {
+    /// The distribution point's name.
     pub name: Option<DpName>,
+    /// onlyContainsUserCerts.
     pub only_user_certs: bool,
+    /// onlyContainsCACerts.
     pub only_ca_certs: bool,
+    /// onlyContainsAttributeCerts.
     pub only_attribute_certs: bool,
+    /// onlySomeReasons, as the bits of ReasonFlags.
     pub only_some_reasons: Option<u16>,
+    /// indirectCRL.
     pub indirect: bool,
 }
 
@@ -128,7 +138,9 @@ fn boolean(contents: &[u8]) -> Result<bool, DerError> {
 }
 
 /// Parses the value of a cRLDistributionPoints extension.
-pub fn parse_crl_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoint>, DerError> {
+pub(crate) fn parse_crl_distribution_points(
+    value: &[u8],
+) -> Result<Vec<DistributionPoint>, DerError> {
     let seq = Reader::new(value).read(asn1::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let mut out = Vec::new();
@@ -160,7 +172,7 @@ pub fn parse_crl_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoi
 }
 
 /// Parses the value of an issuingDistributionPoint extension.
-pub fn parse_issuing_distribution_point(
+pub(crate) fn parse_issuing_distribution_point(
     value: &[u8],
 ) -> Result<IssuingDistributionPoint, DerError> {
     let seq = Reader::new(value).read(asn1::SEQUENCE)?;

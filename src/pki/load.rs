@@ -11,46 +11,71 @@ use crate::pki::crl::CrlError;
 /// Largest certificate file (or PEM bundle) we read.
 pub const MAX_CERT_FILE: u64 = 4 * 1024 * 1024;
 /// Largest CRL file we read; the NCA's full CRL is about 22 MB.
-pub const MAX_CRL_FILE: u64 = 128 * 1024 * 1024;
+pub(crate) const MAX_CRL_FILE: u64 = 128 * 1024 * 1024;
 
+/// Why certificate or CRL files could not be read.
 #[derive(Debug, Error)]
 pub enum InputError {
+    /// The file cannot be read.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is empty.
     #[error("{path}: file is empty")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
     #[error(
         "{path}: file is {size} bytes or more, more than the {limit}-byte limit for this kind of input"
     )]
+    /// The file is larger than this kind of input may be.
     TooLarge {
+        /// The file.
         path: PathBuf,
+        /// Its size, or the limit plus one when it grew while read.
         size: u64,
+        /// The limit.
         limit: u64,
     },
+    /// The file is not valid PEM.
     #[error("{path}: {source}")]
     Pem {
+        /// The file.
         path: PathBuf,
+        /// Why its PEM is malformed.
         #[source]
         source: crate::encoding::pem::PemError,
     },
+    /// The file holds something that is not a certificate this reader accepts.
     #[error("{path}: {source}")]
     Cert {
+        /// The file.
         path: PathBuf,
+        /// Why the certificate cannot be read.
         #[source]
         source: CertError,
     },
+    /// The file holds something that is not a CRL this reader accepts.
     #[error("{path}: {source}")]
     Crl {
+        /// The file.
         path: PathBuf,
+        /// Why the CRL cannot be read.
         #[source]
         source: CrlError,
     },
+    /// The directory holds no files.
     #[error("{path}: directory holds no files")]
-    EmptyDirectory { path: PathBuf },
+    EmptyDirectory {
+        /// The directory.
+        path: PathBuf,
+    },
 }
 
 /// Files to read for a path: the file itself, or the regular files of a directory in name order.
@@ -128,7 +153,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
 }
 
 /// Parses certificates from bytes (one DER certificate or PEM with one or more).
-pub fn parse_certificates(data: &[u8], path: &Path) -> Result<Vec<Certificate>, InputError> {
+pub(crate) fn parse_certificates(data: &[u8], path: &Path) -> Result<Vec<Certificate>, InputError> {
     let blocks = crate::encoding::pem::der_blocks(
         data,
         &["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"],

@@ -150,6 +150,7 @@ fn attribute_of(atv: &x509_parser::x509::AttributeTypeAndValue<'_>) -> (Attribut
 }
 
 impl Name {
+    /// The name of an x509-parser name, attributes kept in order.
     pub fn from_x509(name: &X509Name<'_>) -> Name {
         let mut display_parts = Vec::new();
         let rdns: Vec<Vec<Attribute>> = name
@@ -183,6 +184,7 @@ impl Name {
             .map(|(_, n)| Name::from_x509(&n))
     }
 
+    /// Whether the name has no attributes.
     pub fn is_empty(&self) -> bool {
         self.rdns.is_empty()
     }

@@ -8,30 +8,52 @@ use crate::identity::SubjectProfile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
+    /// `MALFORMED`: the input could not be parsed.
     Malformed,
+    /// `CHAIN_UNTRUSTED`: no path to a trust anchor.
     ChainUntrusted,
+    /// `CERT_SIGNATURE_INVALID`: a certificate's signature does not verify under its issuer's key.
     CertSignatureInvalid,
+    /// `CERT_EXPIRED`: a certificate of the path had expired at the validation time.
     CertExpired,
+    /// `CERT_NOT_YET_VALID`: a certificate of the path was not yet valid at the validation time.
     CertNotYetValid,
+    /// `CERT_REVOKED`: a certificate of the path is revoked.
     CertRevoked,
+    /// `REVOCATION_UNKNOWN`: no fresh, authentic revocation data covers a certificate of the path.
     RevocationUnknown,
+    /// `CA_CONSTRAINTS`: basic constraints, path length or name constraints are violated.
     CaConstraints,
+    /// `KEY_USAGE`: a key usage or extended key usage does not allow the purpose.
     KeyUsage,
+    /// `UNSUPPORTED_ALGORITHM`: a signature or key algorithm this build does not implement.
     UnsupportedAlgorithm,
+    /// `UNSUPPORTED_CRITICAL_EXTENSION`: a critical extension this validator does not process.
     UnsupportedCriticalExtension,
+    /// `IIN_MISMATCH`: the IIN asked for is not the certificate's.
     IinMismatch,
+    /// `BIN_MISMATCH`: the BIN asked for is not the certificate's.
     BinMismatch,
+    /// `IDENTITY_ABSENT`: the certificate carries no IIN or BIN where one was required.
     IdentityAbsent,
+    /// `SIGNATURE_INVALID`: a signature over data (CMS, seal) does not verify.
     SignatureInvalid,
+    /// `DOCUMENT_MISMATCH`: the document's content differs from what was signed.
     DocumentMismatch,
+    /// `DOCUMENT_STATUS`: the registry records the document as suspended, revoked or replaced.
     DocumentStatus,
+    /// `SIGNATURE_SCOPE`: a signature does not cover what it is taken to cover (bytes appended to a PDF).
     SignatureScope,
+    /// `SIGNER_NOT_AUTHORISED`: the signer's role does not allow it to sign this form.
     SignerNotAuthorised,
+    /// `REVOKED_NO_POE`: revoked after the signing time, with no proof the signature existed before.
     RevokedNoPoe,
+    /// `NAME_MISMATCH`: a name asked for is not the certificate's.
     NameMismatch,
 }
 
 impl Code {
+    /// The stable code as design.md §3 spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Code::Malformed => "MALFORMED",
@@ -72,11 +94,15 @@ impl Code {
     }
 }
 
+/// The ETSI EN 319 102-1 main indication of a validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Indication {
+    /// Every check passed.
     TotalPassed,
+    /// A check failed definitively (bad signature, revoked before signing, expired).
     TotalFailed,
+    /// A check could not be completed (missing revocation data, unknown issuer).
     Indeterminate,
 }
 
@@ -84,20 +110,27 @@ pub enum Indication {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubjectSummary {
+    /// The subject's IIN (SERIALNUMBER `IIN…`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iin: Option<String>,
+    /// The organisation's BIN (OU `BIN…`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bin: Option<String>,
+    /// The subject's common name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
+    /// The role from the NCA's extended key usage, as its stable name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
+    /// The role's names in Kazakh, Russian and English.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_names: Option<crate::identity::RoleNames>,
+    /// The whole subject profile, flattened into the summary.
     pub profile: SubjectProfile,
 }
 
 impl SubjectSummary {
+    /// The summary of a subject profile.
     pub fn from_profile(p: &SubjectProfile) -> SubjectSummary {
         let role = p.primary_role();
         SubjectSummary {
@@ -120,12 +153,19 @@ impl SubjectSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertSummary {
+    /// The subject's distinguished name, RFC 4514 text.
     pub subject: String,
+    /// The issuer's distinguished name, RFC 4514 text.
     pub issuer: String,
+    /// The serial number, lower-case hex.
     pub serial: String,
+    /// Start of validity, RFC 3339.
     pub not_before: String,
+    /// End of validity, RFC 3339.
     pub not_after: String,
+    /// SHA-256 of the certificate's DER, lower-case hex.
     pub sha256: String,
+    /// The signature algorithm's name.
     pub signature_algorithm: String,
 }
 
@@ -133,6 +173,7 @@ pub struct CertSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainEntry {
+    /// The certificate, summarised.
     #[serde(flatten)]
     pub certificate: std::sync::Arc<CertSummary>,
     /// "good", "revoked", "unknown" or "not checked".
@@ -140,6 +181,7 @@ pub struct ChainEntry {
     /// A revocation the CRL lists after the validation time: the certificate was good then, revoked since.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_later: Option<LaterRevocation>,
+    /// Whether this certificate is the trust anchor that ends the path.
     pub trust_anchor: bool,
 }
 
@@ -154,6 +196,7 @@ pub struct LaterRevocation {
     /// Unix seconds.
     #[serde(skip)]
     pub unix: i64,
+    /// The CRL reason's name, when the entry has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     /// Revoked because the key may be in someone else's hands (keyCompromise, cACompromise, aACompromise,
@@ -162,15 +205,22 @@ pub struct LaterRevocation {
     pub compromise: bool,
 }
 
+/// A certificate validation's result: design.md §3's report, serialised as is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// Whether the indication is TOTAL-PASSED.
     pub valid: bool,
+    /// The main indication.
     pub indication: Indication,
+    /// Every failed check's stable code, most serious first.
     pub codes: Vec<Code>,
+    /// Human-readable messages, one per finding.
     pub messages: Vec<String>,
+    /// Who the end-entity certificate names, when it could be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<std::sync::Arc<SubjectSummary>>,
+    /// The path, end entity first, anchor last.
     pub chain: Vec<ChainEntry>,
     /// The validation time, RFC 3339.
     pub validation_time: String,
@@ -202,6 +252,7 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// Records a failed check.
     pub fn add(&mut self, code: Code, message: impl Into<String>) {
         if !self.codes.contains(&code) {
             self.codes.push(code);
@@ -235,18 +286,22 @@ impl Findings {
         }
     }
 
+    /// Whether a check with `code` failed.
     pub fn has(&self, code: Code) -> bool {
         self.codes.contains(&code)
     }
 
+    /// Whether every check passed.
     pub fn is_empty(&self) -> bool {
         self.codes.is_empty()
     }
 
+    /// The codes recorded, in order of recording.
     pub fn codes(&self) -> &[Code] {
         &self.codes
     }
 
+    /// The messages recorded, in order of recording.
     pub fn messages(&self) -> &[String] {
         &self.messages
     }
@@ -264,6 +319,7 @@ impl Findings {
             .sum()
     }
 
+    /// The main indication these findings give (ETSI EN 319 102-1).
     pub fn indication(&self) -> Indication {
         if self.codes.is_empty() {
             Indication::TotalPassed
@@ -274,6 +330,7 @@ impl Findings {
         }
     }
 
+    /// The report of a validation with these findings.
     pub fn into_report(
         self,
         subject: Option<std::sync::Arc<SubjectSummary>>,

@@ -11,7 +11,7 @@ use crate::pki::walk::Walk;
 
 /// What the CRLs say about one certificate at the validation time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RevocationStatus {
+pub(crate) enum RevocationStatus {
     NotChecked,
     Good,
     /// Good at the validation time; the CRL lists a revocation after it.
@@ -34,7 +34,7 @@ pub enum RevocationStatus {
 }
 
 impl RevocationStatus {
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             RevocationStatus::NotChecked => "not checked",
             RevocationStatus::Good | RevocationStatus::RevokedLater { .. } => "good",

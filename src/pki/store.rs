@@ -52,7 +52,7 @@ pub struct TrustStore {
 }
 
 /// Most certificates kept by [`TrustStore::parse_certificate`].
-pub const RECENT_CERTIFICATES: usize = 10_000;
+pub(crate) const RECENT_CERTIFICATES: usize = 10_000;
 /// Most DER bytes of certificates kept by [`TrustStore::parse_certificate`] (the parsed form costs about three times
 /// as much): 10 000 ordinary 1.5 KB certificates fit, while requests carrying large certificates cannot make the
 /// cache grow past a few tens of megabytes.
@@ -97,15 +97,18 @@ pub struct TrustStoreBuilder {
 }
 
 impl TrustStoreBuilder {
+    /// An empty builder.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds a trust anchor.
     pub fn anchor(mut self, cert: Certificate) -> Self {
         self.anchors.push(cert);
         self
     }
 
+    /// Adds an intermediate CA certificate.
     pub fn intermediate(mut self, cert: Certificate) -> Self {
         self.intermediates.push(cert);
         self
@@ -117,20 +120,24 @@ impl TrustStoreBuilder {
         Ok(self)
     }
 
+    /// Adds a trust anchor.
     pub fn add_anchor(&mut self, cert: Certificate) {
         self.anchors.push(cert);
     }
 
+    /// Adds an intermediate CA certificate.
     pub fn add_intermediate(&mut self, cert: Certificate) {
         self.intermediates.push(cert);
     }
 
+    /// Parses and adds a CRL.
     pub fn add_crl_der(&mut self, der: Vec<u8>) -> Result<(), CrlError> {
         let crl = Crl::from_der(&der)?;
         self.crls.push((crl, der));
         Ok(())
     }
 
+    /// The store, with its indexes built.
     pub fn build(self) -> TrustStore {
         self.build_with(AlgorithmRegistry::global())
     }
@@ -197,6 +204,7 @@ impl TrustStoreBuilder {
 }
 
 impl TrustStore {
+    /// A builder for a store.
     pub fn builder() -> TrustStoreBuilder {
         TrustStoreBuilder::new()
     }
@@ -250,14 +258,17 @@ impl TrustStore {
         }
     }
 
+    /// How many certificates the store holds.
     pub fn certificate_count(&self) -> usize {
         self.certs.len()
     }
 
+    /// How many CRLs the store holds.
     pub fn crl_count(&self) -> usize {
         self.crls.len()
     }
 
+    /// The trust anchors.
     pub fn anchors(&self) -> impl Iterator<Item = &Certificate> {
         self.certs
             .iter()

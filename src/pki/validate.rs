@@ -8,7 +8,7 @@ use crate::pki::report::{ChainEntry, Code, Findings, LaterRevocation, Report};
 use crate::pki::revocation::RevocationStatus;
 use crate::pki::store::TrustStore;
 use crate::pki::walk::Walk;
-pub use crate::pki::walk::{MAX_BUILD_STEPS, MAX_SIGNATURE_CHECKS};
+pub(crate) use crate::pki::walk::{MAX_BUILD_STEPS, MAX_SIGNATURE_CHECKS};
 
 /// What the end-entity key is to be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,7 @@ pub enum RevocationMode {
 }
 
 impl RevocationMode {
+    /// The name the CLI and reports use.
     pub fn as_str(self) -> &'static str {
         match self {
             RevocationMode::All => "all",
@@ -51,7 +52,9 @@ impl RevocationMode {
 pub struct VerifyOptions {
     /// Validation time, Unix seconds.
     pub at: i64,
+    /// What the certificate is checked for.
     pub purpose: Purpose,
+    /// How revocation is checked.
     pub revocation: RevocationMode,
     /// The IIN stated in the request, to compare with the certificate.
     pub iin: Option<Iin>,
@@ -64,6 +67,7 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
+    /// Options for a validation at `at` (Unix seconds): any purpose, CRLs required.
     pub fn at(at: i64) -> Self {
         VerifyOptions {
             at,

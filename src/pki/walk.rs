@@ -5,9 +5,9 @@
 /// Candidate issuers considered while building paths for one verification, CRL signers' paths included. Real
 /// hierarchies need a handful; a CMS carrying eighteen certificates that share one name would otherwise make the
 /// depth-first search try 17⁹ partial paths (the model is webpki's `Budget`).
-pub const MAX_BUILD_STEPS: usize = 10_000;
+pub(crate) const MAX_BUILD_STEPS: usize = 10_000;
 /// Certificate signatures verified (not answered from the cache) for one verification.
-pub const MAX_SIGNATURE_CHECKS: usize = 100;
+pub(crate) const MAX_SIGNATURE_CHECKS: usize = 100;
 
 /// The state of one verification's path search: the CRL signers being validated (to break cycles) and what is left
 /// of its budget.

@@ -25,8 +25,11 @@ pub struct DocumentId(pub i64);
 /// Sequences start at 1 and are gap-free per form and year.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct DocumentNumber {
+    /// The form id.
     pub form: String,
+    /// The calendar year of issue (Almaty time).
     pub year: i32,
+    /// The next number of the form's series in that year, from 1, without gaps.
     pub sequence: u64,
 }
 
@@ -45,6 +48,7 @@ pub struct RenderedDocument {
     pub canonical_data: Vec<u8>,
     /// The seal's barcode texts.
     pub seal: Vec<String>,
+    /// The sealed PDF.
     pub pdf: Vec<u8>,
 }
 
@@ -62,54 +66,78 @@ impl From<crate::document::IssuedDocument> for RenderedDocument {
 /// A document as stored.
 #[derive(Debug, Clone)]
 pub struct StoredDocument {
+    /// The row id.
     pub id: DocumentId,
+    /// The document number (`FORM-YEAR-SEQUENCE`).
     pub number: String,
     /// 0 for the original, 1, 2, ... for its duplicates (which share its number).
     pub copy: u32,
+    /// The form id.
     pub form: String,
+    /// When it was issued (Unix seconds).
     pub issued_at: i64,
+    /// The canonical JSON of the form data, as sealed.
     pub canonical_data: Vec<u8>,
+    /// The barcode texts of the seal, one per symbol.
     pub seal: Vec<String>,
+    /// The sealed PDF as issued.
     pub pdf: Vec<u8>,
 }
 
 /// One entry of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
+    /// The entry's sequence number.
     pub id: i64,
+    /// When it happened (Unix seconds, the caller's clock).
     pub at: i64,
     /// Who acted: a token's name, never the token.
     pub actor: String,
+    /// What happened, as a stable name.
     pub action: String,
     /// What it acted on: a document number or application id.
     pub subject: String,
 }
 
+/// Why the registry refused or failed an operation.
 #[derive(Debug, Error)]
 pub enum RegistryError {
     /// The storage engine failed (SQLite today; the engine's own error is kept as the source).
     #[error("registry storage: {0}")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database was written by a newer build.
     #[error("registry schema version {found} is newer than this build understands ({supported})")]
-    SchemaTooNew { found: i64, supported: i64 },
+    SchemaTooNew {
+        /// The schema version stored.
+        found: i64,
+        /// The newest version this build reads.
+        supported: i64,
+    },
+    /// Form id … cannot be part of a document number.
     #[error("form id {0:?} cannot be part of a document number")]
     BadForm(String),
+    /// Year … is out of range.
     #[error("year {0} is out of range")]
     BadYear(i32),
+    /// Stored data is corrupt: …
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     /// The caller's renderer failed; nothing was stored and the number was not used.
     #[error("rendering document {number} failed: {source}")]
     Render {
+        /// The number that was reserved for it.
         number: String,
+        /// Why rendering failed.
         #[source]
         source: RenderError,
     },
+    /// The named application or document does not exist.
     #[error("{0} not found")]
     NotFound(String),
     /// The step is not allowed in the current state (checked inside the transaction).
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// Lifecycle actions apply to licences only, not to this form.
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
 }
@@ -121,6 +149,7 @@ pub enum RenderError {
     /// The work was cancelled (its deadline passed or the service is stopping).
     #[error("cancelled")]
     Cancelled,
+    /// Issuing the document failed.
     #[error(transparent)]
     Issue(#[from] crate::document::IssueError),
 }
@@ -139,12 +168,17 @@ pub struct ApplicationId(pub i64);
 /// What is stored when an application arrives.
 #[derive(Debug, Clone)]
 pub struct NewApplication<'a> {
+    /// The service id.
     pub service: &'a str,
+    /// The applicant's IIN or BIN.
     pub applicant: &'a str,
+    /// The applicant's name, from the certificate.
     pub applicant_name: &'a str,
+    /// When it was submitted (Unix seconds).
     pub submitted_at: i64,
     /// The signed content (the application JSON).
     pub content: &'a [u8],
+    /// The applicant's CMS signature, as submitted.
     pub cms: &'a [u8],
     /// The verification report, JSON.
     pub verification: &'a str,
@@ -153,20 +187,31 @@ pub struct NewApplication<'a> {
 /// An application as stored.
 #[derive(Debug, Clone)]
 pub struct ApplicationRecord {
+    /// The application's id.
     pub id: ApplicationId,
     /// `QLT-APP-{year}-{sequence}`.
     pub number: String,
+    /// The service id.
     pub service: String,
+    /// The applicant's IIN or BIN.
     pub applicant: String,
+    /// The applicant's name, from the certificate.
     pub applicant_name: String,
+    /// When it was submitted (Unix seconds).
     pub submitted_at: i64,
+    /// The signed content (the application's JSON).
     pub content: Vec<u8>,
+    /// The verification report of the applicant's signature, JSON.
     pub verification: String,
+    /// Where the application stands.
     pub status: ApplicationStatus,
+    /// The fee's payment reference, once paid.
     pub payment_reference: Option<String>,
+    /// When it was registered (Unix seconds).
     pub registered_at: Option<i64>,
     /// The provider's deadline, `YYYY-MM-DD`.
     pub due_date: Option<String>,
+    /// When the provider decided (Unix seconds).
     pub decided_at: Option<i64>,
     /// The licence or refusal issued for it.
     pub document: Option<(DocumentId, String)>,
@@ -174,9 +219,13 @@ pub struct ApplicationRecord {
 
 /// A step of an application after submission, with what it brings.
 pub struct Advance<'a, 'r> {
+    /// The step taken.
     pub step: ApplicationStep,
+    /// When (Unix seconds).
     pub at: i64,
+    /// The payment reference, for the payment step.
     pub payment_reference: Option<&'a str>,
+    /// The decision's due date (`YYYY-MM-DD`), set at registration.
     pub due_date: Option<String>,
     /// The form and renderer of the document the step issues (licence or refusal).
     pub document: Option<(&'a str, &'a mut Render<'r>)>,
@@ -186,8 +235,11 @@ pub struct Advance<'a, 'r> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenceEvent {
+    /// When (Unix seconds).
     pub at: i64,
+    /// What was done.
     pub event: LifecycleAction,
+    /// The operator's stated reason.
     pub reason: String,
     /// The document the event made: the replacement or the duplicate.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,16 +249,23 @@ pub struct LicenceEvent {
 /// Where a document stands: what the public status check shows.
 #[derive(Debug, Clone)]
 pub struct DocumentStanding {
+    /// The document's row id.
     pub id: DocumentId,
+    /// The document number.
     pub number: String,
+    /// The form id.
     pub form: String,
+    /// When it was issued (Unix seconds).
     pub issued_at: i64,
+    /// The licence's status now.
     pub status: LicenceStatus,
+    /// The lifecycle events, oldest first.
     pub events: Vec<LicenceEvent>,
     /// The number of the document that replaced this one.
     pub replaced_by: Option<String>,
     /// The number of the document this one replaced.
     pub replaces: Option<String>,
+    /// How many duplicates were issued.
     pub duplicates: u32,
 }
 
@@ -231,6 +290,7 @@ pub trait Registry: Send + Sync {
         refusal: Option<&mut RenderForApplication<'_>>,
     ) -> Result<ApplicationRecord, RegistryError>;
 
+    /// The application with `id`, if any.
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError>;
 
     /// Moves an application one step, issuing the step's document in the same transaction. Fails with
@@ -258,8 +318,10 @@ pub trait Registry: Send + Sync {
     /// The standing of the original document with this number.
     fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError>;
 
+    /// The document with row id `id`, if any.
     fn document(&self, id: DocumentId) -> Result<Option<StoredDocument>, RegistryError>;
 
+    /// The latest document with `number`, if any.
     fn document_by_number(&self, number: &str) -> Result<Option<StoredDocument>, RegistryError>;
 
     /// The original with this number and its duplicates, in order.
@@ -298,6 +360,7 @@ pub trait Registry: Send + Sync {
     /// Every token: name, role and SHA-256.
     fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError>;
 
+    /// How many tokens exist.
     fn token_count(&self) -> Result<u64, RegistryError>;
 }
 
@@ -312,6 +375,7 @@ pub enum TokenRole {
 }
 
 impl TokenRole {
+    /// The role's stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenRole::Portal => "portal",
@@ -319,6 +383,7 @@ impl TokenRole {
         }
     }
 
+    /// The role of a stored name.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "portal" => Some(TokenRole::Portal),
@@ -329,7 +394,7 @@ impl TokenRole {
 }
 
 /// Whether documents of `form` have a lifecycle (licences do; references and refusals do not).
-pub fn has_lifecycle(form: &str) -> bool {
+pub(crate) fn has_lifecycle(form: &str) -> bool {
     crate::forms::FormKind::of(form) == crate::forms::FormKind::Licence
 }
 

@@ -9,7 +9,9 @@ static BOLD_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-Bold.t
 
 /// DejaVu Sans regular and bold: they cover Kazakh Cyrillic (ә ғ қ ң ө ұ ү һ і and capitals) and Russian.
 pub struct Fonts {
+    /// The regular face.
     pub regular: ParsedFont,
+    /// The bold face.
     pub bold: ParsedFont,
 }
 
@@ -36,6 +38,7 @@ impl Fonts {
             .map_err(Clone::clone)
     }
 
+    /// The bold or the regular face.
     pub fn face(&self, bold: bool) -> &ParsedFont {
         if bold {
             &self.bold

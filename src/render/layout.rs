@@ -21,14 +21,20 @@ pub enum Block {
     Subtitle(String),
     /// A label and its value, with an optional small caption under the value.
     Field {
+        /// The label.
         label: String,
+        /// The value.
         value: String,
+        /// Small print under the value.
         caption: Option<String>,
     },
     /// A table: header cells, then rows; column widths in proportions.
     Table {
+        /// Header cells.
         columns: Vec<String>,
+        /// Column widths, as proportions.
         widths: Vec<f32>,
+        /// The rows' cells.
         rows: Vec<Vec<String>>,
     },
     /// Small print (legal sentence, barcode caption).
@@ -36,8 +42,11 @@ pub enum Block {
     /// The signed 2-D barcode: one QR symbol per text (an empty square of `size` points when there is none yet),
     /// with its caption.
     Seal {
+        /// The symbols' size in points.
         size: f32,
+        /// Caption lines beside the symbols.
         caption: Vec<String>,
+        /// The barcode texts, one per symbol.
         codes: Vec<String>,
     },
     /// Vertical space in points.
@@ -47,23 +56,52 @@ pub enum Block {
 /// Something to draw on a page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// A line of text.
     Text {
+        /// Left edge, points.
         x: f32,
+        /// Baseline, points from the bottom.
         y: f32,
+        /// Font size in points.
         size: f32,
+        /// Whether in the bold face.
         bold: bool,
+        /// The text.
         text: String,
     },
     /// A rectangle outline.
-    Rect { x: f32, y: f32, w: f32, h: f32 },
+    Rect {
+        /// Left edge, points from the page's left.
+        x: f32,
+        /// Bottom edge, points from the page's bottom.
+        y: f32,
+        /// Width in points.
+        w: f32,
+        /// Height in points.
+        h: f32,
+    },
     /// A horizontal or vertical line.
-    Line { x1: f32, y1: f32, x2: f32, y2: f32 },
+    Line {
+        /// Start, x.
+        x1: f32,
+        /// Start, y.
+        y1: f32,
+        /// End, x.
+        x2: f32,
+        /// End, y.
+        y2: f32,
+    },
     /// A grayscale image (one byte a pixel, 0 black, 255 white) drawn `size` points square at (x, y).
     Image {
+        /// Left edge, points.
         x: f32,
+        /// Bottom edge, points.
         y: f32,
+        /// Drawn size in points.
         size: f32,
+        /// Pixels a row (the image is square).
         width: usize,
+        /// The pixels, row by row from the top.
         pixels: Vec<u8>,
     },
 }
@@ -103,11 +141,12 @@ fn qr_pixels(text: &str) -> Option<(usize, Vec<u8>)> {
 /// A laid-out page.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
+    /// What is drawn, in order.
     pub items: Vec<Item>,
 }
 
 /// Breaks `text` into lines no wider than `width` points. Words longer than a line are split by characters.
-pub fn wrap(fonts: &Fonts, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+pub(crate) fn wrap(fonts: &Fonts, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
@@ -156,6 +195,7 @@ const BODY: f32 = 10.5;
 const SMALL: f32 = 8.0;
 
 impl<'f> Layouter<'f> {
+    /// A layouter drawing with `fonts`, starting on a fresh first page.
     pub fn new(fonts: &'f Fonts) -> Self {
         Layouter {
             fonts,
@@ -207,6 +247,7 @@ impl<'f> Layouter<'f> {
         }
     }
 
+    /// Lays `block` out below what came before, breaking pages where needed.
     pub fn add(&mut self, block: &Block) {
         match block {
             Block::Header(t) => self.lines(t, BODY, false, true, 0.0),

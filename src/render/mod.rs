@@ -1,13 +1,15 @@
 //! PDF rendering of output forms: A4 pages, an embedded font with Kazakh letters loaded and subset once, line
 //! wrapping from real glyph widths, tables, several pages with page numbers.
 
-mod font;
-mod layout;
-mod pdf;
+pub(crate) mod font;
+pub(crate) mod layout;
+pub(crate) mod pdf;
 
-pub use font::{FontError, Fonts};
-pub use layout::{wrap, Block, Item, Layouter, Page};
-pub use pdf::{write_pdf, PdfInfo};
+pub(crate) use font::FontError;
+pub use font::Fonts;
+pub use layout::{Block, Item, Layouter};
+pub(crate) use pdf::write_pdf;
+pub use pdf::PdfInfo;
 
 /// Lays out and writes `blocks` as a PDF.
 pub fn render(blocks: &[Block], info: &PdfInfo) -> Result<Vec<u8>, FontError> {

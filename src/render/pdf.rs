@@ -13,8 +13,11 @@ use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 /// Document-level facts written into the PDF's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PdfInfo {
+    /// The document's title.
     pub title: String,
+    /// Its subject.
     pub subject: String,
+    /// Its keywords.
     pub keywords: Vec<String>,
     /// Issue time, Unix seconds: the PDF's creation and modification dates.
     pub issued_at: i64,
@@ -125,7 +128,7 @@ fn ops_for(
 }
 
 /// Writes the pages as a PDF.
-pub fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8> {
+pub(crate) fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8> {
     let mut doc = PdfDocument::new(&info.title);
     // Fixed resource names instead of printpdf's counter-based ones: the subset tag ("QLTREG+DejaVuSans") is
     // taken from them, and the same document must always give the same bytes.

@@ -8,7 +8,7 @@ use crate::identity::{Bin, Role};
 use crate::pki::Certificate;
 
 /// The NCA roles that sign for an organisation, unless a rule names others.
-pub const AUTHORISED_ROLES: &[Role] = &[Role::FirstHead, Role::RightToSign];
+pub(crate) const AUTHORISED_ROLES: &[Role] = &[Role::FirstHead, Role::RightToSign];
 
 /// One provider that may issue documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,7 @@ pub struct IssuerRule {
     pub certificates: Vec<[u8; 32]>,
     /// The provider's BIN: any certificate of this organisation holding one of `roles` is authorised.
     pub bin: Option<Bin>,
+    /// The roles that may sign.
     pub roles: Vec<Role>,
     /// The form ids it may issue (`licence.*` for a family); empty: every form.
     pub forms: Vec<String>,
@@ -89,6 +90,7 @@ pub struct Issuers {
 }
 
 impl Issuers {
+    /// Issuers with `rules`.
     pub fn new(rules: Vec<IssuerRule>) -> Issuers {
         Issuers { rules, demo: None }
     }
@@ -99,6 +101,7 @@ impl Issuers {
         self
     }
 
+    /// The rules.
     pub fn rules(&self) -> &[IssuerRule] {
         &self.rules
     }

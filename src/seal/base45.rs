@@ -2,7 +2,7 @@
 
 const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
-pub fn encode(data: &[u8]) -> String {
+pub(crate) fn encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() * 3 / 2 + 2);
     for chunk in data.chunks(2) {
         let (mut n, digits) = match chunk {

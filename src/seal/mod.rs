@@ -3,9 +3,9 @@
 //! (compact mode: the signer is named by key id) or several (full mode: the signer's certificate travels too).
 //! Verification checks the signature, then the signer's certificate path at the issue time.
 
-mod authority;
-mod base45;
-mod cose;
+pub(crate) mod authority;
+pub(crate) mod base45;
+pub(crate) mod cose;
 
 use ciborium::value::{Integer, Value};
 use serde::Serialize;
@@ -15,22 +15,22 @@ use crate::cms::CmsSigner;
 use crate::crypto::{AlgorithmId, AlgorithmRegistry};
 use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
 
-pub use authority::{IssuerRule, Issuers, AUTHORISED_ROLES};
-pub use base45::{decode as base45_decode, encode as base45_encode};
+pub use authority::{IssuerRule, Issuers};
+pub use base45::decode as base45_decode;
 
 /// Prefix of a seal in one symbol.
-pub const PREFIX: &str = "QLT1:";
+pub(crate) const PREFIX: &str = "QLT1:";
 /// Prefix of one part of a seal split over several symbols: `QLT1P:k/n:ID:` then the part's text.
-pub const PART_PREFIX: &str = "QLT1P:";
+pub(crate) const PART_PREFIX: &str = "QLT1P:";
 /// Longest text put in one QR symbol (alphanumeric mode, error correction M, still easy for phone cameras).
 pub const PART_CAPACITY: usize = 1000;
 /// Limits on what a verifier accepts — and so on what [`seal`] makes: a seal no verifier would read is never issued.
 /// The longest barcode text, all parts together.
-pub const MAX_TEXT: usize = 64 * 1024;
+pub(crate) const MAX_TEXT: usize = 64 * 1024;
 /// The most bytes a seal inflates to.
-pub const MAX_INFLATED: usize = 256 * 1024;
+pub(crate) const MAX_INFLATED: usize = 256 * 1024;
 /// The most QR symbols one seal is split over.
-pub const MAX_PARTS: usize = 64;
+pub(crate) const MAX_PARTS: usize = 64;
 
 /// Payload keys (a CBOR map with integer keys, in this order).
 const K_VERSION: i64 = 1;
@@ -44,7 +44,9 @@ const VERSION: i64 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SealContent {
+    /// The form id.
     pub form: String,
+    /// The document number.
     pub number: String,
     /// Issue time, Unix seconds.
     pub issued_at: i64,
@@ -63,36 +65,49 @@ pub enum SealMode {
     Full,
 }
 
+/// Why a seal cannot be made or read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SealError {
+    /// No barcode text given.
     #[error("no barcode text given")]
     Empty,
+    /// The seal is longer than any verifier accepts (at most `MAX_PARTS` symbols, `MAX_TEXT` characters)
     #[error("the seal is longer than any verifier accepts (at most {MAX_PARTS} symbols, {MAX_TEXT} characters)")]
     TooLong,
+    /// Not a Qoltanba seal (it must start with `PREFIX` or `PART_PREFIX`)
     #[error("not a Qoltanba seal (it must start with {PREFIX} or {PART_PREFIX})")]
     NotASeal,
+    /// Barcode part … is malformed.
     #[error("barcode part {0} is malformed")]
     BadPart(usize),
+    /// The parts do not belong together or some are missing: …
     #[error("the parts do not belong together or some are missing: {0}")]
     Parts(String),
+    /// The seal's structure is wrong: …
     #[error("the seal's structure is wrong: {0}")]
     Structure(&'static str),
+    /// The signer's key id names no certificate of the trust store (a compact seal needs the provider's certificate)
     #[error("the signer's key id names no certificate of the trust store (a compact seal needs the provider's certificate)")]
     UnknownSigner,
+    /// The signing key's algorithm cannot be used for seals.
     #[error("the signing key's algorithm cannot be used for seals")]
     Algorithm,
+    /// Signing failed: …
     #[error("signing failed: {0}")]
     Signing(String),
+    /// The document exceeds a limit: …
     #[error("the document exceeds a limit: {0}")]
     TooLarge(String),
+    /// The PDF cannot be read: …
     #[error("the PDF cannot be read: {0}")]
     Unreadable(String),
+    /// The work was cancelled (its deadline passed)
     #[error("the work was cancelled (its deadline passed)")]
     Cancelled,
 }
 
 /// The key id of a certificate: the first 8 bytes of the SHA-256 of its DER.
-pub fn key_id(cert: &Certificate) -> [u8; 8] {
+pub(crate) fn key_id(cert: &Certificate) -> [u8; 8] {
     let mut id = [0u8; 8];
     id.copy_from_slice(&cert.fingerprint[..8]);
     id
@@ -266,9 +281,12 @@ fn join(texts: &[&str]) -> Result<String, SealError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SealReport {
+    /// The signer's path and the seal signature's verdict.
     #[serde(flatten)]
     pub report: Report,
+    /// Compact or full (design.md §5).
     pub mode: SealMode,
+    /// How many barcode symbols the seal has.
     pub parts: usize,
     /// The signed content, for a person to compare with the paper (absent when the barcode cannot be read).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -343,8 +361,15 @@ impl DecodedSeal {
 /// Barcode texts read: a seal, or a barcode that was altered or damaged past decoding (a verdict, not bad input).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {
+    /// A seal, decoded but not yet verified.
     Seal(Box<DecodedSeal>),
-    Damaged { parts: usize, why: String },
+    /// Barcodes were read but are not a seal: altered or damaged.
+    Damaged {
+        /// How many symbols were read.
+        parts: usize,
+        /// Why they do not make a seal.
+        why: String,
+    },
 }
 
 impl Decoded {
@@ -422,7 +447,9 @@ pub struct IssueEvidence {
 /// What seal verification trusts: the trust store for paths, and the configured issuers for authority.
 #[derive(Clone, Copy)]
 pub struct SealTrust<'a> {
+    /// The trust store for the signer's path.
     pub store: &'a TrustStore,
+    /// Which signers may seal which forms.
     pub issuers: &'a Issuers,
 }
 

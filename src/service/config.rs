@@ -20,10 +20,10 @@ use crate::pki::{Certificate, Purpose, TrustStore, VerifyOptions};
 use crate::registry::{Registry, RegistryError, TokenRole};
 use crate::seal::{IssuerRule, Issuers};
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Largest configuration file read.
 const MAX_CONFIG_FILE: u64 = 1024 * 1024;
-pub const DEFAULT_DATA: &str = "data";
+pub(crate) const DEFAULT_DATA: &str = "data";
 
 /// The environment variables read, with what they set.
 pub const ENV_VARS: &[(&str, &str)] = &[
@@ -52,16 +52,32 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Why the configuration cannot be used.
 #[derive(Debug, Error)]
 pub enum ConfigError {
+    /// A configuration file cannot be read or parsed.
     #[error("{path}: {reason}")]
-    File { path: PathBuf, reason: String },
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A setting has an invalid value.
     #[error("{setting}: {reason}")]
-    Invalid { setting: String, reason: String },
+    Invalid {
+        /// The setting, as the file or the environment names it.
+        setting: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// Trust and signer are configured together: …
     #[error("trust and signer are configured together: {0}")]
     Incomplete(&'static str),
+    /// The signer's certificate does not verify against the configured trust store now (…); documents it seals would not verify.
     #[error("the signer's certificate does not verify against the configured trust store now ({0}); documents it seals would not verify")]
     SignerUntrusted(String),
+    /// Opening or migrating the registry failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
 }
@@ -175,20 +191,26 @@ struct TokenSection {
 /// Where the provider's key comes from.
 #[derive(Debug, Clone)]
 pub struct SignerPaths {
+    /// The key file.
     pub key: PathBuf,
+    /// The certificate file, when the key file holds none.
     pub cert: Option<PathBuf>,
+    /// Intermediate CA certificates for the signer's path.
     pub chain: Vec<PathBuf>,
+    /// The key file's password, read from the environment variable the file names.
     pub password: Option<String>,
 }
 
 /// A provider whose seals verification accepts (`[[issuers]]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfiguredIssuer {
+    /// The issuer's name, as the audit log and reports print it.
     pub name: String,
     /// Its signers' certificates, authorised by name.
     pub certificates: Vec<PathBuf>,
     /// Its BIN: holders of `roles` in its certificates are authorised.
     pub bin: Option<Bin>,
+    /// The roles it may sign with.
     pub roles: Vec<Role>,
     /// Form ids (or `family.*`) it may issue; empty: all.
     pub forms: Vec<String>,
@@ -197,30 +219,46 @@ pub struct ConfiguredIssuer {
 /// A token listed in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfiguredToken {
+    /// A name for the token's holder (never the token itself).
     pub name: String,
+    /// What it may do.
     pub role: TokenRole,
+    /// SHA-256 of the token.
     pub sha256: [u8; 32],
 }
 
 /// The resolved configuration.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
+    /// Address the HTTP service listens on.
     pub listen: SocketAddr,
+    /// Data directory (the registry).
     pub data: PathBuf,
+    /// Trust anchor files or directories.
     pub anchors: Vec<PathBuf>,
+    /// Intermediate CA files or directories.
     pub intermediates: Vec<PathBuf>,
+    /// CRL files or directories.
     pub crls: Vec<PathBuf>,
     /// `None`: the embedded demo provider.
     pub signer: Option<SignerPaths>,
+    /// The provider's authority name, printed on documents.
     pub authority: Option<String>,
+    /// Where documents are issued (a city).
     pub place: Option<String>,
+    /// The authorised person's name.
     pub head: Option<String>,
+    /// The authorised person's position.
     pub head_position: Option<String>,
+    /// Extra days off (decrees) beyond weekends and holidays.
     pub days_off: Vec<time::Date>,
+    /// Working days moved onto weekends by decree.
     pub working_days: Vec<time::Date>,
+    /// Tokens created from the file (hashes only).
     pub tokens: Vec<ConfiguredToken>,
     /// Whose seals count; empty: the signer alone.
     pub issuers: Vec<ConfiguredIssuer>,
+    /// Request and resource limits.
     pub limits: Limits,
     /// Client timeouts and the shutdown's grace period.
     pub serve: ServeOptions,

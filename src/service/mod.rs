@@ -5,11 +5,11 @@
 //!
 //! Below the shells: the CLI and the HTTP layer call into this and never the other way round (ARCHITECTURE.md).
 
-pub mod config;
-mod limits;
-mod start;
-pub mod tokens;
-pub mod workflow;
+pub(crate) mod config;
+pub(crate) mod limits;
+pub(crate) mod start;
+pub(crate) mod tokens;
+pub(crate) mod workflow;
 
 use std::sync::Arc;
 
@@ -20,15 +20,17 @@ use crate::pki::TrustStore;
 use crate::registry::{Registry, RegistryError};
 use crate::seal::{IssuerRule, Issuers, SealTrust};
 pub use limits::{Limits, ServeOptions};
-pub use start::{start, StartError, Started};
-pub use tokens::{Caller, TokenCache};
+pub use start::start;
+pub(crate) use tokens::TokenCache;
 
 /// A provider's node, started: the service's parts, each shared (`Arc`) so handlers and jobs can hold them cheaply.
 #[derive(Clone)]
 pub struct Node {
+    /// Trust anchors, intermediates and CRLs.
     pub store: Arc<TrustStore>,
     /// Whose seals count: the providers' authorised persons.
     pub issuers: Arc<Issuers>,
+    /// Where applications and documents are stored.
     pub registry: Arc<dyn Registry>,
     /// The provider's authorised person's key and certificate.
     pub signer: Arc<CmsSigner>,

@@ -11,27 +11,37 @@ use super::tokens::first_start_tokens;
 use super::Node;
 use crate::registry::{RegistryError, SqliteRegistry, TokenRole};
 
+/// Why the node could not start.
 #[derive(Debug, Error)]
 pub enum StartError {
+    /// The data directory cannot be created or made private.
     #[error("{path}: {source}")]
     DataDirectory {
+        /// The directory.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The registry cannot be opened.
     #[error("{path}: {source}")]
     Registry {
+        /// The registry's file.
         path: PathBuf,
+        /// Why it could not be opened.
         #[source]
         source: RegistryError,
     },
+    /// The configuration is not usable.
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
 
 /// A node ready to serve, with the tokens created on this start (to be shown once: only their hashes are kept).
 pub struct Started {
+    /// The node.
     pub node: Node,
+    /// Tokens created now, with their role; shown once.
     pub new_tokens: Vec<(TokenRole, String)>,
     /// Configured tokens the registry did not know yet.
     pub installed_tokens: usize,

@@ -16,7 +16,9 @@ use crate::registry::{Registry, RegistryError, TokenRole};
 /// A caller that presented a known token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
+    /// The token's holder.
     pub name: String,
+    /// Its role.
     pub role: TokenRole,
 }
 
@@ -115,7 +117,7 @@ impl TokenCache {
 /// On a first start — a registry with no token, and none configured — one token per role, created at `at`, so the
 /// operator can use the service at once. Returns them (role, secret) for the shell to show once; only their hashes
 /// are stored. A registry that already holds a token gets none.
-pub fn first_start_tokens(
+pub(crate) fn first_start_tokens(
     registry: &dyn Registry,
     at: i64,
 ) -> Result<Vec<(TokenRole, String)>, RegistryError> {

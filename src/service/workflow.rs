@@ -23,13 +23,17 @@ use crate::seal::SealMode;
 /// What every step works with, loaded once at start.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
+    /// Trust for the applicant's signature.
     pub store: &'a TrustStore,
     /// Whose seals count (verification).
     pub issuers: &'a crate::seal::Issuers,
+    /// Where applications and documents are stored.
     pub registry: &'a dyn Registry,
     /// The provider's authorised person: signs every document.
     pub signer: &'a CmsSigner,
+    /// The provider's details, printed on documents.
     pub provider: &'a Provider,
+    /// Working days, for the terms.
     pub calendar: &'a WorkingCalendar,
     /// Set when the caller no longer waits (a deadline, the shutdown): the step stops, storing nothing.
     pub cancel: &'a crate::cancel::Cancel,
@@ -57,26 +61,37 @@ impl Context<'_> {
 /// Why a step did not happen. Nothing was stored and no number was used.
 #[derive(Debug, Error)]
 pub enum WorkflowError {
+    /// The request is malformed.
     #[error("{0}")]
     Malformed(String),
+    /// The signed content is not a valid application.
     #[error(transparent)]
     InvalidApplication(#[from] ApplicationError),
+    /// No such form …
     #[error("no such form {0:?}")]
     UnknownForm(String),
+    /// The form data does not fit the form.
     #[error("{0}")]
     InvalidData(String),
+    /// The form is not a reference: licences and refusals come from an application's decision.
     #[error("{0} is not a reference: licences and refusals come from an application's decision")]
     NotAReference(String),
+    /// The named application or document does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// The application's state does not allow the step.
     #[error(transparent)]
     Conflict(TransitionError),
+    /// Lifecycle actions apply to licences only, not to this form.
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
+    /// The request exceeds a limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The work was cancelled (its deadline passed or the service is stopping)
     #[error("the work was cancelled (its deadline passed or the service is stopping)")]
     Cancelled,
+    /// The registry failed.
     #[error(transparent)]
     Storage(RegistryError),
 }
@@ -372,9 +387,15 @@ pub fn report_payment(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// Issue the licence; `fields` may set [`DECISION_FIELDS`].
-    Approve { fields: Map<String, Value> },
+    Approve {
+        /// Values for the licence's decision fields.
+        fields: Map<String, Value>,
+    },
     /// Issue a reasoned refusal.
-    Refuse { reason: String },
+    Refuse {
+        /// The reasons, printed on the refusal.
+        reason: String,
+    },
 }
 
 /// Step 4–5: approve (the licence is issued) or refuse with reasons (a reasoned refusal is issued).
@@ -443,7 +464,7 @@ pub fn decide(
 
 /// An operator's change to a licence. Re-issue renders the licence anew (with `fields` changed) under a new
 /// number; duplicate renders it again, marked, under the same number.
-pub fn change_licence(
+pub(crate) fn change_licence(
     ctx: Context<'_>,
     id: DocumentId,
     action: LifecycleAction,
@@ -495,7 +516,7 @@ pub fn change_licence(
 /// The registry's word on a verified seal's document: its standing when this registry issued it, with
 /// `DOCUMENT_STATUS` added to the report when the document is suspended, terminated or replaced. A seal whose
 /// content could not be read names no document.
-pub fn check_standing(
+pub(crate) fn check_standing(
     ctx: Context<'_>,
     seal: &mut crate::seal::SealReport,
 ) -> Result<Option<DocumentStanding>, WorkflowError> {
@@ -538,7 +559,7 @@ fn stored_copy(
 /// Verifies barcode texts online: as offline, but when this registry issued exactly this seal, its record of the
 /// issue time is the proof of time (a signer revoked since cannot have back-dated it), and the document's standing
 /// comes along.
-pub fn verify_seal_online(
+pub(crate) fn verify_seal_online(
     ctx: Context<'_>,
     texts: &[&str],
     at: i64,
@@ -560,7 +581,7 @@ pub fn verify_seal_online(
 
 /// Verifies a PDF online: as offline, with the registry's record of its seal (time, and the stored file's digest)
 /// when this registry issued it, and the document's standing.
-pub fn verify_document_online(
+pub(crate) fn verify_document_online(
     ctx: Context<'_>,
     pdf: &[u8],
     at: i64,
@@ -589,7 +610,7 @@ pub fn verify_document_online(
 
 /// The public standing of document `number`, for whoever gives the verification code printed on it; `None` when
 /// there is no such document or the code is not its code (the two are not told apart).
-pub fn standing_with_code(
+pub(crate) fn standing_with_code(
     ctx: Context<'_>,
     number: &str,
     code: &str,

@@ -1,7 +1,7 @@
 //! A real socket to a real service: the server on an ephemeral loopback port, and a minimal HTTP/1.1 client.
 
-use qoltanba::http::auth::create_token;
-use qoltanba::registry::{SqliteRegistry, TokenRole};
+use qoltanba::create_token;
+use qoltanba::{SqliteRegistry, TokenRole};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -20,18 +20,16 @@ pub fn service() -> Service {
 }
 
 /// [`service`] with its state changed by `configure` first (limits, a portal signer, ...).
-pub fn service_with(
-    configure: impl FnOnce(qoltanba::http::AppState) -> qoltanba::http::AppState,
-) -> Service {
-    let store = qoltanba::demo_pki::default_store().expect("store");
+pub fn service_with(configure: impl FnOnce(qoltanba::AppState) -> qoltanba::AppState) -> Service {
+    let store = qoltanba::demo_trust_store().expect("store");
     let registry = std::sync::Arc::new(SqliteRegistry::in_memory().expect("registry"));
     let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0).expect("token");
     let operator =
         create_token(registry.as_ref(), "operator-1", TokenRole::Operator, 0).expect("token");
-    let state = qoltanba::http::AppState::new(
+    let state = qoltanba::AppState::new(
         store,
         registry.clone(),
-        qoltanba::demo_pki::provider_signer().expect("signer"),
+        qoltanba::demo_provider_signer().expect("signer"),
     )
     .expect("state");
     Service {
@@ -44,7 +42,7 @@ pub fn service_with(
 
 /// Serves `state` on an ephemeral loopback port from a thread of its own, on a runtime with `workers` worker
 /// threads (tokio's default, one per core, when `None`); it lives as long as the test process.
-pub fn serve(state: qoltanba::http::AppState, workers: Option<usize>) -> SocketAddr {
+pub fn serve(state: qoltanba::AppState, workers: Option<usize>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut rt = tokio::runtime::Builder::new_multi_thread();
@@ -57,7 +55,7 @@ pub fn serve(state: qoltanba::http::AppState, workers: Option<usize>) -> SocketA
                 .await
                 .expect("bind");
             tx.send(listener.local_addr().expect("addr")).expect("send");
-            qoltanba::http::serve(listener, state).await.expect("serve");
+            qoltanba::serve(listener, state).await.expect("serve");
         });
     });
     rx.recv().expect("address")

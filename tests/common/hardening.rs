@@ -1,9 +1,9 @@
 //! Helpers the hermetic and oracle halves share for hardening.
 
-use qoltanba::document::{issue, Sealing};
-use qoltanba::pdf::Object;
-use qoltanba::pki::VerifyOptions;
-use qoltanba::seal::SealMode;
+use qoltanba::Object;
+use qoltanba::SealMode;
+use qoltanba::VerifyOptions;
+use qoltanba::{issue, Sealing};
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
@@ -14,9 +14,9 @@ pub fn name(s: &str) -> Object {
 /// A genuine licence issued by the demo provider, with where its licensee's name is printed (x, y of the baseline,
 /// font size) and the name.
 pub fn licence() -> (Vec<u8>, (f32, f32, f32), String) {
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let form = "licence.private-bailiff";
-    let t = qoltanba::forms::form(form).expect("form");
+    let t = qoltanba::form(form).expect("form");
     let sample = t.sample();
     let doc = issue(
         form,
@@ -31,9 +31,9 @@ pub fn licence() -> (Vec<u8>, (f32, f32, f32), String) {
     .expect("issue");
     let licensee = sample["licensee"].as_str().expect("licensee").to_string();
     // The same layout the renderer made: find the line that prints the name.
-    let fonts = qoltanba::render::Fonts::get().expect("fonts");
+    let fonts = qoltanba::Fonts::get().expect("fonts");
     let data = t.validate(&sample, |c| fonts.covers(c)).expect("data");
-    let mut layouter = qoltanba::render::Layouter::new(fonts);
+    let mut layouter = qoltanba::Layouter::new(fonts);
     for b in t.blocks(
         &data.with_document("licence.private-bailiff-2026-000007", "23.11.2026"),
         &doc.seal,
@@ -44,7 +44,7 @@ pub fn licence() -> (Vec<u8>, (f32, f32, f32), String) {
         .items
         .iter()
         .find_map(|i| match i {
-            qoltanba::render::Item::Text {
+            qoltanba::Item::Text {
                 x, y, size, text, ..
             } if text.contains(&licensee) => Some((*x, *y, *size)),
             _ => None,
@@ -53,8 +53,8 @@ pub fn licence() -> (Vec<u8>, (f32, f32, f32), String) {
     (doc.pdf, at, licensee)
 }
 
-pub fn verify(pdf: &[u8]) -> qoltanba::document::DocumentReport {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    qoltanba::document::verify_document(super::trust(&store), pdf, &VerifyOptions::at(ISSUED))
+pub fn verify(pdf: &[u8]) -> qoltanba::DocumentReport {
+    let store = qoltanba::demo_trust_store().expect("store");
+    qoltanba::verify_document(super::trust(&store), pdf, &VerifyOptions::at(ISSUED))
         .expect("a report")
 }

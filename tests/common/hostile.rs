@@ -3,7 +3,7 @@
 
 /// A PDF of `objects` (object i + 1 is `objects[i]`, its body without `obj`/`endobj`), catalog first.
 pub fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
-    qoltanba::pdf::write::file_of(objects)
+    qoltanba::file_of(objects)
 }
 
 pub fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
@@ -178,12 +178,11 @@ pub fn same_named_cms() -> Vec<u8> {
     let (_, ca_key, ca_params) = &cas[0];
     let issuer = rcgen::Issuer::from_params(ca_params, ca_key);
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf");
-    let parse = |der: &[u8]| qoltanba::pki::Certificate::from_der(der).expect("certificate");
+    let parse = |der: &[u8]| qoltanba::Certificate::from_der(der).expect("certificate");
     let identity =
-        qoltanba::credentials::read_signing_identity(leaf_key.serialize_pem().as_bytes(), None)
-            .expect("key");
+        qoltanba::read_signing_identity(leaf_key.serialize_pem().as_bytes(), None).expect("key");
     let chain: Vec<_> = cas.iter().map(|(c, _, _)| parse(c.der())).collect();
     let signer =
-        qoltanba::cms::CmsSigner::new(identity.key, parse(leaf_cert.der()), chain).expect("signer");
+        qoltanba::CmsSigner::new(identity.key, parse(leaf_cert.der()), chain).expect("signer");
     signer.sign(b"hello", false, 1_795_428_000).expect("sign")
 }

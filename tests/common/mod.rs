@@ -74,27 +74,27 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
 }
 
 /// The embedded default's issuers (the demo provider), made once.
-pub fn demo_issuers() -> &'static qoltanba::seal::Issuers {
-    static ISSUERS: std::sync::OnceLock<qoltanba::seal::Issuers> = std::sync::OnceLock::new();
-    ISSUERS.get_or_init(|| qoltanba::demo_pki::issuers().expect("demo issuers"))
+pub fn demo_issuers() -> &'static qoltanba::Issuers {
+    static ISSUERS: std::sync::OnceLock<qoltanba::Issuers> = std::sync::OnceLock::new();
+    ISSUERS.get_or_init(|| qoltanba::demo_issuers().expect("demo issuers"))
 }
 
 /// Seal verification against `store` with the demo provider as the issuer.
-pub fn trust(store: &qoltanba::pki::TrustStore) -> qoltanba::seal::SealTrust<'_> {
-    qoltanba::seal::SealTrust {
+pub fn trust(store: &qoltanba::TrustStore) -> qoltanba::SealTrust<'_> {
+    qoltanba::SealTrust {
         store,
         issuers: demo_issuers(),
     }
 }
 
 /// The demo PKI's signer `name` (`certs/{name}.key.pem`, `certs/{name}.pem`) with the issuing CA as its chain.
-pub fn demo_signer(name: &str) -> qoltanba::cms::CmsSigner {
+pub fn demo_signer(name: &str) -> qoltanba::CmsSigner {
     let dir = project_dir().join("certs");
     let key = std::fs::read(dir.join(format!("{name}.key.pem"))).expect("key");
-    let identity = qoltanba::credentials::read_signing_identity(&key, None).expect("key");
-    let cert = qoltanba::pki::load::load_certificates(&dir.join(format!("{name}.pem")))
+    let identity = qoltanba::read_signing_identity(&key, None).expect("key");
+    let cert = qoltanba::load_certificates(&dir.join(format!("{name}.pem")))
         .expect("cert")
         .remove(0);
-    let chain = qoltanba::pki::load::load_certificates(&dir.join("issuing-ca.pem")).expect("chain");
-    qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
+    let chain = qoltanba::load_certificates(&dir.join("issuing-ca.pem")).expect("chain");
+    qoltanba::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
 }

@@ -1,6 +1,6 @@
 //! Helpers the hermetic and oracle halves share for render.
 
-use qoltanba::render::{Block, PdfInfo};
+use qoltanba::{Block, PdfInfo};
 
 const KAZAKH: &str = "ӘәҒғҚқҢңӨөҰұҮүҺһІі";
 

@@ -1,10 +1,10 @@
 //! Helpers the hermetic and oracle halves share for seal.
 
-use qoltanba::cms::CmsSigner;
-use qoltanba::credentials::read_signing_identity;
-use qoltanba::pki::load::load_certificates;
-use qoltanba::pki::VerifyOptions;
-use qoltanba::seal::SealContent;
+use qoltanba::load_certificates;
+use qoltanba::read_signing_identity;
+use qoltanba::CmsSigner;
+use qoltanba::SealContent;
+use qoltanba::VerifyOptions;
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
@@ -19,9 +19,8 @@ pub fn signer(key: &str, cert: &str, chain: &str) -> CmsSigner {
 }
 
 pub fn content(form: &str) -> SealContent {
-    let t = qoltanba::forms::form(form).expect("form");
-    let doc = qoltanba::document::issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None)
-        .expect("issue");
+    let t = qoltanba::form(form).expect("form");
+    let doc = qoltanba::issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None).expect("issue");
     SealContent {
         form: form.into(),
         number: doc.number,

@@ -2,21 +2,21 @@
 //! `--json`), never a panic; the parsers survive every truncation and bit flip of real certificates and CRLs.
 
 use crate::common;
-use qoltanba::pki::{Certificate, Crl};
+use qoltanba::{Certificate, Crl};
 
 fn demo(name: &str) -> Vec<u8> {
     std::fs::read(common::project_dir().join("certs").join(name)).expect("demo file")
 }
 
 fn demo_der(name: &str, label: &str) -> Vec<u8> {
-    qoltanba::encoding::pem::der_blocks(&demo(name), &[label])
+    qoltanba::der_blocks(&demo(name), &[label])
         .expect("pem")
         .remove(0)
 }
 
 /// A certificate whose serial number is `len` bytes (the signature no longer matches; parsing is what we test).
 fn with_serial(der: &[u8], len: usize) -> Vec<u8> {
-    use qoltanba::encoding::asn1::{encode, Reader};
+    use qoltanba::{asn1::encode, asn1::Reader};
     let cert = Reader::new(der).read_any().expect("certificate");
     let mut parts = Reader::new(cert.value);
     let tbs = parts.read_any().expect("tbs");
@@ -144,7 +144,7 @@ fn serial_numbers_up_to_the_limit_parse() {
     assert!(Certificate::from_der(&with_serial(&cert, 32)).is_ok());
     assert!(matches!(
         Certificate::from_der(&with_serial(&cert, 33)),
-        Err(qoltanba::pki::CertError::SerialTooLong(33))
+        Err(qoltanba::CertError::SerialTooLong(33))
     ));
 }
 
@@ -152,13 +152,13 @@ fn serial_numbers_up_to_the_limit_parse() {
 fn parsers_survive_every_truncation_and_bit_flip() {
     let cert = demo_der("legal-head.pem", "CERTIFICATE");
     let crl = demo_der("crl/issuing-ca.crl", "X509 CRL");
-    let store = qoltanba::pki::load::build_store(
+    let store = qoltanba::build_store(
         &[common::project_dir().join("certs/root-ca.pem")],
         &[common::project_dir().join("certs/issuing-ca.pem")],
         &[common::project_dir().join("certs/crl")],
     )
     .expect("demo store");
-    let opts = qoltanba::pki::VerifyOptions::at(common::unix("2026-12-01T00:00:00Z"));
+    let opts = qoltanba::VerifyOptions::at(common::unix("2026-12-01T00:00:00Z"));
     let mut verified_mutants = 0;
     for input in [&cert, &crl] {
         for cut in 0..input.len() {
@@ -205,21 +205,21 @@ fn parsers_survive_every_truncation_and_bit_flip() {
 /// panics. (6 000 such mutants ran clean once; the test runs 300, seeded, so a failure repeats.)
 #[test]
 fn verify_document_survives_mutated_pdfs() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let form = "licence.private-bailiff";
-    let doc = qoltanba::document::issue(
+    let doc = qoltanba::issue(
         form,
-        &qoltanba::forms::form(form).expect("form").sample(),
+        &qoltanba::form(form).expect("form").sample(),
         "QLT-2026-000003",
         common::unix("2026-11-23T10:00:00Z"),
-        Some(qoltanba::document::Sealing {
+        Some(qoltanba::Sealing {
             signer: &provider,
-            mode: qoltanba::seal::SealMode::Compact,
+            mode: qoltanba::SealMode::Compact,
         }),
     )
     .expect("issue");
-    let opts = qoltanba::pki::VerifyOptions::at(0);
+    let opts = qoltanba::VerifyOptions::at(0);
     let digits: Vec<usize> = (0..doc.pdf.len())
         .filter(|&i| doc.pdf[i].is_ascii_digit())
         .collect();
@@ -247,7 +247,7 @@ fn verify_document_survives_mutated_pdfs() {
             }
         }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            qoltanba::document::verify_document(common::trust(&store), &m, &opts)
+            qoltanba::verify_document(common::trust(&store), &m, &opts)
         }));
         assert!(outcome.is_ok(), "mutant {i} made verify_document panic");
     }

@@ -4,8 +4,12 @@
 use crate::common;
 use crate::common::client::bearer;
 use base64::Engine;
-use qoltanba::issuance::LifecycleAction;
-use qoltanba::registry::*;
+use qoltanba::LifecycleAction;
+use qoltanba::{
+    Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
+    DocumentStanding, NewApplication, Registry, RegistryError, Render, RenderForApplication,
+    SqliteRegistry, StoredDocument, TokenRole,
+};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -130,12 +134,11 @@ fn issuances_holding_the_registry_never_stall_other_requests() {
         issuing: AtomicUsize::new(0),
     });
     let portal =
-        qoltanba::http::auth::create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0)
-            .expect("token");
-    let state = qoltanba::http::AppState::new(
-        qoltanba::demo_pki::default_store().expect("store"),
+        qoltanba::create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0).expect("token");
+    let state = qoltanba::AppState::new(
+        qoltanba::demo_trust_store().expect("store"),
         registry.clone(),
-        qoltanba::demo_pki::provider_signer().expect("signer"),
+        qoltanba::demo_provider_signer().expect("signer"),
     )
     .expect("state");
     let addr = common::client::serve(state, Some(2));
@@ -145,9 +148,7 @@ fn issuances_holding_the_registry_never_stall_other_requests() {
         operator: String::new(),
         registry: Arc::new(SqliteRegistry::in_memory().expect("unused")),
     };
-    let sample = qoltanba::forms::form("reference.birth")
-        .expect("form")
-        .sample();
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
 
     // A document to read back.
     let first = common::client::issue_reference(&svc, "reference.birth", &sample);

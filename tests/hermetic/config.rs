@@ -4,8 +4,8 @@
 
 use crate::common;
 use crate::common::config::config_dir;
-use qoltanba::registry::{Registry, SqliteRegistry, TokenRole};
-use qoltanba::service::config::{ConfigError, ServiceConfig};
+use qoltanba::{ConfigError, ServiceConfig};
+use qoltanba::{Registry, SqliteRegistry, TokenRole};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,7 +38,7 @@ fn no_configuration_is_the_embedded_default() {
 #[test]
 fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
     let token = "qlt_test-token-for-the-config";
-    let hash = qoltanba::http::auth::sha256_hex(token);
+    let hash = qoltanba::token_sha256_hex(token);
     // The portal signing service, on: a key of its own (the employee's), never the provider's.
     let dir = config_dir(&format!(
         "\n[[tokens]]\nname = \"egov\"\nrole = \"portal\"\nsha256 = \"{hash}\"\n\n[portal_signer]\nkey = \"pki/legal-employee.key.pem\"\ncert = \"pki/legal-employee.pem\"\n"
@@ -59,7 +59,7 @@ fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
     assert_eq!(c.install_tokens(registry.as_ref(), 0).expect("tokens"), 1);
     assert_eq!(c.install_tokens(registry.as_ref(), 0).expect("again"), 0);
     let found = registry
-        .token_by_hash(&qoltanba::http::auth::sha256(token))
+        .token_by_hash(&qoltanba::token_sha256(token))
         .expect("lookup");
     assert_eq!(found, Some(("egov".to_string(), TokenRole::Portal)));
 
@@ -189,4 +189,19 @@ fn the_documented_example_loads() {
     assert!(!c.is_demo());
     let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
     assert!(c.node(registry, NOW).is_ok());
+}
+
+/// Every environment variable the service reads is documented in README's configuration table, so an operator
+/// never meets a setting only the source mentions.
+#[test]
+fn every_environment_variable_is_in_the_readme() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    assert!(qoltanba::ENV_VARS.len() >= 8, "{:?}", qoltanba::ENV_VARS);
+    for (name, what) in qoltanba::ENV_VARS {
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README does not document {name} ({what})"
+        );
+    }
 }

@@ -57,7 +57,7 @@ fn identity_of_the_request_is_compared() {
     assert_eq!(r["subject"]["roleNames"]["kk"], "Бірінші басшы");
 
     let other_bin = "040840001251";
-    assert!(qoltanba::identity::Bin::parse(other_bin).is_ok());
+    assert!(qoltanba::Bin::parse(other_bin).is_ok());
     let (code, r) = verify("legal-head", &["--bin", other_bin]);
     assert_eq!(
         (code, common::codes(&r)),

@@ -3,8 +3,8 @@
 //! field named; the same data and time give the same bytes.
 
 use crate::common;
-use qoltanba::document::{issue, IssueError};
-use qoltanba::forms::{catalogue, FieldError};
+use qoltanba::{catalogue, FieldError};
+use qoltanba::{issue, IssueError};
 use serde_json::Value;
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
@@ -24,7 +24,7 @@ fn same_data_and_time_give_the_same_bytes() {
 }
 
 fn data_error(form: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> FieldError {
-    let t = qoltanba::forms::form(form).expect("form");
+    let t = qoltanba::form(form).expect("form");
     let mut sample = t.sample();
     edit(sample.as_object_mut().expect("object"));
     match issue(form, &sample, "QLT-1", ISSUED, None) {
@@ -94,12 +94,12 @@ fn bad_data_is_refused_naming_the_field() {
         FieldError::NotAString { .. }
     ));
     // DejaVu Sans does have the emoticons block: such a value is printed as it is.
-    let t = qoltanba::forms::form(f).expect("form");
+    let t = qoltanba::form(f).expect("form");
     let mut sample = t.sample();
     sample["person"] = "АЛМАС 😀".into();
     assert!(issue(f, &sample, "QLT-1", ISSUED, None).is_ok());
     // A value with braces is printed as written, never as another field.
-    let t = qoltanba::forms::form(f).expect("form");
+    let t = qoltanba::form(f).expect("form");
     let mut sample = t.sample();
     sample["person"] = "АЛМАС {mother}".into();
     assert!(issue(f, &sample, "QLT-1", ISSUED, None).is_ok());

@@ -4,20 +4,16 @@
 
 use crate::common;
 use crate::common::hardening::{licence, name, verify};
-use qoltanba::document::{issue, Sealing};
-use qoltanba::pdf::write::IncrementalUpdate;
-use qoltanba::pdf::{Budget, Dict, Object, PdfFile};
-use qoltanba::pki::{Code, VerifyOptions};
-use qoltanba::seal::SealMode;
+use qoltanba::IncrementalUpdate;
+use qoltanba::SealMode;
+use qoltanba::{issue, Sealing};
+use qoltanba::{Budget, Dict, Object, PdfFile};
+use qoltanba::{Code, VerifyOptions};
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
 fn open(pdf: &[u8]) -> PdfFile<'_> {
-    PdfFile::open(
-        pdf,
-        Budget::for_verification(qoltanba::cancel::Cancel::never()),
-    )
-    .expect("open")
+    PdfFile::open(pdf, Budget::for_verification(qoltanba::Cancel::never())).expect("open")
 }
 
 /// An incremental update that draws `content` over page 1, with Helvetica as `/QF1` for any text it writes.
@@ -49,10 +45,7 @@ fn overlay(pdf: &[u8], content: &str) -> Vec<u8> {
     update.finish().0
 }
 
-fn field<'r>(
-    r: &'r qoltanba::document::DocumentReport,
-    name: &str,
-) -> &'r qoltanba::document::FieldComparison {
+fn field<'r>(r: &'r qoltanba::DocumentReport, name: &str) -> &'r qoltanba::FieldComparison {
     r.fields
         .iter()
         .find(|f| f.name == name)
@@ -257,10 +250,10 @@ fn a_changed_byte_breaks_the_file_signature() {
 fn a_cms_of_same_named_certificates_stops_at_the_path_budget() {
     let cms = common::hostile::same_named_cms();
     assert!(cms.len() < 16 * 1024, "a small input: {} bytes", cms.len());
-    let store = qoltanba::demo_pki::default_store().expect("store");
+    let store = qoltanba::demo_trust_store().expect("store");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let r = qoltanba::cms::verify_cms(&store, &cms, None, &[], &VerifyOptions::at(ISSUED));
+        let r = qoltanba::verify_cms(&store, &cms, None, &[], &VerifyOptions::at(ISSUED));
         let _ = tx.send(r);
     });
     let report = rx
@@ -280,17 +273,14 @@ fn a_cms_of_same_named_certificates_stops_at_the_path_budget() {
 /// The cache is bounded in bytes as well.
 #[test]
 fn the_remembered_certificates_are_bounded_in_bytes() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
+    let store = qoltanba::demo_trust_store().expect("store");
     // 400 distinct certificates of about 50 KB: 20 MB of DER, more than the cache keeps.
     for _ in 0..400 {
         let (cert, _) = common::hostile::certificate_with_extensions(1, 50 * 1024);
         store.parse_certificate(cert.der()).expect("parse");
     }
     let (count, bytes) = store.remembered();
-    assert!(
-        bytes <= qoltanba::pki::store::RECENT_CERTIFICATE_BYTES,
-        "{bytes}"
-    );
+    assert!(bytes <= qoltanba::RECENT_CERTIFICATE_BYTES, "{bytes}");
     assert!(count < 400 && count > 100, "{count}");
 }
 
@@ -298,7 +288,7 @@ fn the_remembered_certificates_are_bounded_in_bytes() {
 /// `verify-*` and at start. It is now read in linear time, and unusable as before.
 #[test]
 fn a_crl_of_many_critical_entry_extensions_parses_in_linear_time() {
-    use qoltanba::encoding::asn1::encode;
+    use qoltanba::asn1::encode;
     let n = 160_000usize;
     let mut entries = Vec::with_capacity(n * 40);
     for i in 0..n {
@@ -356,7 +346,7 @@ fn a_crl_of_many_critical_entry_extensions_parses_in_linear_time() {
     let crl = encode(0x30, &[tbs, alg, encode(0x03, &[0, 1, 2, 3])].concat());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(qoltanba::pki::Crl::from_der(&crl));
+        let _ = tx.send(qoltanba::Crl::from_der(&crl));
     });
     let parsed = rx
         .recv_timeout(std::time::Duration::from_secs(30))
@@ -396,11 +386,11 @@ fn words(seed: &mut u64, len: usize) -> String {
 
 /// The form's sample with its free text grown to about `target` characters, tables included.
 fn grown(
-    form: &qoltanba::forms::FormTemplate,
+    form: &qoltanba::FormTemplate,
     target: usize,
     seed: &mut u64,
 ) -> (serde_json::Value, usize) {
-    use qoltanba::forms::FieldType;
+    use qoltanba::FieldType;
     let mut data = form.sample();
     let mut total = 0usize;
     for f in &form.fields {
@@ -415,7 +405,7 @@ fn grown(
             }
             FieldType::Table { columns } => {
                 let mut rows = Vec::new();
-                while total < target && rows.len() < qoltanba::forms::MAX_ROWS {
+                while total < target && rows.len() < qoltanba::MAX_ROWS {
                     let cell = f.max.min(60).min((target - total) / columns + 1);
                     rows.push(serde_json::Value::Array(
                         (0..columns).map(|_| words(seed, cell).into()).collect(),
@@ -436,15 +426,15 @@ fn grown(
 /// before a number is used.
 #[test]
 fn a_document_that_could_not_be_verified_is_never_issued() {
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    let store = qoltanba::demo_pki::default_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
     let mut seed = 7u64;
     let mut issued = 0;
-    for form in qoltanba::forms::catalogue().expect("forms").values() {
+    for form in qoltanba::catalogue().expect("forms").values() {
         for (target, mode) in [
-            (qoltanba::forms::MAX_DATA_CHARS - 500, SealMode::Compact),
-            (qoltanba::forms::MAX_DATA_CHARS - 500, SealMode::Full),
-            (qoltanba::forms::MAX_DATA_CHARS + 2000, SealMode::Compact),
+            (qoltanba::MAX_DATA_CHARS - 500, SealMode::Compact),
+            (qoltanba::MAX_DATA_CHARS - 500, SealMode::Full),
+            (qoltanba::MAX_DATA_CHARS + 2000, SealMode::Compact),
         ] {
             let (data, size) = grown(form, target, &mut seed);
             let sealing = Sealing {
@@ -454,12 +444,12 @@ fn a_document_that_could_not_be_verified_is_never_issued() {
             match issue(&form.id, &data, "QLT-BIG-1", ISSUED, Some(sealing)) {
                 Ok(doc) => {
                     assert!(
-                        size <= qoltanba::forms::MAX_DATA_CHARS,
+                        size <= qoltanba::MAX_DATA_CHARS,
                         "{}: {size} characters, over the budget, issued",
                         form.id
                     );
-                    assert!(doc.pdf.len() <= qoltanba::document::MAX_ISSUED_PDF);
-                    let r = qoltanba::document::verify_document(
+                    assert!(doc.pdf.len() <= qoltanba::MAX_ISSUED_PDF);
+                    let r = qoltanba::verify_document(
                         common::trust(&store),
                         &doc.pdf,
                         &VerifyOptions::at(ISSUED),
@@ -475,8 +465,7 @@ fn a_document_that_could_not_be_verified_is_never_issued() {
                 Err(e) => assert!(
                     matches!(
                         e,
-                        qoltanba::document::IssueError::TooLarge(_)
-                            | qoltanba::document::IssueError::Data { .. }
+                        qoltanba::IssueError::TooLarge(_) | qoltanba::IssueError::Data { .. }
                     ),
                     "{}: {e}",
                     form.id

@@ -10,15 +10,14 @@ use crate::common::http::assert_invalid_with;
 use base64::Engine;
 use std::net::{SocketAddr, TcpStream};
 
-use qoltanba::registry::Registry;
+use qoltanba::Registry;
 use serde_json::json;
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
 
 fn pem_der(path: &str) -> Vec<u8> {
-    let certs =
-        qoltanba::pki::load::load_certificates(&common::project_dir().join(path)).expect("cert");
+    let certs = qoltanba::load_certificates(&common::project_dir().join(path)).expect("cert");
     certs[0].der().to_vec()
 }
 
@@ -76,18 +75,18 @@ fn certificates_are_verified_with_the_request_identity() {
 #[test]
 fn seals_and_pdfs_are_verified() {
     let addr = start();
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let form = "reference.birth";
-    let t = qoltanba::forms::form(form).expect("form");
+    let t = qoltanba::form(form).expect("form");
     let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    let doc = qoltanba::document::issue(
+    let doc = qoltanba::issue(
         form,
         &t.sample(),
         "reference.birth-2026-000001",
         issued_at,
-        Some(qoltanba::document::Sealing {
+        Some(qoltanba::Sealing {
             signer: &provider,
-            mode: qoltanba::seal::SealMode::Compact,
+            mode: qoltanba::SealMode::Compact,
         }),
     )
     .expect("issue");
@@ -227,9 +226,9 @@ fn hostile_requests_get_problem_documents() {
 /// connection ends (then it is served), rather than the service taking every connection offered.
 #[test]
 fn connections_past_the_limit_wait_for_a_free_one() {
-    let limits = qoltanba::service::Limits {
+    let limits = qoltanba::Limits {
         max_connections: 2,
-        ..qoltanba::service::Limits::default()
+        ..qoltanba::Limits::default()
     };
     let svc = service_with(move |state| state.with_limits(limits));
     let idle: Vec<TcpStream> = (0..2)
@@ -288,10 +287,10 @@ fn bodies_are_limited_and_unauthenticated_ones_never_read() {
 
     // The in-flight budget: with room for one public body, a second upload is refused at once while the first is
     // still being received.
-    let limits = qoltanba::service::Limits {
+    let limits = qoltanba::Limits {
         inflight_body_bytes: 4 * 1024 * 1024,
         body_limit: 4 * 1024 * 1024,
-        ..qoltanba::service::Limits::default()
+        ..qoltanba::Limits::default()
     };
     let svc = service_with(move |state| state.with_limits(limits));
     let mut slow = TcpStream::connect(svc.addr).expect("connect");
@@ -333,7 +332,7 @@ fn bodies_are_limited_and_unauthenticated_ones_never_read() {
 fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
     let svc = std::sync::Arc::new(service());
     let form = "reference.marriage";
-    let sample = qoltanba::forms::form(form).expect("form").sample();
+    let sample = qoltanba::form(form).expect("form").sample();
     let (clients, each) = (8, 200);
     let threads: Vec<_> = (0..clients)
         .map(|_| {
@@ -357,20 +356,19 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), clients * each);
-    let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())
-        .expect("year");
+    let year =
+        qoltanba::local_year(time::OffsetDateTime::now_utc().unix_timestamp()).expect("year");
     let sequences = svc.registry.numbers(form, year).expect("numbers");
     assert_eq!(sequences, (1..=(clients * each) as u64).collect::<Vec<_>>());
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let opts = qoltanba::pki::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
+    let store = qoltanba::demo_trust_store().expect("store");
+    let opts = qoltanba::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
     for number in &numbers {
         let doc = svc
             .registry
             .document_by_number(number)
             .expect("read")
             .expect("stored");
-        let r = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts)
-            .expect("verify");
+        let r = qoltanba::verify_document(common::trust(&store), &doc.pdf, &opts).expect("verify");
         assert!(
             r.seal.report.valid,
             "{number}: {:?}",
@@ -437,16 +435,15 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
 
 /// Starts a service with short client limits (1 s for headers and for the whole request).
 fn impatient_service() -> SocketAddr {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let registry =
-        std::sync::Arc::new(qoltanba::registry::SqliteRegistry::in_memory().expect("registry"));
-    let state = qoltanba::http::AppState::new(
+    let store = qoltanba::demo_trust_store().expect("store");
+    let registry = std::sync::Arc::new(qoltanba::SqliteRegistry::in_memory().expect("registry"));
+    let state = qoltanba::AppState::new(
         store,
         registry,
-        qoltanba::demo_pki::provider_signer().expect("signer"),
+        qoltanba::demo_provider_signer().expect("signer"),
     )
     .expect("state");
-    let options = qoltanba::service::ServeOptions {
+    let options = qoltanba::ServeOptions {
         header_read_timeout: std::time::Duration::from_secs(1),
         request_deadline: std::time::Duration::from_secs(1),
         shutdown_grace: std::time::Duration::from_secs(1),
@@ -459,7 +456,7 @@ fn impatient_service() -> SocketAddr {
                 .await
                 .expect("bind");
             tx.send(listener.local_addr().expect("addr")).expect("send");
-            qoltanba::http::serve_with(listener, state, options, std::future::pending())
+            qoltanba::serve_with(listener, state, options, std::future::pending())
                 .await
                 .expect("serve");
         });

@@ -136,7 +136,7 @@ impl Checker<'_> {
 
 fn cms_signed_by(name: &str, content: &[u8]) -> Vec<u8> {
     common::demo_signer(name)
-        .sign(content, false, qoltanba::clock::UnixTime::now().secs())
+        .sign(content, false, qoltanba::UnixTime::now().secs())
         .expect("sign")
 }
 
@@ -185,9 +185,7 @@ fn every_field_of_every_answer_is_documented() {
     );
 
     // A reference: issued, read, its PDF and seal verified, its public status.
-    let sample = qoltanba::forms::form("reference.birth")
-        .expect("form")
-        .sample();
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
     let body = json!({"form": "reference.birth", "data": sample}).to_string();
     let issued = c.call(
         "POST",
@@ -249,7 +247,7 @@ fn every_field_of_every_answer_is_documented() {
         .iter()
         .map(|t| t.as_str().expect("text").to_string())
         .collect();
-    let code = qoltanba::seal::verification_code(&texts).expect("code");
+    let code = qoltanba::verification_code(&texts).expect("code");
     let status = "/v1/documents/by-number/{number}/status";
     c.call(
         "GET",

@@ -2,8 +2,8 @@
 //! renders, persistence across reopen, the append-only audit log, and hostile files.
 
 use crate::common;
-use qoltanba::document::IssueError;
-use qoltanba::registry::{
+use qoltanba::IssueError;
+use qoltanba::{
     DocumentNumber, Registry, RegistryError, RenderError, RenderedDocument, SqliteRegistry,
 };
 use std::sync::Arc;
@@ -23,19 +23,19 @@ fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
 fn a_real_document_is_numbered_stored_and_still_verifies() {
     let dir = tempfile::tempdir().expect("tempdir");
     let registry = SqliteRegistry::open(&dir.path().join("registry.db")).expect("open");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let form = "licence.private-bailiff";
-    let t = qoltanba::forms::form(form).expect("form");
+    let t = qoltanba::form(form).expect("form");
     let stored = registry
         .issue(form, 2026, "operator-1", &mut |n| {
-            let doc = qoltanba::document::issue(
+            let doc = qoltanba::issue(
                 form,
                 &t.sample(),
                 &n.to_string(),
                 ISSUED,
-                Some(qoltanba::document::Sealing {
+                Some(qoltanba::Sealing {
                     signer: &provider,
-                    mode: qoltanba::seal::SealMode::Compact,
+                    mode: qoltanba::SealMode::Compact,
                 }),
             )?;
             Ok(RenderedDocument::from(doc))
@@ -50,11 +50,11 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
     assert_eq!(back.pdf, stored.pdf);
     assert_eq!(back.seal, stored.seal);
     assert_eq!(back.id, stored.id);
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let report = qoltanba::document::verify_document(
+    let store = qoltanba::demo_trust_store().expect("store");
+    let report = qoltanba::verify_document(
         common::trust(&store),
         &back.pdf,
-        &qoltanba::pki::VerifyOptions::at(0),
+        &qoltanba::VerifyOptions::at(0),
     )
     .expect("verify");
     assert!(
@@ -335,12 +335,11 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
 
 #[test]
 fn tokens_are_stored_only_as_hashes() {
-    use qoltanba::registry::TokenRole;
+    use qoltanba::TokenRole;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("registry.db");
     let r = SqliteRegistry::open(&path).expect("open");
-    let token =
-        qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Portal, 0).expect("token");
+    let token = qoltanba::create_token(&r, "portal-1", TokenRole::Portal, 0).expect("token");
     assert!(token.starts_with("qlt_") && token.len() > 40);
     assert_eq!(r.token_count().expect("count"), 1);
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
@@ -351,7 +350,7 @@ fn tokens_are_stored_only_as_hashes() {
     );
     assert_eq!(r.token_by_hash(&[0; 32]).expect("lookup"), None);
     // Names are unique: a second token with the same name is refused, not overwritten.
-    assert!(qoltanba::http::auth::create_token(&r, "portal-1", TokenRole::Operator, 0).is_err());
+    assert!(qoltanba::create_token(&r, "portal-1", TokenRole::Operator, 0).is_err());
     drop(r);
     let mut bytes = std::fs::read(&path).expect("db");
     for suffix in ["-wal"] {

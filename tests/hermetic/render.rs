@@ -2,7 +2,7 @@
 //! real text with Kazakh letters, the font embedded and subset, several pages, deterministic bytes.
 
 use crate::common::render::{info, sample_blocks};
-use qoltanba::render::render;
+use qoltanba::render;
 
 /// Writes the sample for a look (`QOLTANBA_RENDER_SAMPLE=/path.pdf cargo test --test render sample -- --ignored`).
 #[test]

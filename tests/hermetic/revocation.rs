@@ -3,9 +3,9 @@
 //! time, and the NCA's NULL-parameters quirk is accepted.
 
 use crate::common;
-use qoltanba::encoding::asn1::encode;
-use qoltanba::pki::load::{load_certificates, load_crls};
-use qoltanba::pki::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};
+use qoltanba::asn1::encode;
+use qoltanba::{load_certificates, load_crls};
+use qoltanba::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};
 use rcgen::{
     CertificateRevocationListParams, Issuer, KeyPair, RevocationReason, RevokedCertParams,
     SerialNumber, PKCS_ECDSA_P256_SHA256,
@@ -121,7 +121,7 @@ fn stale_or_missing_crl_leaves_status_unknown() {
         "{:?}",
         r.messages
     );
-    assert_eq!(r.indication, qoltanba::pki::Indication::Indeterminate);
+    assert_eq!(r.indication, qoltanba::Indication::Indeterminate);
 
     let r = store(vec![]).verify_certificate(&leaf, &[], &at(NOW));
     assert_eq!(r.codes, vec![Code::RevocationUnknown]);
@@ -189,10 +189,8 @@ fn nca_null_parameters_quirk_is_accepted() {
     // without parameters, signed again with the CA's key.
     let dir = common::project_dir().join("tests/fixtures/openssl/out");
     let der = load_crls(&dir.join("inter.crl")).expect("crl").remove(0);
-    let crl = qoltanba::encoding::asn1::Reader::new(&der)
-        .read_any()
-        .expect("crl");
-    let tbs = qoltanba::encoding::asn1::Reader::new(crl.value)
+    let crl = qoltanba::asn1::Reader::new(&der).read_any().expect("crl");
+    let tbs = qoltanba::asn1::Reader::new(crl.value)
         .read_any()
         .expect("tbs");
     let with_null: &[u8] = &[
@@ -212,7 +210,7 @@ fn nca_null_parameters_quirk_is_accepted() {
     let new_tbs = encode(0x30, &new_body);
 
     let key_pem = std::fs::read_to_string(dir.join("inter.key")).expect("key");
-    let key_der = qoltanba::encoding::pem::der_blocks(key_pem.as_bytes(), &["PRIVATE KEY"])
+    let key_der = qoltanba::der_blocks(key_pem.as_bytes(), &["PRIVATE KEY"])
         .expect("pem")
         .remove(0);
     let key = ring::signature::RsaKeyPair::from_pkcs8(&key_der).expect("rsa key");

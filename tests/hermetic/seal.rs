@@ -4,17 +4,17 @@
 
 use crate::common;
 use crate::common::seal::{content, opts, signer, vector_content};
-use qoltanba::cms::CmsSigner;
-use qoltanba::pki::{Code, VerifyOptions};
-use qoltanba::seal::{seal, verify_seal, SealError, SealMode, PART_CAPACITY};
+use qoltanba::CmsSigner;
+use qoltanba::{seal, verify_seal, SealError, SealMode, PART_CAPACITY};
+use qoltanba::{Code, VerifyOptions};
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
 #[test]
 fn every_form_seals_and_verifies_in_both_modes() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    for id in qoltanba::forms::catalogue().expect("forms").keys() {
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
+    for id in qoltanba::catalogue().expect("forms").keys() {
         let c = content(id);
         for mode in [SealMode::Compact, SealMode::Full] {
             let texts = seal(&c, &provider, mode).expect("seal");
@@ -63,8 +63,8 @@ fn every_form_seals_and_verifies_in_both_modes() {
 /// it must survive the join (a reader's or a paste's line ends and leading blanks are still ignored).
 #[test]
 fn a_part_ending_in_a_space_keeps_it() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let texts = seal(
         &content("licence.private-bailiff"),
         &provider,
@@ -109,8 +109,8 @@ fn a_part_ending_in_a_space_keeps_it() {
 
 #[test]
 fn changed_characters_break_the_seal() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let texts = seal(
         &content("licence.private-bailiff"),
         &provider,
@@ -142,7 +142,7 @@ fn changed_characters_break_the_seal() {
 
 #[test]
 fn foreign_revoked_and_unknown_signers() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
+    let store = qoltanba::demo_trust_store().expect("store");
     let c = content("licence.private-bailiff");
     // A signer outside the trust store (the OpenSSL interop PKI, RSA): full mode says who; it is untrusted, and no
     // configured provider's.
@@ -174,12 +174,12 @@ fn foreign_revoked_and_unknown_signers() {
 /// provider key are refused with the code; the provider's key is valid.
 #[test]
 fn only_an_authorised_issuer_seals() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
+    let store = qoltanba::demo_trust_store().expect("store");
     let c = content("licence.private-bailiff");
-    let verdict = |signer: &CmsSigner, issuers: &qoltanba::seal::Issuers| {
+    let verdict = |signer: &CmsSigner, issuers: &qoltanba::Issuers| {
         let texts = seal(&c, signer, SealMode::Full).expect("seal");
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let trust = qoltanba::seal::SealTrust {
+        let trust = qoltanba::SealTrust {
             store: &store,
             issuers,
         };
@@ -227,7 +227,7 @@ fn only_an_authorised_issuer_seals() {
         "certs/expired.pem",
         "certs/issuing-ca.pem",
     );
-    let issuers = qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::certificate(
+    let issuers = qoltanba::Issuers::new(vec![qoltanba::IssuerRule::certificate(
         "a provider with an expired key",
         expired.certificate(),
     )]);
@@ -244,7 +244,7 @@ fn only_an_authorised_issuer_seals() {
         .codes
         .contains(&Code::SignerNotAuthorised));
     // The demo provider itself: valid, named, and marked as the demonstration it is.
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let r = verdict(&provider, demo);
     assert!(r.report.valid, "{:?}", r.report.messages);
     assert!(r.demo);
@@ -260,9 +260,9 @@ fn only_an_authorised_issuer_seals() {
         "certs/legal-employee.pem",
         "certs/issuing-ca.pem",
     );
-    let by_bin = qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::organisation(
+    let by_bin = qoltanba::Issuers::new(vec![qoltanba::IssuerRule::organisation(
         "ЖШС «ДАЛА ТЕХ»",
-        qoltanba::identity::Bin::parse("040840001231").expect("bin"),
+        qoltanba::Bin::parse("040840001231").expect("bin"),
         Vec::new(),
     )]);
     assert!(verdict(&head, &by_bin).report.valid);
@@ -271,12 +271,11 @@ fn only_an_authorised_issuer_seals() {
         vec![Code::SignerNotAuthorised]
     );
     // Rules may be limited to forms.
-    let licences_only =
-        qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::certificate(
-            "provider",
-            provider.certificate(),
-        )
-        .for_forms(vec!["reference.*".into()])]);
+    let licences_only = qoltanba::Issuers::new(vec![qoltanba::IssuerRule::certificate(
+        "provider",
+        provider.certificate(),
+    )
+    .for_forms(vec!["reference.*".into()])]);
     let r = verdict(&provider, &licences_only);
     assert_eq!(r.report.codes, vec![Code::SignerNotAuthorised]);
     assert!(r.report.messages[0].contains("not for form licence.private-bailiff"));
@@ -287,18 +286,18 @@ fn only_an_authorised_issuer_seals() {
 /// registry's record of issue settles it either way.
 #[test]
 fn a_compromised_key_cannot_back_date_a_seal() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
+    let store = qoltanba::demo_trust_store().expect("store");
     // The demo "revoked" key, revoked 2026-06-01 for keyCompromise, configured as a provider's signer.
     let revoked = signer(
         "certs/revoked.key.pem",
         "certs/revoked.pem",
         "certs/issuing-ca.pem",
     );
-    let issuers = qoltanba::seal::Issuers::new(vec![qoltanba::seal::IssuerRule::certificate(
+    let issuers = qoltanba::Issuers::new(vec![qoltanba::IssuerRule::certificate(
         "a provider whose key was stolen",
         revoked.certificate(),
     )]);
-    let trust = qoltanba::seal::SealTrust {
+    let trust = qoltanba::SealTrust {
         store: &store,
         issuers: &issuers,
     };
@@ -320,24 +319,21 @@ fn a_compromised_key_cannot_back_date_a_seal() {
         "{:?}",
         r.report.messages
     );
-    assert_eq!(
-        r.report.indication,
-        qoltanba::pki::Indication::Indeterminate
-    );
+    assert_eq!(r.report.indication, qoltanba::Indication::Indeterminate);
     assert!(!r.report.valid);
     assert!(r.report.chain[0].revoked_later.is_some());
     // The registry says it issued exactly this seal on 2026-05-01: proven before the revocation, valid.
-    let decoded = qoltanba::seal::decode(&refs).expect("decode");
-    let before = qoltanba::seal::IssueEvidence {
+    let decoded = qoltanba::decode_seal(&refs).expect("decode");
+    let before = qoltanba::IssueEvidence {
         issued_at: 1_777_593_600,
     };
-    let r = qoltanba::seal::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&before))
+    let r = qoltanba::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&before))
         .expect("verify");
     assert!(r.report.valid, "{:?}", r.report.messages);
     assert_eq!(r.issue_time_proof, Some("registry"));
     // The registry recorded it after the revocation: revoked.
-    let after = qoltanba::seal::IssueEvidence { issued_at: now };
-    let r = qoltanba::seal::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&after))
+    let after = qoltanba::IssueEvidence { issued_at: now };
+    let r = qoltanba::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&after))
         .expect("verify");
     assert_eq!(r.report.codes, vec![Code::CertRevoked]);
 }
@@ -353,7 +349,7 @@ fn doc_vector(name: &str) -> String {
 
 #[test]
 fn the_documented_test_vector_is_what_we_produce_and_it_verifies() {
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let texts = seal(&vector_content(), &provider, SealMode::Compact).expect("seal");
     assert_eq!(texts.len(), 1);
     assert_eq!(
@@ -385,20 +381,19 @@ fn the_documented_test_vector_is_what_we_produce_and_it_verifies() {
 
 #[test]
 fn verify_document_finds_the_seal_and_compares_the_content() {
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let id = "licence.private-bailiff";
-    let t = qoltanba::forms::form(id).expect("form");
+    let t = qoltanba::form(id).expect("form");
     for mode in [SealMode::Compact, SealMode::Full] {
-        let sealing = qoltanba::document::Sealing {
+        let sealing = qoltanba::Sealing {
             signer: &provider,
             mode,
         };
-        let doc =
-            qoltanba::document::issue(id, &t.sample(), "QLT-2026-000003", ISSUED, Some(sealing))
-                .expect("issue");
-        let r = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts())
-            .expect("verify");
+        let doc = qoltanba::issue(id, &t.sample(), "QLT-2026-000003", ISSUED, Some(sealing))
+            .expect("issue");
+        let r =
+            qoltanba::verify_document(common::trust(&store), &doc.pdf, &opts()).expect("verify");
         assert!(
             r.seal.report.valid,
             "{mode:?}: {:?}",
@@ -423,38 +418,37 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
     }
 
     // The seal of another document (another licensee) printed on this one: the content differs.
-    let sealing = qoltanba::document::Sealing {
+    let sealing = qoltanba::Sealing {
         signer: &provider,
         mode: SealMode::Compact,
     };
     let mut other = t.sample();
     other["licensee"] = "БАСҚА АДАМ".into();
-    let other_doc = qoltanba::document::issue(id, &other, "QLT-2026-000004", ISSUED, Some(sealing))
-        .expect("issue");
-    let fonts = qoltanba::render::Fonts::get().expect("fonts");
+    let other_doc =
+        qoltanba::issue(id, &other, "QLT-2026-000004", ISSUED, Some(sealing)).expect("issue");
+    let fonts = qoltanba::Fonts::get().expect("fonts");
     let data = t.validate(&t.sample(), |c| fonts.covers(c)).expect("valid");
     let blocks = t.blocks(
         &data.with_document("QLT-2026-000004", "23.11.2026"),
         &other_doc.seal,
     );
-    let info = qoltanba::render::PdfInfo {
+    let info = qoltanba::PdfInfo {
         title: "forged".into(),
         subject: id.into(),
         keywords: vec![],
         issued_at: ISSUED,
     };
-    let pdf = qoltanba::render::render(&blocks, &info).expect("render");
-    let pdf = qoltanba::document::attach(
+    let pdf = qoltanba::render(&blocks, &info).expect("render");
+    let pdf = qoltanba::attach(
         pdf,
-        &[qoltanba::document::Attachment {
-            name: qoltanba::document::DATA_FILE_NAME,
+        &[qoltanba::Attachment {
+            name: qoltanba::DATA_FILE_NAME,
             mime: "application/json",
             data: data.canonical_json().as_bytes(),
         }],
     )
     .expect("attach");
-    let r =
-        qoltanba::document::verify_document(common::trust(&store), &pdf, &opts()).expect("verify");
+    let r = qoltanba::verify_document(common::trust(&store), &pdf, &opts()).expect("verify");
     assert_eq!(
         r.seal.report.codes,
         vec![Code::DocumentMismatch],
@@ -480,16 +474,15 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
     assert!(unshown.contains(&("licensee", "БАСҚА АДАМ")), "{unshown:?}");
 
     // The embedded data changed after issuing.
-    let doc = qoltanba::document::issue(id, &t.sample(), "QLT-2026-000005", ISSUED, Some(sealing))
-        .expect("issue");
+    let doc =
+        qoltanba::issue(id, &t.sample(), "QLT-2026-000005", ISSUED, Some(sealing)).expect("issue");
     let mut changed = doc.pdf.clone();
     let at = changed
         .windows(12)
         .position(|w| w == b"870412300129")
         .expect("IIN in the embedded data");
     changed[at + 11] = b'8';
-    let r = qoltanba::document::verify_document(common::trust(&store), &changed, &opts())
-        .expect("verify");
+    let r = qoltanba::verify_document(common::trust(&store), &changed, &opts()).expect("verify");
     assert!(
         r.seal.report.codes.contains(&Code::DocumentMismatch),
         "{:?}",
@@ -504,12 +497,12 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
 
     // A PDF without a seal, and not a PDF.
     let unsealed =
-        qoltanba::document::issue(id, &t.sample(), "QLT-2026-000006", ISSUED, None).expect("issue");
+        qoltanba::issue(id, &t.sample(), "QLT-2026-000006", ISSUED, None).expect("issue");
     assert!(matches!(
-        qoltanba::document::verify_document(common::trust(&store), &unsealed.pdf, &opts()),
+        qoltanba::verify_document(common::trust(&store), &unsealed.pdf, &opts()),
         Err(SealError::Structure(_))
     ));
-    assert!(qoltanba::document::verify_document(common::trust(&store), b"hello", &opts()).is_err());
+    assert!(qoltanba::verify_document(common::trust(&store), b"hello", &opts()).is_err());
 }
 
 #[test]

@@ -2,12 +2,12 @@
 //! stored in the step's transaction, licence events change the public standing, duplicates share their
 //! original's number, and a registry written by the previous schema upgrades without losing a document.
 
-use qoltanba::document::IssueError;
-use qoltanba::issuance::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
-use qoltanba::registry::{
+use qoltanba::IssueError;
+use qoltanba::{
     Advance, ApplicationId, DocumentNumber, NewApplication, Registry, RegistryError, RenderError,
     RenderedDocument, SqliteRegistry,
 };
+use qoltanba::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
 use std::sync::Arc;
 
 const AT: i64 = 1_795_000_000; // 2026-11-18
@@ -433,29 +433,22 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
 /// the new year: the number and the printed date agree.
 #[test]
 fn numbering_follows_the_local_year() {
-    let registry = Arc::new(qoltanba::registry::SqliteRegistry::in_memory().expect("registry"));
-    let state = qoltanba::http::AppState::new(
-        qoltanba::demo_pki::default_store().expect("store"),
+    let registry = Arc::new(qoltanba::SqliteRegistry::in_memory().expect("registry"));
+    let state = qoltanba::AppState::new(
+        qoltanba::demo_trust_store().expect("store"),
         registry,
-        qoltanba::demo_pki::provider_signer().expect("signer"),
+        qoltanba::demo_provider_signer().expect("signer"),
     )
     .expect("state");
-    let sample = qoltanba::forms::form("reference.birth")
-        .expect("form")
-        .sample();
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
     let at = time::OffsetDateTime::parse(
         "2026-12-31T20:00:00Z",
         &time::format_description::well_known::Rfc3339,
     )
     .expect("time")
     .unix_timestamp();
-    let doc = qoltanba::service::workflow::issue_reference(
-        state.context(),
-        "reference.birth",
-        &sample,
-        "portal-1",
-        at,
-    )
-    .expect("issue");
+    let doc =
+        qoltanba::issue_reference(state.context(), "reference.birth", &sample, "portal-1", at)
+            .expect("issue");
     assert_eq!(doc.number, "reference.birth-2027-000001");
 }

@@ -143,13 +143,13 @@ fn verified_pdf(svc: &Service, document: &Value, dir: &Path) -> Value {
 
 /// The public status, asked with the verification code printed on the document.
 fn status(svc: &Service, number: &str) -> Value {
-    use qoltanba::registry::Registry;
+    use qoltanba::Registry;
     let doc = svc
         .registry
         .document_by_number(number)
         .expect("read")
         .expect("stored");
-    let code = qoltanba::seal::verification_code(&doc.seal).expect("code");
+    let code = qoltanba::verification_code(&doc.seal).expect("code");
     ok(request(
         svc.addr,
         "GET",
@@ -162,8 +162,8 @@ fn status(svc: &Service, number: &str) -> Value {
 /// The due date the service must give: 15 working days after today in Astana.
 fn expected_due() -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let today = qoltanba::issuance::local_date(now).expect("today");
-    qoltanba::issuance::WorkingCalendar::kazakhstan()
+    let today = qoltanba::local_date(now).expect("today");
+    qoltanba::WorkingCalendar::kazakhstan()
         .add_working_days(today, 15)
         .expect("due")
         .to_string()
@@ -331,10 +331,9 @@ fn failed_signatures_get_a_refusal_pdf_with_the_reason() {
 }
 
 fn cert_iin(name: &str) -> String {
-    let certs = qoltanba::pki::load::load_certificates(
-        &common::project_dir().join(format!("certs/{name}.pem")),
-    )
-    .expect("cert");
+    let certs =
+        qoltanba::load_certificates(&common::project_dir().join(format!("certs/{name}.pem")))
+            .expect("cert");
     certs[0].profile().iin.clone().expect("iin")
 }
 
@@ -468,7 +467,7 @@ fn bad_submissions_get_problems_and_store_nothing() {
     for missing in ["/v1/applications/999", "/v1/applications/abc"] {
         assert_problem(&get(svc.addr, missing, &svc.portal), 404, "NOT_FOUND");
     }
-    use qoltanba::registry::Registry;
+    use qoltanba::Registry;
     assert!(svc
         .registry
         .audit()
@@ -555,7 +554,7 @@ fn licence_changes_show_in_the_public_status() {
     assert_eq!(dup["document"]["duplicate"], 1);
     assert_eq!(dup["duplicates"], 1);
     let data = verified_pdf(&svc, &dup["document"], dir.path());
-    assert_eq!(data["duplicate"], qoltanba::issuance::DUPLICATE_MARK);
+    assert_eq!(data["duplicate"], qoltanba::DUPLICATE_MARK);
     let text = pdftotext(dir.path().join(format!("{number}.pdf")).as_path());
     assert!(text.contains("ДУБЛИКАТ"), "{text}");
 
@@ -628,9 +627,7 @@ fn licence_changes_show_in_the_public_status() {
     let reference = common::client::issue_reference(
         &svc,
         "reference.birth",
-        &qoltanba::forms::form("reference.birth")
-            .expect("form")
-            .sample(),
+        &qoltanba::form("reference.birth").expect("form").sample(),
     );
     assert_eq!(reference.status, 201);
     assert_problem(

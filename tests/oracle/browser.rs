@@ -11,8 +11,8 @@
 use crate::common;
 use crate::common::client::{bearer, free_addr, issue_reference, request_with, service, Service};
 use base64::Engine;
-use qoltanba::issuance::LifecycleAction;
-use qoltanba::registry::{Registry, RenderedDocument, StoredDocument};
+use qoltanba::LifecycleAction;
+use qoltanba::{Registry, RenderedDocument, StoredDocument};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -330,9 +330,7 @@ struct Documents {
 }
 
 fn documents(svc: &Service, dir: &Path) -> Documents {
-    let sample = qoltanba::forms::form("reference.birth")
-        .expect("form")
-        .sample();
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
     let reference = issue_reference(svc, "reference.birth", &sample).json();
     let pdf = request_with(
         svc.addr,
@@ -392,25 +390,25 @@ fn licence_with(
     action: LifecycleAction,
     reason: &str,
 ) -> (StoredDocument, Option<String>) {
-    let signer = qoltanba::demo_pki::provider_signer().expect("signer");
+    let signer = qoltanba::demo_provider_signer().expect("signer");
     let form = "licence.private-bailiff";
-    let data = qoltanba::forms::form(form).expect("form").sample();
+    let data = qoltanba::form(form).expect("form").sample();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut render = |n: &qoltanba::registry::DocumentNumber| {
-        qoltanba::document::issue(
+    let mut render = |n: &qoltanba::DocumentNumber| {
+        qoltanba::issue(
             form,
             &data,
             &n.to_string(),
             now,
-            Some(qoltanba::document::Sealing {
+            Some(qoltanba::Sealing {
                 signer: &signer,
-                mode: qoltanba::seal::SealMode::Compact,
+                mode: qoltanba::SealMode::Compact,
             }),
         )
         .map(RenderedDocument::from)
-        .map_err(qoltanba::registry::RenderError::from)
+        .map_err(qoltanba::RenderError::from)
     };
-    let year = qoltanba::issuance::local_year(now).expect("year");
+    let year = qoltanba::local_year(now).expect("year");
     let licence = svc
         .registry
         .issue(form, year, "operator-1", &mut render)
@@ -721,16 +719,16 @@ fn the_auditors_page_checks_documents_in_a_browser() {
 
     // A full seal (the signer's certificate inside) is several symbols: the camera shows them one after another,
     // last part first, and the page collects them.
-    let signer = qoltanba::demo_pki::provider_signer().expect("signer");
+    let signer = qoltanba::demo_provider_signer().expect("signer");
     let form = "licence.security";
-    let issued = qoltanba::document::issue(
+    let issued = qoltanba::issue(
         form,
-        &qoltanba::forms::form(form).expect("form").sample(),
+        &qoltanba::form(form).expect("form").sample(),
         "licence.security-2026-000042",
         time::OffsetDateTime::now_utc().unix_timestamp(),
-        Some(qoltanba::document::Sealing {
+        Some(qoltanba::Sealing {
             signer: &signer,
-            mode: qoltanba::seal::SealMode::Full,
+            mode: qoltanba::SealMode::Full,
         }),
     )
     .expect("full seal");

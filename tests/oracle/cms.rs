@@ -493,16 +493,13 @@ fn broken_cms_is_bad_input() {
         &["-nodetach", "-nocerts"],
     );
     // id-data ContentInfo instead of SignedData.
-    let data_ci = qoltanba::encoding::asn1::encode(
+    let data_ci = qoltanba::asn1::encode(
         0x30,
         &[
             &[
                 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
             ][..],
-            &qoltanba::encoding::asn1::encode(
-                0xa0,
-                &qoltanba::encoding::asn1::encode(0x04, b"hello"),
-            ),
+            &qoltanba::asn1::encode(0xa0, &qoltanba::asn1::encode(0x04, b"hello")),
         ]
         .concat(),
     );

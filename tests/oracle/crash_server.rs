@@ -6,7 +6,7 @@ use crate::common;
 use crate::common::client::{
     free_addr, issue_reference, printed_tokens, request, signal, spawn_server, Service,
 };
-use qoltanba::registry::{Registry, SqliteRegistry};
+use qoltanba::{Registry, SqliteRegistry};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +24,7 @@ fn client(addr: SocketAddr, portal: &str, registry: &Arc<SqliteRegistry>) -> Ser
 
 /// Issues references until the server stops answering; returns the numbers it was given.
 fn burst(svc: Service, acknowledged: Arc<Mutex<Vec<String>>>, count: Arc<AtomicUsize>) {
-    let sample = qoltanba::forms::form(FORM).expect("form").sample();
+    let sample = qoltanba::form(FORM).expect("form").sample();
     loop {
         let answer = std::panic::catch_unwind(|| issue_reference(&svc, FORM, &sample));
         match answer {
@@ -44,8 +44,8 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
     let _machine = crate::common::whole_machine();
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("data/registry.db");
-    let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())
-        .expect("year");
+    let year =
+        qoltanba::local_year(time::OffsetDateTime::now_utc().unix_timestamp()).expect("year");
     let mut portal = None;
     let mut acknowledged_total = 0;
     for round in 0..2 {
@@ -119,7 +119,7 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
             dir.path(),
             addr,
         );
-        let sample = qoltanba::forms::form(FORM).expect("form").sample();
+        let sample = qoltanba::form(FORM).expect("form").sample();
         let next = issue_reference(&client(addr, &portal, &registry), FORM, &sample);
         assert_eq!(next.status, 201);
         assert_eq!(
@@ -127,7 +127,7 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
             format!("{FORM}-{year}-{:06}", n + 1).as_str()
         );
         let last = acknowledged.last().expect("some acknowledged");
-        let code = qoltanba::seal::verification_code(
+        let code = qoltanba::verification_code(
             &registry
                 .document_by_number(last)
                 .expect("read")
@@ -143,16 +143,16 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
             b"",
         );
         assert_eq!(status.status, 200);
-        let store = qoltanba::demo_pki::default_store().expect("store");
+        let store = qoltanba::demo_trust_store().expect("store");
         let doc = registry
             .document_by_number(last)
             .expect("read")
             .expect("stored");
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let report = qoltanba::document::verify_document(
+        let report = qoltanba::verify_document(
             common::trust(&store),
             &doc.pdf,
-            &qoltanba::pki::VerifyOptions::at(now),
+            &qoltanba::VerifyOptions::at(now),
         )
         .expect("verify");
         assert!(

@@ -312,17 +312,17 @@ fn flood_in_a_fresh_process() {
     let flood = started.elapsed();
 
     // A second after the flood, a genuine document verifies.
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
-    let form = qoltanba::forms::form("reference.birth").expect("form");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
+    let form = qoltanba::form("reference.birth").expect("form");
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let doc = qoltanba::document::issue(
+    let doc = qoltanba::issue(
         "reference.birth",
         &form.sample(),
         "QLT-FLOOD-1",
         now,
-        Some(qoltanba::document::Sealing {
+        Some(qoltanba::Sealing {
             signer: &provider,
-            mode: qoltanba::seal::SealMode::Compact,
+            mode: qoltanba::SealMode::Compact,
         }),
     )
     .expect("issue");

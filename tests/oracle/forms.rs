@@ -3,8 +3,8 @@
 //! field named; the same data and time give the same bytes.
 
 use crate::common;
-use qoltanba::document::{issue, IssueError};
-use qoltanba::forms::{catalogue, FieldError, TemplateBlock};
+use qoltanba::{catalogue, FieldError, TemplateBlock};
+use qoltanba::{issue, IssueError};
 use serde_json::Value;
 use std::process::Command;
 
@@ -17,7 +17,7 @@ fn squash(s: &str) -> String {
 /// Every piece of text the filled form must show: (text, side by side with other text). Text that wraps next to
 /// other text (table cells, a label beside its value) is read back by pdftotext interleaved with its
 /// neighbours' lines, so it is compared word by word; running text is compared exactly.
-fn expected_texts(t: &qoltanba::forms::FormTemplate, sample: &Value) -> Vec<(String, bool)> {
+fn expected_texts(t: &qoltanba::FormTemplate, sample: &Value) -> Vec<(String, bool)> {
     let fill = |s: &str| {
         let mut out = s.to_string();
         if let Some(obj) = sample.as_object() {
@@ -177,8 +177,7 @@ fn every_form_renders_its_sample_with_exact_text() {
             t.id
         );
         assert_eq!(
-            qoltanba::document::embedded_file(&doc.pdf, qoltanba::document::DATA_FILE_NAME)
-                .as_deref(),
+            qoltanba::embedded_file(&doc.pdf, qoltanba::DATA_FILE_NAME).as_deref(),
             Some(doc.canonical_data.as_bytes())
         );
         // The canonical data is the validated sample, keys sorted.
@@ -192,10 +191,10 @@ fn long_tables_continue_on_more_pages() {
     let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftotext", "poppler-utils");
     let form = "reference.real-estate-rights";
-    let t = qoltanba::forms::form(form).expect("form");
+    let t = qoltanba::form(form).expect("form");
     let mut data = t.sample();
     let row = data["objects"][0].clone();
-    let rows = qoltanba::forms::MAX_ROWS;
+    let rows = qoltanba::MAX_ROWS;
     data["objects"] = Value::Array((0..rows).map(|_| row.clone()).collect());
     let doc = issue(form, &data, "QLT-9", ISSUED, None).expect("issue");
     let text = common::tools::pdftotext(&doc.pdf);
@@ -327,7 +326,7 @@ fn issued_pdf_carries_the_providers_signature_over_its_data() {
 fn the_printed_date_is_the_local_date() {
     let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftotext", "poppler-utils");
-    let t = qoltanba::forms::form("reference.birth").expect("form");
+    let t = qoltanba::form("reference.birth").expect("form");
     for (at, date) in [
         ("2026-11-23T18:59:59Z", "23.11.2026"),
         ("2026-11-23T19:00:00Z", "24.11.2026"),

@@ -4,7 +4,7 @@
 //! does not.
 
 use crate::common;
-use qoltanba::crypto::{AlgorithmId, AlgorithmRegistry, PublicKeyInfo};
+use qoltanba::{AlgorithmId, AlgorithmRegistry, PublicKeyInfo};
 use serde_json::Value;
 
 /// Signs with gostcrypto on every curve. gostcrypto reads digests, keys and signatures as big-endian numbers;
@@ -51,7 +51,7 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-    qoltanba::encoding::asn1::encode(tag, contents)
+    qoltanba::asn1::encode(tag, contents)
 }
 
 fn oid_der(oid: &str) -> Vec<u8> {
@@ -149,7 +149,7 @@ print(json.dumps(out))
     for (m, h256, h512) in cases {
         let m = unhex(&m);
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        use qoltanba::crypto::gost::Streebog;
+        use qoltanba::Streebog;
         assert_eq!(
             hex(&Streebog::Bits256.digest(&m)),
             h256,
@@ -243,7 +243,7 @@ fn nca_key_files_sign_cms_that_verifies() {
             "leaf",
         ]);
         // Signed by the key file's own certificate (read from its RC2-40 encrypted certificate bag).
-        let expected = qoltanba::pki::load::load_certificates(&g.join(cert)).expect("pem");
+        let expected = qoltanba::load_certificates(&g.join(cert)).expect("pem");
         assert_eq!(
             report["chain"][0]["serial"],
             expected[0].serial_hex(),
@@ -287,7 +287,7 @@ fn our_gost_signatures_verify_in_gostcrypto() {
     let _machine = crate::common::shared_machine();
     common::tools::need_python_module("gostcrypto", "gostcrypto");
     let g = nca_dir();
-    let nca = qoltanba::credentials::read_signing_identity(
+    let nca = qoltanba::read_signing_identity(
         &std::fs::read(g.join(NCA_KEYS[0].0)).expect("p12"),
         Some("Qwerty12"),
     )
@@ -305,10 +305,10 @@ fn our_gost_signatures_verify_in_gostcrypto() {
             &[der(0x02, &[0]), alg, der(0x04, &der(0x04, &scalar))].concat(),
         )
     };
-    let keys: Vec<(Box<dyn qoltanba::crypto::SigningKey>, &str, usize)> = vec![
+    let keys: Vec<(Box<dyn qoltanba::SigningKey>, &str, usize)> = vec![
         (nca, "id-tc26-gost-3410-12-512-paramSetA", 64),
         (
-            qoltanba::crypto::signing_key_from_pkcs8(&pkcs8(
+            qoltanba::signing_key_from_pkcs8(&pkcs8(
                 "1.2.643.7.1.1.1.1",
                 "1.2.643.7.1.2.1.1.1",
                 32,
@@ -319,7 +319,7 @@ fn our_gost_signatures_verify_in_gostcrypto() {
             32,
         ),
         (
-            qoltanba::crypto::signing_key_from_pkcs8(&pkcs8(
+            qoltanba::signing_key_from_pkcs8(&pkcs8(
                 "1.2.643.7.1.1.1.2",
                 "1.2.643.7.1.2.1.2.3",
                 64,
@@ -355,7 +355,7 @@ fn our_gost_signatures_verify_in_gostcrypto() {
             signature.iter().rev().copied().collect()
         };
         let spki = key.public_key().key;
-        let point = qoltanba::encoding::asn1::Reader::new(&spki)
+        let point = qoltanba::asn1::Reader::new(&spki)
             .read(0x04)
             .expect("OCTET STRING")
             .value
@@ -396,30 +396,27 @@ print(json.dumps(ok))
 fn a_gost_provider_issues_documents_that_verify() {
     let _machine = crate::common::shared_machine();
     let g = nca_dir();
-    let identity = qoltanba::credentials::read_signing_identity(
+    let identity = qoltanba::read_signing_identity(
         &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
         Some("Qwerty12"),
     )
     .expect("key");
-    let cert = qoltanba::pki::load::load_certificates(&g.join("pem/legal_valid_head.pem"))
+    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
         .expect("cert")
         .remove(0);
     let signer =
-        qoltanba::cms::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer");
+        qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer");
     let form = "licence.security";
-    let sample = qoltanba::forms::form(form).expect("form").sample();
+    let sample = qoltanba::form(form).expect("form").sample();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let dir = tempfile::tempdir().expect("tempdir");
-    for mode in [
-        qoltanba::seal::SealMode::Compact,
-        qoltanba::seal::SealMode::Full,
-    ] {
-        let doc = qoltanba::document::issue(
+    for mode in [qoltanba::SealMode::Compact, qoltanba::SealMode::Full] {
+        let doc = qoltanba::issue(
             form,
             &sample,
             "licence.security-2026-000001",
             now,
-            Some(qoltanba::document::Sealing {
+            Some(qoltanba::Sealing {
                 signer: &signer,
                 mode,
             }),

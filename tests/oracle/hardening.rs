@@ -97,12 +97,12 @@ fn certificates_with_many_extensions_are_refused_at_once() {
         );
     }
     assert!(matches!(
-        qoltanba::pki::Certificate::from_der(small.der()),
-        Err(qoltanba::pki::CertError::TooManyExtensions(2000))
+        qoltanba::Certificate::from_der(small.der()),
+        Err(qoltanba::CertError::TooManyExtensions(2000))
     ));
     assert!(matches!(
-        qoltanba::pki::Certificate::from_der(big.der()),
-        Err(qoltanba::pki::CertError::TooLarge(_))
+        qoltanba::Certificate::from_der(big.der()),
+        Err(qoltanba::CertError::TooLarge(_))
     ));
 }
 

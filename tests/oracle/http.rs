@@ -10,7 +10,7 @@ use crate::common::http::assert_invalid_with;
 use base64::Engine;
 use std::net::{SocketAddr, TcpStream};
 
-use qoltanba::registry::Registry;
+use qoltanba::Registry;
 use serde_json::{json, Value};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
@@ -249,9 +249,9 @@ fn references_are_issued_at_once_stored_and_verifiable() {
     let _machine = crate::common::shared_machine();
     let svc = service();
     let form = "reference.birth";
-    let sample = qoltanba::forms::form(form).expect("form").sample();
-    let year = qoltanba::issuance::local_year(time::OffsetDateTime::now_utc().unix_timestamp())
-        .expect("year");
+    let sample = qoltanba::form(form).expect("form").sample();
+    let year =
+        qoltanba::local_year(time::OffsetDateTime::now_utc().unix_timestamp()).expect("year");
 
     let created = issue_reference(&svc, form, &sample);
     assert_eq!(
@@ -286,7 +286,7 @@ fn references_are_issued_at_once_stored_and_verifiable() {
 
     // The public status needs no token, but the verification code printed on the document: walking through
     // sequential numbers reveals nothing (a wrong code answers like a number that does not exist).
-    let code = qoltanba::seal::verification_code(
+    let code = qoltanba::verification_code(
         &doc["seal"]
             .as_array()
             .expect("seal texts")
@@ -515,7 +515,7 @@ fn the_auditors_page_is_served_whole_from_the_binary() {
         assert!(js.contains(&format!("  {code}: [")), "{code} has no words");
     }
     // So does every field of every form, for the signed-content table.
-    for form in qoltanba::forms::catalogue().expect("forms").values() {
+    for form in qoltanba::catalogue().expect("forms").values() {
         for field in &form.fields {
             assert!(
                 js.contains(&format!("\n  {}: [\"", field.name)),

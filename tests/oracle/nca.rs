@@ -3,8 +3,8 @@
 //! legacy RSA hierarchy verified for real.
 
 use crate::common;
-use qoltanba::identity::Role;
-use qoltanba::pki::load::load_certificates;
+use qoltanba::load_certificates;
+use qoltanba::Role;
 
 const AT: &str = "2026-12-01T00:00:00Z";
 
@@ -224,9 +224,9 @@ fn nca_file(conf: &std::path::Path, name: &str) -> Vec<u8> {
 fn gost_root_self_signature_crl_and_a_flipped_bit() {
     let _machine = crate::common::shared_machine();
     let conf = common::tools::conformance_dir();
-    let algorithms = qoltanba::crypto::AlgorithmRegistry::global();
-    let root = qoltanba::pki::Certificate::from_der(&nca_file(&conf, "root_test_gost_2022.cer"))
-        .expect("root");
+    let algorithms = qoltanba::AlgorithmRegistry::global();
+    let root =
+        qoltanba::Certificate::from_der(&nca_file(&conf, "root_test_gost_2022.cer")).expect("root");
     algorithms
         .verify(
             root.signature_algorithm(),
@@ -248,10 +248,10 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
 
     // The NCA's CRL is signed by the NCA: a store holding it verifies it at load (a forged one would be dropped
     // and revocation become unknown); the revoked list above depends on it.
-    let nca = qoltanba::pki::Certificate::from_der(&nca_file(&conf, "nca_gost2022_test.cer"))
-        .expect("nca");
+    let nca =
+        qoltanba::Certificate::from_der(&nca_file(&conf, "nca_gost2022_test.cer")).expect("nca");
     let crl_der = nca_file(&conf, "nca_gost2022_test.crl");
-    let crl = qoltanba::pki::Crl::from_der(&crl_der).expect("crl");
+    let crl = qoltanba::Crl::from_der(&crl_der).expect("crl");
     let tbs = crl.tbs(&crl_der).expect("tbs");
     algorithms
         .verify(
@@ -266,9 +266,7 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
     let g = conf.join("nca-test-pki/gost2015");
     let pem =
         std::fs::read_to_string(g.join("pem/individual_valid_individual_valid.pem")).expect("pem");
-    let der = qoltanba::encoding::pem::der_blocks(pem.as_bytes(), &["CERTIFICATE"]).expect("der")
-        [0]
-    .clone();
+    let der = qoltanba::der_blocks(pem.as_bytes(), &["CERTIFICATE"]).expect("der")[0].clone();
     let mut flipped = der.clone();
     flipped[300] ^= 0x01;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -346,7 +344,7 @@ fn legacy_rsa_hierarchy_verifies_for_real() {
     );
     assert!(r["messages"].to_string().contains("stale"));
     // One flipped bit in the signature.
-    let mut der = qoltanba::encoding::pem::der_blocks(
+    let mut der = qoltanba::der_blocks(
         &std::fs::read(l.join("certs/individual_valid_sign_2004_rsa.cer")).expect("cert"),
         &["CERTIFICATE"],
     )

@@ -5,8 +5,8 @@
 //! UNSUPPORTED_ALGORITHM. Sections 4.8–4.13 (policies, name constraints) run too, and their pass count is printed.
 
 use crate::common;
-use qoltanba::pki::load::{load_certificates, load_crls};
-use qoltanba::pki::{Code, Purpose, RevocationMode, TrustStore, VerifyOptions};
+use qoltanba::{load_certificates, load_crls};
+use qoltanba::{Code, Purpose, RevocationMode, TrustStore, VerifyOptions};
 use serde_json::Value;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use crate::common;
 use crate::common::render::{info, sample_blocks};
-use qoltanba::render::render;
+use qoltanba::render;
 use std::process::Command;
 
 const KAZAKH: &str = "ӘәҒғҚқҢңӨөҰұҮүҺһІі";

@@ -4,7 +4,7 @@
 
 use crate::common;
 use crate::common::seal::{opts, vector_content};
-use qoltanba::seal::{seal, verify_seal, SealMode};
+use qoltanba::{seal, verify_seal, SealMode};
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
@@ -13,11 +13,11 @@ const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 #[ignore]
 fn print_vector() {
     let _machine = crate::common::shared_machine();
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let texts = seal(&vector_content(), &provider, SealMode::Compact).expect("seal");
     println!("{}", texts[0]);
     let b45 = texts[0].strip_prefix("QLT1:").expect("prefix");
-    let zlib = qoltanba::seal::base45_decode(b45).expect("b45");
+    let zlib = qoltanba::base45_decode(b45).expect("b45");
     let cose = miniz_oxide::inflate::decompress_to_vec_zlib(&zlib).expect("zlib");
     println!(
         "COSE_Sign1 ({} bytes): {}",
@@ -34,19 +34,18 @@ fn printed_symbols_read_back_with_zbarimg_and_verify() {
     let _machine = crate::common::shared_machine();
     common::tools::need_tool("pdftoppm", "poppler-utils");
     common::tools::need_tool("zbarimg", "zbar-tools");
-    let store = qoltanba::demo_pki::default_store().expect("store");
-    let provider = qoltanba::demo_pki::provider_signer().expect("provider");
+    let store = qoltanba::demo_trust_store().expect("store");
+    let provider = qoltanba::demo_provider_signer().expect("provider");
     let dir = tempfile::tempdir().expect("tempdir");
-    for id in qoltanba::forms::catalogue().expect("forms").keys() {
+    for id in qoltanba::catalogue().expect("forms").keys() {
         for mode in [SealMode::Compact, SealMode::Full] {
-            let sample = qoltanba::forms::form(id).expect("form").sample();
-            let sealing = qoltanba::document::Sealing {
+            let sample = qoltanba::form(id).expect("form").sample();
+            let sealing = qoltanba::Sealing {
                 signer: &provider,
                 mode,
             };
-            let doc =
-                qoltanba::document::issue(id, &sample, "QLT-2026-000002", ISSUED, Some(sealing))
-                    .expect("issue");
+            let doc = qoltanba::issue(id, &sample, "QLT-2026-000002", ISSUED, Some(sealing))
+                .expect("issue");
             assert!(!doc.seal.is_empty());
             let pdf = dir.path().join(format!("{id}-{mode:?}.pdf"));
             std::fs::write(&pdf, &doc.pdf).expect("write");
@@ -87,7 +86,7 @@ fn printed_symbols_read_back_with_zbarimg_and_verify() {
             let r = verify_seal(common::trust(&store), &refs, &opts()).expect("verify");
             assert!(r.report.valid, "{id} {mode:?}: {:?}", r.report.messages);
             // And the PDF itself verifies: symbols found and decoded in-process, content matches the document.
-            let d = qoltanba::document::verify_document(common::trust(&store), &doc.pdf, &opts())
+            let d = qoltanba::verify_document(common::trust(&store), &doc.pdf, &opts())
                 .expect("verify document");
             assert!(
                 d.seal.report.valid,

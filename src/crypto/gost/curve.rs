@@ -202,7 +202,7 @@ fn sliding_windows(k: &U512) -> Vec<(usize, usize)> {
 pub(crate) struct Point(Option<(Fe, Fe, Fe)>);
 
 /// A curve with its generator, ready to compute.
-pub struct Curve {
+pub(crate) struct Curve {
     pub name: &'static str,
     /// Coordinate and signature-half size in bytes.
     pub size: usize,
@@ -260,7 +260,7 @@ impl Curve {
     }
 
     /// The curve named by an OID, its arithmetic set up once per process.
-    pub fn by_oid(oid: &str) -> Option<&'static Curve> {
+    pub(crate) fn by_oid(oid: &str) -> Option<&'static Curve> {
         static BUILT: OnceLock<Vec<(&'static str, Curve)>> = OnceLock::new();
         BUILT
             .get_or_init(|| CURVES.iter().map(|(o, h)| (*o, Curve::new(h))).collect())
@@ -269,8 +269,9 @@ impl Curve {
             .map(|(_, c)| c)
     }
 
-    /// The curve of a parameter-set name (tests, benchmarks).
-    pub fn by_name(name: &str) -> Option<&'static Curve> {
+    /// The curve of a parameter-set name (the unit tests).
+    #[cfg(test)]
+    pub(crate) fn by_name(name: &str) -> Option<&'static Curve> {
         let oid = CURVES.iter().find(|(_, h)| h.name == name)?.0;
         Curve::by_oid(oid)
     }

@@ -9,8 +9,8 @@
 mod curve;
 mod signing;
 
-pub use curve::Curve;
-pub use signing::GostKey;
+pub(crate) use curve::Curve;
+pub(crate) use signing::GostKey;
 
 use crypto_bigint::modular::runtime_mod::DynResidue;
 use crypto_bigint::U512;
@@ -37,11 +37,14 @@ enum Layout {
 /// GOST R 34.11-2012.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Streebog {
+    /// GOST R 34.11-2012, 256-bit.
     Bits256,
+    /// GOST R 34.11-2012, 512-bit.
     Bits512,
 }
 
 impl Streebog {
+    /// The digest of `message`.
     pub fn digest(self, message: &[u8]) -> Vec<u8> {
         match self {
             Streebog::Bits256 => streebog::Streebog256::digest(message).to_vec(),
@@ -64,7 +67,7 @@ struct GostSignature {
 }
 
 /// Registers the GOST signature OIDs.
-pub fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
+pub(crate) fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
     let algs = [
         (
             "1.2.398.3.10.1.1.2.3.1",
@@ -97,7 +100,7 @@ pub fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
 }
 
 /// Whether a PKCS#8 key names a GOST key algorithm (its errors are then GOST's to tell).
-pub fn is_gost_pkcs8(der: &[u8]) -> bool {
+pub(crate) fn is_gost_pkcs8(der: &[u8]) -> bool {
     let algorithm = || -> Option<String> {
         let top = Reader::new(der).read(asn1::SEQUENCE).ok()?;
         let mut r = Reader::new(top.value);
@@ -123,7 +126,7 @@ fn le(bytes: &[u8]) -> U512 {
 }
 
 /// The curve a GOST public key names, and its point (X, Y).
-pub fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), CryptoError> {
+pub(crate) fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), CryptoError> {
     let mismatch = |why: &str| CryptoError::KeyMismatch(why.to_string());
     if !KEY_OIDS.contains(&key.algorithm.oid.as_str()) {
         return Err(mismatch(&format!(
@@ -159,7 +162,7 @@ pub fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), C
 }
 
 /// Verifies (r, s) over a digest with the public key (x, y) on `curve` (GOST R 34.10-2012 §6.2).
-pub fn verify_digest(
+pub(crate) fn verify_digest(
     curve: &Curve,
     digest: &[u8],
     x: &U512,

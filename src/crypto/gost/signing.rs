@@ -18,7 +18,7 @@ use crate::encoding::asn1::{self as asn1, Reader};
 
 type HmacStreebog = Hmac<streebog::Streebog512>;
 
-pub struct GostKey {
+pub(crate) struct GostKey {
     curve: &'static Curve,
     d: U512,
     x: U512,
@@ -46,7 +46,7 @@ fn bytes_le(v: &U512, size: usize) -> Vec<u8> {
 impl GostKey {
     /// A key from PKCS#8 (`PrivateKeyInfo`) with a GOST key OID: the private key is an OCTET STRING of the scalar
     /// little-endian (the NCA's form) or an INTEGER.
-    pub fn from_pkcs8(der: &[u8]) -> Result<GostKey, CryptoError> {
+    pub(crate) fn from_pkcs8(der: &[u8]) -> Result<GostKey, CryptoError> {
         let bad = |e: &dyn std::fmt::Display| CryptoError::KeyMismatch(format!("GOST PKCS#8: {e}"));
         let top = Reader::new(der).read(asn1::SEQUENCE).map_err(|e| bad(&e))?;
         let mut r = Reader::new(top.value);

@@ -9,7 +9,7 @@ const MAX_DEPTH: usize = 64;
 
 /// Re-encodes BER `input` (one element, nothing after it) as DER: definite lengths, constructed strings joined into
 /// primitive ones. Definite-length input comes back unchanged.
-pub fn ber_to_der(input: &[u8]) -> Result<Vec<u8>, DerError> {
+pub(crate) fn ber_to_der(input: &[u8]) -> Result<Vec<u8>, DerError> {
     let mut out = Vec::with_capacity(input.len());
     let used = element(input, 0, &mut out)?;
     if used != input.len() {

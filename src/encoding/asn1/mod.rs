@@ -5,7 +5,7 @@
 use thiserror::Error;
 
 mod ber;
-pub use ber::ber_to_der;
+pub(crate) use ber::ber_to_der;
 
 /// Why DER could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

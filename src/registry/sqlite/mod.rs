@@ -125,6 +125,7 @@ impl From<rusqlite::Error> for RegistryError {
     }
 }
 
+/// The registry in one SQLite file (or in memory): the embedded default.
 pub struct SqliteRegistry {
     /// The connection that writes, served first come, first served.
     conn: Turns<Connection>,
