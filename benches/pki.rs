@@ -145,7 +145,7 @@ fn benches(c: &mut Criterion) {
     let inter_key = leaf_key(&inter);
     let root_key = leaf_key(&root);
     let leaf_alg: &'static dyn ring::signature::VerificationAlgorithm =
-        match good.signature_algorithm().oid.as_str() {
+        match good.signature_algorithm().oid.to_string().as_str() {
             "1.2.840.113549.1.1.13" => &ring::signature::RSA_PKCS1_2048_8192_SHA512,
             _ => &RSA_PKCS1_2048_8192_SHA256,
         };

@@ -31,6 +31,7 @@ mod service;
 pub use cancel::Cancel;
 pub use clock::{local_date, local_year, rfc3339, UnixTime};
 pub use encoding::asn1;
+pub use encoding::oid;
 pub use encoding::pem::der_blocks;
 
 // Signature algorithms and key files.
@@ -54,8 +55,8 @@ pub use identity::{Bin, Iin, Role};
 
 // Forms, PDFs, the barcode seal and the documents they make.
 pub use document::{
-    attach, embedded_file, issue, verify_document, Attachment, DocumentReport, FieldComparison,
-    IssueError, Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
+    attach, embedded_file, issue, verify_barcode, verify_document, Attachment, DocumentReport,
+    FieldComparison, IssueError, Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
 };
 pub use forms::{
     catalogue, form, FieldError, FieldType, FormTemplate, TemplateBlock, MAX_DATA_CHARS, MAX_ROWS,
@@ -109,14 +110,14 @@ pub use crypto::digest::DigestAlgorithm;
 pub use crypto::{CryptoError, SignatureAlgorithm};
 pub use demo_pki::{DemoFile, DemoPkiError};
 pub use document::issue::IssuedDocument;
-pub use document::verify::FileIntegrity;
+pub use document::verify::{FileIntegrity, FileSignatureVerdict};
 pub use encoding::pem::PemError;
 pub use forms::schema::{FieldValue, FormData};
 pub use forms::template::{Bilingual, FieldSpec, TemplateError};
 pub use http::limits::{Gates, Pool};
 pub use http::problem::Problem;
 pub use http::RunError;
-pub use identity::number::{EntityAttribute, EntityType, IdNumberError, Sex};
+pub use identity::number::{EntityAttribute, EntityType, IdKind, IdNumberError, Sex};
 pub use identity::profile::{NameClaim, NameProblem, RoleNames, SubjectProfile};
 pub use issuance::application::ApplicationError;
 pub use issuance::status::TransitionError;
@@ -124,15 +125,18 @@ pub use pdf::file::{Page as PdfPage, Revision};
 pub use pdf::object::Stream as PdfStream;
 pub use pdf::PdfError;
 pub use pki::cert::KeyUsage;
-pub use pki::crl::{CrlError, Reason as RevocationReason, Revocation};
+pub use pki::crl::{CrlError, Revocation};
 pub use pki::dp::{DpName, GenName, IssuingDistributionPoint};
 pub use pki::load::InputError;
 pub use pki::name::{Attribute as NameAttribute, Name};
-pub use pki::report::{CertSummary, ChainEntry, LaterRevocation, SubjectSummary};
+pub use pki::reason::Reason as RevocationReason;
+pub use pki::report::{
+    CertSummary, ChainEntry, LaterRevocation, RevocationVerdict, SubjectSummary,
+};
 pub use pki::store::TrustStoreBuilder;
 pub use registry::LicenceEvent;
 pub use render::font::FontError;
 pub use render::layout::Page as LayoutPage;
-pub use seal::{Decoded, DecodedSeal};
+pub use seal::{Decoded, DecodedSeal, FormName, IssueTimeProof, ReportedContent};
 pub use service::config::{ConfiguredIssuer, SignerPaths};
 pub use service::Node;

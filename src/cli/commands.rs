@@ -317,7 +317,7 @@ fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::SealReport, BadInput> 
         store: &store,
         issuers: &issuers,
     };
-    qoltanba::verify_seal(trust, &texts, &opts).map_err(|e| BadInput(e.to_string()))
+    qoltanba::verify_barcode(trust, &texts, &opts).map_err(|e| BadInput(e.to_string()))
 }
 
 fn verify_document(args: &VerifyDocumentArgs) -> Result<qoltanba::DocumentReport, BadInput> {

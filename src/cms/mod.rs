@@ -22,23 +22,8 @@ pub(crate) const MAX_SIGNED_ATTRS: usize = 64 * 1024;
 /// Most signers in one SignedData.
 pub(crate) const MAX_SIGNERS: usize = 64;
 
-pub(crate) mod oid {
-    use der::asn1::ObjectIdentifier;
-
-    pub(crate) const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-    pub(crate) const SIGNED_DATA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-    pub(crate) const CONTENT_TYPE: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-    pub(crate) const MESSAGE_DIGEST: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-    pub(crate) const SIGNING_TIME: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-    pub(crate) const SIGNING_CERTIFICATE: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
-    pub(crate) const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-}
+/// The CMS content types and attributes, from the one table of OIDs.
+pub(crate) use crate::encoding::oid::pkcs as oid;
 
 /// Input that cannot be verified at all (README, "Reports": `MALFORMED`, exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

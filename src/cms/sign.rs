@@ -31,13 +31,9 @@ fn enc_err(e: der::Error) -> CmsError {
     CmsError::Signing(e.to_string())
 }
 
-fn oid(s: &str) -> Result<ObjectIdentifier, CmsError> {
-    ObjectIdentifier::new(s).map_err(|e| CmsError::Signing(format!("bad OID {s}: {e}")))
-}
-
 fn algorithm(id: &AlgorithmId) -> Result<AlgorithmIdentifierOwned, CmsError> {
     Ok(AlgorithmIdentifierOwned {
-        oid: oid(&id.oid)?,
+        oid: id.oid,
         parameters: id
             .params
             .as_deref()
@@ -87,7 +83,7 @@ struct ContentHints {
 }
 
 /// id-aa-contentHint.
-const CONTENT_HINT: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.4");
+const CONTENT_HINT: ObjectIdentifier = crate::encoding::oid::pkcs::CONTENT_HINT;
 
 impl CmsSigner {
     /// Pairs a key with its certificate (and the chain to include). Fails when the key is not the
@@ -224,7 +220,7 @@ impl CmsSigner {
             .sign(&signed_attrs.to_der().map_err(enc_err)?)
             .map_err(|e| CmsError::Signing(e.to_string()))?;
         let digest_alg = AlgorithmIdentifierOwned {
-            oid: oid(digest.oid())?,
+            oid: digest.oid(),
             parameters: None,
         };
         let signer_info = SignerInfo {

@@ -24,9 +24,6 @@ struct RawSignedData<'a> {
     signer_infos: Vec<&'a [u8]>,
 }
 
-/// DER of the signedData content type OID's contents.
-const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
-
 fn split_signed_data(cms: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
     let bad = |e: asn1::DerError| CmsError::Der(e.to_string());
     let mut top = Reader::new(cms);
@@ -36,9 +33,11 @@ fn split_signed_data(cms: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
     }
     let mut r = Reader::new(ci.value);
     let content_type = r.read(asn1::OID).map_err(bad)?;
-    if content_type.value != SIGNED_DATA_OID {
+    if content_type.value != crate::encoding::oid::pkcs::SIGNED_DATA.as_bytes() {
         return Err(CmsError::NotSignedData(
-            asn1::oid_to_string(content_type.value).map_err(bad)?,
+            crate::encoding::oid::from_der_contents(content_type.value)
+                .map_err(bad)?
+                .to_string(),
         ));
     }
     let explicit = r.read(0xa0).map_err(bad)?;
@@ -154,27 +153,28 @@ impl<'a> SignerId<'a> {
 /// The signature algorithm to verify with: CMS signers often name the key algorithm (rsaEncryption,
 /// ecPublicKey) and leave the hash to digestAlgorithm.
 fn signature_algorithm(si: &SignerInfo, digest: Option<DigestAlgorithm>) -> AlgorithmId {
-    let oid = si.signature_algorithm.oid.to_string();
+    use crate::encoding::oid::{key, signature};
+    let oid = si.signature_algorithm.oid;
     let params = si
         .signature_algorithm
         .parameters
         .as_ref()
         .and_then(|p| p.to_der().ok());
-    match (oid.as_str(), digest) {
-        ("1.2.840.113549.1.1.1", Some(d)) => AlgorithmId::new(d.rsa_pkcs1_signature_oid(), params),
-        ("1.2.840.10045.2.1", Some(d)) => AlgorithmId::new(d.ecdsa_signature_oid(), None),
+    match (oid, digest) {
+        (key::RSA, Some(d)) => AlgorithmId::new(d.rsa_pkcs1_signature_oid(), params),
+        (key::EC, Some(d)) => AlgorithmId::new(d.ecdsa_signature_oid(), None),
         // GOST signers name their key's algorithm; the digest says which size.
-        ("1.2.398.3.10.1.1.2.2", Some(DigestAlgorithm::Streebog512)) => {
-            AlgorithmId::new("1.2.398.3.10.1.1.2.3.2", None)
+        (key::GOST_NCA, Some(DigestAlgorithm::Streebog512)) => {
+            AlgorithmId::new(signature::GOST_NCA_512, None)
         }
-        ("1.2.398.3.10.1.1.2.2", Some(DigestAlgorithm::Streebog256)) => {
-            AlgorithmId::new("1.2.398.3.10.1.1.2.3.1", None)
+        (key::GOST_NCA, Some(DigestAlgorithm::Streebog256)) => {
+            AlgorithmId::new(signature::GOST_NCA_256, None)
         }
-        ("1.2.643.7.1.1.1.2", Some(DigestAlgorithm::Streebog512)) => {
-            AlgorithmId::new("1.2.643.7.1.1.3.3", None)
+        (key::GOST_TC26_512, Some(DigestAlgorithm::Streebog512)) => {
+            AlgorithmId::new(signature::GOST_TC26_512, None)
         }
-        ("1.2.643.7.1.1.1.1", Some(DigestAlgorithm::Streebog256)) => {
-            AlgorithmId::new("1.2.643.7.1.1.3.2", None)
+        (key::GOST_TC26_256, Some(DigestAlgorithm::Streebog256)) => {
+            AlgorithmId::new(signature::GOST_TC26_256, None)
         }
         _ => AlgorithmId::new(oid, params),
     }
@@ -260,12 +260,12 @@ fn read_attributes(si: &SignerInfo, index: usize) -> Result<Attributes, CmsError
                     attribute: "signingCertificateV2",
                 })?;
                 let alg = match &first.hash_algorithm {
-                    Some(h) => DigestAlgorithm::from_oid(&h.oid.to_string()).map_err(|_| {
-                        CmsError::BadAttribute {
+                    Some(h) => {
+                        DigestAlgorithm::from_oid(&h.oid).map_err(|_| CmsError::BadAttribute {
                             index,
                             attribute: "signingCertificateV2",
-                        }
-                    })?,
+                        })?
+                    }
                     None => DigestAlgorithm::Sha256,
                 };
                 a.cert_binding = Some((alg, first.cert_hash.as_bytes().to_vec()));
@@ -390,7 +390,7 @@ pub fn verify_cms(
         let attrs = read_attributes(&si, index)?;
         let mut f = Findings::default();
 
-        let digest_oid = si.digest_alg.oid.to_string();
+        let digest_oid = si.digest_alg.oid;
         let digest = match DigestAlgorithm::from_oid(&digest_oid) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -449,7 +449,9 @@ pub fn verify_cms(
                 cert_report.revocation_checked,
             ),
             signing_time: attrs.signing_time.map(crate::clock::rfc3339),
-            digest_algorithm: digest.map(|d| d.name().to_string()).unwrap_or(digest_oid),
+            digest_algorithm: digest
+                .map(|d| d.name().to_string())
+                .unwrap_or_else(|| digest_oid.to_string()),
             signature_algorithm: algorithms.name_of(&sig_alg.oid),
             signed_attributes: raw_attrs.is_some(),
         });
@@ -579,9 +581,7 @@ mod tests {
             vec![Code::SignatureInvalid]
         );
         let mut a = attrs(content, &cert);
-        a.content_type = Some(der::asn1::ObjectIdentifier::new_unwrap(
-            "1.2.840.113549.1.7.5",
-        ));
+        a.content_type = Some(crate::encoding::oid::pkcs::DIGESTED_DATA);
         assert_eq!(codes(&a, content, &cert), vec![Code::SignatureInvalid]);
         let mut a = attrs(content, &cert);
         a.content_type = None;

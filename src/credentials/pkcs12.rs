@@ -9,14 +9,12 @@ use zeroize::Zeroizing;
 use crate::encoding::asn1::ber_to_der;
 use crate::encoding::asn1::{self as asn1, Reader};
 
-const DATA: &str = "1.2.840.113549.1.7.1";
-const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
-const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
-const PBE_SHA1_RC2_40: &str = "1.2.840.113549.1.12.1.6";
-const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
-const CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
-const X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
-const SHA1: &str = "1.3.14.3.2.26";
+use crate::encoding::oid::digest::SHA1;
+use crate::encoding::oid::pkcs::{
+    CERT_BAG, DATA, ENCRYPTED_DATA, PBE_SHA1_3DES, PBE_SHA1_RC2_40, SHROUDED_KEY_BAG,
+    X509_CERTIFICATE,
+};
+use crate::encoding::oid::{self, ObjectIdentifier};
 /// More than any key file uses; bounds the work a hostile file can ask for.
 const MAX_ITERATIONS: u64 = 100_000;
 
@@ -41,9 +39,9 @@ fn bad(e: impl std::fmt::Display) -> Pkcs12Error {
     Pkcs12Error::Structure(e.to_string())
 }
 
-fn oid(r: &mut Reader<'_>) -> Result<String, Pkcs12Error> {
+fn read_oid(r: &mut Reader<'_>) -> Result<ObjectIdentifier, Pkcs12Error> {
     let o = r.read(asn1::OID).map_err(bad)?;
-    asn1::oid_to_string(o.value).map_err(bad)
+    oid::from_der_contents(o.value).map_err(bad)
 }
 
 /// RFC 7292 appendix B.2 with SHA-1 (u = 20, v = 64): `id` 1 = key, 2 = IV, 3 = MAC key.
@@ -99,7 +97,7 @@ pub(crate) fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs
     f.read(asn1::INTEGER).map_err(bad)?;
     let auth = f.read(asn1::SEQUENCE).map_err(bad)?;
     let mut a = Reader::new(auth.value);
-    if oid(&mut a)? != DATA {
+    if read_oid(&mut a)? != DATA {
         return Err(Pkcs12Error::Unsupported("public-key integrity mode".into()));
     }
     let content = Reader::new(a.read(0xa0).map_err(bad)?.value)
@@ -114,7 +112,7 @@ pub(crate) fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs
     let digest_info = m.read(asn1::SEQUENCE).map_err(bad)?;
     let mut di = Reader::new(digest_info.value);
     let alg = di.read(asn1::SEQUENCE).map_err(bad)?;
-    let mac_alg = oid(&mut Reader::new(alg.value))?;
+    let mac_alg = read_oid(&mut Reader::new(alg.value))?;
     if mac_alg != SHA1 {
         return Err(Pkcs12Error::Unsupported(format!("MAC digest {mac_alg}")));
     }
@@ -141,7 +139,7 @@ pub(crate) fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs
     while !infos.is_empty() {
         let ci = infos.read(asn1::SEQUENCE).map_err(bad)?;
         let mut c = Reader::new(ci.value);
-        let bags = match oid(&mut c)?.as_str() {
+        let bags = match read_oid(&mut c)? {
             DATA => {
                 let inner = Reader::new(c.read(0xa0).map_err(bad)?.value)
                     .read(asn1::OCTET_STRING)
@@ -163,7 +161,7 @@ pub(crate) fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs
         while !bag_reader.is_empty() {
             let bag = bag_reader.read(asn1::SEQUENCE).map_err(bad)?;
             let mut b = Reader::new(bag.value);
-            match oid(&mut b)?.as_str() {
+            match read_oid(&mut b)? {
                 SHROUDED_KEY_BAG if key.is_none() => {
                     let value = Reader::new(b.read(0xa0).map_err(bad)?.value)
                         .read(asn1::SEQUENCE)
@@ -175,7 +173,7 @@ pub(crate) fn read_key_file(data: &[u8], password: &str) -> Result<KeyFile, Pkcs
                         .read(asn1::SEQUENCE)
                         .map_err(bad)?;
                     let mut cb = Reader::new(cert_bag.value);
-                    if oid(&mut cb)? == X509_CERTIFICATE {
+                    if read_oid(&mut cb)? == X509_CERTIFICATE {
                         let der = Reader::new(cb.read(0xa0).map_err(bad)?.value)
                             .read(asn1::OCTET_STRING)
                             .map_err(bad)?
@@ -202,9 +200,9 @@ pub(crate) struct KeyFile {
 }
 
 /// The salt and iteration count of a PKCS#12 PBE AlgorithmIdentifier's parameters.
-fn pbe_params(alg: &[u8]) -> Result<(String, Vec<u8>, u64), Pkcs12Error> {
+fn pbe_params(alg: &[u8]) -> Result<(ObjectIdentifier, Vec<u8>, u64), Pkcs12Error> {
     let mut a = Reader::new(alg);
-    let scheme = oid(&mut a)?;
+    let scheme = read_oid(&mut a)?;
     let params = a.read(asn1::SEQUENCE).map_err(bad)?;
     let mut p = Reader::new(params.value);
     let salt = p.read(asn1::OCTET_STRING).map_err(bad)?.value.to_vec();
@@ -255,7 +253,7 @@ fn decrypt_data(encrypted_data: &[u8], password: &str) -> Result<Zeroizing<Vec<u
     r.read(asn1::INTEGER).map_err(bad)?;
     let eci = r.read(asn1::SEQUENCE).map_err(bad)?;
     let mut e = Reader::new(eci.value);
-    oid(&mut e)?;
+    read_oid(&mut e)?;
     let alg = e.read(asn1::SEQUENCE).map_err(bad)?;
     let (scheme, salt, iterations) = pbe_params(alg.value)?;
     // [0] IMPLICIT OCTET STRING: primitive (0x80), or constructed (0xa0) from OCTET STRING segments to join.
@@ -278,7 +276,7 @@ fn decrypt_data(encrypted_data: &[u8], password: &str) -> Result<Zeroizing<Vec<u
             )))
         }
     };
-    match scheme.as_str() {
+    match scheme {
         PBE_SHA1_RC2_40 => {
             let key = kdf(password, &salt, 1, iterations, 5);
             let iv = kdf(password, &salt, 2, iterations, 8);

@@ -13,16 +13,18 @@ use std::sync::OnceLock;
 
 use thiserror::Error;
 
+use crate::encoding::oid::{signature, ObjectIdentifier};
+
 pub(crate) use digest::DigestAlgorithm;
 pub(crate) use ring_algs::register_ring_algorithms;
 pub use signer::{signing_key_from_pkcs8, SigningKey};
 
-/// An AlgorithmIdentifier as parsed once from a certificate or CRL: the OID in dotted form and the DER of its
-/// parameters (absent when the field is omitted).
+/// An AlgorithmIdentifier as parsed once from a certificate or CRL: the OID and the DER of its parameters (absent
+/// when the field is omitted).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AlgorithmId {
-    /// The algorithm's OID, dotted.
-    pub oid: String,
+    /// The algorithm's OID.
+    pub oid: ObjectIdentifier,
     /// The parameters' DER, when present (NULL included).
     pub params: Option<Vec<u8>>,
 }
@@ -32,11 +34,8 @@ const DER_NULL: [u8; 2] = [0x05, 0x00];
 
 impl AlgorithmId {
     /// An algorithm identifier.
-    pub fn new(oid: impl Into<String>, params: Option<Vec<u8>>) -> Self {
-        AlgorithmId {
-            oid: oid.into(),
-            params,
-        }
+    pub fn new(oid: ObjectIdentifier, params: Option<Vec<u8>>) -> Self {
+        AlgorithmId { oid, params }
     }
 
     /// True when both identify the same algorithm with the same parameters, treating absent and NULL parameters
@@ -104,7 +103,7 @@ pub trait SignatureAlgorithm: Send + Sync {
 
 /// Signature OIDs mapped to their algorithm.
 pub struct AlgorithmRegistry {
-    by_oid: HashMap<String, Box<dyn SignatureAlgorithm>>,
+    by_oid: HashMap<ObjectIdentifier, Box<dyn SignatureAlgorithm>>,
 }
 
 impl AlgorithmRegistry {
@@ -127,17 +126,17 @@ impl AlgorithmRegistry {
     }
 
     /// Adds (or replaces) the verifier of signature algorithm `oid`.
-    pub fn register(&mut self, oid: &str, alg: Box<dyn SignatureAlgorithm>) {
-        self.by_oid.insert(oid.to_string(), alg);
+    pub fn register(&mut self, oid: ObjectIdentifier, alg: Box<dyn SignatureAlgorithm>) {
+        self.by_oid.insert(oid, alg);
     }
 
     /// Whether signature algorithm `oid` can be verified.
-    pub fn supports(&self, oid: &str) -> bool {
+    pub fn supports(&self, oid: &ObjectIdentifier) -> bool {
         self.by_oid.contains_key(oid)
     }
 
     /// A readable name for a signature OID, falling back to the OID itself.
-    pub fn name_of(&self, oid: &str) -> String {
+    pub fn name_of(&self, oid: &ObjectIdentifier) -> String {
         self.by_oid
             .get(oid)
             .map(|a| a.name().to_string())
@@ -161,16 +160,16 @@ impl AlgorithmRegistry {
 }
 
 /// Names for OIDs that appear in messages about algorithms we do not support.
-pub(crate) fn describe_oid(oid: &str) -> String {
-    let name = match oid {
-        "1.2.840.10040.4.3" => "dsa-with-sha1",
-        "2.16.840.1.101.3.4.3.2" => "dsa-with-sha256",
-        "1.2.398.3.10.1.1.2.3.1" => "GOST R 34.10-2015 256-bit (NCA)",
-        "1.2.398.3.10.1.1.2.3.2" => "GOST R 34.10-2015 512-bit (NCA)",
-        "1.2.398.3.10.1.1.1.2" => "GOST 34.310-2004 (NCA)",
-        "1.2.643.7.1.1.3.2" => "GOST R 34.10-2012 256-bit",
-        "1.2.643.7.1.1.3.3" => "GOST R 34.10-2012 512-bit",
-        "1.3.101.112" => "Ed25519",
+pub(crate) fn describe_oid(oid: &ObjectIdentifier) -> String {
+    let name = match *oid {
+        signature::DSA_SHA1 => "dsa-with-sha1",
+        signature::DSA_SHA256 => "dsa-with-sha256",
+        signature::GOST_NCA_256 => "GOST R 34.10-2015 256-bit (NCA)",
+        signature::GOST_NCA_512 => "GOST R 34.10-2015 512-bit (NCA)",
+        signature::GOST_NCA_34310 => "GOST 34.310-2004 (NCA)",
+        signature::GOST_TC26_256 => "GOST R 34.10-2012 256-bit",
+        signature::GOST_TC26_512 => "GOST R 34.10-2012 512-bit",
+        signature::ED25519 => "Ed25519",
         _ => return oid.to_string(),
     };
     format!("{name} ({oid})")

@@ -4,17 +4,7 @@ use ring::signature::{self, VerificationAlgorithm};
 
 use super::{AlgorithmRegistry, CryptoError, PublicKeyInfo, SignatureAlgorithm};
 use crate::encoding::asn1::{self as asn1, Reader};
-
-pub(super) const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-pub(super) const RSA_PSS: &str = "1.2.840.113549.1.1.10";
-pub(super) const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-pub(super) const CURVE_P256: &str = "1.2.840.10045.3.1.7";
-pub(super) const CURVE_P384: &str = "1.3.132.0.34";
-const SHA1: &str = "1.3.14.3.2.26";
-const SHA256: &str = "2.16.840.1.101.3.4.2.1";
-const SHA384: &str = "2.16.840.1.101.3.4.2.2";
-const SHA512: &str = "2.16.840.1.101.3.4.2.3";
-const MGF1: &str = "1.2.840.113549.1.1.8";
+use crate::encoding::oid::{self, digest, key as key_oid, ObjectIdentifier};
 
 /// RSA PKCS#1 v1.5 with a fixed hash. RSA keys below 2048 bits are refused by ring, which is what we want: the
 /// NCA and PKITS both use 2048 bits or more.
@@ -23,7 +13,7 @@ struct RsaPkcs1 {
     alg: &'static dyn VerificationAlgorithm,
 }
 
-fn require_key(key: &PublicKeyInfo, oid: &str) -> Result<(), CryptoError> {
+fn require_key(key: &PublicKeyInfo, oid: ObjectIdentifier) -> Result<(), CryptoError> {
     if key.algorithm.oid == oid {
         Ok(())
     } else {
@@ -63,13 +53,13 @@ impl SignatureAlgorithm for RsaPkcs1 {
                 self.name
             )));
         }
-        require_key(key, RSA_ENCRYPTION)?;
+        require_key(key, key_oid::RSA)?;
         ring_verify(self.alg, key, message, sig)
     }
 }
 
 /// An AlgorithmIdentifier inside PSS parameters: OID and the DER of its parameters.
-type ParsedAlgId = (String, Option<Vec<u8>>);
+type ParsedAlgId = (ObjectIdentifier, Option<Vec<u8>>);
 
 /// RSASSA-PSS. ring implements the profile everyone uses: MGF1 with the same hash and a salt as long as the hash.
 /// Other parameter sets are reported as unsupported rather than guessed.
@@ -87,7 +77,7 @@ impl RsaPss {
             let mut inner = Reader::new(tlv.value);
             let ai = inner.read(asn1::SEQUENCE).map_err(malformed)?;
             let mut ai = Reader::new(ai.value);
-            let oid = asn1::oid_to_string(ai.read(asn1::OID).map_err(malformed)?.value)
+            let oid = oid::from_der_contents(ai.read(asn1::OID).map_err(malformed)?.value)
                 .map_err(malformed)?;
             let rest = if ai.is_empty() {
                 None
@@ -98,7 +88,7 @@ impl RsaPss {
         };
         let hash = alg_oid(r.read_optional(0xa0).map_err(malformed)?)?
             .map(|(o, _)| o)
-            .unwrap_or_else(|| SHA1.to_string());
+            .unwrap_or(digest::SHA1);
         let mgf = alg_oid(r.read_optional(0xa1).map_err(malformed)?)?;
         let salt = match r.read_optional(0xa2).map_err(malformed)? {
             Some(t) => {
@@ -109,12 +99,12 @@ impl RsaPss {
             None => 20,
         };
         let mgf_hash = match mgf {
-            None => SHA1.to_string(),
-            Some((oid, Some(p))) if oid == MGF1 => {
+            None => digest::SHA1,
+            Some((oid, Some(p))) if oid == oid::signature::MGF1 => {
                 let mut pr = Reader::new(&p);
                 let ai = pr.read(asn1::SEQUENCE).map_err(malformed)?;
                 let mut ai = Reader::new(ai.value);
-                asn1::oid_to_string(ai.read(asn1::OID).map_err(malformed)?.value)
+                oid::from_der_contents(ai.read(asn1::OID).map_err(malformed)?.value)
                     .map_err(malformed)?
             }
             Some(_) => return Err(unsupported("with a mask generation other than MGF1")),
@@ -122,10 +112,10 @@ impl RsaPss {
         if mgf_hash != hash {
             return Err(unsupported("with different message and MGF1 hashes"));
         }
-        let (alg, len): (&'static dyn VerificationAlgorithm, u64) = match hash.as_str() {
-            SHA256 => (&signature::RSA_PSS_2048_8192_SHA256, 32),
-            SHA384 => (&signature::RSA_PSS_2048_8192_SHA384, 48),
-            SHA512 => (&signature::RSA_PSS_2048_8192_SHA512, 64),
+        let (alg, len): (&'static dyn VerificationAlgorithm, u64) = match hash {
+            digest::SHA256 => (&signature::RSA_PSS_2048_8192_SHA256, 32),
+            digest::SHA384 => (&signature::RSA_PSS_2048_8192_SHA384, 48),
+            digest::SHA512 => (&signature::RSA_PSS_2048_8192_SHA512, 64),
             _ => return Err(unsupported("with a hash other than SHA-256/384/512")),
         };
         if salt != len {
@@ -152,7 +142,7 @@ impl SignatureAlgorithm for RsaPss {
         })?;
         let alg = Self::pick(params)?;
         // A PSS signature may come from an rsaEncryption key or an id-RSASSA-PSS key.
-        if key.algorithm.oid != RSA_ENCRYPTION && key.algorithm.oid != RSA_PSS {
+        if key.algorithm.oid != key_oid::RSA && key.algorithm.oid != oid::signature::RSA_PSS {
             return Err(CryptoError::KeyMismatch("RSA-PSS needs an RSA key".into()));
         }
         ring_verify(alg, key, message, sig)
@@ -178,17 +168,17 @@ impl SignatureAlgorithm for Ecdsa {
         message: &[u8],
         sig: &[u8],
     ) -> Result<(), CryptoError> {
-        require_key(key, EC_PUBLIC_KEY)?;
+        require_key(key, key_oid::EC)?;
         let curve = key
             .algorithm
             .params
             .as_deref()
             .and_then(|p| Reader::new(p).read(asn1::OID).ok())
-            .and_then(|t| asn1::oid_to_string(t.value).ok())
+            .and_then(|t| oid::from_der_contents(t.value).ok())
             .ok_or_else(|| CryptoError::KeyMismatch("EC key without a named curve".into()))?;
-        let alg = match curve.as_str() {
-            CURVE_P256 => self.p256,
-            CURVE_P384 => self.p384,
+        let alg = match curve {
+            key_oid::P256 => self.p256,
+            key_oid::P384 => self.p384,
             other => {
                 return Err(CryptoError::UnsupportedAlgorithm(format!(
                     "ECDSA on curve {other}"
@@ -200,24 +190,28 @@ impl SignatureAlgorithm for Ecdsa {
 }
 
 pub(crate) fn register_ring_algorithms(r: &mut AlgorithmRegistry) {
-    let rsa: [(&str, &'static str, &'static dyn VerificationAlgorithm); 4] = [
+    let rsa: [(
+        ObjectIdentifier,
+        &'static str,
+        &'static dyn VerificationAlgorithm,
+    ); 4] = [
         (
-            "1.2.840.113549.1.1.5",
+            oid::signature::RSA_SHA1,
             "sha1WithRSAEncryption",
             &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
         ),
         (
-            "1.2.840.113549.1.1.11",
+            oid::signature::RSA_SHA256,
             "sha256WithRSAEncryption",
             &signature::RSA_PKCS1_2048_8192_SHA256,
         ),
         (
-            "1.2.840.113549.1.1.12",
+            oid::signature::RSA_SHA384,
             "sha384WithRSAEncryption",
             &signature::RSA_PKCS1_2048_8192_SHA384,
         ),
         (
-            "1.2.840.113549.1.1.13",
+            oid::signature::RSA_SHA512,
             "sha512WithRSAEncryption",
             &signature::RSA_PKCS1_2048_8192_SHA512,
         ),
@@ -225,9 +219,9 @@ pub(crate) fn register_ring_algorithms(r: &mut AlgorithmRegistry) {
     for (oid, name, alg) in rsa {
         r.register(oid, Box::new(RsaPkcs1 { name, alg }));
     }
-    r.register(RSA_PSS, Box::new(RsaPss));
+    r.register(oid::signature::RSA_PSS, Box::new(RsaPss));
     r.register(
-        "1.2.840.10045.4.3.2",
+        oid::signature::ECDSA_SHA256,
         Box::new(Ecdsa {
             name: "ecdsa-with-SHA256",
             p256: &signature::ECDSA_P256_SHA256_ASN1,
@@ -235,7 +229,7 @@ pub(crate) fn register_ring_algorithms(r: &mut AlgorithmRegistry) {
         }),
     );
     r.register(
-        "1.2.840.10045.4.3.3",
+        oid::signature::ECDSA_SHA384,
         Box::new(Ecdsa {
             name: "ecdsa-with-SHA384",
             p256: &signature::ECDSA_P256_SHA384_ASN1,

@@ -4,8 +4,8 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 
 use super::digest::DigestAlgorithm;
-use super::ring_algs::{CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION};
 use super::{AlgorithmId, CryptoError, PublicKeyInfo};
+use crate::encoding::oid::{key as key_oid, signature as sig_oid, ObjectIdentifier};
 
 /// A private key able to sign.
 pub trait SigningKey: Send + Sync {
@@ -29,7 +29,7 @@ struct RsaKey {
 
 impl SigningKey for RsaKey {
     fn signature_algorithm(&self) -> AlgorithmId {
-        AlgorithmId::new("1.2.840.113549.1.1.11", Some(NULL.to_vec()))
+        AlgorithmId::new(sig_oid::RSA_SHA256, Some(NULL.to_vec()))
     }
 
     fn digest_algorithm(&self) -> DigestAlgorithm {
@@ -38,7 +38,7 @@ impl SigningKey for RsaKey {
 
     fn public_key(&self) -> PublicKeyInfo {
         PublicKeyInfo {
-            algorithm: AlgorithmId::new(RSA_ENCRYPTION, Some(NULL.to_vec())),
+            algorithm: AlgorithmId::new(key_oid::RSA, Some(NULL.to_vec())),
             key: self.key.public_key().as_ref().to_vec(),
         }
     }
@@ -54,7 +54,7 @@ impl SigningKey for RsaKey {
 
 struct EcKey {
     key: EcdsaKeyPair,
-    curve: &'static str,
+    curve: ObjectIdentifier,
     digest: DigestAlgorithm,
     rng: SystemRandom,
 }
@@ -69,14 +69,10 @@ impl SigningKey for EcKey {
     }
 
     fn public_key(&self) -> PublicKeyInfo {
-        let curve = if self.curve == CURVE_P384 {
-            const_oid::db::rfc5912::SECP_384_R_1
-        } else {
-            const_oid::db::rfc5912::SECP_256_R_1
-        };
-        let curve_oid = crate::encoding::asn1::encode(crate::encoding::asn1::OID, curve.as_bytes());
+        let curve_oid =
+            crate::encoding::asn1::encode(crate::encoding::asn1::OID, self.curve.as_bytes());
         PublicKeyInfo {
-            algorithm: AlgorithmId::new(EC_PUBLIC_KEY, Some(curve_oid)),
+            algorithm: AlgorithmId::new(key_oid::EC, Some(curve_oid)),
             key: self.key.public_key().as_ref().to_vec(),
         }
     }
@@ -107,12 +103,10 @@ impl SigningKey for P256Deterministic {
     }
 
     fn public_key(&self) -> PublicKeyInfo {
-        let curve = crate::encoding::asn1::encode(
-            crate::encoding::asn1::OID,
-            const_oid::db::rfc5912::SECP_256_R_1.as_bytes(),
-        );
+        let curve =
+            crate::encoding::asn1::encode(crate::encoding::asn1::OID, key_oid::P256.as_bytes());
         PublicKeyInfo {
-            algorithm: AlgorithmId::new(EC_PUBLIC_KEY, Some(curve)),
+            algorithm: AlgorithmId::new(key_oid::EC, Some(curve)),
             key: self.public.clone(),
         }
     }
@@ -147,7 +141,7 @@ pub fn signing_key_from_pkcs8(der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoE
     // P-256 is handled above with deterministic nonces; P-384 signs through ring.
     let ec = [(
         &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
-        CURVE_P384,
+        key_oid::P384,
         DigestAlgorithm::Sha384,
     )];
     for (alg, curve, digest) in ec {

@@ -21,3 +21,27 @@ pub const DATA_FILE_NAME: &str = "qoltanba-data.json";
 
 /// The name of the embedded file that holds the provider's detached CMS signature over the canonical data.
 pub(crate) const SIGNATURE_FILE_NAME: &str = "qoltanba-data.json.p7s";
+
+/// Verifies a seal from its barcode texts offline ([`crate::seal::verify_seal`]), with the form's name added
+/// for people reading the report.
+pub fn verify_barcode(
+    trust: crate::seal::SealTrust<'_>,
+    texts: &[&str],
+    opts: &crate::pki::VerifyOptions,
+) -> Result<crate::seal::SealReport, crate::seal::SealError> {
+    let mut report = crate::seal::verify_seal(trust, texts, opts)?;
+    name_the_form(&mut report);
+    Ok(report)
+}
+
+/// Adds the form's name from this node's catalogue to a seal report's content (the seal carries only the id).
+pub(crate) fn name_the_form(report: &mut crate::seal::SealReport) {
+    if let Some(content) = report.content.as_mut() {
+        content.form_name = crate::forms::form(&content.form)
+            .ok()
+            .map(|f| crate::seal::FormName {
+                kk: f.name.kk.clone(),
+                ru: f.name.ru.clone(),
+            });
+    }
+}

@@ -62,12 +62,34 @@ pub struct FieldComparison {
     pub printed: bool,
 }
 
+/// The provider's signature over a whole issued file, as reports spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileSignatureVerdict {
+    /// Present, covering the file, by the seal's signer, and it verifies.
+    Valid,
+    /// Present but it does not verify, does not frame itself, or another certificate made it.
+    Invalid,
+    /// The file carries none.
+    Absent,
+}
+
+impl std::fmt::Display for FileSignatureVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileSignatureVerdict::Valid => "valid",
+            FileSignatureVerdict::Invalid => "invalid",
+            FileSignatureVerdict::Absent => "absent",
+        })
+    }
+}
+
 /// The file's integrity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileIntegrity {
-    /// The provider's signature over the file: `valid`, `invalid` or `absent`.
-    pub signature: &'static str,
+    /// The provider's signature over the file.
+    pub signature: FileSignatureVerdict,
     /// Whether the signature's byte range reaches the end of the file (nothing was appended after signing).
     pub covers_whole_file: bool,
     /// What was appended after signing: revisions and the objects they add or replace.
@@ -394,6 +416,7 @@ pub(crate) fn verify_read(
         issued_at: e.issued_at,
     });
     let mut report = crate::seal::verify_decoded(trust, decoded, opts, seal_evidence.as_ref())?;
+    super::name_the_form(&mut report);
     let mut f = Findings::default();
     f.absorb(&report.report);
     let seal_signer = report
@@ -409,7 +432,7 @@ pub(crate) fn verify_read(
 
     // The file: its signature, by the seal's signer, over every byte.
     let mut file = FileIntegrity {
-        signature: "absent",
+        signature: FileSignatureVerdict::Absent,
         covers_whole_file: false,
         appended: doc.appended.clone(),
         registry_copy,
@@ -428,17 +451,17 @@ pub(crate) fn verify_read(
                 _ => Err("its byte range does not frame its own signature value".into()),
             };
             match (verdict, &seal_signer) {
-                (Ok(signer), Some(seal)) if signer == *seal => file.signature = "valid",
+                (Ok(signer), Some(seal)) if signer == *seal => file.signature = FileSignatureVerdict::Valid,
                 (Ok(_), Some(_)) => {
-                    file.signature = "invalid";
+                    file.signature = FileSignatureVerdict::Invalid;
                     f.add(
                         Code::SignatureInvalid,
                         "the file is signed by another certificate than the seal's",
                     );
                 }
-                (Ok(_), None) => file.signature = "valid",
+                (Ok(_), None) => file.signature = FileSignatureVerdict::Valid,
                 (Err(why), _) => {
-                    file.signature = "invalid";
+                    file.signature = FileSignatureVerdict::Invalid;
                     f.add(
                         Code::SignatureInvalid,
                         format!("the provider's signature over the file does not verify ({why}): the file was altered"),

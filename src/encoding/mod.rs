@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod asn1;
+pub mod oid;
 pub(crate) mod pem;
 
 /// Lower-case hexadecimal, two digits a byte: how reports print serials and fingerprints.

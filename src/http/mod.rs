@@ -289,7 +289,7 @@ pub(crate) fn router(state: AppState) -> Router {
 
 async fn health(State(state): State<AppState>) -> Json<views::Health> {
     Json(views::Health {
-        status: "ok",
+        status: views::HealthStatus::Ok,
         demo: state.demo,
     })
 }

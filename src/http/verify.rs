@@ -119,7 +119,7 @@ pub(super) async fn seal(
                 &texts,
                 now(),
             )?;
-            with_standing(&report, standing.as_ref())
+            with_standing(report, standing.as_ref())
         })
         .await?;
     Ok(Json(body).into_response())
@@ -127,23 +127,14 @@ pub(super) async fn seal(
 
 /// A seal or document report with the registry's standing of the document beside it (`registry`), when this
 /// registry issued it.
-fn with_standing(
-    report: &impl serde::Serialize,
+fn with_standing<R: serde::Serialize>(
+    report: R,
     standing: Option<&crate::registry::DocumentStanding>,
-) -> Result<serde_json::Value, Problem> {
-    let mut body = serde_json::to_value(report).map_err(|_| Problem::internal())?;
-    // The form's name in Kazakh and Russian beside its id, for people reading the report.
-    if let Some(form) = body["content"]["form"]
-        .as_str()
-        .and_then(|id| crate::forms::form(id).ok())
-    {
-        body["content"]["formName"] = serde_json::json!({"kk": form.name.kk, "ru": form.name.ru});
-    }
-    if let Some(st) = standing {
-        body["registry"] = serde_json::to_value(super::views::StandingView::of(st))
-            .map_err(|_| Problem::internal())?;
-    }
-    Ok(body)
+) -> Result<super::views::VerifiedView<R>, Problem> {
+    Ok(super::views::VerifiedView {
+        report,
+        registry: standing.map(super::views::StandingView::of),
+    })
 }
 
 #[derive(Deserialize)]
@@ -184,7 +175,7 @@ pub(super) async fn document(
                 &pdf,
                 now(),
             )?;
-            with_standing(&report, standing.as_ref())
+            with_standing(report, standing.as_ref())
         })
         .await?;
     Ok(Json(body).into_response())

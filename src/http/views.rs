@@ -4,13 +4,21 @@
 use serde::Serialize;
 
 use crate::clock::UnixTime;
-use crate::issuance::{ApplicationStatus, LicenceStatus};
+use crate::issuance::{ApplicationStatus, LicenceStatus, LifecycleAction};
 use crate::registry::{ApplicationRecord, DocumentStanding, StoredDocument};
+
+/// How the node is, as `GET /health` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum HealthStatus {
+    /// Serving.
+    Ok,
+}
 
 /// `GET /health`.
 #[derive(Debug, Serialize)]
 pub(crate) struct Health {
-    pub(crate) status: &'static str,
+    pub(crate) status: HealthStatus,
     /// Present (true) only on the embedded demo PKI.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) demo: bool,
@@ -63,11 +71,26 @@ impl DocumentView {
     }
 }
 
+/// A lifecycle action as the event it leaves (`suspended`, `resumed`, ...).
+fn event_name<S: serde::Serializer>(action: &LifecycleAction, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(action.event())
+}
+
+/// A seal or document report, with the registry's standing of the document when this registry issued it.
+#[derive(Debug, Serialize)]
+pub(crate) struct VerifiedView<R> {
+    #[serde(flatten)]
+    pub(crate) report: R,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) registry: Option<StandingView>,
+}
+
 /// One event of a licence's life, publicly.
 #[derive(Debug, Serialize)]
 pub(crate) struct EventView {
     at: UnixTime,
-    event: &'static str,
+    #[serde(serialize_with = "event_name")]
+    event: LifecycleAction,
     reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<String>,
@@ -104,7 +127,7 @@ impl StandingView {
                 .iter()
                 .map(|e| EventView {
                     at: UnixTime::from_secs(e.at),
-                    event: e.event.event(),
+                    event: e.event,
                     reason: e.reason.clone(),
                     document: e.document.clone(),
                 })

@@ -10,6 +10,24 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
+/// Which of the two identification numbers a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// An individual identification number (ЖСН/ИИН).
+    Iin,
+    /// A business identification number (БСН/БИН).
+    Bin,
+}
+
+impl std::fmt::Display for IdKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IdKind::Iin => "IIN",
+            IdKind::Bin => "BIN",
+        })
+    }
+}
+
 /// Why a string is not a valid identification number.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdNumberError {
@@ -17,7 +35,7 @@ pub enum IdNumberError {
     #[error("{kind} must be exactly 12 digits, got {len} characters")]
     Length {
         /// `IIN` or `BIN`.
-        kind: &'static str,
+        kind: IdKind,
         /// How many characters were given.
         len: usize,
     },
@@ -25,13 +43,13 @@ pub enum IdNumberError {
     #[error("{kind} must contain only digits 0-9")]
     NotDigits {
         /// `IIN` or `BIN`.
-        kind: &'static str,
+        kind: IdKind,
     },
     /// `kind` checksum does not match (last digit should be `expected`)
     #[error("{kind} checksum does not match (last digit should be {expected})")]
     Checksum {
         /// `IIN` or `BIN`.
-        kind: &'static str,
+        kind: IdKind,
         /// The check digit the first 11 digits call for.
         expected: String,
     },
@@ -39,7 +57,7 @@ pub enum IdNumberError {
     #[error("{kind} has no valid check digit for its first 11 digits")]
     NoCheckDigit {
         /// `IIN` or `BIN`.
-        kind: &'static str,
+        kind: IdKind,
     },
     /// IIN encodes an impossible birth date.
     #[error("IIN encodes an impossible birth date")]
@@ -68,7 +86,7 @@ pub(crate) fn check_digit(first11: &[u8; 11]) -> Option<u8> {
     }
 }
 
-fn parse_digits(kind: &'static str, s: &str) -> Result<[u8; 12], IdNumberError> {
+fn parse_digits(kind: IdKind, s: &str) -> Result<[u8; 12], IdNumberError> {
     let bytes = s.as_bytes();
     if bytes.len() != 12 {
         return Err(IdNumberError::Length {
@@ -116,7 +134,7 @@ pub struct Iin([u8; 12]);
 impl Iin {
     /// Parses 12 digits, checking the check digit and the birth date.
     pub fn parse(s: &str) -> Result<Self, IdNumberError> {
-        let digits = parse_digits("IIN", s)?;
+        let digits = parse_digits(IdKind::Iin, s)?;
         let iin = Iin(digits);
         // The century digit 0 is used for some foreign residents; only 1..6 carry a birth date we can check.
         if iin.century_digit() != 0 && iin.birth_date().is_none() {
@@ -195,7 +213,7 @@ pub struct Bin([u8; 12]);
 impl Bin {
     /// Parses 12 digits, checking the check digit.
     pub fn parse(s: &str) -> Result<Self, IdNumberError> {
-        parse_digits("BIN", s).map(Bin)
+        parse_digits(IdKind::Bin, s).map(Bin)
     }
 
     /// Year and month of registration (digits 1–4), as written: `(yy, mm)`.
@@ -358,7 +376,7 @@ mod tests {
         for last in 0..10 {
             assert_eq!(
                 Bin::parse(&format!("{s}{last}")),
-                Err(IdNumberError::NoCheckDigit { kind: "BIN" })
+                Err(IdNumberError::NoCheckDigit { kind: IdKind::Bin })
             );
         }
     }

@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::encoding::oid::{attr, eku, ObjectIdentifier};
+
 /// The role of the key holder, from the NCA extended key usage OIDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,16 +48,16 @@ impl Role {
     }
 
     /// The role an NCA extended-key-usage OID stands for.
-    pub fn from_eku_oid(oid: &str) -> Option<Role> {
-        Some(match oid {
-            "1.2.398.3.3.4.1.1" => Role::Individual,
-            "1.2.398.3.3.4.1.2" => Role::LegalEntity,
-            "1.2.398.3.3.4.1.2.1" => Role::FirstHead,
-            "1.2.398.3.3.4.1.2.2" => Role::RightToSign,
-            "1.2.398.3.3.4.1.2.3" => Role::FinancialSigner,
-            "1.2.398.3.3.4.1.2.4" => Role::HumanResources,
-            "1.2.398.3.3.4.1.2.5" => Role::Employee,
-            "1.2.398.3.3.4.1.2.6" => Role::InformationSystem,
+    pub fn from_eku_oid(oid: &ObjectIdentifier) -> Option<Role> {
+        Some(match *oid {
+            eku::NCA_INDIVIDUAL => Role::Individual,
+            eku::NCA_LEGAL_ENTITY => Role::LegalEntity,
+            eku::NCA_FIRST_HEAD => Role::FirstHead,
+            eku::NCA_RIGHT_TO_SIGN => Role::RightToSign,
+            eku::NCA_FINANCIAL_SIGNER => Role::FinancialSigner,
+            eku::NCA_HUMAN_RESOURCES => Role::HumanResources,
+            eku::NCA_EMPLOYEE => Role::Employee,
+            eku::NCA_INFORMATION_SYSTEM => Role::InformationSystem,
             _ => return None,
         })
     }
@@ -168,19 +170,19 @@ impl SubjectProfile {
     /// certificate; this reads the NCA's conventions into it.
     pub fn from_attributes<'a>(
         attributes: impl IntoIterator<Item = (&'a [u8], String)>,
-        eku_oids: &[String],
+        eku_oids: &[ObjectIdentifier],
     ) -> SubjectProfile {
         let mut p = SubjectProfile::default();
         for (oid, text) in attributes {
             let text = text.trim().to_string();
             match oid {
-                [0x55, 0x04, 0x03] => p.common_name = Some(text),
-                [0x55, 0x04, 0x04] => p.surname = Some(text),
-                [0x55, 0x04, 0x2a] => p.patronymic = Some(text),
-                [0x55, 0x04, 0x0a] => p.organization = Some(text),
-                [0x55, 0x04, 0x06] => p.country = Some(text),
-                [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01] => p.email = Some(text),
-                [0x55, 0x04, 0x05] => {
+                o if o == attr::COMMON_NAME.as_bytes() => p.common_name = Some(text),
+                o if o == attr::SURNAME.as_bytes() => p.surname = Some(text),
+                o if o == attr::GIVEN_NAME.as_bytes() => p.patronymic = Some(text),
+                o if o == attr::ORGANIZATION.as_bytes() => p.organization = Some(text),
+                o if o == attr::COUNTRY.as_bytes() => p.country = Some(text),
+                o if o == attr::EMAIL.as_bytes() => p.email = Some(text),
+                o if o == attr::SERIAL_NUMBER.as_bytes() => {
                     if let Some(n) = identifier_after(&text, "IIN") {
                         p.iin = Some(n);
                     } else if let Some(n) = identifier_after(&text, "BIN") {
@@ -188,7 +190,7 @@ impl SubjectProfile {
                         p.bin.get_or_insert(n);
                     }
                 }
-                [0x55, 0x04, 0x0b] => {
+                o if o == attr::ORGANIZATIONAL_UNIT.as_bytes() => {
                     if let Some(n) = identifier_after(&text, "BIN") {
                         p.bin = Some(n);
                     }
@@ -196,10 +198,7 @@ impl SubjectProfile {
                 _ => {}
             }
         }
-        let mut roles: Vec<Role> = eku_oids
-            .iter()
-            .filter_map(|o| Role::from_eku_oid(o))
-            .collect();
+        let mut roles: Vec<Role> = eku_oids.iter().filter_map(Role::from_eku_oid).collect();
         roles.sort();
         roles.dedup();
         p.roles = roles;

@@ -8,6 +8,7 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::crypto::{AlgorithmId, PublicKeyInfo};
+use crate::encoding::oid::{self, ext, ObjectIdentifier};
 use crate::identity::SubjectProfile;
 use crate::pki::dp::{parse_crl_distribution_points, DistributionPoint};
 use crate::pki::name::Name;
@@ -73,20 +74,26 @@ pub struct KeyUsage {
 /// Extensions path validation understands; any other critical extension makes the certificate unusable. Name
 /// constraints and the policy-processing extensions (policyConstraints, policyMappings, inhibitAnyPolicy) are not
 /// evaluated yet, so when critical they are reported as `UNSUPPORTED_CRITICAL_EXTENSION` instead of being skipped.
-const KNOWN_EXTENSIONS: &[&str] = &[
-    "2.5.29.14",          // subjectKeyIdentifier
-    "2.5.29.15",          // keyUsage
-    "2.5.29.17",          // subjectAltName
-    "2.5.29.18",          // issuerAltName
-    "2.5.29.19",          // basicConstraints
-    "2.5.29.31",          // cRLDistributionPoints
-    "2.5.29.35",          // authorityKeyIdentifier
-    "2.5.29.37",          // extKeyUsage
-    "2.5.29.46",          // freshestCRL
-    "1.3.6.1.5.5.7.1.1",  // authorityInfoAccess
-    "1.3.6.1.5.5.7.1.11", // subjectInfoAccess
-    "2.5.29.32", // certificatePolicies: accepted; policy trees are not evaluated (any-policy initial set)
+const KNOWN_EXTENSIONS: &[ObjectIdentifier] = &[
+    ext::SUBJECT_KEY_ID,
+    ext::KEY_USAGE,
+    ext::SUBJECT_ALT_NAME,
+    ext::ISSUER_ALT_NAME,
+    ext::BASIC_CONSTRAINTS,
+    ext::CRL_DISTRIBUTION_POINTS,
+    ext::AUTHORITY_KEY_ID,
+    ext::EXT_KEY_USAGE,
+    ext::FRESHEST_CRL,
+    ext::AUTHORITY_INFO_ACCESS,
+    ext::SUBJECT_INFO_ACCESS,
+    // certificatePolicies: accepted; policy trees are not evaluated (any-policy initial set).
+    ext::CERTIFICATE_POLICIES,
 ];
+
+/// Whether the extension whose OID's contents octets are `oid` is one path validation understands.
+fn is_known_extension(oid: &[u8]) -> bool {
+    KNOWN_EXTENSIONS.iter().any(|k| k.as_bytes() == oid)
+}
 
 /// A parsed certificate. Its fields are the crate's (read them through the accessors): only parsing makes one, so
 /// every value in it came from the DER it keeps.
@@ -112,9 +119,11 @@ pub struct Certificate {
     pub(crate) key_usage: Option<KeyUsage>,
     pub(crate) subject_key_id: Option<Vec<u8>>,
     pub(crate) authority_key_id: Option<Vec<u8>>,
-    pub(crate) extended_key_usage: Vec<String>,
+    /// Extended key usages; one whose OID is longer than `ObjectIdentifier` holds cannot be any we compare
+    /// against, and is left out.
+    pub(crate) extended_key_usage: Vec<ObjectIdentifier>,
     pub(crate) crl_distribution_points: Vec<DistributionPoint>,
-    /// OIDs of critical extensions we do not process.
+    /// OIDs of critical extensions we do not process, as text: they are only ever shown.
     pub(crate) unsupported_critical: Vec<String>,
     pub(crate) profile: SubjectProfile,
     /// Display strings for reports.
@@ -123,7 +132,7 @@ pub struct Certificate {
     pub(crate) subject_summary: std::sync::Arc<crate::pki::report::SubjectSummary>,
 }
 
-fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
+fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Result<AlgorithmId, CertError> {
     use x509_parser::der_parser::asn1_rs::ToDer;
     let params = a.parameters.as_ref().map(|p| {
         let number = p.tag().0;
@@ -139,7 +148,9 @@ fn alg_id(a: &x509_parser::x509::AlgorithmIdentifier<'_>) -> AlgorithmId {
             p.to_der_vec().unwrap_or_default()
         }
     });
-    AlgorithmId::new(a.algorithm.to_id_string(), params)
+    let oid = oid::from_der_contents(a.algorithm.as_bytes())
+        .map_err(|e| CertError::Der(format!("algorithm identifier: {e}")))?;
+    Ok(AlgorithmId::new(oid, params))
 }
 
 impl Certificate {
@@ -194,11 +205,11 @@ impl Certificate {
             not_before: tbs_cert.validity.not_before.timestamp(),
             not_after: tbs_cert.validity.not_after.timestamp(),
             public_key: PublicKeyInfo {
-                algorithm: alg_id(&tbs_cert.subject_pki.algorithm),
+                algorithm: alg_id(&tbs_cert.subject_pki.algorithm)?,
                 key: tbs_cert.subject_pki.subject_public_key.data.to_vec(),
             },
-            signature_algorithm: alg_id(&x.signature_algorithm),
-            inner_signature_algorithm: alg_id(&tbs_cert.signature),
+            signature_algorithm: alg_id(&x.signature_algorithm)?,
+            inner_signature_algorithm: alg_id(&tbs_cert.signature)?,
             signature: x.signature_value.data.to_vec(),
             basic_constraints: None,
             key_usage: None,
@@ -239,42 +250,42 @@ impl Certificate {
                 }
                 ParsedExtension::ExtendedKeyUsage(eku) => {
                     let named = [
-                        (eku.any, "2.5.29.37.0"),
-                        (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
-                        (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
-                        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
-                        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
-                        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
-                        (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+                        (eku.any, oid::eku::ANY),
+                        (eku.server_auth, oid::eku::SERVER_AUTH),
+                        (eku.client_auth, oid::eku::CLIENT_AUTH),
+                        (eku.code_signing, oid::eku::CODE_SIGNING),
+                        (eku.email_protection, oid::eku::EMAIL_PROTECTION),
+                        (eku.time_stamping, oid::eku::TIME_STAMPING),
+                        (eku.ocsp_signing, oid::eku::OCSP_SIGNING),
                     ];
                     c.extended_key_usage = named
                         .iter()
                         .filter(|(on, _)| *on)
-                        .map(|(_, o)| (*o).to_string())
-                        .chain(eku.other.iter().map(|o| o.to_id_string()))
+                        .map(|(_, o)| *o)
+                        .chain(
+                            eku.other
+                                .iter()
+                                .filter_map(|o| oid::from_der_contents(o.as_bytes()).ok()),
+                        )
                         .collect();
                 }
                 // x509-parser drops nameRelativeToCRLIssuer, so distribution points are read by hand.
-                _ if oid_bytes == [0x55, 0x1d, 0x1f] => {
+                _ if oid_bytes == ext::CRL_DISTRIBUTION_POINTS.as_bytes() => {
                     c.crl_distribution_points =
                         parse_crl_distribution_points(ext.value).map_err(|_| bad())?;
                 }
                 ParsedExtension::ParseError { .. } => {
                     // A malformed extension we rely on is a malformed certificate; one we do not know and that is
                     // not critical can be ignored.
-                    let oid = oid();
-                    if KNOWN_EXTENSIONS.contains(&oid.as_str()) {
+                    if is_known_extension(oid_bytes) {
                         return Err(bad());
                     }
                     if ext.critical {
-                        c.unsupported_critical.push(oid);
+                        c.unsupported_critical.push(oid());
                     }
                 }
-                _ if ext.critical => {
-                    let oid = oid();
-                    if !KNOWN_EXTENSIONS.contains(&oid.as_str()) {
-                        c.unsupported_critical.push(oid);
-                    }
+                _ if ext.critical && !is_known_extension(oid_bytes) => {
+                    c.unsupported_critical.push(oid());
                 }
                 _ => {}
             }
@@ -380,7 +391,7 @@ impl Certificate {
     }
 
     /// Extended key usage OIDs, dotted.
-    pub fn extended_key_usage(&self) -> &[String] {
+    pub fn extended_key_usage(&self) -> &[ObjectIdentifier] {
         &self.extended_key_usage
     }
 

@@ -13,9 +13,11 @@ use x509_parser::prelude::FromDer;
 
 use crate::crypto::AlgorithmId;
 use crate::encoding::asn1::{self as asn1, DerError, Reader};
+use crate::encoding::oid::{self, ext, ObjectIdentifier};
 use crate::encoding::sha256;
 use crate::pki::dp::{parse_issuing_distribution_point, GenName, IssuingDistributionPoint};
 use crate::pki::name::Name;
+pub(crate) use crate::pki::reason::{Reason, ALL_REASONS};
 
 /// Why bytes are not a CRL this reader accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -45,97 +47,6 @@ pub enum CrlError {
     #[error("CRL has more than 4 294 967 295 bytes of serial numbers")]
     TooLarge,
 }
-
-/// CRL reason codes (RFC 5280 §5.3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    /// `unspecified` (0).
-    Unspecified,
-    /// `keyCompromise` (1).
-    KeyCompromise,
-    /// `cACompromise` (2).
-    CaCompromise,
-    /// `affiliationChanged` (3).
-    AffiliationChanged,
-    /// `superseded` (4).
-    Superseded,
-    /// `cessationOfOperation` (5).
-    CessationOfOperation,
-    /// `certificateHold` (6).
-    CertificateHold,
-    /// `removeFromCRL` (8): on a delta CRL, the hold on this serial is lifted.
-    RemoveFromCrl,
-    /// `privilegeWithdrawn` (9).
-    PrivilegeWithdrawn,
-    /// `aACompromise` (10).
-    AaCompromise,
-}
-
-impl Reason {
-    fn from_code(c: u8) -> Option<Reason> {
-        Some(match c {
-            0 => Reason::Unspecified,
-            1 => Reason::KeyCompromise,
-            2 => Reason::CaCompromise,
-            3 => Reason::AffiliationChanged,
-            4 => Reason::Superseded,
-            5 => Reason::CessationOfOperation,
-            6 => Reason::CertificateHold,
-            8 => Reason::RemoveFromCrl,
-            9 => Reason::PrivilegeWithdrawn,
-            10 => Reason::AaCompromise,
-            _ => return None,
-        })
-    }
-
-    /// The reason's RFC 5280 name, as reports print it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Reason::Unspecified => "unspecified",
-            Reason::KeyCompromise => "keyCompromise",
-            Reason::CaCompromise => "cACompromise",
-            Reason::AffiliationChanged => "affiliationChanged",
-            Reason::Superseded => "superseded",
-            Reason::CessationOfOperation => "cessationOfOperation",
-            Reason::CertificateHold => "certificateHold",
-            Reason::RemoveFromCrl => "removeFromCRL",
-            Reason::PrivilegeWithdrawn => "privilegeWithdrawn",
-            Reason::AaCompromise => "aACompromise",
-        }
-    }
-
-    /// Whether the key may be in someone else's hands, so that what it signed may be back-dated.
-    pub fn is_compromise(self) -> bool {
-        matches!(
-            self,
-            Reason::Unspecified
-                | Reason::KeyCompromise
-                | Reason::CaCompromise
-                | Reason::AaCompromise
-                | Reason::CertificateHold
-        )
-    }
-
-    /// The bit of this reason in a ReasonFlags value as x509-parser reports it (bit n = reason n, unused = 0).
-    pub fn flag(self) -> u16 {
-        let n = match self {
-            Reason::Unspecified => return ALL_REASONS,
-            Reason::KeyCompromise => 1,
-            Reason::CaCompromise => 2,
-            Reason::AffiliationChanged => 3,
-            Reason::Superseded => 4,
-            Reason::CessationOfOperation => 5,
-            Reason::CertificateHold => 6,
-            Reason::RemoveFromCrl => return 0,
-            Reason::PrivilegeWithdrawn => 7,
-            Reason::AaCompromise => 8,
-        };
-        1 << n
-    }
-}
-
-/// Every revocation reason of ReasonFlags (bits 1..=8; bit 0 "unused" excluded).
-pub(crate) const ALL_REASONS: u16 = 0b1_1111_1110;
 
 /// A revoked certificate as found in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +145,7 @@ fn count_entries(mut data: &[u8]) -> Result<(usize, usize), CrlError> {
 
 fn alg_id(tlv: asn1::Tlv<'_>) -> Result<AlgorithmId, DerError> {
     let mut r = Reader::new(tlv.value);
-    let oid = asn1::oid_to_string(r.read(asn1::OID)?.value)?;
+    let oid = oid::from_der_contents(r.read(asn1::OID)?.value)?;
     let params = if r.is_empty() {
         None
     } else {
@@ -369,18 +280,24 @@ impl Crl {
                     let value = x.read(asn1::OCTET_STRING)?.value;
                     // Compared as encoded bytes: this loop runs once per entry of a 22 MB CRL.
                     match oid {
-                        [0x55, 0x1d, 0x15] => {
+                        o if o == ext::REASON_CODE.as_bytes() => {
                             let code = Reader::new(value).read(asn1::ENUMERATED)?;
                             reason = match code.value {
                                 [c] if Reason::from_code(*c).is_some() => *c,
-                                _ => return Err(CrlError::BadExtension("2.5.29.21".into())),
+                                _ => {
+                                    return Err(CrlError::BadExtension(
+                                        ext::REASON_CODE.to_string(),
+                                    ))
+                                }
                             };
                         }
-                        [0x55, 0x1d, 0x1d] => {
-                            current_issuer = self.entry_issuer_index(value, "2.5.29.29")?;
+                        o if o == ext::CERTIFICATE_ISSUER.as_bytes() => {
+                            current_issuer =
+                                self.entry_issuer_index(value, ext::CERTIFICATE_ISSUER)?;
                         }
                         // invalidityDate and holdInstructionCode are informational.
-                        [0x55, 0x1d, 0x18] | [0x55, 0x1d, 0x17] => {}
+                        o if o == ext::INVALIDITY_DATE.as_bytes()
+                            || o == ext::HOLD_INSTRUCTION_CODE.as_bytes() => {}
                         // The CRL is unusable with any one of them; the list only names the first few.
                         _ if critical
                             && self.unsupported_seen.insert(oid.to_vec())
@@ -411,7 +328,7 @@ impl Crl {
     }
 
     /// Registers the directory name of a certificateIssuer entry extension and returns its index.
-    fn entry_issuer_index(&mut self, value: &[u8], oid: &str) -> Result<u16, CrlError> {
+    fn entry_issuer_index(&mut self, value: &[u8], oid: ObjectIdentifier) -> Result<u16, CrlError> {
         let bad = || CrlError::BadExtension(oid.to_string());
         let seq = Reader::new(value).read(asn1::SEQUENCE).map_err(|_| bad())?;
         let mut names = Reader::new(seq.value);
@@ -441,22 +358,24 @@ impl Crl {
             let tlv = r.read(asn1::SEQUENCE)?;
             let (_, ext) = X509Extension::from_der(tlv.raw)
                 .map_err(|_| CrlError::BadExtension("(unreadable)".into()))?;
-            let oid = ext.oid.to_id_string();
-            let bad = || CrlError::BadExtension(oid.clone());
-            match (oid.as_str(), ext.parsed_extension()) {
-                ("2.5.29.20", _) => {
+            let bad = || CrlError::BadExtension(ext.oid.to_id_string());
+            match (
+                oid::from_der_contents(ext.oid.as_bytes()).ok(),
+                ext.parsed_extension(),
+            ) {
+                (Some(ext::CRL_NUMBER), _) => {
                     let int = Reader::new(ext.value)
                         .read(asn1::INTEGER)
                         .map_err(|_| bad())?;
                     self.number = Some(strip_leading_zeros(int.value));
                 }
-                ("2.5.29.27", _) => {
+                (Some(ext::DELTA_CRL_INDICATOR), _) => {
                     let int = Reader::new(ext.value)
                         .read(asn1::INTEGER)
                         .map_err(|_| bad())?;
                     self.delta_base = Some(strip_leading_zeros(int.value));
                 }
-                ("2.5.29.28", _) => {
+                (Some(ext::ISSUING_DISTRIBUTION_POINT), _) => {
                     self.idp =
                         Some(parse_issuing_distribution_point(ext.value).map_err(|_| bad())?);
                 }
@@ -464,8 +383,11 @@ impl Crl {
                     self.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
                 }
                 // freshestCRL and authorityInfoAccess only point to other data.
-                ("2.5.29.46", _) | ("1.3.6.1.5.5.7.1.1", _) | ("2.5.29.18", _) => {}
-                _ if ext.critical => self.unsupported_critical.push(oid),
+                (
+                    Some(ext::FRESHEST_CRL | ext::AUTHORITY_INFO_ACCESS | ext::ISSUER_ALT_NAME),
+                    _,
+                ) => {}
+                _ if ext.critical => self.unsupported_critical.push(ext.oid.to_id_string()),
                 _ => {}
             }
         }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::identity::SubjectProfile;
+use crate::identity::{Role, SubjectProfile};
 
 /// The problem codes of README, "Reports".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -119,9 +119,9 @@ pub struct SubjectSummary {
     /// The subject's common name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
-    /// The role from the NCA's extended key usage, as its stable name.
+    /// The role from the NCA's extended key usage (serialised as its stable name).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<&'static str>,
+    pub role: Option<Role>,
     /// The role's names in Kazakh, Russian and English.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_names: Option<crate::identity::RoleNames>,
@@ -137,7 +137,7 @@ impl SubjectSummary {
             iin: p.iin.clone(),
             bin: p.bin.clone(),
             common_name: p.common_name.clone(),
-            role: role.map(|r| r.code()),
+            role,
             role_names: role.map(|r| crate::identity::RoleNames {
                 kk: r.name_kk(),
                 ru: r.name_ru(),
@@ -176,13 +176,39 @@ pub struct ChainEntry {
     /// The certificate, summarised.
     #[serde(flatten)]
     pub certificate: std::sync::Arc<CertSummary>,
-    /// "good", "revoked", "unknown" or "not checked".
-    pub revocation: &'static str,
+    /// What revocation checking found for this certificate.
+    pub revocation: RevocationVerdict,
     /// A revocation the CRL lists after the validation time: the certificate was good then, revoked since.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_later: Option<LaterRevocation>,
     /// Whether this certificate is the trust anchor that ends the path.
     pub trust_anchor: bool,
+}
+
+/// What revocation checking found for one certificate of the path, as reports spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevocationVerdict {
+    /// Not revoked at the validation time (it may have been revoked since: see `revokedLater`).
+    Good,
+    /// Revoked at the validation time.
+    Revoked,
+    /// No fresh, authentic revocation data covers it, or it is signed with an unsupported algorithm.
+    Unknown,
+    /// Revocation was not checked (`--revocation none`, or a trust anchor).
+    #[serde(rename = "not checked")]
+    NotChecked,
+}
+
+impl std::fmt::Display for RevocationVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RevocationVerdict::Good => "good",
+            RevocationVerdict::Revoked => "revoked",
+            RevocationVerdict::Unknown => "unknown",
+            RevocationVerdict::NotChecked => "not checked",
+        })
+    }
 }
 
 /// A revocation after the validation time. Whether it matters depends on who chose that time: a seal's issue time
@@ -196,9 +222,9 @@ pub struct LaterRevocation {
     /// Unix seconds.
     #[serde(skip)]
     pub unix: i64,
-    /// The CRL reason's name, when the entry has one.
+    /// The CRL entry's reason, when it has one (serialised as its RFC 5280 name).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    pub reason: Option<crate::pki::reason::Reason>,
     /// Revoked because the key may be in someone else's hands (keyCompromise, cACompromise, aACompromise,
     /// certificateHold, unspecified or no reason): anything it signed may have been back-dated.
     #[serde(skip)]
@@ -351,5 +377,51 @@ impl Findings {
             validation_time,
             revocation_checked,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::reason::Reason;
+
+    fn json<T: Serialize>(v: T) -> String {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Reports print these values as design.md §3 spells them; serde and the text the CLI prints agree.
+    #[test]
+    fn report_enums_serialise_as_their_documented_names() {
+        for (v, name) in [
+            (RevocationVerdict::Good, "good"),
+            (RevocationVerdict::Revoked, "revoked"),
+            (RevocationVerdict::Unknown, "unknown"),
+            (RevocationVerdict::NotChecked, "not checked"),
+        ] {
+            assert_eq!(json(v), name);
+            assert_eq!(v.to_string(), name);
+        }
+        for r in [
+            Role::Individual,
+            Role::LegalEntity,
+            Role::FirstHead,
+            Role::RightToSign,
+            Role::FinancialSigner,
+            Role::HumanResources,
+            Role::Employee,
+            Role::InformationSystem,
+        ] {
+            assert_eq!(json(r), r.code());
+        }
+        assert_eq!(json(Reason::KeyCompromise), "keyCompromise");
+        assert_eq!(json(Reason::CertificateHold), "certificateHold");
+        assert_eq!(json(Reason::AaCompromise), Reason::AaCompromise.name());
+        assert_eq!(
+            json(Code::RevocationUnknown),
+            Code::RevocationUnknown.as_str()
+        );
     }
 }

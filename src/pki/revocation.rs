@@ -5,6 +5,7 @@ use crate::pki::cert::Certificate;
 use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
+use crate::pki::report::RevocationVerdict;
 use crate::pki::store::{SignatureProblem, TrustStore};
 use crate::pki::validate::{Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH};
 use crate::pki::walk::Walk;
@@ -34,12 +35,16 @@ pub(crate) enum RevocationStatus {
 }
 
 impl RevocationStatus {
-    pub(crate) fn label(&self) -> &'static str {
+    pub(crate) fn verdict(&self) -> RevocationVerdict {
         match self {
-            RevocationStatus::NotChecked => "not checked",
-            RevocationStatus::Good | RevocationStatus::RevokedLater { .. } => "good",
-            RevocationStatus::Revoked { .. } => "revoked",
-            RevocationStatus::Unknown { .. } | RevocationStatus::Unsupported(_) => "unknown",
+            RevocationStatus::NotChecked => RevocationVerdict::NotChecked,
+            RevocationStatus::Good | RevocationStatus::RevokedLater { .. } => {
+                RevocationVerdict::Good
+            }
+            RevocationStatus::Revoked { .. } => RevocationVerdict::Revoked,
+            RevocationStatus::Unknown { .. } | RevocationStatus::Unsupported(_) => {
+                RevocationVerdict::Unknown
+            }
         }
     }
 }

@@ -555,12 +555,12 @@ fn chain_entries(
         .enumerate()
         .map(|(i, (node, status))| ChainEntry {
             certificate: node.cert.summary.clone(),
-            revocation: status.label(),
+            revocation: status.verdict(),
             revoked_later: match status {
                 RevocationStatus::RevokedLater { at, reason } => Some(LaterRevocation {
                     at: crate::clock::rfc3339(*at),
                     unix: *at,
-                    reason: reason.map(Reason::name),
+                    reason: *reason,
                     compromise: reason.is_none_or(Reason::is_compromise),
                 }),
                 _ => None,

@@ -3,6 +3,8 @@
 
 use ciborium::value::{Integer, Value};
 
+use crate::encoding::oid::{signature, ObjectIdentifier};
+
 /// COSE algorithm identifiers the seal uses (RFC 9053, RFC 8812).
 pub(super) const ES256: i64 = -7;
 pub(super) const ES384: i64 = -35;
@@ -19,25 +21,25 @@ const TAG_SIGN1: u64 = 18;
 
 /// The X.509 signature algorithm OID of a COSE algorithm, and the ECDSA coordinate size (0: the signature is
 /// carried as X.509 carries it — RSA, GOST).
-pub(super) fn x509_algorithm(alg: i64) -> Option<(&'static str, usize)> {
+pub(super) fn x509_algorithm(alg: i64) -> Option<(ObjectIdentifier, usize)> {
     Some(match alg {
-        ES256 => ("1.2.840.10045.4.3.2", 32),
-        ES384 => ("1.2.840.10045.4.3.3", 48),
-        RS256 => ("1.2.840.113549.1.1.11", 0),
-        GOST512_NCA => ("1.2.398.3.10.1.1.2.3.2", 0),
-        GOST256_NCA => ("1.2.398.3.10.1.1.2.3.1", 0),
+        ES256 => (signature::ECDSA_SHA256, 32),
+        ES384 => (signature::ECDSA_SHA384, 48),
+        RS256 => (signature::RSA_SHA256, 0),
+        GOST512_NCA => (signature::GOST_NCA_512, 0),
+        GOST256_NCA => (signature::GOST_NCA_256, 0),
         _ => return None,
     })
 }
 
 /// The COSE algorithm of an X.509 signature algorithm OID.
-pub(super) fn cose_algorithm(oid: &str) -> Option<i64> {
-    Some(match oid {
-        "1.2.840.10045.4.3.2" => ES256,
-        "1.2.840.10045.4.3.3" => ES384,
-        "1.2.840.113549.1.1.11" => RS256,
-        "1.2.398.3.10.1.1.2.3.2" => GOST512_NCA,
-        "1.2.398.3.10.1.1.2.3.1" => GOST256_NCA,
+pub(super) fn cose_algorithm(oid: &ObjectIdentifier) -> Option<i64> {
+    Some(match *oid {
+        signature::ECDSA_SHA256 => ES256,
+        signature::ECDSA_SHA384 => ES384,
+        signature::RSA_SHA256 => RS256,
+        signature::GOST_NCA_512 => GOST512_NCA,
+        signature::GOST_NCA_256 => GOST256_NCA,
         _ => return None,
     })
 }

@@ -54,6 +54,43 @@ pub struct SealContent {
     pub data: String,
 }
 
+/// A seal's content as a report shows it: what was signed, and the form's name for people reading the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportedContent {
+    /// What the seal signs.
+    #[serde(flatten)]
+    pub signed: SealContent,
+    /// The form's name, looked up in the verifying node's form catalogue by the layer that knows the forms
+    /// (`document`); absent for a form this node does not know. Not signed: the seal carries only the id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form_name: Option<FormName>,
+}
+
+impl std::ops::Deref for ReportedContent {
+    type Target = SealContent;
+    fn deref(&self) -> &SealContent {
+        &self.signed
+    }
+}
+
+/// A form's name in Kazakh and Russian.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormName {
+    /// Kazakh.
+    pub kk: String,
+    /// Russian.
+    pub ru: String,
+}
+
+/// What proves a seal's issue time besides its signer's own claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueTimeProof {
+    /// The issuing registry's record of the document was consulted (online verification).
+    Registry,
+}
+
 /// How the signer is identified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -290,17 +327,16 @@ pub struct SealReport {
     pub parts: usize,
     /// The signed content, for a person to compare with the paper (absent when the barcode cannot be read).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<SealContent>,
+    pub content: Option<ReportedContent>,
     /// The issue time, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issued: Option<String>,
     /// The configured provider whose authorised person sealed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// What proves the issue time besides the signer's own claim: `"registry"` when the issuing registry's record
-    /// was consulted (online verification).
+    /// What proves the issue time besides the signer's own claim.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub issue_time_proof: Option<&'static str>,
+    pub issue_time_proof: Option<IssueTimeProof>,
     /// Sealed with the demo provider's key, which is published: a demonstration, not a real document.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub demo: bool,
@@ -558,7 +594,7 @@ pub fn verify_decoded(
                      registry's record (verify online) or a timestamp can prove when it was made",
                     entry.certificate.subject,
                     later.at,
-                    later.reason.unwrap_or("no reason given"),
+                    later.reason.map_or("no reason given", |r| r.name()),
                     crate::clock::rfc3339(content.issued_at),
                 ),
             );
@@ -574,9 +610,12 @@ pub fn verify_decoded(
         mode,
         parts: seal.parts,
         issued: Some(crate::clock::rfc3339(issued)),
-        content: Some(content.clone()),
+        content: Some(ReportedContent {
+            signed: content.clone(),
+            form_name: None,
+        }),
         provider,
-        issue_time_proof: evidence.map(|_| "registry"),
+        issue_time_proof: evidence.map(|_| IssueTimeProof::Registry),
         demo: trust.issuers.is_demo(cert),
     })
 }

@@ -575,6 +575,7 @@ pub(crate) fn verify_seal_online(
     let mut report =
         crate::seal::verify_decoded(ctx.trust(), &decoded, &ctx.options(at), evidence.as_ref())
             .map_err(|e| WorkflowError::Malformed(format!("barcode: {e}")))?;
+    crate::document::name_the_form(&mut report);
     let standing = check_standing(ctx, &mut report)?;
     Ok((report, standing))
 }

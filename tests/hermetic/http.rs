@@ -96,6 +96,10 @@ fn seals_and_pdfs_are_verified() {
     let s = seal.json();
     assert_eq!(s["valid"], true, "{s}");
     assert_eq!(s["content"]["number"], "reference.birth-2026-000001", "{s}");
+    // The form's name from the catalogue beside its id, in both languages (not part of what the seal signs).
+    assert_eq!(s["content"]["form"], form, "{s}");
+    assert_eq!(s["content"]["formName"]["kk"], t.name.kk.as_str(), "{s}");
+    assert_eq!(s["content"]["formName"]["ru"], t.name.ru.as_str(), "{s}");
 
     let raw = request(
         addr,
@@ -106,6 +110,7 @@ fn seals_and_pdfs_are_verified() {
     );
     assert_eq!(raw.status, 200);
     assert_eq!(raw.json()["valid"], true, "{}", raw.json());
+    assert_eq!(raw.json()["content"]["formName"]["ru"], t.name.ru.as_str());
     let wrapped = post_json(
         addr,
         "/v1/verify/document",
@@ -375,7 +380,7 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
             r.seal.report.messages
         );
         assert_eq!(
-            r.seal.content.map(|c| c.number).as_deref(),
+            r.seal.content.map(|c| c.signed.number).as_deref(),
             Some(number.as_str())
         );
     }

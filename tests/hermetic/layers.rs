@@ -271,3 +271,51 @@ fn the_check_catches_an_upward_import_and_a_cycle() {
     let unknown = [file("xml/mod.rs", "")];
     assert!(violations(&unknown, &ranks)[0].contains("not in ARCHITECTURE.md"));
 }
+
+/// A dotted OID written as a string literal in `code`, if any (e.g. `"2.5.29.19"`).
+fn dotted_oid_literal(code: &str) -> Option<&str> {
+    code.split('"').skip(1).step_by(2).find(|s| {
+        let arcs: Vec<&str> = s.split('.').collect();
+        // An OID's first arc is 0, 1 or 2 (which also tells it from a version such as "3.1.0").
+        arcs.len() >= 3
+            && matches!(arcs[0], "0" | "1" | "2")
+            && arcs
+                .iter()
+                .all(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Every OID the code compares is a typed constant of `encoding::oid` (ARCHITECTURE.md, "Layers"): a dotted string
+/// anywhere else is an OID compared as text, where a typo compiles into a different OID.
+#[test]
+fn oids_are_named_in_one_place() {
+    assert_eq!(
+        dotted_oid_literal(r#"match o { "2.5.29.19" => 1 }"#),
+        Some("2.5.29.19")
+    );
+    assert_eq!(
+        dotted_oid_literal(r#"let v = "1.2"; let w = "a.b.c";"#),
+        None
+    );
+    let src = project().join("src");
+    let mut files = Vec::new();
+    sources(&src, &src, &mut files);
+    let mut found = Vec::new();
+    for (path, source) in &files {
+        if path == "encoding/oid.rs" {
+            continue;
+        }
+        // Unit tests may spell an OID out to check a decoder independently of the table.
+        let code = code_of(source.split("#[cfg(test)]").next().unwrap_or(source));
+        for line in code.lines() {
+            if let Some(oid) = dotted_oid_literal(line) {
+                found.push(format!("{path}: {oid}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "dotted OIDs outside encoding/oid.rs:\n{}",
+        found.join("\n")
+    );
+}

@@ -63,7 +63,7 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
         report.seal.report.messages
     );
     assert_eq!(
-        report.seal.content.map(|c| c.number),
+        report.seal.content.map(|c| c.signed.number),
         Some(stored.number.clone())
     );
     let audit = registry.audit().expect("audit");

@@ -140,8 +140,14 @@ fn identity_and_role_of_every_gost_end_entity() {
             assert_eq!(p.organization.as_deref(), Some("АО \"ТЕСТ\""), "{name}");
         }
         assert_eq!(p.roles, roles, "{name}");
-        assert_eq!(cert.signature_algorithm().oid, "1.2.398.3.10.1.1.2.3.2");
-        assert_eq!(cert.public_key().algorithm.oid, "1.2.398.3.10.1.1.2.2");
+        assert_eq!(
+            cert.signature_algorithm().oid.to_string(),
+            "1.2.398.3.10.1.1.2.3.2"
+        );
+        assert_eq!(
+            cert.public_key().algorithm.oid.to_string(),
+            "1.2.398.3.10.1.1.2.2"
+        );
     }
 }
 

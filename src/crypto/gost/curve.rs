@@ -12,6 +12,8 @@ use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use crypto_bigint::{Limb, U512};
 
+use crate::encoding::oid::{curve, ObjectIdentifier};
+
 pub(crate) type Fe = DynResidue<8>;
 
 /// One parameter set: hexadecimal constants as published.
@@ -140,22 +142,22 @@ pub(crate) fn rfc7091_test_curves() -> [Curve; 2] {
 }
 
 /// Curve OIDs (TC26, CryptoPro, and the NCA's own for 512-bit set A) to parameter sets.
-const CURVES: &[(&str, &Hex)] = &[
-    ("1.2.643.7.1.2.1.1.1", &TC26_256_A),
-    ("1.2.643.7.1.2.1.1.2", &TC26_256_B),
-    ("1.2.643.7.1.2.1.1.3", &TC26_256_C),
-    ("1.2.643.7.1.2.1.1.4", &TC26_256_D),
-    ("1.2.643.2.2.35.1", &TC26_256_B),
-    ("1.2.643.2.2.35.2", &TC26_256_C),
-    ("1.2.643.2.2.35.3", &TC26_256_D),
-    ("1.2.643.2.2.36.0", &TC26_256_B),
-    ("1.2.643.2.2.36.1", &TC26_256_D),
-    ("1.2.643.7.1.2.1.2.1", &TC26_512_A),
-    ("1.2.643.7.1.2.1.2.2", &TC26_512_B),
-    ("1.2.643.7.1.2.1.2.3", &TC26_512_C),
+const CURVES: &[(ObjectIdentifier, &Hex)] = &[
+    (curve::TC26_256_A, &TC26_256_A),
+    (curve::TC26_256_B, &TC26_256_B),
+    (curve::TC26_256_C, &TC26_256_C),
+    (curve::TC26_256_D, &TC26_256_D),
+    (curve::CRYPTOPRO_A, &TC26_256_B),
+    (curve::CRYPTOPRO_B, &TC26_256_C),
+    (curve::CRYPTOPRO_C, &TC26_256_D),
+    (curve::CRYPTOPRO_XCH_A, &TC26_256_B),
+    (curve::CRYPTOPRO_XCH_B, &TC26_256_D),
+    (curve::TC26_512_A, &TC26_512_A),
+    (curve::TC26_512_B, &TC26_512_B),
+    (curve::TC26_512_C, &TC26_512_C),
     // The NCA's OID for its 512-bit keys: the curve of id-tc26-gost-3410-12-512-paramSetA
     // (the NCA test PKI's), checked against the NCA test root's self-signature.
-    ("1.2.398.3.10.1.1.2.2.1", &TC26_512_A),
+    (curve::NCA_512_A, &TC26_512_A),
 ];
 
 fn u512(hex: &str) -> U512 {
@@ -260,12 +262,12 @@ impl Curve {
     }
 
     /// The curve named by an OID, its arithmetic set up once per process.
-    pub(crate) fn by_oid(oid: &str) -> Option<&'static Curve> {
-        static BUILT: OnceLock<Vec<(&'static str, Curve)>> = OnceLock::new();
+    pub(crate) fn by_oid(oid: &ObjectIdentifier) -> Option<&'static Curve> {
+        static BUILT: OnceLock<Vec<(ObjectIdentifier, Curve)>> = OnceLock::new();
         BUILT
             .get_or_init(|| CURVES.iter().map(|(o, h)| (*o, Curve::new(h))).collect())
             .iter()
-            .find(|(o, _)| *o == oid)
+            .find(|(o, _)| o == oid)
             .map(|(_, c)| c)
     }
 
@@ -273,7 +275,7 @@ impl Curve {
     #[cfg(test)]
     pub(crate) fn by_name(name: &str) -> Option<&'static Curve> {
         let oid = CURVES.iter().find(|(_, h)| h.name == name)?.0;
-        Curve::by_oid(oid)
+        Curve::by_oid(&oid)
     }
 
     pub(crate) fn fq(&self) -> DynResidueParams<8> {

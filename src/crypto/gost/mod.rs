@@ -18,12 +18,13 @@ use digest::Digest;
 
 use super::{AlgorithmRegistry, CryptoError, PublicKeyInfo, SignatureAlgorithm};
 use crate::encoding::asn1::{self as asn1, Reader};
+use crate::encoding::oid::{self, key as key_oid, signature as sig_oid, ObjectIdentifier};
 
 /// Public-key OIDs whose parameters name a GOST curve.
-const KEY_OIDS: &[&str] = &[
-    "1.2.398.3.10.1.1.2.2", // NCA GOST R 34.10-2015
-    "1.2.643.7.1.1.1.1",    // id-tc26-gost3410-12-256
-    "1.2.643.7.1.1.1.2",    // id-tc26-gost3410-12-512
+const KEY_OIDS: &[ObjectIdentifier] = &[
+    key_oid::GOST_NCA,
+    key_oid::GOST_TC26_256,
+    key_oid::GOST_TC26_512,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,25 +71,25 @@ struct GostSignature {
 pub(crate) fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
     let algs = [
         (
-            "1.2.398.3.10.1.1.2.3.1",
+            sig_oid::GOST_NCA_256,
             "GOST R 34.10-2015 256-bit (NCA)",
             Streebog::Bits256,
             Layout::Nca,
         ),
         (
-            "1.2.398.3.10.1.1.2.3.2",
+            sig_oid::GOST_NCA_512,
             "GOST R 34.10-2015 512-bit (NCA)",
             Streebog::Bits512,
             Layout::Nca,
         ),
         (
-            "1.2.643.7.1.1.3.2",
+            sig_oid::GOST_TC26_256,
             "id-tc26-signwithdigest-gost3410-12-256",
             Streebog::Bits256,
             Layout::Rfc,
         ),
         (
-            "1.2.643.7.1.1.3.3",
+            sig_oid::GOST_TC26_512,
             "id-tc26-signwithdigest-gost3410-12-512",
             Streebog::Bits512,
             Layout::Rfc,
@@ -101,14 +102,14 @@ pub(crate) fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
 
 /// Whether a PKCS#8 key names a GOST key algorithm (its errors are then GOST's to tell).
 pub(crate) fn is_gost_pkcs8(der: &[u8]) -> bool {
-    let algorithm = || -> Option<String> {
+    let algorithm = || -> Option<ObjectIdentifier> {
         let top = Reader::new(der).read(asn1::SEQUENCE).ok()?;
         let mut r = Reader::new(top.value);
         r.read(asn1::INTEGER).ok()?;
         let alg = r.read(asn1::SEQUENCE).ok()?;
-        asn1::oid_to_string(Reader::new(alg.value).read(asn1::OID).ok()?.value).ok()
+        oid::from_der_contents(Reader::new(alg.value).read(asn1::OID).ok()?.value).ok()
     };
-    algorithm().is_some_and(|oid| KEY_OIDS.contains(&oid.as_str()))
+    algorithm().is_some_and(|oid| KEY_OIDS.contains(&oid))
 }
 
 /// A big-endian byte string (at most 64 bytes) as a 512-bit integer.
@@ -128,7 +129,7 @@ fn le(bytes: &[u8]) -> U512 {
 /// The curve a GOST public key names, and its point (X, Y).
 pub(crate) fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), CryptoError> {
     let mismatch = |why: &str| CryptoError::KeyMismatch(why.to_string());
-    if !KEY_OIDS.contains(&key.algorithm.oid.as_str()) {
+    if !KEY_OIDS.contains(&key.algorithm.oid) {
         return Err(mismatch(&format!(
             "{} is not a GOST key",
             key.algorithm.oid
@@ -143,7 +144,7 @@ pub(crate) fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U
         .map_err(|e| mismatch(&format!("key parameters: {e}")))?;
     let curve_oid = Reader::new(seq.value)
         .read(asn1::OID)
-        .and_then(|o| asn1::oid_to_string(o.value))
+        .and_then(|o| oid::from_der_contents(o.value))
         .map_err(|e| mismatch(&format!("key parameters: {e}")))?;
     let curve = Curve::by_oid(&curve_oid)
         .ok_or_else(|| CryptoError::UnsupportedAlgorithm(format!("GOST curve {curve_oid}")))?;

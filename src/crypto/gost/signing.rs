@@ -15,6 +15,7 @@ use crate::crypto::digest::DigestAlgorithm;
 use crate::crypto::signer::SigningKey;
 use crate::crypto::{AlgorithmId, CryptoError, PublicKeyInfo};
 use crate::encoding::asn1::{self as asn1, Reader};
+use crate::encoding::oid::{self, ObjectIdentifier};
 
 type HmacStreebog = Hmac<streebog::Streebog512>;
 
@@ -23,7 +24,7 @@ pub(crate) struct GostKey {
     d: U512,
     x: U512,
     y: U512,
-    key_oid: String,
+    key_oid: ObjectIdentifier,
     key_params: Vec<u8>,
     hash: Streebog,
     layout: Layout,
@@ -53,13 +54,13 @@ impl GostKey {
         r.read(asn1::INTEGER).map_err(|e| bad(&e))?;
         let alg = r.read(asn1::SEQUENCE).map_err(|e| bad(&e))?;
         let mut a = Reader::new(alg.value);
-        let key_oid = asn1::oid_to_string(a.read(asn1::OID).map_err(|e| bad(&e))?.value)
+        let key_oid = oid::from_der_contents(a.read(asn1::OID).map_err(|e| bad(&e))?.value)
             .map_err(|e| bad(&e))?;
-        if !KEY_OIDS.contains(&key_oid.as_str()) {
+        if !KEY_OIDS.contains(&key_oid) {
             return Err(bad(&format!("{key_oid} is not a GOST key")));
         }
         let params = a.read(asn1::SEQUENCE).map_err(|e| bad(&e))?;
-        let curve_oid = asn1::oid_to_string(
+        let curve_oid = oid::from_der_contents(
             Reader::new(params.value)
                 .read(asn1::OID)
                 .map_err(|e| bad(&e))?
@@ -87,7 +88,7 @@ impl GostKey {
         let (x, y) = curve
             .affine(&curve.mul_ct(&d, &curve.generator()))
             .ok_or_else(|| bad(&"private key gives no public key"))?;
-        let nca = key_oid.starts_with("1.2.398.");
+        let nca = key_oid == oid::key::GOST_NCA;
         Ok(GostKey {
             curve,
             d,
@@ -151,10 +152,10 @@ impl GostKey {
 impl SigningKey for GostKey {
     fn signature_algorithm(&self) -> AlgorithmId {
         let oid = match (self.layout, self.curve.size) {
-            (Layout::Nca, 64) => "1.2.398.3.10.1.1.2.3.2",
-            (Layout::Nca, _) => "1.2.398.3.10.1.1.2.3.1",
-            (Layout::Rfc, 64) => "1.2.643.7.1.1.3.3",
-            (Layout::Rfc, _) => "1.2.643.7.1.1.3.2",
+            (Layout::Nca, 64) => oid::signature::GOST_NCA_512,
+            (Layout::Nca, _) => oid::signature::GOST_NCA_256,
+            (Layout::Rfc, 64) => oid::signature::GOST_TC26_512,
+            (Layout::Rfc, _) => oid::signature::GOST_TC26_256,
         };
         AlgorithmId::new(oid, None)
     }
@@ -170,7 +171,7 @@ impl SigningKey for GostKey {
         let size = self.curve.size;
         let point = [bytes_le(&self.x, size), bytes_le(&self.y, size)].concat();
         PublicKeyInfo {
-            algorithm: AlgorithmId::new(self.key_oid.clone(), Some(self.key_params.clone())),
+            algorithm: AlgorithmId::new(self.key_oid, Some(self.key_params.clone())),
             key: asn1::encode(asn1::OCTET_STRING, &point),
         }
     }

@@ -163,7 +163,8 @@ pub fn push_length(out: &mut Vec<u8>, len: usize) {
     }
 }
 
-/// Decodes an OBJECT IDENTIFIER's contents to dotted form.
+/// Decodes an OBJECT IDENTIFIER's contents to dotted form, whatever its length: for showing an OID Qoltanba does
+/// not know (an unsupported critical extension). OIDs that are compared are read with `encoding::oid`.
 pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
     if value.is_empty() {
         return Err(DerError::BadValue("empty OID"));
