@@ -16,19 +16,24 @@ use qoltanba::{Registry, RenderedDocument, SqliteRegistry};
 
 fn issue_one(registry: &SqliteRegistry, signer: &qoltanba::CmsSigner, data: &serde_json::Value) {
     registry
-        .issue("reference.birth", 2026, "bench", &mut |number| {
-            let doc = qoltanba::issue(
-                "reference.birth",
-                data,
-                &number.to_string(),
-                1_795_428_000,
-                Some(Sealing {
-                    signer,
-                    mode: SealMode::Compact,
-                }),
-            )?;
-            Ok(RenderedDocument::from(doc))
-        })
+        .issue(
+            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            2026,
+            "bench",
+            &mut |number| {
+                let doc = qoltanba::issue(
+                    "reference.birth",
+                    data,
+                    &number.to_string(),
+                    1_795_428_000,
+                    Some(Sealing {
+                        signer,
+                        mode: SealMode::Compact,
+                    }),
+                )?;
+                Ok(RenderedDocument::from(doc))
+            },
+        )
         .expect("issue");
 }
 

@@ -78,7 +78,7 @@ fn benches(c: &mut Criterion) {
                     title: String::new(),
                     subject: String::new(),
                     keywords: Vec::new(),
-                    issued_at: 0,
+                    issued_at: qoltanba::UnixTime::from_secs(0),
                 },
             )
             .expect("render")

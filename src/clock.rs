@@ -34,6 +34,16 @@ impl UnixTime {
         self.0
     }
 
+    /// The instant `secs` seconds later (earlier when negative), saturating at the ends of time.
+    pub const fn plus_secs(self, secs: i64) -> Self {
+        UnixTime(self.0.saturating_add(secs))
+    }
+
+    /// Seconds from `earlier` to this instant (negative when `earlier` is later), saturating.
+    pub const fn secs_since(self, earlier: UnixTime) -> i64 {
+        self.0.saturating_sub(earlier.0)
+    }
+
     /// The system clock: read by the shells only.
     pub fn now() -> Self {
         UnixTime(time::OffsetDateTime::now_utc().unix_timestamp())

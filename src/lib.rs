@@ -59,7 +59,8 @@ pub use document::{
     FieldComparison, IssueError, Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
 };
 pub use forms::{
-    catalogue, form, FieldError, FieldType, FormTemplate, TemplateBlock, MAX_DATA_CHARS, MAX_ROWS,
+    catalogue, form, FieldError, FieldType, FormId, FormIdError, FormKind, FormTemplate,
+    TemplateBlock, MAX_DATA_CHARS, MAX_ROWS,
 };
 pub use pdf::write::{file_of, IncrementalUpdate};
 pub use pdf::{Budget, Dict, Object, PdfFile};

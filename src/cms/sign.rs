@@ -14,6 +14,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::ess::{EssCertIdV2, SigningCertificateV2};
 use super::{oid, CmsError};
+use crate::clock::UnixTime;
 use crate::crypto::{AlgorithmId, SigningKey};
 use crate::pki::Certificate;
 
@@ -69,7 +70,7 @@ pub struct SignOptions {
     pub detached: bool,
     /// The signingTime attribute (Unix seconds); `None` leaves it out, as PAdES requires (the time of a PDF
     /// signature is the signature dictionary's /M, or a timestamp).
-    pub signing_time: Option<i64>,
+    pub signing_time: Option<UnixTime>,
     /// A contentHint attribute (RFC 2634 §2.9): a description of what was signed, e.g. that a service signed it
     /// on someone's behalf.
     pub content_hint: Option<String>,
@@ -169,7 +170,7 @@ impl CmsSigner {
             content,
             &SignOptions {
                 detached,
-                signing_time: Some(signing_time_unix),
+                signing_time: Some(UnixTime::from_secs(signing_time_unix)),
                 content_hint: None,
             },
         )
@@ -193,7 +194,7 @@ impl CmsSigner {
             Any::encode_from(&data).map_err(enc_err)?,
         )?];
         if let Some(at) = options.signing_time {
-            attrs.push(attribute(oid::SIGNING_TIME, signing_time(at)?)?);
+            attrs.push(attribute(oid::SIGNING_TIME, signing_time(at.secs())?)?);
         }
         attrs.push(attribute(
             oid::MESSAGE_DIGEST,

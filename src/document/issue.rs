@@ -1,5 +1,6 @@
 //! Issuing: validate, lay out, write, seal, sign the file.
 
+use crate::clock::UnixTime;
 use crate::cms::CmsSigner;
 use crate::forms::{FieldError, TemplateError};
 use crate::seal::SealMode;
@@ -54,7 +55,7 @@ pub struct IssuedDocument {
     /// The document number.
     pub number: String,
     /// The issue time (Unix seconds).
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
     /// The canonical JSON of the data, as sealed.
     pub canonical_data: String,
     /// The seal's barcode texts (one per QR symbol), empty when the document was not sealed.
@@ -91,7 +92,9 @@ pub fn issue(
         })?;
     // The date a reader in Kazakhstan sees on the calendar (UTC+5), not the UTC date: a document issued at
     // 20:00 UTC is dated the next day.
-    let date = crate::clock::local_date(issued_at)
+    let issued_at = UnixTime::from_secs(issued_at);
+    let date = issued_at
+        .local_date()
         .map(|d| format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year()))
         .ok_or_else(|| IssueError::Render("issue time out of range".into()))?;
     // The canonical data travels inside the PDF, so a verifier can recompute what the seal signs.
@@ -142,7 +145,10 @@ pub fn issue(
     let pdf = crate::render::write_pdf(fonts, &pages, &info);
     // Signed by the provider: a detached CMS over exactly the embedded data, made at the issue time.
     let signature = sealing
-        .map(|s| s.signer.sign(canonical_data.as_bytes(), true, issued_at))
+        .map(|s| {
+            s.signer
+                .sign(canonical_data.as_bytes(), true, issued_at.secs())
+        })
         .transpose()
         .map_err(|e| IssueError::Signing(e.to_string()))?;
     let mut files = vec![super::pades::Attachment {
@@ -157,7 +163,7 @@ pub fn issue(
             data: cms,
         });
     }
-    let pdf = super::pades::finish(pdf, &files, sealing.map(|s| s.signer), issued_at)
+    let pdf = super::pades::finish(pdf, &files, sealing.map(|s| s.signer), issued_at.secs())
         .map_err(IssueError::Render)?;
     if pdf.len() > MAX_ISSUED_PDF {
         return Err(IssueError::TooLarge(format!(

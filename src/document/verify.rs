@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::pades::{signatures, FileSignature};
 use crate::cancel::Cancel;
+use crate::clock::UnixTime;
 use crate::pdf::{Budget, Object, PageView, PdfError, PdfFile};
 use crate::pki::{Code, Findings, RevocationMode, VerifyOptions};
 use crate::seal::{Decoded, IssueEvidence, SealError, SealReport, SealTrust, MAX_PARTS};
@@ -104,7 +105,7 @@ pub struct FileIntegrity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DocumentEvidence {
     /// When the registry stored it, Unix seconds.
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
     /// The SHA-256 of the PDF the registry stored.
     pub pdf_sha256: [u8; 32],
 }
@@ -378,10 +379,10 @@ fn cms_signer(
     trust: SealTrust<'_>,
     cms: &[u8],
     content: &[u8],
-    at: i64,
+    at: UnixTime,
     cancel: &Cancel,
 ) -> Result<String, String> {
-    let mut opts = VerifyOptions::at(at);
+    let mut opts = VerifyOptions::at_time(at);
     opts.revocation = RevocationMode::None;
     opts.cancel = cancel.clone();
     let report = crate::cms::verify_cms(trust.store, cms, Some(content), &[], &opts)

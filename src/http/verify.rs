@@ -210,7 +210,7 @@ pub(super) async fn sign_cms(
             let at = now();
             let options = crate::cms::SignOptions {
                 detached: req.detached,
-                signing_time: Some(at),
+                signing_time: Some(crate::clock::UnixTime::from_secs(at)),
                 content_hint: Some(format!(
                     "Signed by the Qoltanba portal signing service for {}; not a provider's document",
                     caller.name
@@ -223,7 +223,7 @@ pub(super) async fn sign_cms(
             let digest = crate::encoding::hex(&crate::encoding::sha256(&data));
             state
                 .registry
-                .record(at, &caller.name, "cms.signed", &format!("sha256:{digest}"))
+                .record(crate::clock::UnixTime::from_secs(at), &caller.name, "cms.signed", &format!("sha256:{digest}"))
                 .map_err(|e| {
                     tracing::error!(error = %e, "audit failed");
                     Problem::internal()

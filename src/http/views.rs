@@ -50,8 +50,8 @@ impl DocumentView {
         DocumentView {
             id: doc.id.0,
             number: doc.number.clone(),
-            form: doc.form.clone(),
-            issued_at: UnixTime::from_secs(doc.issued_at),
+            form: doc.form.to_string(),
+            issued_at: doc.issued_at,
             seal: doc.seal.clone(),
             pdf: format!("/v1/documents/{}/pdf", doc.id.0),
             duplicate: (doc.copy > 0).then_some(doc.copy),
@@ -119,14 +119,14 @@ impl StandingView {
     pub(crate) fn of(st: &DocumentStanding) -> Self {
         StandingView {
             number: st.number.clone(),
-            form: st.form.clone(),
-            issued_at: UnixTime::from_secs(st.issued_at),
+            form: st.form.to_string(),
+            issued_at: st.issued_at,
             status: st.status,
             events: st
                 .events
                 .iter()
                 .map(|e| EventView {
-                    at: UnixTime::from_secs(e.at),
+                    at: e.at,
                     event: e.event,
                     reason: e.reason.clone(),
                     document: e.document.clone(),
@@ -200,12 +200,12 @@ impl ApplicationView {
                 name: a.applicant_name.clone(),
             },
             status: a.status,
-            submitted_at: UnixTime::from_secs(a.submitted_at),
+            submitted_at: a.submitted_at,
             verification: serde_json::from_str(&a.verification).unwrap_or(serde_json::Value::Null),
             payment_reference: a.payment_reference.clone(),
-            registered_at: a.registered_at.map(UnixTime::from_secs),
+            registered_at: a.registered_at,
             due_date: a.due_date.clone(),
-            decided_at: a.decided_at.map(UnixTime::from_secs),
+            decided_at: a.decided_at,
             document: a.document.as_ref().map(|(id, number)| DocumentLink {
                 id: id.0,
                 number: number.clone(),

@@ -7,6 +7,7 @@ use thiserror::Error;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::clock::UnixTime;
 use crate::crypto::{AlgorithmId, PublicKeyInfo};
 use crate::encoding::oid::{self, ext, ObjectIdentifier};
 use crate::identity::SubjectProfile;
@@ -108,8 +109,8 @@ pub struct Certificate {
     pub(crate) serial: Vec<u8>,
     pub(crate) issuer: Name,
     pub(crate) subject: Name,
-    pub(crate) not_before: i64,
-    pub(crate) not_after: i64,
+    pub(crate) not_before: UnixTime,
+    pub(crate) not_after: UnixTime,
     pub(crate) public_key: PublicKeyInfo,
     pub(crate) signature_algorithm: AlgorithmId,
     pub(crate) inner_signature_algorithm: AlgorithmId,
@@ -202,8 +203,8 @@ impl Certificate {
             serial: tbs_cert.raw_serial().to_vec(),
             issuer: Name::from_x509(tbs_cert.issuer()),
             subject: Name::from_x509(tbs_cert.subject()),
-            not_before: tbs_cert.validity.not_before.timestamp(),
-            not_after: tbs_cert.validity.not_after.timestamp(),
+            not_before: UnixTime::from_secs(tbs_cert.validity.not_before.timestamp()),
+            not_after: UnixTime::from_secs(tbs_cert.validity.not_after.timestamp()),
             public_key: PublicKeyInfo {
                 algorithm: alg_id(&tbs_cert.subject_pki.algorithm)?,
                 key: tbs_cert.subject_pki.subject_public_key.data.to_vec(),
@@ -301,8 +302,8 @@ impl Certificate {
             subject: c.subject.to_string(),
             issuer: c.issuer.to_string(),
             serial: crate::encoding::hex(&c.serial),
-            not_before: crate::clock::rfc3339(c.not_before),
-            not_after: crate::clock::rfc3339(c.not_after),
+            not_before: c.not_before.rfc3339(),
+            not_after: c.not_after.rfc3339(),
             sha256: crate::encoding::hex(&c.fingerprint),
             signature_algorithm: crate::crypto::AlgorithmRegistry::global()
                 .name_of(&c.signature_algorithm.oid),
@@ -361,12 +362,12 @@ impl Certificate {
     }
 
     /// notBefore, Unix seconds.
-    pub fn not_before(&self) -> i64 {
+    pub fn not_before(&self) -> UnixTime {
         self.not_before
     }
 
     /// notAfter, Unix seconds.
-    pub fn not_after(&self) -> i64 {
+    pub fn not_after(&self) -> UnixTime {
         self.not_after
     }
 

@@ -11,6 +11,7 @@ use thiserror::Error;
 use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
 
+use crate::clock::UnixTime;
 use crate::crypto::AlgorithmId;
 use crate::encoding::asn1::{self as asn1, DerError, Reader};
 use crate::encoding::oid::{self, ext, ObjectIdentifier};
@@ -52,7 +53,7 @@ pub enum CrlError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Revocation {
     /// When the certificate was revoked (Unix seconds).
-    pub revoked_at: i64,
+    pub revoked_at: UnixTime,
     /// The entry's reason code, when it has one.
     pub reason: Option<Reason>,
 }
@@ -81,9 +82,9 @@ pub struct Crl {
     /// The issuer's name, as signed.
     pub issuer: Name,
     /// `thisUpdate` (Unix seconds).
-    pub this_update: i64,
+    pub this_update: UnixTime,
     /// `nextUpdate` (Unix seconds), when present.
-    pub next_update: Option<i64>,
+    pub next_update: Option<UnixTime>,
     /// cRLNumber, big-endian, without leading zeros.
     pub number: Option<Vec<u8>>,
     /// deltaCRLIndicator's base CRL number when this is a delta CRL.
@@ -211,8 +212,8 @@ impl Crl {
         let mut crl = Crl {
             fingerprint: sha256(data),
             issuer: issuer.clone(),
-            this_update,
-            next_update,
+            this_update: UnixTime::from_secs(this_update),
+            next_update: next_update.map(UnixTime::from_secs),
             number: None,
             delta_base: None,
             idp: None,
@@ -453,7 +454,7 @@ impl Crl {
             .ok()?;
         let e = &self.entries[ix];
         Some(Revocation {
-            revoked_at: e.revoked_at,
+            revoked_at: UnixTime::from_secs(e.revoked_at),
             reason: Reason::from_code(e.reason),
         })
     }

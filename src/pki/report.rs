@@ -217,11 +217,8 @@ impl std::fmt::Display for RevocationVerdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LaterRevocation {
-    /// RFC 3339.
-    pub at: String,
-    /// Unix seconds.
-    #[serde(skip)]
-    pub unix: i64,
+    /// When it was revoked (serialised as RFC 3339).
+    pub at: crate::clock::UnixTime,
     /// The CRL entry's reason, when it has one (serialised as its RFC 5280 name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::pki::reason::Reason>,

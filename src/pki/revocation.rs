@@ -1,6 +1,7 @@
 //! Revocation status from CRLs (RFC 5280 §6.3): scope by distribution point and issuingDistributionPoint,
 //! indirect CRLs, reasons coverage, delta CRLs, freshness, and the CRL issuer's own path.
 
+use crate::clock::UnixTime;
 use crate::pki::cert::Certificate;
 use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
@@ -17,11 +18,11 @@ pub(crate) enum RevocationStatus {
     Good,
     /// Good at the validation time; the CRL lists a revocation after it.
     RevokedLater {
-        at: i64,
+        at: UnixTime,
         reason: Option<Reason>,
     },
     Revoked {
-        at: i64,
+        at: UnixTime,
         reason: Option<Reason>,
     },
     /// No fresh, authentic CRL covers the certificate (for all reasons).
@@ -143,7 +144,7 @@ fn delta_matches_base(delta: &Crl, base: &Crl) -> bool {
 
 impl TrustStore {
     /// Why a CRL is not usable at `at`, or `None` when it is fresh and fully understood.
-    fn unusable(&self, crl: &Crl, at: i64) -> Option<String> {
+    fn unusable(&self, crl: &Crl, at: UnixTime) -> Option<String> {
         if !crl.unsupported_critical.is_empty() {
             return Some(format!(
                 "CRL of \"{}\" has critical extensions that cannot be processed: {}",
@@ -156,7 +157,7 @@ impl TrustStore {
             Some(next) if at > next => Some(format!(
                 "CRL of \"{}\" is stale: its nextUpdate {} is before the validation time",
                 crl.issuer,
-                crate::clock::rfc3339(next)
+                next.rfc3339()
             )),
             Some(_) => None,
         }
@@ -169,7 +170,7 @@ impl TrustStore {
         &self,
         crl_index: usize,
         issuer: &Node<'_>,
-        at: i64,
+        at: UnixTime,
         walk: &mut Walk,
     ) -> Result<(), String> {
         let stored = &self.crls[crl_index];
@@ -225,7 +226,7 @@ impl TrustStore {
                 continue;
             }
             walk.crl_stack.push(signer.fingerprint);
-            let mut opts = VerifyOptions::at(at);
+            let mut opts = VerifyOptions::at_time(at);
             opts.purpose = Purpose::CrlSign;
             opts.revocation = RevocationMode::All;
             let (findings, _) = self.best_path(
@@ -255,7 +256,7 @@ impl TrustStore {
         &self,
         path: &[Node<'_>],
         i: usize,
-        at: i64,
+        at: UnixTime,
         walk: &mut Walk,
     ) -> RevocationStatus {
         let cert = path[i].cert;
@@ -264,7 +265,7 @@ impl TrustStore {
         let mut problems: Vec<String> = Vec::new();
         let mut bad_signature = false;
         let mut unsupported: Option<String> = None;
-        let mut later: Option<(i64, Option<Reason>)> = None;
+        let mut later: Option<(UnixTime, Option<Reason>)> = None;
 
         for dp in distribution_points(cert) {
             let crl_issuers: Vec<&Name> = match &dp.crl_issuer {

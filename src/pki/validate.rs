@@ -1,5 +1,6 @@
 //! Certification path building and validation (RFC 5280 §6), with revocation from the store's CRLs.
 
+use crate::clock::UnixTime;
 use crate::crypto::CryptoError;
 use crate::identity::{Bin, Iin};
 use crate::pki::cert::Certificate;
@@ -51,7 +52,7 @@ impl RevocationMode {
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
     /// Validation time, Unix seconds.
-    pub at: i64,
+    pub at: UnixTime,
     /// What the certificate is checked for.
     pub purpose: Purpose,
     /// How revocation is checked.
@@ -69,6 +70,11 @@ pub struct VerifyOptions {
 impl VerifyOptions {
     /// Options for a validation at `at` (Unix seconds): any purpose, CRLs required.
     pub fn at(at: i64) -> Self {
+        Self::at_time(UnixTime::from_secs(at))
+    }
+
+    /// Options for a validation at `at`: any purpose, CRLs required.
+    pub fn at_time(at: UnixTime) -> Self {
         VerifyOptions {
             at,
             purpose: Purpose::Sign,
@@ -134,7 +140,7 @@ impl TrustStore {
         findings.into_report(
             Some(leaf.subject_summary.clone()),
             chain,
-            crate::clock::rfc3339(opts.at),
+            opts.at.rfc3339(),
             opts.revocation,
         )
     }
@@ -286,21 +292,13 @@ impl TrustStore {
             if opts.at < c.not_before {
                 f.add(
                     Code::CertNotYetValid,
-                    format!(
-                        "{} is not valid before {}",
-                        who(i),
-                        crate::clock::rfc3339(c.not_before)
-                    ),
+                    format!("{} is not valid before {}", who(i), c.not_before.rfc3339()),
                 );
             }
             if opts.at > c.not_after {
                 f.add(
                     Code::CertExpired,
-                    format!(
-                        "{} expired at {}",
-                        who(i),
-                        crate::clock::rfc3339(c.not_after)
-                    ),
+                    format!("{} expired at {}", who(i), c.not_after.rfc3339()),
                 );
             }
         }
@@ -410,7 +408,7 @@ impl TrustStore {
                     format!(
                         "{} was revoked at {}{}",
                         who(i),
-                        crate::clock::rfc3339(*at),
+                        at.rfc3339(),
                         reason
                             .map(|r| format!(" ({})", r.name()))
                             .unwrap_or_default()
@@ -558,8 +556,7 @@ fn chain_entries(
             revocation: status.verdict(),
             revoked_later: match status {
                 RevocationStatus::RevokedLater { at, reason } => Some(LaterRevocation {
-                    at: crate::clock::rfc3339(*at),
-                    unix: *at,
+                    at: *at,
                     reason: *reason,
                     compromise: reason.is_none_or(Reason::is_compromise),
                 }),

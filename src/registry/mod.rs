@@ -13,6 +13,8 @@ pub use sqlite::SqliteRegistry;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::clock::UnixTime;
+use crate::forms::{FormId, FormKind};
 use crate::issuance::{
     ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction, TransitionError,
 };
@@ -26,7 +28,7 @@ pub struct DocumentId(pub i64);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct DocumentNumber {
     /// The form id.
-    pub form: String,
+    pub form: FormId,
     /// The calendar year of issue (Almaty time).
     pub year: i32,
     /// The next number of the form's series in that year, from 1, without gaps.
@@ -43,7 +45,7 @@ impl std::fmt::Display for DocumentNumber {
 #[derive(Debug, Clone)]
 pub struct RenderedDocument {
     /// Issue time, Unix seconds.
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
     /// The canonical JSON the seal signs.
     pub canonical_data: Vec<u8>,
     /// The seal's barcode texts.
@@ -73,9 +75,9 @@ pub struct StoredDocument {
     /// 0 for the original, 1, 2, ... for its duplicates (which share its number).
     pub copy: u32,
     /// The form id.
-    pub form: String,
+    pub form: FormId,
     /// When it was issued (Unix seconds).
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
     /// The canonical JSON of the form data, as sealed.
     pub canonical_data: Vec<u8>,
     /// The barcode texts of the seal, one per symbol.
@@ -90,7 +92,7 @@ pub struct AuditEntry {
     /// The entry's sequence number.
     pub id: i64,
     /// When it happened (Unix seconds, the caller's clock).
-    pub at: i64,
+    pub at: UnixTime,
     /// Who acted: a token's name, never the token.
     pub actor: String,
     /// What happened, as a stable name.
@@ -113,9 +115,9 @@ pub enum RegistryError {
         /// The newest version this build reads.
         supported: i64,
     },
-    /// Form id … cannot be part of a document number.
-    #[error("form id {0:?} cannot be part of a document number")]
-    BadForm(String),
+    /// A form id that cannot be part of a document number.
+    #[error(transparent)]
+    BadForm(#[from] crate::forms::FormIdError),
     /// Year … is out of range.
     #[error("year {0} is out of range")]
     BadYear(i32),
@@ -175,7 +177,7 @@ pub struct NewApplication<'a> {
     /// The applicant's name, from the certificate.
     pub applicant_name: &'a str,
     /// When it was submitted (Unix seconds).
-    pub submitted_at: i64,
+    pub submitted_at: UnixTime,
     /// The signed content (the application JSON).
     pub content: &'a [u8],
     /// The applicant's CMS signature, as submitted.
@@ -198,7 +200,7 @@ pub struct ApplicationRecord {
     /// The applicant's name, from the certificate.
     pub applicant_name: String,
     /// When it was submitted (Unix seconds).
-    pub submitted_at: i64,
+    pub submitted_at: UnixTime,
     /// The signed content (the application's JSON).
     pub content: Vec<u8>,
     /// The verification report of the applicant's signature, JSON.
@@ -208,11 +210,11 @@ pub struct ApplicationRecord {
     /// The fee's payment reference, once paid.
     pub payment_reference: Option<String>,
     /// When it was registered (Unix seconds).
-    pub registered_at: Option<i64>,
+    pub registered_at: Option<UnixTime>,
     /// The provider's deadline, `YYYY-MM-DD`.
     pub due_date: Option<String>,
     /// When the provider decided (Unix seconds).
-    pub decided_at: Option<i64>,
+    pub decided_at: Option<UnixTime>,
     /// The licence or refusal issued for it.
     pub document: Option<(DocumentId, String)>,
 }
@@ -222,7 +224,7 @@ pub struct Advance<'a, 'r> {
     /// The step taken.
     pub step: ApplicationStep,
     /// When (Unix seconds).
-    pub at: i64,
+    pub at: UnixTime,
     /// The payment reference, for the payment step.
     pub payment_reference: Option<&'a str>,
     /// The decision's due date (`YYYY-MM-DD`), set at registration.
@@ -236,7 +238,7 @@ pub struct Advance<'a, 'r> {
 #[serde(rename_all = "camelCase")]
 pub struct LicenceEvent {
     /// When (Unix seconds).
-    pub at: i64,
+    pub at: UnixTime,
     /// What was done.
     pub event: LifecycleAction,
     /// The operator's stated reason.
@@ -254,9 +256,9 @@ pub struct DocumentStanding {
     /// The document number.
     pub number: String,
     /// The form id.
-    pub form: String,
+    pub form: FormId,
     /// When it was issued (Unix seconds).
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
     /// The licence's status now.
     pub status: LicenceStatus,
     /// The lifecycle events, oldest first.
@@ -275,7 +277,7 @@ pub trait Registry: Send + Sync {
     /// audit entry, all in one transaction.
     fn issue(
         &self,
-        form: &str,
+        form: &FormId,
         year: i32,
         actor: &str,
         render: &mut Render<'_>,
@@ -311,7 +313,7 @@ pub trait Registry: Send + Sync {
         actor: &str,
         action: LifecycleAction,
         reason: &str,
-        at: i64,
+        at: UnixTime,
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError>;
 
@@ -328,7 +330,7 @@ pub trait Registry: Send + Sync {
     fn documents_by_number(&self, number: &str) -> Result<Vec<StoredDocument>, RegistryError>;
 
     /// Every number issued for `form` in `year`, in order.
-    fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError>;
+    fn numbers(&self, form: &FormId, year: i32) -> Result<Vec<u64>, RegistryError>;
 
     /// The audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError>;
@@ -336,7 +338,7 @@ pub trait Registry: Send + Sync {
     /// Appends to the audit log, at the caller's time.
     fn record(
         &self,
-        at: i64,
+        at: UnixTime,
         actor: &str,
         action: &str,
         subject: &str,
@@ -394,20 +396,6 @@ impl TokenRole {
 }
 
 /// Whether documents of `form` have a lifecycle (licences do; references and refusals do not).
-pub(crate) fn has_lifecycle(form: &str) -> bool {
-    crate::forms::FormKind::of(form) == crate::forms::FormKind::Licence
-}
-
-/// Form ids become part of document numbers, which allow letters, digits and `- / .` only.
-fn check_form(form: &str) -> Result<(), RegistryError> {
-    let ok = !form.is_empty()
-        && form.len() <= 48
-        && form
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(RegistryError::BadForm(form.to_string()))
-    }
+pub(crate) fn has_lifecycle(form: &FormId) -> bool {
+    form.kind() == FormKind::Licence
 }

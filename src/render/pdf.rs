@@ -9,6 +9,7 @@ use printpdf::{
 
 use super::font::Fonts;
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
+use crate::clock::UnixTime;
 
 /// Document-level facts written into the PDF's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct PdfInfo {
     /// Its keywords.
     pub keywords: Vec<String>,
     /// Issue time, Unix seconds: the PDF's creation and modification dates.
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
 }
 
 fn ops_for(
@@ -143,7 +144,7 @@ pub(crate) fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8
         .map
         .insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.clone()));
     // Issue times are validated before rendering; out-of-range ones keep printpdf's defaults.
-    let when = printpdf::OffsetDateTime::from_unix_timestamp(info.issued_at).ok();
+    let when = printpdf::OffsetDateTime::from_unix_timestamp(info.issued_at.secs()).ok();
     let meta = &mut doc.metadata.info;
     meta.document_title = info.title.clone();
     meta.subject = info.subject.clone();

@@ -11,6 +11,7 @@ use ciborium::value::{Integer, Value};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::clock::UnixTime;
 use crate::cms::CmsSigner;
 use crate::crypto::{AlgorithmId, AlgorithmRegistry};
 use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
@@ -49,7 +50,7 @@ pub struct SealContent {
     /// The document number.
     pub number: String,
     /// Issue time, Unix seconds.
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
     /// The canonical data (sorted JSON), as embedded in the PDF.
     pub data: String,
 }
@@ -159,7 +160,7 @@ fn payload(content: &SealContent) -> Vec<u8> {
         (int(K_VERSION), int(VERSION)),
         (int(K_FORM), Value::Text(content.form.clone())),
         (int(K_NUMBER), Value::Text(content.number.clone())),
-        (int(K_ISSUED), int(content.issued_at)),
+        (int(K_ISSUED), int(content.issued_at.secs())),
         (int(K_DATA), Value::Text(content.data.clone())),
     ]);
     let mut out = Vec::new();
@@ -195,7 +196,7 @@ fn parse_payload(bytes: &[u8]) -> Result<SealContent, SealError> {
     Ok(SealContent {
         form: text(K_FORM, "no form")?,
         number: text(K_NUMBER, "no document number")?,
-        issued_at,
+        issued_at: UnixTime::from_secs(issued_at),
         data: text(K_DATA, "no data")?,
     })
 }
@@ -477,7 +478,7 @@ fn code_of(text: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IssueEvidence {
     /// When the registry stored it, Unix seconds.
-    pub issued_at: i64,
+    pub issued_at: UnixTime,
 }
 
 /// What seal verification trusts: the trust store for paths, and the configured issuers for authority.
@@ -595,7 +596,7 @@ pub fn verify_decoded(
                     entry.certificate.subject,
                     later.at,
                     later.reason.map_or("no reason given", |r| r.name()),
-                    crate::clock::rfc3339(content.issued_at),
+                    content.issued_at.rfc3339(),
                 ),
             );
         }
@@ -609,7 +610,7 @@ pub fn verify_decoded(
         ),
         mode,
         parts: seal.parts,
-        issued: Some(crate::clock::rfc3339(issued)),
+        issued: Some(issued.rfc3339()),
         content: Some(ReportedContent {
             signed: content.clone(),
             form_name: None,

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::clock::UnixTime;
 use crate::cms::CmsSigner;
 use crate::document::{IssueError, Sealing};
 use crate::forms::TemplateError;
@@ -136,8 +137,8 @@ impl<'c> Renderer<'c> {
             RegistryError::Render {
                 source: RenderError::Issue(IssueError::Template(TemplateError::UnknownForm(form))),
                 ..
-            }
-            | RegistryError::BadForm(form) => WorkflowError::UnknownForm(form),
+            } => WorkflowError::UnknownForm(form),
+            RegistryError::BadForm(e) => WorkflowError::UnknownForm(e.0),
             RegistryError::Render {
                 source: RenderError::Issue(e @ (IssueError::Data { .. } | IssueError::TooLarge(_))),
                 ..
@@ -176,13 +177,17 @@ pub fn issue_reference(
     actor: &str,
     at: i64,
 ) -> Result<StoredDocument, WorkflowError> {
-    if crate::forms::FormKind::of(form) != crate::forms::FormKind::Reference {
+    let form_id = crate::forms::FormId::parse(form)
+        .map_err(|_| WorkflowError::UnknownForm(form.to_string()))?;
+    if form_id.kind() != crate::forms::FormKind::Reference {
         return Err(WorkflowError::NotAReference(form.to_string()));
     }
     let renderer = Renderer::new(ctx);
-    let result = ctx.registry.issue(form, year(at)?, actor, &mut |number| {
-        renderer.render(form, data, number, at)
-    });
+    let result = ctx
+        .registry
+        .issue(&form_id, year(at)?, actor, &mut |number| {
+            renderer.render(form, data, number, at)
+        });
     result.map_err(|e| renderer.error(e))
 }
 
@@ -282,7 +287,7 @@ pub fn submit(
         service: application.service.id,
         applicant: &applicant,
         applicant_name: &application.applicant_name,
-        submitted_at: at,
+        submitted_at: UnixTime::from_secs(at),
         content: &content,
         cms,
         verification: &verification,
@@ -354,7 +359,7 @@ pub fn report_payment(
             .ok_or_else(|| WorkflowError::Malformed("due date out of range".into()))?;
         let advance = Advance {
             step: ApplicationStep::Paid,
-            at,
+            at: UnixTime::from_secs(at),
             payment_reference: reference,
             due_date: Some(due.to_string()),
             document: None,
@@ -366,7 +371,7 @@ pub fn report_payment(
         let data = refusal_data(
             ctx,
             &current.number,
-            current.submitted_at,
+            current.submitted_at.secs(),
             &current.applicant_name,
             &RefusalReason::NoPayment,
         )?;
@@ -374,7 +379,7 @@ pub fn report_payment(
     };
     let advance = Advance {
         step: ApplicationStep::NotPaid,
-        at,
+        at: UnixTime::from_secs(at),
         payment_reference: reference,
         due_date: None,
         document: Some(("refusal", &mut render)),
@@ -441,7 +446,7 @@ pub fn decide(
             let data = refusal_data(
                 ctx,
                 &current.number,
-                current.submitted_at,
+                current.submitted_at.secs(),
                 &current.applicant_name,
                 &RefusalReason::Decision(reason.trim().to_string()),
             )
@@ -453,7 +458,7 @@ pub fn decide(
     let mut render = |number: &DocumentNumber| renderer.render(form, &data, number, at);
     let advance = Advance {
         step,
-        at,
+        at: UnixTime::from_secs(at),
         payment_reference: None,
         due_date: None,
         document: Some((form, &mut render)),
@@ -499,7 +504,7 @@ pub(crate) fn change_licence(
     .map_err(WorkflowError::InvalidData)?;
     let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| match &data {
-        Some(data) => renderer.render(&doc.form, data, number, at),
+        Some(data) => renderer.render(doc.form.as_str(), data, number, at),
         None => Err(IssueError::Render("nothing to render".into()).into()),
     };
     let result = ctx.registry.change_document(
@@ -507,7 +512,7 @@ pub(crate) fn change_licence(
         actor,
         action,
         reason.trim(),
-        at,
+        UnixTime::from_secs(at),
         data.is_some().then_some(&mut render as &mut Render<'_>),
     );
     result.map_err(|e| renderer.error(e))

@@ -9,7 +9,7 @@ pub fn info() -> PdfInfo {
         title: "QLT-2026-000001 reference.birth".into(),
         subject: "reference.birth".into(),
         keywords: vec!["QLT-2026-000001".into(), "reference.birth".into()],
-        issued_at: 1_795_000_000,
+        issued_at: qoltanba::UnixTime::from_secs(1_795_000_000),
     }
 }
 

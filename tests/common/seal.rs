@@ -24,7 +24,7 @@ pub fn content(form: &str) -> SealContent {
     SealContent {
         form: form.into(),
         number: doc.number,
-        issued_at: ISSUED,
+        issued_at: qoltanba::UnixTime::from_secs(ISSUED),
         data: doc.canonical_data,
     }
 }
@@ -38,7 +38,7 @@ pub fn vector_content() -> SealContent {
     SealContent {
         form: "licence.private-bailiff".into(),
         number: "QLT-2026-000001".into(),
-        issued_at: ISSUED,
+        issued_at: qoltanba::UnixTime::from_secs(ISSUED),
         data: r#"{"licensee":"ТЕСТОВ ТЕСТ ТЕСТОВИЧ","licensee_id":"870412300129"}"#.into(),
     }
 }

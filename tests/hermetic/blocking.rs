@@ -28,7 +28,7 @@ struct SlowRegistry {
 impl Registry for SlowRegistry {
     fn issue(
         &self,
-        form: &str,
+        form: &qoltanba::FormId,
         year: i32,
         actor: &str,
         render: &mut Render<'_>,
@@ -65,7 +65,7 @@ impl Registry for SlowRegistry {
         actor: &str,
         action: LifecycleAction,
         reason: &str,
-        at: i64,
+        at: qoltanba::UnixTime,
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
         self.inner
@@ -83,7 +83,7 @@ impl Registry for SlowRegistry {
     fn documents_by_number(&self, number: &str) -> Result<Vec<StoredDocument>, RegistryError> {
         self.inner.documents_by_number(number)
     }
-    fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
+    fn numbers(&self, form: &qoltanba::FormId, year: i32) -> Result<Vec<u64>, RegistryError> {
         self.inner.numbers(form, year)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
@@ -91,7 +91,7 @@ impl Registry for SlowRegistry {
     }
     fn record(
         &self,
-        at: i64,
+        at: qoltanba::UnixTime,
         actor: &str,
         action: &str,
         subject: &str,

@@ -363,7 +363,10 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
     assert_eq!(numbers.len(), clients * each);
     let year =
         qoltanba::local_year(time::OffsetDateTime::now_utc().unix_timestamp()).expect("year");
-    let sequences = svc.registry.numbers(form, year).expect("numbers");
+    let sequences = svc
+        .registry
+        .numbers(&qoltanba::FormId::parse(form).expect("form id"), year)
+        .expect("numbers");
     assert_eq!(sequences, (1..=(clients * each) as u64).collect::<Vec<_>>());
     let store = qoltanba::demo_trust_store().expect("store");
     let opts = qoltanba::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());

@@ -19,6 +19,6 @@ fn same_input_same_bytes() {
     let b = render(&sample_blocks(3), &info()).expect("render");
     assert!(a == b, "rendering is deterministic");
     let mut later = info();
-    later.issued_at += 1;
+    later.issued_at = later.issued_at.plus_secs(1);
     assert!(a != render(&sample_blocks(3), &later).expect("render"));
 }

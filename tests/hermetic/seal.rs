@@ -309,7 +309,7 @@ fn a_compromised_key_cannot_back_date_a_seal() {
     let r = verify_seal(trust, &refs, &VerifyOptions::at(now)).expect("verify");
     assert_eq!(r.report.codes, vec![Code::CertRevoked]);
     // Dated 2026-05-01, before the revocation: the date is the signer's own claim.
-    c.issued_at = 1_777_593_600;
+    c.issued_at = qoltanba::UnixTime::from_secs(1_777_593_600);
     let texts = seal(&c, &revoked, SealMode::Full).expect("seal");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let r = verify_seal(trust, &refs, &VerifyOptions::at(now)).expect("verify");
@@ -325,7 +325,7 @@ fn a_compromised_key_cannot_back_date_a_seal() {
     // The registry says it issued exactly this seal on 2026-05-01: proven before the revocation, valid.
     let decoded = qoltanba::decode_seal(&refs).expect("decode");
     let before = qoltanba::IssueEvidence {
-        issued_at: 1_777_593_600,
+        issued_at: qoltanba::UnixTime::from_secs(1_777_593_600),
     };
     let r = qoltanba::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&before))
         .expect("verify");
@@ -335,7 +335,9 @@ fn a_compromised_key_cannot_back_date_a_seal() {
         Some(serde_json::json!("registry"))
     );
     // The registry recorded it after the revocation: revoked.
-    let after = qoltanba::IssueEvidence { issued_at: now };
+    let after = qoltanba::IssueEvidence {
+        issued_at: qoltanba::UnixTime::from_secs(now),
+    };
     let r = qoltanba::verify_decoded(trust, &decoded, &VerifyOptions::at(now), Some(&after))
         .expect("verify");
     assert_eq!(r.report.codes, vec![Code::CertRevoked]);
@@ -439,7 +441,7 @@ fn verify_document_finds_the_seal_and_compares_the_content() {
         title: "forged".into(),
         subject: id.into(),
         keywords: vec![],
-        issued_at: ISSUED,
+        issued_at: qoltanba::UnixTime::from_secs(ISSUED),
     };
     let pdf = qoltanba::render(&blocks, &info).expect("render");
     let pdf = qoltanba::attach(

@@ -14,7 +14,7 @@ const AT: i64 = 1_795_000_000; // 2026-11-18
 
 fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
     Ok(RenderedDocument {
-        issued_at: AT,
+        issued_at: qoltanba::UnixTime::from_secs(AT),
         canonical_data: format!("{{\"number\":\"{number}\"}}").into_bytes(),
         seal: vec![format!("QLT1:{number}")],
         pdf: b"%PDF-1.7 stand-in".to_vec(),
@@ -26,7 +26,7 @@ fn new_application() -> NewApplication<'static> {
         service: "licence.private-bailiff",
         applicant: "870412300129",
         applicant_name: "ТЕСТОВ ТЕСТ",
-        submitted_at: AT,
+        submitted_at: qoltanba::UnixTime::from_secs(AT),
         content: b"{}",
         cms: b"\x30\x00",
         verification: "{\"valid\":true}",
@@ -36,7 +36,7 @@ fn new_application() -> NewApplication<'static> {
 fn step(step: ApplicationStep) -> Advance<'static, 'static> {
     Advance {
         step,
-        at: AT + 60,
+        at: qoltanba::UnixTime::from_secs(AT + 60),
         payment_reference: None,
         due_date: None,
         document: None,
@@ -73,7 +73,10 @@ fn an_application_goes_from_submission_to_licence() {
     assert_eq!(paid.status, ApplicationStatus::Registered);
     assert_eq!(paid.due_date.as_deref(), Some("2026-12-09"));
     assert_eq!(paid.payment_reference.as_deref(), Some("PAY-1"));
-    assert_eq!(paid.registered_at, Some(AT + 60));
+    assert_eq!(
+        paid.registered_at,
+        Some(qoltanba::UnixTime::from_secs(AT + 60))
+    );
 
     let mut render = cheap;
     let approved = r
@@ -131,7 +134,7 @@ fn a_refusal_at_submission_is_stored_with_the_application() {
         .expect("submit");
     assert_eq!(seen.as_deref(), Some("QLT-APP-2026-000001"));
     assert_eq!(app.status, ApplicationStatus::Refused);
-    assert_eq!(app.decided_at, Some(AT));
+    assert_eq!(app.decided_at, Some(qoltanba::UnixTime::from_secs(AT)));
     assert_eq!(app.document.expect("refusal").1, "refusal-2026-000001");
 }
 
@@ -160,7 +163,10 @@ fn a_failed_render_leaves_the_application_where_it_was() {
     let after = r.application(app.id).expect("read").expect("present");
     assert_eq!(after.status, ApplicationStatus::Registered);
     assert!(r
-        .numbers("licence.private-bailiff", 2026)
+        .numbers(
+            &qoltanba::FormId::parse("licence.private-bailiff").expect("form id"),
+            2026
+        )
         .expect("numbers")
         .is_empty());
 }
@@ -214,8 +220,15 @@ fn two_operators_deciding_at_once_cannot_both_win() {
         .collect();
     let wins: u32 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
     assert_eq!(wins, 20);
-    let licences = r.numbers("licence.private-bailiff", 2026).expect("numbers");
-    let refusals = r.numbers("refusal", 2026).expect("numbers");
+    let licences = r
+        .numbers(
+            &qoltanba::FormId::parse("licence.private-bailiff").expect("form id"),
+            2026,
+        )
+        .expect("numbers");
+    let refusals = r
+        .numbers(&qoltanba::FormId::parse("refusal").expect("form id"), 2026)
+        .expect("numbers");
     assert_eq!(licences.len() + refusals.len(), 20);
     assert_eq!(licences, (1..=licences.len() as u64).collect::<Vec<_>>());
     for id in ids.iter() {
@@ -228,7 +241,12 @@ fn two_operators_deciding_at_once_cannot_both_win() {
 fn licence_events_change_the_standing() {
     let r = SqliteRegistry::in_memory().expect("registry");
     let licence = r
-        .issue("licence.security", 2026, "operator", &mut cheap)
+        .issue(
+            &qoltanba::FormId::parse("licence.security").expect("form id"),
+            2026,
+            "operator",
+            &mut cheap,
+        )
         .expect("issue");
     let change = |action, render: Option<&mut dyn FnMut(&DocumentNumber) -> _>| {
         r.change_document(
@@ -236,7 +254,7 @@ fn licence_events_change_the_standing() {
             "operator",
             action,
             "по заявлению",
-            AT + 100,
+            qoltanba::UnixTime::from_secs(AT + 100),
             render,
         )
     };
@@ -274,7 +292,7 @@ fn licence_events_change_the_standing() {
             "operator",
             LifecycleAction::Reissue,
             "смена наименования",
-            AT + 200,
+            qoltanba::UnixTime::from_secs(AT + 200),
             Some(&mut cheap),
         )
         .expect("reissue");
@@ -301,7 +319,7 @@ fn licence_events_change_the_standing() {
             "operator",
             LifecycleAction::Terminate,
             "",
-            AT,
+            qoltanba::UnixTime::from_secs(AT),
             None,
         )
         .expect("terminate");
@@ -325,7 +343,12 @@ fn licence_events_change_the_standing() {
     );
 
     let reference = r
-        .issue("reference.birth", 2026, "portal", &mut cheap)
+        .issue(
+            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            2026,
+            "portal",
+            &mut cheap,
+        )
         .expect("issue");
     assert!(matches!(
         r.change_document(
@@ -333,7 +356,7 @@ fn licence_events_change_the_standing() {
             "operator",
             LifecycleAction::Suspend,
             "",
-            AT,
+            qoltanba::UnixTime::from_secs(AT),
             None
         ),
         Err(RegistryError::NoLifecycle(_))
@@ -353,14 +376,19 @@ fn licence_events_are_append_only_even_for_raw_sql() {
     let path = dir.path().join("registry.db");
     let r = SqliteRegistry::open(&path).expect("open");
     let licence = r
-        .issue("licence.security", 2026, "operator", &mut cheap)
+        .issue(
+            &qoltanba::FormId::parse("licence.security").expect("form id"),
+            2026,
+            "operator",
+            &mut cheap,
+        )
         .expect("issue");
     r.change_document(
         licence.id,
         "operator",
         LifecycleAction::Suspend,
         "",
-        AT,
+        qoltanba::UnixTime::from_secs(AT),
         None,
     )
     .expect("suspend");
@@ -413,7 +441,12 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
         (5, 0, &b"%PDF"[..])
     );
     let next = r
-        .issue("licence.security", 2026, "operator", &mut cheap)
+        .issue(
+            &qoltanba::FormId::parse("licence.security").expect("form id"),
+            2026,
+            "operator",
+            &mut cheap,
+        )
         .expect("issue");
     assert_eq!(next.number, "licence.security-2026-000008");
     let (_, dup) = r
@@ -422,7 +455,7 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
             "operator",
             LifecycleAction::Duplicate,
             "",
-            AT,
+            qoltanba::UnixTime::from_secs(AT),
             Some(&mut cheap),
         )
         .expect("duplicate of an upgraded document");

@@ -411,7 +411,12 @@ fn licence_with(
     let year = qoltanba::local_year(now).expect("year");
     let licence = svc
         .registry
-        .issue(form, year, "operator-1", &mut render)
+        .issue(
+            &qoltanba::FormId::parse(form).expect("form id"),
+            year,
+            "operator-1",
+            &mut render,
+        )
         .expect("licence");
     let (_, replacement) = svc
         .registry
@@ -420,7 +425,7 @@ fn licence_with(
             "operator-1",
             action,
             reason,
-            now,
+            qoltanba::UnixTime::from_secs(now),
             (action == LifecycleAction::Reissue).then_some(&mut render as _),
         )
         .expect("lifecycle change");

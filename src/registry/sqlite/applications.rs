@@ -5,6 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{audit, issue_in, reserve, year_of};
+use crate::forms::FormId;
 use crate::issuance::{ApplicationStatus, ApplicationStep};
 use crate::registry::{
     Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, NewApplication,
@@ -21,12 +22,16 @@ pub(super) fn submit(
     refusal: Option<&mut RenderForApplication<'_>>,
 ) -> Result<ApplicationId, RegistryError> {
     let year = year_of(app.submitted_at)?;
-    let number = reserve(conn, APPLICATION_SERIES, year)?.to_string();
+    let number = reserve(conn, &FormId::parse(APPLICATION_SERIES)?, year)?.to_string();
     let (status, decided_at, document) = match refusal {
         Some(render) => {
-            let doc = issue_in(conn, "refusal", year, actor, &mut |n: &DocumentNumber| {
-                render(&number, n)
-            })?;
+            let doc = issue_in(
+                conn,
+                &FormId::parse("refusal")?,
+                year,
+                actor,
+                &mut |n: &DocumentNumber| render(&number, n),
+            )?;
             (
                 ApplicationStatus::Refused,
                 Some(app.submitted_at),
@@ -130,7 +135,16 @@ pub(super) fn advance(
         .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
     let next = current.status.after(advance.step)?;
     let document = match advance.document {
-        Some((form, render)) => Some(issue_in(conn, form, year_of(advance.at)?, actor, render)?.id),
+        Some((form, render)) => Some(
+            issue_in(
+                conn,
+                &FormId::parse(form)?,
+                year_of(advance.at)?,
+                actor,
+                render,
+            )?
+            .id,
+        ),
         None => None,
     };
     let registered_at = (advance.step == ApplicationStep::Paid).then_some(advance.at);

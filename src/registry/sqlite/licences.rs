@@ -5,6 +5,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{audit, issue_in, store_document, year_of};
+use crate::clock::UnixTime;
+use crate::forms::FormId;
 use crate::issuance::{LicenceStatus, LifecycleAction};
 use crate::registry::{
     has_lifecycle, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent, RegistryError,
@@ -15,8 +17,8 @@ use crate::registry::{
 fn original(
     conn: &Connection,
     id: DocumentId,
-) -> Result<(DocumentId, String, String, i32, u64), RegistryError> {
-    let found: Option<(i64, String, String, i32, i64)> = conn
+) -> Result<(DocumentId, String, FormId, i32, u64), RegistryError> {
+    let found: Option<(i64, String, FormId, i32, i64)> = conn
         .query_row(
             "SELECT o.id, o.number, o.form, o.year, o.sequence
              FROM document d JOIN document o ON o.number = d.number AND o.copy = 0
@@ -38,7 +40,7 @@ fn events(conn: &Connection, id: DocumentId) -> Result<Vec<LicenceEvent>, Regist
     )?;
     let rows = stmt.query_map([id.0], |r| {
         Ok((
-            r.get::<_, i64>(0)?,
+            r.get::<_, UnixTime>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, Option<String>>(3)?,
@@ -69,12 +71,12 @@ pub(super) fn change(
     actor: &str,
     action: LifecycleAction,
     reason: &str,
-    at: i64,
+    at: UnixTime,
     render: Option<&mut Render<'_>>,
 ) -> Result<(String, Option<StoredDocument>), RegistryError> {
     let (id, number, form, year, sequence) = original(conn, id)?;
     if !has_lifecycle(&form) {
-        return Err(RegistryError::NoLifecycle(form));
+        return Err(RegistryError::NoLifecycle(form.to_string()));
     }
     status_of(&events(conn, id)?)?.after(action)?;
     let made = match (action, render) {
@@ -141,7 +143,7 @@ pub(super) fn standing(
     conn: &Connection,
     number: &str,
 ) -> Result<Option<DocumentStanding>, RegistryError> {
-    let found: Option<(i64, String, String, i64)> = conn
+    let found: Option<(i64, String, FormId, UnixTime)> = conn
         .query_row(
             "SELECT id, number, form, issued_at FROM document WHERE number = ?1 AND copy = 0",
             [number],

@@ -16,10 +16,12 @@ mod turns;
 use turns::{Turn, Turns};
 
 use super::{
-    check_form, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
+    Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
     DocumentStanding, NewApplication, Registry, RegistryError, Render, RenderForApplication,
     RenderedDocument, StoredDocument, TokenRole,
 };
+use crate::clock::UnixTime;
+use crate::forms::FormId;
 use crate::issuance::LifecycleAction;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -226,13 +228,41 @@ fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
 
 /// The local (Astana) year of a Unix time, for numbering: a document dated 1 January locally is numbered in the
 /// new year even while it is still 31 December in UTC.
-fn year_of(unix: i64) -> Result<i32, RegistryError> {
-    crate::clock::local_year(unix).ok_or(RegistryError::BadYear(i32::MAX))
+fn year_of(at: UnixTime) -> Result<i32, RegistryError> {
+    at.local_date()
+        .map(|d| d.year())
+        .ok_or(RegistryError::BadYear(i32::MAX))
+}
+
+/// Instants are stored as Unix seconds (`INTEGER`).
+impl rusqlite::types::ToSql for UnixTime {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.secs()))
+    }
+}
+
+impl rusqlite::types::FromSql for UnixTime {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(value).map(UnixTime::from_secs)
+    }
+}
+
+/// Form ids are stored as their text; one that no longer parses is corrupt data.
+impl rusqlite::types::ToSql for FormId {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl rusqlite::types::FromSql for FormId {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        FormId::parse(value.as_str()?)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
 }
 
 /// Reserves the next sequence of `form` in `year` (the caller's transaction makes it final or undoes it).
-fn reserve(conn: &Connection, form: &str, year: i32) -> Result<DocumentNumber, RegistryError> {
-    check_form(form)?;
+fn reserve(conn: &Connection, form: &FormId, year: i32) -> Result<DocumentNumber, RegistryError> {
     if !(1970..=9999).contains(&year) {
         return Err(RegistryError::BadYear(year));
     }
@@ -250,7 +280,7 @@ fn reserve(conn: &Connection, form: &str, year: i32) -> Result<DocumentNumber, R
         params![form, year, last + 1],
     )?;
     Ok(DocumentNumber {
-        form: form.to_string(),
+        form: form.clone(),
         year,
         sequence: last as u64 + 1,
     })
@@ -259,7 +289,7 @@ fn reserve(conn: &Connection, form: &str, year: i32) -> Result<DocumentNumber, R
 /// Reserves a number, renders the document for it and stores it with its audit entry.
 fn issue_in(
     conn: &Connection,
-    form: &str,
+    form: &FormId,
     year: i32,
     actor: &str,
     render: &mut Render<'_>,
@@ -315,7 +345,7 @@ fn store_document(
 /// Appends to the audit log at `at`: the time of the operation it records, given by the caller.
 fn audit(
     conn: &Connection,
-    at: i64,
+    at: UnixTime,
     actor: &str,
     action: &str,
     subject: &str,
@@ -361,7 +391,7 @@ fn finish(
 impl Registry for SqliteRegistry {
     fn issue(
         &self,
-        form: &str,
+        form: &FormId,
         year: i32,
         actor: &str,
         render: &mut Render<'_>,
@@ -371,7 +401,7 @@ impl Registry for SqliteRegistry {
         // Dropping `tx` on any error rolls the reservation back.
         let doc = issue_in(&tx, form, year, actor, render)?;
         tx.commit()?;
-        tracing::info!(number = %doc.number, form, "document issued");
+        tracing::info!(number = %doc.number, %form, "document issued");
         Ok(doc)
     }
 
@@ -415,7 +445,7 @@ impl Registry for SqliteRegistry {
         actor: &str,
         action: LifecycleAction,
         reason: &str,
-        at: i64,
+        at: UnixTime,
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
         let mut conn = self.conn();
@@ -470,7 +500,7 @@ impl Registry for SqliteRegistry {
         Ok(out)
     }
 
-    fn numbers(&self, form: &str, year: i32) -> Result<Vec<u64>, RegistryError> {
+    fn numbers(&self, form: &FormId, year: i32) -> Result<Vec<u64>, RegistryError> {
         let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT sequence FROM document WHERE form = ?1 AND year = ?2 AND copy = 0 ORDER BY sequence",
@@ -497,7 +527,7 @@ impl Registry for SqliteRegistry {
 
     fn record(
         &self,
-        at: i64,
+        at: UnixTime,
         actor: &str,
         action: &str,
         subject: &str,
