@@ -116,7 +116,7 @@ pub use encoding::pem::PemError;
 pub use forms::schema::{FieldValue, FormData};
 pub use forms::template::{Bilingual, FieldSpec, TemplateError};
 pub use http::limits::{Gates, Pool};
-pub use http::problem::Problem;
+pub use http::problem::{Problem, ProblemCode};
 pub use http::RunError;
 pub use identity::number::{EntityAttribute, EntityType, IdKind, IdNumberError, Sex};
 pub use identity::profile::{NameClaim, NameProblem, RoleNames, SubjectProfile};

@@ -332,7 +332,7 @@ mod tests {
                 Ok(())
             })
             .await;
-        assert_eq!(slow.map_err(|p| p.code), Err("TIMEOUT"));
+        assert_eq!(slow.map_err(|p| p.code), Err(problem::ProblemCode::Timeout));
         rx.recv_timeout(std::time::Duration::from_secs(5))
             .expect("the abandoned job saw its cancellation and ended");
         // Its slot is free again.
@@ -359,7 +359,7 @@ mod tests {
         });
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let waited = gates.run(Pool::Public, |_| Ok(())).await;
-        assert_eq!(waited.map_err(|p| p.code), Err("BUSY"));
+        assert_eq!(waited.map_err(|p| p.code), Err(problem::ProblemCode::Busy));
         // The private pool is not affected by the public one being full.
         assert!(gates.run(Pool::Private, |_| Ok(())).await.is_ok());
         drop(hold);

@@ -213,7 +213,8 @@ pub(super) fn document() -> Value {
                                                                     "href": string(), "pdf": string()}}}},
                 "Problem": {"type": "object", "required": ["type", "title", "status", "code", "detail"],
                     "properties": {"type": string(), "title": string(), "status": {"type": "integer"},
-                                   "code": string(), "detail": string()}}
+                                   "code": {"type": "string", "enum": super::problem::ProblemCode::ALL},
+                                   "detail": string()}}
             },
             "responses": {"Problem": {"description": "RFC 9457 problem with a stable code",
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}

@@ -5,6 +5,69 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// The stable error codes of problem documents (design.md §5): what a portal switches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProblemCode {
+    /// The request cannot be decoded (400).
+    Malformed,
+    /// No such resource (404).
+    NotFound,
+    /// The body's media type is not one the route reads (415).
+    UnsupportedMediaType,
+    /// The body is larger than the route accepts (413).
+    PayloadTooLarge,
+    /// The node's job pools or body budget are full; retry later (503).
+    Busy,
+    /// The feature is off in this node's configuration (501).
+    NotConfigured,
+    /// No valid bearer token (401).
+    Unauthenticated,
+    /// The token's role may not do this (403).
+    Forbidden,
+    /// The work ran past its deadline (503).
+    Timeout,
+    /// The client sent its request too slowly (408).
+    RequestTimeout,
+    /// Something failed inside the node; details are logged, never sent (500).
+    Internal,
+    /// The signed content is not a valid application (422).
+    InvalidApplication,
+    /// No such form (404).
+    UnknownForm,
+    /// The form data does not fit the form (422).
+    InvalidData,
+    /// The form is not a reference (422).
+    NotAReference,
+    /// The application's or licence's state does not allow the step (409).
+    StateConflict,
+    /// The document's form has no lifecycle (422).
+    NoLifecycle,
+}
+
+impl ProblemCode {
+    /// Every code, for the OpenAPI document.
+    pub(crate) const ALL: [ProblemCode; 17] = [
+        ProblemCode::Malformed,
+        ProblemCode::NotFound,
+        ProblemCode::UnsupportedMediaType,
+        ProblemCode::PayloadTooLarge,
+        ProblemCode::Busy,
+        ProblemCode::NotConfigured,
+        ProblemCode::Unauthenticated,
+        ProblemCode::Forbidden,
+        ProblemCode::Timeout,
+        ProblemCode::RequestTimeout,
+        ProblemCode::Internal,
+        ProblemCode::InvalidApplication,
+        ProblemCode::UnknownForm,
+        ProblemCode::InvalidData,
+        ProblemCode::NotAReference,
+        ProblemCode::StateConflict,
+        ProblemCode::NoLifecycle,
+    ];
+}
+
 /// An RFC 9457 problem document: every error answer of the HTTP API.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -15,8 +78,8 @@ pub struct Problem {
     pub title: &'static str,
     /// The HTTP status.
     pub status: u16,
-    /// Stable: `MALFORMED`, `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `TIMEOUT`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`, `INTERNAL`.
-    pub code: &'static str,
+    /// The stable code a portal switches on.
+    pub code: ProblemCode,
     /// What exactly was wrong with this request.
     pub detail: String,
 }
@@ -24,7 +87,7 @@ pub struct Problem {
 impl Problem {
     pub(crate) fn new(
         status: StatusCode,
-        code: &'static str,
+        code: ProblemCode,
         title: &'static str,
         detail: String,
     ) -> Self {
@@ -41,7 +104,7 @@ impl Problem {
     pub fn malformed(detail: String) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
-            "MALFORMED",
+            ProblemCode::Malformed,
             "Input cannot be decoded",
             detail,
         )
@@ -51,7 +114,7 @@ impl Problem {
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "NOT_FOUND",
+            ProblemCode::NotFound,
             "No such resource",
             String::new(),
         )
@@ -61,7 +124,7 @@ impl Problem {
     pub fn unsupported_media_type(detail: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ProblemCode::UnsupportedMediaType,
             "Unsupported content type",
             detail.to_string(),
         )
@@ -80,7 +143,7 @@ impl Problem {
     pub fn payload_too_large(detail: String) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ProblemCode::PayloadTooLarge,
             "Input too large",
             detail,
         )
@@ -90,7 +153,7 @@ impl Problem {
     pub fn busy(detail: &str) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "BUSY",
+            ProblemCode::Busy,
             "The service is busy",
             format!("{detail}; try again shortly"),
         )
@@ -100,7 +163,7 @@ impl Problem {
     pub fn not_configured(detail: &str) -> Self {
         Self::new(
             StatusCode::NOT_IMPLEMENTED,
-            "NOT_CONFIGURED",
+            ProblemCode::NotConfigured,
             "Not enabled on this service",
             detail.to_string(),
         )
@@ -110,7 +173,7 @@ impl Problem {
     pub fn unauthenticated(detail: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
+            ProblemCode::Unauthenticated,
             "A valid bearer token is required",
             detail.to_string(),
         )
@@ -121,7 +184,7 @@ impl Problem {
         let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
         Self::new(
             StatusCode::FORBIDDEN,
-            "FORBIDDEN",
+            ProblemCode::Forbidden,
             "The token's role does not allow this",
             format!("this needs a token with role {}", names.join(" or ")),
         )
@@ -131,7 +194,7 @@ impl Problem {
     pub fn timeout() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "TIMEOUT",
+            ProblemCode::Timeout,
             "The request took too long",
             "its work was stopped at the service's time limit (limits.job_timeout); nothing was stored".into(),
         )
@@ -141,7 +204,7 @@ impl Problem {
     pub fn request_timeout() -> Self {
         Self::new(
             StatusCode::REQUEST_TIMEOUT,
-            "REQUEST_TIMEOUT",
+            ProblemCode::RequestTimeout,
             "Request took too long",
             "the request was not received and answered in time".into(),
         )
@@ -151,7 +214,7 @@ impl Problem {
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
+            ProblemCode::Internal,
             "Internal error",
             String::new(),
         )
@@ -215,22 +278,25 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
             W::Malformed(_) => Problem::malformed(detail),
             W::InvalidApplication(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_APPLICATION",
+                ProblemCode::InvalidApplication,
                 "The signed content is not a valid application",
                 detail,
             ),
-            W::UnknownForm(form) => {
-                Problem::new(StatusCode::NOT_FOUND, "UNKNOWN_FORM", "No such form", form)
-            }
+            W::UnknownForm(form) => Problem::new(
+                StatusCode::NOT_FOUND,
+                ProblemCode::UnknownForm,
+                "No such form",
+                form,
+            ),
             W::InvalidData(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_DATA",
+                ProblemCode::InvalidData,
                 "The data does not fit the form",
                 detail,
             ),
             W::NotAReference(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "NOT_A_REFERENCE",
+                ProblemCode::NotAReference,
                 "Only references are issued at once",
                 detail,
             ),
@@ -241,13 +307,13 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
             }
             W::Conflict(_) => Problem::new(
                 StatusCode::CONFLICT,
-                "STATE_CONFLICT",
+                ProblemCode::StateConflict,
                 "Not allowed in the current state",
                 detail,
             ),
             W::NoLifecycle(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "NO_LIFECYCLE",
+                ProblemCode::NoLifecycle,
                 "Only licences have a lifecycle",
                 detail,
             ),
@@ -269,5 +335,42 @@ impl From<crate::seal::SealError> for Problem {
             S::TooLong | S::TooLarge(_) => Problem::payload_too_large(e.to_string()),
             e => Problem::malformed(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProblemCode;
+
+    /// `ALL` lists every code once (the match below stops compiling when a code is added, and then this test
+    /// fails until `ALL` has it too): the OpenAPI document's enum is the set a portal can receive.
+    #[test]
+    fn every_code_is_listed_once() {
+        fn position(code: ProblemCode) -> usize {
+            match code {
+                ProblemCode::Malformed => 0,
+                ProblemCode::NotFound => 1,
+                ProblemCode::UnsupportedMediaType => 2,
+                ProblemCode::PayloadTooLarge => 3,
+                ProblemCode::Busy => 4,
+                ProblemCode::NotConfigured => 5,
+                ProblemCode::Unauthenticated => 6,
+                ProblemCode::Forbidden => 7,
+                ProblemCode::Timeout => 8,
+                ProblemCode::RequestTimeout => 9,
+                ProblemCode::Internal => 10,
+                ProblemCode::InvalidApplication => 11,
+                ProblemCode::UnknownForm => 12,
+                ProblemCode::InvalidData => 13,
+                ProblemCode::NotAReference => 14,
+                ProblemCode::StateConflict => 15,
+                ProblemCode::NoLifecycle => 16,
+            }
+        }
+        for (i, code) in ProblemCode::ALL.iter().enumerate() {
+            assert_eq!(position(*code), i, "{code:?}");
+        }
+        let json = serde_json::to_value(ProblemCode::NotAReference).ok();
+        assert_eq!(json, Some(serde_json::json!("NOT_A_REFERENCE")));
     }
 }
