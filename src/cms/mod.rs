@@ -88,9 +88,12 @@ pub enum CmsError {
     /// The key file holds no certificate for its key: give the certificate.
     #[error("the key file holds no certificate for its key: give the certificate")]
     NoCertificateForKey,
-    /// Signing failed: …
+    /// The SignedData could not be encoded.
     #[error("signing failed: {0}")]
     Signing(String),
+    /// The signing key failed.
+    #[error("signing failed: {0}")]
+    Key(#[source] crate::crypto::CryptoError),
 }
 
 /// One signer's verification: the report of README, "Reports" plus what the signature says about itself.

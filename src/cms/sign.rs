@@ -219,7 +219,7 @@ impl CmsSigner {
         let signature = self
             .key
             .sign(&signed_attrs.to_der().map_err(enc_err)?)
-            .map_err(|e| CmsError::Signing(e.to_string()))?;
+            .map_err(CmsError::Key)?;
         let digest_alg = AlgorithmIdentifierOwned {
             oid: digest.oid(),
             parameters: None,

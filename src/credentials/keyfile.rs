@@ -33,10 +33,10 @@ pub enum KeyFileError {
     NeedsPassword,
     #[error("certificate inside the PKCS#12 file: {0}")]
     /// A certificate in the PKCS#12 file could not be parsed.
-    Certificate(String),
+    Certificate(#[source] crate::pki::CertError),
     #[error("{0}")]
     /// A key of an algorithm we cannot sign with.
-    Unsupported(String),
+    Unsupported(#[source] crate::crypto::CryptoError),
 }
 
 /// A key and the certificates that came with it (PKCS#12 only; the signer's own first when it can be told).
@@ -71,8 +71,7 @@ pub fn read_signing_identity(
         let der = crate::encoding::pem::der_blocks(data, &["PRIVATE KEY"])
             .map_err(KeyFileError::Pem)?
             .remove(0);
-        let key =
-            signing_key_from_pkcs8(&der).map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+        let key = signing_key_from_pkcs8(&der).map_err(KeyFileError::Unsupported)?;
         return Ok(SigningIdentity {
             key,
             certificates: Vec::new(),
@@ -97,29 +96,23 @@ pub fn read_signing_identity(
                     let file = super::pkcs12::read_key_file(data, password).map_err(|e| {
                         KeyFileError::Pkcs12(format!("{general}; as an NCA key file: {e}"))
                     })?;
-                    let key = signing_key_from_pkcs8(&file.key)
-                        .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+                    let key =
+                        signing_key_from_pkcs8(&file.key).map_err(KeyFileError::Unsupported)?;
                     let certificates = file
                         .certificates
                         .iter()
-                        .map(|der| {
-                            Certificate::from_der(der)
-                                .map_err(|e| KeyFileError::Certificate(e.to_string()))
-                        })
+                        .map(|der| Certificate::from_der(der).map_err(KeyFileError::Certificate))
                         .collect::<Result<Vec<_>, _>>()?;
                     return Ok(SigningIdentity { key, certificates });
                 }
             };
             let (_, chain) = store.private_key_chain().ok_or(KeyFileError::NoKey)?;
-            let key = signing_key_from_pkcs8(chain.key().as_der())
-                .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+            let key =
+                signing_key_from_pkcs8(chain.key().as_der()).map_err(KeyFileError::Unsupported)?;
             let certificates = chain
                 .certs()
                 .iter()
-                .map(|c| {
-                    Certificate::from_der(c.as_der())
-                        .map_err(|e| KeyFileError::Certificate(e.to_string()))
-                })
+                .map(|c| Certificate::from_der(c.as_der()).map_err(KeyFileError::Certificate))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(SigningIdentity { key, certificates })
         }

@@ -33,9 +33,12 @@ pub enum IssueError {
     /// Rendering failed: …
     #[error("rendering failed: {0}")]
     Render(String),
-    /// Signing failed: …
+    /// The provider's CMS signature over the data could not be made.
     #[error("signing failed: {0}")]
-    Signing(String),
+    Signing(#[source] crate::cms::CmsError),
+    /// The seal could not be made.
+    #[error("sealing failed: {0}")]
+    Seal(#[source] crate::seal::SealError),
 }
 
 /// Who seals a document, and how the seal names the signer.
@@ -112,7 +115,7 @@ pub fn issue(
         )
         .map_err(|e| match e {
             crate::seal::SealError::TooLong => IssueError::TooLarge(e.to_string()),
-            e => IssueError::Signing(e.to_string()),
+            e => IssueError::Seal(e),
         })?,
         None => Vec::new(),
     };
@@ -150,7 +153,7 @@ pub fn issue(
                 .sign(canonical_data.as_bytes(), true, issued_at.secs())
         })
         .transpose()
-        .map_err(|e| IssueError::Signing(e.to_string()))?;
+        .map_err(IssueError::Signing)?;
     let mut files = vec![super::pades::Attachment {
         name: super::DATA_FILE_NAME,
         mime: "application/json",

@@ -130,9 +130,9 @@ pub enum SealError {
     /// The signing key's algorithm cannot be used for seals.
     #[error("the signing key's algorithm cannot be used for seals")]
     Algorithm,
-    /// Signing failed: …
+    /// The signing key failed.
     #[error("signing failed: {0}")]
-    Signing(String),
+    Signing(#[source] crate::crypto::CryptoError),
     /// The document exceeds a limit: …
     #[error("the document exceeds a limit: {0}")]
     TooLarge(String),
@@ -216,7 +216,7 @@ pub fn seal(
     let payload = payload(content);
     let signature = key
         .sign(&cose::to_be_signed(&protected, &payload))
-        .map_err(|e| SealError::Signing(e.to_string()))?;
+        .map_err(SealError::Signing)?;
     let signature = if size > 0 {
         cose::ecdsa_der_to_raw(&signature, size).ok_or(SealError::Algorithm)?
     } else {

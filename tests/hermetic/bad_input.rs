@@ -252,3 +252,24 @@ fn verify_document_survives_mutated_pdfs() {
         assert!(outcome.is_ok(), "mutant {i} made verify_document panic");
     }
 }
+
+/// An error that crosses a module keeps the error it came from as its `source()`: a key file holding a key of an
+/// algorithm Qoltanba cannot sign with says so, and the crypto layer's error stays reachable beneath it.
+#[test]
+fn errors_keep_their_source_across_modules() {
+    use std::error::Error;
+    let ed25519 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("key");
+    let err = match qoltanba::read_signing_identity(ed25519.serialize_pem().as_bytes(), None) {
+        Ok(_) => panic!("an Ed25519 key cannot sign here"),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(err, qoltanba::KeyFileError::Unsupported(_)),
+        "{err:?}"
+    );
+    let source = err.source().expect("the crypto error beneath");
+    assert!(
+        source.downcast_ref::<qoltanba::CryptoError>().is_some(),
+        "{source:?}"
+    );
+}
