@@ -130,6 +130,10 @@ pub use pki::crl::{CrlError, Revocation};
 pub use pki::dp::{DpName, GenName, IssuingDistributionPoint};
 pub use pki::load::InputError;
 pub use pki::name::{Attribute as NameAttribute, Name};
+pub use pki::ocsp::{
+    check_response as check_ocsp_response, CertId as OcspCertId, CertIdHash, OcspAnswer, OcspCheck,
+    OcspError, OcspRequest, OcspStatus, ResponderKind, Unavailable as OcspUnavailable,
+};
 pub use pki::reason::Reason as RevocationReason;
 pub use pki::report::{
     CertSummary, ChainEntry, LaterRevocation, RevocationVerdict, SubjectSummary,

@@ -230,6 +230,19 @@ pub mod eku {
     pub const NCA_INFORMATION_SYSTEM: ObjectIdentifier = oid("1.2.398.3.3.4.1.2.6");
 }
 
+/// OCSP (RFC 6960, RFC 8954).
+pub mod ocsp {
+    use super::{oid, ObjectIdentifier};
+    /// id-pkix-ocsp-basic: the response type.
+    pub const BASIC: ObjectIdentifier = oid("1.3.6.1.5.5.7.48.1.1");
+    /// id-pkix-ocsp-nonce.
+    pub const NONCE: ObjectIdentifier = oid("1.3.6.1.5.5.7.48.1.2");
+    /// id-pkix-ocsp-nocheck: a responder certificate not to be checked for revocation.
+    pub const NOCHECK: ObjectIdentifier = oid("1.3.6.1.5.5.7.48.1.5");
+    /// id-pkix-ocsp-extended-revoke: `revoked` may answer for serials never issued.
+    pub const EXTENDED_REVOKE: ObjectIdentifier = oid("1.3.6.1.5.5.7.48.1.9");
+}
+
 /// PKCS#7/CMS content types and attributes, and PKCS#12 bags.
 pub mod pkcs {
     use super::{oid, ObjectIdentifier};

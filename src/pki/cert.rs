@@ -126,6 +126,8 @@ pub struct Certificate {
     pub(crate) crl_distribution_points: Vec<DistributionPoint>,
     /// OIDs of critical extensions we do not process, as text: they are only ever shown.
     pub(crate) unsupported_critical: Vec<String>,
+    /// Carries id-pkix-ocsp-nocheck (a delegated OCSP responder not to be checked for revocation).
+    pub(crate) ocsp_nocheck: bool,
     pub(crate) profile: SubjectProfile,
     /// Display strings for reports.
     pub(crate) summary: std::sync::Arc<crate::pki::report::CertSummary>,
@@ -219,6 +221,7 @@ impl Certificate {
             extended_key_usage: Vec::new(),
             crl_distribution_points: Vec::new(),
             unsupported_critical: Vec::new(),
+            ocsp_nocheck: false,
             profile: SubjectProfile::default(),
             summary: Default::default(),
             subject_summary: Default::default(),
@@ -246,6 +249,7 @@ impl Certificate {
                     })
                 }
                 ParsedExtension::SubjectKeyIdentifier(k) => c.subject_key_id = Some(k.0.to_vec()),
+                _ if oid_bytes == oid::ocsp::NOCHECK.as_bytes() => c.ocsp_nocheck = true,
                 ParsedExtension::AuthorityKeyIdentifier(a) => {
                     c.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
@@ -391,7 +395,12 @@ impl Certificate {
         self.key_usage
     }
 
-    /// Extended key usage OIDs, dotted.
+    /// Whether the certificate carries id-pkix-ocsp-nocheck (a delegated OCSP responder).
+    pub fn ocsp_nocheck(&self) -> bool {
+        self.ocsp_nocheck
+    }
+
+    /// Extended key usages.
     pub fn extended_key_usage(&self) -> &[ObjectIdentifier] {
         &self.extended_key_usage
     }

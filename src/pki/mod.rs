@@ -5,6 +5,7 @@ pub(crate) mod crl;
 pub(crate) mod dp;
 pub(crate) mod load;
 pub(crate) mod name;
+pub(crate) mod ocsp;
 pub(crate) mod reason;
 pub(crate) mod report;
 pub(crate) mod revocation;

@@ -18,6 +18,7 @@ mod gost;
 mod hardening;
 mod http;
 mod nca;
+mod ocsp;
 mod openssl_interop;
 mod pkits;
 mod render;
