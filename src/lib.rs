@@ -86,6 +86,8 @@ pub use registry::{
 pub use http::{run as serve_node, serve, serve_with, AppState};
 pub use service::config::ConfiguredToken;
 pub use service::config::{ConfigError, ServiceConfig, ENV_VARS};
+pub use service::fetch::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
+pub use service::ocsp::{AnswerSource, OcspClient, OcspPolicy, ResponderFailure};
 pub use service::start::{StartError, Started};
 pub use service::tokens::{
     create_token, generate_token, sha256 as token_sha256, sha256_hex as token_sha256_hex,

@@ -233,6 +233,8 @@ pub mod eku {
 /// OCSP (RFC 6960, RFC 8954).
 pub mod ocsp {
     use super::{oid, ObjectIdentifier};
+    /// id-ad-ocsp: an authorityInfoAccess method naming a responder.
+    pub const AD_OCSP: ObjectIdentifier = oid("1.3.6.1.5.5.7.48.1");
     /// id-pkix-ocsp-basic: the response type.
     pub const BASIC: ObjectIdentifier = oid("1.3.6.1.5.5.7.48.1.1");
     /// id-pkix-ocsp-nonce.

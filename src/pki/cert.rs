@@ -124,6 +124,8 @@ pub struct Certificate {
     /// against, and is left out.
     pub(crate) extended_key_usage: Vec<ObjectIdentifier>,
     pub(crate) crl_distribution_points: Vec<DistributionPoint>,
+    /// OCSP responders named by authorityInfoAccess (id-ad-ocsp, URIs).
+    pub(crate) ocsp_urls: Vec<String>,
     /// OIDs of critical extensions we do not process, as text: they are only ever shown.
     pub(crate) unsupported_critical: Vec<String>,
     /// Carries id-pkix-ocsp-nocheck (a delegated OCSP responder not to be checked for revocation).
@@ -220,6 +222,7 @@ impl Certificate {
             authority_key_id: None,
             extended_key_usage: Vec::new(),
             crl_distribution_points: Vec::new(),
+            ocsp_urls: Vec::new(),
             unsupported_critical: Vec::new(),
             ocsp_nocheck: false,
             profile: SubjectProfile::default(),
@@ -249,6 +252,16 @@ impl Certificate {
                     })
                 }
                 ParsedExtension::SubjectKeyIdentifier(k) => c.subject_key_id = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    c.ocsp_urls = aia
+                        .iter()
+                        .filter(|d| d.access_method.as_bytes() == oid::ocsp::AD_OCSP.as_bytes())
+                        .filter_map(|d| match &d.access_location {
+                            x509_parser::extensions::GeneralName::URI(uri) => Some(uri.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                }
                 _ if oid_bytes == oid::ocsp::NOCHECK.as_bytes() => c.ocsp_nocheck = true,
                 ParsedExtension::AuthorityKeyIdentifier(a) => {
                     c.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
@@ -393,6 +406,11 @@ impl Certificate {
     /// keyUsage, when present.
     pub fn key_usage(&self) -> Option<KeyUsage> {
         self.key_usage
+    }
+
+    /// The OCSP responders its authorityInfoAccess names.
+    pub fn ocsp_urls(&self) -> &[String] {
+        &self.ocsp_urls
     }
 
     /// Whether the certificate carries id-pkix-ocsp-nocheck (a delegated OCSP responder).

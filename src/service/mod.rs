@@ -6,7 +6,9 @@
 //! Below the shells: the CLI and the HTTP layer call into this and never the other way round (ARCHITECTURE.md).
 
 pub(crate) mod config;
+pub(crate) mod fetch;
 pub(crate) mod limits;
+pub(crate) mod ocsp;
 pub(crate) mod start;
 pub(crate) mod tokens;
 pub(crate) mod workflow;

@@ -9,6 +9,7 @@ mod bad_input;
 mod blocking;
 mod config;
 mod demo_pki;
+mod fetch;
 mod forms;
 mod fuzz_corpus;
 mod hardening;

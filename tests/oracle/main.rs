@@ -19,6 +19,7 @@ mod hardening;
 mod http;
 mod nca;
 mod ocsp;
+mod ocsp_live;
 mod openssl_interop;
 mod pkits;
 mod render;

@@ -1,0 +1,189 @@
+//! Asking OCSP responders: the configured ones first (the NCA's responder is configured, not discovered), then
+//! those the certificate's authorityInfoAccess names, in order, until one gives an answer that passes every check
+//! of [`crate::pki::ocsp`]. Good answers are kept per certificate until their `nextUpdate` or the maximum age,
+//! in a bounded cache. What did not answer, and why, comes back whole so the caller can fall back to a CRL and
+//! say why it had to.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::clock::UnixTime;
+use crate::pki::cert::Certificate;
+use crate::pki::ocsp::{
+    check_response, CertId, CertIdHash, OcspAnswer, OcspCheck, OcspRequest, OcspStatus, Unavailable,
+};
+use crate::service::fetch::{FetchError, Fetcher};
+
+/// How OCSP is asked and what it is trusted for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspPolicy {
+    /// Responders asked first, in order.
+    pub responders: Vec<String>,
+    /// Whether the responders a certificate names (authorityInfoAccess) are asked after the configured ones.
+    pub use_aia: bool,
+    /// The CertID's hash.
+    pub hash: CertIdHash,
+    /// How far an answer's `thisUpdate` may be ahead of the clock, in seconds.
+    pub skew_secs: i64,
+    /// How old an answer may be, in seconds (the NCA's carry no `nextUpdate`).
+    pub max_age_secs: i64,
+    /// The most answers kept in the cache.
+    pub cache_entries: usize,
+}
+
+impl Default for OcspPolicy {
+    /// No configured responder, the certificate's own; SHA-256; 5 minutes of skew; answers an hour old at most;
+    /// 10 000 cached answers.
+    fn default() -> Self {
+        OcspPolicy {
+            responders: Vec::new(),
+            use_aia: true,
+            hash: CertIdHash::Sha256,
+            skew_secs: 300,
+            max_age_secs: 3600,
+            cache_entries: 10_000,
+        }
+    }
+}
+
+/// Why one responder gave nothing usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponderFailure {
+    /// The request could not be made.
+    #[error("{0}")]
+    Request(#[from] crate::pki::ocsp::OcspError),
+    /// The exchange failed.
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    /// The answer proves nothing.
+    #[error("{0}")]
+    Answer(#[from] Unavailable),
+}
+
+/// Where an answer came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSource {
+    /// The responder's URL.
+    pub url: String,
+    /// Whether it came from the cache rather than the network now.
+    pub cached: bool,
+}
+
+/// An OCSP client: a fetcher, a policy and a cache of good answers.
+pub struct OcspClient {
+    fetcher: Fetcher,
+    policy: OcspPolicy,
+    cache: Mutex<HashMap<Vec<u8>, (OcspAnswer, String, UnixTime)>>,
+}
+
+impl OcspClient {
+    /// A client asking with `fetcher` as `policy` says.
+    pub fn new(fetcher: Fetcher, policy: OcspPolicy) -> OcspClient {
+        OcspClient {
+            fetcher,
+            policy,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The status of `cert`, issued by `issuer`, at `now`: the first authentic answer, or why none came.
+    /// `nonce` is fresh randomness from the caller (1 to 32 octets); `responder_not_revoked` judges a delegated
+    /// responder certificate without `id-pkix-ocsp-nocheck` (from CRLs).
+    pub fn status(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        now: UnixTime,
+        nonce: &[u8],
+        responder_not_revoked: &dyn Fn(&Certificate, UnixTime) -> bool,
+    ) -> Result<(OcspAnswer, AnswerSource), Vec<(String, ResponderFailure)>> {
+        let cert_id = CertId::new(issuer, cert.serial(), self.policy.hash)
+            .map_err(|e| vec![(String::new(), e.into())])?;
+        let key = cache_key(&cert_id);
+        if let Some((answer, url)) = self.cached(&key, now) {
+            return Ok((answer, AnswerSource { url, cached: true }));
+        }
+        let mut urls: Vec<String> = self.policy.responders.clone();
+        if self.policy.use_aia {
+            urls.extend(
+                cert.ocsp_urls()
+                    .iter()
+                    .filter(|u| !urls.contains(u))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let mut failures = Vec::new();
+        for url in urls {
+            match self.ask(&url, &cert_id, issuer, now, nonce, responder_not_revoked) {
+                Ok(answer) => {
+                    tracing::info!(%url, status = ?answer.status, "OCSP answer");
+                    if answer.status == OcspStatus::Good {
+                        self.keep(key, &answer, &url);
+                    }
+                    return Ok((answer, AnswerSource { url, cached: false }));
+                }
+                Err(why) => {
+                    tracing::warn!(%url, error = %why, "OCSP responder gave nothing usable");
+                    failures.push((url, why));
+                }
+            }
+        }
+        Err(failures)
+    }
+
+    fn ask(
+        &self,
+        url: &str,
+        cert_id: &CertId,
+        issuer: &Certificate,
+        now: UnixTime,
+        nonce: &[u8],
+        responder_not_revoked: &dyn Fn(&Certificate, UnixTime) -> bool,
+    ) -> Result<OcspAnswer, ResponderFailure> {
+        let request = OcspRequest::new(cert_id.clone(), nonce)?;
+        let der = self
+            .fetcher
+            .post(url, "application/ocsp-request", &request.der)?;
+        let check = OcspCheck {
+            cert_id,
+            nonce: Some(&request.nonce),
+            issuer,
+            trusted_responders: &[],
+            responder_not_revoked,
+            now,
+            skew_secs: self.policy.skew_secs,
+            max_age_secs: self.policy.max_age_secs,
+        };
+        Ok(check_response(&der, &check)?)
+    }
+
+    fn cached(&self, key: &[u8], now: UnixTime) -> Option<(OcspAnswer, String)> {
+        let cache = self.cache.lock().ok()?;
+        let (answer, url, until) = cache.get(key)?;
+        (now < *until).then(|| (answer.clone(), url.clone()))
+    }
+
+    fn keep(&self, key: Vec<u8>, answer: &OcspAnswer, url: &str) {
+        let by_age = answer.this_update.plus_secs(self.policy.max_age_secs);
+        let until = answer.next_update.map_or(by_age, |n| n.min(by_age));
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= self.policy.cache_entries {
+                // Bounded: drop what has expired, and if that is not enough, everything (answers are cheap to ask
+                // again; memory is not unbounded).
+                cache.retain(|_, (_, _, u)| *u > answer.this_update);
+                if cache.len() >= self.policy.cache_entries {
+                    cache.clear();
+                }
+            }
+            cache.insert(key, (answer.clone(), url.to_string(), until));
+        }
+    }
+}
+
+fn cache_key(id: &CertId) -> Vec<u8> {
+    let mut key = id.issuer_name_hash.clone();
+    key.extend_from_slice(&id.issuer_key_hash);
+    key.extend_from_slice(&id.serial);
+    key
+}

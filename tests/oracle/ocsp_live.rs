@@ -1,0 +1,352 @@
+//! The OCSP client against a live responder: the OpenSSL CLI answers (`openssl ocsp -index … -reqin -respout`,
+//! run per request behind a loopback HTTP server of the test's own, since `openssl ocsp -port` listens on every
+//! interface) over a test CA made here. Good, revoked and unknown; signed by a delegated responder, by the CA
+//! itself, by a responder without id-kp-OCSPSigning (refused), by another CA's responder (refused); `tryLater`,
+//! garbage and a responder that never answers (unavailable, in bounded time). Needs the `openssl` CLI.
+
+use qoltanba::{
+    Certificate, FetchPolicy, Fetcher, OcspClient, OcspPolicy, OcspStatus, OcspUnavailable,
+    ResponderFailure, ResponderKind, RevocationReason, UnixTime,
+};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `name.key` and `name.pem` signed by `ca` (or self-signed when `ca` is None), with `ext` as extensions.
+fn make(dir: &Path, name: &str, subject: &str, ca: Option<&str>, serial: &str, ext: &str) {
+    std::fs::write(dir.join(format!("{name}.ext")), ext).expect("ext");
+    match ca {
+        None => openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.pem"),
+                "-subj",
+                subject,
+                "-days",
+                "30",
+                "-set_serial",
+                serial,
+                "-extensions",
+                "v3",
+                "-config",
+                &format!("{name}.ext"),
+            ],
+        ),
+        Some(ca) => {
+            openssl(
+                dir,
+                &[
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    &format!("{name}.key"),
+                    "-out",
+                    &format!("{name}.csr"),
+                    "-subj",
+                    subject,
+                ],
+            );
+            openssl(
+                dir,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &format!("{name}.csr"),
+                    "-CA",
+                    &format!("{ca}.pem"),
+                    "-CAkey",
+                    &format!("{ca}.key"),
+                    "-set_serial",
+                    serial,
+                    "-days",
+                    "30",
+                    "-out",
+                    &format!("{name}.pem"),
+                    "-extfile",
+                    &format!("{name}.ext"),
+                ],
+            );
+        }
+    }
+}
+
+fn load(dir: &Path, name: &str) -> Certificate {
+    qoltanba::load_certificates(&dir.join(format!("{name}.pem")))
+        .expect("cert")
+        .remove(0)
+}
+
+/// How the test responder answers the next requests.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// `openssl ocsp` signing with the named certificate and key, for the named CA.
+    Sign(&'static str, &'static str),
+    TryLater,
+    Garbage,
+    Silent,
+}
+
+fn responder(dir: PathBuf, mode: Arc<Mutex<Mode>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut request = vec![0u8; length];
+            let _ = stream.read_exact(&mut request);
+            let current = *mode.lock().expect("mode");
+            let body = match current {
+                Mode::Silent => {
+                    std::thread::sleep(Duration::from_secs(5));
+                    continue;
+                }
+                Mode::TryLater => vec![0x30, 0x03, 0x0a, 0x01, 0x03],
+                Mode::Garbage => b"<html>captive portal</html>".to_vec(),
+                Mode::Sign(signer, ca) => {
+                    let req = dir.join(format!("req{i}.der"));
+                    let resp = dir.join(format!("resp{i}.der"));
+                    std::fs::write(&req, &request).expect("request");
+                    let out = Command::new("openssl")
+                        .args([
+                            "ocsp",
+                            "-index",
+                            "index.txt",
+                            "-CA",
+                            &format!("{ca}.pem"),
+                            "-rsigner",
+                        ])
+                        .arg(format!("{signer}.pem"))
+                        .arg("-rkey")
+                        .arg(format!("{signer}.key"))
+                        .arg("-reqin")
+                        .arg(&req)
+                        .arg("-respout")
+                        .arg(&resp)
+                        .current_dir(&dir)
+                        .output()
+                        .expect("openssl ocsp");
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    std::fs::read(&resp).expect("response")
+                }
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_live_responder_is_asked_and_believed_only_when_entitled() {
+    let _machine = crate::common::shared_machine();
+    crate::common::tools::need_tool("openssl", "openssl");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().to_path_buf();
+    let mode = Arc::new(Mutex::new(Mode::Sign("responder", "ca")));
+    let url = responder(dir.clone(), mode.clone());
+
+    let ca_ext = "[req]\ndistinguished_name=dn\n[dn]\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n";
+    make(&dir, "ca", "/CN=Qoltanba OCSP Test CA", None, "1", ca_ext);
+    make(&dir, "other", "/CN=Another Test CA", None, "2", ca_ext);
+    make(
+        &dir,
+        "responder",
+        "/CN=Test OCSP Responder",
+        Some("ca"),
+        "100",
+        "extendedKeyUsage=OCSPSigning\nnoCheck=ignored\n",
+    );
+    make(
+        &dir,
+        "no_eku",
+        "/CN=Responder Without EKU",
+        Some("ca"),
+        "101",
+        "noCheck=ignored\n",
+    );
+    make(
+        &dir,
+        "foreign",
+        "/CN=Test OCSP Responder",
+        Some("other"),
+        "102",
+        "extendedKeyUsage=OCSPSigning\nnoCheck=ignored\n",
+    );
+    let leaf_ext = format!("authorityInfoAccess=OCSP;URI:{url}\n");
+    make(
+        &dir,
+        "good",
+        "/CN=Good Leaf",
+        Some("ca"),
+        "0x1001",
+        &leaf_ext,
+    );
+    make(
+        &dir,
+        "revoked",
+        "/CN=Revoked Leaf",
+        Some("ca"),
+        "0x1002",
+        &leaf_ext,
+    );
+    make(
+        &dir,
+        "unknown",
+        "/CN=Leaf Not In The Index",
+        Some("ca"),
+        "0x1003",
+        &leaf_ext,
+    );
+    std::fs::write(
+        dir.join("index.txt"),
+        "V\t301231235959Z\t\t1001\tunknown\t/CN=Good Leaf\n\
+         R\t301231235959Z\t260101000000Z,keyCompromise\t1002\tunknown\t/CN=Revoked Leaf\n",
+    )
+    .expect("index");
+
+    let ca = load(&dir, "ca");
+    let (good, revoked, unknown) = (
+        load(&dir, "good"),
+        load(&dir, "revoked"),
+        load(&dir, "unknown"),
+    );
+    assert_eq!(
+        good.ocsp_urls(),
+        [url.clone()],
+        "the responder comes from authorityInfoAccess"
+    );
+    let policy = FetchPolicy {
+        read_timeout: Duration::from_secs(1),
+        retries: 0,
+        ..FetchPolicy::default()
+    };
+    let client = OcspClient::new(Fetcher::new(policy), OcspPolicy::default());
+    let now = UnixTime::now();
+    let not_checked = |_: &Certificate, _: UnixTime| false;
+    let nonce = [0x5a; 16];
+
+    // Good, from the delegated responder; then again from the cache.
+    let (answer, source) = client
+        .status(&good, &ca, now, &nonce, &not_checked)
+        .expect("good");
+    assert_eq!(answer.status, OcspStatus::Good);
+    assert_eq!(answer.signed_by, ResponderKind::Delegated);
+    assert_eq!((source.url.as_str(), source.cached), (url.as_str(), false));
+    let (_, again) = client
+        .status(&good, &ca, now, &nonce, &not_checked)
+        .expect("cached");
+    assert!(again.cached);
+
+    // Revoked, with its reason and time.
+    let (answer, _) = client
+        .status(&revoked, &ca, now, &nonce, &not_checked)
+        .expect("revoked");
+    match answer.status {
+        OcspStatus::Revoked {
+            at,
+            reason,
+            never_issued,
+        } => {
+            assert_eq!(at.rfc3339(), "2026-01-01T00:00:00Z");
+            assert_eq!(reason, Some(RevocationReason::KeyCompromise));
+            assert!(!never_issued);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Unknown to the responder: a verdict (negative), not an outage.
+    let (answer, _) = client
+        .status(&unknown, &ca, now, &nonce, &not_checked)
+        .expect("unknown");
+    assert_eq!(answer.status, OcspStatus::Unknown);
+
+    // Signed by the CA itself.
+    *mode.lock().expect("mode") = Mode::Sign("ca", "ca");
+    let (answer, _) = client
+        .status(&revoked, &ca, now, &nonce, &not_checked)
+        .expect("by the CA");
+    assert_eq!(answer.signed_by, ResponderKind::Ca);
+
+    let refused = |m: Mode| -> ResponderFailure {
+        *mode.lock().expect("mode") = m;
+        let mut failures = client
+            .status(&revoked, &ca, now, &nonce, &not_checked)
+            .expect_err("nothing usable");
+        assert_eq!(failures.len(), 1);
+        failures.remove(0).1
+    };
+    // A responder certificate without id-kp-OCSPSigning, and another CA's responder: not entitled.
+    assert!(matches!(
+        refused(Mode::Sign("no_eku", "ca")),
+        ResponderFailure::Answer(OcspUnavailable::UntrustedResponder(_))
+    ));
+    assert!(matches!(
+        refused(Mode::Sign("foreign", "other")),
+        ResponderFailure::Answer(OcspUnavailable::UntrustedResponder(_))
+    ));
+    // tryLater and garbage: unavailable, never a verdict.
+    assert_eq!(
+        refused(Mode::TryLater),
+        ResponderFailure::Answer(OcspUnavailable::Status("tryLater"))
+    );
+    assert!(matches!(
+        refused(Mode::Garbage),
+        ResponderFailure::Answer(OcspUnavailable::Malformed(_))
+    ));
+    // A responder that never answers: a timeout, in bounded time.
+    let start = Instant::now();
+    assert!(matches!(refused(Mode::Silent), ResponderFailure::Fetch(_)));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+}
