@@ -261,7 +261,7 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
     );
     assert_eq!(
         good.ocsp_urls(),
-        [url.clone()],
+        std::slice::from_ref(&url),
         "the responder comes from authorityInfoAccess"
     );
     let policy = FetchPolicy {
