@@ -134,7 +134,8 @@ pub use pki::load::InputError;
 pub use pki::name::{Attribute as NameAttribute, Name};
 pub use pki::ocsp::{
     check_response as check_ocsp_response, CertId as OcspCertId, CertIdHash, OcspAnswer, OcspCheck,
-    OcspError, OcspRequest, OcspStatus, ResponderKind, Unavailable as OcspUnavailable,
+    OcspError, OcspLookup, OcspRequest, OcspStatus, ResponderKind, RevocationSource, SharedOcsp,
+    Unavailable as OcspUnavailable,
 };
 pub use pki::reason::Reason as RevocationReason;
 pub use pki::report::{

@@ -99,6 +99,44 @@ fn subject_der(cert: &Certificate) -> Result<&[u8], OcspError> {
     Ok(&cert.der()[start..start + raw.len()])
 }
 
+/// Which revocation data a validation consults, and in which order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevocationSource {
+    /// CRLs only (the trust store's).
+    #[default]
+    Crl,
+    /// OCSP only.
+    Ocsp,
+    /// OCSP; when no responder gives a usable answer, CRLs.
+    OcspThenCrl,
+    /// CRLs; when none covers the certificate freshly, OCSP.
+    CrlThenOcsp,
+}
+
+/// Where a validation gets OCSP answers: the service asks responders (I/O) and this layer decides on what comes
+/// back, already checked by [`check_response`].
+pub trait OcspLookup: Send + Sync {
+    /// An authentic answer about `cert`, issued by `issuer`, fresh at `at`, with where it came from; or why there is
+    /// none, as a sentence.
+    fn lookup(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: UnixTime,
+    ) -> Result<(OcspAnswer, String), String>;
+}
+
+/// An [`OcspLookup`] shared by the options of many validations.
+#[derive(Clone)]
+pub struct SharedOcsp(pub std::sync::Arc<dyn OcspLookup>);
+
+impl std::fmt::Debug for SharedOcsp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedOcsp")
+    }
+}
+
 /// A request that cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OcspError {

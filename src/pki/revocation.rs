@@ -33,6 +33,10 @@ pub(crate) enum RevocationStatus {
     },
     /// The covering CRL is signed with an algorithm we do not support.
     Unsupported(String),
+    /// An authentic OCSP answer says `unknown`: negative.
+    UnknownToResponder {
+        responder: String,
+    },
 }
 
 impl RevocationStatus {
@@ -46,6 +50,7 @@ impl RevocationStatus {
             RevocationStatus::Unknown { .. } | RevocationStatus::Unsupported(_) => {
                 RevocationVerdict::Unknown
             }
+            RevocationStatus::UnknownToResponder { .. } => RevocationVerdict::Revoked,
         }
     }
 }
@@ -251,6 +256,57 @@ impl TrustStore {
         Err(why.join("; "))
     }
 
+    /// The revocation status of `path[i]` from the sources `opts` names, in their order.
+    pub(crate) fn status_by_source(
+        &self,
+        path: &[Node<'_>],
+        i: usize,
+        opts: &VerifyOptions,
+        walk: &mut Walk,
+    ) -> RevocationStatus {
+        use crate::pki::ocsp::RevocationSource as S;
+        let ocsp = || ocsp_status(path, i, opts);
+        match opts.source {
+            S::Crl => self.revocation_status(path, i, opts.at, walk),
+            S::Ocsp => ocsp().unwrap_or_else(|why| RevocationStatus::Unknown {
+                reasons: vec![why],
+                bad_signature: false,
+            }),
+            S::OcspThenCrl => match ocsp() {
+                Ok(status) => status,
+                Err(why) => match self.revocation_status(path, i, opts.at, walk) {
+                    RevocationStatus::Unknown {
+                        mut reasons,
+                        bad_signature,
+                    } => {
+                        reasons.insert(0, why);
+                        RevocationStatus::Unknown {
+                            reasons,
+                            bad_signature,
+                        }
+                    }
+                    status => status,
+                },
+            },
+            S::CrlThenOcsp => match self.revocation_status(path, i, opts.at, walk) {
+                RevocationStatus::Unknown {
+                    mut reasons,
+                    bad_signature,
+                } => match ocsp() {
+                    Ok(status) => status,
+                    Err(why) => {
+                        reasons.push(why);
+                        RevocationStatus::Unknown {
+                            reasons,
+                            bad_signature,
+                        }
+                    }
+                },
+                status => status,
+            },
+        }
+    }
+
     /// The revocation status of `path[i]`, whose issuer is `path[i + 1]`.
     pub(crate) fn revocation_status(
         &self,
@@ -367,4 +423,29 @@ impl TrustStore {
             bad_signature,
         }
     }
+}
+
+/// What OCSP says about `path[i]` (issued by `path[i + 1]`) at the validation time, or why it says nothing.
+fn ocsp_status(
+    path: &[Node<'_>],
+    i: usize,
+    opts: &VerifyOptions,
+) -> Result<RevocationStatus, String> {
+    use crate::pki::ocsp::OcspStatus;
+    let lookup = opts
+        .ocsp
+        .as_ref()
+        .ok_or_else(|| "no OCSP responder is configured".to_string())?;
+    let issuer = path
+        .get(i + 1)
+        .ok_or_else(|| "no issuer to ask OCSP about".to_string())?;
+    let (answer, source) = lookup.0.lookup(path[i].cert, issuer.cert, opts.at)?;
+    Ok(match answer.status {
+        OcspStatus::Good => RevocationStatus::Good,
+        OcspStatus::Unknown => RevocationStatus::UnknownToResponder { responder: source },
+        OcspStatus::Revoked { at, reason, .. } if at <= opts.at => {
+            RevocationStatus::Revoked { at, reason }
+        }
+        OcspStatus::Revoked { at, reason, .. } => RevocationStatus::RevokedLater { at, reason },
+    })
 }

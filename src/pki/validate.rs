@@ -57,6 +57,10 @@ pub struct VerifyOptions {
     pub purpose: Purpose,
     /// How revocation is checked.
     pub revocation: RevocationMode,
+    /// Which revocation data is consulted (CRLs by default).
+    pub source: crate::pki::ocsp::RevocationSource,
+    /// Where OCSP answers come from, when the source uses OCSP (none: OCSP gives no answer).
+    pub ocsp: Option<crate::pki::ocsp::SharedOcsp>,
     /// The IIN stated in the request, to compare with the certificate.
     pub iin: Option<Iin>,
     /// The BIN stated in the request.
@@ -79,6 +83,8 @@ impl VerifyOptions {
             at,
             purpose: Purpose::Sign,
             revocation: RevocationMode::All,
+            source: crate::pki::ocsp::RevocationSource::Crl,
+            ocsp: None,
             iin: None,
             bin: None,
             name: None,
@@ -398,11 +404,18 @@ impl TrustStore {
             RevocationMode::All => n - 1,
         };
         for (i, slot) in statuses.iter_mut().enumerate().take(check_upto) {
-            let status = self.revocation_status(path, i, opts.at, walk);
+            let status = self.status_by_source(path, i, opts, walk);
             match &status {
                 RevocationStatus::Good
                 | RevocationStatus::NotChecked
                 | RevocationStatus::RevokedLater { .. } => {}
+                RevocationStatus::UnknownToResponder { responder } => f.add(
+                    Code::CertRevoked,
+                    format!(
+                        "{} is unknown to the OCSP responder {responder}: a negative answer",
+                        who(i)
+                    ),
+                ),
                 RevocationStatus::Revoked { at, reason } => f.add(
                     Code::CertRevoked,
                     format!(

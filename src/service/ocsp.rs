@@ -187,3 +187,30 @@ fn cache_key(id: &CertId) -> Vec<u8> {
     key.extend_from_slice(&id.serial);
     key
 }
+
+/// Validations ask this client through the trust store's revocation policy ([`crate::pki::ocsp::OcspLookup`]).
+/// A delegated responder without `id-pkix-ocsp-nocheck` is not believed here (its own status would need CRLs the
+/// lookup does not hold); the NCA's responders carry nocheck.
+impl crate::pki::ocsp::OcspLookup for OcspClient {
+    fn lookup(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: UnixTime,
+    ) -> Result<(OcspAnswer, String), String> {
+        let mut nonce = [0u8; 16];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
+            .map_err(|_| "no randomness for an OCSP nonce".to_string())?;
+        match self.status(cert, issuer, at, &nonce, &|_, _| false) {
+            Ok((answer, source)) => Ok((answer, source.url)),
+            Err(failures) if failures.is_empty() => {
+                Err("no OCSP responder is configured or named by the certificate".into())
+            }
+            Err(failures) => Err(failures
+                .iter()
+                .map(|(url, why)| format!("OCSP {url}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ")),
+        }
+    }
+}

@@ -241,3 +241,61 @@ fn nca_null_parameters_quirk_is_accepted() {
     let r = s.verify_certificate(&load("leaf-rsa.pem"), &[], &at(NOW));
     assert!(r.valid, "{:?}", r.messages);
 }
+
+/// The revocation source policy: OCSP without a configured responder says so and is never silently skipped; a
+/// CRL-first policy answers from a fresh CRL without asking OCSP; OCSP first falls back to the same CRL.
+#[test]
+fn the_revocation_source_is_applied_in_its_order() {
+    let revoked = cert("revoked.pem");
+    let real = load_crls(&common::project_dir().join("certs/crl/issuing-ca.crl"))
+        .expect("crl")
+        .remove(0);
+    let with = |source: qoltanba::RevocationSource| {
+        let mut o = at(NOW);
+        o.source = source;
+        o
+    };
+    // OCSP only, and no responder configured: unknown, saying why.
+    let r = store(vec![real.clone()]).verify_certificate(
+        &revoked,
+        &[],
+        &with(qoltanba::RevocationSource::Ocsp),
+    );
+    assert!(
+        r.codes.contains(&Code::RevocationUnknown),
+        "{:?}",
+        r.messages
+    );
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.contains("no OCSP responder is configured")),
+        "{:?}",
+        r.messages
+    );
+    // CRL first, and OCSP first falling back to the CRL: the CRL's revocation either way.
+    for source in [
+        qoltanba::RevocationSource::CrlThenOcsp,
+        qoltanba::RevocationSource::OcspThenCrl,
+    ] {
+        let r = store(vec![real.clone()]).verify_certificate(&revoked, &[], &with(source));
+        assert_eq!(
+            r.codes,
+            vec![Code::CertRevoked],
+            "{source:?}: {:?}",
+            r.messages
+        );
+    }
+    // With no CRL for the issuing CA, OCSP first and no responder: unknown, naming both sources.
+    let r = store(vec![]).verify_certificate(
+        &revoked,
+        &[],
+        &with(qoltanba::RevocationSource::OcspThenCrl),
+    );
+    assert_eq!(r.codes, vec![Code::RevocationUnknown], "{:?}", r.messages);
+    assert!(
+        r.messages[0].contains("no OCSP responder is configured"),
+        "{:?}",
+        r.messages
+    );
+}

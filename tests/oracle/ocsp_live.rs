@@ -5,8 +5,9 @@
 //! garbage and a responder that never answers (unavailable, in bounded time). Needs the `openssl` CLI.
 
 use qoltanba::{
-    Certificate, FetchPolicy, Fetcher, OcspClient, OcspPolicy, OcspStatus, OcspUnavailable,
-    ResponderFailure, ResponderKind, RevocationReason, UnixTime,
+    Certificate, Code, FetchPolicy, Fetcher, OcspClient, OcspPolicy, OcspStatus, OcspUnavailable,
+    ResponderFailure, ResponderKind, RevocationMode, RevocationReason, RevocationSource,
+    RevocationVerdict, SharedOcsp, TrustStore, UnixTime, VerifyOptions,
 };
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -118,68 +119,73 @@ fn responder(dir: PathBuf, mode: Arc<Mutex<Mode>>) -> String {
     let url = format!("http://{}/", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {
         for (i, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { return };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("content-length:")
-                        .map(|v| v.trim().to_string())
-                })
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            let mut request = vec![0u8; length];
-            let _ = stream.read_exact(&mut request);
-            let current = *mode.lock().expect("mode");
-            let body = match current {
-                Mode::Silent => {
-                    std::thread::sleep(Duration::from_secs(5));
-                    continue;
+            let Ok(stream) = stream else { return };
+            let (dir, mode) = (dir.clone(), mode.clone());
+            // One thread a connection: a silent answer must not hold up the next request.
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
                 }
-                Mode::TryLater => vec![0x30, 0x03, 0x0a, 0x01, 0x03],
-                Mode::Garbage => b"<html>captive portal</html>".to_vec(),
-                Mode::Sign(signer, ca) => {
-                    let req = dir.join(format!("req{i}.der"));
-                    let resp = dir.join(format!("resp{i}.der"));
-                    std::fs::write(&req, &request).expect("request");
-                    let out = Command::new("openssl")
-                        .args([
-                            "ocsp",
-                            "-index",
-                            "index.txt",
-                            "-CA",
-                            &format!("{ca}.pem"),
-                            "-rsigner",
-                        ])
-                        .arg(format!("{signer}.pem"))
-                        .arg("-rkey")
-                        .arg(format!("{signer}.key"))
-                        .arg("-reqin")
-                        .arg(&req)
-                        .arg("-respout")
-                        .arg(&resp)
-                        .current_dir(&dir)
-                        .output()
-                        .expect("openssl ocsp");
-                    assert!(
-                        out.status.success(),
-                        "{}",
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                    std::fs::read(&resp).expect("response")
-                }
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(&body);
+                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.strip_prefix("content-length:")
+                            .map(|v| v.trim().to_string())
+                    })
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut request = vec![0u8; length];
+                let _ = stream.read_exact(&mut request);
+                let current = *mode.lock().expect("mode");
+                let body = match current {
+                    Mode::Silent => {
+                        std::thread::sleep(Duration::from_secs(5));
+                        return;
+                    }
+                    Mode::TryLater => vec![0x30, 0x03, 0x0a, 0x01, 0x03],
+                    Mode::Garbage => b"<html>captive portal</html>".to_vec(),
+                    Mode::Sign(signer, ca) => {
+                        let req = dir.join(format!("req{i}.der"));
+                        let resp = dir.join(format!("resp{i}.der"));
+                        std::fs::write(&req, &request).expect("request");
+                        let out = Command::new("openssl")
+                            .args([
+                                "ocsp",
+                                "-index",
+                                "index.txt",
+                                "-CA",
+                                &format!("{ca}.pem"),
+                                "-rsigner",
+                            ])
+                            .arg(format!("{signer}.pem"))
+                            .arg("-rkey")
+                            .arg(format!("{signer}.key"))
+                            .arg("-reqin")
+                            .arg(&req)
+                            .arg("-respout")
+                            .arg(&resp)
+                            .current_dir(&dir)
+                            .output()
+                            .expect("openssl ocsp");
+                        assert!(
+                            out.status.success(),
+                            "{}",
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                        std::fs::read(&resp).expect("response")
+                    }
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            });
         }
     });
     url
@@ -349,4 +355,44 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
         "{:?}",
         start.elapsed()
     );
+
+    // Path validation with OCSP as its revocation source (the store holds no CRL at all).
+    *mode.lock().expect("mode") = Mode::Sign("responder", "ca");
+    let store = TrustStore::builder().anchor(ca.clone()).build();
+    let lookup = SharedOcsp(Arc::new(OcspClient::new(
+        Fetcher::new(FetchPolicy {
+            read_timeout: Duration::from_secs(1),
+            retries: 0,
+            ..FetchPolicy::default()
+        }),
+        OcspPolicy::default(),
+    )));
+    let opts = |source: RevocationSource| {
+        let mut o = VerifyOptions::at_time(UnixTime::now());
+        o.revocation = RevocationMode::Leaf;
+        o.source = source;
+        o.ocsp = Some(lookup.clone());
+        o
+    };
+    let r = store.verify_certificate(&good, &[], &opts(RevocationSource::Ocsp));
+    assert!(r.valid, "{:?}", r.messages);
+    assert_eq!(r.chain[0].revocation, RevocationVerdict::Good);
+    let r = store.verify_certificate(&revoked, &[], &opts(RevocationSource::Ocsp));
+    assert_eq!(r.codes, vec![Code::CertRevoked], "{:?}", r.messages);
+    // Unknown to the responder: negative, never valid.
+    let r = store.verify_certificate(&unknown, &[], &opts(RevocationSource::Ocsp));
+    assert_eq!(r.codes, vec![Code::CertRevoked], "{:?}", r.messages);
+    assert!(
+        r.messages[0].contains("unknown to the OCSP responder"),
+        "{:?}",
+        r.messages
+    );
+    // CRLs only (the default source): the same good certificate has no revocation data here.
+    let r = store.verify_certificate(&good, &[], &opts(RevocationSource::Crl));
+    assert_eq!(r.codes, vec![Code::RevocationUnknown], "{:?}", r.messages);
+    // The responder silent, OCSP then CRL: unknown, saying what each source lacked.
+    *mode.lock().expect("mode") = Mode::Silent;
+    let r = store.verify_certificate(&revoked, &[], &opts(RevocationSource::OcspThenCrl));
+    assert_eq!(r.codes, vec![Code::RevocationUnknown], "{:?}", r.messages);
+    assert!(r.messages[0].contains("OCSP"), "{:?}", r.messages);
 }
