@@ -90,6 +90,25 @@ pub(crate) struct SealTrustArgs {
     pub(crate) json: bool,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum RevocationSourceArg {
+    Crl,
+    Ocsp,
+    OcspThenCrl,
+    CrlThenOcsp,
+}
+
+impl From<RevocationSourceArg> for qoltanba::RevocationSource {
+    fn from(arg: RevocationSourceArg) -> Self {
+        match arg {
+            RevocationSourceArg::Crl => qoltanba::RevocationSource::Crl,
+            RevocationSourceArg::Ocsp => qoltanba::RevocationSource::Ocsp,
+            RevocationSourceArg::OcspThenCrl => qoltanba::RevocationSource::OcspThenCrl,
+            RevocationSourceArg::CrlThenOcsp => qoltanba::RevocationSource::CrlThenOcsp,
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct VerifySealArgs {
     /// The barcode text; repeat for each part of a seal split over several symbols.
@@ -186,6 +205,12 @@ pub(crate) struct PkiArgs {
     pub(crate) at: Option<String>,
     #[arg(long, value_enum, default_value = "all")]
     pub(crate) revocation: RevocationArg,
+    /// An OCSP responder's URL, asked before those the certificate names; may repeat.
+    #[arg(long)]
+    pub(crate) ocsp: Vec<String>,
+    /// Which revocation data is consulted (default: ocsp-then-crl when --ocsp is given, else crl).
+    #[arg(long, value_enum)]
+    pub(crate) revocation_source: Option<RevocationSourceArg>,
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,

@@ -151,6 +151,22 @@ impl PkiArgs {
         opts.revocation = revocation;
         opts.iin = iin;
         opts.bin = bin;
+        opts.source = match self.revocation_source {
+            Some(source) => source.into(),
+            None if !self.ocsp.is_empty() => qoltanba::RevocationSource::OcspThenCrl,
+            None => qoltanba::RevocationSource::Crl,
+        };
+        if opts.source != qoltanba::RevocationSource::Crl {
+            let policy = qoltanba::OcspPolicy {
+                responders: self.ocsp.clone(),
+                ..qoltanba::OcspPolicy::default()
+            };
+            let client = qoltanba::OcspClient::new(
+                qoltanba::Fetcher::new(qoltanba::FetchPolicy::default()),
+                policy,
+            );
+            opts.ocsp = Some(qoltanba::SharedOcsp(std::sync::Arc::new(client)));
+        }
         Ok((store, opts))
     }
 }

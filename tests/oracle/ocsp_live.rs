@@ -395,4 +395,58 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
     let r = store.verify_certificate(&revoked, &[], &opts(RevocationSource::OcspThenCrl));
     assert_eq!(r.codes, vec![Code::RevocationUnknown], "{:?}", r.messages);
     assert!(r.messages[0].contains("OCSP"), "{:?}", r.messages);
+
+    // The CLI: `--ocsp URL` (OCSP first, then CRLs, by default) and `--revocation-source`.
+    *mode.lock().expect("mode") = Mode::Sign("responder", "ca");
+    let path = |name: &str| {
+        dir.join(format!("{name}.pem"))
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (ca_pem, good_pem, revoked_pem) = (path("ca"), path("good"), path("revoked"));
+    let (code, report) = crate::common::run_json(&[
+        "verify-cert",
+        "--cert",
+        &good_pem,
+        "--trust",
+        &ca_pem,
+        "--revocation",
+        "leaf",
+        "--ocsp",
+        &url,
+    ]);
+    assert_eq!(
+        (code, report["valid"].as_bool()),
+        (0, Some(true)),
+        "{report}"
+    );
+    assert_eq!(report["chain"][0]["revocation"], "good", "{report}");
+    let (code, report) = crate::common::run_json(&[
+        "verify-cert",
+        "--cert",
+        &revoked_pem,
+        "--trust",
+        &ca_pem,
+        "--revocation",
+        "leaf",
+        "--revocation-source",
+        "ocsp",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(crate::common::codes(&report), ["CERT_REVOKED"], "{report}");
+    // Without OCSP the CLI keeps to CRLs, and has none here.
+    let (_, report) = crate::common::run_json(&[
+        "verify-cert",
+        "--cert",
+        &good_pem,
+        "--trust",
+        &ca_pem,
+        "--revocation",
+        "leaf",
+    ]);
+    assert_eq!(
+        crate::common::codes(&report),
+        ["REVOCATION_UNKNOWN"],
+        "{report}"
+    );
 }
