@@ -135,7 +135,7 @@ pub use pki::name::{Attribute as NameAttribute, Name};
 pub use pki::ocsp::{
     check_response as check_ocsp_response, CertId as OcspCertId, CertIdHash, OcspAnswer, OcspCheck,
     OcspError, OcspLookup, OcspRequest, OcspStatus, ResponderKind, RevocationSource, SharedOcsp,
-    Unavailable as OcspUnavailable,
+    Unavailable as OcspUnavailable, MAX_OCSP_RESPONSE,
 };
 pub use pki::reason::Reason as RevocationReason;
 pub use pki::report::{

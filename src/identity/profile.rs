@@ -31,20 +31,21 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, most general first.
+    pub const ALL: [Role; 8] = [
+        Role::Individual,
+        Role::LegalEntity,
+        Role::FirstHead,
+        Role::RightToSign,
+        Role::FinancialSigner,
+        Role::HumanResources,
+        Role::Employee,
+        Role::InformationSystem,
+    ];
+
     /// The role with this [`Self::code`].
     pub fn parse(code: &str) -> Option<Role> {
-        [
-            Role::Individual,
-            Role::LegalEntity,
-            Role::FirstHead,
-            Role::RightToSign,
-            Role::FinancialSigner,
-            Role::HumanResources,
-            Role::Employee,
-            Role::InformationSystem,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
+        Self::ALL.into_iter().find(|r| r.code() == code)
     }
 
     /// The role an NCA extended-key-usage OID stands for.

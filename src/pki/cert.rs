@@ -104,6 +104,7 @@ pub struct Certificate {
     tbs: Range<usize>,
     /// Where the issuer Name lies in `der`, to compare it byte for byte before normalising.
     issuer_raw: Range<usize>,
+    subject_raw: Range<usize>,
     pub(crate) fingerprint: [u8; 32],
     pub(crate) version: u32,
     pub(crate) serial: Vec<u8>,
@@ -199,6 +200,11 @@ impl Certificate {
             fingerprint,
             issuer_raw: {
                 let raw = tbs_cert.issuer().as_raw();
+                let start = raw.as_ptr() as usize - der.as_ptr() as usize;
+                start..start + raw.len()
+            },
+            subject_raw: {
+                let raw = tbs_cert.subject().as_raw();
                 let start = raw.as_ptr() as usize - der.as_ptr() as usize;
                 start..start + raw.len()
             },
@@ -336,6 +342,11 @@ impl Certificate {
     /// The issuer Name as encoded.
     pub fn issuer_der(&self) -> &[u8] {
         &self.der[self.issuer_raw.clone()]
+    }
+
+    /// The subject Name as encoded (what an OCSP CertID hashes for an issuer).
+    pub fn subject_der(&self) -> &[u8] {
+        &self.der[self.subject_raw.clone()]
     }
 
     /// The to-be-signed bytes the issuer's signature covers.

@@ -58,7 +58,7 @@ impl CertId {
         let digest = hash.digest();
         Ok(CertId {
             hash,
-            issuer_name_hash: digest.digest(subject_der(issuer)?),
+            issuer_name_hash: digest.digest(issuer.subject_der()),
             issuer_key_hash: digest.digest(&issuer.public_key().key),
             serial: serial.to_vec(),
         })
@@ -86,17 +86,6 @@ impl CertId {
                 .map_err(bad)?,
         })
     }
-}
-
-/// The DER of a certificate's subject Name.
-fn subject_der(cert: &Certificate) -> Result<&[u8], OcspError> {
-    use x509_parser::prelude::FromDer;
-    let (_, x) = x509_parser::certificate::X509Certificate::from_der(cert.der())
-        .map_err(|e| OcspError::Encode(format!("issuer certificate: {e}")))?;
-    let raw = x.tbs_certificate.subject().as_raw();
-    // `raw` borrows from `cert.der()`: find the same bytes there, so the slice outlives the parse.
-    let start = raw.as_ptr() as usize - cert.der().as_ptr() as usize;
-    Ok(&cert.der()[start..start + raw.len()])
 }
 
 /// Which revocation data a validation consults, and in which order.
@@ -320,8 +309,18 @@ fn tbs_response_data(basic: &[u8]) -> Result<&[u8], Unavailable> {
         .raw)
 }
 
+/// The largest OCSP response read: a real one is a few kilobytes (the NCA's, with its responder certificate, under
+/// 3 KB); anything near this is not an answer about one certificate.
+pub const MAX_OCSP_RESPONSE: usize = 256 * 1024;
+
 /// Decides what `der` proves about `check.cert_id` (see the module's documentation for every check).
 pub fn check_response(der: &[u8], check: &OcspCheck<'_>) -> Result<OcspAnswer, Unavailable> {
+    if der.len() > MAX_OCSP_RESPONSE {
+        return Err(Unavailable::Malformed(format!(
+            "{} bytes, more than the {MAX_OCSP_RESPONSE} an OCSP response may have",
+            der.len()
+        )));
+    }
     let malformed = |e: der::Error| Unavailable::Malformed(e.to_string());
     let response = OcspResponse::from_der(der).map_err(malformed)?;
     if response.response_status != OcspResponseStatus::Successful {

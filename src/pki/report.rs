@@ -401,16 +401,7 @@ mod tests {
             assert_eq!(json(v), name);
             assert_eq!(v.to_string(), name);
         }
-        for r in [
-            Role::Individual,
-            Role::LegalEntity,
-            Role::FirstHead,
-            Role::RightToSign,
-            Role::FinancialSigner,
-            Role::HumanResources,
-            Role::Employee,
-            Role::InformationSystem,
-        ] {
+        for r in Role::ALL {
             assert_eq!(json(r), r.code());
         }
         assert_eq!(json(Reason::KeyCompromise), "keyCompromise");

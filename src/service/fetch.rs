@@ -121,12 +121,20 @@ impl Fetcher {
 
     /// GETs `url` (a CRL), conditionally when `known` validators are given.
     pub fn get(&self, url: &str, known: Option<&Validators>) -> Result<Fetched, FetchError> {
-        self.with_retries(|| self.exchange(url, None, known))
+        self.with_retries(|| self.exchange(url, None, known, self.policy.max_bytes))
     }
 
-    /// POSTs `body` as `content_type` to `url` (an OCSP request) and returns the answer's body.
-    pub fn post(&self, url: &str, content_type: &str, body: &[u8]) -> Result<Vec<u8>, FetchError> {
-        match self.with_retries(|| self.exchange(url, Some((content_type, body)), None))? {
+    /// POSTs `body` as `content_type` to `url` (an OCSP request) and returns the answer's body, refusing one
+    /// longer than `max_bytes` (or the policy's cap, whichever is smaller).
+    pub fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, FetchError> {
+        let limit = max_bytes.min(self.policy.max_bytes);
+        match self.with_retries(|| self.exchange(url, Some((content_type, body)), None, limit))? {
             Fetched::Body { bytes, .. } => Ok(bytes),
             Fetched::NotModified => Err(FetchError::Status(304)),
         }
@@ -156,12 +164,13 @@ impl Fetcher {
         url: &str,
         post: Option<(&str, &[u8])>,
         known: Option<&Validators>,
+        limit: u64,
     ) -> Result<Fetched, FetchError> {
         let scheme = scheme_of(url).ok_or_else(|| FetchError::Url(url.to_string()))?;
         let mut current = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
             let transport = |e: ureq::Error| match e {
-                ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge(self.policy.max_bytes),
+                ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge(limit),
                 e => FetchError::Transport(e.to_string()),
             };
             let response = match post {
@@ -214,7 +223,6 @@ impl Fetcher {
                 etag: header("ETag"),
                 last_modified: header("Last-Modified"),
             };
-            let limit = self.policy.max_bytes;
             if let Some(length) = header("Content-Length").and_then(|l| l.parse::<u64>().ok()) {
                 if length > limit {
                     return Err(FetchError::TooLarge(limit));

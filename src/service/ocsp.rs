@@ -142,9 +142,12 @@ impl OcspClient {
         responder_not_revoked: &dyn Fn(&Certificate, UnixTime) -> bool,
     ) -> Result<OcspAnswer, ResponderFailure> {
         let request = OcspRequest::new(cert_id.clone(), nonce)?;
-        let der = self
-            .fetcher
-            .post(url, "application/ocsp-request", &request.der)?;
+        let der = self.fetcher.post(
+            url,
+            "application/ocsp-request",
+            &request.der,
+            crate::pki::ocsp::MAX_OCSP_RESPONSE as u64,
+        )?;
         let check = OcspCheck {
             cert_id,
             nonce: Some(&request.nonce),

@@ -98,3 +98,8 @@ pub fn demo_signer(name: &str) -> qoltanba::CmsSigner {
     let chain = qoltanba::load_certificates(&dir.join("issuing-ca.pem")).expect("chain");
     qoltanba::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
 }
+
+/// A form id the test names (a literal of the catalogue's, so it parses).
+pub fn form_id(id: &str) -> qoltanba::FormId {
+    qoltanba::FormId::parse(id).expect("a valid form id")
+}

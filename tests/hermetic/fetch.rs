@@ -3,7 +3,7 @@
 //! conditional GETs, a closed port. Every case ends in its own error, in bounded time.
 
 use qoltanba::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,24 +19,7 @@ fn serve(
     std::thread::spawn(move || {
         for (i, stream) in listener.incoming().enumerate() {
             let Ok(mut stream) = stream else { return };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).to_string();
-            // A POST's body: read what Content-Length announces.
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().to_string())
-                })
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            let mut body = vec![0u8; length];
-            let _ = stream.read_exact(&mut body);
+            let (head, body) = crate::common::http::read_request(&mut stream);
             log.lock()
                 .expect("log")
                 .push(format!("{head}{}", String::from_utf8_lossy(&body)));
@@ -236,7 +219,7 @@ fn an_ocsp_request_is_posted_as_such() {
         )
     });
     let got = Fetcher::new(quick())
-        .post(&addr, "application/ocsp-request", b"request-der")
+        .post(&addr, "application/ocsp-request", b"request-der", 1024)
         .expect("post");
     assert_eq!(got, b"answer");
     let log = seen.lock().expect("log")[0].clone();

@@ -365,7 +365,7 @@ fn concurrent_clients_get_unique_gap_free_numbers_and_valid_documents() {
         qoltanba::local_year(time::OffsetDateTime::now_utc().unix_timestamp()).expect("year");
     let sequences = svc
         .registry
-        .numbers(&qoltanba::FormId::parse(form).expect("form id"), year)
+        .numbers(&crate::common::form_id(form), year)
         .expect("numbers");
     assert_eq!(sequences, (1..=(clients * each) as u64).collect::<Vec<_>>());
     let store = qoltanba::demo_trust_store().expect("store");

@@ -28,7 +28,7 @@ fn a_real_document_is_numbered_stored_and_still_verifies() {
     let t = qoltanba::form(form).expect("form");
     let stored = registry
         .issue(
-            &qoltanba::FormId::parse(form).expect("form id"),
+            &crate::common::form_id(form),
             2026,
             "operator-1",
             &mut |n| {
@@ -95,7 +95,7 @@ fn numbers_are_unique_and_gap_free_under_concurrency_across_connections() {
                 (0..50)
                     .map(|_| {
                         r.issue(
-                            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+                            &crate::common::form_id("reference.birth"),
                             2026,
                             "portal",
                             &mut cheap,
@@ -115,10 +115,7 @@ fn numbers_are_unique_and_gap_free_under_concurrency_across_connections() {
     all.dedup();
     assert_eq!(all.len(), 400, "every number unique");
     let numbers = registries[0]
-        .numbers(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
-            2026,
-        )
+        .numbers(&crate::common::form_id("reference.birth"), 2026)
         .expect("numbers");
     assert_eq!(numbers, (1..=400).collect::<Vec<u64>>(), "none missing");
     assert_eq!(registries[1].audit().expect("audit").len(), 400);
@@ -129,7 +126,7 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
     let registry = SqliteRegistry::in_memory().expect("open");
     registry
         .issue(
-            &qoltanba::FormId::parse("licence.pawnshop").expect("form id"),
+            &crate::common::form_id("licence.pawnshop"),
             2026,
             "op",
             &mut cheap,
@@ -137,7 +134,7 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
         .expect("first");
     let err = registry
         .issue(
-            &qoltanba::FormId::parse("licence.pawnshop").expect("form id"),
+            &crate::common::form_id("licence.pawnshop"),
             2026,
             "op",
             &mut |_| {
@@ -159,7 +156,7 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
     }
     let next = registry
         .issue(
-            &qoltanba::FormId::parse("licence.pawnshop").expect("form id"),
+            &crate::common::form_id("licence.pawnshop"),
             2026,
             "op",
             &mut cheap,
@@ -168,10 +165,7 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
     assert_eq!(next.number, "licence.pawnshop-2026-000002");
     assert_eq!(
         registry
-            .numbers(
-                &qoltanba::FormId::parse("licence.pawnshop").expect("form id"),
-                2026
-            )
+            .numbers(&crate::common::form_id("licence.pawnshop"), 2026)
             .expect("numbers"),
         [1, 2]
     );
@@ -183,7 +177,7 @@ fn sequences_are_per_form_and_year() {
     let registry = SqliteRegistry::in_memory().expect("open");
     let a = registry
         .issue(
-            &qoltanba::FormId::parse("licence.pawnshop").expect("form id"),
+            &crate::common::form_id("licence.pawnshop"),
             2026,
             "op",
             &mut cheap,
@@ -191,7 +185,7 @@ fn sequences_are_per_form_and_year() {
         .expect("a");
     let b = registry
         .issue(
-            &qoltanba::FormId::parse("licence.pawnshop").expect("form id"),
+            &crate::common::form_id("licence.pawnshop"),
             2027,
             "op",
             &mut cheap,
@@ -199,7 +193,7 @@ fn sequences_are_per_form_and_year() {
         .expect("b");
     let c = registry
         .issue(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            &crate::common::form_id("reference.birth"),
             2026,
             "op",
             &mut cheap,
@@ -222,7 +216,7 @@ fn documents_survive_reopening_and_numbering_continues() {
     {
         let r = SqliteRegistry::open(&path).expect("open");
         r.issue(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            &crate::common::form_id("reference.birth"),
             2026,
             "portal",
             &mut cheap,
@@ -241,7 +235,7 @@ fn documents_survive_reopening_and_numbering_continues() {
     );
     let next = r
         .issue(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            &crate::common::form_id("reference.birth"),
             2026,
             "portal",
             &mut cheap,
@@ -260,7 +254,7 @@ fn the_audit_log_is_append_only_even_for_raw_sql() {
     let path = dir.path().join("registry.db");
     let r = SqliteRegistry::open(&path).expect("open");
     r.issue(
-        &qoltanba::FormId::parse("reference.birth").expect("form id"),
+        &crate::common::form_id("reference.birth"),
         2026,
         "portal",
         &mut cheap,
@@ -288,7 +282,7 @@ fn hostile_inputs_and_files_get_clear_errors() {
     assert_eq!(longest.kind(), qoltanba::FormKind::Other);
     assert!(matches!(
         registry.issue(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            &crate::common::form_id("reference.birth"),
             12026,
             "op",
             &mut cheap
@@ -331,7 +325,7 @@ fn crash_child_issues_until_killed() {
     let r = SqliteRegistry::open(std::path::Path::new(&path)).expect("open");
     for _ in 0..1_000_000 {
         r.issue(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            &crate::common::form_id("reference.birth"),
             2026,
             "portal",
             &mut cheap,
@@ -362,12 +356,7 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
         loop {
             std::thread::sleep(std::time::Duration::from_millis(50));
             let seen = SqliteRegistry::open(&path)
-                .and_then(|r| {
-                    r.numbers(
-                        &qoltanba::FormId::parse("reference.birth").expect("form id"),
-                        2026,
-                    )
-                })
+                .and_then(|r| r.numbers(&crate::common::form_id("reference.birth"), 2026))
                 .map(|n| n.len())
                 .unwrap_or(0);
             if seen > committed_before + 20 || std::time::Instant::now() > deadline {
@@ -379,10 +368,7 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
 
         let r = SqliteRegistry::open(&path).expect("reopen after kill");
         let numbers = r
-            .numbers(
-                &qoltanba::FormId::parse("reference.birth").expect("form id"),
-                2026,
-            )
+            .numbers(&crate::common::form_id("reference.birth"), 2026)
             .expect("numbers");
         let n = numbers.len() as u64;
         assert!(
@@ -407,7 +393,7 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
         // Numbering continues after the crash without reuse.
         let next = r
             .issue(
-                &qoltanba::FormId::parse("reference.birth").expect("form id"),
+                &crate::common::form_id("reference.birth"),
                 2026,
                 "portal",
                 &mut cheap,

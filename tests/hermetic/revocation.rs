@@ -299,3 +299,28 @@ fn the_revocation_source_is_applied_in_its_order() {
         r.messages
     );
 }
+
+/// An OCSP answer larger than any real one is refused before it is parsed.
+#[test]
+fn an_oversized_ocsp_answer_is_refused_unread() {
+    let issuer = cert("issuing-ca.pem");
+    let id =
+        qoltanba::OcspCertId::new(&issuer, &[1], qoltanba::CertIdHash::Sha256).expect("cert id");
+    let check = qoltanba::OcspCheck {
+        cert_id: &id,
+        nonce: None,
+        issuer: &issuer,
+        trusted_responders: &[],
+        responder_not_revoked: &|_, _| false,
+        now: qoltanba::UnixTime::from_secs(NOW.unix_timestamp()),
+        skew_secs: 300,
+        max_age_secs: 3600,
+    };
+    let huge = vec![0x30; qoltanba::MAX_OCSP_RESPONSE + 1];
+    match qoltanba::check_ocsp_response(&huge, &check) {
+        Err(qoltanba::OcspUnavailable::Malformed(why)) => {
+            assert!(why.contains("more than"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -163,10 +163,7 @@ fn a_failed_render_leaves_the_application_where_it_was() {
     let after = r.application(app.id).expect("read").expect("present");
     assert_eq!(after.status, ApplicationStatus::Registered);
     assert!(r
-        .numbers(
-            &qoltanba::FormId::parse("licence.private-bailiff").expect("form id"),
-            2026
-        )
+        .numbers(&crate::common::form_id("licence.private-bailiff"), 2026)
         .expect("numbers")
         .is_empty());
 }
@@ -221,13 +218,10 @@ fn two_operators_deciding_at_once_cannot_both_win() {
     let wins: u32 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
     assert_eq!(wins, 20);
     let licences = r
-        .numbers(
-            &qoltanba::FormId::parse("licence.private-bailiff").expect("form id"),
-            2026,
-        )
+        .numbers(&crate::common::form_id("licence.private-bailiff"), 2026)
         .expect("numbers");
     let refusals = r
-        .numbers(&qoltanba::FormId::parse("refusal").expect("form id"), 2026)
+        .numbers(&crate::common::form_id("refusal"), 2026)
         .expect("numbers");
     assert_eq!(licences.len() + refusals.len(), 20);
     assert_eq!(licences, (1..=licences.len() as u64).collect::<Vec<_>>());
@@ -242,7 +236,7 @@ fn licence_events_change_the_standing() {
     let r = SqliteRegistry::in_memory().expect("registry");
     let licence = r
         .issue(
-            &qoltanba::FormId::parse("licence.security").expect("form id"),
+            &crate::common::form_id("licence.security"),
             2026,
             "operator",
             &mut cheap,
@@ -344,7 +338,7 @@ fn licence_events_change_the_standing() {
 
     let reference = r
         .issue(
-            &qoltanba::FormId::parse("reference.birth").expect("form id"),
+            &crate::common::form_id("reference.birth"),
             2026,
             "portal",
             &mut cheap,
@@ -377,7 +371,7 @@ fn licence_events_are_append_only_even_for_raw_sql() {
     let r = SqliteRegistry::open(&path).expect("open");
     let licence = r
         .issue(
-            &qoltanba::FormId::parse("licence.security").expect("form id"),
+            &crate::common::form_id("licence.security"),
             2026,
             "operator",
             &mut cheap,
@@ -442,7 +436,7 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
     );
     let next = r
         .issue(
-            &qoltanba::FormId::parse("licence.security").expect("form id"),
+            &crate::common::form_id("licence.security"),
             2026,
             "operator",
             &mut cheap,

@@ -412,7 +412,7 @@ fn licence_with(
     let licence = svc
         .registry
         .issue(
-            &qoltanba::FormId::parse(form).expect("form id"),
+            &crate::common::form_id(form),
             year,
             "operator-1",
             &mut render,

@@ -86,7 +86,7 @@ fn a_kill_9_of_the_server_during_issuance_loses_nothing_committed() {
 
         // The registry is whole: what was acknowledged is stored, numbers run 1..n, the audit agrees.
         let numbers = registry
-            .numbers(&qoltanba::FormId::parse(FORM).expect("form id"), year)
+            .numbers(&crate::common::form_id(FORM), year)
             .expect("numbers");
         let n = numbers.len() as u64;
         assert_eq!(numbers, (1..=n).collect::<Vec<_>>(), "round {round}: a gap");

@@ -9,7 +9,7 @@ use qoltanba::{
     ResponderFailure, ResponderKind, RevocationMode, RevocationReason, RevocationSource,
     RevocationVerdict, SharedOcsp, TrustStore, UnixTime, VerifyOptions,
 };
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,22 +124,7 @@ fn responder(dir: PathBuf, mode: Arc<Mutex<Mode>>) -> String {
             // One thread a connection: a silent answer must not hold up the next request.
             std::thread::spawn(move || {
                 let mut stream = stream;
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        l.strip_prefix("content-length:")
-                            .map(|v| v.trim().to_string())
-                    })
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                let mut request = vec![0u8; length];
-                let _ = stream.read_exact(&mut request);
+                let (_, request) = crate::common::http::read_request(&mut stream);
                 let current = *mode.lock().expect("mode");
                 let body = match current {
                     Mode::Silent => {
