@@ -67,6 +67,7 @@ fn application_flow(c: &mut Criterion) {
         signer: &signer,
         provider: &provider,
         calendar: &calendar,
+        revocation: &qoltanba::RevocationPolicy::default(),
     };
     let certs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certs");
     let key = std::fs::read(certs.join("individual-sign.key.pem")).expect("key");

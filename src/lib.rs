@@ -78,24 +78,30 @@ pub use issuance::{
 };
 pub use registry::{
     Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
-    DocumentStanding, NewApplication, Registry, RegistryError, Render, RenderError,
-    RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenRole,
+    DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
+    RenderError, RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenRole,
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.
 pub use http::{run as serve_node, serve, serve_with, AppState};
+pub use service::background::Background;
 pub use service::config::ConfiguredToken;
-pub use service::config::{ConfigError, ServiceConfig, ENV_VARS};
+pub use service::config::{ConfigError, RevocationConfig, ServiceConfig, ENV_VARS};
+pub use service::crls::{CrlRefresher, CrlSchedule, CrlSource, RefreshOutcome, SourceHealth};
 pub use service::fetch::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
-pub use service::ocsp::{AnswerSource, OcspClient, OcspPolicy, ResponderFailure};
+pub use service::metrics::Metrics;
+pub use service::ocsp::{OcspClient, OcspPolicy, ResponderFailure};
 pub use service::start::{StartError, Started};
 pub use service::tokens::{
     create_token, generate_token, sha256 as token_sha256, sha256_hex as token_sha256_hex,
 };
 pub use service::tokens::{Caller, TokenCache};
 pub use service::workflow::WorkflowError;
-pub use service::workflow::{decide, issue_reference, report_payment, submit, Context, Decision};
-pub use service::{start, Limits, ServeOptions};
+pub use service::workflow::{
+    decide, issue_reference, report_payment, reverify_pending, submit, Context, Decision,
+    Reverified,
+};
+pub use service::{start, CheckFor, Limits, RevocationPolicy, ServeOptions};
 
 // The demo PKI in `certs/` (`generate-demo-pki` and the tests).
 pub use demo_pki::{
@@ -130,18 +136,19 @@ pub use pdf::PdfError;
 pub use pki::cert::KeyUsage;
 pub use pki::crl::{CrlError, Revocation};
 pub use pki::dp::{DpName, GenName, IssuingDistributionPoint};
+pub use pki::install::{CrlInstalled, CrlRefused, InstallRules};
 pub use pki::load::InputError;
 pub use pki::name::{Attribute as NameAttribute, Name};
 pub use pki::ocsp::{
-    check_response as check_ocsp_response, CertId as OcspCertId, CertIdHash, OcspAnswer, OcspCheck,
-    OcspError, OcspLookup, OcspRequest, OcspStatus, ResponderKind, RevocationSource, SharedOcsp,
-    Unavailable as OcspUnavailable, MAX_OCSP_RESPONSE,
+    check_response as check_ocsp_response, AnswerSource, CertId as OcspCertId, CertIdHash,
+    OcspAnswer, OcspCheck, OcspError, OcspLookup, OcspRequest, OcspStatus, ResponderKind,
+    RevocationSource, SharedOcsp, Unavailable as OcspUnavailable, MAX_OCSP_RESPONSE,
 };
 pub use pki::reason::Reason as RevocationReason;
 pub use pki::report::{
-    CertSummary, ChainEntry, LaterRevocation, RevocationVerdict, SubjectSummary,
+    CertSummary, ChainEntry, LaterRevocation, RevocationEvidence, RevocationVerdict, SubjectSummary,
 };
-pub use pki::store::TrustStoreBuilder;
+pub use pki::store::{CrlOrigin, TrustStoreBuilder};
 pub use registry::LicenceEvent;
 pub use render::font::FontError;
 pub use render::layout::Page as LayoutPage;

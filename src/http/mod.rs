@@ -115,6 +115,31 @@ pub fn run(
     config: &crate::service::config::ServiceConfig,
     listening: impl FnOnce(std::net::SocketAddr),
 ) -> Result<(), RunError> {
+    // The CRL refresher: lists cached by an earlier run first (a restart works offline until their
+    // nextUpdate), then a thread that keeps them fresh until this returns.
+    let _refresher = node.revocation.crls.clone().map(|crls| {
+        let loaded = crls.load_cache(crate::clock::UnixTime::now());
+        tracing::info!(
+            sources = crls.sources().len(),
+            loaded,
+            "CRL refresher starting"
+        );
+        crls.spawn()
+    });
+    // Applications waiting for revocation data are verified again on a schedule.
+    let _reverifier = {
+        let node = node.clone();
+        let every = node.revocation.reverify_every;
+        crate::service::background::Background::spawn("qoltanba-reverify", move || {
+            let now = crate::clock::UnixTime::now().secs();
+            if let Err(e) =
+                crate::service::workflow::reverify_pending(node.context(), "qoltanba", now)
+            {
+                tracing::warn!(error = %e, "pending applications could not be verified again");
+            }
+            every
+        })
+    };
     let state = AppState::with(node, config.limits.clone());
     let listen = config.listen;
     let options = config.serve;
@@ -245,6 +270,7 @@ pub(crate) fn router(state: AppState) -> Router {
     // What needs no body and no work: never behind a budget.
     let static_routes = Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/verify", get(page::html))
         .route("/verify/app.js", get(page::script))
         .route("/verify/jsqr.js", get(page::jsqr))
@@ -288,10 +314,30 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> Json<views::Health> {
+    let revocation = state.revocation.health(crate::clock::UnixTime::now());
+    let degraded = revocation
+        .iter()
+        .any(|s| s.state != "fresh" || s.last_error.is_some());
     Json(views::Health {
-        status: views::HealthStatus::Ok,
+        status: if degraded {
+            views::HealthStatus::Degraded
+        } else {
+            views::HealthStatus::Ok
+        },
         demo: state.demo,
+        revocation,
     })
+}
+
+async fn metrics(State(state): State<AppState>) -> axum::response::Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.revocation.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Problem {

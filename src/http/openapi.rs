@@ -28,14 +28,37 @@ pub(super) fn document() -> Value {
     let bearer = json!([{"bearer": []}]);
     let doc_id =
         json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
-    json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Qoltanba", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Verify Kazakh EDS signatures and issue signed documents."},
-        "paths": {
-            "/health": {"get": {"responses": {"200": {"description": "the service is up; `demo: true` on the embedded demo PKI",
+    let revocation_data = json!({"type": "object", "required": ["type"],
+                    "description": "one CRL (type crl) or OCSP answer (type ocsp) a revocation verdict rests on",
+                    "properties": {"type": {"type": "string", "enum": ["crl", "ocsp"]},
+                        "issuer": string(),
+                        "source": {"type": "string", "description": "crl: the URL it was fetched from, or `configured`"},
+                        "origin": {"type": "string", "enum": ["loaded", "fetched", "cached"]},
+                        "number": {"type": "string", "description": "cRLNumber, hex"},
+                        "delta": {"type": "boolean"}, "sha256": string(),
+                        "responder": {"type": "string", "description": "ocsp: the responder's URL"},
+                        "signer": {"type": "string", "description": "ocsp: who signed the answer"},
+                        "cached": {"type": "boolean", "description": "ocsp: served from the cache"},
+                        "producedAt": {"type": "string", "format": "date-time"},
+                        "thisUpdate": {"type": "string", "format": "date-time"},
+                        "nextUpdate": {"type": "string", "format": "date-time"}}});
+    let health = json!({"responses": {"200": {"description": "the service is up (`ok`), or up with revocation data that is stale or failing to refresh (`degraded`); `demo: true` on the embedded demo PKI",
                 "content": {"application/json": {"schema": {"type": "object", "required": ["status"],
-                    "properties": {"status": string(), "demo": {"type": "boolean"}}}}}}}}},
+                    "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]}, "demo": {"type": "boolean"},
+                        "revocation": {"type": "array", "description": "each CRL source kept fresh by the service",
+                            "items": {"type": "object", "properties": {
+                                "url": string(), "delta": {"type": "boolean"},
+                                "state": {"type": "string", "enum": ["fresh", "stale", "missing"]},
+                                "thisUpdate": {"type": "string", "format": "date-time"},
+                                "nextUpdate": {"type": "string", "format": "date-time"},
+                                "number": string(),
+                                "lastSuccess": {"type": "string", "format": "date-time"},
+                                "lastError": string(),
+                                "nextFetch": {"type": "string", "format": "date-time"}}}}}}}}}}});
+    let paths = json!({
+            "/health": {"get": health},
+            "/metrics": {"get": {"responses": {"200": {"description": "counters in the Prometheus text format: CRL fetches and OCSP answers by outcome, OCSP cache hits",
+                "content": {"text/plain": {"schema": string()}}}}}},
             "/v1/verify/certificate": {"post": {
                 "requestBody": body(json!({"type": "object", "required": ["certificate"],
                     "properties": {"certificate": b64, "iin": string(), "bin": string(),
@@ -102,7 +125,7 @@ pub(super) fn document() -> Value {
                 "description": "submit a CMS-signed application {service, applicant: {iin|bin, name}, fields?, paymentReference?}; a signature that does not verify is refused at once with a refusal document",
                 "requestBody": body(json!({"type": "object", "required": ["cms"],
                     "properties": {"cms": b64, "data": b64}})),
-                "responses": {"201": {"description": "the application (awaitingPayment, or refused with its document)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
+                "responses": {"201": {"description": "the application (awaitingPayment; verificationPending when revocation data is unavailable; or refused with its document)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
                     "400": {"$ref": "#/components/responses/Problem"},
                     "422": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/applications/{id}": {"get": {"security": bearer, "parameters": doc_id,
@@ -122,10 +145,8 @@ pub(super) fn document() -> Value {
                     "409": {"$ref": "#/components/responses/Problem"},
                     "422": {"$ref": "#/components/responses/Problem"}}}},
             "/openapi.json": {"get": {"responses": {"200": {"description": "this document"}}}}
-        },
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
+    });
+    let schemas = json!({
                 "Names": {"type": "object", "properties": {"kk": string(), "ru": string(), "en": string()}},
                 "Subject": {"type": "object", "description": "who the certificate names (the NCA profile)",
                     "properties": {"iin": string(), "bin": string(), "commonName": string(),
@@ -143,7 +164,10 @@ pub(super) fn document() -> Value {
                         "revocation": {"type": "string", "description": "good, revoked, unknown, not checked, revoked later, trust anchor"},
                         "revokedLater": {"type": "object", "description": "revoked after the validation time",
                             "properties": {"at": {"type": "string", "format": "date-time"}, "reason": string()}},
-                        "trustAnchor": {"type": "boolean"}}},
+                        "trustAnchor": {"type": "boolean"},
+                        "revocationData": {"type": "array", "description": "the CRLs and OCSP answers the revocation verdict rests on",
+                            "items": {"$ref": "#/components/schemas/RevocationData"}}}},
+                "RevocationData": revocation_data,
                 "Report": {"type": "object", "required": ["valid", "indication", "codes", "messages", "chain", "validationTime", "revocationChecked"],
                     "properties": {"valid": {"type": "boolean"},
                                    "indication": {"type": "string", "enum": ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"]},
@@ -202,8 +226,10 @@ pub(super) fn document() -> Value {
                 "Application": {"type": "object", "required": ["id", "number", "service", "applicant", "status", "submittedAt"],
                     "properties": {"id": {"type": "integer"}, "number": string(), "service": string(),
                         "applicant": {"type": "object", "properties": {"id": {"type": "string", "description": "IIN or BIN"}, "name": string()}},
-                        "status": string(),
+                        "status": {"type": "string", "enum": ["verificationPending", "awaitingPayment", "registered", "approved", "refused"],
+                            "description": "verificationPending: the EDS could not be checked to the end for want of revocation data (REVOCATION_UNKNOWN); the service verifies it again until verificationDeadline, then it moves on to awaitingPayment or refused"},
                         "submittedAt": {"type": "string", "format": "date-time"},
+                        "verificationDeadline": {"type": "string", "format": "date-time"},
                         "verification": {"$ref": "#/components/schemas/CmsReport"},
                         "paymentReference": string(),
                         "registeredAt": {"type": "string", "format": "date-time"},
@@ -215,7 +241,15 @@ pub(super) fn document() -> Value {
                     "properties": {"type": string(), "title": string(), "status": {"type": "integer"},
                                    "code": {"type": "string", "enum": super::problem::ProblemCode::ALL},
                                    "detail": string()}}
-            },
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Qoltanba", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Verify Kazakh EDS signatures and issue signed documents."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
             "responses": {"Problem": {"description": "RFC 9457 problem with a stable code",
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
         }

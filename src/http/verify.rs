@@ -56,6 +56,9 @@ pub(super) async fn certificate(
 ) -> Result<Response, Problem> {
     let der = b64("certificate", &req.certificate)?;
     let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
     let gates = state.gates.clone();
     let report = gates
         .run(Pool::Public, move |cancel| {
@@ -88,6 +91,9 @@ pub(super) async fn cms(
     let cms = b64("cms", &req.cms)?;
     let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
     let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
     let gates = state.gates.clone();
     let report = gates
         .run(Pool::Public, move |cancel| {

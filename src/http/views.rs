@@ -11,8 +11,11 @@ use crate::registry::{ApplicationRecord, DocumentStanding, StoredDocument};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum HealthStatus {
-    /// Serving.
+    /// Serving, with every revocation source fresh.
     Ok,
+    /// Serving, but a revocation source is stale, missing or failing: verifications it covers may answer
+    /// `REVOCATION_UNKNOWN` now or soon.
+    Degraded,
 }
 
 /// `GET /health`.
@@ -22,6 +25,9 @@ pub(crate) struct Health {
     /// Present (true) only on the embedded demo PKI.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) demo: bool,
+    /// Each CRL source kept fresh by the service; absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) revocation: Vec<crate::service::crls::SourceHealth>,
 }
 
 /// An issued document as the registry holds it.
@@ -184,6 +190,9 @@ pub(crate) struct ApplicationView {
     due_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<UnixTime>,
+    /// While `verificationPending`: until when the service tries again to verify it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification_deadline: Option<UnixTime>,
     /// The licence or refusal issued for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<DocumentLink>,
@@ -206,6 +215,7 @@ impl ApplicationView {
             registered_at: a.registered_at,
             due_date: a.due_date.clone(),
             decided_at: a.decided_at,
+            verification_deadline: a.pending_until,
             document: a.document.as_ref().map(|(id, number)| DocumentLink {
                 id: id.0,
                 number: number.clone(),

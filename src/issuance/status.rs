@@ -9,6 +9,10 @@ use thiserror::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ApplicationStatus {
+    /// The signature could not be checked to the end because revocation data was not available (ours is stale
+    /// or the NCA's responder and lists are unreachable): nothing negative is known. The service verifies it
+    /// again until its deadline; the applicant is not refused for our data.
+    VerificationPending,
     /// The signature verified; the portal has not reported the payment yet.
     AwaitingPayment,
     /// Paid and registered, with a due date; waiting for the operator.
@@ -22,6 +26,10 @@ pub enum ApplicationStatus {
 /// What can happen to an application after submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplicationStep {
+    /// A pending verification ended well: the EDS is confirmed.
+    Verified,
+    /// A pending verification ended with a definite negative result, or its deadline passed: refused.
+    NotVerified,
     /// The fee was paid.
     Paid,
     /// The fee was not paid in time.
@@ -48,6 +56,7 @@ impl ApplicationStatus {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
+            ApplicationStatus::VerificationPending => "verificationPending",
             ApplicationStatus::AwaitingPayment => "awaitingPayment",
             ApplicationStatus::Registered => "registered",
             ApplicationStatus::Approved => "approved",
@@ -58,6 +67,7 @@ impl ApplicationStatus {
     /// The status of a stored name.
     pub fn parse(s: &str) -> Option<Self> {
         [
+            ApplicationStatus::VerificationPending,
             ApplicationStatus::AwaitingPayment,
             ApplicationStatus::Registered,
             ApplicationStatus::Approved,
@@ -72,6 +82,8 @@ impl ApplicationStatus {
         use ApplicationStatus::*;
         use ApplicationStep::*;
         match (self, step) {
+            (VerificationPending, Verified) => Ok(AwaitingPayment),
+            (VerificationPending, NotVerified) => Ok(Refused),
             (AwaitingPayment, Paid) => Ok(Registered),
             (AwaitingPayment, NotPaid) => Ok(Refused),
             (Registered, Approve) => Ok(Approved),

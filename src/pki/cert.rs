@@ -125,6 +125,8 @@ pub struct Certificate {
     /// against, and is left out.
     pub(crate) extended_key_usage: Vec<ObjectIdentifier>,
     pub(crate) crl_distribution_points: Vec<DistributionPoint>,
+    /// freshestCRL: where the delta CRLs are (same syntax as the distribution points).
+    pub(crate) freshest_crl: Vec<DistributionPoint>,
     /// OCSP responders named by authorityInfoAccess (id-ad-ocsp, URIs).
     pub(crate) ocsp_urls: Vec<String>,
     /// OIDs of critical extensions we do not process, as text: they are only ever shown.
@@ -228,6 +230,7 @@ impl Certificate {
             authority_key_id: None,
             extended_key_usage: Vec::new(),
             crl_distribution_points: Vec::new(),
+            freshest_crl: Vec::new(),
             ocsp_urls: Vec::new(),
             unsupported_critical: Vec::new(),
             ocsp_nocheck: false,
@@ -297,6 +300,9 @@ impl Certificate {
                 _ if oid_bytes == ext::CRL_DISTRIBUTION_POINTS.as_bytes() => {
                     c.crl_distribution_points =
                         parse_crl_distribution_points(ext.value).map_err(|_| bad())?;
+                }
+                _ if oid_bytes == ext::FRESHEST_CRL.as_bytes() => {
+                    c.freshest_crl = parse_crl_distribution_points(ext.value).map_err(|_| bad())?;
                 }
                 ParsedExtension::ParseError { .. } => {
                     // A malformed extension we rely on is a malformed certificate; one we do not know and that is
@@ -417,6 +423,33 @@ impl Certificate {
     /// keyUsage, when present.
     pub fn key_usage(&self) -> Option<KeyUsage> {
         self.key_usage
+    }
+
+    /// The http and https URLs of its CRL distribution points (full CRLs) and of its freshestCRL extension
+    /// (delta CRLs), in the order the certificate gives them.
+    pub fn crl_urls(&self) -> (Vec<String>, Vec<String>) {
+        fn urls(points: &[DistributionPoint]) -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for p in points {
+                if let Some(crate::pki::dp::DpName::Full(names)) = &p.name {
+                    for n in names {
+                        if let crate::pki::dp::GenName::Uri(u) = n {
+                            let lower = u.to_ascii_lowercase();
+                            if (lower.starts_with("http://") || lower.starts_with("https://"))
+                                && !out.contains(u)
+                            {
+                                out.push(u.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        }
+        (
+            urls(&self.crl_distribution_points),
+            urls(&self.freshest_crl),
+        )
     }
 
     /// The OCSP responders its authorityInfoAccess names.

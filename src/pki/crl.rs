@@ -89,6 +89,9 @@ pub struct Crl {
     pub number: Option<Vec<u8>>,
     /// deltaCRLIndicator's base CRL number when this is a delta CRL.
     pub delta_base: Option<Vec<u8>>,
+    /// A delta CRL by where it came from (a FreshestCRL source) although it carries no deltaCRLIndicator: the
+    /// NCA's 2026 profiles mark deltas with a critical freshestCRL instead (see [`Crl::mark_as_delta`]).
+    delta_by_source: bool,
     /// The issuing distribution point extension: the CRL's scope.
     pub idp: Option<IssuingDistributionPoint>,
     /// The authority key identifier, to find the signer among CAs of the same name.
@@ -216,6 +219,7 @@ impl Crl {
             next_update: next_update.map(UnixTime::from_secs),
             number: None,
             delta_base: None,
+            delta_by_source: false,
             idp: None,
             authority_key_id: None,
             signature_algorithm,
@@ -430,9 +434,17 @@ impl Crl {
         self.entries.is_empty()
     }
 
-    /// Whether this is a delta CRL (it carries deltaCRLIndicator).
+    /// Whether this is a delta CRL (it carries deltaCRLIndicator, or came from a FreshestCRL source).
     pub fn is_delta(&self) -> bool {
-        self.delta_base.is_some()
+        self.delta_base.is_some() || self.delta_by_source
+    }
+
+    /// Treats this CRL as a delta because it came from a FreshestCRL source. A list with a deltaCRLIndicator is a
+    /// delta already; one without is taken as a delta that completes any base of its issuer and scope issued
+    /// before it — the reading the NCA's 2026 profiles need, whose deltas carry a critical freshestCRL extension
+    /// (understood here: it only points to other data) and no indicator.
+    pub fn mark_as_delta(&mut self) {
+        self.delta_by_source = true;
     }
 
     /// Whether the CRL is indirect (its entries may name another issuer).

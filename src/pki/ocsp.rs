@@ -103,17 +103,47 @@ pub enum RevocationSource {
     CrlThenOcsp,
 }
 
+impl RevocationSource {
+    /// Every source order, with its name in the configuration and on the command line.
+    pub const ALL: [(&'static str, RevocationSource); 4] = [
+        ("crl", RevocationSource::Crl),
+        ("ocsp", RevocationSource::Ocsp),
+        ("ocsp-then-crl", RevocationSource::OcspThenCrl),
+        ("crl-then-ocsp", RevocationSource::CrlThenOcsp),
+    ];
+
+    /// The order named `name` (`crl`, `ocsp`, `ocsp-then-crl`, `crl-then-ocsp`).
+    pub fn parse(name: &str) -> Option<RevocationSource> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    }
+
+    /// Whether OCSP is consulted at all.
+    pub fn uses_ocsp(self) -> bool {
+        self != RevocationSource::Crl
+    }
+}
+
 /// Where a validation gets OCSP answers: the service asks responders (I/O) and this layer decides on what comes
 /// back, already checked by [`check_response`].
 pub trait OcspLookup: Send + Sync {
-    /// An authentic answer about `cert`, issued by `issuer`, fresh at `at`, with where it came from; or why there is
-    /// none, as a sentence.
+    /// An authentic answer about `cert`, issued by `issuer`, with where it came from; or why there is none, as a
+    /// sentence. `at` is the validation time: the caller compares a revocation's time with it; a lookup that asks
+    /// responders judges an answer's freshness by its own clock.
     fn lookup(
         &self,
         cert: &Certificate,
         issuer: &Certificate,
         at: UnixTime,
-    ) -> Result<(OcspAnswer, String), String>;
+    ) -> Result<(OcspAnswer, AnswerSource), String>;
+}
+
+/// Where an OCSP answer came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSource {
+    /// The responder's URL.
+    pub url: String,
+    /// Whether it came from the cache rather than the network now.
+    pub cached: bool,
 }
 
 /// An [`OcspLookup`] shared by the options of many validations.

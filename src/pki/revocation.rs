@@ -6,8 +6,8 @@ use crate::pki::cert::Certificate;
 use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
-use crate::pki::report::RevocationVerdict;
-use crate::pki::store::{SignatureProblem, TrustStore};
+use crate::pki::report::{RevocationEvidence, RevocationVerdict};
+use crate::pki::store::{CrlOrigin, CrlSet, SignatureProblem, StoredCrl, TrustStore};
 use crate::pki::validate::{Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH};
 use crate::pki::walk::Walk;
 
@@ -139,12 +139,37 @@ fn in_scope(crl: &Crl, cert: &Certificate, dp: &DistributionPoint) -> Result<(),
 }
 
 fn delta_matches_base(delta: &Crl, base: &Crl) -> bool {
-    let (Some(delta_base), Some(base_number)) = (&delta.delta_base, &base.number) else {
+    if delta.issuer != base.issuer || delta.idp != base.idp {
         return false;
+    }
+    match (&delta.delta_base, &base.number) {
+        (Some(delta_base), Some(base_number)) => {
+            cmp_uint(delta_base, base_number) != std::cmp::Ordering::Greater
+        }
+        // A delta known as one only by where it came from (a FreshestCRL source whose list carries no
+        // deltaCRLIndicator, as the NCA's 2026 profiles draw them): it completes any base issued before it.
+        (None, _) if delta.is_delta() => base.this_update <= delta.this_update,
+        _ => false,
+    }
+}
+
+/// A CRL as reports name it.
+pub(crate) fn crl_evidence(stored: &StoredCrl) -> RevocationEvidence {
+    let (source, origin) = match &stored.origin {
+        CrlOrigin::Loaded => ("configured".to_string(), "loaded"),
+        CrlOrigin::Fetched(url) => (url.clone(), "fetched"),
+        CrlOrigin::Cached(url) => (url.clone(), "cached"),
     };
-    delta.issuer == base.issuer
-        && delta.idp == base.idp
-        && cmp_uint(delta_base, base_number) != std::cmp::Ordering::Greater
+    RevocationEvidence::Crl {
+        issuer: stored.crl.issuer.to_string(),
+        source,
+        origin,
+        this_update: stored.crl.this_update,
+        next_update: stored.crl.next_update,
+        number: stored.crl.number.as_deref().map(crate::encoding::hex),
+        delta: stored.crl.is_delta(),
+        sha256: crate::encoding::hex(&stored.crl.fingerprint),
+    }
 }
 
 impl TrustStore {
@@ -173,13 +198,12 @@ impl TrustStore {
     /// validity is already part of that path.
     fn crl_signer_ok(
         &self,
-        crl_index: usize,
+        stored: &StoredCrl,
         issuer: &Node<'_>,
         at: UnixTime,
         walk: &mut Walk,
     ) -> Result<(), String> {
-        let stored = &self.crls[crl_index];
-        if stored.signed_by.is_empty() && self.late_crl_signature_ok(crl_index, issuer.cert) {
+        if stored.signed_by.is_empty() && self.late_crl_signature_ok(stored, issuer.cert) {
             // Signed by the certificate's issuer on this path, which came with the request.
             return match issuer.cert.key_usage {
                 Some(ku) if !ku.crl_sign => Err(format!(
@@ -256,65 +280,84 @@ impl TrustStore {
         Err(why.join("; "))
     }
 
-    /// The revocation status of `path[i]` from the sources `opts` names, in their order.
+    /// The revocation status of `path[i]` from the sources `opts` names, in their order, with the data it rests
+    /// on.
     pub(crate) fn status_by_source(
         &self,
         path: &[Node<'_>],
         i: usize,
         opts: &VerifyOptions,
         walk: &mut Walk,
-    ) -> RevocationStatus {
+    ) -> (RevocationStatus, Vec<RevocationEvidence>) {
         use crate::pki::ocsp::RevocationSource as S;
         let ocsp = || ocsp_status(path, i, opts);
+        let crl = |walk: &mut Walk| self.revocation_status(path, i, opts.at, walk);
+        let unknown_after = |why: String, (status, evidence)| match status {
+            RevocationStatus::Unknown {
+                mut reasons,
+                bad_signature,
+            } => {
+                reasons.insert(0, why);
+                (
+                    RevocationStatus::Unknown {
+                        reasons,
+                        bad_signature,
+                    },
+                    evidence,
+                )
+            }
+            status => (status, evidence),
+        };
         match opts.source {
-            S::Crl => self.revocation_status(path, i, opts.at, walk),
-            S::Ocsp => ocsp().unwrap_or_else(|why| RevocationStatus::Unknown {
-                reasons: vec![why],
-                bad_signature: false,
+            S::Crl => crl(walk),
+            S::Ocsp => ocsp().unwrap_or_else(|why| {
+                (
+                    RevocationStatus::Unknown {
+                        reasons: vec![why],
+                        bad_signature: false,
+                    },
+                    Vec::new(),
+                )
             }),
             S::OcspThenCrl => match ocsp() {
-                Ok(status) => status,
-                Err(why) => match self.revocation_status(path, i, opts.at, walk) {
+                Ok(answer) => answer,
+                Err(why) => unknown_after(why, crl(walk)),
+            },
+            S::CrlThenOcsp => match crl(walk) {
+                (
                     RevocationStatus::Unknown {
                         mut reasons,
                         bad_signature,
-                    } => {
-                        reasons.insert(0, why);
-                        RevocationStatus::Unknown {
-                            reasons,
-                            bad_signature,
-                        }
-                    }
-                    status => status,
-                },
-            },
-            S::CrlThenOcsp => match self.revocation_status(path, i, opts.at, walk) {
-                RevocationStatus::Unknown {
-                    mut reasons,
-                    bad_signature,
-                } => match ocsp() {
-                    Ok(status) => status,
+                    },
+                    evidence,
+                ) => match ocsp() {
+                    Ok(answer) => answer,
                     Err(why) => {
                         reasons.push(why);
-                        RevocationStatus::Unknown {
-                            reasons,
-                            bad_signature,
-                        }
+                        (
+                            RevocationStatus::Unknown {
+                                reasons,
+                                bad_signature,
+                            },
+                            evidence,
+                        )
                     }
                 },
-                status => status,
+                checked => checked,
             },
         }
     }
 
-    /// The revocation status of `path[i]`, whose issuer is `path[i + 1]`.
+    /// The revocation status of `path[i]`, whose issuer is `path[i + 1]`, from the CRLs held now, with the CRLs
+    /// it rests on.
     pub(crate) fn revocation_status(
         &self,
         path: &[Node<'_>],
         i: usize,
         at: UnixTime,
         walk: &mut Walk,
-    ) -> RevocationStatus {
+    ) -> (RevocationStatus, Vec<RevocationEvidence>) {
+        let set: std::sync::Arc<CrlSet> = self.crl_set();
         let cert = path[i].cert;
         let issuer = path[i + 1];
         let mut covered: u16 = 0;
@@ -322,6 +365,7 @@ impl TrustStore {
         let mut bad_signature = false;
         let mut unsupported: Option<String> = None;
         let mut later: Option<(UnixTime, Option<Reason>)> = None;
+        let mut evidence: Vec<RevocationEvidence> = Vec::new();
 
         for dp in distribution_points(cert) {
             let crl_issuers: Vec<&Name> = match &dp.crl_issuer {
@@ -329,11 +373,11 @@ impl TrustStore {
                 None => vec![&cert.issuer],
             };
             for crl_issuer in crl_issuers {
-                let Some(ixs) = self.crls_by_issuer.get(crl_issuer) else {
+                let Some(ixs) = set.by_issuer.get(crl_issuer) else {
                     continue;
                 };
                 for &ix in ixs {
-                    let stored = &self.crls[ix];
+                    let stored = set.crls[ix].as_ref();
                     let crl = &stored.crl;
                     if crl.is_delta() {
                         continue;
@@ -356,7 +400,7 @@ impl TrustStore {
                         problems.push(why);
                         continue;
                     }
-                    if let Err(why) = self.crl_signer_ok(ix, &issuer, at, walk) {
+                    if let Err(why) = self.crl_signer_ok(stored, &issuer, at, walk) {
                         match &stored.signature_problem {
                             Some(SignatureProblem::Invalid(_)) => bad_signature = true,
                             Some(SignatureProblem::Unsupported(a)) => unsupported = Some(a.clone()),
@@ -368,21 +412,24 @@ impl TrustStore {
                     // The freshest usable delta CRL for this base, if any.
                     let delta = ixs
                         .iter()
-                        .copied()
+                        .map(|d| set.crls[*d].as_ref())
                         .filter(|d| {
-                            let d_crl = &self.crls[*d].crl;
-                            d_crl.is_delta()
-                                && delta_matches_base(d_crl, crl)
-                                && self.unusable(d_crl, at).is_none()
+                            d.crl.is_delta()
+                                && delta_matches_base(&d.crl, crl)
+                                && self.unusable(&d.crl, at).is_none()
                         })
-                        .filter(|d| self.crl_signer_ok(*d, &issuer, at, walk).is_ok())
-                        .map(|d| &self.crls[d])
+                        .filter(|d| self.crl_signer_ok(d, &issuer, at, walk).is_ok())
                         .max_by(|a, b| {
                             cmp_uint(
                                 a.crl.number.as_deref().unwrap_or_default(),
                                 b.crl.number.as_deref().unwrap_or_default(),
                             )
+                            .then(a.crl.this_update.cmp(&b.crl.this_update))
                         });
+                    evidence.push(crl_evidence(stored));
+                    if let Some(d) = delta {
+                        evidence.push(crl_evidence(d));
+                    }
                     let entry = match delta.and_then(|d| d.crl.lookup(&cert.issuer, &cert.serial)) {
                         Some(e) => Some(e),
                         None => crl.lookup(&cert.issuer, &cert.serial),
@@ -390,10 +437,13 @@ impl TrustStore {
                     if let Some(e) = entry {
                         let removed = e.reason == Some(Reason::RemoveFromCrl);
                         if !removed && e.revoked_at <= at {
-                            return RevocationStatus::Revoked {
-                                at: e.revoked_at,
-                                reason: e.reason,
-                            };
+                            return (
+                                RevocationStatus::Revoked {
+                                    at: e.revoked_at,
+                                    reason: e.reason,
+                                },
+                                evidence,
+                            );
                         }
                         if !removed && later.is_none_or(|(t, _)| e.revoked_at < t) {
                             later = Some((e.revoked_at, e.reason));
@@ -404,13 +454,14 @@ impl TrustStore {
             }
         }
         if covered & ALL_REASONS == ALL_REASONS {
-            return match later {
+            let status = match later {
                 Some((at, reason)) => RevocationStatus::RevokedLater { at, reason },
                 None => RevocationStatus::Good,
             };
+            return (status, evidence);
         }
         if let Some(a) = unsupported {
-            return RevocationStatus::Unsupported(a);
+            return (RevocationStatus::Unsupported(a), evidence);
         }
         if problems.is_empty() {
             problems.push(format!("no CRL of \"{}\" is available", cert.issuer));
@@ -418,19 +469,23 @@ impl TrustStore {
             problems.push("the available CRLs do not cover every revocation reason".into());
         }
         problems.dedup();
-        RevocationStatus::Unknown {
-            reasons: problems,
-            bad_signature,
-        }
+        (
+            RevocationStatus::Unknown {
+                reasons: problems,
+                bad_signature,
+            },
+            evidence,
+        )
     }
 }
 
-/// What OCSP says about `path[i]` (issued by `path[i + 1]`) at the validation time, or why it says nothing.
+/// What OCSP says about `path[i]` (issued by `path[i + 1]`) at the validation time, with the answer as evidence,
+/// or why it says nothing.
 fn ocsp_status(
     path: &[Node<'_>],
     i: usize,
     opts: &VerifyOptions,
-) -> Result<RevocationStatus, String> {
+) -> Result<(RevocationStatus, Vec<RevocationEvidence>), String> {
     use crate::pki::ocsp::OcspStatus;
     let lookup = opts
         .ocsp
@@ -440,12 +495,23 @@ fn ocsp_status(
         .get(i + 1)
         .ok_or_else(|| "no issuer to ask OCSP about".to_string())?;
     let (answer, source) = lookup.0.lookup(path[i].cert, issuer.cert, opts.at)?;
-    Ok(match answer.status {
+    let evidence = vec![RevocationEvidence::Ocsp {
+        responder: source.url.clone(),
+        signer: answer.responder.clone(),
+        produced_at: answer.produced_at,
+        this_update: answer.this_update,
+        next_update: answer.next_update,
+        cached: source.cached,
+    }];
+    let status = match answer.status {
         OcspStatus::Good => RevocationStatus::Good,
-        OcspStatus::Unknown => RevocationStatus::UnknownToResponder { responder: source },
+        OcspStatus::Unknown => RevocationStatus::UnknownToResponder {
+            responder: source.url,
+        },
         OcspStatus::Revoked { at, reason, .. } if at <= opts.at => {
             RevocationStatus::Revoked { at, reason }
         }
         OcspStatus::Revoked { at, reason, .. } => RevocationStatus::RevokedLater { at, reason },
-    })
+    };
+    Ok((status, evidence))
 }

@@ -9,10 +9,12 @@ use crate::pki::cert::Certificate;
 use crate::pki::crl::{Crl, CrlError};
 use crate::pki::name::Name;
 
-/// A CRL with what loading learnt about its signature.
+/// A CRL with what loading learnt about its signature, and where it came from.
 #[derive(Debug)]
 pub(crate) struct StoredCrl {
     pub crl: Crl,
+    /// Where the CRL came from: reports name it.
+    pub origin: CrlOrigin,
     /// Pool certificates whose key verifies the CRL's signature (candidates chosen by subject = CRL issuer).
     pub signed_by: Vec<usize>,
     /// Why the signature could not be accepted, when `signed_by` is empty.
@@ -32,19 +34,63 @@ pub(crate) enum SignatureProblem {
     Unsupported(String),
 }
 
+/// Where a CRL of the store came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CrlOrigin {
+    /// Given at start (a file of the configuration, or bytes handed to the builder).
+    Loaded,
+    /// Fetched from this URL by the service while it runs.
+    Fetched(String),
+    /// Read from the service's disk cache at start; it was fetched from this URL earlier.
+    Cached(String),
+}
+
+/// The CRLs a store holds at one moment. Installing a CRL builds a new set beside this one and swaps the pointer
+/// (copy-on-write: the unchanged CRLs are shared, not copied), so a validation takes one consistent set at its
+/// start, keeps it to its end, and never waits for an installation; the replaced list is freed when the last
+/// validation holding it ends.
+#[derive(Debug, Default)]
+pub(crate) struct CrlSet {
+    pub crls: Vec<Arc<StoredCrl>>,
+    pub by_issuer: HashMap<Name, Vec<usize>>,
+}
+
+impl CrlSet {
+    fn with(crls: Vec<Arc<StoredCrl>>) -> CrlSet {
+        let mut by_issuer: HashMap<Name, Vec<usize>> = HashMap::new();
+        for (ix, stored) in crls.iter().enumerate() {
+            by_issuer
+                .entry(stored.crl.issuer.clone())
+                .or_default()
+                .push(ix);
+        }
+        CrlSet { crls, by_issuer }
+    }
+}
+
+/// A CRL's SHA-256 and a candidate issuer's SHA-256.
+type CrlAndIssuer = ([u8; 32], [u8; 32]);
+
+/// Most results kept by the cache of CRL signatures checked against request-supplied issuers; past it the cache
+/// starts again (requests choose those issuers, so the cache must not grow with them).
+const LATE_CRL_CACHE_ENTRIES: usize = 4096;
+
 /// Trust anchors, intermediates and CRLs.
 pub struct TrustStore {
     pub(crate) certs: Vec<Arc<Certificate>>,
     pub(crate) is_anchor: Vec<bool>,
     pub(crate) by_subject: HashMap<Name, Vec<usize>>,
     pub(crate) by_fingerprint: HashMap<[u8; 32], usize>,
-    pub(crate) crls: Vec<StoredCrl>,
-    pub(crate) crls_by_issuer: HashMap<Name, Vec<usize>>,
+    /// The current CRLs; replaced whole by [`TrustStore::install_crl`].
+    crls: RwLock<Arc<CrlSet>>,
+    /// Held while a CRL is installed, so two installations never build from the same set and lose one.
+    installing: Mutex<()>,
     /// Results of certificate signature checks between two pool certificates: signatures do not depend on the
     /// validation time, so a CA certificate is verified once per process, not once per request.
     pub(crate) signature_cache: RwLock<HashMap<(usize, usize), Result<(), CryptoError>>>,
-    /// Results of checking a kept CRL's signature against a request-supplied issuer: (CRL index, issuer SHA-256).
-    pub(crate) late_crl_cache: RwLock<HashMap<(usize, [u8; 32]), bool>>,
+    /// Results of checking a kept CRL's signature against a request-supplied issuer: (CRL SHA-256, issuer
+    /// SHA-256). Bounded by [`LATE_CRL_CACHE_ENTRIES`].
+    late_crl_cache: RwLock<HashMap<CrlAndIssuer, bool>>,
     pub(crate) algorithms: &'static AlgorithmRegistry,
     /// Certificates that arrived with requests (a signer's certificate inside a CMS), parsed once and kept for the
     /// signer's next request. Bounded: the oldest entries leave first.
@@ -149,8 +195,8 @@ impl TrustStoreBuilder {
             is_anchor: Vec::new(),
             by_subject: HashMap::new(),
             by_fingerprint: HashMap::new(),
-            crls: Vec::new(),
-            crls_by_issuer: HashMap::new(),
+            crls: RwLock::new(Arc::new(CrlSet::default())),
+            installing: Mutex::new(()),
             signature_cache: RwLock::new(HashMap::new()),
             late_crl_cache: RwLock::new(HashMap::new()),
             algorithms,
@@ -176,27 +222,22 @@ impl TrustStoreBuilder {
             store.certs.push(Arc::new(cert));
             store.is_anchor.push(anchor);
         }
+        let mut crls: Vec<Arc<StoredCrl>> = Vec::new();
         for (crl, der) in self.crls {
-            if store
-                .crls
-                .iter()
-                .any(|s| s.crl.fingerprint == crl.fingerprint)
-            {
+            if crls.iter().any(|s| s.crl.fingerprint == crl.fingerprint) {
                 continue;
             }
-            let stored = store.check_crl_signature(crl, &der);
-            drop(der);
-            let ix = store.crls.len();
-            store
-                .crls_by_issuer
-                .entry(stored.crl.issuer.clone())
-                .or_default()
-                .push(ix);
-            store.crls.push(stored);
+            crls.push(Arc::new(store.check_crl_signature(
+                crl,
+                &der,
+                CrlOrigin::Loaded,
+            )));
         }
+        let count = crls.len();
+        store.crls = RwLock::new(Arc::new(CrlSet::with(crls)));
         tracing::debug!(
             certificates = store.certs.len(),
-            crls = store.crls.len(),
+            crls = count,
             "trust store built"
         );
         store
@@ -209,7 +250,7 @@ impl TrustStore {
         TrustStoreBuilder::new()
     }
 
-    fn check_crl_signature(&self, crl: Crl, der: &[u8]) -> StoredCrl {
+    pub(crate) fn check_crl_signature(&self, crl: Crl, der: &[u8], origin: CrlOrigin) -> StoredCrl {
         let mut signed_by = Vec::new();
         let mut problem = None;
         let candidates = self
@@ -252,6 +293,7 @@ impl TrustStore {
         let keep = matches!(problem, Some(SignatureProblem::NoCandidate)) && signed_by.is_empty();
         StoredCrl {
             crl,
+            origin,
             der: keep.then(|| der.to_vec()),
             signature_problem: if signed_by.is_empty() { problem } else { None },
             signed_by,
@@ -265,7 +307,36 @@ impl TrustStore {
 
     /// How many CRLs the store holds.
     pub fn crl_count(&self) -> usize {
-        self.crls.len()
+        self.crl_set().crls.len()
+    }
+
+    /// The CRLs now: one consistent set, kept by the caller for the whole of a validation.
+    pub(crate) fn crl_set(&self) -> Arc<CrlSet> {
+        match self.crls.read() {
+            Ok(set) => set.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the CRL set with what `change` makes of the current one, atomically: validations in flight keep
+    /// the set they started with. `change` runs while no other installation can run, and may refuse (`Err`), in
+    /// which case nothing changes.
+    pub(crate) fn change_crls<T, E>(
+        &self,
+        change: impl FnOnce(&CrlSet) -> Result<(Vec<Arc<StoredCrl>>, T), E>,
+    ) -> Result<T, E> {
+        let _one_at_a_time = match self.installing.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let current = self.crl_set();
+        let (crls, result) = change(&current)?;
+        let next = Arc::new(CrlSet::with(crls));
+        match self.crls.write() {
+            Ok(mut set) => *set = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+        Ok(result)
     }
 
     /// The trust anchors.
@@ -321,13 +392,12 @@ impl TrustStore {
     }
 
     /// Checks a kept CRL's signature against a certificate that was not configured (see [`StoredCrl::der`]).
-    pub(crate) fn late_crl_signature_ok(&self, crl_index: usize, issuer: &Certificate) -> bool {
-        let stored = &self.crls[crl_index];
+    pub(crate) fn late_crl_signature_ok(&self, stored: &StoredCrl, issuer: &Certificate) -> bool {
         let Some(der) = &stored.der else { return false };
         if issuer.subject != stored.crl.issuer {
             return false;
         }
-        let key = (crl_index, issuer.fingerprint);
+        let key = (stored.crl.fingerprint, issuer.fingerprint);
         if let Some(ok) = self
             .late_crl_cache
             .read()
@@ -351,6 +421,9 @@ impl TrustStore {
                     .is_ok()
             });
         if let Ok(mut cache) = self.late_crl_cache.write() {
+            if cache.len() >= LATE_CRL_CACHE_ENTRIES {
+                cache.clear();
+            }
             cache.insert(key, ok);
         }
         ok

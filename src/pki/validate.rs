@@ -117,6 +117,8 @@ pub(crate) const MAX_CRL_DEPTH: usize = 3;
 pub(crate) struct PathOutcome {
     pub findings: Findings,
     pub statuses: Vec<RevocationStatus>,
+    /// For each certificate, the revocation data its status rests on.
+    pub evidence: Vec<Vec<crate::pki::report::RevocationEvidence>>,
 }
 
 impl TrustStore {
@@ -173,7 +175,7 @@ impl TrustStore {
         let mut best: Option<(Findings, Vec<ChainEntry>)> = None;
         for path in &paths {
             let mut outcome = self.validate_path(path, opts, walk);
-            let chain = chain_entries(path, &outcome.statuses, true);
+            let chain = chain_entries(path, &outcome.statuses, &outcome.evidence, true);
             if walk.exhausted {
                 gave_up(&mut outcome.findings);
             }
@@ -204,7 +206,12 @@ impl TrustStore {
                 last.subject, last.issuer
             ),
         );
-        let chain = chain_entries(&longest_untrusted, &outcome.statuses, false);
+        let chain = chain_entries(
+            &longest_untrusted,
+            &outcome.statuses,
+            &outcome.evidence,
+            false,
+        );
         (outcome.findings, chain)
     }
 
@@ -282,6 +289,7 @@ impl TrustStore {
         let n = path.len();
         let anchored = path[n - 1].pool.is_some_and(|ix| self.is_anchor[ix]);
         let mut statuses = vec![RevocationStatus::NotChecked; n];
+        let mut evidence: Vec<Vec<crate::pki::report::RevocationEvidence>> = vec![Vec::new(); n];
         let who = |i: usize| -> String {
             if i == 0 {
                 format!("end-entity certificate \"{}\"", path[0].cert.subject)
@@ -403,8 +411,14 @@ impl TrustStore {
             RevocationMode::Leaf => 1.min(n - 1),
             RevocationMode::All => n - 1,
         };
-        for (i, slot) in statuses.iter_mut().enumerate().take(check_upto) {
-            let status = self.status_by_source(path, i, opts, walk);
+        for (i, (slot, data)) in statuses
+            .iter_mut()
+            .zip(evidence.iter_mut())
+            .enumerate()
+            .take(check_upto)
+        {
+            let (status, answered) = self.status_by_source(path, i, opts, walk);
+            *data = answered;
             match &status {
                 RevocationStatus::Good
                 | RevocationStatus::NotChecked
@@ -471,6 +485,7 @@ impl TrustStore {
         PathOutcome {
             findings: f,
             statuses,
+            evidence,
         }
     }
 }
@@ -558,13 +573,15 @@ fn check_identity(leaf: &Certificate, opts: &VerifyOptions, f: &mut Findings) {
 fn chain_entries(
     path: &[Node<'_>],
     statuses: &[RevocationStatus],
+    evidence: &[Vec<crate::pki::report::RevocationEvidence>],
     anchored: bool,
 ) -> Vec<ChainEntry> {
     let n = path.len();
     path.iter()
         .zip(statuses)
+        .zip(evidence)
         .enumerate()
-        .map(|(i, (node, status))| ChainEntry {
+        .map(|(i, ((node, status), data))| ChainEntry {
             certificate: node.cert.summary.clone(),
             revocation: status.verdict(),
             revoked_later: match status {
@@ -576,6 +593,7 @@ fn chain_entries(
                 _ => None,
             },
             trust_anchor: anchored && i == n - 1,
+            revocation_data: data.clone(),
         })
         .collect()
 }

@@ -184,6 +184,26 @@ pub struct NewApplication<'a> {
     pub cms: &'a [u8],
     /// The verification report, JSON.
     pub verification: &'a str,
+    /// Set when the verification could not end (revocation unknown): the application waits in
+    /// `verificationPending` and is verified again until this deadline.
+    pub pending_until: Option<UnixTime>,
+}
+
+/// An application waiting for its verification to end, with what is needed to verify it again.
+#[derive(Debug, Clone)]
+pub struct PendingApplication {
+    /// The application's id.
+    pub id: ApplicationId,
+    /// Its number.
+    pub number: String,
+    /// When it was submitted: the time its signature is verified at.
+    pub submitted_at: UnixTime,
+    /// Until when it is verified again; refused after.
+    pub pending_until: UnixTime,
+    /// The signed content.
+    pub content: Vec<u8>,
+    /// The applicant's CMS signature, as submitted.
+    pub cms: Vec<u8>,
 }
 
 /// An application as stored.
@@ -215,6 +235,8 @@ pub struct ApplicationRecord {
     pub due_date: Option<String>,
     /// When the provider decided (Unix seconds).
     pub decided_at: Option<UnixTime>,
+    /// While `verificationPending`: until when the verification is tried again.
+    pub pending_until: Option<UnixTime>,
     /// The licence or refusal issued for it.
     pub document: Option<(DocumentId, String)>,
 }
@@ -231,6 +253,8 @@ pub struct Advance<'a, 'r> {
     pub due_date: Option<String>,
     /// The form and renderer of the document the step issues (licence or refusal).
     pub document: Option<(&'a str, &'a mut Render<'r>)>,
+    /// A new verification report (JSON) replacing the stored one: the steps that end a pending verification.
+    pub verification: Option<&'a str>,
 }
 
 /// One event of a licence's life.
@@ -294,6 +318,9 @@ pub trait Registry: Send + Sync {
 
     /// The application with `id`, if any.
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError>;
+
+    /// Up to `limit` applications in `verificationPending`, the oldest first.
+    fn pending_applications(&self, limit: usize) -> Result<Vec<PendingApplication>, RegistryError>;
 
     /// Moves an application one step, issuing the step's document in the same transaction. Fails with
     /// [`RegistryError::Transition`] when the application's current state does not allow the step.

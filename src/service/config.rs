@@ -50,6 +50,22 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "QOLTANBA_SIGNER_PASSWORD",
         "the key file's password (or the variable named by signer.password_env)",
     ),
+    (
+        "QOLTANBA_OCSP",
+        "OCSP responder URLs, separated by spaces (revocation.ocsp)",
+    ),
+    (
+        "QOLTANBA_REVOCATION_SOURCE",
+        "crl, ocsp, ocsp-then-crl or crl-then-ocsp (revocation.source)",
+    ),
+    (
+        "QOLTANBA_CRL_URLS",
+        "URLs of full CRLs kept fresh, separated by spaces (revocation.crls)",
+    ),
+    (
+        "QOLTANBA_DELTA_CRL_URLS",
+        "URLs of delta CRLs kept fresh, separated by spaces (revocation.delta_crls)",
+    ),
 ];
 
 /// Why the configuration cannot be used.
@@ -108,6 +124,35 @@ struct File {
     #[serde(default)]
     limits: LimitsSection,
     portal_signer: Option<SignerSection>,
+    #[serde(default)]
+    revocation: RevocationSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevocationSection {
+    source: Option<String>,
+    verify_source: Option<String>,
+    applications_source: Option<String>,
+    #[serde(default)]
+    ocsp: Vec<String>,
+    ocsp_from_aia: Option<bool>,
+    ocsp_hash: Option<String>,
+    ocsp_max_age_secs: Option<i64>,
+    #[serde(default)]
+    crls: Vec<String>,
+    #[serde(default)]
+    delta_crls: Vec<String>,
+    discover_crls: Option<bool>,
+    crl_refresh_secs: Option<u64>,
+    delta_refresh_secs: Option<u64>,
+    retry_min_secs: Option<u64>,
+    retry_max_secs: Option<u64>,
+    connect_timeout_ms: Option<u64>,
+    read_timeout_ms: Option<u64>,
+    max_crl_bytes: Option<u64>,
+    pending_deadline_hours: Option<u64>,
+    reverify_secs: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,6 +309,221 @@ pub struct ServiceConfig {
     pub serve: ServeOptions,
     /// The portal signing service's own key (`POST /v1/sign/cms`); `None`: the service is off.
     pub portal_signer: Option<SignerPaths>,
+    /// How revocation is checked and kept fresh.
+    pub revocation: RevocationConfig,
+}
+
+/// The `[revocation]` section, resolved.
+#[derive(Debug, Clone)]
+pub struct RevocationConfig {
+    /// Source order for verifications (`/v1/verify/*`, documents, seals).
+    pub verify: crate::pki::ocsp::RevocationSource,
+    /// Source order for applicants' signatures on applications.
+    pub applications: crate::pki::ocsp::RevocationSource,
+    /// OCSP responders asked, in order (and its other settings).
+    pub ocsp: crate::service::ocsp::OcspPolicy,
+    /// CRL sources kept fresh by the service.
+    pub crl_sources: Vec<crate::service::crls::CrlSource>,
+    /// Also keep fresh the CRLs the configured CA certificates name (distribution points, freshestCRL).
+    pub discover_crls: bool,
+    /// When CRLs are fetched.
+    pub schedule: crate::service::crls::CrlSchedule,
+    /// How fetches are bounded.
+    pub fetch: crate::service::fetch::FetchPolicy,
+    /// How long an application whose EDS could not be checked (revocation unknown) waits for a definite answer
+    /// before it is refused.
+    pub pending_deadline: std::time::Duration,
+    /// How often applications in `verificationPending` are verified again.
+    pub reverify_every: std::time::Duration,
+}
+
+impl Default for RevocationConfig {
+    fn default() -> Self {
+        RevocationConfig {
+            verify: Default::default(),
+            applications: Default::default(),
+            ocsp: crate::service::ocsp::OcspPolicy {
+                use_aia: false,
+                ..Default::default()
+            },
+            crl_sources: Vec::new(),
+            discover_crls: false,
+            schedule: Default::default(),
+            fetch: Default::default(),
+            pending_deadline: std::time::Duration::from_secs(DEFAULT_PENDING_HOURS * 3600),
+            reverify_every: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// How long an application waits for a definite revocation answer by default: three days.
+pub(crate) const DEFAULT_PENDING_HOURS: u64 = 72;
+
+fn url_list(setting: &str, urls: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    for u in &urls {
+        let lower = u.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) || u.len() > 2048 {
+            return Err(invalid(setting, format!("{u:?}: an http or https URL")));
+        }
+    }
+    Ok(urls)
+}
+
+fn source_named(
+    setting: &str,
+    name: &str,
+) -> Result<crate::pki::ocsp::RevocationSource, ConfigError> {
+    crate::pki::ocsp::RevocationSource::parse(name).ok_or_else(|| {
+        invalid(
+            setting,
+            format!("{name:?}: crl, ocsp, ocsp-then-crl or crl-then-ocsp"),
+        )
+    })
+}
+
+fn revocation_config(
+    section: RevocationSection,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<RevocationConfig, ConfigError> {
+    use std::time::Duration;
+    let words = |v: String| -> Vec<String> { v.split_whitespace().map(str::to_string).collect() };
+    let ocsp = url_list(
+        "revocation.ocsp",
+        env("QOLTANBA_OCSP").map(words).unwrap_or(section.ocsp),
+    )?;
+    let crls = url_list(
+        "revocation.crls",
+        env("QOLTANBA_CRL_URLS").map(words).unwrap_or(section.crls),
+    )?;
+    let deltas = url_list(
+        "revocation.delta_crls",
+        env("QOLTANBA_DELTA_CRL_URLS")
+            .map(words)
+            .unwrap_or(section.delta_crls),
+    )?;
+    let use_aia = section.ocsp_from_aia.unwrap_or(false);
+    // With a responder to ask, OCSP first and CRLs when it gives nothing usable; without one, CRLs.
+    let default_source = if ocsp.is_empty() && !use_aia {
+        crate::pki::ocsp::RevocationSource::Crl
+    } else {
+        crate::pki::ocsp::RevocationSource::OcspThenCrl
+    };
+    let source = match env("QOLTANBA_REVOCATION_SOURCE").or(section.source) {
+        Some(name) => source_named("revocation.source", &name)?,
+        None => default_source,
+    };
+    let verify = match section.verify_source {
+        Some(name) => source_named("revocation.verify_source", &name)?,
+        None => source,
+    };
+    let applications = match section.applications_source {
+        Some(name) => source_named("revocation.applications_source", &name)?,
+        None => source,
+    };
+    if (verify.uses_ocsp() || applications.uses_ocsp()) && ocsp.is_empty() && !use_aia {
+        return Err(invalid(
+            "revocation.source",
+            "OCSP is asked for but no responder is configured (revocation.ocsp) and ocsp_from_aia is off",
+        ));
+    }
+    let hash = match section.ocsp_hash.as_deref() {
+        None | Some("sha256") => crate::pki::ocsp::CertIdHash::Sha256,
+        Some("sha1") => crate::pki::ocsp::CertIdHash::Sha1,
+        Some(other) => {
+            return Err(invalid(
+                "revocation.ocsp_hash",
+                format!("{other:?}: sha256 or sha1"),
+            ))
+        }
+    };
+    let defaults = RevocationConfig::default();
+    let secs = |v: Option<u64>, d: Duration, setting: &str| -> Result<Duration, ConfigError> {
+        match v {
+            Some(0) => Err(invalid(setting, "must be above 0")),
+            Some(s) => Ok(Duration::from_secs(s)),
+            None => Ok(d),
+        }
+    };
+    let mut schedule = defaults.schedule.clone();
+    schedule.full_every = secs(
+        section.crl_refresh_secs,
+        schedule.full_every,
+        "revocation.crl_refresh_secs",
+    )?;
+    schedule.delta_every = secs(
+        section.delta_refresh_secs,
+        schedule.delta_every,
+        "revocation.delta_refresh_secs",
+    )?;
+    schedule.retry_min = secs(
+        section.retry_min_secs,
+        schedule.retry_min,
+        "revocation.retry_min_secs",
+    )?;
+    schedule.retry_max = secs(
+        section.retry_max_secs,
+        schedule.retry_max,
+        "revocation.retry_max_secs",
+    )?
+    .max(schedule.retry_min);
+    let mut fetch = defaults.fetch.clone();
+    if let Some(ms) = section.connect_timeout_ms {
+        fetch.connect_timeout = Duration::from_millis(ms.max(1));
+    }
+    if let Some(ms) = section.read_timeout_ms {
+        fetch.read_timeout = Duration::from_millis(ms.max(1));
+    }
+    if let Some(b) = section.max_crl_bytes {
+        if b < 1024 {
+            return Err(invalid("revocation.max_crl_bytes", "at least 1024"));
+        }
+        fetch.max_bytes = b;
+    }
+    let max_age_secs = match section.ocsp_max_age_secs {
+        Some(s) if s <= 0 => {
+            return Err(invalid("revocation.ocsp_max_age_secs", "must be above 0"))
+        }
+        Some(s) => s,
+        None => defaults.ocsp.max_age_secs,
+    };
+    let pending_hours = section
+        .pending_deadline_hours
+        .unwrap_or(DEFAULT_PENDING_HOURS);
+    if pending_hours > 24 * 90 {
+        return Err(invalid(
+            "revocation.pending_deadline_hours",
+            "at most 2160 (90 days)",
+        ));
+    }
+    Ok(RevocationConfig {
+        verify,
+        applications,
+        ocsp: crate::service::ocsp::OcspPolicy {
+            responders: ocsp,
+            use_aia,
+            hash,
+            max_age_secs,
+            ..defaults.ocsp
+        },
+        crl_sources: crls
+            .into_iter()
+            .map(|url| crate::service::crls::CrlSource { url, delta: false })
+            .chain(
+                deltas
+                    .into_iter()
+                    .map(|url| crate::service::crls::CrlSource { url, delta: true }),
+            )
+            .collect(),
+        discover_crls: section.discover_crls.unwrap_or(false),
+        schedule,
+        fetch,
+        pending_deadline: Duration::from_secs(pending_hours * 3600),
+        reverify_every: secs(
+            section.reverify_secs,
+            defaults.reverify_every,
+            "revocation.reverify_secs",
+        )?,
+    })
 }
 
 fn date(setting: &str, s: &str) -> Result<time::Date, ConfigError> {
@@ -550,7 +810,9 @@ impl ServiceConfig {
             }
         });
 
+        let revocation = revocation_config(parsed.revocation, &env)?;
         let config = ServiceConfig {
+            revocation,
             listen,
             data,
             anchors: env_paths("QOLTANBA_TRUST").unwrap_or_else(|| rel_all(parsed.trust.anchors)),
@@ -763,11 +1025,55 @@ impl ServiceConfig {
             None => None,
         };
         let mut service = Node::new(store, registry, signer)?;
+        service.revocation = Arc::new(self.revocation_policy(&service.store));
         service.provider = Arc::new(provider);
         service.calendar = Arc::new(calendar);
         service.issuers = Arc::new(issuers);
         service.portal_signer = portal_signer;
         Ok(service)
+    }
+
+    /// The revocation policy and its live parts over `store`: the OCSP client when OCSP is used, the CRL
+    /// refresher (not started: see [`crate::service::crls::CrlRefresher::spawn`]) when there are CRL sources,
+    /// with its disk cache in the data directory.
+    pub fn revocation_policy(&self, store: &Arc<TrustStore>) -> super::RevocationPolicy {
+        let r = &self.revocation;
+        let metrics = Arc::new(super::metrics::Metrics::default());
+        let ocsp = (r.verify.uses_ocsp() || r.applications.uses_ocsp()).then(|| {
+            let client = super::ocsp::OcspClient::new(
+                super::fetch::Fetcher::new(r.fetch.clone()),
+                r.ocsp.clone(),
+            )
+            .with_metrics(metrics.clone());
+            crate::pki::ocsp::SharedOcsp(Arc::new(client))
+        });
+        let mut sources = r.crl_sources.clone();
+        if r.discover_crls {
+            for s in super::crls::CrlRefresher::discover(store) {
+                if !sources.iter().any(|c| c.url == s.url) {
+                    sources.push(s);
+                }
+            }
+        }
+        let crls = (!sources.is_empty()).then(|| {
+            Arc::new(super::crls::CrlRefresher::new(
+                store.clone(),
+                super::fetch::Fetcher::new(r.fetch.clone()),
+                sources,
+                r.schedule.clone(),
+                Some(self.data.join("crls")),
+                metrics.clone(),
+            ))
+        });
+        super::RevocationPolicy {
+            verify: r.verify,
+            applications: r.applications,
+            ocsp,
+            crls,
+            metrics,
+            pending_deadline_secs: r.pending_deadline.as_secs() as i64,
+            reverify_every: r.reverify_every,
+        }
     }
 
     /// Adds the configured tokens whose names the registry does not know yet, as created at `at`. Returns how

@@ -119,6 +119,11 @@ impl Fetcher {
         Fetcher { agent, policy }
     }
 
+    /// The largest body this client accepts.
+    pub fn max_bytes(&self) -> u64 {
+        self.policy.max_bytes
+    }
+
     /// GETs `url` (a CRL), conditionally when `known` validators are given.
     pub fn get(&self, url: &str, known: Option<&Validators>) -> Result<Fetched, FetchError> {
         self.with_retries(|| self.exchange(url, None, known, self.policy.max_bytes))

@@ -5,10 +5,14 @@
 //!
 //! Below the shells: the CLI and the HTTP layer call into this and never the other way round (ARCHITECTURE.md).
 
+pub(crate) mod background;
 pub(crate) mod config;
+pub(crate) mod crls;
 pub(crate) mod fetch;
 pub(crate) mod limits;
+pub(crate) mod metrics;
 pub(crate) mod ocsp;
+pub(crate) mod revocation;
 pub(crate) mod start;
 pub(crate) mod tokens;
 pub(crate) mod workflow;
@@ -22,6 +26,7 @@ use crate::pki::TrustStore;
 use crate::registry::{Registry, RegistryError};
 use crate::seal::{IssuerRule, Issuers, SealTrust};
 pub use limits::{Limits, ServeOptions};
+pub use revocation::{CheckFor, RevocationPolicy};
 pub use start::start;
 pub(crate) use tokens::TokenCache;
 
@@ -46,6 +51,8 @@ pub struct Node {
     pub tokens: Arc<TokenCache>,
     /// Running on the embedded demo PKI and key: said at start, in `/health` and in reports.
     pub demo: bool,
+    /// How revocation is checked, and the live sources (OCSP, refreshed CRLs) behind it.
+    pub revocation: Arc<RevocationPolicy>,
 }
 
 impl Node {
@@ -76,6 +83,7 @@ impl Node {
             provider: Arc::new(provider),
             calendar: Arc::new(WorkingCalendar::kazakhstan()),
             demo,
+            revocation: Arc::new(RevocationPolicy::default()),
         })
     }
 
@@ -93,6 +101,7 @@ impl Node {
             signer: &self.signer,
             provider: &self.provider,
             calendar: &self.calendar,
+            revocation: &self.revocation,
             cancel,
         }
     }

@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use crate::clock::UnixTime;
 use crate::pki::cert::Certificate;
 use crate::pki::ocsp::{
-    check_response, CertId, CertIdHash, OcspAnswer, OcspCheck, OcspRequest, OcspStatus, Unavailable,
+    check_response, AnswerSource, CertId, CertIdHash, OcspAnswer, OcspCheck, OcspRequest,
+    OcspStatus, Unavailable,
 };
 use crate::service::fetch::{FetchError, Fetcher};
 
@@ -60,20 +61,12 @@ pub enum ResponderFailure {
     Answer(#[from] Unavailable),
 }
 
-/// Where an answer came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnswerSource {
-    /// The responder's URL.
-    pub url: String,
-    /// Whether it came from the cache rather than the network now.
-    pub cached: bool,
-}
-
 /// An OCSP client: a fetcher, a policy and a cache of good answers.
 pub struct OcspClient {
     fetcher: Fetcher,
     policy: OcspPolicy,
     cache: Mutex<HashMap<Vec<u8>, (OcspAnswer, String, UnixTime)>>,
+    metrics: std::sync::Arc<crate::service::metrics::Metrics>,
 }
 
 impl OcspClient {
@@ -83,7 +76,17 @@ impl OcspClient {
             fetcher,
             policy,
             cache: Mutex::new(HashMap::new()),
+            metrics: Default::default(),
         }
+    }
+
+    /// The same client, counting its answers and cache hits in `metrics`.
+    pub fn with_metrics(
+        mut self,
+        metrics: std::sync::Arc<crate::service::metrics::Metrics>,
+    ) -> OcspClient {
+        self.metrics = metrics;
+        self
     }
 
     /// The status of `cert`, issued by `issuer`, at `now`: the first authentic answer, or why none came.
@@ -101,6 +104,7 @@ impl OcspClient {
             .map_err(|e| vec![(String::new(), e.into())])?;
         let key = cache_key(&cert_id);
         if let Some((answer, url)) = self.cached(&key, now) {
+            self.metrics.ocsp_cache_hit();
             return Ok((answer, AnswerSource { url, cached: true }));
         }
         let mut urls: Vec<String> = self.policy.responders.clone();
@@ -118,6 +122,11 @@ impl OcspClient {
             match self.ask(&url, &cert_id, issuer, now, nonce, responder_not_revoked) {
                 Ok(answer) => {
                     tracing::info!(%url, status = ?answer.status, "OCSP answer");
+                    self.metrics.ocsp_answer(match answer.status {
+                        OcspStatus::Good => "good",
+                        OcspStatus::Revoked { .. } => "revoked",
+                        OcspStatus::Unknown => "unknown",
+                    });
                     if answer.status == OcspStatus::Good {
                         self.keep(key, &answer, &url);
                     }
@@ -125,6 +134,7 @@ impl OcspClient {
                 }
                 Err(why) => {
                     tracing::warn!(%url, error = %why, "OCSP responder gave nothing usable");
+                    self.metrics.ocsp_answer("unavailable");
                     failures.push((url, why));
                 }
             }
@@ -199,13 +209,15 @@ impl crate::pki::ocsp::OcspLookup for OcspClient {
         &self,
         cert: &Certificate,
         issuer: &Certificate,
-        at: UnixTime,
-    ) -> Result<(OcspAnswer, String), String> {
+        _at: UnixTime,
+    ) -> Result<(OcspAnswer, AnswerSource), String> {
         let mut nonce = [0u8; 16];
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
             .map_err(|_| "no randomness for an OCSP nonce".to_string())?;
-        match self.status(cert, issuer, at, &nonce, &|_, _| false) {
-            Ok((answer, source)) => Ok((answer, source.url)),
+        // An answer tells the status now (with the time of any revocation): its freshness is judged against the
+        // clock, whatever the validation time is (a pending application is verified at its submission time).
+        match self.status(cert, issuer, UnixTime::now(), &nonce, &|_, _| false) {
+            Ok(answered) => Ok(answered),
             Err(failures) if failures.is_empty() => {
                 Err("no OCSP responder is configured or named by the certificate".into())
             }

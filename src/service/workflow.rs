@@ -36,6 +36,8 @@ pub struct Context<'a> {
     pub provider: &'a Provider,
     /// Working days, for the terms.
     pub calendar: &'a WorkingCalendar,
+    /// How revocation is checked, per purpose.
+    pub revocation: &'a crate::service::RevocationPolicy,
     /// Set when the caller no longer waits (a deadline, the shutdown): the step stops, storing nothing.
     pub cancel: &'a crate::cancel::Cancel,
 }
@@ -52,9 +54,10 @@ impl Context<'_> {
         self.cancel.check().map_err(|_| WorkflowError::Cancelled)
     }
 
-    fn options(&self, at: i64) -> VerifyOptions {
+    fn options(&self, at: i64, purpose: crate::service::CheckFor) -> VerifyOptions {
         let mut opts = VerifyOptions::at(at);
         opts.cancel = self.cancel.clone();
+        self.revocation.apply(&mut opts, purpose);
         opts
     }
 }
@@ -244,7 +247,10 @@ fn check_printable(
 
 /// Step 1: the application signed by the applicant. The content is the CMS's own, or `detached`. A signature,
 /// certificate or identity that does not verify is refused at once with a refusal document carrying every code
-/// found; otherwise the application awaits payment.
+/// found; otherwise the application awaits payment. When the only problem is that revocation data could not be
+/// had (`REVOCATION_UNKNOWN`: our lists are stale, the NCA is unreachable), nothing negative is known and the
+/// applicant is not refused for it: the application waits in `verificationPending` and is verified again by
+/// [`reverify_pending`] until the policy's deadline.
 pub fn submit(
     ctx: Context<'_>,
     cms: &[u8],
@@ -267,22 +273,11 @@ pub fn submit(
     // decided (its licence and any refusal render).
     check_printable(ctx, &application, at)?;
     ctx.check()?;
-    let mut opts = ctx.options(at);
-    match &application.applicant {
-        ApplicantId::Iin(iin) => {
-            opts.iin = Some(*iin);
-            opts.name = Some(NameClaim::Person(application.applicant_name.clone()));
-        }
-        ApplicantId::Bin(bin) => {
-            opts.bin = Some(*bin);
-            opts.name = Some(NameClaim::Organisation(application.applicant_name.clone()));
-        }
-    }
-    let report = crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
-        .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))?;
+    let report = verify_application(ctx, &application, cms, detached, at)?;
     let verification = serde_json::to_string(&report)
         .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
     let applicant = application.applicant.as_string();
+    let pending = only_revocation_unknown(&report.report);
     let new = NewApplication {
         service: application.service.id,
         applicant: &applicant,
@@ -291,18 +286,19 @@ pub fn submit(
         content: &content,
         cms,
         verification: &verification,
+        pending_until: pending
+            .then(|| UnixTime::from_secs(at).plus_secs(ctx.revocation.pending_deadline_secs)),
     };
-    if report.report.valid {
+    if report.report.valid || pending {
+        if pending {
+            tracing::info!(
+                codes = ?report.report.codes,
+                "revocation data unavailable: the application waits for its verification"
+            );
+        }
         return Ok(ctx.registry.submit_application(&new, actor, None)?);
     }
-    let reason = RefusalReason::EdsNotConfirmed(
-        report
-            .report
-            .codes
-            .iter()
-            .map(|c| c.as_str().to_string())
-            .collect(),
-    );
+    let reason = eds_not_confirmed(&report.report);
     let renderer = Renderer::new(ctx);
     let result = ctx.registry.submit_application(
         &new,
@@ -313,6 +309,151 @@ pub fn submit(
         }),
     );
     result.map_err(|e| renderer.error(e))
+}
+
+/// Verifies an applicant's CMS at `at`, with the applicant's IIN or BIN and name as the identity to match.
+fn verify_application(
+    ctx: Context<'_>,
+    application: &Application,
+    cms: &[u8],
+    detached: Option<&[u8]>,
+    at: i64,
+) -> Result<crate::cms::CmsReport, WorkflowError> {
+    let mut opts = ctx.options(at, crate::service::CheckFor::Applications);
+    match &application.applicant {
+        ApplicantId::Iin(iin) => {
+            opts.iin = Some(*iin);
+            opts.name = Some(NameClaim::Person(application.applicant_name.clone()));
+        }
+        ApplicantId::Bin(bin) => {
+            opts.bin = Some(*bin);
+            opts.name = Some(NameClaim::Organisation(application.applicant_name.clone()));
+        }
+    }
+    crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
+        .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))
+}
+
+/// Whether a failed verification failed only for want of revocation data: nothing negative is known.
+fn only_revocation_unknown(report: &crate::pki::Report) -> bool {
+    !report.valid
+        && !report.codes.is_empty()
+        && report
+            .codes
+            .iter()
+            .all(|c| *c == crate::pki::Code::RevocationUnknown)
+}
+
+fn eds_not_confirmed(report: &crate::pki::Report) -> RefusalReason {
+    RefusalReason::EdsNotConfirmed(
+        report
+            .codes
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+    )
+}
+
+/// What verifying a pending application again came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reverified {
+    /// The EDS is confirmed: the application awaits payment.
+    Confirmed,
+    /// A definite negative result: refused with its refusal document.
+    Refused,
+    /// Still no revocation data, and the deadline passed: refused ("EDS authenticity not confirmed").
+    Expired,
+    /// Still no revocation data; it keeps waiting.
+    Waiting,
+}
+
+/// Verifies again, at their submission time, up to 100 applications waiting in `verificationPending`, and moves
+/// each on: confirmed (awaiting payment), refused (a definite negative result, or no answer by the deadline, with
+/// the refusal document), or still waiting. Returns each application's number with what happened.
+pub fn reverify_pending(
+    ctx: Context<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<(String, Reverified)>, WorkflowError> {
+    let mut out = Vec::new();
+    for pending in ctx.registry.pending_applications(100)? {
+        ctx.check()?;
+        let at = pending.submitted_at.secs();
+        let application = Application::parse(&pending.content)?;
+        let detached = match crate::cms::attached_content(&pending.cms) {
+            Ok(Some(_)) => None,
+            _ => Some(pending.content.as_slice()),
+        };
+        let report = verify_application(ctx, &application, &pending.cms, detached, at)?;
+        let still_pending = only_revocation_unknown(&report.report);
+        let outcome = if report.report.valid {
+            Reverified::Confirmed
+        } else if !still_pending {
+            Reverified::Refused
+        } else if now >= pending.pending_until.secs() {
+            Reverified::Expired
+        } else {
+            Reverified::Waiting
+        };
+        if outcome == Reverified::Waiting {
+            continue;
+        }
+        let verification = serde_json::to_string(&report)
+            .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
+        let result = if outcome == Reverified::Confirmed {
+            ctx.registry
+                .advance_application(
+                    pending.id,
+                    actor,
+                    Advance {
+                        step: ApplicationStep::Verified,
+                        at: UnixTime::from_secs(now),
+                        payment_reference: None,
+                        due_date: None,
+                        document: None,
+                        verification: Some(&verification),
+                    },
+                )
+                .map_err(WorkflowError::from)
+        } else {
+            let reason = eds_not_confirmed(&report.report);
+            let renderer = Renderer::new(ctx);
+            let mut render = |number: &DocumentNumber| {
+                let data = refusal_data(
+                    ctx,
+                    &pending.number,
+                    at,
+                    &application.applicant_name,
+                    &reason,
+                )?;
+                renderer.render("refusal", &data, number, now)
+            };
+            ctx.registry
+                .advance_application(
+                    pending.id,
+                    actor,
+                    Advance {
+                        step: ApplicationStep::NotVerified,
+                        at: UnixTime::from_secs(now),
+                        payment_reference: None,
+                        due_date: None,
+                        document: Some(("refusal", &mut render)),
+                        verification: Some(&verification),
+                    },
+                )
+                .map_err(|e| renderer.error(e))
+        };
+        match result {
+            Ok(_) => {
+                tracing::info!(application = %pending.number, outcome = ?outcome, "pending verification ended");
+                out.push((pending.number, outcome));
+            }
+            // Another node or a concurrent pass moved it first.
+            Err(WorkflowError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 fn application(ctx: Context<'_>, id: ApplicationId) -> Result<ApplicationRecord, WorkflowError> {
@@ -363,6 +504,7 @@ pub fn report_payment(
             payment_reference: reference,
             due_date: Some(due.to_string()),
             document: None,
+            verification: None,
         };
         return Ok(ctx.registry.advance_application(id, actor, advance)?);
     }
@@ -383,6 +525,7 @@ pub fn report_payment(
         payment_reference: reference,
         due_date: None,
         document: Some(("refusal", &mut render)),
+        verification: None,
     };
     let result = ctx.registry.advance_application(id, actor, advance);
     result.map_err(|e| renderer.error(e))
@@ -462,6 +605,7 @@ pub fn decide(
         payment_reference: None,
         due_date: None,
         document: Some((form, &mut render)),
+        verification: None,
     };
     let result = ctx.registry.advance_application(id, actor, advance);
     result.map_err(|e| renderer.error(e))
@@ -577,9 +721,13 @@ pub(crate) fn verify_seal_online(
         }),
         None => None,
     };
-    let mut report =
-        crate::seal::verify_decoded(ctx.trust(), &decoded, &ctx.options(at), evidence.as_ref())
-            .map_err(|e| WorkflowError::Malformed(format!("barcode: {e}")))?;
+    let mut report = crate::seal::verify_decoded(
+        ctx.trust(),
+        &decoded,
+        &ctx.options(at, crate::service::CheckFor::Verify),
+        evidence.as_ref(),
+    )
+    .map_err(|e| WorkflowError::Malformed(format!("barcode: {e}")))?;
     crate::document::name_the_form(&mut report);
     let standing = check_standing(ctx, &mut report)?;
     Ok((report, standing))
@@ -607,9 +755,14 @@ pub(crate) fn verify_document_online(
         }),
         None => None,
     };
-    let mut report =
-        crate::document::verify_read(ctx.trust(), &doc, pdf, &ctx.options(at), evidence.as_ref())
-            .map_err(bad)?;
+    let mut report = crate::document::verify_read(
+        ctx.trust(),
+        &doc,
+        pdf,
+        &ctx.options(at, crate::service::CheckFor::Verify),
+        evidence.as_ref(),
+    )
+    .map_err(bad)?;
     let standing = check_standing(ctx, &mut report.seal)?;
     Ok((report, standing))
 }

@@ -1,5 +1,12 @@
 //! Helpers the hermetic and oracle halves share for demo_pki.
 
+use qoltanba::{load_certificates, Certificate};
+use rcgen::{
+    CertificateRevocationListParams, Issuer, KeyPair, RevocationReason, RevokedCertParams,
+    SerialNumber, PKCS_ECDSA_P256_SHA256,
+};
+use time::OffsetDateTime;
+
 const AT: &str = "2026-12-01T00:00:00Z";
 
 pub fn verify(cert: &str, extra: &[&str]) -> (i32, serde_json::Value) {
@@ -23,4 +30,50 @@ pub fn verify_at(cert: &str, at: &str, extra: &[&str]) -> (i32, serde_json::Valu
     ];
     args.extend_from_slice(extra);
     super::run_json(&args)
+}
+
+pub fn cert(name: &str) -> Certificate {
+    load_certificates(&super::project_dir().join("certs").join(name))
+        .expect("demo certificate")
+        .remove(0)
+}
+
+pub fn read(name: &str) -> String {
+    std::fs::read_to_string(super::project_dir().join("certs").join(name)).expect("demo file")
+}
+
+/// The demo issuing CA as an rcgen issuer: with its real key, or with a fresh key (a forger who copies the name).
+pub fn issuing_ca(forged: bool) -> Issuer<'static, KeyPair> {
+    let key = if forged {
+        KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key")
+    } else {
+        KeyPair::from_pem(&read("issuing-ca.key.pem")).expect("demo CA key")
+    };
+    Issuer::from_ca_cert_pem(&read("issuing-ca.pem"), key).expect("issuer")
+}
+
+pub fn crl(
+    issuer: &Issuer<'static, KeyPair>,
+    revoked: &[(&Certificate, OffsetDateTime, RevocationReason)],
+    this_update: OffsetDateTime,
+    next_update: OffsetDateTime,
+    number: u8,
+) -> Vec<u8> {
+    let params = CertificateRevocationListParams {
+        this_update,
+        next_update,
+        crl_number: SerialNumber::from_slice(&[number]),
+        issuing_distribution_point: None,
+        revoked_certs: revoked
+            .iter()
+            .map(|(c, at, reason)| RevokedCertParams {
+                serial_number: SerialNumber::from_slice(c.serial()),
+                revocation_time: *at,
+                reason_code: Some(*reason),
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    };
+    params.signed_by(issuer).expect("crl").der().to_vec()
 }

@@ -51,6 +51,12 @@ impl Registry for SlowRegistry {
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
         self.inner.application(id)
     }
+    fn pending_applications(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<qoltanba::PendingApplication>, RegistryError> {
+        self.inner.pending_applications(limit)
+    }
     fn advance_application(
         &self,
         id: ApplicationId,

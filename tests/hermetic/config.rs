@@ -205,3 +205,73 @@ fn every_environment_variable_is_in_the_readme() {
         );
     }
 }
+
+/// `[revocation]`: a responder makes ocsp-then-crl the default for both purposes, a purpose may choose its own,
+/// the environment overrides the file, and OCSP without a responder, an unknown order or a URL that is not http(s)
+/// is refused by setting.
+#[test]
+fn revocation_is_configured_per_purpose() {
+    use qoltanba::RevocationSource as S;
+    let parse = |text: &str, vars: &[(&str, &str)]| {
+        ServiceConfig::from_toml(text, Path::new("."), env(vars))
+    };
+    let c = parse("", &[]).expect("default");
+    assert_eq!(
+        (c.revocation.verify, c.revocation.applications),
+        (S::Crl, S::Crl)
+    );
+    assert!(c.revocation.crl_sources.is_empty());
+    let c = parse(
+        "[revocation]\nocsp = [\"http://ocsp.example/\"]\napplications_source = \"crl-then-ocsp\"\ncrls = [\"http://crl.example/a.crl\"]\ndelta_crls = [\"http://crl.example/d.crl\"]\n",
+        &[],
+    )
+    .expect("ocsp");
+    assert_eq!(c.revocation.verify, S::OcspThenCrl);
+    assert_eq!(c.revocation.applications, S::CrlThenOcsp);
+    assert_eq!(c.revocation.ocsp.responders, ["http://ocsp.example/"]);
+    assert_eq!(
+        c.revocation
+            .crl_sources
+            .iter()
+            .map(|s| (s.url.as_str(), s.delta))
+            .collect::<Vec<_>>(),
+        [
+            ("http://crl.example/a.crl", false),
+            ("http://crl.example/d.crl", true)
+        ]
+    );
+    let c = parse(
+        "",
+        &[
+            ("QOLTANBA_OCSP", "http://a/ http://b/"),
+            ("QOLTANBA_REVOCATION_SOURCE", "ocsp"),
+        ],
+    )
+    .expect("env");
+    assert_eq!(c.revocation.ocsp.responders, ["http://a/", "http://b/"]);
+    assert_eq!(c.revocation.verify, S::Ocsp);
+    for (text, setting) in [
+        ("[revocation]\nsource = \"ocsp\"\n", "revocation.source"),
+        (
+            "[revocation]\nsource = \"sometimes\"\n",
+            "revocation.source",
+        ),
+        (
+            "[revocation]\ncrls = [\"file:///etc/passwd\"]\n",
+            "revocation.crls",
+        ),
+        (
+            "[revocation]\nocsp_hash = \"md5\"\nocsp = [\"http://a/\"]\n",
+            "revocation.ocsp_hash",
+        ),
+        (
+            "[revocation]\nreverify_secs = 0\n",
+            "revocation.reverify_secs",
+        ),
+    ] {
+        match parse(text, &[]) {
+            Err(ConfigError::Invalid { setting: s, .. }) => assert_eq!(s, setting, "{text}"),
+            other => panic!("{text}: {:?}", other.map(|_| ())),
+        }
+    }
+}

@@ -2,41 +2,11 @@
 //! passes on retry, bodies over the cap (announced and not), a body that drips, redirects to another scheme,
 //! conditional GETs, a closed port. Every case ends in its own error, in bounded time.
 
+use crate::common::http::{reply, serve};
 use qoltanba::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
-
-/// A server answering each connection with `answer(index, request head)`; returns its address and the heads seen.
-fn serve(
-    answer: impl Fn(usize, &str, &mut TcpStream) + Send + 'static,
-) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = format!("http://{}", listener.local_addr().expect("addr"));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for (i, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { return };
-            let (head, body) = crate::common::http::read_request(&mut stream);
-            log.lock()
-                .expect("log")
-                .push(format!("{head}{}", String::from_utf8_lossy(&body)));
-            answer(i, &head, &mut stream);
-        }
-    });
-    (addr, seen)
-}
-
-fn reply(stream: &mut TcpStream, status: &str, headers: &str, body: &[u8]) {
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(body);
-}
 
 fn quick() -> FetchPolicy {
     FetchPolicy {

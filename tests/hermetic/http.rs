@@ -397,6 +397,7 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
     let paths = doc["paths"].as_object().expect("paths");
     let expected = [
         ("/health", "get"),
+        ("/metrics", "get"),
         ("/openapi.json", "get"),
         ("/v1/verify/certificate", "post"),
         ("/v1/verify/cms", "post"),

@@ -15,6 +15,7 @@ mod fuzz_corpus;
 mod hardening;
 mod http;
 mod layers;
+mod live_crls;
 mod openapi;
 mod registry;
 mod render;

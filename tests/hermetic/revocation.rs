@@ -6,32 +6,11 @@ use crate::common;
 use qoltanba::asn1::encode;
 use qoltanba::{load_certificates, load_crls};
 use qoltanba::{Certificate, Code, RevocationMode, TrustStore, VerifyOptions};
-use rcgen::{
-    CertificateRevocationListParams, Issuer, KeyPair, RevocationReason, RevokedCertParams,
-    SerialNumber, PKCS_ECDSA_P256_SHA256,
-};
+use rcgen::{Issuer, KeyPair, RevocationReason};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-fn cert(name: &str) -> Certificate {
-    load_certificates(&common::project_dir().join("certs").join(name))
-        .expect("demo certificate")
-        .remove(0)
-}
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(common::project_dir().join("certs").join(name)).expect("demo file")
-}
-
-/// The demo issuing CA as an rcgen issuer: with its real key, or with a fresh key (a forger who copies the name).
-fn issuing_ca(forged: bool) -> Issuer<'static, KeyPair> {
-    let key = if forged {
-        KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key")
-    } else {
-        KeyPair::from_pem(&read("issuing-ca.key.pem")).expect("demo CA key")
-    };
-    Issuer::from_ca_cert_pem(&read("issuing-ca.pem"), key).expect("issuer")
-}
+use common::demo_pki::{cert, issuing_ca};
 
 fn crl(
     issuer: &Issuer<'static, KeyPair>,
@@ -39,23 +18,7 @@ fn crl(
     this_update: OffsetDateTime,
     next_update: OffsetDateTime,
 ) -> Vec<u8> {
-    let params = CertificateRevocationListParams {
-        this_update,
-        next_update,
-        crl_number: SerialNumber::from_slice(&[7]),
-        issuing_distribution_point: None,
-        revoked_certs: revoked
-            .iter()
-            .map(|(c, at, reason)| RevokedCertParams {
-                serial_number: SerialNumber::from_slice(c.serial()),
-                revocation_time: *at,
-                reason_code: Some(*reason),
-                invalidity_date: None,
-            })
-            .collect(),
-        key_identifier_method: rcgen::KeyIdMethod::Sha256,
-    };
-    params.signed_by(issuer).expect("crl").der().to_vec()
+    common::demo_pki::crl(issuer, revoked, this_update, next_update, 7)
 }
 
 /// A store with the demo root's CRL and the given issuing-CA CRLs.

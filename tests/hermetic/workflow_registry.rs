@@ -30,6 +30,7 @@ fn new_application() -> NewApplication<'static> {
         content: b"{}",
         cms: b"\x30\x00",
         verification: "{\"valid\":true}",
+        pending_until: None,
     }
 }
 
@@ -40,7 +41,72 @@ fn step(step: ApplicationStep) -> Advance<'static, 'static> {
         payment_reference: None,
         due_date: None,
         document: None,
+        verification: None,
     }
+}
+
+/// An application whose verification could not end waits in verificationPending with its deadline, is listed
+/// as pending, cannot be paid for, and leaves the list when verified (with the new report stored) or refused (with
+/// its refusal document).
+#[test]
+fn a_pending_application_waits_then_is_verified_or_refused() {
+    let r = SqliteRegistry::in_memory().expect("registry");
+    let deadline = qoltanba::UnixTime::from_secs(AT + 3600);
+    let waiting = NewApplication {
+        pending_until: Some(deadline),
+        verification: "{\"valid\":false,\"codes\":[\"REVOCATION_UNKNOWN\"]}",
+        ..new_application()
+    };
+    let a = r.submit_application(&waiting, "portal", None).expect("a");
+    let b = r.submit_application(&waiting, "portal", None).expect("b");
+    assert_eq!(a.status, ApplicationStatus::VerificationPending);
+    assert_eq!(a.pending_until, Some(deadline));
+    let pending = r.pending_applications(10).expect("pending");
+    assert_eq!(
+        pending.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [a.id, b.id]
+    );
+    assert_eq!(pending[0].pending_until, deadline);
+    assert_eq!(pending[0].cms, b"\x30\x00");
+    let pay = r.advance_application(
+        a.id,
+        "portal",
+        Advance {
+            payment_reference: Some("PAY-1"),
+            ..step(ApplicationStep::Paid)
+        },
+    );
+    assert!(matches!(pay, Err(RegistryError::Transition(_))), "{pay:?}");
+
+    let verified = r
+        .advance_application(
+            a.id,
+            "service",
+            Advance {
+                verification: Some("{\"valid\":true}"),
+                ..step(ApplicationStep::Verified)
+            },
+        )
+        .expect("verified");
+    assert_eq!(verified.status, ApplicationStatus::AwaitingPayment);
+    assert_eq!(verified.verification, "{\"valid\":true}");
+    assert_eq!(verified.pending_until, None);
+    assert_eq!(verified.decided_at, None);
+
+    let mut render = cheap;
+    let refused = r
+        .advance_application(
+            b.id,
+            "service",
+            Advance {
+                document: Some(("refusal", &mut render)),
+                ..step(ApplicationStep::NotVerified)
+            },
+        )
+        .expect("refused");
+    assert_eq!(refused.status, ApplicationStatus::Refused);
+    assert!(refused.document.is_some());
+    assert!(r.pending_applications(10).expect("none").is_empty());
 }
 
 #[test]

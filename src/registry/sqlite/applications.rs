@@ -5,11 +5,12 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{audit, issue_in, reserve, year_of};
+use crate::clock::UnixTime;
 use crate::forms::FormId;
 use crate::issuance::{ApplicationStatus, ApplicationStep};
 use crate::registry::{
     Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, NewApplication,
-    RegistryError, RenderForApplication,
+    PendingApplication, RegistryError, RenderForApplication,
 };
 
 /// Application numbers share the document counters under this key: `QLT-APP-2026-000001`.
@@ -38,12 +39,16 @@ pub(super) fn submit(
                 Some(doc.id.0),
             )
         }
+        None if app.pending_until.is_some() => (ApplicationStatus::VerificationPending, None, None),
         None => (ApplicationStatus::AwaitingPayment, None, None),
     };
+    let pending_until = (status == ApplicationStatus::VerificationPending)
+        .then_some(app.pending_until)
+        .flatten();
     conn.execute(
         "INSERT INTO application (number, service, applicant, applicant_name, submitted_at, content, cms,
-                                  verification, status, decided_at, document_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  verification, status, decided_at, document_id, pending_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             number,
             app.service,
@@ -55,7 +60,8 @@ pub(super) fn submit(
             app.verification,
             status.as_str(),
             decided_at,
-            document
+            document,
+            pending_until
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -75,6 +81,15 @@ pub(super) fn submit(
             &number,
         )?;
     }
+    if status == ApplicationStatus::VerificationPending {
+        audit(
+            conn,
+            app.submitted_at,
+            actor,
+            "application.verification-pending",
+            &number,
+        )?;
+    }
     Ok(ApplicationId(id))
 }
 
@@ -86,7 +101,7 @@ pub(super) fn application(
         .query_row(
             "SELECT a.id, a.number, a.service, a.applicant, a.applicant_name, a.submitted_at, a.content,
                     a.verification, a.status, a.payment_reference, a.registered_at, a.due_date,
-                    a.decided_at, a.document_id, d.number
+                    a.decided_at, a.document_id, d.number, a.pending_until
              FROM application a LEFT JOIN document d ON d.id = a.document_id
              WHERE a.id = ?1",
             [id.0],
@@ -106,6 +121,7 @@ pub(super) fn application(
                         registered_at: r.get(10)?,
                         due_date: r.get(11)?,
                         decided_at: r.get(12)?,
+                        pending_until: r.get(15)?,
                         document: match (r.get::<_, Option<i64>>(13)?, r.get(14)?) {
                             (Some(id), Some(number)) => Some((DocumentId(id), number)),
                             _ => None,
@@ -148,14 +164,20 @@ pub(super) fn advance(
         None => None,
     };
     let registered_at = (advance.step == ApplicationStep::Paid).then_some(advance.at);
-    let decided_at = (next != ApplicationStatus::Registered).then_some(advance.at);
+    let decided_at = matches!(
+        next,
+        ApplicationStatus::Approved | ApplicationStatus::Refused
+    )
+    .then_some(advance.at);
     conn.execute(
         "UPDATE application SET status = ?2,
                 payment_reference = COALESCE(?3, payment_reference),
                 registered_at = COALESCE(?4, registered_at),
                 due_date = COALESCE(?5, due_date),
                 decided_at = COALESCE(?6, decided_at),
-                document_id = COALESCE(?7, document_id)
+                document_id = COALESCE(?7, document_id),
+                verification = COALESCE(?8, verification),
+                pending_until = CASE WHEN ?2 = 'verificationPending' THEN pending_until END
          WHERE id = ?1",
         params![
             id.0,
@@ -164,14 +186,40 @@ pub(super) fn advance(
             registered_at,
             advance.due_date,
             decided_at,
-            document.map(|d| d.0)
+            document.map(|d| d.0),
+            advance.verification
         ],
     )?;
     let action = match advance.step {
+        ApplicationStep::Verified => "application.verified",
+        ApplicationStep::NotVerified => "application.refused.not-verified",
         ApplicationStep::Paid => "application.registered",
         ApplicationStep::NotPaid => "application.refused.no-payment",
         ApplicationStep::Approve => "application.approved",
         ApplicationStep::Refuse => "application.refused",
     };
     audit(conn, advance.at, actor, action, &current.number)
+}
+
+pub(super) fn pending(
+    conn: &Connection,
+    limit: usize,
+) -> Result<Vec<PendingApplication>, RegistryError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, number, submitted_at, pending_until, content, cms FROM application
+         WHERE status = 'verificationPending' ORDER BY submitted_at, id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok(PendingApplication {
+            id: ApplicationId(r.get(0)?),
+            number: r.get(1)?,
+            submitted_at: r.get(2)?,
+            pending_until: r
+                .get::<_, Option<UnixTime>>(3)?
+                .unwrap_or(UnixTime::from_secs(0)),
+            content: r.get(4)?,
+            cms: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

@@ -17,8 +17,8 @@ use turns::{Turn, Turns};
 
 use super::{
     Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
-    DocumentStanding, NewApplication, Registry, RegistryError, Render, RenderForApplication,
-    RenderedDocument, StoredDocument, TokenRole,
+    DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
+    RenderForApplication, RenderedDocument, StoredDocument, TokenRole,
 };
 use crate::clock::UnixTime;
 use crate::forms::FormId;
@@ -118,6 +118,11 @@ CREATE TRIGGER document_event_no_update BEFORE UPDATE ON document_event
     BEGIN SELECT RAISE(ABORT, 'licence events are append-only'); END;
 CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
     BEGIN SELECT RAISE(ABORT, 'licence events are append-only'); END;
+"#,
+    // Applications waiting for revocation data: the deadline of their verification, and an index to find them.
+    r#"
+ALTER TABLE application ADD COLUMN pending_until INTEGER;
+CREATE INDEX application_pending ON application (submitted_at) WHERE status = 'verificationPending';
 "#,
 ];
 
@@ -422,6 +427,10 @@ impl Registry for SqliteRegistry {
 
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
         applications::application(&self.reader(), id)
+    }
+
+    fn pending_applications(&self, limit: usize) -> Result<Vec<PendingApplication>, RegistryError> {
+        applications::pending(&self.reader(), limit)
     }
 
     fn advance_application(
