@@ -77,3 +77,24 @@ pub fn crl(
     };
     params.signed_by(issuer).expect("crl").der().to_vec()
 }
+
+pub fn odt(t: qoltanba::UnixTime) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.secs()).expect("time")
+}
+
+/// A list of the demo issuing CA, issued `age` seconds ago, usable for `life` seconds from then, listing `revoked`.
+pub fn fresh_crl(number: u8, age: i64, life: i64, revoked: &[&Certificate]) -> Vec<u8> {
+    let now = qoltanba::UnixTime::now();
+    let at = odt(now.plus_secs(-age - 3600));
+    let revoked: Vec<_> = revoked
+        .iter()
+        .map(|c| (*c, at, RevocationReason::KeyCompromise))
+        .collect();
+    crl(
+        &issuing_ca(false),
+        &revoked,
+        odt(now.plus_secs(-age)),
+        odt(now.plus_secs(life - age)),
+        number,
+    )
+}

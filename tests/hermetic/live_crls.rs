@@ -11,14 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qoltanba::{
-    Certificate, Code, CrlOrigin, CrlRefresher, CrlSchedule, CrlSource, FetchPolicy, Fetcher,
-    InstallRules, Metrics, RefreshOutcome, TrustStore, UnixTime, VerifyOptions,
+    Code, CrlOrigin, CrlRefresher, CrlSchedule, CrlSource, FetchPolicy, Fetcher, InstallRules,
+    Metrics, RefreshOutcome, TrustStore, UnixTime, VerifyOptions,
 };
-use rcgen::RevocationReason;
-use time::OffsetDateTime;
 
 use crate::common;
-use crate::common::demo_pki::{cert, crl, issuing_ca};
+use crate::common::demo_pki::{cert, crl, fresh_crl as list, issuing_ca, odt};
 use crate::common::http::{reply, serve};
 
 /// What the CRL server does with the next request.
@@ -74,27 +72,6 @@ fn crl_server(act: Arc<Mutex<Act>>) -> (String, Arc<Mutex<Vec<String>>>) {
         }
     });
     (format!("{addr}/issuing-ca.crl"), seen)
-}
-
-fn odt(t: UnixTime) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(t.secs()).expect("time")
-}
-
-/// A list of the demo issuing CA, issued `age` seconds ago, usable for `life` seconds from then, listing `revoked`.
-fn list(number: u8, age: i64, life: i64, revoked: &[&Certificate]) -> Vec<u8> {
-    let now = UnixTime::now();
-    let at = odt(now.plus_secs(-age - 3600));
-    let revoked: Vec<_> = revoked
-        .iter()
-        .map(|c| (*c, at, RevocationReason::KeyCompromise))
-        .collect();
-    crl(
-        &issuing_ca(false),
-        &revoked,
-        odt(now.plus_secs(-age)),
-        odt(now.plus_secs(life - age)),
-        number,
-    )
 }
 
 /// The demo root and issuing CA with the root's CRL (the CA's own status), and no list of the CA.
@@ -379,4 +356,199 @@ fn a_list_whose_next_update_passes_is_replaced_while_running() {
         "at least three generations were fetched"
     );
     assert_eq!(r.health(UnixTime::now())[0].state, "fresh");
+}
+
+const APPLICATION: &str = r#"{"service": "licence.private-bailiff",
+    "applicant": {"iin": "870412300129", "name": "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"},
+    "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"}}"#;
+
+/// A node over `store()` whose CRL source is `url`, waiting `deadline` seconds for pending verifications.
+fn node_with(url: &str, deadline: i64) -> (qoltanba::Node, Arc<CrlRefresher>) {
+    let registry = Arc::new(qoltanba::SqliteRegistry::in_memory().expect("registry"));
+    let signer = qoltanba::demo_provider_signer().expect("signer");
+    let store = Arc::try_unwrap(store()).ok().expect("one owner");
+    let mut node = qoltanba::Node::new(store, registry, signer).expect("node");
+    let crls = Arc::new(refresher(
+        &node.store,
+        url,
+        None,
+        &Arc::new(Metrics::default()),
+    ));
+    node.revocation = Arc::new(qoltanba::RevocationPolicy {
+        crls: Some(crls.clone()),
+        pending_deadline_secs: deadline,
+        ..qoltanba::RevocationPolicy::default()
+    });
+    (node, crls)
+}
+
+fn submit(node: &qoltanba::Node, at: i64) -> qoltanba::ApplicationRecord {
+    let cms = common::demo_signer("individual-sign")
+        .sign(APPLICATION.as_bytes(), false, at)
+        .expect("sign");
+    qoltanba::submit(node.context(), &cms, None, "portal-1", at).expect("submitted")
+}
+
+/// With the CA's list unavailable, an application is not refused: it waits with a deadline; verified again, it
+/// waits while the source is down, is refused once the deadline passes, and moves on to payment once the source
+/// comes back with a list.
+#[test]
+fn an_application_waits_for_revocation_data_instead_of_being_refused() {
+    use qoltanba::{ApplicationStatus, Reverified};
+    let act = Arc::new(Mutex::new(Act::Status("503 Service Unavailable")));
+    let (url, _) = crl_server(act.clone());
+    let (node, crls) = node_with(&url, 3600);
+    let now = UnixTime::now().secs();
+    failed_with(&crls.refresh(UnixTime::now(), true), "fetch");
+
+    let a = submit(&node, now);
+    assert_eq!(
+        a.status,
+        ApplicationStatus::VerificationPending,
+        "{}",
+        a.verification
+    );
+    assert_eq!(a.document, None, "no refusal");
+    assert_eq!(a.pending_until, Some(UnixTime::from_secs(now + 3600)));
+    assert!(a.verification.contains("REVOCATION_UNKNOWN"));
+    // Submitted two hours ago: its deadline has passed.
+    let b = submit(&node, now - 7200);
+    assert_eq!(b.status, ApplicationStatus::VerificationPending);
+
+    let outcomes = qoltanba::reverify_pending(node.context(), "qoltanba", now).expect("again");
+    assert_eq!(outcomes, [(b.number.clone(), Reverified::Expired)]);
+    let b = node.registry.application(b.id).expect("read").expect("b");
+    assert_eq!(b.status, ApplicationStatus::Refused);
+    assert!(b.document.is_some(), "the refusal document");
+    let a_now = node.registry.application(a.id).expect("read").expect("a");
+    assert_eq!(a_now.status, ApplicationStatus::VerificationPending);
+
+    // The source comes back.
+    *act.lock().expect("act") = Act::List(list(2, 60, 3600, &[]), "\"v2\"");
+    assert_eq!(
+        crls.refresh(UnixTime::now(), true),
+        [(url, RefreshOutcome::Installed)]
+    );
+    let outcomes = qoltanba::reverify_pending(node.context(), "qoltanba", now).expect("again");
+    assert_eq!(outcomes, [(a.number.clone(), Reverified::Confirmed)]);
+    let a = node.registry.application(a.id).expect("read").expect("a");
+    assert_eq!(a.status, ApplicationStatus::AwaitingPayment);
+    assert_eq!(a.pending_until, None);
+    assert!(
+        a.verification.contains("\"valid\":true"),
+        "{}",
+        a.verification
+    );
+    assert!(qoltanba::reverify_pending(node.context(), "qoltanba", now)
+        .expect("none left")
+        .is_empty());
+}
+
+/// A pending application whose list, when it comes, revokes the applicant's certificate is refused with its
+/// document: a definite negative.
+#[test]
+fn a_pending_application_is_refused_when_the_list_revokes_the_applicant() {
+    use qoltanba::{ApplicationStatus, Reverified};
+    let act = Arc::new(Mutex::new(Act::Status("404 Not Found")));
+    let (url, _) = crl_server(act.clone());
+    let (node, crls) = node_with(&url, 3600);
+    let now = UnixTime::now().secs();
+    let a = submit(&node, now);
+    assert_eq!(a.status, ApplicationStatus::VerificationPending);
+    *act.lock().expect("act") = Act::Body(list(2, 60, 3600, &[&cert("individual-sign.pem")]));
+    crls.refresh(UnixTime::now(), true);
+    let outcomes = qoltanba::reverify_pending(node.context(), "qoltanba", now).expect("again");
+    assert_eq!(outcomes, [(a.number.clone(), Reverified::Refused)]);
+    let a = node.registry.application(a.id).expect("read").expect("a");
+    assert_eq!(a.status, ApplicationStatus::Refused);
+    assert!(
+        a.verification.contains("CERT_REVOKED"),
+        "{}",
+        a.verification
+    );
+    assert!(a.document.is_some());
+}
+
+fn health(addr: std::net::SocketAddr) -> serde_json::Value {
+    common::client::request(addr, "GET", "/health", "text/plain", b"").json()
+}
+
+/// `qoltanba serve` with `[revocation] crls`: the running binary fetches the list at start, verifications name
+/// it, `/metrics` counts it and the disk cache keeps it; when the server starts failing, `/health` turns
+/// `degraded` with the reason while the last good list is still used.
+#[test]
+fn the_service_keeps_its_lists_fresh_and_says_when_it_cannot() {
+    let act = Arc::new(Mutex::new(Act::List(list(5, 60, 3600, &[]), "\"v5\"")));
+    let (url, _) = crl_server(act.clone());
+    let dir = tempfile::tempdir().expect("dir");
+    let addr = common::client::free_addr();
+    std::fs::write(
+        dir.path().join("qoltanba.toml"),
+        format!(
+            "listen = \"{addr}\"\ndata = \"state\"\n[revocation]\ncrls = [\"{url}\"]\ncrl_refresh_secs = 1\nretry_min_secs = 1\nretry_max_secs = 1\n"
+        ),
+    )
+    .expect("config");
+    let mut child = common::client::spawn_server(
+        &["serve", "--config", "qoltanba.toml"],
+        &[],
+        dir.path(),
+        addr,
+    );
+    let wait_for = |what: &dyn Fn(&serde_json::Value) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let h = health(addr);
+            if what(&h) {
+                return h;
+            }
+            assert!(std::time::Instant::now() < deadline, "{h}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let h = wait_for(&|h| h["revocation"][0]["state"] == "fresh");
+    assert_eq!(h["status"], "ok", "{h}");
+    assert_eq!(h["revocation"][0]["number"], "05");
+
+    let der = cert("individual-sign.pem").der().to_vec();
+    let body = serde_json::json!({"certificate": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der)});
+    let report = common::client::post_json(addr, "/v1/verify/certificate", &body).json();
+    assert_eq!(report["valid"], true, "{report}");
+    let data = &report["chain"][0]["revocationData"][0];
+    assert_eq!(
+        (&data["origin"], &data["source"]),
+        (&"fetched".into(), &url.clone().into()),
+        "{report}"
+    );
+    let metrics = common::client::request(addr, "GET", "/metrics", "text/plain", b"");
+    let text = String::from_utf8_lossy(&metrics.body).into_owned();
+    assert!(
+        text.contains("qoltanba_crl_fetches_total{outcome=\"installed\"} 1"),
+        "{text}"
+    );
+    let cached = std::fs::read_dir(dir.path().join("state/crls"))
+        .expect("cache dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "crl"))
+        })
+        .count();
+    assert_eq!(cached, 1);
+
+    *act.lock().expect("act") = Act::Status("404 Not Found");
+    let h = wait_for(&|h| h["status"] == "degraded");
+    assert_eq!(h["revocation"][0]["state"], "fresh", "{h}");
+    assert!(
+        h["revocation"][0]["lastError"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("fetch")),
+        "{h}"
+    );
+    let report = common::client::post_json(addr, "/v1/verify/certificate", &body).json();
+    assert_eq!(
+        report["valid"], true,
+        "the last good list is still used: {report}"
+    );
+    common::client::signal(&child, "TERM");
+    let _ = child.wait();
 }
