@@ -1044,7 +1044,8 @@ impl ServiceConfig {
                 super::fetch::Fetcher::new(r.fetch.clone()),
                 r.ocsp.clone(),
             )
-            .with_metrics(metrics.clone());
+            .with_metrics(metrics.clone())
+            .with_store(store.clone());
             crate::pki::ocsp::SharedOcsp(Arc::new(client))
         });
         let mut sources = r.crl_sources.clone();

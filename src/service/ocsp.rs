@@ -67,6 +67,8 @@ pub struct OcspClient {
     policy: OcspPolicy,
     cache: Mutex<HashMap<Vec<u8>, (OcspAnswer, String, UnixTime)>>,
     metrics: std::sync::Arc<crate::service::metrics::Metrics>,
+    /// The trust store whose CRLs judge a delegated responder without `id-pkix-ocsp-nocheck`.
+    store: Option<std::sync::Arc<crate::pki::TrustStore>>,
 }
 
 impl OcspClient {
@@ -77,7 +79,33 @@ impl OcspClient {
             policy,
             cache: Mutex::new(HashMap::new()),
             metrics: Default::default(),
+            store: None,
         }
+    }
+
+    /// The same client, judging a delegated responder certificate without `id-pkix-ocsp-nocheck` by the CRLs of
+    /// `store` (its own CRL status at the time the answer was produced; never by OCSP, which would ask the
+    /// responder about itself).
+    pub fn with_store(mut self, store: std::sync::Arc<crate::pki::TrustStore>) -> OcspClient {
+        self.store = Some(store);
+        self
+    }
+
+    /// Whether `responder` (issued by `issuer`) is not revoked at `at` by the store's CRLs.
+    fn responder_not_revoked(
+        &self,
+        responder: &Certificate,
+        issuer: &Certificate,
+        at: UnixTime,
+    ) -> bool {
+        let Some(store) = &self.store else {
+            return false;
+        };
+        let mut opts = crate::pki::VerifyOptions::at_time(at);
+        opts.purpose = crate::pki::Purpose::Any;
+        opts.revocation = crate::pki::RevocationMode::Leaf;
+        let report = store.verify_certificate(responder, &[issuer], &opts);
+        report.valid
     }
 
     /// The same client, counting its answers and cache hits in `metrics`.
@@ -202,8 +230,8 @@ fn cache_key(id: &CertId) -> Vec<u8> {
 }
 
 /// Validations ask this client through the trust store's revocation policy ([`crate::pki::ocsp::OcspLookup`]).
-/// A delegated responder without `id-pkix-ocsp-nocheck` is not believed here (its own status would need CRLs the
-/// lookup does not hold); the NCA's responders carry nocheck.
+/// A delegated responder without `id-pkix-ocsp-nocheck` is believed only when the client has a trust store
+/// ([`OcspClient::with_store`]) whose CRLs show it valid and not revoked; the NCA's responders carry nocheck.
 impl crate::pki::ocsp::OcspLookup for OcspClient {
     fn lookup(
         &self,
@@ -216,7 +244,10 @@ impl crate::pki::ocsp::OcspLookup for OcspClient {
             .map_err(|_| "no randomness for an OCSP nonce".to_string())?;
         // An answer tells the status now (with the time of any revocation): its freshness is judged against the
         // clock, whatever the validation time is (a pending application is verified at its submission time).
-        match self.status(cert, issuer, UnixTime::now(), &nonce, &|_, _| false) {
+        let judge = |responder: &Certificate, at: UnixTime| {
+            self.responder_not_revoked(responder, issuer, at)
+        };
+        match self.status(cert, issuer, UnixTime::now(), &nonce, &judge) {
             Ok(answered) => Ok(answered),
             Err(failures) if failures.is_empty() => {
                 Err("no OCSP responder is configured or named by the certificate".into())

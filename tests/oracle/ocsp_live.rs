@@ -1,7 +1,8 @@
 //! The OCSP client against a live responder: the OpenSSL CLI answers (`openssl ocsp -index … -reqin -respout`,
 //! run per request behind a loopback HTTP server of the test's own, since `openssl ocsp -port` listens on every
 //! interface) over a test CA made here. Good, revoked and unknown; signed by a delegated responder, by the CA
-//! itself, by a responder without id-kp-OCSPSigning (refused), by another CA's responder (refused); `tryLater`,
+//! itself, by a responder without id-kp-OCSPSigning (refused), by another CA's responder (refused), by a responder
+//! without id-pkix-ocsp-nocheck (judged by the CA's CRL from `openssl ca -gencrl`); `tryLater`,
 //! garbage and a responder that never answers (unavailable, in bounded time). Needs the `openssl` CLI.
 
 use qoltanba::{
@@ -196,6 +197,15 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
         "100",
         "extendedKeyUsage=OCSPSigning\nnoCheck=ignored\n",
     );
+    // A delegated responder without id-pkix-ocsp-nocheck: believed only when the CA's CRL shows it not revoked.
+    make(
+        &dir,
+        "plain",
+        "/CN=Test OCSP Responder Without Nocheck",
+        Some("ca"),
+        "0x2001",
+        "extendedKeyUsage=OCSPSigning\n",
+    );
     make(
         &dir,
         "no_eku",
@@ -339,6 +349,58 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
         start.elapsed() < Duration::from_secs(4),
         "{:?}",
         start.elapsed()
+    );
+
+    // A responder without nocheck: not believed without CRLs to judge it; believed when the CA's CRL (made by
+    // `openssl ca -gencrl`) does not list it; refused when it does.
+    *mode.lock().expect("mode") = Mode::Sign("plain", "ca");
+    let ask = |client: &OcspClient| {
+        qoltanba::OcspLookup::lookup(client, &good, &ca, UnixTime::now()).map(|(a, _)| a.status)
+    };
+    let quick = || {
+        OcspClient::new(
+            Fetcher::new(FetchPolicy {
+                read_timeout: Duration::from_secs(2),
+                retries: 0,
+                ..FetchPolicy::default()
+            }),
+            OcspPolicy::default(),
+        )
+    };
+    let with_crl = |index: &str| {
+        std::fs::write(dir.join("crl_index.txt"), index).expect("index");
+        std::fs::write(dir.join("crlnumber"), "01\n").expect("crlnumber");
+        std::fs::write(
+            dir.join("ca.cnf"),
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = crl_index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n",
+        )
+        .expect("cnf");
+        openssl(
+            &dir,
+            &[
+                "ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem",
+                "-out", "ca.crl",
+            ],
+        );
+        let mut b = TrustStore::builder().anchor(ca.clone());
+        for der in qoltanba::load_crls(&dir.join("ca.crl")).expect("crl") {
+            b.add_crl_der(der).expect("parses");
+        }
+        Arc::new(b.build())
+    };
+    let refusal = ask(&quick()).expect_err("no CRLs to judge the responder");
+    assert!(refusal.contains("OCSP"), "{refusal}");
+    assert_eq!(
+        ask(&quick().with_store(with_crl(""))),
+        Ok(OcspStatus::Good),
+        "the CRL does not list the responder"
+    );
+    let listed = ask(&quick().with_store(with_crl(
+        "R\t301231235959Z\t260101000000Z,keyCompromise\t2001\tunknown\t/CN=Test OCSP Responder Without Nocheck\n",
+    )));
+    assert!(
+        listed.is_err(),
+        "a revoked responder is not believed: {listed:?}"
     );
 
     // Path validation with OCSP as its revocation source (the store holds no CRL at all).
