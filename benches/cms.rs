@@ -4,6 +4,11 @@
 //!   RSA-2048 end entity under the interop CA and root, revocation `all`, with the CA's 422 000-entry CRL loaded.
 //! - `raw/two_signature_verifications`: the two RSA verifications that costs in ring (the signer's signature over
 //!   the signed attributes, and the end entity's certificate signature; the CA's is verified once and cached).
+//! - `cms/verify_attached_rsa2048_ocsp_cached`: the same verification with OCSP as the revocation source for the
+//!   whole path (`ocsp`, revocation `all`), the answers served from `OcspClient`'s cache: a first verification
+//!   asks `openssl ocsp` (the OpenSSL CLI, run per request behind a loopback server: the CA's responder for the
+//!   signer, the root's for the CA) and caches both good answers; every measured verification is answered from
+//!   the cache. Compare with `cms/verify_attached_rsa2048_422k_crl`.
 //! - `cms/sign_rsa2048` against `raw/rsa2048_sign` of the same signed attributes.
 
 mod common;
@@ -66,6 +71,41 @@ fn benches(c: &mut Criterion) {
         b.iter(|| verify_cms(&store, &cms, None, &[], &opts).expect("verifies"))
     });
 
+    // OCSP for the whole path, answered from the client's cache after a first real exchange.
+    let serials = [signer_cert.serial().to_vec(), inter.serial().to_vec()];
+    let responders = vec![
+        openssl_responder("inter", &serials),
+        openssl_responder("root", &serials),
+    ];
+    let client = qoltanba::OcspClient::new(
+        qoltanba::Fetcher::new(qoltanba::FetchPolicy::default()),
+        qoltanba::OcspPolicy {
+            responders,
+            use_aia: false,
+            ..qoltanba::OcspPolicy::default()
+        },
+    );
+    let ocsp_store = TrustStore::builder()
+        .anchor(load("root.pem"))
+        .intermediate(inter.clone())
+        .build();
+    let mut ocsp_opts = opts.clone();
+    ocsp_opts.source = qoltanba::RevocationSource::Ocsp;
+    ocsp_opts.ocsp = Some(qoltanba::SharedOcsp(std::sync::Arc::new(client)));
+    let first = verify_cms(&ocsp_store, &cms, None, &[], &ocsp_opts).expect("verifies");
+    assert!(first.report.valid, "{:?}", first.report.messages);
+    let again = serde_json::to_value(
+        verify_cms(&ocsp_store, &cms, None, &[], &ocsp_opts).expect("verifies"),
+    )
+    .expect("json");
+    assert_eq!(
+        again["chain"][0]["revocationData"][0]["cached"], true,
+        "{again}"
+    );
+    c.bench_function("cms/verify_attached_rsa2048_ocsp_cached", |b| {
+        b.iter(|| verify_cms(&ocsp_store, &cms, None, &[], &ocsp_opts).expect("verifies"))
+    });
+
     // What ring alone needs for the same two signatures.
     let sd: SignedData = ContentInfo::from_der(&cms)
         .expect("ci")
@@ -109,6 +149,79 @@ fn benches(c: &mut Criterion) {
                 .expect("sign")
         })
     });
+}
+
+/// A loopback OCSP responder: `openssl ocsp` signing as the fixture `ca` (its own certificate and key) over an
+/// index where every serial of `good` is valid. Returns its URL. Needs the OpenSSL CLI.
+fn openssl_responder(ca: &'static str, good: &[Vec<u8>]) -> String {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("dir").keep();
+    let index: String = good
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let hex: String = s.iter().map(|b| format!("{b:02X}")).collect();
+            // Subjects differ: OpenSSL refuses an index with two equal subjects.
+            format!("V\t301231235959Z\t\t{hex}\tunknown\t/CN=x{i}\n")
+        })
+        .collect();
+    std::fs::write(dir.join("index.txt"), index).expect("index");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let length = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut request = vec![0u8; length];
+            let _ = stream.read_exact(&mut request);
+            let (req, resp) = (dir.join(format!("req{i}")), dir.join(format!("resp{i}")));
+            std::fs::write(&req, &request).expect("request");
+            let pem = format!("{FIXTURES}/{ca}.pem");
+            let key = format!("{FIXTURES}/{ca}.key");
+            let out = std::process::Command::new("openssl")
+                .args([
+                    "ocsp",
+                    "-index",
+                    "index.txt",
+                    "-CA",
+                    &pem,
+                    "-rsigner",
+                    &pem,
+                    "-rkey",
+                    &key,
+                ])
+                .arg("-reqin")
+                .arg(&req)
+                .arg("-respout")
+                .arg(&resp)
+                .current_dir(&dir)
+                .output()
+                .expect("the OpenSSL CLI (Debian package openssl)");
+            assert!(
+                out.status.success(),
+                "openssl ocsp: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let body = std::fs::read(&resp).unwrap_or_default();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
 }
 
 criterion_group!(cms_benches, benches);
