@@ -424,6 +424,17 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
     let r = store.verify_certificate(&good, &[], &opts(RevocationSource::Ocsp));
     assert!(r.valid, "{:?}", r.messages);
     assert_eq!(r.chain[0].revocation, RevocationVerdict::Good);
+    // The report names the answer it rests on: the responder, its signer, its times, fetched now.
+    let json = serde_json::to_value(&r).expect("json");
+    let data = &json["chain"][0]["revocationData"][0];
+    assert_eq!(data["type"], "ocsp", "{json}");
+    assert_eq!(data["responder"], url.as_str());
+    assert_eq!(data["signer"], "CN=Test OCSP Responder");
+    assert_eq!(data["cached"], false);
+    assert!(
+        data["producedAt"].is_string() && data["thisUpdate"].is_string(),
+        "{json}"
+    );
     let r = store.verify_certificate(&revoked, &[], &opts(RevocationSource::Ocsp));
     assert_eq!(r.codes, vec![Code::CertRevoked], "{:?}", r.messages);
     // Unknown to the responder: negative, never valid.
