@@ -12,6 +12,8 @@
 //! - `cms/sign_rsa2048` against `raw/rsa2048_sign` of the same signed attributes.
 
 mod common;
+#[path = "../tests/common/loopback.rs"]
+mod loopback;
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
@@ -27,6 +29,7 @@ use ring::signature::{
 };
 
 use common::{big_crl, read_der, FIXTURES};
+use loopback::Mode;
 
 fn benches(c: &mut Criterion) {
     let load = |n: &str| {
@@ -73,10 +76,7 @@ fn benches(c: &mut Criterion) {
 
     // OCSP for the whole path, answered from the client's cache after a first real exchange.
     let serials = [signer_cert.serial().to_vec(), inter.serial().to_vec()];
-    let responders = vec![
-        openssl_responder("inter", &serials),
-        openssl_responder("root", &serials),
-    ];
+    let responders = openssl_responders(&serials);
     let client = qoltanba::OcspClient::new(
         qoltanba::Fetcher::new(qoltanba::FetchPolicy::default()),
         qoltanba::OcspPolicy {
@@ -151,11 +151,13 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-/// A loopback OCSP responder: `openssl ocsp` signing as the fixture `ca` (its own certificate and key) over an
-/// index where every serial of `good` is valid. Returns its URL. Needs the OpenSSL CLI.
-fn openssl_responder(ca: &'static str, good: &[Vec<u8>]) -> String {
-    use std::io::{Read, Write};
+/// Two loopback OCSP responders (`openssl ocsp`, the OpenSSL CLI) over one index where every serial of `good` is
+/// valid: the interop CA's and the root's, in that order. Needs the OpenSSL CLI (Debian package `openssl`).
+fn openssl_responders(good: &[Vec<u8>]) -> Vec<String> {
     let dir = tempfile::tempdir().expect("dir").keep();
+    for f in ["inter.pem", "inter.key", "root.pem", "root.key"] {
+        std::fs::copy(format!("{FIXTURES}/{f}"), dir.join(f)).expect("fixture");
+    }
     let index: String = good
         .iter()
         .enumerate()
@@ -166,62 +168,13 @@ fn openssl_responder(ca: &'static str, good: &[Vec<u8>]) -> String {
         })
         .collect();
     std::fs::write(dir.join("index.txt"), index).expect("index");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for (i, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { return };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
-            let length = text
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            let mut request = vec![0u8; length];
-            let _ = stream.read_exact(&mut request);
-            let (req, resp) = (dir.join(format!("req{i}")), dir.join(format!("resp{i}")));
-            std::fs::write(&req, &request).expect("request");
-            let pem = format!("{FIXTURES}/{ca}.pem");
-            let key = format!("{FIXTURES}/{ca}.key");
-            let out = std::process::Command::new("openssl")
-                .args([
-                    "ocsp",
-                    "-index",
-                    "index.txt",
-                    "-CA",
-                    &pem,
-                    "-rsigner",
-                    &pem,
-                    "-rkey",
-                    &key,
-                ])
-                .arg("-reqin")
-                .arg(&req)
-                .arg("-respout")
-                .arg(&resp)
-                .current_dir(&dir)
-                .output()
-                .expect("the OpenSSL CLI (Debian package openssl)");
-            assert!(
-                out.status.success(),
-                "openssl ocsp: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let body = std::fs::read(&resp).unwrap_or_default();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(&body);
-        }
-    });
-    url
+    ["inter", "root"]
+        .into_iter()
+        .map(|ca| {
+            let mode = std::sync::Arc::new(std::sync::Mutex::new(Mode::Sign(ca, ca)));
+            loopback::openssl_ocsp_responder(dir.clone(), mode)
+        })
+        .collect()
 }
 
 criterion_group!(cms_benches, benches);

@@ -87,7 +87,9 @@ pub use http::{run as serve_node, serve, serve_with, AppState};
 pub use service::background::Background;
 pub use service::config::ConfiguredToken;
 pub use service::config::{ConfigError, RevocationConfig, ServiceConfig, ENV_VARS};
-pub use service::crls::{CrlRefresher, CrlSchedule, CrlSource, RefreshOutcome, SourceHealth};
+pub use service::crls::{
+    CrlRefresher, CrlSchedule, CrlSource, Freshness, RefreshOutcome, SourceHealth,
+};
 pub use service::fetch::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
 pub use service::metrics::Metrics;
 pub use service::ocsp::{OcspClient, OcspPolicy, ResponderFailure};

@@ -317,7 +317,7 @@ async fn health(State(state): State<AppState>) -> Json<views::Health> {
     let revocation = state.revocation.health(crate::clock::UnixTime::now());
     let degraded = revocation
         .iter()
-        .any(|s| s.state != "fresh" || s.last_error.is_some());
+        .any(|s| s.state != crate::service::crls::Freshness::Fresh || s.last_error.is_some());
     Json(views::Health {
         status: if degraded {
             views::HealthStatus::Degraded

@@ -34,6 +34,16 @@ pub enum CrlRefused {
 }
 
 impl CrlRefused {
+    /// Every code [`Self::code`] gives, for the metrics to list.
+    pub const CODES: [&'static str; 6] = [
+        "malformed",
+        "bad_signature",
+        "unusable",
+        "from_the_future",
+        "stale",
+        "rollback",
+    ];
+
     /// A stable code for logs, `/health` and metrics.
     pub fn code(&self) -> &'static str {
         match self {
@@ -183,5 +193,24 @@ impl TrustStore {
             Ok((next, installed.clone()))
         })
         .or_else(|outcome| outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_code_is_listed() {
+        let all = [
+            CrlRefused::Malformed(CrlError::Empty),
+            CrlRefused::Signature(String::new()),
+            CrlRefused::Unusable(String::new()),
+            CrlRefused::FromTheFuture(UnixTime::from_secs(0)),
+            CrlRefused::Stale(String::new()),
+            CrlRefused::Rollback(String::new()),
+        ];
+        let codes: Vec<&str> = all.iter().map(CrlRefused::code).collect();
+        assert_eq!(codes, CrlRefused::CODES);
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod cert;
 pub(crate) mod crl;
 pub(crate) mod dp;
+pub(crate) mod evidence;
 pub(crate) mod install;
 pub(crate) mod load;
 pub(crate) mod name;

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+pub use crate::pki::evidence::RevocationEvidence;
+
 use crate::identity::{Role, SubjectProfile};
 
 /// The problem codes of README, "Reports".
@@ -187,53 +189,7 @@ pub struct ChainEntry {
     /// verdict rests on (ETSI EN 319 102-1's validation objects). Absent when revocation was not checked or
     /// nothing usable answered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub revocation_data: Vec<RevocationEvidence>,
-}
-
-/// One piece of revocation data a verdict rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
-pub enum RevocationEvidence {
-    /// A CRL (or a delta CRL) that covered the certificate.
-    #[serde(rename = "crl", rename_all = "camelCase")]
-    Crl {
-        /// The CRL's issuer.
-        issuer: String,
-        /// Where it came from: the URL it was fetched from, or `configured` for a CRL loaded at start.
-        source: String,
-        /// `loaded` (from the configuration at start), `fetched` (by the service while running) or `cached`
-        /// (from the data directory's cache, fetched before a restart).
-        origin: &'static str,
-        /// `thisUpdate`, RFC 3339.
-        this_update: crate::clock::UnixTime,
-        /// `nextUpdate`, RFC 3339.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        next_update: Option<crate::clock::UnixTime>,
-        /// cRLNumber, lower-case hex.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        number: Option<String>,
-        /// Whether it is a delta CRL.
-        delta: bool,
-        /// SHA-256 of the CRL's DER, lower-case hex.
-        sha256: String,
-    },
-    /// An authentic OCSP answer.
-    #[serde(rename = "ocsp", rename_all = "camelCase")]
-    Ocsp {
-        /// The responder's URL.
-        responder: String,
-        /// Who signed the answer.
-        signer: String,
-        /// `producedAt`, RFC 3339.
-        produced_at: crate::clock::UnixTime,
-        /// `thisUpdate`, RFC 3339.
-        this_update: crate::clock::UnixTime,
-        /// `nextUpdate`, RFC 3339, when the responder gave one.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        next_update: Option<crate::clock::UnixTime>,
-        /// Whether it came from the cache rather than from the responder now.
-        cached: bool,
-    },
+    pub revocation_data: Vec<std::sync::Arc<RevocationEvidence>>,
 }
 
 /// What revocation checking found for one certificate of the path, as reports spell it.

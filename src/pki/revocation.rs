@@ -7,7 +7,7 @@ use crate::pki::crl::{cmp_uint, directory_names, Crl, Reason, ALL_REASONS};
 use crate::pki::dp::{DistributionPoint, GenName};
 use crate::pki::name::Name;
 use crate::pki::report::{RevocationEvidence, RevocationVerdict};
-use crate::pki::store::{CrlOrigin, CrlSet, SignatureProblem, StoredCrl, TrustStore};
+use crate::pki::store::{CrlSet, SignatureProblem, StoredCrl, TrustStore};
 use crate::pki::validate::{Node, Purpose, RevocationMode, VerifyOptions, MAX_CRL_DEPTH};
 use crate::pki::walk::Walk;
 
@@ -153,25 +153,6 @@ fn delta_matches_base(delta: &Crl, base: &Crl) -> bool {
     }
 }
 
-/// A CRL as reports name it.
-pub(crate) fn crl_evidence(stored: &StoredCrl) -> RevocationEvidence {
-    let (source, origin) = match &stored.origin {
-        CrlOrigin::Loaded => ("configured".to_string(), "loaded"),
-        CrlOrigin::Fetched(url) => (url.clone(), "fetched"),
-        CrlOrigin::Cached(url) => (url.clone(), "cached"),
-    };
-    RevocationEvidence::Crl {
-        issuer: stored.crl.issuer.to_string(),
-        source,
-        origin,
-        this_update: stored.crl.this_update,
-        next_update: stored.crl.next_update,
-        number: stored.crl.number.as_deref().map(crate::encoding::hex),
-        delta: stored.crl.is_delta(),
-        sha256: crate::encoding::hex(&stored.crl.fingerprint),
-    }
-}
-
 impl TrustStore {
     /// Why a CRL is not usable at `at`, or `None` when it is fresh and fully understood.
     fn unusable(&self, crl: &Crl, at: UnixTime) -> Option<String> {
@@ -288,7 +269,7 @@ impl TrustStore {
         i: usize,
         opts: &VerifyOptions,
         walk: &mut Walk,
-    ) -> (RevocationStatus, Vec<RevocationEvidence>) {
+    ) -> (RevocationStatus, Vec<std::sync::Arc<RevocationEvidence>>) {
         use crate::pki::ocsp::RevocationSource as S;
         let ocsp = || ocsp_status(path, i, opts);
         let crl = |walk: &mut Walk| self.revocation_status(path, i, opts.at, walk);
@@ -356,7 +337,7 @@ impl TrustStore {
         i: usize,
         at: UnixTime,
         walk: &mut Walk,
-    ) -> (RevocationStatus, Vec<RevocationEvidence>) {
+    ) -> (RevocationStatus, Vec<std::sync::Arc<RevocationEvidence>>) {
         let set: std::sync::Arc<CrlSet> = self.crl_set();
         let cert = path[i].cert;
         let issuer = path[i + 1];
@@ -365,7 +346,7 @@ impl TrustStore {
         let mut bad_signature = false;
         let mut unsupported: Option<String> = None;
         let mut later: Option<(UnixTime, Option<Reason>)> = None;
-        let mut evidence: Vec<RevocationEvidence> = Vec::new();
+        let mut evidence: Vec<std::sync::Arc<RevocationEvidence>> = Vec::new();
 
         for dp in distribution_points(cert) {
             let crl_issuers: Vec<&Name> = match &dp.crl_issuer {
@@ -426,9 +407,9 @@ impl TrustStore {
                             )
                             .then(a.crl.this_update.cmp(&b.crl.this_update))
                         });
-                    evidence.push(crl_evidence(stored));
+                    evidence.push(stored.evidence.clone());
                     if let Some(d) = delta {
-                        evidence.push(crl_evidence(d));
+                        evidence.push(d.evidence.clone());
                     }
                     let entry = match delta.and_then(|d| d.crl.lookup(&cert.issuer, &cert.serial)) {
                         Some(e) => Some(e),
@@ -485,7 +466,7 @@ fn ocsp_status(
     path: &[Node<'_>],
     i: usize,
     opts: &VerifyOptions,
-) -> Result<(RevocationStatus, Vec<RevocationEvidence>), String> {
+) -> Result<(RevocationStatus, Vec<std::sync::Arc<RevocationEvidence>>), String> {
     use crate::pki::ocsp::OcspStatus;
     let lookup = opts
         .ocsp
@@ -495,14 +476,14 @@ fn ocsp_status(
         .get(i + 1)
         .ok_or_else(|| "no issuer to ask OCSP about".to_string())?;
     let (answer, source) = lookup.0.lookup(path[i].cert, issuer.cert, opts.at)?;
-    let evidence = vec![RevocationEvidence::Ocsp {
+    let evidence = vec![std::sync::Arc::new(RevocationEvidence::Ocsp {
         responder: source.url.clone(),
         signer: answer.responder.clone(),
         produced_at: answer.produced_at,
         this_update: answer.this_update,
         next_update: answer.next_update,
         cached: source.cached,
-    }];
+    })];
     let status = match answer.status {
         OcspStatus::Good => RevocationStatus::Good,
         OcspStatus::Unknown => RevocationStatus::UnknownToResponder {

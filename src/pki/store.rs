@@ -7,14 +7,15 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::crypto::{AlgorithmRegistry, CryptoError};
 use crate::pki::cert::Certificate;
 use crate::pki::crl::{Crl, CrlError};
+use crate::pki::evidence::RevocationEvidence;
 use crate::pki::name::Name;
 
 /// A CRL with what loading learnt about its signature, and where it came from.
 #[derive(Debug)]
 pub(crate) struct StoredCrl {
     pub crl: Crl,
-    /// Where the CRL came from: reports name it.
-    pub origin: CrlOrigin,
+    /// The CRL as reports name it (issuer, where it came from, times, number), built once.
+    pub evidence: Arc<RevocationEvidence>,
     /// Pool certificates whose key verifies the CRL's signature (candidates chosen by subject = CRL issuer).
     pub signed_by: Vec<usize>,
     /// Why the signature could not be accepted, when `signed_by` is empty.
@@ -70,6 +71,25 @@ impl CrlSet {
 
 /// A CRL's SHA-256 and a candidate issuer's SHA-256.
 type CrlAndIssuer = ([u8; 32], [u8; 32]);
+
+/// A CRL as reports name it: built once, when the CRL is stored, and shared by every report that rests on it.
+fn crl_evidence(crl: &Crl, origin: &CrlOrigin) -> RevocationEvidence {
+    let (source, origin) = match origin {
+        CrlOrigin::Loaded => ("configured".to_string(), "loaded"),
+        CrlOrigin::Fetched(url) => (url.clone(), "fetched"),
+        CrlOrigin::Cached(url) => (url.clone(), "cached"),
+    };
+    RevocationEvidence::Crl {
+        issuer: crl.issuer.to_string(),
+        source,
+        origin,
+        this_update: crl.this_update,
+        next_update: crl.next_update,
+        number: crl.number.as_deref().map(crate::encoding::hex),
+        delta: crl.is_delta(),
+        sha256: crate::encoding::hex(&crl.fingerprint),
+    }
+}
 
 /// Most results kept by the cache of CRL signatures checked against request-supplied issuers; past it the cache
 /// starts again (requests choose those issuers, so the cache must not grow with them).
@@ -292,8 +312,8 @@ impl TrustStore {
         }
         let keep = matches!(problem, Some(SignatureProblem::NoCandidate)) && signed_by.is_empty();
         StoredCrl {
+            evidence: Arc::new(crl_evidence(&crl, &origin)),
             crl,
-            origin,
             der: keep.then(|| der.to_vec()),
             signature_problem: if signed_by.is_empty() { problem } else { None },
             signed_by,

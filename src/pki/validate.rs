@@ -118,7 +118,7 @@ pub(crate) struct PathOutcome {
     pub findings: Findings,
     pub statuses: Vec<RevocationStatus>,
     /// For each certificate, the revocation data its status rests on.
-    pub evidence: Vec<Vec<crate::pki::report::RevocationEvidence>>,
+    pub evidence: Vec<Vec<std::sync::Arc<crate::pki::report::RevocationEvidence>>>,
 }
 
 impl TrustStore {
@@ -289,7 +289,8 @@ impl TrustStore {
         let n = path.len();
         let anchored = path[n - 1].pool.is_some_and(|ix| self.is_anchor[ix]);
         let mut statuses = vec![RevocationStatus::NotChecked; n];
-        let mut evidence: Vec<Vec<crate::pki::report::RevocationEvidence>> = vec![Vec::new(); n];
+        let mut evidence: Vec<Vec<std::sync::Arc<crate::pki::report::RevocationEvidence>>> =
+            vec![Vec::new(); n];
         let who = |i: usize| -> String {
             if i == 0 {
                 format!("end-entity certificate \"{}\"", path[0].cert.subject)
@@ -573,7 +574,7 @@ fn check_identity(leaf: &Certificate, opts: &VerifyOptions, f: &mut Findings) {
 fn chain_entries(
     path: &[Node<'_>],
     statuses: &[RevocationStatus],
-    evidence: &[Vec<crate::pki::report::RevocationEvidence>],
+    evidence: &[Vec<std::sync::Arc<crate::pki::report::RevocationEvidence>>],
     anchored: bool,
 ) -> Vec<ChainEntry> {
     let n = path.len();

@@ -319,8 +319,13 @@ pub trait Registry: Send + Sync {
     /// The application with `id`, if any.
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError>;
 
-    /// Up to `limit` applications in `verificationPending`, the oldest first.
-    fn pending_applications(&self, limit: usize) -> Result<Vec<PendingApplication>, RegistryError>;
+    /// Up to `limit` applications in `verificationPending` with ids above `after` (all when `None`), in id order:
+    /// a caller pages through them all, however many there are.
+    fn pending_applications(
+        &self,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<PendingApplication>, RegistryError>;
 
     /// Moves an application one step, issuing the step's document in the same transaction. Fails with
     /// [`RegistryError::Transition`] when the application's current state does not allow the step.

@@ -445,27 +445,31 @@ fn revocation_config(
         }
     };
     let mut schedule = defaults.schedule.clone();
-    schedule.full_every = secs(
-        section.crl_refresh_secs,
-        schedule.full_every,
-        "revocation.crl_refresh_secs",
-    )?;
-    schedule.delta_every = secs(
-        section.delta_refresh_secs,
-        schedule.delta_every,
-        "revocation.delta_refresh_secs",
-    )?;
-    schedule.retry_min = secs(
-        section.retry_min_secs,
-        schedule.retry_min,
-        "revocation.retry_min_secs",
-    )?;
-    schedule.retry_max = secs(
-        section.retry_max_secs,
-        schedule.retry_max,
-        "revocation.retry_max_secs",
-    )?
-    .max(schedule.retry_min);
+    for (value, field, setting) in [
+        (
+            section.crl_refresh_secs,
+            &mut schedule.full_every,
+            "revocation.crl_refresh_secs",
+        ),
+        (
+            section.delta_refresh_secs,
+            &mut schedule.delta_every,
+            "revocation.delta_refresh_secs",
+        ),
+        (
+            section.retry_min_secs,
+            &mut schedule.retry_min,
+            "revocation.retry_min_secs",
+        ),
+        (
+            section.retry_max_secs,
+            &mut schedule.retry_max,
+            "revocation.retry_max_secs",
+        ),
+    ] {
+        *field = secs(value, *field, setting)?;
+    }
+    schedule.retry_max = schedule.retry_max.max(schedule.retry_min);
     let mut fetch = defaults.fetch.clone();
     if let Some(ms) = section.connect_timeout_ms {
         fetch.connect_timeout = Duration::from_millis(ms.max(1));

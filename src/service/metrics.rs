@@ -3,18 +3,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The outcomes a CRL fetch is counted under (`qoltanba_crl_fetches_total{outcome=…}`).
-pub(crate) const CRL_OUTCOMES: &[&str] = &[
-    "installed",
-    "unchanged",
-    "fetch",
-    "malformed",
-    "bad_signature",
-    "unusable",
-    "from_the_future",
-    "stale",
-    "rollback",
-];
+/// The outcomes a CRL fetch is counted under (`qoltanba_crl_fetches_total{outcome=…}`): installed, unchanged, a
+/// failed fetch, and every reason an installation refuses a list.
+fn crl_outcomes() -> impl Iterator<Item = &'static str> {
+    ["installed", "unchanged", "fetch"]
+        .into_iter()
+        .chain(crate::pki::install::CrlRefused::CODES)
+}
 
 /// The outcomes an OCSP exchange is counted under (`qoltanba_ocsp_answers_total{outcome=…}`).
 pub(crate) const OCSP_OUTCOMES: &[&str] = &["good", "revoked", "unknown", "unavailable"];
@@ -22,7 +17,7 @@ pub(crate) const OCSP_OUTCOMES: &[&str] = &["good", "revoked", "unknown", "unava
 /// The service's counters.
 #[derive(Debug)]
 pub struct Metrics {
-    crl: Vec<AtomicU64>,
+    crl: Vec<(&'static str, AtomicU64)>,
     ocsp: Vec<AtomicU64>,
     ocsp_cache_hits: AtomicU64,
 }
@@ -30,7 +25,7 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics {
-            crl: CRL_OUTCOMES.iter().map(|_| AtomicU64::new(0)).collect(),
+            crl: crl_outcomes().map(|o| (o, AtomicU64::new(0))).collect(),
             ocsp: OCSP_OUTCOMES.iter().map(|_| AtomicU64::new(0)).collect(),
             ocsp_cache_hits: AtomicU64::new(0),
         }
@@ -44,9 +39,11 @@ fn bump(counters: &[AtomicU64], names: &[&str], name: &str) {
 }
 
 impl Metrics {
-    /// Counts a CRL fetch with one of [`CRL_OUTCOMES`].
+    /// Counts a CRL fetch under its outcome (installed, unchanged, fetch, or a refusal code).
     pub fn crl_fetch(&self, outcome: &str) {
-        bump(&self.crl, CRL_OUTCOMES, outcome);
+        if let Some((_, c)) = self.crl.iter().find(|(n, _)| *n == outcome) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Counts an OCSP exchange with one of [`OCSP_OUTCOMES`].
@@ -61,10 +58,10 @@ impl Metrics {
 
     /// How many CRL fetches ended with `outcome`.
     pub fn crl_fetches(&self, outcome: &str) -> u64 {
-        CRL_OUTCOMES
+        self.crl
             .iter()
-            .position(|n| *n == outcome)
-            .map_or(0, |i| self.crl[i].load(Ordering::Relaxed))
+            .find(|(n, _)| *n == outcome)
+            .map_or(0, |(_, c)| c.load(Ordering::Relaxed))
     }
 
     /// The counters in the Prometheus text exposition format (version 0.0.4).
@@ -72,7 +69,7 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP qoltanba_crl_fetches_total CRL fetches, by outcome.\n");
         out.push_str("# TYPE qoltanba_crl_fetches_total counter\n");
-        for (name, c) in CRL_OUTCOMES.iter().zip(&self.crl) {
+        for (name, c) in &self.crl {
             out.push_str(&format!(
                 "qoltanba_crl_fetches_total{{outcome=\"{name}\"}} {}\n",
                 c.load(Ordering::Relaxed)

@@ -128,13 +128,12 @@ impl OcspClient {
         nonce: &[u8],
         responder_not_revoked: &dyn Fn(&Certificate, UnixTime) -> bool,
     ) -> Result<(OcspAnswer, AnswerSource), Vec<(String, ResponderFailure)>> {
+        if let Some(hit) = self.cached_answer(cert, issuer, now) {
+            return Ok(hit);
+        }
+        let key = cache_key(issuer, cert);
         let cert_id = CertId::new(issuer, cert.serial(), self.policy.hash)
             .map_err(|e| vec![(String::new(), e.into())])?;
-        let key = cache_key(&cert_id);
-        if let Some((answer, url)) = self.cached(&key, now) {
-            self.metrics.ocsp_cache_hit();
-            return Ok((answer, AnswerSource { url, cached: true }));
-        }
         let mut urls: Vec<String> = self.policy.responders.clone();
         if self.policy.use_aia {
             urls.extend(
@@ -199,6 +198,18 @@ impl OcspClient {
         Ok(check_response(&der, &check)?)
     }
 
+    /// A good answer about `cert` still in the cache at `now`.
+    fn cached_answer(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        now: UnixTime,
+    ) -> Option<(OcspAnswer, AnswerSource)> {
+        let (answer, url) = self.cached(&cache_key(issuer, cert), now)?;
+        self.metrics.ocsp_cache_hit();
+        Some((answer, AnswerSource { url, cached: true }))
+    }
+
     fn cached(&self, key: &[u8], now: UnixTime) -> Option<(OcspAnswer, String)> {
         let cache = self.cache.lock().ok()?;
         let (answer, url, until) = cache.get(key)?;
@@ -222,10 +233,11 @@ impl OcspClient {
     }
 }
 
-fn cache_key(id: &CertId) -> Vec<u8> {
-    let mut key = id.issuer_name_hash.clone();
-    key.extend_from_slice(&id.issuer_key_hash);
-    key.extend_from_slice(&id.serial);
+/// The cache's key: the issuer's SHA-256 (computed when it was parsed) and the serial. A hit costs no hashing;
+/// the CertID, with its hashes, is built only to ask a responder.
+fn cache_key(issuer: &Certificate, cert: &Certificate) -> Vec<u8> {
+    let mut key = issuer.fingerprint.to_vec();
+    key.extend_from_slice(cert.serial());
     key
 }
 
@@ -239,6 +251,11 @@ impl crate::pki::ocsp::OcspLookup for OcspClient {
         issuer: &Certificate,
         _at: UnixTime,
     ) -> Result<(OcspAnswer, AnswerSource), String> {
+        let now = UnixTime::now();
+        // From the cache, no nonce is needed (drawing one is a system call).
+        if let Some(hit) = self.cached_answer(cert, issuer, now) {
+            return Ok(hit);
+        }
         let mut nonce = [0u8; 16];
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
             .map_err(|_| "no randomness for an OCSP nonce".to_string())?;
@@ -247,7 +264,7 @@ impl crate::pki::ocsp::OcspLookup for OcspClient {
         let judge = |responder: &Certificate, at: UnixTime| {
             self.responder_not_revoked(responder, issuer, at)
         };
-        match self.status(cert, issuer, UnixTime::now(), &nonce, &judge) {
+        match self.status(cert, issuer, now, &nonce, &judge) {
             Ok(answered) => Ok(answered),
             Err(failures) if failures.is_empty() => {
                 Err("no OCSP responder is configured or named by the certificate".into())

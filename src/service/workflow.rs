@@ -367,93 +367,105 @@ pub enum Reverified {
     Waiting,
 }
 
-/// Verifies again, at their submission time, up to 100 applications waiting in `verificationPending`, and moves
-/// each on: confirmed (awaiting payment), refused (a definite negative result, or no answer by the deadline, with
-/// the refusal document), or still waiting. Returns each application's number with what happened.
+/// Verifies again, at their submission time, every application waiting in `verificationPending` (a hundred at a
+/// time, so none waits behind others forever), and moves each on: confirmed (awaiting payment), refused (a
+/// definite negative result, or no answer by the deadline, with the refusal document), or still waiting. One
+/// application that cannot be verified again is logged and skipped, never holding up the others. Returns each
+/// moved application's number with what happened.
 pub fn reverify_pending(
     ctx: Context<'_>,
     actor: &str,
     now: i64,
 ) -> Result<Vec<(String, Reverified)>, WorkflowError> {
+    const PAGE: usize = 100;
     let mut out = Vec::new();
-    for pending in ctx.registry.pending_applications(100)? {
-        ctx.check()?;
-        let at = pending.submitted_at.secs();
-        let application = Application::parse(&pending.content)?;
-        let detached = match crate::cms::attached_content(&pending.cms) {
-            Ok(Some(_)) => None,
-            _ => Some(pending.content.as_slice()),
-        };
-        let report = verify_application(ctx, &application, &pending.cms, detached, at)?;
-        let still_pending = only_revocation_unknown(&report.report);
-        let outcome = if report.report.valid {
-            Reverified::Confirmed
-        } else if !still_pending {
-            Reverified::Refused
-        } else if now >= pending.pending_until.secs() {
-            Reverified::Expired
-        } else {
-            Reverified::Waiting
-        };
-        if outcome == Reverified::Waiting {
-            continue;
-        }
-        let verification = serde_json::to_string(&report)
-            .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
-        let result = if outcome == Reverified::Confirmed {
-            ctx.registry
-                .advance_application(
-                    pending.id,
-                    actor,
-                    Advance {
-                        step: ApplicationStep::Verified,
-                        at: UnixTime::from_secs(now),
-                        payment_reference: None,
-                        due_date: None,
-                        document: None,
-                        verification: Some(&verification),
-                    },
-                )
-                .map_err(WorkflowError::from)
-        } else {
-            let reason = eds_not_confirmed(&report.report);
-            let renderer = Renderer::new(ctx);
-            let mut render = |number: &DocumentNumber| {
-                let data = refusal_data(
-                    ctx,
-                    &pending.number,
-                    at,
-                    &application.applicant_name,
-                    &reason,
-                )?;
-                renderer.render("refusal", &data, number, now)
-            };
-            ctx.registry
-                .advance_application(
-                    pending.id,
-                    actor,
-                    Advance {
-                        step: ApplicationStep::NotVerified,
-                        at: UnixTime::from_secs(now),
-                        payment_reference: None,
-                        due_date: None,
-                        document: Some(("refusal", &mut render)),
-                        verification: Some(&verification),
-                    },
-                )
-                .map_err(|e| renderer.error(e))
-        };
-        match result {
-            Ok(_) => {
-                tracing::info!(application = %pending.number, outcome = ?outcome, "pending verification ended");
-                out.push((pending.number, outcome));
+    let mut after = None;
+    loop {
+        let page = ctx.registry.pending_applications(after, PAGE)?;
+        let full = page.len() == PAGE;
+        for pending in page {
+            ctx.check()?;
+            after = Some(pending.id);
+            match reverify_one(ctx, actor, now, &pending) {
+                Ok(Reverified::Waiting) => {}
+                Ok(outcome) => {
+                    tracing::info!(application = %pending.number, ?outcome, "pending verification ended");
+                    out.push((pending.number, outcome));
+                }
+                // Another node or a concurrent pass moved it first.
+                Err(WorkflowError::Conflict(_)) => {}
+                Err(e @ (WorkflowError::Cancelled | WorkflowError::Storage(_))) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(application = %pending.number, error = %e, "a pending application could not be verified again");
+                }
             }
-            // Another node or a concurrent pass moved it first.
-            Err(WorkflowError::Conflict(_)) => {}
-            Err(e) => return Err(e),
+        }
+        if !full {
+            return Ok(out);
         }
     }
-    Ok(out)
+}
+
+fn reverify_one(
+    ctx: Context<'_>,
+    actor: &str,
+    now: i64,
+    pending: &crate::registry::PendingApplication,
+) -> Result<Reverified, WorkflowError> {
+    let at = pending.submitted_at.secs();
+    let application = Application::parse(&pending.content)?;
+    let detached = match crate::cms::attached_content(&pending.cms) {
+        Ok(Some(_)) => None,
+        _ => Some(pending.content.as_slice()),
+    };
+    let report = verify_application(ctx, &application, &pending.cms, detached, at)?;
+    let outcome = if report.report.valid {
+        Reverified::Confirmed
+    } else if !only_revocation_unknown(&report.report) {
+        Reverified::Refused
+    } else if now >= pending.pending_until.secs() {
+        Reverified::Expired
+    } else {
+        return Ok(Reverified::Waiting);
+    };
+    let verification = serde_json::to_string(&report)
+        .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
+    let advance = |step, document| Advance {
+        step,
+        at: UnixTime::from_secs(now),
+        payment_reference: None,
+        due_date: None,
+        document,
+        verification: Some(&verification),
+    };
+    if outcome == Reverified::Confirmed {
+        ctx.registry.advance_application(
+            pending.id,
+            actor,
+            advance(ApplicationStep::Verified, None),
+        )?;
+        return Ok(outcome);
+    }
+    let reason = eds_not_confirmed(&report.report);
+    let renderer = Renderer::new(ctx);
+    let mut render = |number: &DocumentNumber| {
+        let data = refusal_data(
+            ctx,
+            &pending.number,
+            at,
+            &application.applicant_name,
+            &reason,
+        )?;
+        renderer.render("refusal", &data, number, now)
+    };
+    ctx.registry
+        .advance_application(
+            pending.id,
+            actor,
+            advance(ApplicationStep::NotVerified, Some(("refusal", &mut render))),
+        )
+        .map_err(|e| renderer.error(e))?;
+    Ok(outcome)
 }
 
 fn application(ctx: Context<'_>, id: ApplicationId) -> Result<ApplicationRecord, WorkflowError> {

@@ -7,6 +7,7 @@ pub mod demo_pki;
 pub mod hardening;
 pub mod hostile;
 pub mod http;
+pub mod loopback;
 pub mod render;
 pub mod seal;
 pub mod tools;

@@ -53,9 +53,10 @@ impl Registry for SlowRegistry {
     }
     fn pending_applications(
         &self,
+        after: Option<ApplicationId>,
         limit: usize,
     ) -> Result<Vec<qoltanba::PendingApplication>, RegistryError> {
-        self.inner.pending_applications(limit)
+        self.inner.pending_applications(after, limit)
     }
     fn advance_application(
         &self,

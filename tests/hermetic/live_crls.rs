@@ -220,7 +220,7 @@ fn the_last_good_list_stays_through_every_misbehaviour() {
         );
         assert!(verify(&store, "individual-sign.pem").valid, "after {code}");
         let health = &r.health(UnixTime::now())[0];
-        assert_eq!(health.state, "fresh");
+        assert_eq!(health.state, qoltanba::Freshness::Fresh);
         assert!(
             health
                 .last_error
@@ -355,7 +355,10 @@ fn a_list_whose_next_update_passes_is_replaced_while_running() {
         *counter.lock().expect("n") >= 13,
         "at least three generations were fetched"
     );
-    assert_eq!(r.health(UnixTime::now())[0].state, "fresh");
+    assert_eq!(
+        r.health(UnixTime::now())[0].state,
+        qoltanba::Freshness::Fresh
+    );
 }
 
 const APPLICATION: &str = r#"{"service": "licence.private-bailiff",

@@ -19,6 +19,12 @@ fn cheap(number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
     })
 }
 
+/// Issues `form` in 2026 as `actor` with the stand-in renderer.
+fn issue_cheap(r: &SqliteRegistry, form: &str, actor: &str) -> qoltanba::StoredDocument {
+    r.issue(&crate::common::form_id(form), 2026, actor, &mut cheap)
+        .expect("issue")
+}
+
 #[test]
 fn a_real_document_is_numbered_stored_and_still_verifies() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -93,15 +99,7 @@ fn numbers_are_unique_and_gap_free_under_concurrency_across_connections() {
             let r = Arc::clone(&registries[i % 2]);
             std::thread::spawn(move || {
                 (0..50)
-                    .map(|_| {
-                        r.issue(
-                            &crate::common::form_id("reference.birth"),
-                            2026,
-                            "portal",
-                            &mut cheap,
-                        )
-                        .expect("issue")
-                    })
+                    .map(|_| issue_cheap(&r, "reference.birth", "portal"))
                     .map(|d| d.number)
                     .collect::<Vec<_>>()
             })
@@ -124,14 +122,7 @@ fn numbers_are_unique_and_gap_free_under_concurrency_across_connections() {
 #[test]
 fn a_failed_render_uses_no_number_and_stores_nothing() {
     let registry = SqliteRegistry::in_memory().expect("open");
-    registry
-        .issue(
-            &crate::common::form_id("licence.pawnshop"),
-            2026,
-            "op",
-            &mut cheap,
-        )
-        .expect("first");
+    issue_cheap(&registry, "licence.pawnshop", "op");
     let err = registry
         .issue(
             &crate::common::form_id("licence.pawnshop"),
@@ -154,14 +145,7 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    let next = registry
-        .issue(
-            &crate::common::form_id("licence.pawnshop"),
-            2026,
-            "op",
-            &mut cheap,
-        )
-        .expect("next");
+    let next = issue_cheap(&registry, "licence.pawnshop", "op");
     assert_eq!(next.number, "licence.pawnshop-2026-000002");
     assert_eq!(
         registry
@@ -175,14 +159,7 @@ fn a_failed_render_uses_no_number_and_stores_nothing() {
 #[test]
 fn sequences_are_per_form_and_year() {
     let registry = SqliteRegistry::in_memory().expect("open");
-    let a = registry
-        .issue(
-            &crate::common::form_id("licence.pawnshop"),
-            2026,
-            "op",
-            &mut cheap,
-        )
-        .expect("a");
+    let a = issue_cheap(&registry, "licence.pawnshop", "op");
     let b = registry
         .issue(
             &crate::common::form_id("licence.pawnshop"),
@@ -191,14 +168,7 @@ fn sequences_are_per_form_and_year() {
             &mut cheap,
         )
         .expect("b");
-    let c = registry
-        .issue(
-            &crate::common::form_id("reference.birth"),
-            2026,
-            "op",
-            &mut cheap,
-        )
-        .expect("c");
+    let c = issue_cheap(&registry, "reference.birth", "op");
     assert_eq!(
         [a.number, b.number, c.number],
         [
@@ -215,13 +185,7 @@ fn documents_survive_reopening_and_numbering_continues() {
     let path = dir.path().join("registry.db");
     {
         let r = SqliteRegistry::open(&path).expect("open");
-        r.issue(
-            &crate::common::form_id("reference.birth"),
-            2026,
-            "portal",
-            &mut cheap,
-        )
-        .expect("issue");
+        issue_cheap(&r, "reference.birth", "portal");
     }
     let r = SqliteRegistry::open(&path).expect("reopen");
     let d = r
@@ -233,14 +197,7 @@ fn documents_survive_reopening_and_numbering_continues() {
         r.document(d.id).expect("by id").map(|x| x.number),
         Some(d.number)
     );
-    let next = r
-        .issue(
-            &crate::common::form_id("reference.birth"),
-            2026,
-            "portal",
-            &mut cheap,
-        )
-        .expect("issue");
+    let next = issue_cheap(&r, "reference.birth", "portal");
     assert_eq!(next.number, "reference.birth-2026-000002");
     assert!(r
         .document_by_number("reference.birth-2026-000009")
@@ -253,13 +210,7 @@ fn the_audit_log_is_append_only_even_for_raw_sql() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("registry.db");
     let r = SqliteRegistry::open(&path).expect("open");
-    r.issue(
-        &crate::common::form_id("reference.birth"),
-        2026,
-        "portal",
-        &mut cheap,
-    )
-    .expect("issue");
+    issue_cheap(&r, "reference.birth", "portal");
     let raw = rusqlite::Connection::open(&path).expect("raw");
     let update = raw.execute("UPDATE audit SET actor = 'someone else'", []);
     assert!(
@@ -324,13 +275,7 @@ fn crash_child_issues_until_killed() {
     };
     let r = SqliteRegistry::open(std::path::Path::new(&path)).expect("open");
     for _ in 0..1_000_000 {
-        r.issue(
-            &crate::common::form_id("reference.birth"),
-            2026,
-            "portal",
-            &mut cheap,
-        )
-        .expect("issue");
+        issue_cheap(&r, "reference.birth", "portal");
     }
 }
 
@@ -391,14 +336,7 @@ fn a_kill_9_during_a_burst_loses_nothing_committed() {
             .expect("integrity_check");
         assert_eq!(check, "ok");
         // Numbering continues after the crash without reuse.
-        let next = r
-            .issue(
-                &crate::common::form_id("reference.birth"),
-                2026,
-                "portal",
-                &mut cheap,
-            )
-            .expect("issue");
+        let next = issue_cheap(&r, "reference.birth", "portal");
         assert_eq!(next.number, format!("reference.birth-2026-{:06}", n + 1));
         committed_before = n as usize + 1;
     }

@@ -61,11 +61,16 @@ fn a_pending_application_waits_then_is_verified_or_refused() {
     let b = r.submit_application(&waiting, "portal", None).expect("b");
     assert_eq!(a.status, ApplicationStatus::VerificationPending);
     assert_eq!(a.pending_until, Some(deadline));
-    let pending = r.pending_applications(10).expect("pending");
+    let pending = r.pending_applications(None, 10).expect("pending");
     assert_eq!(
         pending.iter().map(|p| p.id).collect::<Vec<_>>(),
         [a.id, b.id]
     );
+    // Paged by id: after a, b alone; one at a time, a alone.
+    let after_a = r.pending_applications(Some(a.id), 10).expect("page");
+    assert_eq!(after_a.iter().map(|p| p.id).collect::<Vec<_>>(), [b.id]);
+    let first = r.pending_applications(None, 1).expect("page");
+    assert_eq!(first.iter().map(|p| p.id).collect::<Vec<_>>(), [a.id]);
     assert_eq!(pending[0].pending_until, deadline);
     assert_eq!(pending[0].cms, b"\x30\x00");
     let pay = r.advance_application(
@@ -106,7 +111,7 @@ fn a_pending_application_waits_then_is_verified_or_refused() {
         .expect("refused");
     assert_eq!(refused.status, ApplicationStatus::Refused);
     assert!(refused.document.is_some());
-    assert!(r.pending_applications(10).expect("none").is_empty());
+    assert!(r.pending_applications(None, 10).expect("none").is_empty());
 }
 
 #[test]

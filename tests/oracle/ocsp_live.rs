@@ -5,14 +5,13 @@
 //! without id-pkix-ocsp-nocheck (judged by the CA's CRL from `openssl ca -gencrl`); `tryLater`,
 //! garbage and a responder that never answers (unavailable, in bounded time). Needs the `openssl` CLI.
 
+use crate::common::loopback::Mode;
 use qoltanba::{
     Certificate, Code, FetchPolicy, Fetcher, OcspClient, OcspPolicy, OcspStatus, OcspUnavailable,
     ResponderFailure, ResponderKind, RevocationMode, RevocationReason, RevocationSource,
     RevocationVerdict, SharedOcsp, TrustStore, UnixTime, VerifyOptions,
 };
-use std::io::Write;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -105,78 +104,6 @@ fn load(dir: &Path, name: &str) -> Certificate {
         .remove(0)
 }
 
-/// How the test responder answers the next requests.
-#[derive(Clone, Copy, PartialEq)]
-enum Mode {
-    /// `openssl ocsp` signing with the named certificate and key, for the named CA.
-    Sign(&'static str, &'static str),
-    TryLater,
-    Garbage,
-    Silent,
-}
-
-fn responder(dir: PathBuf, mode: Arc<Mutex<Mode>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for (i, stream) in listener.incoming().enumerate() {
-            let Ok(stream) = stream else { return };
-            let (dir, mode) = (dir.clone(), mode.clone());
-            // One thread a connection: a silent answer must not hold up the next request.
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let (_, request) = crate::common::http::read_request(&mut stream);
-                let current = *mode.lock().expect("mode");
-                let body = match current {
-                    Mode::Silent => {
-                        std::thread::sleep(Duration::from_secs(5));
-                        return;
-                    }
-                    Mode::TryLater => vec![0x30, 0x03, 0x0a, 0x01, 0x03],
-                    Mode::Garbage => b"<html>captive portal</html>".to_vec(),
-                    Mode::Sign(signer, ca) => {
-                        let req = dir.join(format!("req{i}.der"));
-                        let resp = dir.join(format!("resp{i}.der"));
-                        std::fs::write(&req, &request).expect("request");
-                        let out = Command::new("openssl")
-                            .args([
-                                "ocsp",
-                                "-index",
-                                "index.txt",
-                                "-CA",
-                                &format!("{ca}.pem"),
-                                "-rsigner",
-                            ])
-                            .arg(format!("{signer}.pem"))
-                            .arg("-rkey")
-                            .arg(format!("{signer}.key"))
-                            .arg("-reqin")
-                            .arg(&req)
-                            .arg("-respout")
-                            .arg(&resp)
-                            .current_dir(&dir)
-                            .output()
-                            .expect("openssl ocsp");
-                        assert!(
-                            out.status.success(),
-                            "{}",
-                            String::from_utf8_lossy(&out.stderr)
-                        );
-                        std::fs::read(&resp).expect("response")
-                    }
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(&body);
-            });
-        }
-    });
-    url
-}
-
 #[test]
 fn a_live_responder_is_asked_and_believed_only_when_entitled() {
     let _machine = crate::common::shared_machine();
@@ -184,7 +111,7 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().to_path_buf();
     let mode = Arc::new(Mutex::new(Mode::Sign("responder", "ca")));
-    let url = responder(dir.clone(), mode.clone());
+    let url = crate::common::loopback::openssl_ocsp_responder(dir.clone(), mode.clone());
 
     let ca_ext = "[req]\ndistinguished_name=dn\n[dn]\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n";
     make(&dir, "ca", "/CN=Qoltanba OCSP Test CA", None, "1", ca_ext);
@@ -461,47 +388,35 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
             .to_string_lossy()
             .into_owned()
     };
-    let (ca_pem, good_pem, revoked_pem) = (path("ca"), path("good"), path("revoked"));
-    let (code, report) = crate::common::run_json(&[
-        "verify-cert",
-        "--cert",
-        &good_pem,
-        "--trust",
-        &ca_pem,
-        "--revocation",
-        "leaf",
-        "--ocsp",
-        &url,
-    ]);
+    let ca_pem = path("ca");
+    // verify-cert of `name` under the test CA, the leaf's revocation only, with `extra` flags.
+    let cli = |name: &str, extra: &[&str]| {
+        let cert = path(name);
+        let mut args = vec![
+            "verify-cert",
+            "--cert",
+            &cert,
+            "--trust",
+            &ca_pem,
+            "--revocation",
+            "leaf",
+        ];
+        args.extend_from_slice(extra);
+        crate::common::run_json(&args)
+    };
+    let (code, report) = cli("good", &["--ocsp", &url]);
     assert_eq!(
         (code, report["valid"].as_bool()),
         (0, Some(true)),
         "{report}"
     );
     assert_eq!(report["chain"][0]["revocation"], "good", "{report}");
-    let (code, report) = crate::common::run_json(&[
-        "verify-cert",
-        "--cert",
-        &revoked_pem,
-        "--trust",
-        &ca_pem,
-        "--revocation",
-        "leaf",
-        "--revocation-source",
-        "ocsp",
-    ]);
+    // The responder named by the certificate (authorityInfoAccess), OCSP only.
+    let (code, report) = cli("revoked", &["--revocation-source", "ocsp"]);
     assert_ne!(code, 0);
     assert_eq!(crate::common::codes(&report), ["CERT_REVOKED"], "{report}");
     // Without OCSP the CLI keeps to CRLs, and has none here.
-    let (_, report) = crate::common::run_json(&[
-        "verify-cert",
-        "--cert",
-        &good_pem,
-        "--trust",
-        &ca_pem,
-        "--revocation",
-        "leaf",
-    ]);
+    let (_, report) = cli("good", &[]);
     assert_eq!(
         crate::common::codes(&report),
         ["REVOCATION_UNKNOWN"],

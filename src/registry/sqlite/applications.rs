@@ -203,13 +203,16 @@ pub(super) fn advance(
 
 pub(super) fn pending(
     conn: &Connection,
+    after: Option<ApplicationId>,
     limit: usize,
 ) -> Result<Vec<PendingApplication>, RegistryError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, submitted_at, pending_until, content, cms FROM application
-         WHERE status = 'verificationPending' ORDER BY submitted_at, id LIMIT ?1",
+         WHERE status = 'verificationPending' AND id > ?1 ORDER BY id LIMIT ?2",
     )?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+    let after = after.map_or(0, |a| a.0);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![after, limit], |r| {
         Ok(PendingApplication {
             id: ApplicationId(r.get(0)?),
             number: r.get(1)?,

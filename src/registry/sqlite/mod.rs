@@ -122,7 +122,7 @@ CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
     // Applications waiting for revocation data: the deadline of their verification, and an index to find them.
     r#"
 ALTER TABLE application ADD COLUMN pending_until INTEGER;
-CREATE INDEX application_pending ON application (submitted_at) WHERE status = 'verificationPending';
+CREATE INDEX application_pending ON application (id) WHERE status = 'verificationPending';
 "#,
 ];
 
@@ -429,8 +429,12 @@ impl Registry for SqliteRegistry {
         applications::application(&self.reader(), id)
     }
 
-    fn pending_applications(&self, limit: usize) -> Result<Vec<PendingApplication>, RegistryError> {
-        applications::pending(&self.reader(), limit)
+    fn pending_applications(
+        &self,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<PendingApplication>, RegistryError> {
+        applications::pending(&self.reader(), after, limit)
     }
 
     fn advance_application(
