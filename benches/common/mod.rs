@@ -17,6 +17,12 @@ pub fn read_der(name: &str, label: &str) -> Vec<u8> {
 /// A CRL of the interop CA with `ENTRIES` entries (18-byte serials, a reason code each), signed with its key:
 /// about 22 MB, the size of the NCA's full CRL. The serial of `revoked` is among them.
 pub fn big_crl(revoked: &[u8]) -> Vec<u8> {
+    big_crl_issued(revoked, b"261101000000Z", None)
+}
+
+/// [`big_crl`] issued at `this_update` (UTCTime text), with a cRLNumber when `number` is given: successive lists
+/// of the same CA, each newer than the last.
+pub fn big_crl_issued(revoked: &[u8], this_update: &[u8], number: Option<u32>) -> Vec<u8> {
     let ca = read_der("inter.pem", "CERTIFICATE");
     let (_, x) = x509_parser::certificate::X509Certificate::from_der(&ca).expect("ca");
     let issuer = x.tbs_certificate.subject.as_raw().to_vec();
@@ -66,9 +72,18 @@ pub fn big_crl(revoked: &[u8]) -> Vec<u8> {
             enc(0x02, &[1]),
             alg.to_vec(),
             issuer,
-            enc(0x17, b"261101000000Z"),
+            enc(0x17, this_update),
             enc(0x17, b"301231000000Z"),
             enc(0x30, &entries),
+            number.map_or_else(Vec::new, |n| {
+                // [0] { SEQUENCE { cRLNumber (2.5.29.20), OCTET STRING { INTEGER n } } }
+                let value = enc(0x04, &enc(0x02, &[&[0u8][..], &n.to_be_bytes()].concat()));
+                let ext = enc(
+                    0x30,
+                    &[&[0x06, 0x03, 0x55, 0x1d, 0x14][..], &value].concat(),
+                );
+                enc(0xa0, &enc(0x30, &ext))
+            }),
         ]
         .concat(),
     );
