@@ -392,17 +392,33 @@ fn submit(node: &qoltanba::Node, at: i64) -> qoltanba::ApplicationRecord {
     qoltanba::submit(node.context(), &cms, None, "portal-1", at).expect("submitted")
 }
 
-/// With the CA's list unavailable, an application is not refused: it waits with a deadline; verified again, it
-/// waits while the source is down, is refused once the deadline passes, and moves on to payment once the source
-/// comes back with a list.
+/// With the source down past its list's nextUpdate, an application is not refused: it waits with a deadline;
+/// verified again, it waits while the source is down, is refused once the deadline passes, and moves on to payment
+/// once the source comes back with a fresh list.
 #[test]
 fn an_application_waits_for_revocation_data_instead_of_being_refused() {
     use qoltanba::{ApplicationStatus, Reverified};
-    let act = Arc::new(Mutex::new(Act::Status("503 Service Unavailable")));
+    // A list that lives three seconds is installed; then the source goes down and the list's nextUpdate passes.
+    let act = Arc::new(Mutex::new(Act::Body(list(1, 0, 3, &[]))));
     let (url, _) = crl_server(act.clone());
     let (node, crls) = node_with(&url, 3600);
-    let now = UnixTime::now().secs();
+    assert_eq!(
+        crls.refresh(UnixTime::now(), true),
+        [(url.clone(), RefreshOutcome::Installed)]
+    );
+    assert!(verify(&node.store, "individual-sign.pem").valid);
+    *act.lock().expect("act") = Act::Status("503 Service Unavailable");
+    std::thread::sleep(Duration::from_millis(4200));
     failed_with(&crls.refresh(UnixTime::now(), true), "fetch");
+    assert_eq!(
+        verify(&node.store, "individual-sign.pem").codes,
+        [Code::RevocationUnknown]
+    );
+    assert_eq!(
+        crls.health(UnixTime::now())[0].state,
+        qoltanba::Freshness::Stale
+    );
+    let now = UnixTime::now().secs();
 
     let a = submit(&node, now);
     assert_eq!(
@@ -414,33 +430,38 @@ fn an_application_waits_for_revocation_data_instead_of_being_refused() {
     assert_eq!(a.document, None, "no refusal");
     assert_eq!(a.pending_until, Some(UnixTime::from_secs(now + 3600)));
     assert!(a.verification.contains("REVOCATION_UNKNOWN"));
-    // Submitted two hours ago: its deadline has passed.
-    let b = submit(&node, now - 7200);
+    // A second one, a second later: its deadline is a second later too.
+    let b = submit(&node, now + 1);
     assert_eq!(b.status, ApplicationStatus::VerificationPending);
+    assert!(qoltanba::reverify_pending(node.context(), "qoltanba", now)
+        .expect("again")
+        .is_empty());
 
-    let outcomes = qoltanba::reverify_pending(node.context(), "qoltanba", now).expect("again");
-    assert_eq!(outcomes, [(b.number.clone(), Reverified::Expired)]);
-    let b = node.registry.application(b.id).expect("read").expect("b");
-    assert_eq!(b.status, ApplicationStatus::Refused);
-    assert!(b.document.is_some(), "the refusal document");
-    let a_now = node.registry.application(a.id).expect("read").expect("a");
-    assert_eq!(a_now.status, ApplicationStatus::VerificationPending);
+    // At a's deadline, still no data: a is refused, b keeps waiting.
+    let outcomes =
+        qoltanba::reverify_pending(node.context(), "qoltanba", now + 3600).expect("again");
+    assert_eq!(outcomes, [(a.number.clone(), Reverified::Expired)]);
+    let a = node.registry.application(a.id).expect("read").expect("a");
+    assert_eq!(a.status, ApplicationStatus::Refused);
+    assert!(a.document.is_some(), "the refusal document");
+    let b_now = node.registry.application(b.id).expect("read").expect("b");
+    assert_eq!(b_now.status, ApplicationStatus::VerificationPending);
 
     // The source comes back.
-    *act.lock().expect("act") = Act::List(list(2, 60, 3600, &[]), "\"v2\"");
+    *act.lock().expect("act") = Act::List(list(2, 1, 3600, &[]), "\"v2\"");
     assert_eq!(
         crls.refresh(UnixTime::now(), true),
         [(url, RefreshOutcome::Installed)]
     );
     let outcomes = qoltanba::reverify_pending(node.context(), "qoltanba", now).expect("again");
-    assert_eq!(outcomes, [(a.number.clone(), Reverified::Confirmed)]);
-    let a = node.registry.application(a.id).expect("read").expect("a");
-    assert_eq!(a.status, ApplicationStatus::AwaitingPayment);
-    assert_eq!(a.pending_until, None);
+    assert_eq!(outcomes, [(b.number.clone(), Reverified::Confirmed)]);
+    let b = node.registry.application(b.id).expect("read").expect("b");
+    assert_eq!(b.status, ApplicationStatus::AwaitingPayment);
+    assert_eq!(b.pending_until, None);
     assert!(
-        a.verification.contains("\"valid\":true"),
+        b.verification.contains("\"valid\":true"),
         "{}",
-        a.verification
+        b.verification
     );
     assert!(qoltanba::reverify_pending(node.context(), "qoltanba", now)
         .expect("none left")
@@ -555,4 +576,134 @@ fn the_service_keeps_its_lists_fresh_and_says_when_it_cannot() {
     // Killed (std's kill, not the `kill` command: the hermetic half runs where only Rust is installed).
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// UTCTime text of `t`.
+fn utc_time(t: UnixTime) -> Vec<u8> {
+    let t = odt(t);
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year() % 100,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+    .into_bytes()
+}
+
+/// A delta CRL as the NCA's 2026 profiles draw it: no deltaCRLIndicator, a critical freshestCRL, listing
+/// `revoked`; signed with the demo issuing CA's key (ECDSA P-256, SHA-256).
+fn delta_without_indicator(revoked: &qoltanba::Certificate, number: u8) -> Vec<u8> {
+    use qoltanba::asn1::encode as enc;
+    let now = UnixTime::now();
+    let ca = cert("issuing-ca.pem");
+    let ecdsa_sha256 = enc(
+        0x30,
+        &enc(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]),
+    );
+    let entry = enc(
+        0x30,
+        &[
+            enc(0x02, revoked.serial()),
+            enc(0x17, &utc_time(now.plus_secs(-600))),
+        ]
+        .concat(),
+    );
+    let ext = |oid: &[u8], critical: bool, value: Vec<u8>| {
+        let mut e = enc(0x06, oid);
+        if critical {
+            e.extend(enc(0x01, &[0xff]));
+        }
+        e.extend(enc(0x04, &value));
+        enc(0x30, &e)
+    };
+    let uri = enc(0x86, b"http://127.0.0.1/nca_d_gost_2022.crl");
+    // FreshestCRL ::= SEQUENCE OF DistributionPoint { [0] { [0] GeneralNames } }
+    let freshest = enc(0x30, &enc(0x30, &enc(0xa0, &enc(0xa0, &uri))));
+    let extensions = enc(
+        0xa0,
+        &enc(
+            0x30,
+            &[
+                ext(&[0x55, 0x1d, 0x14], false, enc(0x02, &[number])),
+                ext(&[0x55, 0x1d, 0x2e], true, freshest),
+            ]
+            .concat(),
+        ),
+    );
+    let tbs = enc(
+        0x30,
+        &[
+            enc(0x02, &[1]),
+            ecdsa_sha256.clone(),
+            ca.subject_der().to_vec(),
+            enc(0x17, &utc_time(now.plus_secs(-30))),
+            enc(0x17, &utc_time(now.plus_secs(3600))),
+            enc(0x30, &entry),
+            extensions,
+        ]
+        .concat(),
+    );
+    let key_pem =
+        std::fs::read(common::project_dir().join("certs/issuing-ca.key.pem")).expect("key");
+    let key_der = qoltanba::der_blocks(&key_pem, &["PRIVATE KEY"])
+        .expect("pem")
+        .remove(0);
+    let rng = ring::rand::SystemRandom::new();
+    let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        &key_der,
+        &rng,
+    )
+    .expect("key");
+    let sig = key.sign(&rng, &tbs).expect("sign");
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(sig.as_ref());
+    enc(0x30, &[tbs, ecdsa_sha256, enc(0x03, &bits)].concat())
+}
+
+/// A list from a delta source that carries a critical freshestCRL and no deltaCRLIndicator (the NCA's 2026
+/// profiles) is installed as a delta and merged with its base: the certificate it lists is revoked, and the
+/// report names both lists.
+#[test]
+fn a_delta_from_a_freshest_crl_source_completes_its_base() {
+    let store = store();
+    let now = UnixTime::now();
+    let origin = || CrlOrigin::Fetched("http://127.0.0.1/x.crl".into());
+    store
+        .install_crl(
+            &list(2, 60, 3600, &[]),
+            origin(),
+            InstallRules::default(),
+            now,
+        )
+        .expect("base");
+    assert!(verify(&store, "individual-sign.pem").valid);
+    let delta = delta_without_indicator(&cert("individual-sign.pem"), 3);
+    let installed = store
+        .install_crl(
+            &delta,
+            origin(),
+            InstallRules {
+                delta_source: true,
+                ..InstallRules::default()
+            },
+            now,
+        )
+        .expect("delta");
+    assert!(installed.changed);
+    assert_eq!(store.crl_count(), 3, "root, base and delta side by side");
+    let report = verify(&store, "individual-sign.pem");
+    assert_eq!(report.codes, [Code::CertRevoked], "{:?}", report.messages);
+    let json = serde_json::to_value(&report).expect("json");
+    let data = json["chain"][0]["revocationData"].as_array().expect("data");
+    assert_eq!(
+        data.iter().map(|d| d["delta"].clone()).collect::<Vec<_>>(),
+        [false, true],
+        "{json}"
+    );
+    // The other certificates of the CA are untouched by it.
+    assert!(verify(&store, "legal-employee.pem").valid);
 }
