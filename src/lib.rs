@@ -92,7 +92,7 @@ pub use service::crls::{
 };
 pub use service::fetch::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
 pub use service::metrics::Metrics;
-pub use service::ocsp::{OcspClient, OcspPolicy, ResponderFailure};
+pub use service::ocsp::{OcspClient, OcspPolicy, ResponderFailure, ResponderHealth};
 pub use service::start::{StartError, Started};
 pub use service::tokens::{
     create_token, generate_token, sha256 as token_sha256, sha256_hex as token_sha256_hex,

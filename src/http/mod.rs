@@ -315,9 +315,11 @@ pub(crate) fn router(state: AppState) -> Router {
 
 async fn health(State(state): State<AppState>) -> Json<views::Health> {
     let revocation = state.revocation.health(crate::clock::UnixTime::now());
+    let ocsp = state.revocation.responders();
     let degraded = revocation
         .iter()
-        .any(|s| s.state != crate::service::crls::Freshness::Fresh || s.last_error.is_some());
+        .any(|s| s.state != crate::service::crls::Freshness::Fresh || s.last_error.is_some())
+        || ocsp.iter().any(|r| r.last_error.is_some());
     Json(views::Health {
         status: if degraded {
             views::HealthStatus::Degraded
@@ -326,6 +328,7 @@ async fn health(State(state): State<AppState>) -> Json<views::Health> {
         },
         demo: state.demo,
         revocation,
+        ocsp,
     })
 }
 

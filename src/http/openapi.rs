@@ -42,7 +42,7 @@ pub(super) fn document() -> Value {
                         "producedAt": {"type": "string", "format": "date-time"},
                         "thisUpdate": {"type": "string", "format": "date-time"},
                         "nextUpdate": {"type": "string", "format": "date-time"}}});
-    let health = json!({"responses": {"200": {"description": "the service is up (`ok`), or up with revocation data that is stale or failing to refresh (`degraded`); `demo: true` on the embedded demo PKI",
+    let health = json!({"responses": {"200": {"description": "the service is up (`ok`), or up with revocation data that is stale or failing to refresh, or an OCSP responder whose last exchange failed (`degraded`); `demo: true` on the embedded demo PKI",
                 "content": {"application/json": {"schema": {"type": "object", "required": ["status"],
                     "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]}, "demo": {"type": "boolean"},
                         "revocation": {"type": "array", "description": "each CRL source kept fresh by the service",
@@ -54,7 +54,12 @@ pub(super) fn document() -> Value {
                                 "number": string(),
                                 "lastSuccess": {"type": "string", "format": "date-time"},
                                 "lastError": string(),
-                                "nextFetch": {"type": "string", "format": "date-time"}}}}}}}}}}});
+                                "nextFetch": {"type": "string", "format": "date-time"}}}},
+                        "ocsp": {"type": "array", "description": "the last exchange with each OCSP responder asked so far",
+                            "items": {"type": "object", "properties": {
+                                "url": string(),
+                                "lastSuccess": {"type": "string", "format": "date-time"},
+                                "lastError": string()}}}}}}}}}});
     let paths = json!({
             "/health": {"get": health},
             "/metrics": {"get": {"responses": {"200": {"description": "counters in the Prometheus text format: CRL fetches and OCSP answers by outcome, OCSP cache hits",

@@ -28,6 +28,9 @@ pub(crate) struct Health {
     /// Each CRL source kept fresh by the service; absent when there is none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) revocation: Vec<crate::service::crls::SourceHealth>,
+    /// The last exchange with each OCSP responder asked so far; absent without OCSP.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) ocsp: Vec<crate::service::ocsp::ResponderHealth>,
 }
 
 /// An issued document as the registry holds it.

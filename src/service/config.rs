@@ -1050,7 +1050,7 @@ impl ServiceConfig {
             )
             .with_metrics(metrics.clone())
             .with_store(store.clone());
-            crate::pki::ocsp::SharedOcsp(Arc::new(client))
+            Arc::new(client)
         });
         let mut sources = r.crl_sources.clone();
         if r.discover_crls {

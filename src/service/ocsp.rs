@@ -69,6 +69,26 @@ pub struct OcspClient {
     metrics: std::sync::Arc<crate::service::metrics::Metrics>,
     /// The trust store whose CRLs judge a delegated responder without `id-pkix-ocsp-nocheck`.
     store: Option<std::sync::Arc<crate::pki::TrustStore>>,
+    /// The last exchange with each responder asked, for `/health`. Bounded: the configured responders and those
+    /// of the certificates asked about (AIA), at most [`MAX_RESPONDERS_TRACKED`].
+    seen: Mutex<Vec<ResponderHealth>>,
+}
+
+/// Most responders whose last exchange `/health` shows.
+const MAX_RESPONDERS_TRACKED: usize = 32;
+
+/// What the last exchange with one OCSP responder came to: `/health` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponderHealth {
+    /// The responder's URL.
+    pub url: String,
+    /// When it last gave an authentic answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_success: Option<UnixTime>,
+    /// Why the last exchange gave nothing usable, when it did (cleared by the next answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 impl OcspClient {
@@ -80,6 +100,7 @@ impl OcspClient {
             cache: Mutex::new(HashMap::new()),
             metrics: Default::default(),
             store: None,
+            seen: Mutex::new(Vec::new()),
         }
     }
 
@@ -157,11 +178,13 @@ impl OcspClient {
                     if answer.status == OcspStatus::Good {
                         self.keep(key, &answer, &url);
                     }
+                    self.note(&url, Ok(now));
                     return Ok((answer, AnswerSource { url, cached: false }));
                 }
                 Err(why) => {
                     tracing::warn!(%url, error = %why, "OCSP responder gave nothing usable");
                     self.metrics.ocsp_answer("unavailable");
+                    self.note(&url, Err(why.to_string()));
                     failures.push((url, why));
                 }
             }
@@ -196,6 +219,37 @@ impl OcspClient {
             max_age_secs: self.policy.max_age_secs,
         };
         Ok(check_response(&der, &check)?)
+    }
+
+    /// Records the outcome of an exchange with `url`.
+    fn note(&self, url: &str, outcome: Result<UnixTime, String>) {
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
+        let ix = match seen.iter().position(|r| r.url == url) {
+            Some(ix) => ix,
+            None if seen.len() < MAX_RESPONDERS_TRACKED => {
+                seen.push(ResponderHealth {
+                    url: url.to_string(),
+                    last_success: None,
+                    last_error: None,
+                });
+                seen.len() - 1
+            }
+            None => return,
+        };
+        match outcome {
+            Ok(at) => {
+                seen[ix].last_success = Some(at);
+                seen[ix].last_error = None;
+            }
+            Err(why) => seen[ix].last_error = Some(why),
+        }
+    }
+
+    /// The last exchange with each responder asked so far (the configured ones first, once asked).
+    pub fn responders(&self) -> Vec<ResponderHealth> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// A good answer about `cert` still in the cache at `now`.

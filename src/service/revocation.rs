@@ -7,6 +7,7 @@ use crate::pki::ocsp::{RevocationSource, SharedOcsp};
 use crate::pki::VerifyOptions;
 use crate::service::crls::{CrlRefresher, SourceHealth};
 use crate::service::metrics::Metrics;
+use crate::service::ocsp::{OcspClient, ResponderHealth};
 
 /// What a verification is for: each may have its own revocation source order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub struct RevocationPolicy {
     /// The order of sources for [`CheckFor::Applications`].
     pub applications: RevocationSource,
     /// The OCSP client, when responders are configured (or the certificates' own may be asked).
-    pub ocsp: Option<SharedOcsp>,
+    pub ocsp: Option<Arc<OcspClient>>,
     /// The CRL refresher, when CRL sources are configured or discovered.
     pub crls: Option<Arc<CrlRefresher>>,
     /// The counters `/metrics` shows.
@@ -70,7 +71,18 @@ impl RevocationPolicy {
             CheckFor::Verify => self.verify,
             CheckFor::Applications => self.applications,
         };
-        opts.ocsp = self.ocsp.clone();
+        opts.ocsp = self
+            .ocsp
+            .clone()
+            .map(|client| SharedOcsp(client as Arc<dyn crate::pki::ocsp::OcspLookup>));
+    }
+
+    /// The last exchange with each OCSP responder asked so far (empty without OCSP).
+    pub fn responders(&self) -> Vec<ResponderHealth> {
+        self.ocsp
+            .as_ref()
+            .map(|c| c.responders())
+            .unwrap_or_default()
     }
 
     /// Each CRL source's freshness and last error at `now` (empty without a refresher).

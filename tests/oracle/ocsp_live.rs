@@ -269,6 +269,18 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
         refused(Mode::Garbage),
         ResponderFailure::Answer(OcspUnavailable::Malformed(_))
     ));
+    // What `/health` shows: the responder, its last success, and why its last exchange failed.
+    let seen = client.responders();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].url, url);
+    assert!(seen[0].last_success.is_some(), "{seen:?}");
+    assert!(
+        seen[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("not an OCSP response")),
+        "{seen:?}"
+    );
     // A responder that never answers: a timeout, in bounded time.
     let start = Instant::now();
     assert!(matches!(refused(Mode::Silent), ResponderFailure::Fetch(_)));
