@@ -140,6 +140,8 @@ struct RevocationSection {
     ocsp_hash: Option<String>,
     ocsp_max_age_secs: Option<i64>,
     #[serde(default)]
+    ocsp_trusted_responders: Vec<PathBuf>,
+    #[serde(default)]
     crls: Vec<String>,
     #[serde(default)]
     delta_crls: Vec<String>,
@@ -322,6 +324,8 @@ pub struct RevocationConfig {
     pub applications: crate::pki::ocsp::RevocationSource,
     /// OCSP responders asked, in order (and its other settings).
     pub ocsp: crate::service::ocsp::OcspPolicy,
+    /// Certificates of responders trusted to answer for any CA (RFC 6960 §4.2.2.2 (c)), as files.
+    pub ocsp_trusted_responders: Vec<PathBuf>,
     /// CRL sources kept fresh by the service.
     pub crl_sources: Vec<crate::service::crls::CrlSource>,
     /// Also keep fresh the CRLs the configured CA certificates name (distribution points, freshestCRL).
@@ -346,6 +350,7 @@ impl Default for RevocationConfig {
                 use_aia: false,
                 ..Default::default()
             },
+            ocsp_trusted_responders: Vec::new(),
             crl_sources: Vec::new(),
             discover_crls: false,
             schedule: Default::default(),
@@ -384,6 +389,7 @@ fn source_named(
 fn revocation_config(
     section: RevocationSection,
     env: &impl Fn(&str) -> Option<String>,
+    rel: impl Fn(PathBuf) -> PathBuf,
 ) -> Result<RevocationConfig, ConfigError> {
     use std::time::Duration;
     let words = |v: String| -> Vec<String> { v.split_whitespace().map(str::to_string).collect() };
@@ -509,6 +515,11 @@ fn revocation_config(
             max_age_secs,
             ..defaults.ocsp
         },
+        ocsp_trusted_responders: section
+            .ocsp_trusted_responders
+            .into_iter()
+            .map(rel)
+            .collect(),
         crl_sources: crls
             .into_iter()
             .map(|url| crate::service::crls::CrlSource { url, delta: false })
@@ -814,7 +825,7 @@ impl ServiceConfig {
             }
         });
 
-        let revocation = revocation_config(parsed.revocation, &env)?;
+        let revocation = revocation_config(parsed.revocation, &env, rel)?;
         let config = ServiceConfig {
             revocation,
             listen,
@@ -1029,7 +1040,7 @@ impl ServiceConfig {
             None => None,
         };
         let mut service = Node::new(store, registry, signer)?;
-        service.revocation = Arc::new(self.revocation_policy(&service.store));
+        service.revocation = Arc::new(self.revocation_policy(&service.store)?);
         service.provider = Arc::new(provider);
         service.calendar = Arc::new(calendar);
         service.issuers = Arc::new(issuers);
@@ -1040,16 +1051,27 @@ impl ServiceConfig {
     /// The revocation policy and its live parts over `store`: the OCSP client when OCSP is used, the CRL
     /// refresher (not started: see [`crate::service::crls::CrlRefresher::spawn`]) when there are CRL sources,
     /// with its disk cache in the data directory.
-    pub fn revocation_policy(&self, store: &Arc<TrustStore>) -> super::RevocationPolicy {
+    pub fn revocation_policy(
+        &self,
+        store: &Arc<TrustStore>,
+    ) -> Result<super::RevocationPolicy, ConfigError> {
         let r = &self.revocation;
         let metrics = Arc::new(super::metrics::Metrics::default());
+        let mut trusted = Vec::new();
+        for p in &r.ocsp_trusted_responders {
+            trusted.extend(
+                crate::pki::load::load_certificates(p)
+                    .map_err(|e| invalid("revocation.ocsp_trusted_responders", e))?,
+            );
+        }
         let ocsp = (r.verify.uses_ocsp() || r.applications.uses_ocsp()).then(|| {
             let client = super::ocsp::OcspClient::new(
                 super::fetch::Fetcher::new(r.fetch.clone()),
                 r.ocsp.clone(),
             )
             .with_metrics(metrics.clone())
-            .with_store(store.clone());
+            .with_store(store.clone())
+            .with_trusted_responders(trusted);
             Arc::new(client)
         });
         let mut sources = r.crl_sources.clone();
@@ -1070,7 +1092,7 @@ impl ServiceConfig {
                 metrics.clone(),
             ))
         });
-        super::RevocationPolicy {
+        Ok(super::RevocationPolicy {
             verify: r.verify,
             applications: r.applications,
             ocsp,
@@ -1078,7 +1100,7 @@ impl ServiceConfig {
             metrics,
             pending_deadline_secs: r.pending_deadline.as_secs() as i64,
             reverify_every: r.reverify_every,
-        }
+        })
     }
 
     /// Adds the configured tokens whose names the registry does not know yet, as created at `at`. Returns how

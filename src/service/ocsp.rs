@@ -72,6 +72,8 @@ pub struct OcspClient {
     /// The last exchange with each responder asked, for `/health`. Bounded: the configured responders and those
     /// of the certificates asked about (AIA), at most [`MAX_RESPONDERS_TRACKED`].
     seen: Mutex<Vec<ResponderHealth>>,
+    /// Responders trusted to answer for any CA (configured, RFC 6960 §4.2.2.2 (c)).
+    trusted: Vec<Certificate>,
 }
 
 /// Most responders whose last exchange `/health` shows.
@@ -101,6 +103,7 @@ impl OcspClient {
             metrics: Default::default(),
             store: None,
             seen: Mutex::new(Vec::new()),
+            trusted: Vec::new(),
         }
     }
 
@@ -109,6 +112,13 @@ impl OcspClient {
     /// responder about itself).
     pub fn with_store(mut self, store: std::sync::Arc<crate::pki::TrustStore>) -> OcspClient {
         self.store = Some(store);
+        self
+    }
+
+    /// The same client, believing answers signed by these responders for any CA (configured trust: RFC 6960
+    /// §4.2.2.2 (c)).
+    pub fn with_trusted_responders(mut self, trusted: Vec<Certificate>) -> OcspClient {
+        self.trusted = trusted;
         self
     }
 
@@ -212,7 +222,7 @@ impl OcspClient {
             cert_id,
             nonce: Some(&request.nonce),
             issuer,
-            trusted_responders: &[],
+            trusted_responders: &self.trusted,
             responder_not_revoked,
             now,
             skew_secs: self.policy.skew_secs,

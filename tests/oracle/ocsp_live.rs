@@ -260,6 +260,26 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
         refused(Mode::Sign("foreign", "other")),
         ResponderFailure::Answer(OcspUnavailable::UntrustedResponder(_))
     ));
+    // Another CA's responder answering about this CA's certificates: refused, unless configured as trusted
+    // (RFC 6960 §4.2.2.2 (c)).
+    assert!(matches!(
+        refused(Mode::Sign("foreign", "ca")),
+        ResponderFailure::Answer(OcspUnavailable::UntrustedResponder(_))
+    ));
+    let trusting = OcspClient::new(
+        Fetcher::new(FetchPolicy {
+            read_timeout: Duration::from_secs(2),
+            retries: 0,
+            ..FetchPolicy::default()
+        }),
+        OcspPolicy::default(),
+    )
+    .with_trusted_responders(vec![load(&dir, "foreign")]);
+    let (answer, _) = trusting
+        .status(&revoked, &ca, now, &nonce, &not_checked)
+        .expect("a trusted responder");
+    assert_eq!(answer.signed_by, ResponderKind::Trusted);
+    assert!(matches!(answer.status, OcspStatus::Revoked { .. }));
     // tryLater and garbage: unavailable, never a verdict.
     assert_eq!(
         refused(Mode::TryLater),
@@ -341,6 +361,27 @@ fn a_live_responder_is_asked_and_believed_only_when_entitled() {
         listed.is_err(),
         "a revoked responder is not believed: {listed:?}"
     );
+
+    // The responder says tryLater, or sends garbage: OCSP first falls back to the CA's CRL, whose verdict stands.
+    let crl_store = with_crl(
+        "R\t301231235959Z\t260101000000Z,keyCompromise\t1002\tunknown\t/CN=Revoked Leaf\n",
+    );
+    let fallback = SharedOcsp(Arc::new(quick()));
+    for outage in [Mode::TryLater, Mode::Garbage] {
+        *mode.lock().expect("mode") = outage;
+        let mut o = VerifyOptions::at_time(UnixTime::now());
+        o.revocation = RevocationMode::Leaf;
+        o.source = RevocationSource::OcspThenCrl;
+        o.ocsp = Some(fallback.clone());
+        let r = crl_store.verify_certificate(&good, &[], &o);
+        assert!(r.valid, "{:?}", r.messages);
+        assert_eq!(
+            serde_json::to_value(&r).expect("json")["chain"][0]["revocationData"][0]["type"],
+            "crl"
+        );
+        let r = crl_store.verify_certificate(&revoked, &[], &o);
+        assert_eq!(r.codes, vec![Code::CertRevoked], "{:?}", r.messages);
+    }
 
     // Path validation with OCSP as its revocation source (the store holds no CRL at all).
     *mode.lock().expect("mode") = Mode::Sign("responder", "ca");
