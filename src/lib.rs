@@ -26,6 +26,7 @@ mod registry;
 mod render;
 mod seal;
 mod service;
+mod xml;
 
 // Encodings and small shared types.
 pub use cancel::Cancel;
@@ -52,6 +53,11 @@ pub use pki::{
 // Subjects and signatures.
 pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
 pub use identity::{Bin, Iin, Role};
+pub use xml::{
+    sign_wsse, sign_xml, verify_xml, Coverage, CoveredNode, KeyInfoKind, ReferenceReport,
+    WsuTimestamp, XmlError, XmlProfile, XmlReport, XmlSignError, XmlSignatureReport,
+    MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
+};
 
 // Forms, PDFs, the barcode seal and the documents they make.
 pub use document::{

@@ -25,6 +25,12 @@ pub(crate) enum Command {
     VerifyCms(VerifyCmsArgs),
     /// Sign content as CMS SignedData (attached or detached).
     SignCms(SignCmsArgs),
+    /// Verify every XML signature of a document (enveloped, or WS-Security with --wsse): signature, digests, what
+    /// each covers, and each signer's certificate.
+    VerifyXml(VerifyXmlArgs),
+    /// Sign an XML document: an enveloped signature in NCALayer's profile (a co-signature when already signed), or
+    /// a SOAP envelope with WS-Security in SmartBridge's profile (--wsse).
+    SignXml(SignXmlArgs),
     /// The output forms: list them, or print one's sample data.
     Forms {
         #[command(subcommand)]
@@ -237,6 +243,43 @@ pub(crate) struct VerifyCmsArgs {
     pub(crate) content: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) pki: PkiArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct VerifyXmlArgs {
+    /// The signed XML document.
+    #[arg(long)]
+    pub(crate) xml: PathBuf,
+    /// A SOAP envelope signed with WS-Security: the signatures must stand in its Security header and cover the Body.
+    #[arg(long)]
+    pub(crate) wsse: bool,
+    /// What the signers' certificates are checked for (auth: a login challenge signed with the AUTH key).
+    #[arg(long, value_enum, default_value = "sign")]
+    pub(crate) purpose: PurposeArg,
+    #[command(flatten)]
+    pub(crate) pki: PkiArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct SignXmlArgs {
+    /// The signing key: PKCS#8 PEM/DER, or PKCS#12 with --password.
+    #[arg(long)]
+    pub(crate) key: PathBuf,
+    /// The signer's certificate (optional when the PKCS#12 file holds it).
+    #[arg(long)]
+    pub(crate) cert: Option<PathBuf>,
+    /// PKCS#12 password (or set QOLTANBA_KEY_PASSWORD, which stays out of the process list).
+    #[arg(long)]
+    pub(crate) password: Option<String>,
+    /// Sign a SOAP envelope with WS-Security (SmartBridge) instead of an enveloped signature.
+    #[arg(long)]
+    pub(crate) wsse: bool,
+    /// The XML to sign.
+    #[arg(long = "in")]
+    pub(crate) input: PathBuf,
+    /// Where to write the signed XML.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Args)]

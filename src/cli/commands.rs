@@ -22,6 +22,10 @@ pub(crate) enum Outcome {
         report: CmsReport,
         json: bool,
     },
+    Xml {
+        report: qoltanba::XmlReport,
+        json: bool,
+    },
     Seal {
         report: qoltanba::SealReport,
         json: bool,
@@ -55,6 +59,20 @@ pub(crate) fn run(command: Command) -> Outcome {
                 json: args.pki.json,
             })
             .unwrap_or_else(bad(args.pki.json)),
+        Command::VerifyXml(args) => verify_xml(&args)
+            .map(|report| Outcome::Xml {
+                report,
+                json: args.pki.json,
+            })
+            .unwrap_or_else(bad(args.pki.json)),
+        Command::SignXml(args) => sign_xml(&args)
+            .map(|n| {
+                Outcome::Done(format!(
+                    "wrote {n} bytes of signed XML to {}",
+                    args.out.display()
+                ))
+            })
+            .unwrap_or_else(bad(false)),
         Command::SignCms(args) => sign_cms(&args)
             .map(|n| Outcome::Done(format!("wrote {n} bytes of CMS to {}", args.out.display())))
             .unwrap_or_else(bad(false)),
@@ -210,27 +228,72 @@ fn verify_cms(args: &VerifyCmsArgs) -> Result<CmsReport, BadInput> {
         .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))
 }
 
-fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
-    let key_data = read_input(&args.key, qoltanba::MAX_CERT_FILE)?;
-    let password = args
-        .password
-        .clone()
+fn verify_xml(args: &VerifyXmlArgs) -> Result<qoltanba::XmlReport, BadInput> {
+    let xml = read_input(&args.xml, qoltanba::MAX_XML_SIZE as u64)?;
+    let (store, opts) = args.pki.load(args.purpose.into())?;
+    let profile = if args.wsse {
+        qoltanba::XmlProfile::Wsse
+    } else {
+        qoltanba::XmlProfile::Enveloped
+    };
+    qoltanba::verify_xml(&store, &xml, profile, &opts)
+        .map_err(|e| BadInput(format!("{}: {e}", args.xml.display())))
+}
+
+fn sign_xml(args: &SignXmlArgs) -> Result<usize, BadInput> {
+    let signer = load_signer(
+        &args.key,
+        args.cert.as_deref(),
+        args.password.as_deref(),
+        &[],
+    )?;
+    let xml = read_input(&args.input, qoltanba::MAX_XML_SIZE as u64)?;
+    let signed = if args.wsse {
+        qoltanba::sign_wsse(&xml, &signer)
+    } else {
+        qoltanba::sign_xml(&xml, &signer)
+    }
+    .map_err(|e| BadInput(format!("{}: {e}", args.input.display())))?;
+    std::fs::write(&args.out, &signed)
+        .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
+    Ok(signed.len())
+}
+
+/// A key file (with its password, or QOLTANBA_KEY_PASSWORD), paired with its certificate and chain.
+fn load_signer(
+    key: &std::path::Path,
+    cert: Option<&std::path::Path>,
+    password: Option<&str>,
+    chain_paths: &[PathBuf],
+) -> Result<qoltanba::CmsSigner, BadInput> {
+    let key_data = read_input(key, qoltanba::MAX_CERT_FILE)?;
+    let password = password
+        .map(str::to_string)
         .or_else(|| std::env::var("QOLTANBA_KEY_PASSWORD").ok());
     let identity = qoltanba::read_signing_identity(&key_data, password.as_deref())
-        .map_err(|e| BadInput(format!("{}: {e}", args.key.display())))?;
+        .map_err(|e| BadInput(format!("{}: {e}", key.display())))?;
     let mut chain = Vec::new();
-    for path in &args.chain {
+    for path in chain_paths {
         chain.extend(load_certificates(path).map_err(|e| BadInput(e.to_string()))?);
     }
-    let cert = args.cert.as_deref().map(one_certificate).transpose()?;
-    let signer = qoltanba::CmsSigner::from_identity(identity, cert, chain).map_err(|e| {
+    let cert = cert.map(one_certificate).transpose()?;
+    qoltanba::CmsSigner::from_identity(identity, cert, chain).map_err(|e| {
         BadInput(match e {
             qoltanba::CmsError::NoCertificateForKey => {
                 "--cert is needed: the key file holds no certificate for this key".into()
             }
             e => e.to_string(),
         })
-    })?;
+    })
+}
+
+fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
+    let signer = load_signer(
+        &args.key,
+        args.cert.as_deref(),
+        args.password.as_deref(),
+        &args.chain,
+    )?;
     let content = read_input(&args.input, qoltanba::MAX_CMS_SIZE as u64)?;
     let cms = signer
         .sign(&content, args.detached, now())

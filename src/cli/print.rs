@@ -36,6 +36,35 @@ pub(crate) fn finish(outcome: Outcome) -> ExitCode {
             }
             exit_for(&report.report)
         }
+        Outcome::Xml { report, json } => {
+            if json {
+                print_json(&report);
+            } else {
+                print_report(&report.report, false);
+                say!("signed element: {}", report.signed_element);
+                for (i, s) in report.signatures.iter().enumerate() {
+                    say!(
+                        "signature {} at {}: {:?}, {}",
+                        i + 1,
+                        s.path,
+                        s.report.indication,
+                        s.signature_method
+                    );
+                    for r in &s.references {
+                        say!(
+                            "  reference \"{}\": digest {}, covers {}",
+                            r.uri,
+                            if r.digest_valid { "valid" } else { "INVALID" },
+                            r.covers
+                                .as_ref()
+                                .map(|c| c.path.as_str())
+                                .unwrap_or("nothing")
+                        );
+                    }
+                }
+            }
+            exit_for(&report.report)
+        }
         Outcome::Seal { report, json } => {
             if json {
                 print_json(&report);

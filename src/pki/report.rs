@@ -52,6 +52,9 @@ pub enum Code {
     RevokedNoPoe,
     /// `NAME_MISMATCH`: a name asked for is not the certificate's.
     NameMismatch,
+    /// `MESSAGE_EXPIRED`: a signed message's own validity (a WS-Security Timestamp, a login challenge) is over or
+    /// not yet begun at the validation time.
+    MessageExpired,
 }
 
 impl Code {
@@ -79,6 +82,7 @@ impl Code {
             Code::SignerNotAuthorised => "SIGNER_NOT_AUTHORISED",
             Code::RevokedNoPoe => "REVOKED_NO_POE",
             Code::NameMismatch => "NAME_MISMATCH",
+            Code::MessageExpired => "MESSAGE_EXPIRED",
         }
     }
 

@@ -1,0 +1,455 @@
+//! Canonical XML 1.0 (<https://www.w3.org/TR/2001/REC-xml-c14n-20010315>), with and without comments, and
+//! Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/2002/REC-xml-exc-c14n-20020718/>) with an
+//! `InclusiveNamespaces PrefixList`, written to the specifications over roxmltree's tree.
+//!
+//! XML signatures only ever canonicalise one shape of node-set here: a whole subtree (the document, or an element
+//! with its descendants), less whole subtrees (enveloped signatures), with or without comments — the shapes the
+//! enveloped-signature transform and same-document references produce. XPath node-sets are refused upstream, so
+//! "the nearest ancestor in the output" of an element is always its parent, and what its parent rendered is known
+//! from a stack. The walk uses an explicit stack: a deep document cannot overflow the thread's.
+
+use roxmltree::{Node, NodeId};
+
+use super::parse::{attribute_qname, element_qname, prefix_of};
+
+/// The namespace of the `xml:` prefix, never declared in canonical output.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Which canonicalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// Canonical XML 1.0: every namespace in scope, `xml:` attributes inherited by an apex element.
+    Inclusive,
+    /// Exclusive canonicalisation: only namespaces visibly used, plus those of the prefix list (`#default` for
+    /// the default namespace), treated inclusively.
+    Exclusive {
+        /// The InclusiveNamespaces PrefixList.
+        prefixes: Vec<String>,
+    },
+}
+
+/// A canonicalisation algorithm with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct C14n {
+    /// Inclusive or exclusive.
+    pub method: Method,
+    /// Whether comments are output.
+    pub with_comments: bool,
+}
+
+impl C14n {
+    /// Canonical XML 1.0 without comments, the default of XML signatures.
+    pub(crate) const INCLUSIVE: C14n = C14n {
+        method: Method::Inclusive,
+        with_comments: false,
+    };
+
+    /// Canonicalises the subtree of `apex` (the document's root node, or an element), leaving out the subtrees
+    /// of `excluded`, into `out`.
+    pub(crate) fn canonicalize(&self, apex: Node<'_, '_>, excluded: &[NodeId], out: &mut Vec<u8>) {
+        Walker {
+            c14n: self,
+            excluded,
+            rendered: Vec::new(),
+            out,
+        }
+        .run(apex);
+    }
+
+    /// The canonical bytes of `apex`'s subtree less `excluded`.
+    pub(crate) fn bytes(&self, apex: Node<'_, '_>, excluded: &[NodeId]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(apex.range().len() + 64);
+        self.canonicalize(apex, excluded, &mut out);
+        out
+    }
+}
+
+enum Step<'a, 'i> {
+    Enter(Node<'a, 'i>),
+    /// Closing tag of an element, and the length of the rendered-namespace stack before it.
+    Exit(&'a str, usize),
+}
+
+struct Walker<'c, 'a> {
+    c14n: &'c C14n,
+    excluded: &'c [NodeId],
+    /// Namespace declarations rendered by the output ancestors of the current element, innermost last:
+    /// `(prefix, uri)` with `""` for the default namespace's prefix.
+    rendered: Vec<(&'a str, &'a str)>,
+    out: &'c mut Vec<u8>,
+}
+
+impl<'a> Walker<'_, 'a> {
+    fn run<'i: 'a>(&mut self, apex: Node<'a, 'i>) {
+        if apex.is_root() {
+            // The document: children of the root node, with a line feed between the document element and the
+            // comments and processing instructions before and after it (C14N 1.0 §2.1).
+            let mut after_root = false;
+            for child in apex.children() {
+                if self.excluded.contains(&child.id()) {
+                    continue;
+                }
+                match child.node_type() {
+                    roxmltree::NodeType::Element => {
+                        self.subtree(child, true);
+                        after_root = true;
+                    }
+                    roxmltree::NodeType::Comment if !self.c14n.with_comments => {}
+                    roxmltree::NodeType::Comment | roxmltree::NodeType::PI => {
+                        if after_root {
+                            self.out.push(b'\n');
+                        }
+                        self.leaf(child);
+                        if !after_root {
+                            self.out.push(b'\n');
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            self.subtree(apex, false);
+        }
+    }
+
+    fn subtree<'i: 'a>(&mut self, top: Node<'a, 'i>, top_is_document_element: bool) {
+        let mut stack = vec![Step::Enter(top)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Exit(qname, mark) => {
+                    self.out.extend_from_slice(b"</");
+                    self.out.extend_from_slice(qname.as_bytes());
+                    self.out.push(b'>');
+                    self.rendered.truncate(mark);
+                }
+                Step::Enter(node) => {
+                    if node.is_element() {
+                        let mark = self.rendered.len();
+                        let apex = node == top && !top_is_document_element;
+                        let qname = self.start_tag(node, apex);
+                        stack.push(Step::Exit(qname, mark));
+                        let children: Vec<_> = node
+                            .children()
+                            .filter(|c| !self.excluded.contains(&c.id()))
+                            .collect();
+                        stack.extend(children.into_iter().rev().map(Step::Enter));
+                    } else {
+                        self.leaf(node);
+                    }
+                }
+            }
+        }
+    }
+
+    fn leaf<'i: 'a>(&mut self, node: Node<'a, 'i>) {
+        match node.node_type() {
+            roxmltree::NodeType::Text => {
+                if let Some(text) = node.text() {
+                    escape_text(text, self.out);
+                }
+            }
+            roxmltree::NodeType::Comment => {
+                if self.c14n.with_comments {
+                    self.out.extend_from_slice(b"<!--");
+                    self.out
+                        .extend_from_slice(node.text().unwrap_or("").as_bytes());
+                    self.out.extend_from_slice(b"-->");
+                }
+            }
+            roxmltree::NodeType::PI => {
+                if let Some(pi) = node.pi() {
+                    self.out.extend_from_slice(b"<?");
+                    self.out.extend_from_slice(pi.target.as_bytes());
+                    if let Some(value) = pi.value.filter(|v| !v.is_empty()) {
+                        self.out.push(b' ');
+                        self.out.extend_from_slice(value.as_bytes());
+                    }
+                    self.out.extend_from_slice(b"?>");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What the output ancestors rendered for `prefix` (`""`: the default namespace, rendered empty when never).
+    fn rendered_uri(&self, prefix: &str) -> Option<&'a str> {
+        self.rendered
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u)
+    }
+
+    /// Writes the start tag of `node` with its namespace declarations and attributes; returns its qualified name.
+    fn start_tag<'i: 'a>(&mut self, node: Node<'a, 'i>, apex: bool) -> &'a str {
+        let doc = node.document();
+        let qname = element_qname(node);
+        let element_prefix = prefix_of(qname).unwrap_or("");
+
+        // The namespace declarations this element must render: (prefix, uri), "" being the default namespace.
+        let mut candidates: Vec<(&'a str, &'a str)> = Vec::new();
+        let in_scope = |prefix: &str| -> &'a str {
+            node.namespaces()
+                .find(|ns| ns.name().unwrap_or("") == prefix)
+                .map(|ns| ns.uri())
+                .unwrap_or("")
+        };
+        match &self.c14n.method {
+            Method::Inclusive => {
+                for ns in node.namespaces() {
+                    let prefix = ns.name().unwrap_or("");
+                    if prefix != "xml" {
+                        candidates.push((prefix, ns.uri()));
+                    }
+                }
+                if node.default_namespace().is_none() {
+                    candidates.push(("", ""));
+                }
+            }
+            Method::Exclusive { prefixes } => {
+                let mut used: Vec<&'a str> = vec![element_prefix];
+                for attr in node.attributes() {
+                    if let Some(p) = prefix_of(attribute_qname(doc, &attr)) {
+                        used.push(p);
+                    }
+                }
+                for listed in prefixes {
+                    let listed = if listed == "#default" {
+                        ""
+                    } else {
+                        listed.as_str()
+                    };
+                    if let Some(ns) = node
+                        .namespaces()
+                        .find(|ns| ns.name().unwrap_or("") == listed)
+                    {
+                        used.push(ns.name().unwrap_or(""));
+                    } else if listed.is_empty() {
+                        used.push("");
+                    }
+                }
+                for prefix in used {
+                    if prefix != "xml" && !candidates.iter().any(|(p, _)| *p == prefix) {
+                        candidates.push((prefix, in_scope(prefix)));
+                    }
+                }
+            }
+        }
+        candidates.retain(|&(prefix, uri)| match self.rendered_uri(prefix) {
+            Some(done) => done != uri,
+            // Never rendered: an empty default namespace needs no declaration.
+            None => !(prefix.is_empty() && uri.is_empty()),
+        });
+        candidates.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+        // Attributes: by namespace URI (none first), then local name.
+        let mut attributes: Vec<(&str, &str, &'a str, &str)> = node
+            .attributes()
+            .map(|a| {
+                (
+                    a.namespace().unwrap_or(""),
+                    a.name(),
+                    attribute_qname(doc, &a),
+                    a.value(),
+                )
+            })
+            .collect();
+        if apex && self.c14n.method == Method::Inclusive {
+            // An apex whose parent is not output inherits the xml: attributes of its ancestors (C14N 1.0 §2.4).
+            for ancestor in node.ancestors().skip(1).filter(Node::is_element) {
+                for a in ancestor.attributes() {
+                    if a.namespace() == Some(XML_NS)
+                        && !attributes
+                            .iter()
+                            .any(|(ns, local, _, _)| *ns == XML_NS && *local == a.name())
+                    {
+                        attributes.push((XML_NS, a.name(), attribute_qname(doc, &a), a.value()));
+                    }
+                }
+            }
+        }
+        attributes.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+
+        let out = &mut *self.out;
+        out.push(b'<');
+        out.extend_from_slice(qname.as_bytes());
+        for &(prefix, uri) in &candidates {
+            if prefix.is_empty() {
+                out.extend_from_slice(b" xmlns=\"");
+            } else {
+                out.extend_from_slice(b" xmlns:");
+                out.extend_from_slice(prefix.as_bytes());
+                out.extend_from_slice(b"=\"");
+            }
+            escape_attribute(uri, out);
+            out.push(b'"');
+        }
+        for (_, _, name, value) in &attributes {
+            out.push(b' ');
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"=\"");
+            escape_attribute(value, out);
+            out.push(b'"');
+        }
+        out.push(b'>');
+        self.rendered.extend(candidates);
+        qname
+    }
+}
+
+fn escape_text(text: &str, out: &mut Vec<u8>) {
+    let mut from = 0;
+    for (i, c) in text.bytes().enumerate() {
+        let rep: &[u8] = match c {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.extend_from_slice(&text.as_bytes()[from..i]);
+        out.extend_from_slice(rep);
+        from = i + 1;
+    }
+    out.extend_from_slice(&text.as_bytes()[from..]);
+}
+
+fn escape_attribute(text: &str, out: &mut Vec<u8>) {
+    let mut from = 0;
+    for (i, c) in text.bytes().enumerate() {
+        let rep: &[u8] = match c {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'"' => b"&quot;",
+            b'\t' => b"&#x9;",
+            b'\n' => b"&#xA;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.extend_from_slice(&text.as_bytes()[from..i]);
+        out.extend_from_slice(rep);
+        from = i + 1;
+    }
+    out.extend_from_slice(&text.as_bytes()[from..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::parse::parse;
+
+    fn c14n(xml: &str, c: &C14n) -> String {
+        let doc = parse(xml).expect("xml");
+        String::from_utf8(c.bytes(doc.root(), &[])).expect("utf-8")
+    }
+
+    fn with_comments() -> C14n {
+        C14n {
+            method: Method::Inclusive,
+            with_comments: true,
+        }
+    }
+
+    // The examples of C14N 1.0 §3 that need no DTD.
+    #[test]
+    fn spec_example_3_1_pis_comments_and_outside_of_document_element() {
+        let input = "<?xml version=\"1.0\"?>\n\n<?xml-stylesheet   href=\"doc.xsl\"\n   type=\"text/xsl\"   ?>\n\n<doc>Hello, world!<!-- Comment 1 --></doc>\n\n<?pi-without-data     ?>\n\n<!-- Comment 2 -->\n\n<!-- Comment 3 -->";
+        assert_eq!(
+            c14n(input, &C14n::INCLUSIVE),
+            "<?xml-stylesheet href=\"doc.xsl\"\n   type=\"text/xsl\"   ?>\n<doc>Hello, world!</doc>\n<?pi-without-data?>"
+        );
+        assert_eq!(
+            c14n(input, &with_comments()),
+            "<?xml-stylesheet href=\"doc.xsl\"\n   type=\"text/xsl\"   ?>\n<doc>Hello, world!<!-- Comment 1 --></doc>\n<?pi-without-data?>\n<!-- Comment 2 -->\n<!-- Comment 3 -->"
+        );
+    }
+
+    #[test]
+    fn spec_example_3_3_start_and_end_tags() {
+        let input = r#"<doc>
+   <e1   />
+   <e2   ></e2>
+   <e3   name = "elem3"   id="elem3"   />
+   <e4   name="elem4"   id="elem4"   ></e4>
+   <e5 a:attr="out" b:attr="sorted" attr2="all" attr="I'm"
+      xmlns:b="http://www.ietf.org"
+      xmlns:a="http://www.w3.org"
+      xmlns="http://example.org"/>
+   <e6 xmlns="" xmlns:a="http://www.w3.org">
+      <e7 xmlns="http://www.ietf.org">
+         <e8 xmlns="" xmlns:a="http://www.w3.org">
+            <e9 xmlns="" xmlns:a="http://www.ietf.org"/>
+         </e8>
+      </e7>
+   </e6>
+</doc>"#;
+        let expected = r#"<doc>
+   <e1></e1>
+   <e2></e2>
+   <e3 id="elem3" name="elem3"></e3>
+   <e4 id="elem4" name="elem4"></e4>
+   <e5 xmlns="http://example.org" xmlns:a="http://www.w3.org" xmlns:b="http://www.ietf.org" attr="I'm" attr2="all" b:attr="sorted" a:attr="out"></e5>
+   <e6 xmlns:a="http://www.w3.org">
+      <e7 xmlns="http://www.ietf.org">
+         <e8 xmlns="">
+            <e9 xmlns:a="http://www.ietf.org"></e9>
+         </e8>
+      </e7>
+   </e6>
+</doc>"#;
+        assert_eq!(c14n(input, &C14n::INCLUSIVE), expected);
+    }
+
+    #[test]
+    fn spec_example_3_4_character_modifications() {
+        let input = "<doc>\n   <text>First line&#x0d;&#10;Second line</text>\n   <value>&#x32;</value>\n   <compute><![CDATA[value>\"0\" && value<\"10\" ?\"valid\":\"error\"]]></compute>\n   <compute expr='value>\"0\" &amp;&amp; value&lt;\"10\" ?\"valid\":\"error\"'>valid</compute>\n   <norm attr=' &apos;   &#x20;&#13;&#xa;&#9;   &apos; '/>\n</doc>";
+        let expected = "<doc>\n   <text>First line&#xD;\nSecond line</text>\n   <value>2</value>\n   <compute>value&gt;\"0\" &amp;&amp; value&lt;\"10\" ?\"valid\":\"error\"</compute>\n   <compute expr=\"value>&quot;0&quot; &amp;&amp; value&lt;&quot;10&quot; ?&quot;valid&quot;:&quot;error&quot;\">valid</compute>\n   <norm attr=\" '    &#xD;&#xA;&#x9;   ' \"></norm>\n</doc>";
+        assert_eq!(c14n(input, &C14n::INCLUSIVE), expected);
+    }
+
+    #[test]
+    fn subtree_inherits_namespaces_and_xml_attributes_inclusively_only() {
+        let input = r#"<r xmlns="urn:d" xmlns:p="urn:p" xmlns:u="urn:unused" xml:lang="kk"><p:s a="1"><t/></p:s></r>"#;
+        let doc = parse(input).expect("xml");
+        let s = doc.root_element().first_element_child().expect("s");
+        let inclusive = String::from_utf8(C14n::INCLUSIVE.bytes(s, &[])).expect("utf-8");
+        assert_eq!(
+            inclusive,
+            r#"<p:s xmlns="urn:d" xmlns:p="urn:p" xmlns:u="urn:unused" a="1" xml:lang="kk"><t></t></p:s>"#
+        );
+        let exclusive = C14n {
+            method: Method::Exclusive {
+                prefixes: Vec::new(),
+            },
+            with_comments: false,
+        };
+        assert_eq!(
+            String::from_utf8(exclusive.bytes(s, &[])).expect("utf-8"),
+            r#"<p:s xmlns:p="urn:p" a="1"><t xmlns="urn:d"></t></p:s>"#
+        );
+        let listed = C14n {
+            method: Method::Exclusive {
+                prefixes: vec!["u".into(), "#default".into()],
+            },
+            with_comments: false,
+        };
+        assert_eq!(
+            String::from_utf8(listed.bytes(s, &[])).expect("utf-8"),
+            r#"<p:s xmlns="urn:d" xmlns:p="urn:p" xmlns:u="urn:unused" a="1"><t></t></p:s>"#
+        );
+    }
+
+    #[test]
+    fn excluded_subtrees_leave_their_siblings() {
+        let doc = parse("<a><b>x</b><s><c/></s> <d/></a>").expect("xml");
+        let s = doc
+            .descendants()
+            .find(|n| n.has_tag_name("s"))
+            .expect("s")
+            .id();
+        assert_eq!(
+            String::from_utf8(C14n::INCLUSIVE.bytes(doc.root(), &[s])).expect("utf-8"),
+            "<a><b>x</b> <d></d></a>"
+        );
+    }
+}
