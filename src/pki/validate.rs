@@ -16,7 +16,8 @@ pub(crate) use crate::pki::walk::{MAX_BUILD_STEPS, MAX_SIGNATURE_CHECKS};
 pub enum Purpose {
     /// Signing documents: digitalSignature and nonRepudiation.
     Sign,
-    /// Authentication: digitalSignature.
+    /// Authentication: digitalSignature, and clientAuth when the certificate lists extended key usages (the NCA's
+    /// AUTH key, not its SIGN key).
     Auth,
     /// No key usage requirement.
     Any,
@@ -503,6 +504,20 @@ fn gave_up(f: &mut Findings) {
 }
 
 fn check_leaf_purpose(leaf: &Certificate, purpose: Purpose, f: &mut Findings) {
+    // The NCA issues each person two keys: AUTH (clientAuth) and SIGN (emailProtection). Logging in needs the
+    // AUTH one: a certificate whose extended key usages are listed must list clientAuth (or any).
+    if purpose == Purpose::Auth
+        && !leaf.extended_key_usage.is_empty()
+        && !leaf.extended_key_usage.iter().any(|e| {
+            *e == crate::encoding::oid::eku::CLIENT_AUTH || *e == crate::encoding::oid::eku::ANY
+        })
+    {
+        f.add(
+            Code::KeyUsage,
+            "the end-entity key may not be used to authenticate: extendedKeyUsage lacks clientAuth (an NCA SIGN key, not its AUTH key)",
+        );
+        return;
+    }
     let Some(ku) = leaf.key_usage else {
         // No keyUsage extension: RFC 5280 allows every use.
         return;

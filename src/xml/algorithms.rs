@@ -107,9 +107,11 @@ impl SignatureMethod {
             }
             GOST_512 => SignatureMethod::Gost(sig_oid::GOST_NCA_512),
             GOST_256 => SignatureMethod::Gost(sig_oid::GOST_NCA_256),
-            _ if uri.strip_prefix(MORE) == Some("gost34310-gost34311") => return Err(format!(
+            _ if uri.strip_prefix(MORE) == Some("gost34310-gost34311") => {
+                return Err(format!(
                 "signature method {uri} (GOST 34.310-2004, withdrawn by the NCA) is not supported"
-            )),
+            ))
+            }
             other => return Err(format!("signature method {other} is not supported")),
         })
     }

@@ -22,3 +22,4 @@ mod render;
 mod revocation;
 mod seal;
 mod workflow_registry;
+mod xml;

@@ -1,0 +1,446 @@
+//! XML signatures with the demo PKI: what we sign verifies (enveloped, co-signed, WS-Security), a changed byte
+//! does not, a signature covering anything but what the application reads is `SIGNATURE_SCOPE` (ten published
+//! wrapping shapes), a signature under another prefix is found, and hostile documents are refused by name.
+
+use qoltanba::{verify_xml, Purpose, VerifyOptions, XmlError, XmlProfile, XmlReport};
+
+use crate::common;
+
+const AT: &str = "2026-12-01T00:00:00Z";
+
+const APPLICATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- a portal's request -->\n<application xmlns=\"urn:qoltanba:application\" xmlns:x=\"urn:unused\" service=\"licence.security\">\n  <applicant iin=\"870412300129\">ЖАҚСЫЛЫҚОВ Ерлан</applicant>\n  <note xml:lang=\"kk\">Өтініш &amp; құжаттар&#13;</note>\n</application>\n";
+
+const ENVELOPE: &str = r#"<?xml version="1.0"?>
+<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header/><SOAP-ENV:Body><ns3:SendMessage xmlns:ns3="http://bip.bee.kz/SyncChannel/v10/Types"><request><iin>870412300129</iin><amount>100</amount></request></ns3:SendMessage></SOAP-ENV:Body></SOAP-ENV:Envelope>"#;
+
+fn verify(xml: &[u8], profile: XmlProfile, purpose: Purpose) -> XmlReport {
+    try_verify(xml, profile, purpose).expect("verifiable")
+}
+
+fn try_verify(xml: &[u8], profile: XmlProfile, purpose: Purpose) -> Result<XmlReport, XmlError> {
+    let store = qoltanba::demo_trust_store().expect("store");
+    let mut opts = VerifyOptions::at(common::unix(AT));
+    opts.purpose = purpose;
+    verify_xml(&store, xml, profile, &opts)
+}
+
+fn codes(report: &XmlReport) -> Vec<&'static str> {
+    report.report.codes.iter().map(|c| c.as_str()).collect()
+}
+
+fn signed_application() -> Vec<u8> {
+    qoltanba::sign_xml(
+        APPLICATION.as_bytes(),
+        &common::demo_signer("individual-sign"),
+    )
+    .expect("sign")
+}
+
+fn signed_envelope() -> String {
+    String::from_utf8(
+        qoltanba::sign_wsse(ENVELOPE.as_bytes(), &common::demo_signer("provider-signer"))
+            .expect("sign"),
+    )
+    .expect("utf-8")
+}
+
+#[test]
+fn an_enveloped_signature_verifies_and_a_changed_byte_does_not() {
+    let signed = signed_application();
+    let text = String::from_utf8(signed.clone()).expect("utf-8");
+    // The original text is kept; the signature is the document element's last child.
+    assert!(
+        text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- a portal's request -->")
+    );
+    assert!(text.trim_end().ends_with("</ds:Signature></application>"));
+    let report = verify(&signed, XmlProfile::Enveloped, Purpose::Sign);
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    assert_eq!(report.signed_element, "/application");
+    let s = &report.signatures[0];
+    assert_eq!(
+        s.signature_method,
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+    );
+    assert_eq!(s.references[0].covers.as_ref().expect("covers").path, "/");
+    assert_eq!(
+        report
+            .report
+            .subject
+            .as_ref()
+            .and_then(|s| s.iin.clone())
+            .as_deref(),
+        Some("870412300129")
+    );
+
+    // Any change of the signed content: the digest no longer matches.
+    for (from, to) in [
+        ("Ерлан", "Ерлам"),
+        (
+            "service=\"licence.security\"",
+            "service=\"licence.security2\"",
+        ),
+        ("&amp; құжаттар", "&amp; құжаттар "),
+        ("&#13;</note>", "</note>"),
+    ] {
+        let tampered = text.replacen(from, to, 1);
+        assert_ne!(tampered, text);
+        let report = verify(tampered.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+        assert_eq!(codes(&report), ["SIGNATURE_INVALID"], "{from} -> {to}");
+    }
+    // Changes that canonicalisation removes keep it valid: the comment outside, attribute quotes, spacing in tags.
+    let same = text
+        .replacen("<!-- a portal's request -->", "<!-- edited -->", 1)
+        .replacen(
+            "service=\"licence.security\"",
+            "service = 'licence.security'",
+            1,
+        );
+    assert!(
+        verify(same.as_bytes(), XmlProfile::Enveloped, Purpose::Sign)
+            .report
+            .valid
+    );
+}
+
+#[test]
+fn identity_and_purpose_are_checked() {
+    let signed = signed_application();
+    let store = qoltanba::demo_trust_store().expect("store");
+    let mut opts = VerifyOptions::at(common::unix(AT));
+    opts.iin = Some(qoltanba::Iin::parse("870412300129").expect("iin"));
+    assert!(
+        verify_xml(&store, &signed, XmlProfile::Enveloped, &opts)
+            .expect("ok")
+            .report
+            .valid
+    );
+    opts.iin = Some(qoltanba::Iin::parse("881215300896").expect("iin"));
+    let report = verify_xml(&store, &signed, XmlProfile::Enveloped, &opts).expect("ok");
+    assert_eq!(codes(&report), ["IIN_MISMATCH"]);
+    // The SIGN key is not an AUTH key, and the AUTH key is not a SIGN key.
+    let report = verify(&signed, XmlProfile::Enveloped, Purpose::Auth);
+    assert_eq!(codes(&report), ["KEY_USAGE"]);
+    let auth = qoltanba::sign_xml(
+        APPLICATION.as_bytes(),
+        &common::demo_signer("individual-auth"),
+    )
+    .expect("sign");
+    assert!(
+        verify(&auth, XmlProfile::Enveloped, Purpose::Auth)
+            .report
+            .valid
+    );
+    assert_eq!(
+        codes(&verify(&auth, XmlProfile::Enveloped, Purpose::Sign)),
+        ["KEY_USAGE"]
+    );
+    // A revoked signer.
+    let revoked =
+        qoltanba::sign_xml(APPLICATION.as_bytes(), &common::demo_signer("revoked")).expect("sign");
+    assert_eq!(
+        codes(&verify(&revoked, XmlProfile::Enveloped, Purpose::Any)),
+        ["CERT_REVOKED"]
+    );
+}
+
+#[test]
+fn co_signatures_verify_serially_and_side_by_side() {
+    let first = signed_application();
+    let both = qoltanba::sign_xml(&first, &common::demo_signer("legal-head")).expect("co-sign");
+    let report = verify(&both, XmlProfile::Enveloped, Purpose::Sign);
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    assert_eq!(report.signatures.len(), 2);
+    // The first signature covers the document without the second (NCANode's order); the second, everything.
+    let covers = |i: usize| {
+        report.signatures[i].references[0]
+            .covers
+            .clone()
+            .expect("covers")
+    };
+    assert_eq!(covers(0).without_signatures, [2]);
+    assert!(covers(1).without_signatures.is_empty());
+
+    // Side by side: two signers sign the same document independently; the signatures are put together.
+    let other = qoltanba::sign_xml(APPLICATION.as_bytes(), &common::demo_signer("legal-head"))
+        .expect("sign");
+    let other = String::from_utf8(other).expect("utf-8");
+    let start = other.find("<ds:Signature").expect("signature");
+    let end = other.find("</ds:Signature>").expect("end") + "</ds:Signature>".len();
+    let first_text = String::from_utf8(first).expect("utf-8");
+    let at = first_text.rfind("</application>").expect("end tag");
+    let merged = format!(
+        "{}{}{}",
+        &first_text[..at],
+        &other[start..end],
+        &first_text[at..]
+    );
+    let report = verify(merged.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    assert_eq!(
+        report.signatures[0].references[0]
+            .covers
+            .as_ref()
+            .expect("c")
+            .without_signatures,
+        [2]
+    );
+    assert_eq!(
+        report.signatures[1].references[0]
+            .covers
+            .as_ref()
+            .expect("c")
+            .without_signatures,
+        [1]
+    );
+}
+
+#[test]
+fn a_ws_security_envelope_verifies_and_covers_the_body() {
+    let signed = signed_envelope();
+    assert!(signed.contains("SOAP-ENV:mustUnderstand=\"1\""));
+    assert!(signed.contains("wsu:Id=\"id-"));
+    let report = verify(signed.as_bytes(), XmlProfile::Wsse, Purpose::Sign);
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    assert_eq!(report.signed_element, "/SOAP-ENV:Envelope/SOAP-ENV:Body");
+    assert_eq!(
+        report.signatures[0].key_info,
+        qoltanba::KeyInfoKind::KeyIdentifier
+    );
+    // The same envelope read as an application's XML: its signature covers the Body, not the document element.
+    let report = verify(signed.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+    assert_eq!(codes(&report), ["SIGNATURE_SCOPE"]);
+    // A changed Body.
+    let tampered = signed.replace("<amount>100</amount>", "<amount>900</amount>");
+    assert_eq!(
+        codes(&verify(
+            tampered.as_bytes(),
+            XmlProfile::Wsse,
+            Purpose::Sign
+        )),
+        ["SIGNATURE_INVALID"]
+    );
+    // A header without its Header element: created.
+    let bare = ENVELOPE.replace("<SOAP-ENV:Header/>", "");
+    let signed = qoltanba::sign_wsse(bare.as_bytes(), &common::demo_signer("provider-signer"))
+        .expect("sign");
+    assert!(
+        verify(&signed, XmlProfile::Wsse, Purpose::Sign)
+            .report
+            .valid
+    );
+}
+
+/// The signed Body of `signed` (its start tag to its end tag) and the rest around it.
+fn body_of(signed: &str) -> (usize, usize) {
+    let start = signed.find("<SOAP-ENV:Body").expect("body");
+    let end = signed.find("</SOAP-ENV:Body>").expect("end") + "</SOAP-ENV:Body>".len();
+    (start, end)
+}
+
+const EVIL_BODY: &str = "<SOAP-ENV:Body><ns3:SendMessage xmlns:ns3=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request><iin>870412300129</iin><amount>900000</amount></request></ns3:SendMessage></SOAP-ENV:Body>";
+
+/// XML Signature Wrapping (Somorovsky et al., "On Breaking SAML", 2012; McIntosh & Austel, 2005): the signed
+/// element is kept, so the digest still matches, and the application is shown another one.
+#[test]
+fn signature_wrapping_is_signature_scope() {
+    let signed = signed_envelope();
+    let (start, end) = body_of(&signed);
+    let body = &signed[start..end];
+    let id = {
+        let at = body.find("wsu:Id=\"").expect("id") + 8;
+        body[at..at + body[at..].find('"').expect("quote")].to_string()
+    };
+    let security_end = signed.find("</wsse:Security>").expect("security");
+    let signature_end = signed.find("</ds:Signature>").expect("signature");
+    let with_body =
+        |body_text: &str| format!("{}{}{}", &signed[..start], body_text, &signed[end..]);
+    let moved_into = |at: usize, wrapper: (&str, &str), body_text: &str| {
+        let mut doc = with_body(body_text);
+        doc.insert_str(at, &format!("{}{}{}", wrapper.0, body, wrapper.1));
+        doc
+    };
+    let evil_with_id = EVIL_BODY.replace(
+        "<SOAP-ENV:Body>",
+        &format!("<SOAP-ENV:Body xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\" wsu:Id=\"{id}\">"),
+    );
+    let variants: Vec<(&str, String, XmlProfile)> = vec![
+        (
+            "the signed Body moved into a header of its own, an unsigned Body in its place",
+            moved_into(security_end + "</wsse:Security>".len(), ("<Wrapper>", "</Wrapper>"), EVIL_BODY),
+            XmlProfile::Wsse,
+        ),
+        (
+            "the signed Body moved into the Security header (an extension)",
+            moved_into(security_end, ("<Extension>", "</Extension>"), EVIL_BODY),
+            XmlProfile::Wsse,
+        ),
+        (
+            "the signed Body moved into the signature's Object",
+            moved_into(signature_end, ("<ds:Object>", "</ds:Object>"), EVIL_BODY),
+            XmlProfile::Wsse,
+        ),
+        (
+            "a duplicated id: the unsigned Body carries the signed one's id",
+            moved_into(security_end + "</wsse:Security>".len(), ("<Wrapper>", "</Wrapper>"), &evil_with_id),
+            XmlProfile::Wsse,
+        ),
+        (
+            "the signed Body wrapped inside the unsigned Body",
+            with_body(&EVIL_BODY.replace("</SOAP-ENV:Body>", &format!("<Wrapper>{body}</Wrapper></SOAP-ENV:Body>"))),
+            XmlProfile::Wsse,
+        ),
+        (
+            "a second envelope: the signed one nested in the unsigned Body",
+            with_body(&EVIL_BODY.replace(
+                "</SOAP-ENV:Body>",
+                &format!("<SOAP-ENV:Envelope>{body}</SOAP-ENV:Envelope></SOAP-ENV:Body>"),
+            )),
+            XmlProfile::Wsse,
+        ),
+        (
+            "a signature over a child element, read as an application's XML",
+            signed.clone(),
+            XmlProfile::Enveloped,
+        ),
+        (
+            "the signature moved out of the Security header into the Body",
+            {
+                let sig_start = signed.find("<ds:Signature").expect("sig");
+                let sig_end = signature_end + "</ds:Signature>".len();
+                let sig = signed[sig_start..sig_end].replacen(
+                    "<ds:Signature ",
+                    "<ds:Signature xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\" ",
+                    1,
+                );
+                let without = format!("{}{}", &signed[..sig_start], &signed[sig_end..]);
+                let at = without.find("</SOAP-ENV:Body>").expect("body end");
+                format!("{}{}{}", &without[..at], sig, &without[at..])
+            },
+            XmlProfile::Wsse,
+        ),
+        (
+            "the signed Body moved after the Body (a sibling)",
+            with_body(&format!("{EVIL_BODY}")).replacen(
+                "</SOAP-ENV:Envelope>",
+                &format!("<Trailer>{body}</Trailer></SOAP-ENV:Envelope>"),
+                1,
+            ),
+            XmlProfile::Wsse,
+        ),
+        (
+            "a signed Timestamp-free message wrapped in a reference to the whole Security header id",
+            signed.replace(&format!("URI=\"#{id}\""), "URI=\"#nothing\""),
+            XmlProfile::Wsse,
+        ),
+    ];
+    for (what, doc, profile) in variants {
+        match try_verify(doc.as_bytes(), profile, Purpose::Sign) {
+            Ok(report) => assert!(
+                codes(&report).contains(&"SIGNATURE_SCOPE"),
+                "{what}: {:?} {:?}",
+                codes(&report),
+                report.report.messages
+            ),
+            // A Wrapper element the SOAP profile does not allow in the Envelope is refused before any signature.
+            Err(XmlError::NotSoap(_)) => {}
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}
+
+/// NCANode finds signatures by the qualified name `ds:Signature`; we find them by namespace, under any prefix.
+#[test]
+fn a_signature_under_another_prefix_is_found() {
+    let signed = String::from_utf8(signed_application()).expect("utf-8");
+    // A second, forged signature written with the prefix `dsig:`: NCANode would not see it; we check it and fail.
+    let at = signed.rfind("</application>").expect("end");
+    let forged = signed[signed.find("<ds:Signature").expect("s")..at]
+        .replace("ds:", "dsig:")
+        .replace("xmlns:ds=", "xmlns:dsig=");
+    let doc = format!("{}{}{}", &signed[..at], forged, &signed[at..]);
+    let report = verify(doc.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+    assert_eq!(report.signatures.len(), 2);
+    assert_eq!(report.signatures[1].path, "/application/dsig:Signature");
+    assert!(!report.report.valid);
+    // A signature in the default namespace, with no prefix at all.
+    let unprefixed = signed.replace("ds:", "").replace("xmlns:ds=", "xmlns=");
+    let report = verify(unprefixed.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+    assert_eq!(report.signatures.len(), 1);
+}
+
+#[test]
+fn hostile_documents_are_refused_by_name() {
+    let laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]><lolz>&lol3;</lolz>";
+    let external = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><a>&xxe;</a>";
+    let deep = "<a>".repeat(10_000) + &"</a>".repeat(10_000);
+    let huge = vec![b' '; 60 * 1024 * 1024];
+    let mut big_cert = String::from_utf8(signed_application()).expect("utf-8");
+    let at = big_cert.find("<ds:X509Certificate>").expect("cert") + "<ds:X509Certificate>".len();
+    big_cert.insert_str(at, &"QUJD".repeat(40 * 1024));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("billion laughs", laughs.into(), "DOCTYPE"),
+        ("external entity", external.into(), "DOCTYPE"),
+        ("10 000 levels", deep.into_bytes(), "deeper than"),
+        (
+            "60 MB",
+            [b"<a>".as_slice(), &huge, b"</a>"].concat(),
+            "larger than",
+        ),
+        ("invalid UTF-8", b"<a>\xc3\x28</a>".to_vec(), "not UTF-8"),
+        ("a 160 KB certificate", big_cert.into_bytes(), "longer than"),
+        (
+            "not XML",
+            b"{\"cms\": \"MIIB\"}".to_vec(),
+            "not well-formed",
+        ),
+        ("no signature", b"<a><b/></a>".to_vec(), "no XML signature"),
+        ("unclosed", b"<a><b></a>".to_vec(), "not well-formed"),
+        ("empty", Vec::new(), "empty"),
+    ];
+    for (what, doc, expected) in cases {
+        let err = try_verify(&doc, XmlProfile::Enveloped, Purpose::Sign).expect_err(what);
+        assert!(err.to_string().contains(expected), "{what}: {err}");
+    }
+    // A SOAP check on something else.
+    let err =
+        try_verify(&signed_application(), XmlProfile::Wsse, Purpose::Sign).expect_err("not SOAP");
+    assert!(matches!(err, XmlError::NotSoap(_)), "{err}");
+}
+
+#[test]
+fn refused_transforms_and_uris_say_why() {
+    let signed = String::from_utf8(signed_application()).expect("utf-8");
+    for (from, to, code) in [
+        (
+            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments\"/>",
+            "http://www.w3.org/TR/1999/REC-xpath-19991116\"/>",
+            "UNSUPPORTED_ALGORITHM",
+        ),
+        (
+            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments\"/>",
+            "http://www.w3.org/TR/1999/REC-xslt-19991116\"/>",
+            "UNSUPPORTED_ALGORITHM",
+        ),
+        (
+            "URI=\"\"",
+            "URI=\"http://example.com/doc.xml\"",
+            "SIGNATURE_SCOPE",
+        ),
+        ("URI=\"\"", "URI=\"doc.xml\"", "SIGNATURE_SCOPE"),
+        ("URI=\"\"", "URI=\"#xpointer(/)\"", "SIGNATURE_SCOPE"),
+        (
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+            "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
+            "UNSUPPORTED_ALGORITHM",
+        ),
+    ] {
+        let doc = signed.replacen(from, to, 1);
+        let report = verify(doc.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+        assert!(
+            codes(&report).contains(&code),
+            "{to}: {:?}",
+            report.report.messages
+        );
+        assert!(!report.report.valid);
+    }
+}
