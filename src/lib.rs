@@ -54,9 +54,10 @@ pub use pki::{
 pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
 pub use identity::{Bin, Iin, Role};
 pub use xml::{
-    sign_wsse, sign_xml, verify_xml, Coverage, CoveredNode, KeyInfoKind, ReferenceReport,
-    WsuTimestamp, XmlError, XmlProfile, XmlReport, XmlSignError, XmlSignatureReport,
-    MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
+    canonicalize as canonicalize_xml, sign_wsse, sign_xml, verify_xml, Coverage, CoveredNode,
+    KeyInfoKind, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport, XmlSignError,
+    XmlSignatureReport, MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES,
+    MAX_XML_SIZE,
 };
 
 // Forms, PDFs, the barcode seal and the documents they make.

@@ -439,6 +439,20 @@ mod tests {
         );
     }
 
+    /// libxml2 (through lxml) writes `xmlns=""` on `f` here; `f` is in `urn:d`, which its output ancestor
+    /// already declared, so the specification renders nothing.
+    #[test]
+    fn an_inherited_default_namespace_is_not_undeclared() {
+        let doc =
+            parse(r#"<r xmlns="urn:d"><s><p:e xmlns:p="urn:p"><f xmlns:q="urn:q"/></p:e></s></r>"#)
+                .expect("xml");
+        let s = doc.root_element().first_element_child().expect("s");
+        assert_eq!(
+            String::from_utf8(C14n::INCLUSIVE.bytes(s, &[])).expect("utf-8"),
+            r#"<s xmlns="urn:d"><p:e xmlns:p="urn:p"><f xmlns:q="urn:q"></f></p:e></s>"#
+        );
+    }
+
     #[test]
     fn excluded_subtrees_leave_their_siblings() {
         let doc = parse("<a><b>x</b><s><c/></s> <d/></a>").expect("xml");

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use roxmltree::Node;
 
 use super::algorithms::{BASE64_BINARY, DSIG_NS, WSSE_NS, WSU_NS, X509V3_TOKEN};
+use super::parse::attr;
 use super::{KeyInfoKind, XmlError, MAX_BASE64};
 use crate::pki::{Certificate, TrustStore};
 
@@ -141,13 +142,13 @@ fn token_reference(
     let fail = |reason: String| XmlError::Signature { index, reason };
     for child in str_node.children().filter(Node::is_element) {
         if is(&child, WSSE_NS, "KeyIdentifier") {
-            let value_type = child.attribute("ValueType").unwrap_or("");
+            let value_type = attr(child, "ValueType").unwrap_or("");
             if value_type != X509V3_TOKEN {
                 return Err(fail(format!(
                     "KeyIdentifier of ValueType \"{value_type}\" is not supported: give the certificate (X509v3)"
                 )));
             }
-            if let Some(encoding) = child.attribute("EncodingType") {
+            if let Some(encoding) = attr(child, "EncodingType") {
                 if encoding != BASE64_BINARY {
                     return Err(fail(format!(
                         "KeyIdentifier EncodingType \"{encoding}\" is not Base64Binary"
@@ -162,7 +163,7 @@ fn token_reference(
             });
         }
         if is(&child, WSSE_NS, "Reference") {
-            let uri = child.attribute("URI").unwrap_or("");
+            let uri = attr(child, "URI").unwrap_or("");
             let Some(id) = uri.strip_prefix('#') else {
                 return Err(fail(format!(
                     "SecurityTokenReference/Reference URI \"{uri}\" is not a token of this message's Security header"
@@ -178,7 +179,7 @@ fn token_reference(
                 }
                 _ => return Err(fail(format!("several BinarySecurityTokens carry wsu:Id \"{id}\""))),
             };
-            let value_type = token.attribute("ValueType").unwrap_or("");
+            let value_type = attr(token, "ValueType").unwrap_or("");
             if value_type != X509V3_TOKEN {
                 return Err(fail(format!(
                     "BinarySecurityToken of ValueType \"{value_type}\" is not an X.509 v3 certificate"

@@ -92,9 +92,42 @@ pub enum XmlError {
         /// What is wrong.
         reason: String,
     },
+    /// A canonicalisation URI that is not one of the C14N 1.0 family.
+    #[error("unknown canonicalisation algorithm {0}")]
+    UnknownCanonicalization(String),
+    /// No element carries the id asked for (or several do).
+    #[error("no single element carries id \"{0}\"")]
+    NoSuchId(String),
     /// The document is not the SOAP envelope the WS-Security profile needs.
     #[error("not a SOAP envelope with WS-Security: {0}")]
     NotSoap(String),
+}
+
+/// The canonical form of `xml` — the whole document, or the element whose `id` attribute is `id` — by the
+/// canonicalisation `algorithm` (one of the four C14N 1.0 URIs), with an InclusiveNamespaces PrefixList for the
+/// exclusive ones. What a verifier digests, for tools and for the differential tests against lxml.
+pub fn canonicalize(
+    xml: &[u8],
+    algorithm: &str,
+    inclusive_prefixes: &[String],
+    id: Option<&str>,
+) -> Result<Vec<u8>, XmlError> {
+    let c14n = algorithms::canonicalization(algorithm, inclusive_prefixes.to_vec())
+        .ok_or_else(|| XmlError::UnknownCanonicalization(algorithm.chars().take(200).collect()))?;
+    let doc = parse::parse(parse::text_of(xml)?)?;
+    let apex = match id {
+        None => doc.root(),
+        Some(id) => {
+            let mut found = doc
+                .descendants()
+                .filter(|n| n.is_element() && parse::attr(*n, "id") == Some(id));
+            match (found.next(), found.next()) {
+                (Some(node), None) => node,
+                _ => return Err(XmlError::NoSuchId(id.chars().take(200).collect())),
+            }
+        }
+    };
+    Ok(c14n.bytes(apex, &[]))
 }
 
 /// What one reference covers: the node its URI selects, less the signatures left out.

@@ -167,6 +167,14 @@ pub(crate) fn element_qname<'i>(node: Node<'_, 'i>) -> &'i str {
     &rest[..end]
 }
 
+/// The value of the attribute `local` in no namespace. roxmltree's `attribute("x")` matches `x` in any
+/// namespace, so `<Reference evil:URI="#other" URI="">` could answer either: every plain attribute is read here.
+pub(crate) fn attr<'a>(node: Node<'a, '_>, local: &str) -> Option<&'a str> {
+    node.attributes()
+        .find(|a| a.namespace().is_none() && a.name() == local)
+        .map(|a| a.value())
+}
+
 /// The prefix of a qualified name, `None` for an unprefixed one.
 pub(crate) fn prefix_of(qname: &str) -> Option<&str> {
     qname.split_once(':').map(|(p, _)| p)

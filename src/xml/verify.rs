@@ -16,7 +16,7 @@ use super::algorithms::{
 };
 use super::c14n::C14n;
 use super::keyinfo::{self, base64, children, is};
-use super::parse::{self, element_qname};
+use super::parse::{self, attr, element_qname};
 use super::{
     Coverage, CoveredNode, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport,
     XmlSignatureReport, MAX_REFERENCES, MAX_TRANSFORMS, MAX_XML_SIGNATURES, TIMESTAMP_SKEW_SECS,
@@ -141,10 +141,10 @@ fn c14n_of(method: Node<'_, '_>) -> Option<C14n> {
     let prefixes = method
         .children()
         .find(|c| is(c, EXC_C14N_NS, "InclusiveNamespaces"))
-        .and_then(|n| n.attribute("PrefixList"))
+        .and_then(|n| attr(n, "PrefixList"))
         .map(|l| l.split_ascii_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
-    algorithms::canonicalization(method.attribute("Algorithm").unwrap_or(""), prefixes)
+    algorithms::canonicalization(attr(method, "Algorithm").unwrap_or(""), prefixes)
 }
 
 /// Verifies every signature of `xml` for `profile`, each signer's certificate with `opts` (purpose, revocation,
@@ -301,9 +301,9 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
         let index = self.index + 1;
         let signed_info = self.one(signature, "SignedInfo")?;
         let c14n_method = self.one(signed_info, "CanonicalizationMethod")?;
-        let c14n_uri = c14n_method.attribute("Algorithm").unwrap_or("").to_string();
+        let c14n_uri = attr(c14n_method, "Algorithm").unwrap_or("").to_string();
         let method_node = self.one(signed_info, "SignatureMethod")?;
-        let method_uri = method_node.attribute("Algorithm").unwrap_or("").to_string();
+        let method_uri = attr(method_node, "Algorithm").unwrap_or("").to_string();
         let value_node = self.one(signature, "SignatureValue")?;
         let value = base64(value_node.text().unwrap_or(""), "SignatureValue", index)?;
         let references: Vec<Node<'a, 'i>> = children(signed_info, DSIG_NS, "Reference").collect();
@@ -407,7 +407,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
         r: usize,
         f: &mut Findings,
     ) -> Result<ReferenceReport, XmlError> {
-        let uri = reference.attribute("URI");
+        let uri = attr(reference, "URI");
         let transform_nodes: Vec<Node<'a, 'i>> =
             match children(reference, DSIG_NS, "Transforms").next() {
                 Some(t) => children(t, DSIG_NS, "Transform").collect(),
@@ -419,10 +419,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
             )));
         }
         let digest_method = self.one(reference, "DigestMethod")?;
-        let digest_uri = digest_method
-            .attribute("Algorithm")
-            .unwrap_or("")
-            .to_string();
+        let digest_uri = attr(digest_method, "Algorithm").unwrap_or("").to_string();
         let digest_value = base64(
             self.one(reference, "DigestValue")?.text().unwrap_or(""),
             "DigestValue",
@@ -432,7 +429,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
             uri: uri.unwrap_or("").to_string(),
             transforms: transform_nodes
                 .iter()
-                .map(|t| t.attribute("Algorithm").unwrap_or("").to_string())
+                .map(|t| attr(*t, "Algorithm").unwrap_or("").to_string())
                 .collect(),
             digest_method: digest_uri.clone(),
             digest_valid: false,
@@ -488,7 +485,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
         let mut enveloped = false;
         let mut c14n: Option<C14n> = None;
         for t in &transform_nodes {
-            let alg = t.attribute("Algorithm").unwrap_or("");
+            let alg = attr(*t, "Algorithm").unwrap_or("");
             if alg == algorithms::ENVELOPED && c14n.is_none() {
                 enveloped = true;
             } else if let (Some(method), None) = (c14n_of(*t), &c14n) {

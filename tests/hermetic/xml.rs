@@ -410,6 +410,17 @@ fn hostile_documents_are_refused_by_name() {
 #[test]
 fn refused_transforms_and_uris_say_why() {
     let signed = String::from_utf8(signed_application()).expect("utf-8");
+    // A namespaced attribute named like the one that counts is not read in its place.
+    let decoy = signed.replacen(
+        "URI=\"\"",
+        "xmlns:evil=\"urn:evil\" evil:URI=\"#elsewhere\" URI=\"\"",
+        1,
+    );
+    assert!(
+        verify(decoy.as_bytes(), XmlProfile::Enveloped, Purpose::Sign)
+            .report
+            .valid
+    );
     for (from, to, code) in [
         (
             "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments\"/>",

@@ -24,3 +24,4 @@ mod openssl_interop;
 mod pkits;
 mod render;
 mod seal;
+mod xml;
