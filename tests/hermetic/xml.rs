@@ -410,17 +410,17 @@ fn hostile_documents_are_refused_by_name() {
 #[test]
 fn refused_transforms_and_uris_say_why() {
     let signed = String::from_utf8(signed_application()).expect("utf-8");
-    // A namespaced attribute named like the one that counts is not read in its place.
+    // A namespaced attribute named like the one that counts is not read in its place: the reference is URI=""
+    // (its digest matches the whole document); only SignedInfo's signature fails, since the attribute was added.
     let decoy = signed.replacen(
         "URI=\"\"",
         "xmlns:evil=\"urn:evil\" evil:URI=\"#elsewhere\" URI=\"\"",
         1,
     );
-    assert!(
-        verify(decoy.as_bytes(), XmlProfile::Enveloped, Purpose::Sign)
-            .report
-            .valid
-    );
+    let report = verify(decoy.as_bytes(), XmlProfile::Enveloped, Purpose::Sign);
+    let reference = &report.signatures[0].references[0];
+    assert_eq!((reference.uri.as_str(), reference.digest_valid), ("", true));
+    assert_eq!(codes(&report), ["SIGNATURE_INVALID"]);
     for (from, to, code) in [
         (
             "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments\"/>",
