@@ -54,10 +54,10 @@ pub use pki::{
 pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
 pub use identity::{Bin, Iin, Role};
 pub use xml::{
-    canonicalize as canonicalize_xml, sign_wsse, sign_xml, verify_xml, Coverage, CoveredNode,
-    KeyInfoKind, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport, XmlSignError,
-    XmlSignatureReport, MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES,
-    MAX_XML_SIZE,
+    canonicalize as canonicalize_xml, challenge_xml, read_challenge, sign_wsse, sign_xml,
+    verify_xml, ChallengeFields, Coverage, CoveredNode, KeyInfoKind, ReferenceReport, WsuTimestamp,
+    XmlError, XmlProfile, XmlReport, XmlSignError, XmlSignatureReport, CHALLENGE_NS,
+    MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
 };
 
 // Forms, PDFs, the barcode seal and the documents they make.
@@ -98,6 +98,9 @@ pub use service::crls::{
     CrlRefresher, CrlSchedule, CrlSource, Freshness, RefreshOutcome, SourceHealth,
 };
 pub use service::fetch::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
+pub use service::login::{
+    Challenge, Challenges, LoginIdentity, LoginRefused, CHALLENGE_TTL_SECS, MAX_CHALLENGES,
+};
 pub use service::metrics::Metrics;
 pub use service::ocsp::{OcspClient, OcspPolicy, ResponderFailure, ResponderHealth};
 pub use service::start::{StartError, Started};

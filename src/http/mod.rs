@@ -279,6 +279,10 @@ pub(crate) fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/v1/verify/certificate", post(verify::certificate))
         .route("/v1/verify/cms", post(verify::cms))
+        .route("/v1/verify/xml", post(verify::xml))
+        .route("/v1/verify/wsse", post(verify::wsse))
+        .route("/v1/auth/challenge", post(verify::challenge))
+        .route("/v1/auth/verify", post(verify::login))
         .route("/v1/verify/seal", post(verify::seal))
         .route("/v1/verify/document", post(verify::document))
         .route(
@@ -291,6 +295,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(public_limit));
     let private = Router::new()
         .route("/v1/sign/cms", post(verify::sign_cms))
+        .route("/v1/sign/xml", post(verify::sign_xml))
+        .route("/v1/sign/wsse", post(verify::sign_wsse))
         .route("/v1/documents", post(documents::issue))
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))

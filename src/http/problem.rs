@@ -43,11 +43,15 @@ pub enum ProblemCode {
     StateConflict,
     /// The document's form has no lifecycle (422).
     NoLifecycle,
+    /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
+    /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
+    /// `KEY_USAGE`, `CERT_REVOKED`, ...).
+    LoginRefused,
 }
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 17] = [
+    pub(crate) const ALL: [ProblemCode; 18] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -65,6 +69,7 @@ impl ProblemCode {
         ProblemCode::NotAReference,
         ProblemCode::StateConflict,
         ProblemCode::NoLifecycle,
+        ProblemCode::LoginRefused,
     ];
 }
 
@@ -82,6 +87,9 @@ pub struct Problem {
     pub code: ProblemCode,
     /// What exactly was wrong with this request.
     pub detail: String,
+    /// The finer stable reason, where a code has several (`LOGIN_REFUSED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 impl Problem {
@@ -97,7 +105,23 @@ impl Problem {
             status: status.as_u16(),
             code,
             detail,
+            reason: None,
         }
+    }
+
+    /// 401 `LOGIN_REFUSED`, with the refusal's own code as `reason` (400 `MALFORMED` for an unreadable answer).
+    pub(crate) fn login_refused(refused: &crate::service::login::LoginRefused) -> Self {
+        if let crate::service::login::LoginRefused::Malformed(_) = refused {
+            return Self::malformed(refused.to_string());
+        }
+        let mut p = Self::new(
+            StatusCode::UNAUTHORIZED,
+            ProblemCode::LoginRefused,
+            "The login by EDS was refused",
+            refused.to_string(),
+        );
+        p.reason = Some(refused.code());
+        p
     }
 
     /// 400 `MALFORMED`: the request could not be read.

@@ -107,6 +107,187 @@ pub(super) async fn cms(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct XmlRequest {
+    /// The signed XML document, as text.
+    xml: String,
+    iin: Option<String>,
+    bin: Option<String>,
+    /// What the signers' keys are checked for: `sign` (default) or `auth`.
+    purpose: Option<PurposeName>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum PurposeName {
+    Sign,
+    Auth,
+}
+
+/// `POST /v1/verify/xml`: every signature of an application's XML (NCALayer's `signXml`), each covering the
+/// document element.
+pub(super) async fn xml(
+    state: State<AppState>,
+    body: Body<XmlRequest>,
+) -> Result<Response, Problem> {
+    verify_xml_as(state, body, crate::xml::XmlProfile::Enveloped).await
+}
+
+/// `POST /v1/verify/wsse`: a SOAP envelope signed with WS-Security (SmartBridge), each signature in the Security
+/// header covering the Body.
+pub(super) async fn wsse(
+    state: State<AppState>,
+    body: Body<XmlRequest>,
+) -> Result<Response, Problem> {
+    verify_xml_as(state, body, crate::xml::XmlProfile::Wsse).await
+}
+
+async fn verify_xml_as(
+    State(state): State<AppState>,
+    Body(req): Body<XmlRequest>,
+    profile: crate::xml::XmlProfile,
+) -> Result<Response, Problem> {
+    let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
+    opts.purpose = match req.purpose {
+        Some(PurposeName::Auth) => crate::pki::Purpose::Auth,
+        Some(PurposeName::Sign) | None => crate::pki::Purpose::Sign,
+    };
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
+    let gates = state.gates.clone();
+    let report = gates
+        .run(Pool::Public, move |cancel| {
+            opts.cancel = cancel.clone();
+            crate::xml::verify_xml(&state.store, req.xml.as_bytes(), profile, &opts)
+                .map_err(|e| Problem::malformed(format!("xml: {e}")))
+        })
+        .await?;
+    Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SignXmlRequest {
+    /// The XML document to sign, as text.
+    xml: String,
+}
+
+/// `POST /v1/sign/xml`: an enveloped signature in NCALayer's profile (a co-signature when the document is
+/// already signed), with the portal signing key.
+pub(super) async fn sign_xml(
+    state: State<AppState>,
+    caller: Portal,
+    body: Body<SignXmlRequest>,
+) -> Result<Response, Problem> {
+    sign_xml_as(state, caller, body, false).await
+}
+
+/// `POST /v1/sign/wsse`: a SOAP envelope signed with WS-Security in SmartBridge's profile.
+pub(super) async fn sign_wsse(
+    state: State<AppState>,
+    caller: Portal,
+    body: Body<SignXmlRequest>,
+) -> Result<Response, Problem> {
+    sign_xml_as(state, caller, body, true).await
+}
+
+async fn sign_xml_as(
+    State(state): State<AppState>,
+    Portal(caller): Portal,
+    Body(req): Body<SignXmlRequest>,
+    wsse: bool,
+) -> Result<Response, Problem> {
+    let Some(signer) = state.portal_signer.clone() else {
+        return Err(Problem::not_configured(
+            "portal signing is off: configure [portal_signer] with a key of its own (README, Configuration)",
+        ));
+    };
+    let gates = state.gates.clone();
+    let xml = gates
+        .run(Pool::Private, move |_| {
+            let at = now();
+            let signed = if wsse {
+                crate::xml::sign_wsse(req.xml.as_bytes(), &signer)
+            } else {
+                crate::xml::sign_xml(req.xml.as_bytes(), &signer)
+            }
+            .map_err(|e| match e {
+                crate::xml::XmlSignError::Xml(e) => Problem::malformed(format!("xml: {e}")),
+                crate::xml::XmlSignError::AlreadySigned => Problem::malformed(format!("xml: {e}")),
+                other => {
+                    tracing::error!(error = %other, "XML signing failed");
+                    Problem::internal()
+                }
+            })?;
+            let digest = crate::encoding::hex(&crate::encoding::sha256(req.xml.as_bytes()));
+            let event = if wsse { "wsse.signed" } else { "xml.signed" };
+            state
+                .registry
+                .record(
+                    crate::clock::UnixTime::from_secs(at),
+                    &caller.name,
+                    event,
+                    &format!("sha256:{digest}"),
+                )
+                .map_err(|e| {
+                    tracing::error!(error = %e, "audit failed");
+                    Problem::internal()
+                })?;
+            String::from_utf8(signed).map_err(|_| Problem::internal())
+        })
+        .await?;
+    Ok(Json(super::views::SignedXml { xml }).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LoginRequest {
+    /// The nonce of the challenge answered.
+    nonce: String,
+    /// The challenge signed with NCALayer (`signXml`) and the AUTH key.
+    xml: String,
+}
+
+/// `POST /v1/auth/challenge`: a single-use challenge to sign with the AUTH key.
+pub(super) async fn challenge(State(state): State<AppState>) -> Result<Response, Problem> {
+    let challenge = state
+        .login
+        .issue(crate::clock::UnixTime::now())
+        .ok_or_else(|| Problem::busy("too many login challenges are outstanding"))?;
+    Ok((axum::http::StatusCode::CREATED, Json(challenge)).into_response())
+}
+
+/// `POST /v1/auth/verify`: the signed challenge checked once — signature over the whole challenge, the
+/// certificate for `auth` with revocation, the nonce unused and unexpired — and the identity it proves.
+pub(super) async fn login(
+    State(state): State<AppState>,
+    Body(req): Body<LoginRequest>,
+) -> Result<Response, Problem> {
+    let mut opts = options(None, None, None)?;
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
+    let gates = state.gates.clone();
+    let answer = gates
+        .run(Pool::Public, move |cancel| {
+            opts.cancel = cancel.clone();
+            Ok(state.login.redeem(
+                &state.store,
+                &req.nonce,
+                req.xml.as_bytes(),
+                opts,
+                crate::clock::UnixTime::now(),
+            ))
+        })
+        .await?;
+    match answer {
+        Ok(identity) => Ok(Json(identity).into_response()),
+        Err(refused) => Err(Problem::login_refused(&refused)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct SealRequest {
     /// The barcode texts, one per symbol.
     barcode: Vec<String>,

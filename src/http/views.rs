@@ -235,3 +235,10 @@ pub(crate) struct SignedCms {
     /// The CMS SignedData, base64.
     pub(crate) cms: String,
 }
+
+/// `POST /v1/sign/xml`, `POST /v1/sign/wsse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SignedXml {
+    /// The signed document, as text.
+    pub(crate) xml: String,
+}

@@ -10,6 +10,7 @@ pub(crate) mod config;
 pub(crate) mod crls;
 pub(crate) mod fetch;
 pub(crate) mod limits;
+pub(crate) mod login;
 pub(crate) mod metrics;
 pub(crate) mod ocsp;
 pub(crate) mod revocation;
@@ -53,6 +54,8 @@ pub struct Node {
     pub demo: bool,
     /// How revocation is checked, and the live sources (OCSP, refreshed CRLs) behind it.
     pub revocation: Arc<RevocationPolicy>,
+    /// The login challenges this node handed out (`/v1/auth/*`).
+    pub login: Arc<login::Challenges>,
 }
 
 impl Node {
@@ -84,6 +87,10 @@ impl Node {
             calendar: Arc::new(WorkingCalendar::kazakhstan()),
             demo,
             revocation: Arc::new(RevocationPolicy::default()),
+            login: Arc::new(login::Challenges::new(
+                login::CHALLENGE_TTL_SECS,
+                "qoltanba",
+            )),
         })
     }
 

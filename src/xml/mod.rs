@@ -7,6 +7,7 @@
 
 pub(crate) mod algorithms;
 pub(crate) mod c14n;
+mod challenge;
 mod keyinfo;
 pub(crate) mod parse;
 mod sign;
@@ -17,6 +18,7 @@ use thiserror::Error;
 
 use crate::pki::Report;
 
+pub use challenge::{challenge_xml, read_challenge, ChallengeFields, CHALLENGE_NS};
 pub use parse::{MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIZE};
 pub use sign::{sign_wsse, sign_xml, XmlSignError};
 pub use verify::verify_xml;

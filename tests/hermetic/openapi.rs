@@ -184,6 +184,67 @@ fn every_field_of_every_answer_is_documented() {
         body.as_bytes(),
     );
 
+    // XML: an application's, a SOAP envelope's, and a login by EDS (accepted, then refused as replayed).
+    let xml = qoltanba::sign_xml(b"<a><b>x</b></a>", &common::demo_signer("individual-sign"))
+        .expect("sign");
+    let body = json!({"xml": String::from_utf8(xml).expect("utf-8")}).to_string();
+    c.call(
+        "POST",
+        "/v1/verify/xml",
+        "/v1/verify/xml",
+        "",
+        body.as_bytes(),
+    );
+    let envelope = qoltanba::sign_wsse(
+        b"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><x>1</x></s:Body></s:Envelope>",
+        &common::demo_signer("provider-signer"),
+    )
+    .expect("sign");
+    let body = json!({"xml": String::from_utf8(envelope).expect("utf-8")}).to_string();
+    c.call(
+        "POST",
+        "/v1/verify/wsse",
+        "/v1/verify/wsse",
+        "",
+        body.as_bytes(),
+    );
+    let challenge = c
+        .call(
+            "POST",
+            "/v1/auth/challenge",
+            "/v1/auth/challenge",
+            "",
+            b"{}",
+        )
+        .json();
+    let signed = qoltanba::sign_xml(
+        challenge["challenge"]
+            .as_str()
+            .expect("challenge")
+            .as_bytes(),
+        &common::demo_signer("individual-auth"),
+    )
+    .expect("sign");
+    let body =
+        json!({"nonce": challenge["nonce"], "xml": String::from_utf8(signed).expect("utf-8")})
+            .to_string();
+    let login = c.call(
+        "POST",
+        "/v1/auth/verify",
+        "/v1/auth/verify",
+        "",
+        body.as_bytes(),
+    );
+    assert_eq!(login.status, 200);
+    let replay = c.call(
+        "POST",
+        "/v1/auth/verify",
+        "/v1/auth/verify",
+        "",
+        body.as_bytes(),
+    );
+    assert_eq!(replay.status, 401);
+
     // A reference: issued, read, its PDF and seal verified, its public status.
     let sample = qoltanba::form("reference.birth").expect("form").sample();
     let body = json!({"form": "reference.birth", "data": sample}).to_string();

@@ -455,3 +455,285 @@ fn refused_transforms_and_uris_say_why() {
         assert!(!report.report.valid);
     }
 }
+
+mod over_http {
+    use crate::common;
+    use crate::common::client::{
+        assert_problem, bearer, post_json, request_with, service, service_with,
+    };
+    use serde_json::json;
+
+    /// Signs `challenge` as NCALayer's `signXml` does, with the demo key `name`.
+    fn answer(challenge: &str, name: &str) -> String {
+        String::from_utf8(
+            qoltanba::sign_xml(challenge.as_bytes(), &common::demo_signer(name)).expect("sign"),
+        )
+        .expect("utf-8")
+    }
+
+    #[test]
+    fn verify_and_sign_xml_and_wsse() {
+        let svc = service_with(|mut state| {
+            state.portal_signer = Some(std::sync::Arc::new(common::demo_signer("legal-employee")));
+            state
+        });
+        let signed = super::signed_application();
+        let a = post_json(
+            svc.addr,
+            "/v1/verify/xml",
+            &json!({"xml": String::from_utf8(signed).expect("utf-8")}),
+        );
+        assert_eq!(a.status, 200);
+        let r = a.json();
+        assert_eq!(r["valid"], true, "{r}");
+        assert_eq!(
+            r["signatures"][0]["references"][0]["covers"]["node"],
+            "document"
+        );
+        let a = post_json(
+            svc.addr,
+            "/v1/verify/wsse",
+            &json!({"xml": super::signed_envelope()}),
+        );
+        assert_eq!(a.json()["valid"], true, "{}", a.json());
+        assert_eq!(a.json()["profile"], "wsse");
+        assert_problem(
+            &post_json(svc.addr, "/v1/verify/xml", &json!({"xml": "<a>"})),
+            400,
+            "MALFORMED",
+        );
+        assert_problem(
+            &post_json(
+                svc.addr,
+                "/v1/verify/xml",
+                &json!({"xml": "<!DOCTYPE a [<!ENTITY b 'c'>]><a>&b;</a>"}),
+            ),
+            400,
+            "MALFORMED",
+        );
+
+        // Signing needs a portal token and the portal signer.
+        let body = json!({"xml": super::APPLICATION}).to_string();
+        let a = request_with(
+            svc.addr,
+            "POST",
+            "/v1/sign/xml",
+            "application/json",
+            "",
+            body.as_bytes(),
+        );
+        assert_eq!(a.status, 401);
+        let a = request_with(
+            svc.addr,
+            "POST",
+            "/v1/sign/xml",
+            "application/json",
+            &bearer(&svc.portal),
+            body.as_bytes(),
+        );
+        assert_eq!(a.status, 200);
+        let xml = a.json()["xml"].as_str().expect("xml").to_string();
+        let r = post_json(svc.addr, "/v1/verify/xml", &json!({"xml": xml})).json();
+        assert_eq!(r["valid"], true, "{r}");
+        assert_eq!(r["subject"]["iin"], "950721400231", "{r}");
+        let body = json!({"xml": super::ENVELOPE}).to_string();
+        let a = request_with(
+            svc.addr,
+            "POST",
+            "/v1/sign/wsse",
+            "application/json",
+            &bearer(&svc.portal),
+            body.as_bytes(),
+        );
+        assert_eq!(a.status, 200);
+        let r = post_json(
+            svc.addr,
+            "/v1/verify/wsse",
+            &json!({"xml": a.json()["xml"]}),
+        )
+        .json();
+        assert_eq!(r["valid"], true, "{r}");
+        // Signing the application XML as SOAP: a clear 400.
+        let body = json!({"xml": super::APPLICATION}).to_string();
+        let a = request_with(
+            svc.addr,
+            "POST",
+            "/v1/sign/wsse",
+            "application/json",
+            &bearer(&svc.portal),
+            body.as_bytes(),
+        );
+        assert_problem(&a, 400, "MALFORMED");
+        // Off unless configured.
+        let off = service();
+        let a = request_with(
+            off.addr,
+            "POST",
+            "/v1/sign/xml",
+            "application/json",
+            &bearer(&off.portal),
+            body.as_bytes(),
+        );
+        assert_problem(&a, 501, "NOT_CONFIGURED");
+    }
+
+    fn refused(a: &crate::common::client::Answer, reason: &str) {
+        assert_eq!(a.status, 401, "{}", String::from_utf8_lossy(&a.body));
+        let p = a.json();
+        assert_eq!(p["code"], "LOGIN_REFUSED", "{p}");
+        assert_eq!(p["reason"], reason, "{p}");
+    }
+
+    /// Login by EDS end to end: a challenge, signed with the demo AUTH key, accepted once; replayed, expired,
+    /// signed with a SIGN key, revoked, or for another challenge → refused with a code.
+    #[test]
+    fn login_by_eds() {
+        let svc = service();
+        let challenge = || {
+            let a = post_json(svc.addr, "/v1/auth/challenge", &json!({}));
+            assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+            a.json()
+        };
+        let c = challenge();
+        let nonce = c["nonce"].as_str().expect("nonce").to_string();
+        assert_eq!(nonce.len(), 43);
+        let xml = c["challenge"].as_str().expect("challenge").to_string();
+        assert!(xml.contains(&nonce));
+        let signed = answer(&xml, "individual-auth");
+        let a = post_json(
+            svc.addr,
+            "/v1/auth/verify",
+            &json!({"nonce": nonce, "xml": signed}),
+        );
+        assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+        let r = a.json();
+        assert_eq!(r["authenticated"], true);
+        assert_eq!(r["identity"]["iin"], "870412300129", "{r}");
+        assert_eq!(r["report"]["valid"], true);
+        // Replayed.
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": nonce, "xml": signed}),
+            ),
+            "CHALLENGE_USED",
+        );
+        // Signed with the SIGN key.
+        let c = challenge();
+        let signed = answer(c["challenge"].as_str().expect("c"), "individual-sign");
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": c["nonce"], "xml": signed}),
+            ),
+            "KEY_USAGE",
+        );
+        // ... and that challenge is spent.
+        let signed = answer(c["challenge"].as_str().expect("c"), "individual-auth");
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": c["nonce"], "xml": signed}),
+            ),
+            "CHALLENGE_USED",
+        );
+        // Revoked.
+        let c = challenge();
+        let signed = answer(c["challenge"].as_str().expect("c"), "revoked");
+        let a = post_json(
+            svc.addr,
+            "/v1/auth/verify",
+            &json!({"nonce": c["nonce"], "xml": signed}),
+        );
+        assert_eq!(a.status, 401);
+        assert!(
+            a.json()["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("revoked"),
+            "{}",
+            a.json()
+        );
+        // For another challenge: the answer to the first names the second.
+        let (first, second) = (challenge(), challenge());
+        let signed = answer(first["challenge"].as_str().expect("c"), "individual-auth");
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": second["nonce"], "xml": signed}),
+            ),
+            "CHALLENGE_MISMATCH",
+        );
+        // A nonce never issued.
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": "x", "xml": signed}),
+            ),
+            "CHALLENGE_UNKNOWN",
+        );
+        // The challenge edited before signing: its signature is the signer's, but the nonce is not ours.
+        let edited = answer(
+            &first["challenge"]
+                .as_str()
+                .expect("c")
+                .replace(first["nonce"].as_str().expect("n"), "forged"),
+            "individual-auth",
+        );
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": "forged", "xml": edited}),
+            ),
+            "CHALLENGE_UNKNOWN",
+        );
+        // An answer changed after signing.
+        let tampered = answer(first["challenge"].as_str().expect("c"), "individual-auth")
+            .replace("<audience>qoltanba", "<audience>qoltanbb");
+        refused(
+            &post_json(
+                svc.addr,
+                "/v1/auth/verify",
+                &json!({"nonce": first["nonce"], "xml": tampered}),
+            ),
+            "SIGNATURE_INVALID",
+        );
+    }
+
+    /// Expiry is checked with the clock passed in: the library's challenges expire after their time to live.
+    #[test]
+    fn expired_challenges_are_refused() {
+        let challenges = qoltanba::Challenges::new(60, "test");
+        let t0 = qoltanba::UnixTime::now();
+        let c = challenges.issue(t0).expect("challenge");
+        let signed = answer(&c.challenge, "individual-auth");
+        let store = qoltanba::demo_trust_store().expect("store");
+        let later = qoltanba::UnixTime::from_secs(t0.secs() + 61);
+        let refused = challenges
+            .redeem(
+                &store,
+                &c.nonce,
+                signed.as_bytes(),
+                qoltanba::VerifyOptions::at_time(later),
+                later,
+            )
+            .expect_err("expired");
+        assert_eq!(refused.code(), "MESSAGE_EXPIRED");
+        let ok = challenges
+            .redeem(
+                &store,
+                &c.nonce,
+                signed.as_bytes(),
+                qoltanba::VerifyOptions::at_time(t0),
+                t0,
+            )
+            .expect("in time");
+        assert!(ok.authenticated);
+    }
+}
