@@ -389,6 +389,7 @@ mod tests {
                 ProblemCode::NotAReference => 14,
                 ProblemCode::StateConflict => 15,
                 ProblemCode::NoLifecycle => 16,
+                ProblemCode::LoginRefused => 17,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

@@ -148,13 +148,11 @@ impl<'a> Walker<'_, 'a> {
                     escape_text(text, self.out);
                 }
             }
-            roxmltree::NodeType::Comment => {
-                if self.c14n.with_comments {
-                    self.out.extend_from_slice(b"<!--");
-                    self.out
-                        .extend_from_slice(node.text().unwrap_or("").as_bytes());
-                    self.out.extend_from_slice(b"-->");
-                }
+            roxmltree::NodeType::Comment if self.c14n.with_comments => {
+                self.out.extend_from_slice(b"<!--");
+                self.out
+                    .extend_from_slice(node.text().unwrap_or("").as_bytes());
+                self.out.extend_from_slice(b"-->");
             }
             roxmltree::NodeType::PI => {
                 if let Some(pi) = node.pi() {

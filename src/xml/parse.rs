@@ -16,7 +16,7 @@ pub const MAX_XML_DEPTH: usize = 256;
 /// Most attributes (namespace declarations included) on one element.
 pub const MAX_XML_ATTRIBUTES: usize = 256;
 /// Most nodes in one document: bounds the tree's memory (roxmltree spends under 100 bytes a node).
-pub const MAX_XML_NODES: u32 = 2_000_000;
+pub const MAX_XML_NODES: u32 = 1_000_000;
 
 /// The document's text: not empty, not too large, UTF-8 (a byte-order mark is dropped), and not declared in
 /// another encoding.

@@ -116,10 +116,10 @@ fn signed_info_bytes(text: &str, from: usize, c14n: &C14n) -> Result<Vec<u8>, Xm
     let signature = doc
         .descendants()
         .find(|n| is(n, DSIG_NS, "Signature") && n.range().start >= from)
-        .ok_or_else(|| XmlSignError::Xml(XmlError::NoSignature))?;
+        .ok_or(XmlSignError::Xml(XmlError::NoSignature))?;
     let signed_info = children(signature, DSIG_NS, "SignedInfo")
         .next()
-        .ok_or_else(|| XmlSignError::Xml(XmlError::NoSignature))?;
+        .ok_or(XmlSignError::Xml(XmlError::NoSignature))?;
     Ok(c14n.bytes(signed_info, &[]))
 }
 

@@ -647,7 +647,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
 
 /// XMLDSig's ECDSA value r ‖ s (each half the length) as the DER SEQUENCE of two INTEGERs.
 fn ecdsa_der(value: &[u8]) -> Option<Vec<u8>> {
-    if value.is_empty() || value.len() % 2 != 0 || value.len() > 132 {
+    if value.is_empty() || !value.len().is_multiple_of(2) || value.len() > 132 {
         return None;
     }
     let (r, s) = value.split_at(value.len() / 2);

@@ -320,7 +320,7 @@ fn signature_wrapping_is_signature_scope() {
         ),
         (
             "the signed Body moved after the Body (a sibling)",
-            with_body(&format!("{EVIL_BODY}")).replacen(
+            with_body(EVIL_BODY).replacen(
                 "</SOAP-ENV:Envelope>",
                 &format!("<Trailer>{body}</Trailer></SOAP-ENV:Envelope>"),
                 1,
