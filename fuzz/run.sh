@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(certificate crl cms keyfile seal pdf form_data config)
+[ ${#targets[@]} -gt 0 ] || targets=(certificate crl cms keyfile seal pdf form_data config xml)
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/new/$t" "fuzz/artifacts/$t"

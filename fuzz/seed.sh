@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 q=target/release/qoltanba
 [ -x "$q" ] || cargo build --release
 c=fuzz/corpus
-mkdir -p "$c"/{certificate,crl,cms,keyfile,seal,pdf,form_data,config}
+mkdir -p "$c"/{certificate,crl,cms,keyfile,seal,pdf,form_data,config,xml}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -59,3 +59,12 @@ cp docs/qoltanba.example.toml "$c/config/example.toml"
 printf '[limits]\nshutdown_grace_ms = 3000\n[[issuers]]\nname = "x"\nbin = "040840001231"\nroles = ["first-head"]\n' \
   >"$c/config/issuers.toml"
 echo "seeded: $(find "$c" -type f | wc -l) files"
+
+# XML: our signatures (enveloped, co-signed, WS-Security), and small hostile shapes.
+printf '<?xml version="1.0"?>\n<!-- c -->\n<application xmlns="urn:a" xmlns:x="urn:x" id="t"><x:b xml:lang="kk">Өтініш &amp; &#13;</x:b><![CDATA[<raw>]]><?pi d?></application>' >"$tmp/app.xml"
+$q sign-xml --key certs/individual-sign.key.pem --cert certs/individual-sign.pem --in "$tmp/app.xml" --out "$c/xml/enveloped.xml" >/dev/null
+$q sign-xml --key certs/legal-head.key.pem --cert certs/legal-head.pem --in "$c/xml/enveloped.xml" --out "$c/xml/cosigned.xml" >/dev/null
+printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/><s:Body><m><iin>870412300129</iin></m></s:Body></s:Envelope>' >"$tmp/soap.xml"
+$q sign-xml --wsse --key certs/provider-signer.key.pem --cert certs/provider-signer.pem --in "$tmp/soap.xml" --out "$c/xml/wsse.xml" >/dev/null
+printf '<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>' >"$c/xml/doctype.xml"
+printf '<a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a>' >"$c/xml/nested.xml"

@@ -51,6 +51,26 @@ pub fn cms(data: &[u8]) {
     let _ = qoltanba::verify_cms(&STORE, data, Some(b"content"), &[], &opts);
 }
 
+/// An XML document: every signature verified as an application's XML and as a SOAP envelope, and the document
+/// canonicalised inclusively (with comments) and exclusively.
+pub fn xml(data: &[u8]) {
+    let opts = VerifyOptions::at(AT);
+    let _ = qoltanba::verify_xml(&STORE, data, qoltanba::XmlProfile::Enveloped, &opts);
+    let _ = qoltanba::verify_xml(&STORE, data, qoltanba::XmlProfile::Wsse, &opts);
+    let _ = qoltanba::canonicalize_xml(
+        data,
+        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+        &[],
+        None,
+    );
+    let _ = qoltanba::canonicalize_xml(
+        data,
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+        &["#default".to_string(), "ds".to_string()],
+        Some("t"),
+    );
+}
+
 /// A key file (PKCS#8, PKCS#12 as the NCA writes them), with the NCA test password and without one.
 pub fn keyfile(data: &[u8]) {
     let _ = qoltanba::read_signing_identity(data, Some("Qwerty12"));

@@ -65,3 +65,8 @@ fn form_data() {
 fn config() {
     replay("config", targets::config);
 }
+
+#[test]
+fn xml() {
+    replay("xml", targets::xml);
+}
