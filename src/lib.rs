@@ -54,10 +54,11 @@ pub use pki::{
 pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
 pub use identity::{Bin, Iin, Role};
 pub use xml::{
-    canonicalize as canonicalize_xml, challenge_xml, read_challenge, sign_wsse, sign_xml,
-    verify_xml, ChallengeFields, Coverage, CoveredNode, KeyInfoKind, ReferenceReport, WsuTimestamp,
-    XmlError, XmlProfile, XmlReport, XmlSignError, XmlSignatureReport, CHALLENGE_NS,
-    MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
+    application_json as xml_application_json, canonicalize as canonicalize_xml, challenge_xml,
+    is_xml, read_challenge, sign_wsse, sign_xml, verify_xml, ChallengeFields, Coverage,
+    CoveredNode, KeyInfoKind, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport,
+    XmlSignError, XmlSignatureReport, APPLICATION_NS, CHALLENGE_NS, MAX_XML_ATTRIBUTES,
+    MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
 };
 
 // Forms, PDFs, the barcode seal and the documents they make.
@@ -110,8 +111,8 @@ pub use service::tokens::{
 pub use service::tokens::{Caller, TokenCache};
 pub use service::workflow::WorkflowError;
 pub use service::workflow::{
-    decide, issue_reference, report_payment, reverify_pending, submit, Context, Decision,
-    Reverified,
+    decide, issue_reference, report_payment, reverify_pending, submit, submit_xml, Context,
+    Decision, Reverified,
 };
 pub use service::{start, CheckFor, Limits, RevocationPolicy, ServeOptions};
 

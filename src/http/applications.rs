@@ -19,9 +19,11 @@ use crate::service::workflow::Decision;
 #[serde(deny_unknown_fields)]
 pub(super) struct SubmitRequest {
     /// CMS SignedData over the application JSON, base64.
-    cms: String,
+    cms: Option<String>,
     /// The application JSON, base64, when the signature is detached.
     data: Option<String>,
+    /// Or: the application as signed XML (NCALayer's `signXml`), as text.
+    xml: Option<String>,
 }
 
 pub(super) async fn submit(
@@ -29,18 +31,32 @@ pub(super) async fn submit(
     Portal(caller): Portal,
     Body(req): Body<SubmitRequest>,
 ) -> Result<Response, Problem> {
-    let cms = b64("cms", &req.cms)?;
-    let detached = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
+    let signed = match (req.cms, req.xml) {
+        (Some(cms), None) => {
+            let detached = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
+            Ok((b64("cms", &cms)?, detached))
+        }
+        (None, Some(xml)) if req.data.is_none() => Err(xml.into_bytes()),
+        _ => {
+            return Err(Problem::malformed(
+                "give the application signed as CMS ({\"cms\", \"data\"?}) or as XML ({\"xml\"}), one of the two".into(),
+            ))
+        }
+    };
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            crate::service::workflow::submit(
-                state.context_with(cancel),
-                &cms,
-                detached.as_deref(),
-                &caller.name,
-                now(),
-            )
+            let ctx = state.context_with(cancel);
+            match &signed {
+                Ok((cms, detached)) => crate::service::workflow::submit(
+                    ctx,
+                    cms,
+                    detached.as_deref(),
+                    &caller.name,
+                    now(),
+                ),
+                Err(xml) => crate::service::workflow::submit_xml(ctx, xml, &caller.name, now()),
+            }
             .map_err(Problem::from)
         })
         .await?;

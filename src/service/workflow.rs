@@ -258,47 +258,119 @@ pub fn submit(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    let content = match detached {
-        Some(d) => d.to_vec(),
-        None => crate::cms::attached_content(cms)
-            .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))?
-            .ok_or_else(|| {
-                WorkflowError::Malformed(
-                    "cms: the signature is detached: send the application as data".into(),
-                )
-            })?,
-    };
+    submit_signed(ctx, SignedApplication::Cms { cms, detached }, actor, at)
+}
+
+/// Step 1 for an application signed as XML (NCALayer's `signXml`, `xml::APPLICATION_NS`): the same rules as
+/// [`submit`], the XML signature verified as an application's (every signature covering the document element).
+pub fn submit_xml(
+    ctx: Context<'_>,
+    xml: &[u8],
+    actor: &str,
+    at: i64,
+) -> Result<ApplicationRecord, WorkflowError> {
+    submit_signed(ctx, SignedApplication::Xml(xml), actor, at)
+}
+
+/// How an application is signed: the bytes stored as its signature, and where its content comes from.
+#[derive(Clone, Copy)]
+enum SignedApplication<'a> {
+    /// A CMS SignedData, with the content when detached.
+    Cms {
+        cms: &'a [u8],
+        detached: Option<&'a [u8]>,
+    },
+    /// An XML document with its enveloped signatures.
+    Xml(&'a [u8]),
+}
+
+impl<'a> SignedApplication<'a> {
+    /// The stored signature bytes, read back: XML starts with `<`, DER with a SEQUENCE.
+    fn stored(signed: &'a [u8], content: &'a [u8]) -> SignedApplication<'a> {
+        if crate::xml::is_xml(signed) {
+            return SignedApplication::Xml(signed);
+        }
+        let detached = match crate::cms::attached_content(signed) {
+            Ok(Some(_)) => None,
+            _ => Some(content),
+        };
+        SignedApplication::Cms {
+            cms: signed,
+            detached,
+        }
+    }
+
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            SignedApplication::Cms { cms, .. } => cms,
+            SignedApplication::Xml(xml) => xml,
+        }
+    }
+
+    /// The application's JSON: the CMS's content, or what the XML says.
+    fn content(self) -> Result<Vec<u8>, WorkflowError> {
+        match self {
+            SignedApplication::Cms {
+                detached: Some(d), ..
+            } => Ok(d.to_vec()),
+            SignedApplication::Cms {
+                cms,
+                detached: None,
+            } => crate::cms::attached_content(cms)
+                .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))?
+                .ok_or_else(|| {
+                    WorkflowError::Malformed(
+                        "cms: the signature is detached: send the application as data".into(),
+                    )
+                }),
+            SignedApplication::Xml(xml) => crate::xml::application_json(xml)
+                .map_err(|e| WorkflowError::Malformed(format!("xml: {e}"))),
+        }
+    }
+}
+
+/// A verification's verdict and the report as stored.
+struct Verification {
+    report: crate::pki::Report,
+    json: String,
+}
+
+fn submit_signed(
+    ctx: Context<'_>,
+    signed: SignedApplication<'_>,
+    actor: &str,
+    at: i64,
+) -> Result<ApplicationRecord, WorkflowError> {
+    let content = signed.content()?;
     let application = Application::parse(&content)?;
     // Text is checked once, here, with the rules the documents apply: an application accepted now can always be
     // decided (its licence and any refusal render).
     check_printable(ctx, &application, at)?;
     ctx.check()?;
-    let report = verify_application(ctx, &application, cms, detached, at)?;
-    let verification = serde_json::to_string(&report)
-        .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
+    let verified = verify_application(ctx, &application, signed, at)?;
     let applicant = application.applicant.as_string();
-    let pending = only_revocation_unknown(&report.report);
+    let pending = only_revocation_unknown(&verified.report);
     let new = NewApplication {
         service: application.service.id,
         applicant: &applicant,
         applicant_name: &application.applicant_name,
         submitted_at: UnixTime::from_secs(at),
         content: &content,
-        cms,
-        verification: &verification,
+        cms: signed.bytes(),
+        verification: &verified.json,
         pending_until: pending
             .then(|| UnixTime::from_secs(at).plus_secs(ctx.revocation.pending_deadline_secs)),
     };
-    if report.report.valid || pending {
+    if verified.report.valid || pending {
         if pending {
             tracing::info!(
-                codes = ?report.report.codes,
+                codes = ?verified.report.codes,
                 "revocation data unavailable: the application waits for its verification"
             );
         }
         return Ok(ctx.registry.submit_application(&new, actor, None)?);
     }
-    let reason = eds_not_confirmed(&report.report);
+    let reason = eds_not_confirmed(&verified.report);
     let renderer = Renderer::new(ctx);
     let result = ctx.registry.submit_application(
         &new,
@@ -311,14 +383,14 @@ pub fn submit(
     result.map_err(|e| renderer.error(e))
 }
 
-/// Verifies an applicant's CMS at `at`, with the applicant's IIN or BIN and name as the identity to match.
+/// Verifies an applicant's signature (CMS or XML) at `at`, with the applicant's IIN or BIN and name as the
+/// identity to match.
 fn verify_application(
     ctx: Context<'_>,
     application: &Application,
-    cms: &[u8],
-    detached: Option<&[u8]>,
+    signed: SignedApplication<'_>,
     at: i64,
-) -> Result<crate::cms::CmsReport, WorkflowError> {
+) -> Result<Verification, WorkflowError> {
     let mut opts = ctx.options(at, crate::service::CheckFor::Applications);
     match &application.applicant {
         ApplicantId::Iin(iin) => {
@@ -330,8 +402,27 @@ fn verify_application(
             opts.name = Some(NameClaim::Organisation(application.applicant_name.clone()));
         }
     }
-    crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
-        .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))
+    let stored =
+        |e: serde_json::Error| WorkflowError::Storage(RegistryError::Corrupt(e.to_string()));
+    match signed {
+        SignedApplication::Cms { cms, detached } => {
+            let r = crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
+                .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))?;
+            Ok(Verification {
+                json: serde_json::to_string(&r).map_err(stored)?,
+                report: r.report,
+            })
+        }
+        SignedApplication::Xml(xml) => {
+            let r =
+                crate::xml::verify_xml(ctx.store, xml, crate::xml::XmlProfile::Enveloped, &opts)
+                    .map_err(|e| WorkflowError::Malformed(format!("xml: {e}")))?;
+            Ok(Verification {
+                json: serde_json::to_string(&r).map_err(stored)?,
+                report: r.report,
+            })
+        }
+    }
 }
 
 /// Whether a failed verification failed only for want of revocation data: nothing negative is known.
@@ -414,22 +505,18 @@ fn reverify_one(
 ) -> Result<Reverified, WorkflowError> {
     let at = pending.submitted_at.secs();
     let application = Application::parse(&pending.content)?;
-    let detached = match crate::cms::attached_content(&pending.cms) {
-        Ok(Some(_)) => None,
-        _ => Some(pending.content.as_slice()),
-    };
-    let report = verify_application(ctx, &application, &pending.cms, detached, at)?;
-    let outcome = if report.report.valid {
+    let signed = SignedApplication::stored(&pending.cms, &pending.content);
+    let verified = verify_application(ctx, &application, signed, at)?;
+    let outcome = if verified.report.valid {
         Reverified::Confirmed
-    } else if !only_revocation_unknown(&report.report) {
+    } else if !only_revocation_unknown(&verified.report) {
         Reverified::Refused
     } else if now >= pending.pending_until.secs() {
         Reverified::Expired
     } else {
         return Ok(Reverified::Waiting);
     };
-    let verification = serde_json::to_string(&report)
-        .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
+    let verification = verified.json;
     let advance = |step, document| Advance {
         step,
         at: UnixTime::from_secs(now),
@@ -446,7 +533,7 @@ fn reverify_one(
         )?;
         return Ok(outcome);
     }
-    let reason = eds_not_confirmed(&report.report);
+    let reason = eds_not_confirmed(&verified.report);
     let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| {
         let data = refusal_data(

@@ -6,6 +6,7 @@
 //! registry, and certificates through the same path validation, as CMS.
 
 pub(crate) mod algorithms;
+mod application;
 pub(crate) mod c14n;
 mod challenge;
 mod keyinfo;
@@ -18,6 +19,7 @@ use thiserror::Error;
 
 use crate::pki::Report;
 
+pub use application::{application_json, is_xml, APPLICATION_NS};
 pub use challenge::{challenge_xml, read_challenge, ChallengeFields, CHALLENGE_NS};
 pub use parse::{MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIZE};
 pub use sign::{sign_wsse, sign_xml, XmlSignError};

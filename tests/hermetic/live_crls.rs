@@ -365,6 +365,8 @@ const APPLICATION: &str = r#"{"service": "licence.private-bailiff",
     "applicant": {"iin": "870412300129", "name": "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"},
     "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"}}"#;
 
+const XML_APPLICATION: &str = "<application xmlns=\"urn:qoltanba:application:1\" service=\"licence.private-bailiff\"><applicant iin=\"870412300129\">ТЕСТОВ ТЕСТ ТЕСТОВИЧ</applicant><field name=\"qualification\">сот орындаушысының біліктілік емтиханы, 2026</field></application>";
+
 /// A node over `store()` whose CRL source is `url`, waiting `deadline` seconds for pending verifications.
 fn node_with(url: &str, deadline: i64) -> (qoltanba::Node, Arc<CrlRefresher>) {
     let registry = Arc::new(qoltanba::SqliteRegistry::in_memory().expect("registry"));
@@ -479,10 +481,41 @@ fn a_pending_application_is_refused_when_the_list_revokes_the_applicant() {
     let now = UnixTime::now().secs();
     let a = submit(&node, now);
     assert_eq!(a.status, ApplicationStatus::VerificationPending);
+    // The same applicant's application signed as XML waits too, and is verified again as XML.
+    let xml = qoltanba::sign_xml(
+        XML_APPLICATION.as_bytes(),
+        &common::demo_signer("individual-sign"),
+    )
+    .expect("sign");
+    let x = qoltanba::submit_xml(node.context(), &xml, "portal-1", now).expect("submitted");
+    assert_eq!(
+        x.status,
+        ApplicationStatus::VerificationPending,
+        "{}",
+        x.verification
+    );
     *act.lock().expect("act") = Act::Body(list(2, 60, 3600, &[&cert("individual-sign.pem")]));
     crls.refresh(UnixTime::now(), true);
     let outcomes = qoltanba::reverify_pending(node.context(), "qoltanba", now).expect("again");
-    assert_eq!(outcomes, [(a.number.clone(), Reverified::Refused)]);
+    assert_eq!(
+        outcomes,
+        [
+            (a.number.clone(), Reverified::Refused),
+            (x.number.clone(), Reverified::Refused)
+        ]
+    );
+    let x = node.registry.application(x.id).expect("read").expect("x");
+    assert_eq!(x.status, ApplicationStatus::Refused);
+    assert!(
+        x.verification.contains("\"profile\":\"enveloped\""),
+        "{}",
+        x.verification
+    );
+    assert!(
+        x.verification.contains("CERT_REVOKED"),
+        "{}",
+        x.verification
+    );
     let a = node.registry.application(a.id).expect("read").expect("a");
     assert_eq!(a.status, ApplicationStatus::Refused);
     assert!(

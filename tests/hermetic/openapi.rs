@@ -9,13 +9,14 @@ use serde_json::{json, Value};
 use crate::common;
 use crate::common::client::{bearer, request, request_with, service, Answer, Service};
 
-/// Follows `$ref`s and merges `allOf`: the properties a schema allows, or `None` for a free-form object.
+/// Follows `$ref`s and merges `allOf` (and the alternatives of `oneOf`, any of which may answer): the properties a
+/// schema allows, or `None` for a free-form object.
 fn properties(schema: &Value, doc: &Value) -> Option<serde_json::Map<String, Value>> {
     let schema = resolve(schema, doc);
     let mut out = serde_json::Map::new();
     let mut described = false;
-    if let Some(all) = schema["allOf"].as_array() {
-        for part in all {
+    for combined in ["allOf", "oneOf"] {
+        for part in schema[combined].as_array().into_iter().flatten() {
             match properties(part, doc) {
                 Some(p) => {
                     described = true;
@@ -343,6 +344,27 @@ fn every_field_of_every_answer_is_documented() {
         String::from_utf8_lossy(&submitted.body)
     );
     let app = submitted.json()["id"].as_i64().expect("id");
+    // The same application signed as XML: its stored verification is the XML report.
+    let xml = qoltanba::sign_xml(
+        "<application xmlns=\"urn:qoltanba:application:1\" service=\"licence.private-bailiff\"><applicant iin=\"870412300129\">ТЕСТОВ ТЕСТ ТЕСТОВИЧ</applicant></application>".as_bytes(),
+        &common::demo_signer("individual-sign"),
+    )
+    .expect("sign");
+    let body = json!({"xml": String::from_utf8(xml).expect("utf-8")}).to_string();
+    let as_xml = c.call(
+        "POST",
+        "/v1/applications",
+        "/v1/applications",
+        &portal,
+        body.as_bytes(),
+    );
+    assert_eq!(
+        as_xml.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&as_xml.body)
+    );
+    assert_eq!(as_xml.json()["verification"]["profile"], "enveloped");
     c.call(
         "GET",
         "/v1/applications/{id}",

@@ -706,6 +706,88 @@ mod over_http {
         );
     }
 
+    /// Applications may arrive signed as XML: the same rules as CMS (identity, name, refusal with its document).
+    #[test]
+    fn applications_arrive_as_signed_xml() {
+        let svc = service();
+        let application = |iin: &str, name: &str| {
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<application xmlns=\"urn:qoltanba:application:1\" service=\"licence.private-bailiff\">\n  <applicant iin=\"{iin}\">{name}</applicant>\n  <paymentReference>KZ-PAY-1</paymentReference>\n  <field name=\"qualification\">сот орындаушысының біліктілік емтиханы, 2026</field>\n</application>\n"
+            )
+        };
+        let submit = |xml: &str| {
+            let body = json!({"xml": xml}).to_string();
+            request_with(
+                svc.addr,
+                "POST",
+                "/v1/applications",
+                "application/json",
+                &bearer(&svc.portal),
+                body.as_bytes(),
+            )
+        };
+        let signed = answer(
+            &application("870412300129", "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"),
+            "individual-sign",
+        );
+        let a = submit(&signed);
+        assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+        let r = a.json();
+        assert_eq!(r["status"], "awaitingPayment", "{r}");
+        assert_eq!(r["applicant"]["id"], "870412300129");
+        assert_eq!(r["verification"]["profile"], "enveloped");
+        assert_eq!(r["verification"]["valid"], true);
+        // Another person's IIN: refused at once, with the refusal document.
+        let signed = answer(
+            &application("881215300896", "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"),
+            "individual-sign",
+        );
+        let r = submit(&signed).json();
+        assert_eq!(r["status"], "refused", "{r}");
+        assert!(r["document"]["number"].is_string(), "{r}");
+        assert!(
+            r["verification"]["codes"]
+                .to_string()
+                .contains("IIN_MISMATCH"),
+            "{r}"
+        );
+        // Changed after signing: the signature no longer verifies, refused.
+        let signed = answer(
+            &application("870412300129", "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"),
+            "individual-sign",
+        )
+        .replace("KZ-PAY-1", "KZ-PAY-2");
+        let r = submit(&signed).json();
+        assert_eq!(r["status"], "refused", "{r}");
+        assert!(
+            r["verification"]["codes"]
+                .to_string()
+                .contains("SIGNATURE_INVALID"),
+            "{r}"
+        );
+        // Not an application, both forms at once, or neither: 400.
+        assert_problem(&submit(&super::signed_envelope()), 400, "MALFORMED");
+        let both = json!({"xml": "<a/>", "cms": "MA=="}).to_string();
+        let a = request_with(
+            svc.addr,
+            "POST",
+            "/v1/applications",
+            "application/json",
+            &bearer(&svc.portal),
+            both.as_bytes(),
+        );
+        assert_problem(&a, 400, "MALFORMED");
+        let a = request_with(
+            svc.addr,
+            "POST",
+            "/v1/applications",
+            "application/json",
+            &bearer(&svc.portal),
+            b"{}",
+        );
+        assert_problem(&a, 400, "MALFORMED");
+    }
+
     /// Expiry is checked with the clock passed in: the library's challenges expire after their time to live.
     #[test]
     fn expired_challenges_are_refused() {

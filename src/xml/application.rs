@@ -1,0 +1,96 @@
+//! An application signed as XML (NCALayer's `signXml`) rather than CMS: its elements read into the JSON shape the
+//! service's rules read (`{"service", "applicant": {"iin"|"bin", "name"}, "fields"?, "paymentReference"?}`), so the
+//! rest of the flow is the same. Only elements of [`APPLICATION_NS`] count; signatures and anything else in
+//! another namespace are not the application's. Nothing is verified here.
+//!
+//! ```xml
+//! <application xmlns="urn:qoltanba:application:1" service="licence.private-bailiff">
+//!   <applicant iin="870412300129">ТЕСТОВ ТЕСТ ТЕСТОВИЧ</applicant>
+//!   <paymentReference>KZ-PAY-1</paymentReference>
+//!   <field name="special_conditions">…</field>
+//! </application>
+//! ```
+
+use serde_json::{Map, Value};
+
+use super::parse::{self, attr, element_qname};
+use super::XmlError;
+
+/// The namespace of an application's XML.
+pub const APPLICATION_NS: &str = "urn:qoltanba:application:1";
+
+fn bad(reason: impl Into<String>) -> XmlError {
+    XmlError::Parse(format!("application: {}", reason.into()))
+}
+
+/// The application JSON an application's XML says, as bytes.
+pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
+    let doc = parse::parse(parse::text_of(xml)?)?;
+    let root = doc.root_element();
+    if root.tag_name().namespace() != Some(APPLICATION_NS)
+        || root.tag_name().name() != "application"
+    {
+        return Err(bad(format!(
+            "the document element is {}, not {{{APPLICATION_NS}}}application",
+            element_qname(root)
+        )));
+    }
+    let service = attr(root, "service").ok_or_else(|| bad("no service attribute"))?;
+    let mut applicant = None;
+    let mut payment_reference = None;
+    let mut fields = Map::new();
+    for child in root.children().filter(|c| c.is_element()) {
+        if child.tag_name().namespace() != Some(APPLICATION_NS) {
+            continue;
+        }
+        let text = child.text().unwrap_or("").trim().to_string();
+        match child.tag_name().name() {
+            "applicant" => {
+                let mut a = Map::new();
+                for key in ["iin", "bin"] {
+                    if let Some(v) = attr(child, key) {
+                        a.insert(key.into(), Value::String(v.to_string()));
+                    }
+                }
+                a.insert("name".into(), Value::String(text));
+                if applicant.replace(Value::Object(a)).is_some() {
+                    return Err(bad("two applicant elements"));
+                }
+            }
+            "paymentReference" => {
+                if payment_reference.replace(Value::String(text)).is_some() {
+                    return Err(bad("two paymentReference elements"));
+                }
+            }
+            "field" => {
+                let name = attr(child, "name").ok_or_else(|| bad("a field without a name"))?;
+                if fields
+                    .insert(name.to_string(), Value::String(text))
+                    .is_some()
+                {
+                    return Err(bad(format!("field {name} given twice")));
+                }
+            }
+            other => return Err(bad(format!("unknown element {other}"))),
+        }
+    }
+    let mut out = Map::new();
+    out.insert("service".into(), Value::String(service.to_string()));
+    out.insert(
+        "applicant".into(),
+        applicant.ok_or_else(|| bad("no applicant element"))?,
+    );
+    if !fields.is_empty() {
+        out.insert("fields".into(), Value::Object(fields));
+    }
+    if let Some(p) = payment_reference {
+        out.insert("paymentReference".into(), p);
+    }
+    serde_json::to_vec(&Value::Object(out)).map_err(|e| bad(e.to_string()))
+}
+
+/// Whether stored signature bytes are XML (a DER CMS starts with a SEQUENCE, 0x30).
+pub fn is_xml(signed: &[u8]) -> bool {
+    let s = signed.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(signed);
+    s.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
