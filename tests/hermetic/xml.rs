@@ -819,3 +819,137 @@ mod over_http {
         assert!(ok.authenticated);
     }
 }
+
+const X509V3: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
+
+/// The signed envelope with its KeyInfo replaced by `key_info` and `tokens` put first in the Security header
+/// (KeyInfo is not signed, so the signature stays valid).
+fn with_key_info(key_info: &str, tokens: &str) -> String {
+    let signed = signed_envelope();
+    let start = signed.find("<wsse:SecurityTokenReference>").expect("str");
+    let end = signed.find("</wsse:SecurityTokenReference>").expect("end")
+        + "</wsse:SecurityTokenReference>".len();
+    let replaced = format!("{}{}{}", &signed[..start], key_info, &signed[end..]);
+    let at = replaced.find("<ds:Signature").expect("signature");
+    format!("{}{}{}", &replaced[..at], tokens, &replaced[at..])
+}
+
+/// WS-Security's other ways to name the signer's certificate: a Reference to a BinarySecurityToken of the same
+/// header (NCANode's issue #209), and an X509IssuerSerial; a token the header does not hold is an error.
+#[test]
+fn binary_security_tokens_and_issuer_serial_name_the_signer() {
+    use base64::Engine;
+    let cert = common::demo_pki::cert("provider-signer.pem");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(cert.der());
+    let token = format!(
+        "<wsse:BinarySecurityToken xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\" wsu:Id=\"X509-1\" ValueType=\"{X509V3}\" EncodingType=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary\">{b64}</wsse:BinarySecurityToken>"
+    );
+    let by_reference = with_key_info(
+        &format!("<wsse:SecurityTokenReference><wsse:Reference URI=\"#X509-1\" ValueType=\"{X509V3}\"/></wsse:SecurityTokenReference>"),
+        &token,
+    );
+    let report = verify(by_reference.as_bytes(), XmlProfile::Wsse, Purpose::Sign);
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    assert_eq!(
+        report.signatures[0].key_info,
+        qoltanba::KeyInfoKind::BinarySecurityToken
+    );
+
+    let serial = cert
+        .serial()
+        .iter()
+        .fold(num_decimal(), |acc, b| acc.times_256_plus(*b));
+    let issuer_serial = format!(
+        "<wsse:SecurityTokenReference><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>CN=ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (DEMO),C=KZ</ds:X509IssuerName><ds:X509SerialNumber>{}</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></wsse:SecurityTokenReference>",
+        serial.text()
+    );
+    // Found among the header's tokens, and (the provider's certificate being configured) in the trust store.
+    for tokens in [token.as_str(), ""] {
+        let doc = with_key_info(&issuer_serial, tokens);
+        let report = verify(doc.as_bytes(), XmlProfile::Wsse, Purpose::Sign);
+        assert!(report.report.valid, "{:?}", report.report.messages);
+        assert_eq!(
+            report.signatures[0].key_info,
+            qoltanba::KeyInfoKind::IssuerSerial
+        );
+    }
+    // A reference to a token the header does not hold, and a serial no certificate has.
+    let missing = with_key_info(
+        &format!("<wsse:SecurityTokenReference><wsse:Reference URI=\"#X509-2\" ValueType=\"{X509V3}\"/></wsse:SecurityTokenReference>"),
+        &token,
+    );
+    let err =
+        try_verify(missing.as_bytes(), XmlProfile::Wsse, Purpose::Sign).expect_err("no token");
+    assert!(err.to_string().contains("X509-2"), "{err}");
+    let wrong = with_key_info(&issuer_serial.replace(&serial.text(), "12345"), &token);
+    let err =
+        try_verify(wrong.as_bytes(), XmlProfile::Wsse, Purpose::Sign).expect_err("no such serial");
+    assert!(err.to_string().contains("X509IssuerSerial"), "{err}");
+}
+
+/// A decimal number grown byte by byte, to write a serial as X509SerialNumber does.
+struct Decimal(Vec<u8>);
+
+fn num_decimal() -> Decimal {
+    Decimal(vec![0])
+}
+
+impl Decimal {
+    fn times_256_plus(mut self, b: u8) -> Decimal {
+        let mut carry = u32::from(b);
+        for d in self.0.iter_mut() {
+            let v = u32::from(*d) * 256 + carry;
+            *d = (v % 10) as u8;
+            carry = v / 10;
+        }
+        while carry > 0 {
+            self.0.push((carry % 10) as u8);
+            carry /= 10;
+        }
+        self
+    }
+
+    fn text(&self) -> String {
+        let s: String = self.0.iter().rev().map(|d| char::from(b'0' + d)).collect();
+        let t = s.trim_start_matches('0');
+        if t.is_empty() {
+            "0".into()
+        } else {
+            t.into()
+        }
+    }
+}
+
+/// A wsu:Timestamp in the Security header: unsigned, it is `SIGNATURE_SCOPE`; expired or from the future, it is
+/// `MESSAGE_EXPIRED`.
+#[test]
+fn a_timestamp_must_be_signed_and_fresh() {
+    let stamp = |created: &str, expires: &str| {
+        format!("<wsu:Timestamp xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>")
+    };
+    let signed = signed_envelope();
+    let at = signed.find("<ds:Signature").expect("signature");
+    let with = |s: &str| format!("{}{}{}", &signed[..at], s, &signed[at..]);
+    let fresh = with(&stamp("2026-11-30T23:59:00Z", "2026-12-01T00:05:00Z"));
+    assert_eq!(
+        codes(&verify(fresh.as_bytes(), XmlProfile::Wsse, Purpose::Sign)),
+        ["SIGNATURE_SCOPE"]
+    );
+    let expired = with(&stamp("2026-11-30T00:00:00Z", "2026-11-30T00:05:00Z"));
+    let report = verify(expired.as_bytes(), XmlProfile::Wsse, Purpose::Sign);
+    assert_eq!(
+        codes(&report),
+        ["SIGNATURE_SCOPE", "MESSAGE_EXPIRED"],
+        "{:?}",
+        report.report.messages
+    );
+    let future = with(&stamp("2026-12-01T01:00:00Z", "2026-12-01T01:05:00Z"));
+    let report = verify(future.as_bytes(), XmlProfile::Wsse, Purpose::Sign);
+    assert!(
+        codes(&report).contains(&"MESSAGE_EXPIRED"),
+        "{:?}",
+        report.report.messages
+    );
+    assert!(report.timestamp.is_some());
+}

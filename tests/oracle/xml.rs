@@ -686,3 +686,282 @@ print(json.dumps([check(case["xml"]), check(case["xml"].replace("Ерлан", "�
     .expect("json");
     assert_eq!(verdicts, [true, false]);
 }
+
+fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
+    qoltanba::asn1::encode(tag, contents)
+}
+
+fn oid_der(oid: &str) -> Vec<u8> {
+    let arcs: Vec<u64> = oid.split('.').map(|a| a.parse().expect("arc")).collect();
+    let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
+    for &arc in &arcs[2..] {
+        let mut chunk = vec![(arc & 0x7f) as u8];
+        let mut rest = arc >> 7;
+        while rest > 0 {
+            chunk.push(((rest & 0x7f) as u8) | 0x80);
+            rest >>= 7;
+        }
+        chunk.reverse();
+        body.extend(chunk);
+    }
+    der(0x06, &body)
+}
+
+/// A certificate for the GOST R 34.10-2012 512-bit key `key`, issued by the demo issuing CA (ECDSA) for signing.
+fn gost_certificate(key: &dyn qoltanba::SigningKey) -> Vec<u8> {
+    use x509_parser::prelude::FromDer;
+    let project = common::project_dir();
+    let ca_der = qoltanba::der_blocks(
+        &std::fs::read(project.join("certs/issuing-ca.pem")).expect("ca"),
+        &["CERTIFICATE"],
+    )
+    .expect("pem")
+    .remove(0);
+    let (_, ca) = x509_parser::certificate::X509Certificate::from_der(&ca_der).expect("ca");
+    let public = key.public_key();
+    let spki = der(
+        0x30,
+        &[
+            der(
+                0x30,
+                &[
+                    der(0x06, public.algorithm.oid.as_bytes()),
+                    public.algorithm.params.clone().unwrap_or_default(),
+                ]
+                .concat(),
+            ),
+            der(0x03, &[&[0u8][..], &public.key].concat()),
+        ]
+        .concat(),
+    );
+    let ecdsa_sha256 = der(0x30, &oid_der("1.2.840.10045.4.3.2"));
+    let rdn = |oid: &str, tag: u8, value: &str| {
+        der(
+            0x31,
+            &der(0x30, &[oid_der(oid), der(tag, value.as_bytes())].concat()),
+        )
+    };
+    let subject = der(
+        0x30,
+        &[
+            rdn("2.5.4.3", 0x0c, "GOST XML ТЕСТ"),
+            rdn("2.5.4.5", 0x13, "IIN870412300129"),
+            rdn("2.5.4.6", 0x13, "KZ"),
+        ]
+        .concat(),
+    );
+    let key_usage = der(
+        0x30,
+        &[
+            oid_der("2.5.29.15"),
+            der(0x01, &[0xff]),
+            der(0x04, &[0x03, 0x02, 0x06, 0xc0]),
+        ]
+        .concat(),
+    );
+    let tbs = der(
+        0x30,
+        &[
+            der(0xa0, &der(0x02, &[2])),
+            der(0x02, &[0x51, 0x0b, 0xa7, 0x77]),
+            ecdsa_sha256.clone(),
+            ca.tbs_certificate.subject.as_raw().to_vec(),
+            der(
+                0x30,
+                &[der(0x17, b"260101000000Z"), der(0x17, b"271231000000Z")].concat(),
+            ),
+            subject,
+            spki,
+            der(0xa3, &der(0x30, &key_usage)),
+        ]
+        .concat(),
+    );
+    let ca_key = qoltanba::read_signing_identity(
+        &std::fs::read(project.join("certs/issuing-ca.key.pem")).expect("key"),
+        None,
+    )
+    .expect("ca key")
+    .key;
+    let signature = ca_key.sign(&tbs).expect("sign");
+    der(
+        0x30,
+        &[
+            tbs,
+            ecdsa_sha256,
+            der(0x03, &[&[0u8][..], &signature].concat()),
+        ]
+        .concat(),
+    )
+}
+
+/// GOST the other way: a document signed in Python — lxml's canonicalisation, gostcrypto's GOST R 34.10-2012
+/// 512-bit signature in the NCA's little-endian layout under the pkigovkz URIs — verifies here (its certificate
+/// issued by the demo CA for the key gostcrypto signs with); a changed byte does not.
+#[test]
+fn gostcrypto_made_xml_signatures_verify_here() {
+    let _machine = common::shared_machine();
+    common::tools::need_python_module("lxml", "lxml");
+    common::tools::need_python_module("gostcrypto", "gostcrypto");
+    // A key both sides know: the scalar little-endian, as PKCS#8 carries GOST keys.
+    let mut scalar = vec![0x4du8; 64];
+    scalar[63] = 0x01;
+    let alg = der(
+        0x30,
+        &[
+            oid_der("1.2.643.7.1.1.1.2"),
+            der(0x30, &oid_der("1.2.643.7.1.2.1.2.1")),
+        ]
+        .concat(),
+    );
+    let pkcs8 = der(
+        0x30,
+        &[der(0x02, &[0]), alg, der(0x04, &der(0x04, &scalar))].concat(),
+    );
+    let key = qoltanba::signing_key_from_pkcs8(&pkcs8).expect("GOST key");
+    let cert = gost_certificate(key.as_ref());
+    use base64::Engine;
+    let case = serde_json::json!({
+        "d_le": scalar.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "cert": base64::engine::general_purpose::STANDARD.encode(&cert),
+        "xml": "<application service=\"licence.private-bailiff\"><applicant iin=\"870412300129\">ЖАҚСЫЛЫҚОВ Ерлан</applicant><note>Өтініш &amp; құжаттар</note></application>",
+    });
+    let script = r#"
+import json, sys, base64
+from io import BytesIO
+from lxml import etree
+from gostcrypto import gostsignature, gosthash
+c = json.loads(sys.stdin.read())
+DS = "http://www.w3.org/2000/09/xmldsig#"
+K = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:"
+tree = etree.parse(BytesIO(c["xml"].encode("utf-8")))
+root = tree.getroot()
+digest = gosthash.new("streebog512", data=etree.tostring(tree, method="c14n")).digest()
+E = lambda parent, name, **a: etree.SubElement(parent, "{%s}%s" % (DS, name), **a)
+sig = etree.SubElement(root, "{%s}Signature" % DS, nsmap={"ds": DS})
+si = E(sig, "SignedInfo")
+E(si, "CanonicalizationMethod", Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315")
+E(si, "SignatureMethod", Algorithm=K + "gostr34102015-gostr34112015-512")
+ref = E(si, "Reference", URI="")
+ts = E(ref, "Transforms")
+E(ts, "Transform", Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature")
+E(ts, "Transform", Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments")
+E(ref, "DigestMethod", Algorithm=K + "gostr34112015-512")
+E(ref, "DigestValue").text = base64.b64encode(digest).decode()
+value = E(sig, "SignatureValue")
+E(E(E(sig, "KeyInfo"), "X509Data"), "X509Certificate").text = c["cert"]
+h = gosthash.new("streebog512", data=etree.tostring(si, method="c14n")).digest()
+signer = gostsignature.new(gostsignature.MODE_512,
+                           gostsignature.CURVES_R_1323565_1_024_2019["id-tc26-gost-3410-12-512-paramSetA"])
+d = int.from_bytes(bytes.fromhex(c["d_le"]), "little")
+# gostcrypto reads the digest big-endian; the NCA reads it little-endian: hand it the reversed bytes.
+s = signer.sign(bytearray(d.to_bytes(64, "big")), bytearray(h[::-1]))
+value.text = base64.b64encode(bytes(s[:64])[::-1] + bytes(s[64:])[::-1]).decode()
+sys.stdout.write(etree.tostring(tree, xml_declaration=True, encoding="UTF-8").decode("utf-8"))
+"#;
+    let signed = common::tools::run_python(script, case.to_string().as_bytes());
+    let store = qoltanba::demo_trust_store().expect("store");
+    let opts = qoltanba::VerifyOptions::at(common::unix("2026-12-01T00:00:00Z"));
+    let report = qoltanba::verify_xml(&store, &signed, qoltanba::XmlProfile::Enveloped, &opts)
+        .expect("verifiable");
+    assert!(
+        report.report.valid,
+        "{:?}\n{}",
+        report.report.messages,
+        String::from_utf8_lossy(&signed)
+    );
+    assert_eq!(report.signatures[0].references[0].digest_valid, true);
+    let tampered = String::from_utf8(signed)
+        .expect("utf-8")
+        .replace("Ерлан", "Ерлам");
+    let report = qoltanba::verify_xml(
+        &store,
+        tampered.as_bytes(),
+        qoltanba::XmlProfile::Enveloped,
+        &opts,
+    )
+    .expect("verifiable");
+    assert_eq!(report.report.codes, [qoltanba::Code::SignatureInvalid]);
+}
+
+/// A WS-Security message whose signature covers the Body and a fresh `wsu:Timestamp`, made by xmlsec1 (two
+/// references, exclusive C14N, the certificate in X509Data): valid here; once its Timestamp has expired (checked at
+/// a later time), `MESSAGE_EXPIRED`.
+#[test]
+fn xmlsec1_signed_timestamps_are_checked() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .expect("time")
+    };
+    let (created, expires) = (
+        fmt(now - time::Duration::seconds(5)),
+        fmt(now + time::Duration::minutes(5)),
+    );
+    let wsu = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+    let exc = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    let reference = |id: &str| {
+        format!(
+        "<ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"{exc}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue/></ds:Reference>"
+    )
+    };
+    let template = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:wsu=\"{wsu}\"><soap:Header><wsse:Security xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\" soap:mustUnderstand=\"1\"><wsu:Timestamp wsu:Id=\"TS-1\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{exc}\"/><ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>{}{}</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate/></ds:X509Data></ds:KeyInfo></ds:Signature></wsse:Security></soap:Header><soap:Body wsu:Id=\"Body-1\"><m><iin>870412300129</iin></m></soap:Body></soap:Envelope>",
+        reference("TS-1"),
+        reference("Body-1"),
+    );
+    let tmpl = dir.path().join("template.xml");
+    std::fs::write(&tmpl, template).expect("write");
+    let out = dir.path().join("signed.xml");
+    let project = common::project_dir();
+    let keys = format!(
+        "{},{}",
+        project.join("certs/provider-signer.key.pem").display(),
+        project.join("certs/provider-signer.pem").display()
+    );
+    let (ok, said) = xmlsec1(&[
+        "--sign",
+        "--privkey-pem",
+        &keys,
+        "--id-attr:Id",
+        &format!("{wsu}:Timestamp"),
+        "--id-attr:Id",
+        "http://schemas.xmlsoap.org/soap/envelope/:Body",
+        "--output",
+        &out.to_string_lossy(),
+        &tmpl.to_string_lossy(),
+    ]);
+    assert!(ok, "xmlsec1 --sign: {said}");
+    let verify_at = |at: &str| {
+        common::run_json(&[
+            "verify-xml",
+            "--wsse",
+            "--xml",
+            &out.to_string_lossy(),
+            "--trust",
+            &project.join("certs/root-ca.pem").to_string_lossy(),
+            "--intermediates",
+            &project.join("certs/issuing-ca.pem").to_string_lossy(),
+            "--crl",
+            &project.join("certs/crl").to_string_lossy(),
+            "--at",
+            at,
+        ])
+    };
+    let (code, report) = verify_at(&fmt(now));
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["timestamp"]["created"], created.as_str());
+    assert_eq!(
+        report["signatures"][0]["references"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let (code, report) = verify_at(&fmt(now + time::Duration::minutes(10)));
+    assert_eq!(
+        (code, common::codes(&report)),
+        (1, vec!["MESSAGE_EXPIRED".to_string()]),
+        "{report}"
+    );
+}
