@@ -40,7 +40,7 @@ pub(super) fn base64(text: &str, what: &str, index: usize) -> Result<Vec<u8>, Xm
             reason: format!("{what} is longer than {MAX_BASE64} base64 characters"),
         });
     }
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map_err(|e| XmlError::Signature {

@@ -33,6 +33,10 @@ pub(crate) const MAX_REFERENCES: usize = 16;
 pub(crate) const MAX_TRANSFORMS: usize = 4;
 /// Largest base64 text of a certificate or signature value (characters): a certificate is a few kilobytes.
 pub(crate) const MAX_BASE64: usize = 64 * 1024;
+/// Bytes canonicalised for digests in one verification, beyond four times the document: every reference of every
+/// signature may ask for the whole document (and co-signatures for it twice), so the work is bounded by the input,
+/// not by what the signatures ask.
+pub(crate) const C14N_BUDGET_BASE: usize = 64 * 1024 * 1024;
 /// How far a WS-Security Timestamp's Created may lie ahead of the validation time (clock skew), seconds.
 pub(crate) const TIMESTAMP_SKEW_SECS: i64 = 300;
 
@@ -102,6 +106,12 @@ pub enum XmlError {
     /// No element carries the id asked for (or several do).
     #[error("no single element carries id \"{0}\"")]
     NoSuchId(String),
+    /// The signatures ask for more canonicalisation than the budget allows (many references over a large document).
+    #[error("the signatures ask to canonicalise more than {0} bytes: too many references over too large a document")]
+    TooMuchWork(usize),
+    /// The verification was stopped (its deadline passed).
+    #[error("the verification was stopped before its end (deadline)")]
+    Cancelled,
     /// The document is not the SOAP envelope the WS-Security profile needs.
     #[error("not a SOAP envelope with WS-Security: {0}")]
     NotSoap(String),

@@ -176,6 +176,7 @@ pub fn verify_xml(
         XmlProfile::Wsse => soap_target(&doc)?,
     };
     let ids = Ids::of(&doc);
+    let budget = std::cell::Cell::new(super::C14N_BUDGET_BASE + 4 * text.len());
     let mut reports = Vec::with_capacity(signatures.len());
     for (i, &signature) in signatures.iter().enumerate() {
         let check = SignatureCheck {
@@ -186,6 +187,7 @@ pub fn verify_xml(
             ids: &ids,
             signatures: &signatures,
             index: i,
+            budget: &budget,
         };
         reports.push(check.run(signature)?);
     }
@@ -276,6 +278,8 @@ struct SignatureCheck<'c, 'a, 'i> {
     signatures: &'c [Node<'a, 'i>],
     /// 0-based position among `signatures`.
     index: usize,
+    /// Bytes left to canonicalise for digests.
+    budget: &'c std::cell::Cell<usize>,
 }
 
 impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
@@ -538,7 +542,16 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
             if enveloped {
                 excluded.push(signature.id());
             }
+            self.opts.cancel.check().map_err(|_| XmlError::Cancelled)?;
             let bytes = c14n.bytes(apex, &excluded);
+            let left = self
+                .budget
+                .get()
+                .checked_sub(bytes.len())
+                .ok_or(XmlError::TooMuchWork(
+                    super::C14N_BUDGET_BASE + 4 * apex.document().input_text().len(),
+                ))?;
+            self.budget.set(left);
             if digest.digest(&bytes) == digest_value {
                 matched = Some(others);
                 break;

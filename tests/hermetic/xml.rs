@@ -401,6 +401,32 @@ fn hostile_documents_are_refused_by_name() {
         let err = try_verify(&doc, XmlProfile::Enveloped, Purpose::Sign).expect_err(what);
         assert!(err.to_string().contains(expected), "{what}: {err}");
     }
+    // 32 signatures of 16 references each over a 2 MB document: 1 GB of canonicalisation asked, refused at the
+    // budget (64 MB + 4 × the document) instead of working for seconds.
+    let signed = String::from_utf8(signed_application()).expect("utf-8");
+    let start = signed.find("<ds:Signature").expect("signature");
+    let end = signed.find("</ds:Signature>").expect("end") + "</ds:Signature>".len();
+    let signature = &signed[start..end];
+    let r0 = signature.find("<ds:Reference").expect("reference");
+    let r1 = signature.find("</ds:Reference>").expect("end") + "</ds:Reference>".len();
+    let many = format!(
+        "{}{}{}",
+        &signature[..r1],
+        signature[r0..r1].repeat(15),
+        &signature[r1..]
+    );
+    let at = signed.rfind("</application>").expect("end tag");
+    let doc = format!(
+        "{}<pad>{}</pad>{}{}",
+        &signed[..start],
+        "x".repeat(2 * 1024 * 1024),
+        many.repeat(32),
+        &signed[at..]
+    );
+    let err =
+        try_verify(doc.as_bytes(), XmlProfile::Enveloped, Purpose::Sign).expect_err("too much");
+    assert!(matches!(err, XmlError::TooMuchWork(_)), "{err}");
+
     // A SOAP check on something else.
     let err =
         try_verify(&signed_application(), XmlProfile::Wsse, Purpose::Sign).expect_err("not SOAP");
