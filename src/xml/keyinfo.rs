@@ -293,9 +293,12 @@ fn normalise_dn(dn: &str) -> Vec<String> {
         .split([',', '+'])
         .filter_map(|p| {
             let (t, v) = p.split_once('=')?;
-            let t = match t.trim().to_ascii_uppercase().as_str() {
-                "2.5.4.5" | "SERIALNUMBER" => "SERIALNUMBER".to_string(),
-                other => other.to_string(),
+            let t = t.trim().to_ascii_uppercase();
+            // RFC 2253 writes serialNumber by its OID, as our names may print it by its keyword.
+            let t = if t == crate::encoding::oid::attr::SERIAL_NUMBER.to_string() {
+                "SERIALNUMBER".to_string()
+            } else {
+                t
             };
             Some(format!("{t}={}", v.trim()))
         })
