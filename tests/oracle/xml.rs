@@ -869,7 +869,7 @@ sys.stdout.write(etree.tostring(tree, xml_declaration=True, encoding="UTF-8").de
         report.report.messages,
         String::from_utf8_lossy(&signed)
     );
-    assert_eq!(report.signatures[0].references[0].digest_valid, true);
+    assert!(report.signatures[0].references[0].digest_valid);
     let tampered = String::from_utf8(signed)
         .expect("utf-8")
         .replace("Ерлан", "Ерлам");
