@@ -392,14 +392,14 @@ function take(text) {
 }
 
 // Decodes a QR symbol from an image or video frame drawn at `scale` (nearest neighbour, so modules stay sharp).
-function decode(source, width, height, scale = 1) {
+function decode(source, width, height, scale = 1, smooth = false) {
   if (typeof jsQR !== "function" || !width || !height) { return null; }
   canvas = canvas || document.createElement("canvas");
   canvas.width = Math.round(width * scale);
   canvas.height = Math.round(height * scale);
   [width, height] = [canvas.width, canvas.height];
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.imageSmoothingEnabled = false;
+  ctx.imageSmoothingEnabled = smooth;
   ctx.drawImage(source, 0, 0, width, height);
   const found = jsQR(ctx.getImageData(0, 0, width, height).data, width, height, { inversionAttempts: "attemptBoth" });
   return found ? found.data : null;
@@ -457,10 +457,13 @@ async function scanImage(file) {
     // images are tried again at several enlargements (up to 4000 pixels a side); very large photos are tried
     // reduced first, which is faster and as good.
     const side = Math.max(bitmap.width, bitmap.height);
-    const scales = side > 3000 ? [2000 / side, 1] : [1, 1.5, 2, 1.25, 1.75].filter((k) => k === 1 || side * k <= 4000);
+    // Some module grids survive no sharp enlargement: they are tried again smoothed, which evens their edges.
+    const sharp = side > 3000 ? [2000 / side, 1] : [1, 1.5, 2, 1.25, 1.75, 2.25].filter((k) => k === 1 || side * k <= 4000);
+    const smoothed = side > 3000 ? [] : [1.5, 2, 2.5].filter((k) => side * k <= 4000);
+    const attempts = sharp.map((k) => [k, false]).concat(smoothed.map((k) => [k, true]));
     let text = null;
-    for (const scale of scales) {
-      text = decode(bitmap, bitmap.width, bitmap.height, scale);
+    for (const [scale, smooth] of attempts) {
+      text = decode(bitmap, bitmap.width, bitmap.height, scale, smooth);
       if (text) { break; }
     }
     if (text) { take(text); } else { say(t("noCode")); }
