@@ -128,11 +128,14 @@ impl<'a> Walker<'_, 'a> {
                         let apex = node == top && !top_is_document_element;
                         let qname = self.start_tag(node, apex);
                         stack.push(Step::Exit(qname, mark));
-                        let children: Vec<_> = node
-                            .children()
-                            .filter(|c| !self.excluded.contains(&c.id()))
-                            .collect();
-                        stack.extend(children.into_iter().rev().map(Step::Enter));
+                        // Children pushed last first, so they pop in document order (no list built per element).
+                        let mut child = node.last_child();
+                        while let Some(c) = child {
+                            if !self.excluded.contains(&c.id()) {
+                                stack.push(Step::Enter(c));
+                            }
+                            child = c.prev_sibling();
+                        }
                     } else {
                         self.leaf(node);
                     }

@@ -73,8 +73,11 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, XmlError> {
         other => XmlError::Parse(other.to_string()),
     })?;
     for node in doc.descendants().filter(Node::is_element) {
-        let declared = node.attributes().len() + own_declarations(node);
-        if declared > MAX_XML_ATTRIBUTES {
+        // The namespaces in scope bound those declared here: count the latter only when the bound is over.
+        let attributes = node.attributes().len();
+        if attributes + node.namespaces().len() > MAX_XML_ATTRIBUTES
+            && attributes + own_declarations(node) > MAX_XML_ATTRIBUTES
+        {
             return Err(XmlError::TooManyAttributes);
         }
     }
