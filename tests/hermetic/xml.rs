@@ -979,3 +979,43 @@ fn a_timestamp_must_be_signed_and_fresh() {
     );
     assert!(report.timestamp.is_some());
 }
+
+/// Signing keeps what it is given: an empty document element is opened to take the signature; a Body that already
+/// has a wsu:Id keeps it; an envelope already signed is refused for WS-Security (co-signing SOAP is not offered).
+#[test]
+fn signing_edge_cases() {
+    let signer = common::demo_signer("individual-sign");
+    for doc in [
+        "<a/>",
+        "<a x='1' />",
+        "<p:a xmlns:p=\"urn:p\"/>",
+        "<?xml version=\"1.0\"?><a></a>",
+    ] {
+        let signed = qoltanba::sign_xml(doc.as_bytes(), &signer).expect("sign");
+        let report = verify(&signed, XmlProfile::Enveloped, Purpose::Sign);
+        assert!(report.report.valid, "{doc}: {:?}", report.report.messages);
+    }
+    let with_id = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\"><s:Body wsu:Id=\"mine\"><x/></s:Body></s:Envelope>";
+    let signed = String::from_utf8(qoltanba::sign_wsse(with_id.as_bytes(), &signer).expect("sign"))
+        .expect("utf-8");
+    assert!(signed.contains("URI=\"#mine\""), "{signed}");
+    assert!(
+        verify(signed.as_bytes(), XmlProfile::Wsse, Purpose::Sign)
+            .report
+            .valid
+    );
+    let again = qoltanba::sign_wsse(signed.as_bytes(), &signer).expect_err("already signed");
+    assert!(
+        matches!(again, qoltanba::XmlSignError::AlreadySigned),
+        "{again}"
+    );
+    // An envelope in the default namespace gets a declared prefix for mustUnderstand.
+    let unprefixed =
+        "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\"><Body><x/></Body></Envelope>";
+    let signed = qoltanba::sign_wsse(unprefixed.as_bytes(), &signer).expect("sign");
+    assert!(
+        verify(&signed, XmlProfile::Wsse, Purpose::Sign)
+            .report
+            .valid
+    );
+}
