@@ -216,6 +216,9 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
             .next()
             .ok_or_else(|| XmlError::NotSoap("the Envelope has no Body".into()))?;
         let header = in_ns("Header").next();
+        if header.is_some_and(|h| h.range().start > body.range().start) {
+            return Err(XmlError::NotSoap("the Header comes after the Body".into()).into());
+        }
         if header.is_some_and(|h| children(h, WSSE_NS, "Security").next().is_some()) {
             return Err(XmlSignError::AlreadySigned);
         }

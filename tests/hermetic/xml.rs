@@ -1009,6 +1009,10 @@ fn signing_edge_cases() {
         matches!(again, qoltanba::XmlSignError::AlreadySigned),
         "{again}"
     );
+    // A Header after the Body is not SOAP: refused, not spliced at the wrong place.
+    let late = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><x/></s:Body><s:Header/></s:Envelope>";
+    let err = qoltanba::sign_wsse(late.as_bytes(), &signer).expect_err("header after body");
+    assert!(err.to_string().contains("after the Body"), "{err}");
     // An envelope in the default namespace gets a declared prefix for mustUnderstand.
     let unprefixed =
         "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\"><Body><x/></Body></Envelope>";
