@@ -13,7 +13,7 @@ use super::ess::{SigningCertificate, SigningCertificateV2};
 use super::{oid, CmsError, CmsReport, SignerReport, MAX_CMS_SIZE, MAX_SIGNED_ATTRS, MAX_SIGNERS};
 use crate::crypto::{AlgorithmId, AlgorithmRegistry, CryptoError, DigestAlgorithm};
 use crate::encoding::asn1::{self as asn1, Reader};
-use crate::pki::{Certificate, Code, Findings, Name, Report, TrustStore, VerifyOptions};
+use crate::pki::{Certificate, Code, Findings, Name, TrustStore, VerifyOptions};
 
 /// SignedData split into its parts. The content description is decoded with the cms crate; certificates and
 /// signer infos stay raw: certificates are parsed once, by the certificate parser, and signatures cover the
@@ -442,12 +442,7 @@ pub fn verify_cms(
         let cert_report = store.verify_certificate(cert, &others, opts);
         f.absorb(&cert_report);
         signers.push(SignerReport {
-            report: f.into_report(
-                cert_report.subject.clone(),
-                cert_report.chain.clone(),
-                cert_report.validation_time.clone(),
-                cert_report.revocation_checked,
-            ),
+            report: f.into_report_about(&cert_report),
             signing_time: attrs.signing_time.map(crate::clock::rfc3339),
             digest_algorithm: digest
                 .map(|d| d.name().to_string())
@@ -457,11 +452,7 @@ pub fn verify_cms(
         });
     }
 
-    let mut all = Findings::default();
-    let several = signers.len() > 1;
-    for (i, s) in signers.iter().enumerate() {
-        all.absorb_prefixed(&s.report, if several { Some(i + 1) } else { None });
-    }
+    let all = Findings::of_signers(&signers.iter().map(|s| &s.report).collect::<Vec<_>>());
     tracing::debug!(
         signers = signers.len(),
         detached = attached.is_none(),
@@ -469,13 +460,7 @@ pub fn verify_cms(
         codes = ?all.codes(),
         "CMS verified"
     );
-    let first: &Report = &signers[0].report;
-    let report = all.into_report(
-        first.subject.clone(),
-        first.chain.clone(),
-        first.validation_time.clone(),
-        first.revocation_checked,
-    );
+    let report = all.into_report_about(&signers[0].report);
     Ok(CmsReport {
         report,
         detached: attached.is_none(),

@@ -39,6 +39,26 @@ fn options(
     Ok(opts)
 }
 
+/// Runs `verify` on the public job pool with the node's revocation policy applied to `opts` and the job's cancel
+/// flag in them, and answers its report.
+async fn verified<R: serde::Serialize + Send + 'static>(
+    state: AppState,
+    mut opts: VerifyOptions,
+    verify: impl FnOnce(&AppState, &VerifyOptions) -> Result<R, Problem> + Send + 'static,
+) -> Result<Response, Problem> {
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
+    let gates = state.gates.clone();
+    let report = gates
+        .run(Pool::Public, move |cancel| {
+            opts.cancel = cancel.clone();
+            verify(&state, &opts)
+        })
+        .await?;
+    Ok(Json(report).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CertificateRequest {
@@ -55,22 +75,15 @@ pub(super) async fn certificate(
     Body(req): Body<CertificateRequest>,
 ) -> Result<Response, Problem> {
     let der = b64("certificate", &req.certificate)?;
-    let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
-    state
-        .revocation
-        .apply(&mut opts, crate::service::CheckFor::Verify);
-    let gates = state.gates.clone();
-    let report = gates
-        .run(Pool::Public, move |cancel| {
-            let cert = state
-                .store
-                .parse_certificate(&der)
-                .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
-            opts.cancel = cancel.clone();
-            Ok(state.store.verify_certificate(&cert, &[], &opts))
-        })
-        .await?;
-    Ok(Json(report).into_response())
+    let opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
+    verified(state, opts, move |state, opts| {
+        let cert = state
+            .store
+            .parse_certificate(&der)
+            .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
+        Ok(state.store.verify_certificate(&cert, &[], opts))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -90,19 +103,12 @@ pub(super) async fn cms(
 ) -> Result<Response, Problem> {
     let cms = b64("cms", &req.cms)?;
     let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
-    let mut opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
-    state
-        .revocation
-        .apply(&mut opts, crate::service::CheckFor::Verify);
-    let gates = state.gates.clone();
-    let report = gates
-        .run(Pool::Public, move |cancel| {
-            opts.cancel = cancel.clone();
-            crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], &opts)
-                .map_err(|e| Problem::malformed(format!("cms: {e}")))
-        })
-        .await?;
-    Ok(Json(report).into_response())
+    let opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
+    verified(state, opts, move |state, opts| {
+        crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], opts)
+            .map_err(|e| Problem::malformed(format!("cms: {e}")))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -151,18 +157,11 @@ async fn verify_xml_as(
         Some(PurposeName::Auth) => crate::pki::Purpose::Auth,
         Some(PurposeName::Sign) | None => crate::pki::Purpose::Sign,
     };
-    state
-        .revocation
-        .apply(&mut opts, crate::service::CheckFor::Verify);
-    let gates = state.gates.clone();
-    let report = gates
-        .run(Pool::Public, move |cancel| {
-            opts.cancel = cancel.clone();
-            crate::xml::verify_xml(&state.store, req.xml.as_bytes(), profile, &opts)
-                .map_err(|e| Problem::malformed(format!("xml: {e}")))
-        })
-        .await?;
-    Ok(Json(report).into_response())
+    verified(state, opts, move |state, opts| {
+        crate::xml::verify_xml(&state.store, req.xml.as_bytes(), profile, opts)
+            .map_err(|e| Problem::malformed(format!("xml: {e}")))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -250,10 +249,16 @@ pub(super) struct LoginRequest {
 
 /// `POST /v1/auth/challenge`: a single-use challenge to sign with the AUTH key.
 pub(super) async fn challenge(State(state): State<AppState>) -> Result<Response, Problem> {
-    let challenge = state
-        .login
-        .issue(crate::clock::UnixTime::now())
-        .ok_or_else(|| Problem::busy("too many login challenges are outstanding"))?;
+    // Off the async workers: the challenges' lock, and a sweep of expired ones when the map is full.
+    let gates = state.gates.clone();
+    let challenge = gates
+        .run(Pool::Public, move |_| {
+            state
+                .login
+                .issue(crate::clock::UnixTime::now())
+                .ok_or_else(|| Problem::busy("too many login challenges are outstanding"))
+        })
+        .await?;
     Ok((axum::http::StatusCode::CREATED, Json(challenge)).into_response())
 }
 

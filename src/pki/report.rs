@@ -302,6 +302,28 @@ impl Findings {
         self.absorb_prefixed(report, None);
     }
 
+    /// Every signer's findings, their messages prefixed "signer N: " when there are several (CMS signers, XML
+    /// signatures).
+    pub fn of_signers(reports: &[&Report]) -> Findings {
+        let mut all = Findings::default();
+        let several = reports.len() > 1;
+        for (i, r) in reports.iter().enumerate() {
+            all.absorb_prefixed(r, several.then_some(i + 1));
+        }
+        all
+    }
+
+    /// The report of these findings about the certificate `about` was made for: its subject, path, validation time
+    /// and revocation mode (a signature's report over its signer's path validation).
+    pub fn into_report_about(self, about: &Report) -> Report {
+        self.into_report(
+            about.subject.clone(),
+            about.chain.clone(),
+            about.validation_time.clone(),
+            about.revocation_checked,
+        )
+    }
+
     /// Adds every code and message of a report, the messages prefixed with "signer N: " when `signer` is given.
     pub fn absorb_prefixed(&mut self, report: &Report, signer: Option<usize>) {
         for code in &report.codes {

@@ -602,12 +602,7 @@ pub fn verify_decoded(
         }
     }
     Ok(SealReport {
-        report: f.into_report(
-            cert_report.subject.clone(),
-            cert_report.chain.clone(),
-            cert_report.validation_time.clone(),
-            cert_report.revocation_checked,
-        ),
+        report: f.into_report_about(&cert_report),
         mode,
         parts: seal.parts,
         issued: Some(issued.rfc3339()),

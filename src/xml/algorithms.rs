@@ -84,35 +84,23 @@ pub(crate) enum SignatureMethod {
 impl SignatureMethod {
     /// The signature algorithm of `uri`; `Err` with a reason for one we know and refuse, or do not know.
     pub(crate) fn of(uri: &str) -> Result<SignatureMethod, String> {
-        const MORE: &str = "http://www.w3.org/2001/04/xmldsig-more#";
-        Ok(match uri {
-            "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => SignatureMethod::Rsa(sig_oid::RSA_SHA1),
-            _ if uri.strip_prefix(MORE) == Some("rsa-sha1") => {
+        Ok(match (uri, uri.strip_prefix("http://www.w3.org/2001/04/xmldsig-more#")) {
+            ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", _) | (_, Some("rsa-sha1")) => {
                 SignatureMethod::Rsa(sig_oid::RSA_SHA1)
             }
-            _ if uri.strip_prefix(MORE) == Some("rsa-sha256") => {
-                SignatureMethod::Rsa(sig_oid::RSA_SHA256)
-            }
-            _ if uri.strip_prefix(MORE) == Some("rsa-sha384") => {
-                SignatureMethod::Rsa(sig_oid::RSA_SHA384)
-            }
-            _ if uri.strip_prefix(MORE) == Some("rsa-sha512") => {
-                SignatureMethod::Rsa(sig_oid::RSA_SHA512)
-            }
-            _ if uri.strip_prefix(MORE) == Some("ecdsa-sha256") => {
-                SignatureMethod::Ecdsa(sig_oid::ECDSA_SHA256)
-            }
-            _ if uri.strip_prefix(MORE) == Some("ecdsa-sha384") => {
-                SignatureMethod::Ecdsa(sig_oid::ECDSA_SHA384)
-            }
-            GOST_512 => SignatureMethod::Gost(sig_oid::GOST_NCA_512),
-            GOST_256 => SignatureMethod::Gost(sig_oid::GOST_NCA_256),
-            _ if uri.strip_prefix(MORE) == Some("gost34310-gost34311") => {
+            (_, Some("rsa-sha256")) => SignatureMethod::Rsa(sig_oid::RSA_SHA256),
+            (_, Some("rsa-sha384")) => SignatureMethod::Rsa(sig_oid::RSA_SHA384),
+            (_, Some("rsa-sha512")) => SignatureMethod::Rsa(sig_oid::RSA_SHA512),
+            (_, Some("ecdsa-sha256")) => SignatureMethod::Ecdsa(sig_oid::ECDSA_SHA256),
+            (_, Some("ecdsa-sha384")) => SignatureMethod::Ecdsa(sig_oid::ECDSA_SHA384),
+            (GOST_512, _) => SignatureMethod::Gost(sig_oid::GOST_NCA_512),
+            (GOST_256, _) => SignatureMethod::Gost(sig_oid::GOST_NCA_256),
+            (_, Some("gost34310-gost34311")) => {
                 return Err(format!(
-                "signature method {uri} (GOST 34.310-2004, withdrawn by the NCA) is not supported"
-            ))
+                    "signature method {uri} (GOST 34.310-2004, withdrawn by the NCA) is not supported"
+                ))
             }
-            other => return Err(format!("signature method {other} is not supported")),
+            _ => return Err(format!("signature method {uri} is not supported")),
         })
     }
 

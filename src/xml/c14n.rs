@@ -298,40 +298,42 @@ impl<'a> Walker<'_, 'a> {
     }
 }
 
+/// Text nodes: `&`, `<`, `>` and CR escaped (C14N 1.0 §2.3).
 fn escape_text(text: &str, out: &mut Vec<u8>) {
-    let mut from = 0;
-    for (i, c) in text.bytes().enumerate() {
-        let rep: &[u8] = match c {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&text.as_bytes()[from..i]);
-        out.extend_from_slice(rep);
-        from = i + 1;
-    }
-    out.extend_from_slice(&text.as_bytes()[from..]);
+    escape(text, out, |c| match c {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    })
 }
 
+/// Attribute values: `&`, `<`, `"`, TAB, LF and CR escaped (C14N 1.0 §2.3).
 fn escape_attribute(text: &str, out: &mut Vec<u8>) {
+    escape(text, out, |c| match c {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'"' => Some(b"&quot;"),
+        b'\t' => Some(b"&#x9;"),
+        b'\n' => Some(b"&#xA;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    })
+}
+
+/// Copies `text` to `out`, each byte `replacement` names replaced (only ASCII bytes are, so UTF-8 stays whole).
+fn escape(text: &str, out: &mut Vec<u8>, replacement: impl Fn(u8) -> Option<&'static [u8]>) {
+    let bytes = text.as_bytes();
     let mut from = 0;
-    for (i, c) in text.bytes().enumerate() {
-        let rep: &[u8] = match c {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'"' => b"&quot;",
-            b'\t' => b"&#x9;",
-            b'\n' => b"&#xA;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&text.as_bytes()[from..i]);
-        out.extend_from_slice(rep);
-        from = i + 1;
+    for (i, &c) in bytes.iter().enumerate() {
+        if let Some(rep) = replacement(c) {
+            out.extend_from_slice(&bytes[from..i]);
+            out.extend_from_slice(rep);
+            from = i + 1;
+        }
     }
-    out.extend_from_slice(&text.as_bytes()[from..]);
+    out.extend_from_slice(&bytes[from..]);
 }
 
 #[cfg(test)]

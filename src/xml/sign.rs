@@ -185,7 +185,7 @@ fn body_id() -> String {
 /// exclusive C14N and the signer's certificate as a KeyIdentifier.
 pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError> {
     let text = parse::text_of(xml)?;
-    let method = signer_method_and_digest(signer)?;
+    let method = (signature_method(signer)?, signer.key().digest_algorithm());
     let exclusive = C14n {
         method: Method::Exclusive {
             prefixes: Vec::new(),
@@ -293,10 +293,4 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
     let value = wrapped_base64(&sign_value(signer, &signed)?);
     fill(&mut out, security_at, SIGNATURE_PLACEHOLDER, &value)?;
     Ok(out.into_bytes())
-}
-
-fn signer_method_and_digest(
-    signer: &CmsSigner,
-) -> Result<(&'static str, crate::crypto::DigestAlgorithm), XmlSignError> {
-    Ok((signature_method(signer)?, signer.key().digest_algorithm()))
 }

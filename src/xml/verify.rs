@@ -22,7 +22,7 @@ use super::{
     XmlSignatureReport, MAX_REFERENCES, MAX_TRANSFORMS, MAX_XML_SIGNATURES, TIMESTAMP_SKEW_SECS,
 };
 use crate::crypto::{AlgorithmId, AlgorithmRegistry, CryptoError};
-use crate::pki::{Certificate, Code, Findings, Report, TrustStore, VerifyOptions};
+use crate::pki::{Certificate, Code, Findings, TrustStore, VerifyOptions};
 
 /// Elements by the ids they carry (`Id`, `ID`, `id`, `wsu:Id`).
 struct Ids<'a, 'i> {
@@ -192,11 +192,7 @@ pub fn verify_xml(
         reports.push(check.run(signature)?);
     }
 
-    let mut all = Findings::default();
-    let several = reports.len() > 1;
-    for (i, s) in reports.iter().enumerate() {
-        all.absorb_prefixed(&s.report, several.then_some(i + 1));
-    }
+    let mut all = Findings::of_signers(&reports.iter().map(|s| &s.report).collect::<Vec<_>>());
     let timestamp = target.timestamp.map(|t| {
         let text = |local| {
             children(t, WSU_NS, local)
@@ -213,13 +209,7 @@ pub fn verify_xml(
         check_timestamp(stamp, opts, &mut all);
     }
     tracing::debug!(signatures = reports.len(), codes = ?all.codes(), "XML verified");
-    let first: &Report = &reports[0].report;
-    let report = all.into_report(
-        first.subject.clone(),
-        first.chain.clone(),
-        first.validation_time.clone(),
-        first.revocation_checked,
-    );
+    let report = all.into_report_about(&reports[0].report);
     Ok(XmlReport {
         report,
         profile,
@@ -350,12 +340,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
         let cert_report = self.store.verify_certificate(cert, &others, self.opts);
         f.absorb(&cert_report);
         Ok(XmlSignatureReport {
-            report: f.into_report(
-                cert_report.subject.clone(),
-                cert_report.chain.clone(),
-                cert_report.validation_time.clone(),
-                cert_report.revocation_checked,
-            ),
+            report: f.into_report_about(&cert_report),
             path: path_of(signature),
             signature_method: method_uri,
             canonicalization_method: c14n_uri,

@@ -165,6 +165,16 @@ pub fn post_json(addr: SocketAddr, path: &str, body: &Value) -> Answer {
     )
 }
 
+/// A JSON POST with the bearer `token` (none when empty).
+pub fn post_as(addr: SocketAddr, path: &str, token: &str, body: &[u8]) -> Answer {
+    let headers = if token.is_empty() {
+        String::new()
+    } else {
+        bearer(token)
+    };
+    request_with(addr, "POST", path, "application/json", &headers, body)
+}
+
 pub fn bearer(token: &str) -> String {
     format!("Authorization: Bearer {token}\r\n")
 }

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod config;
 pub mod demo_pki;
+pub mod der;
 pub mod hardening;
 pub mod hostile;
 pub mod http;

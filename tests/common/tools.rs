@@ -100,3 +100,18 @@ pub fn pdftotext(pdf: &[u8]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Runs the OpenSSL CLI (Debian package `openssl`) in `dir`, failing the test with its standard error when it fails.
+pub fn openssl(dir: &std::path::Path, args: &[&str]) {
+    need_tool("openssl", "openssl");
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -341,8 +341,9 @@ fn signature_wrapping_is_signature_scope() {
                 codes(&report),
                 report.report.messages
             ),
-            // A Wrapper element the SOAP profile does not allow in the Envelope is refused before any signature.
-            Err(XmlError::NotSoap(_)) => {}
+            // Only the element put beside the Body breaks the envelope's shape itself: refused before any
+            // signature is looked at.
+            Err(XmlError::NotSoap(_)) if what.contains("after the Body") => {}
             Err(e) => panic!("{what}: {e}"),
         }
     }
@@ -484,9 +485,7 @@ fn refused_transforms_and_uris_say_why() {
 
 mod over_http {
     use crate::common;
-    use crate::common::client::{
-        assert_problem, bearer, post_json, request_with, service, service_with,
-    };
+    use crate::common::client::{assert_problem, post_as, post_json, service, service_with};
     use serde_json::json;
 
     /// Signs `challenge` as NCALayer's `signXml` does, with the demo key `name`.
@@ -540,37 +539,16 @@ mod over_http {
 
         // Signing needs a portal token and the portal signer.
         let body = json!({"xml": super::APPLICATION}).to_string();
-        let a = request_with(
-            svc.addr,
-            "POST",
-            "/v1/sign/xml",
-            "application/json",
-            "",
-            body.as_bytes(),
-        );
+        let a = post_as(svc.addr, "/v1/sign/xml", "", body.as_bytes());
         assert_eq!(a.status, 401);
-        let a = request_with(
-            svc.addr,
-            "POST",
-            "/v1/sign/xml",
-            "application/json",
-            &bearer(&svc.portal),
-            body.as_bytes(),
-        );
+        let a = post_as(svc.addr, "/v1/sign/xml", &svc.portal, body.as_bytes());
         assert_eq!(a.status, 200);
         let xml = a.json()["xml"].as_str().expect("xml").to_string();
         let r = post_json(svc.addr, "/v1/verify/xml", &json!({"xml": xml})).json();
         assert_eq!(r["valid"], true, "{r}");
         assert_eq!(r["subject"]["iin"], "950721400231", "{r}");
         let body = json!({"xml": super::ENVELOPE}).to_string();
-        let a = request_with(
-            svc.addr,
-            "POST",
-            "/v1/sign/wsse",
-            "application/json",
-            &bearer(&svc.portal),
-            body.as_bytes(),
-        );
+        let a = post_as(svc.addr, "/v1/sign/wsse", &svc.portal, body.as_bytes());
         assert_eq!(a.status, 200);
         let r = post_json(
             svc.addr,
@@ -581,25 +559,11 @@ mod over_http {
         assert_eq!(r["valid"], true, "{r}");
         // Signing the application XML as SOAP: a clear 400.
         let body = json!({"xml": super::APPLICATION}).to_string();
-        let a = request_with(
-            svc.addr,
-            "POST",
-            "/v1/sign/wsse",
-            "application/json",
-            &bearer(&svc.portal),
-            body.as_bytes(),
-        );
+        let a = post_as(svc.addr, "/v1/sign/wsse", &svc.portal, body.as_bytes());
         assert_problem(&a, 400, "MALFORMED");
         // Off unless configured.
         let off = service();
-        let a = request_with(
-            off.addr,
-            "POST",
-            "/v1/sign/xml",
-            "application/json",
-            &bearer(&off.portal),
-            body.as_bytes(),
-        );
+        let a = post_as(off.addr, "/v1/sign/xml", &off.portal, body.as_bytes());
         assert_problem(&a, 501, "NOT_CONFIGURED");
     }
 
@@ -743,14 +707,7 @@ mod over_http {
         };
         let submit = |xml: &str| {
             let body = json!({"xml": xml}).to_string();
-            request_with(
-                svc.addr,
-                "POST",
-                "/v1/applications",
-                "application/json",
-                &bearer(&svc.portal),
-                body.as_bytes(),
-            )
+            post_as(svc.addr, "/v1/applications", &svc.portal, body.as_bytes())
         };
         let signed = answer(
             &application("870412300129", "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"),
@@ -794,23 +751,9 @@ mod over_http {
         // Not an application, both forms at once, or neither: 400.
         assert_problem(&submit(&super::signed_envelope()), 400, "MALFORMED");
         let both = json!({"xml": "<a/>", "cms": "MA=="}).to_string();
-        let a = request_with(
-            svc.addr,
-            "POST",
-            "/v1/applications",
-            "application/json",
-            &bearer(&svc.portal),
-            both.as_bytes(),
-        );
+        let a = post_as(svc.addr, "/v1/applications", &svc.portal, both.as_bytes());
         assert_problem(&a, 400, "MALFORMED");
-        let a = request_with(
-            svc.addr,
-            "POST",
-            "/v1/applications",
-            "application/json",
-            &bearer(&svc.portal),
-            b"{}",
-        );
+        let a = post_as(svc.addr, "/v1/applications", &svc.portal, b"{}");
         assert_problem(&a, 400, "MALFORMED");
     }
 

@@ -4,6 +4,7 @@
 //! does not.
 
 use crate::common;
+use crate::common::der::{der, oid_der, unhex};
 use qoltanba::{AlgorithmId, AlgorithmRegistry, PublicKeyInfo};
 use serde_json::Value;
 
@@ -43,32 +44,6 @@ for i, (oid, name) in enumerate(curves.items()):
     })
 print(json.dumps(out))
 "#;
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
-        .collect()
-}
-
-fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-    qoltanba::asn1::encode(tag, contents)
-}
-
-fn oid_der(oid: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = oid.split('.').map(|a| a.parse().expect("arc")).collect();
-    let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
-    for &arc in &arcs[2..] {
-        let mut chunk = vec![(arc & 0x7f) as u8];
-        let mut rest = arc >> 7;
-        while rest > 0 {
-            chunk.push(((rest & 0x7f) as u8) | 0x80);
-            rest >>= 7;
-        }
-        chunk.reverse();
-        body.extend(chunk);
-    }
-    der(0x06, &body)
-}
 
 #[test]
 fn gostcrypto_signatures_verify_on_every_curve() {

@@ -3,6 +3,7 @@
 //! responder), the statuses mapped — good, revoked, the extended-revoke "never issued" — and every way an answer
 //! can fail to prove anything refused as unavailable, never as a verdict. Requests are read back by the OpenSSL CLI.
 
+use crate::common::der::unhex;
 use qoltanba::{
     check_ocsp_response, CertIdHash, Certificate, OcspCertId, OcspCheck, OcspRequest, OcspStatus,
     OcspUnavailable, ResponderKind, RevocationReason, UnixTime,
@@ -23,13 +24,6 @@ fn gost_ca() -> Certificate {
     cert(
         crate::common::tools::conformance_dir().join("nca-test-pki/gost2015/nca_gost2022_test.cer"),
     )
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 fn response(name: &str) -> Vec<u8> {

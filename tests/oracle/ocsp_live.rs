@@ -6,28 +6,15 @@
 //! garbage and a responder that never answers (unavailable, in bounded time). Needs the `openssl` CLI.
 
 use crate::common::loopback::Mode;
+use crate::common::tools::openssl;
 use qoltanba::{
     Certificate, Code, FetchPolicy, Fetcher, OcspClient, OcspPolicy, OcspStatus, OcspUnavailable,
     ResponderFailure, ResponderKind, RevocationMode, RevocationReason, RevocationSource,
     RevocationVerdict, SharedOcsp, TrustStore, UnixTime, VerifyOptions,
 };
 use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// `name.key` and `name.pem` signed by `ca` (or self-signed when `ca` is None), with `ext` as extensions.
 fn make(dir: &Path, name: &str, subject: &str, ca: Option<&str>, serial: &str, ext: &str) {

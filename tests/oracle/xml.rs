@@ -2,6 +2,7 @@
 //! `../shared/conformance/nca-xml`), `xmlsec1` (Debian package `xmlsec1`) both ways for RSA and ECDSA, Python's
 //! `lxml` canonicalisation (PyPI `lxml`) over 1 000+ generated documents, and `lxml` + `gostcrypto` (PyPI) for GOST.
 
+use crate::common::der::{der, oid_der};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -150,19 +151,7 @@ fn kalkan_made_signatures_verify() {
 
 /// A CA and an RSA signer made by the OpenSSL CLI: (ca.pem, key.pem, cert.pem).
 fn openssl_rsa_signer(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    common::tools::need_tool("openssl", "openssl");
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| common::tools::openssl(dir, args);
     std::fs::write(
         dir.join("leaf.ext"),
         "keyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\nbasicConstraints=CA:FALSE\n",
@@ -685,26 +674,6 @@ print(json.dumps([check(case["xml"]), check(case["xml"].replace("Ерлан", "�
     ))
     .expect("json");
     assert_eq!(verdicts, [true, false]);
-}
-
-fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-    qoltanba::asn1::encode(tag, contents)
-}
-
-fn oid_der(oid: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = oid.split('.').map(|a| a.parse().expect("arc")).collect();
-    let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
-    for &arc in &arcs[2..] {
-        let mut chunk = vec![(arc & 0x7f) as u8];
-        let mut rest = arc >> 7;
-        while rest > 0 {
-            chunk.push(((rest & 0x7f) as u8) | 0x80);
-            rest >>= 7;
-        }
-        chunk.reverse();
-        body.extend(chunk);
-    }
-    der(0x06, &body)
 }
 
 /// A certificate for the GOST R 34.10-2012 512-bit key `key`, issued by the demo issuing CA (ECDSA) for signing.
