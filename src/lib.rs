@@ -58,7 +58,7 @@ pub use xml::{
     is_xml, read_challenge, sign_wsse, sign_xml, verify_xml, ChallengeFields, Coverage,
     CoveredNode, KeyInfoKind, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport,
     XmlSignError, XmlSignatureReport, APPLICATION_NS, CHALLENGE_NS, MAX_XML_ATTRIBUTES,
-    MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
+    MAX_XML_DEPTH, MAX_XML_NAMESPACES, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
 };
 
 // Forms, PDFs, the barcode seal and the documents they make.

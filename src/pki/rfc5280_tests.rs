@@ -263,3 +263,39 @@ fn the_revocation_mode_serialises_as_its_name() {
         );
     }
 }
+
+/// A signer's certificate is checked against its issuer once: the answer is kept by the certificate's SHA-256,
+/// which binds every byte it signed, so a forged copy (another signature, so another fingerprint) is checked on
+/// its own and fails every time.
+#[test]
+fn signer_certificate_signatures_are_checked_once_and_forgeries_every_time() {
+    let root = root();
+    let store = store(&root, &[], Vec::new());
+    let good = leaf_under(&root, "Signer", 1);
+    let cached = || store.leaf_signature_cache.read().expect("cache").len();
+    assert_eq!(cached(), 0);
+    assert!(!codes(&store, &good, RevocationMode::None).contains(&Code::CertSignatureInvalid));
+    assert_eq!(cached(), 1);
+    assert!(!codes(&store, &good, RevocationMode::None).contains(&Code::CertSignatureInvalid));
+    assert_eq!(
+        cached(),
+        1,
+        "the second verification is answered from the cache"
+    );
+
+    let mut forged = good.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    for _ in 0..2 {
+        let c = codes(&store, &forged, RevocationMode::None);
+        assert!(c.contains(&Code::CertSignatureInvalid), "{c:?}");
+    }
+    assert_eq!(cached(), 2);
+    let entry = store
+        .leaf_signature_cache
+        .read()
+        .expect("cache")
+        .get(&(cert(&forged).fingerprint, 0))
+        .cloned();
+    assert!(matches!(entry, Some(Err(_))), "{entry:?}");
+}

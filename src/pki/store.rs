@@ -94,6 +94,12 @@ fn crl_evidence(crl: &Crl, origin: &CrlOrigin) -> RevocationEvidence {
 /// Most results kept by the cache of CRL signatures checked against request-supplied issuers; past it the cache
 /// starts again (requests choose those issuers, so the cache must not grow with them).
 const LATE_CRL_CACHE_ENTRIES: usize = 4096;
+/// Most results kept by the cache of signer certificates' signatures; past it the cache starts again (requests
+/// bring those certificates, so the cache must not grow with them: about 60 bytes an entry).
+const LEAF_SIGNATURE_CACHE_ENTRIES: usize = 65_536;
+
+/// A request-supplied certificate (its SHA-256) and the pool certificate that issued it.
+type LeafAndIssuer = ([u8; 32], usize);
 
 /// Trust anchors, intermediates and CRLs.
 pub struct TrustStore {
@@ -111,6 +117,10 @@ pub struct TrustStore {
     /// Results of checking a kept CRL's signature against a request-supplied issuer: (CRL SHA-256, issuer
     /// SHA-256). Bounded by [`LATE_CRL_CACHE_ENTRIES`].
     late_crl_cache: RwLock<HashMap<CrlAndIssuer, bool>>,
+    /// Results of checking a request-supplied certificate's signature (a signer's, by its SHA-256) against a pool
+    /// certificate: an applicant signs many requests with one certificate, and its issuer's RSA or GOST check then
+    /// runs once. Bounded by [`LEAF_SIGNATURE_CACHE_ENTRIES`].
+    pub(crate) leaf_signature_cache: RwLock<HashMap<LeafAndIssuer, Result<(), CryptoError>>>,
     pub(crate) algorithms: &'static AlgorithmRegistry,
     /// Certificates that arrived with requests (a signer's certificate inside a CMS), parsed once and kept for the
     /// signer's next request. Bounded: the oldest entries leave first.
@@ -219,6 +229,7 @@ impl TrustStoreBuilder {
             installing: Mutex::new(()),
             signature_cache: RwLock::new(HashMap::new()),
             late_crl_cache: RwLock::new(HashMap::new()),
+            leaf_signature_cache: RwLock::new(HashMap::new()),
             algorithms,
             recent: Mutex::new(RecentCertificates::default()),
         };
@@ -460,8 +471,20 @@ impl TrustStore {
             (Some(s), Some(i)) => Some((s, i)),
             _ => None,
         };
+        // A certificate from a request under a pool issuer: its fingerprint binds every byte it signed.
+        let leaf_key = match (subject.1, issuer.1) {
+            (None, Some(i)) => Some((subject.0.fingerprint, i)),
+            _ => None,
+        };
         if let Some(key) = key {
             if let Ok(cache) = self.signature_cache.read() {
+                if let Some(r) = cache.get(&key) {
+                    return r.clone();
+                }
+            }
+        }
+        if let Some(key) = leaf_key {
+            if let Ok(cache) = self.leaf_signature_cache.read() {
                 if let Some(r) = cache.get(&key) {
                     return r.clone();
                 }
@@ -480,6 +503,15 @@ impl TrustStore {
         );
         if let Some(key) = key {
             if let Ok(mut cache) = self.signature_cache.write() {
+                cache.insert(key, result.clone());
+            }
+        }
+        // Every answer depends on the bytes and the key alone; a budget error is not an answer.
+        if let (Some(key), false) = (leaf_key, matches!(result, Err(CryptoError::Budget))) {
+            if let Ok(mut cache) = self.leaf_signature_cache.write() {
+                if cache.len() >= LEAF_SIGNATURE_CACHE_ENTRIES {
+                    cache.clear();
+                }
                 cache.insert(key, result.clone());
             }
         }

@@ -1,6 +1,6 @@
 //! Canonical XML 1.0 (<https://www.w3.org/TR/2001/REC-xml-c14n-20010315>), with and without comments, and
 //! Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/2002/REC-xml-exc-c14n-20020718/>) with an
-//! `InclusiveNamespaces PrefixList`, written to the specifications over roxmltree's tree.
+//! `InclusiveNamespaces PrefixList`, written to the specifications over our tree ([`super::dom`]).
 //!
 //! XML signatures only ever canonicalise one shape of node-set here: a whole subtree (the document, or an element
 //! with its descendants), less whole subtrees (enveloped signatures), with or without comments — the shapes the
@@ -8,12 +8,9 @@
 //! "the nearest ancestor in the output" of an element is always its parent, and what its parent rendered is known
 //! from a stack. The walk uses an explicit stack: a deep document cannot overflow the thread's.
 
-use roxmltree::{Node, NodeId};
+use super::dom::{Node, NodeId, NodeType, XML_NS};
 
 use super::parse::{attribute_qname, element_qname, prefix_of};
-
-/// The namespace of the `xml:` prefix, never declared in canonical output.
-const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Which canonicalisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +48,8 @@ impl C14n {
             c14n: self,
             excluded,
             rendered: Vec::new(),
+            candidates: Vec::new(),
+            attributes: Vec::new(),
             out,
         }
         .run(apex);
@@ -76,6 +75,10 @@ struct Walker<'c, 'a> {
     /// Namespace declarations rendered by the output ancestors of the current element, innermost last:
     /// `(prefix, uri)` with `""` for the default namespace's prefix.
     rendered: Vec<(&'a str, &'a str)>,
+    /// Scratch for one start tag: the namespace declarations it renders.
+    candidates: Vec<(&'a str, &'a str)>,
+    /// Scratch for one start tag: its attributes as (namespace URI, local name, qualified name, value).
+    attributes: Vec<(&'a str, &'a str, &'a str, &'a str)>,
     out: &'c mut Vec<u8>,
 }
 
@@ -90,12 +93,12 @@ impl<'a> Walker<'_, 'a> {
                     continue;
                 }
                 match child.node_type() {
-                    roxmltree::NodeType::Element => {
+                    NodeType::Element => {
                         self.subtree(child, true);
                         after_root = true;
                     }
-                    roxmltree::NodeType::Comment if !self.c14n.with_comments => {}
-                    roxmltree::NodeType::Comment | roxmltree::NodeType::PI => {
+                    NodeType::Comment if !self.c14n.with_comments => {}
+                    NodeType::Comment | NodeType::PI => {
                         if after_root {
                             self.out.push(b'\n');
                         }
@@ -146,18 +149,17 @@ impl<'a> Walker<'_, 'a> {
 
     fn leaf<'i: 'a>(&mut self, node: Node<'a, 'i>) {
         match node.node_type() {
-            roxmltree::NodeType::Text => {
-                if let Some(text) = node.text() {
-                    escape_text(text, self.out);
-                }
-            }
-            roxmltree::NodeType::Comment if self.c14n.with_comments => {
+            NodeType::Text => match node.canonical_text() {
+                Some(raw) => self.out.extend_from_slice(raw.as_bytes()),
+                None => escape_text(node.text().unwrap_or(""), self.out),
+            },
+            NodeType::Comment if self.c14n.with_comments => {
                 self.out.extend_from_slice(b"<!--");
                 self.out
                     .extend_from_slice(node.text().unwrap_or("").as_bytes());
                 self.out.extend_from_slice(b"-->");
             }
-            roxmltree::NodeType::PI => {
+            NodeType::PI => {
                 if let Some(pi) = node.pi() {
                     self.out.extend_from_slice(b"<?");
                     self.out.extend_from_slice(pi.target.as_bytes());
@@ -183,12 +185,12 @@ impl<'a> Walker<'_, 'a> {
 
     /// Writes the start tag of `node` with its namespace declarations and attributes; returns its qualified name.
     fn start_tag<'i: 'a>(&mut self, node: Node<'a, 'i>, apex: bool) -> &'a str {
-        let doc = node.document();
         let qname = element_qname(node);
-        let element_prefix = prefix_of(qname).unwrap_or("");
+        let element_prefix = node.prefix();
 
         // The namespace declarations this element must render: (prefix, uri), "" being the default namespace.
-        let mut candidates: Vec<(&'a str, &'a str)> = Vec::new();
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
         let in_scope = |prefix: &str| -> &'a str {
             node.namespaces()
                 .find(|ns| ns.name().unwrap_or("") == prefix)
@@ -196,22 +198,27 @@ impl<'a> Walker<'_, 'a> {
                 .unwrap_or("")
         };
         match &self.c14n.method {
+            // An element below the apex with its parent's scope: the parent rendered every namespace of that scope
+            // (or an ancestor did, with the same URI), so there is nothing to render.
+            Method::Inclusive if !apex && node.same_scope_as_parent() => {}
             Method::Inclusive => {
                 for ns in node.namespaces() {
-                    let prefix = ns.name().unwrap_or("");
-                    if prefix != "xml" {
-                        candidates.push((prefix, ns.uri()));
-                    }
+                    candidates.push((ns.name().unwrap_or(""), ns.uri()));
                 }
                 if node.default_namespace().is_none() {
                     candidates.push(("", ""));
                 }
             }
             Method::Exclusive { prefixes } => {
-                let mut used: Vec<&'a str> = vec![element_prefix];
+                let visible = |prefix: &'a str, candidates: &mut Vec<(&'a str, &'a str)>| {
+                    if prefix != "xml" && !candidates.iter().any(|(p, _)| *p == prefix) {
+                        candidates.push((prefix, in_scope(prefix)));
+                    }
+                };
+                visible(element_prefix, &mut candidates);
                 for attr in node.attributes() {
-                    if let Some(p) = prefix_of(attribute_qname(doc, &attr)) {
-                        used.push(p);
+                    if let Some(p) = prefix_of(attr.qname()) {
+                        visible(p, &mut candidates);
                     }
                 }
                 for listed in prefixes {
@@ -224,14 +231,9 @@ impl<'a> Walker<'_, 'a> {
                         .namespaces()
                         .find(|ns| ns.name().unwrap_or("") == listed)
                     {
-                        used.push(ns.name().unwrap_or(""));
+                        visible(ns.name().unwrap_or(""), &mut candidates);
                     } else if listed.is_empty() {
-                        used.push("");
-                    }
-                }
-                for prefix in used {
-                    if prefix != "xml" && !candidates.iter().any(|(p, _)| *p == prefix) {
-                        candidates.push((prefix, in_scope(prefix)));
+                        visible("", &mut candidates);
                     }
                 }
             }
@@ -244,17 +246,16 @@ impl<'a> Walker<'_, 'a> {
         candidates.sort_unstable_by(|a, b| a.0.cmp(b.0));
 
         // Attributes: by namespace URI (none first), then local name.
-        let mut attributes: Vec<(&str, &str, &'a str, &str)> = node
-            .attributes()
-            .map(|a| {
-                (
-                    a.namespace().unwrap_or(""),
-                    a.name(),
-                    attribute_qname(doc, &a),
-                    a.value(),
-                )
-            })
-            .collect();
+        let mut attributes = std::mem::take(&mut self.attributes);
+        attributes.clear();
+        attributes.extend(node.attributes().map(|a| {
+            (
+                a.namespace().unwrap_or(""),
+                a.name(),
+                attribute_qname(node.document(), &a),
+                a.value(),
+            )
+        }));
         if apex && self.c14n.method == Method::Inclusive {
             // An apex whose parent is not output inherits the xml: attributes of its ancestors (C14N 1.0 §2.4).
             for ancestor in node.ancestors().skip(1).filter(Node::is_element) {
@@ -264,12 +265,14 @@ impl<'a> Walker<'_, 'a> {
                             .iter()
                             .any(|(ns, local, _, _)| *ns == XML_NS && *local == a.name())
                     {
-                        attributes.push((XML_NS, a.name(), attribute_qname(doc, &a), a.value()));
+                        attributes.push((XML_NS, a.name(), a.qname(), a.value()));
                     }
                 }
             }
         }
-        attributes.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        if attributes.len() > 1 {
+            attributes.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        }
 
         let out = &mut *self.out;
         out.push(b'<');
@@ -293,7 +296,9 @@ impl<'a> Walker<'_, 'a> {
             out.push(b'"');
         }
         out.push(b'>');
-        self.rendered.extend(candidates);
+        self.rendered.extend(candidates.iter().copied());
+        self.candidates = candidates;
+        self.attributes = attributes;
         qname
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use roxmltree::Node;
+use super::dom::Node;
 
 use super::algorithms::{BASE64_BINARY, DSIG_NS, WSSE_NS, WSU_NS, X509V3_TOKEN};
 use super::parse::attr;
@@ -83,7 +83,7 @@ pub(super) fn signer_key(
     let tokens: Vec<(Option<&str>, Node<'_, '_>)> = security
         .map(|s| {
             children(s, WSSE_NS, "BinarySecurityToken")
-                .map(|t| (t.attribute((WSU_NS, "Id")), t))
+                .map(|t| (t.attribute_ns(WSU_NS, "Id"), t))
                 .collect()
         })
         .unwrap_or_default();

@@ -230,7 +230,7 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
                 format!(" xmlns:soapenv=\"{ns}\""),
             ),
         };
-        let existing_id = body.attribute((WSU_NS, "Id"));
+        let existing_id = body.attribute_ns(WSU_NS, "Id");
         let id = existing_id.map(str::to_string).unwrap_or_else(body_id);
         let fragment = format!(
             "<wsse:Security xmlns:wsse=\"{WSSE_NS}\" xmlns:wsu=\"{WSU_NS}\"{declare_env} {must_understand}=\"1\">\
@@ -281,7 +281,7 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
         let doc = parse::parse(&out)?;
         let body = doc
             .descendants()
-            .find(|n| n.is_element() && n.attribute((WSU_NS, "Id")) == Some(id.as_str()))
+            .find(|n| n.is_element() && n.attribute_ns(WSU_NS, "Id") == Some(id.as_str()))
             .ok_or_else(|| XmlError::NotSoap("the Body's id was lost".into()))?;
         base64::engine::general_purpose::STANDARD
             .encode(method.1.digest(&exclusive.bytes(body, &[])))

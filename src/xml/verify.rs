@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use roxmltree::{Document, Node, NodeId};
+use super::dom::{Document, Node, NodeId};
 
 use super::algorithms::{
     self, SignatureMethod, DSIG_NS, EXC_C14N_NS, SOAP11_NS, SOAP12_NS, WSSE_NS, WSU_NS,
@@ -133,7 +133,7 @@ fn path_of(node: Node<'_, '_>) -> String {
 }
 
 fn is_ancestor_or_self(ancestor: Node<'_, '_>, node: Node<'_, '_>) -> bool {
-    node.ancestors().any(|a| a == ancestor)
+    ancestor.contains(node)
 }
 
 /// The canonicalisation an `Algorithm` element names, with the InclusiveNamespaces PrefixList under it.
