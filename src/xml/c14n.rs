@@ -8,6 +8,8 @@
 //! "the nearest ancestor in the output" of an element is always its parent, and what its parent rendered is known
 //! from a stack. The walk uses an explicit stack: a deep document cannot overflow the thread's.
 
+use std::collections::HashMap;
+
 use super::dom::{Node, NodeId, NodeType, XML_NS};
 
 use super::parse::{attribute_qname, element_qname, prefix_of};
@@ -44,10 +46,30 @@ impl C14n {
     /// Canonicalises the subtree of `apex` (the document's root node, or an element), leaving out the subtrees
     /// of `excluded`, into `out`.
     pub(crate) fn canonicalize(&self, apex: Node<'_, '_>, excluded: &[NodeId], out: &mut Vec<u8>) {
+        self.walk(apex, excluded, out, true);
+    }
+
+    /// The canonical form built node by node, never copying a verbatim subtree: what the fast path must equal.
+    #[cfg(test)]
+    pub(crate) fn bytes_node_by_node(&self, apex: Node<'_, '_>, excluded: &[NodeId]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.walk(apex, excluded, &mut out, false);
+        out
+    }
+
+    fn walk(
+        &self,
+        apex: Node<'_, '_>,
+        excluded: &[NodeId],
+        out: &mut Vec<u8>,
+        copy_verbatim: bool,
+    ) {
         Walker {
             c14n: self,
+            copy_verbatim,
             excluded,
-            rendered: Vec::new(),
+            rendered: HashMap::new(),
+            undo: Vec::new(),
             candidates: Vec::new(),
             attributes: Vec::new(),
             out,
@@ -65,20 +87,28 @@ impl C14n {
 
 enum Step<'a, 'i> {
     Enter(Node<'a, 'i>),
-    /// Closing tag of an element, and the length of the rendered-namespace stack before it.
+    /// Closing tag of an element, and the length of the undo log before it.
     Exit(&'a str, usize),
 }
 
+type Attr<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>);
+
 struct Walker<'c, 'a> {
     c14n: &'c C14n,
+    /// Whether subtrees and attributes written as C14N writes them are copied from the input whole.
+    copy_verbatim: bool,
     excluded: &'c [NodeId],
-    /// Namespace declarations rendered by the output ancestors of the current element, innermost last:
-    /// `(prefix, uri)` with `""` for the default namespace's prefix.
-    rendered: Vec<(&'a str, &'a str)>,
+    /// What the output ancestors of the current element rendered for each prefix (`""`: the default namespace),
+    /// the innermost declaration winning. A map, not a search back through a stack: 256 levels that each declare
+    /// 256 prefixes would otherwise cost 65 536 steps a lookup.
+    rendered: HashMap<&'a str, &'a str>,
+    /// What each rendering replaced, to restore when its element closes: (prefix, the previous URI).
+    undo: Vec<(&'a str, Option<&'a str>)>,
     /// Scratch for one start tag: the namespace declarations it renders.
     candidates: Vec<(&'a str, &'a str)>,
-    /// Scratch for one start tag: its attributes as (namespace URI, local name, qualified name, value).
-    attributes: Vec<(&'a str, &'a str, &'a str, &'a str)>,
+    /// Scratch for one start tag: its attributes as (namespace URI, local name, qualified name, value, and
+    /// `name="value"` as written when that is canonical).
+    attributes: Vec<Attr<'a>>,
     out: &'c mut Vec<u8>,
 }
 
@@ -123,11 +153,32 @@ impl<'a> Walker<'_, 'a> {
                     self.out.extend_from_slice(b"</");
                     self.out.extend_from_slice(qname.as_bytes());
                     self.out.push(b'>');
-                    self.rendered.truncate(mark);
+                    while self.undo.len() > mark {
+                        match self.undo.pop() {
+                            Some((prefix, Some(uri))) => {
+                                self.rendered.insert(prefix, uri);
+                            }
+                            Some((prefix, None)) => {
+                                self.rendered.remove(prefix);
+                            }
+                            None => break,
+                        }
+                    }
                 }
                 Step::Enter(node) => {
-                    if node.is_element() {
-                        let mark = self.rendered.len();
+                    if self.copy_verbatim
+                        && self.c14n.method == Method::Inclusive
+                        && node != top
+                        && node.verbatim()
+                        && node.same_scope_as_parent()
+                        && !self.excluded.iter().any(|&e| node.contains_id(e))
+                    {
+                        // Written as C14N writes it, below a parent with the same namespaces: its input is its
+                        // canonical form.
+                        let text = node.document().input_text();
+                        self.out.extend_from_slice(&text.as_bytes()[node.range()]);
+                    } else if node.is_element() {
+                        let mark = self.undo.len();
                         let apex = node == top && !top_is_document_element;
                         let qname = self.start_tag(node, apex);
                         stack.push(Step::Exit(qname, mark));
@@ -176,11 +227,7 @@ impl<'a> Walker<'_, 'a> {
 
     /// What the output ancestors rendered for `prefix` (`""`: the default namespace, rendered empty when never).
     fn rendered_uri(&self, prefix: &str) -> Option<&'a str> {
-        self.rendered
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, u)| *u)
+        self.rendered.get(prefix).copied()
     }
 
     /// Writes the start tag of `node` with its namespace declarations and attributes; returns its qualified name.
@@ -254,6 +301,7 @@ impl<'a> Walker<'_, 'a> {
                 a.name(),
                 attribute_qname(node.document(), &a),
                 a.value(),
+                a.canonical_text(),
             )
         }));
         if apex && self.c14n.method == Method::Inclusive {
@@ -263,9 +311,15 @@ impl<'a> Walker<'_, 'a> {
                     if a.namespace() == Some(XML_NS)
                         && !attributes
                             .iter()
-                            .any(|(ns, local, _, _)| *ns == XML_NS && *local == a.name())
+                            .any(|(ns, local, _, _, _)| *ns == XML_NS && *local == a.name())
                     {
-                        attributes.push((XML_NS, a.name(), a.qname(), a.value()));
+                        attributes.push((
+                            XML_NS,
+                            a.name(),
+                            a.qname(),
+                            a.value(),
+                            a.canonical_text(),
+                        ));
                     }
                 }
             }
@@ -288,15 +342,22 @@ impl<'a> Walker<'_, 'a> {
             escape_attribute(uri, out);
             out.push(b'"');
         }
-        for (_, _, name, value) in &attributes {
+        for &(_, _, name, value, written) in &attributes {
             out.push(b' ');
+            if let Some(written) = written.filter(|_| self.copy_verbatim) {
+                out.extend_from_slice(written.as_bytes());
+                continue;
+            }
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"=\"");
             escape_attribute(value, out);
             out.push(b'"');
         }
         out.push(b'>');
-        self.rendered.extend(candidates.iter().copied());
+        for &(prefix, uri) in &candidates {
+            let before = self.rendered.insert(prefix, uri);
+            self.undo.push((prefix, before));
+        }
         self.candidates = candidates;
         self.attributes = attributes;
         qname
@@ -458,6 +519,27 @@ mod tests {
         assert_eq!(
             String::from_utf8(C14n::INCLUSIVE.bytes(s, &[])).expect("utf-8"),
             r#"<s xmlns="urn:d"><p:e xmlns:p="urn:p"><f xmlns:q="urn:q"></f></p:e></s>"#
+        );
+    }
+
+    /// A prefix bound again below and restored when that element closes: what its siblings and descendants
+    /// render follows the innermost declaration in force.
+    #[test]
+    fn redeclared_prefixes_are_restored_when_their_element_closes() {
+        let input = r#"<r xmlns:a="u1"><s xmlns:a="u2"><t xmlns:a="u1" a:x="1"/></s><v xmlns:a="u1"/><a:w/></r>"#;
+        assert_eq!(
+            c14n(input, &C14n::INCLUSIVE),
+            r#"<r xmlns:a="u1"><s xmlns:a="u2"><t xmlns:a="u1" a:x="1"></t></s><v></v><a:w></a:w></r>"#
+        );
+        let exclusive = C14n {
+            method: Method::Exclusive {
+                prefixes: Vec::new(),
+            },
+            with_comments: false,
+        };
+        assert_eq!(
+            c14n(input, &exclusive),
+            r#"<r><s><t xmlns:a="u1" a:x="1"></t></s><v></v><a:w xmlns:a="u1"></a:w></r>"#
         );
     }
 

@@ -40,7 +40,11 @@ pub(super) fn base64(text: &str, what: &str, index: usize) -> Result<Vec<u8>, Xm
             reason: format!("{what} is longer than {MAX_BASE64} base64 characters"),
         });
     }
-    let compact: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Line by line (JVM serialisers break every 64 or 76 characters), not byte by byte.
+    let mut compact = Vec::with_capacity(text.len());
+    for line in text.as_bytes().split(u8::is_ascii_whitespace) {
+        compact.extend_from_slice(line);
+    }
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map_err(|e| XmlError::Signature {
