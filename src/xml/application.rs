@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use super::parse::{self, attr, element_qname};
+use super::parse::{self, attr};
 use super::XmlError;
 
 /// The namespace of an application's XML.
@@ -32,7 +32,7 @@ pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
     {
         return Err(bad(format!(
             "the document element is {}, not {{{APPLICATION_NS}}}application",
-            element_qname(root)
+            root.qname()
         )));
     }
     let service = attr(root, "service").ok_or_else(|| bad("no service attribute"))?;

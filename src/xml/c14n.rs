@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::dom::{Node, NodeId, NodeType, XML_NS};
 
-use super::parse::{attribute_qname, element_qname, prefix_of};
+use super::parse::prefix_of;
 
 /// Which canonicalisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,15 +154,13 @@ impl<'a> Walker<'_, 'a> {
                     self.out.extend_from_slice(qname.as_bytes());
                     self.out.push(b'>');
                     while self.undo.len() > mark {
-                        match self.undo.pop() {
-                            Some((prefix, Some(uri))) => {
-                                self.rendered.insert(prefix, uri);
-                            }
-                            Some((prefix, None)) => {
-                                self.rendered.remove(prefix);
-                            }
-                            None => break,
-                        }
+                        let Some((prefix, before)) = self.undo.pop() else {
+                            break;
+                        };
+                        match before {
+                            Some(uri) => self.rendered.insert(prefix, uri),
+                            None => self.rendered.remove(prefix),
+                        };
                     }
                 }
                 Step::Enter(node) => {
@@ -232,7 +230,7 @@ impl<'a> Walker<'_, 'a> {
 
     /// Writes the start tag of `node` with its namespace declarations and attributes; returns its qualified name.
     fn start_tag<'i: 'a>(&mut self, node: Node<'a, 'i>, apex: bool) -> &'a str {
-        let qname = element_qname(node);
+        let qname = node.qname();
         let element_prefix = node.prefix();
 
         // The namespace declarations this element must render: (prefix, uri), "" being the default namespace.
@@ -299,7 +297,7 @@ impl<'a> Walker<'_, 'a> {
             (
                 a.namespace().unwrap_or(""),
                 a.name(),
-                attribute_qname(node.document(), &a),
+                a.qname(),
                 a.value(),
                 a.canonical_text(),
             )

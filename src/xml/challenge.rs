@@ -1,7 +1,7 @@
 //! The XML a browser signs to log in by EDS: a single-use nonce, when it was issued and until when it may be
 //! answered, and for whom. Written here and read back from a signed answer here, so the format lives in one place.
 
-use super::parse::{self, element_qname};
+use super::parse;
 use super::XmlError;
 
 /// The challenge's namespace.
@@ -42,7 +42,7 @@ pub fn read_challenge(xml: &[u8]) -> Result<ChallengeFields, XmlError> {
     if root.tag_name().namespace() != Some(CHALLENGE_NS) || root.tag_name().name() != "login" {
         return Err(XmlError::Parse(format!(
             "the document element is {}, not a login challenge ({{{CHALLENGE_NS}}}login)",
-            element_qname(root)
+            root.qname()
         )));
     }
     let one = |local: &str| -> Result<String, XmlError> {

@@ -4,7 +4,7 @@
 //! the `<!DOCTYPE`), resolves namespaces, normalises line ends and attribute values as XML 1.0 says, and keeps
 //! each node's position in the text. The bounds on size, depth, nodes and attributes are checked as it reads.
 
-pub(crate) use super::dom::{Attribute, Document, Node};
+pub(crate) use super::dom::{Document, Node};
 use super::XmlError;
 
 /// Largest XML document read (bytes).
@@ -61,11 +61,6 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, XmlError> {
     Document::parse(text)
 }
 
-/// The qualified name an element was written with (canonical XML keeps the prefix).
-pub(crate) fn element_qname<'i>(node: Node<'_, 'i>) -> &'i str {
-    node.qname()
-}
-
 /// The value of the attribute `local` in no namespace: `<Reference evil:URI="#other" URI="">` answers `""`.
 pub(crate) fn attr<'a>(node: Node<'a, '_>, local: &str) -> Option<&'a str> {
     node.attributes()
@@ -76,11 +71,6 @@ pub(crate) fn attr<'a>(node: Node<'a, '_>, local: &str) -> Option<&'a str> {
 /// The prefix of a qualified name, `None` for an unprefixed one.
 pub(crate) fn prefix_of(qname: &str) -> Option<&str> {
     qname.split_once(':').map(|(p, _)| p)
-}
-
-/// The qualified name of an attribute as written.
-pub(crate) fn attribute_qname<'i>(_doc: &Document<'i>, attr: &Attribute<'_, 'i>) -> &'i str {
-    attr.qname()
 }
 
 #[cfg(test)]
@@ -128,9 +118,9 @@ mod tests {
     fn names_keep_their_prefixes() {
         let doc = parse("<p:a xmlns:p='u' xmlns:q='u' q:x='1'><b/></p:a>").expect("xml");
         let root = doc.root_element();
-        assert_eq!(element_qname(root), "p:a");
+        assert_eq!(root.qname(), "p:a");
         let attr = root.attributes().next().expect("attr");
-        assert_eq!(attribute_qname(&doc, &attr), "q:x");
-        assert_eq!(element_qname(root.first_element_child().expect("b")), "b");
+        assert_eq!(attr.qname(), "q:x");
+        assert_eq!(root.first_element_child().expect("b").qname(), "b");
     }
 }

@@ -16,7 +16,7 @@ use super::algorithms::{
 };
 use super::c14n::{C14n, Method};
 use super::keyinfo::{children, is};
-use super::parse::{self, element_qname, prefix_of};
+use super::parse::{self, prefix_of};
 use super::XmlError;
 use crate::cms::CmsSigner;
 use crate::crypto::CryptoError;
@@ -135,7 +135,7 @@ pub fn sign_xml(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError>
         let canonical = C14n::INCLUSIVE.bytes(doc.root(), &[]);
         (
             root.range(),
-            element_qname(root).to_string(),
+            root.qname().to_string(),
             wrapped_base64(&digest.digest(&canonical)),
         )
     };
@@ -201,7 +201,7 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
         if envelope.tag_name().name() != "Envelope" || (ns != SOAP11_NS && ns != SOAP12_NS) {
             return Err(XmlError::NotSoap(format!(
                 "the document element is {}, not a SOAP Envelope",
-                element_qname(envelope)
+                envelope.qname()
             ))
             .into());
         }
@@ -222,7 +222,7 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
         if header.is_some_and(|h| children(h, WSSE_NS, "Security").next().is_some()) {
             return Err(XmlSignError::AlreadySigned);
         }
-        let env_prefix = prefix_of(element_qname(envelope));
+        let env_prefix = prefix_of(envelope.qname());
         let (must_understand, declare_env) = match env_prefix {
             Some(p) => (format!("{p}:mustUnderstand"), String::new()),
             None => (
@@ -251,7 +251,7 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
             base64::engine::general_purpose::STANDARD.encode(signer.certificate().der()),
         );
         // Edits from the end of the text backwards, so earlier offsets stay true.
-        let body_qname = element_qname(body);
+        let body_qname = body.qname();
         let mut out = text.to_string();
         if existing_id.is_none() {
             let at = body.range().start + 1 + body_qname.len();
@@ -259,7 +259,7 @@ pub fn sign_wsse(xml: &[u8], signer: &CmsSigner) -> Result<Vec<u8>, XmlSignError
         }
         let security_at = match header {
             Some(h) => {
-                let (with, at) = append_child(&out, h.range(), element_qname(h), &fragment);
+                let (with, at) = append_child(&out, h.range(), h.qname(), &fragment);
                 out = with;
                 at
             }

@@ -16,7 +16,7 @@ use super::algorithms::{
 };
 use super::c14n::C14n;
 use super::keyinfo::{self, base64, children, is};
-use super::parse::{self, attr, element_qname};
+use super::parse::{self, attr};
 use super::{
     Coverage, CoveredNode, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport,
     XmlSignatureReport, MAX_REFERENCES, MAX_TRANSFORMS, MAX_XML_SIGNATURES, TIMESTAMP_SKEW_SECS,
@@ -63,7 +63,7 @@ fn soap_target<'a, 'i>(doc: &'a Document<'i>) -> Result<Target<'a, 'i>, XmlError
     if envelope.tag_name().name() != "Envelope" || (ns != SOAP11_NS && ns != SOAP12_NS) {
         return Err(XmlError::NotSoap(format!(
             "the document element is {}, not a SOAP 1.1 or 1.2 Envelope",
-            element_qname(envelope)
+            envelope.qname()
         )));
     }
     let mut header = None;
@@ -75,12 +75,12 @@ fn soap_target<'a, 'i>(doc: &'a Document<'i>) -> Result<Target<'a, 'i>, XmlError
             _ => {
                 return Err(XmlError::NotSoap(format!(
                     "unexpected {} in the Envelope (Header, then Body)",
-                    element_qname(child)
+                    child.qname()
                 )))
             }
         };
         if slot.replace(child).is_some() {
-            return Err(XmlError::NotSoap(format!("two {}", element_qname(child))));
+            return Err(XmlError::NotSoap(format!("two {}", child.qname())));
         }
     }
     let body = body.ok_or_else(|| XmlError::NotSoap("the Envelope has no Body".into()))?;
@@ -117,8 +117,8 @@ fn path_of(node: Node<'_, '_>) -> String {
         .ancestors()
         .filter(Node::is_element)
         .map(|n| {
-            let name = element_qname(n);
-            let same = |s: &Node<'_, '_>| s.is_element() && element_qname(*s) == name;
+            let name = n.qname();
+            let same = |s: &Node<'_, '_>| s.is_element() && s.qname() == name;
             let before = n.prev_siblings().skip(1).filter(same).count();
             let after = n.next_siblings().skip(1).filter(same).count();
             if before + after > 0 {
@@ -284,9 +284,9 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
         let mut found = children(parent, DSIG_NS, local);
         let first = found
             .next()
-            .ok_or_else(|| self.malformed(format!("{} has no {local}", element_qname(parent))))?;
+            .ok_or_else(|| self.malformed(format!("{} has no {local}", parent.qname())))?;
         if found.next().is_some() {
-            return Err(self.malformed(format!("{} has two {local}", element_qname(parent))));
+            return Err(self.malformed(format!("{} has two {local}", parent.qname())));
         }
         Ok(first)
     }
