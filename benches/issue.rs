@@ -91,7 +91,7 @@ fn application_flow(c: &mut Criterion) {
     c.bench_function("issue/application_to_licence", |b| {
         b.iter(|| {
             let app = qoltanba::submit(ctx, &cms, None, "portal", at).expect("submit");
-            assert_eq!(app.status, qoltanba::ApplicationStatus::AwaitingPayment);
+            assert_eq!(app.status, "awaitingPayment");
             qoltanba::report_payment(ctx, app.id, true, Some("KZ-PAY-1"), "portal", at)
                 .expect("pay");
             let done = qoltanba::decide(ctx, app.id, &approve, "operator", at).expect("decide");

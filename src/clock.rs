@@ -99,6 +99,17 @@ pub fn local_date(secs: i64) -> Option<time::Date> {
     UnixTime(secs).local_date()
 }
 
+/// RFC 3339 of Unix seconds in Astana time (`2026-12-13T09:00:00+05:00`): deadlines in hours, as people there
+/// read them.
+pub(crate) fn local_rfc3339(secs: i64) -> Option<String> {
+    let offset = time::UtcOffset::from_whole_seconds(LOCAL_OFFSET_SECONDS).ok()?;
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()?
+        .to_offset(offset)
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// The local (Astana) year of Unix seconds: documents are numbered in it, so a document dated 1 January locally
 /// is numbered in the new year even while it is still 31 December in UTC.
 pub fn local_year(secs: i64) -> Option<i32> {

@@ -80,10 +80,15 @@ pub use seal::{
 };
 
 // Applications, licences and the registry that stores them.
-pub use issuance::{
-    ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction, Provider, WorkingCalendar,
-    DUPLICATE_MARK,
-};
+/// The services of the regulations as data (`templates/services.json`).
+pub mod services {
+    pub use crate::issuance::catalogue::{
+        catalogue, service, Action, Actor, ApplicantKind, Binding, Catalogue, CatalogueError,
+        DocumentSpec, Due, Fee, Names, Reason, ServiceSpec, Source, State, Term, EDS_NOT_CONFIRMED,
+        REFUSED, STATED, VERIFICATION_PENDING,
+    };
+}
+pub use issuance::{LicenceStatus, LifecycleAction, Provider, WorkingCalendar, DUPLICATE_MARK};
 pub use registry::{
     Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
     DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
@@ -111,8 +116,8 @@ pub use service::tokens::{
 pub use service::tokens::{Caller, TokenCache};
 pub use service::workflow::WorkflowError;
 pub use service::workflow::{
-    decide, issue_reference, report_payment, reverify_pending, submit, submit_xml, Context,
-    Decision, Reverified,
+    act, decide, issue_reference, report_payment, reverify_pending, submit, submit_xml, Context,
+    Decision, Reverified, Step,
 };
 pub use service::{start, CheckFor, Limits, RevocationPolicy, ServeOptions};
 

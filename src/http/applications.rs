@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::auth::{Operator, Portal, Reader};
+use super::auth::{Operator, Portal, Reader, Staff};
 use super::documents::storage_failure;
 use super::extract::Body;
 use super::views::ApplicationView;
@@ -197,5 +197,54 @@ pub(super) async fn decision(
         })
         .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application decided");
+    Ok(Json(ApplicationView::of(&record)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StepRequest {
+    /// The payment reference, for a payment step.
+    reference: Option<String>,
+    /// The stated reasons, for a step that refuses with them.
+    reason: Option<String>,
+    /// The values the step's document takes (`GET /v1/services/{id}`, `takes`).
+    #[serde(default)]
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Takes a step of the application's service (`next` in the application's view): the portal's or the operator's,
+/// as the service says.
+pub(super) async fn step(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path((id, step)): Path<(String, String)>,
+    Body(req): Body<StepRequest>,
+) -> Result<Response, Problem> {
+    let id = application_id(&id)?;
+    let by = match caller.role {
+        crate::registry::TokenRole::Portal => crate::issuance::catalogue::Actor::Portal,
+        crate::registry::TokenRole::Operator => crate::issuance::catalogue::Actor::Operator,
+    };
+    let gates = state.gates.clone();
+    let record = gates
+        .run(Pool::Private, move |cancel| {
+            let step = crate::service::workflow::Step {
+                action: &step,
+                reference: req.reference.as_deref(),
+                reason: req.reason.as_deref(),
+                fields: &req.fields,
+            };
+            crate::service::workflow::act(
+                state.context_with(cancel),
+                id,
+                &step,
+                by,
+                &caller.name,
+                now(),
+            )
+            .map_err(Problem::from)
+        })
+        .await?;
+    tracing::info!(number = %record.number, status = record.status.as_str(), "application step taken");
     Ok(Json(ApplicationView::of(&record)).into_response())
 }

@@ -35,6 +35,20 @@ pub(crate) struct Portal(pub Caller);
 pub(crate) struct Operator(pub Caller);
 /// A caller with a portal or an operator token (reading documents, which hold personal data).
 pub(crate) struct Reader;
+/// A caller with a portal or an operator token, kept: an application's step says which of the two takes it.
+pub(crate) struct Staff(pub Caller);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        require(
+            state,
+            &parts.headers,
+            &[TokenRole::Portal, TokenRole::Operator],
+        )
+        .map(Staff)
+    }
+}
 
 impl FromRequestParts<AppState> for Portal {
     type Rejection = Problem;

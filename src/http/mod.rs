@@ -15,6 +15,7 @@ pub(crate) mod limits;
 mod openapi;
 mod page;
 pub(crate) mod problem;
+mod services;
 pub(crate) mod verify;
 mod views;
 
@@ -304,6 +305,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/applications", post(applications::submit))
         .route("/v1/applications/{id}", get(applications::get))
         .route("/v1/applications/{id}/payment", post(applications::payment))
+        .route(
+            "/v1/applications/{id}/steps/{step}",
+            post(applications::step),
+        )
+        .route("/v1/services", get(services::list))
+        .route("/v1/services/{id}", get(services::get))
         .route(
             "/v1/applications/{id}/decision",
             post(applications::decision),

@@ -217,6 +217,56 @@ pub(super) fn document() -> Value {
                     "422": {"$ref": "#/components/responses/Problem"}}}},
             "/openapi.json": {"get": {"responses": {"200": {"description": "this document"}}}}
     });
+    let mut paths = paths;
+    let services = json!({
+            "/v1/applications/{id}/steps/{step}": {"post": {"security": bearer,
+                "description": "takes a step of the application's service from its current state (the application's `next`; GET /v1/services/{id} lists every step): the portal's steps with a portal token, the operator's with an operator token",
+                "parameters": [doc_id[0].clone(), {"name": "step", "in": "path", "required": true, "schema": string()}],
+                "requestBody": body(json!({"type": "object",
+                    "properties": {"reference": {"type": "string", "description": "payment steps: the gateway's reference"},
+                                   "reason": {"type": "string", "description": "steps that refuse with stated reasons"},
+                                   "fields": {"type": "object", "description": "the values the step's document takes (the step's `takes`)"}}})),
+                "responses": {"200": {"description": "the application after the step, with the document it issued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "403": {"$ref": "#/components/responses/Problem"},
+                    "409": {"$ref": "#/components/responses/Problem"},
+                    "422": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/services": {"get": {
+                "description": "the service catalogue (templates/services.json): every service of the regulations Qoltanba runs",
+                "responses": {"200": {"description": "the services", "content": {"application/json": {"schema": {"type": "object", "required": ["services"],
+                    "properties": {"services": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}}}}}}}}},
+            "/v1/services/{id}": {"get": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": string()}],
+                "responses": {"200": {"description": "the service", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Service"}}}},
+                    "404": {"$ref": "#/components/responses/Problem"}}}}
+    });
+    if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), services) {
+        all.extend(more);
+    }
+    let term = json!({"type": "object", "description": "exactly one of these",
+        "properties": {"workingDays": {"type": "integer"}, "calendarDays": {"type": "integer"},
+                       "hours": {"type": "integer"}, "minutes": {"type": "integer"}}});
+    let step_schema = json!({"type": "object", "required": ["step", "by", "to", "description"],
+        "properties": {"step": string(), "by": {"type": "string", "enum": ["portal", "operator"]}, "to": string(),
+            "description": string(), "payment": {"type": "boolean"}, "term": term.clone(),
+            "refuses": {"type": "string", "description": "the refusal reason it gives (stated: the operator writes it)"},
+            "document": {"type": "string", "description": "the form it issues"},
+            "takes": {"type": "array", "items": {"type": "object", "properties": {"field": string(), "required": {"type": "boolean"}}}}}});
+    let service_schema = json!({
+                "Service": {"type": "object", "required": ["id", "name", "source", "applicants", "applicationFields", "start", "states", "refusals"],
+                    "properties": {"id": string(), "name": {"$ref": "#/components/schemas/Names"}, "source": string(),
+                        "applicants": {"type": "array", "items": {"type": "string", "enum": ["individual", "legalEntity"]}},
+                        "applicationFields": {"type": "array", "items": string(), "description": "the `fields` of the signed application its documents print"},
+                        "fee": {"type": "object", "required": ["amount"], "properties": {"amount": string(), "payWithin": term.clone(),
+                            "late": {"type": "string", "description": "the step a payment after payWithin takes instead (it refuses)"}}},
+                        "start": {"type": "string", "description": "the state an application enters when its signature is confirmed"},
+                        "startTerm": term.clone(),
+                        "states": {"type": "array", "items": {"type": "object", "required": ["state", "description", "final", "steps"],
+                            "properties": {"state": string(), "description": string(), "final": {"type": "boolean"},
+                                "steps": {"type": "array", "items": step_schema}}}},
+                        "refusals": {"type": "object", "additionalProperties": {"type": "object",
+                            "properties": {"code": string(), "text": string()}}}}}
+    });
     let schemas = json!({
                 "Names": {"type": "object", "properties": {"kk": string(), "ru": string(), "en": string()}},
                 "Subject": {"type": "object", "description": "who the certificate names (the NCA profile)",
@@ -297,15 +347,18 @@ pub(super) fn document() -> Value {
                 "Application": {"type": "object", "required": ["id", "number", "service", "applicant", "status", "submittedAt"],
                     "properties": {"id": {"type": "integer"}, "number": string(), "service": string(),
                         "applicant": {"type": "object", "properties": {"id": {"type": "string", "description": "IIN or BIN"}, "name": string()}},
-                        "status": {"type": "string", "enum": ["verificationPending", "awaitingPayment", "registered", "approved", "refused"],
-                            "description": "verificationPending: the EDS could not be checked to the end for want of revocation data (REVOCATION_UNKNOWN); the service verifies it again until verificationDeadline, then it moves on to awaitingPayment or refused"},
+                        "status": {"type": "string",
+                            "description": "a state of the application's service (GET /v1/services/{id}; the licences: awaitingPayment, registered, approved, refused). Every service has verificationPending: the EDS could not be checked to the end for want of revocation data (REVOCATION_UNKNOWN); the service verifies it again until verificationDeadline, then it moves on to the service's start or refused"},
+                        "next": {"type": "array", "description": "the steps the service allows from here; empty once final",
+                            "items": {"type": "object", "required": ["step", "by", "href"],
+                                "properties": {"step": string(), "by": {"type": "string", "enum": ["portal", "operator"]}, "href": string()}}},
                         "submittedAt": {"type": "string", "format": "date-time"},
                         "verificationDeadline": {"type": "string", "format": "date-time"},
                         "verification": {"description": "the verification report as stored: the CMS report, or the XML report for an application signed as XML",
                             "oneOf": [{"$ref": "#/components/schemas/CmsReport"}, {"$ref": "#/components/schemas/XmlReport"}]},
                         "paymentReference": string(),
                         "registeredAt": {"type": "string", "format": "date-time"},
-                        "dueDate": {"type": "string", "format": "date"},
+                        "dueDate": {"type": "string", "description": "YYYY-MM-DD for terms in days; RFC 3339 (Astana time) for terms in hours or minutes"},
                         "decidedAt": {"type": "string", "format": "date-time"},
                         "document": {"type": "object", "properties": {"id": {"type": "integer"}, "number": string(),
                                                                     "href": string(), "pdf": string()}}}},
@@ -326,6 +379,10 @@ pub(super) fn document() -> Value {
                                    "detail": string(),
                                    "reason": {"type": "string", "description": "LOGIN_REFUSED only: CHALLENGE_UNKNOWN, CHALLENGE_USED, CHALLENGE_MISMATCH, MESSAGE_EXPIRED, or the report's first code"}}}
     });
+    let mut schemas = schemas;
+    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), service_schema) {
+        all.extend(more);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Qoltanba", "version": env!("CARGO_PKG_VERSION"),

@@ -341,6 +341,12 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "Only licences have a lifecycle",
                 detail,
             ),
+            W::NotYours(_) => Problem::new(
+                StatusCode::FORBIDDEN,
+                ProblemCode::Forbidden,
+                "The token's role does not allow this",
+                detail,
+            ),
             W::Cancelled => Problem::timeout(),
             W::TooLarge(_) => Problem::payload_too_large(detail),
             W::Storage(e) => {

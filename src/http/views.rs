@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::clock::UnixTime;
-use crate::issuance::{ApplicationStatus, LicenceStatus, LifecycleAction};
+use crate::issuance::catalogue::Actor;
+use crate::issuance::{LicenceStatus, LifecycleAction};
 use crate::registry::{ApplicationRecord, DocumentStanding, StoredDocument};
 
 /// How the node is, as `GET /health` says it.
@@ -180,7 +181,10 @@ pub(crate) struct ApplicationView {
     number: String,
     service: String,
     applicant: ApplicantView,
-    status: ApplicationStatus,
+    /// A state of its service (`GET /v1/services`).
+    status: String,
+    /// The steps its service allows from here, and who takes each; empty once it is final.
+    next: Vec<NextStep>,
     submitted_at: UnixTime,
     /// The verification report of the applicant's signature, as stored.
     verification: serde_json::Value,
@@ -188,7 +192,7 @@ pub(crate) struct ApplicationView {
     payment_reference: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     registered_at: Option<UnixTime>,
-    /// The provider's deadline, `YYYY-MM-DD`.
+    /// The provider's deadline: `YYYY-MM-DD`, or RFC 3339 (Astana time) for terms in hours or minutes.
     #[serde(skip_serializing_if = "Option::is_none")]
     due_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,7 +215,20 @@ impl ApplicationView {
                 id: a.applicant.clone(),
                 name: a.applicant_name.clone(),
             },
-            status: a.status,
+            status: a.status.clone(),
+            next: crate::issuance::catalogue::service(&a.service)
+                .and_then(|s| s.state(&a.status))
+                .map(|st| {
+                    st.actions
+                        .iter()
+                        .map(|(name, action)| NextStep {
+                            step: name.clone(),
+                            by: action.by,
+                            href: format!("/v1/applications/{}/steps/{name}", a.id.0),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             submitted_at: a.submitted_at,
             verification: serde_json::from_str(&a.verification).unwrap_or(serde_json::Value::Null),
             payment_reference: a.payment_reference.clone(),
@@ -227,6 +244,14 @@ impl ApplicationView {
             }),
         }
     }
+}
+
+/// A step an application may take next.
+#[derive(Debug, Serialize)]
+pub(crate) struct NextStep {
+    step: String,
+    by: Actor,
+    href: String,
 }
 
 /// `POST /v1/sign/cms`.

@@ -1,57 +1,12 @@
 //! What an applicant signs, and the documents the flow issues from it.
 
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::identity::{Bin, Iin};
 
-/// Who may apply for a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ApplicantKind {
-    /// An individual, identified by IIN.
-    Individual,
-    /// A legal entity, identified by BIN.
-    LegalEntity,
-}
-
-/// A service that goes through the operator's decision; its result is the form of the same id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Service {
-    /// The service id is the id of the licence form it issues (README, "HTTP API").
-    pub id: &'static str,
-    pub applicant: ApplicantKind,
-    /// The term of the provider's review, in working days from registration.
-    pub due_working_days: u32,
-    /// Where the term comes from.
-    pub source: &'static str,
-}
-
-/// The services Qoltanba runs applications for.
-pub(crate) const SERVICES: &[Service] = &[
-    Service {
-        id: "licence.private-bailiff",
-        applicant: ApplicantKind::Individual,
-        due_working_days: 15,
-        source: "seed 003, table of actions, PEP channel: electronic licence, 15 working days",
-    },
-    Service {
-        id: "licence.security",
-        applicant: ApplicantKind::LegalEntity,
-        due_working_days: 15,
-        source: "seed 001 gives no term in its surviving text; the 15 working days of seed 003 are assumed",
-    },
-    Service {
-        id: "licence.advocacy",
-        applicant: ApplicantKind::Individual,
-        due_working_days: 15,
-        source: "seed 002, table 3 step 12: electronic licence, 15 working days",
-    },
-];
-
-pub(crate) fn service(id: &str) -> Option<&'static Service> {
-    SERVICES.iter().find(|s| s.id == id)
-}
+use super::catalogue::{ApplicantKind, ServiceSpec};
 
 /// The applicant's identifier, checked (checksum included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +27,7 @@ impl ApplicantId {
 /// A parsed, checked application: what the applicant signed.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Application {
-    pub service: &'static Service,
+    pub service: &'static ServiceSpec,
     pub applicant: ApplicantId,
     /// Full name (individual) or name and address (legal entity), as printed on the licence.
     pub applicant_name: String,
@@ -127,24 +82,32 @@ impl Application {
         }
         let raw: RawApplication = serde_json::from_slice(content)
             .map_err(|e| ApplicationError::NotJson(e.to_string()))?;
-        let service =
-            service(&raw.service).ok_or(ApplicationError::UnknownService(raw.service.clone()))?;
-        let applicant = match (service.applicant, raw.applicant.iin, raw.applicant.bin) {
-            (ApplicantKind::Individual, Some(iin), None) => ApplicantId::Iin(
+        let service = super::catalogue::service(&raw.service)
+            .ok_or(ApplicationError::UnknownService(raw.service.clone()))?;
+        let individual = service.accepts(ApplicantKind::Individual);
+        let legal_entity = service.accepts(ApplicantKind::LegalEntity);
+        let applicant = match (raw.applicant.iin, raw.applicant.bin) {
+            (Some(iin), None) if individual => ApplicantId::Iin(
                 Iin::parse(&iin).map_err(|e| ApplicationError::Applicant(format!("iin: {e}")))?,
             ),
-            (ApplicantKind::LegalEntity, None, Some(bin)) => ApplicantId::Bin(
+            (None, Some(bin)) if legal_entity => ApplicantId::Bin(
                 Bin::parse(&bin).map_err(|e| ApplicationError::Applicant(format!("bin: {e}")))?,
             ),
-            (ApplicantKind::Individual, _, _) => {
+            _ if !legal_entity => {
                 return Err(ApplicationError::Applicant(format!(
                     "{} is for individuals: give applicant.iin only",
                     service.id
                 )))
             }
-            (ApplicantKind::LegalEntity, _, _) => {
+            _ if !individual => {
                 return Err(ApplicationError::Applicant(format!(
                     "{} is for legal entities: give applicant.bin only",
+                    service.id
+                )))
+            }
+            _ => {
+                return Err(ApplicationError::Applicant(format!(
+                    "{} is for individuals and legal entities: give applicant.iin or applicant.bin",
                     service.id
                 )))
             }
@@ -207,35 +170,58 @@ impl Provider {
     }
 }
 
-/// Why an application is refused.
+/// Why an application is refused: the text printed and the codes beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RefusalReason {
-    /// Step 1 failed: the verification's codes.
-    EdsNotConfirmed(Vec<String>),
-    /// Step 2: the portal reported no payment.
-    NoPayment,
-    /// Step 4: the operator's reasoned refusal.
-    Decision(String),
+pub(crate) struct RefusalReason {
+    text: String,
+    codes: String,
 }
 
 impl RefusalReason {
+    /// The applicant's EDS is not confirmed: the service's text for it, with the verification's codes.
+    pub(crate) fn eds_not_confirmed(service: &ServiceSpec, codes: &[String]) -> RefusalReason {
+        let listed = Self::listed(service, super::catalogue::EDS_NOT_CONFIRMED);
+        RefusalReason {
+            codes: if codes.is_empty() {
+                listed.codes
+            } else {
+                codes.join(", ")
+            },
+            text: listed.text,
+        }
+    }
+
+    /// A reason the service lists, by name. The catalogue is checked at load, so a name a step gives exists; an
+    /// unknown one is printed as its name.
+    pub(crate) fn listed(service: &ServiceSpec, name: &str) -> RefusalReason {
+        match service.refusals.get(name) {
+            Some(r) => RefusalReason {
+                text: r.text.clone(),
+                codes: r.code.clone(),
+            },
+            None => RefusalReason {
+                text: name.to_string(),
+                codes: name.to_string(),
+            },
+        }
+    }
+
+    /// The operator's stated reasons, under the service's code for them.
+    pub(crate) fn stated(service: &ServiceSpec, text: &str) -> RefusalReason {
+        RefusalReason {
+            text: text.to_string(),
+            codes: Self::listed(service, super::catalogue::STATED).codes,
+        }
+    }
+
     /// The reason as printed, Kazakh then Russian (the seeds' wording where they have one).
     pub(crate) fn text(&self) -> String {
-        match self {
-            RefusalReason::EdsNotConfirmed(_) => "Электрондық цифрлық қолтаңбаның түпнұсқалығы расталмады. / Подлинность ЭЦП не подтверждена.".into(),
-            RefusalReason::NoPayment => "Лицензиялық алымның төленгені расталмады. / Оплата лицензионного сбора не подтверждена.".into(),
-            RefusalReason::Decision(text) => text.clone(),
-        }
+        self.text.clone()
     }
 
     /// The stable codes printed beside the reason.
     pub(crate) fn codes(&self) -> String {
-        match self {
-            RefusalReason::EdsNotConfirmed(codes) if codes.is_empty() => "EDS_NOT_CONFIRMED".into(),
-            RefusalReason::EdsNotConfirmed(codes) => codes.join(", "),
-            RefusalReason::NoPayment => "NO_PAYMENT".into(),
-            RefusalReason::Decision(_) => "PROVIDER_DECISION".into(),
-        }
+        self.codes.clone()
     }
 }
 
@@ -247,64 +233,6 @@ pub(crate) fn form_date(date: time::Date) -> String {
         u8::from(date.month()),
         date.year()
     )
-}
-
-/// The data of the `refusal` form for an application.
-pub(crate) fn refusal_data(
-    provider: &Provider,
-    application_number: &str,
-    application_date: time::Date,
-    applicant_name: &str,
-    reason: &RefusalReason,
-) -> Value {
-    json!({
-        "addressee": applicant_name,
-        "application_date": form_date(application_date),
-        "application_number": application_number,
-        "authority": provider.authority,
-        "reason": reason.text(),
-        "reason_codes": reason.codes(),
-        "signer_name": provider.head,
-        "signer_position": provider.head_position,
-    })
-}
-
-/// The operator's choices printed on a licence; the rest comes from the application and the provider.
-pub(crate) const DECISION_FIELDS: &[&str] = &["special_conditions", "note", "validity"];
-
-/// The data of the licence form for an approved application. `decision` may set [`DECISION_FIELDS`].
-pub(crate) fn licence_data(
-    provider: &Provider,
-    application: &Application,
-    decision: &Map<String, Value>,
-    first_issue: time::Date,
-) -> Result<Value, String> {
-    if let Some(other) = decision
-        .keys()
-        .find(|k| !DECISION_FIELDS.contains(&k.as_str()))
-    {
-        return Err(format!(
-            "{other}: the decision may set only {}",
-            DECISION_FIELDS.join(", ")
-        ));
-    }
-    let choice = |name: &str, default: &str| {
-        decision
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Value::String(default.to_string()))
-    };
-    Ok(json!({
-        "licensee": application.applicant_name,
-        "licensee_id": application.applicant.as_string(),
-        "special_conditions": choice("special_conditions", "жоқ / нет"),
-        "note": choice("note", "Иеліктен шығарылмайтын, 1-сынып / Неотчуждаемая, класс 1"),
-        "validity": choice("validity", "мерзімсіз / бессрочная"),
-        "licensor": provider.authority,
-        "head": provider.head,
-        "first_issue_date": form_date(first_issue),
-        "place": provider.place,
-    }))
 }
 
 /// The mark printed on (and sealed into) a duplicate.
@@ -388,32 +316,51 @@ mod tests {
         };
         let a = app(r#"{"service":"licence.private-bailiff","applicant":{"iin":"870412300129","name":"ТЕСТОВ ТЕСТ"}}"#).unwrap();
         let day = time::macros::date!(2026 - 11 - 23);
-        let licence = licence_data(&provider, &a, &Map::new(), day).unwrap();
+        let approve = a.service.action("registered", "approve").unwrap();
+        let spec = approve.document.as_ref().unwrap();
+        let decision = Map::new();
+        let inputs = |decision, refusal| super::super::catalogue::Inputs {
+            service: a.service,
+            provider: &provider,
+            applicant_name: &a.applicant_name,
+            applicant_id: "870412300129",
+            application_number: "QLT-APP-2026-000001",
+            application_date: day,
+            fields: &a.fields,
+            decision,
+            today: day,
+            refusal,
+        };
+        let licence = spec.fill(&inputs(&decision, None)).unwrap();
+        assert_eq!(licence["validity"], "мерзімсіз / бессрочная");
         let fonts = |_c: char| true;
-        crate::forms::form(a.service.id)
+        crate::forms::form(&a.service.id)
             .unwrap()
             .validate(&licence, fonts)
             .unwrap();
         let dup = duplicate_data(&licence).unwrap();
-        crate::forms::form(a.service.id)
+        crate::forms::form(&a.service.id)
             .unwrap()
             .validate(&dup, fonts)
             .unwrap();
         let mut bad = Map::new();
         bad.insert("licensee".into(), Value::String("someone else".into()));
-        assert!(licence_data(&provider, &a, &bad, day).is_err());
-        let refusal = refusal_data(
-            &provider,
-            "QLT-APP-2026-000001",
-            day,
-            "ТЕСТОВ ТЕСТ",
-            &RefusalReason::EdsNotConfirmed(vec!["CERT_REVOKED".into()]),
-        );
+        assert!(spec.fill(&inputs(&bad, None)).is_err());
+        let reason = RefusalReason::eds_not_confirmed(a.service, &["CERT_REVOKED".into()]);
+        let refusal = a
+            .service
+            .refusal
+            .fill(&inputs(&Map::new(), Some(&reason)))
+            .unwrap();
         crate::forms::form("refusal")
             .unwrap()
             .validate(&refusal, fonts)
             .unwrap();
         assert_eq!(refusal["reason_codes"], "CERT_REVOKED");
+        assert_eq!(
+            RefusalReason::stated(a.service, "no").codes(),
+            "PROVIDER_DECISION"
+        );
         let mut change = Map::new();
         change.insert("licensee_id".into(), Value::String("x".into()));
         assert!(reissue_data(&licence, &change).is_err());

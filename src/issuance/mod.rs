@@ -4,15 +4,15 @@
 
 pub(crate) mod application;
 pub(crate) mod calendar;
+pub(crate) mod catalogue;
 pub(crate) mod status;
 
 pub(crate) use application::{
-    duplicate_data, licence_data, refusal_data, reissue_data, service, ApplicantId, Application,
-    ApplicationError, RefusalReason, DECISION_FIELDS,
+    duplicate_data, reissue_data, ApplicantId, Application, ApplicationError, RefusalReason,
 };
 pub use application::{Provider, DUPLICATE_MARK};
 pub use calendar::WorkingCalendar;
 pub(crate) use status::TransitionError;
-pub use status::{ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction};
+pub use status::{LicenceStatus, LifecycleAction};
 
 pub(crate) use crate::clock::{local_date, local_year};

@@ -1,44 +1,10 @@
-//! The two state machines of the flow: an application's (README, "The application flow" steps 1–5) and an issued licence's
-//! (issued, re-issued, duplicate, suspended, resumed, terminated). They are pure: the registry asks them inside
-//! its transaction, so two operators acting at once cannot both move the same thing.
+//! An issued licence's state machine (issued, re-issued, duplicate, suspended, resumed, terminated), and the
+//! error every refused step gives. An application's states are its service's, in [`super::catalogue`]. Both are
+//! pure: the registry checks the state inside its transaction, so two operators acting at once cannot both move
+//! the same thing.
 
 use serde::Serialize;
 use thiserror::Error;
-
-/// Where an application stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ApplicationStatus {
-    /// The signature could not be checked to the end because revocation data was not available (ours is stale
-    /// or the NCA's responder and lists are unreachable): nothing negative is known. The service verifies it
-    /// again until its deadline; the applicant is not refused for our data.
-    VerificationPending,
-    /// The signature verified; the portal has not reported the payment yet.
-    AwaitingPayment,
-    /// Paid and registered, with a due date; waiting for the operator.
-    Registered,
-    /// The operator approved: the licence is issued.
-    Approved,
-    /// Refused: EDS not confirmed, no payment, or the operator's reasoned refusal.
-    Refused,
-}
-
-/// What can happen to an application after submission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApplicationStep {
-    /// A pending verification ended well: the EDS is confirmed.
-    Verified,
-    /// A pending verification ended with a definite negative result, or its deadline passed: refused.
-    NotVerified,
-    /// The fee was paid.
-    Paid,
-    /// The fee was not paid in time.
-    NotPaid,
-    /// The provider approved: the licence is issued.
-    Approve,
-    /// The provider refused: the reasoned refusal is issued.
-    Refuse,
-}
 
 /// A step that the current state does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -50,51 +16,6 @@ pub struct TransitionError {
     pub action: String,
     /// The state it is in.
     pub state: String,
-}
-
-impl ApplicationStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApplicationStatus::VerificationPending => "verificationPending",
-            ApplicationStatus::AwaitingPayment => "awaitingPayment",
-            ApplicationStatus::Registered => "registered",
-            ApplicationStatus::Approved => "approved",
-            ApplicationStatus::Refused => "refused",
-        }
-    }
-
-    /// The status of a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            ApplicationStatus::VerificationPending,
-            ApplicationStatus::AwaitingPayment,
-            ApplicationStatus::Registered,
-            ApplicationStatus::Approved,
-            ApplicationStatus::Refused,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-    }
-
-    /// The status after `step`, if `step` may happen now.
-    pub fn after(self, step: ApplicationStep) -> Result<ApplicationStatus, TransitionError> {
-        use ApplicationStatus::*;
-        use ApplicationStep::*;
-        match (self, step) {
-            (VerificationPending, Verified) => Ok(AwaitingPayment),
-            (VerificationPending, NotVerified) => Ok(Refused),
-            (AwaitingPayment, Paid) => Ok(Registered),
-            (AwaitingPayment, NotPaid) => Ok(Refused),
-            (Registered, Approve) => Ok(Approved),
-            (Registered, Refuse) => Ok(Refused),
-            (state, step) => Err(TransitionError {
-                what: "an application",
-                action: format!("{step:?}").to_lowercase(),
-                state: state.as_str().to_string(),
-            }),
-        }
-    }
 }
 
 /// A licence's standing, as the public status check shows it.
@@ -224,17 +145,6 @@ mod tests {
     #[test]
     fn statuses_serialise_as_their_names() {
         for s in [
-            ApplicationStatus::AwaitingPayment,
-            ApplicationStatus::Registered,
-            ApplicationStatus::Approved,
-            ApplicationStatus::Refused,
-        ] {
-            assert_eq!(
-                serde_json::to_value(s).expect("json"),
-                serde_json::json!(s.as_str())
-            );
-        }
-        for s in [
             LicenceStatus::Valid,
             LicenceStatus::Suspended,
             LicenceStatus::Terminated,
@@ -247,26 +157,6 @@ mod tests {
         }
     }
     use LifecycleAction::*;
-
-    #[test]
-    fn application_moves_only_forward() {
-        use ApplicationStatus::*;
-        use ApplicationStep::*;
-        assert_eq!(AwaitingPayment.after(Paid), Ok(Registered));
-        assert_eq!(AwaitingPayment.after(NotPaid), Ok(Refused));
-        assert_eq!(Registered.after(Approve), Ok(Approved));
-        assert_eq!(Registered.after(Refuse), Ok(Refused));
-        assert!(AwaitingPayment.after(Approve).is_err());
-        assert!(Registered.after(Paid).is_err());
-        for done in [Approved, Refused] {
-            for step in [Paid, NotPaid, Approve, Refuse] {
-                assert!(done.after(step).is_err(), "{done:?} {step:?}");
-            }
-        }
-        for st in [AwaitingPayment, Registered, Approved, Refused] {
-            assert_eq!(ApplicationStatus::parse(st.as_str()), Some(st));
-        }
-    }
 
     #[test]
     fn licence_lifecycle() {

@@ -15,9 +15,7 @@ use thiserror::Error;
 
 use crate::clock::UnixTime;
 use crate::forms::{FormId, FormKind};
-use crate::issuance::{
-    ApplicationStatus, ApplicationStep, LicenceStatus, LifecycleAction, TransitionError,
-};
+use crate::issuance::{LicenceStatus, LifecycleAction, TransitionError};
 
 /// A stored document's row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -187,6 +185,10 @@ pub struct NewApplication<'a> {
     /// Set when the verification could not end (revocation unknown): the application waits in
     /// `verificationPending` and is verified again until this deadline.
     pub pending_until: Option<UnixTime>,
+    /// The state it enters when its signature is confirmed (its service's start).
+    pub start: &'a str,
+    /// When the service's term starts at submission: the due date (the application is registered at once).
+    pub start_due: Option<String>,
 }
 
 /// An application waiting for its verification to end, with what is needed to verify it again.
@@ -225,13 +227,13 @@ pub struct ApplicationRecord {
     pub content: Vec<u8>,
     /// The verification report of the applicant's signature, JSON.
     pub verification: String,
-    /// Where the application stands.
-    pub status: ApplicationStatus,
+    /// Where the application stands: a state of its service (`verificationPending` and `refused` for all).
+    pub status: String,
     /// The fee's payment reference, once paid.
     pub payment_reference: Option<String>,
     /// When it was registered (Unix seconds).
     pub registered_at: Option<UnixTime>,
-    /// The provider's deadline, `YYYY-MM-DD`.
+    /// The provider's deadline: `YYYY-MM-DD`, or RFC 3339 for terms in hours or minutes.
     pub due_date: Option<String>,
     /// When the provider decided (Unix seconds).
     pub decided_at: Option<UnixTime>,
@@ -241,10 +243,19 @@ pub struct ApplicationRecord {
     pub document: Option<(DocumentId, String)>,
 }
 
-/// A step of an application after submission, with what it brings.
+/// A step of an application after submission, with what it brings. The workflow decides it from the state it
+/// read; the registry takes it only if the application is still in that state, under its write lock.
 pub struct Advance<'a, 'r> {
-    /// The step taken.
-    pub step: ApplicationStep,
+    /// The state the step was decided in.
+    pub from: &'a str,
+    /// The state it leads to.
+    pub to: &'a str,
+    /// The audit log's name for it (`application.registered`, `application.refused.noPayment`, …).
+    pub audit: &'a str,
+    /// The step starts the service's term: the application is registered now.
+    pub registers: bool,
+    /// The state it leads to is final: the application is decided now.
+    pub decides: bool,
     /// When (Unix seconds).
     pub at: UnixTime,
     /// The payment reference, for the payment step.

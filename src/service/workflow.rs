@@ -10,9 +10,12 @@ use crate::cms::CmsSigner;
 use crate::document::{IssueError, Sealing};
 use crate::forms::TemplateError;
 use crate::identity::NameClaim;
+use crate::issuance::catalogue::{
+    Actor, DocumentSpec, Due, Inputs, ServiceSpec, Term, REFUSED, STATED, VERIFICATION_PENDING,
+};
 use crate::issuance::{
-    local_date, ApplicantId, Application, ApplicationError, ApplicationStep, LifecycleAction,
-    Provider, RefusalReason, TransitionError, WorkingCalendar, DECISION_FIELDS,
+    local_date, ApplicantId, Application, ApplicationError, LifecycleAction, Provider,
+    RefusalReason, TransitionError, WorkingCalendar,
 };
 use crate::pki::{TrustStore, VerifyOptions};
 use crate::registry::{
@@ -89,6 +92,9 @@ pub enum WorkflowError {
     /// Lifecycle actions apply to licences only, not to this form.
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
+    /// The step is another role's (the portal's payment report, the operator's decision).
+    #[error("{0}")]
+    NotYours(String),
     /// The request exceeds a limit.
     #[error("{0}")]
     TooLarge(String),
@@ -194,26 +200,57 @@ pub fn issue_reference(
     result.map_err(|e| renderer.error(e))
 }
 
-/// The refusal form's data for an application.
-fn refusal_data(
-    ctx: Context<'_>,
-    application_number: &str,
+/// What a step's document is filled from, for an application as stored.
+struct Filling<'a> {
+    service: &'static ServiceSpec,
+    application: Application,
+    number: &'a str,
     submitted_at: i64,
-    applicant_name: &str,
-    reason: &RefusalReason,
-) -> Result<Value, RenderError> {
-    let day = local_date(submitted_at)
-        .ok_or_else(|| IssueError::Render("submission time out of range".into()))?;
-    Ok(crate::issuance::refusal_data(
-        ctx.provider,
-        application_number,
-        day,
-        applicant_name,
-        reason,
-    ))
 }
 
-/// The licence and the refusal an application may lead to, validated against their forms without rendering.
+impl<'a> Filling<'a> {
+    fn of(record: &'a ApplicationRecord) -> Result<Filling<'a>, WorkflowError> {
+        let application = Application::parse(&record.content).map_err(|e| {
+            WorkflowError::Storage(RegistryError::Corrupt(format!(
+                "application {}: {e}",
+                record.number
+            )))
+        })?;
+        Ok(Filling {
+            service: application.service,
+            application,
+            number: &record.number,
+            submitted_at: record.submitted_at.secs(),
+        })
+    }
+
+    /// The data of `spec` at `at`, with the operator's `decision` values and the refusal reason if it is a refusal.
+    fn fill(
+        &self,
+        ctx: Context<'_>,
+        spec: &DocumentSpec,
+        decision: &Map<String, Value>,
+        refusal: Option<&RefusalReason>,
+        at: i64,
+    ) -> Result<Value, WorkflowError> {
+        spec.fill(&Inputs {
+            service: self.service,
+            provider: ctx.provider,
+            applicant_name: &self.application.applicant_name,
+            applicant_id: &self.application.applicant.as_string(),
+            application_number: self.number,
+            application_date: local_day(self.submitted_at)?,
+            fields: &self.application.fields,
+            decision,
+            today: local_day(at)?,
+            refusal,
+        })
+        .map_err(WorkflowError::InvalidData)
+    }
+}
+
+/// Every document the application may lead to, filled (the operator's values by their forms' samples) and
+/// validated against its form without rendering: an application accepted now can always be decided.
 fn check_printable(
     ctx: Context<'_>,
     application: &Application,
@@ -222,25 +259,46 @@ fn check_printable(
     let fonts = crate::render::Fonts::get()
         .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
     let printable = |c: char| fonts.covers(c);
-    let day = local_day(at)?;
-    let licence = crate::issuance::licence_data(ctx.provider, application, &Map::new(), day)
-        .map_err(WorkflowError::InvalidData)?;
-    let refusal = crate::issuance::refusal_data(
-        ctx.provider,
-        "QLT-APP-0000-000000",
-        day,
-        &application.applicant_name,
-        &RefusalReason::NoPayment,
-    );
-    for (form, data) in [(application.service.id, &licence), ("refusal", &refusal)] {
-        crate::forms::form(form)
-            .map_err(|_| WorkflowError::UnknownForm(form.to_string()))?
-            .validate(data, printable)
-            .map_err(|e| {
-                WorkflowError::InvalidApplication(ApplicationError::Applicant(format!(
-                    "the application cannot be printed on its documents: {e}"
-                )))
+    let service = application.service;
+    let filling = Filling {
+        service,
+        application: application.clone(),
+        number: "QLT-APP-0000-000000",
+        submitted_at: at,
+    };
+    let refusal = RefusalReason::eds_not_confirmed(service, &[]);
+    let mut specs = vec![(&service.refusal, Some(&refusal))];
+    for state in service.states.values() {
+        for action in state.actions.values() {
+            if let Some(spec) = &action.document {
+                specs.push((spec, None));
+            }
+        }
+    }
+    for (spec, refusal) in specs {
+        let form = crate::forms::form(&spec.form)
+            .map_err(|_| WorkflowError::UnknownForm(spec.form.clone()))?;
+        let samples: Map<String, Value> = spec
+            .decision_fields()
+            .into_keys()
+            .filter_map(|name| {
+                let sample = form.fields.iter().find(|f| f.name == name)?.sample.clone();
+                Some((name.to_string(), sample))
+            })
+            .collect();
+        let unprintable = |e: String| {
+            WorkflowError::InvalidApplication(ApplicationError::Applicant(format!(
+                "the application cannot be printed on its documents: {e}"
+            )))
+        };
+        let data = filling
+            .fill(ctx, spec, &samples, refusal, at)
+            .map_err(|e| match e {
+                WorkflowError::InvalidData(e) => unprintable(e),
+                e => e,
             })?;
+        form.validate(&data, printable)
+            .map_err(|e| unprintable(e.to_string()))?;
     }
     Ok(())
 }
@@ -350,8 +408,13 @@ fn submit_signed(
     let verified = verify_application(ctx, &application, signed, at)?;
     let applicant = application.applicant.as_string();
     let pending = only_revocation_unknown(&verified.report);
+    let service = application.service;
+    let start_due = match service.start_term {
+        Some(term) => Some(due(ctx, term, at)?.as_string()),
+        None => None,
+    };
     let new = NewApplication {
-        service: application.service.id,
+        service: &application.service.id,
         applicant: &applicant,
         applicant_name: &application.applicant_name,
         submitted_at: UnixTime::from_secs(at),
@@ -360,6 +423,8 @@ fn submit_signed(
         verification: &verified.json,
         pending_until: pending
             .then(|| UnixTime::from_secs(at).plus_secs(ctx.revocation.pending_deadline_secs)),
+        start: &service.start,
+        start_due,
     };
     if verified.report.valid || pending {
         if pending {
@@ -370,14 +435,22 @@ fn submit_signed(
         }
         return Ok(ctx.registry.submit_application(&new, actor, None)?);
     }
-    let reason = eds_not_confirmed(&verified.report);
+    let reason = eds_not_confirmed(service, &verified.report);
     let renderer = Renderer::new(ctx);
     let result = ctx.registry.submit_application(
         &new,
         actor,
         Some(&mut |app_number: &str, number: &DocumentNumber| {
-            let data = refusal_data(ctx, app_number, at, &application.applicant_name, &reason)?;
-            renderer.render("refusal", &data, number, at)
+            let filling = Filling {
+                service,
+                application: application.clone(),
+                number: app_number,
+                submitted_at: at,
+            };
+            let data = filling
+                .fill(ctx, &service.refusal, &Map::new(), Some(&reason), at)
+                .map_err(|e| IssueError::Render(e.to_string()))?;
+            renderer.render(&service.refusal.form, &data, number, at)
         }),
     );
     result.map_err(|e| renderer.error(e))
@@ -435,14 +508,19 @@ fn only_revocation_unknown(report: &crate::pki::Report) -> bool {
             .all(|c| *c == crate::pki::Code::RevocationUnknown)
 }
 
-fn eds_not_confirmed(report: &crate::pki::Report) -> RefusalReason {
-    RefusalReason::EdsNotConfirmed(
-        report
-            .codes
-            .iter()
-            .map(|c| c.as_str().to_string())
-            .collect(),
-    )
+fn eds_not_confirmed(service: &ServiceSpec, report: &crate::pki::Report) -> RefusalReason {
+    let codes: Vec<String> = report
+        .codes
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    RefusalReason::eds_not_confirmed(service, &codes)
+}
+
+/// When a term started at `at` ends.
+fn due(ctx: Context<'_>, term: Term, at: i64) -> Result<Due, WorkflowError> {
+    term.due(ctx.calendar, at)
+        .ok_or_else(|| WorkflowError::Malformed("due date out of range".into()))
 }
 
 /// What verifying a pending application again came to.
@@ -517,39 +595,57 @@ fn reverify_one(
         return Ok(Reverified::Waiting);
     };
     let verification = verified.json;
-    let advance = |step, document| Advance {
-        step,
-        at: UnixTime::from_secs(now),
-        payment_reference: None,
-        due_date: None,
-        document,
-        verification: Some(&verification),
-    };
+    let service = application.service;
     if outcome == Reverified::Confirmed {
+        let due = match service.start_term {
+            Some(term) => Some(due(ctx, term, now)?.as_string()),
+            None => None,
+        };
         ctx.registry.advance_application(
             pending.id,
             actor,
-            advance(ApplicationStep::Verified, None),
+            Advance {
+                from: VERIFICATION_PENDING,
+                to: &service.start,
+                audit: "application.verified",
+                registers: due.is_some(),
+                decides: false,
+                at: UnixTime::from_secs(now),
+                payment_reference: None,
+                due_date: due,
+                document: None,
+                verification: Some(&verification),
+            },
         )?;
         return Ok(outcome);
     }
-    let reason = eds_not_confirmed(&verified.report);
-    let renderer = Renderer::new(ctx);
-    let mut render = |number: &DocumentNumber| {
-        let data = refusal_data(
-            ctx,
-            &pending.number,
-            at,
-            &application.applicant_name,
-            &reason,
-        )?;
-        renderer.render("refusal", &data, number, now)
+    let reason = eds_not_confirmed(service, &verified.report);
+    let filling = Filling {
+        service,
+        application,
+        number: &pending.number,
+        submitted_at: at,
     };
+    let data = filling.fill(ctx, &service.refusal, &Map::new(), Some(&reason), now)?;
+    let renderer = Renderer::new(ctx);
+    let mut render =
+        |number: &DocumentNumber| renderer.render(&service.refusal.form, &data, number, now);
     ctx.registry
         .advance_application(
             pending.id,
             actor,
-            advance(ApplicationStep::NotVerified, Some(("refusal", &mut render))),
+            Advance {
+                from: VERIFICATION_PENDING,
+                to: REFUSED,
+                audit: "application.refused.edsNotConfirmed",
+                registers: false,
+                decides: true,
+                at: UnixTime::from_secs(now),
+                payment_reference: None,
+                due_date: None,
+                document: Some((&service.refusal.form, &mut render)),
+                verification: Some(&verification),
+            },
         )
         .map_err(|e| renderer.error(e))?;
     Ok(outcome)
@@ -561,8 +657,9 @@ fn application(ctx: Context<'_>, id: ApplicationId) -> Result<ApplicationRecord,
         .ok_or_else(|| WorkflowError::NotFound("application".into()))
 }
 
-/// Step 2: the portal reports the payment. Paid: registered, due in the service's working days. Not paid:
-/// refused with a refusal document.
+/// Step 2: the portal reports the payment. Paid: the service's payment step (registered, with its due date).
+/// Not paid, or paid after the fee's window (`payWithin`): the service's late step, which refuses ("term
+/// expired" where the regulation says so) with a refusal document.
 pub fn report_payment(
     ctx: Context<'_>,
     id: ApplicationId,
@@ -571,81 +668,53 @@ pub fn report_payment(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    let reference = reference.map(str::trim);
-    match reference {
-        Some(r) if r.is_empty() || r.chars().count() > 100 => {
-            return Err(WorkflowError::Malformed(
-                "reference: 1–100 characters".into(),
-            ))
-        }
-        None if paid => {
-            return Err(WorkflowError::Malformed(
-                "reference: required when paid".into(),
-            ))
-        }
-        _ => {}
-    }
     let current = application(ctx, id)?;
-    if paid {
-        let service = crate::issuance::service(&current.service).ok_or_else(|| {
-            WorkflowError::Storage(RegistryError::Corrupt(format!(
-                "service {:?}",
-                current.service
-            )))
-        })?;
-        let due = ctx
-            .calendar
-            .add_working_days(local_day(at)?, service.due_working_days)
-            .ok_or_else(|| WorkflowError::Malformed("due date out of range".into()))?;
-        let advance = Advance {
-            step: ApplicationStep::Paid,
-            at: UnixTime::from_secs(at),
-            payment_reference: reference,
-            due_date: Some(due.to_string()),
-            document: None,
-            verification: None,
-        };
-        return Ok(ctx.registry.advance_application(id, actor, advance)?);
-    }
-    let renderer = Renderer::new(ctx);
-    let mut render = |number: &DocumentNumber| {
-        let data = refusal_data(
-            ctx,
-            &current.number,
-            current.submitted_at.secs(),
-            &current.applicant_name,
-            &RefusalReason::NoPayment,
-        )?;
-        renderer.render("refusal", &data, number, at)
+    let service = service_of(&current)?;
+    let state = service.state(&current.status);
+    let step = if paid {
+        state.and_then(|st| st.actions.iter().find(|(_, a)| a.payment))
+    } else {
+        let late = service.fee.as_ref().and_then(|f| f.late.as_deref());
+        state.and_then(|st| {
+            st.actions.iter().find(|(name, a)| match late {
+                Some(late) => name.as_str() == late,
+                None => a.by == Actor::Portal && a.refuses.is_some(),
+            })
+        })
     };
-    let advance = Advance {
-        step: ApplicationStep::NotPaid,
-        at: UnixTime::from_secs(at),
-        payment_reference: reference,
-        due_date: None,
-        document: Some(("refusal", &mut render)),
-        verification: None,
+    let Some((name, _)) = step else {
+        return Err(WorkflowError::Conflict(TransitionError {
+            what: "an application",
+            action: if paid { "pay" } else { "report no payment for" }.into(),
+            state: current.status.clone(),
+        }));
     };
-    let result = ctx.registry.advance_application(id, actor, advance);
-    result.map_err(|e| renderer.error(e))
+    let step = Step {
+        action: name,
+        reference,
+        reason: None,
+        fields: &Map::new(),
+    };
+    take(ctx, &current, &step, Actor::Portal, actor, at)
 }
 
 /// The operator's decision on a registered application.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Issue the licence; `fields` may set [`DECISION_FIELDS`].
+    /// The service's `approve` step; `fields` gives the values it takes.
     Approve {
-        /// Values for the licence's decision fields.
+        /// Values for the issued document's decision fields.
         fields: Map<String, Value>,
     },
-    /// Issue a reasoned refusal.
+    /// The service's `refuse` step: a reasoned refusal.
     Refuse {
         /// The reasons, printed on the refusal.
         reason: String,
     },
 }
 
-/// Step 4–5: approve (the licence is issued) or refuse with reasons (a reasoned refusal is issued).
+/// Step 4–5 as the licences name them: `approve` (the licence is issued) or `refuse` with reasons (a reasoned
+/// refusal is issued). Other services' steps are taken with [`act`].
 pub fn decide(
     ctx: Context<'_>,
     id: ApplicationId,
@@ -653,60 +722,211 @@ pub fn decide(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    if let Decision::Refuse { reason } = decision {
-        if reason.trim().is_empty() {
+    let step = match decision {
+        Decision::Approve { fields } => Step {
+            action: "approve",
+            reference: None,
+            reason: None,
+            fields,
+        },
+        Decision::Refuse { reason } => Step {
+            action: "refuse",
+            reference: None,
+            reason: Some(reason),
+            fields: &EMPTY,
+        },
+    };
+    act(ctx, id, &step, Actor::Operator, actor, at)
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+/// A step of an application's service, as asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    /// The step's name in the service's current state (`pay`, `approve`, `accept`, …).
+    pub action: &'a str,
+    /// The payment reference, for a payment step.
+    pub reference: Option<&'a str>,
+    /// The operator's reasons, for a step that refuses with stated reasons.
+    pub reason: Option<&'a str>,
+    /// The values the step's document takes from the operator.
+    pub fields: &'a Map<String, Value>,
+}
+
+/// Takes `step` on application `id`, as `by` (the caller's role) — the generic form of every step after
+/// submission: the service's catalogue entry says whether the step exists in the current state, who takes it,
+/// what it needs, the term it starts and the document it issues.
+pub fn act(
+    ctx: Context<'_>,
+    id: ApplicationId,
+    step: &Step<'_>,
+    by: Actor,
+    actor: &str,
+    at: i64,
+) -> Result<ApplicationRecord, WorkflowError> {
+    let current = application(ctx, id)?;
+    take(ctx, &current, step, by, actor, at)
+}
+
+fn service_of(record: &ApplicationRecord) -> Result<&'static ServiceSpec, WorkflowError> {
+    crate::issuance::catalogue::service(&record.service).ok_or_else(|| {
+        WorkflowError::Storage(RegistryError::Corrupt(format!(
+            "application {}: service {:?} is not in the catalogue",
+            record.number, record.service
+        )))
+    })
+}
+
+fn take(
+    ctx: Context<'_>,
+    current: &ApplicationRecord,
+    step: &Step<'_>,
+    by: Actor,
+    actor: &str,
+    at: i64,
+) -> Result<ApplicationRecord, WorkflowError> {
+    let service = service_of(current)?;
+    let Some(mut action) = service.action(&current.status, step.action) else {
+        let anywhere = service
+            .states
+            .values()
+            .any(|s| s.actions.contains_key(step.action));
+        if !anywhere {
+            let mut names: Vec<&str> = service
+                .states
+                .values()
+                .flat_map(|s| s.actions.keys().map(String::as_str))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            return Err(WorkflowError::Malformed(format!(
+                "{} has no step {:?} (its steps: {})",
+                service.id,
+                step.action,
+                names.join(", ")
+            )));
+        }
+        return Err(WorkflowError::Conflict(TransitionError {
+            what: "an application",
+            action: step.action.to_string(),
+            state: current.status.clone(),
+        }));
+    };
+    let mut name = step.action;
+    if action.by != by {
+        return Err(WorkflowError::NotYours(format!(
+            "{} is the {}'s step",
+            step.action,
+            match action.by {
+                Actor::Portal => "portal",
+                Actor::Operator => "operator",
+            }
+        )));
+    }
+    let reference = step.reference.map(str::trim);
+    if action.payment {
+        match reference {
+            Some(r) if !r.is_empty() && r.chars().count() <= 100 => {}
+            Some(_) => {
+                return Err(WorkflowError::Malformed(
+                    "reference: 1–100 characters".into(),
+                ))
+            }
+            None => {
+                return Err(WorkflowError::Malformed(
+                    "reference: required when paid".into(),
+                ))
+            }
+        }
+        // A payment after the fee's window is the late step: the request term has expired.
+        if let Some(fee) = &service.fee {
+            if let (Some(window), Some(late)) = (fee.pay_within, &fee.late) {
+                if due(ctx, window, current.submitted_at.secs())?.is_past(at) {
+                    if let Some(l) = service.action(&current.status, late) {
+                        tracing::info!(application = %current.number, "payment reported after the fee's window");
+                        action = l;
+                        name = late;
+                    }
+                }
+            }
+        }
+    } else if reference.is_some_and(|r| r.is_empty() || r.chars().count() > 100) {
+        return Err(WorkflowError::Malformed(
+            "reference: 1–100 characters".into(),
+        ));
+    }
+    let stated = action.refuses.as_deref() == Some(STATED);
+    let reason = match (stated, step.reason.map(str::trim)) {
+        (true, None | Some("")) => {
             return Err(WorkflowError::Malformed(
                 "reason: a refusal must give its reasons".into(),
-            ));
+            ))
         }
-        if reason.chars().count() > 2000 {
+        (true, Some(r)) if r.chars().count() > 2000 => {
             return Err(WorkflowError::Malformed(
                 "reason: longer than 2000 characters".into(),
-            ));
+            ))
         }
-    }
-    let current = application(ctx, id)?;
-    let (step, form, data) = match decision {
-        Decision::Approve { fields } => {
-            let application = Application::parse(&current.content).map_err(|e| {
-                WorkflowError::Storage(RegistryError::Corrupt(format!(
-                    "application {}: {e}",
-                    current.number
-                )))
-            })?;
-            let data =
-                crate::issuance::licence_data(ctx.provider, &application, fields, local_day(at)?)
-                    .map_err(|e| {
-                    WorkflowError::InvalidData(format!(
-                        "{e} (the operator sets {})",
-                        DECISION_FIELDS.join(", ")
-                    ))
-                })?;
-            (ApplicationStep::Approve, application.service.id, data)
+        (true, Some(r)) => Some(r),
+        (false, Some(_)) => {
+            return Err(WorkflowError::Malformed(format!(
+                "reason: {name} gives no reason"
+            )))
         }
-        Decision::Refuse { reason } => {
-            let data = refusal_data(
-                ctx,
-                &current.number,
-                current.submitted_at.secs(),
-                &current.applicant_name,
-                &RefusalReason::Decision(reason.trim().to_string()),
-            )
-            .map_err(|e| WorkflowError::Malformed(e.to_string()))?;
-            (ApplicationStep::Refuse, "refusal", data)
-        }
+        (false, None) => None,
     };
+    if action.document.is_none() && !step.fields.is_empty() {
+        return Err(WorkflowError::Malformed(format!(
+            "fields: {name} takes no fields"
+        )));
+    }
+    let filling = Filling::of(current)?;
+    let (document, audit) = match (&action.refuses, &action.document) {
+        (Some(r), _) => {
+            let why = match reason {
+                Some(text) => RefusalReason::stated(service, text),
+                None => RefusalReason::listed(service, r),
+            };
+            let data = filling.fill(ctx, &service.refusal, &Map::new(), Some(&why), at)?;
+            let audit = if stated {
+                "application.refused".to_string()
+            } else {
+                format!("application.refused.{r}")
+            };
+            (Some((&service.refusal, data)), audit)
+        }
+        (None, Some(spec)) => {
+            let data = filling.fill(ctx, spec, step.fields, None, at)?;
+            (Some((spec, data)), format!("application.{}", action.to))
+        }
+        (None, None) => (None, format!("application.{}", action.to)),
+    };
+    let due_date = match action.term {
+        Some(term) => Some(due(ctx, term, at)?.as_string()),
+        None => None,
+    };
+    let decides = service.state(&action.to).is_some_and(|s| s.is_final());
     let renderer = Renderer::new(ctx);
-    let mut render = |number: &DocumentNumber| renderer.render(form, &data, number, at);
+    let mut render = |number: &DocumentNumber| match &document {
+        Some((spec, data)) => renderer.render(&spec.form, data, number, at),
+        None => Err(IssueError::Render("nothing to render".into()).into()),
+    };
     let advance = Advance {
-        step,
+        from: &current.status,
+        to: &action.to,
+        audit: &audit,
+        registers: due_date.is_some(),
+        decides,
         at: UnixTime::from_secs(at),
-        payment_reference: None,
-        due_date: None,
-        document: Some((form, &mut render)),
+        payment_reference: reference,
+        due_date,
+        document: document
+            .as_ref()
+            .map(|(spec, _)| (spec.form.as_str(), &mut render as &mut Render<'_>)),
         verification: None,
     };
-    let result = ctx.registry.advance_application(id, actor, advance);
+    let result = ctx.registry.advance_application(current.id, actor, advance);
     result.map_err(|e| renderer.error(e))
 }
 

@@ -419,6 +419,9 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         ("/v1/applications/{id}", "get"),
         ("/v1/applications/{id}/payment", "post"),
         ("/v1/applications/{id}/decision", "post"),
+        ("/v1/applications/{id}/steps/{step}", "post"),
+        ("/v1/services", "get"),
+        ("/v1/services/{id}", "get"),
     ];
     assert_eq!(
         paths.len(),
@@ -432,7 +435,8 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         let concrete = path
             .replace("{id}", "1")
             .replace("{number}", "x")
-            .replace("{action}", "suspend");
+            .replace("{action}", "suspend")
+            .replace("{step}", "pay");
         let a = request_with(
             svc.addr,
             &method.to_uppercase(),

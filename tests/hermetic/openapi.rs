@@ -394,6 +394,39 @@ fn every_field_of_every_answer_is_documented() {
         String::from_utf8_lossy(&decided.body)
     );
     let licence = decided.json()["document"]["id"].as_i64().expect("licence");
+    // The generic steps, on the application signed as XML: the portal pays, the operator refuses with reasons.
+    let other = as_xml.json()["id"].as_i64().expect("id");
+    for (token, step, body) in [
+        (&portal, "pay", r#"{"reference": "KZ-PAY-0002"}"#),
+        (
+            &operator,
+            "refuse",
+            r#"{"reason": "біліктілік талаптарына сәйкес емес"}"#,
+        ),
+    ] {
+        let r = c.call(
+            "POST",
+            "/v1/applications/{id}/steps/{step}",
+            &format!("/v1/applications/{other}/steps/{step}"),
+            token,
+            body.as_bytes(),
+        );
+        assert_eq!(
+            r.status,
+            200,
+            "{step}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let services = c.call("GET", "/v1/services", "/v1/services", "", b"");
+    assert_eq!(services.status, 200);
+    c.call(
+        "GET",
+        "/v1/services/{id}",
+        "/v1/services/civil-registry.duplicate-certificate",
+        "",
+        b"",
+    );
     c.call(
         "POST",
         "/v1/documents/{id}/{action}",

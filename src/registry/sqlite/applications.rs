@@ -1,13 +1,14 @@
 //! Applications in SQLite: submission (with the refusal issued at once when the EDS is not confirmed) and the
-//! steps after it. Every function runs inside the caller's transaction; the state machines of [`crate::issuance`]
-//! decide what may happen, here, after the row was read under the write lock.
+//! steps after it. Every function runs inside the caller's transaction; a step is taken only if the application
+//! is still in the state the workflow decided it in, checked here after the row was read under the write lock.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{audit, issue_in, reserve, year_of};
 use crate::clock::UnixTime;
 use crate::forms::FormId;
-use crate::issuance::{ApplicationStatus, ApplicationStep};
+use crate::issuance::catalogue::{REFUSED, VERIFICATION_PENDING};
+use crate::issuance::TransitionError;
 use crate::registry::{
     Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, NewApplication,
     PendingApplication, RegistryError, RenderForApplication,
@@ -24,7 +25,7 @@ pub(super) fn submit(
 ) -> Result<ApplicationId, RegistryError> {
     let year = year_of(app.submitted_at)?;
     let number = reserve(conn, &FormId::parse(APPLICATION_SERIES)?, year)?.to_string();
-    let (status, decided_at, document) = match refusal {
+    let (status, decided_at, document): (&str, _, _) = match refusal {
         Some(render) => {
             let doc = issue_in(
                 conn,
@@ -33,22 +34,23 @@ pub(super) fn submit(
                 actor,
                 &mut |n: &DocumentNumber| render(&number, n),
             )?;
-            (
-                ApplicationStatus::Refused,
-                Some(app.submitted_at),
-                Some(doc.id.0),
-            )
+            (REFUSED, Some(app.submitted_at), Some(doc.id.0))
         }
-        None if app.pending_until.is_some() => (ApplicationStatus::VerificationPending, None, None),
-        None => (ApplicationStatus::AwaitingPayment, None, None),
+        None if app.pending_until.is_some() => (VERIFICATION_PENDING, None, None),
+        None => (app.start, None, None),
     };
-    let pending_until = (status == ApplicationStatus::VerificationPending)
+    let pending_until = (status == VERIFICATION_PENDING)
         .then_some(app.pending_until)
         .flatten();
+    let (registered_at, due_date) = match &app.start_due {
+        Some(due) if status == app.start => (Some(app.submitted_at), Some(due.as_str())),
+        _ => (None, None),
+    };
     conn.execute(
         "INSERT INTO application (number, service, applicant, applicant_name, submitted_at, content, cms,
-                                  verification, status, decided_at, document_id, pending_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                  verification, status, decided_at, document_id, pending_until,
+                                  registered_at, due_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             number,
             app.service,
@@ -58,10 +60,12 @@ pub(super) fn submit(
             app.content,
             app.cms,
             app.verification,
-            status.as_str(),
+            status,
             decided_at,
             document,
-            pending_until
+            pending_until,
+            registered_at,
+            due_date
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -72,7 +76,7 @@ pub(super) fn submit(
         "application.submitted",
         &number,
     )?;
-    if status == ApplicationStatus::Refused {
+    if status == REFUSED {
         audit(
             conn,
             app.submitted_at,
@@ -81,7 +85,7 @@ pub(super) fn submit(
             &number,
         )?;
     }
-    if status == ApplicationStatus::VerificationPending {
+    if status == VERIFICATION_PENDING {
         audit(
             conn,
             app.submitted_at,
@@ -116,7 +120,7 @@ pub(super) fn application(
                         submitted_at: r.get(5)?,
                         content: r.get(6)?,
                         verification: r.get(7)?,
-                        status: ApplicationStatus::Refused,
+                        status: r.get(8)?,
                         payment_reference: r.get(9)?,
                         registered_at: r.get(10)?,
                         due_date: r.get(11)?,
@@ -127,18 +131,11 @@ pub(super) fn application(
                             _ => None,
                         },
                     },
-                    r.get::<_, String>(8)?,
                 ))
             },
         )
         .optional()?;
-    row.map(|(mut record, status)| {
-        record.status = ApplicationStatus::parse(&status).ok_or_else(|| {
-            RegistryError::Corrupt(format!("status {status:?} of {}", record.number))
-        })?;
-        Ok(record)
-    })
-    .transpose()
+    Ok(row.map(|(record,)| record))
 }
 
 pub(super) fn advance(
@@ -149,7 +146,14 @@ pub(super) fn advance(
 ) -> Result<(), RegistryError> {
     let current = application(conn, id)?
         .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
-    let next = current.status.after(advance.step)?;
+    if current.status != advance.from {
+        return Err(TransitionError {
+            what: "an application",
+            action: advance.audit.trim_start_matches("application.").to_string(),
+            state: current.status,
+        }
+        .into());
+    }
     let document = match advance.document {
         Some((form, render)) => Some(
             issue_in(
@@ -163,12 +167,8 @@ pub(super) fn advance(
         ),
         None => None,
     };
-    let registered_at = (advance.step == ApplicationStep::Paid).then_some(advance.at);
-    let decided_at = matches!(
-        next,
-        ApplicationStatus::Approved | ApplicationStatus::Refused
-    )
-    .then_some(advance.at);
+    let registered_at = advance.registers.then_some(advance.at);
+    let decided_at = advance.decides.then_some(advance.at);
     conn.execute(
         "UPDATE application SET status = ?2,
                 payment_reference = COALESCE(?3, payment_reference),
@@ -181,7 +181,7 @@ pub(super) fn advance(
          WHERE id = ?1",
         params![
             id.0,
-            next.as_str(),
+            advance.to,
             advance.payment_reference,
             registered_at,
             advance.due_date,
@@ -190,15 +190,7 @@ pub(super) fn advance(
             advance.verification
         ],
     )?;
-    let action = match advance.step {
-        ApplicationStep::Verified => "application.verified",
-        ApplicationStep::NotVerified => "application.refused.not-verified",
-        ApplicationStep::Paid => "application.registered",
-        ApplicationStep::NotPaid => "application.refused.no-payment",
-        ApplicationStep::Approve => "application.approved",
-        ApplicationStep::Refuse => "application.refused",
-    };
-    audit(conn, advance.at, actor, action, &current.number)
+    audit(conn, advance.at, actor, advance.audit, &current.number)
 }
 
 pub(super) fn pending(
