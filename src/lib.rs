@@ -116,8 +116,8 @@ pub use service::tokens::{
 pub use service::tokens::{Caller, TokenCache};
 pub use service::workflow::WorkflowError;
 pub use service::workflow::{
-    act, decide, issue_reference, report_payment, reverify_pending, submit, submit_xml, Context,
-    Decision, Reverified, Step,
+    act, decide, expire_unpaid, issue_reference, report_payment, reverify_pending, submit,
+    submit_xml, Context, Decision, Reverified, Step,
 };
 pub use service::{start, CheckFor, Limits, RevocationPolicy, ServeOptions};
 

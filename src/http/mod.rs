@@ -127,7 +127,8 @@ pub fn run(
         );
         crls.spawn()
     });
-    // Applications waiting for revocation data are verified again on a schedule.
+    // Applications waiting for revocation data are verified again on a schedule, and those whose fee window
+    // passed are refused ("term expired").
     let _reverifier = {
         let node = node.clone();
         let every = node.revocation.reverify_every;
@@ -137,6 +138,10 @@ pub fn run(
                 crate::service::workflow::reverify_pending(node.context(), "qoltanba", now)
             {
                 tracing::warn!(error = %e, "pending applications could not be verified again");
+            }
+            if let Err(e) = crate::service::workflow::expire_unpaid(node.context(), "qoltanba", now)
+            {
+                tracing::warn!(error = %e, "unpaid applications could not be refused");
             }
             every
         })

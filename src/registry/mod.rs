@@ -338,6 +338,17 @@ pub trait Registry: Send + Sync {
         limit: usize,
     ) -> Result<Vec<PendingApplication>, RegistryError>;
 
+    /// Up to `limit` applications of `service` in `state` submitted before `submitted_before`, with ids above
+    /// `after`, in id order (the fee windows' sweep pages through them).
+    fn applications_in_state(
+        &self,
+        service: &str,
+        state: &str,
+        submitted_before: UnixTime,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<ApplicationRecord>, RegistryError>;
+
     /// Moves an application one step, issuing the step's document in the same transaction. Fails with
     /// [`RegistryError::Transition`] when the application's current state does not allow the step.
     fn advance_application(

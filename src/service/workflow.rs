@@ -698,6 +698,86 @@ pub fn report_payment(
     take(ctx, &current, &step, Actor::Portal, actor, at)
 }
 
+/// Refuses, with the service's late step ("term expired"), every application whose fee was not reported paid
+/// within its service's window (`fee.payWithin`): what the regulation has the portal do when the 24 hours pass.
+/// Run on a schedule beside [`reverify_pending`]; a payment reported late takes the same step
+/// ([`report_payment`]). One application that cannot be moved is logged and skipped. Returns the numbers refused.
+pub fn expire_unpaid(
+    ctx: Context<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<String>, WorkflowError> {
+    const PAGE: usize = 100;
+    let catalogue = crate::issuance::catalogue::catalogue()
+        .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?;
+    let mut out = Vec::new();
+    for service in catalogue.services() {
+        let Some((window, late)) = service
+            .fee
+            .as_ref()
+            .and_then(|f| Some((f.pay_within?, f.late.as_deref()?)))
+        else {
+            continue;
+        };
+        for (state_name, state) in &service.states {
+            let Some(late_action) = state.actions.get(late) else {
+                continue;
+            };
+            if !state.actions.values().any(|a| a.payment) {
+                continue;
+            }
+            // Only applications old enough that some window could have passed: a term never ends sooner than
+            // this bound (a day term ends at the end of a day at least a day away).
+            let bound = match window {
+                Term::Minutes(n) => now - i64::from(n) * 60,
+                Term::Hours(n) => now - i64::from(n) * 3600,
+                Term::WorkingDays(n) | Term::CalendarDays(n) => now - i64::from(n) * 86_400,
+            };
+            let mut after = None;
+            loop {
+                let page = ctx.registry.applications_in_state(
+                    &service.id,
+                    state_name,
+                    UnixTime::from_secs(bound),
+                    after,
+                    PAGE,
+                )?;
+                let full = page.len() == PAGE;
+                for record in page {
+                    ctx.check()?;
+                    after = Some(record.id);
+                    if !due(ctx, window, record.submitted_at.secs())?.is_past(now) {
+                        continue;
+                    }
+                    let step = Step {
+                        action: late,
+                        reference: None,
+                        reason: None,
+                        fields: &EMPTY,
+                    };
+                    match take(ctx, &record, &step, late_action.by, actor, now) {
+                        Ok(_) => {
+                            tracing::info!(application = %record.number, service = %service.id, "the fee's window passed: refused");
+                            out.push(record.number);
+                        }
+                        Err(WorkflowError::Conflict(_)) => {}
+                        Err(e @ (WorkflowError::Cancelled | WorkflowError::Storage(_))) => {
+                            return Err(e)
+                        }
+                        Err(e) => {
+                            tracing::warn!(application = %record.number, error = %e, "an unpaid application could not be refused");
+                        }
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The operator's decision on a registered application.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {

@@ -24,4 +24,5 @@ mod openssl_interop;
 mod pkits;
 mod render;
 mod seal;
+mod services;
 mod xml;

@@ -97,45 +97,73 @@ pub(super) fn submit(
     Ok(ApplicationId(id))
 }
 
+const SELECT_APPLICATION: &str =
+    "SELECT a.id, a.number, a.service, a.applicant, a.applicant_name, a.submitted_at, a.content,
+            a.verification, a.status, a.payment_reference, a.registered_at, a.due_date,
+            a.decided_at, a.document_id, d.number, a.pending_until
+     FROM application a LEFT JOIN document d ON d.id = a.document_id";
+
+pub(super) fn in_state(
+    conn: &Connection,
+    service: &str,
+    state: &str,
+    submitted_before: UnixTime,
+    after: Option<ApplicationId>,
+    limit: usize,
+) -> Result<Vec<ApplicationRecord>, RegistryError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT_APPLICATION}
+         WHERE a.service = ?1 AND a.status = ?2 AND a.submitted_at < ?3 AND a.id > ?4
+         ORDER BY a.id LIMIT ?5"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(
+        params![
+            service,
+            state,
+            submitted_before,
+            after.map_or(0, |a| a.0),
+            limit
+        ],
+        record,
+    )?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApplicationRecord> {
+    Ok(ApplicationRecord {
+        id: ApplicationId(r.get(0)?),
+        number: r.get(1)?,
+        service: r.get(2)?,
+        applicant: r.get(3)?,
+        applicant_name: r.get(4)?,
+        submitted_at: r.get(5)?,
+        content: r.get(6)?,
+        verification: r.get(7)?,
+        status: r.get(8)?,
+        payment_reference: r.get(9)?,
+        registered_at: r.get(10)?,
+        due_date: r.get(11)?,
+        decided_at: r.get(12)?,
+        pending_until: r.get(15)?,
+        document: match (r.get::<_, Option<i64>>(13)?, r.get(14)?) {
+            (Some(id), Some(number)) => Some((DocumentId(id), number)),
+            _ => None,
+        },
+    })
+}
+
 pub(super) fn application(
     conn: &Connection,
     id: ApplicationId,
 ) -> Result<Option<ApplicationRecord>, RegistryError> {
-    let row = conn
+    Ok(conn
         .query_row(
-            "SELECT a.id, a.number, a.service, a.applicant, a.applicant_name, a.submitted_at, a.content,
-                    a.verification, a.status, a.payment_reference, a.registered_at, a.due_date,
-                    a.decided_at, a.document_id, d.number, a.pending_until
-             FROM application a LEFT JOIN document d ON d.id = a.document_id
-             WHERE a.id = ?1",
+            &format!("{SELECT_APPLICATION} WHERE a.id = ?1"),
             [id.0],
-            |r| {
-                Ok((
-                    ApplicationRecord {
-                        id: ApplicationId(r.get(0)?),
-                        number: r.get(1)?,
-                        service: r.get(2)?,
-                        applicant: r.get(3)?,
-                        applicant_name: r.get(4)?,
-                        submitted_at: r.get(5)?,
-                        content: r.get(6)?,
-                        verification: r.get(7)?,
-                        status: r.get(8)?,
-                        payment_reference: r.get(9)?,
-                        registered_at: r.get(10)?,
-                        due_date: r.get(11)?,
-                        decided_at: r.get(12)?,
-                        pending_until: r.get(15)?,
-                        document: match (r.get::<_, Option<i64>>(13)?, r.get(14)?) {
-                            (Some(id), Some(number)) => Some((DocumentId(id), number)),
-                            _ => None,
-                        },
-                    },
-                ))
-            },
+            record,
         )
-        .optional()?;
-    Ok(row.map(|(record,)| record))
+        .optional()?)
 }
 
 pub(super) fn advance(

@@ -124,6 +124,10 @@ CREATE TRIGGER document_event_no_delete BEFORE DELETE ON document_event
 ALTER TABLE application ADD COLUMN pending_until INTEGER;
 CREATE INDEX application_pending ON application (id) WHERE status = 'verificationPending';
 "#,
+    // Applications by service and state, oldest first: the fee windows' sweep, and the queues.
+    r#"
+CREATE INDEX application_by_state ON application (service, status, submitted_at);
+"#,
 ];
 
 impl From<rusqlite::Error> for RegistryError {
@@ -435,6 +439,24 @@ impl Registry for SqliteRegistry {
         limit: usize,
     ) -> Result<Vec<PendingApplication>, RegistryError> {
         applications::pending(&self.reader(), after, limit)
+    }
+
+    fn applications_in_state(
+        &self,
+        service: &str,
+        state: &str,
+        submitted_before: UnixTime,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<ApplicationRecord>, RegistryError> {
+        applications::in_state(
+            &self.reader(),
+            service,
+            state,
+            submitted_before,
+            after,
+            limit,
+        )
     }
 
     fn advance_application(

@@ -1,0 +1,466 @@
+//! The services of the regulations end to end over real HTTP (issue 17), each run from the catalogue
+//! (`GET /v1/services`): applications signed by the OpenSSL CLI (Debian package `openssl`) with the demo PKI's
+//! keys, every step the seed names, every refusal it names with its document, each document checked by
+//! `qoltanba verify-document` (a separate process) and its text read by `pdftotext` (Debian package
+//! `poppler-utils`).
+
+use crate::common;
+use crate::common::client::{assert_problem, bearer, get, request_with, service_with, Answer};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::path::Path;
+
+const B64: base64::engine::general_purpose::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD;
+
+/// A service on loopback and its node, for the steps a test takes at a chosen time (the fee's window).
+struct Provider {
+    svc: common::client::Service,
+    node: qoltanba::Node,
+}
+
+fn provider() -> Provider {
+    let mut node = None;
+    let svc = service_with(|state| {
+        node = Some((*state).clone());
+        state
+    });
+    Provider {
+        svc,
+        node: node.expect("node"),
+    }
+}
+
+/// Signs `content` with the demo key `name` as an applicant's EDS tool would: `openssl cms -sign`, attached.
+fn openssl_sign(content: &[u8], name: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("application.json");
+    std::fs::write(&input, content).expect("write");
+    let out = dir.path().join("application.p7s");
+    let project = common::project_dir();
+    let status = std::process::Command::new("openssl")
+        .args([
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-outform",
+            "DER",
+            "-in",
+        ])
+        .arg(&input)
+        .arg("-signer")
+        .arg(project.join(format!("certs/{name}.pem")))
+        .arg("-inkey")
+        .arg(project.join(format!("certs/{name}.key.pem")))
+        .arg("-out")
+        .arg(&out)
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    std::fs::read(&out).expect("cms")
+}
+
+fn call(p: &Provider, method: &str, path: &str, token: &str, body: &Value) -> Answer {
+    let headers = if token.is_empty() {
+        String::new()
+    } else {
+        bearer(token)
+    };
+    request_with(
+        p.svc.addr,
+        method,
+        path,
+        "application/json",
+        &headers,
+        body.to_string().as_bytes(),
+    )
+}
+
+fn ok(a: Answer) -> Value {
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    a.json()
+}
+
+fn submit(p: &Provider, application: &Value, signer: &str) -> Answer {
+    let cms = openssl_sign(application.to_string().as_bytes(), signer);
+    call(
+        p,
+        "POST",
+        "/v1/applications",
+        &p.svc.portal,
+        &json!({"cms": B64.encode(cms)}),
+    )
+}
+
+fn created(a: Answer) -> Value {
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    a.json()
+}
+
+fn step(p: &Provider, app: &Value, step: &str, token: &str, body: &Value) -> Answer {
+    call(
+        p,
+        "POST",
+        &format!("/v1/applications/{}/steps/{step}", app["id"]),
+        token,
+        body,
+    )
+}
+
+fn next_steps(app: &Value) -> Vec<(String, String)> {
+    app["next"]
+        .as_array()
+        .expect("next")
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().expect("step").to_string(),
+                s["by"].as_str().expect("by").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Downloads a document's PDF, checks it with `qoltanba verify-document` and returns its data and its text.
+fn verified(p: &Provider, document: &Value, dir: &Path) -> (Value, String) {
+    let pdf = get(
+        p.svc.addr,
+        document["pdf"].as_str().expect("pdf link"),
+        &p.svc.operator,
+    );
+    assert_eq!(pdf.status, 200);
+    let path = dir.join(format!(
+        "{}.pdf",
+        document["number"].as_str().expect("number")
+    ));
+    std::fs::write(&path, &pdf.body).expect("write");
+    let (code, report) = common::run_json(&["verify-document", path.to_str().expect("path")]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["valid"], true, "{report}");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(text.status.success());
+    let doc = ok(get(
+        p.svc.addr,
+        &format!("/v1/documents/{}", document["id"]),
+        &p.svc.operator,
+    ));
+    (
+        doc["data"].clone(),
+        String::from_utf8(text.stdout).expect("utf-8"),
+    )
+}
+
+const APPLICANT: &str = "ТЕСТОВ ТЕСТ ТЕСТОВИЧ";
+
+fn duplicate_certificate(certificate: &str) -> Value {
+    json!({
+        "service": "civil-registry.duplicate-certificate",
+        "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
+        "fields": {"certificate": certificate, "person": "ТЕСТОВ ТЕСТ ТЕСТОВИЧ, 1987"},
+    })
+}
+
+fn cert_iin(name: &str) -> String {
+    let certs =
+        qoltanba::load_certificates(&common::project_dir().join(format!("certs/{name}.pem")))
+            .expect("cert");
+    certs[0].profile().iin.clone().expect("iin")
+}
+
+/// Seed 004 regulation 1: the applicant asks for a duplicate birth certificate, pays the duty within 24 hours,
+/// the authorised body accepts the request, and the notification of acceptance is issued — the seed's form, with
+/// the request's number and date, the certificate asked for and the body's name.
+#[test]
+fn a_duplicate_certificate_is_applied_for_paid_and_accepted() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // The catalogue says what the portal needs: who applies, the fee and its window, the steps.
+    let listed = ok(get(p.svc.addr, "/v1/services", ""));
+    let ids: Vec<&str> = listed["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    for id in [
+        "licence.private-bailiff",
+        "licence.security",
+        "licence.advocacy",
+        "civil-registry.duplicate-certificate",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    let service = ok(get(
+        p.svc.addr,
+        "/v1/services/civil-registry.duplicate-certificate",
+        "",
+    ));
+    assert_eq!(service["fee"]["payWithin"], json!({"hours": 24}));
+    assert_eq!(service["applicants"], json!(["individual"]));
+    assert_eq!(
+        service["applicationFields"],
+        json!(["certificate", "person"])
+    );
+
+    let app = created(submit(
+        &p,
+        &duplicate_certificate("birth"),
+        "individual-sign",
+    ));
+    assert_eq!(app["status"], "awaitingPayment", "{app}");
+    assert_eq!(
+        next_steps(&app),
+        [
+            ("notPaid".to_string(), "portal".to_string()),
+            ("pay".to_string(), "portal".to_string())
+        ]
+    );
+    // The operator cannot pay, nor accept before payment; a step the service does not have is a bad request.
+    assert_problem(
+        &step(&p, &app, "pay", &p.svc.operator, &json!({"reference": "X"})),
+        403,
+        "FORBIDDEN",
+    );
+    assert_problem(
+        &step(&p, &app, "accept", &p.svc.operator, &json!({})),
+        409,
+        "STATE_CONFLICT",
+    );
+    assert_problem(
+        &step(&p, &app, "approve", &p.svc.operator, &json!({})),
+        400,
+        "MALFORMED",
+    );
+    let paid = ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-DUTY-0001"}),
+    ));
+    assert_eq!(paid["status"], "registered");
+    assert_eq!(paid["paymentReference"], "KZ-DUTY-0001");
+    // The authorised body's term is in minutes (15 + 15): the due date is a moment, Astana time.
+    let due = paid["dueDate"].as_str().expect("due");
+    assert!(due.ends_with("+05:00"), "{due}");
+    let registered_at =
+        qoltanba::UnixTime::parse_rfc3339(paid["registeredAt"].as_str().expect("at"))
+            .expect("time");
+    let due_at = qoltanba::UnixTime::parse_rfc3339(due).expect("due");
+    assert_eq!(due_at.secs() - registered_at.secs(), 30 * 60);
+    // The portal cannot accept; the operator does, with no fields (the notification takes none).
+    assert_problem(
+        &step(&p, &paid, "accept", &p.svc.portal, &json!({})),
+        403,
+        "FORBIDDEN",
+    );
+    assert_problem(
+        &step(
+            &p,
+            &paid,
+            "accept",
+            &p.svc.operator,
+            &json!({"fields": {"person": "someone else"}}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    let accepted = ok(step(&p, &paid, "accept", &p.svc.operator, &json!({})));
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["next"], json!([]));
+    assert!(accepted["decidedAt"].is_string());
+    let (data, text) = verified(&p, &accepted["document"], dir.path());
+    assert_eq!(data["service_kk"], "туу туралы куәлікті");
+    assert_eq!(data["service_ru"], "свидетельства о рождении");
+    assert_eq!(data["person"], "ТЕСТОВ ТЕСТ ТЕСТОВИЧ, 1987");
+    let number = accepted["number"].as_str().expect("number");
+    assert_eq!(
+        data["request_number"],
+        number.rsplit('-').next().expect("sequence")
+    );
+    assert!(text.contains("ХАБАРЛАМА"), "{text}");
+    assert!(text.contains("туу туралы куәлікті"), "{text}");
+    // Nothing follows a final state.
+    assert_problem(
+        &step(&p, &accepted, "accept", &p.svc.operator, &json!({})),
+        409,
+        "STATE_CONFLICT",
+    );
+}
+
+/// Every refusal seed 004 regulation 1 names, each with its refusal document: the EDS not confirmed (a revoked
+/// certificate), the duty not paid, paid after the 24 hours or never (the "term expired" message, by the
+/// portal's report or by the service's own sweep), and the requested data absent. An application asking for a
+/// certificate the service does not issue, or leaving out whose certificate it is, is refused at the door.
+#[test]
+fn every_refusal_of_the_duplicate_certificate_service_has_its_document() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let refusal = |app: &Value, code: &str| {
+        assert_eq!(app["status"], "refused", "{app}");
+        let (data, _) = verified(&p, &app["document"], dir.path());
+        assert_eq!(data["reason_codes"], code, "{data}");
+        data
+    };
+
+    // The EDS not confirmed: a revoked certificate, refused at once.
+    let mut revoked = duplicate_certificate("marriage");
+    revoked["applicant"]["iin"] = json!(cert_iin("revoked"));
+    let app = created(submit(&p, &revoked, "revoked"));
+    assert_eq!(app["status"], "refused", "{app}");
+    let (data, _) = verified(&p, &app["document"], dir.path());
+    assert!(
+        data["reason_codes"]
+            .as_str()
+            .expect("codes")
+            .contains("CERT_REVOKED"),
+        "{data}"
+    );
+    assert!(
+        data["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("ЭЦП не подтверждена"),
+        "{data}"
+    );
+
+    // The portal reports no payment: the term expired, a new request may be made.
+    let app = created(submit(
+        &p,
+        &duplicate_certificate("divorce"),
+        "individual-sign",
+    ));
+    let unpaid = ok(call(
+        &p,
+        "POST",
+        &format!("/v1/applications/{}/payment", app["id"]),
+        &p.svc.portal,
+        &json!({"paid": false}),
+    ));
+    let data = refusal(&unpaid, "TERM_EXPIRED");
+    assert!(
+        data["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("24 сағат"),
+        "{data}"
+    );
+
+    // Paid, but reported 24 hours and a second after submission: refused, the reference kept.
+    let app = created(submit(
+        &p,
+        &duplicate_certificate("name-change"),
+        "individual-sign",
+    ));
+    let id = qoltanba::ApplicationId(app["id"].as_i64().expect("id"));
+    let submitted = qoltanba::UnixTime::parse_rfc3339(app["submittedAt"].as_str().expect("at"))
+        .expect("time")
+        .secs();
+    let late = qoltanba::report_payment(
+        p.node.context(),
+        id,
+        true,
+        Some("KZ-DUTY-LATE"),
+        "portal-1",
+        submitted + 24 * 3600 + 1,
+    )
+    .expect("late payment");
+    assert_eq!(late.status, "refused");
+    assert_eq!(late.payment_reference.as_deref(), Some("KZ-DUTY-LATE"));
+    let late = ok(get(
+        p.svc.addr,
+        &format!("/v1/applications/{}", app["id"]),
+        &p.svc.portal,
+    ));
+    refusal(&late, "TERM_EXPIRED");
+
+    // Never paid: the service's sweep refuses it once the 24 hours pass, not a second before.
+    let app = created(submit(
+        &p,
+        &duplicate_certificate("adoption"),
+        "individual-sign",
+    ));
+    let submitted = qoltanba::UnixTime::parse_rfc3339(app["submittedAt"].as_str().expect("at"))
+        .expect("time")
+        .secs();
+    let swept = qoltanba::expire_unpaid(p.node.context(), "qoltanba", submitted + 24 * 3600)
+        .expect("sweep");
+    assert!(!swept.contains(&app["number"].as_str().expect("n").to_string()));
+    let swept = qoltanba::expire_unpaid(p.node.context(), "qoltanba", submitted + 24 * 3600 + 1)
+        .expect("sweep");
+    assert!(
+        swept.contains(&app["number"].as_str().expect("n").to_string()),
+        "{swept:?}"
+    );
+    let expired = ok(get(
+        p.svc.addr,
+        &format!("/v1/applications/{}", app["id"]),
+        &p.svc.portal,
+    ));
+    refusal(&expired, "TERM_EXPIRED");
+    let audit = {
+        use qoltanba::Registry;
+        p.svc.registry.audit().expect("audit")
+    };
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "application.refused.termExpired"
+            && e.actor == "qoltanba"
+            && e.subject == app["number"].as_str().expect("n")));
+
+    // Paid, but the requested data are absent: the authorised body refuses.
+    let app = created(submit(
+        &p,
+        &duplicate_certificate("paternity"),
+        "individual-sign",
+    ));
+    ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-DUTY-0002"}),
+    ));
+    assert_problem(
+        &step(&p, &app, "noData", &p.svc.operator, &json!({"reason": "x"})),
+        400,
+        "MALFORMED",
+    );
+    let absent = ok(step(&p, &app, "noData", &p.svc.operator, &json!({})));
+    let data = refusal(&absent, "NO_DATA");
+    assert!(
+        data["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("Запрошенные сведения отсутствуют"),
+        "{data}"
+    );
+
+    // Refused at the door: a certificate the service does not issue, whose certificate left out.
+    let mut unknown = duplicate_certificate("unicorn");
+    let a = submit(&p, &unknown, "individual-sign");
+    assert_problem(&a, 422, "INVALID_APPLICATION");
+    assert!(
+        String::from_utf8_lossy(&a.body).contains("birth"),
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    unknown["fields"] = json!({"certificate": "birth"});
+    assert_problem(
+        &submit(&p, &unknown, "individual-sign"),
+        422,
+        "INVALID_APPLICATION",
+    );
+}
