@@ -129,6 +129,8 @@ const SOURCES: &[(&str, &str)] = templates![
     "reference.legal-entity-participation",
     "reference.individual-participation",
     "notification.accepted",
+    "notification.marriage-registration",
+    "notification.attestation",
     "licence.private-bailiff",
     "licence.security",
     "licence.advocacy",

@@ -798,6 +798,8 @@ mod tests {
             "licence.security",
             "licence.advocacy",
             "civil-registry.duplicate-certificate",
+            "civil-registry.marriage-registration",
+            "attestation.advocacy",
         ] {
             assert!(c.get(id).is_some(), "{id}");
         }

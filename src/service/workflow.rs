@@ -11,7 +11,8 @@ use crate::document::{IssueError, Sealing};
 use crate::forms::TemplateError;
 use crate::identity::NameClaim;
 use crate::issuance::catalogue::{
-    Actor, DocumentSpec, Due, Inputs, ServiceSpec, Term, REFUSED, STATED, VERIFICATION_PENDING,
+    Actor, Binding, DocumentSpec, Due, Inputs, ServiceSpec, Source, Term, REFUSED, STATED,
+    VERIFICATION_PENDING,
 };
 use crate::issuance::{
     local_date, ApplicantId, Application, ApplicationError, LifecycleAction, Provider,
@@ -278,12 +279,22 @@ fn check_printable(
     for (spec, refusal) in specs {
         let form = crate::forms::form(&spec.form)
             .map_err(|_| WorkflowError::UnknownForm(spec.form.clone()))?;
+        // Each value the operator gives stands in as the sample of the form field it fills.
         let samples: Map<String, Value> = spec
-            .decision_fields()
-            .into_keys()
-            .filter_map(|name| {
-                let sample = form.fields.iter().find(|f| f.name == name)?.sample.clone();
-                Some((name.to_string(), sample))
+            .data
+            .iter()
+            .filter_map(|(field, binding)| {
+                let name = match binding {
+                    Binding::From(Source::Decision(n)) | Binding::Or(Source::Decision(n), _) => n,
+                    _ => return None,
+                };
+                let sample = form
+                    .fields
+                    .iter()
+                    .find(|f| &f.name == field)?
+                    .sample
+                    .clone();
+                Some((name.clone(), sample))
             })
             .collect();
         let unprintable = |e: String| {

@@ -122,7 +122,8 @@ fn next_steps(app: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Downloads a document's PDF, checks it with `qoltanba verify-document` and returns its data and its text.
+/// Downloads a document's PDF, checks it with `qoltanba verify-document` and returns its data and its text (words
+/// separated by one space).
 fn verified(p: &Provider, document: &Value, dir: &Path) -> (Value, String) {
     let pdf = get(
         p.svc.addr,
@@ -149,9 +150,11 @@ fn verified(p: &Provider, document: &Value, dir: &Path) -> (Value, String) {
         &format!("/v1/documents/{}", document["id"]),
         &p.svc.operator,
     ));
+    // Lines wrap where the layout says: the text is compared as words.
+    let text = String::from_utf8(text.stdout).expect("utf-8");
     (
         doc["data"].clone(),
-        String::from_utf8(text.stdout).expect("utf-8"),
+        text.split_whitespace().collect::<Vec<_>>().join(" "),
     )
 }
 
@@ -463,4 +466,245 @@ fn every_refusal_of_the_duplicate_certificate_service_has_its_document() {
         422,
         "INVALID_APPLICATION",
     );
+}
+
+fn marriage(partner: Option<&str>) -> Value {
+    let mut fields = json!({});
+    if let Some(p) = partner {
+        fields["partner"] = json!(p);
+    }
+    json!({
+        "service": "civil-registry.marriage-registration",
+        "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
+        "fields": fields,
+    })
+}
+
+/// Seed 004 regulation 2: the application for marriage registration, the duty within 24 hours, and the
+/// notification of the time, date and place the authorised body sets; or the refusal when facts that bar the
+/// registration are found.
+#[test]
+fn a_marriage_registration_is_applied_for_and_its_time_and_place_notified() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Whom the applicant marries is part of the application.
+    assert_problem(
+        &submit(&p, &marriage(None), "individual-sign"),
+        422,
+        "INVALID_APPLICATION",
+    );
+    let app = created(submit(
+        &p,
+        &marriage(Some("ТЕСТОВА АЙГҮЛ СЕРІКҚЫЗЫ")),
+        "individual-sign",
+    ));
+    assert_eq!(app["status"], "awaitingPayment");
+    let paid = ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-DUTY-0003"}),
+    ));
+    assert_eq!(paid["status"], "registered");
+    // The notification needs the date, time and place.
+    assert_problem(
+        &step(
+            &p,
+            &paid,
+            "schedule",
+            &p.svc.operator,
+            &json!({"fields": {"registration_date": "18.12.2026", "registration_time": "11:30"}}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    assert_problem(
+        &step(
+            &p,
+            &paid,
+            "schedule",
+            &p.svc.operator,
+            &json!({"fields": {"registration_date": "2026-12-18", "registration_time": "11:30", "place": "x"}}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    let place = "Астана қаласы АХАЖ бөлімі, Бейбітшілік к-сі, 11";
+    let scheduled = ok(step(
+        &p,
+        &paid,
+        "schedule",
+        &p.svc.operator,
+        &json!({"fields": {"registration_date": "18.12.2026", "registration_time": "11:30", "place": place}}),
+    ));
+    assert_eq!(scheduled["status"], "scheduled");
+    let (data, text) = verified(&p, &scheduled["document"], dir.path());
+    assert_eq!(data["registration_date"], "18.12.2026");
+    assert_eq!(data["partner"], "ТЕСТОВА АЙГҮЛ СЕРІКҚЫЗЫ");
+    for expected in [
+        "ХАБАРЛАМА",
+        "УВЕДОМЛЕНИЕ",
+        "18.12.2026",
+        "11:30",
+        "Бейбітшілік",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+
+    // Facts that bar the registration: the operator states them on the refusal.
+    let app = created(submit(
+        &p,
+        &marriage(Some("ТЕСТОВА АЙГҮЛ СЕРІКҚЫЗЫ")),
+        "individual-sign",
+    ));
+    ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-DUTY-0004"}),
+    ));
+    assert_problem(
+        &step(&p, &app, "refuse", &p.svc.operator, &json!({})),
+        400,
+        "MALFORMED",
+    );
+    let facts =
+        "Өтініш берушінің тіркелген некесі бар. / У заявителя есть зарегистрированный брак.";
+    let refused = ok(step(
+        &p,
+        &app,
+        "refuse",
+        &p.svc.operator,
+        &json!({"reason": facts}),
+    ));
+    assert_eq!(refused["status"], "refused");
+    let (data, _) = verified(&p, &refused["document"], dir.path());
+    assert_eq!(data["reason"], facts);
+    assert_eq!(data["reason_codes"], "MARRIAGE_BAR");
+}
+
+fn attestation() -> Value {
+    json!({
+        "service": "attestation.advocacy",
+        "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
+        "fields": {"documents": ["диплом", "еңбек кітапшасы", "тағылымдамадан өткені туралы қорытынды"]},
+    })
+}
+
+/// Seed 002's attestation: no fee; registered with the 1-day completeness check; complete → to the Commission
+/// (5 working days); admitted → the notification that attestation will be held; then the decision passed or not
+/// passed. Not admitted → the decision says so; incomplete → the reasoned refusal of further consideration. Each
+/// document verified, each outcome printed on the one decision form.
+#[test]
+fn an_advocacy_attestation_runs_to_each_of_its_outcomes() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let calendar = qoltanba::WorkingCalendar::kazakhstan();
+
+    let to_commission = |app: &Value| {
+        assert_eq!(app["status"], "registered", "{app}");
+        // No fee: registered at submission, the completeness check due the next calendar day.
+        let today = qoltanba::local_date(qoltanba::UnixTime::now().secs()).expect("today");
+        assert_eq!(
+            app["dueDate"],
+            today.next_day().expect("tomorrow").to_string()
+        );
+        assert_problem(
+            &step(&p, app, "pay", &p.svc.portal, &json!({"reference": "X"})),
+            400,
+            "MALFORMED",
+        );
+        let complete = ok(step(&p, app, "complete", &p.svc.operator, &json!({})));
+        assert_eq!(complete["status"], "atCommission");
+        assert_eq!(
+            complete["dueDate"],
+            calendar
+                .add_working_days(today, 5)
+                .expect("due")
+                .to_string()
+        );
+        complete
+    };
+    let decided = |app: &Value, result_kk: &str, result_ru: &str| {
+        let (data, text) = verified(&p, &app["document"], dir.path());
+        assert_eq!(data["result_kk"], result_kk);
+        assert_eq!(data["result_ru"], result_ru);
+        assert!(text.contains(result_ru), "{result_ru}: {text}");
+        data
+    };
+
+    // Admitted, notified, passed.
+    let app = to_commission(&created(submit(&p, &attestation(), "individual-sign")));
+    let when = json!({"fields": {"attestation_date": "15.12.2026", "attestation_time": "10:00",
+                                 "place": "Астана қ., Мәңгілік Ел даңғылы, 8"}});
+    let admitted = ok(step(&p, &app, "admit", &p.svc.operator, &when));
+    assert_eq!(admitted["status"], "admitted");
+    let (notice, text) = verified(&p, &admitted["document"], dir.path());
+    assert_eq!(notice["attestation_date"], "15.12.2026");
+    assert!(
+        text.contains("УВЕДОМЛЕНИЕ О ПРОВЕДЕНИИ АТТЕСТАЦИИ"),
+        "{text}"
+    );
+    assert!(text.contains("Мәңгілік Ел"), "{text}");
+    // The decision needs the chair's name and the attestation's date.
+    assert_problem(
+        &step(
+            &p,
+            &admitted,
+            "pass",
+            &p.svc.operator,
+            &json!({"fields": {"attestation_date": "15.12.2026"}}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    let result =
+        json!({"fields": {"attestation_date": "15.12.2026", "chair": "НҰРЛАНОВ БЕРІК ҚАЙРАТҰЛЫ"}});
+    let passed = ok(step(&p, &admitted, "pass", &p.svc.operator, &result));
+    assert_eq!(passed["status"], "passed");
+    let data = decided(&passed, "аттестаттаудан өтті", "прошёл аттестацию");
+    assert_eq!(data["attestation_date"], "15.12.2026");
+    assert_ne!(
+        passed["document"]["number"], admitted["document"]["number"],
+        "the decision is a document of its own"
+    );
+
+    // Admitted, did not pass.
+    let app = to_commission(&created(submit(&p, &attestation(), "individual-sign")));
+    let admitted = ok(step(&p, &app, "admit", &p.svc.operator, &when));
+    let failed = ok(step(&p, &admitted, "fail", &p.svc.operator, &result));
+    assert_eq!(failed["status"], "notPassed");
+    decided(&failed, "аттестаттаудан өтпеді", "не прошёл аттестацию");
+
+    // Not admitted by the Commission.
+    let app = to_commission(&created(submit(&p, &attestation(), "individual-sign")));
+    let not_admitted = ok(step(
+        &p,
+        &app,
+        "notAdmit",
+        &p.svc.operator,
+        &json!({"fields": {"chair": "НҰРЛАНОВ БЕРІК ҚАЙРАТҰЛЫ"}}),
+    ));
+    assert_eq!(not_admitted["status"], "notAdmitted");
+    decided(
+        &not_admitted,
+        "аттестаттауға жіберілмеді",
+        "не допущен к аттестации",
+    );
+
+    // Incomplete documents: the reasoned refusal of further consideration.
+    let app = created(submit(&p, &attestation(), "individual-sign"));
+    let refused = ok(step(&p, &app, "incomplete", &p.svc.operator, &json!({})));
+    assert_eq!(refused["status"], "refused");
+    let (data, _) = verified(&p, &refused["document"], dir.path());
+    assert_eq!(data["reason_codes"], "INCOMPLETE_DOCUMENTS");
 }
