@@ -84,8 +84,8 @@ pub use seal::{
 pub mod services {
     pub use crate::issuance::catalogue::{
         catalogue, service, Action, Actor, ApplicantKind, Binding, Catalogue, CatalogueError,
-        DocumentSpec, Due, Fee, Names, Reason, ServiceSpec, Source, State, Term, EDS_NOT_CONFIRMED,
-        REFUSED, STATED, VERIFICATION_PENDING,
+        DocumentSpec, Due, Fee, LicenceChange, Names, Reason, ServiceSpec, Source, State, Term,
+        EDS_NOT_CONFIRMED, LICENCE_FIELD, REFUSED, STATED, VERIFICATION_PENDING,
     };
 }
 pub use issuance::{LicenceStatus, LifecycleAction, Provider, WorkingCalendar, DUPLICATE_MARK};

@@ -140,7 +140,7 @@ pub(super) async fn status(
 pub(super) struct LifecycleRequest {
     /// Why: printed in the public status.
     reason: String,
-    /// Re-issue only: the licence fields that change.
+    /// Refused when given: suspend, resume and terminate change no fields (re-issue is an application).
     #[serde(default)]
     fields: serde_json::Map<String, serde_json::Value>,
 }
@@ -160,7 +160,7 @@ pub(super) async fn lifecycle(
     })?;
     let id: i64 = id.parse().map_err(|_| Problem::not_found())?;
     let gates = state.gates.clone();
-    let (standing, made) = gates
+    let standing = gates
         .run(Pool::Private, move |cancel| {
             crate::service::workflow::change_licence(
                 state.context_with(cancel),
@@ -175,5 +175,5 @@ pub(super) async fn lifecycle(
         })
         .await?;
     tracing::info!(number = %standing.number, event = action.event(), "licence changed");
-    Ok(Json(StandingView::of(&standing).with_document(made.as_ref())).into_response())
+    Ok(Json(StandingView::of(&standing)).into_response())
 }

@@ -43,6 +43,8 @@ pub enum ProblemCode {
     StateConflict,
     /// The document's form has no lifecycle (422).
     NoLifecycle,
+    /// Re-issue and duplicates are the licensee's applications, not an operator's action (422).
+    NeedsApplication,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -51,7 +53,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 18] = [
+    pub(crate) const ALL: [ProblemCode; 19] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -70,6 +72,7 @@ impl ProblemCode {
         ProblemCode::StateConflict,
         ProblemCode::NoLifecycle,
         ProblemCode::LoginRefused,
+        ProblemCode::NeedsApplication,
     ];
 }
 
@@ -341,6 +344,12 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "Only licences have a lifecycle",
                 detail,
             ),
+            W::NeedsApplication(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::NeedsApplication,
+                "Re-issue and duplicates are applications",
+                detail,
+            ),
             W::NotYours(_) => Problem::new(
                 StatusCode::FORBIDDEN,
                 ProblemCode::Forbidden,
@@ -396,6 +405,7 @@ mod tests {
                 ProblemCode::StateConflict => 15,
                 ProblemCode::NoLifecycle => 16,
                 ProblemCode::LoginRefused => 17,
+                ProblemCode::NeedsApplication => 18,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

@@ -120,9 +120,6 @@ pub(crate) struct StandingView {
     replaced_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     replaces: Option<String>,
-    /// The document a re-issue or duplicate made (lifecycle changes only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    document: Option<DocumentView>,
 }
 
 impl StandingView {
@@ -145,14 +142,7 @@ impl StandingView {
             duplicates: st.duplicates,
             replaced_by: st.replaced_by.clone(),
             replaces: st.replaces.clone(),
-            document: None,
         }
-    }
-
-    /// With the document the change made.
-    pub(crate) fn with_document(mut self, doc: Option<&StoredDocument>) -> Self {
-        self.document = doc.map(DocumentView::summary);
-        self
     }
 }
 

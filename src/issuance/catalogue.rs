@@ -317,9 +317,25 @@ pub struct Action {
     pub refuses: Option<String>,
     /// The document it issues (not with `refuses`).
     pub document: Option<DocumentSpec>,
+    /// The licence it re-issues or duplicates: the one the application names (`fields.licence`).
+    pub changes: Option<LicenceChange>,
     /// What it is, for people.
     pub description: String,
 }
+
+/// A step that re-issues or duplicates the licence an application names (`fields.licence`, its number): the
+/// applicant must be its holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceChange {
+    /// The licence form it applies to.
+    pub licence: String,
+    /// `reissue` (a new number replaces the old) or `duplicate` (the same number, marked).
+    pub action: crate::issuance::LifecycleAction,
+}
+
+/// The application field that names the licence a re-issue or duplicate is for.
+pub const LICENCE_FIELD: &str = "licence";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -334,6 +350,8 @@ struct RawAction {
     refuses: Option<String>,
     #[serde(default)]
     document: Option<RawDocument>,
+    #[serde(default)]
+    changes: Option<LicenceChange>,
     description: String,
 }
 
@@ -395,6 +413,14 @@ impl ServiceSpec {
     /// The state named `name`; [`VERIFICATION_PENDING`] is every service's and has no actions here.
     pub fn state(&self, name: &str) -> Option<&State> {
         self.states.get(name)
+    }
+
+    /// The licence change the service's steps make, if any: its applications name a licence.
+    pub fn licence_change(&self) -> Option<&LicenceChange> {
+        self.states
+            .values()
+            .flat_map(|s| s.actions.values())
+            .find_map(|a| a.changes.as_ref())
     }
 
     /// The step `action` from state `state`.
@@ -582,6 +608,22 @@ impl ServiceSpec {
                     }
                     _ => {}
                 }
+                if let Some(c) = &a.changes {
+                    use crate::issuance::LifecycleAction as L;
+                    if doc.is_some() || a.refuses.is_some() {
+                        return Err(at("a change issues the licence it changes, nothing else"));
+                    }
+                    if !matches!(c.action, L::Reissue | L::Duplicate) {
+                        return Err(at("changes: reissue or duplicate"));
+                    }
+                    let form = crate::forms::FormId::parse(&c.licence)
+                        .map_err(|e| at(&format!("changes: {e}")))?;
+                    if form.kind() != crate::forms::FormKind::Licence
+                        || crate::forms::form(&c.licence).is_err()
+                    {
+                        return Err(at(&format!("changes: {} is not a licence form", c.licence)));
+                    }
+                }
                 if a.payment && s.fee.is_none() {
                     return Err(at("a payment step in a service with no fee"));
                 }
@@ -599,6 +641,7 @@ impl ServiceSpec {
                         term: a.term,
                         refuses: a.refuses,
                         document: doc,
+                        changes: a.changes,
                         description: a.description,
                     },
                 );

@@ -44,8 +44,9 @@ impl LicenceStatus {
     }
 }
 
-/// An operator's action on an issued licence (`POST /v1/documents/{id}/{action}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// An operator's action on an issued licence (`POST /v1/documents/{id}/{action}`), or the licensee's re-issue
+/// and duplicate applications' (the service catalogue names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LifecycleAction {
     /// A new document with a new number replaces this one (переоформление).
@@ -71,6 +72,17 @@ impl LifecycleAction {
             "terminate" => LifecycleAction::Terminate,
             _ => return None,
         })
+    }
+
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleAction::Reissue => "reissue",
+            LifecycleAction::Duplicate => "duplicate",
+            LifecycleAction::Suspend => "suspend",
+            LifecycleAction::Resume => "resume",
+            LifecycleAction::Terminate => "terminate",
+        }
     }
 
     /// The event's name as stored and shown: what happened to the licence.

@@ -264,6 +264,9 @@ pub struct Advance<'a, 'r> {
     pub due_date: Option<String>,
     /// The form and renderer of the document the step issues (licence or refusal).
     pub document: Option<(&'a str, &'a mut Render<'r>)>,
+    /// The licence the step re-issues or duplicates, with the reason recorded in its history; `document`'s
+    /// renderer makes the new document.
+    pub change: Option<(DocumentId, LifecycleAction, &'a str)>,
     /// A new verification report (JSON) replacing the stored one: the steps that end a pending verification.
     pub verification: Option<&'a str>,
 }

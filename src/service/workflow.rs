@@ -11,8 +11,8 @@ use crate::document::{IssueError, Sealing};
 use crate::forms::TemplateError;
 use crate::identity::NameClaim;
 use crate::issuance::catalogue::{
-    Actor, Binding, DocumentSpec, Due, Inputs, ServiceSpec, Source, Term, REFUSED, STATED,
-    VERIFICATION_PENDING,
+    Actor, Binding, DocumentSpec, Due, Inputs, LicenceChange, ServiceSpec, Source, Term,
+    LICENCE_FIELD, REFUSED, STATED, VERIFICATION_PENDING,
 };
 use crate::issuance::{
     local_date, ApplicantId, Application, ApplicationError, LifecycleAction, Provider,
@@ -93,6 +93,9 @@ pub enum WorkflowError {
     /// Lifecycle actions apply to licences only, not to this form.
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
+    /// Re-issue and duplicates are the licensee's applications, not an operator's action.
+    #[error("{0}")]
+    NeedsApplication(String),
     /// The step is another role's (the portal's payment report, the operator's decision).
     #[error("{0}")]
     NotYours(String),
@@ -415,6 +418,9 @@ fn submit_signed(
     // Text is checked once, here, with the rules the documents apply: an application accepted now can always be
     // decided (its licence and any refusal render).
     check_printable(ctx, &application, at)?;
+    if let Some(change) = application.service.licence_change() {
+        named_licence(ctx, &application, change)?;
+    }
     ctx.check()?;
     let verified = verify_application(ctx, &application, signed, at)?;
     let applicant = application.applicant.as_string();
@@ -626,6 +632,7 @@ fn reverify_one(
                 due_date: due,
                 document: None,
                 verification: Some(&verification),
+                change: None,
             },
         )?;
         return Ok(outcome);
@@ -656,6 +663,7 @@ fn reverify_one(
                 due_date: None,
                 document: Some((&service.refusal.form, &mut render)),
                 verification: Some(&verification),
+                change: None,
             },
         )
         .map_err(|e| renderer.error(e))?;
@@ -967,32 +975,55 @@ fn take(
         }
         (false, None) => None,
     };
-    if action.document.is_none() && !step.fields.is_empty() {
+    if action.document.is_none()
+        && !step.fields.is_empty()
+        && action
+            .changes
+            .as_ref()
+            .is_none_or(|c| c.action != LifecycleAction::Reissue)
+    {
         return Err(WorkflowError::Malformed(format!(
             "fields: {name} takes no fields"
         )));
     }
     let filling = Filling::of(current)?;
-    let (document, audit) = match (&action.refuses, &action.document) {
-        (Some(r), _) => {
-            let why = match reason {
-                Some(text) => RefusalReason::stated(service, text),
-                None => RefusalReason::listed(service, r),
-            };
-            let data = filling.fill(ctx, &service.refusal, &Map::new(), Some(&why), at)?;
-            let audit = if stated {
-                "application.refused".to_string()
-            } else {
-                format!("application.refused.{r}")
-            };
-            (Some((&service.refusal, data)), audit)
-        }
-        (None, Some(spec)) => {
-            let data = filling.fill(ctx, spec, step.fields, None, at)?;
-            (Some((spec, data)), format!("application.{}", action.to))
-        }
-        (None, None) => (None, format!("application.{}", action.to)),
-    };
+    let mut change = None;
+    let (document, audit): (Option<(&str, Value)>, String) =
+        match (&action.refuses, &action.document) {
+            (Some(r), _) => {
+                let why = match reason {
+                    Some(text) => RefusalReason::stated(service, text),
+                    None => RefusalReason::listed(service, r),
+                };
+                let data = filling.fill(ctx, &service.refusal, &Map::new(), Some(&why), at)?;
+                let audit = if stated {
+                    "application.refused".to_string()
+                } else {
+                    format!("application.refused.{r}")
+                };
+                (Some((service.refusal.form.as_str(), data)), audit)
+            }
+            (None, Some(spec)) => {
+                let data = filling.fill(ctx, spec, step.fields, None, at)?;
+                (
+                    Some((spec.form.as_str(), data)),
+                    format!("application.{}", action.to),
+                )
+            }
+            (None, None) => match &action.changes {
+                Some(c) => {
+                    let (licence, old) = named_licence(ctx, &filling.application, c)?;
+                    let data = changed_licence(ctx, &filling.application, c, &old, step.fields)?;
+                    change = Some((licence.id, c.action));
+                    (
+                        Some((c.licence.as_str(), data)),
+                        format!("application.{}", action.to),
+                    )
+                }
+                None => (None, format!("application.{}", action.to)),
+            },
+        };
+    let change_reason = format!("application {}", current.number);
     let due_date = match action.term {
         Some(term) => Some(due(ctx, term, at)?.as_string()),
         None => None,
@@ -1000,7 +1031,7 @@ fn take(
     let decides = service.state(&action.to).is_some_and(|s| s.is_final());
     let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| match &document {
-        Some((spec, data)) => renderer.render(&spec.form, data, number, at),
+        Some((form, data)) => renderer.render(form, data, number, at),
         None => Err(IssueError::Render("nothing to render".into()).into()),
     };
     let advance = Advance {
@@ -1014,15 +1045,99 @@ fn take(
         due_date,
         document: document
             .as_ref()
-            .map(|(spec, _)| (spec.form.as_str(), &mut render as &mut Render<'_>)),
+            .map(|(form, _)| (*form, &mut render as &mut Render<'_>)),
+        change: change.map(|(licence, action)| (licence, action, change_reason.as_str())),
         verification: None,
     };
     let result = ctx.registry.advance_application(current.id, actor, advance);
     result.map_err(|e| renderer.error(e))
 }
 
-/// An operator's change to a licence. Re-issue renders the licence anew (with `fields` changed) under a new
-/// number; duplicate renders it again, marked, under the same number.
+/// The licence an application for a re-issue or duplicate names (`fields.licence`, its number), with its data:
+/// it exists, is of the service's licence form, its holder is the applicant, and the change may happen to it now
+/// (a terminated or replaced licence is neither re-issued nor duplicated). The registry checks the last again
+/// inside the step's transaction.
+fn named_licence(
+    ctx: Context<'_>,
+    application: &Application,
+    change: &LicenceChange,
+) -> Result<(StoredDocument, Value), WorkflowError> {
+    let invalid = |m: String| WorkflowError::InvalidApplication(ApplicationError::Applicant(m));
+    let number = application
+        .fields
+        .get(LICENCE_FIELD)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && n.len() <= 100)
+        .ok_or_else(|| invalid(format!("fields.{LICENCE_FIELD}: the licence's number")))?;
+    let not_held = || {
+        invalid(format!(
+            "fields.{LICENCE_FIELD}: {number} is not a {} held by the applicant",
+            change.licence
+        ))
+    };
+    let doc = ctx
+        .registry
+        .document_by_number(number)?
+        .ok_or_else(not_held)?;
+    if doc.form.as_str() != change.licence {
+        return Err(not_held());
+    }
+    let data: Value = serde_json::from_slice(&doc.canonical_data).map_err(|e| {
+        WorkflowError::Storage(RegistryError::Corrupt(format!("{}: {e}", doc.number)))
+    })?;
+    if data.get("licensee_id").and_then(Value::as_str) != Some(&application.applicant.as_string()) {
+        return Err(not_held());
+    }
+    let standing = ctx.registry.standing(number)?.ok_or_else(not_held)?;
+    standing
+        .status
+        .after(change.action)
+        .map_err(|e| invalid(format!("fields.{LICENCE_FIELD}: {e}")))?;
+    Ok((doc, data))
+}
+
+/// The operator's values a re-issue may change besides what the application brings.
+const REISSUE_FIELDS: &[&str] = &["special_conditions", "note", "validity"];
+
+/// The data of the re-issued licence (the holder's name as they now sign it, the provider as it now is, the
+/// operator's changes) or of the duplicate (the same, marked).
+fn changed_licence(
+    ctx: Context<'_>,
+    application: &Application,
+    change: &LicenceChange,
+    old: &Value,
+    fields: &Map<String, Value>,
+) -> Result<Value, WorkflowError> {
+    match change.action {
+        LifecycleAction::Reissue => {
+            if let Some(other) = fields
+                .keys()
+                .find(|k| !REISSUE_FIELDS.contains(&k.as_str()))
+            {
+                return Err(WorkflowError::InvalidData(format!(
+                    "{other}: a re-issue changes only {}",
+                    REISSUE_FIELDS.join(", ")
+                )));
+            }
+            let mut changes = fields.clone();
+            for (k, v) in [
+                ("licensee", &application.applicant_name),
+                ("licensor", &ctx.provider.authority),
+                ("head", &ctx.provider.head),
+                ("place", &ctx.provider.place),
+            ] {
+                changes.insert(k.into(), Value::String(v.clone()));
+            }
+            crate::issuance::reissue_data(old, &changes).map_err(WorkflowError::InvalidData)
+        }
+        _ => crate::issuance::duplicate_data(old).map_err(WorkflowError::InvalidData),
+    }
+}
+
+/// An operator's change to a licence: suspend, resume or terminate. Re-issue and duplicates are applications of
+/// the licence's service (`licence.<kind>.reissue`, `licence.<kind>.duplicate`), signed and paid by the licensee
+/// as the regulations have it: asked for here, they are refused with where to go.
 pub(crate) fn change_licence(
     ctx: Context<'_>,
     id: DocumentId,
@@ -1031,45 +1146,42 @@ pub(crate) fn change_licence(
     fields: &Map<String, Value>,
     actor: &str,
     at: i64,
-) -> Result<(DocumentStanding, Option<StoredDocument>), WorkflowError> {
+) -> Result<DocumentStanding, WorkflowError> {
     if reason.chars().count() > 1000 {
         return Err(WorkflowError::Malformed(
             "reason: longer than 1000 characters".into(),
         ));
     }
-    if action != LifecycleAction::Reissue && !fields.is_empty() {
+    if !fields.is_empty() {
         return Err(WorkflowError::Malformed(
-            "fields: only a re-issue changes fields".into(),
+            "fields: suspend, resume and terminate change no fields".into(),
         ));
     }
     let doc = ctx
         .registry
         .document(id)?
         .ok_or_else(|| WorkflowError::NotFound("document".into()))?;
-    let old: Value = serde_json::from_slice(&doc.canonical_data).map_err(|e| {
-        WorkflowError::Storage(RegistryError::Corrupt(format!("{}: {e}", doc.number)))
-    })?;
-    let data = match action {
-        LifecycleAction::Reissue => Some(crate::issuance::reissue_data(&old, fields)),
-        LifecycleAction::Duplicate => Some(crate::issuance::duplicate_data(&old)),
-        _ => None,
+    if matches!(
+        action,
+        LifecycleAction::Reissue | LifecycleAction::Duplicate
+    ) {
+        let service = format!("{}.{}", doc.form, action.as_str());
+        return Err(WorkflowError::NeedsApplication(format!(
+            "{} is an application of {service}, signed and paid by the licensee: POST /v1/applications with \
+             {{\"service\": \"{service}\", \"fields\": {{\"licence\": \"{}\"}}}}",
+            action.as_str(),
+            doc.number
+        )));
     }
-    .transpose()
-    .map_err(WorkflowError::InvalidData)?;
-    let renderer = Renderer::new(ctx);
-    let mut render = |number: &DocumentNumber| match &data {
-        Some(data) => renderer.render(doc.form.as_str(), data, number, at),
-        None => Err(IssueError::Render("nothing to render".into()).into()),
-    };
-    let result = ctx.registry.change_document(
+    let (standing, _) = ctx.registry.change_document(
         doc.id,
         actor,
         action,
         reason.trim(),
         UnixTime::from_secs(at),
-        data.is_some().then_some(&mut render as &mut Render<'_>),
-    );
-    result.map_err(|e| renderer.error(e))
+        None,
+    )?;
+    Ok(standing)
 }
 
 /// The registry's word on a verified seal's document: its standing when this registry issued it, with

@@ -73,6 +73,7 @@ fn step(step: Step) -> Advance<'static, 'static> {
         due_date: None,
         document: None,
         verification: None,
+        change: None,
     }
 }
 

@@ -544,30 +544,52 @@ fn licence_changes_show_in_the_public_status() {
     );
     assert_eq!(verify_pdf()["valid"], true);
 
+    // Re-issue and duplicates are the licensee's applications, not the operator's buttons.
+    for action in ["duplicate", "reissue"] {
+        let refused = change(
+            &svc.operator,
+            action,
+            &json!({"reason": "жоғалуына байланысты"}),
+        );
+        assert_problem(&refused, 422, "NEEDS_APPLICATION");
+        assert!(
+            String::from_utf8_lossy(&refused.body)
+                .contains(&format!("licence.private-bailiff.{action}")),
+            "{}",
+            String::from_utf8_lossy(&refused.body)
+        );
+    }
+    let apply = |action: &str| {
+        let body = json!({
+            "service": format!("licence.private-bailiff.{action}"),
+            "applicant": {"iin": "870412300129", "name": "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"},
+            "fields": {"licence": number},
+        });
+        let app = submit(
+            &svc,
+            &openssl_sign(body.to_string().as_bytes(), "individual-sign", false),
+        );
+        pay(&svc, &app, true);
+        ok(decide(&svc, &app, &json!({"decision": "approve"})))
+    };
+
     // A duplicate keeps the number, says so on the paper and in its seal, and verifies.
-    let dup = ok(change(
-        &svc.operator,
-        "duplicate",
-        &json!({"reason": "жоғалуына байланысты"}),
-    ));
+    let dup = apply("duplicate");
+    assert_eq!(dup["status"], "duplicated");
     assert_eq!(dup["document"]["number"], number.as_str());
-    assert_eq!(dup["document"]["duplicate"], 1);
-    assert_eq!(dup["duplicates"], 1);
+    assert_eq!(status(&svc, &number)["duplicates"], 1);
     let data = verified_pdf(&svc, &dup["document"], dir.path());
     assert_eq!(data["duplicate"], qoltanba::DUPLICATE_MARK);
     let text = pdftotext(dir.path().join(format!("{number}.pdf")).as_path());
     assert!(text.contains("ДУБЛИКАТ"), "{text}");
 
     // A re-issue replaces the licence with a new number, carrying the licensee over.
-    let reissued = ok(change(
-        &svc.operator,
-        "reissue",
-        &json!({"reason": "атауының өзгеруі", "fields": {"licensee": "ТЕСТОВ ТЕСТ ТЕСТҰЛЫ"}}),
-    ));
-    assert_eq!(reissued["status"], "replaced");
+    let reissued = apply("reissue");
+    assert_eq!(reissued["status"], "reissued");
     let new = reissued["document"].clone();
     let new_number = new["number"].as_str().expect("number").to_string();
     assert_ne!(new_number, number);
+    assert_eq!(status(&svc, &number)["status"], "replaced");
     assert_eq!(status(&svc, &number)["replacedBy"], new_number.as_str());
     let replaced = verify_pdf();
     assert_eq!(replaced["codes"], json!(["DOCUMENT_STATUS"]));
@@ -593,7 +615,7 @@ fn licence_changes_show_in_the_public_status() {
     assert_eq!(by_seal["registry"]["status"], "replaced", "{by_seal}");
     assert_eq!(by_seal["valid"], false);
     let data = verified_pdf(&svc, &new, dir.path());
-    assert_eq!(data["licensee"], "ТЕСТОВ ТЕСТ ТЕСТҰЛЫ");
+    assert_eq!(data["licensee"], "ТЕСТОВ ТЕСТ ТЕСТОВИЧ");
     assert_eq!(data["licensee_id"], "870412300129");
     assert!(data.get("duplicate").is_none());
     let new_status = status(&svc, &new_number);

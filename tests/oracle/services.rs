@@ -529,18 +529,18 @@ fn a_marriage_registration_is_applied_for_and_its_time_and_place_notified() {
             &paid,
             "schedule",
             &p.svc.operator,
-            &json!({"fields": {"registration_date": "2026-12-18", "registration_time": "11:30", "place": "x"}}),
+            &json!({"fields": {"registration_date": "2026-12-18", "registration_time": "11:30", "venue": "x"}}),
         ),
         422,
         "INVALID_DATA",
     );
-    let place = "Астана қаласы АХАЖ бөлімі, Бейбітшілік к-сі, 11";
+    let venue = "Астана қаласы АХАЖ бөлімі, Бейбітшілік к-сі, 11";
     let scheduled = ok(step(
         &p,
         &paid,
         "schedule",
         &p.svc.operator,
-        &json!({"fields": {"registration_date": "18.12.2026", "registration_time": "11:30", "place": place}}),
+        &json!({"fields": {"registration_date": "18.12.2026", "registration_time": "11:30", "venue": venue}}),
     ));
     assert_eq!(scheduled["status"], "scheduled");
     let (data, text) = verified(&p, &scheduled["document"], dir.path());
@@ -645,7 +645,7 @@ fn an_advocacy_attestation_runs_to_each_of_its_outcomes() {
     // Admitted, notified, passed.
     let app = to_commission(&created(submit(&p, &attestation(), "individual-sign")));
     let when = json!({"fields": {"attestation_date": "15.12.2026", "attestation_time": "10:00",
-                                 "place": "Астана қ., Мәңгілік Ел даңғылы, 8"}});
+                                 "venue": "Астана қ., Мәңгілік Ел даңғылы, 8"}});
     let admitted = ok(step(&p, &app, "admit", &p.svc.operator, &when));
     assert_eq!(admitted["status"], "admitted");
     let (notice, text) = verified(&p, &admitted["document"], dir.path());
@@ -707,4 +707,202 @@ fn an_advocacy_attestation_runs_to_each_of_its_outcomes() {
     assert_eq!(refused["status"], "refused");
     let (data, _) = verified(&p, &refused["document"], dir.path());
     assert_eq!(data["reason_codes"], "INCOMPLETE_DOCUMENTS");
+}
+
+fn licence_change(what: &str, licence: &str, iin: &str, name: &str) -> Value {
+    json!({
+        "service": format!("licence.private-bailiff.{what}"),
+        "applicant": {"iin": iin, "name": name},
+        "fields": {"licence": licence},
+    })
+}
+
+/// The public standing of a licence, read with the code printed on it.
+fn standing(p: &Provider, number: &str) -> Value {
+    use qoltanba::Registry;
+    let doc = p
+        .svc
+        .registry
+        .document_by_number(number)
+        .expect("read")
+        .expect("stored");
+    let code = qoltanba::verification_code(&doc.seal).expect("code");
+    ok(get(
+        p.svc.addr,
+        &format!("/v1/documents/by-number/{number}/status?code={code}"),
+        "",
+    ))
+}
+
+/// Re-issue and duplicate are applications of the licence service (seed 002): signed by the licensee, whose IIN
+/// must be the licence's holder's, paid, with their own terms (2 and 1 working days); the approval re-issues the
+/// licence under a new number (the old one replaced) or issues the duplicate under its number, marked. A licence
+/// that is not the applicant's, not of the service's kind, or already replaced is refused at the door.
+#[test]
+fn a_licensee_applies_for_a_duplicate_and_a_reissue() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let iin = cert_iin("individual-sign");
+    let calendar = qoltanba::WorkingCalendar::kazakhstan();
+    let today = qoltanba::local_date(qoltanba::UnixTime::now().secs()).expect("today");
+
+    // The licence, issued through its own service.
+    let issue = json!({
+        "service": "licence.private-bailiff",
+        "applicant": {"iin": iin, "name": APPLICANT},
+        "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"},
+    });
+    let app = created(submit(&p, &issue, "individual-sign"));
+    ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-PAY-1"}),
+    ));
+    let approved = ok(step(&p, &app, "approve", &p.svc.operator, &json!({})));
+    let licence = approved["document"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+
+    // A duplicate: paid, due the next working day, issued under the same number and marked.
+    let dup = created(submit(
+        &p,
+        &licence_change("duplicate", &licence, &iin, APPLICANT),
+        "individual-sign",
+    ));
+    assert_eq!(dup["status"], "awaitingPayment", "{dup}");
+    let paid = ok(step(
+        &p,
+        &dup,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-PAY-2"}),
+    ));
+    assert_eq!(
+        paid["dueDate"],
+        calendar
+            .add_working_days(today, 1)
+            .expect("due")
+            .to_string()
+    );
+    assert_problem(
+        &step(
+            &p,
+            &paid,
+            "approve",
+            &p.svc.operator,
+            &json!({"fields": {"note": "x"}}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    let duplicated = ok(step(&p, &paid, "approve", &p.svc.operator, &json!({})));
+    assert_eq!(duplicated["status"], "duplicated");
+    assert_eq!(duplicated["document"]["number"], licence.as_str());
+    assert_ne!(duplicated["document"]["id"], approved["document"]["id"]);
+    let (data, text) = verified(&p, &duplicated["document"], dir.path());
+    assert_eq!(data["duplicate"], qoltanba::DUPLICATE_MARK);
+    assert!(text.contains("ДУБЛИКАТ"), "{text}");
+    assert_eq!(standing(&p, &licence)["duplicates"], 1);
+
+    // Refused at the door: no such licence, a licence of another kind's service, another holder's licence.
+    for (body, signer) in [
+        (
+            licence_change(
+                "duplicate",
+                "licence.private-bailiff-2026-999999",
+                &iin,
+                APPLICANT,
+            ),
+            "individual-sign",
+        ),
+        (
+            json!({"service": "licence.advocacy.duplicate", "applicant": {"iin": iin, "name": APPLICANT},
+                   "fields": {"licence": licence}}),
+            "individual-sign",
+        ),
+        (
+            licence_change(
+                "reissue",
+                &licence,
+                &cert_iin("legal-employee"),
+                "ӘБЕНОВА ГҮЛНАР СЕРІКҚЫЗЫ",
+            ),
+            "legal-employee",
+        ),
+    ] {
+        let a = submit(&p, &body, signer);
+        assert_problem(&a, 422, "INVALID_APPLICATION");
+        assert!(
+            String::from_utf8_lossy(&a.body).contains("fields.licence"),
+            "{}",
+            String::from_utf8_lossy(&a.body)
+        );
+    }
+
+    // A re-issue: due in 2 working days; the operator may change the special conditions; a new number replaces
+    // the old, which shows as replaced.
+    let re = created(submit(
+        &p,
+        &licence_change("reissue", &licence, &iin, APPLICANT),
+        "individual-sign",
+    ));
+    let paid = ok(step(
+        &p,
+        &re,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-PAY-3"}),
+    ));
+    assert_eq!(
+        paid["dueDate"],
+        calendar
+            .add_working_days(today, 2)
+            .expect("due")
+            .to_string()
+    );
+    assert_problem(
+        &step(
+            &p,
+            &paid,
+            "approve",
+            &p.svc.operator,
+            &json!({"fields": {"licensee_id": "800105300127"}}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    let conditions = "Астана қаласы аумағында / на территории города Астаны";
+    let reissued = ok(step(
+        &p,
+        &paid,
+        "approve",
+        &p.svc.operator,
+        &json!({"fields": {"special_conditions": conditions}}),
+    ));
+    assert_eq!(reissued["status"], "reissued");
+    let new_number = reissued["document"]["number"].as_str().expect("number");
+    assert_ne!(new_number, licence);
+    let (data, _) = verified(&p, &reissued["document"], dir.path());
+    assert_eq!(data["special_conditions"], conditions);
+    assert_eq!(data["licensee_id"], iin.as_str());
+    assert!(data.get("duplicate").is_none(), "{data}");
+    let old = standing(&p, &licence);
+    assert_eq!(old["status"], "replaced");
+    assert_eq!(old["replacedBy"], new_number);
+    // The replaced licence can be neither duplicated nor re-issued again.
+    assert_problem(
+        &submit(
+            &p,
+            &licence_change("duplicate", &licence, &iin, APPLICANT),
+            "individual-sign",
+        ),
+        422,
+        "INVALID_APPLICATION",
+    );
 }

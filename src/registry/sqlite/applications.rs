@@ -182,8 +182,25 @@ pub(super) fn advance(
         }
         .into());
     }
-    let document = match advance.document {
-        Some((form, render)) => Some(
+    let document = match (advance.change, advance.document) {
+        (Some((licence, action, reason)), Some((_, render))) => {
+            let (_, made) = super::licences::change(
+                conn,
+                licence,
+                actor,
+                action,
+                reason,
+                advance.at,
+                Some(render),
+            )?;
+            made.map(|d| d.id)
+        }
+        (Some(_), None) => {
+            return Err(RegistryError::Corrupt(
+                "a licence change with no renderer".into(),
+            ))
+        }
+        (None, Some((form, render))) => Some(
             issue_in(
                 conn,
                 &FormId::parse(form)?,
@@ -193,7 +210,7 @@ pub(super) fn advance(
             )?
             .id,
         ),
-        None => None,
+        (None, None) => None,
     };
     let registered_at = advance.registers.then_some(advance.at);
     let decided_at = advance.decides.then_some(advance.at);
