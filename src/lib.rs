@@ -91,8 +91,9 @@ pub mod services {
 pub use issuance::{LicenceStatus, LifecycleAction, Provider, WorkingCalendar, DUPLICATE_MARK};
 pub use registry::{
     Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
-    DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
-    RenderError, RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenRole,
+    DocumentStanding, IdempotencyKey, NewApplication, PendingApplication, Registry, RegistryError,
+    Remembered, Render, RenderError, RenderForApplication, RenderedDocument, SqliteRegistry,
+    StoredDocument, TokenRole,
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.
@@ -116,8 +117,9 @@ pub use service::tokens::{
 pub use service::tokens::{Caller, TokenCache};
 pub use service::workflow::WorkflowError;
 pub use service::workflow::{
-    act, decide, expire_unpaid, issue_reference, report_payment, reverify_pending, submit,
-    submit_xml, Context, Decision, Reverified, Step,
+    act, decide, expire_unpaid, issue_reference, issue_reference_once, report_payment,
+    reverify_pending, submit, submit_request, submit_xml, Context, Decision, Reverified,
+    SignedApplication, Step, Submitted,
 };
 pub use service::{start, CheckFor, Limits, RevocationPolicy, ServeOptions};
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::auth::{Operator, Portal, Reader, Staff};
 use super::documents::storage_failure;
 use super::extract::Body;
+use super::idempotency::Idempotency;
 use super::views::ApplicationView;
 use super::{b64, now, AppState, Pool, Problem};
 use crate::registry::{ApplicationId, ApplicationRecord};
@@ -44,25 +45,29 @@ pub(super) async fn submit(
         }
     };
     let gates = state.gates.clone();
-    let record = gates
+    let (record, submitted) = gates
         .run(Pool::Private, move |cancel| {
+            use crate::service::workflow::SignedApplication;
             let ctx = state.context_with(cancel);
-            match &signed {
-                Ok((cms, detached)) => crate::service::workflow::submit(
-                    ctx,
+            let signed = match &signed {
+                Ok((cms, detached)) => SignedApplication::Cms {
                     cms,
-                    detached.as_deref(),
-                    &caller.name,
-                    now(),
-                ),
-                Err(xml) => crate::service::workflow::submit_xml(ctx, xml, &caller.name, now()),
-            }
-            .map_err(Problem::from)
+                    detached: detached.as_deref(),
+                },
+                Err(xml) => SignedApplication::Xml(xml),
+            };
+            crate::service::workflow::submit_request(ctx, signed, &caller.name, now())
+                .map_err(Problem::from)
         })
         .await?;
-    tracing::info!(number = %record.number, status = record.status.as_str(), "application submitted");
+    tracing::info!(number = %record.number, status = record.status.as_str(), ?submitted, "application submitted");
+    // The same signed request again is the application it made: 200, not a new one.
+    let status = match submitted {
+        crate::service::workflow::Submitted::New => StatusCode::CREATED,
+        crate::service::workflow::Submitted::Again => StatusCode::OK,
+    };
     Ok((
-        StatusCode::CREATED,
+        status,
         [(
             header::LOCATION,
             format!("/v1/applications/{}", record.id.0),
@@ -120,6 +125,7 @@ pub(super) struct PaymentRequest {
 pub(super) async fn payment(
     State(state): State<AppState>,
     Portal(caller): Portal,
+    idempotency: Idempotency,
     Path(id): Path<String>,
     Body(req): Body<PaymentRequest>,
 ) -> Result<Response, Problem> {
@@ -127,11 +133,19 @@ pub(super) async fn payment(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            crate::service::workflow::report_payment(
+            let route = format!("POST /v1/applications/{}/payment", id.0);
+            let paid = [u8::from(req.paid)];
+            let reference = req.reference.as_deref().unwrap_or_default();
+            let key = idempotency.key(
+                &caller.name,
+                &[route.as_bytes(), &paid, reference.as_bytes()],
+            );
+            crate::service::workflow::report_payment_once(
                 state.context_with(cancel),
                 id,
                 req.paid,
                 req.reference.as_deref(),
+                key,
                 &caller.name,
                 now(),
             )
@@ -163,6 +177,7 @@ pub(super) struct DecisionRequest {
 pub(super) async fn decision(
     State(state): State<AppState>,
     Operator(caller): Operator,
+    idempotency: Idempotency,
     Path(id): Path<String>,
     Body(req): Body<DecisionRequest>,
 ) -> Result<Response, Problem> {
@@ -186,10 +201,14 @@ pub(super) async fn decision(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            crate::service::workflow::decide(
+            let route = format!("POST /v1/applications/{}/decision", id.0);
+            let what = format!("{decision:?}");
+            let key = idempotency.key(&caller.name, &[route.as_bytes(), what.as_bytes()]);
+            crate::service::workflow::decide_once(
                 state.context_with(cancel),
                 id,
                 &decision,
+                key,
                 &caller.name,
                 now(),
             )
@@ -217,6 +236,7 @@ pub(super) struct StepRequest {
 pub(super) async fn step(
     State(state): State<AppState>,
     Staff(caller): Staff,
+    idempotency: Idempotency,
     Path((id, step)): Path<(String, String)>,
     Body(req): Body<StepRequest>,
 ) -> Result<Response, Problem> {
@@ -228,11 +248,22 @@ pub(super) async fn step(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
+            let route = format!("POST /v1/applications/{}/steps/{step}", id.0);
+            let fields = serde_json::Value::Object(req.fields.clone()).to_string();
             let step = crate::service::workflow::Step {
                 action: &step,
                 reference: req.reference.as_deref(),
                 reason: req.reason.as_deref(),
                 fields: &req.fields,
+                idempotency: idempotency.key(
+                    &caller.name,
+                    &[
+                        route.as_bytes(),
+                        req.reference.as_deref().unwrap_or_default().as_bytes(),
+                        req.reason.as_deref().unwrap_or_default().as_bytes(),
+                        fields.as_bytes(),
+                    ],
+                ),
             };
             crate::service::workflow::act(
                 state.context_with(cancel),

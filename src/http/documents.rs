@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::auth::{Operator, Portal, Reader};
 use super::extract::Body;
+use super::idempotency::Idempotency;
 use super::views::{DocumentView, StandingView};
 use super::{now, AppState, Pool, Problem};
 use crate::issuance::LifecycleAction;
@@ -34,29 +35,55 @@ pub(super) fn storage_failure(e: RegistryError) -> Problem {
 pub(super) async fn issue(
     State(state): State<AppState>,
     Portal(caller): Portal,
+    idempotency: Idempotency,
     Body(req): Body<IssueRequest>,
 ) -> Result<Response, Problem> {
     let gates = state.gates.clone();
-    let stored = gates
+    let (stored, replayed) = gates
         .run(Pool::Private, move |cancel| {
-            crate::service::workflow::issue_reference(
-                state.context_with(cancel),
-                &req.form,
-                &req.data,
+            let ctx = state.context_with(cancel);
+            let data = req.data.to_string();
+            let key = idempotency.key(
                 &caller.name,
-                now(),
-            )
+                &[b"POST /v1/documents", req.form.as_bytes(), data.as_bytes()],
+            );
+            match key {
+                Some(key) => crate::service::workflow::issue_reference_once(
+                    ctx,
+                    &key,
+                    &req.form,
+                    &req.data,
+                    &caller.name,
+                    now(),
+                ),
+                None => crate::service::workflow::issue_reference(
+                    ctx,
+                    &req.form,
+                    &req.data,
+                    &caller.name,
+                    now(),
+                )
+                .map(|d| (d, false)),
+            }
             .map_err(Problem::from)
         })
         .await?;
-    tracing::info!(number = %stored.number, "reference issued");
+    tracing::info!(number = %stored.number, replayed, "reference issued");
     let location = format!("/v1/documents/{}", stored.id.0);
-    Ok((
+    // A replay is the first answer again, marked.
+    let mut response = (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
         Json(DocumentView::summary(&stored)),
     )
-        .into_response())
+        .into_response();
+    if replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            header::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
 }
 
 pub(super) async fn load(state: AppState, id: String) -> Result<StoredDocument, Problem> {

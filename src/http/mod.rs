@@ -11,6 +11,7 @@ mod applications;
 pub(crate) mod auth;
 mod documents;
 mod extract;
+mod idempotency;
 pub(crate) mod limits;
 mod openapi;
 mod page;

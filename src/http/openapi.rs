@@ -28,6 +28,10 @@ pub(super) fn document() -> Value {
     let bearer = json!([{"bearer": []}]);
     let doc_id =
         json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+    let key = json!({"name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "1–255 visible ASCII characters: a retry with the same key and request gets what the first made (no second number); the same key for another request is 422 IDEMPOTENCY_KEY_REUSED",
+        "schema": {"type": "string", "maxLength": 255}});
+    let id_and_key = json!([doc_id[0].clone(), key.clone()]);
     let revocation_data = json!({"type": "object", "required": ["type"],
                     "description": "one CRL (type crl) or OCSP answer (type ocsp) a revocation verdict rests on",
                     "properties": {"type": {"type": "string", "enum": ["crl", "ocsp"]},
@@ -162,7 +166,7 @@ pub(super) fn document() -> Value {
                     "401": {"$ref": "#/components/responses/Problem"},
                     "501": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/documents": {"post": {
-                "security": bearer,
+                "security": bearer, "parameters": [key.clone()],
                 "requestBody": body(json!({"type": "object", "required": ["form", "data"],
                     "properties": {"form": {"type": "string", "pattern": "^reference\\."},
                                    "data": {"type": "object"}}})),
@@ -191,22 +195,23 @@ pub(super) fn document() -> Value {
                     "409": {"$ref": "#/components/responses/Problem"},
                     "422": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/applications": {"post": {"security": bearer,
-                "description": "submit an application signed as CMS over {service, applicant: {iin|bin, name}, fields?, paymentReference?}, or as XML (NCALayer signXml) over <application xmlns=\"urn:qoltanba:application:1\" service=…><applicant iin|bin=…>name</applicant><paymentReference/>?<field name=…/>*</application>; a signature that does not verify is refused at once with a refusal document",
+                "description": "submit an application signed as CMS over {service, applicant: {iin|bin, name}, fields?, paymentReference?}, or as XML (NCALayer signXml) over <application xmlns=\"urn:qoltanba:application:1\" service=…><applicant iin|bin=…>name</applicant><paymentReference/>?<field name=…/>*</application>; a signature that does not verify is refused at once with a refusal document; the same signed request again is the application it made (200)",
                 "requestBody": body(json!({"type": "object",
                     "description": "either cms (with data when detached) or xml",
                     "properties": {"cms": b64, "data": b64, "xml": {"type": "string", "description": "the signed XML application, as text"}}})),
-                "responses": {"201": {"description": "the application (awaitingPayment; verificationPending when revocation data is unavailable; or refused with its document)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
+                "responses": {"201": {"description": "the new application (its service's start state; verificationPending when revocation data is unavailable; or refused with its document)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
+                    "200": {"description": "the same signed request was submitted before: the application it made, as it stands", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
                     "400": {"$ref": "#/components/responses/Problem"},
                     "422": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/applications/{id}": {"get": {"security": bearer, "parameters": doc_id,
                 "responses": {"200": {"description": "the application", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
                               "404": {"$ref": "#/components/responses/Problem"}}}},
-            "/v1/applications/{id}/payment": {"post": {"security": bearer, "parameters": doc_id,
+            "/v1/applications/{id}/payment": {"post": {"security": bearer, "parameters": id_and_key,
                 "requestBody": body(json!({"type": "object", "required": ["paid"],
                     "properties": {"paid": {"type": "boolean"}, "reference": string()}})),
                 "responses": {"200": {"description": "registered with its due date, or refused for no payment", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
                     "409": {"$ref": "#/components/responses/Problem"}}}},
-            "/v1/applications/{id}/decision": {"post": {"security": bearer, "parameters": doc_id,
+            "/v1/applications/{id}/decision": {"post": {"security": bearer, "parameters": id_and_key,
                 "requestBody": body(json!({"type": "object", "required": ["decision"],
                     "properties": {"decision": {"type": "string", "enum": ["approve", "refuse"]},
                                    "reason": string(),
@@ -220,7 +225,7 @@ pub(super) fn document() -> Value {
     let services = json!({
             "/v1/applications/{id}/steps/{step}": {"post": {"security": bearer,
                 "description": "takes a step of the application's service from its current state (the application's `next`; GET /v1/services/{id} lists every step): the portal's steps with a portal token, the operator's with an operator token",
-                "parameters": [doc_id[0].clone(), {"name": "step", "in": "path", "required": true, "schema": string()}],
+                "parameters": [doc_id[0].clone(), {"name": "step", "in": "path", "required": true, "schema": string()}, key.clone()],
                 "requestBody": body(json!({"type": "object",
                     "properties": {"reference": {"type": "string", "description": "payment steps: the gateway's reference"},
                                    "reason": {"type": "string", "description": "steps that refuse with stated reasons"},

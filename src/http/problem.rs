@@ -45,6 +45,8 @@ pub enum ProblemCode {
     NoLifecycle,
     /// Re-issue and duplicates are the licensee's applications, not an operator's action (422).
     NeedsApplication,
+    /// The `Idempotency-Key` was used before by this caller for a different request (422).
+    IdempotencyKeyReused,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -53,7 +55,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 19] = [
+    pub(crate) const ALL: [ProblemCode; 20] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -73,6 +75,7 @@ impl ProblemCode {
         ProblemCode::NoLifecycle,
         ProblemCode::LoginRefused,
         ProblemCode::NeedsApplication,
+        ProblemCode::IdempotencyKeyReused,
     ];
 }
 
@@ -344,6 +347,12 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "Only licences have a lifecycle",
                 detail,
             ),
+            W::KeyReused(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::IdempotencyKeyReused,
+                "The Idempotency-Key was used for a different request",
+                detail,
+            ),
             W::NeedsApplication(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ProblemCode::NeedsApplication,
@@ -406,6 +415,7 @@ mod tests {
                 ProblemCode::NoLifecycle => 16,
                 ProblemCode::LoginRefused => 17,
                 ProblemCode::NeedsApplication => 18,
+                ProblemCode::IdempotencyKeyReused => 19,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

@@ -140,6 +140,30 @@ pub enum RegistryError {
     /// Lifecycle actions apply to licences only, not to this form.
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
+    /// The caller used this idempotency key before, for a different request.
+    #[error("the idempotency key {0:?} was used before for a different request")]
+    IdempotencyKeyReused(String),
+}
+
+/// A caller's `Idempotency-Key` for one request: the same key with the same request gets what the first one made,
+/// never a second number. Keys are the caller's own (two callers may use the same key).
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyKey<'a> {
+    /// The caller (a token's name).
+    pub caller: &'a str,
+    /// The key the caller sent.
+    pub key: &'a str,
+    /// SHA-256 of what the request asks for (its route and content), so a key reused for something else is told.
+    pub request: [u8; 32],
+}
+
+/// What the first request with an idempotency key made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remembered {
+    /// A document (an issued reference).
+    Document(DocumentId),
+    /// A step of this application.
+    Application(ApplicationId),
 }
 
 /// Why the caller's renderer gave no document: the registry passes it back whole, so the caller can tell a bad
@@ -187,6 +211,8 @@ pub struct NewApplication<'a> {
     pub pending_until: Option<UnixTime>,
     /// The state it enters when its signature is confirmed (its service's start).
     pub start: &'a str,
+    /// SHA-256 of the signed request: it identifies the application (a retried submission is the same one).
+    pub signed_sha256: [u8; 32],
     /// When the service's term starts at submission: the due date (the application is registered at once).
     pub start_due: Option<String>,
 }
@@ -267,6 +293,8 @@ pub struct Advance<'a, 'r> {
     /// The licence the step re-issues or duplicates, with the reason recorded in its history; `document`'s
     /// renderer makes the new document.
     pub change: Option<(DocumentId, LifecycleAction, &'a str)>,
+    /// The caller's idempotency key: taken once; a retry with the same key changes nothing.
+    pub idempotency: Option<IdempotencyKey<'a>>,
     /// A new verification report (JSON) replacing the stored one: the steps that end a pending verification.
     pub verification: Option<&'a str>,
 }
@@ -321,8 +349,31 @@ pub trait Registry: Send + Sync {
         render: &mut Render<'_>,
     ) -> Result<StoredDocument, RegistryError>;
 
+    /// [`Registry::issue`] at most once per idempotency key: the document the key's first request made, with
+    /// `true`, or a new one stored with the key in the same transaction, with `false`.
+    fn issue_once(
+        &self,
+        key: &IdempotencyKey<'_>,
+        form: &FormId,
+        year: i32,
+        actor: &str,
+        render: &mut Render<'_>,
+    ) -> Result<(StoredDocument, bool), RegistryError>;
+
+    /// What the first request with this key made, if any; [`RegistryError::IdempotencyKeyReused`] when it was for a
+    /// different request.
+    fn remembered(&self, key: &IdempotencyKey<'_>) -> Result<Option<Remembered>, RegistryError>;
+
+    /// The application whose signed request (its CMS, with the content when detached, or its XML) has this
+    /// SHA-256: a request submitted again is that application.
+    fn application_by_signature(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<ApplicationRecord>, RegistryError>;
+
     /// Stores a new application with its number; with `refusal`, refused at once with that document (the EDS was
-    /// not confirmed), all in one transaction.
+    /// not confirmed), all in one transaction. An application with the same signed request already stored is
+    /// returned instead (no number used).
     fn submit_application(
         &self,
         application: &NewApplication<'_>,

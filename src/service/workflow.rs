@@ -21,7 +21,8 @@ use crate::issuance::{
 use crate::pki::{TrustStore, VerifyOptions};
 use crate::registry::{
     Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, DocumentStanding,
-    NewApplication, Registry, RegistryError, Render, RenderError, RenderedDocument, StoredDocument,
+    IdempotencyKey, NewApplication, Registry, RegistryError, Remembered, Render, RenderError,
+    RenderedDocument, StoredDocument,
 };
 use crate::seal::SealMode;
 
@@ -93,6 +94,9 @@ pub enum WorkflowError {
     /// Lifecycle actions apply to licences only, not to this form.
     #[error("{0} documents have no lifecycle")]
     NoLifecycle(String),
+    /// The caller's idempotency key was used before for a different request.
+    #[error("the Idempotency-Key {0:?} was used before for a different request")]
+    KeyReused(String),
     /// Re-issue and duplicates are the licensee's applications, not an operator's action.
     #[error("{0}")]
     NeedsApplication(String),
@@ -167,6 +171,7 @@ impl From<RegistryError> for WorkflowError {
             RegistryError::NotFound(what) => WorkflowError::NotFound(what),
             RegistryError::Transition(t) => WorkflowError::Conflict(t),
             RegistryError::NoLifecycle(form) => WorkflowError::NoLifecycle(form),
+            RegistryError::IdempotencyKeyReused(key) => WorkflowError::KeyReused(key),
             e => WorkflowError::Storage(e),
         }
     }
@@ -180,6 +185,30 @@ fn year(at: i64) -> Result<i32, WorkflowError> {
 
 fn local_day(at: i64) -> Result<time::Date, WorkflowError> {
     local_date(at).ok_or_else(|| WorkflowError::Malformed(format!("time {at} out of range")))
+}
+
+/// [`issue_reference`] at most once per idempotency key: the reference the key's first request issued, with `true`,
+/// or a new one (the key stored in the same transaction), with `false`.
+pub fn issue_reference_once(
+    ctx: Context<'_>,
+    key: &IdempotencyKey<'_>,
+    form: &str,
+    data: &Value,
+    actor: &str,
+    at: i64,
+) -> Result<(StoredDocument, bool), WorkflowError> {
+    let form_id = crate::forms::FormId::parse(form)
+        .map_err(|_| WorkflowError::UnknownForm(form.to_string()))?;
+    if form_id.kind() != crate::forms::FormKind::Reference {
+        return Err(WorkflowError::NotAReference(form.to_string()));
+    }
+    let renderer = Renderer::new(ctx);
+    let result = ctx
+        .registry
+        .issue_once(key, &form_id, year(at)?, actor, &mut |number| {
+            renderer.render(form, data, number, at)
+        });
+    result.map_err(|e| renderer.error(e))
 }
 
 /// Issues a reference at once: its data comes from the portal (references skip the operator's decision).
@@ -330,7 +359,7 @@ pub fn submit(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    submit_signed(ctx, SignedApplication::Cms { cms, detached }, actor, at)
+    submit_request(ctx, SignedApplication::Cms { cms, detached }, actor, at).map(|(r, _)| r)
 }
 
 /// Step 1 for an application signed as XML (NCALayer's `signXml`, `xml::APPLICATION_NS`): the same rules as
@@ -341,15 +370,42 @@ pub fn submit_xml(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    submit_signed(ctx, SignedApplication::Xml(xml), actor, at)
+    submit_request(ctx, SignedApplication::Xml(xml), actor, at).map(|(r, _)| r)
+}
+
+/// Whether a submission made a new application or found the one its signed request made before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitted {
+    /// A new application.
+    New,
+    /// The same signed request was submitted before: this is that application (a retried call).
+    Again,
+}
+
+/// Step 1 for either signature, saying whether the application is new or the same signed request came before —
+/// a portal retrying a call never makes two applications (the request's SHA-256 identifies it, checked again
+/// inside the registry's transaction).
+pub fn submit_request(
+    ctx: Context<'_>,
+    signed: SignedApplication<'_>,
+    actor: &str,
+    at: i64,
+) -> Result<(ApplicationRecord, Submitted), WorkflowError> {
+    if let Some(existing) = ctx.registry.application_by_signature(&signed.sha256())? {
+        tracing::info!(application = %existing.number, "the same signed request again");
+        return Ok((existing, Submitted::Again));
+    }
+    submit_signed(ctx, signed, actor, at).map(|r| (r, Submitted::New))
 }
 
 /// How an application is signed: the bytes stored as its signature, and where its content comes from.
-#[derive(Clone, Copy)]
-enum SignedApplication<'a> {
+#[derive(Debug, Clone, Copy)]
+pub enum SignedApplication<'a> {
     /// A CMS SignedData, with the content when detached.
     Cms {
+        /// The CMS, DER.
         cms: &'a [u8],
+        /// The content, when the signature is detached.
         detached: Option<&'a [u8]>,
     },
     /// An XML document with its enveloped signatures.
@@ -357,6 +413,28 @@ enum SignedApplication<'a> {
 }
 
 impl<'a> SignedApplication<'a> {
+    /// What identifies the request: SHA-256 of the CMS (its length first) and the detached content, or of the XML.
+    fn sha256(self) -> [u8; 32] {
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        match self {
+            SignedApplication::Cms { cms, detached } => {
+                h.update(b"cms");
+                h.update(&(cms.len() as u64).to_be_bytes());
+                h.update(cms);
+                if let Some(d) = detached {
+                    h.update(d);
+                }
+            }
+            SignedApplication::Xml(xml) => {
+                h.update(b"xml");
+                h.update(xml);
+            }
+        }
+        let mut out = [0u8; 32];
+        out.copy_from_slice(h.finish().as_ref());
+        out
+    }
+
     /// The stored signature bytes, read back: XML starts with `<`, DER with a SEQUENCE.
     fn stored(signed: &'a [u8], content: &'a [u8]) -> SignedApplication<'a> {
         if crate::xml::is_xml(signed) {
@@ -442,6 +520,7 @@ fn submit_signed(
             .then(|| UnixTime::from_secs(at).plus_secs(ctx.revocation.pending_deadline_secs)),
         start: &service.start,
         start_due,
+        signed_sha256: signed.sha256(),
     };
     if verified.report.valid || pending {
         if pending {
@@ -633,6 +712,7 @@ fn reverify_one(
                 document: None,
                 verification: Some(&verification),
                 change: None,
+                idempotency: None,
             },
         )?;
         return Ok(outcome);
@@ -664,6 +744,7 @@ fn reverify_one(
                 document: Some((&service.refusal.form, &mut render)),
                 verification: Some(&verification),
                 change: None,
+                idempotency: None,
             },
         )
         .map_err(|e| renderer.error(e))?;
@@ -687,7 +768,27 @@ pub fn report_payment(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
+    report_payment_once(ctx, id, paid, reference, None, actor, at)
+}
+
+/// [`report_payment`] with the caller's idempotency key: a retried report returns the application as it is.
+pub(crate) fn report_payment_once(
+    ctx: Context<'_>,
+    id: ApplicationId,
+    paid: bool,
+    reference: Option<&str>,
+    key: Option<IdempotencyKey<'_>>,
+    actor: &str,
+    at: i64,
+) -> Result<ApplicationRecord, WorkflowError> {
     let current = application(ctx, id)?;
+    if let Some(k) = &key {
+        match ctx.registry.remembered(k)? {
+            Some(Remembered::Application(a)) if a == current.id => return Ok(current),
+            Some(_) => return Err(WorkflowError::KeyReused(k.key.to_string())),
+            None => {}
+        }
+    }
     let service = service_of(&current)?;
     let state = service.state(&current.status);
     let step = if paid {
@@ -712,7 +813,8 @@ pub fn report_payment(
         action: name,
         reference,
         reason: None,
-        fields: &Map::new(),
+        fields: &EMPTY,
+        idempotency: key,
     };
     take(ctx, &current, &step, Actor::Portal, actor, at)
 }
@@ -773,6 +875,7 @@ pub fn expire_unpaid(
                         reference: None,
                         reason: None,
                         fields: &EMPTY,
+                        idempotency: None,
                     };
                     match take(ctx, &record, &step, late_action.by, actor, now) {
                         Ok(_) => {
@@ -821,20 +924,35 @@ pub fn decide(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    let step = match decision {
+    decide_once(ctx, id, decision, None, actor, at)
+}
+
+/// [`decide`] with the caller's idempotency key: a retried decision returns the application as it is.
+pub(crate) fn decide_once(
+    ctx: Context<'_>,
+    id: ApplicationId,
+    decision: &Decision,
+    key: Option<IdempotencyKey<'_>>,
+    actor: &str,
+    at: i64,
+) -> Result<ApplicationRecord, WorkflowError> {
+    let mut step = match decision {
         Decision::Approve { fields } => Step {
             action: "approve",
             reference: None,
             reason: None,
             fields,
+            idempotency: None,
         },
         Decision::Refuse { reason } => Step {
             action: "refuse",
             reference: None,
             reason: Some(reason),
             fields: &EMPTY,
+            idempotency: None,
         },
     };
+    step.idempotency = key;
     act(ctx, id, &step, Actor::Operator, actor, at)
 }
 
@@ -851,6 +969,8 @@ pub struct Step<'a> {
     pub reason: Option<&'a str>,
     /// The values the step's document takes from the operator.
     pub fields: &'a Map<String, Value>,
+    /// The caller's `Idempotency-Key`: a retry with it returns the application as it is, taking nothing again.
+    pub idempotency: Option<IdempotencyKey<'a>>,
 }
 
 /// Takes `step` on application `id`, as `by` (the caller's role) — the generic form of every step after
@@ -886,6 +1006,13 @@ fn take(
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
     let service = service_of(current)?;
+    if let Some(key) = &step.idempotency {
+        match ctx.registry.remembered(key)? {
+            Some(Remembered::Application(a)) if a == current.id => return Ok(current.clone()),
+            Some(_) => return Err(WorkflowError::KeyReused(key.key.to_string())),
+            None => {}
+        }
+    }
     let Some(mut action) = service.action(&current.status, step.action) else {
         let anywhere = service
             .states
@@ -1047,6 +1174,7 @@ fn take(
             .as_ref()
             .map(|(form, _)| (*form, &mut render as &mut Render<'_>)),
         change: change.map(|(licence, action)| (licence, action, change_reason.as_str())),
+        idempotency: step.idempotency,
         verification: None,
     };
     let result = ctx.registry.advance_application(current.id, actor, advance);

@@ -58,6 +58,28 @@ impl Registry for SlowRegistry {
     ) -> Result<Vec<qoltanba::PendingApplication>, RegistryError> {
         self.inner.pending_applications(after, limit)
     }
+    fn issue_once(
+        &self,
+        key: &qoltanba::IdempotencyKey<'_>,
+        form: &qoltanba::FormId,
+        year: i32,
+        actor: &str,
+        render: &mut qoltanba::Render<'_>,
+    ) -> Result<(qoltanba::StoredDocument, bool), RegistryError> {
+        self.inner.issue_once(key, form, year, actor, render)
+    }
+    fn remembered(
+        &self,
+        key: &qoltanba::IdempotencyKey<'_>,
+    ) -> Result<Option<qoltanba::Remembered>, RegistryError> {
+        self.inner.remembered(key)
+    }
+    fn application_by_signature(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<qoltanba::ApplicationRecord>, RegistryError> {
+        self.inner.application_by_signature(sha256)
+    }
     fn applications_in_state(
         &self,
         service: &str,

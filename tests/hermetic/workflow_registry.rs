@@ -33,6 +33,14 @@ fn new_application() -> NewApplication<'static> {
         pending_until: None,
         start: "awaitingPayment",
         start_due: None,
+        signed_sha256: {
+            // Each application a signed request of its own (the same digest is the same application).
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut d = [0u8; 32];
+            d[..4].copy_from_slice(&n.to_be_bytes());
+            d
+        },
     }
 }
 
@@ -74,7 +82,42 @@ fn step(step: Step) -> Advance<'static, 'static> {
         document: None,
         verification: None,
         change: None,
+        idempotency: None,
     }
+}
+
+/// The same signed request submitted again is the application it made: no second row, no number used, and the
+/// registry finds it by the request's digest.
+#[test]
+fn the_same_signed_request_is_one_application() {
+    let r = SqliteRegistry::in_memory().expect("registry");
+    let first = new_application();
+    let a = r.submit_application(&first, "portal", None).expect("a");
+    let again = r.submit_application(&first, "portal", None).expect("again");
+    assert_eq!(again.id, a.id);
+    assert_eq!(again.number, a.number);
+    let b = r
+        .submit_application(&new_application(), "portal", None)
+        .expect("b");
+    assert_ne!(b.id, a.id);
+    // Numbers run on with no gap: the retry used none.
+    let seq = |n: &str| {
+        n.rsplit('-')
+            .next()
+            .expect("seq")
+            .parse::<u32>()
+            .expect("n")
+    };
+    assert_eq!(seq(&b.number), seq(&a.number) + 1);
+    let found = r
+        .application_by_signature(&first.signed_sha256)
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.id, a.id);
+    assert!(r
+        .application_by_signature(&[0xee; 32])
+        .expect("read")
+        .is_none());
 }
 
 /// An application whose verification could not end waits in verificationPending with its deadline, is listed
@@ -90,7 +133,11 @@ fn a_pending_application_waits_then_is_verified_or_refused() {
         ..new_application()
     };
     let a = r.submit_application(&waiting, "portal", None).expect("a");
-    let b = r.submit_application(&waiting, "portal", None).expect("b");
+    let other = NewApplication {
+        signed_sha256: [0xbb; 32],
+        ..waiting.clone()
+    };
+    let b = r.submit_application(&other, "portal", None).expect("b");
     assert_eq!(a.status, "verificationPending");
     assert_eq!(a.pending_until, Some(deadline));
     let pending = r.pending_applications(None, 10).expect("pending");

@@ -906,3 +906,181 @@ fn a_licensee_applies_for_a_duplicate_and_a_reissue() {
         "INVALID_APPLICATION",
     );
 }
+
+fn with_key(p: &Provider, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+    request_with(
+        p.svc.addr,
+        "POST",
+        path,
+        "application/json",
+        &format!("{}Idempotency-Key: {key}\r\n", bearer(token)),
+        body.to_string().as_bytes(),
+    )
+}
+
+/// Retried portal calls never make two of anything: the same signed request is the same application (200 the
+/// second time, one number, even for a refused one); the same `Idempotency-Key` on issuing a reference returns the
+/// first reference — also when eight retries race —, on a step returns the application as the step left it with
+/// no second document; a key reused for another request, or malformed, is refused.
+#[test]
+fn retried_calls_make_nothing_twice() {
+    use qoltanba::Registry;
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let p = provider();
+    let year = qoltanba::local_date(qoltanba::UnixTime::now().secs())
+        .expect("today")
+        .year();
+
+    // The same CMS twice: one application.
+    let cms = openssl_sign(
+        duplicate_certificate("birth").to_string().as_bytes(),
+        "individual-sign",
+    );
+    let post = |cms: &[u8]| {
+        call(
+            &p,
+            "POST",
+            "/v1/applications",
+            &p.svc.portal,
+            &json!({"cms": B64.encode(cms)}),
+        )
+    };
+    let first = created(post(&cms));
+    let again = ok(post(&cms));
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["number"], first["number"]);
+    // A refused one too: one refusal, not two.
+    let mut revoked = duplicate_certificate("birth");
+    revoked["applicant"]["iin"] = json!(cert_iin("revoked"));
+    let refused_cms = openssl_sign(revoked.to_string().as_bytes(), "revoked");
+    let refused = created(post(&refused_cms));
+    let refused_again = ok(post(&refused_cms));
+    assert_eq!(refused_again["document"], refused["document"]);
+    let refusal = qoltanba::FormId::parse("refusal").expect("form");
+    assert_eq!(
+        p.svc
+            .registry
+            .numbers(&refusal, year)
+            .expect("numbers")
+            .len(),
+        1
+    );
+
+    // A reference with a key, twice: one number. Without a key: a new one each time.
+    let form = qoltanba::form("reference.birth").expect("form");
+    let body = json!({"form": "reference.birth", "data": form.sample()});
+    let issue = |key: &str, body: &Value| with_key(&p, "/v1/documents", &p.svc.portal, key, body);
+    let a = issue("ref-0001", &body);
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let b = issue("ref-0001", &body);
+    assert_eq!(b.status, 201);
+    assert_eq!(b.json()["number"], a.json()["number"]);
+    let birth = qoltanba::FormId::parse("reference.birth").expect("form");
+    assert_eq!(
+        p.svc.registry.numbers(&birth, year).expect("numbers").len(),
+        1
+    );
+    // The same key for other data: refused, nothing issued.
+    let mut other = body.clone();
+    other["data"]["person"] = json!("БАСҚА ТҰЛҒА");
+    assert_problem(&issue("ref-0001", &other), 422, "IDEMPOTENCY_KEY_REUSED");
+    // A malformed key is refused before anything happens.
+    for bad in ["", &"k".repeat(256), "ключ"] {
+        let a = request_with(
+            p.svc.addr,
+            "POST",
+            "/v1/documents",
+            "application/json",
+            &format!("{}Idempotency-Key: {bad}\r\n", bearer(&p.svc.portal)),
+            body.to_string().as_bytes(),
+        );
+        assert_problem(&a, 400, "MALFORMED");
+    }
+    assert_eq!(
+        p.svc.registry.numbers(&birth, year).expect("numbers").len(),
+        1
+    );
+    // Eight retries racing with one fresh key: one number.
+    let racing: Vec<Value> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| issue("ref-0002", &body)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                let a = h.join().expect("thread");
+                assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+                a.json()
+            })
+            .collect()
+    });
+    assert!(racing.iter().all(|r| r["number"] == racing[0]["number"]));
+    assert_eq!(
+        p.svc.registry.numbers(&birth, year).expect("numbers").len(),
+        2
+    );
+    let fresh = issue("ref-0003", &body);
+    assert_eq!(fresh.status, 201);
+    assert_eq!(
+        p.svc.registry.numbers(&birth, year).expect("numbers").len(),
+        3
+    );
+
+    // A step with a key, retried: the application as the step left it, no second document.
+    let path = format!("/v1/applications/{}/steps/pay", first["id"]);
+    let pay = json!({"reference": "KZ-DUTY-9"});
+    let paid = ok(with_key(&p, &path, &p.svc.portal, "pay-1", &pay));
+    assert_eq!(paid["status"], "registered");
+    let paid_again = ok(with_key(&p, &path, &p.svc.portal, "pay-1", &pay));
+    assert_eq!(paid_again["status"], "registered");
+    assert_eq!(paid_again["registeredAt"], paid["registeredAt"]);
+    // Without the key the retry is a step out of turn.
+    assert_problem(
+        &call(&p, "POST", &path, &p.svc.portal, &pay),
+        409,
+        "STATE_CONFLICT",
+    );
+    let accept = format!("/v1/applications/{}/steps/accept", first["id"]);
+    let accepted = ok(with_key(
+        &p,
+        &accept,
+        &p.svc.operator,
+        "accept-1",
+        &json!({}),
+    ));
+    let accepted_again = ok(with_key(
+        &p,
+        &accept,
+        &p.svc.operator,
+        "accept-1",
+        &json!({}),
+    ));
+    assert_eq!(accepted_again["document"], accepted["document"]);
+    let notification = qoltanba::FormId::parse("notification.accepted").expect("form");
+    assert_eq!(
+        p.svc
+            .registry
+            .numbers(&notification, year)
+            .expect("numbers")
+            .len(),
+        1
+    );
+    // The operator's key for another step of another application: refused.
+    let second = created(submit(
+        &p,
+        &duplicate_certificate("divorce"),
+        "individual-sign",
+    ));
+    assert_problem(
+        &with_key(
+            &p,
+            &format!("/v1/applications/{}/steps/notPaid", second["id"]),
+            &p.svc.portal,
+            "pay-1",
+            &json!({}),
+        ),
+        422,
+        "IDEMPOTENCY_KEY_REUSED",
+    );
+}

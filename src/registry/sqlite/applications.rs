@@ -10,12 +10,71 @@ use crate::forms::FormId;
 use crate::issuance::catalogue::{REFUSED, VERIFICATION_PENDING};
 use crate::issuance::TransitionError;
 use crate::registry::{
-    Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, NewApplication,
-    PendingApplication, RegistryError, RenderForApplication,
+    Advance, ApplicationId, ApplicationRecord, DocumentId, DocumentNumber, IdempotencyKey,
+    NewApplication, PendingApplication, RegistryError, Remembered, RenderForApplication,
 };
 
 /// Application numbers share the document counters under this key: `QLT-APP-2026-000001`.
 const APPLICATION_SERIES: &str = "QLT-APP";
+
+pub(super) fn by_signature(
+    conn: &Connection,
+    sha256: &[u8; 32],
+) -> Result<Option<ApplicationRecord>, RegistryError> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT_APPLICATION} WHERE a.signed_sha256 = ?1"),
+            [&sha256[..]],
+            record,
+        )
+        .optional()?)
+}
+
+/// What the first request with `key` made; an error when the key was used for a different request.
+pub(super) fn remembered(
+    conn: &Connection,
+    key: &IdempotencyKey<'_>,
+) -> Result<Option<Remembered>, RegistryError> {
+    let row: Option<(Vec<u8>, Option<i64>, Option<i64>)> = conn
+        .query_row(
+            "SELECT request_sha256, document_id, application_id FROM idempotency
+             WHERE caller = ?1 AND key = ?2",
+            params![key.caller, key.key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((request, _, _)) if request != key.request => {
+            Err(RegistryError::IdempotencyKeyReused(key.key.to_string()))
+        }
+        Some((_, Some(d), _)) => Ok(Some(Remembered::Document(DocumentId(d)))),
+        Some((_, None, Some(a))) => Ok(Some(Remembered::Application(ApplicationId(a)))),
+        Some(_) => Err(RegistryError::Corrupt(format!(
+            "idempotency key {:?} remembers nothing",
+            key.key
+        ))),
+    }
+}
+
+/// Records what the request with `key` made, in the caller's transaction.
+pub(super) fn remember(
+    conn: &Connection,
+    key: &IdempotencyKey<'_>,
+    made: Remembered,
+    at: UnixTime,
+) -> Result<(), RegistryError> {
+    let (document, application) = match made {
+        Remembered::Document(d) => (Some(d.0), None),
+        Remembered::Application(a) => (None, Some(a.0)),
+    };
+    conn.execute(
+        "INSERT INTO idempotency (caller, key, request_sha256, document_id, application_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![key.caller, key.key, &key.request[..], document, application, at],
+    )?;
+    Ok(())
+}
 
 pub(super) fn submit(
     conn: &Connection,
@@ -23,6 +82,10 @@ pub(super) fn submit(
     actor: &str,
     refusal: Option<&mut RenderForApplication<'_>>,
 ) -> Result<ApplicationId, RegistryError> {
+    // The same signed request again (a retry racing the first): that application, no number used.
+    if let Some(existing) = by_signature(conn, &app.signed_sha256)? {
+        return Ok(existing.id);
+    }
     let year = year_of(app.submitted_at)?;
     let number = reserve(conn, &FormId::parse(APPLICATION_SERIES)?, year)?.to_string();
     let (status, decided_at, document): (&str, _, _) = match refusal {
@@ -49,8 +112,8 @@ pub(super) fn submit(
     conn.execute(
         "INSERT INTO application (number, service, applicant, applicant_name, submitted_at, content, cms,
                                   verification, status, decided_at, document_id, pending_until,
-                                  registered_at, due_date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                  registered_at, due_date, signed_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             number,
             app.service,
@@ -65,7 +128,8 @@ pub(super) fn submit(
             document,
             pending_until,
             registered_at,
-            due_date
+            due_date,
+            &app.signed_sha256[..]
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -174,6 +238,14 @@ pub(super) fn advance(
 ) -> Result<(), RegistryError> {
     let current = application(conn, id)?
         .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
+    // A retry of a step already taken with this key: nothing more happens.
+    if let Some(key) = &advance.idempotency {
+        match remembered(conn, key)? {
+            Some(Remembered::Application(a)) if a == id => return Ok(()),
+            Some(_) => return Err(RegistryError::IdempotencyKeyReused(key.key.to_string())),
+            None => remember(conn, key, Remembered::Application(id), advance.at)?,
+        }
+    }
     if current.status != advance.from {
         return Err(TransitionError {
             what: "an application",

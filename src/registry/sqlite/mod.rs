@@ -128,6 +128,20 @@ CREATE INDEX application_pending ON application (id) WHERE status = 'verificatio
     r#"
 CREATE INDEX application_by_state ON application (service, status, submitted_at);
 "#,
+    // Retries: an application is identified by its signed request; a caller's idempotency key by what it made.
+    r#"
+ALTER TABLE application ADD COLUMN signed_sha256 BLOB;
+CREATE UNIQUE INDEX application_by_signature ON application (signed_sha256) WHERE signed_sha256 IS NOT NULL;
+CREATE TABLE idempotency (
+    caller TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_sha256 BLOB NOT NULL,
+    document_id INTEGER REFERENCES document(id),
+    application_id INTEGER REFERENCES application(id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (caller, key)
+);
+"#,
 ];
 
 impl From<rusqlite::Error> for RegistryError {
@@ -412,6 +426,52 @@ impl Registry for SqliteRegistry {
         tx.commit()?;
         tracing::info!(number = %doc.number, %form, "document issued");
         Ok(doc)
+    }
+
+    fn issue_once(
+        &self,
+        key: &super::IdempotencyKey<'_>,
+        form: &FormId,
+        year: i32,
+        actor: &str,
+        render: &mut Render<'_>,
+    ) -> Result<(StoredDocument, bool), RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(first) = applications::remembered(&tx, key)? {
+            let super::Remembered::Document(id) = first else {
+                return Err(RegistryError::IdempotencyKeyReused(key.key.to_string()));
+            };
+            let doc = tx
+                .query_row(
+                    &format!("{SELECT_DOCUMENT} WHERE id = ?1"),
+                    [id.0],
+                    row_to_document,
+                )
+                .optional()?;
+            let doc = finish(doc)?
+                .ok_or_else(|| RegistryError::Corrupt(format!("document {} vanished", id.0)))?;
+            return Ok((doc, true));
+        }
+        let doc = issue_in(&tx, form, year, actor, render)?;
+        applications::remember(&tx, key, super::Remembered::Document(doc.id), doc.issued_at)?;
+        tx.commit()?;
+        tracing::info!(number = %doc.number, %form, "document issued");
+        Ok((doc, false))
+    }
+
+    fn remembered(
+        &self,
+        key: &super::IdempotencyKey<'_>,
+    ) -> Result<Option<super::Remembered>, RegistryError> {
+        applications::remembered(&self.reader(), key)
+    }
+
+    fn application_by_signature(
+        &self,
+        sha256: &[u8; 32],
+    ) -> Result<Option<ApplicationRecord>, RegistryError> {
+        applications::by_signature(&self.reader(), sha256)
     }
 
     fn submit_application(
