@@ -357,7 +357,13 @@ fn no_payment_and_the_operators_refusal_give_refusals() {
     let data = verified_pdf(&svc, &refused["document"], dir.path());
     assert_eq!(data["reason_codes"], "NO_PAYMENT");
 
-    let app = submit(&svc, &cms);
+    // A second application (a new request: the same signed request again would be the first one).
+    let mut second: Value = serde_json::from_slice(&bailiff("870412300129")).expect("json");
+    second["paymentReference"] = json!("KZ-PAY-0002");
+    let app = submit(
+        &svc,
+        &openssl_sign(second.to_string().as_bytes(), "individual-sign", false),
+    );
     pay(&svc, &app, true);
     assert_problem(
         &decide(&svc, &app, &json!({"decision": "refuse"})),
