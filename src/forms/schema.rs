@@ -147,6 +147,9 @@ impl FormData {
             "issue_date".into(),
             FieldValue::Text(issue_date.to_string()),
         );
+        if let Some(kk) = kazakh_date(issue_date) {
+            values.insert("issue_date_kk".into(), FieldValue::Text(kk));
+        }
         FormData { values }
     }
 
@@ -305,12 +308,62 @@ pub(crate) fn string_of(field: &str, v: &Value) -> Result<String, FieldError> {
         })
 }
 
+/// `DD.MM.YYYY` as the licence form writes a date: `2026 жылғы "02" желтоқсан` (seed 002, «Лицензия нысаны»:
+/// `20 _____ жылғы "___" _____`).
+fn kazakh_date(date: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "қаңтар",
+        "ақпан",
+        "наурыз",
+        "сәуір",
+        "мамыр",
+        "маусым",
+        "шілде",
+        "тамыз",
+        "қыркүйек",
+        "қазан",
+        "қараша",
+        "желтоқсан",
+    ];
+    let mut parts = date.split('.');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let month: usize = month.parse().ok()?;
+    let ok = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !ok(day, 2) || !ok(year, 4) {
+        return None;
+    }
+    let name = MONTHS.get(month.checked_sub(1)?)?;
+    Some(format!("{year} жылғы \"{day}\" {name}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn check(kind: FieldType, v: &str) -> Result<(), FieldError> {
         check_value("f", &kind, v, 100, |_| true)
+    }
+
+    #[test]
+    fn dates_are_written_as_the_licence_form_writes_them() {
+        assert_eq!(
+            super::kazakh_date("02.12.2026").as_deref(),
+            Some("2026 жылғы \"02\" желтоқсан")
+        );
+        assert_eq!(
+            super::kazakh_date("31.01.2027").as_deref(),
+            Some("2027 жылғы \"31\" қаңтар")
+        );
+        for bad in [
+            "2026-12-02",
+            "02.13.2026",
+            "02.00.2026",
+            "2.12.2026",
+            "02.12.2026.1",
+            "",
+        ] {
+            assert_eq!(super::kazakh_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

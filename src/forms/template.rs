@@ -135,7 +135,8 @@ pub struct FormTemplate {
 }
 
 /// Placeholders every form may use, filled at issue: the document's number and issue date (DD.MM.YYYY).
-pub(super) const BUILTIN_PLACEHOLDERS: [&str; 2] = ["document_number", "issue_date"];
+pub(super) const BUILTIN_PLACEHOLDERS: [&str; 3] =
+    ["document_number", "issue_date", "issue_date_kk"];
 
 /// `{name}` placeholders of a text.
 fn placeholders(text: &str) -> Vec<&str> {

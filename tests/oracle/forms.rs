@@ -30,6 +30,7 @@ fn expected_texts(t: &qoltanba::FormTemplate, sample: &Value) -> Vec<(String, bo
             out = out.replace(&format!("{{{}}}", f.name), "");
         }
         out.replace("{document_number}", "QLT-2026-000001")
+            .replace("{issue_date_kk}", "2026 жылғы \"23\" қараша")
             .replace("{issue_date}", "23.11.2026")
     };
     let mut texts = Vec::new();
@@ -365,4 +366,108 @@ fn verify_detached(sig: &str, data: &str, extra: &[&str]) -> (i32, Value) {
     ];
     args.extend_from_slice(extra);
     common::run_json(&args)
+}
+
+/// Seed 002's «Лицензия нысаны» (the licence form), read from the seed itself: its captions (the parenthesised
+/// lines under each blank, joined where the seed wraps them) and its labels (the words before each blank). The
+/// seed's spellings and unclosed parentheses are kept: they are legal text.
+fn seed_licence_form() -> (Vec<String>, Vec<String>) {
+    let seed = common::project_dir()
+        .join("../shared/domain/seeds/002_advocacy-attestation-and-licence.kk.txt");
+    let text = std::fs::read_to_string(&seed)
+        .unwrap_or_else(|e| panic!("{}: {e} (../shared beside the project)", seed.display()));
+    let start = text
+        .find("Лицензия нысаны")
+        .expect("the licence form in seed 002");
+    let end = start + text[start..].find("Данный документ").expect("its end");
+    let lines: Vec<&str> = text[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .skip(1)
+        .collect();
+    let depth = |s: &str| s.matches('(').count() as i64 - s.matches(')').count() as i64;
+    let (mut captions, mut labels) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        if line.starts_with('(') {
+            let mut caption = line.to_string();
+            while depth(&caption) > 0
+                && i < lines.len()
+                && !lines[i].starts_with('(')
+                && !lines[i].contains("___")
+            {
+                // "бизнес-" + "сәйкестендіру" is one word; "жағдайда -" + "шетелдік" two.
+                if !caption.ends_with('-') || caption.ends_with(" -") {
+                    caption.push(' ');
+                }
+                caption.push_str(lines[i]);
+                i += 1;
+            }
+            captions.push(caption);
+        } else {
+            let label = line
+                .split("___")
+                .map(|p| p.trim().trim_matches(['"', '_', ' ']).trim())
+                .filter(|p| !p.is_empty() && *p != "20")
+                .map(|p| {
+                    p.trim_end_matches(" \"")
+                        .trim_end_matches(['"', ' '])
+                        .to_string()
+                })
+                .collect::<Vec<_>>();
+            labels.extend(label.into_iter().filter(|l| l != "ж." && l != "ж"));
+        }
+    }
+    (captions, labels)
+}
+
+/// Every licence form prints seed 002's captions and labels: checked against the seed's own text, read from the
+/// PDF by `pdftotext` (Debian package `poppler-utils`).
+#[test]
+fn the_licence_forms_print_seed_002s_captions() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let (captions, labels) = seed_licence_form();
+    // What the seed has: six captions, and the labels of every blank.
+    assert_eq!(captions.len(), 6, "{captions:#?}");
+    for label in [
+        "Лицензия",
+        "жылғы",
+        "№",
+        "айналысуға",
+        "берілді",
+        "Ерекше шарттары",
+        "Ескерту:",
+        "Лицензиар",
+        "Басшы (уәкілетті тұлға)",
+        "Алғашқы берілген күні:",
+        "Лицензияның қолданылу кезеңі:",
+        "Берілген орны",
+    ] {
+        assert!(labels.iter().any(|l| l == label), "{label:?} in {labels:?}");
+    }
+    // pdftotext breaks a line after a hyphen: "бизнес-" + newline + "сәйкестендіру" reads back as one word here.
+    let normal = |s: &str| squash(s).replace("- ", "-").replace(" -", "-");
+    for form in [
+        "licence.advocacy",
+        "licence.private-bailiff",
+        "licence.security",
+    ] {
+        let t = qoltanba::form(form).expect("form");
+        let doc = issue(form, &t.sample(), "QLT-2026-000001", ISSUED, None).expect("issue");
+        let text = normal(&common::tools::pdftotext(&doc.pdf));
+        for expected in captions.iter().chain(&labels) {
+            assert!(
+                text.contains(&normal(expected)),
+                "{form}: {expected:?} not printed:\n{text}"
+            );
+        }
+        assert!(
+            text.contains("2026 жылғы \"23\" қараша"),
+            "{form}: the date as the form writes it"
+        );
+    }
 }
