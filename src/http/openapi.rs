@@ -257,7 +257,7 @@ pub(super) fn document() -> Value {
             "document": {"type": "string", "description": "the form it issues"},
             "takes": {"type": "array", "items": {"type": "object", "properties": {"field": string(), "required": {"type": "boolean"}}}}}});
     let service_schema = json!({
-                "Service": {"type": "object", "required": ["id", "name", "source", "applicants", "applicationFields", "start", "states", "refusals"],
+                "Service": {"type": "object", "required": ["id", "name", "source", "applicants", "applicationFields", "start", "states", "refusals", "sealMode"],
                     "properties": {"id": string(), "name": {"$ref": "#/components/schemas/Names"}, "source": string(),
                         "applicants": {"type": "array", "items": {"type": "string", "enum": ["individual", "legalEntity"]}},
                         "applicationFields": {"type": "array", "items": string(), "description": "the `fields` of the signed application its documents print"},
@@ -268,6 +268,7 @@ pub(super) fn document() -> Value {
                         "states": {"type": "array", "items": {"type": "object", "required": ["state", "description", "final", "steps"],
                             "properties": {"state": string(), "description": string(), "final": {"type": "boolean"},
                                 "steps": {"type": "array", "items": step_schema}}}},
+                        "sealMode": {"type": "string", "enum": ["compact", "full"], "description": "how its documents' seals name the signer: full carries the certificate (seed 004's barcode)"},
                         "refusals": {"type": "object", "additionalProperties": {"type": "object",
                             "properties": {"code": string(), "text": string()}}}}}
     });

@@ -84,6 +84,7 @@ pub(crate) fn view(s: &ServiceSpec) -> Value {
         "start": s.start,
         "states": states,
         "refusals": s.refusals,
+        "sealMode": s.seal_mode,
     });
     if let Some(fee) = &s.fee {
         v["fee"] = json!(fee);

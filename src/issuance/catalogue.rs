@@ -402,6 +402,9 @@ pub struct ServiceSpec {
     pub refusals: BTreeMap<String, Reason>,
     /// The refusal document.
     pub refusal: DocumentSpec,
+    /// How the seals of its documents name the signer: `full` (the certificate in the barcode) where the seed
+    /// defines the barcode so (seed 004: "the certificate and signature of the official"), else `compact`.
+    pub seal_mode: crate::seal::SealMode,
 }
 
 impl ServiceSpec {
@@ -445,6 +448,8 @@ struct RawService {
     refusals: BTreeMap<String, Reason>,
     #[serde(default)]
     refusal: Option<RawDocument>,
+    #[serde(default)]
+    seal_mode: Option<crate::seal::SealMode>,
 }
 
 #[derive(Deserialize)]
@@ -717,6 +722,7 @@ impl ServiceSpec {
             states,
             refusals: s.refusals,
             refusal,
+            seal_mode: s.seal_mode.unwrap_or(crate::seal::SealMode::Compact),
         })
     }
 }

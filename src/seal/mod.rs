@@ -93,7 +93,7 @@ pub enum IssueTimeProof {
 }
 
 /// How the signer is identified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SealMode {
     /// Key id only (first 8 bytes of the certificate's SHA-256): the verifier's trust store must hold the

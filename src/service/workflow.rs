@@ -132,12 +132,24 @@ impl<'c> Renderer<'c> {
         number: &DocumentNumber,
         issued_at: i64,
     ) -> Result<RenderedDocument, RenderError> {
+        self.render_sealed(form, data, number, issued_at, SealMode::Compact)
+    }
+
+    /// [`Renderer::render`] with the seal in `mode` (a service's documents: its catalogue entry says).
+    fn render_sealed(
+        &self,
+        form: &str,
+        data: &Value,
+        number: &DocumentNumber,
+        issued_at: i64,
+        mode: SealMode,
+    ) -> Result<RenderedDocument, RenderError> {
         if self.ctx.cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
         }
         let sealing = Sealing {
             signer: self.ctx.signer,
-            mode: SealMode::Compact,
+            mode,
         };
         Ok(
             crate::document::issue(form, data, &number.to_string(), issued_at, Some(sealing))?
@@ -546,7 +558,7 @@ fn submit_signed(
             let data = filling
                 .fill(ctx, &service.refusal, &Map::new(), Some(&reason), at)
                 .map_err(|e| IssueError::Render(e.to_string()))?;
-            renderer.render(&service.refusal.form, &data, number, at)
+            renderer.render_sealed(&service.refusal.form, &data, number, at, service.seal_mode)
         }),
     );
     result.map_err(|e| renderer.error(e))
@@ -726,8 +738,9 @@ fn reverify_one(
     };
     let data = filling.fill(ctx, &service.refusal, &Map::new(), Some(&reason), now)?;
     let renderer = Renderer::new(ctx);
-    let mut render =
-        |number: &DocumentNumber| renderer.render(&service.refusal.form, &data, number, now);
+    let mut render = |number: &DocumentNumber| {
+        renderer.render_sealed(&service.refusal.form, &data, number, now, service.seal_mode)
+    };
     ctx.registry
         .advance_application(
             pending.id,
@@ -1158,7 +1171,7 @@ fn take(
     let decides = service.state(&action.to).is_some_and(|s| s.is_final());
     let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| match &document {
-        Some((form, data)) => renderer.render(form, data, number, at),
+        Some((form, data)) => renderer.render_sealed(form, data, number, at, service.seal_mode),
         None => Err(IssueError::Render("nothing to render".into()).into()),
     };
     let advance = Advance {

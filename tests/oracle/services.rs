@@ -160,6 +160,24 @@ fn verified(p: &Provider, document: &Value, dir: &Path) -> (Value, String) {
 
 const APPLICANT: &str = "ТЕСТОВ ТЕСТ ТЕСТОВИЧ";
 
+/// The seal mode of a document, as `POST /v1/verify/seal` reads its barcode text (which must verify).
+fn seal_mode(p: &Provider, document: &Value) -> String {
+    let doc = ok(get(
+        p.svc.addr,
+        &format!("/v1/documents/{}", document["id"]),
+        &p.svc.operator,
+    ));
+    let report = ok(call(
+        p,
+        "POST",
+        "/v1/verify/seal",
+        "",
+        &json!({"barcode": doc["seal"]}),
+    ));
+    assert_eq!(report["valid"], true, "{report}");
+    report["mode"].as_str().expect("mode").to_string()
+}
+
 fn duplicate_certificate(certificate: &str) -> Value {
     json!({
         "service": "civil-registry.duplicate-certificate",
@@ -292,6 +310,9 @@ fn a_duplicate_certificate_is_applied_for_paid_and_accepted() {
     );
     assert!(text.contains("ХАБАРЛАМА"), "{text}");
     assert!(text.contains("туу туралы куәлікті"), "{text}");
+    // Seed 004 defines the barcode as holding the official's certificate: the full seal mode, by the catalogue.
+    assert_eq!(service["sealMode"], "full");
+    assert_eq!(seal_mode(&p, &accepted["document"]), "full");
     // Nothing follows a final state.
     assert_problem(
         &step(&p, &accepted, "accept", &p.svc.operator, &json!({})),
@@ -892,6 +913,8 @@ fn a_licensee_applies_for_a_duplicate_and_a_reissue() {
     assert_eq!(data["special_conditions"], conditions);
     assert_eq!(data["licensee_id"], iin.as_str());
     assert!(data.get("duplicate").is_none(), "{data}");
+    // A licence's seal names the signer by key id (compact), as the catalogue's default.
+    assert_eq!(seal_mode(&p, &reissued["document"]), "compact");
     let old = standing(&p, &licence);
     assert_eq!(old["status"], "replaced");
     assert_eq!(old["replacedBy"], new_number);
