@@ -268,6 +268,7 @@ pub(super) fn document() -> Value {
                         "states": {"type": "array", "items": {"type": "object", "required": ["state", "description", "final", "steps"],
                             "properties": {"state": string(), "description": string(), "final": {"type": "boolean"},
                                 "steps": {"type": "array", "items": step_schema}}}},
+                        "signerRoles": {"type": "array", "items": string(), "description": "the NCA roles whose certificates may sign its applications (SIGNER_NOT_AUTHORISED otherwise)"},
                         "sealMode": {"type": "string", "enum": ["compact", "full"], "description": "how its documents' seals name the signer: full carries the certificate (seed 004's barcode)"},
                         "refusals": {"type": "object", "additionalProperties": {"type": "object",
                             "properties": {"code": string(), "text": string()}}}}}

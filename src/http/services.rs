@@ -86,6 +86,9 @@ pub(crate) fn view(s: &ServiceSpec) -> Value {
         "refusals": s.refusals,
         "sealMode": s.seal_mode,
     });
+    if !s.signer_roles.is_empty() {
+        v["signerRoles"] = json!(s.signer_roles.iter().map(|r| r.code()).collect::<Vec<_>>());
+    }
     if let Some(fee) = &s.fee {
         v["fee"] = json!(fee);
     }

@@ -402,6 +402,9 @@ pub struct ServiceSpec {
     pub refusals: BTreeMap<String, Reason>,
     /// The refusal document.
     pub refusal: DocumentSpec,
+    /// The NCA roles whose certificates may sign its applications (empty: any): a legal entity's application is
+    /// its first head's or a person with the right to sign, not any employee's.
+    pub signer_roles: Vec<crate::identity::Role>,
     /// How the seals of its documents name the signer: `full` (the certificate in the barcode) where the seed
     /// defines the barcode so (seed 004: "the certificate and signature of the official"), else `compact`.
     pub seal_mode: crate::seal::SealMode,
@@ -450,6 +453,8 @@ struct RawService {
     refusal: Option<RawDocument>,
     #[serde(default)]
     seal_mode: Option<crate::seal::SealMode>,
+    #[serde(default)]
+    signer_roles: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -587,6 +592,19 @@ impl ServiceSpec {
         if s.applicants.is_empty() {
             return Err("applicants: at least one kind".into());
         }
+        let signer_roles = s
+            .signer_roles
+            .iter()
+            .map(|r| {
+                crate::identity::Role::parse(r).ok_or_else(|| {
+                    let known: Vec<&str> = crate::identity::Role::ALL
+                        .iter()
+                        .map(|r| r.code())
+                        .collect();
+                    format!("signerRoles: {r:?} is not one of {}", known.join(", "))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let refusal = document(s.refusal.as_ref().unwrap_or(default_refusal))?;
         if !s.refusals.contains_key(EDS_NOT_CONFIRMED) {
             return Err(format!("refusals: {EDS_NOT_CONFIRMED} is required"));
@@ -723,6 +741,7 @@ impl ServiceSpec {
             refusals: s.refusals,
             refusal,
             seal_mode: s.seal_mode.unwrap_or(crate::seal::SealMode::Compact),
+            signer_roles,
         })
     }
 }
@@ -931,6 +950,10 @@ mod tests {
             (
                 "unknown field",
                 Box::new(|v| first_service(v)["colour"] = "blue".into()),
+            ),
+            (
+                "is not one of",
+                Box::new(|v| first_service(v)["signerRoles"] = serde_json::json!(["boss"])),
             ),
         ];
         for (expect, change) in cases {

@@ -585,19 +585,37 @@ fn verify_application(
     }
     let stored =
         |e: serde_json::Error| WorkflowError::Storage(RegistryError::Corrupt(e.to_string()));
+    let roles = &application.service.signer_roles;
+    let check_role = |report: &mut crate::pki::Report| {
+        let role = report.subject.as_ref().and_then(|s| s.role);
+        if !roles.is_empty() && !role.is_some_and(|r| roles.contains(&r)) {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+            report.add(
+                crate::pki::Code::SignerNotAuthorised,
+                format!(
+                    "{} applications are signed by a certificate of role {}; this one's is {}",
+                    application.service.id,
+                    allowed.join(" or "),
+                    role.map_or("none", |r| r.code())
+                ),
+            );
+        }
+    };
     match signed {
         SignedApplication::Cms { cms, detached } => {
-            let r = crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
+            let mut r = crate::cms::verify_cms(ctx.store, cms, detached, &[], &opts)
                 .map_err(|e| WorkflowError::Malformed(format!("cms: {e}")))?;
+            check_role(&mut r.report);
             Ok(Verification {
                 json: serde_json::to_string(&r).map_err(stored)?,
                 report: r.report,
             })
         }
         SignedApplication::Xml(xml) => {
-            let r =
+            let mut r =
                 crate::xml::verify_xml(ctx.store, xml, crate::xml::XmlProfile::Enveloped, &opts)
                     .map_err(|e| WorkflowError::Malformed(format!("xml: {e}")))?;
+            check_role(&mut r.report);
             Ok(Verification {
                 json: serde_json::to_string(&r).map_err(stored)?,
                 report: r.report,

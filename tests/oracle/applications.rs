@@ -263,6 +263,20 @@ fn a_legal_entity_applies_with_a_detached_signature_by_its_head() {
     let app = a.json();
     assert_eq!(app["status"], "awaitingPayment", "{app}");
     assert_eq!(app["verification"]["detached"], true);
+    // An employee of the same entity is not the entity's signature (the catalogue's signerRoles): refused at once,
+    // SIGNER_NOT_AUTHORISED on the refusal.
+    let by_employee = application(
+        "licence.security",
+        "bin",
+        "040840001231",
+        "ЖШС «ДАЛА ТЕХ», Астана қ., Сарыарқа ауданы",
+    );
+    let refused = submit(&svc, &openssl_sign(&by_employee, "legal-employee", false));
+    assert_eq!(refused["status"], "refused", "{refused}");
+    assert_eq!(refused["verification"]["valid"], false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = verified_pdf(&svc, &refused["document"], dir.path());
+    assert_eq!(data["reason_codes"], "SIGNER_NOT_AUTHORISED", "{data}");
     // Without the content, a detached signature cannot be read.
     assert_problem(
         &call(
