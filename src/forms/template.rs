@@ -101,6 +101,10 @@ pub enum TemplateBlock {
         caption: Option<String>,
         /// Labels for the row's cells.
         labels: Vec<String>,
+        /// Printed instead when there are no rows (a reference must say that nothing is registered, not stay
+        /// silent).
+        #[serde(default)]
+        empty: Option<String>,
     },
     /// A table with fixed rows whose cells may hold placeholders; widths are proportions.
     Table {
@@ -276,6 +280,7 @@ impl FormTemplate {
                     heading,
                     caption,
                     labels,
+                    empty,
                 } => {
                     let columns = table_columns(&t, field, "repeat")?;
                     let first_in_heading = heading.contains("{cell1}");
@@ -288,6 +293,7 @@ impl FormTemplate {
                     used.push(field.clone());
                     let mut v: Vec<&str> = labels.iter().map(String::as_str).collect();
                     v.extend(caption.as_deref());
+                    v.extend(empty.as_deref());
                     v
                 }
                 TemplateBlock::Space(_) => vec![],
@@ -421,13 +427,16 @@ fn render_block(b: &TemplateBlock, data: &FormData, codes: &[String]) -> Vec<Blo
             heading,
             caption,
             labels,
+            empty,
         } => {
-            return repeat_blocks(
-                data.rows(field).unwrap_or_default(),
-                heading,
-                caption.as_deref(),
-                labels,
-            )
+            let rows = data.rows(field).unwrap_or_default();
+            if rows.is_empty() {
+                return empty
+                    .iter()
+                    .map(|e| Block::Paragraph(fill(e, data)))
+                    .collect();
+            }
+            return repeat_blocks(rows, heading, caption.as_deref(), labels);
         }
         TemplateBlock::Header(s) => Block::Header(fill(s, data)),
         TemplateBlock::Title(s) => Block::Title(fill(s, data)),

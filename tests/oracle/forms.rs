@@ -471,3 +471,39 @@ fn the_licence_forms_print_seed_002s_captions() {
         );
     }
 }
+
+/// The absence-of-real-estate reference says that nothing is registered when nothing is — in both its sections —
+/// rather than printing empty headings (read back by `pdftotext`, Debian package `poppler-utils`).
+#[test]
+fn the_absence_reference_says_nothing_is_registered() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let form = "reference.real-estate-presence";
+    let t = qoltanba::form(form).expect("form");
+    let mut data = t.sample();
+    let with_rows = squash(&common::tools::pdftotext(
+        &issue(form, &data, "QLT-2026-000001", ISSUED, None)
+            .expect("issue")
+            .pdf,
+    ));
+    data["registered"] = serde_json::json!([]);
+    data["previous"] = serde_json::json!([]);
+    let empty = squash(&common::tools::pdftotext(
+        &issue(form, &data, "QLT-2026-000002", ISSUED, None)
+            .expect("issue")
+            .pdf,
+    ));
+    for (said, when) in [
+        (
+            "Тіркелді: Тіркелген жылжымайтын мүлік жоқ. / Зарегистрированное недвижимое имущество отсутствует.",
+            "nothing registered",
+        ),
+        (
+            "Бұрын осы тұлғаға тіркелген: Бұрын тіркелген жылжымайтын мүлік жоқ. / Ранее зарегистрированное недвижимое имущество отсутствует.",
+            "nothing registered before",
+        ),
+    ] {
+        assert!(empty.contains(said), "{when}: {said:?} not in\n{empty}");
+        assert!(!with_rows.contains(said), "{when}: printed although rows exist");
+    }
+}
