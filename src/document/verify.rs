@@ -360,6 +360,18 @@ fn without_page_number(mut text: String, k: usize, n: usize) -> String {
     if text.ends_with(&number) {
         text.truncate(text.len() - number.len());
     }
+    // Pages after the first begin with the document's title marked as continued (`render::layout`): read past
+    // it, so a value that runs over a page break is still one value. Only a heading near the top counts; what
+    // stands before the mark is never read as a value, so cutting it can only hide a value, never show one.
+    if k > 1 {
+        let mark: String = format!("({})", crate::render::layout::CONTINUED)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if let Some(at) = text.find(&mark).filter(|at| *at <= 1024) {
+            text.drain(..at + mark.len());
+        }
+    }
     text
 }
 

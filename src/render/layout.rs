@@ -189,7 +189,13 @@ pub struct Layouter<'f> {
     fonts: &'f Fonts,
     pages: Vec<Page>,
     y: f32,
+    /// The document's title (its first title block): every page after the first starts with it, so nothing — the
+    /// barcode least of all — stands on a page that does not say what document it belongs to.
+    title: Option<String>,
 }
+
+/// Said after the title at the top of every page after the first (the verifier knows it, to read past it).
+pub(crate) const CONTINUED: &str = "жалғасы / продолжение";
 
 const BODY: f32 = 10.5;
 const SMALL: f32 = 8.0;
@@ -201,6 +207,7 @@ impl<'f> Layouter<'f> {
             fonts,
             pages: vec![Page::default()],
             y: PAGE_HEIGHT - MARGIN,
+            title: None,
         }
     }
 
@@ -213,6 +220,15 @@ impl<'f> Layouter<'f> {
         if self.y - height < MARGIN + FOOTER {
             self.pages.push(Page::default());
             self.y = PAGE_HEIGHT - MARGIN;
+            if let Some(title) = self.title.clone() {
+                // At the top of an empty page: it always fits, so no further page break can come of it.
+                let heading = format!("{title} ({CONTINUED})");
+                for line in wrap(self.fonts, &heading, SMALL, true, Self::content_width()) {
+                    self.text(MARGIN, SMALL, true, line);
+                    self.y -= SMALL * 1.35;
+                }
+                self.y -= 6.0;
+            }
         }
     }
 
@@ -252,6 +268,9 @@ impl<'f> Layouter<'f> {
         match block {
             Block::Header(t) => self.lines(t, BODY, false, true, 0.0),
             Block::Title(t) => {
+                if self.title.is_none() {
+                    self.title = Some(t.clone());
+                }
                 self.y -= 6.0;
                 self.lines(t, 14.0, true, true, 0.0);
                 self.y -= 4.0;
@@ -535,5 +554,41 @@ mod tests {
         }
         let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(words(&value), words(&long), "every word once, in order");
+    }
+
+    /// A seal pushed onto a page of its own is not alone there: the page starts with the document's title, marked
+    /// as its continuation, above the barcode.
+    #[test]
+    fn every_page_after_the_first_says_which_document_it_continues() {
+        let fonts = Fonts::get().expect("fonts");
+        let mut l = Layouter::new(fonts);
+        l.add(&Block::Title("ЛИЦЕНЗИЯ".into()));
+        // Fill the first page almost to its end, leaving no room for the barcode.
+        while l.pages.len() == 1 && l.y > MARGIN + FOOTER + 40.0 {
+            l.add(&Block::Paragraph("толтыру мәтіні".into()));
+        }
+        assert_eq!(l.pages.len(), 1);
+        l.add(&Block::Seal {
+            codes: vec!["QLT1:TEST".into()],
+            size: 110.0,
+            caption: vec!["штрих-код".into()],
+        });
+        let pages = l.finish();
+        assert_eq!(pages.len(), 2, "the barcode went to a page of its own");
+        let second = &pages[1];
+        let heading = second.items.iter().find_map(|i| match i {
+            Item::Text { text, y, .. } if text.contains(CONTINUED) => Some((text.clone(), *y)),
+            _ => None,
+        });
+        let (text, heading_y) = heading.expect("a heading on the second page");
+        assert!(text.starts_with("ЛИЦЕНЗИЯ"), "{text}");
+        let image_top = second.items.iter().find_map(|i| match i {
+            Item::Image { y, size, .. } => Some(y + size),
+            _ => None,
+        });
+        assert!(
+            image_top.expect("the barcode") < heading_y,
+            "the heading stands above the barcode"
+        );
     }
 }
