@@ -90,10 +90,10 @@ pub mod services {
 }
 pub use issuance::{LicenceStatus, LifecycleAction, Provider, WorkingCalendar, DUPLICATE_MARK};
 pub use registry::{
-    Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
-    DocumentStanding, IdempotencyKey, NewApplication, PendingApplication, Registry, RegistryError,
-    Remembered, Render, RenderError, RenderForApplication, RenderedDocument, SqliteRegistry,
-    StoredDocument, TokenRole,
+    Advance, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry, DocumentId,
+    DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication, PendingApplication, Registry,
+    RegistryError, Remembered, Render, RenderError, RenderForApplication, RenderedDocument,
+    SqliteRegistry, StoredDocument, TokenRole,
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::auth::{Operator, Portal, Reader, Staff};
+use super::auth::{Operator, Portal, Staff};
 use super::documents::storage_failure;
 use super::extract::Body;
 use super::idempotency::Idempotency;
@@ -105,10 +105,27 @@ async fn load(state: &AppState, id: ApplicationId) -> Result<ApplicationRecord, 
 
 pub(super) async fn get(
     State(state): State<AppState>,
-    _reader: Reader,
+    Staff(caller): Staff,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let record = load(&state, application_id(&id)?).await?;
+    // The application holds personal data: the read is recorded.
+    let registry = state.registry.clone();
+    let number = record.number.clone();
+    state
+        .gates
+        .clone()
+        .run(Pool::Private, move |_| {
+            registry
+                .record(
+                    crate::clock::UnixTime::now(),
+                    &caller.name,
+                    "application.read",
+                    &number,
+                )
+                .map_err(storage_failure)
+        })
+        .await?;
     Ok(Json(ApplicationView::of(&record)).into_response())
 }
 
@@ -217,6 +234,98 @@ pub(super) async fn decision(
         .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application decided");
     Ok(Json(ApplicationView::of(&record)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    /// The applicant's IIN or BIN.
+    applicant: Option<String>,
+    service: Option<String>,
+    status: Option<String>,
+    /// Only those past their deadline and not final.
+    #[serde(default)]
+    overdue: bool,
+    /// The last id of the previous page.
+    after: Option<i64>,
+    limit: Option<usize>,
+}
+
+/// Lists applications: an applicant's (by IIN/BIN), a service's, those in a state, those overdue — the portal's
+/// and the operator's queue. A list holds personal data: every read is recorded in the audit log with its filter.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> Result<Response, Problem> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::malformed("limit: 1–200".into()));
+    }
+    for (name, v) in [
+        ("applicant", &q.applicant),
+        ("service", &q.service),
+        ("status", &q.status),
+    ] {
+        if v.as_ref().is_some_and(|v| v.is_empty() || v.len() > 100) {
+            return Err(Problem::malformed(format!("{name}: 1–100 characters")));
+        }
+    }
+    let gates = state.gates.clone();
+    let (views, next) = gates
+        .run(Pool::Private, move |_| {
+            let filter = crate::registry::ApplicationFilter {
+                applicant: q.applicant.as_deref(),
+                service: q.service.as_deref(),
+                status: q.status.as_deref(),
+            };
+            let at = now();
+            let subject = format!(
+                "applicant={} service={} status={} overdue={}",
+                filter.applicant.unwrap_or("*"),
+                filter.service.unwrap_or("*"),
+                filter.status.unwrap_or("*"),
+                q.overdue
+            );
+            state
+                .registry
+                .record(
+                    crate::clock::UnixTime::from_secs(at),
+                    &caller.name,
+                    "applications.read",
+                    &subject,
+                )
+                .map_err(storage_failure)?;
+            // Overdue is judged here, not in SQL: scan pages until `limit` are found (bounded by the pages read).
+            let mut after = q.after.map(ApplicationId);
+            let mut found = Vec::new();
+            for _ in 0..20 {
+                let page = state
+                    .registry
+                    .find_applications(&filter, after, limit)
+                    .map_err(storage_failure)?;
+                let full = page.len() == limit;
+                for r in page {
+                    after = Some(r.id);
+                    if !q.overdue || super::views::overdue(&r, at) {
+                        found.push(ApplicationView::of(&r));
+                        if found.len() == limit {
+                            return Ok((found, after.map(|a| a.0)));
+                        }
+                    }
+                }
+                if !full {
+                    return Ok((found, None));
+                }
+            }
+            Ok((found, after.map(|a| a.0)))
+        })
+        .await?;
+    let mut body = serde_json::json!({ "applications": views });
+    if let Some(next) = next {
+        body["next"] = serde_json::json!(next);
+    }
+    Ok(Json(body).into_response())
 }
 
 #[derive(Deserialize, Default)]

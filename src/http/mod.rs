@@ -308,7 +308,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))
         .route("/v1/documents/{id}/{action}", post(documents::lifecycle))
-        .route("/v1/applications", post(applications::submit))
+        .route(
+            "/v1/applications",
+            post(applications::submit).get(applications::list),
+        )
         .route("/v1/applications/{id}", get(applications::get))
         .route("/v1/applications/{id}/payment", post(applications::payment))
         .route(

@@ -185,6 +185,9 @@ pub(crate) struct ApplicationView {
     /// The provider's deadline: `YYYY-MM-DD`, or RFC 3339 (Astana time) for terms in hours or minutes.
     #[serde(skip_serializing_if = "Option::is_none")]
     due_date: Option<String>,
+    /// The deadline passed and the application is not final.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    overdue: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<UnixTime>,
     /// While `verificationPending`: until when the service tries again to verify it.
@@ -224,6 +227,7 @@ impl ApplicationView {
             payment_reference: a.payment_reference.clone(),
             registered_at: a.registered_at,
             due_date: a.due_date.clone(),
+            overdue: overdue(a, UnixTime::now().secs()),
             decided_at: a.decided_at,
             verification_deadline: a.pending_until,
             document: a.document.as_ref().map(|(id, number)| DocumentLink {
@@ -234,6 +238,25 @@ impl ApplicationView {
             }),
         }
     }
+}
+
+/// Whether `a`'s deadline passed at `now` while it is not final.
+pub(crate) fn overdue(a: &ApplicationRecord, now: i64) -> bool {
+    use crate::issuance::catalogue::Due;
+    let final_ = crate::issuance::catalogue::service(&a.service)
+        .and_then(|s| s.state(&a.status))
+        .is_none_or(|st| st.is_final());
+    let due = a.due_date.as_deref().and_then(|d| {
+        if d.len() == 10 {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(d, &format).ok().map(Due::Day)
+        } else {
+            UnixTime::parse_rfc3339(d)
+                .ok()
+                .map(|t| Due::Moment(t.secs()))
+        }
+    });
+    !final_ && due.is_some_and(|d| d.is_past(now))
 }
 
 /// A step an application may take next.

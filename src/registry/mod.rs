@@ -145,6 +145,17 @@ pub enum RegistryError {
     IdempotencyKeyReused(String),
 }
 
+/// Which applications to list; every part given must match.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplicationFilter<'a> {
+    /// The applicant's IIN or BIN.
+    pub applicant: Option<&'a str>,
+    /// The service id.
+    pub service: Option<&'a str>,
+    /// The state.
+    pub status: Option<&'a str>,
+}
+
 /// A caller's `Idempotency-Key` for one request: the same key with the same request gets what the first one made,
 /// never a second number. Keys are the caller's own (two callers may use the same key).
 #[derive(Debug, Clone, Copy)]
@@ -391,6 +402,15 @@ pub trait Registry: Send + Sync {
         after: Option<ApplicationId>,
         limit: usize,
     ) -> Result<Vec<PendingApplication>, RegistryError>;
+
+    /// Up to `limit` applications matching `filter`, with ids above `after`, in id order (a caller pages through
+    /// them): an applicant's, a service's, those in a state.
+    fn find_applications(
+        &self,
+        filter: &ApplicationFilter<'_>,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<ApplicationRecord>, RegistryError>;
 
     /// Up to `limit` applications of `service` in `state` submitted before `submitted_before`, with ids above
     /// `after`, in id order (the fee windows' sweep pages through them).

@@ -80,6 +80,14 @@ impl Registry for SlowRegistry {
     ) -> Result<Option<qoltanba::ApplicationRecord>, RegistryError> {
         self.inner.application_by_signature(sha256)
     }
+    fn find_applications(
+        &self,
+        filter: &qoltanba::ApplicationFilter<'_>,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<qoltanba::ApplicationRecord>, RegistryError> {
+        self.inner.find_applications(filter, after, limit)
+    }
     fn applications_in_state(
         &self,
         service: &str,

@@ -418,6 +418,13 @@ fn every_field_of_every_answer_is_documented() {
             String::from_utf8_lossy(&r.body)
         );
     }
+    c.call(
+        "GET",
+        "/v1/applications",
+        "/v1/applications?limit=1",
+        &operator,
+        b"",
+    );
     let services = c.call("GET", "/v1/services", "/v1/services", "", b"");
     assert_eq!(services.status, 200);
     c.call(

@@ -1107,3 +1107,107 @@ fn retried_calls_make_nothing_twice() {
         "IDEMPOTENCY_KEY_REUSED",
     );
 }
+
+/// The portal's and the operator's views: applications listed by applicant, service, state and overdue, paged;
+/// every read of them recorded in the audit log.
+#[test]
+fn applications_are_listed_by_applicant_service_state_and_deadline() {
+    use qoltanba::Registry;
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let p = provider();
+    let iin = cert_iin("individual-sign");
+    let a = created(submit(
+        &p,
+        &duplicate_certificate("birth"),
+        "individual-sign",
+    ));
+    let b = created(submit(
+        &p,
+        &duplicate_certificate("divorce"),
+        "individual-sign",
+    ));
+    let c = created(submit(
+        &p,
+        &marriage(Some("ТЕСТОВА АЙГҮЛ СЕРІКҚЫЗЫ")),
+        "individual-sign",
+    ));
+    // b was paid an hour ago: its 30 minutes have passed.
+    let hour_ago = qoltanba::UnixTime::now().secs() - 3600;
+    qoltanba::report_payment(
+        p.node.context(),
+        qoltanba::ApplicationId(b["id"].as_i64().expect("id")),
+        true,
+        Some("KZ-DUTY-5"),
+        "portal-1",
+        hour_ago,
+    )
+    .expect("paid");
+    let list = |query: &str, token: &str| {
+        let answer = ok(get(p.svc.addr, &format!("/v1/applications{query}"), token));
+        let numbers: Vec<String> = answer["applications"]
+            .as_array()
+            .expect("applications")
+            .iter()
+            .map(|a| a["number"].as_str().expect("number").to_string())
+            .collect();
+        (numbers, answer)
+    };
+    let n = |v: &Value| v["number"].as_str().expect("number").to_string();
+    assert_eq!(
+        list(&format!("?applicant={iin}"), &p.svc.portal).0,
+        [n(&a), n(&b), n(&c)]
+    );
+    assert_eq!(list("?applicant=800105300127", &p.svc.portal).0.len(), 0);
+    assert_eq!(
+        list(
+            "?service=civil-registry.marriage-registration",
+            &p.svc.operator
+        )
+        .0,
+        [n(&c)]
+    );
+    assert_eq!(
+        list(
+            "?service=civil-registry.duplicate-certificate&status=awaitingPayment",
+            &p.svc.operator
+        )
+        .0,
+        [n(&a)]
+    );
+    let (overdue, answer) = list("?overdue=true", &p.svc.operator);
+    assert_eq!(overdue, [n(&b)]);
+    assert_eq!(answer["applications"][0]["overdue"], true);
+    assert!(ok(get(
+        p.svc.addr,
+        &format!("/v1/applications/{}", a["id"]),
+        &p.svc.portal
+    ))
+    .get("overdue")
+    .is_none());
+    // Paged: one at a time, `next` leads on.
+    let (first, page) = list("?limit=1", &p.svc.operator);
+    assert_eq!(first, [n(&a)]);
+    let next = page["next"].as_i64().expect("next");
+    assert_eq!(
+        list(&format!("?limit=1&after={next}"), &p.svc.operator).0,
+        [n(&b)]
+    );
+    for bad in ["?limit=0", "?limit=201", "?colour=blue", "?overdue=perhaps"] {
+        let answer = get(
+            p.svc.addr,
+            &format!("/v1/applications{bad}"),
+            &p.svc.operator,
+        );
+        assert_eq!(answer.status, 400, "{bad}");
+    }
+    assert_eq!(get(p.svc.addr, "/v1/applications", "").status, 401);
+    // Every read is in the audit log, with who read and what.
+    let audit = p.svc.registry.audit().expect("audit");
+    assert!(audit.iter().any(|e| e.action == "applications.read"
+        && e.actor == "portal-1"
+        && e.subject.contains(&format!("applicant={iin}"))));
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "application.read" && e.actor == "portal-1" && e.subject == n(&a)));
+}

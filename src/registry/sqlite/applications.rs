@@ -194,6 +194,33 @@ pub(super) fn in_state(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+pub(super) fn find(
+    conn: &Connection,
+    filter: &crate::registry::ApplicationFilter<'_>,
+    after: Option<ApplicationId>,
+    limit: usize,
+) -> Result<Vec<ApplicationRecord>, RegistryError> {
+    // NULL matches anything: one statement, cached, whatever the filter.
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT_APPLICATION}
+         WHERE (?1 IS NULL OR a.applicant = ?1) AND (?2 IS NULL OR a.service = ?2)
+           AND (?3 IS NULL OR a.status = ?3) AND a.id > ?4
+         ORDER BY a.id LIMIT ?5"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(
+        params![
+            filter.applicant,
+            filter.service,
+            filter.status,
+            after.map_or(0, |a| a.0),
+            limit
+        ],
+        record,
+    )?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApplicationRecord> {
     Ok(ApplicationRecord {
         id: ApplicationId(r.get(0)?),

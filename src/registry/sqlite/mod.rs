@@ -501,6 +501,15 @@ impl Registry for SqliteRegistry {
         applications::pending(&self.reader(), after, limit)
     }
 
+    fn find_applications(
+        &self,
+        filter: &super::ApplicationFilter<'_>,
+        after: Option<ApplicationId>,
+        limit: usize,
+    ) -> Result<Vec<ApplicationRecord>, RegistryError> {
+        applications::find(&self.reader(), filter, after, limit)
+    }
+
     fn applications_in_state(
         &self,
         service: &str,
