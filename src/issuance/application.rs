@@ -290,7 +290,7 @@ mod tests {
             Err(ApplicationError::Applicant(_))
         ));
         assert!(matches!(
-            app(r#"{"service":"reference.birth","applicant":{"iin":"870412300129","name":"X"}}"#),
+            app(r#"{"service":"reference.unicorn","applicant":{"iin":"870412300129","name":"X"}}"#),
             Err(ApplicationError::UnknownService(_))
         ));
         assert!(matches!(

@@ -457,7 +457,7 @@ fn bad_submissions_get_problems_and_store_nothing() {
         "INVALID_APPLICATION",
     );
     let wrong_service = openssl_sign(
-        &application("reference.birth", "iin", "870412300129", "X"),
+        &application("reference.unicorn", "iin", "870412300129", "X"),
         "individual-sign",
         false,
     );

@@ -1211,3 +1211,125 @@ fn applications_are_listed_by_applicant_service_state_and_deadline() {
         .iter()
         .any(|e| e.action == "application.read" && e.actor == "portal-1" && e.subject == n(&a)));
 }
+
+/// References as applications (seed 004 regulations 3–6): the applicant's signed request verified and kept with
+/// the reference; the duty where the seed has one (30 % of the MCI for civil-registry references); the portal
+/// brings the data from the state database and the reference is issued sealed in full mode — or refused when the
+/// requested data are absent. A legal entity asks for its own reference with its head's signature, no duty.
+#[test]
+fn references_are_applied_for_and_issued_or_refused() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let request = |service: &str| {
+        json!({
+            "service": service,
+            "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
+        })
+    };
+    let service = ok(get(p.svc.addr, "/v1/services/reference.birth", ""));
+    assert_eq!(service["fee"]["payWithin"], json!({"hours": 24}));
+
+    // A birth reference: paid, then the data from the civil-registry IS.
+    let app = created(submit(&p, &request("reference.birth"), "individual-sign"));
+    assert_eq!(app["status"], "awaitingPayment");
+    assert_eq!(app["verification"]["valid"], true);
+    ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-DUTY-7"}),
+    ));
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
+    // The operator does not bring the state database's data; the portal does.
+    assert_problem(
+        &step(
+            &p,
+            &app,
+            "issue",
+            &p.svc.operator,
+            &json!({"fields": sample}),
+        ),
+        403,
+        "FORBIDDEN",
+    );
+    let mut missing = sample.clone();
+    missing.as_object_mut().expect("object").remove("father");
+    assert_problem(
+        &step(
+            &p,
+            &app,
+            "issue",
+            &p.svc.portal,
+            &json!({"fields": missing}),
+        ),
+        422,
+        "INVALID_DATA",
+    );
+    let issued = ok(step(
+        &p,
+        &app,
+        "issue",
+        &p.svc.portal,
+        &json!({"fields": sample}),
+    ));
+    assert_eq!(issued["status"], "issued");
+    let (data, text) = verified(&p, &issued["document"], dir.path());
+    assert_eq!(data["person"], sample["person"]);
+    assert!(
+        text.contains("АНЫҚТАМА") || text.contains("анықтама"),
+        "{text}"
+    );
+    assert_eq!(seal_mode(&p, &issued["document"]), "full");
+    // The signed request stays with the application it made.
+    assert_eq!(
+        ok(get(
+            p.svc.addr,
+            &format!("/v1/applications/{}", app["id"]),
+            &p.svc.portal
+        ))["verification"]["valid"],
+        true
+    );
+
+    // A marriage reference whose data the civil-registry IS does not have: refused.
+    let app = created(submit(
+        &p,
+        &request("reference.marriage"),
+        "individual-sign",
+    ));
+    ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-DUTY-8"}),
+    ));
+    let absent = ok(step(&p, &app, "noData", &p.svc.portal, &json!({})));
+    assert_eq!(absent["status"], "refused");
+    let (data, _) = verified(&p, &absent["document"], dir.path());
+    assert_eq!(data["reason_codes"], "NO_DATA");
+
+    // A legal entity's own reference, signed by its head: no duty, registered at once.
+    let entity = json!({
+        "service": "reference.legal-entity",
+        "applicant": {"bin": "040840001231", "name": "ЖШС «ДАЛА ТЕХ», Астана қ."},
+    });
+    let app = created(submit(&p, &entity, "legal-head"));
+    assert_eq!(app["status"], "registered", "{app}");
+    assert!(app["dueDate"].as_str().expect("due").ends_with("+05:00"));
+    let sample = qoltanba::form("reference.legal-entity")
+        .expect("form")
+        .sample();
+    let issued = ok(step(
+        &p,
+        &app,
+        "issue",
+        &p.svc.portal,
+        &json!({"fields": sample}),
+    ));
+    assert_eq!(issued["status"], "issued");
+    verified(&p, &issued["document"], dir.path());
+}
