@@ -278,6 +278,7 @@ pub(super) async fn list(
                 applicant: q.applicant.as_deref(),
                 service: q.service.as_deref(),
                 status: q.status.as_deref(),
+                submitted_before: None,
             };
             let at = now();
             let subject = format!(

@@ -67,11 +67,8 @@ impl FromRequestParts<AppState> for Operator {
 impl FromRequestParts<AppState> for Reader {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        require(
-            state,
-            &parts.headers,
-            &[TokenRole::Portal, TokenRole::Operator],
-        )
-        .map(|_| Reader)
+        Staff::from_request_parts(parts, state)
+            .await
+            .map(|_| Reader)
     }
 }

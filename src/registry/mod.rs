@@ -154,6 +154,8 @@ pub struct ApplicationFilter<'a> {
     pub service: Option<&'a str>,
     /// The state.
     pub status: Option<&'a str>,
+    /// Submitted before this time (the fee windows' sweep).
+    pub submitted_before: Option<UnixTime>,
 }
 
 /// A caller's `Idempotency-Key` for one request: the same key with the same request gets what the first one made,
@@ -404,21 +406,10 @@ pub trait Registry: Send + Sync {
     ) -> Result<Vec<PendingApplication>, RegistryError>;
 
     /// Up to `limit` applications matching `filter`, with ids above `after`, in id order (a caller pages through
-    /// them): an applicant's, a service's, those in a state.
+    /// them): an applicant's, a service's, those in a state, those submitted before a time.
     fn find_applications(
         &self,
         filter: &ApplicationFilter<'_>,
-        after: Option<ApplicationId>,
-        limit: usize,
-    ) -> Result<Vec<ApplicationRecord>, RegistryError>;
-
-    /// Up to `limit` applications of `service` in `state` submitted before `submitted_before`, with ids above
-    /// `after`, in id order (the fee windows' sweep pages through them).
-    fn applications_in_state(
-        &self,
-        service: &str,
-        state: &str,
-        submitted_before: UnixTime,
         after: Option<ApplicationId>,
         limit: usize,
     ) -> Result<Vec<ApplicationRecord>, RegistryError>;

@@ -209,18 +209,7 @@ pub fn issue_reference_once(
     actor: &str,
     at: i64,
 ) -> Result<(StoredDocument, bool), WorkflowError> {
-    let form_id = crate::forms::FormId::parse(form)
-        .map_err(|_| WorkflowError::UnknownForm(form.to_string()))?;
-    if form_id.kind() != crate::forms::FormKind::Reference {
-        return Err(WorkflowError::NotAReference(form.to_string()));
-    }
-    let renderer = Renderer::new(ctx);
-    let result = ctx
-        .registry
-        .issue_once(key, &form_id, year(at)?, actor, &mut |number| {
-            renderer.render(form, data, number, at)
-        });
-    result.map_err(|e| renderer.error(e))
+    issue_reference_with(ctx, Some(key), form, data, actor, at)
 }
 
 /// Issues a reference at once: its data comes from the portal (references skip the operator's decision).
@@ -231,17 +220,33 @@ pub fn issue_reference(
     actor: &str,
     at: i64,
 ) -> Result<StoredDocument, WorkflowError> {
+    issue_reference_with(ctx, None, form, data, actor, at).map(|(d, _)| d)
+}
+
+fn issue_reference_with(
+    ctx: Context<'_>,
+    key: Option<&IdempotencyKey<'_>>,
+    form: &str,
+    data: &Value,
+    actor: &str,
+    at: i64,
+) -> Result<(StoredDocument, bool), WorkflowError> {
     let form_id = crate::forms::FormId::parse(form)
         .map_err(|_| WorkflowError::UnknownForm(form.to_string()))?;
     if form_id.kind() != crate::forms::FormKind::Reference {
         return Err(WorkflowError::NotAReference(form.to_string()));
     }
     let renderer = Renderer::new(ctx);
-    let result = ctx
-        .registry
-        .issue(&form_id, year(at)?, actor, &mut |number| {
-            renderer.render(form, data, number, at)
-        });
+    let mut render = |number: &DocumentNumber| renderer.render(form, data, number, at);
+    let result = match key {
+        Some(key) => ctx
+            .registry
+            .issue_once(key, &form_id, year(at)?, actor, &mut render),
+        None => ctx
+            .registry
+            .issue(&form_id, year(at)?, actor, &mut render)
+            .map(|d| (d, false)),
+    };
     result.map_err(|e| renderer.error(e))
 }
 
@@ -403,11 +408,12 @@ pub fn submit_request(
     actor: &str,
     at: i64,
 ) -> Result<(ApplicationRecord, Submitted), WorkflowError> {
-    if let Some(existing) = ctx.registry.application_by_signature(&signed.sha256())? {
+    let sha256 = signed.sha256();
+    if let Some(existing) = ctx.registry.application_by_signature(&sha256)? {
         tracing::info!(application = %existing.number, "the same signed request again");
         return Ok((existing, Submitted::Again));
     }
-    submit_signed(ctx, signed, actor, at).map(|r| (r, Submitted::New))
+    submit_signed(ctx, signed, sha256, actor, at).map(|r| (r, Submitted::New))
 }
 
 /// How an application is signed: the bytes stored as its signature, and where its content comes from.
@@ -500,6 +506,7 @@ struct Verification {
 fn submit_signed(
     ctx: Context<'_>,
     signed: SignedApplication<'_>,
+    sha256: [u8; 32],
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
@@ -532,7 +539,7 @@ fn submit_signed(
             .then(|| UnixTime::from_secs(at).plus_secs(ctx.revocation.pending_deadline_secs)),
         start: &service.start,
         start_due,
-        signed_sha256: signed.sha256(),
+        signed_sha256: sha256,
     };
     if verified.report.valid || pending {
         if pending {
@@ -814,10 +821,8 @@ pub(crate) fn report_payment_once(
 ) -> Result<ApplicationRecord, WorkflowError> {
     let current = application(ctx, id)?;
     if let Some(k) = &key {
-        match ctx.registry.remembered(k)? {
-            Some(Remembered::Application(a)) if a == current.id => return Ok(current),
-            Some(_) => return Err(WorkflowError::KeyReused(k.key.to_string())),
-            None => {}
+        if replayed(ctx, k, &current)? {
+            return Ok(current);
         }
     }
     let service = service_of(&current)?;
@@ -887,13 +892,13 @@ pub fn expire_unpaid(
             };
             let mut after = None;
             loop {
-                let page = ctx.registry.applications_in_state(
-                    &service.id,
-                    state_name,
-                    UnixTime::from_secs(bound),
-                    after,
-                    PAGE,
-                )?;
+                let filter = crate::registry::ApplicationFilter {
+                    service: Some(&service.id),
+                    status: Some(state_name),
+                    submitted_before: Some(UnixTime::from_secs(bound)),
+                    applicant: None,
+                };
+                let page = ctx.registry.find_applications(&filter, after, PAGE)?;
                 let full = page.len() == PAGE;
                 for record in page {
                     ctx.check()?;
@@ -1019,6 +1024,20 @@ pub fn act(
     take(ctx, &current, step, by, actor, at)
 }
 
+/// Whether `key` already took a step of `current` (a retry: nothing more happens); an error when it was used for
+/// something else. The registry checks again inside the step's transaction.
+fn replayed(
+    ctx: Context<'_>,
+    key: &IdempotencyKey<'_>,
+    current: &ApplicationRecord,
+) -> Result<bool, WorkflowError> {
+    match ctx.registry.remembered(key)? {
+        Some(Remembered::Application(a)) if a == current.id => Ok(true),
+        Some(_) => Err(WorkflowError::KeyReused(key.key.to_string())),
+        None => Ok(false),
+    }
+}
+
 fn service_of(record: &ApplicationRecord) -> Result<&'static ServiceSpec, WorkflowError> {
     crate::issuance::catalogue::service(&record.service).ok_or_else(|| {
         WorkflowError::Storage(RegistryError::Corrupt(format!(
@@ -1038,10 +1057,8 @@ fn take(
 ) -> Result<ApplicationRecord, WorkflowError> {
     let service = service_of(current)?;
     if let Some(key) = &step.idempotency {
-        match ctx.registry.remembered(key)? {
-            Some(Remembered::Application(a)) if a == current.id => return Ok(current.clone()),
-            Some(_) => return Err(WorkflowError::KeyReused(key.key.to_string())),
-            None => {}
+        if replayed(ctx, key, current)? {
+            return Ok(current.clone());
         }
     }
     let Some(mut action) = service.action(&current.status, step.action) else {

@@ -279,3 +279,35 @@ pub fn signal(child: &std::process::Child, signal: &str) {
 pub fn get(addr: SocketAddr, path: &str, token: &str) -> Answer {
     request_with(addr, "GET", path, "application/json", &bearer(token), b"")
 }
+
+/// Signs `content` with the demo key `name` (`certs/{name}.pem`, `certs/{name}.key.pem`) using the OpenSSL CLI
+/// (Debian package `openssl`), as an applicant's EDS tool would. Attached unless `detached`.
+pub fn openssl_sign(content: &[u8], name: &str, detached: bool) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("application.json");
+    std::fs::write(&input, content).expect("write");
+    let out = dir.path().join("application.p7s");
+    let project = super::project_dir();
+    let mut cmd = std::process::Command::new("openssl");
+    cmd.args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
+        .arg(&input)
+        .arg("-signer")
+        .arg(project.join(format!("certs/{name}.pem")))
+        .arg("-inkey")
+        .arg(project.join(format!("certs/{name}.key.pem")))
+        .arg("-out")
+        .arg(&out);
+    if !detached {
+        cmd.arg("-nodetach");
+    }
+    assert!(cmd.status().expect("openssl").success());
+    std::fs::read(&out).expect("cms")
+}
+
+/// The IIN in the demo certificate `certs/{name}.pem`.
+pub fn cert_iin(name: &str) -> String {
+    let certs =
+        qoltanba::load_certificates(&super::project_dir().join(format!("certs/{name}.pem")))
+            .expect("cert");
+    certs[0].profile().iin.clone().expect("iin")
+}

@@ -88,17 +88,6 @@ impl Registry for SlowRegistry {
     ) -> Result<Vec<qoltanba::ApplicationRecord>, RegistryError> {
         self.inner.find_applications(filter, after, limit)
     }
-    fn applications_in_state(
-        &self,
-        service: &str,
-        state: &str,
-        submitted_before: qoltanba::UnixTime,
-        after: Option<ApplicationId>,
-        limit: usize,
-    ) -> Result<Vec<qoltanba::ApplicationRecord>, RegistryError> {
-        self.inner
-            .applications_in_state(service, state, submitted_before, after, limit)
-    }
     fn advance_application(
         &self,
         id: ApplicationId,

@@ -5,7 +5,8 @@
 
 use crate::common;
 use crate::common::client::{
-    assert_problem, bearer, get, request, request_with, service, Answer, Service,
+    assert_problem, bearer, cert_iin, get, openssl_sign, request, request_with, service, Answer,
+    Service,
 };
 use base64::Engine;
 use serde_json::{json, Value};
@@ -13,30 +14,6 @@ use std::path::Path;
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
-
-/// Signs `content` with the demo key `name` (`certs/{name}.pem`, `certs/{name}.key.pem`) using the OpenSSL CLI,
-/// as an applicant's EDS tool would. Attached unless `detached`.
-fn openssl_sign(content: &[u8], name: &str, detached: bool) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("application.json");
-    std::fs::write(&input, content).expect("write");
-    let out = dir.path().join("application.p7s");
-    let project = common::project_dir();
-    let mut cmd = std::process::Command::new("openssl");
-    cmd.args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
-        .arg(&input)
-        .arg("-signer")
-        .arg(project.join(format!("certs/{name}.pem")))
-        .arg("-inkey")
-        .arg(project.join(format!("certs/{name}.key.pem")))
-        .arg("-out")
-        .arg(&out);
-    if !detached {
-        cmd.arg("-nodetach");
-    }
-    assert!(cmd.status().expect("openssl").success());
-    std::fs::read(&out).expect("cms")
-}
 
 fn application(service: &str, id_kind: &str, id: &str, name: &str) -> Vec<u8> {
     json!({
@@ -342,13 +319,6 @@ fn failed_signatures_get_a_refusal_pdf_with_the_reason() {
             "STATE_CONFLICT",
         );
     }
-}
-
-fn cert_iin(name: &str) -> String {
-    let certs =
-        qoltanba::load_certificates(&common::project_dir().join(format!("certs/{name}.pem")))
-            .expect("cert");
-    certs[0].profile().iin.clone().expect("iin")
 }
 
 #[test]

@@ -5,7 +5,9 @@
 //! `poppler-utils`).
 
 use crate::common;
-use crate::common::client::{assert_problem, bearer, get, request_with, service_with, Answer};
+use crate::common::client::{
+    assert_problem, bearer, cert_iin, get, openssl_sign, request_with, service_with, Answer,
+};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -31,36 +33,6 @@ fn provider() -> Provider {
     }
 }
 
-/// Signs `content` with the demo key `name` as an applicant's EDS tool would: `openssl cms -sign`, attached.
-fn openssl_sign(content: &[u8], name: &str) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("application.json");
-    std::fs::write(&input, content).expect("write");
-    let out = dir.path().join("application.p7s");
-    let project = common::project_dir();
-    let status = std::process::Command::new("openssl")
-        .args([
-            "cms",
-            "-sign",
-            "-binary",
-            "-nodetach",
-            "-outform",
-            "DER",
-            "-in",
-        ])
-        .arg(&input)
-        .arg("-signer")
-        .arg(project.join(format!("certs/{name}.pem")))
-        .arg("-inkey")
-        .arg(project.join(format!("certs/{name}.key.pem")))
-        .arg("-out")
-        .arg(&out)
-        .status()
-        .expect("openssl");
-    assert!(status.success());
-    std::fs::read(&out).expect("cms")
-}
-
 fn call(p: &Provider, method: &str, path: &str, token: &str, body: &Value) -> Answer {
     let headers = if token.is_empty() {
         String::new()
@@ -83,7 +55,7 @@ fn ok(a: Answer) -> Value {
 }
 
 fn submit(p: &Provider, application: &Value, signer: &str) -> Answer {
-    let cms = openssl_sign(application.to_string().as_bytes(), signer);
+    let cms = openssl_sign(application.to_string().as_bytes(), signer, false);
     call(
         p,
         "POST",
@@ -184,13 +156,6 @@ fn duplicate_certificate(certificate: &str) -> Value {
         "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
         "fields": {"certificate": certificate, "person": "ТЕСТОВ ТЕСТ ТЕСТОВИЧ, 1987"},
     })
-}
-
-fn cert_iin(name: &str) -> String {
-    let certs =
-        qoltanba::load_certificates(&common::project_dir().join(format!("certs/{name}.pem")))
-            .expect("cert");
-    certs[0].profile().iin.clone().expect("iin")
 }
 
 /// Seed 004 regulation 1: the applicant asks for a duplicate birth certificate, pays the duty within 24 hours,
@@ -959,6 +924,7 @@ fn retried_calls_make_nothing_twice() {
     let cms = openssl_sign(
         duplicate_certificate("birth").to_string().as_bytes(),
         "individual-sign",
+        false,
     );
     let post = |cms: &[u8]| {
         call(
@@ -976,7 +942,7 @@ fn retried_calls_make_nothing_twice() {
     // A refused one too: one refusal, not two.
     let mut revoked = duplicate_certificate("birth");
     revoked["applicant"]["iin"] = json!(cert_iin("revoked"));
-    let refused_cms = openssl_sign(revoked.to_string().as_bytes(), "revoked");
+    let refused_cms = openssl_sign(revoked.to_string().as_bytes(), "revoked", false);
     let refused = created(post(&refused_cms));
     let refused_again = ok(post(&refused_cms));
     assert_eq!(refused_again["document"], refused["document"]);

@@ -142,6 +142,10 @@ CREATE TABLE idempotency (
     PRIMARY KEY (caller, key)
 );
 "#,
+    // An applicant's applications (`GET /v1/applications?applicant=`).
+    r#"
+CREATE INDEX application_by_applicant ON application (applicant);
+"#,
 ];
 
 impl From<rusqlite::Error> for RegistryError {
@@ -508,24 +512,6 @@ impl Registry for SqliteRegistry {
         limit: usize,
     ) -> Result<Vec<ApplicationRecord>, RegistryError> {
         applications::find(&self.reader(), filter, after, limit)
-    }
-
-    fn applications_in_state(
-        &self,
-        service: &str,
-        state: &str,
-        submitted_before: UnixTime,
-        after: Option<ApplicationId>,
-        limit: usize,
-    ) -> Result<Vec<ApplicationRecord>, RegistryError> {
-        applications::in_state(
-            &self.reader(),
-            service,
-            state,
-            submitted_before,
-            after,
-            limit,
-        )
     }
 
     fn advance_application(
