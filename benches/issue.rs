@@ -59,7 +59,16 @@ fn application_flow(c: &mut Criterion) {
     let registry = SqliteRegistry::in_memory().expect("registry");
     let issuers = qoltanba::demo_issuers().expect("issuers");
     let never = qoltanba::Cancel::never();
+    let signer = std::sync::Arc::new(signer);
+    let offices = qoltanba::Offices::one(
+        qoltanba::DEFAULT_OFFICE,
+        std::sync::Arc::new(provider.clone()),
+        signer.clone(),
+    )
+    .expect("offices");
     let ctx = qoltanba::Context {
+        offices: &offices,
+        desk: None,
         store: &store,
         issuers: &issuers,
         cancel: &never,

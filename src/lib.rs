@@ -93,7 +93,7 @@ pub use registry::{
     Advance, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry, DocumentId,
     DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication, PendingApplication, Registry,
     RegistryError, Remembered, Render, RenderError, RenderForApplication, RenderedDocument,
-    SqliteRegistry, StoredDocument, TokenRole,
+    SqliteRegistry, StoredDocument, TokenHolder, TokenRole,
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.
@@ -121,7 +121,10 @@ pub use service::workflow::{
     reverify_pending, submit, submit_request, submit_xml, Context, Decision, Reverified,
     SignedApplication, Step, Submitted,
 };
-pub use service::{start, CheckFor, Limits, RevocationPolicy, ServeOptions};
+pub use service::{
+    start, CheckFor, Limits, Office, OfficeError, Offices, RevocationPolicy, ServeOptions,
+    DEFAULT_OFFICE,
+};
 
 // The demo PKI in `certs/` (`generate-demo-pki` and the tests).
 pub use demo_pki::{
@@ -173,5 +176,5 @@ pub use registry::LicenceEvent;
 pub use render::font::FontError;
 pub use render::layout::Page as LayoutPage;
 pub use seal::{Decoded, DecodedSeal, FormName, IssueTimeProof, ReportedContent};
-pub use service::config::{ConfiguredIssuer, SignerPaths};
+pub use service::config::{ConfiguredIssuer, ConfiguredProvider, SignerPaths};
 pub use service::Node;

@@ -44,11 +44,12 @@ pub(super) async fn submit(
             ))
         }
     };
+    let offices = state.offices.clone();
     let gates = state.gates.clone();
     let (record, submitted) = gates
         .run(Pool::Private, move |cancel| {
             use crate::service::workflow::SignedApplication;
-            let ctx = state.context_with(cancel);
+            let ctx = state.context_for(cancel, &caller);
             let signed = match &signed {
                 Ok((cms, detached)) => SignedApplication::Cms {
                     cms,
@@ -72,7 +73,7 @@ pub(super) async fn submit(
             header::LOCATION,
             format!("/v1/applications/{}", record.id.0),
         )],
-        Json(ApplicationView::of(&record)),
+        Json(ApplicationView::of(&record, &offices)),
     )
         .into_response())
 }
@@ -109,6 +110,17 @@ pub(super) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let record = load(&state, application_id(&id)?).await?;
+    if let Some(office) = state.offices.get(&record.provider) {
+        if !caller.serves(&office.id) {
+            return Err(
+                crate::service::workflow::WorkflowError::OtherProvider(format!(
+                    "application {} is provider {:?}'s",
+                    record.number, office.id
+                ))
+                .into(),
+            );
+        }
+    }
     // The application holds personal data: the read is recorded.
     let registry = state.registry.clone();
     let number = record.number.clone();
@@ -126,7 +138,7 @@ pub(super) async fn get(
                 .map_err(storage_failure)
         })
         .await?;
-    Ok(Json(ApplicationView::of(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record, &state.offices)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -147,6 +159,7 @@ pub(super) async fn payment(
     Body(req): Body<PaymentRequest>,
 ) -> Result<Response, Problem> {
     let id = application_id(&id)?;
+    let offices = state.offices.clone();
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
@@ -158,7 +171,7 @@ pub(super) async fn payment(
                 &[route.as_bytes(), &paid, reference.as_bytes()],
             );
             crate::service::workflow::report_payment_once(
-                state.context_with(cancel),
+                state.context_for(cancel, &caller),
                 id,
                 req.paid,
                 req.reference.as_deref(),
@@ -169,7 +182,7 @@ pub(super) async fn payment(
             .map_err(Problem::from)
         })
         .await?;
-    Ok(Json(ApplicationView::of(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record, &offices)).into_response())
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +228,7 @@ pub(super) async fn decision(
             reason: req.reason.unwrap_or_default(),
         },
     };
+    let offices = state.offices.clone();
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
@@ -222,7 +236,7 @@ pub(super) async fn decision(
             let what = format!("{decision:?}");
             let key = idempotency.key(&caller.name, &[route.as_bytes(), what.as_bytes()]);
             crate::service::workflow::decide_once(
-                state.context_with(cancel),
+                state.context_for(cancel, &caller),
                 id,
                 &decision,
                 key,
@@ -233,7 +247,7 @@ pub(super) async fn decision(
         })
         .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application decided");
-    Ok(Json(ApplicationView::of(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record, &offices)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -246,6 +260,8 @@ pub(super) struct ListQuery {
     /// Only those past their deadline and not final.
     #[serde(default)]
     overdue: bool,
+    /// The provider's id (an operator bound to one sees only theirs).
+    provider: Option<String>,
     /// The last id of the previous page.
     after: Option<i64>,
     limit: Option<usize>,
@@ -271,21 +287,45 @@ pub(super) async fn list(
             return Err(Problem::malformed(format!("{name}: 1–100 characters")));
         }
     }
+    // An operator bound to a provider sees that provider's queue, and only it.
+    let provider = match (&caller.provider, q.provider.as_deref()) {
+        (Some(own), Some(asked)) if own != asked => {
+            return Err(
+                crate::service::workflow::WorkflowError::OtherProvider(format!(
+                    "the caller works for provider {own:?}"
+                ))
+                .into(),
+            )
+        }
+        (Some(own), _) => Some(own.clone()),
+        (None, asked) => asked.map(str::to_string),
+    };
+    if let Some(p) = &provider {
+        if state.offices.get(p).is_none() || p.is_empty() {
+            return Err(crate::service::workflow::WorkflowError::UnknownProvider(p.clone()).into());
+        }
+    }
     let gates = state.gates.clone();
     let (views, next) = gates
         .run(Pool::Private, move |_| {
+            let providers = provider
+                .as_deref()
+                .map(|p| state.offices.stored_ids(p))
+                .unwrap_or_default();
             let filter = crate::registry::ApplicationFilter {
                 applicant: q.applicant.as_deref(),
                 service: q.service.as_deref(),
                 status: q.status.as_deref(),
                 submitted_before: None,
+                providers: &providers,
             };
             let at = now();
             let subject = format!(
-                "applicant={} service={} status={} overdue={}",
+                "applicant={} service={} status={} provider={} overdue={}",
                 filter.applicant.unwrap_or("*"),
                 filter.service.unwrap_or("*"),
                 filter.status.unwrap_or("*"),
+                provider.as_deref().unwrap_or("*"),
                 q.overdue
             );
             state
@@ -309,7 +349,7 @@ pub(super) async fn list(
                 for r in page {
                     after = Some(r.id);
                     if !q.overdue || super::views::overdue(&r, at) {
-                        found.push(ApplicationView::of(&r));
+                        found.push(ApplicationView::of(&r, &state.offices));
                         if found.len() == limit {
                             return Ok((found, after.map(|a| a.0)));
                         }
@@ -355,6 +395,7 @@ pub(super) async fn step(
         crate::registry::TokenRole::Portal => crate::issuance::catalogue::Actor::Portal,
         crate::registry::TokenRole::Operator => crate::issuance::catalogue::Actor::Operator,
     };
+    let offices = state.offices.clone();
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
@@ -376,7 +417,7 @@ pub(super) async fn step(
                 ),
             };
             crate::service::workflow::act(
-                state.context_with(cancel),
+                state.context_for(cancel, &caller),
                 id,
                 &step,
                 by,
@@ -387,5 +428,5 @@ pub(super) async fn step(
         })
         .await?;
     tracing::info!(number = %record.number, status = record.status.as_str(), "application step taken");
-    Ok(Json(ApplicationView::of(&record)).into_response())
+    Ok(Json(ApplicationView::of(&record, &offices)).into_response())
 }

@@ -25,6 +25,8 @@ pub(super) struct IssueRequest {
     form: String,
     /// The form's fields.
     data: serde_json::Value,
+    /// The provider that issues it (its id); the node's first when absent.
+    provider: Option<String>,
 }
 
 pub(super) fn storage_failure(e: RegistryError) -> Problem {
@@ -41,11 +43,20 @@ pub(super) async fn issue(
     let gates = state.gates.clone();
     let (stored, replayed) = gates
         .run(Pool::Private, move |cancel| {
-            let ctx = state.context_with(cancel);
+            let ctx = state
+                .context_for(cancel, &caller)
+                .acting_for(req.provider.as_deref().unwrap_or_default())
+                .map_err(Problem::from)?;
             let data = req.data.to_string();
+            let provider = req.provider.as_deref().unwrap_or_default();
             let key = idempotency.key(
                 &caller.name,
-                &[b"POST /v1/documents", req.form.as_bytes(), data.as_bytes()],
+                &[
+                    b"POST /v1/documents",
+                    req.form.as_bytes(),
+                    data.as_bytes(),
+                    provider.as_bytes(),
+                ],
             );
             match key {
                 Some(key) => crate::service::workflow::issue_reference_once(
@@ -190,7 +201,7 @@ pub(super) async fn lifecycle(
     let standing = gates
         .run(Pool::Private, move |cancel| {
             crate::service::workflow::change_licence(
-                state.context_with(cancel),
+                state.context_for(cancel, &caller),
                 DocumentId(id),
                 action,
                 &req.reason,

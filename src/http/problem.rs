@@ -47,6 +47,10 @@ pub enum ProblemCode {
     NeedsApplication,
     /// The `Idempotency-Key` was used before by this caller for a different request (422).
     IdempotencyKeyReused,
+    /// The application or document is another provider's than the operator's (403).
+    OtherProvider,
+    /// The request names a provider this node does not have (422).
+    UnknownProvider,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -55,7 +59,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 20] = [
+    pub(crate) const ALL: [ProblemCode; 22] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -76,6 +80,8 @@ impl ProblemCode {
         ProblemCode::LoginRefused,
         ProblemCode::NeedsApplication,
         ProblemCode::IdempotencyKeyReused,
+        ProblemCode::OtherProvider,
+        ProblemCode::UnknownProvider,
     ];
 }
 
@@ -359,6 +365,18 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "Re-issue and duplicates are applications",
                 detail,
             ),
+            W::OtherProvider(_) => Problem::new(
+                StatusCode::FORBIDDEN,
+                ProblemCode::OtherProvider,
+                "Another provider's application",
+                detail,
+            ),
+            W::UnknownProvider(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::UnknownProvider,
+                "No such provider in this node",
+                detail,
+            ),
             W::NotYours(_) => Problem::new(
                 StatusCode::FORBIDDEN,
                 ProblemCode::Forbidden,
@@ -416,6 +434,8 @@ mod tests {
                 ProblemCode::LoginRefused => 17,
                 ProblemCode::NeedsApplication => 18,
                 ProblemCode::IdempotencyKeyReused => 19,
+                ProblemCode::OtherProvider => 20,
+                ProblemCode::UnknownProvider => 21,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

@@ -170,6 +170,8 @@ pub(crate) struct ApplicationView {
     id: i64,
     number: String,
     service: String,
+    /// The provider it goes to (its id in the node's configuration).
+    provider: String,
     applicant: ApplicantView,
     /// A state of its service (`GET /v1/services`).
     status: String,
@@ -199,11 +201,14 @@ pub(crate) struct ApplicationView {
 }
 
 impl ApplicationView {
-    pub(crate) fn of(a: &ApplicationRecord) -> Self {
+    pub(crate) fn of(a: &ApplicationRecord, offices: &crate::service::Offices) -> Self {
         ApplicationView {
             id: a.id.0,
             number: a.number.clone(),
             service: a.service.clone(),
+            provider: offices
+                .get(&a.provider)
+                .map_or_else(|| a.provider.clone(), |o| o.id.clone()),
             applicant: ApplicantView {
                 id: a.applicant.clone(),
                 name: a.applicant_name.clone(),

@@ -34,6 +34,9 @@ pub(crate) struct Application {
     /// The application's own data (qualifications, documents): stored for the operator, not printed.
     pub fields: Map<String, Value>,
     pub payment_reference: Option<String>,
+    /// The provider the applicant addresses (a regional department, the body at the property's location); `None`:
+    /// the node's default.
+    pub provider: Option<String>,
 }
 
 /// Why signed content is not an application this service accepts.
@@ -64,6 +67,7 @@ struct RawApplication {
     #[serde(default)]
     fields: Map<String, Value>,
     payment_reference: Option<String>,
+    provider: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -75,7 +79,8 @@ struct RawApplicant {
 }
 
 impl Application {
-    /// Parses the signed content: `{"service", "applicant": {"iin"|"bin", "name"}, "fields"?, "paymentReference"?}`.
+    /// Parses the signed content: `{"service", "applicant": {"iin"|"bin", "name"}, "fields"?, "paymentReference"?,
+    /// "provider"?}`.
     pub(crate) fn parse(content: &[u8]) -> Result<Application, ApplicationError> {
         if content.len() > MAX_APPLICATION {
             return Err(ApplicationError::TooLong("the application"));
@@ -134,6 +139,7 @@ impl Application {
             applicant_name: name,
             fields: raw.fields,
             payment_reference: raw.payment_reference,
+            provider: raw.provider,
         })
     }
 }

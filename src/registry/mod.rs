@@ -156,6 +156,8 @@ pub struct ApplicationFilter<'a> {
     pub status: Option<&'a str>,
     /// Submitted before this time (the fee windows' sweep).
     pub submitted_before: Option<UnixTime>,
+    /// Going to one of these providers (ids as stored); empty: any.
+    pub providers: &'a [&'a str],
 }
 
 /// A caller's `Idempotency-Key` for one request: the same key with the same request gets what the first one made,
@@ -228,6 +230,8 @@ pub struct NewApplication<'a> {
     pub signed_sha256: [u8; 32],
     /// When the service's term starts at submission: the due date (the application is registered at once).
     pub start_due: Option<String>,
+    /// The provider it goes to (its id in the node's configuration).
+    pub provider: &'a str,
 }
 
 /// An application waiting for its verification to end, with what is needed to verify it again.
@@ -280,6 +284,8 @@ pub struct ApplicationRecord {
     pub pending_until: Option<UnixTime>,
     /// The licence or refusal issued for it.
     pub document: Option<(DocumentId, String)>,
+    /// The provider it goes to; empty: the node's first (applications stored before a node had several).
+    pub provider: String,
 }
 
 /// A step of an application after submission, with what it brings. The workflow decides it from the state it
@@ -466,23 +472,48 @@ pub trait Registry: Send + Sync {
     /// Stores an API token by its SHA-256 (the token itself is never stored), created at `at`.
     fn add_token(
         &self,
-        name: &str,
-        role: TokenRole,
+        holder: &TokenHolder,
         sha256: &[u8; 32],
         at: i64,
     ) -> Result<(), RegistryError>;
 
-    /// The name and role of the token with this SHA-256.
-    fn token_by_hash(
-        &self,
-        sha256: &[u8; 32],
-    ) -> Result<Option<(String, TokenRole)>, RegistryError>;
+    /// The holder of the token with this SHA-256.
+    fn token_by_hash(&self, sha256: &[u8; 32]) -> Result<Option<TokenHolder>, RegistryError>;
 
-    /// Every token: name, role and SHA-256.
-    fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError>;
+    /// Every token: its holder and SHA-256.
+    fn tokens(&self) -> Result<Vec<(TokenHolder, [u8; 32])>, RegistryError>;
 
     /// How many tokens exist.
     fn token_count(&self) -> Result<u64, RegistryError>;
+}
+
+/// Who holds an API token: a person or a system, by the name the audit log records; what it may do; and, for a
+/// provider's operator, the provider they work for (`None`: every provider — portals, and operators of a
+/// single-provider node).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHolder {
+    /// The holder's name (never the token itself): what the audit log says did a thing.
+    pub name: String,
+    /// What it may do.
+    pub role: TokenRole,
+    /// The provider whose applications it may act on; `None`: all.
+    pub provider: Option<String>,
+}
+
+impl TokenHolder {
+    /// A holder acting for every provider.
+    pub fn new(name: impl Into<String>, role: TokenRole) -> Self {
+        TokenHolder {
+            name: name.into(),
+            role,
+            provider: None,
+        }
+    }
+
+    /// Whether the holder may act on what belongs to `provider`.
+    pub fn serves(&self, provider: &str) -> bool {
+        self.provider.as_deref().is_none_or(|p| p == provider)
+    }
 }
 
 /// What an API token may do. Verification and the public status check need no token.

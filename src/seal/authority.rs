@@ -95,6 +95,12 @@ impl Issuers {
         Issuers { rules, demo: None }
     }
 
+    /// These issuers and `rule`.
+    pub fn with_rule(mut self, rule: IssuerRule) -> Issuers {
+        self.rules.push(rule);
+        self
+    }
+
     /// Marks the demo provider's certificate, so reports of what it sealed say it is a demonstration.
     pub fn with_demo(mut self, demo: [u8; 32]) -> Issuers {
         self.demo = Some(demo);

@@ -116,6 +116,8 @@ struct File {
     #[serde(default)]
     provider: ProviderSection,
     #[serde(default)]
+    providers: Vec<ExtraProviderSection>,
+    #[serde(default)]
     calendar: CalendarSection,
     #[serde(default)]
     tokens: Vec<TokenSection>,
@@ -212,10 +214,23 @@ struct SignerSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProviderSection {
+    id: Option<String>,
     authority: Option<String>,
     place: Option<String>,
     head: Option<String>,
     head_position: Option<String>,
+}
+
+/// A further provider of the node (`[[providers]]`): its own signer, its own name and place.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtraProviderSection {
+    id: String,
+    authority: Option<String>,
+    place: Option<String>,
+    head: Option<String>,
+    head_position: Option<String>,
+    signer: SignerSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,6 +248,7 @@ struct TokenSection {
     name: String,
     role: String,
     sha256: String,
+    provider: Option<String>,
 }
 
 /// Where the provider's key comes from.
@@ -272,6 +288,25 @@ pub struct ConfiguredToken {
     pub role: TokenRole,
     /// SHA-256 of the token.
     pub sha256: [u8; 32],
+    /// The provider an operator works for; `None`: every provider.
+    pub provider: Option<String>,
+}
+
+/// A further provider of the node (`[[providers]]`).
+#[derive(Debug, Clone)]
+pub struct ConfiguredProvider {
+    /// Its id: what applications (`provider`) and tokens name.
+    pub id: String,
+    /// Its authority name, printed on its documents (default: the organisation in its signer's certificate).
+    pub authority: Option<String>,
+    /// Where its documents are issued.
+    pub place: Option<String>,
+    /// Its authorised person's name.
+    pub head: Option<String>,
+    /// Its authorised person's position.
+    pub head_position: Option<String>,
+    /// Its authorised person's key.
+    pub signer: SignerPaths,
 }
 
 /// The resolved configuration.
@@ -289,6 +324,8 @@ pub struct ServiceConfig {
     pub crls: Vec<PathBuf>,
     /// `None`: the embedded demo provider.
     pub signer: Option<SignerPaths>,
+    /// The first provider's id (default `main`).
+    pub provider_id: Option<String>,
     /// The provider's authority name, printed on documents.
     pub authority: Option<String>,
     /// Where documents are issued (a city).
@@ -313,6 +350,8 @@ pub struct ServiceConfig {
     pub portal_signer: Option<SignerPaths>,
     /// How revocation is checked and kept fresh.
     pub revocation: RevocationConfig,
+    /// Further providers, each with its own signer (`[[providers]]`).
+    pub providers: Vec<ConfiguredProvider>,
 }
 
 /// The `[revocation]` section, resolved.
@@ -717,6 +756,7 @@ impl ServiceConfig {
                     sha256: sha256_hex(&format!("tokens.{}.sha256", t.name), &t.sha256)?,
                     name: t.name,
                     role,
+                    provider: t.provider,
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -826,6 +866,42 @@ impl ServiceConfig {
         });
 
         let revocation = revocation_config(parsed.revocation, &env, rel)?;
+        let providers: Vec<ConfiguredProvider> = parsed
+            .providers
+            .into_iter()
+            .map(|p| {
+                let password = p.signer.password_env.as_deref().and_then(&env);
+                ConfiguredProvider {
+                    id: p.id,
+                    authority: p.authority,
+                    place: p.place,
+                    head: p.head,
+                    head_position: p.head_position,
+                    signer: SignerPaths {
+                        key: rel(p.signer.key),
+                        cert: p.signer.cert.map(rel),
+                        chain: rel_all(p.signer.chain),
+                        password,
+                    },
+                }
+            })
+            .collect();
+        let first_id = parsed
+            .provider
+            .id
+            .clone()
+            .unwrap_or_else(|| super::DEFAULT_OFFICE.to_string());
+        for t in &tokens {
+            let t: &ConfiguredToken = t;
+            if let Some(p) = &t.provider {
+                if *p != first_id && !providers.iter().any(|c| c.id == *p) {
+                    return Err(invalid(
+                        &format!("tokens.{}.provider", t.name),
+                        format!("{p:?} is neither [provider].id nor a [[providers]] id"),
+                    ));
+                }
+            }
+        }
         let config = ServiceConfig {
             revocation,
             listen,
@@ -835,6 +911,7 @@ impl ServiceConfig {
                 .unwrap_or_else(|| rel_all(parsed.trust.intermediates)),
             crls: env_paths("QOLTANBA_CRL").unwrap_or_else(|| rel_all(parsed.trust.crls)),
             signer,
+            provider_id: parsed.provider.id,
             authority: parsed.provider.authority,
             place: parsed.provider.place,
             head: parsed.provider.head,
@@ -846,6 +923,7 @@ impl ServiceConfig {
             limits,
             serve,
             portal_signer,
+            providers,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(
@@ -940,13 +1018,32 @@ impl ServiceConfig {
                 .next(),
             None => None,
         };
-        let extra: Vec<Certificate> = signer_cert.iter().cloned().collect();
-        let store = self.store(&extra)?;
+        let mut extra: Vec<Certificate> = signer_cert.iter().cloned().collect();
         let name = signer_cert
             .as_ref()
             .and_then(|c| c.profile.organization.clone())
             .unwrap_or_else(|| "the configured provider".into());
-        let issuers = self.issuers(signer_cert.as_ref(), &name)?;
+        let mut issuers = self.issuers(signer_cert.as_ref(), &name)?;
+        // The further providers' signers, by their certificates (`[[providers]]` with `signer.cert`).
+        for p in &self.providers {
+            let Some(path) = &p.signer.cert else { continue };
+            let setting = format!("providers.{}.signer.cert", p.id);
+            let cert = crate::pki::load::load_certificates(path)
+                .map_err(|e| invalid(&setting, e))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| invalid(&setting, "no certificate"))?;
+            if self.issuers.is_empty() {
+                let name = p
+                    .authority
+                    .clone()
+                    .or_else(|| cert.profile.organization.clone())
+                    .unwrap_or_else(|| p.id.clone());
+                issuers = issuers.with_rule(IssuerRule::certificate(name, &cert));
+            }
+            extra.push(cert);
+        }
+        let store = self.store(&extra)?;
         Ok((store, issuers))
     }
 
@@ -992,20 +1089,38 @@ impl ServiceConfig {
     /// documents would not verify must not start), and builds the service over `registry`.
     pub fn node(&self, registry: Arc<dyn Registry>, now: i64) -> Result<Node, ConfigError> {
         let signer = self.signer()?;
-        let store = self.store(std::slice::from_ref(signer.certificate()))?;
+        let extra_signers = self
+            .providers
+            .iter()
+            .map(|p| load_signer(&format!("providers.{}.signer", p.id), &p.signer))
+            .collect::<Result<Vec<_>, _>>()?;
+        let signer_certs: Vec<Certificate> = std::iter::once(&signer)
+            .chain(&extra_signers)
+            .map(|s| s.certificate().clone())
+            .collect();
+        let store = self.store(&signer_certs)?;
         let mut opts = VerifyOptions::at(now);
         opts.purpose = Purpose::Sign;
-        let report = store.verify_certificate(signer.certificate(), &[], &opts);
-        if !report.valid {
-            let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
-            return Err(ConfigError::SignerUntrusted(codes.join(", ")));
+        for (i, cert) in signer_certs.iter().enumerate() {
+            let report = store.verify_certificate(cert, &[], &opts);
+            if !report.valid {
+                let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
+                let whose = match i.checked_sub(1).and_then(|i| self.providers.get(i)) {
+                    Some(p) => format!("provider {}: ", p.id),
+                    None => String::new(),
+                };
+                return Err(ConfigError::SignerUntrusted(format!(
+                    "{whose}{}",
+                    codes.join(", ")
+                )));
+            }
         }
-        let mut provider = Provider::from_signer(&signer);
         let set = |field: &mut String, value: &Option<String>| {
             if let Some(v) = value {
                 *field = v.clone();
             }
         };
+        let mut provider = Provider::from_signer(&signer);
         set(&mut provider.authority, &self.authority);
         set(&mut provider.place, &self.place);
         set(&mut provider.head, &self.head);
@@ -1013,12 +1128,45 @@ impl ServiceConfig {
         let calendar = WorkingCalendar::kazakhstan()
             .with_days_off(self.days_off.iter().copied())
             .with_working_days(self.working_days.iter().copied());
-        let issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
-        if issuers.check(signer.certificate(), "refusal").is_err() {
-            return Err(ConfigError::Invalid {
-                setting: "issuers".into(),
-                reason: "the configured signer is not among the issuers: documents it seals would not verify".into(),
-            });
+        let mut issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
+        let first_id = self.provider_id.as_deref().unwrap_or(super::DEFAULT_OFFICE);
+        let signer = Arc::new(signer);
+        let mut offices = super::Offices::one(first_id, Arc::new(provider), signer.clone())
+            .map_err(|e| invalid("provider.id", e))?;
+        for (p, s) in self.providers.iter().zip(extra_signers) {
+            let mut details = Provider::from_signer(&s);
+            set(&mut details.authority, &p.authority);
+            set(&mut details.place, &p.place);
+            set(&mut details.head, &p.head);
+            set(&mut details.head_position, &p.head_position);
+            if self.issuers.is_empty() {
+                // No [[issuers]] listed: each provider's signer is an issuer under its provider's name.
+                issuers = issuers.with_rule(IssuerRule::certificate(
+                    details.authority.clone(),
+                    s.certificate(),
+                ));
+            }
+            offices = offices
+                .with(super::Office {
+                    id: p.id.clone(),
+                    provider: Arc::new(details),
+                    signer: Arc::new(s),
+                })
+                .map_err(|e| invalid(&format!("providers.{}", p.id), e))?;
+        }
+        for office in offices.iter() {
+            if issuers
+                .check(office.signer.certificate(), "refusal")
+                .is_err()
+            {
+                return Err(ConfigError::Invalid {
+                    setting: "issuers".into(),
+                    reason: format!(
+                        "the signer of provider {} is not among the issuers: documents it seals would not verify",
+                        office.id
+                    ),
+                });
+            }
         }
         let portal_signer = match &self.portal_signer {
             Some(paths) => {
@@ -1039,9 +1187,8 @@ impl ServiceConfig {
             }
             None => None,
         };
-        let mut service = Node::new(store, registry, signer)?;
+        let mut service = Node::new(store, registry, signer)?.with_offices(offices);
         service.revocation = Arc::new(self.revocation_policy(&service.store)?);
-        service.provider = Arc::new(provider);
         service.calendar = Arc::new(calendar);
         service.issuers = Arc::new(issuers);
         service.portal_signer = portal_signer;
@@ -1111,7 +1258,12 @@ impl ServiceConfig {
             if registry.token_by_hash(&t.sha256)?.is_some() {
                 continue;
             }
-            registry.add_token(&t.name, t.role, &t.sha256, at).map_err(|e| {
+            let holder = crate::registry::TokenHolder {
+                name: t.name.clone(),
+                role: t.role,
+                provider: t.provider.clone(),
+            };
+            registry.add_token(&holder, &t.sha256, at).map_err(|e| {
                 invalid(
                     &format!("tokens.{}", t.name),
                     format!("cannot add it ({e}); a token of this name may exist with another hash: give a new token a new name"),

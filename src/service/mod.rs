@@ -13,6 +13,7 @@ pub(crate) mod limits;
 pub(crate) mod login;
 pub(crate) mod metrics;
 pub(crate) mod ocsp;
+pub(crate) mod providers;
 pub(crate) mod revocation;
 pub(crate) mod start;
 pub(crate) mod tokens;
@@ -27,6 +28,7 @@ use crate::pki::TrustStore;
 use crate::registry::{Registry, RegistryError};
 use crate::seal::{IssuerRule, Issuers, SealTrust};
 pub use limits::{Limits, ServeOptions};
+pub use providers::{Office, OfficeError, Offices, DEFAULT_OFFICE};
 pub use revocation::{CheckFor, RevocationPolicy};
 pub use start::start;
 pub(crate) use tokens::TokenCache;
@@ -44,8 +46,10 @@ pub struct Node {
     pub signer: Arc<CmsSigner>,
     /// A separate key for `POST /v1/sign/cms`, when configured (off by default): never the provider's.
     pub portal_signer: Option<Arc<CmsSigner>>,
-    /// Printed on licences and refusals.
+    /// Printed on licences and refusals: the first office's.
     pub provider: Arc<Provider>,
+    /// Every provider this node issues for, the first (`signer`, `provider`) the default.
+    pub offices: Arc<Offices>,
     /// Counts due dates.
     pub calendar: Arc<WorkingCalendar>,
     /// The registry's tokens, in memory.
@@ -65,9 +69,12 @@ impl Node {
     pub fn new(
         store: TrustStore,
         registry: Arc<dyn Registry>,
-        signer: CmsSigner,
+        signer: impl Into<Arc<CmsSigner>>,
     ) -> Result<Self, RegistryError> {
-        let provider = Provider::from_signer(&signer);
+        let signer: Arc<CmsSigner> = signer.into();
+        let provider = Arc::new(Provider::from_signer(&signer));
+        let offices = Offices::one(DEFAULT_OFFICE, provider.clone(), signer.clone())
+            .map_err(|e| RegistryError::Corrupt(e.to_string()))?;
         let demo = crate::demo_pki::is_demo_certificate(signer.certificate());
         let mut issuers = Issuers::new(vec![IssuerRule::certificate(
             provider.authority.clone(),
@@ -81,9 +88,10 @@ impl Node {
             issuers: Arc::new(issuers),
             tokens: Arc::new(TokenCache::load(registry.as_ref())?),
             registry,
-            signer: Arc::new(signer),
+            signer,
             portal_signer: None,
-            provider: Arc::new(provider),
+            provider,
+            offices: Arc::new(offices),
             calendar: Arc::new(WorkingCalendar::kazakhstan()),
             demo,
             revocation: Arc::new(RevocationPolicy::default()),
@@ -92,6 +100,26 @@ impl Node {
                 "qoltanba",
             )),
         })
+    }
+
+    /// The node with these providers; the first becomes the default (`signer`, `provider`).
+    pub fn with_offices(mut self, offices: Offices) -> Self {
+        self.signer = offices.first().signer.clone();
+        self.provider = offices.first().provider.clone();
+        self.offices = Arc::new(offices);
+        self
+    }
+
+    /// The workflow's view of the service for `caller`'s request, stopping when `cancel` is set: an operator
+    /// bound to a provider acts only on that provider's applications.
+    pub fn context_for<'a>(
+        &'a self,
+        cancel: &'a Cancel,
+        caller: &'a tokens::Caller,
+    ) -> workflow::Context<'a> {
+        let mut ctx = self.context_with(cancel);
+        ctx.desk = caller.provider.as_deref();
+        ctx
     }
 
     /// The workflow's view of the service, for work that runs to its end.
@@ -107,6 +135,8 @@ impl Node {
             registry: self.registry.as_ref(),
             signer: &self.signer,
             provider: &self.provider,
+            offices: &self.offices,
+            desk: None,
             calendar: &self.calendar,
             revocation: &self.revocation,
             cancel,

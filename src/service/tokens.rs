@@ -13,31 +13,23 @@ use ring::rand::SecureRandom;
 
 use crate::registry::{Registry, RegistryError, TokenRole};
 
-/// A caller that presented a known token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The token's holder.
-    pub name: String,
-    /// Its role.
-    pub role: TokenRole,
-}
+/// A caller that presented a known token: the token's holder.
+pub use crate::registry::TokenHolder as Caller;
 
 /// The SHA-256 a token is stored (and configured) by.
 pub fn sha256(token: &str) -> [u8; 32] {
     crate::encoding::sha256(token.as_bytes())
 }
 
-/// Creates a token named `name` with `role`, stores its hash and returns the secret — the only time it exists
-/// in clear.
+/// Creates a token for `holder`, stores its hash and returns the secret — the only time it exists in clear.
 pub fn create_token(
     registry: &dyn Registry,
-    name: &str,
-    role: TokenRole,
+    holder: &Caller,
     at: i64,
 ) -> Result<String, RegistryError> {
     let token = generate_token()
         .ok_or_else(|| RegistryError::Corrupt("the system random generator failed".into()))?;
-    registry.add_token(name, role, &sha256(&token), at)?;
+    registry.add_token(holder, &sha256(&token), at)?;
     Ok(token)
 }
 
@@ -75,7 +67,7 @@ impl TokenCache {
         let all: HashMap<[u8; 32], Caller> = registry
             .tokens()?
             .into_iter()
-            .map(|(name, role, hash)| (hash, Caller { name, role }))
+            .map(|(holder, hash)| (hash, holder))
             .collect();
         if let Ok(mut map) = self.by_hash.write() {
             *map = all;
@@ -87,19 +79,12 @@ impl TokenCache {
     pub fn create(
         &self,
         registry: &dyn Registry,
-        name: &str,
-        role: TokenRole,
+        holder: &Caller,
         at: i64,
     ) -> Result<String, RegistryError> {
-        let token = create_token(registry, name, role, at)?;
+        let token = create_token(registry, holder, at)?;
         if let Ok(mut map) = self.by_hash.write() {
-            map.insert(
-                sha256(&token),
-                Caller {
-                    name: name.to_string(),
-                    role,
-                },
-            );
+            map.insert(sha256(&token), holder.clone());
         }
         Ok(token)
     }
@@ -126,6 +111,9 @@ pub(crate) fn first_start_tokens(
     }
     [TokenRole::Portal, TokenRole::Operator]
         .into_iter()
-        .map(|role| Ok((role, create_token(registry, role.as_str(), role, at)?)))
+        .map(|role| {
+            let holder = Caller::new(role.as_str(), role);
+            Ok((role, create_token(registry, &holder, at)?))
+        })
         .collect()
 }

@@ -39,6 +39,10 @@ pub struct Context<'a> {
     pub signer: &'a CmsSigner,
     /// The provider's details, printed on documents.
     pub provider: &'a Provider,
+    /// Every provider of the node: a step on an application acts as the application's ([`Context::acting_for`]).
+    pub offices: &'a crate::service::Offices,
+    /// The provider the caller works for (an operator's token may name one); `None`: any.
+    pub desk: Option<&'a str>,
     /// Working days, for the terms.
     pub calendar: &'a WorkingCalendar,
     /// How revocation is checked, per purpose.
@@ -47,7 +51,29 @@ pub struct Context<'a> {
     pub cancel: &'a crate::cancel::Cancel,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The context acting as provider `id` (an application's; empty: the first): its signer signs, its details are
+    /// printed. Refused when the caller works for another provider, or the provider is not configured (any more).
+    pub fn acting_for(self, id: &str) -> Result<Context<'a>, WorkflowError> {
+        let office = self
+            .offices
+            .get(id)
+            .ok_or_else(|| WorkflowError::UnknownProvider(id.to_string()))?;
+        if let Some(desk) = self.desk {
+            if desk != office.id {
+                return Err(WorkflowError::OtherProvider(format!(
+                    "this belongs to provider {:?}; the caller works for {desk:?}",
+                    office.id
+                )));
+            }
+        }
+        Ok(Context {
+            signer: &office.signer,
+            provider: &office.provider,
+            ..self
+        })
+    }
+
     fn trust(&self) -> crate::seal::SealTrust<'_> {
         crate::seal::SealTrust {
             store: self.store,
@@ -100,6 +126,12 @@ pub enum WorkflowError {
     /// Re-issue and duplicates are the licensee's applications, not an operator's action.
     #[error("{0}")]
     NeedsApplication(String),
+    /// No provider of this node has the id.
+    #[error("no provider {0:?} in this node")]
+    UnknownProvider(String),
+    /// The application is another provider's than the caller's.
+    #[error("{0}")]
+    OtherProvider(String),
     /// The step is another role's (the portal's payment report, the operator's decision).
     #[error("{0}")]
     NotYours(String),
@@ -512,6 +544,10 @@ fn submit_signed(
 ) -> Result<ApplicationRecord, WorkflowError> {
     let content = signed.content()?;
     let application = Application::parse(&content)?;
+    // The provider the applicant addresses signs everything this application leads to.
+    let office = application.provider.as_deref().unwrap_or_default();
+    let ctx = ctx.acting_for(office)?;
+    let provider = ctx.offices.get(office).map_or("", |o| o.id.as_str());
     // Text is checked once, here, with the rules the documents apply: an application accepted now can always be
     // decided (its licence and any refusal render).
     check_printable(ctx, &application, at)?;
@@ -540,6 +576,7 @@ fn submit_signed(
         start: &service.start,
         start_due,
         signed_sha256: sha256,
+        provider,
     };
     if verified.report.valid || pending {
         if pending {
@@ -716,6 +753,7 @@ fn reverify_one(
 ) -> Result<Reverified, WorkflowError> {
     let at = pending.submitted_at.secs();
     let application = Application::parse(&pending.content)?;
+    let ctx = ctx.acting_for(application.provider.as_deref().unwrap_or_default())?;
     let signed = SignedApplication::stored(&pending.cms, &pending.content);
     let verified = verify_application(ctx, &application, signed, at)?;
     let outcome = if verified.report.valid {
@@ -897,6 +935,7 @@ pub fn expire_unpaid(
                     status: Some(state_name),
                     submitted_before: Some(UnixTime::from_secs(bound)),
                     applicant: None,
+                    providers: &[],
                 };
                 let page = ctx.registry.find_applications(&filter, after, PAGE)?;
                 let full = page.len() == PAGE;
@@ -1056,6 +1095,7 @@ fn take(
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
     let service = service_of(current)?;
+    let ctx = ctx.acting_for(&current.provider)?;
     if let Some(key) = &step.idempotency {
         if replayed(ctx, key, current)? {
             return Ok(current.clone());
@@ -1265,12 +1305,35 @@ fn named_licence(
     if data.get("licensee_id").and_then(Value::as_str) != Some(&application.applicant.as_string()) {
         return Err(not_held());
     }
+    let licensor = licensor_office(ctx, &data);
+    if ctx.provider.authority
+        != ctx
+            .offices
+            .get(licensor)
+            .map_or("", |o| o.provider.authority.as_str())
+    {
+        return Err(invalid(format!(
+            "fields.{LICENCE_FIELD}: {number} was issued by provider {licensor:?}: address the application to it \
+             (\"provider\": \"{licensor}\")"
+        )));
+    }
     let standing = ctx.registry.standing(number)?.ok_or_else(not_held)?;
     standing
         .status
         .after(change.action)
         .map_err(|e| invalid(format!("fields.{LICENCE_FIELD}: {e}")))?;
     Ok((doc, data))
+}
+
+/// The id of the office whose authority a licence names as its licensor; the first's when none does (a licence
+/// issued under a name since changed).
+fn licensor_office<'a>(ctx: Context<'a>, data: &Value) -> &'a str {
+    data.get("licensor")
+        .and_then(Value::as_str)
+        .and_then(|l| ctx.offices.by_authority(l))
+        .unwrap_or(ctx.offices.first())
+        .id
+        .as_str()
 }
 
 /// The operator's values a re-issue may change besides what the application brings.
@@ -1337,6 +1400,10 @@ pub(crate) fn change_licence(
         .registry
         .document(id)?
         .ok_or_else(|| WorkflowError::NotFound("document".into()))?;
+    // Only the licensor's operators change a licence.
+    if let Ok(data) = serde_json::from_slice::<Value>(&doc.canonical_data) {
+        ctx.acting_for(licensor_office(ctx, &data))?;
+    }
     if matches!(
         action,
         LifecycleAction::Reissue | LifecycleAction::Duplicate

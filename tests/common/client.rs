@@ -23,9 +23,18 @@ pub fn service() -> Service {
 pub fn service_with(configure: impl FnOnce(qoltanba::AppState) -> qoltanba::AppState) -> Service {
     let store = qoltanba::demo_trust_store().expect("store");
     let registry = std::sync::Arc::new(SqliteRegistry::in_memory().expect("registry"));
-    let portal = create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0).expect("token");
-    let operator =
-        create_token(registry.as_ref(), "operator-1", TokenRole::Operator, 0).expect("token");
+    let portal = create_token(
+        registry.as_ref(),
+        &qoltanba::TokenHolder::new("portal-1", TokenRole::Portal),
+        0,
+    )
+    .expect("token");
+    let operator = create_token(
+        registry.as_ref(),
+        &qoltanba::TokenHolder::new("operator-1", TokenRole::Operator),
+        0,
+    )
+    .expect("token");
     let state = qoltanba::AppState::new(
         store,
         registry.clone(),

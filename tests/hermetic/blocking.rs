@@ -137,20 +137,19 @@ impl Registry for SlowRegistry {
     }
     fn add_token(
         &self,
-        name: &str,
-        role: TokenRole,
+        holder: &qoltanba::TokenHolder,
         sha256: &[u8; 32],
         at: i64,
     ) -> Result<(), RegistryError> {
-        self.inner.add_token(name, role, sha256, at)
+        self.inner.add_token(holder, sha256, at)
     }
     fn token_by_hash(
         &self,
         sha256: &[u8; 32],
-    ) -> Result<Option<(String, TokenRole)>, RegistryError> {
+    ) -> Result<Option<qoltanba::TokenHolder>, RegistryError> {
         self.inner.token_by_hash(sha256)
     }
-    fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError> {
+    fn tokens(&self) -> Result<Vec<(qoltanba::TokenHolder, [u8; 32])>, RegistryError> {
         self.inner.tokens()
     }
     fn token_count(&self) -> Result<u64, RegistryError> {
@@ -170,8 +169,12 @@ fn issuances_holding_the_registry_never_stall_other_requests() {
         inner: SqliteRegistry::open(&dir.path().join("registry.db")).expect("registry"),
         issuing: AtomicUsize::new(0),
     });
-    let portal =
-        qoltanba::create_token(registry.as_ref(), "portal-1", TokenRole::Portal, 0).expect("token");
+    let portal = qoltanba::create_token(
+        registry.as_ref(),
+        &qoltanba::TokenHolder::new("portal-1", TokenRole::Portal),
+        0,
+    )
+    .expect("token");
     let state = qoltanba::AppState::new(
         qoltanba::demo_trust_store().expect("store"),
         registry.clone(),

@@ -61,7 +61,10 @@ fn a_file_sets_trust_signer_provider_calendar_and_tokens() {
     let found = registry
         .token_by_hash(&qoltanba::token_sha256(token))
         .expect("lookup");
-    assert_eq!(found, Some(("egov".to_string(), TokenRole::Portal)));
+    assert_eq!(
+        found,
+        Some(qoltanba::TokenHolder::new("egov", TokenRole::Portal))
+    );
 
     // The environment overrides the file.
     let c = load(
@@ -95,6 +98,16 @@ fn mistakes_are_reported_by_setting() {
         "0".repeat(64)
     );
     assert!(err(&bad_role, &[]).contains("tokens.role"));
+    // A token bound to a provider the node does not have.
+    let stray = format!(
+        "\n[[tokens]]\nname = \"x\"\nrole = \"operator\"\nprovider = \"north\"\nsha256 = \"{}\"\n",
+        "0".repeat(64)
+    );
+    assert!(
+        err(&stray, &[]).contains("tokens.x.provider"),
+        "{}",
+        err(&stray, &[])
+    );
     let missing = ServiceConfig::load(Some(Path::new("/nonexistent/q.toml")), env(&[]));
     assert!(matches!(missing, Err(ConfigError::File { .. })));
 
@@ -274,4 +287,55 @@ fn revocation_is_configured_per_purpose() {
             other => panic!("{text}: {:?}", other.map(|_| ())),
         }
     }
+}
+
+/// Further providers (`[[providers]]`): each with an id, its signer and its name. An id that is not one, an id or
+/// a name given twice, a signer the trust store does not accept: each refused at start, naming the provider.
+#[test]
+fn further_providers_are_checked_at_start() {
+    let node = |extra: &str| {
+        let dir = config_dir(extra);
+        let c = load(dir.path(), &[]).expect("load");
+        let registry = Arc::new(SqliteRegistry::in_memory().expect("registry"));
+        c.node(registry, NOW).map(|n| {
+            n.offices
+                .iter()
+                .map(|o| {
+                    (
+                        o.id.clone(),
+                        o.provider.authority.clone(),
+                        o.provider.place.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let provider = |id: &str, authority: &str| {
+        format!(
+            "\n[[providers]]\nid = \"{id}\"\nauthority = \"{authority}\"\nplace = \"Шымкент қ.\"\n\
+             [providers.signer]\nkey = \"pki/legal-employee.key.pem\"\ncert = \"pki/legal-employee.pem\"\n"
+        )
+    };
+    let two = node(&provider("south", "Оңтүстік")).expect("two providers");
+    assert_eq!(two.len(), 2);
+    assert_eq!(two[0].0, "main");
+    assert_eq!(
+        two[1],
+        ("south".into(), "Оңтүстік".into(), "Шымкент қ.".into())
+    );
+    let err = |extra: &str| node(extra).expect_err("refused").to_string();
+    assert!(err(&provider("South!", "x")).contains("providers.South!"));
+    assert!(err(&provider("main", "x")).contains("given twice"));
+    let same_name = format!("{}{}", provider("a", "x"), provider("b", "x"));
+    assert!(
+        err(&same_name).contains("two providers are named"),
+        "{}",
+        err(&same_name)
+    );
+    let untrusted = provider("south", "x").replace("legal-employee", "provider-signer-missing");
+    assert!(
+        err(&untrusted).contains("providers.south.signer"),
+        "{}",
+        err(&untrusted)
+    );
 }

@@ -348,18 +348,28 @@ fn tokens_are_stored_only_as_hashes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("registry.db");
     let r = SqliteRegistry::open(&path).expect("open");
-    let token = qoltanba::create_token(&r, "portal-1", TokenRole::Portal, 0).expect("token");
+    let token = qoltanba::create_token(
+        &r,
+        &qoltanba::TokenHolder::new("portal-1", TokenRole::Portal),
+        0,
+    )
+    .expect("token");
     assert!(token.starts_with("qlt_") && token.len() > 40);
     assert_eq!(r.token_count().expect("count"), 1);
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
     let hash: [u8; 32] = digest.as_ref().try_into().expect("32 bytes");
     assert_eq!(
         r.token_by_hash(&hash).expect("lookup"),
-        Some(("portal-1".to_string(), TokenRole::Portal))
+        Some(qoltanba::TokenHolder::new("portal-1", TokenRole::Portal))
     );
     assert_eq!(r.token_by_hash(&[0; 32]).expect("lookup"), None);
     // Names are unique: a second token with the same name is refused, not overwritten.
-    assert!(qoltanba::create_token(&r, "portal-1", TokenRole::Operator, 0).is_err());
+    assert!(qoltanba::create_token(
+        &r,
+        &qoltanba::TokenHolder::new("portal-1", TokenRole::Operator),
+        0
+    )
+    .is_err());
     drop(r);
     let mut bytes = std::fs::read(&path).expect("db");
     for suffix in ["-wal"] {

@@ -33,6 +33,7 @@ fn new_application() -> NewApplication<'static> {
         pending_until: None,
         start: "awaitingPayment",
         start_due: None,
+        provider: "main",
         signed_sha256: {
             // Each application a signed request of its own (the same digest is the same application).
             static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);

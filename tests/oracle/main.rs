@@ -22,6 +22,7 @@ mod ocsp;
 mod ocsp_live;
 mod openssl_interop;
 mod pkits;
+mod providers;
 mod render;
 mod seal;
 mod services;

@@ -112,8 +112,8 @@ pub(super) fn submit(
     conn.execute(
         "INSERT INTO application (number, service, applicant, applicant_name, submitted_at, content, cms,
                                   verification, status, decided_at, document_id, pending_until,
-                                  registered_at, due_date, signed_sha256)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                  registered_at, due_date, signed_sha256, provider)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             number,
             app.service,
@@ -129,7 +129,8 @@ pub(super) fn submit(
             pending_until,
             registered_at,
             due_date,
-            &app.signed_sha256[..]
+            &app.signed_sha256[..],
+            app.provider
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -164,7 +165,7 @@ pub(super) fn submit(
 const SELECT_APPLICATION: &str =
     "SELECT a.id, a.number, a.service, a.applicant, a.applicant_name, a.submitted_at, a.content,
             a.verification, a.status, a.payment_reference, a.registered_at, a.due_date,
-            a.decided_at, a.document_id, d.number, a.pending_until
+            a.decided_at, a.document_id, d.number, a.pending_until, a.provider
      FROM application a LEFT JOIN document d ON d.id = a.document_id";
 
 pub(super) fn find(
@@ -193,6 +194,12 @@ pub(super) fn find(
     if let Some(v) = filter.submitted_before {
         part("submitted_at", "<", v.secs().into());
     }
+    if !filter.providers.is_empty() {
+        let first = values.len() + 1;
+        values.extend(filter.providers.iter().map(|p| p.to_string().into()));
+        let marks: Vec<String> = (first..=values.len()).map(|i| format!("?{i}")).collect();
+        sql.push_str(&format!(" AND a.provider IN ({})", marks.join(", ")));
+    }
     values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     sql.push_str(&format!(" ORDER BY a.id LIMIT ?{}", values.len()));
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -216,6 +223,7 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApplicationRecord> {
         due_date: r.get(11)?,
         decided_at: r.get(12)?,
         pending_until: r.get(15)?,
+        provider: r.get(16)?,
         document: match (r.get::<_, Option<i64>>(13)?, r.get(14)?) {
             (Some(id), Some(number)) => Some((DocumentId(id), number)),
             _ => None,

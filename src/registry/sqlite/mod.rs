@@ -18,7 +18,7 @@ use turns::{Turn, Turns};
 use super::{
     Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
     DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
-    RenderForApplication, RenderedDocument, StoredDocument, TokenRole,
+    RenderForApplication, RenderedDocument, StoredDocument, TokenHolder, TokenRole,
 };
 use crate::clock::UnixTime;
 use crate::forms::FormId;
@@ -145,6 +145,13 @@ CREATE TABLE idempotency (
     // An applicant's applications (`GET /v1/applications?applicant=`).
     r#"
 CREATE INDEX application_by_applicant ON application (applicant);
+"#,
+    // Several providers in one node: each application goes to one (`''`: the node's first, for applications
+    // stored before there were several), and an operator's token may belong to one.
+    r#"
+ALTER TABLE application ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+CREATE INDEX application_by_provider ON application (provider, status, submitted_at);
+ALTER TABLE token ADD COLUMN provider TEXT;
 "#,
 ];
 
@@ -627,65 +634,57 @@ impl Registry for SqliteRegistry {
 
     fn add_token(
         &self,
-        name: &str,
-        role: TokenRole,
+        holder: &TokenHolder,
         sha256: &[u8; 32],
         at: i64,
     ) -> Result<(), RegistryError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO token (name, role, sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, role.as_str(), &sha256[..], at],
+            "INSERT INTO token (name, role, sha256, created_at, provider) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![holder.name, holder.role.as_str(), &sha256[..], at, holder.provider],
         )?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, subject) VALUES (?1, 'qoltanba', 'token.created', ?2)",
-            params![at, name],
+            params![at, holder.name],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    fn token_by_hash(
-        &self,
-        sha256: &[u8; 32],
-    ) -> Result<Option<(String, TokenRole)>, RegistryError> {
-        let found: Option<(String, String)> = self
+    fn token_by_hash(&self, sha256: &[u8; 32]) -> Result<Option<TokenHolder>, RegistryError> {
+        let found: Option<(String, String, Option<String>)> = self
             .reader()
             .query_row(
-                "SELECT name, role FROM token WHERE sha256 = ?1",
+                "SELECT name, role, provider FROM token WHERE sha256 = ?1",
                 [&sha256[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         found
-            .map(|(name, role)| {
-                TokenRole::parse(&role)
-                    .map(|role| (name, role))
-                    .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))
-            })
+            .map(|(name, role, provider)| holder(name, &role, provider))
             .transpose()
     }
 
-    fn tokens(&self) -> Result<Vec<(String, TokenRole, [u8; 32])>, RegistryError> {
+    fn tokens(&self) -> Result<Vec<(TokenHolder, [u8; 32])>, RegistryError> {
         let conn = self.reader();
-        let mut stmt = conn.prepare("SELECT name, role, sha256 FROM token ORDER BY name")?;
+        let mut stmt =
+            conn.prepare("SELECT name, role, sha256, provider FROM token ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (name, role, hash) = row?;
-            let role = TokenRole::parse(&role)
-                .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))?;
+            let (name, role, hash, provider) = row?;
             let hash: [u8; 32] = hash.try_into().map_err(|_| {
                 RegistryError::Corrupt(format!("token {name}: hash is not 32 bytes"))
             })?;
-            out.push((name, role, hash));
+            out.push((holder(name, &role, provider)?, hash));
         }
         Ok(out)
     }
@@ -696,4 +695,18 @@ impl Registry for SqliteRegistry {
             .query_row("SELECT count(*) FROM token", [], |r| r.get(0))?;
         Ok(n as u64)
     }
+}
+
+fn holder(
+    name: String,
+    role: &str,
+    provider: Option<String>,
+) -> Result<TokenHolder, RegistryError> {
+    let role = TokenRole::parse(role)
+        .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))?;
+    Ok(TokenHolder {
+        name,
+        role,
+        provider,
+    })
 }
