@@ -66,9 +66,11 @@ fn application_flow(c: &mut Criterion) {
         signer.clone(),
     )
     .expect("offices");
+    let attachments = qoltanba::AttachmentStore::temporary().expect("attachments");
     let ctx = qoltanba::Context {
         offices: &offices,
         desk: None,
+        attachments: &attachments,
         store: &store,
         issuers: &issuers,
         cancel: &never,

@@ -88,7 +88,10 @@ pub mod services {
         EDS_NOT_CONFIRMED, LICENCE_FIELD, REFUSED, STATED, VERIFICATION_PENDING,
     };
 }
-pub use issuance::{LicenceStatus, LifecycleAction, Provider, WorkingCalendar, DUPLICATE_MARK};
+pub use issuance::{
+    AttachedFile, LicenceStatus, LifecycleAction, MediaType, Provider, WorkingCalendar,
+    DUPLICATE_MARK, MAX_ATTACHMENTS,
+};
 pub use registry::{
     Advance, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry, DocumentId,
     DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication, PendingApplication, Registry,
@@ -122,8 +125,8 @@ pub use service::workflow::{
     SignedApplication, Step, Submitted,
 };
 pub use service::{
-    start, CheckFor, Limits, Office, OfficeError, Offices, RevocationPolicy, ServeOptions,
-    DEFAULT_OFFICE,
+    start, AttachmentError, AttachmentLimits, AttachmentStore, CheckFor, Limits, Office,
+    OfficeError, Offices, RevocationPolicy, ServeOptions, DEFAULT_OFFICE,
 };
 
 // The demo PKI in `certs/` (`generate-demo-pki` and the tests).

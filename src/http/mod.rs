@@ -8,6 +8,7 @@
 //! pool; connections and the bytes of bodies being received are limited too.
 
 mod applications;
+mod attachments;
 pub(crate) mod auth;
 mod documents;
 mod extract;
@@ -143,6 +144,10 @@ pub fn run(
             if let Err(e) = crate::service::workflow::expire_unpaid(node.context(), "qoltanba", now)
             {
                 tracing::warn!(error = %e, "unpaid applications could not be refused");
+            }
+            let swept = node.attachments.sweep(std::time::SystemTime::now());
+            if swept > 0 {
+                tracing::info!(swept, "unclaimed attachments removed");
             }
             every
         })
@@ -313,6 +318,10 @@ pub(crate) fn router(state: AppState) -> Router {
             post(applications::submit).get(applications::list),
         )
         .route("/v1/applications/{id}", get(applications::get))
+        .route(
+            "/v1/applications/{id}/attachments/{n}",
+            get(attachments::download),
+        )
         .route("/v1/applications/{id}/payment", post(applications::payment))
         .route(
             "/v1/applications/{id}/steps/{step}",
@@ -328,9 +337,15 @@ pub(crate) fn router(state: AppState) -> Router {
             limits::body_budget(g2.clone(), private_limit, r, n)
         }))
         .layer(DefaultBodyLimit::max(private_limit));
+    // Uploads stream to the attachment store: no body limit of the JSON routes, no body budget (nothing is held
+    // in memory); the store's own limit refuses a file the moment it passes it.
+    let uploads = Router::new()
+        .route("/v1/attachments", post(attachments::upload))
+        .layer(DefaultBodyLimit::disable());
     static_routes
         .merge(public)
         .merge(private)
+        .merge(uploads)
         .fallback(not_found)
         .with_state(state)
 }

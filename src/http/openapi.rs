@@ -260,6 +260,24 @@ pub(super) fn document() -> Value {
     if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), services) {
         all.extend(more);
     }
+    let attachments = json!({
+            "/v1/attachments": {"post": {"security": bearer,
+                "description": "uploads a file an application will list (streamed; at most [attachments] max_bytes, 20 MB by default): the body is the file, Content-Type its type, which its first bytes must confirm",
+                "requestBody": {"required": true, "content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
+                "responses": {"201": {"description": "stored under its SHA-256, waiting for an application to list it", "content": {"application/json": {"schema": {"type": "object", "required": ["sha256", "size", "type"],
+                    "properties": {"sha256": string(), "size": {"type": "integer"}, "type": string()}}}}},
+                    "413": {"$ref": "#/components/responses/Problem"},
+                    "415": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/applications/{id}/attachments/{n}": {"get": {"security": bearer,
+                "description": "the application's n-th attached file (from 0), checked against the digest the applicant signed; the read is recorded in the audit log",
+                "parameters": [doc_id[0].clone(), {"name": "n", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "the file"},
+                    "403": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"}}}}
+    });
+    if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), attachments) {
+        all.extend(more);
+    }
     let term = json!({"type": "object", "description": "exactly one of these",
         "properties": {"workingDays": {"type": "integer"}, "calendarDays": {"type": "integer"},
                        "hours": {"type": "integer"}, "minutes": {"type": "integer"}}});
@@ -365,6 +383,10 @@ pub(super) fn document() -> Value {
                 "Application": {"type": "object", "required": ["id", "number", "service", "provider", "applicant", "status", "submittedAt"],
                     "properties": {"id": {"type": "integer"}, "number": string(), "service": string(),
                         "provider": {"type": "string", "description": "the id of the provider the application goes to"},
+                        "attachments": {"type": "array", "description": "the files the applicant's signature lists (absent when none)",
+                            "items": {"type": "object", "required": ["name", "type", "size", "sha256", "href"],
+                                "properties": {"name": string(), "type": {"type": "string", "enum": ["application/pdf", "image/jpeg", "image/png"]},
+                                               "size": {"type": "integer"}, "sha256": string(), "href": string()}}},
                         "applicant": {"type": "object", "properties": {"id": {"type": "string", "description": "IIN or BIN"}, "name": string()}},
                         "status": {"type": "string",
                             "description": "a state of the application's service (GET /v1/services/{id}; the licences: awaitingPayment, registered, approved, refused). Every service has verificationPending: the EDS could not be checked to the end for want of revocation data (REVOCATION_UNKNOWN); the service verifies it again until verificationDeadline, then it moves on to the service's start or refused"},

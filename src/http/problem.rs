@@ -51,6 +51,9 @@ pub enum ProblemCode {
     OtherProvider,
     /// The request names a provider this node does not have (422).
     UnknownProvider,
+    /// An attachment the application lists is not an uploaded file as listed: missing, another size or type, or
+    /// changed (422).
+    AttachmentMismatch,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -59,7 +62,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 22] = [
+    pub(crate) const ALL: [ProblemCode; 23] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -82,6 +85,7 @@ impl ProblemCode {
         ProblemCode::IdempotencyKeyReused,
         ProblemCode::OtherProvider,
         ProblemCode::UnknownProvider,
+        ProblemCode::AttachmentMismatch,
     ];
 }
 
@@ -365,6 +369,16 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "Re-issue and duplicates are applications",
                 detail,
             ),
+            W::Attachment(crate::service::AttachmentError::Io(e)) => {
+                tracing::error!(error = %e, "attachment store failure");
+                Problem::internal()
+            }
+            W::Attachment(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::AttachmentMismatch,
+                "An attachment is not the file the application lists",
+                detail,
+            ),
             W::OtherProvider(_) => Problem::new(
                 StatusCode::FORBIDDEN,
                 ProblemCode::OtherProvider,
@@ -436,6 +450,7 @@ mod tests {
                 ProblemCode::IdempotencyKeyReused => 19,
                 ProblemCode::OtherProvider => 20,
                 ProblemCode::UnknownProvider => 21,
+                ProblemCode::AttachmentMismatch => 22,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

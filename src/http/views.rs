@@ -198,6 +198,21 @@ pub(crate) struct ApplicationView {
     /// The licence or refusal issued for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<DocumentLink>,
+    /// The files the applicant's signature lists, each kept with the application.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<AttachmentView>,
+}
+
+/// An attached file, as the applicant signed it, and where to fetch it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttachmentView {
+    name: String,
+    #[serde(rename = "type")]
+    media_type: &'static str,
+    size: u64,
+    sha256: String,
+    href: String,
 }
 
 impl ApplicationView {
@@ -241,6 +256,21 @@ impl ApplicationView {
                 href: format!("/v1/documents/{}", id.0),
                 pdf: format!("/v1/documents/{}/pdf", id.0),
             }),
+            attachments: crate::issuance::Application::parse(&a.content)
+                .map(|app| {
+                    app.attachments
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| AttachmentView {
+                            name: f.name.clone(),
+                            media_type: f.media_type.as_str(),
+                            size: f.size,
+                            sha256: crate::encoding::hex(&f.sha256),
+                            href: format!("/v1/applications/{}/attachments/{i}", a.id.0),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct Application {
     /// The application's own data (qualifications, documents): stored for the operator, not printed.
     pub fields: Map<String, Value>,
     pub payment_reference: Option<String>,
+    /// The files the applicant attaches, as their signature lists them (the bytes are uploaded beside).
+    pub attachments: Vec<AttachedFile>,
     /// The provider the applicant addresses (a regional department, the body at the property's location); `None`:
     /// the node's default.
     pub provider: Option<String>,
@@ -51,6 +53,9 @@ pub enum ApplicationError {
     /// The applicant is not one this service accepts (IIN/BIN missing or of the wrong kind).
     #[error("{0}")]
     Applicant(String),
+    /// An attachment's entry is malformed.
+    #[error("{0}")]
+    AttachedFile(String),
     /// A field is longer than allowed.
     #[error("{0} is too long")]
     TooLong(&'static str),
@@ -68,6 +73,132 @@ struct RawApplication {
     fields: Map<String, Value>,
     payment_reference: Option<String>,
     provider: Option<String>,
+    #[serde(default)]
+    attachments: Vec<RawAttachment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttachment {
+    name: String,
+    #[serde(rename = "type")]
+    media_type: String,
+    size: u64,
+    sha256: String,
+}
+
+/// The kinds of file an application may carry (the regulations' item 11: scans and certificates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaType {
+    /// `application/pdf`
+    Pdf,
+    /// `image/jpeg`
+    Jpeg,
+    /// `image/png`
+    Png,
+}
+
+impl MediaType {
+    /// The type a media type names (parameters after `;` ignored), if it is one of ours.
+    pub fn parse(s: &str) -> Option<MediaType> {
+        match s
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "application/pdf" => Some(MediaType::Pdf),
+            "image/jpeg" => Some(MediaType::Jpeg),
+            "image/png" => Some(MediaType::Png),
+            _ => None,
+        }
+    }
+
+    /// What a file's first bytes say it is: the formats' own signatures, so a file cannot claim a type it is not.
+    pub fn sniff(head: &[u8]) -> Option<MediaType> {
+        if head.starts_with(b"%PDF-") {
+            Some(MediaType::Pdf)
+        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(MediaType::Jpeg)
+        } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(MediaType::Png)
+        } else {
+            None
+        }
+    }
+
+    /// The media type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "application/pdf",
+            MediaType::Jpeg => "image/jpeg",
+            MediaType::Png => "image/png",
+        }
+    }
+
+    /// How documents print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "PDF",
+            MediaType::Jpeg => "JPEG",
+            MediaType::Png => "PNG",
+        }
+    }
+}
+
+/// A file attached to an application, as the applicant's signature lists it: the signature covers its digest, so
+/// a file changed by one byte is not the one signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedFile {
+    /// The applicant's name for it (a label, never a path).
+    pub name: String,
+    /// Its type.
+    pub media_type: MediaType,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256.
+    pub sha256: [u8; 32],
+}
+
+/// The most attachments one application lists.
+pub const MAX_ATTACHMENTS: usize = 20;
+
+impl RawAttachment {
+    fn check(self, i: usize) -> Result<AttachedFile, ApplicationError> {
+        let bad = |m: String| ApplicationError::AttachedFile(format!("attachments[{i}]: {m}"));
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(bad("name: 1–200 characters, no control characters".into()));
+        }
+        let media_type = MediaType::parse(&self.media_type).ok_or_else(|| {
+            bad(format!(
+                "type {:?}: application/pdf, image/jpeg or image/png",
+                self.media_type
+            ))
+        })?;
+        if self.size == 0 {
+            return Err(bad("size: an empty file is not a document".into()));
+        }
+        let mut sha256 = [0u8; 32];
+        if self.sha256.len() != 64
+            || !self.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            || (0..32).any(|k| {
+                u8::from_str_radix(&self.sha256[2 * k..2 * k + 2], 16)
+                    .map(|v| sha256[k] = v)
+                    .is_err()
+            })
+        {
+            return Err(bad("sha256: 64 hexadecimal digits".into()));
+        }
+        Ok(AttachedFile {
+            name,
+            media_type,
+            size: self.size,
+            sha256,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -80,7 +211,7 @@ struct RawApplicant {
 
 impl Application {
     /// Parses the signed content: `{"service", "applicant": {"iin"|"bin", "name"}, "fields"?, "paymentReference"?,
-    /// "provider"?}`.
+    /// "provider"?, "attachments"?: [{"name", "type", "size", "sha256"}]}`.
     pub(crate) fn parse(content: &[u8]) -> Result<Application, ApplicationError> {
         if content.len() > MAX_APPLICATION {
             return Err(ApplicationError::TooLong("the application"));
@@ -133,7 +264,26 @@ impl Application {
         {
             return Err(ApplicationError::TooLong("paymentReference"));
         }
+        if raw.attachments.len() > MAX_ATTACHMENTS {
+            return Err(ApplicationError::AttachedFile(format!(
+                "attachments: at most {MAX_ATTACHMENTS}"
+            )));
+        }
+        let attachments = raw
+            .attachments
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| a.check(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, a) in attachments.iter().enumerate() {
+            if attachments[..i].iter().any(|b| b.sha256 == a.sha256) {
+                return Err(ApplicationError::AttachedFile(format!(
+                    "attachments[{i}]: the same file as an earlier one"
+                )));
+            }
+        }
         Ok(Application {
+            attachments,
             service,
             applicant,
             applicant_name: name,

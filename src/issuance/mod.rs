@@ -10,7 +10,7 @@ pub(crate) mod status;
 pub(crate) use application::{
     duplicate_data, reissue_data, ApplicantId, Application, ApplicationError, RefusalReason,
 };
-pub use application::{Provider, DUPLICATE_MARK};
+pub use application::{AttachedFile, MediaType, Provider, DUPLICATE_MARK, MAX_ATTACHMENTS};
 pub use calendar::WorkingCalendar;
 pub(crate) use status::TransitionError;
 pub use status::{LicenceStatus, LifecycleAction};

@@ -128,6 +128,16 @@ struct File {
     portal_signer: Option<SignerSection>,
     #[serde(default)]
     revocation: RevocationSection,
+    #[serde(default)]
+    attachments: AttachmentsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachmentsSection {
+    max_bytes: Option<u64>,
+    max_request_bytes: Option<u64>,
+    keep_unclaimed_hours: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -352,6 +362,8 @@ pub struct ServiceConfig {
     pub revocation: RevocationConfig,
     /// Further providers, each with its own signer (`[[providers]]`).
     pub providers: Vec<ConfiguredProvider>,
+    /// The limits of applications' attachments (`[attachments]`).
+    pub attachments: super::AttachmentLimits,
 }
 
 /// The `[revocation]` section, resolved.
@@ -886,6 +898,23 @@ impl ServiceConfig {
                 }
             })
             .collect();
+        let mut attachments = super::AttachmentLimits::default();
+        let a = &parsed.attachments;
+        if let Some(v) = a.max_bytes {
+            attachments.max_bytes = v;
+        }
+        if let Some(v) = a.max_request_bytes {
+            attachments.max_request_bytes = v;
+        }
+        if let Some(v) = a.keep_unclaimed_hours {
+            attachments.keep_unclaimed_secs = v.saturating_mul(3600);
+        }
+        if attachments.max_bytes == 0 || attachments.max_request_bytes < attachments.max_bytes {
+            return Err(invalid("attachments", "0 < max_bytes <= max_request_bytes"));
+        }
+        if !(1..=24 * 30).contains(&(attachments.keep_unclaimed_secs / 3600)) {
+            return Err(invalid("attachments.keep_unclaimed_hours", "1–720"));
+        }
         let first_id = parsed
             .provider
             .id
@@ -924,6 +953,7 @@ impl ServiceConfig {
             serve,
             portal_signer,
             providers,
+            attachments,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(
@@ -1189,6 +1219,10 @@ impl ServiceConfig {
         };
         let mut service = Node::new(store, registry, signer)?.with_offices(offices);
         service.revocation = Arc::new(self.revocation_policy(&service.store)?);
+        service.attachments = Arc::new(
+            super::AttachmentStore::open(&self.data.join("attachments"), self.attachments)
+                .map_err(|e| invalid("data", format!("attachments: {e}")))?,
+        );
         service.calendar = Arc::new(calendar);
         service.issuers = Arc::new(issuers);
         service.portal_signer = portal_signer;

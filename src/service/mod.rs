@@ -5,6 +5,7 @@
 //!
 //! Below the shells: the CLI and the HTTP layer call into this and never the other way round (ARCHITECTURE.md).
 
+pub(crate) mod attachments;
 pub(crate) mod background;
 pub(crate) mod config;
 pub(crate) mod crls;
@@ -27,6 +28,7 @@ use crate::issuance::{Provider, WorkingCalendar};
 use crate::pki::TrustStore;
 use crate::registry::{Registry, RegistryError};
 use crate::seal::{IssuerRule, Issuers, SealTrust};
+pub use attachments::{AttachmentError, AttachmentLimits, AttachmentStore};
 pub use limits::{Limits, ServeOptions};
 pub use providers::{Office, OfficeError, Offices, DEFAULT_OFFICE};
 pub use revocation::{CheckFor, RevocationPolicy};
@@ -58,6 +60,8 @@ pub struct Node {
     pub demo: bool,
     /// How revocation is checked, and the live sources (OCSP, refreshed CRLs) behind it.
     pub revocation: Arc<RevocationPolicy>,
+    /// Applications' attached files (`data/attachments/`).
+    pub attachments: Arc<AttachmentStore>,
     /// The login challenges this node handed out (`/v1/auth/*`).
     pub login: Arc<login::Challenges>,
 }
@@ -95,6 +99,9 @@ impl Node {
             calendar: Arc::new(WorkingCalendar::kazakhstan()),
             demo,
             revocation: Arc::new(RevocationPolicy::default()),
+            attachments: Arc::new(
+                AttachmentStore::temporary().map_err(|e| RegistryError::Storage(Box::new(e)))?,
+            ),
             login: Arc::new(login::Challenges::new(
                 login::CHALLENGE_TTL_SECS,
                 "qoltanba",
@@ -137,6 +144,7 @@ impl Node {
             provider: &self.provider,
             offices: &self.offices,
             desk: None,
+            attachments: &self.attachments,
             calendar: &self.calendar,
             revocation: &self.revocation,
             cancel,

@@ -43,6 +43,8 @@ pub struct Context<'a> {
     pub offices: &'a crate::service::Offices,
     /// The provider the caller works for (an operator's token may name one); `None`: any.
     pub desk: Option<&'a str>,
+    /// Where applications' attached files are.
+    pub attachments: &'a crate::service::AttachmentStore,
     /// Working days, for the terms.
     pub calendar: &'a WorkingCalendar,
     /// How revocation is checked, per purpose.
@@ -126,6 +128,9 @@ pub enum WorkflowError {
     /// Re-issue and duplicates are the licensee's applications, not an operator's action.
     #[error("{0}")]
     NeedsApplication(String),
+    /// An attachment the application lists is not the uploaded file (or none was uploaded).
+    #[error(transparent)]
+    Attachment(#[from] crate::service::AttachmentError),
     /// No provider of this node has the id.
     #[error("no provider {0:?} in this node")]
     UnknownProvider(String),
@@ -315,20 +320,58 @@ impl<'a> Filling<'a> {
         refusal: Option<&RefusalReason>,
         at: i64,
     ) -> Result<Value, WorkflowError> {
-        spec.fill(&Inputs {
-            service: self.service,
-            provider: ctx.provider,
-            applicant_name: &self.application.applicant_name,
-            applicant_id: &self.application.applicant.as_string(),
-            application_number: self.number,
-            application_date: local_day(self.submitted_at)?,
-            fields: &self.application.fields,
-            decision,
-            today: local_day(at)?,
-            refusal,
-        })
-        .map_err(WorkflowError::InvalidData)
+        let mut data = spec
+            .fill(&Inputs {
+                service: self.service,
+                provider: ctx.provider,
+                applicant_name: &self.application.applicant_name,
+                applicant_id: &self.application.applicant.as_string(),
+                application_number: self.number,
+                application_date: local_day(self.submitted_at)?,
+                fields: &self.application.fields,
+                decision,
+                today: local_day(at)?,
+                refusal,
+            })
+            .map_err(WorkflowError::InvalidData)?;
+        // What the applicant attached is listed on every document they receive whose form has the place for it.
+        let listed = !self.application.attachments.is_empty()
+            && crate::forms::form(&spec.form)
+                .is_ok_and(|f| f.fields.iter().any(|f| f.name == ATTACHMENTS_FIELD));
+        if let (true, Value::Object(map)) = (listed, &mut data) {
+            map.insert(
+                ATTACHMENTS_FIELD.into(),
+                Value::String(attachments_text(&self.application.attachments)),
+            );
+        }
+        Ok(data)
     }
+}
+
+/// The optional form field that lists an application's attachments.
+const ATTACHMENTS_FIELD: &str = "attachments";
+
+/// The attachments as documents print them: «Қоса берілген құжаттар / Приложенные документы: 1) name (PDF,
+/// 1 234 567 байт / байт, SHA-256 …); …» — the digest in full, so the paper names the very file signed.
+fn attachments_text(files: &[crate::issuance::AttachedFile]) -> String {
+    let list: Vec<String> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            format!(
+                "{}) {} ({}, {} байт, SHA-256 {})",
+                i + 1,
+                f.name,
+                f.media_type.label(),
+                f.size,
+                crate::encoding::hex(&f.sha256)
+            )
+        })
+        .collect();
+    format!(
+        "Қоса берілген құжаттар / Приложенные документы: {}",
+        list.join("; ")
+    )
 }
 
 /// Every document the application may lead to, filled (the operator's values by their forms' samples) and
@@ -548,6 +591,29 @@ fn submit_signed(
     let office = application.provider.as_deref().unwrap_or_default();
     let ctx = ctx.acting_for(office)?;
     let provider = ctx.offices.get(office).map_or("", |o| o.id.as_str());
+    // The files the signature lists: each the uploaded file, byte for byte, and kept with the application.
+    let limits = ctx.attachments.limits();
+    let total: u64 = application.attachments.iter().map(|a| a.size).sum();
+    if let Some(a) = application
+        .attachments
+        .iter()
+        .find(|a| a.size > limits.max_bytes)
+    {
+        return Err(WorkflowError::TooLarge(format!(
+            "attachment {:?}: {} bytes, at most {}",
+            a.name, a.size, limits.max_bytes
+        )));
+    }
+    if total > limits.max_request_bytes {
+        return Err(WorkflowError::TooLarge(format!(
+            "attachments: {total} bytes together, at most {}",
+            limits.max_request_bytes
+        )));
+    }
+    for a in &application.attachments {
+        ctx.check()?;
+        ctx.attachments.claim(a, ctx.cancel)?;
+    }
     // Text is checked once, here, with the rules the documents apply: an application accepted now can always be
     // decided (its licence and any refusal render).
     check_printable(ctx, &application, at)?;

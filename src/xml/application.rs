@@ -4,10 +4,11 @@
 //! another namespace are not the application's. Nothing is verified here.
 //!
 //! ```xml
-//! <application xmlns="urn:qoltanba:application:1" service="licence.private-bailiff">
+//! <application xmlns="urn:qoltanba:application:1" service="licence.private-bailiff" provider="south">
 //!   <applicant iin="870412300129">ТЕСТОВ ТЕСТ ТЕСТОВИЧ</applicant>
 //!   <paymentReference>KZ-PAY-1</paymentReference>
 //!   <field name="special_conditions">…</field>
+//!   <attachment name="diploma.pdf" type="application/pdf" size="123456" sha256="…"/>
 //! </application>
 //! ```
 
@@ -39,6 +40,7 @@ pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
     let mut applicant = None;
     let mut payment_reference = None;
     let mut fields = Map::new();
+    let mut attachments = Vec::new();
     for child in root.children().filter(|c| c.is_element()) {
         if child.tag_name().namespace() != Some(APPLICATION_NS) {
             continue;
@@ -61,6 +63,19 @@ pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
                 if payment_reference.replace(Value::String(text)).is_some() {
                     return Err(bad("two paymentReference elements"));
                 }
+            }
+            "attachment" => {
+                let mut a = Map::new();
+                for key in ["name", "type", "sha256"] {
+                    let v = attr(child, key)
+                        .ok_or_else(|| bad(format!("an attachment without {key}")))?;
+                    a.insert(key.into(), Value::String(v.to_string()));
+                }
+                let size = attr(child, "size")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or_else(|| bad("an attachment without a size in bytes"))?;
+                a.insert("size".into(), Value::from(size));
+                attachments.push(Value::Object(a));
             }
             "field" => {
                 let name = attr(child, "name").ok_or_else(|| bad("a field without a name"))?;
@@ -86,6 +101,12 @@ pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
     if let Some(p) = payment_reference {
         out.insert("paymentReference".into(), p);
     }
+    if let Some(p) = attr(root, "provider") {
+        out.insert("provider".into(), Value::String(p.to_string()));
+    }
+    if !attachments.is_empty() {
+        out.insert("attachments".into(), Value::Array(attachments));
+    }
     serde_json::to_vec(&Value::Object(out)).map_err(|e| bad(e.to_string()))
 }
 
@@ -93,4 +114,30 @@ pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
 pub fn is_xml(signed: &[u8]) -> bool {
     let s = signed.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(signed);
     s.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_provider_and_attachments_read_as_the_json_application_has_them() {
+        let xml = format!(
+            r#"<application xmlns="{APPLICATION_NS}" service="licence.security" provider="south">
+                 <applicant bin="040840001231">ТОО «Қорған»</applicant>
+                 <attachment name="устав.pdf" type="application/pdf" size="1024" sha256="{}"/>
+               </application>"#,
+            "ab".repeat(32)
+        );
+        let json: Value =
+            serde_json::from_slice(&application_json(xml.as_bytes()).expect("read")).expect("json");
+        assert_eq!(json["provider"], "south");
+        assert_eq!(
+            json["attachments"],
+            serde_json::json!([{"name": "устав.pdf", "type": "application/pdf", "size": 1024,
+                                "sha256": "ab".repeat(32)}])
+        );
+        let no_size = xml.replace(r#" size="1024""#, "");
+        assert!(application_json(no_size.as_bytes()).is_err());
+    }
 }

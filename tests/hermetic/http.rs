@@ -420,6 +420,8 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         ("/v1/applications/{id}/payment", "post"),
         ("/v1/applications/{id}/decision", "post"),
         ("/v1/applications/{id}/steps/{step}", "post"),
+        ("/v1/applications/{id}/attachments/{n}", "get"),
+        ("/v1/attachments", "post"),
         ("/v1/services", "get"),
         ("/v1/services/{id}", "get"),
     ];
@@ -436,7 +438,8 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
             .replace("{id}", "1")
             .replace("{number}", "x")
             .replace("{action}", "suspend")
-            .replace("{step}", "pay");
+            .replace("{step}", "pay")
+            .replace("{n}", "0");
         let a = request_with(
             svc.addr,
             &method.to_uppercase(),

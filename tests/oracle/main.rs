@@ -7,6 +7,7 @@
 mod common;
 
 mod applications;
+mod attachments;
 mod browser;
 mod cms;
 mod config;

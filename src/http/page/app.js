@@ -120,6 +120,7 @@ const FIELDS = {
   registration_date: ["Некені тіркеу күні", "Дата регистрации брака", "Registration date"],
   registration_time: ["Некені тіркеу уақыты", "Время регистрации брака", "Registration time"],
   duplicate: ["Телнұсқа белгісі", "Отметка о дубликате", "Duplicate mark"],
+  attachments: ["Қоса берілген құжаттар", "Приложенные документы", "Attachments"],
   service_kk: ["Сұралған құжат (қазақша)", "Запрошенный документ (на казахском)", "Requested document (Kazakh)"],
   service_ru: ["Сұралған құжат (орысша)", "Запрошенный документ (на русском)", "Requested document (Russian)"],
   application_date: ["Өтініш берілген күні", "Дата заявления", "Application date"],
