@@ -201,6 +201,8 @@ pub(super) struct DecisionRequest {
     /// To approve: licence fields the operator sets (special_conditions, note, validity).
     #[serde(default)]
     fields: serde_json::Map<String, serde_json::Value>,
+    /// To approve a licence: the number E-licensing assigned, instead of ours.
+    number: Option<String>,
 }
 
 /// The operator decides a registered application.
@@ -234,12 +236,17 @@ pub(super) async fn decision(
         .run(Pool::Private, move |cancel| {
             let route = format!("POST /v1/applications/{}/decision", id.0);
             let what = format!("{decision:?}");
-            let key = idempotency.key(&caller.name, &[route.as_bytes(), what.as_bytes()]);
+            let number = req.number.as_deref().unwrap_or_default();
+            let key = idempotency.key(
+                &caller.name,
+                &[route.as_bytes(), what.as_bytes(), number.as_bytes()],
+            );
             crate::service::workflow::decide_once(
                 state.context_for(cancel, &caller),
                 id,
                 &decision,
                 key,
+                req.number.as_deref(),
                 &caller.name,
                 now(),
             )
@@ -379,6 +386,8 @@ pub(super) struct StepRequest {
     /// The values the step's document takes (`GET /v1/services/{id}`, `takes`).
     #[serde(default)]
     fields: serde_json::Map<String, serde_json::Value>,
+    /// For a step that issues a licence: the number E-licensing assigned, instead of ours.
+    number: Option<String>,
 }
 
 /// Takes a step of the application's service (`next` in the application's view): the portal's or the operator's,
@@ -413,8 +422,10 @@ pub(super) async fn step(
                         req.reference.as_deref().unwrap_or_default().as_bytes(),
                         req.reason.as_deref().unwrap_or_default().as_bytes(),
                         fields.as_bytes(),
+                        req.number.as_deref().unwrap_or_default().as_bytes(),
                     ],
                 ),
+                number: req.number.as_deref(),
             };
             crate::service::workflow::act(
                 state.context_for(cancel, &caller),

@@ -54,6 +54,8 @@ pub enum ProblemCode {
     /// An attachment the application lists is not an uploaded file as listed: missing, another size or type, or
     /// changed (422).
     AttachmentMismatch,
+    /// The number E-licensing assigned is already a document's (409).
+    NumberTaken,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -62,7 +64,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 23] = [
+    pub(crate) const ALL: [ProblemCode; 24] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -86,6 +88,7 @@ impl ProblemCode {
         ProblemCode::OtherProvider,
         ProblemCode::UnknownProvider,
         ProblemCode::AttachmentMismatch,
+        ProblemCode::NumberTaken,
     ];
 }
 
@@ -379,6 +382,12 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "An attachment is not the file the application lists",
                 detail,
             ),
+            W::NumberTaken(_) => Problem::new(
+                StatusCode::CONFLICT,
+                ProblemCode::NumberTaken,
+                "The assigned number is already issued",
+                detail,
+            ),
             W::OtherProvider(_) => Problem::new(
                 StatusCode::FORBIDDEN,
                 ProblemCode::OtherProvider,
@@ -451,6 +460,7 @@ mod tests {
                 ProblemCode::OtherProvider => 20,
                 ProblemCode::UnknownProvider => 21,
                 ProblemCode::AttachmentMismatch => 22,
+                ProblemCode::NumberTaken => 23,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

@@ -31,11 +31,17 @@ pub struct DocumentNumber {
     pub year: i32,
     /// The next number of the form's series in that year, from 1, without gaps.
     pub sequence: u64,
+    /// A number assigned outside (E-licensing assigns licences theirs): printed and stored instead of ours,
+    /// while the sequence above still counts the document in our series.
+    pub assigned: Option<String>,
 }
 
 impl std::fmt::Display for DocumentNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}-{:06}", self.form, self.year, self.sequence)
+        match &self.assigned {
+            Some(number) => f.write_str(number),
+            None => write!(f, "{}-{}-{:06}", self.form, self.year, self.sequence),
+        }
     }
 }
 
@@ -143,6 +149,9 @@ pub enum RegistryError {
     /// The caller used this idempotency key before, for a different request.
     #[error("the idempotency key {0:?} was used before for a different request")]
     IdempotencyKeyReused(String),
+    /// A number assigned outside is already a document's.
+    #[error("number {0} is already issued")]
+    NumberTaken(String),
 }
 
 /// Which applications to list; every part given must match.
@@ -309,6 +318,8 @@ pub struct Advance<'a, 'r> {
     pub due_date: Option<String>,
     /// The form and renderer of the document the step issues (licence or refusal).
     pub document: Option<(&'a str, &'a mut Render<'r>)>,
+    /// The number an outside registry assigned to that document (E-licensing's licence number), instead of ours.
+    pub number: Option<&'a str>,
     /// The licence the step re-issues or duplicates, with the reason recorded in its history; `document`'s
     /// renderer makes the new document.
     pub change: Option<(DocumentId, LifecycleAction, &'a str)>,

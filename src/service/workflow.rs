@@ -131,6 +131,9 @@ pub enum WorkflowError {
     /// An attachment the application lists is not the uploaded file (or none was uploaded).
     #[error(transparent)]
     Attachment(#[from] crate::service::AttachmentError),
+    /// The assigned number is already a document's.
+    #[error("number {0} is already issued")]
+    NumberTaken(String),
     /// No provider of this node has the id.
     #[error("no provider {0:?} in this node")]
     UnknownProvider(String),
@@ -221,6 +224,7 @@ impl From<RegistryError> for WorkflowError {
             RegistryError::Transition(t) => WorkflowError::Conflict(t),
             RegistryError::NoLifecycle(form) => WorkflowError::NoLifecycle(form),
             RegistryError::IdempotencyKeyReused(key) => WorkflowError::KeyReused(key),
+            RegistryError::NumberTaken(n) => WorkflowError::NumberTaken(n),
             e => WorkflowError::Storage(e),
         }
     }
@@ -852,6 +856,7 @@ fn reverify_one(
                 due_date: due,
                 document: None,
                 verification: Some(&verification),
+                number: None,
                 change: None,
                 idempotency: None,
             },
@@ -885,6 +890,7 @@ fn reverify_one(
                 due_date: None,
                 document: Some((&service.refusal.form, &mut render)),
                 verification: Some(&verification),
+                number: None,
                 change: None,
                 idempotency: None,
             },
@@ -955,6 +961,7 @@ pub(crate) fn report_payment_once(
         reason: None,
         fields: &EMPTY,
         idempotency: key,
+        number: None,
     };
     take(ctx, &current, &step, Actor::Portal, actor, at)
 }
@@ -1017,6 +1024,7 @@ pub fn expire_unpaid(
                         reason: None,
                         fields: &EMPTY,
                         idempotency: None,
+                        number: None,
                     };
                     match take(ctx, &record, &step, late_action.by, actor, now) {
                         Ok(_) => {
@@ -1065,7 +1073,7 @@ pub fn decide(
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
-    decide_once(ctx, id, decision, None, actor, at)
+    decide_once(ctx, id, decision, None, None, actor, at)
 }
 
 /// [`decide`] with the caller's idempotency key: a retried decision returns the application as it is.
@@ -1074,6 +1082,7 @@ pub(crate) fn decide_once(
     id: ApplicationId,
     decision: &Decision,
     key: Option<IdempotencyKey<'_>>,
+    number: Option<&str>,
     actor: &str,
     at: i64,
 ) -> Result<ApplicationRecord, WorkflowError> {
@@ -1084,6 +1093,7 @@ pub(crate) fn decide_once(
             reason: None,
             fields,
             idempotency: None,
+            number,
         },
         Decision::Refuse { reason } => Step {
             action: "refuse",
@@ -1091,6 +1101,7 @@ pub(crate) fn decide_once(
             reason: Some(reason),
             fields: &EMPTY,
             idempotency: None,
+            number,
         },
     };
     step.idempotency = key;
@@ -1112,6 +1123,8 @@ pub struct Step<'a> {
     pub fields: &'a Map<String, Value>,
     /// The caller's `Idempotency-Key`: a retry with it returns the application as it is, taking nothing again.
     pub idempotency: Option<IdempotencyKey<'a>>,
+    /// For a step that issues a licence: the number E-licensing assigned, printed and stored instead of ours.
+    pub number: Option<&'a str>,
 }
 
 /// Takes `step` on application `id`, as `by` (the caller's role) — the generic form of every step after
@@ -1304,6 +1317,7 @@ fn take(
                 None => (None, format!("application.{}", action.to)),
             },
         };
+    let assigned = assigned_number(step.number, action)?;
     let change_reason = format!("application {}", current.number);
     let due_date = match action.term {
         Some(term) => Some(due(ctx, term, at)?.as_string()),
@@ -1330,9 +1344,42 @@ fn take(
         change: change.map(|(licence, action)| (licence, action, change_reason.as_str())),
         idempotency: step.idempotency,
         verification: None,
+        number: assigned,
     };
     let result = ctx.registry.advance_application(current.id, actor, advance);
     result.map_err(|e| renderer.error(e))
+}
+
+/// The number E-licensing assigned, for a step that issues a licence (seed 002: the licence's number comes from
+/// the state information system). Upper-case letters, digits, `-`, `.` and at least one digit: never one of our
+/// numbers, which begin with a lower-case form id, so an assigned number cannot take a number our series will reach.
+fn assigned_number<'a>(
+    number: Option<&'a str>,
+    action: &crate::issuance::catalogue::Action,
+) -> Result<Option<&'a str>, WorkflowError> {
+    let Some(n) = number.map(str::trim) else {
+        return Ok(None);
+    };
+    let issues_licence = action.refuses.is_none()
+        && action.document.as_ref().is_some_and(|d| {
+            crate::forms::FormId::parse(&d.form)
+                .is_ok_and(|f| f.kind() == crate::forms::FormKind::Licence)
+        });
+    if !issues_licence {
+        return Err(WorkflowError::Malformed(
+            "number: only a step that issues a licence takes an assigned number".into(),
+        ));
+    }
+    let fits = (1..=40).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-.".contains(&b))
+        && n.bytes().any(|b| b.is_ascii_digit());
+    if !fits {
+        return Err(WorkflowError::Malformed(
+            "number: 1–40 of A–Z, 0–9, '-', '.', with a digit (E-licensing's number)".into(),
+        ));
+    }
+    Ok(Some(n))
 }
 
 /// The licence an application for a re-issue or duplicate names (`fields.licence`, its number), with its data:

@@ -84,6 +84,7 @@ fn step(step: Step) -> Advance<'static, 'static> {
         verification: None,
         change: None,
         idempotency: None,
+        number: None,
     }
 }
 

@@ -1299,3 +1299,105 @@ fn references_are_applied_for_and_issued_or_refused() {
     assert_eq!(issued["status"], "issued");
     verified(&p, &issued["document"], dir.path());
 }
+
+/// E-licensing assigns licences their numbers (seed 002): the operator's approval may bring it, and the licence is
+/// printed, sealed, stored and looked up under it, while our series still counts the licence (no gap, no clash:
+/// an assigned number has no lower-case letters, ours begin with a form id). A number already issued is 409
+/// `NUMBER_TAKEN`; one that is not E-licensing's shape, or given to a step that issues no licence, is 400.
+#[test]
+fn a_licence_takes_the_number_e_licensing_assigned() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let iin = cert_iin("individual-sign");
+    let registered = || {
+        let issue = json!({
+            "service": "licence.private-bailiff",
+            "applicant": {"iin": iin, "name": APPLICANT},
+            "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"},
+        });
+        let app = created(submit(&p, &issue, "individual-sign"));
+        ok(step(
+            &p,
+            &app,
+            "pay",
+            &p.svc.portal,
+            &json!({"reference": "KZ-PAY-9"}),
+        ))
+    };
+    let first = registered();
+    for bad in ["kz-123", "KZ 123", "KZLAA", &"1".repeat(41)] {
+        assert_problem(
+            &step(
+                &p,
+                &first,
+                "approve",
+                &p.svc.operator,
+                &json!({"number": bad}),
+            ),
+            400,
+            "MALFORMED",
+        );
+    }
+    assert_problem(
+        &step(
+            &p,
+            &first,
+            "refuse",
+            &p.svc.operator,
+            &json!({"reason": "x", "number": "KZ1"}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    let approved = ok(step(
+        &p,
+        &first,
+        "approve",
+        &p.svc.operator,
+        &json!({"number": "KZ79LAA00031584"}),
+    ));
+    assert_eq!(approved["document"]["number"], "KZ79LAA00031584");
+    let (data, text) = verified(&p, &approved["document"], dir.path());
+    assert!(text.contains("№ KZ79LAA00031584"), "{text}");
+    assert_eq!(data["licensee_id"], iin.as_str());
+    assert_eq!(standing(&p, "KZ79LAA00031584")["status"], "valid");
+
+    // The same number for another licence: refused, nothing issued; through the decision route too.
+    let second = registered();
+    assert_problem(
+        &step(
+            &p,
+            &second,
+            "approve",
+            &p.svc.operator,
+            &json!({"number": "KZ79LAA00031584"}),
+        ),
+        409,
+        "NUMBER_TAKEN",
+    );
+    assert_problem(
+        &call(
+            &p,
+            "POST",
+            &format!("/v1/applications/{}/decision", second["id"]),
+            &p.svc.operator,
+            &json!({"decision": "approve", "number": "KZ79LAA00031584"}),
+        ),
+        409,
+        "NUMBER_TAKEN",
+    );
+    // Without one, ours: the series counted the first licence, so the second is number 2, with no gap.
+    let ours = ok(step(&p, &second, "approve", &p.svc.operator, &json!({})));
+    let number = ours["document"]["number"].as_str().expect("number");
+    assert!(number.ends_with("-000002"), "{number}");
+    use qoltanba::Registry;
+    let year = qoltanba::local_year(qoltanba::UnixTime::now().secs()).expect("year");
+    let form = qoltanba::FormId::parse("licence.private-bailiff").expect("form");
+    assert_eq!(
+        p.svc.registry.numbers(&form, year).expect("numbers"),
+        [1, 2]
+    );
+}

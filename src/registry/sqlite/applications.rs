@@ -96,6 +96,7 @@ pub(super) fn submit(
                 year,
                 actor,
                 &mut |n: &DocumentNumber| render(&number, n),
+                None,
             )?;
             (REFUSED, Some(app.submitted_at), Some(doc.id.0))
         }
@@ -293,6 +294,7 @@ pub(super) fn advance(
                 year_of(advance.at)?,
                 actor,
                 render,
+                advance.number,
             )?
             .id,
         ),

@@ -81,7 +81,7 @@ pub(super) fn change(
     status_of(&events(conn, id)?)?.after(action)?;
     let made = match (action, render) {
         (LifecycleAction::Reissue, Some(render)) => {
-            Some(issue_in(conn, &form, year_of(at)?, actor, render)?)
+            Some(issue_in(conn, &form, year_of(at)?, actor, render, None)?)
         }
         (LifecycleAction::Duplicate, Some(render)) => {
             let copy: u32 = conn.query_row(
@@ -89,10 +89,12 @@ pub(super) fn change(
                 [&number],
                 |r| r.get(0),
             )?;
+            // The original's number as stored: ours, or the one assigned outside.
             let same = DocumentNumber {
                 form: form.clone(),
                 year,
                 sequence,
+                assigned: Some(number.clone()),
             };
             let rendered = render(&same).map_err(|source| RegistryError::Render {
                 number: number.clone(),

@@ -317,6 +317,7 @@ fn reserve(conn: &Connection, form: &FormId, year: i32) -> Result<DocumentNumber
         form: form.clone(),
         year,
         sequence: last as u64 + 1,
+        assigned: None,
     })
 }
 
@@ -327,8 +328,20 @@ fn issue_in(
     year: i32,
     actor: &str,
     render: &mut Render<'_>,
+    assigned: Option<&str>,
 ) -> Result<StoredDocument, RegistryError> {
-    let number = reserve(conn, form, year)?;
+    if let Some(n) = assigned {
+        let taken: Option<i64> = conn
+            .query_row("SELECT id FROM document WHERE number = ?1", [n], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if taken.is_some() {
+            return Err(RegistryError::NumberTaken(n.to_string()));
+        }
+    }
+    let mut number = reserve(conn, form, year)?;
+    number.assigned = assigned.map(str::to_string);
     let rendered = render(&number).map_err(|source| RegistryError::Render {
         number: number.to_string(),
         source,
@@ -433,7 +446,7 @@ impl Registry for SqliteRegistry {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Dropping `tx` on any error rolls the reservation back.
-        let doc = issue_in(&tx, form, year, actor, render)?;
+        let doc = issue_in(&tx, form, year, actor, render, None)?;
         tx.commit()?;
         tracing::info!(number = %doc.number, %form, "document issued");
         Ok(doc)
@@ -464,7 +477,7 @@ impl Registry for SqliteRegistry {
                 .ok_or_else(|| RegistryError::Corrupt(format!("document {} vanished", id.0)))?;
             return Ok((doc, true));
         }
-        let doc = issue_in(&tx, form, year, actor, render)?;
+        let doc = issue_in(&tx, form, year, actor, render, None)?;
         applications::remember(&tx, key, super::Remembered::Document(doc.id), doc.issued_at)?;
         tx.commit()?;
         tracing::info!(number = %doc.number, %form, "document issued");
