@@ -93,10 +93,10 @@ pub use issuance::{
     DUPLICATE_MARK, MAX_ATTACHMENTS,
 };
 pub use registry::{
-    Advance, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry, DocumentId,
-    DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication, PendingApplication, Registry,
-    RegistryError, Remembered, Render, RenderError, RenderForApplication, RenderedDocument,
-    SqliteRegistry, StoredDocument, TokenHolder, TokenRole,
+    Advance, ApplicationEvent, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry,
+    DocumentId, DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication,
+    PendingApplication, Registry, RegistryError, Remembered, Render, RenderError,
+    RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenHolder, TokenRole,
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.
@@ -126,7 +126,7 @@ pub use service::workflow::{
 };
 pub use service::{
     start, AttachmentError, AttachmentLimits, AttachmentStore, CheckFor, Limits, Office,
-    OfficeError, Offices, RevocationPolicy, ServeOptions, DEFAULT_OFFICE,
+    OfficeError, Offices, RevocationPolicy, ServeOptions, Webhook, WebhookError, DEFAULT_OFFICE,
 };
 
 // The demo PKI in `certs/` (`generate-demo-pki` and the tests).

@@ -152,6 +152,17 @@ pub fn run(
             every
         })
     };
+    // The portal's webhook: what changed is sent as soon as it is stored (polled every second), in order.
+    let _webhook = node.webhook.clone().map(|webhook| {
+        let node = node.clone();
+        crate::service::background::Background::spawn("qoltanba-webhook", move || {
+            let now = crate::clock::UnixTime::now().secs();
+            if let Ok(sent @ 1..) = webhook.deliver(node.registry.as_ref(), &node.offices, now) {
+                tracing::debug!(sent, "webhook notifications delivered");
+            }
+            std::time::Duration::from_secs(1)
+        })
+    });
     let state = AppState::with(node, config.limits.clone());
     let listen = config.listen;
     let options = config.serve;

@@ -496,6 +496,40 @@ pub trait Registry: Send + Sync {
 
     /// How many tokens exist.
     fn token_count(&self) -> Result<u64, RegistryError>;
+
+    /// Applications' status changes after event `after`, oldest first, at most `limit`.
+    fn application_events(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ApplicationEvent>, RegistryError>;
+
+    /// The last event the feed `name` delivered; a feed asked for the first time starts at the newest event.
+    fn delivery_cursor(&self, name: &str) -> Result<i64, RegistryError>;
+
+    /// Records that feed `name` delivered every event up to `last_event` (never moves back).
+    fn set_delivery_cursor(&self, name: &str, last_event: i64) -> Result<(), RegistryError>;
+}
+
+/// An application's status change, as a notification tells it: identifiers only, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationEvent {
+    /// The event's id: increasing, the order of the changes.
+    pub id: i64,
+    /// The application.
+    pub application: ApplicationId,
+    /// Its number.
+    pub number: String,
+    /// Its service.
+    pub service: String,
+    /// Its provider's id (empty: the node's first).
+    pub provider: String,
+    /// The state it entered.
+    pub status: String,
+    /// When.
+    pub at: UnixTime,
+    /// The number of the document the change issued.
+    pub document: Option<String>,
 }
 
 /// Who holds an API token: a person or a system, by the name the audit log records; what it may do; and, for a

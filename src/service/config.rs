@@ -130,6 +130,14 @@ struct File {
     revocation: RevocationSection,
     #[serde(default)]
     attachments: AttachmentsSection,
+    webhook: Option<WebhookSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSection {
+    url: String,
+    timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -364,6 +372,8 @@ pub struct ServiceConfig {
     pub providers: Vec<ConfiguredProvider>,
     /// The limits of applications' attachments (`[attachments]`).
     pub attachments: super::AttachmentLimits,
+    /// The portal's webhook URL and the timeout of one POST (`[webhook]`); `None`: off.
+    pub webhook: Option<(String, std::time::Duration)>,
 }
 
 /// The `[revocation]` section, resolved.
@@ -915,6 +925,17 @@ impl ServiceConfig {
         if !(1..=24 * 30).contains(&(attachments.keep_unclaimed_secs / 3600)) {
             return Err(invalid("attachments.keep_unclaimed_hours", "1–720"));
         }
+        let webhook = match parsed.webhook {
+            Some(w) => {
+                let timeout = std::time::Duration::from_millis(w.timeout_ms.unwrap_or(10_000));
+                if timeout.is_zero() || timeout > std::time::Duration::from_secs(120) {
+                    return Err(invalid("webhook.timeout_ms", "1–120000"));
+                }
+                super::Webhook::new(&w.url, timeout).map_err(|e| invalid("webhook.url", e))?;
+                Some((w.url, timeout))
+            }
+            None => None,
+        };
         let first_id = parsed
             .provider
             .id
@@ -954,6 +975,7 @@ impl ServiceConfig {
             portal_signer,
             providers,
             attachments,
+            webhook,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(
@@ -1219,6 +1241,12 @@ impl ServiceConfig {
         };
         let mut service = Node::new(store, registry, signer)?.with_offices(offices);
         service.revocation = Arc::new(self.revocation_policy(&service.store)?);
+        service.webhook = match &self.webhook {
+            Some((url, timeout)) => Some(Arc::new(
+                super::Webhook::new(url, *timeout).map_err(|e| invalid("webhook.url", e))?,
+            )),
+            None => None,
+        };
         service.attachments = Arc::new(
             super::AttachmentStore::open(&self.data.join("attachments"), self.attachments)
                 .map_err(|e| invalid("data", format!("attachments: {e}")))?,

@@ -18,6 +18,7 @@ pub(crate) mod providers;
 pub(crate) mod revocation;
 pub(crate) mod start;
 pub(crate) mod tokens;
+pub(crate) mod webhook;
 pub(crate) mod workflow;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub use providers::{Office, OfficeError, Offices, DEFAULT_OFFICE};
 pub use revocation::{CheckFor, RevocationPolicy};
 pub use start::start;
 pub(crate) use tokens::TokenCache;
+pub use webhook::{Webhook, WebhookError};
 
 /// A provider's node, started: the service's parts, each shared (`Arc`) so handlers and jobs can hold them cheaply.
 #[derive(Clone)]
@@ -60,6 +62,8 @@ pub struct Node {
     pub demo: bool,
     /// How revocation is checked, and the live sources (OCSP, refreshed CRLs) behind it.
     pub revocation: Arc<RevocationPolicy>,
+    /// The portal's webhook (`[webhook]`): every status change, signed, in order, retried; `None`: off.
+    pub webhook: Option<Arc<Webhook>>,
     /// Applications' attached files (`data/attachments/`).
     pub attachments: Arc<AttachmentStore>,
     /// The login challenges this node handed out (`/v1/auth/*`).
@@ -99,6 +103,7 @@ impl Node {
             calendar: Arc::new(WorkingCalendar::kazakhstan()),
             demo,
             revocation: Arc::new(RevocationPolicy::default()),
+            webhook: None,
             attachments: Arc::new(
                 AttachmentStore::temporary().map_err(|e| RegistryError::Storage(Box::new(e)))?,
             ),

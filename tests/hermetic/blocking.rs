@@ -155,6 +155,19 @@ impl Registry for SlowRegistry {
     fn token_count(&self) -> Result<u64, RegistryError> {
         self.inner.token_count()
     }
+    fn application_events(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<qoltanba::ApplicationEvent>, RegistryError> {
+        self.inner.application_events(after, limit)
+    }
+    fn delivery_cursor(&self, name: &str) -> Result<i64, RegistryError> {
+        self.inner.delivery_cursor(name)
+    }
+    fn set_delivery_cursor(&self, name: &str, last_event: i64) -> Result<(), RegistryError> {
+        self.inner.set_delivery_cursor(name, last_event)
+    }
 }
 
 /// One client issues references back to back, each holding the registry's writer for `HOLD`; meanwhile 25

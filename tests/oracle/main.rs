@@ -27,4 +27,5 @@ mod providers;
 mod render;
 mod seal;
 mod services;
+mod webhook;
 mod xml;

@@ -135,6 +135,7 @@ pub(super) fn submit(
         ],
     )?;
     let id = conn.last_insert_rowid();
+    event(conn, ApplicationId(id), app.submitted_at, status, document)?;
     audit(
         conn,
         app.submitted_at,
@@ -323,7 +324,52 @@ pub(super) fn advance(
             advance.verification
         ],
     )?;
+    event(conn, id, advance.at, advance.to, document.map(|d| d.0))?;
     audit(conn, advance.at, actor, advance.audit, &current.number)
+}
+
+/// Records that application `id` entered `status` (with the document it brought), in the caller's transaction:
+/// the ordered, append-only feed the portal's webhook is delivered from.
+fn event(
+    conn: &Connection,
+    id: ApplicationId,
+    at: UnixTime,
+    status: &str,
+    document: Option<i64>,
+) -> Result<(), RegistryError> {
+    conn.execute(
+        "INSERT INTO application_event (application_id, at, status, document_id) VALUES (?1, ?2, ?3, ?4)",
+        params![id.0, at, status, document],
+    )?;
+    Ok(())
+}
+
+/// Status changes after event `after`, oldest first, with what a notification says of their application.
+pub(super) fn events(
+    conn: &Connection,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<crate::registry::ApplicationEvent>, RegistryError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.application_id, a.number, a.service, a.provider, e.status, e.at, d.number
+         FROM application_event e JOIN application a ON a.id = e.application_id
+              LEFT JOIN document d ON d.id = e.document_id
+         WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![after, limit], |r| {
+        Ok(crate::registry::ApplicationEvent {
+            id: r.get(0)?,
+            application: ApplicationId(r.get(1)?),
+            number: r.get(2)?,
+            service: r.get(3)?,
+            provider: r.get(4)?,
+            status: r.get(5)?,
+            at: r.get(6)?,
+            document: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 pub(super) fn pending(

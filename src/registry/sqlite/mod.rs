@@ -153,6 +153,25 @@ ALTER TABLE application ADD COLUMN provider TEXT NOT NULL DEFAULT '';
 CREATE INDEX application_by_provider ON application (provider, status, submitted_at);
 ALTER TABLE token ADD COLUMN provider TEXT;
 "#,
+    // Every status change of an application, in order: the feed webhooks are delivered from, and where each
+    // delivery stands.
+    r#"
+CREATE TABLE application_event (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id INTEGER NOT NULL REFERENCES application(id),
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    document_id INTEGER REFERENCES document(id)
+);
+CREATE TRIGGER application_event_no_update BEFORE UPDATE ON application_event
+    BEGIN SELECT RAISE(ABORT, 'application events are append-only'); END;
+CREATE TRIGGER application_event_no_delete BEFORE DELETE ON application_event
+    BEGIN SELECT RAISE(ABORT, 'application events are append-only'); END;
+CREATE TABLE delivery_cursor (
+    name TEXT PRIMARY KEY,
+    last_event INTEGER NOT NULL
+);
+"#,
 ];
 
 impl From<rusqlite::Error> for RegistryError {
@@ -700,6 +719,40 @@ impl Registry for SqliteRegistry {
             out.push((holder(name, &role, provider)?, hash));
         }
         Ok(out)
+    }
+
+    fn application_events(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<super::ApplicationEvent>, RegistryError> {
+        applications::events(&self.reader(), after, limit)
+    }
+
+    fn delivery_cursor(&self, name: &str) -> Result<i64, RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A feed starts where it is first asked for: a webhook configured later does not replay the past.
+        tx.execute(
+            "INSERT OR IGNORE INTO delivery_cursor (name, last_event)
+             SELECT ?1, COALESCE(MAX(id), 0) FROM application_event",
+            [name],
+        )?;
+        let last = tx.query_row(
+            "SELECT last_event FROM delivery_cursor WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(last)
+    }
+
+    fn set_delivery_cursor(&self, name: &str, last_event: i64) -> Result<(), RegistryError> {
+        self.conn().execute(
+            "UPDATE delivery_cursor SET last_event = MAX(last_event, ?2) WHERE name = ?1",
+            params![name, last_event],
+        )?;
+        Ok(())
     }
 
     fn token_count(&self) -> Result<u64, RegistryError> {
