@@ -122,7 +122,7 @@ pub use service::workflow::WorkflowError;
 pub use service::workflow::{
     act, decide, expire_unpaid, issue_reference, issue_reference_once, report_payment,
     reverify_pending, submit, submit_request, submit_xml, Context, Decision, Reverified,
-    SignedApplication, Step, Submitted,
+    SignedApplication, SignedStep, Step, Submitted,
 };
 pub use service::{
     start, AttachmentError, AttachmentLimits, AttachmentStore, CheckFor, Limits, Office,

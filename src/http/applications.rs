@@ -388,6 +388,9 @@ pub(super) struct StepRequest {
     fields: serde_json::Map<String, serde_json::Value>,
     /// For a step that issues a licence: the number E-licensing assigned, instead of ours.
     number: Option<String>,
+    /// The head's own signature on the step: an attached CMS (base64) over `{"application", "step", "fields"?,
+    /// "reason"?, "number"?}`; the step then takes the values signed.
+    signature: Option<String>,
 }
 
 /// Takes a step of the application's service (`next` in the application's view): the portal's or the operator's,
@@ -405,6 +408,11 @@ pub(super) async fn step(
         crate::registry::TokenRole::Operator => crate::issuance::catalogue::Actor::Operator,
     };
     let offices = state.offices.clone();
+    let signature = req
+        .signature
+        .as_deref()
+        .map(|s| super::b64("signature", s))
+        .transpose()?;
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
@@ -423,9 +431,11 @@ pub(super) async fn step(
                         req.reason.as_deref().unwrap_or_default().as_bytes(),
                         fields.as_bytes(),
                         req.number.as_deref().unwrap_or_default().as_bytes(),
+                        signature.as_deref().unwrap_or_default(),
                     ],
                 ),
                 number: req.number.as_deref(),
+                signature: signature.as_deref(),
             };
             crate::service::workflow::act(
                 state.context_for(cancel, &caller),

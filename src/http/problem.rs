@@ -54,6 +54,8 @@ pub enum ProblemCode {
     /// An attachment the application lists is not an uploaded file as listed: missing, another size or type, or
     /// changed (422).
     AttachmentMismatch,
+    /// The head's signature on a step is not confirmed, or the signer is not the provider's head (422).
+    HeadSignatureRefused,
     /// The number E-licensing assigned is already a document's (409).
     NumberTaken,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
@@ -64,7 +66,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 24] = [
+    pub(crate) const ALL: [ProblemCode; 25] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -89,6 +91,7 @@ impl ProblemCode {
         ProblemCode::UnknownProvider,
         ProblemCode::AttachmentMismatch,
         ProblemCode::NumberTaken,
+        ProblemCode::HeadSignatureRefused,
     ];
 }
 
@@ -382,6 +385,12 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 "An attachment is not the file the application lists",
                 detail,
             ),
+            W::HeadSignature(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::HeadSignatureRefused,
+                "The head's signature is not confirmed",
+                detail,
+            ),
             W::NumberTaken(_) => Problem::new(
                 StatusCode::CONFLICT,
                 ProblemCode::NumberTaken,
@@ -461,6 +470,7 @@ mod tests {
                 ProblemCode::UnknownProvider => 21,
                 ProblemCode::AttachmentMismatch => 22,
                 ProblemCode::NumberTaken => 23,
+                ProblemCode::HeadSignatureRefused => 24,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

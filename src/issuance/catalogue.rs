@@ -474,13 +474,27 @@ pub struct Catalogue {
 /// The embedded catalogue's source.
 const SOURCE: &str = include_str!("../../templates/services.json");
 
-/// The built-in catalogue, parsed and checked once.
+static CATALOGUE: OnceLock<Result<Catalogue, CatalogueError>> = OnceLock::new();
+
+/// The node's catalogue, parsed and checked once: the one [`install`]ed at start, else the built-in one.
 pub fn catalogue() -> Result<&'static Catalogue, CatalogueError> {
-    static CATALOGUE: OnceLock<Result<Catalogue, CatalogueError>> = OnceLock::new();
     CATALOGUE
         .get_or_init(|| Catalogue::parse(SOURCE))
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// Makes `source` (a provider's own `services.json`, checked whole first) the node's catalogue. Only before the
+/// catalogue is first used — at start, from the configuration — since applications hold its services for the
+/// process's life; later it is refused.
+pub(crate) fn install(source: &str) -> Result<(), CatalogueError> {
+    let parsed = Catalogue::parse(source)?;
+    CATALOGUE
+        .set(Ok(parsed))
+        .map_err(|_| CatalogueError::Invalid {
+            service: "*".into(),
+            message: "the catalogue is already in use: install it at start".into(),
+        })
 }
 
 /// One built-in service by id.

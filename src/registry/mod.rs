@@ -320,6 +320,8 @@ pub struct Advance<'a, 'r> {
     pub document: Option<(&'a str, &'a mut Render<'r>)>,
     /// The number an outside registry assigned to that document (E-licensing's licence number), instead of ours.
     pub number: Option<&'a str>,
+    /// The head's own signature on the step, kept with it: the CMS, who signed, the verification report (JSON).
+    pub signature: Option<(&'a [u8], &'a str, &'a str)>,
     /// The licence the step re-issues or duplicates, with the reason recorded in its history; `document`'s
     /// renderer makes the new document.
     pub change: Option<(DocumentId, LifecycleAction, &'a str)>,

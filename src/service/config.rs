@@ -110,6 +110,7 @@ fn invalid(setting: &str, reason: impl std::fmt::Display) -> ConfigError {
 struct File {
     listen: Option<String>,
     data: Option<PathBuf>,
+    services: Option<PathBuf>,
     #[serde(default)]
     trust: TrustSection,
     signer: Option<SignerSection>,
@@ -374,6 +375,9 @@ pub struct ServiceConfig {
     pub attachments: super::AttachmentLimits,
     /// The portal's webhook URL and the timeout of one POST (`[webhook]`); `None`: off.
     pub webhook: Option<(String, std::time::Duration)>,
+    /// The provider's own service catalogue (`services`, a `services.json`), read and checked at load; `None`:
+    /// the built-in one.
+    pub services: Option<String>,
 }
 
 /// The `[revocation]` section, resolved.
@@ -936,6 +940,18 @@ impl ServiceConfig {
             }
             None => None,
         };
+        let services = match parsed.services.map(rel) {
+            Some(path) => {
+                let bytes = crate::pki::load::read_limited(&path, 4 * 1024 * 1024)
+                    .map_err(|e| invalid("services", format!("{}: {e}", path.display())))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| invalid("services", format!("{}: not UTF-8", path.display())))?;
+                crate::issuance::catalogue::Catalogue::parse(&text)
+                    .map_err(|e| invalid("services", format!("{}: {e}", path.display())))?;
+                Some(text)
+            }
+            None => None,
+        };
         let first_id = parsed
             .provider
             .id
@@ -976,6 +992,7 @@ impl ServiceConfig {
             providers,
             attachments,
             webhook,
+            services,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(

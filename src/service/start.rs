@@ -49,6 +49,15 @@ pub struct Started {
 
 /// Starts a node as `config` says, at `now`.
 pub fn start(config: &ServiceConfig, now: i64) -> Result<Started, StartError> {
+    if let Some(source) = &config.services {
+        crate::issuance::catalogue::install(source).map_err(|e| {
+            StartError::Config(crate::service::config::ConfigError::Invalid {
+                setting: "services".into(),
+                reason: e.to_string(),
+            })
+        })?;
+        tracing::info!("the configured service catalogue is in use");
+    }
     let data = &config.data;
     private_directory(data).map_err(|source| StartError::DataDirectory {
         path: data.clone(),

@@ -131,6 +131,9 @@ pub enum WorkflowError {
     /// An attachment the application lists is not the uploaded file (or none was uploaded).
     #[error(transparent)]
     Attachment(#[from] crate::service::AttachmentError),
+    /// The head's signature on a step is not confirmed, or not the head's.
+    #[error("{0}")]
+    HeadSignature(String),
     /// The assigned number is already a document's.
     #[error("number {0} is already issued")]
     NumberTaken(String),
@@ -857,6 +860,7 @@ fn reverify_one(
                 document: None,
                 verification: Some(&verification),
                 number: None,
+                signature: None,
                 change: None,
                 idempotency: None,
             },
@@ -891,6 +895,7 @@ fn reverify_one(
                 document: Some((&service.refusal.form, &mut render)),
                 verification: Some(&verification),
                 number: None,
+                signature: None,
                 change: None,
                 idempotency: None,
             },
@@ -962,6 +967,7 @@ pub(crate) fn report_payment_once(
         fields: &EMPTY,
         idempotency: key,
         number: None,
+        signature: None,
     };
     take(ctx, &current, &step, Actor::Portal, actor, at)
 }
@@ -1025,6 +1031,7 @@ pub fn expire_unpaid(
                         fields: &EMPTY,
                         idempotency: None,
                         number: None,
+                        signature: None,
                     };
                     match take(ctx, &record, &step, late_action.by, actor, now) {
                         Ok(_) => {
@@ -1094,6 +1101,7 @@ pub(crate) fn decide_once(
             fields,
             idempotency: None,
             number,
+            signature: None,
         },
         Decision::Refuse { reason } => Step {
             action: "refuse",
@@ -1102,6 +1110,7 @@ pub(crate) fn decide_once(
             fields: &EMPTY,
             idempotency: None,
             number,
+            signature: None,
         },
     };
     step.idempotency = key;
@@ -1125,6 +1134,112 @@ pub struct Step<'a> {
     pub idempotency: Option<IdempotencyKey<'a>>,
     /// For a step that issues a licence: the number E-licensing assigned, printed and stored instead of ours.
     pub number: Option<&'a str>,
+    /// The decision signed by the provider's head with their own key (an attached CMS over [`SignedStep`]'s JSON):
+    /// verified like an applicant's signature before the provider's seal goes on the document, and kept.
+    pub signature: Option<&'a [u8]>,
+}
+
+/// What a head signs when they sign a step: the application, the step, and the values it takes.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedStep {
+    /// The application's number (`QLT-APP-…`).
+    pub application: String,
+    /// The step's name.
+    pub step: String,
+    /// The values the step's document takes.
+    #[serde(default)]
+    pub fields: Map<String, Value>,
+    /// The stated reasons, for a step that refuses with them.
+    pub reason: Option<String>,
+    /// The number E-licensing assigned, for a step that issues a licence.
+    pub number: Option<String>,
+}
+
+/// A head's signature on a step, verified: the signed values, who signed, the report.
+struct HeadSignature {
+    signed: SignedStep,
+    signer: String,
+    verification: String,
+}
+
+/// Verifies the head's own signature on a step of `current` (`cms`, attached): the content is the step of this
+/// application, the signature and the signer's path and revocation are valid now (the applications' revocation
+/// policy), and the signer is the provider's first head or has its right to sign (the NCA role, under the
+/// provider's BIN, which its signer's certificate gives).
+fn head_signature(
+    ctx: Context<'_>,
+    current: &ApplicationRecord,
+    step: &str,
+    cms: &[u8],
+    at: i64,
+) -> Result<HeadSignature, WorkflowError> {
+    let content = crate::cms::attached_content(cms)
+        .map_err(|e| WorkflowError::Malformed(format!("signature: {e}")))?
+        .ok_or_else(|| {
+            WorkflowError::Malformed("signature: an attached CMS (the step's JSON inside)".into())
+        })?;
+    let signed: SignedStep = serde_json::from_slice(&content).map_err(|e| {
+        WorkflowError::Malformed(format!(
+            "signature: the signed content is not a step ({{\"application\", \"step\", \"fields\"?, \"reason\"?, \"number\"?}}): {e}"
+        ))
+    })?;
+    if signed.application != current.number || signed.step != step {
+        return Err(WorkflowError::Malformed(format!(
+            "signature: it signs step {:?} of application {}, not step {step:?} of {}",
+            signed.step, signed.application, current.number
+        )));
+    }
+    let opts = ctx.options(at, crate::service::CheckFor::Applications);
+    let r = crate::cms::verify_cms(ctx.store, cms, None, &[], &opts)
+        .map_err(|e| WorkflowError::Malformed(format!("signature: {e}")))?;
+    let unconfirmed = |why: String| WorkflowError::HeadSignature(why);
+    if !r.report.valid {
+        let codes: Vec<&str> = r.report.codes.iter().map(|c| c.as_str()).collect();
+        return Err(unconfirmed(format!(
+            "the signature is not confirmed: {}",
+            codes.join(", ")
+        )));
+    }
+    let provider_bin = ctx.signer.certificate().profile.bin.clone();
+    let profile = r.report.subject.as_ref().map(|s| &s.profile);
+    let authorised = profile.is_some_and(|p| {
+        p.bin.is_some()
+            && p.bin == provider_bin
+            && p.roles.iter().any(|r| {
+                matches!(
+                    r,
+                    crate::identity::Role::FirstHead | crate::identity::Role::RightToSign
+                )
+            })
+    });
+    if !authorised {
+        return Err(unconfirmed(format!(
+            "the signer is not the provider's head: a first-head or right-to-sign certificate of BIN {} signs its decisions",
+            provider_bin.as_deref().unwrap_or("(none in the provider's certificate)")
+        )));
+    }
+    let who = profile
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.iin.as_deref().unwrap_or("-"),
+                p.full_name().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    let serial = r
+        .report
+        .chain
+        .first()
+        .map(|c| c.certificate.serial.clone())
+        .unwrap_or_default();
+    Ok(HeadSignature {
+        signed,
+        signer: format!("{} (certificate {serial})", who.trim()),
+        verification: serde_json::to_string(&r)
+            .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?,
+    })
 }
 
 /// Takes `step` on application `id`, as `by` (the caller's role) — the generic form of every step after
@@ -1217,6 +1332,39 @@ fn take(
             }
         )));
     }
+    // The head's own signature: verified first; the step takes the values it signed.
+    let head = match step.signature {
+        Some(cms) if by == Actor::Operator => Some(head_signature(ctx, current, name, cms, at)?),
+        Some(_) => {
+            return Err(WorkflowError::NotYours(
+                "signature: only an operator's step is signed by the head".into(),
+            ))
+        }
+        None => None,
+    };
+    let signed_step;
+    let step = match &head {
+        Some(h) => {
+            let same =
+                |given: Option<&str>, signed: Option<&str>| given.is_none() || given == signed;
+            if !(step.fields.is_empty() || *step.fields == h.signed.fields)
+                || !same(step.reason, h.signed.reason.as_deref())
+                || !same(step.number, h.signed.number.as_deref())
+            {
+                return Err(WorkflowError::Malformed(
+                    "signature: the request's fields, reason or number differ from what the head signed".into(),
+                ));
+            }
+            signed_step = Step {
+                fields: &h.signed.fields,
+                reason: h.signed.reason.as_deref(),
+                number: h.signed.number.as_deref(),
+                ..*step
+            };
+            &signed_step
+        }
+        None => step,
+    };
     let reference = step.reference.map(str::trim);
     if action.payment {
         match reference {
@@ -1345,6 +1493,13 @@ fn take(
         idempotency: step.idempotency,
         verification: None,
         number: assigned,
+        signature: head.as_ref().map(|h| {
+            (
+                step.signature.unwrap_or_default(),
+                h.signer.as_str(),
+                h.verification.as_str(),
+            )
+        }),
     };
     let result = ctx.registry.advance_application(current.id, actor, advance);
     result.map_err(|e| renderer.error(e))

@@ -85,6 +85,7 @@ fn step(step: Step) -> Advance<'static, 'static> {
         change: None,
         idempotency: None,
         number: None,
+        signature: None,
     }
 }
 

@@ -81,3 +81,63 @@ fn qoltanba_serve_runs_on_a_config_file() {
     // The registry went where the file said.
     assert!(dir.path().join("state/registry.db").is_file());
 }
+
+/// A provider's own service catalogue (`services = "…"`): `qoltanba serve` runs its services — here the built-in
+/// catalogue with one service renamed and one removed — and refuses to start on a catalogue that contradicts
+/// itself, naming the setting.
+#[test]
+fn a_configured_catalogue_replaces_the_built_in_one() {
+    let _machine = crate::common::shared_machine();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalogue: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::project_dir().join("templates/services.json"))
+            .expect("read"),
+    )
+    .expect("json");
+    let services = catalogue["services"].as_array_mut().expect("services");
+    services.retain(|s| s["id"] != "attestation.advocacy");
+    for s in services.iter_mut() {
+        if s["id"] == "licence.security" {
+            s["name"]["ru"] = serde_json::json!("Лицензия на охранную деятельность (региональная)");
+        }
+    }
+    std::fs::write(dir.path().join("services.json"), catalogue.to_string()).expect("write");
+    let addr = free_addr();
+    std::fs::write(
+        dir.path().join("qoltanba.toml"),
+        format!("listen = \"{addr}\"\ndata = \"data\"\nservices = \"services.json\"\n"),
+    )
+    .expect("write");
+    let mut child = spawn_server(
+        &["serve", "--config", "qoltanba.toml"],
+        &[],
+        dir.path(),
+        addr,
+    );
+    let listed = request(addr, "GET", "/v1/services", "text/plain", b"").json();
+    signal(&child, "KILL");
+    let _ = child.wait();
+    let listed = listed["services"].as_array().expect("services").clone();
+    assert!(listed.iter().all(|s| s["id"] != "attestation.advocacy"));
+    let security = listed
+        .iter()
+        .find(|s| s["id"] == "licence.security")
+        .expect("licence.security");
+    assert_eq!(
+        security["name"]["ru"],
+        "Лицензия на охранную деятельность (региональная)"
+    );
+
+    // A step to a state the service does not have: refused at start, naming the setting.
+    let services = catalogue["services"].as_array_mut().expect("services");
+    services[0]["start"] = serde_json::json!("nowhere");
+    std::fs::write(dir.path().join("services.json"), catalogue.to_string()).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(["serve", "--config", "qoltanba.toml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("services"), "{stderr}");
+}

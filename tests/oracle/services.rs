@@ -1401,3 +1401,112 @@ fn a_licence_takes_the_number_e_licensing_assigned() {
         [1, 2]
     );
 }
+
+/// A decision the regulations make the head's, signed with the head's own key (here the provider's authorised
+/// person, right-to-sign under the provider's BIN) by the OpenSSL CLI: verified like an applicant's signature, the
+/// step takes the values signed, the signature is kept and the audit log names the signer. Someone else's key —
+/// another organisation's head, an individual, a revoked certificate — is 422 `HEAD_SIGNATURE_REFUSED`; a signature
+/// of another step or application, or a request that differs from what was signed, is 400.
+#[test]
+fn the_head_signs_the_decision_with_their_own_key() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("pdftotext", "poppler-utils");
+    let p = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issue = json!({
+        "service": "licence.private-bailiff",
+        "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
+        "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"},
+    });
+    let app = created(submit(&p, &issue, "individual-sign"));
+    let registered = ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-PAY-7"}),
+    ));
+    let number = registered["number"].as_str().expect("number");
+    let decision = json!({
+        "application": number,
+        "step": "approve",
+        "fields": {"special_conditions": "Басшының шешімімен / По решению руководителя"},
+    });
+    let signed_by = |who: &str, content: &Value| {
+        B64.encode(openssl_sign(content.to_string().as_bytes(), who, false))
+    };
+    for who in ["legal-head", "individual-sign", "revoked"] {
+        assert_problem(
+            &step(
+                &p,
+                &registered,
+                "approve",
+                &p.svc.operator,
+                &json!({"signature": signed_by(who, &decision)}),
+            ),
+            422,
+            "HEAD_SIGNATURE_REFUSED",
+        );
+    }
+    let mut elsewhere = decision.clone();
+    elsewhere["step"] = json!("refuse");
+    assert_problem(
+        &step(
+            &p,
+            &registered,
+            "approve",
+            &p.svc.operator,
+            &json!({"signature": signed_by("provider-signer", &elsewhere)}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    let head = signed_by("provider-signer", &decision);
+    assert_problem(
+        &step(
+            &p,
+            &registered,
+            "approve",
+            &p.svc.operator,
+            &json!({"signature": head, "fields": {"special_conditions": "басқа / другое"}}),
+        ),
+        400,
+        "MALFORMED",
+    );
+    assert_problem(
+        &step(
+            &p,
+            &registered,
+            "approve",
+            &p.svc.portal,
+            &json!({"signature": head}),
+        ),
+        403,
+        "FORBIDDEN",
+    );
+    let approved = ok(step(
+        &p,
+        &registered,
+        "approve",
+        &p.svc.operator,
+        &json!({"signature": head}),
+    ));
+    let (data, _) = verified(&p, &approved["document"], dir.path());
+    assert_eq!(
+        data["special_conditions"],
+        "Басшының шешімімен / По решению руководителя"
+    );
+    use qoltanba::Registry;
+    let audit = p.svc.registry.audit().expect("audit");
+    let signed = audit
+        .iter()
+        .find(|e| e.action == "application.step.signed")
+        .expect("the signature is in the audit log");
+    assert!(signed.subject.starts_with(number), "{signed:?}");
+    assert!(
+        signed.subject.contains(&cert_iin("provider-signer")),
+        "{signed:?}"
+    );
+    assert_eq!(signed.actor, "operator-1");
+}

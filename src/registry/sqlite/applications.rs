@@ -325,6 +325,20 @@ pub(super) fn advance(
         ],
     )?;
     event(conn, id, advance.at, advance.to, document.map(|d| d.0))?;
+    if let Some((cms, signer, verification)) = advance.signature {
+        conn.execute(
+            "INSERT INTO step_signature (application_id, step, at, signer, cms, verification)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id.0, advance.to, advance.at, signer, cms, verification],
+        )?;
+        audit(
+            conn,
+            advance.at,
+            actor,
+            "application.step.signed",
+            &format!("{} {} by {signer}", current.number, advance.to),
+        )?;
+    }
     audit(conn, advance.at, actor, advance.audit, &current.number)
 }
 

@@ -172,6 +172,23 @@ CREATE TABLE delivery_cursor (
     last_event INTEGER NOT NULL
 );
 "#,
+    // A head's own signature on a step (their decision), kept with the step as evidence.
+    r#"
+CREATE TABLE step_signature (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id INTEGER NOT NULL REFERENCES application(id),
+    step TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    signer TEXT NOT NULL,
+    cms BLOB NOT NULL,
+    verification TEXT NOT NULL
+);
+CREATE INDEX step_signature_by_application ON step_signature (application_id);
+CREATE TRIGGER step_signature_no_update BEFORE UPDATE ON step_signature
+    BEGIN SELECT RAISE(ABORT, 'step signatures are append-only'); END;
+CREATE TRIGGER step_signature_no_delete BEFORE DELETE ON step_signature
+    BEGIN SELECT RAISE(ABORT, 'step signatures are append-only'); END;
+"#,
 ];
 
 impl From<rusqlite::Error> for RegistryError {
