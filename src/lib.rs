@@ -100,7 +100,7 @@ pub use registry::{
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.
-pub use http::{run as serve_node, serve, serve_with, AppState};
+pub use http::{run as serve_node, serve, serve_ncanode, serve_with, AppState};
 pub use service::background::Background;
 pub use service::config::ConfiguredToken;
 pub use service::config::{ConfigError, RevocationConfig, ServiceConfig, ENV_VARS};
@@ -125,8 +125,9 @@ pub use service::workflow::{
     SignedApplication, SignedStep, Step, Submitted,
 };
 pub use service::{
-    start, AttachmentError, AttachmentLimits, AttachmentStore, CheckFor, Limits, Office,
-    OfficeError, Offices, RevocationPolicy, ServeOptions, Webhook, WebhookError, DEFAULT_OFFICE,
+    start, AttachmentError, AttachmentLimits, AttachmentStore, CheckFor, Limits, NcanodeAccess,
+    Office, OfficeError, Offices, RevocationPolicy, ServeOptions, Webhook, WebhookError,
+    DEFAULT_OFFICE,
 };
 
 // The demo PKI in `certs/` (`generate-demo-pki` and the tests).

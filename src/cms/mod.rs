@@ -13,6 +13,7 @@ use crate::pki::Report;
 
 pub use sign::CmsSigner;
 pub(crate) use sign::SignOptions;
+pub(crate) use verify::embedded_certificates;
 pub use verify::{attached_content, verify_cms};
 
 /// Largest CMS we accept (the service's request bodies are smaller still).

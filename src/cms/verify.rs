@@ -309,6 +309,22 @@ pub fn attached_content(cms: &[u8]) -> Result<Option<Vec<u8>>, CmsError> {
     }
 }
 
+/// The certificates a SignedData carries, those that parse (nothing is verified): to show each signer's whole
+/// certificate beside a report that summarises it.
+pub(crate) fn embedded_certificates(cms: &[u8]) -> Vec<Certificate> {
+    if cms.is_empty() || cms.len() > MAX_CMS_SIZE {
+        return Vec::new();
+    }
+    split_signed_data(cms)
+        .map(|sd| {
+            sd.certificates
+                .iter()
+                .filter_map(|der| Certificate::from_der(der).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Verifies a DER CMS SignedData. `detached` is the content of a detached signature; `supplied` are
 /// certificates given besides those inside the CMS. Returns `Err` for input that cannot be verified at all.
 pub fn verify_cms(

@@ -185,6 +185,8 @@ pub mod attr {
     pub const SERIAL_NUMBER: ObjectIdentifier = oid("2.5.4.5");
     /// countryName (C).
     pub const COUNTRY: ObjectIdentifier = oid("2.5.4.6");
+    /// localityName (L).
+    pub const LOCALITY: ObjectIdentifier = oid("2.5.4.7");
     /// organizationName (O).
     pub const ORGANIZATION: ObjectIdentifier = oid("2.5.4.10");
     /// organizationalUnitName (OU): the NCA writes `BIN…` here.
@@ -228,6 +230,27 @@ pub mod eku {
     pub const NCA_EMPLOYEE: ObjectIdentifier = oid("1.2.398.3.3.4.1.2.5");
     /// The NCA's role: an information system.
     pub const NCA_INFORMATION_SYSTEM: ObjectIdentifier = oid("1.2.398.3.3.4.1.2.6");
+    /// NCANode's `keyUser` names of the NCA's role and privilege OIDs (its `CertificateKeyUser`), in its order.
+    pub const NCANODE_KEY_USERS: [(ObjectIdentifier, &str); 15] = [
+        (NCA_INDIVIDUAL, "INDIVIDUAL"),
+        (NCA_LEGAL_ENTITY, "ORGANIZATION"),
+        (NCA_FIRST_HEAD, "CEO"),
+        (NCA_RIGHT_TO_SIGN, "CAN_SIGN"),
+        (NCA_FINANCIAL_SIGNER, "CAN_SIGN_FINANCIAL"),
+        (NCA_HUMAN_RESOURCES, "HR"),
+        (NCA_EMPLOYEE, "EMPLOYEE"),
+        (oid("1.2.398.3.3.4.2"), "NCA_PRIVILEGES"),
+        (oid("1.2.398.3.3.4.2.1"), "NCA_ADMIN"),
+        (oid("1.2.398.3.3.4.2.2"), "NCA_MANAGER"),
+        (oid("1.2.398.3.3.4.2.3"), "NCA_OPERATOR"),
+        (oid("1.2.398.3.3.4.3"), "IDENTIFICATION"),
+        (oid("1.2.398.3.3.4.3.1"), "IDENTIFICATION_CON"),
+        (oid("1.2.398.3.3.4.3.2"), "IDENTIFICATION_REMOTE"),
+        (
+            oid("1.2.398.3.3.4.3.2.1"),
+            "IDENTIFICATION_REMOTE_DIGITAL_ID",
+        ),
+    ];
 }
 
 /// OCSP (RFC 6960, RFC 8954).

@@ -14,6 +14,7 @@ mod documents;
 mod extract;
 mod idempotency;
 pub(crate) mod limits;
+mod ncanode;
 mod openapi;
 mod page;
 pub(crate) mod problem;
@@ -165,6 +166,7 @@ pub fn run(
     });
     let state = AppState::with(node, config.limits.clone());
     let listen = config.listen;
+    let ncanode_listen = config.ncanode_listen;
     let options = config.serve;
     let runtime = tokio::runtime::Runtime::new().map_err(RunError::Runtime)?;
     let served = runtime.block_on(async move {
@@ -175,10 +177,38 @@ pub fn run(
                 source,
             })?;
         tracing::info!(%listen, demo = state.demo, "listening");
+        // One signal stops every listener.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let ncanode = match ncanode_listen {
+            Some(addr) => {
+                let l = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| RunError::Listen { addr, source })?;
+                tracing::info!(%addr, "NCANode's API listening");
+                Some(tokio::spawn(serve_ncanode(
+                    l,
+                    state.clone(),
+                    options,
+                    until(stopped.clone()),
+                )))
+            }
+            None => None,
+        };
         listening(listen);
-        serve_with(listener, state, options, shutdown_signal())
+        let served = serve_with(listener, state, options, until(stopped))
             .await
-            .map_err(RunError::Serve)
+            .map_err(RunError::Serve);
+        if let Some(task) = ncanode {
+            let _ = task.await;
+        }
+        served
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     served
@@ -198,12 +228,43 @@ pub async fn serve_with(
     options: ServeOptions,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let deadline = options.request_deadline;
     let gates = state.gates.clone();
+    serve_app(listener, router(state), gates, options, shutdown).await
+}
+
+/// NCANode's API alone, at NCANode's own paths (`/cms/verify`, …), on a listener of its own: what a portal
+/// configured for NCANode's port calls unchanged.
+pub async fn serve_ncanode(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let gates = state.gates.clone();
+    let limit = gates.limits.public_body_limit;
+    let budget = gates.clone();
+    let app = ncanode::routes(state.clone())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(move |r, n| {
+            limits::body_budget(budget.clone(), limit, r, n)
+        }))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state);
+    serve_app(listener, app, gates, options, shutdown).await
+}
+
+async fn serve_app(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    gates: Arc<limits::Gates>,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let deadline = options.request_deadline;
     let connections = Arc::new(tokio::sync::Semaphore::new(
         gates.limits.max_connections.max(1),
     ));
-    let app = router(state).layer(axum::middleware::from_fn(
+    let app = app.layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| async move {
             match tokio::time::timeout(deadline, next.run(request)).await {
                 Ok(response) => response,
@@ -289,7 +350,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let gates = state.gates.clone();
     let public_limit = gates.limits.public_body_limit;
     let private_limit = gates.limits.body_limit;
-    let (g1, g2) = (gates.clone(), gates);
+    let (g1, g2, g3) = (gates.clone(), gates.clone(), gates);
     // What needs no body and no work: never behind a budget.
     let static_routes = Router::new()
         .route("/health", get(health))
@@ -353,10 +414,19 @@ pub(crate) fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/v1/attachments", post(attachments::upload))
         .layer(DefaultBodyLimit::disable());
+    // NCANode's v3 API, for portals that switch by changing a URL: verification, with the public limits.
+    let ncanode_limit = public_limit;
+    let ncanode = Router::new()
+        .nest("/ncanode", ncanode::routes(state.clone()))
+        .layer(axum::middleware::from_fn(move |r, n| {
+            limits::body_budget(g3.clone(), ncanode_limit, r, n)
+        }))
+        .layer(DefaultBodyLimit::max(public_limit));
     static_routes
         .merge(public)
         .merge(private)
         .merge(uploads)
+        .merge(ncanode)
         .fallback(not_found)
         .with_state(state)
 }

@@ -66,6 +66,8 @@ pub struct KeyUsage {
     pub digital_signature: bool,
     /// nonRepudiation (contentCommitment).
     pub non_repudiation: bool,
+    /// keyEncipherment (what the NCA's authentication certificates carry).
+    pub key_encipherment: bool,
     /// keyCertSign.
     pub key_cert_sign: bool,
     /// cRLSign.
@@ -105,6 +107,8 @@ pub struct Certificate {
     /// Where the issuer Name lies in `der`, to compare it byte for byte before normalising.
     issuer_raw: Range<usize>,
     subject_raw: Range<usize>,
+    /// Where the SubjectPublicKeyInfo lies in `der` (shown whole by NCANode-shaped answers).
+    spki_raw: Range<usize>,
     pub(crate) fingerprint: [u8; 32],
     pub(crate) version: u32,
     pub(crate) serial: Vec<u8>,
@@ -210,6 +214,11 @@ impl Certificate {
                 let start = raw.as_ptr() as usize - der.as_ptr() as usize;
                 start..start + raw.len()
             },
+            spki_raw: {
+                let raw = tbs_cert.subject_pki.raw;
+                let start = raw.as_ptr() as usize - der.as_ptr() as usize;
+                start..start + raw.len()
+            },
             tbs,
             version: tbs_cert.version.0 + 1,
             serial: tbs_cert.raw_serial().to_vec(),
@@ -256,6 +265,7 @@ impl Certificate {
                     c.key_usage = Some(KeyUsage {
                         digital_signature: ku.digital_signature(),
                         non_repudiation: ku.non_repudiation(),
+                        key_encipherment: ku.key_encipherment(),
                         key_cert_sign: ku.key_cert_sign(),
                         crl_sign: ku.crl_sign(),
                     })
@@ -348,6 +358,11 @@ impl Certificate {
     /// The issuer Name as encoded.
     pub fn issuer_der(&self) -> &[u8] {
         &self.der[self.issuer_raw.clone()]
+    }
+
+    /// The SubjectPublicKeyInfo as encoded.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.der[self.spki_raw.clone()]
     }
 
     /// The subject Name as encoded (what an OCSP CertID hashes for an issuer).

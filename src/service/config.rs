@@ -132,6 +132,15 @@ struct File {
     #[serde(default)]
     attachments: AttachmentsSection,
     webhook: Option<WebhookSection>,
+    #[serde(default)]
+    ncanode: NcanodeSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NcanodeSection {
+    access: Option<String>,
+    listen: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -375,6 +384,11 @@ pub struct ServiceConfig {
     pub attachments: super::AttachmentLimits,
     /// The portal's webhook URL and the timeout of one POST (`[webhook]`); `None`: off.
     pub webhook: Option<(String, std::time::Duration)>,
+    /// Who may call NCANode's API (`[ncanode] access`); `None`: open when it listens on loopback alone (after
+    /// `--listen`), else a portal token.
+    pub ncanode_access: Option<super::NcanodeAccess>,
+    /// A listener of its own for NCANode's API at NCANode's paths (`[ncanode] listen`, NCANode's port was 14579).
+    pub ncanode_listen: Option<SocketAddr>,
     /// The provider's own service catalogue (`services`, a `services.json`), read and checked at load; `None`:
     /// the built-in one.
     pub services: Option<String>,
@@ -715,7 +729,7 @@ impl ServiceConfig {
         let listen_text = env("QOLTANBA_LISTEN")
             .or(parsed.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen_text
+        let listen: SocketAddr = listen_text
             .parse()
             .map_err(|e| invalid("listen", format!("{listen_text:?}: {e}")))?;
         let data = env("QOLTANBA_DATA")
@@ -952,6 +966,26 @@ impl ServiceConfig {
             }
             None => None,
         };
+        let ncanode_listen = parsed
+            .ncanode
+            .listen
+            .as_deref()
+            .map(|l| {
+                l.parse::<SocketAddr>()
+                    .map_err(|e| invalid("ncanode.listen", e))
+            })
+            .transpose()?;
+        let ncanode_access = match parsed.ncanode.access.as_deref() {
+            None => None,
+            Some("open") => Some(super::NcanodeAccess::Open),
+            Some("token") => Some(super::NcanodeAccess::Token),
+            Some(other) => {
+                return Err(invalid(
+                    "ncanode.access",
+                    format!("{other:?}: open or token"),
+                ))
+            }
+        };
         let first_id = parsed
             .provider
             .id
@@ -993,6 +1027,8 @@ impl ServiceConfig {
             attachments,
             webhook,
             services,
+            ncanode_access,
+            ncanode_listen,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(
@@ -1258,6 +1294,13 @@ impl ServiceConfig {
         };
         let mut service = Node::new(store, registry, signer)?.with_offices(offices);
         service.revocation = Arc::new(self.revocation_policy(&service.store)?);
+        let loopback_only = self.listen.ip().is_loopback()
+            && self.ncanode_listen.is_none_or(|a| a.ip().is_loopback());
+        service.ncanode_access = self.ncanode_access.unwrap_or(if loopback_only {
+            super::NcanodeAccess::Open
+        } else {
+            super::NcanodeAccess::Token
+        });
         service.webhook = match &self.webhook {
             Some((url, timeout)) => Some(Arc::new(
                 super::Webhook::new(url, *timeout).map_err(|e| invalid("webhook.url", e))?,

@@ -62,6 +62,8 @@ pub struct Node {
     pub demo: bool,
     /// How revocation is checked, and the live sources (OCSP, refreshed CRLs) behind it.
     pub revocation: Arc<RevocationPolicy>,
+    /// Who may call NCANode's API (`/ncanode/*`, `[ncanode] access`).
+    pub ncanode_access: NcanodeAccess,
     /// The portal's webhook (`[webhook]`): every status change, signed, in order, retried; `None`: off.
     pub webhook: Option<Arc<Webhook>>,
     /// Applications' attached files (`data/attachments/`).
@@ -104,6 +106,7 @@ impl Node {
             demo,
             revocation: Arc::new(RevocationPolicy::default()),
             webhook: None,
+            ncanode_access: NcanodeAccess::Open,
             attachments: Arc::new(
                 AttachmentStore::temporary().map_err(|e| RegistryError::Storage(Box::new(e)))?,
             ),
@@ -163,6 +166,16 @@ impl Node {
             issuers: &self.issuers,
         }
     }
+}
+
+/// Who may call NCANode's API: anyone who reaches it (a drop-in on loopback, as NCANode itself), or callers with
+/// a portal token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NcanodeAccess {
+    /// No token asked (NCANode has none): only where every listener is on loopback, unless configured.
+    Open,
+    /// `Authorization: Bearer` with a portal token.
+    Token,
 }
 
 static NEVER: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::never);

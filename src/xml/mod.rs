@@ -120,6 +120,35 @@ pub enum XmlError {
     NotSoap(String),
 }
 
+/// The certificates an XML document carries in `ds:X509Certificate` and `wsse:BinarySecurityToken` elements,
+/// those that parse (nothing is verified): to show each signer's whole certificate beside a report that
+/// summarises it.
+pub(crate) fn embedded_certificates(xml: &[u8]) -> Vec<crate::pki::Certificate> {
+    let Ok(text) = parse::text_of(xml) else {
+        return Vec::new();
+    };
+    let Ok(doc) = parse::parse(text) else {
+        return Vec::new();
+    };
+    doc.descendants()
+        .filter(|n| {
+            n.is_element()
+                && matches!(
+                    (n.tag_name().namespace(), n.tag_name().name()),
+                    (Some(algorithms::DSIG_NS), "X509Certificate")
+                        | (Some(algorithms::WSSE_NS), "BinarySecurityToken")
+                )
+        })
+        .filter_map(|n| {
+            let clean: String = n.text()?.chars().filter(|c| !c.is_whitespace()).collect();
+            let der =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, clean).ok()?;
+            crate::pki::Certificate::from_der(&der).ok()
+        })
+        .take(64)
+        .collect()
+}
+
 /// The canonical form of `xml` — the whole document, or the element whose `id` attribute is `id` — by the
 /// canonicalisation `algorithm` (one of the four C14N 1.0 URIs), with an InclusiveNamespaces PrefixList for the
 /// exclusive ones. What a verifier digests, for tools and for the differential tests against lxml.

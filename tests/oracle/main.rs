@@ -19,6 +19,7 @@ mod gost;
 mod hardening;
 mod http;
 mod nca;
+mod ncanode;
 mod ocsp;
 mod ocsp_live;
 mod openssl_interop;

@@ -1,0 +1,367 @@
+//! NCANode v3's API on Qoltanba's verifiers (issue 18): the paths, request and response shapes of
+//! ncanode-kz/NCANode (`../shared/notes/ncanode-v3-api.md`), so a portal switches by changing a URL — under
+//! `/ncanode` on the main listener. `valid` is Qoltanba's verdict (a real path to a trust anchor, CRL and OCSP
+//! answers checked, what an XML signature covers); every answer also carries our full report in `report`, which
+//! NCANode's clients ignore. Keys never travel: the signing endpoints refuse a caller's PKCS#12.
+
+mod shape;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{now, AppState, Pool};
+use crate::pki::ocsp::RevocationSource;
+use crate::pki::{Certificate, VerifyOptions};
+use shape::CertificateInfo;
+
+/// NCANode's error answer: `{status, message}` with the same HTTP status.
+struct NcaError(StatusCode, String);
+
+impl IntoResponse for NcaError {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(json!({"status": self.0.as_u16(), "message": self.1})),
+        )
+            .into_response()
+    }
+}
+
+fn bad(message: impl Into<String>) -> NcaError {
+    NcaError(StatusCode::BAD_REQUEST, message.into())
+}
+
+impl From<super::Problem> for NcaError {
+    fn from(p: super::Problem) -> Self {
+        NcaError(
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            p.detail,
+        )
+    }
+}
+
+/// The body as JSON, or NCANode's 400 (Spring's Jackson ignores unknown fields; so do we).
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, NcaError> {
+    serde_json::from_slice(bytes).map_err(|e| bad(format!("Invalid request: {e}")))
+}
+
+fn b64(field: &str, value: &str) -> Result<Vec<u8>, NcaError> {
+    let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(clean)
+        .map_err(|_| bad(format!("{field}: invalid base64")))
+}
+
+/// `revocationCheck`: `[]` is this node's configured policy (never "no check" by surprise), `["OCSP"]` and
+/// `["CRL"]` choose the source, both ask OCSP first.
+fn options(state: &AppState, checks: &[String]) -> Result<VerifyOptions, NcaError> {
+    let mut opts = VerifyOptions::at(now());
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
+    let ocsp = checks.iter().any(|c| c.eq_ignore_ascii_case("OCSP"));
+    let crl = checks.iter().any(|c| c.eq_ignore_ascii_case("CRL"));
+    if let Some(c) = checks
+        .iter()
+        .find(|c| !c.eq_ignore_ascii_case("OCSP") && !c.eq_ignore_ascii_case("CRL"))
+    {
+        return Err(bad(format!(
+            "revocationCheck: unknown value {c:?} (OCSP, CRL)"
+        )));
+    }
+    opts.source = match (ocsp, crl) {
+        (false, false) => opts.source,
+        (true, false) => RevocationSource::Ocsp,
+        (false, true) => RevocationSource::Crl,
+        (true, true) => RevocationSource::OcspThenCrl,
+    };
+    Ok(opts)
+}
+
+fn ok(mut body: Value) -> Response {
+    body["status"] = json!(200);
+    body["message"] = json!("OK");
+    Json(body).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CmsVerify {
+    cms: String,
+    data: Option<String>,
+    #[serde(default)]
+    revocation_check: Vec<String>,
+}
+
+async fn cms_verify(
+    State(state): State<AppState>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NcaError> {
+    let req: CmsVerify = body(&bytes)?;
+    let cms = b64("cms", &req.cms)?;
+    let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
+    let opts = options(&state, &req.revocation_check)?;
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Public, move |cancel| {
+            let mut opts = opts;
+            opts.cancel = cancel.clone();
+            // NCANode uses `data` only when the CMS has no content of its own.
+            let attached = crate::cms::attached_content(&cms).ok().flatten();
+            let detached = if attached.is_some() {
+                None
+            } else {
+                data.as_deref()
+            };
+            let report = crate::cms::verify_cms(&state.store, &cms, detached, &[], &opts)
+                .map_err(|e| super::Problem::malformed(format!("cms: {e}")))?;
+            let certs = crate::cms::embedded_certificates(&cms);
+            let signers: Vec<Value> = report
+                .signers
+                .iter()
+                .map(|s| {
+                    let entry = s.report.chain.first();
+                    let cert = entry.and_then(|e| {
+                        certs
+                            .iter()
+                            .find(|c| c.fingerprint_hex() == e.certificate.sha256)
+                    });
+                    let certificates: Vec<CertificateInfo> = cert
+                        .map(|c| CertificateInfo::of(c, s.report.valid, entry))
+                        .into_iter()
+                        .collect();
+                    json!({"certificates": certificates, "tsp": null})
+                })
+                .collect();
+            Ok(ok(
+                json!({"valid": report.report.valid, "signers": signers, "report": report}),
+            ))
+        })
+        .await
+        .map_err(NcaError::from)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct X509Info {
+    certs: Vec<String>,
+    #[serde(default)]
+    revocation_check: Vec<String>,
+}
+
+async fn x509_info(
+    State(state): State<AppState>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NcaError> {
+    let req: X509Info = body(&bytes)?;
+    if req.certs.len() > 100 {
+        return Err(bad("certs: at most 100"));
+    }
+    let opts = options(&state, &req.revocation_check)?;
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Public, move |cancel| {
+            let mut opts = opts;
+            opts.cancel = cancel.clone();
+            let mut message = "OK".to_string();
+            let mut valid = !req.certs.is_empty();
+            let mut signers = Vec::new();
+            let mut reports = Vec::new();
+            for (i, text) in req.certs.iter().enumerate() {
+                let cert = certificate(text);
+                match cert {
+                    Some(cert) => {
+                        let report = state.store.verify_certificate(&cert, &[], &opts);
+                        valid &= report.valid;
+                        signers.push(json!(CertificateInfo::of(&cert, report.valid, report.chain.first())));
+                        reports.push(json!(report));
+                    }
+                    None => {
+                        valid = false;
+                        message = format!("[{i}]: Invalid certificate given.");
+                        signers.push(Value::Null);
+                        reports.push(Value::Null);
+                    }
+                }
+            }
+            let mut out = ok(json!({"valid": valid, "signers": signers, "report": reports}));
+            if message != "OK" {
+                out = Json(json!({"status": 200, "message": message, "valid": valid, "signers": signers, "report": reports})).into_response();
+            }
+            Ok::<_, super::Problem>(out)
+        })
+        .await
+        .map_err(NcaError::from)
+}
+
+/// A certificate as NCANode's clients send it: base64 of DER, or base64 of PEM text (its issue #201).
+fn certificate(text: &str) -> Option<Certificate> {
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(clean)
+        .ok()?;
+    if let Ok(c) = Certificate::from_der(&bytes) {
+        return Some(c);
+    }
+    let pem = std::str::from_utf8(&bytes).ok()?;
+    crate::pki::load::parse_certificates(pem.as_bytes(), std::path::Path::new("certs"))
+        .ok()?
+        .into_iter()
+        .next()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct XmlVerify {
+    xml: String,
+    #[serde(default)]
+    revocation_check: Vec<String>,
+}
+
+async fn xml_verify(
+    state: State<AppState>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NcaError> {
+    xml_or_wsse(state, bytes, crate::xml::XmlProfile::Enveloped).await
+}
+
+async fn wsse_verify(
+    state: State<AppState>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NcaError> {
+    xml_or_wsse(state, bytes, crate::xml::XmlProfile::Wsse).await
+}
+
+/// `/xml/verify` and `/wsse/verify`: `VerificationResponse`, one `CertificateInfo` per signature.
+async fn xml_or_wsse(
+    State(state): State<AppState>,
+    bytes: axum::body::Bytes,
+    profile: crate::xml::XmlProfile,
+) -> Result<Response, NcaError> {
+    let req: XmlVerify = body(&bytes)?;
+    let opts = options(&state, &req.revocation_check)?;
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Public, move |cancel| {
+            let mut opts = opts;
+            opts.cancel = cancel.clone();
+            let xml = req.xml.into_bytes();
+            let report = crate::xml::verify_xml(&state.store, &xml, profile, &opts)
+                .map_err(|e| super::Problem::malformed(format!("xml: {e}")))?;
+            let certs = crate::xml::embedded_certificates(&xml);
+            let signers: Vec<Value> = report
+                .signatures
+                .iter()
+                .map(|s| {
+                    let entry = s.report.chain.first();
+                    entry
+                        .and_then(|e| {
+                            certs
+                                .iter()
+                                .find(|c| c.fingerprint_hex() == e.certificate.sha256)
+                        })
+                        .map_or(Value::Null, |c| {
+                            json!(CertificateInfo::of(c, s.report.valid, entry))
+                        })
+                })
+                .collect();
+            Ok(ok(
+                json!({"valid": report.report.valid, "signers": signers, "report": report}),
+            ))
+        })
+        .await
+        .map_err(NcaError::from)
+}
+
+#[derive(Deserialize)]
+struct CmsExtract {
+    cms: String,
+}
+
+/// `/cms/extract`: the content of an attached CMS, base64 (not verified: NCANode's does not verify either).
+async fn cms_extract(bytes: axum::body::Bytes) -> Result<Response, NcaError> {
+    let req: CmsExtract = body(&bytes)?;
+    let cms = b64("cms", &req.cms)?;
+    let data = crate::cms::attached_content(&cms)
+        .map_err(|e| bad(format!("cms: {e}")))?
+        .ok_or_else(|| bad("cms: the signature is detached: it holds no data"))?;
+    Ok(ok(
+        json!({"data": base64::engine::general_purpose::STANDARD.encode(data)}),
+    ))
+}
+
+/// `/cms/sign`, `/xml/sign`, `/wsse/sign`: NCANode takes the caller's PKCS#12 and its password in every request.
+/// Keys never travel to Qoltanba: refused, saying why.
+async fn sign_refused() -> NcaError {
+    bad(
+        "Qoltanba does not take private keys over the network: a PKCS#12 and its password sent in a request are \
+         exposed to every proxy and log on the way. Sign where the key lives (NCALayer, the Kalkan SDK), and send \
+         the signature to /ncanode/cms/verify or /ncanode/xml/verify; documents a provider issues are signed with \
+         its own configured key (POST /v1/documents)",
+    )
+}
+
+/// `/pdf/verify`: PAdES verification arrives with issue 20.
+async fn pdf_verify() -> NcaError {
+    NcaError(
+        StatusCode::NOT_IMPLEMENTED,
+        "PDF signatures are not verified by this node yet (PAdES arrives with a later release); verify an issued \
+         document with POST /v1/verify/document"
+            .into(),
+    )
+}
+
+/// `/actuator/health`: Spring Boot's shape.
+async fn health() -> Json<Value> {
+    Json(json!({"status": "UP"}))
+}
+
+/// With `[ncanode] access = "token"`, a portal token in `Authorization: Bearer`; NCANode's 401 otherwise.
+async fn access(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if state.ncanode_access == crate::service::NcanodeAccess::Token {
+        let portal = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .and_then(|t| state.tokens.caller(t))
+            .is_some_and(|c| c.role == crate::registry::TokenRole::Portal);
+        if !portal {
+            return NcaError(
+                StatusCode::UNAUTHORIZED,
+                "this node asks for a portal token: send Authorization: Bearer <token>".into(),
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The NCANode routes at their own paths (mounted under `/ncanode`, or at the root of a listener of their own);
+/// all but the health check behind [`access`].
+pub(super) fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/cms/verify", post(cms_verify))
+        .route("/cms/extract", post(cms_extract))
+        .route("/cms/sign", post(sign_refused))
+        .route("/x509/info", post(x509_info))
+        .route("/xml/verify", post(xml_verify))
+        .route("/xml/sign", post(sign_refused))
+        .route("/wsse/verify", post(wsse_verify))
+        .route("/wsse/sign", post(sign_refused))
+        .route("/pdf/verify", post(pdf_verify))
+        .route_layer(axum::middleware::from_fn_with_state(state, access))
+        .route("/actuator/health", get(health))
+}

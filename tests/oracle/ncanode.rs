@@ -1,0 +1,445 @@
+//! NCANode v3's API on Qoltanba (issue 18) over real HTTP: the shapes of ncanode-kz/NCANode's `dto/` (read from
+//! its source: `../shared/notes/ncanode-v3-api.md`), each certificate's fields checked against what Python's
+//! `cryptography` (PyPI) reads from the same certificate by NCANode's rules — serial in lower-case hex, dates with
+//! milliseconds and `+00:00`, the SubjectPublicKeyInfo and signature bits in base64, the subject read as
+//! `CertificateWrapper` reads it; signatures made by the OpenSSL CLI (Debian package `openssl`); an XML document
+//! signed by the NCA's own library (`../shared/conformance/nca-xml`); and a client written as NCANode's Python
+//! clients are, reading `valid` and `signers`, run unchanged against Qoltanba.
+
+use crate::common;
+use crate::common::client::{openssl_sign, request, start};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+const B64: base64::engine::general_purpose::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD;
+
+fn post(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
+    let a = request(
+        addr,
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    );
+    let status = a.status;
+    (status, a.json())
+}
+
+/// What NCANode's `CertificateWrapper` would show of `certs/{name}.pem`, computed by Python's `cryptography`.
+fn expected(name: &str) -> Value {
+    let script = r#"
+import sys, json, base64
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+c = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+def date(t): return t.strftime('%Y-%m-%dT%H:%M:%S.000+00:00')
+def subject(name):
+    s = {}
+    for rdn in name.rdns:
+        for a in rdn:
+            o, v = a.oid.dotted_string, a.value
+            if o == '2.5.4.3': s['commonName'] = v
+            elif o == '2.5.4.4': s['surName'] = v
+            elif o == '2.5.4.5':
+                if v.startswith('BIN'): s['bin'] = v[3:]
+                else: s['iin'] = v[3:] if v.startswith('IIN') else v
+            elif o == '2.5.4.6': s['country'] = v
+            elif o == '2.5.4.7': s['locality'] = v
+            elif o == '1.2.840.113549.1.9.1': s['email'] = v
+            elif o == '2.5.4.10': s['organization'] = v
+            elif o == '2.5.4.11': s['bin'] = v[3:] if v.startswith('BIN') else v
+    return s
+ku = c.extensions.get_extension_for_class(x509.KeyUsage).value
+usage = 'SIGN' if ku.digital_signature and ku.content_commitment else ('AUTH' if ku.digital_signature and ku.key_encipherment else 'UNKNOWN')
+print(json.dumps({
+    'serialNumber': format(c.serial_number, 'x'),
+    'notBefore': date(c.not_valid_before_utc),
+    'notAfter': date(c.not_valid_after_utc),
+    'keyUsage': usage,
+    'publicKey': base64.b64encode(c.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode(),
+    'signature': base64.b64encode(c.signature).decode(),
+    'subject': subject(c.subject),
+    'issuer': subject(c.issuer),
+}))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(common::project_dir().join(format!("certs/{name}.pem")))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// The fields of a `CertificateInfo` equal to what `expected` computed, and shaped as NCANode's.
+fn assert_certificate_info(info: &Value, name: &str) {
+    let want = expected(name);
+    for key in [
+        "serialNumber",
+        "notBefore",
+        "notAfter",
+        "keyUsage",
+        "publicKey",
+        "signature",
+    ] {
+        assert_eq!(info[key], want[key], "{name}: {key}");
+    }
+    for part in ["subject", "issuer"] {
+        let mut got = info[part].clone();
+        let dn = got
+            .as_object_mut()
+            .and_then(|o| o.remove("dn"))
+            .expect("dn");
+        assert_eq!(got, want[part], "{name}: {part}");
+        let cn = want[part]["commonName"].as_str().expect("cn");
+        assert!(
+            dn.as_str().expect("dn").contains(&format!("CN={cn}")),
+            "{dn}"
+        );
+    }
+    // NON_NULL: no null field in a CertificateInfo or its subject.
+    for (k, v) in info.as_object().expect("object") {
+        assert!(!v.is_null(), "{name}: {k} is null");
+    }
+}
+
+#[test]
+fn cms_verify_answers_in_ncanodes_shapes_with_our_verdict() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("python3", "python3 with cryptography (PyPI)");
+    let addr = start();
+    let content = "NCANode-тің клиенті / клиент NCANode".as_bytes();
+    let cms = openssl_sign(content, "individual-sign", false);
+    let (status, body) = post(
+        addr,
+        "/ncanode/cms/verify",
+        &json!({"cms": B64.encode(&cms), "revocationCheck": []}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], 200);
+    assert_eq!(body["message"], "OK");
+    assert_eq!(body["valid"], true, "{body}");
+    let signer = &body["signers"][0];
+    assert!(
+        signer.get("tsp").is_some_and(Value::is_null),
+        "tsp: null, present"
+    );
+    let info = &signer["certificates"][0];
+    assert_certificate_info(info, "individual-sign");
+    assert_eq!(info["valid"], true);
+    assert_eq!(info["keyUser"], json!(["INDIVIDUAL"]));
+    assert_eq!(info["signAlg"], "SHA256WITHECDSA");
+    // `revocationCheck: []` is the node's policy (the demo PKI's CRLs), and says what answered.
+    assert_eq!(info["revocations"][0]["by"], "CRL");
+    assert_eq!(info["revocations"][0]["revoked"], false);
+    assert!(info["revocations"][0]["reason"].is_null());
+    // Our full report beside it.
+    assert_eq!(body["report"]["indication"], "TOTAL_PASSED");
+
+    // A detached signature: `data` carries the content.
+    let detached = openssl_sign(content, "individual-sign", true);
+    let (_, body) = post(
+        addr,
+        "/ncanode/cms/verify",
+        &json!({"cms": B64.encode(&detached), "data": B64.encode(content)}),
+    );
+    assert_eq!(body["valid"], true, "{body}");
+
+    // A revoked signer: NCANode's shape, our verdict, and the CRL that says so.
+    let revoked = openssl_sign(content, "revoked", false);
+    let (status, body) = post(
+        addr,
+        "/ncanode/cms/verify",
+        &json!({"cms": B64.encode(&revoked), "revocationCheck": ["CRL"]}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body["valid"], false);
+    let info = &body["signers"][0]["certificates"][0];
+    assert_eq!(info["valid"], false);
+    assert_eq!(
+        info["revocations"],
+        json!([{"revoked": true, "by": "CRL", "revocationTime": null, "reason": ""}])
+    );
+    assert!(common::codes(&body["report"]).contains(&"CERT_REVOKED".to_string()));
+
+    // What cannot be read is NCANode's 400.
+    let (status, body) = post(addr, "/ncanode/cms/verify", &json!({"cms": "не base64"}));
+    assert_eq!(status, 400);
+    assert_eq!(body["status"], 400);
+    assert!(body["message"].is_string());
+    let (status, _) = post(addr, "/ncanode/cms/verify", &json!({"nothing": 1}));
+    assert_eq!(status, 400);
+
+    // /cms/extract gives the content back.
+    let (status, body) = post(
+        addr,
+        "/ncanode/cms/extract",
+        &json!({"cms": B64.encode(&cms)}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        B64.decode(body["data"].as_str().expect("data"))
+            .expect("b64"),
+        content
+    );
+}
+
+#[test]
+fn x509_info_reads_der_and_pem_and_names_what_it_cannot_read() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("python3", "python3 with cryptography (PyPI)");
+    let addr = start();
+    let pem = std::fs::read(common::project_dir().join("certs/legal-head.pem")).expect("pem");
+    let der = qoltanba::load_certificates(&common::project_dir().join("certs/legal-head.pem"))
+        .expect("cert")
+        .remove(0);
+    let (status, body) = post(
+        addr,
+        "/ncanode/x509/info",
+        &json!({"certs": [B64.encode(der.der()), B64.encode(&pem)]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "OK");
+    assert_eq!(body["valid"], true, "{body}");
+    for info in body["signers"].as_array().expect("signers") {
+        assert_certificate_info(info, "legal-head");
+        assert_eq!(info["keyUser"], json!(["ORGANIZATION", "CEO"]));
+    }
+    let (status, body) = post(
+        addr,
+        "/ncanode/x509/info",
+        &json!({"certs": [B64.encode(der.der()), "AAAA"]}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body["valid"], false);
+    assert_eq!(body["message"], "[1]: Invalid certificate given.");
+    assert!(body["signers"][1].is_null());
+    let (_, body) = post(addr, "/ncanode/x509/info", &json!({"certs": []}));
+    assert_eq!(body["valid"], false);
+}
+
+#[test]
+fn xml_signed_by_the_ncas_library_is_shown_as_ncanode_shows_it() {
+    let _machine = crate::common::shared_machine();
+    let dir = common::tools::conformance_dir().join("nca-xml");
+    let addr = start();
+    let xml = std::fs::read_to_string(dir.join("rsa-then-gost-two-signers.xml")).expect("xml");
+    let (status, body) = post(addr, "/ncanode/xml/verify", &json!({"xml": xml}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "OK");
+    // The demo node does not trust the NCA's test roots: our verdict says so, the certificates are still shown.
+    assert_eq!(body["valid"], false);
+    let signers = body["signers"].as_array().expect("signers");
+    assert_eq!(signers.len(), 2, "{body}");
+    let algs: Vec<&str> = signers
+        .iter()
+        .map(|s| s["signAlg"].as_str().expect("signAlg"))
+        .collect();
+    assert!(algs.contains(&"ECGOST3410-2015-512"), "{algs:?}");
+    for s in signers {
+        let date = s["notBefore"].as_str().expect("date");
+        assert!(date.ends_with(".000+00:00") && date.len() == 29, "{date}");
+        assert!(s["subject"]["dn"].as_str().expect("dn").contains("C=KZ"));
+        assert!(!s["serialNumber"].as_str().expect("serial").starts_with('0'));
+        assert_eq!(s["issuer"]["country"], "KZ");
+    }
+    let soap = std::fs::read_to_string(dir.join("wsse-soap-rsa.xml")).expect("xml");
+    let (status, body) = post(addr, "/ncanode/wsse/verify", &json!({"xml": soap}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["signers"].as_array().map(Vec::len), Some(1), "{body}");
+}
+
+#[test]
+fn keys_never_travel_and_the_rest_answers_as_ncanode_does() {
+    let _machine = crate::common::shared_machine();
+    let addr = start();
+    for path in [
+        "/ncanode/cms/sign",
+        "/ncanode/xml/sign",
+        "/ncanode/wsse/sign",
+    ] {
+        let (status, body) = post(
+            addr,
+            path,
+            &json!({"data": "AAAA", "signers": [{"key": "MIIK", "password": "Qwerty12"}]}),
+        );
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            body["message"]
+                .as_str()
+                .expect("message")
+                .contains("does not take private keys"),
+            "{body}"
+        );
+    }
+    let (status, body) = post(addr, "/ncanode/pdf/verify", &json!({"pdf": "JVBERi0="}));
+    assert_eq!((status, body["status"].clone()), (501, json!(501)));
+    let health = request(addr, "GET", "/ncanode/actuator/health", "text/plain", b"").json();
+    assert_eq!(health, json!({"status": "UP"}));
+}
+
+/// A client as NCANode's Python clients are written (`requests`-style: a JSON body, `valid` and
+/// `signers[].certificates[].subject` read back), run unchanged against Qoltanba's `/ncanode` base URL.
+#[test]
+fn an_ncanode_python_client_runs_unchanged() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("python3", "python3");
+    let addr = start();
+    let cms = openssl_sign(b"{\"login\": \"challenge\"}", "individual-sign", false);
+    let client = r#"
+import json, sys, urllib.request
+class NCANodeClient:
+    def __init__(self, url): self.url = url.rstrip('/')
+    def request(self, path, body):
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(req, timeout=10) as r: return json.loads(r.read())
+    def cms_verify(self, cms, revocation_check=None):
+        return self.request('/cms/verify', {'cms': cms, 'revocationCheck': revocation_check or []})
+client = NCANodeClient(sys.argv[1])
+answer = client.cms_verify(sys.argv[2], ['CRL'])
+assert answer['status'] == 200 and answer['message'] == 'OK', answer
+signer = answer['signers'][0]['certificates'][0]
+print(json.dumps({'valid': answer['valid'], 'iin': signer['subject']['iin'], 'name': signer['subject']['commonName'], 'until': signer['notAfter']}))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(client)
+        .arg(format!("http://{addr}/ncanode"))
+        .arg(B64.encode(&cms))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(seen["valid"], true);
+    assert_eq!(seen["iin"], common::client::cert_iin("individual-sign"));
+    assert_eq!(seen["name"], "ТЕСТОВ ТЕСТ");
+}
+
+/// `qoltanba serve` with `[ncanode] listen`: NCANode's paths on a port of their own (as a portal configured for
+/// NCANode's 14579 calls them), and `access = "token"` asking for a portal token there and under `/ncanode`.
+#[test]
+fn a_listener_of_its_own_at_ncanodes_paths_with_tokens_when_asked() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (main, own) = (common::client::free_addr(), common::client::free_addr());
+    std::fs::write(
+        dir.path().join("qoltanba.toml"),
+        format!("listen = \"{main}\"\ndata = \"data\"\n\n[ncanode]\nlisten = \"{own}\"\naccess = \"token\"\n"),
+    )
+    .expect("write");
+    let mut child = common::client::spawn_server(
+        &["serve", "--config", "qoltanba.toml"],
+        &[],
+        dir.path(),
+        main,
+    );
+    let (portal, _) = common::client::printed_tokens(&mut child);
+    let cms = openssl_sign(b"hello", "individual-sign", false);
+    let body = json!({"cms": B64.encode(&cms)}).to_string();
+    let ask = |addr: SocketAddr, path: &str, headers: &str| {
+        common::client::request_with(
+            addr,
+            "POST",
+            path,
+            "application/json",
+            headers,
+            body.as_bytes(),
+        )
+    };
+    let refused = ask(own, "/cms/verify", "");
+    let refused_main = ask(main, "/ncanode/cms/verify", "");
+    let taken = ask(own, "/cms/verify", &common::client::bearer(&portal));
+    let health = request(own, "GET", "/actuator/health", "text/plain", b"");
+    common::client::signal(&child, "KILL");
+    let _ = child.wait();
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.json()["status"], 401);
+    assert_eq!(refused_main.status, 401);
+    assert_eq!(
+        taken.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&taken.body)
+    );
+    assert_eq!(taken.json()["valid"], true);
+    assert_eq!(health.json(), json!({"status": "UP"}));
+}
+
+/// The rows of README's table of differences, each where NCANode answers `valid: true` and Qoltanba does not.
+#[test]
+fn where_ncanode_says_valid_and_we_do_not() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let addr = start();
+    let verify = |cms: &[u8], checks: Value| {
+        let (status, body) = post(
+            addr,
+            "/ncanode/cms/verify",
+            &json!({"cms": B64.encode(cms), "revocationCheck": checks}),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["valid"], false, "{body}");
+        common::codes(&body["report"])
+    };
+    // 1. `revocationCheck: []` is no check in NCANode: a revoked signer passes. Here it is the node's policy.
+    let revoked = openssl_sign(b"x", "revoked", false);
+    assert!(verify(&revoked, json!([])).contains(&"CERT_REVOKED".to_string()));
+    // 2. An authentication key signing a document: NCANode does not look at key usage for CMS.
+    let auth = openssl_sign(b"x", "individual-auth", false);
+    assert!(verify(&auth, json!([])).contains(&"KEY_USAGE".to_string()));
+    // 3. A SignerInfo whose certificate is not in the CMS: NCANode skips it, and no signer left is valid.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::write(&input, b"x").expect("write");
+    let out = dir.path().join("out.p7s");
+    let certs = common::project_dir().join("certs");
+    assert!(std::process::Command::new("openssl")
+        .args([
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-nocerts",
+            "-outform",
+            "DER",
+            "-in"
+        ])
+        .arg(&input)
+        .arg("-signer")
+        .arg(certs.join("individual-sign.pem"))
+        .arg("-inkey")
+        .arg(certs.join("individual-sign.key.pem"))
+        .arg("-out")
+        .arg(&out)
+        .status()
+        .expect("openssl")
+        .success());
+    // Refused as NCANode refuses what it cannot verify: 400, saying which certificate is missing.
+    let (status, body) = post(
+        addr,
+        "/ncanode/cms/verify",
+        &json!({"cms": B64.encode(std::fs::read(&out).expect("cms"))}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("neither in the CMS nor supplied"),
+        "{body}"
+    );
+}
