@@ -414,6 +414,15 @@ pub(crate) fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/v1/attachments", post(attachments::upload))
         .layer(DefaultBodyLimit::disable());
+    // Batches: many verifications in one request, with the authenticated callers' larger body limit (1 000 CMS in
+    // base64 pass the public one), still open to anyone like the single endpoints.
+    let (g4, batch_limit) = (g3.clone(), private_limit);
+    let batch = Router::new()
+        .route("/v1/verify/batch", post(verify::batch))
+        .layer(axum::middleware::from_fn(move |r, n| {
+            limits::body_budget(g4.clone(), batch_limit, r, n)
+        }))
+        .layer(DefaultBodyLimit::max(batch_limit));
     // NCANode's v3 API, for portals that switch by changing a URL: verification, with the public limits.
     let ncanode_limit = public_limit;
     let ncanode = Router::new()
@@ -426,6 +435,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(public)
         .merge(private)
         .merge(uploads)
+        .merge(batch)
         .merge(ncanode)
         .fallback(not_found)
         .with_state(state)

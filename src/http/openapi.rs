@@ -263,6 +263,18 @@ pub(super) fn document() -> Value {
     if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), services) {
         all.extend(more);
     }
+    let batch = json!({
+            "/v1/verify/batch": {"post": {
+                "description": "up to 1000 verifications in one request, verified in parallel: each item the body of one verification endpoint ({cms…}, {xml…, profile?: enveloped|wsse}, {certificate…}, {barcode}); each result that endpoint's report, or a problem document for an item that fails alone, in the items' order",
+                "requestBody": body(json!({"type": "object", "required": ["items"],
+                    "properties": {"items": {"type": "array", "maxItems": 1000, "items": {"type": "object"}}}})),
+                "responses": {"200": {"description": "the results", "content": {"application/json": {"schema": {"type": "object", "required": ["results"],
+                    "properties": {"results": {"type": "array", "items": {"type": "object"}}}}}}},
+                    "400": {"$ref": "#/components/responses/Problem"}}}}
+    });
+    if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), batch) {
+        all.extend(more);
+    }
     let attachments = json!({
             "/v1/attachments": {"post": {"security": bearer,
                 "description": "uploads a file an application will list (streamed; at most [attachments] max_bytes, 20 MB by default): the body is the file, Content-Type its type, which its first bytes must confirm",

@@ -428,3 +428,172 @@ pub(super) async fn sign_cms(
     })
     .into_response())
 }
+
+/// The most items one batch holds.
+pub(super) const MAX_BATCH_ITEMS: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BatchRequest {
+    /// Each item the body of one verification endpoint: `{"cms", …}`, `{"xml", "profile"?: "wsse", …}`,
+    /// `{"certificate", …}` or `{"barcode": […]}`.
+    items: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchXml {
+    xml: String,
+    iin: Option<String>,
+    bin: Option<String>,
+    purpose: Option<PurposeName>,
+    /// `enveloped` (default: as `/v1/verify/xml`) or `wsse` (as `/v1/verify/wsse`).
+    profile: Option<String>,
+}
+
+/// One item of a batch, read and checked: what to verify, with its options.
+enum BatchItem {
+    Cms(Vec<u8>, Option<Vec<u8>>, VerifyOptions),
+    Xml(String, crate::xml::XmlProfile, VerifyOptions),
+    Certificate(Vec<u8>, VerifyOptions),
+    Seal(Vec<String>),
+}
+
+fn batch_item(value: serde_json::Value) -> Result<BatchItem, Problem> {
+    let has = |key: &str| value.get(key).is_some();
+    let read = |e: serde_json::Error| Problem::malformed(format!("item: {e}"));
+    if has("cms") {
+        let r: CmsRequest = serde_json::from_value(value).map_err(read)?;
+        let data = r.data.as_deref().map(|d| b64("data", d)).transpose()?;
+        let opts = options(r.iin.as_deref(), r.bin.as_deref(), None)?;
+        Ok(BatchItem::Cms(b64("cms", &r.cms)?, data, opts))
+    } else if has("xml") {
+        let r: BatchXml = serde_json::from_value(value).map_err(read)?;
+        let mut opts = options(r.iin.as_deref(), r.bin.as_deref(), None)?;
+        opts.purpose = match r.purpose {
+            Some(PurposeName::Auth) => crate::pki::Purpose::Auth,
+            Some(PurposeName::Sign) | None => crate::pki::Purpose::Sign,
+        };
+        let profile = match r.profile.as_deref() {
+            None | Some("enveloped") => crate::xml::XmlProfile::Enveloped,
+            Some("wsse") => crate::xml::XmlProfile::Wsse,
+            Some(other) => {
+                return Err(Problem::malformed(format!(
+                    "profile: {other:?} (enveloped or wsse)"
+                )))
+            }
+        };
+        Ok(BatchItem::Xml(r.xml, profile, opts))
+    } else if has("certificate") {
+        let r: CertificateRequest = serde_json::from_value(value).map_err(read)?;
+        let opts = options(r.iin.as_deref(), r.bin.as_deref(), r.at.as_deref())?;
+        Ok(BatchItem::Certificate(
+            b64("certificate", &r.certificate)?,
+            opts,
+        ))
+    } else if has("barcode") {
+        let r: SealRequest = serde_json::from_value(value).map_err(read)?;
+        Ok(BatchItem::Seal(r.barcode))
+    } else {
+        Err(Problem::malformed(
+            "an item holds one of cms, xml, certificate, barcode".into(),
+        ))
+    }
+}
+
+/// Verifies one item as its single endpoint does; its report, or its problem document.
+fn run_batch_item(
+    state: &AppState,
+    item: BatchItem,
+    cancel: &crate::cancel::Cancel,
+) -> serde_json::Value {
+    let policy = |mut opts: VerifyOptions| {
+        state
+            .revocation
+            .apply(&mut opts, crate::service::CheckFor::Verify);
+        opts.cancel = cancel.clone();
+        opts
+    };
+    let report = match item {
+        BatchItem::Cms(cms, data, opts) => {
+            crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], &policy(opts))
+                .map_err(|e| Problem::malformed(format!("cms: {e}")))
+                .and_then(|r| serde_json::to_value(r).map_err(|_| Problem::internal()))
+        }
+        BatchItem::Xml(xml, profile, opts) => {
+            crate::xml::verify_xml(&state.store, xml.as_bytes(), profile, &policy(opts))
+                .map_err(|e| Problem::malformed(format!("xml: {e}")))
+                .and_then(|r| serde_json::to_value(r).map_err(|_| Problem::internal()))
+        }
+        BatchItem::Certificate(der, opts) => state
+            .store
+            .parse_certificate(&der)
+            .map_err(|e| Problem::malformed(format!("certificate: {e}")))
+            .map(|cert| state.store.verify_certificate(&cert, &[], &policy(opts)))
+            .and_then(|r| serde_json::to_value(r).map_err(|_| Problem::internal())),
+        BatchItem::Seal(texts) => {
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            crate::service::workflow::verify_seal_online(state.context_with(cancel), &texts, now())
+                .map_err(Problem::from)
+                .and_then(|(report, standing)| with_standing(report, standing.as_ref()))
+                .and_then(|v| serde_json::to_value(v).map_err(|_| Problem::internal()))
+        }
+    };
+    report.unwrap_or_else(|p| serde_json::to_value(p).unwrap_or_default())
+}
+
+/// `POST /v1/verify/batch`: up to [`MAX_BATCH_ITEMS`] verifications in one request, each as its single endpoint
+/// would answer it (a malformed item is a problem document in its place, and fails alone), verified in parallel on
+/// every core within one job's deadline, the results in the items' order.
+pub(super) async fn batch(
+    State(state): State<AppState>,
+    Body(req): Body<BatchRequest>,
+) -> Result<Response, Problem> {
+    if req.items.is_empty() || req.items.len() > MAX_BATCH_ITEMS {
+        return Err(Problem::malformed(format!("items: 1–{MAX_BATCH_ITEMS}")));
+    }
+    let gates = state.gates.clone();
+    let results = gates
+        .run(Pool::Public, move |cancel| {
+            let items: Vec<std::sync::Mutex<Option<Result<BatchItem, Problem>>>> = req
+                .items
+                .into_iter()
+                .map(|v| std::sync::Mutex::new(Some(batch_item(v))))
+                .collect();
+            let results: Vec<std::sync::Mutex<serde_json::Value>> = (0..items.len())
+                .map(|_| std::sync::Mutex::new(serde_json::Value::Null))
+                .collect();
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let workers = std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(items.len());
+            std::thread::scope(|scope| {
+                for _ in 0..workers {
+                    scope.spawn(|| loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let (Some(slot), Some(out)) = (items.get(i), results.get(i)) else {
+                            break;
+                        };
+                        let item = slot.lock().ok().and_then(|mut s| s.take());
+                        let value = match item {
+                            _ if cancel.check().is_err() => {
+                                serde_json::to_value(Problem::timeout()).unwrap_or_default()
+                            }
+                            Some(Ok(item)) => run_batch_item(&state, item, cancel),
+                            Some(Err(p)) => serde_json::to_value(p).unwrap_or_default(),
+                            None => serde_json::Value::Null,
+                        };
+                        if let Ok(mut o) = out.lock() {
+                            *o = value;
+                        }
+                    });
+                }
+            });
+            Ok(results
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_default())
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(Json(serde_json::json!({ "results": results })).into_response())
+}

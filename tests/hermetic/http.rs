@@ -407,6 +407,7 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         ("/v1/auth/verify", "post"),
         ("/v1/verify/seal", "post"),
         ("/v1/verify/document", "post"),
+        ("/v1/verify/batch", "post"),
         ("/v1/sign/cms", "post"),
         ("/v1/sign/xml", "post"),
         ("/v1/sign/wsse", "post"),

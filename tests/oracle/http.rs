@@ -613,3 +613,109 @@ fn the_bundled_qr_decoder_is_the_pinned_npm_package() {
         );
     }
 }
+
+/// `POST /v1/verify/batch`: a thousand items — CMS signed by the OpenSSL CLI (Debian package `openssl`) by a valid
+/// and a revoked signer, certificates, XML, a seal, and malformed items — answered in order, each exactly as its
+/// single endpoint answers it, a malformed item failing alone.
+#[test]
+fn a_batch_answers_each_item_as_its_single_endpoint_does() {
+    use base64::Engine;
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let svc = common::client::service();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let signed: Vec<serde_json::Value> = ["individual-sign", "revoked", "legal-head"]
+        .iter()
+        .map(|who| {
+            serde_json::json!({"cms": b64(&common::client::openssl_sign(format!("batch {who}").as_bytes(), who, false))})
+        })
+        .collect();
+    let cert = qoltanba::load_certificates(&common::project_dir().join("certs/expired.pem"))
+        .expect("cert")
+        .remove(0);
+    let reference = common::client::issue_reference(
+        &svc,
+        "reference.birth",
+        &qoltanba::form("reference.birth").expect("form").sample(),
+    )
+    .json();
+    let doc = common::client::get(
+        svc.addr,
+        &format!("/v1/documents/{}", reference["id"]),
+        &svc.portal,
+    )
+    .json();
+    let mut kinds: Vec<(&str, serde_json::Value)> = signed
+        .iter()
+        .map(|s| ("/v1/verify/cms", s.clone()))
+        .collect();
+    kinds.push((
+        "/v1/verify/certificate",
+        serde_json::json!({"certificate": b64(cert.der())}),
+    ));
+    kinds.push((
+        "/v1/verify/seal",
+        serde_json::json!({"barcode": doc["seal"]}),
+    ));
+    kinds.push(("/v1/verify/cms", serde_json::json!({"cms": "!!"})));
+    let items: Vec<serde_json::Value> = (0..1000)
+        .map(|i| kinds[i % kinds.len()].1.clone())
+        .collect();
+    let mut body = serde_json::json!({ "items": items });
+    body["items"][999] = serde_json::json!({"neither": 1});
+    let a = request(
+        svc.addr,
+        "POST",
+        "/v1/verify/batch",
+        "application/json",
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let results = a.json()["results"].as_array().expect("results").clone();
+    assert_eq!(results.len(), 1000);
+    let single: Vec<serde_json::Value> = kinds
+        .iter()
+        .map(|(path, item)| {
+            request(
+                svc.addr,
+                "POST",
+                path,
+                "application/json",
+                item.to_string().as_bytes(),
+            )
+            .json()
+        })
+        .collect();
+    let verdict = |v: &serde_json::Value| {
+        (
+            v["valid"].clone(),
+            v["codes"].clone(),
+            v["code"].clone(),
+            v["indication"].clone(),
+        )
+    };
+    for (i, r) in results.iter().enumerate().take(999) {
+        assert_eq!(
+            verdict(r),
+            verdict(&single[i % kinds.len()]),
+            "item {i}: {r}"
+        );
+    }
+    assert_eq!(results[0]["valid"], true);
+    assert_eq!(results[1]["valid"], false);
+    assert_eq!(results[5]["code"], "MALFORMED");
+    assert_eq!(results[999]["code"], "MALFORMED");
+    // Empty, or more than a thousand: refused whole.
+    for n in [0, 1001] {
+        let items: Vec<serde_json::Value> =
+            (0..n).map(|_| serde_json::json!({"cms": "AA=="})).collect();
+        let a = request(
+            svc.addr,
+            "POST",
+            "/v1/verify/batch",
+            "application/json",
+            serde_json::json!({ "items": items }).to_string().as_bytes(),
+        );
+        assert_eq!(a.status, 400);
+    }
+}
