@@ -443,3 +443,39 @@ fn where_ncanode_says_valid_and_we_do_not() {
         "{body}"
     );
 }
+
+/// NCANode-style batches (its issue #212): an array of request bodies to a compatible endpoint → an array of its
+/// answers, in order, each as the request alone would get, a malformed one failing alone with its error body.
+#[test]
+fn an_array_of_requests_is_answered_in_order() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let addr = start();
+    let good = B64.encode(openssl_sign(b"one", "individual-sign", false));
+    let revoked = B64.encode(openssl_sign(b"two", "revoked", false));
+    let (status, body) = post(
+        addr,
+        "/ncanode/cms/verify",
+        &json!([{"cms": good}, {"cms": revoked}, {"cms": "не base64"}, {"nothing": 1}]),
+    );
+    assert_eq!(status, 200, "{body}");
+    let answers = body.as_array().expect("array");
+    assert_eq!(answers.len(), 4);
+    assert_eq!(
+        (answers[0]["status"].clone(), answers[0]["valid"].clone()),
+        (json!(200), json!(true))
+    );
+    assert_eq!(answers[1]["valid"], false);
+    assert_eq!(answers[2]["status"], 400);
+    assert_eq!(answers[3]["status"], 400);
+    let pem = std::fs::read(common::project_dir().join("certs/legal-head.pem")).expect("pem");
+    let (_, body) = post(
+        addr,
+        "/ncanode/x509/info",
+        &json!([{"certs": [B64.encode(&pem)]}, {"certs": ["AAAA"]}]),
+    );
+    assert_eq!(body[0]["valid"], true, "{body}");
+    assert_eq!(body[1]["message"], "[0]: Invalid certificate given.");
+    let (status, _) = post(addr, "/ncanode/cms/verify", &json!([]));
+    assert_eq!(status, 400);
+}

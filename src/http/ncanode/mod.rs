@@ -99,52 +99,148 @@ struct CmsVerify {
     revocation_check: Vec<String>,
 }
 
+/// The most requests one NCANode-style batch (a JSON array of bodies) holds.
+const MAX_BATCH: usize = 1000;
+
+/// NCANode's error body, as a value (an element of a batch's answers).
+fn error_value(e: NcaError) -> Value {
+    json!({"status": e.0.as_u16(), "message": e.1})
+}
+
+/// One request's body, or an array of them — a batch NCANode's users asked for (its issue #212): each element
+/// answered as it would be alone, in order, in parallel on every core within one job's deadline; a malformed
+/// element fails alone (its NCANode error body in its place).
+async fn one_or_many<R: serde::de::DeserializeOwned + Send + 'static>(
+    state: AppState,
+    bytes: axum::body::Bytes,
+    answer: fn(&AppState, R, &crate::cancel::Cancel) -> Result<Value, NcaError>,
+) -> Result<Response, NcaError> {
+    let value: Value = body(&bytes)?;
+    let gates = state.gates.clone();
+    match value {
+        Value::Array(items) => {
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return Err(bad(format!("a batch holds 1–{MAX_BATCH} requests")));
+            }
+            let answers = gates
+                .run(Pool::Public, move |cancel| {
+                    let slots: Vec<std::sync::Mutex<Option<Value>>> = items
+                        .into_iter()
+                        .map(|v| std::sync::Mutex::new(Some(v)))
+                        .collect();
+                    let out: Vec<std::sync::Mutex<Value>> = (0..slots.len())
+                        .map(|_| std::sync::Mutex::new(Value::Null))
+                        .collect();
+                    let next = std::sync::atomic::AtomicUsize::new(0);
+                    let workers = std::thread::available_parallelism()
+                        .map_or(2, |n| n.get())
+                        .min(slots.len());
+                    std::thread::scope(|scope| {
+                        for _ in 0..workers {
+                            scope.spawn(|| loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let (Some(slot), Some(o)) = (slots.get(i), out.get(i)) else {
+                                    break;
+                                };
+                                let item = slot.lock().ok().and_then(|mut s| s.take());
+                                let answer = match item.map(serde_json::from_value::<R>) {
+                                    _ if cancel.check().is_err() => error_value(NcaError(
+                                        StatusCode::SERVICE_UNAVAILABLE,
+                                        "the batch ran past its deadline".into(),
+                                    )),
+                                    Some(Ok(req)) => {
+                                        answer(&state, req, cancel).unwrap_or_else(error_value)
+                                    }
+                                    Some(Err(e)) => {
+                                        error_value(bad(format!("Invalid request: {e}")))
+                                    }
+                                    None => Value::Null,
+                                };
+                                if let Ok(mut o) = o.lock() {
+                                    *o = answer;
+                                }
+                            });
+                        }
+                    });
+                    Ok(out
+                        .into_iter()
+                        .map(|m| m.into_inner().unwrap_or_default())
+                        .collect::<Vec<_>>())
+                })
+                .await
+                .map_err(NcaError::from)?;
+            Ok(Json(answers).into_response())
+        }
+        single => {
+            let req: R =
+                serde_json::from_value(single).map_err(|e| bad(format!("Invalid request: {e}")))?;
+            let answer = gates
+                .run(Pool::Public, move |cancel| Ok(answer(&state, req, cancel)))
+                .await
+                .map_err(NcaError::from)??;
+            let status = answer["status"]
+                .as_u64()
+                .and_then(|s| StatusCode::from_u16(s as u16).ok())
+                .unwrap_or(StatusCode::OK);
+            Ok((status, Json(answer)).into_response())
+        }
+    }
+}
+
+fn with_status(mut body: Value) -> Value {
+    if body.get("status").is_none() {
+        body["status"] = json!(200);
+        body["message"] = json!("OK");
+    }
+    body
+}
+
 async fn cms_verify(
     State(state): State<AppState>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, NcaError> {
-    let req: CmsVerify = body(&bytes)?;
+    one_or_many(state, bytes, answer_cms).await
+}
+
+fn answer_cms(
+    state: &AppState,
+    req: CmsVerify,
+    cancel: &crate::cancel::Cancel,
+) -> Result<Value, NcaError> {
     let cms = b64("cms", &req.cms)?;
     let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
-    let opts = options(&state, &req.revocation_check)?;
-    let gates = state.gates.clone();
-    gates
-        .run(Pool::Public, move |cancel| {
-            let mut opts = opts;
-            opts.cancel = cancel.clone();
-            // NCANode uses `data` only when the CMS has no content of its own.
-            let attached = crate::cms::attached_content(&cms).ok().flatten();
-            let detached = if attached.is_some() {
-                None
-            } else {
-                data.as_deref()
-            };
-            let report = crate::cms::verify_cms(&state.store, &cms, detached, &[], &opts)
-                .map_err(|e| super::Problem::malformed(format!("cms: {e}")))?;
-            let certs = crate::cms::embedded_certificates(&cms);
-            let signers: Vec<Value> = report
-                .signers
-                .iter()
-                .map(|s| {
-                    let entry = s.report.chain.first();
-                    let cert = entry.and_then(|e| {
-                        certs
-                            .iter()
-                            .find(|c| c.fingerprint_hex() == e.certificate.sha256)
-                    });
-                    let certificates: Vec<CertificateInfo> = cert
-                        .map(|c| CertificateInfo::of(c, s.report.valid, entry))
-                        .into_iter()
-                        .collect();
-                    json!({"certificates": certificates, "tsp": null})
-                })
+    let mut opts = options(state, &req.revocation_check)?;
+    opts.cancel = cancel.clone();
+    // NCANode uses `data` only when the CMS has no content of its own.
+    let attached = crate::cms::attached_content(&cms).ok().flatten();
+    let detached = if attached.is_some() {
+        None
+    } else {
+        data.as_deref()
+    };
+    let report = crate::cms::verify_cms(&state.store, &cms, detached, &[], &opts)
+        .map_err(|e| bad(format!("cms: {e}")))?;
+    let certs = crate::cms::embedded_certificates(&cms);
+    let signers: Vec<Value> = report
+        .signers
+        .iter()
+        .map(|s| {
+            let entry = s.report.chain.first();
+            let cert = entry.and_then(|e| {
+                certs
+                    .iter()
+                    .find(|c| c.fingerprint_hex() == e.certificate.sha256)
+            });
+            let certificates: Vec<CertificateInfo> = cert
+                .map(|c| CertificateInfo::of(c, s.report.valid, entry))
+                .into_iter()
                 .collect();
-            Ok(ok(
-                json!({"valid": report.report.valid, "signers": signers, "report": report}),
-            ))
+            json!({"certificates": certificates, "tsp": null})
         })
-        .await
-        .map_err(NcaError::from)
+        .collect();
+    Ok(with_status(
+        json!({"valid": report.report.valid, "signers": signers, "report": report}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -159,45 +255,46 @@ async fn x509_info(
     State(state): State<AppState>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, NcaError> {
-    let req: X509Info = body(&bytes)?;
+    one_or_many(state, bytes, answer_x509).await
+}
+
+fn answer_x509(
+    state: &AppState,
+    req: X509Info,
+    cancel: &crate::cancel::Cancel,
+) -> Result<Value, NcaError> {
     if req.certs.len() > 100 {
         return Err(bad("certs: at most 100"));
     }
-    let opts = options(&state, &req.revocation_check)?;
-    let gates = state.gates.clone();
-    gates
-        .run(Pool::Public, move |cancel| {
-            let mut opts = opts;
-            opts.cancel = cancel.clone();
-            let mut message = "OK".to_string();
-            let mut valid = !req.certs.is_empty();
-            let mut signers = Vec::new();
-            let mut reports = Vec::new();
-            for (i, text) in req.certs.iter().enumerate() {
-                let cert = certificate(text);
-                match cert {
-                    Some(cert) => {
-                        let report = state.store.verify_certificate(&cert, &[], &opts);
-                        valid &= report.valid;
-                        signers.push(json!(CertificateInfo::of(&cert, report.valid, report.chain.first())));
-                        reports.push(json!(report));
-                    }
-                    None => {
-                        valid = false;
-                        message = format!("[{i}]: Invalid certificate given.");
-                        signers.push(Value::Null);
-                        reports.push(Value::Null);
-                    }
-                }
+    let mut opts = options(state, &req.revocation_check)?;
+    opts.cancel = cancel.clone();
+    let mut message = "OK".to_string();
+    let mut valid = !req.certs.is_empty();
+    let mut signers = Vec::new();
+    let mut reports = Vec::new();
+    for (i, text) in req.certs.iter().enumerate() {
+        match certificate(text) {
+            Some(cert) => {
+                let report = state.store.verify_certificate(&cert, &[], &opts);
+                valid &= report.valid;
+                signers.push(json!(CertificateInfo::of(
+                    &cert,
+                    report.valid,
+                    report.chain.first()
+                )));
+                reports.push(json!(report));
             }
-            let mut out = ok(json!({"valid": valid, "signers": signers, "report": reports}));
-            if message != "OK" {
-                out = Json(json!({"status": 200, "message": message, "valid": valid, "signers": signers, "report": reports})).into_response();
+            None => {
+                valid = false;
+                message = format!("[{i}]: Invalid certificate given.");
+                signers.push(Value::Null);
+                reports.push(Value::Null);
             }
-            Ok::<_, super::Problem>(out)
-        })
-        .await
-        .map_err(NcaError::from)
+        }
+    }
+    Ok(
+        json!({"status": 200, "message": message, "valid": valid, "signers": signers, "report": reports}),
+    )
 }
 
 /// A certificate as NCANode's clients send it: base64 of DER, or base64 of PEM text (its issue #201).
@@ -225,58 +322,57 @@ struct XmlVerify {
 }
 
 async fn xml_verify(
-    state: State<AppState>,
+    State(state): State<AppState>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, NcaError> {
-    xml_or_wsse(state, bytes, crate::xml::XmlProfile::Enveloped).await
+    one_or_many(state, bytes, |s, r, c| {
+        answer_xml(s, r, c, crate::xml::XmlProfile::Enveloped)
+    })
+    .await
 }
 
 async fn wsse_verify(
-    state: State<AppState>,
+    State(state): State<AppState>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, NcaError> {
-    xml_or_wsse(state, bytes, crate::xml::XmlProfile::Wsse).await
+    one_or_many(state, bytes, |s, r, c| {
+        answer_xml(s, r, c, crate::xml::XmlProfile::Wsse)
+    })
+    .await
 }
 
 /// `/xml/verify` and `/wsse/verify`: `VerificationResponse`, one `CertificateInfo` per signature.
-async fn xml_or_wsse(
-    State(state): State<AppState>,
-    bytes: axum::body::Bytes,
+fn answer_xml(
+    state: &AppState,
+    req: XmlVerify,
+    cancel: &crate::cancel::Cancel,
     profile: crate::xml::XmlProfile,
-) -> Result<Response, NcaError> {
-    let req: XmlVerify = body(&bytes)?;
-    let opts = options(&state, &req.revocation_check)?;
-    let gates = state.gates.clone();
-    gates
-        .run(Pool::Public, move |cancel| {
-            let mut opts = opts;
-            opts.cancel = cancel.clone();
-            let xml = req.xml.into_bytes();
-            let report = crate::xml::verify_xml(&state.store, &xml, profile, &opts)
-                .map_err(|e| super::Problem::malformed(format!("xml: {e}")))?;
-            let certs = crate::xml::embedded_certificates(&xml);
-            let signers: Vec<Value> = report
-                .signatures
-                .iter()
-                .map(|s| {
-                    let entry = s.report.chain.first();
-                    entry
-                        .and_then(|e| {
-                            certs
-                                .iter()
-                                .find(|c| c.fingerprint_hex() == e.certificate.sha256)
-                        })
-                        .map_or(Value::Null, |c| {
-                            json!(CertificateInfo::of(c, s.report.valid, entry))
-                        })
+) -> Result<Value, NcaError> {
+    let mut opts = options(state, &req.revocation_check)?;
+    opts.cancel = cancel.clone();
+    let xml = req.xml.into_bytes();
+    let report = crate::xml::verify_xml(&state.store, &xml, profile, &opts)
+        .map_err(|e| bad(format!("xml: {e}")))?;
+    let certs = crate::xml::embedded_certificates(&xml);
+    let signers: Vec<Value> = report
+        .signatures
+        .iter()
+        .map(|s| {
+            let entry = s.report.chain.first();
+            entry
+                .and_then(|e| {
+                    certs
+                        .iter()
+                        .find(|c| c.fingerprint_hex() == e.certificate.sha256)
                 })
-                .collect();
-            Ok(ok(
-                json!({"valid": report.report.valid, "signers": signers, "report": report}),
-            ))
+                .map_or(Value::Null, |c| {
+                    json!(CertificateInfo::of(c, s.report.valid, entry))
+                })
         })
-        .await
-        .map_err(NcaError::from)
+        .collect();
+    Ok(with_status(
+        json!({"valid": report.report.valid, "signers": signers, "report": report}),
+    ))
 }
 
 #[derive(Deserialize)]
