@@ -141,6 +141,8 @@ struct File {
 struct NcanodeSection {
     access: Option<String>,
     listen: Option<String>,
+    #[serde(default)]
+    sign: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,6 +389,8 @@ pub struct ServiceConfig {
     /// Who may call NCANode's API (`[ncanode] access`); `None`: open when it listens on loopback alone (after
     /// `--listen`), else a portal token.
     pub ncanode_access: Option<super::NcanodeAccess>,
+    /// Whether NCANode's signing endpoints sign with `[portal_signer]` (`[ncanode] sign`); they refuse otherwise.
+    pub ncanode_signs: bool,
     /// A listener of its own for NCANode's API at NCANode's paths (`[ncanode] listen`, NCANode's port was 14579).
     pub ncanode_listen: Option<SocketAddr>,
     /// The provider's own service catalogue (`services`, a `services.json`), read and checked at load; `None`:
@@ -1029,6 +1033,7 @@ impl ServiceConfig {
             services,
             ncanode_access,
             ncanode_listen,
+            ncanode_signs: parsed.ncanode.sign,
         };
         match (config.anchors.is_empty(), config.signer.is_none()) {
             (true, false) => Err(ConfigError::Incomplete(
@@ -1296,6 +1301,13 @@ impl ServiceConfig {
         service.revocation = Arc::new(self.revocation_policy(&service.store)?);
         let loopback_only = self.listen.ip().is_loopback()
             && self.ncanode_listen.is_none_or(|a| a.ip().is_loopback());
+        if self.ncanode_signs && self.portal_signer.is_none() {
+            return Err(invalid(
+                "ncanode.sign",
+                "signs with the portal signing key: configure [portal_signer] (never the provider's key)",
+            ));
+        }
+        service.ncanode_signs = self.ncanode_signs;
         service.ncanode_access = self.ncanode_access.unwrap_or(if loopback_only {
             super::NcanodeAccess::Open
         } else {

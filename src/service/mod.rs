@@ -64,6 +64,8 @@ pub struct Node {
     pub revocation: Arc<RevocationPolicy>,
     /// Who may call NCANode's API (`/ncanode/*`, `[ncanode] access`).
     pub ncanode_access: NcanodeAccess,
+    /// Whether NCANode's signing endpoints sign with the portal signing key (`[ncanode] sign`); off: they refuse.
+    pub ncanode_signs: bool,
     /// The portal's webhook (`[webhook]`): every status change, signed, in order, retried; `None`: off.
     pub webhook: Option<Arc<Webhook>>,
     /// Applications' attached files (`data/attachments/`).
@@ -107,6 +109,7 @@ impl Node {
             revocation: Arc::new(RevocationPolicy::default()),
             webhook: None,
             ncanode_access: NcanodeAccess::Open,
+            ncanode_signs: false,
             attachments: Arc::new(
                 AttachmentStore::temporary().map_err(|e| RegistryError::Storage(Box::new(e)))?,
             ),

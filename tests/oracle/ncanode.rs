@@ -428,7 +428,72 @@ fn where_ncanode_says_valid_and_we_do_not() {
         .status()
         .expect("openssl")
         .success());
-    // Refused as NCANode refuses what it cannot verify: 400, saying which certificate is missing.
+    // 4. An XML signature that covers a part of the document only (an `Id`-referenced element), signed by xmlsec1
+    // (Debian package `xmlsec1`): the signature itself is sound — xmlsec1 verifies it, as NCANode would, which
+    // checks the signature and not what it covers — but the unsigned part says the opposite of the signed one.
+    common::tools::need_tool("xmlsec1", "xmlsec1");
+    let template = dir.path().join("partial.xml");
+    std::fs::write(
+        &template,
+        "<application xmlns=\"urn:qoltanba:application:1\" service=\"licence.private-bailiff\">\
+         <applicant iin=\"870412300129\">ТЕСТОВ ТЕСТ ТЕСТОВИЧ</applicant><part Id=\"signed\">approved: no</part>\
+         <part>approved: yes</part><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>\
+         <ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
+         <ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>\
+         <ds:Reference URI=\"#signed\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>\
+         </ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue/>\
+         </ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate/>\
+         </ds:X509Data></ds:KeyInfo></ds:Signature></application>",
+    )
+    .expect("write");
+    let partial = dir.path().join("partial-signed.xml");
+    let key = format!(
+        "{},{}",
+        certs.join("individual-sign.key.pem").display(),
+        certs.join("individual-sign.pem").display()
+    );
+    let xmlsec = |args: &[&str]| {
+        std::process::Command::new("xmlsec1")
+            .args(args)
+            .output()
+            .expect("xmlsec1")
+            .status
+            .success()
+    };
+    let s = |p: &std::path::Path| p.to_str().expect("path").to_string();
+    assert!(xmlsec(&[
+        "--sign",
+        "--privkey-pem",
+        &key,
+        "--id-attr:Id",
+        "part",
+        "--output",
+        &s(&partial),
+        &s(&template)
+    ]));
+    assert!(xmlsec(&[
+        "--verify",
+        "--trusted-pem",
+        &s(&certs.join("root-ca.pem")),
+        "--untrusted-pem",
+        &s(&certs.join("issuing-ca.pem")),
+        "--id-attr:Id",
+        "part",
+        &s(&partial)
+    ]));
+    let (status, body) = post(
+        addr,
+        "/ncanode/xml/verify",
+        &json!({"xml": std::fs::read_to_string(&partial).expect("read")}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["valid"], false, "{body}");
+    assert!(
+        common::codes(&body["report"]).contains(&"SIGNATURE_SCOPE".to_string()),
+        "{body}"
+    );
+
+    // 3 (continued). Refused as NCANode refuses what it cannot verify: 400, saying which certificate is missing.
     let (status, body) = post(
         addr,
         "/ncanode/cms/verify",
@@ -478,4 +543,73 @@ fn an_array_of_requests_is_answered_in_order() {
     assert_eq!(body[1]["message"], "[0]: Invalid certificate given.");
     let (status, _) = post(addr, "/ncanode/cms/verify", &json!([]));
     assert_eq!(status, 400);
+}
+
+/// With `[ncanode] sign`, NCANode's signing endpoints sign with the node's portal signing key (here the demo
+/// legal entity's employee), never with the PKCS#12 a request carries, and say so; the CMS verifies in
+/// `openssl cms -verify`, the XML through `/ncanode/xml/verify`.
+#[test]
+fn configured_signing_uses_the_nodes_key_and_says_so() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    let svc = common::client::service_with(|mut state| {
+        state.portal_signer = Some(std::sync::Arc::new(common::demo_signer("legal-employee")));
+        state.ncanode_signs = true;
+        state
+    });
+    let (status, body) = post(
+        svc.addr,
+        "/ncanode/cms/sign",
+        &json!({"data": B64.encode("қол қою / подпись"), "signers": [{"key": "MIIK", "password": "Qwerty12"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body["signedWith"]["note"]
+        .as_str()
+        .expect("note")
+        .contains("never read"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cms = dir.path().join("s.p7s");
+    std::fs::write(
+        &cms,
+        B64.decode(body["cms"].as_str().expect("cms")).expect("b64"),
+    )
+    .expect("write");
+    let certs = common::project_dir().join("certs");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-in",
+        ])
+        .arg(&cms)
+        .arg("-CAfile")
+        .arg(certs.join("root-ca.pem"))
+        .arg("-certfile")
+        .arg(certs.join("issuing-ca.pem"))
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "қол қою / подпись");
+
+    let (status, body) = post(
+        svc.addr,
+        "/ncanode/xml/sign",
+        &json!({"xml": "<doc><text>қол</text></doc>", "signers": [{"key": "MIIK", "password": "x"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, verified) = post(
+        svc.addr,
+        "/ncanode/xml/verify",
+        &json!({"xml": body["xml"]}),
+    );
+    assert_eq!(verified["valid"], true, "{verified}");
+    assert_eq!(
+        verified["signers"][0]["serialNumber"],
+        body["signedWith"]["serialNumber"]
+            .as_str()
+            .expect("serial")
+            .trim_start_matches('0')
+    );
 }

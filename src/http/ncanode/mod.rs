@@ -392,15 +392,120 @@ async fn cms_extract(bytes: axum::body::Bytes) -> Result<Response, NcaError> {
     ))
 }
 
-/// `/cms/sign`, `/xml/sign`, `/wsse/sign`: NCANode takes the caller's PKCS#12 and its password in every request.
-/// Keys never travel to Qoltanba: refused, saying why.
-async fn sign_refused() -> NcaError {
-    bad(
-        "Qoltanba does not take private keys over the network: a PKCS#12 and its password sent in a request are \
-         exposed to every proxy and log on the way. Sign where the key lives (NCALayer, the Kalkan SDK), and send \
-         the signature to /ncanode/cms/verify or /ncanode/xml/verify; documents a provider issues are signed with \
-         its own configured key (POST /v1/documents)",
-    )
+const KEYS_NEVER_TRAVEL: &str = "Qoltanba does not take private keys over the network: a PKCS#12 and its password sent \
+     in a request are exposed to every proxy and log on the way. Sign where the key lives (NCALayer, the Kalkan SDK), \
+     and send the signature to /ncanode/cms/verify or /ncanode/xml/verify; documents a provider issues are signed \
+     with its own configured key (POST /v1/documents)";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CmsSign {
+    data: String,
+    #[serde(default)]
+    detached: bool,
+}
+
+#[derive(Deserialize)]
+struct XmlSign {
+    xml: String,
+}
+
+/// What signs for NCANode's signing endpoints when `[ncanode] sign` is on: the portal signing key, never the
+/// provider's; the keys a request carries (`signers`) are never read.
+fn signer(state: &AppState) -> Result<std::sync::Arc<crate::cms::CmsSigner>, NcaError> {
+    match (&state.portal_signer, state.ncanode_signs) {
+        (Some(s), true) => Ok(s.clone()),
+        _ => Err(bad(KEYS_NEVER_TRAVEL)),
+    }
+}
+
+/// Who signed, as the answer says it: the configured key's holder, not the caller's key.
+fn signed_with(signer: &crate::cms::CmsSigner) -> Value {
+    let cert = signer.certificate();
+    json!({
+        "note": "signed with this node's portal signing key, not with the keys in the request (never read)",
+        "subject": cert.subject().to_string(),
+        "serialNumber": cert.serial_hex(),
+    })
+}
+
+/// `/cms/sign`: NCANode takes the caller's PKCS#12 and its password in every request; refused (keys never
+/// travel), unless `[ncanode] sign` has this node sign `data` with its portal signing key and say so.
+async fn cms_sign(
+    State(state): State<AppState>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NcaError> {
+    let signer = signer(&state)?;
+    let req: CmsSign = body(&bytes)?;
+    let data = b64("data", &req.data)?;
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Public, move |_| {
+            let at = now();
+            let cms = signer.sign(&data, req.detached, at).map_err(|e| {
+                tracing::error!(error = %e, "signing failed");
+                super::Problem::internal()
+            })?;
+            let digest = crate::encoding::hex(&crate::encoding::sha256(&data));
+            state
+                .registry
+                .record(
+                    crate::clock::UnixTime::from_secs(at),
+                    "ncanode",
+                    "cms.signed",
+                    &format!("sha256:{digest}"),
+                )
+                .map_err(|_| super::Problem::internal())?;
+            Ok(ok(json!({
+                "cms": base64::engine::general_purpose::STANDARD.encode(cms),
+                "signedWith": signed_with(&signer),
+            })))
+        })
+        .await
+        .map_err(NcaError::from)
+}
+
+async fn xml_sign(state: State<AppState>, bytes: axum::body::Bytes) -> Result<Response, NcaError> {
+    sign_xml_as(state, bytes, false).await
+}
+
+async fn wsse_sign(state: State<AppState>, bytes: axum::body::Bytes) -> Result<Response, NcaError> {
+    sign_xml_as(state, bytes, true).await
+}
+
+/// `/xml/sign`, `/wsse/sign`: as `/cms/sign`, the XML profiles of `/v1/sign/xml` and `/v1/sign/wsse`.
+async fn sign_xml_as(
+    State(state): State<AppState>,
+    bytes: axum::body::Bytes,
+    wsse: bool,
+) -> Result<Response, NcaError> {
+    let signer = signer(&state)?;
+    let req: XmlSign = body(&bytes)?;
+    let gates = state.gates.clone();
+    gates
+        .run(Pool::Public, move |_| {
+            let at = now();
+            let signed = if wsse {
+                crate::xml::sign_wsse(req.xml.as_bytes(), &signer)
+            } else {
+                crate::xml::sign_xml(req.xml.as_bytes(), &signer)
+            }
+            .map_err(|e| super::Problem::malformed(format!("xml: {e}")))?;
+            let digest = crate::encoding::hex(&crate::encoding::sha256(req.xml.as_bytes()));
+            state
+                .registry
+                .record(
+                    crate::clock::UnixTime::from_secs(at),
+                    "ncanode",
+                    if wsse { "wsse.signed" } else { "xml.signed" },
+                    &format!("sha256:{digest}"),
+                )
+                .map_err(|_| super::Problem::internal())?;
+            let xml = String::from_utf8(signed).map_err(|_| super::Problem::internal())?;
+            Ok(ok(json!({"xml": xml, "signedWith": signed_with(&signer)})))
+        })
+        .await
+        .map_err(NcaError::from)
 }
 
 /// `/pdf/verify`: PAdES verification arrives with issue 20.
@@ -451,12 +556,12 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/cms/verify", post(cms_verify))
         .route("/cms/extract", post(cms_extract))
-        .route("/cms/sign", post(sign_refused))
+        .route("/cms/sign", post(cms_sign))
         .route("/x509/info", post(x509_info))
         .route("/xml/verify", post(xml_verify))
-        .route("/xml/sign", post(sign_refused))
+        .route("/xml/sign", post(xml_sign))
         .route("/wsse/verify", post(wsse_verify))
-        .route("/wsse/sign", post(sign_refused))
+        .route("/wsse/sign", post(wsse_sign))
         .route("/pdf/verify", post(pdf_verify))
         .route_layer(axum::middleware::from_fn_with_state(state, access))
         .route("/actuator/health", get(health))
