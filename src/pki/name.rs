@@ -51,7 +51,7 @@ fn digest_of(rdns: &[Vec<Attribute>]) -> u64 {
 }
 
 /// Short labels of the attribute types people see, keyed by the encoded OID.
-fn short_name(oid: &[u8]) -> Option<&'static str> {
+pub(crate) fn short_name(oid: &[u8]) -> Option<&'static str> {
     Some(match oid {
         [0x55, 0x04, 0x03] => "CN",
         [0x55, 0x04, 0x04] => "SURNAME",

@@ -48,6 +48,43 @@ pub(crate) struct Subject {
     dn: String,
 }
 
+/// A name as Java's `X500Principal.toString()` prints it, which is NCANode's `dn`: the attributes in reverse DER
+/// order joined by `", "`, Java's keywords (`EMAILADDRESS`, `OID.…` for a type it has no keyword for), and a
+/// value holding any of `,+=<>#;"\` or a line break, or beginning or ending with a space, quoted in `"`, its `"` and
+/// `\` escaped. `None` when the name cannot be read.
+pub(crate) fn java_dn(name_der: &[u8]) -> Option<String> {
+    let (_, name) =
+        <x509_parser::x509::X509Name as x509_parser::prelude::FromDer<'_, _>>::from_der(name_der)
+            .ok()?;
+    let mut parts: Vec<String> = crate::pki::name::text_attributes(&name)
+        .map(|(attr, value)| {
+            let keyword = match crate::pki::name::short_name(attr) {
+                Some("E") => "EMAILADDRESS".to_string(),
+                Some(k) => k.to_string(),
+                None => match oid::from_der_contents(attr) {
+                    Ok(o) => format!("OID.{o}"),
+                    Err(_) => "OID".to_string(),
+                },
+            };
+            let special = value.chars().any(|c| {
+                matches!(
+                    c,
+                    ',' | '+' | '=' | '<' | '>' | '#' | ';' | '"' | '\\' | '\n' | '\r'
+                )
+            }) || value.starts_with(' ')
+                || value.ends_with(' ');
+            if special {
+                let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+                format!("{keyword}=\"{escaped}\"")
+            } else {
+                format!("{keyword}={value}")
+            }
+        })
+        .collect();
+    parts.reverse();
+    Some(parts.join(", "))
+}
+
 /// A subject or issuer name read as NCANode reads `X500Principal.toString()`: each attribute in DER order, a
 /// later one overwriting an earlier; `SERIALNUMBER` gives the IIN (or, beginning with `BIN`, the BIN), any `OU`
 /// the BIN; `GIVENNAME` and `ST` are never read (NCANode looks for `G` and `S`).
@@ -202,8 +239,14 @@ impl CertificateInfo {
             key_user: key_user(cert),
             public_key: b64(cert.spki_der()),
             signature: b64(cert.signature()),
-            subject: subject(cert.subject_der(), cert.subject().to_string()),
-            issuer: subject(cert.issuer_der(), cert.issuer().to_string()),
+            subject: subject(
+                cert.subject_der(),
+                java_dn(cert.subject_der()).unwrap_or_else(|| cert.subject().to_string()),
+            ),
+            issuer: subject(
+                cert.issuer_der(),
+                java_dn(cert.issuer_der()).unwrap_or_else(|| cert.issuer().to_string()),
+            ),
         }
     }
 }
