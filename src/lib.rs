@@ -55,10 +55,11 @@ pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_
 pub use identity::{Bin, Iin, Role};
 pub use xml::{
     application_json as xml_application_json, canonicalize as canonicalize_xml, challenge_xml,
-    is_xml, read_challenge, sign_wsse, sign_xml, verify_xml, ChallengeFields, Coverage,
-    CoveredNode, KeyInfoKind, ReferenceReport, WsuTimestamp, XmlError, XmlProfile, XmlReport,
-    XmlSignError, XmlSignatureReport, APPLICATION_NS, CHALLENGE_NS, MAX_XML_ATTRIBUTES,
-    MAX_XML_DEPTH, MAX_XML_NAMESPACES, MAX_XML_NODES, MAX_XML_SIGNATURES, MAX_XML_SIZE,
+    is_xml, read_challenge, sign_wsse, sign_xml, step_json as xml_step_json, verify_xml,
+    ChallengeFields, Coverage, CoveredNode, KeyInfoKind, ReferenceReport, WsuTimestamp, XmlError,
+    XmlProfile, XmlReport, XmlSignError, XmlSignatureReport, APPLICATION_NS, CHALLENGE_NS,
+    MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NAMESPACES, MAX_XML_NODES, MAX_XML_SIGNATURES,
+    MAX_XML_SIZE, STEP_NS,
 };
 
 // Forms, PDFs, the barcode seal and the documents they make.

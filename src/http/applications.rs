@@ -391,6 +391,10 @@ pub(super) struct StepRequest {
     /// The head's own signature on the step: an attached CMS (base64) over `{"application", "step", "fields"?,
     /// "reason"?, "number"?}`; the step then takes the values signed.
     signature: Option<String>,
+    /// Or the head's signature as XML (NCALayer's `signXml` over `<step xmlns="urn:qoltanba:step:1"
+    /// application="…" name="…">…</step>`), as text.
+    #[serde(rename = "signatureXml")]
+    signature_xml: Option<String>,
 }
 
 /// Takes a step of the application's service (`next` in the application's view): the portal's or the operator's,
@@ -400,7 +404,7 @@ pub(super) async fn step(
     Staff(caller): Staff,
     idempotency: Idempotency,
     Path((id, step)): Path<(String, String)>,
-    Body(req): Body<StepRequest>,
+    Body(mut req): Body<StepRequest>,
 ) -> Result<Response, Problem> {
     let id = application_id(&id)?;
     let by = match caller.role {
@@ -408,11 +412,15 @@ pub(super) async fn step(
         crate::registry::TokenRole::Operator => crate::issuance::catalogue::Actor::Operator,
     };
     let offices = state.offices.clone();
-    let signature = req
-        .signature
-        .as_deref()
-        .map(|s| super::b64("signature", s))
-        .transpose()?;
+    let signature = match (req.signature.as_deref(), req.signature_xml.take()) {
+        (Some(s), None) => Some(super::b64("signature", s)?),
+        (None, Some(xml)) => Some(xml.into_bytes()),
+        (None, None) => None,
+        (Some(_), Some(_)) => return Err(Problem::malformed(
+            "give the head's signature as CMS (signature) or as XML (signatureXml), one of the two"
+                .into(),
+        )),
+    };
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {

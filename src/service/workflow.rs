@@ -1134,7 +1134,8 @@ pub struct Step<'a> {
     pub idempotency: Option<IdempotencyKey<'a>>,
     /// For a step that issues a licence: the number E-licensing assigned, printed and stored instead of ours.
     pub number: Option<&'a str>,
-    /// The decision signed by the provider's head with their own key (an attached CMS over [`SignedStep`]'s JSON):
+    /// The decision signed by the provider's head with their own key (an attached CMS over [`SignedStep`]'s JSON,
+    /// or its XML signed with NCALayer — `xml::step_json`):
     /// verified like an applicant's signature before the provider's seal goes on the document, and kept.
     pub signature: Option<&'a [u8]>,
 }
@@ -1163,7 +1164,8 @@ struct HeadSignature {
     verification: String,
 }
 
-/// Verifies the head's own signature on a step of `current` (`cms`, attached): the content is the step of this
+/// Verifies the head's own signature on a step of `current` — an attached CMS over the step's JSON, or the step's
+/// XML signed with NCALayer's `signXml` (`xml::step_json`): the content is the step of this
 /// application, the signature and the signer's path and revocation are valid now (the applications' revocation
 /// policy), and the signer is the provider's first head or has its right to sign (the NCA role, under the
 /// provider's BIN, which its signer's certificate gives).
@@ -1171,14 +1173,22 @@ fn head_signature(
     ctx: Context<'_>,
     current: &ApplicationRecord,
     step: &str,
-    cms: &[u8],
+    signature: &[u8],
     at: i64,
 ) -> Result<HeadSignature, WorkflowError> {
-    let content = crate::cms::attached_content(cms)
-        .map_err(|e| WorkflowError::Malformed(format!("signature: {e}")))?
-        .ok_or_else(|| {
-            WorkflowError::Malformed("signature: an attached CMS (the step's JSON inside)".into())
-        })?;
+    let xml = crate::xml::is_xml(signature);
+    let content = if xml {
+        crate::xml::step_json(signature)
+            .map_err(|e| WorkflowError::Malformed(format!("signature: {e}")))?
+    } else {
+        crate::cms::attached_content(signature)
+            .map_err(|e| WorkflowError::Malformed(format!("signature: {e}")))?
+            .ok_or_else(|| {
+                WorkflowError::Malformed(
+                    "signature: an attached CMS (the step's JSON inside)".into(),
+                )
+            })?
+    };
     let signed: SignedStep = serde_json::from_slice(&content).map_err(|e| {
         WorkflowError::Malformed(format!(
             "signature: the signed content is not a step ({{\"application\", \"step\", \"fields\"?, \"reason\"?, \"number\"?}}): {e}"
@@ -1191,8 +1201,24 @@ fn head_signature(
         )));
     }
     let opts = ctx.options(at, crate::service::CheckFor::Applications);
-    let r = crate::cms::verify_cms(ctx.store, cms, None, &[], &opts)
-        .map_err(|e| WorkflowError::Malformed(format!("signature: {e}")))?;
+    let stored =
+        |e: serde_json::Error| WorkflowError::Storage(RegistryError::Corrupt(e.to_string()));
+    let malformed = |e: String| WorkflowError::Malformed(format!("signature: {e}"));
+    let (report, verification) = if xml {
+        let r = crate::xml::verify_xml(
+            ctx.store,
+            signature,
+            crate::xml::XmlProfile::Enveloped,
+            &opts,
+        )
+        .map_err(|e| malformed(e.to_string()))?;
+        (r.report.clone(), serde_json::to_string(&r).map_err(stored)?)
+    } else {
+        let r = crate::cms::verify_cms(ctx.store, signature, None, &[], &opts)
+            .map_err(|e| malformed(e.to_string()))?;
+        (r.report.clone(), serde_json::to_string(&r).map_err(stored)?)
+    };
+    let r = ReportOnly { report };
     let unconfirmed = |why: String| WorkflowError::HeadSignature(why);
     if !r.report.valid {
         let codes: Vec<&str> = r.report.codes.iter().map(|c| c.as_str()).collect();
@@ -1237,9 +1263,13 @@ fn head_signature(
     Ok(HeadSignature {
         signed,
         signer: format!("{} (certificate {serial})", who.trim()),
-        verification: serde_json::to_string(&r)
-            .map_err(|e| WorkflowError::Storage(RegistryError::Corrupt(e.to_string())))?,
+        verification,
     })
+}
+
+/// The verdict of a head's signature, CMS or XML alike.
+struct ReportOnly {
+    report: crate::pki::Report,
 }
 
 /// Takes `step` on application `id`, as `by` (the caller's role) — the generic form of every step after

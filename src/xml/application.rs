@@ -110,6 +110,76 @@ pub fn application_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
     serde_json::to_vec(&Value::Object(out)).map_err(|e| bad(e.to_string()))
 }
 
+/// The namespace of a step's XML (a head's signed decision).
+pub const STEP_NS: &str = "urn:qoltanba:step:1";
+
+/// The JSON of a step a head signed as XML (NCALayer's `signXml`), as bytes — what [`crate::service::workflow`]
+/// reads from a CMS-signed one:
+///
+/// ```xml
+/// <step xmlns="urn:qoltanba:step:1" application="QLT-APP-2026-000001" name="approve">
+///   <field name="special_conditions">…</field>
+///   <reason>…</reason>
+///   <number>KZ79LAA00031584</number>
+/// </step>
+/// ```
+pub fn step_json(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
+    let doc = parse::parse(parse::text_of(xml)?)?;
+    let root = doc.root_element();
+    if root.tag_name().namespace() != Some(STEP_NS) || root.tag_name().name() != "step" {
+        return Err(XmlError::Parse(format!(
+            "step: the document element is {}, not {{{STEP_NS}}}step",
+            root.qname()
+        )));
+    }
+    let bad = |m: &str| XmlError::Parse(format!("step: {m}"));
+    let mut out = Map::new();
+    out.insert(
+        "application".into(),
+        Value::String(
+            attr(root, "application")
+                .ok_or_else(|| bad("no application attribute"))?
+                .to_string(),
+        ),
+    );
+    out.insert(
+        "step".into(),
+        Value::String(
+            attr(root, "name")
+                .ok_or_else(|| bad("no name attribute"))?
+                .to_string(),
+        ),
+    );
+    let mut fields = Map::new();
+    for child in root.children().filter(|c| c.is_element()) {
+        if child.tag_name().namespace() != Some(STEP_NS) {
+            continue;
+        }
+        let text = child.text().unwrap_or("").trim().to_string();
+        match child.tag_name().name() {
+            "field" => {
+                let name = attr(child, "name").ok_or_else(|| bad("a field without a name"))?;
+                if fields
+                    .insert(name.to_string(), Value::String(text))
+                    .is_some()
+                {
+                    return Err(bad("a field given twice"));
+                }
+            }
+            key @ ("reason" | "number") => {
+                if out.insert(key.into(), Value::String(text)).is_some() {
+                    return Err(bad("reason or number given twice"));
+                }
+            }
+            _ => return Err(bad("unknown element")),
+        }
+    }
+    if !fields.is_empty() {
+        out.insert("fields".into(), Value::Object(fields));
+    }
+    serde_json::to_vec(&Value::Object(out)).map_err(|e| bad(&e.to_string()))
+}
+
 /// Whether stored signature bytes are XML (a DER CMS starts with a SEQUENCE, 0x30).
 pub fn is_xml(signed: &[u8]) -> bool {
     let s = signed.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(signed);

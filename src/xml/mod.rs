@@ -21,7 +21,7 @@ use thiserror::Error;
 
 use crate::pki::Report;
 
-pub use application::{application_json, is_xml, APPLICATION_NS};
+pub use application::{application_json, is_xml, step_json, APPLICATION_NS, STEP_NS};
 pub use challenge::{challenge_xml, read_challenge, ChallengeFields, CHALLENGE_NS};
 pub use dom::MAX_XML_NAMESPACES;
 pub use parse::{MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_NODES, MAX_XML_SIZE};

@@ -1510,3 +1510,84 @@ fn the_head_signs_the_decision_with_their_own_key() {
     );
     assert_eq!(signed.actor, "operator-1");
 }
+
+/// The head's decision signed as XML, as NCALayer's `signXml` signs it — here by `xmlsec1` (Debian package
+/// `xmlsec1`) with an enveloped signature over the whole `<step>`: verified as an XML signature, the step takes
+/// the values signed; another organisation's head is refused.
+#[test]
+fn the_head_signs_the_decision_as_xml() {
+    let _machine = crate::common::shared_machine();
+    common::tools::need_tool("openssl", "openssl");
+    common::tools::need_tool("xmlsec1", "xmlsec1");
+    let p = provider();
+    let issue = json!({
+        "service": "licence.private-bailiff",
+        "applicant": {"iin": cert_iin("individual-sign"), "name": APPLICANT},
+        "fields": {"qualification": "сот орындаушысының біліктілік емтиханы, 2026"},
+    });
+    let app = created(submit(&p, &issue, "individual-sign"));
+    let registered = ok(step(
+        &p,
+        &app,
+        "pay",
+        &p.svc.portal,
+        &json!({"reference": "KZ-PAY-8"}),
+    ));
+    let number = registered["number"].as_str().expect("number");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sign = |who: &str| {
+        let template = dir.path().join(format!("{who}-step.xml"));
+        std::fs::write(
+            &template,
+            format!(
+                "<step xmlns=\"urn:qoltanba:step:1\" application=\"{number}\" name=\"approve\">\
+                 <field name=\"special_conditions\">XML шешімі / Решение в XML</field>\
+                 <ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>\
+                 <ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>\
+                 <ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>\
+                 <ds:Reference URI=\"\"><ds:Transforms>\
+                 <ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>\
+                 <ds:Transform Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments\"/>\
+                 </ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\
+                 <ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data>\
+                 <ds:X509Certificate/></ds:X509Data></ds:KeyInfo></ds:Signature></step>"
+            ),
+        )
+        .expect("write");
+        let out = dir.path().join(format!("{who}-signed.xml"));
+        let certs = common::project_dir().join("certs");
+        let key = format!(
+            "{},{}",
+            certs.join(format!("{who}.key.pem")).display(),
+            certs.join(format!("{who}.pem")).display()
+        );
+        let status = std::process::Command::new("xmlsec1")
+            .args(["--sign", "--privkey-pem", &key, "--output"])
+            .arg(&out)
+            .arg(&template)
+            .status()
+            .expect("xmlsec1");
+        assert!(status.success());
+        std::fs::read_to_string(&out).expect("signed")
+    };
+    assert_problem(
+        &step(
+            &p,
+            &registered,
+            "approve",
+            &p.svc.operator,
+            &json!({"signatureXml": sign("legal-head")}),
+        ),
+        422,
+        "HEAD_SIGNATURE_REFUSED",
+    );
+    let approved = ok(step(
+        &p,
+        &registered,
+        "approve",
+        &p.svc.operator,
+        &json!({"signatureXml": sign("provider-signer")}),
+    ));
+    let (data, _) = verified(&p, &approved["document"], dir.path());
+    assert_eq!(data["special_conditions"], "XML шешімі / Решение в XML");
+}
