@@ -155,3 +155,47 @@ pub(crate) async fn body_budget(
     drop(permit);
     response
 }
+
+/// Maps `f` over `items` on every core from inside one blocking job (a batch's items), the results in the items'
+/// order. Once `cancel` is set, the items not started yet get `stopped()` instead: the job's deadline bounds the
+/// whole batch.
+pub(crate) fn parallel_map<T: Send, R: Send>(
+    items: Vec<T>,
+    cancel: &Cancel,
+    f: impl Fn(T) -> R + Sync,
+    stopped: impl Fn() -> R + Sync,
+) -> Vec<R> {
+    let slots: Vec<std::sync::Mutex<Option<T>>> = items
+        .into_iter()
+        .map(|i| std::sync::Mutex::new(Some(i)))
+        .collect();
+    let out: Vec<std::sync::Mutex<Option<R>>> = (0..slots.len())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(slots.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let (Some(slot), Some(o)) = (slots.get(i), out.get(i)) else {
+                    break;
+                };
+                let item = slot.lock().ok().and_then(|mut s| s.take());
+                let result = match item {
+                    _ if cancel.check().is_err() => stopped(),
+                    Some(item) => f(item),
+                    None => stopped(),
+                };
+                if let Ok(mut o) = o.lock() {
+                    *o = Some(result);
+                }
+            });
+        }
+    });
+    out.into_iter()
+        .map(|m| m.into_inner().ok().flatten().unwrap_or_else(&stopped))
+        .collect()
+}

@@ -555,44 +555,17 @@ pub(super) async fn batch(
     let gates = state.gates.clone();
     let results = gates
         .run(Pool::Public, move |cancel| {
-            let items: Vec<std::sync::Mutex<Option<Result<BatchItem, Problem>>>> = req
-                .items
-                .into_iter()
-                .map(|v| std::sync::Mutex::new(Some(batch_item(v))))
-                .collect();
-            let results: Vec<std::sync::Mutex<serde_json::Value>> = (0..items.len())
-                .map(|_| std::sync::Mutex::new(serde_json::Value::Null))
-                .collect();
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let workers = std::thread::available_parallelism()
-                .map_or(2, |n| n.get())
-                .min(items.len());
-            std::thread::scope(|scope| {
-                for _ in 0..workers {
-                    scope.spawn(|| loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let (Some(slot), Some(out)) = (items.get(i), results.get(i)) else {
-                            break;
-                        };
-                        let item = slot.lock().ok().and_then(|mut s| s.take());
-                        let value = match item {
-                            _ if cancel.check().is_err() => {
-                                serde_json::to_value(Problem::timeout()).unwrap_or_default()
-                            }
-                            Some(Ok(item)) => run_batch_item(&state, item, cancel),
-                            Some(Err(p)) => serde_json::to_value(p).unwrap_or_default(),
-                            None => serde_json::Value::Null,
-                        };
-                        if let Ok(mut o) = out.lock() {
-                            *o = value;
-                        }
-                    });
-                }
-            });
-            Ok(results
-                .into_iter()
-                .map(|m| m.into_inner().unwrap_or_default())
-                .collect::<Vec<_>>())
+            let items: Vec<Result<BatchItem, Problem>> =
+                req.items.into_iter().map(batch_item).collect();
+            Ok(super::limits::parallel_map(
+                items,
+                cancel,
+                |item| match item {
+                    Ok(item) => run_batch_item(&state, item, cancel),
+                    Err(p) => serde_json::to_value(p).unwrap_or_default(),
+                },
+                || serde_json::to_value(Problem::timeout()).unwrap_or_default(),
+            ))
         })
         .await?;
     Ok(Json(serde_json::json!({ "results": results })).into_response())

@@ -1218,17 +1218,16 @@ fn head_signature(
             .map_err(|e| malformed(e.to_string()))?;
         (r.report.clone(), serde_json::to_string(&r).map_err(stored)?)
     };
-    let r = ReportOnly { report };
     let unconfirmed = |why: String| WorkflowError::HeadSignature(why);
-    if !r.report.valid {
-        let codes: Vec<&str> = r.report.codes.iter().map(|c| c.as_str()).collect();
+    if !report.valid {
+        let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
         return Err(unconfirmed(format!(
             "the signature is not confirmed: {}",
             codes.join(", ")
         )));
     }
     let provider_bin = ctx.signer.certificate().profile.bin.clone();
-    let profile = r.report.subject.as_ref().map(|s| &s.profile);
+    let profile = report.subject.as_ref().map(|s| &s.profile);
     let authorised = profile.is_some_and(|p| {
         p.bin.is_some()
             && p.bin == provider_bin
@@ -1254,8 +1253,7 @@ fn head_signature(
             )
         })
         .unwrap_or_default();
-    let serial = r
-        .report
+    let serial = report
         .chain
         .first()
         .map(|c| c.certificate.serial.clone())
@@ -1265,11 +1263,6 @@ fn head_signature(
         signer: format!("{} (certificate {serial})", who.trim()),
         verification,
     })
-}
-
-/// The verdict of a head's signature, CMS or XML alike.
-struct ReportOnly {
-    report: crate::pki::Report,
 }
 
 /// Takes `step` on application `id`, as `by` (the caller's role) — the generic form of every step after
@@ -1699,9 +1692,10 @@ pub(crate) fn change_licence(
         .document(id)?
         .ok_or_else(|| WorkflowError::NotFound("document".into()))?;
     // Only the licensor's operators change a licence.
-    if let Ok(data) = serde_json::from_slice::<Value>(&doc.canonical_data) {
-        ctx.acting_for(licensor_office(ctx, &data))?;
-    }
+    let data: Value = serde_json::from_slice(&doc.canonical_data).map_err(|e| {
+        WorkflowError::Storage(RegistryError::Corrupt(format!("{}: {e}", doc.number)))
+    })?;
+    ctx.acting_for(licensor_office(ctx, &data))?;
     if matches!(
         action,
         LifecycleAction::Reissue | LifecycleAction::Duplicate

@@ -124,48 +124,20 @@ async fn one_or_many<R: serde::de::DeserializeOwned + Send + 'static>(
             }
             let answers = gates
                 .run(Pool::Public, move |cancel| {
-                    let slots: Vec<std::sync::Mutex<Option<Value>>> = items
-                        .into_iter()
-                        .map(|v| std::sync::Mutex::new(Some(v)))
-                        .collect();
-                    let out: Vec<std::sync::Mutex<Value>> = (0..slots.len())
-                        .map(|_| std::sync::Mutex::new(Value::Null))
-                        .collect();
-                    let next = std::sync::atomic::AtomicUsize::new(0);
-                    let workers = std::thread::available_parallelism()
-                        .map_or(2, |n| n.get())
-                        .min(slots.len());
-                    std::thread::scope(|scope| {
-                        for _ in 0..workers {
-                            scope.spawn(|| loop {
-                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let (Some(slot), Some(o)) = (slots.get(i), out.get(i)) else {
-                                    break;
-                                };
-                                let item = slot.lock().ok().and_then(|mut s| s.take());
-                                let answer = match item.map(serde_json::from_value::<R>) {
-                                    _ if cancel.check().is_err() => error_value(NcaError(
-                                        StatusCode::SERVICE_UNAVAILABLE,
-                                        "the batch ran past its deadline".into(),
-                                    )),
-                                    Some(Ok(req)) => {
-                                        answer(&state, req, cancel).unwrap_or_else(error_value)
-                                    }
-                                    Some(Err(e)) => {
-                                        error_value(bad(format!("Invalid request: {e}")))
-                                    }
-                                    None => Value::Null,
-                                };
-                                if let Ok(mut o) = o.lock() {
-                                    *o = answer;
-                                }
-                            });
-                        }
-                    });
-                    Ok(out
-                        .into_iter()
-                        .map(|m| m.into_inner().unwrap_or_default())
-                        .collect::<Vec<_>>())
+                    Ok(super::limits::parallel_map(
+                        items,
+                        cancel,
+                        |item| match serde_json::from_value::<R>(item) {
+                            Ok(req) => answer(&state, req, cancel).unwrap_or_else(error_value),
+                            Err(e) => error_value(bad(format!("Invalid request: {e}"))),
+                        },
+                        || {
+                            error_value(NcaError(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                "the batch ran past its deadline".into(),
+                            ))
+                        },
+                    ))
                 })
                 .await
                 .map_err(NcaError::from)?;
