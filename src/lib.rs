@@ -93,10 +93,13 @@ pub use issuance::{
     AttachedFile, LicenceStatus, LifecycleAction, MediaType, Provider, WorkingCalendar,
     DUPLICATE_MARK, MAX_ATTACHMENTS,
 };
+pub use registry::chain::{
+    verify as verify_audit, Break as AuditBreak, ChainHead, ChainReport, ChainedEntry,
+};
 pub use registry::{
     Advance, ApplicationEvent, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry,
     DocumentId, DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication,
-    PendingApplication, Registry, RegistryError, Remembered, Render, RenderError,
+    PendingApplication, PostgresRegistry, Registry, RegistryError, Remembered, Render, RenderError,
     RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenHolder, TokenRole,
 };
 
@@ -104,7 +107,9 @@ pub use registry::{
 pub use http::{run as serve_node, serve, serve_ncanode, serve_with, AppState};
 pub use service::background::Background;
 pub use service::config::ConfiguredToken;
-pub use service::config::{ConfigError, RevocationConfig, ServiceConfig, ENV_VARS};
+pub use service::config::{
+    ConfigError, RegistryLocation, RevocationConfig, ServiceConfig, ENV_VARS,
+};
 pub use service::crls::{
     CrlRefresher, CrlSchedule, CrlSource, Freshness, RefreshOutcome, SourceHealth,
 };
@@ -114,7 +119,7 @@ pub use service::login::{
 };
 pub use service::metrics::Metrics;
 pub use service::ocsp::{OcspClient, OcspPolicy, ResponderFailure, ResponderHealth};
-pub use service::start::{StartError, Started};
+pub use service::start::{open_registry, StartError, Started};
 pub use service::tokens::{
     create_token, generate_token, sha256 as token_sha256, sha256_hex as token_sha256_hex,
 };

@@ -58,6 +58,11 @@ pub(crate) enum Command {
     /// Make a new API token: prints the token (give it to the caller) and its SHA-256 (put it in the config's
     /// [[tokens]]).
     NewToken,
+    /// The registry's audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Generate the demo PKI (NCA profile) into a directory.
     DemoPki {
         /// Output directory (created if missing).
@@ -334,4 +339,24 @@ impl From<RevocationArg> for RevocationMode {
             RevocationArg::None => RevocationMode::None,
         }
     }
+}
+
+/// What to do with the audit log.
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Walk every audit chain of the registry the configuration names (SQLite in the data directory, or
+    /// PostgreSQL) and name the first broken link of each: an entry changed, removed or slipped in. Prints each
+    /// chain's head (keep them elsewhere: a chain cut short together with its head rewritten shows only against
+    /// a head kept before). Exit 0 intact, 1 broken, 2 registry unreadable.
+    Verify {
+        /// TOML configuration file (the registry and data directory; QOLTANBA_* variables override it).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Directory of the SQLite registry (default ./data).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Print the chains as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

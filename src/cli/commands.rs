@@ -34,6 +34,11 @@ pub(crate) enum Outcome {
         report: qoltanba::DocumentReport,
         json: bool,
     },
+    /// The audit chains as walked.
+    Audit {
+        chains: Vec<qoltanba::ChainReport>,
+        json: bool,
+    },
     /// Done; the line says what was done (empty: nothing to say).
     Done(String),
     /// Bad usage or unreadable input; with `json`, also a MALFORMED report.
@@ -104,6 +109,11 @@ pub(crate) fn run(command: Command) -> Outcome {
             data,
         } => serve(config.as_deref(), listen, data)
             .map(|()| Outcome::Done(String::new()))
+            .unwrap_or_else(bad(false)),
+        Command::Audit {
+            command: AuditCommand::Verify { config, data, json },
+        } => audit_verify(config.as_deref(), data)
+            .map(|chains| Outcome::Audit { chains, json })
             .unwrap_or_else(bad(false)),
         Command::Forms { command } => forms(&command)
             .map(Outcome::Done)
@@ -387,6 +397,27 @@ fn serve(
         say!("Qoltanba listening on http://{listen}")
     })
     .map_err(|e| BadInput(e.to_string()))
+}
+
+fn audit_verify(
+    config: Option<&std::path::Path>,
+    data: Option<PathBuf>,
+) -> Result<Vec<qoltanba::ChainReport>, BadInput> {
+    let mut config = qoltanba::ServiceConfig::load(config, |name| std::env::var(name).ok())
+        .map_err(|e| BadInput(e.to_string()))?;
+    if let Some(data) = data {
+        config.data = data;
+    }
+    if config.registry == qoltanba::RegistryLocation::Sqlite
+        && !config.data.join("registry.db").is_file()
+    {
+        return Err(BadInput(format!(
+            "{}: no registry here",
+            config.data.join("registry.db").display()
+        )));
+    }
+    let (registry, _) = qoltanba::open_registry(&config).map_err(|e| BadInput(e.to_string()))?;
+    qoltanba::verify_audit(registry.as_ref()).map_err(|e| BadInput(e.to_string()))
 }
 
 fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::SealReport, BadInput> {

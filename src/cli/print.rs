@@ -97,6 +97,42 @@ pub(crate) fn finish(outcome: Outcome) -> ExitCode {
             }
             exit_for(&report.seal.report)
         }
+        Outcome::Audit { chains, json } => {
+            if json {
+                print_json(&chains);
+            } else {
+                for c in &chains {
+                    let state = match &c.broken {
+                        None => "intact".to_string(),
+                        Some(qoltanba::AuditBreak::Altered { id, seq }) => {
+                            format!("BROKEN at entry {seq} (row {id}): changed")
+                        }
+                        Some(qoltanba::AuditBreak::OutOfSequence {
+                            id,
+                            expected,
+                            found,
+                        }) => format!(
+                            "BROKEN at entry {expected}: missing (row {id} is entry {found})"
+                        ),
+                        Some(qoltanba::AuditBreak::Head { head_seq, last_seq }) => format!(
+                            "BROKEN at its end: the head says {head_seq} entries, the log has {last_seq}"
+                        ),
+                    };
+                    say!(
+                        "chain {}: {} entries checked, {state}; head {} {}",
+                        c.head.chain,
+                        c.checked,
+                        c.head.seq,
+                        c.head.hash
+                    );
+                }
+            }
+            if chains.iter().any(|c| c.broken.is_some()) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Outcome::Done(line) => {
             if !line.is_empty() {
                 say!("{line}");

@@ -30,8 +30,7 @@ pub(super) struct IssueRequest {
 }
 
 pub(super) fn storage_failure(e: RegistryError) -> Problem {
-    tracing::error!(error = %e, "registry failure");
-    Problem::internal()
+    Problem::registry(&e)
 }
 
 pub(super) async fn issue(

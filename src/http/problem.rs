@@ -58,6 +58,9 @@ pub enum ProblemCode {
     HeadSignatureRefused,
     /// The number E-licensing assigned is already a document's (409).
     NumberTaken,
+    /// The registry's database cannot be reached now (PostgreSQL restarting, connection lost); nothing was
+    /// written, send the same request again (503, with `Retry-After`).
+    RegistryUnavailable,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -66,7 +69,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 25] = [
+    pub(crate) const ALL: [ProblemCode; 26] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -92,6 +95,7 @@ impl ProblemCode {
         ProblemCode::AttachmentMismatch,
         ProblemCode::NumberTaken,
         ProblemCode::HeadSignatureRefused,
+        ProblemCode::RegistryUnavailable,
     ];
 }
 
@@ -203,6 +207,23 @@ impl Problem {
             "The service is busy",
             format!("{detail}; try again shortly"),
         )
+    }
+
+    /// A registry failure: retryable (503 `REGISTRY_UNAVAILABLE`) when the database could not be reached, an
+    /// internal error otherwise (logged, never shown).
+    pub fn registry(e: &crate::registry::RegistryError) -> Self {
+        if let crate::registry::RegistryError::Unavailable(source) = e {
+            tracing::warn!(error = %source, "registry unavailable");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ProblemCode::RegistryUnavailable,
+                "The registry is unavailable",
+                "the registry's database cannot be reached now; nothing was written, try again shortly"
+                    .to_string(),
+            );
+        }
+        tracing::error!(error = %e, "registry failure");
+        Self::internal()
     }
 
     /// A feature the configuration leaves off.
@@ -417,10 +438,7 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
             ),
             W::Cancelled => Problem::timeout(),
             W::TooLarge(_) => Problem::payload_too_large(detail),
-            W::Storage(e) => {
-                tracing::error!(error = %e, "registry failure");
-                Problem::internal()
-            }
+            W::Storage(e) => Problem::registry(&e),
         }
     }
 }
@@ -471,6 +489,7 @@ mod tests {
                 ProblemCode::AttachmentMismatch => 22,
                 ProblemCode::NumberTaken => 23,
                 ProblemCode::HeadSignatureRefused => 24,
+                ProblemCode::RegistryUnavailable => 25,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

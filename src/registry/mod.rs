@@ -6,8 +6,11 @@
 //! hands it to the caller's renderer and stores the result in one transaction: a renderer that fails rolls the
 //! reservation back, a crash before commit leaves no trace, and a committed number is never handed out again.
 
+pub(crate) mod chain;
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresRegistry;
 pub use sqlite::SqliteRegistry;
 
 use serde::Serialize;
@@ -108,9 +111,13 @@ pub struct AuditEntry {
 /// Why the registry refused or failed an operation.
 #[derive(Debug, Error)]
 pub enum RegistryError {
-    /// The storage engine failed (SQLite today; the engine's own error is kept as the source).
+    /// The storage engine failed (the engine's own error is kept as the source).
     #[error("registry storage: {0}")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached now (connection lost or refused, server restarting, a lock or statement
+    /// timeout): nothing was written, and the same request may be sent again.
+    #[error("the registry is unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The database was written by a newer build.
     #[error("registry schema version {found} is newer than this build understands ({supported})")]
     SchemaTooNew {
@@ -472,6 +479,18 @@ pub trait Registry: Send + Sync {
 
     /// The audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError>;
+
+    /// Every audit chain's stored head, and a head of sequence 0 for a chain that has entries but no head.
+    fn audit_heads(&self) -> Result<Vec<chain::ChainHead>, RegistryError>;
+
+    /// Up to `limit` entries of audit chain `chain` after `(seq, id)`, in sequence order (then id): a caller
+    /// walks a chain of any length a page at a time.
+    fn audit_chain(
+        &self,
+        chain: &str,
+        after: (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<chain::ChainedEntry>, RegistryError>;
 
     /// Appends to the audit log, at the caller's time.
     fn record(

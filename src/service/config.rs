@@ -30,6 +30,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("QOLTANBA_LISTEN", "listen address"),
     ("QOLTANBA_DATA", "data directory (registry.db)"),
     (
+        "QOLTANBA_REGISTRY",
+        "the registry: a PostgreSQL URL (postgres://user@host:port/db); unset: SQLite in the data directory",
+    ),
+    (
+        "QOLTANBA_REGISTRY_PASSWORD",
+        "the PostgreSQL registry's password (never in the configuration file)",
+    ),
+    (
+        "QOLTANBA_NODE",
+        "this node's name: its audit chain on a shared PostgreSQL registry (default: the host name)",
+    ),
+    (
         "QOLTANBA_TRUST",
         "trust anchors: files or directories, separated by ':'",
     ),
@@ -98,6 +110,83 @@ pub enum ConfigError {
     Registry(#[from] RegistryError),
 }
 
+/// Where the registry is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RegistryLocation {
+    /// `registry.db` in the data directory: the embedded default, one node.
+    Sqlite,
+    /// A PostgreSQL database shared by any number of nodes.
+    Postgres {
+        /// The connection URL, without a password.
+        url: String,
+        /// The password, from `QOLTANBA_REGISTRY_PASSWORD`.
+        password: Option<String>,
+        /// This node's name: the audit chain its entries go to.
+        node: String,
+    },
+}
+
+impl std::fmt::Debug for RegistryLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegistryLocation::Sqlite => f.write_str("Sqlite"),
+            RegistryLocation::Postgres {
+                url,
+                node,
+                password,
+            } => f
+                .debug_struct("Postgres")
+                .field("url", url)
+                .field("node", node)
+                .field("password", &password.as_ref().map(|_| "(set)"))
+                .finish(),
+        }
+    }
+}
+
+/// Resolves the `registry` setting (from the file or `QOLTANBA_REGISTRY`, whichever `url` names), refusing a
+/// password written into the file: passwords come from the environment only.
+fn registry_location(
+    url: Option<(String, &str)>,
+    password: Option<String>,
+    node: Option<String>,
+) -> Result<RegistryLocation, ConfigError> {
+    let Some((url, setting)) = url else {
+        return Ok(RegistryLocation::Sqlite);
+    };
+    if url.is_empty() || url == "sqlite" {
+        return Ok(RegistryLocation::Sqlite);
+    }
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(invalid(
+            setting,
+            "a PostgreSQL URL (postgres://user@host:port/database), or \"sqlite\" for the data directory",
+        ));
+    }
+    let parsed: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| invalid(setting, format!("not a PostgreSQL URL: {e}")))?;
+    if parsed.get_password().is_some() && setting == "registry" {
+        return Err(invalid(
+            setting,
+            "the URL holds a password: put it in QOLTANBA_REGISTRY_PASSWORD, never in the file",
+        ));
+    }
+    let node = node
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "node".to_string());
+    if node.len() > 100 || node.chars().any(char::is_control) {
+        return Err(invalid("node", "1-100 printable characters"));
+    }
+    Ok(RegistryLocation::Postgres {
+        url,
+        password,
+        node,
+    })
+}
+
 fn invalid(setting: &str, reason: impl std::fmt::Display) -> ConfigError {
     ConfigError::Invalid {
         setting: setting.to_string(),
@@ -110,6 +199,8 @@ fn invalid(setting: &str, reason: impl std::fmt::Display) -> ConfigError {
 struct File {
     listen: Option<String>,
     data: Option<PathBuf>,
+    registry: Option<String>,
+    node: Option<String>,
     services: Option<PathBuf>,
     #[serde(default)]
     trust: TrustSection,
@@ -344,8 +435,10 @@ pub struct ConfiguredProvider {
 pub struct ServiceConfig {
     /// Address the HTTP service listens on.
     pub listen: SocketAddr,
-    /// Data directory (the registry).
+    /// Data directory (the SQLite registry, attachments).
     pub data: PathBuf,
+    /// Where the registry is: SQLite in the data directory (the default) or a PostgreSQL database.
+    pub registry: RegistryLocation,
     /// Trust anchor files or directories.
     pub anchors: Vec<PathBuf>,
     /// Intermediate CA files or directories.
@@ -741,6 +834,14 @@ impl ServiceConfig {
             .or(parsed.data.map(rel))
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
 
+        let registry = registry_location(
+            env("QOLTANBA_REGISTRY")
+                .map(|u| (u, "QOLTANBA_REGISTRY"))
+                .or(parsed.registry.map(|u| (u, "registry"))),
+            env("QOLTANBA_REGISTRY_PASSWORD"),
+            env("QOLTANBA_NODE").or(parsed.node),
+        )?;
+
         let mut signer = parsed.signer.map(|s| {
             let password = s
                 .password_env
@@ -1010,6 +1111,7 @@ impl ServiceConfig {
             revocation,
             listen,
             data,
+            registry,
             anchors: env_paths("QOLTANBA_TRUST").unwrap_or_else(|| rel_all(parsed.trust.anchors)),
             intermediates: env_paths("QOLTANBA_INTERMEDIATES")
                 .unwrap_or_else(|| rel_all(parsed.trust.intermediates)),

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use super::config::{ConfigError, ServiceConfig};
+use super::config::{ConfigError, RegistryLocation, ServiceConfig};
 use super::tokens::first_start_tokens;
 use super::Node;
-use crate::registry::{RegistryError, SqliteRegistry, TokenRole};
+use crate::registry::{PostgresRegistry, Registry, RegistryError, SqliteRegistry, TokenRole};
 
 /// Why the node could not start.
 #[derive(Debug, Error)]
@@ -63,13 +63,7 @@ pub fn start(config: &ServiceConfig, now: i64) -> Result<Started, StartError> {
         path: data.clone(),
         source,
     })?;
-    let db = data.join("registry.db");
-    let registry = Arc::new(
-        SqliteRegistry::open(&db).map_err(|source| StartError::Registry {
-            path: db.clone(),
-            source,
-        })?,
-    );
+    let (registry, db) = open_registry(config)?;
     let installed_tokens = config.install_tokens(registry.as_ref(), now)?;
     if installed_tokens > 0 {
         tracing::info!(installed_tokens, "configured tokens installed");
@@ -85,6 +79,36 @@ pub fn start(config: &ServiceConfig, now: i64) -> Result<Started, StartError> {
         new_tokens,
         installed_tokens,
     })
+}
+
+/// Opens the registry `config` names, with what to call it in errors: the SQLite file in the data directory, or
+/// the PostgreSQL database (its URL, which holds no password).
+pub fn open_registry(config: &ServiceConfig) -> Result<(Arc<dyn Registry>, PathBuf), StartError> {
+    match &config.registry {
+        RegistryLocation::Sqlite => {
+            let db = config.data.join("registry.db");
+            let registry = SqliteRegistry::open(&db).map_err(|source| StartError::Registry {
+                path: db.clone(),
+                source,
+            })?;
+            Ok((Arc::new(registry), db))
+        }
+        RegistryLocation::Postgres {
+            url,
+            password,
+            node,
+        } => {
+            let name = PathBuf::from(url);
+            let pool = (config.limits.jobs + config.limits.public_jobs).saturating_add(4);
+            let registry = PostgresRegistry::connect(url, password.as_deref(), node, pool)
+                .map_err(|source| StartError::Registry {
+                    path: name.clone(),
+                    source,
+                })?;
+            tracing::info!(node = %node, "registry on PostgreSQL");
+            Ok((Arc::new(registry), name))
+        }
+    }
 }
 
 /// The data directory, private to the service's user: it holds personal data and token hashes. Created 0700; a

@@ -9,6 +9,8 @@ pub mod hardening;
 pub mod hostile;
 pub mod http;
 pub mod loopback;
+pub mod postgres;
+pub mod registry_suite;
 pub mod render;
 pub mod seal;
 pub mod tools;

@@ -126,6 +126,17 @@ impl Registry for SlowRegistry {
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
         self.inner.audit()
     }
+    fn audit_heads(&self) -> Result<Vec<qoltanba::ChainHead>, RegistryError> {
+        self.inner.audit_heads()
+    }
+    fn audit_chain(
+        &self,
+        chain: &str,
+        after: (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<qoltanba::ChainedEntry>, RegistryError> {
+        self.inner.audit_chain(chain, after, limit)
+    }
     fn record(
         &self,
         at: qoltanba::UnixTime,

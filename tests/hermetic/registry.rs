@@ -383,3 +383,19 @@ fn tokens_are_stored_only_as_hashes() {
         "the token is in the file"
     );
 }
+
+/// A fresh SQLite file for the registry suite; every node opens it anew (its own connections, as another process
+/// would).
+fn sqlite_database() -> crate::common::registry_suite::Database {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    crate::common::registry_suite::Database {
+        open: Box::new(move |_| Arc::new(SqliteRegistry::open(&path).expect("open"))),
+        keep: Box::new(dir),
+    }
+}
+
+/// The registry's guarantees across nodes, on SQLite (the oracle half runs the same on PostgreSQL).
+mod suite {
+    crate::common::registry_suite::registry_suite!(super::sqlite_database);
+}

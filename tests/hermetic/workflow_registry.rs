@@ -574,6 +574,9 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
              INSERT INTO number_counter VALUES ('licence.security', 2026, 7);
              INSERT INTO document VALUES (5, 'licence.security-2026-000007', 'licence.security', 2026, 7, 1,
                                           X'7B7D', '[\"QLT1:x\"]', X'25504446');
+             INSERT INTO audit (at, actor, action, subject)
+                 VALUES (1, 'operator', 'document.issued', 'licence.security-2026-000007'),
+                        (2, 'qoltanba', 'token.created', 'portal');
              PRAGMA user_version = 2;",
         )
         .expect("schema 2");
@@ -607,6 +610,10 @@ fn a_registry_from_the_previous_schema_upgrades_without_losing_documents() {
         )
         .expect("duplicate of an upgraded document");
     assert_eq!(dup.expect("made").number, old.number);
+    // The entries written before the chain existed were chained in their order, and the chain goes on.
+    let chains = qoltanba::verify_audit(&r).expect("walk");
+    assert_eq!(chains.len(), 1);
+    assert_eq!((chains[0].checked, chains[0].broken.clone()), (5, None));
 }
 
 /// A reference issued at 20:00 UTC on 31 December is dated 1 January in Kazakhstan (UTC+5), so it is numbered in

@@ -24,6 +24,7 @@ mod ocsp;
 mod ocsp_live;
 mod openssl_interop;
 mod pkits;
+mod postgres;
 mod providers;
 mod render;
 mod seal;

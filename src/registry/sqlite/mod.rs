@@ -189,7 +189,67 @@ CREATE TRIGGER step_signature_no_update BEFORE UPDATE ON step_signature
 CREATE TRIGGER step_signature_no_delete BEFORE DELETE ON step_signature
     BEGIN SELECT RAISE(ABORT, 'step signatures are append-only'); END;
 "#,
+    // The audit log's hash chain (`registry::chain`): every entry's place and hash, and the chain's head. The
+    // entries written before are chained in id order by `chain_earlier_entries` (one process wrote them, in that
+    // order), which also restores the append-only trigger dropped here to do it.
+    r#"
+DROP TRIGGER IF EXISTS audit_no_update;
+ALTER TABLE audit ADD COLUMN chain TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
+CREATE INDEX audit_by_chain ON audit (chain, seq, id);
+CREATE TABLE audit_chain (
+    chain TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+    BEGIN SELECT RAISE(ABORT, 'audit chains are never removed'); END;
+"#,
 ];
+
+/// The migration (counted from 1) that adds the audit chain.
+const CHAIN_MIGRATION: usize = 11;
+
+/// The chain of a SQLite registry: one file has one writer at a time, so one chain.
+const CHAIN: &str = "main";
+
+/// Chains the audit entries written before the chain existed, in id order, then makes the log append-only again.
+fn chain_earlier_entries(tx: &Connection) -> Result<(), RegistryError> {
+    let entries: Vec<(i64, UnixTime, String, String, String)> = {
+        let mut stmt =
+            tx.prepare("SELECT id, at, actor, action, subject FROM audit ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut previous = super::chain::GENESIS;
+    let mut seq = 0i64;
+    for (id, at, actor, action, subject) in entries {
+        seq += 1;
+        let content = super::chain::Content {
+            at,
+            actor: &actor,
+            action: &action,
+            subject: &subject,
+        };
+        previous = super::chain::link(&previous, CHAIN, seq, &content);
+        tx.execute(
+            "UPDATE audit SET chain = ?2, seq = ?3, hash = ?4 WHERE id = ?1",
+            params![id, CHAIN, seq, &previous[..]],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO audit_chain (chain, seq, hash) VALUES (?1, ?2, ?3)",
+        params![CHAIN, seq, &previous[..]],
+    )?;
+    tx.execute_batch(
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    )?;
+    Ok(())
+}
 
 impl From<rusqlite::Error> for RegistryError {
     fn from(e: rusqlite::Error) -> Self {
@@ -290,6 +350,9 @@ fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
     }
     for (done, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
         tx.execute_batch(sql)?;
+        if done + 1 == CHAIN_MIGRATION {
+            chain_earlier_entries(&tx)?;
+        }
         tx.pragma_update(None, "user_version", done as i64 + 1)?;
     }
     tx.commit()?;
@@ -433,9 +496,31 @@ fn audit(
     action: &str,
     subject: &str,
 ) -> Result<(), RegistryError> {
+    // The chain's head row is written first: in a transaction that is already the writer nothing waits here.
+    let (seq, previous): (i64, Vec<u8>) = conn.query_row(
+        "SELECT seq, hash FROM audit_chain WHERE chain = ?1",
+        [CHAIN],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let previous: [u8; 32] = previous
+        .try_into()
+        .map_err(|_| RegistryError::Corrupt("the audit chain's head is not a hash".into()))?;
+    let seq = seq + 1;
+    let content = super::chain::Content {
+        at,
+        actor,
+        action,
+        subject,
+    };
+    let hash = super::chain::link(&previous, CHAIN, seq, &content);
     conn.execute(
-        "INSERT INTO audit (at, actor, action, subject) VALUES (?1, ?2, ?3, ?4)",
-        params![at, actor, action, subject],
+        "INSERT INTO audit (at, actor, action, subject, chain, seq, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![at, actor, action, subject, CHAIN, seq, &hash[..]],
+    )?;
+    conn.execute(
+        "UPDATE audit_chain SET seq = ?2, hash = ?3 WHERE chain = ?1",
+        params![CHAIN, seq, &hash[..]],
     )?;
     Ok(())
 }
@@ -671,6 +756,51 @@ impl Registry for SqliteRegistry {
         rows.map(|r| Ok(r?)).collect()
     }
 
+    fn audit_heads(&self) -> Result<Vec<super::chain::ChainHead>, RegistryError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT chain, seq, hash FROM audit_chain
+             UNION ALL SELECT DISTINCT chain, 0, x'' FROM audit
+                 WHERE chain NOT IN (SELECT chain FROM audit_chain)
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(super::chain::ChainHead {
+                chain: r.get(0)?,
+                seq: r.get(1)?,
+                hash: crate::encoding::hex(&r.get::<_, Vec<u8>>(2)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn audit_chain(
+        &self,
+        chain: &str,
+        after: (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<super::chain::ChainedEntry>, RegistryError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, chain, seq, at, actor, action, subject, hash FROM audit
+             WHERE chain = ?1 AND (seq, id) > (?2, ?3) ORDER BY seq, id LIMIT ?4",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![chain, after.0, after.1, limit], |r| {
+            Ok(super::chain::ChainedEntry {
+                id: r.get(0)?,
+                chain: r.get(1)?,
+                seq: r.get(2)?,
+                at: r.get(3)?,
+                actor: r.get(4)?,
+                action: r.get(5)?,
+                subject: r.get(6)?,
+                hash: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn record(
         &self,
         at: UnixTime,
@@ -678,7 +808,11 @@ impl Registry for SqliteRegistry {
         action: &str,
         subject: &str,
     ) -> Result<(), RegistryError> {
-        audit(&self.conn(), at, actor, action, subject)
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit(&tx, at, actor, action, subject)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn add_token(
@@ -693,9 +827,12 @@ impl Registry for SqliteRegistry {
             "INSERT INTO token (name, role, sha256, created_at, provider) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![holder.name, holder.role.as_str(), &sha256[..], at, holder.provider],
         )?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, subject) VALUES (?1, 'qoltanba', 'token.created', ?2)",
-            params![at, holder.name],
+        audit(
+            &tx,
+            UnixTime::from_secs(at),
+            "qoltanba",
+            "token.created",
+            &holder.name,
         )?;
         tx.commit()?;
         Ok(())
