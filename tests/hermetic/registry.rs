@@ -399,3 +399,65 @@ fn sqlite_database() -> crate::common::registry_suite::Database {
 mod suite {
     crate::common::registry_suite::registry_suite!(super::sqlite_database);
 }
+
+/// The file's owner can drop the append-only triggers and rewrite the log; the hash chain still names the entry
+/// changed, then the one removed, and `qoltanba audit verify` says so with exit 1 (0 while intact).
+#[test]
+fn an_audit_entry_changed_or_removed_by_hand_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.db");
+    let r = SqliteRegistry::open(&path).expect("open");
+    for _ in 0..5 {
+        issue_cheap(&r, "reference.birth", "portal");
+    }
+    let data = dir.path().to_str().expect("utf-8 path");
+    let (code, out, err) = crate::common::run_qoltanba(&["audit", "verify", "--data", data]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("chain main: 5 entries checked, intact"),
+        "{out}"
+    );
+
+    let raw = rusqlite::Connection::open(&path).expect("raw");
+    raw.execute_batch(
+        "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;
+         UPDATE audit SET subject = 'reference.birth-2026-000099' WHERE seq = 3;",
+    )
+    .expect("the owner rewrites an entry");
+    let broken = qoltanba::verify_audit(&r).expect("walk");
+    assert_eq!(
+        broken[0].broken,
+        Some(qoltanba::AuditBreak::Altered { id: 3, seq: 3 })
+    );
+    let (code, out, _) = crate::common::run_qoltanba(&["audit", "verify", "--data", data]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("2 entries checked, BROKEN at entry 3 (row 3): changed"),
+        "{out}"
+    );
+
+    // Put back as it was, then remove the second entry instead.
+    raw.execute_batch(
+        "UPDATE audit SET subject = 'reference.birth-2026-000003' WHERE seq = 3;
+         DELETE FROM audit WHERE seq = 2;",
+    )
+    .expect("the owner removes an entry");
+    let broken = qoltanba::verify_audit(&r).expect("walk");
+    assert_eq!(
+        broken[0].broken,
+        Some(qoltanba::AuditBreak::OutOfSequence {
+            id: 3,
+            expected: 2,
+            found: 3
+        })
+    );
+    // And the last one: the chain's head still counts five.
+    raw.execute_batch(
+        "INSERT INTO audit (id, at, actor, action, subject, chain, seq, hash)
+             SELECT 2, at, actor, action, 'reference.birth-2026-000002', chain, 2, x'' FROM audit WHERE seq = 1;",
+    )
+    .expect("insert");
+    let (code, out, _) = crate::common::run_qoltanba(&["audit", "verify", "--data", data]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("BROKEN at entry 2 (row 2): changed"), "{out}");
+}
