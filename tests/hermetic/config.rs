@@ -339,3 +339,89 @@ fn further_providers_are_checked_at_start() {
         err(&untrusted)
     );
 }
+
+/// The registry is SQLite in the data directory unless a PostgreSQL URL is configured; the file may not hold its
+/// password (the environment does), and nonsense is refused by setting.
+#[test]
+fn the_registry_setting_names_sqlite_or_postgres_and_keeps_passwords_out_of_the_file() {
+    use qoltanba::RegistryLocation;
+    let parse = |text: &str, vars: &[(&str, &str)]| {
+        ServiceConfig::from_toml(text, Path::new("."), env(vars))
+    };
+    assert_eq!(
+        parse("", &[]).expect("default").registry,
+        RegistryLocation::Sqlite
+    );
+    let c = parse(
+        "registry = \"postgres://qoltanba@db.example:5432/qoltanba\"\nnode = \"node-1\"",
+        &[("QOLTANBA_REGISTRY_PASSWORD", "s3cret")],
+    )
+    .expect("postgres");
+    assert_eq!(
+        c.registry,
+        RegistryLocation::Postgres {
+            url: "postgres://qoltanba@db.example:5432/qoltanba".into(),
+            password: Some("s3cret".into()),
+            node: "node-1".into(),
+        }
+    );
+    assert!(
+        !format!("{c:?}").contains("s3cret"),
+        "the password never shows in a debug print"
+    );
+    let e = parse(
+        "registry = \"postgres://qoltanba:s3cret@db.example/qoltanba\"",
+        &[],
+    )
+    .expect_err("a password in the file");
+    assert!(e.to_string().contains("QOLTANBA_REGISTRY_PASSWORD"), "{e}");
+    // The environment may carry the whole URL, and overrides the file.
+    let c = parse(
+        "registry = \"postgres://a@one/db\"",
+        &[
+            ("QOLTANBA_REGISTRY", "postgres://b:pw@two/db"),
+            ("QOLTANBA_NODE", "n2"),
+        ],
+    )
+    .expect("env");
+    assert!(
+        matches!(&c.registry, RegistryLocation::Postgres { url, node, .. } if url.contains("two") && node == "n2")
+    );
+    for bad in [
+        "mysql://x/y",
+        "postgres://host:notaport/db",
+        "/var/lib/registry.db",
+    ] {
+        let e = parse(&format!("registry = {bad:?}"), &[]).expect_err(bad);
+        assert!(e.to_string().contains("registry"), "{bad}: {e}");
+    }
+    assert_eq!(
+        parse("registry = \"sqlite\"", &[])
+            .expect("sqlite")
+            .registry,
+        RegistryLocation::Sqlite
+    );
+}
+
+/// A PostgreSQL registry that cannot be reached keeps the node from starting, with a clear error naming it.
+#[test]
+fn an_unreachable_postgres_registry_is_a_clear_start_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut c = ServiceConfig::load(
+        None,
+        env(&[(
+            "QOLTANBA_REGISTRY",
+            &format!("postgres://nobody@127.0.0.1:{port}/none"),
+        )]),
+    )
+    .expect("config");
+    c.data = dir.path().join("data");
+    let e = qoltanba::start(&c, NOW).err().expect("no database there");
+    let text = e.to_string();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("unavailable"), "{text}");
+}
