@@ -58,6 +58,18 @@ pub(crate) enum Command {
     /// Make a new API token: prints the token (give it to the caller) and its SHA-256 (put it in the config's
     /// [[tokens]]).
     NewToken,
+    /// Revoke an API token by its holder's name, in the registry the configuration names: every node refuses it
+    /// within 5 seconds. The name stays taken; the audit log records the revocation.
+    RevokeToken {
+        /// The token holder's name.
+        name: String,
+        /// TOML configuration file (the registry and data directory; QOLTANBA_* variables override it).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Directory of the SQLite registry (default ./data).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// The registry's audit log.
     Audit {
         #[command(subcommand)]

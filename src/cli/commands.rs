@@ -110,6 +110,9 @@ pub(crate) fn run(command: Command) -> Outcome {
         } => serve(config.as_deref(), listen, data)
             .map(|()| Outcome::Done(String::new()))
             .unwrap_or_else(bad(false)),
+        Command::RevokeToken { name, config, data } => revoke_token(&name, config.as_deref(), data)
+            .map(Outcome::Done)
+            .unwrap_or_else(bad(false)),
         Command::Audit {
             command: AuditCommand::Verify { config, data, json },
         } => audit_verify(config.as_deref(), data)
@@ -399,10 +402,33 @@ fn serve(
     .map_err(|e| BadInput(e.to_string()))
 }
 
+fn revoke_token(
+    name: &str,
+    config: Option<&std::path::Path>,
+    data: Option<PathBuf>,
+) -> Result<String, BadInput> {
+    let registry = existing_registry(config, data)?;
+    match registry.revoke_token(name, "qoltanba revoke-token", now()) {
+        Ok(true) => Ok(format!("token {name:?} revoked")),
+        Ok(false) => Err(BadInput(format!("no token named {name:?} is in force"))),
+        Err(e) => Err(BadInput(e.to_string())),
+    }
+}
+
 fn audit_verify(
     config: Option<&std::path::Path>,
     data: Option<PathBuf>,
 ) -> Result<Vec<qoltanba::ChainReport>, BadInput> {
+    let registry = existing_registry(config, data)?;
+    qoltanba::verify_audit(registry.as_ref()).map_err(|e| BadInput(e.to_string()))
+}
+
+/// The registry the configuration names, which must exist already (a command that reads or changes it never
+/// creates an empty one by mistake).
+fn existing_registry(
+    config: Option<&std::path::Path>,
+    data: Option<PathBuf>,
+) -> Result<std::sync::Arc<dyn qoltanba::Registry>, BadInput> {
     let mut config = qoltanba::ServiceConfig::load(config, |name| std::env::var(name).ok())
         .map_err(|e| BadInput(e.to_string()))?;
     if let Some(data) = data {
@@ -417,7 +443,7 @@ fn audit_verify(
         )));
     }
     let (registry, _) = qoltanba::open_registry(&config).map_err(|e| BadInput(e.to_string()))?;
-    qoltanba::verify_audit(registry.as_ref()).map_err(|e| BadInput(e.to_string()))
+    Ok(registry)
 }
 
 fn verify_seal(args: &VerifySealArgs) -> Result<qoltanba::SealReport, BadInput> {

@@ -153,6 +153,17 @@ pub fn run(
             every
         })
     };
+    // Tokens added or revoked elsewhere — by another node on the same database, or `qoltanba revoke-token` — are
+    // seen within this period: the map requests are checked against is read again from the registry.
+    let _tokens = {
+        let node = node.clone();
+        crate::service::background::Background::spawn("qoltanba-tokens", move || {
+            if let Err(e) = node.tokens.reload(node.registry.as_ref()) {
+                tracing::warn!(error = %e, "tokens could not be read again");
+            }
+            crate::service::tokens::REFRESH
+        })
+    };
     // The portal's webhook: what changed is sent as soon as it is stored (polled every second), in order.
     let _webhook = node.webhook.clone().map(|webhook| {
         let node = node.clone();

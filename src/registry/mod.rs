@@ -509,13 +509,18 @@ pub trait Registry: Send + Sync {
         at: i64,
     ) -> Result<(), RegistryError>;
 
-    /// The holder of the token with this SHA-256.
+    /// Revokes the token named `name` at `at` (the row stays, marked, and the name is never reused); an audit
+    /// entry says who. `false` when no such token is in force.
+    fn revoke_token(&self, name: &str, actor: &str, at: i64) -> Result<bool, RegistryError>;
+
+    /// The holder of the token with this SHA-256, unless it was revoked.
     fn token_by_hash(&self, sha256: &[u8; 32]) -> Result<Option<TokenHolder>, RegistryError>;
 
-    /// Every token: its holder and SHA-256.
+    /// Every token in force: its holder and SHA-256.
     fn tokens(&self) -> Result<Vec<(TokenHolder, [u8; 32])>, RegistryError>;
 
-    /// How many tokens exist.
+    /// How many tokens were ever made (revoked ones too: a node whose tokens were all revoked makes no new ones
+    /// on its next start).
     fn token_count(&self) -> Result<u64, RegistryError>;
 
     /// Applications' status changes after event `after`, oldest first, at most `limit`.

@@ -48,6 +48,10 @@ pub fn generate_token() -> Option<String> {
     ))
 }
 
+/// How often a serving node reads its tokens again: a token revoked on one node (or by the CLI) is refused by
+/// every node within this time.
+pub(crate) const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The registry's tokens, in memory.
 #[derive(Debug, Default)]
 pub struct TokenCache {

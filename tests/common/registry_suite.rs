@@ -460,6 +460,29 @@ pub fn tokens_and_cursors_are_shared_by_nodes(db: &Database) {
         a.add_token(&holder, &[9; 32], AT).is_err(),
         "one name, one token"
     );
+    // Revoked on one node: gone for the other, the name stays taken, the audit log says who.
+    assert!(a
+        .revoke_token(&holder.name, "admin", AT + 1)
+        .expect("revoke"));
+    assert_eq!(b.token_by_hash(&[9; 32]).expect("read"), None);
+    assert!(b.tokens().expect("all").is_empty());
+    assert_eq!(
+        b.token_count().expect("count"),
+        1,
+        "revoked tokens still count"
+    );
+    assert!(!b
+        .revoke_token(&holder.name, "admin", AT + 2)
+        .expect("again"));
+    assert!(
+        b.add_token(&holder, &[10; 32], AT).is_err(),
+        "the name stays taken"
+    );
+    assert!(b
+        .audit()
+        .expect("audit")
+        .iter()
+        .any(|e| e.action == "token.revoked" && e.actor == "admin" && e.subject == holder.name));
     let app = a
         .submit_application(&application(500), "portal", None)
         .expect("submit");

@@ -126,6 +126,9 @@ impl Registry for SlowRegistry {
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError> {
         self.inner.audit()
     }
+    fn revoke_token(&self, name: &str, actor: &str, at: i64) -> Result<bool, RegistryError> {
+        self.inner.revoke_token(name, actor, at)
+    }
     fn audit_heads(&self) -> Result<Vec<qoltanba::ChainHead>, RegistryError> {
         self.inner.audit_heads()
     }

@@ -366,3 +366,66 @@ fn nodes_reconnect_when_the_database_drops_them() {
     }
     check_after_burst(&db, &acknowledged);
 }
+
+/// A token revoked with `qoltanba revoke-token` (on the database both nodes share) is refused by both nodes within
+/// their refresh period, without a restart; another token goes on working.
+#[test]
+fn a_token_revoked_once_is_refused_by_every_node() {
+    let db = TestDatabase::new();
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (mut a, addr_a) = node(&db, "a", dir_a.path());
+    let (portal, operator) = printed_tokens(&mut a);
+    let (b, addr_b) = node(&db, "b", dir_b.path());
+    for addr in [addr_a, addr_b] {
+        assert!(matches!(issue_at(addr, &portal), Issued::Number(_)));
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(["revoke-token", "portal"])
+        .env("QOLTANBA_REGISTRY", db.url())
+        .output()
+        .expect("run qoltanba");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("token \"portal\" revoked"));
+    let sample = qoltanba::form(FORM).expect("form").sample();
+    let body = serde_json::json!({"form": FORM, "data": sample}).to_string();
+    for addr in [addr_a, addr_b] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let a = post_as(addr, "/v1/documents", &portal, body.as_bytes());
+            if a.status == 401 {
+                crate::common::client::assert_problem(&a, 401, "UNAUTHENTICATED");
+                break;
+            }
+            assert_eq!(a.status, 201);
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{addr} still takes the revoked token"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        // The operator's token is another's, and still works.
+        let list = crate::common::client::get(addr, "/v1/applications", &operator);
+        assert_eq!(list.status, 200, "{}", String::from_utf8_lossy(&list.body));
+    }
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(["revoke-token", "portal"])
+        .env("QOLTANBA_REGISTRY", db.url())
+        .output()
+        .expect("run qoltanba");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("no token named \"portal\" is in force")
+    );
+    for child in [a, b] {
+        signal(&child, "TERM");
+        let mut child = child;
+        assert!(child.wait().expect("wait").success());
+    }
+}

@@ -746,10 +746,27 @@ impl Registry for PostgresRegistry {
         })
     }
 
+    fn revoke_token(&self, name: &str, actor: &str, at: i64) -> Result<bool, RegistryError> {
+        self.transaction(async |tx| {
+            let revoked = tx
+                .tx
+                .execute(
+                    "UPDATE token SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
+                    &[&name, &at],
+                )
+                .await
+                .map_err(pg)?;
+            if revoked > 0 {
+                audit(tx, UnixTime::from_secs(at), actor, "token.revoked", name).await?;
+            }
+            Ok(revoked > 0)
+        })
+    }
+
     fn token_by_hash(&self, sha256: &[u8; 32]) -> Result<Option<TokenHolder>, RegistryError> {
         self.read(async |c| {
             c.query_opt(
-                "SELECT name, role, provider FROM token WHERE sha256 = $1",
+                "SELECT name, role, provider FROM token WHERE sha256 = $1 AND revoked_at IS NULL",
                 &[&&sha256[..]],
             )
             .await
@@ -763,7 +780,7 @@ impl Registry for PostgresRegistry {
         self.read(async |c| {
             let rows = c
                 .query(
-                    "SELECT name, role, sha256, provider FROM token ORDER BY name",
+                    "SELECT name, role, sha256, provider FROM token WHERE revoked_at IS NULL ORDER BY name",
                     &[],
                 )
                 .await

@@ -15,7 +15,8 @@ use crate::registry::RegistryError;
 /// The advisory lock key migrations take (an arbitrary constant: "QLTN" "MIGR").
 const MIGRATION_LOCK: i64 = 0x514c_544e_4d49_4752;
 
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE number_counter (
     form TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -147,7 +148,12 @@ CREATE TRIGGER step_signature_append_only BEFORE UPDATE OR DELETE ON step_signat
 REVOKE UPDATE, DELETE, TRUNCATE ON audit, document_event, application_event, step_signature
     FROM PUBLIC, CURRENT_USER;
 REVOKE DELETE, TRUNCATE ON audit_chain FROM PUBLIC, CURRENT_USER;
-"#];
+"#,
+    // Tokens are revoked, not removed (SQLite's twelfth).
+    r#"
+ALTER TABLE token ADD COLUMN revoked_at BIGINT;
+"#,
+];
 
 /// Brings the schema up to date; refuses one written by a newer build.
 pub(super) async fn migrate(client: &mut Client) -> Result<(), RegistryError> {

@@ -206,6 +206,10 @@ CREATE TABLE audit_chain (
 CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
     BEGIN SELECT RAISE(ABORT, 'audit chains are never removed'); END;
 "#,
+    // Tokens are revoked, not removed: the name stays taken and the audit log's entries keep their meaning.
+    r#"
+ALTER TABLE token ADD COLUMN revoked_at INTEGER;
+"#,
 ];
 
 /// The migration (counted from 1) that adds the audit chain.
@@ -838,11 +842,25 @@ impl Registry for SqliteRegistry {
         Ok(())
     }
 
+    fn revoke_token(&self, name: &str, actor: &str, at: i64) -> Result<bool, RegistryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let revoked = tx.execute(
+            "UPDATE token SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+            params![name, at],
+        )?;
+        if revoked > 0 {
+            audit(&tx, UnixTime::from_secs(at), actor, "token.revoked", name)?;
+        }
+        tx.commit()?;
+        Ok(revoked > 0)
+    }
+
     fn token_by_hash(&self, sha256: &[u8; 32]) -> Result<Option<TokenHolder>, RegistryError> {
         let found: Option<(String, String, Option<String>)> = self
             .reader()
             .query_row(
-                "SELECT name, role, provider FROM token WHERE sha256 = ?1",
+                "SELECT name, role, provider FROM token WHERE sha256 = ?1 AND revoked_at IS NULL",
                 [&sha256[..]],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -854,8 +872,9 @@ impl Registry for SqliteRegistry {
 
     fn tokens(&self) -> Result<Vec<(TokenHolder, [u8; 32])>, RegistryError> {
         let conn = self.reader();
-        let mut stmt =
-            conn.prepare("SELECT name, role, sha256, provider FROM token ORDER BY name")?;
+        let mut stmt = conn.prepare(
+            "SELECT name, role, sha256, provider FROM token WHERE revoked_at IS NULL ORDER BY name",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
