@@ -101,6 +101,7 @@ pub use registry::{
     DocumentId, DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication,
     PendingApplication, PostgresRegistry, Registry, RegistryError, Remembered, Render, RenderError,
     RenderForApplication, RenderedDocument, SqliteRegistry, StoredDocument, TokenHolder, TokenRole,
+    VoidedNumber,
 };
 
 // The service: configuration, start-up, tokens, the workflow, and the HTTP shell over them.

@@ -67,6 +67,20 @@ pub struct IssuedDocument {
     pub pdf: Vec<u8>,
 }
 
+/// Checks `data` against form `form_id` as [`issue`] would, without rendering: a caller that reserves a number
+/// before rendering checks first, so bad data never takes a number.
+pub(crate) fn check(form_id: &str, data: &serde_json::Value) -> Result<(), IssueError> {
+    let template = crate::forms::form(form_id)?;
+    let fonts = crate::render::Fonts::get().map_err(|e| IssueError::Render(e.to_string()))?;
+    template
+        .validate(data, |c| fonts.covers(c))
+        .map(|_| ())
+        .map_err(|error| IssueError::Data {
+            form: form_id.to_string(),
+            error,
+        })
+}
+
 /// Fills form `form_id` with `data` and renders it as document `number` issued at `issued_at` (Unix seconds).
 /// With `sealing`, the document carries the seal, the embedded data's CMS and the provider's PDF signature. The same
 /// inputs always give the same bytes (for deterministic signature algorithms).

@@ -10,7 +10,7 @@ pub(crate) mod pades;
 pub(crate) mod qr;
 pub(crate) mod verify;
 
-pub(crate) use issue::IssuedDocument;
+pub(crate) use issue::{check, IssuedDocument};
 pub use issue::{issue, IssueError, Sealing, MAX_ISSUED_PDF};
 pub use pades::{attach, Attachment};
 pub use verify::{embedded_file, verify_document, DocumentReport, FieldComparison, MAX_PDF};

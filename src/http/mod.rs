@@ -146,6 +146,17 @@ pub fn run(
             {
                 tracing::warn!(error = %e, "unpaid applications could not be refused");
             }
+            match node.registry.settle_reservations(
+                false,
+                crate::clock::UnixTime::from_secs(
+                    now - crate::service::start::ABANDONED_AFTER_SECS,
+                ),
+                crate::clock::UnixTime::from_secs(now),
+            ) {
+                Ok(0) => {}
+                Ok(settled) => tracing::warn!(settled, "abandoned number reservations settled"),
+                Err(e) => tracing::warn!(error = %e, "number reservations could not be settled"),
+            }
             let swept = node.attachments.sweep(std::time::SystemTime::now());
             if swept > 0 {
                 tracing::info!(swept, "unclaimed attachments removed");

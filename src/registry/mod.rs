@@ -477,6 +477,22 @@ pub trait Registry: Send + Sync {
     /// Every number issued for `form` in `year`, in order.
     fn numbers(&self, form: &FormId, year: i32) -> Result<Vec<u64>, RegistryError>;
 
+    /// The numbers of `form` in `year` that were reserved and never issued, with why (a document that could not
+    /// be completed, a node that stopped before completing it): with [`Registry::numbers`], every number from 1
+    /// to the last is accounted for. Only a registry that reserves numbers ahead of rendering has any.
+    fn voided_numbers(&self, form: &FormId, year: i32) -> Result<Vec<VoidedNumber>, RegistryError>;
+
+    /// Settles numbers reserved but never completed: this node's own when `own` (at its start: whatever it had
+    /// reserved before stopping was abandoned), and any node's reserved before `older_than` (a node that never came
+    /// back). Each is given back when it is still its series' last number, voided with its reason otherwise.
+    /// Returns how many were settled.
+    fn settle_reservations(
+        &self,
+        own: bool,
+        older_than: UnixTime,
+        at: UnixTime,
+    ) -> Result<u64, RegistryError>;
+
     /// The audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, RegistryError>;
 
@@ -535,6 +551,17 @@ pub trait Registry: Send + Sync {
 
     /// Records that feed `name` delivered every event up to `last_event` (never moves back).
     fn set_delivery_cursor(&self, name: &str, last_event: i64) -> Result<(), RegistryError>;
+}
+
+/// A number reserved and never issued: accounted for, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoidedNumber {
+    /// Its sequence in its series.
+    pub sequence: u64,
+    /// When it was voided.
+    pub at: UnixTime,
+    /// Why.
+    pub reason: String,
 }
 
 /// An application's status change, as a notification tells it: identifiers only, no personal data.

@@ -11,6 +11,10 @@ use super::tokens::first_start_tokens;
 use super::Node;
 use crate::registry::{PostgresRegistry, Registry, RegistryError, SqliteRegistry, TokenRole};
 
+/// A reservation older than this was abandoned by its node, whichever it is: no request runs this long (the
+/// job timeout is far shorter), so any node settles it.
+pub(crate) const ABANDONED_AFTER_SECS: i64 = 600;
+
 /// Why the node could not start.
 #[derive(Debug, Error)]
 pub enum StartError {
@@ -64,6 +68,23 @@ pub fn start(config: &ServiceConfig, now: i64) -> Result<Started, StartError> {
         source,
     })?;
     let (registry, db) = open_registry(config)?;
+    // Numbers this node reserved before it stopped and never issued are given back or voided now.
+    let settled = registry
+        .settle_reservations(
+            true,
+            crate::clock::UnixTime::from_secs(now - ABANDONED_AFTER_SECS),
+            crate::clock::UnixTime::from_secs(now),
+        )
+        .map_err(|source| StartError::Registry {
+            path: db.clone(),
+            source,
+        })?;
+    if settled > 0 {
+        tracing::warn!(
+            settled,
+            "numbers reserved before a stop were given back or voided"
+        );
+    }
     let installed_tokens = config.install_tokens(registry.as_ref(), now)?;
     if installed_tokens > 0 {
         tracing::info!(installed_tokens, "configured tokens installed");

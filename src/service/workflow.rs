@@ -280,6 +280,13 @@ fn issue_reference_with(
     if form_id.kind() != crate::forms::FormKind::Reference {
         return Err(WorkflowError::NotAReference(form.to_string()));
     }
+    // Bad data is told before a number is reserved (a registry may reserve it ahead of rendering).
+    crate::document::check(form, data).map_err(|e| {
+        Renderer::new(ctx).error(RegistryError::Render {
+            number: String::new(),
+            source: RenderError::Issue(e),
+        })
+    })?;
     let renderer = Renderer::new(ctx);
     let mut render = |number: &DocumentNumber| renderer.render(form, data, number, at);
     let result = match key {

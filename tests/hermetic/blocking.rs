@@ -129,6 +129,21 @@ impl Registry for SlowRegistry {
     fn revoke_token(&self, name: &str, actor: &str, at: i64) -> Result<bool, RegistryError> {
         self.inner.revoke_token(name, actor, at)
     }
+    fn voided_numbers(
+        &self,
+        form: &qoltanba::FormId,
+        year: i32,
+    ) -> Result<Vec<qoltanba::VoidedNumber>, RegistryError> {
+        self.inner.voided_numbers(form, year)
+    }
+    fn settle_reservations(
+        &self,
+        own: bool,
+        older_than: qoltanba::UnixTime,
+        at: qoltanba::UnixTime,
+    ) -> Result<u64, RegistryError> {
+        self.inner.settle_reservations(own, older_than, at)
+    }
     fn audit_heads(&self) -> Result<Vec<qoltanba::ChainHead>, RegistryError> {
         self.inner.audit_heads()
     }

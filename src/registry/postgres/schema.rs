@@ -153,6 +153,30 @@ REVOKE DELETE, TRUNCATE ON audit_chain FROM PUBLIC, CURRENT_USER;
     r#"
 ALTER TABLE token ADD COLUMN revoked_at BIGINT;
 "#,
+    // References are numbered ahead of rendering (`postgres::reserve_ahead`): a number reserved and not yet
+    // issued, and the numbers that never will be, with why.
+    r#"
+CREATE TABLE number_reservation (
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    sequence BIGINT NOT NULL,
+    node TEXT NOT NULL,
+    reserved_at BIGINT NOT NULL,
+    PRIMARY KEY (form, year, sequence)
+);
+CREATE INDEX number_reservation_by_node ON number_reservation (node);
+CREATE TABLE voided_number (
+    form TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    sequence BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (form, year, sequence)
+);
+CREATE TRIGGER voided_number_append_only BEFORE UPDATE OR DELETE ON voided_number
+    FOR EACH ROW EXECUTE FUNCTION qoltanba_append_only();
+REVOKE UPDATE, DELETE, TRUNCATE ON voided_number FROM PUBLIC, CURRENT_USER;
+"#,
 ];
 
 /// Brings the schema up to date; refuses one written by a newer build.
