@@ -61,11 +61,21 @@ pub fn psql(url: &str, sql: &str) -> Result<String, String> {
 pub struct TestDatabase {
     /// Its name.
     pub name: String,
+    /// Held while the database is used: a test that restarts the server takes the machine alone.
+    _machine: Option<std::sync::RwLockReadGuard<'static, ()>>,
 }
 
 impl TestDatabase {
-    /// Creates an empty database.
+    /// Creates an empty database, sharing the server with other tests.
     pub fn new() -> TestDatabase {
+        let machine = super::shared_machine();
+        let mut db = Self::for_whole_machine();
+        db._machine = Some(machine);
+        db
+    }
+
+    /// Creates an empty database for a test that holds [`super::whole_machine`] (and may restart the server).
+    pub fn for_whole_machine() -> TestDatabase {
         use std::sync::atomic::{AtomicU32, Ordering};
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let name = format!(
@@ -78,7 +88,10 @@ impl TestDatabase {
             &format!("CREATE DATABASE {name} OWNER qoltanba"),
         )
         .expect("create the test database");
-        TestDatabase { name }
+        TestDatabase {
+            name,
+            _machine: None,
+        }
     }
 
     /// The service role's URL for it.
@@ -114,4 +127,15 @@ pub fn database() -> Database {
         }),
         keep: Box::new(db),
     }
+}
+
+/// Restarts the PostgreSQL server (`.ci/postgres restart`: a fast shutdown, then up again). Only for a test holding
+/// [`super::whole_machine`].
+pub fn restart_server() {
+    let ok = Command::new(super::project_dir().join(".ci/postgres"))
+        .arg("restart")
+        .status()
+        .expect("run .ci/postgres restart")
+        .success();
+    assert!(ok, "the PostgreSQL server did not restart");
 }

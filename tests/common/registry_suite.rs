@@ -15,7 +15,7 @@ pub struct Database {
     /// Opens node `n` on the store.
     pub open: Box<dyn Fn(usize) -> Arc<dyn Registry> + Send + Sync>,
     /// Whatever must live as long as the store (a temporary directory, a database to drop).
-    pub keep: Box<dyn Send + Sync>,
+    pub keep: Box<dyn std::any::Any>,
 }
 
 impl Database {

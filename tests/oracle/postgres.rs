@@ -252,7 +252,7 @@ fn check_after_burst(db: &TestDatabase, acknowledged: &[String]) {
 #[test]
 fn two_nodes_on_one_database_stay_gap_free_through_a_kill_9() {
     let _machine = crate::common::whole_machine();
-    let db = TestDatabase::new();
+    let db = TestDatabase::for_whole_machine();
     let (dir_a, dir_b) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -329,13 +329,13 @@ fn two_nodes_on_one_database_stay_gap_free_through_a_kill_9() {
     check_after_burst(&db, &acknowledged);
 }
 
-/// The database drops every node's connections again and again under load (what its restart does to them): the
+/// The database drops every node's connections again and again under load, then the server is restarted: the
 /// requests in flight fail cleanly with a retryable 503, the nodes reconnect by themselves, and the numbers have
 /// no gap and lose nothing.
 #[test]
 fn nodes_reconnect_when_the_database_drops_them() {
     let _machine = crate::common::whole_machine();
-    let db = TestDatabase::new();
+    let db = TestDatabase::for_whole_machine();
     let (dir_a, dir_b) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -379,6 +379,9 @@ fn nodes_reconnect_when_the_database_drops_them() {
         )
         .expect("terminate the nodes' connections");
     }
+    // And the server itself restarted: refused connections while it is down, then served again.
+    crate::common::postgres::restart_server();
+    std::thread::sleep(std::time::Duration::from_millis(500));
     // Then the nodes serve again, without a restart of theirs.
     let before = acknowledged.lock().expect("lock").len();
     std::thread::sleep(std::time::Duration::from_secs(2));
