@@ -125,8 +125,7 @@ pub(super) async fn remember(
         Remembered::Document(d) => (Some(d.0), None),
         Remembered::Application(a) => (None, Some(a.0)),
     };
-    tx.tx
-        .execute(
+    tx.execute(
             "INSERT INTO idempotency (caller, key, request_sha256, document_id, application_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
             &[
@@ -137,9 +136,7 @@ pub(super) async fn remember(
                 &application,
                 &at.secs(),
             ],
-        )
-        .await
-        .map_err(pg)?;
+        ).await?;
     Ok(())
 }
 
@@ -152,7 +149,7 @@ pub(super) async fn submit(
     // The same signed request again, perhaps at this moment on another node: wait for the first, then it is that
     // application, no number used.
     lock_hash(tx, &app.signed_sha256).await?;
-    if let Some(existing) = by_signature(&tx.tx, &app.signed_sha256).await? {
+    if let Some(existing) = by_signature(&*tx.tx, &app.signed_sha256).await? {
         return Ok(existing.id);
     }
     let year = year_of(app.submitted_at)?;
@@ -183,9 +180,7 @@ pub(super) async fn submit(
         Some(due) if status == app.start => (Some(app.submitted_at.secs()), Some(due.as_str())),
         _ => (None, None),
     };
-    let row = tx
-        .tx
-        .query_one(
+    let row = tx.query_one(
             "INSERT INTO application (number, service, applicant, applicant_name, submitted_at, content, cms,
                                       verification, status, decided_at, document_id, pending_until,
                                       registered_at, due_date, signed_sha256, provider)
@@ -209,9 +204,7 @@ pub(super) async fn submit(
                 &&app.signed_sha256[..],
                 &app.provider,
             ],
-        )
-        .await
-        .map_err(pg)?;
+        ).await?;
     let id = ApplicationId(row.get(0));
     event(tx, id, app.submitted_at, status, document).await?;
     audit(
@@ -299,22 +292,20 @@ pub(super) async fn advance(
     // The row is locked before its state is read: a step decided on another node at the same time waits here and
     // then reads the state that step left.
     let locked = tx
-        .tx
         .query_opt(
             "SELECT id FROM application WHERE id = $1 FOR UPDATE",
             &[&id.0],
         )
-        .await
-        .map_err(pg)?;
+        .await?;
     if locked.is_none() {
         return Err(RegistryError::NotFound(format!("application {}", id.0)));
     }
-    let current = application(&tx.tx, id)
+    let current = application(&*tx.tx, id)
         .await?
         .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
     if let Some(key) = &advance.idempotency {
         lock_key(tx, key).await?;
-        match remembered(&tx.tx, key).await? {
+        match remembered(&*tx.tx, key).await? {
             Some(Remembered::Application(a)) if a == id => return Ok(()),
             Some(_) => return Err(RegistryError::IdempotencyKeyReused(key.key.to_string())),
             None => remember(tx, key, Remembered::Application(id), advance.at).await?,
@@ -364,9 +355,8 @@ pub(super) async fn advance(
     let registered_at = advance.registers.then_some(advance.at.secs());
     let decided_at = advance.decides.then_some(advance.at.secs());
     let document = document.map(|d| d.0);
-    tx.tx
-        .execute(
-            "UPDATE application SET status = $2,
+    tx.execute(
+        "UPDATE application SET status = $2,
                     payment_reference = COALESCE($3, payment_reference),
                     registered_at = COALESCE($4, registered_at),
                     due_date = COALESCE($5, due_date),
@@ -375,36 +365,33 @@ pub(super) async fn advance(
                     verification = COALESCE($8, verification),
                     pending_until = CASE WHEN $2 = 'verificationPending' THEN pending_until END
              WHERE id = $1",
+        &[
+            &id.0,
+            &advance.to,
+            &advance.payment_reference,
+            &registered_at,
+            &advance.due_date,
+            &decided_at,
+            &document,
+            &advance.verification,
+        ],
+    )
+    .await?;
+    event(tx, id, advance.at, advance.to, document).await?;
+    if let Some((cms, signer, verification)) = advance.signature {
+        tx.execute(
+            "INSERT INTO step_signature (application_id, step, at, signer, cms, verification)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             &[
                 &id.0,
                 &advance.to,
-                &advance.payment_reference,
-                &registered_at,
-                &advance.due_date,
-                &decided_at,
-                &document,
-                &advance.verification,
+                &advance.at.secs(),
+                &signer,
+                &cms,
+                &verification,
             ],
         )
-        .await
-        .map_err(pg)?;
-    event(tx, id, advance.at, advance.to, document).await?;
-    if let Some((cms, signer, verification)) = advance.signature {
-        tx.tx
-            .execute(
-                "INSERT INTO step_signature (application_id, step, at, signer, cms, verification)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &id.0,
-                    &advance.to,
-                    &advance.at.secs(),
-                    &signer,
-                    &cms,
-                    &verification,
-                ],
-            )
-            .await
-            .map_err(pg)?;
+        .await?;
         audit(
             tx,
             advance.at,
@@ -425,14 +412,12 @@ async fn event(
     status: &str,
     document: Option<i64>,
 ) -> Result<(), RegistryError> {
-    tx.tx
-        .execute(
-            "INSERT INTO application_event (application_id, at, status, document_id)
+    tx.execute(
+        "INSERT INTO application_event (application_id, at, status, document_id)
              VALUES ($1, $2, $3, $4)",
-            &[&id.0, &at.secs(), &status, &document],
-        )
-        .await
-        .map_err(pg)?;
+        &[&id.0, &at.secs(), &status, &document],
+    )
+    .await?;
     Ok(())
 }
 

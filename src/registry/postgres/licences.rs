@@ -18,15 +18,13 @@ async fn original(
     id: DocumentId,
 ) -> Result<(DocumentId, String, FormId, i32, u64), RegistryError> {
     let row = tx
-        .tx
         .query_opt(
             "SELECT o.id, o.number, o.form, o.year, o.sequence
              FROM document d JOIN document o ON o.number = d.number AND o.copy = 0
              WHERE d.id = $1 FOR UPDATE OF o",
             &[&id.0],
         )
-        .await
-        .map_err(pg)?
+        .await?
         .ok_or_else(|| RegistryError::NotFound(format!("document {}", id.0)))?;
     let sequence: i64 = row.get(4);
     Ok((
@@ -84,20 +82,18 @@ pub(super) async fn change(
     if !has_lifecycle(&form) {
         return Err(RegistryError::NoLifecycle(form.to_string()));
     }
-    status_of(&events(&tx.tx, id).await?)?.after(action)?;
+    status_of(&events(&*tx.tx, id).await?)?.after(action)?;
     let made = match (action, render) {
         (LifecycleAction::Reissue, Some(render)) => {
             Some(issue_in(tx, &form, year_of(at)?, actor, render, None).await?)
         }
         (LifecycleAction::Duplicate, Some(render)) => {
             let copy: i32 = tx
-                .tx
                 .query_one(
                     "SELECT COALESCE(MAX(copy), 0) + 1 FROM document WHERE number = $1",
                     &[&number],
                 )
-                .await
-                .map_err(pg)?
+                .await?
                 .get(0);
             let same = DocumentNumber {
                 form: form.clone(),
@@ -132,21 +128,19 @@ pub(super) async fn change(
         _ => None,
     };
     let related = made.as_ref().map(|d| d.id.0);
-    tx.tx
-        .execute(
-            "INSERT INTO document_event (document_id, at, event, actor, reason, related_document)
+    tx.execute(
+        "INSERT INTO document_event (document_id, at, event, actor, reason, related_document)
              VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &id.0,
-                &at.secs(),
-                &action.event(),
-                &actor,
-                &reason,
-                &related,
-            ],
-        )
-        .await
-        .map_err(pg)?;
+        &[
+            &id.0,
+            &at.secs(),
+            &action.event(),
+            &actor,
+            &reason,
+            &related,
+        ],
+    )
+    .await?;
     audit(
         tx,
         at,
