@@ -584,3 +584,113 @@ fn numbers_a_stopped_node_reserved_are_settled_when_it_starts_again() {
         assert_eq!(chain.broken, None);
     }
 }
+
+/// A database migrated by a newer build is refused, not changed; one at this build's version opens.
+#[test]
+fn a_newer_schema_is_refused() {
+    let db = TestDatabase::new();
+    drop(PostgresRegistry::connect(&db.url(), None, "a", 1).expect("migrate"));
+    let version = psql(&db.url(), "SELECT version FROM schema_version").expect("version");
+    assert_eq!(version, PostgresRegistry::SCHEMA_VERSION.to_string());
+    psql(&db.url(), "UPDATE schema_version SET version = version + 1").expect("a newer build");
+    match PostgresRegistry::connect(&db.url(), None, "a", 1) {
+        Err(qoltanba::RegistryError::SchemaTooNew { found, supported }) => {
+            assert_eq!(
+                (found, supported),
+                (
+                    PostgresRegistry::SCHEMA_VERSION + 1,
+                    PostgresRegistry::SCHEMA_VERSION
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Event ids are handed out at insert, and a transaction that took a lower id may commit after one that took a
+/// higher: the webhook feed holds the higher back until the lower is committed, so a cursor that moved past an
+/// id never skips an event committed later.
+#[test]
+fn the_feed_never_passes_an_event_still_being_written() {
+    let db = TestDatabase::new();
+    let registry = PostgresRegistry::connect(&db.url(), None, "a", 2).expect("connect");
+    let mut app = |n: u8| {
+        let mut digest = [n; 32];
+        digest[0] = 0xfe;
+        registry
+            .submit_application(
+                &qoltanba::NewApplication {
+                    service: "licence.private-bailiff",
+                    applicant: "870412300129",
+                    applicant_name: "ТЕСТОВ ТЕСТ",
+                    submitted_at: qoltanba::UnixTime::from_secs(1_795_000_000),
+                    content: b"{}",
+                    cms: b"\x30\x00",
+                    verification: "{}",
+                    pending_until: None,
+                    start: "awaitingPayment",
+                    start_due: None,
+                    provider: "main",
+                    signed_sha256: digest,
+                },
+                "portal",
+                None,
+            )
+            .expect("submit")
+    };
+    let first = app(1);
+    let seen = |after: i64| -> Vec<i64> {
+        registry
+            .application_events(after, 100)
+            .expect("events")
+            .iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen(0).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first event never shows"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let cursor = *seen(0).last().expect("one");
+    // Another writer takes the next event id and keeps its transaction open for three seconds.
+    let url = db.url();
+    let slow = std::thread::spawn(move || {
+        psql(
+            &url,
+            &format!(
+                "BEGIN; INSERT INTO application_event (application_id, at, status) VALUES ({}, 1795000100, 'slow');
+                 SELECT pg_sleep(3); COMMIT;",
+                first.id.0
+            ),
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Meanwhile this node stores a later event and commits it.
+    let second = app(2);
+    let mine = seen(cursor);
+    assert!(
+        mine.is_empty(),
+        "an event was shown past one still being written: {mine:?}"
+    );
+    slow.join()
+        .expect("thread")
+        .expect("the slow writer commits");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut all = seen(cursor);
+    while all.len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        all = seen(cursor);
+    }
+    assert_eq!(all.len(), 2, "both, once both are committed: {all:?}");
+    assert!(all[0] < all[1]);
+    let events = registry.application_events(cursor, 10).expect("events");
+    assert_eq!(
+        events[0].status, "slow",
+        "the lower id, written first and committed last, comes first"
+    );
+    assert_eq!(events[1].application, second.id);
+}
