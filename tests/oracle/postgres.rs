@@ -614,7 +614,7 @@ fn a_newer_schema_is_refused() {
 fn the_feed_never_passes_an_event_still_being_written() {
     let db = TestDatabase::new();
     let registry = PostgresRegistry::connect(&db.url(), None, "a", 2).expect("connect");
-    let mut app = |n: u8| {
+    let app = |n: u8| {
         let mut digest = [n; 32];
         digest[0] = 0xfe;
         registry
