@@ -298,6 +298,39 @@ pub fn two_operators_on_two_nodes_cannot_both_win(db: &Database) {
         assert!(app.document.is_some(), "{}", app.number);
         assert!(app.status == "approved" || app.status == "refused");
     }
+    // Lists by state and provider, a page at a time.
+    let approved = qoltanba::ApplicationFilter {
+        status: Some("approved"),
+        providers: &["main", "north"],
+        ..Default::default()
+    };
+    let first_page = r.find_applications(&approved, None, 5).expect("find");
+    let rest = r
+        .find_applications(&approved, first_page.last().map(|a| a.id), 100)
+        .expect("find");
+    assert_eq!(first_page.len() + rest.len(), licences.len());
+    assert!(first_page
+        .iter()
+        .chain(&rest)
+        .all(|a| a.status == "approved"));
+    let elsewhere = qoltanba::ApplicationFilter {
+        providers: &["north"],
+        ..Default::default()
+    };
+    assert!(r
+        .find_applications(&elsewhere, None, 100)
+        .expect("find")
+        .is_empty());
+    let theirs = qoltanba::ApplicationFilter {
+        applicant: Some("870412300129"),
+        service: Some("licence.private-bailiff"),
+        submitted_before: Some(qoltanba::UnixTime::from_secs(AT + 1)),
+        ..Default::default()
+    };
+    assert_eq!(
+        r.find_applications(&theirs, None, 100).expect("find").len(),
+        20
+    );
     // The feed has every step, in order, once. On PostgreSQL an event younger than a transaction still open
     // anywhere on the server waits for a later poll (it might have an uncommitted predecessor), so poll a while.
     let events = events_eventually(r.as_ref(), 0, 60);

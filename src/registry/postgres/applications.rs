@@ -258,15 +258,8 @@ pub(super) async fn find<C: GenericClient>(
     }
     if !filter.providers.is_empty() {
         let providers: Vec<String> = filter.providers.iter().map(|p| p.to_string()).collect();
-        part("provider", "= ANY", Box::new(providers));
-        // `= ANY $n` needs its parentheses.
-        let at = sql.rfind("= ANY $").map(|i| i + "= ANY ".len());
-        if let Some(at) = at {
-            let tail = sql.split_off(at);
-            sql.push('(');
-            sql.push_str(&tail);
-            sql.push(')');
-        }
+        values.push(Box::new(providers));
+        sql.push_str(&format!(" AND a.provider = ANY(${})", values.len()));
     }
     values.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
     sql.push_str(&format!(" ORDER BY a.id LIMIT ${}", values.len()));
