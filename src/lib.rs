@@ -52,6 +52,7 @@ pub use pki::{
 
 // Subjects and signatures.
 pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
+pub use cms::{read_timestamp, verify_timestamp, TimestampInfo, TimestampReport, TspError};
 pub use identity::{Bin, Iin, Role};
 pub use xml::{
     application_json as xml_application_json, canonicalize as canonicalize_xml, challenge_xml,

@@ -4,6 +4,7 @@
 
 pub(crate) mod ess;
 pub(crate) mod sign;
+pub(crate) mod tsp;
 pub(crate) mod verify;
 
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::pki::Report;
 
 pub use sign::CmsSigner;
 pub(crate) use sign::SignOptions;
+pub use tsp::{read_timestamp, verify_timestamp, TimestampInfo, TimestampReport, TspError};
 pub(crate) use verify::embedded_certificates;
 pub use verify::{attached_content, verify_cms};
 

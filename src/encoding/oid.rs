@@ -275,6 +275,8 @@ pub mod pkcs {
     pub const DATA: ObjectIdentifier = oid("1.2.840.113549.1.7.1");
     /// id-signedData.
     pub const SIGNED_DATA: ObjectIdentifier = oid("1.2.840.113549.1.7.2");
+    /// id-ct-TSTInfo (RFC 3161): the content of a timestamp token.
+    pub const TST_INFO: ObjectIdentifier = oid("1.2.840.113549.1.9.16.1.4");
     /// id-digestedData.
     pub const DIGESTED_DATA: ObjectIdentifier = oid("1.2.840.113549.1.7.5");
     /// id-encryptedData.

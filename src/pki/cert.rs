@@ -128,6 +128,8 @@ pub struct Certificate {
     /// Extended key usages; one whose OID is longer than `ObjectIdentifier` holds cannot be any we compare
     /// against, and is left out.
     pub(crate) extended_key_usage: Vec<ObjectIdentifier>,
+    /// Whether the extended key usage extension is critical (RFC 3161 wants a TSA's critical).
+    pub(crate) extended_key_usage_critical: bool,
     pub(crate) crl_distribution_points: Vec<DistributionPoint>,
     /// freshestCRL: where the delta CRLs are (same syntax as the distribution points).
     pub(crate) freshest_crl: Vec<DistributionPoint>,
@@ -238,6 +240,7 @@ impl Certificate {
             subject_key_id: None,
             authority_key_id: None,
             extended_key_usage: Vec::new(),
+            extended_key_usage_critical: false,
             crl_distribution_points: Vec::new(),
             freshest_crl: Vec::new(),
             ocsp_urls: Vec::new(),
@@ -286,6 +289,7 @@ impl Certificate {
                     c.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
                 ParsedExtension::ExtendedKeyUsage(eku) => {
+                    c.extended_key_usage_critical = ext.critical;
                     let named = [
                         (eku.any, oid::eku::ANY),
                         (eku.server_auth, oid::eku::SERVER_AUTH),

@@ -29,5 +29,6 @@ mod providers;
 mod render;
 mod seal;
 mod services;
+mod tsp;
 mod webhook;
 mod xml;

@@ -1,0 +1,267 @@
+//! RFC 3161 timestamp tokens: a TSA's CMS SignedData over a `TSTInfo` saying that a digest existed at `genTime`.
+//!
+//! A token proves a time only when everything about it holds, so each check is its own finding:
+//! - the CMS is verified as any other (one signer, its signature, signed attributes, its certificate's path and
+//!   revocation at the options' time) — [`super::verify_cms`];
+//! - the content is a `TSTInfo` (version 1) and nothing else;
+//! - the signer's certificate has `id-kp-timeStamping` as its only extended key usage, in a critical extension
+//!   (RFC 3161 §2.3): a signing key of any other kind cannot issue times;
+//! - `genTime` lies within that certificate's validity;
+//! - the message imprint is the digest of the data the caller says was stamped, under the token's algorithm;
+//! - the nonce, when the caller sent one, is the one in the token.
+//!
+//! `TSTInfo` is read with RustCrypto's `x509-tsp` (its DER types); the CMS around it with ours.
+
+use der::{Decode, Encode};
+use serde::Serialize;
+
+use super::{verify_cms, CmsError};
+use crate::clock::UnixTime;
+use crate::crypto::DigestAlgorithm;
+use crate::encoding::oid;
+use crate::pki::{Certificate, Code, Report, TrustStore, VerifyOptions};
+
+/// What a timestamp token says, read from its `TSTInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimestampInfo {
+    /// When the TSA says the digest existed (RFC 3339, UTC).
+    pub gen_time: String,
+    /// The same, in Unix seconds.
+    #[serde(skip)]
+    pub gen_time_unix: UnixTime,
+    /// The TSA's policy (dotted OID).
+    pub policy: String,
+    /// The token's serial number, lower-case hex.
+    pub serial: String,
+    /// The imprint's digest algorithm (dotted OID).
+    pub imprint_algorithm: String,
+    /// The imprint, hex.
+    pub imprint: String,
+    /// The nonce, hex, if the request had one.
+    pub nonce: Option<String>,
+    /// The TSA's certificate subject, when its certificate is in the token.
+    pub tsa: Option<String>,
+}
+
+/// A verified (or refused) timestamp token: what it says and whether it holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimestampReport {
+    /// The verdict and its findings: the CMS signer's, and the token's own checks.
+    pub report: Report,
+    /// What the token says.
+    pub info: TimestampInfo,
+    /// Whether the imprint is the digest of the data given.
+    pub imprint_matches: bool,
+}
+
+/// Why a token could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum TspError {
+    /// Not a CMS SignedData that could be verified.
+    #[error(transparent)]
+    Cms(#[from] CmsError),
+    /// The content is not a `TSTInfo`.
+    #[error("not a timestamp token: its content is {0}, not id-ct-TSTInfo")]
+    NotATimestamp(String),
+    /// The `TSTInfo` does not parse.
+    #[error("malformed TSTInfo: {0}")]
+    Malformed(String),
+}
+
+/// Reads the `TSTInfo` of a token without verifying anything: for reports of tokens inside other signatures.
+pub fn read_timestamp(token: &[u8]) -> Result<TimestampInfo, TspError> {
+    let (_, info) = parse(token)?;
+    Ok(info)
+}
+
+fn parse(token: &[u8]) -> Result<(x509_tsp::TstInfo, TimestampInfo), TspError> {
+    let content = cms::content_info::ContentInfo::from_der(token)
+        .map_err(|e| TspError::Cms(CmsError::Der(e.to_string())))?;
+    if content.content_type != oid::pkcs::SIGNED_DATA {
+        return Err(TspError::Cms(CmsError::NotSignedData(
+            content.content_type.to_string(),
+        )));
+    }
+    let signed: cms::signed_data::SignedData = content
+        .content
+        .decode_as()
+        .map_err(|e| TspError::Cms(CmsError::Der(e.to_string())))?;
+    let encap = &signed.encap_content_info;
+    if encap.econtent_type != oid::pkcs::TST_INFO {
+        return Err(TspError::NotATimestamp(encap.econtent_type.to_string()));
+    }
+    let econtent = encap
+        .econtent
+        .as_ref()
+        .ok_or_else(|| TspError::Malformed("the token has no content".into()))?;
+    let octets: der::asn1::OctetString = econtent
+        .decode_as()
+        .map_err(|e| TspError::Malformed(e.to_string()))?;
+    let tst = x509_tsp::TstInfo::from_der(octets.as_bytes())
+        .map_err(|e| TspError::Malformed(e.to_string()))?;
+    let gen_time_unix = UnixTime::from_secs(
+        i64::try_from(tst.gen_time.to_unix_duration().as_secs())
+            .map_err(|_| TspError::Malformed("genTime out of range".into()))?,
+    );
+    let certificates: Vec<Certificate> = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .filter_map(|der| Certificate::from_der(&der).ok())
+        .collect();
+    let tsa = signer_certificate(&signed, &certificates).map(|c| c.subject().to_string());
+    let info = TimestampInfo {
+        gen_time: gen_time_unix.rfc3339(),
+        gen_time_unix,
+        policy: tst.policy.to_string(),
+        serial: crate::encoding::hex(strip_zeros(tst.serial_number.as_bytes())),
+        imprint_algorithm: tst.message_imprint.hash_algorithm.oid.to_string(),
+        imprint: crate::encoding::hex(tst.message_imprint.hashed_message.as_bytes()),
+        nonce: tst
+            .nonce
+            .as_ref()
+            .map(|n| crate::encoding::hex(strip_zeros(n.as_bytes()))),
+        tsa,
+    };
+    Ok((tst, info))
+}
+
+/// The token's own failed checks, added to the CMS report at the end.
+#[derive(Default)]
+struct Fails(Vec<(Code, String)>);
+
+impl Fails {
+    fn add(&mut self, code: Code, message: impl Into<String>) {
+        self.0.push((code, message.into()));
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+/// The certificate the token's (first) signer names, among those it carries.
+fn signer_certificate<'c>(
+    signed: &cms::signed_data::SignedData,
+    certificates: &'c [Certificate],
+) -> Option<&'c Certificate> {
+    let signer = signed.signer_infos.0.iter().next()?;
+    match &signer.sid {
+        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(id) => {
+            let issuer = id.issuer.to_der().ok()?;
+            certificates.iter().find(|c| {
+                c.issuer_der() == issuer.as_slice()
+                    && strip_zeros(c.serial()) == strip_zeros(id.serial_number.as_bytes())
+            })
+        }
+        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            certificates.iter().find(|c| {
+                c.subject_key_id
+                    .as_deref()
+                    .is_some_and(|k| k == ski.0.as_bytes())
+            })
+        }
+    }
+}
+
+/// Verifies timestamp token `token` over `data` (the bytes that were stamped: for a signature timestamp, the
+/// signature value), with the TSA's path checked against `store` as `opts` say. `nonce` is the one the request
+/// sent, if any (big-endian bytes).
+pub fn verify_timestamp(
+    store: &TrustStore,
+    token: &[u8],
+    data: &[u8],
+    nonce: Option<&[u8]>,
+    opts: &VerifyOptions,
+) -> Result<TimestampReport, TspError> {
+    let (tst, info) = parse(token)?;
+    let cms = verify_cms(store, token, None, &[], opts)?;
+    let mut findings = Fails::default();
+    let mut report = cms.report;
+    if cms.signers.len() != 1 {
+        findings.add(
+            Code::SignatureInvalid,
+            format!(
+                "a timestamp token has one signer, this one {}",
+                cms.signers.len()
+            ),
+        );
+    }
+    if tst.version != x509_tsp::TspVersion::V1 {
+        findings.add(Code::Malformed, "TSTInfo version is not 1");
+    }
+    let certificates = super::embedded_certificates(token);
+    let signed = cms::content_info::ContentInfo::from_der(token)
+        .ok()
+        .and_then(|c| c.content.decode_as::<cms::signed_data::SignedData>().ok());
+    match signed
+        .as_ref()
+        .and_then(|s| signer_certificate(s, &certificates))
+    {
+        Some(tsa) => {
+            let eku = tsa.extended_key_usage();
+            if eku != [oid::eku::TIME_STAMPING] || !tsa.extended_key_usage_critical {
+                findings.add(
+                    Code::KeyUsage,
+                    "the signer is not a timestamp authority: its extended key usage must be \
+                     id-kp-timeStamping alone, in a critical extension (RFC 3161 §2.3)",
+                );
+            }
+            if info.gen_time_unix < tsa.not_before() || info.gen_time_unix > tsa.not_after() {
+                findings.add(
+                    Code::CertExpired,
+                    format!(
+                        "genTime {} is outside the TSA certificate's validity ({} to {})",
+                        info.gen_time,
+                        tsa.not_before().rfc3339(),
+                        tsa.not_after().rfc3339()
+                    ),
+                );
+            }
+        }
+        None => findings.add(
+            Code::Malformed,
+            "the token does not carry its TSA's certificate",
+        ),
+    }
+    let imprint_matches = match DigestAlgorithm::from_oid(&tst.message_imprint.hash_algorithm.oid) {
+        Ok(algorithm) => {
+            let matches = algorithm.digest(data) == tst.message_imprint.hashed_message.as_bytes();
+            if !matches {
+                findings.add(
+                    Code::SignatureInvalid,
+                    "the token's message imprint is not the digest of the data",
+                );
+            }
+            matches
+        }
+        Err(_) => {
+            findings.add(
+                Code::UnsupportedAlgorithm,
+                format!("imprint algorithm {}", info.imprint_algorithm),
+            );
+            false
+        }
+    };
+    if let Some(sent) = nonce {
+        let got = tst.nonce.as_ref().map(|n| strip_zeros(n.as_bytes()));
+        if got != Some(strip_zeros(sent)) {
+            findings.add(Code::Malformed, "the token's nonce is not the request's");
+        }
+    }
+    for (code, message) in findings.0 {
+        report.add(code, message);
+    }
+    Ok(TimestampReport {
+        report,
+        info,
+        imprint_matches,
+    })
+}

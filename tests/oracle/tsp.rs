@@ -1,0 +1,371 @@
+//! RFC 3161 timestamp tokens (issue 20, its first part: verifying tokens). A TSA made here with the OpenSSL CLI
+//! (`openssl ts -reply`, a certificate under the demo PKI with `id-kp-timeStamping` alone, critical) stamps data;
+//! `openssl ts -verify` accepts the token and so do we; tokens that must not count are refused, each for its own
+//! reason: other data, a signer that is no TSA, a genTime outside the TSA certificate's validity, another nonce.
+//! The NCA's real token in `../shared` is read field by field.
+
+use crate::common;
+use crate::common::tools::openssl;
+use std::path::Path;
+
+const TS_CONFIG: &str = "\
+[ tsa ]
+default_tsa = tsa_config1
+[ tsa_config1 ]
+serial = ./serial
+crypto_device = builtin
+signer_digest = sha256
+default_policy = 1.2.398.3.3.2.6.2
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = no
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+";
+
+/// A certificate for `name` under the demo issuing CA with the extensions `ext` (an OpenSSL extension file line).
+fn certificate(dir: &Path, name: &str, ext: &str, serial: &str) {
+    let certs = common::project_dir().join("certs");
+    let ca = certs.join("issuing-ca.pem");
+    let ca_key = certs.join("issuing-ca.key.pem");
+    std::fs::write(dir.join(format!("{name}.ext")), format!("{ext}\n")).expect("ext");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-subj",
+            &format!("/C=KZ/CN={name}"),
+            "-out",
+            &format!("{name}.csr"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            ca.to_str().expect("path"),
+            "-CAkey",
+            ca_key.to_str().expect("path"),
+            "-set_serial",
+            serial,
+            "-days",
+            "30",
+            "-extfile",
+            &format!("{name}.ext"),
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    );
+}
+
+/// Signs `tstinfo` as a timestamp token's content with `name`'s key, as OpenSSL's `cms` does for any content
+/// type: a token `openssl ts -reply` would never make.
+fn sign_tstinfo(dir: &Path, name: &str, tstinfo: &str, out: &str) {
+    openssl(
+        dir,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-nosmimecap",
+            "-md",
+            "sha256",
+            "-econtent_type",
+            "1.2.840.113549.1.9.16.1.4",
+            "-in",
+            tstinfo,
+            "-signer",
+            &format!("{name}.pem"),
+            "-inkey",
+            &format!("{name}.key"),
+            "-outform",
+            "DER",
+            "-out",
+            out,
+        ],
+    );
+}
+
+fn now() -> qoltanba::VerifyOptions {
+    qoltanba::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+#[test]
+fn a_token_from_an_openssl_tsa_verifies_here_and_there_and_forgeries_do_not() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let certs = common::project_dir().join("certs");
+    certificate(
+        d,
+        "tsa",
+        "extendedKeyUsage = critical, timeStamping",
+        "4242",
+    );
+    std::fs::write(d.join("ts.cnf"), TS_CONFIG).expect("config");
+    std::fs::write(d.join("serial"), "01\n").expect("serial");
+    let data = "the signature value a CAdES-T timestamp covers".as_bytes();
+    std::fs::write(d.join("data.bin"), data).expect("data");
+    openssl(
+        d,
+        &[
+            "ts", "-query", "-data", "data.bin", "-sha256", "-cert", "-out", "req.tsq",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            "req.tsq",
+            "-signer",
+            "tsa.pem",
+            "-inkey",
+            "tsa.key",
+            "-chain",
+            certs.join("issuing-ca.pem").to_str().expect("path"),
+            "-token_out",
+            "-out",
+            "token.der",
+        ],
+    );
+    // OpenSSL's own verifier accepts it against the demo root.
+    let bundle = [
+        std::fs::read(certs.join("root-ca.pem")).expect("root"),
+        std::fs::read(certs.join("issuing-ca.pem")).expect("ca"),
+    ]
+    .concat();
+    std::fs::write(d.join("bundle.pem"), bundle).expect("bundle");
+    openssl(
+        d,
+        &[
+            "ts",
+            "-verify",
+            "-data",
+            "data.bin",
+            "-in",
+            "token.der",
+            "-token_in",
+            "-CAfile",
+            "bundle.pem",
+        ],
+    );
+    let token = std::fs::read(d.join("token.der")).expect("token");
+    let query = std::process::Command::new("openssl")
+        .args(["ts", "-query", "-in", "req.tsq", "-text"])
+        .current_dir(d)
+        .output()
+        .expect("openssl");
+    let query = String::from_utf8_lossy(&query.stdout);
+    let nonce_hex = query
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Nonce: 0x"))
+        .expect("the request has a nonce");
+    let nonce: Vec<u8> = (0..nonce_hex.len() / 2 * 2)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&nonce_hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    let nonce = if nonce_hex.len() % 2 == 1 {
+        // An odd number of digits: read again with a leading zero.
+        let padded = format!("0{nonce_hex}");
+        (0..padded.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&padded[i..i + 2], 16).expect("hex"))
+            .collect()
+    } else {
+        nonce
+    };
+
+    let store = qoltanba::demo_trust_store().expect("store");
+    let ok =
+        qoltanba::verify_timestamp(&store, &token, data, Some(&nonce), &now()).expect("verify");
+    assert!(ok.report.valid, "{:?}", ok.report.messages);
+    assert!(ok.imprint_matches);
+    assert_eq!(ok.info.policy, "1.2.398.3.3.2.6.2");
+    assert_eq!(ok.info.imprint_algorithm, "2.16.840.1.101.3.4.2.1");
+    let digest: String = ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(ok.info.imprint, digest);
+    // `openssl ts -reply` writes the serial it used back to its serial file.
+    let used = std::fs::read_to_string(d.join("serial")).expect("serial");
+    assert_eq!(ok.info.serial, used.trim().to_lowercase());
+    assert!(
+        ok.info.tsa.as_deref().is_some_and(|t| t.contains("tsa")),
+        "{:?}",
+        ok.info.tsa
+    );
+    let age = time::OffsetDateTime::now_utc().unix_timestamp() - ok.info.gen_time_unix.secs();
+    assert!((0..300).contains(&age), "genTime {}", ok.info.gen_time);
+
+    // Other data: the imprint does not match.
+    let other =
+        qoltanba::verify_timestamp(&store, &token, b"other data", None, &now()).expect("verify");
+    assert!(!other.report.valid && !other.imprint_matches);
+    assert!(other
+        .report
+        .codes
+        .contains(&qoltanba::Code::SignatureInvalid));
+    // Another nonce than the request's.
+    let replay =
+        qoltanba::verify_timestamp(&store, &token, data, Some(&[1, 2, 3]), &now()).expect("verify");
+    assert!(!replay.report.valid);
+    assert!(
+        replay.report.messages.iter().any(|m| m.contains("nonce")),
+        "{:?}",
+        replay.report.messages
+    );
+
+    // The same TSTInfo signed by a key that is no TSA (its EKU not timeStamping alone, critical).
+    openssl(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-noverify",
+            "-inform",
+            "DER",
+            "-in",
+            "token.der",
+            "-out",
+            "tstinfo.der",
+        ],
+    );
+    // Every truncation of a real token is an error; a flipped byte anywhere in what the TSA signed (the TSTInfo:
+    // time, policy, imprint, serial, nonce) leaves no valid token. (Bytes outside it — the unsigned digest
+    // algorithm list, say — are not the TSA's statement.)
+    for cut in 0..token.len() {
+        assert!(
+            qoltanba::read_timestamp(&token[..cut]).is_err(),
+            "prefix {cut}"
+        );
+    }
+    let tstinfo = std::fs::read(d.join("tstinfo.der")).expect("tstinfo");
+    let from = token
+        .windows(tstinfo.len())
+        .position(|w| w == tstinfo.as_slice())
+        .expect("the TSTInfo inside the token");
+    for at in from..from + tstinfo.len() {
+        let mut bad = token.clone();
+        bad[at] ^= 0x5a;
+        if let Ok(r) = qoltanba::verify_timestamp(&store, &bad, data, None, &now()) {
+            assert!(
+                !r.report.valid,
+                "a token changed at byte {at} still verifies"
+            );
+        }
+    }
+    certificate(
+        d,
+        "signer",
+        "extendedKeyUsage = timeStamping, emailProtection",
+        "4243",
+    );
+    sign_tstinfo(d, "signer", "tstinfo.der", "forged.der");
+    let forged = std::fs::read(d.join("forged.der")).expect("forged");
+    let no_tsa = qoltanba::verify_timestamp(&store, &forged, data, None, &now()).expect("verify");
+    assert!(!no_tsa.report.valid);
+    assert!(
+        no_tsa.report.codes.contains(&qoltanba::Code::KeyUsage),
+        "{:?}",
+        no_tsa.report
+    );
+    // OpenSSL refuses it too.
+    let theirs = std::process::Command::new("openssl")
+        .args([
+            "ts",
+            "-verify",
+            "-data",
+            "data.bin",
+            "-in",
+            "forged.der",
+            "-token_in",
+            "-CAfile",
+            "bundle.pem",
+        ])
+        .current_dir(d)
+        .output()
+        .expect("openssl");
+    assert!(!theirs.status.success());
+
+    // The NCA's TSTInfo of 2022 signed now by our TSA, whose certificate begins today: genTime before it.
+    let nca = common::tools::conformance_dir().join("nca-test-pki/legacy/tsp/tsp_token.bin");
+    // OpenSSL cannot check its legacy GOST signature, so its TSTInfo is cut out by position: the OCTET STRING at
+    // offset 59 (`openssl asn1parse` of the file shows it).
+    let nca_path = nca.to_str().expect("path");
+    openssl(
+        d,
+        &[
+            "asn1parse",
+            "-inform",
+            "DER",
+            "-in",
+            nca_path,
+            "-strparse",
+            "59",
+            "-noout",
+            "-out",
+            "old.der",
+        ],
+    );
+    sign_tstinfo(d, "tsa", "old.der", "backdated.der");
+    let backdated = std::fs::read(d.join("backdated.der")).expect("backdated");
+    let early = qoltanba::verify_timestamp(&store, &backdated, b"", None, &now()).expect("verify");
+    assert!(!early.report.valid);
+    assert!(
+        early.report.codes.contains(&qoltanba::Code::CertExpired),
+        "{:?}",
+        early.report
+    );
+    assert!(early
+        .report
+        .messages
+        .iter()
+        .any(|m| m.contains("outside the TSA certificate's validity")));
+
+    // Not a timestamp at all: an ordinary CMS.
+    let plain = common::client::openssl_sign(b"hello", "individual-sign", false);
+    assert!(matches!(
+        qoltanba::verify_timestamp(&store, &plain, b"hello", None, &now()),
+        Err(qoltanba::TspError::NotATimestamp(_))
+    ));
+    assert!(qoltanba::verify_timestamp(&store, b"\x30\x03\x02\x01", b"", None, &now()).is_err());
+}
+
+/// The NCA's own token (legacy GOST 34.310, 2022): every field read as `openssl asn1parse` shows it.
+#[test]
+fn the_nca_token_is_read_field_by_field() {
+    let nca = common::tools::conformance_dir().join("nca-test-pki/legacy/tsp/tsp_token.bin");
+    let token = std::fs::read(nca).expect("token");
+    let info = qoltanba::read_timestamp(&token).expect("read");
+    assert_eq!(info.gen_time, "2022-09-18T13:20:14Z");
+    assert_eq!(info.policy, "1.2.398.3.3.2.6.1");
+    assert_eq!(info.imprint_algorithm, "1.3.14.3.2.26");
+    assert_eq!(info.imprint, "1465dad126d32bf7aa5d3b95a5c7c331cdff34df");
+    assert_eq!(info.serial, "5e846dd75d861154db10f13c54dc1f8d33fe6adc");
+    assert_eq!(info.nonce.as_deref(), Some("018350c022d7"));
+    assert!(
+        info.tsa
+            .as_deref()
+            .is_some_and(|t| t.contains("СЕРВИС МЕТКИ ВРЕМЕНИ")),
+        "{:?}",
+        info.tsa
+    );
+}
