@@ -119,7 +119,7 @@ pub fn open_registry(config: &ServiceConfig) -> Result<(Arc<dyn Registry>, PathB
             password,
             node,
         } => {
-            let name = PathBuf::from(url);
+            let name = PathBuf::from(redacted(url));
             let pool = (config.limits.jobs + config.limits.public_jobs).saturating_add(4);
             let registry = PostgresRegistry::connect(url, password.as_deref(), node, pool)
                 .map_err(|source| StartError::Registry {
@@ -129,6 +129,24 @@ pub fn open_registry(config: &ServiceConfig) -> Result<(Arc<dyn Registry>, PathB
             tracing::info!(node = %node, "registry on PostgreSQL");
             Ok((Arc::new(registry), name))
         }
+    }
+}
+
+/// `url` with its password (`postgres://user:secret@host/db`, allowed in `QOLTANBA_REGISTRY`) hidden, for errors
+/// and logs.
+fn redacted(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    match (rest.find('@'), rest.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_string(),
     }
 }
 

@@ -415,7 +415,7 @@ fn an_unreachable_postgres_registry_is_a_clear_start_error() {
         None,
         env(&[(
             "QOLTANBA_REGISTRY",
-            &format!("postgres://nobody@127.0.0.1:{port}/none"),
+            &format!("postgres://nobody:s3cret-pw@127.0.0.1:{port}/none"),
         )]),
     )
     .expect("config");
@@ -424,4 +424,6 @@ fn an_unreachable_postgres_registry_is_a_clear_start_error() {
     let text = e.to_string();
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     assert!(text.contains("unavailable"), "{text}");
+    assert!(text.contains("postgres://nobody:***@127.0.0.1"), "{text}");
+    assert!(!text.contains("s3cret-pw"), "the password leaks: {text}");
 }
