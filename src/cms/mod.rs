@@ -14,6 +14,7 @@ use crate::pki::Report;
 
 pub use sign::CmsSigner;
 pub(crate) use sign::SignOptions;
+pub(crate) use tsp::signature_timestamps;
 pub use tsp::{read_timestamp, verify_timestamp, TimestampInfo, TimestampReport, TspError};
 pub(crate) use verify::embedded_certificates;
 pub use verify::{attached_content, verify_cms};

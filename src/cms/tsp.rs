@@ -42,6 +42,14 @@ pub struct TimestampInfo {
     pub nonce: Option<String>,
     /// The TSA's certificate subject, when its certificate is in the token.
     pub tsa: Option<String>,
+    /// The serial number as encoded: the DER INTEGER's content bytes (a leading zero kept when the high bit is
+    /// set), as Java's `BigInteger.toByteArray()` gives them.
+    #[serde(skip)]
+    pub serial_bytes: Vec<u8>,
+    /// The `TSTInfo`'s own `tsa` field, when present: its `GeneralName` tag and, for a directory name (4), the
+    /// name's DER, for a text name (1, 2, 6), its bytes.
+    #[serde(skip)]
+    pub tsa_field: Option<(u8, Vec<u8>)>,
 }
 
 /// A verified (or refused) timestamp token: what it says and whether it holds.
@@ -128,8 +136,46 @@ fn parse(token: &[u8]) -> Result<(x509_tsp::TstInfo, TimestampInfo), TspError> {
             .as_ref()
             .map(|n| crate::encoding::hex(strip_zeros(n.as_bytes()))),
         tsa,
+        serial_bytes: tst.serial_number.as_bytes().to_vec(),
+        tsa_field: tst.tsa.as_ref().and_then(general_name),
     };
     Ok((tst, info))
+}
+
+fn general_name(name: &x509_cert::ext::pkix::name::GeneralName) -> Option<(u8, Vec<u8>)> {
+    use x509_cert::ext::pkix::name::GeneralName as G;
+    match name {
+        G::Rfc822Name(t) => Some((1, t.as_bytes().to_vec())),
+        G::DnsName(t) => Some((2, t.as_bytes().to_vec())),
+        G::DirectoryName(n) => n.to_der().ok().map(|der| (4, der)),
+        G::UniformResourceIdentifier(t) => Some((6, t.as_bytes().to_vec())),
+        _ => None,
+    }
+}
+
+/// The signature timestamp token (`id-aa-signatureTimeStampToken`, an unsigned attribute) of each signer of a
+/// CMS, in signer order; `None` for a signer without one, and an empty list for what is not a SignedData.
+pub(crate) fn signature_timestamps(cms: &[u8]) -> Vec<Option<Vec<u8>>> {
+    let Some(signed) = cms::content_info::ContentInfo::from_der(cms)
+        .ok()
+        .and_then(|c| c.content.decode_as::<cms::signed_data::SignedData>().ok())
+    else {
+        return Vec::new();
+    };
+    signed
+        .signer_infos
+        .0
+        .iter()
+        .map(|signer| {
+            signer.unsigned_attrs.as_ref().and_then(|attrs| {
+                attrs
+                    .iter()
+                    .find(|a| a.oid == oid::attr::SIGNATURE_TIME_STAMP_TOKEN)
+                    .and_then(|a| a.values.iter().next())
+                    .and_then(|v| v.to_der().ok())
+            })
+        })
+        .collect()
 }
 
 /// The token's own failed checks, added to the CMS report at the end.

@@ -36,6 +36,8 @@ pub mod digest {
     pub const STREEBOG256: ObjectIdentifier = oid("1.2.643.7.1.1.2.2");
     /// id-tc26-gost3411-12-512 (Streebog-512).
     pub const STREEBOG512: ObjectIdentifier = oid("1.2.643.7.1.1.2.3");
+    /// GOST 34.311-95 under the NCA's arc (the legacy GOST digest; Kalkan's `GOST34311`).
+    pub const NCA_GOST34311: ObjectIdentifier = oid("1.2.398.3.10.1.3.1");
     /// The NCA's own arc for Streebog-512.
     pub const NCA_STREEBOG512: ObjectIdentifier = oid("1.2.398.3.10.1.3.3");
 }
@@ -177,6 +179,9 @@ pub mod ext {
 /// Attribute types of distinguished names.
 pub mod attr {
     use super::{oid, ObjectIdentifier};
+    /// id-aa-signatureTimeStampToken (RFC 3161 Appendix A): a signer's unsigned attribute holding a token over
+    /// its signature value.
+    pub const SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier = oid("1.2.840.113549.1.9.16.2.14");
     /// commonName (CN).
     pub const COMMON_NAME: ObjectIdentifier = oid("2.5.4.3");
     /// surname (SURNAME).

@@ -708,3 +708,118 @@ fn the_ncas_gost_test_certificates_read_as_ncanode_reads_them() {
         assert_eq!(info["valid"], false, "{name}");
     }
 }
+
+/// A CMS whose signer carries a signature timestamp (an `openssl ts -reply` token over its signature value, added
+/// as `id-aa-signatureTimeStampToken`): `tsp` is NCANode's `TspInfo` of it — serial as `BigInteger.toByteArray()`
+/// in hex, `genTime` in NCANode's date format, the policy, the TSA's name as Bouncy Castle prints a
+/// `GeneralName`, Kalkan's name of the imprint algorithm and the imprint — and the signature still verifies.
+#[test]
+fn a_signature_timestamp_is_shown_as_ncanodes_tsp_info() {
+    use der::{Decode, Encode};
+    let _machine = crate::common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    crate::tsp::certificate(
+        d,
+        "tsa",
+        "extendedKeyUsage = critical, timeStamping",
+        "4244",
+    );
+    std::fs::write(d.join("ts.cnf"), crate::tsp::TS_CONFIG).expect("config");
+    std::fs::write(d.join("serial"), "2a\n").expect("serial");
+    let cms = openssl_sign(b"stamped content", "individual-sign", false);
+    let info = cms::content_info::ContentInfo::from_der(&cms).expect("content info");
+    let mut signed: cms::signed_data::SignedData = info.content.decode_as().expect("signed data");
+    let mut signers = signed.signer_infos.0.clone().into_vec();
+    std::fs::write(d.join("signature.bin"), signers[0].signature.as_bytes()).expect("signature");
+    let tool = |args: &[&str]| common::tools::openssl(d, args);
+    tool(&[
+        "ts",
+        "-query",
+        "-data",
+        "signature.bin",
+        "-sha256",
+        "-cert",
+        "-out",
+        "q.tsq",
+    ]);
+    tool(&[
+        "ts",
+        "-reply",
+        "-config",
+        "ts.cnf",
+        "-queryfile",
+        "q.tsq",
+        "-signer",
+        "tsa.pem",
+        "-inkey",
+        "tsa.key",
+        "-token_out",
+        "-out",
+        "token.der",
+    ]);
+    let token = std::fs::read(d.join("token.der")).expect("token");
+    let attribute = x509_cert::attr::Attribute {
+        oid: der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14"),
+        values: der::asn1::SetOfVec::try_from(vec![der::Any::from_der(&token).expect("any")])
+            .expect("set"),
+    };
+    signers[0].unsigned_attrs =
+        Some(der::asn1::SetOfVec::try_from(vec![attribute]).expect("attrs"));
+    signed.signer_infos =
+        cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(signers).expect("signers"));
+    let stamped = cms::content_info::ContentInfo {
+        content_type: info.content_type,
+        content: der::Any::encode_from(&signed).expect("encode"),
+    }
+    .to_der()
+    .expect("der");
+
+    let addr = start();
+    let (status, body) = post(
+        addr,
+        "/ncanode/cms/verify",
+        &json!({"cms": B64.encode(&stamped), "revocationCheck": []}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["valid"], true,
+        "an unsigned attribute does not touch the signature: {body}"
+    );
+    let tsp = &body["signers"][0]["tsp"];
+    let used = std::fs::read_to_string(d.join("serial")).expect("serial");
+    assert_eq!(tsp["serialNumber"], used.trim().to_lowercase());
+    assert_eq!(tsp["policy"], "1.2.398.3.3.2.6.2");
+    assert_eq!(tsp["tsa"], "4: C=KZ,CN=tsa");
+    assert_eq!(tsp["tspHashAlgorithm"], "SHA256");
+    let digest: String = ring::digest::digest(
+        &ring::digest::SHA256,
+        &std::fs::read(d.join("signature.bin")).expect("sig"),
+    )
+    .as_ref()
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
+    assert_eq!(tsp["hash"], digest.as_str());
+    // genTime as OpenSSL reads it, in NCANode's date format.
+    let text = std::process::Command::new("openssl")
+        .args(["ts", "-reply", "-in", "token.der", "-token_in", "-text"])
+        .current_dir(d)
+        .output()
+        .expect("openssl");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let stamp = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Time stamp: "))
+        .expect("a time stamp line");
+    let format = time::macros::format_description!(
+        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+    );
+    let when = time::PrimitiveDateTime::parse(stamp.trim(), &format).expect("openssl's date");
+    let want = when
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].000+00:00"
+        ))
+        .expect("format");
+    assert_eq!(tsp["genTime"], want.as_str(), "{text}");
+}

@@ -8,7 +8,7 @@ use crate::common;
 use crate::common::tools::openssl;
 use std::path::Path;
 
-const TS_CONFIG: &str = "\
+pub(crate) const TS_CONFIG: &str = "\
 [ tsa ]
 default_tsa = tsa_config1
 [ tsa_config1 ]
@@ -25,7 +25,7 @@ ess_cert_id_alg = sha256
 ";
 
 /// A certificate for `name` under the demo issuing CA with the extensions `ext` (an OpenSSL extension file line).
-fn certificate(dir: &Path, name: &str, ext: &str, serial: &str) {
+pub(crate) fn certificate(dir: &Path, name: &str, ext: &str, serial: &str) {
     let certs = common::project_dir().join("certs");
     let ca = certs.join("issuing-ca.pem");
     let ca_key = certs.join("issuing-ca.key.pem");

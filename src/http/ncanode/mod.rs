@@ -193,10 +193,12 @@ fn answer_cms(
     let report = crate::cms::verify_cms(&state.store, &cms, detached, &[], &opts)
         .map_err(|e| bad(format!("cms: {e}")))?;
     let certs = crate::cms::embedded_certificates(&cms);
+    let timestamps = crate::cms::signature_timestamps(&cms);
     let signers: Vec<Value> = report
         .signers
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let entry = s.report.chain.first();
             let cert = entry.and_then(|e| {
                 certs
@@ -207,7 +209,14 @@ fn answer_cms(
                 .map(|c| CertificateInfo::of(c, s.report.valid, entry))
                 .into_iter()
                 .collect();
-            json!({"certificates": certificates, "tsp": null})
+            // `TspInfo` of the signer's signature timestamp: what its `TSTInfo` says (NCANode does not verify it
+            // either; our own report carries the signer's verdict).
+            let tsp = timestamps
+                .get(i)
+                .and_then(Option::as_ref)
+                .and_then(|token| crate::cms::read_timestamp(token).ok())
+                .map(|info| shape::tsp_info(&info));
+            json!({"certificates": certificates, "tsp": tsp})
         })
         .collect();
     Ok(with_status(

@@ -85,6 +85,69 @@ pub(crate) fn java_dn(name_der: &[u8]) -> Option<String> {
     Some(parts.join(", "))
 }
 
+/// A name as Bouncy Castle's `X500Name.toString()` prints it (its default `BCStyle`), which is how NCANode's
+/// `TspInfo.tsa` shows a TSA's directory name: the attributes in DER order joined by `","`, BC's keywords (the
+/// dotted OID for a type it has no keyword for), and `,"\+=<>;` escaped with `\`, as are a leading `#` and
+/// leading or trailing spaces.
+pub(crate) fn bc_dn(name_der: &[u8]) -> Option<String> {
+    let (_, name) =
+        <x509_parser::x509::X509Name as x509_parser::prelude::FromDer<'_, _>>::from_der(name_der)
+            .ok()?;
+    let parts: Vec<String> = crate::pki::name::text_attributes(&name)
+        .map(|(attr, value)| {
+            let keyword = match crate::pki::name::short_name(attr) {
+                Some(k) => k.to_string(),
+                None => oid::from_der_contents(attr)
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
+            };
+            let mut escaped = String::with_capacity(value.len());
+            for c in value.chars() {
+                if matches!(c, ',' | '"' | '\\' | '+' | '=' | '<' | '>' | ';') {
+                    escaped.push('\\');
+                }
+                escaped.push(c);
+            }
+            if escaped.starts_with('#') || escaped.starts_with(' ') {
+                escaped.insert(0, '\\');
+            }
+            if escaped.ends_with(' ') {
+                escaped.insert(escaped.len() - 1, '\\');
+            }
+            format!("{keyword}={escaped}")
+        })
+        .collect();
+    Some(parts.join(","))
+}
+
+/// NCANode's `TspInfo` of a signer's signature timestamp token, as read from its `TSTInfo`.
+pub(crate) fn tsp_info(info: &crate::cms::TimestampInfo) -> serde_json::Value {
+    let tsa = info.tsa_field.as_ref().and_then(|(tag, bytes)| match tag {
+        4 => bc_dn(bytes).map(|dn| format!("4: {dn}")),
+        1 | 2 | 6 => Some(format!("{tag}: {}", String::from_utf8_lossy(bytes))),
+        _ => None,
+    });
+    // Kalkan's names for the imprint algorithms NCANode maps; none for Streebog (it has no mapping).
+    let algorithm = [
+        (oid::digest::SHA1, "SHA1"),
+        (oid::digest::SHA256, "SHA256"),
+        (oid::digest::SHA384, "SHA384"),
+        (oid::digest::SHA512, "SHA512"),
+        (oid::digest::NCA_GOST34311, "GOST34311"),
+    ]
+    .into_iter()
+    .find(|(o, _)| o.to_string() == info.imprint_algorithm)
+    .map(|(_, name)| name);
+    serde_json::json!({
+        "serialNumber": crate::encoding::hex(&info.serial_bytes),
+        "genTime": date(info.gen_time_unix.secs()),
+        "policy": info.policy,
+        "tsa": tsa,
+        "tspHashAlgorithm": algorithm,
+        "hash": info.imprint,
+    })
+}
+
 /// A subject or issuer name read as NCANode reads `X500Principal.toString()`: each attribute in DER order, a
 /// later one overwriting an earlier; `SERIALNUMBER` gives the IIN (or, beginning with `BIN`, the BIN), any `OU`
 /// the BIN; `GIVENNAME` and `ST` are never read (NCANode looks for `G` and `S`).
