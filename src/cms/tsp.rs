@@ -80,11 +80,17 @@ pub enum TspError {
 
 /// Reads the `TSTInfo` of a token without verifying anything: for reports of tokens inside other signatures.
 pub fn read_timestamp(token: &[u8]) -> Result<TimestampInfo, TspError> {
-    let (_, info) = parse(token)?;
+    let (_, info, _) = parse(token)?;
     Ok(info)
 }
 
-fn parse(token: &[u8]) -> Result<(x509_tsp::TstInfo, TimestampInfo), TspError> {
+/// The token's `TSTInfo`, what it says, and the TSA certificate its signer names (when the token carries it).
+fn parse(
+    token: &[u8],
+) -> Result<(x509_tsp::TstInfo, TimestampInfo, Option<Certificate>), TspError> {
+    if token.len() > super::MAX_CMS_SIZE {
+        return Err(TspError::Cms(CmsError::TooLarge));
+    }
     let content = cms::content_info::ContentInfo::from_der(token)
         .map_err(|e| TspError::Cms(CmsError::Der(e.to_string())))?;
     if content.content_type != oid::pkcs::SIGNED_DATA {
@@ -123,7 +129,8 @@ fn parse(token: &[u8]) -> Result<(x509_tsp::TstInfo, TimestampInfo), TspError> {
         })
         .filter_map(|der| Certificate::from_der(&der).ok())
         .collect();
-    let tsa = signer_certificate(&signed, &certificates).map(|c| c.subject().to_string());
+    let signer = signer_certificate(&signed, &certificates).cloned();
+    let tsa = signer.as_ref().map(|c| c.subject().to_string());
     let info = TimestampInfo {
         gen_time: gen_time_unix.rfc3339(),
         gen_time_unix,
@@ -139,7 +146,7 @@ fn parse(token: &[u8]) -> Result<(x509_tsp::TstInfo, TimestampInfo), TspError> {
         serial_bytes: tst.serial_number.as_bytes().to_vec(),
         tsa_field: tst.tsa.as_ref().and_then(general_name),
     };
-    Ok((tst, info))
+    Ok((tst, info, signer))
 }
 
 fn general_name(name: &x509_cert::ext::pkix::name::GeneralName) -> Option<(u8, Vec<u8>)> {
@@ -227,7 +234,7 @@ pub fn verify_timestamp(
     nonce: Option<&[u8]>,
     opts: &VerifyOptions,
 ) -> Result<TimestampReport, TspError> {
-    let (tst, info) = parse(token)?;
+    let (tst, info, signer) = parse(token)?;
     let cms = verify_cms(store, token, None, &[], opts)?;
     let mut findings = Fails::default();
     let mut report = cms.report;
@@ -243,14 +250,7 @@ pub fn verify_timestamp(
     if tst.version != x509_tsp::TspVersion::V1 {
         findings.add(Code::Malformed, "TSTInfo version is not 1");
     }
-    let certificates = super::embedded_certificates(token);
-    let signed = cms::content_info::ContentInfo::from_der(token)
-        .ok()
-        .and_then(|c| c.content.decode_as::<cms::signed_data::SignedData>().ok());
-    match signed
-        .as_ref()
-        .and_then(|s| signer_certificate(s, &certificates))
-    {
+    match &signer {
         Some(tsa) => {
             let eku = tsa.extended_key_usage();
             if eku != [oid::eku::TIME_STAMPING] || !tsa.extended_key_usage_critical {

@@ -643,6 +643,37 @@ impl TokenRole {
     }
 }
 
+/// The local (Astana) year of a Unix time, for numbering: a document dated 1 January locally is numbered in the
+/// new year even while it is still 31 December in UTC. Both backends number by it.
+pub(crate) fn year_of(at: UnixTime) -> Result<i32, RegistryError> {
+    at.local_date()
+        .map(|d| d.year())
+        .ok_or(RegistryError::BadYear(i32::MAX))
+}
+
+/// A licence's status from its stored events; a history the state machine refuses is corrupt data.
+pub(crate) fn status_of(events: &[LicenceEvent]) -> Result<LicenceStatus, RegistryError> {
+    LicenceStatus::from_history(events.iter().map(|e| e.event))
+        .map_err(|e| RegistryError::Corrupt(format!("licence history: {e}")))
+}
+
+impl TokenHolder {
+    /// A holder as a backend stored it; an unknown role is corrupt data.
+    pub(crate) fn stored(
+        name: String,
+        role: &str,
+        provider: Option<String>,
+    ) -> Result<TokenHolder, RegistryError> {
+        let role = TokenRole::parse(role)
+            .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))?;
+        Ok(TokenHolder {
+            name,
+            role,
+            provider,
+        })
+    }
+}
+
 /// Whether documents of `form` have a lifecycle (licences do; references and refusals do not).
 pub(crate) fn has_lifecycle(form: &FormId) -> bool {
     form.kind() == FormKind::Licence

@@ -128,6 +128,14 @@ fn node(db: &TestDatabase, name: &str, dir: &std::path::Path) -> (std::process::
     (child, addr)
 }
 
+/// Stops the nodes with SIGTERM; each must exit cleanly.
+fn stop_nodes(nodes: [std::process::Child; 2]) {
+    for mut child in nodes {
+        signal(&child, "TERM");
+        assert!(child.wait().expect("wait").success());
+    }
+}
+
 /// What one issuance request got: the number, a retryable refusal, or no answer (the node is gone).
 enum Issued {
     Number(String),
@@ -320,11 +328,7 @@ fn two_nodes_on_one_database_stay_gap_free_through_a_kill_9() {
     }
     let acknowledged = acknowledged.lock().expect("lock").clone();
     assert_eq!(acknowledged.len(), 1600);
-    for child in [a, b] {
-        signal(&child, "TERM");
-        let mut child = child;
-        assert!(child.wait().expect("wait").success());
-    }
+    stop_nodes([a, b]);
     check_after_burst(&db, &acknowledged);
 }
 
@@ -397,11 +401,7 @@ fn nodes_reconnect_when_the_database_drops_them() {
         retried.load(Ordering::SeqCst) > 0,
         "no request was in flight when its connection dropped: the test proved nothing"
     );
-    for child in [a, b] {
-        signal(&child, "TERM");
-        let mut child = child;
-        assert!(child.wait().expect("wait").success());
-    }
+    stop_nodes([a, b]);
     check_after_burst(&db, &acknowledged);
 }
 
@@ -461,11 +461,7 @@ fn a_token_revoked_once_is_refused_by_every_node() {
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("no token named \"portal\" is in force")
     );
-    for child in [a, b] {
-        signal(&child, "TERM");
-        let mut child = child;
-        assert!(child.wait().expect("wait").success());
-    }
+    stop_nodes([a, b]);
 }
 
 /// A reference's number is reserved before its rendering, so other issuances of the series go on meanwhile. When

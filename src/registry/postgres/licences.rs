@@ -6,10 +6,10 @@ use tokio_postgres::GenericClient;
 use super::{audit, form_of, issue_in, pg, store_document, time, year_of, Tx};
 use crate::clock::UnixTime;
 use crate::forms::FormId;
-use crate::issuance::{LicenceStatus, LifecycleAction};
+use crate::issuance::LifecycleAction;
 use crate::registry::{
-    has_lifecycle, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent, RegistryError,
-    Render, RenderError, StoredDocument,
+    has_lifecycle, status_of, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent,
+    RegistryError, Render, RenderError, StoredDocument,
 };
 
 /// The original document of `id` (a duplicate's id leads to its original), locked for the rest of the transaction.
@@ -62,11 +62,6 @@ async fn events<C: GenericClient>(
             })
         })
         .collect()
-}
-
-fn status_of(events: &[LicenceEvent]) -> Result<LicenceStatus, RegistryError> {
-    LicenceStatus::from_history(events.iter().map(|e| e.event))
-        .map_err(|e| RegistryError::Corrupt(format!("licence history: {e}")))
 }
 
 pub(super) async fn change(

@@ -35,7 +35,7 @@ use super::{
     Advance, ApplicationEvent, ApplicationFilter, ApplicationId, ApplicationRecord, AuditEntry,
     DocumentId, DocumentNumber, DocumentStanding, IdempotencyKey, NewApplication,
     PendingApplication, Registry, RegistryError, Remembered, Render, RenderForApplication,
-    RenderedDocument, StoredDocument, TokenHolder, TokenRole,
+    RenderedDocument, StoredDocument, TokenHolder,
 };
 use crate::clock::UnixTime;
 use crate::forms::FormId;
@@ -267,12 +267,7 @@ pub(super) async fn lock_hash(tx: &Tx<'_>, sha256: &[u8; 32]) -> Result<(), Regi
     Ok(())
 }
 
-/// The local (Astana) year of a Unix time, for numbering.
-pub(super) fn year_of(at: UnixTime) -> Result<i32, RegistryError> {
-    at.local_date()
-        .map(|d| d.year())
-        .ok_or(RegistryError::BadYear(i32::MAX))
-}
+pub(super) use super::year_of;
 
 fn form_of(text: &str) -> Result<FormId, RegistryError> {
     FormId::parse(text).map_err(|e| RegistryError::Corrupt(format!("stored form {text:?}: {e}")))
@@ -557,20 +552,6 @@ pub(super) async fn document_by_id<C: GenericClient>(
         .transpose()
 }
 
-fn holder(
-    name: String,
-    role: &str,
-    provider: Option<String>,
-) -> Result<TokenHolder, RegistryError> {
-    let role = TokenRole::parse(role)
-        .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))?;
-    Ok(TokenHolder {
-        name,
-        role,
-        provider,
-    })
-}
-
 impl Registry for PostgresRegistry {
     fn issue(
         &self,
@@ -579,9 +560,6 @@ impl Registry for PostgresRegistry {
         actor: &str,
         render: &mut Render<'_>,
     ) -> Result<StoredDocument, RegistryError> {
-        if !(1970..=9999).contains(&year) {
-            return Err(RegistryError::BadYear(year));
-        }
         let number = self.run(reserve_ahead(self, form, year))?;
         let rendered = render(&number);
         let stored = match rendered {
@@ -1007,7 +985,7 @@ impl Registry for PostgresRegistry {
             )
             .await
             .map_err(pg)?
-            .map(|r| holder(r.get(0), r.get(1), r.get(2)))
+            .map(|r| TokenHolder::stored(r.get(0), r.get(1), r.get(2)))
             .transpose()
         })
     }
@@ -1028,7 +1006,7 @@ impl Registry for PostgresRegistry {
                 let hash: [u8; 32] = hash.try_into().map_err(|_| {
                     RegistryError::Corrupt(format!("token {name}: hash is not 32 bytes"))
                 })?;
-                out.push((holder(name, r.get(1), r.get(3))?, hash));
+                out.push((TokenHolder::stored(name, r.get(1), r.get(3))?, hash));
             }
             Ok(out)
         })

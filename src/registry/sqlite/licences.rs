@@ -7,10 +7,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{audit, issue_in, store_document, year_of};
 use crate::clock::UnixTime;
 use crate::forms::FormId;
-use crate::issuance::{LicenceStatus, LifecycleAction};
+use crate::issuance::LifecycleAction;
 use crate::registry::{
-    has_lifecycle, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent, RegistryError,
-    Render, RenderError, StoredDocument,
+    has_lifecycle, status_of, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent,
+    RegistryError, Render, RenderError, StoredDocument,
 };
 
 /// The original document of `id` (a duplicate's id leads to its original): id, number, form, year, sequence.
@@ -58,11 +58,6 @@ fn events(conn: &Connection, id: DocumentId) -> Result<Vec<LicenceEvent>, Regist
         })
     })
     .collect()
-}
-
-fn status_of(events: &[LicenceEvent]) -> Result<LicenceStatus, RegistryError> {
-    LicenceStatus::from_history(events.iter().map(|e| e.event))
-        .map_err(|e| RegistryError::Corrupt(format!("licence history: {e}")))
 }
 
 pub(super) fn change(

@@ -16,9 +16,9 @@ mod turns;
 use turns::{Turn, Turns};
 
 use super::{
-    Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
+    year_of, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
     DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
-    RenderForApplication, RenderedDocument, StoredDocument, TokenHolder, TokenRole,
+    RenderForApplication, RenderedDocument, StoredDocument, TokenHolder,
 };
 use crate::clock::UnixTime;
 use crate::forms::FormId;
@@ -361,14 +361,6 @@ fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
     }
     tx.commit()?;
     Ok(())
-}
-
-/// The local (Astana) year of a Unix time, for numbering: a document dated 1 January locally is numbered in the
-/// new year even while it is still 31 December in UTC.
-fn year_of(at: UnixTime) -> Result<i32, RegistryError> {
-    at.local_date()
-        .map(|d| d.year())
-        .ok_or(RegistryError::BadYear(i32::MAX))
 }
 
 /// Instants are stored as Unix seconds (`INTEGER`).
@@ -884,7 +876,7 @@ impl Registry for SqliteRegistry {
             )
             .optional()?;
         found
-            .map(|(name, role, provider)| holder(name, &role, provider))
+            .map(|(name, role, provider)| TokenHolder::stored(name, &role, provider))
             .transpose()
     }
 
@@ -907,7 +899,7 @@ impl Registry for SqliteRegistry {
             let hash: [u8; 32] = hash.try_into().map_err(|_| {
                 RegistryError::Corrupt(format!("token {name}: hash is not 32 bytes"))
             })?;
-            out.push((holder(name, &role, provider)?, hash));
+            out.push((TokenHolder::stored(name, &role, provider)?, hash));
         }
         Ok(out)
     }
@@ -952,18 +944,4 @@ impl Registry for SqliteRegistry {
             .query_row("SELECT count(*) FROM token", [], |r| r.get(0))?;
         Ok(n as u64)
     }
-}
-
-fn holder(
-    name: String,
-    role: &str,
-    provider: Option<String>,
-) -> Result<TokenHolder, RegistryError> {
-    let role = TokenRole::parse(role)
-        .ok_or_else(|| RegistryError::Corrupt(format!("token role {role:?}")))?;
-    Ok(TokenHolder {
-        name,
-        role,
-        provider,
-    })
 }
