@@ -52,7 +52,10 @@ pub use pki::{
 
 // Subjects and signatures.
 pub use cms::{attached_content, verify_cms, CmsError, CmsReport, CmsSigner, MAX_CMS_SIZE};
-pub use cms::{read_timestamp, verify_timestamp, TimestampInfo, TimestampReport, TspError};
+pub use cms::{
+    read_timestamp, timestamp_request, token_from_response, verify_timestamp, TimestampInfo,
+    TimestampReport, Timestamper, TspError,
+};
 pub use identity::{Bin, Iin, Role};
 pub use xml::{
     application_json as xml_application_json, canonicalize as canonicalize_xml, challenge_xml,
@@ -126,6 +129,7 @@ pub use service::tokens::{
     create_token, generate_token, sha256 as token_sha256, sha256_hex as token_sha256_hex,
 };
 pub use service::tokens::{Caller, TokenCache};
+pub use service::tsa::{TsaClient, TsaSettings};
 pub use service::workflow::WorkflowError;
 pub use service::workflow::{
     act, decide, expire_unpaid, issue_reference, issue_reference_once, report_payment,
@@ -154,7 +158,7 @@ pub use crypto::digest::DigestAlgorithm;
 pub use crypto::{CryptoError, SignatureAlgorithm};
 pub use demo_pki::{DemoFile, DemoPkiError};
 pub use document::issue::IssuedDocument;
-pub use document::verify::{FileIntegrity, FileSignatureVerdict};
+pub use document::verify::{FileIntegrity, FileSignatureVerdict, SignatureTimestamp};
 pub use encoding::pem::PemError;
 pub use forms::schema::{FieldValue, FormData};
 pub use forms::template::{Bilingual, FieldSpec, TemplateError};

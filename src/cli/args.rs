@@ -180,7 +180,8 @@ pub(crate) struct IssueArgs {
     /// How the seal names the signer: by key id (compact, one QR symbol) or with its certificate (full).
     #[arg(long, value_enum, default_value = "compact")]
     pub(crate) seal_mode: SealModeArg,
-    /// Configuration file (reserved for the service; not read yet).
+    /// Configuration file: issue with its provider's signer (checked against its trust, as `serve` checks it)
+    /// and its timestamp authority (`[tsa]`); without it, the demo provider.
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,
 }

@@ -499,12 +499,6 @@ fn forms(command: &FormsCommand) -> Result<String, BadInput> {
 }
 
 fn issue(args: &IssueArgs) -> Result<String, BadInput> {
-    if let Some(config) = &args.config {
-        return Err(BadInput(format!(
-            "{}: --config is not supported yet (the service issue adds it)",
-            config.display()
-        )));
-    }
     let raw = read_input(&args.data, 16 * 1024 * 1024)?;
     let data: serde_json::Value = serde_json::from_slice(&raw)
         .map_err(|e| BadInput(format!("{}: not JSON: {e}", args.data.display())))?;
@@ -518,8 +512,15 @@ fn issue(args: &IssueArgs) -> Result<String, BadInput> {
         .number
         .clone()
         .unwrap_or_else(|| format!("DEMO-{issued_at}"));
-    // The embedded default signs with the demo provider's key (a configured signer comes with the service).
-    let signer = qoltanba::demo_provider_signer().map_err(|e| BadInput(e.to_string()))?;
+    // The embedded default signs with the demo provider's key; a configuration with its provider's.
+    let signer = match &args.config {
+        Some(config) => {
+            qoltanba::ServiceConfig::load(Some(config), |name| std::env::var(name).ok())
+                .and_then(|c| c.issuing_signer(now()))
+                .map_err(|e| BadInput(format!("{}: {e}", config.display())))?
+        }
+        None => qoltanba::demo_provider_signer().map_err(|e| BadInput(e.to_string()))?,
+    };
     let sealing = qoltanba::Sealing {
         signer: &signer,
         mode: args.seal_mode.into(),

@@ -15,7 +15,10 @@ use crate::pki::Report;
 pub use sign::CmsSigner;
 pub(crate) use sign::SignOptions;
 pub(crate) use tsp::signature_timestamps;
-pub use tsp::{read_timestamp, verify_timestamp, TimestampInfo, TimestampReport, TspError};
+pub use tsp::{
+    read_timestamp, timestamp_request, token_from_response, verify_timestamp, TimestampInfo,
+    TimestampReport, Timestamper, TspError,
+};
 pub(crate) use verify::embedded_certificates;
 pub use verify::{attached_content, verify_cms};
 
@@ -44,6 +47,10 @@ pub enum CmsError {
     /// CMS content type is …, not SignedData (1.2.840.113549.1.7.2)
     #[error("CMS content type is {0}, not SignedData (1.2.840.113549.1.7.2)")]
     NotSignedData(String),
+    /// The signature was made but its timestamp could not be had (a TSA is configured, so a signature without one
+    /// is not what was asked for).
+    #[error("the signature could not be timestamped: {0}")]
+    Timestamp(String),
     /// SignedData has no signers.
     #[error("SignedData has no signers")]
     NoSigners,
@@ -116,6 +123,15 @@ pub struct SignerReport {
     pub signature_algorithm: String,
     /// Whether the signature covers signed attributes (rather than the content directly).
     pub signed_attributes: bool,
+    /// The signature timestamp the signer carries (CAdES-B-T, `signature-time-stamp`): what it says and its own
+    /// verification (over this signer's signature value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<TimestampReport>,
+    /// The best signature time (EN 319 102-1): the timestamp's genTime when the timestamp holds. The signer's
+    /// certificate is then checked at that time, so a certificate that expired or was revoked since still gives a
+    /// valid signature; without it the certificate is checked at the validation time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_signature_time: Option<String>,
 }
 
 /// The verification of a whole SignedData: valid when every signer is. `subject` and `chain` are the first

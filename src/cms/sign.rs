@@ -12,7 +12,10 @@ use der::{Any, Decode, Encode};
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
+use std::sync::Arc;
+
 use super::ess::{EssCertIdV2, SigningCertificateV2};
+use super::tsp::{imprint_algorithm, Timestamper};
 use super::{oid, CmsError};
 use crate::clock::UnixTime;
 use crate::crypto::{AlgorithmId, SigningKey};
@@ -26,6 +29,8 @@ pub struct CmsSigner {
     chain: Vec<x509_cert::Certificate>,
     /// SHA-256 of the certificate, for signingCertificateV2.
     certificate_hash: Vec<u8>,
+    /// The TSA every signature is stamped by (CAdES-B-T), when one is configured.
+    timestamper: Option<Arc<dyn Timestamper>>,
 }
 
 fn enc_err(e: der::Error) -> CmsError {
@@ -108,7 +113,20 @@ impl CmsSigner {
             certificate_hash: crate::crypto::DigestAlgorithm::Sha256.digest(certificate.der()),
             certificate,
             key,
+            timestamper: None,
         })
+    }
+
+    /// The same signer, with every signature it makes from now on stamped by `timestamper`: a
+    /// `signature-time-stamp` unsigned attribute (CAdES-B-T, RFC 3161 appendix A) over the signature value.
+    pub fn with_timestamper(mut self, timestamper: Arc<dyn Timestamper>) -> CmsSigner {
+        self.timestamper = Some(timestamper);
+        self
+    }
+
+    /// Whether this signer's signatures carry a timestamp.
+    pub fn stamps(&self) -> bool {
+        self.timestamper.is_some()
     }
 
     /// A signer from a key file's identity: `certificate` when given, otherwise the key file's own certificate for
@@ -151,7 +169,12 @@ impl CmsSigner {
             })
             .sum();
         // Attributes, identifiers and structure take a few hundred bytes; the signature at most 1 KB (RSA-8192).
-        certs + 2048
+        let token = self
+            .timestamper
+            .as_ref()
+            .map(|t| t.token_size_bound() + 64)
+            .unwrap_or(0);
+        certs + 2048 + token
     }
 
     /// The signing key, for other signed formats of the same provider (the seal).
@@ -224,6 +247,24 @@ impl CmsSigner {
             oid: digest.oid(),
             parameters: None,
         };
+        let unsigned_attrs = match &self.timestamper {
+            None => None,
+            Some(tsa) => {
+                let token = tsa
+                    .stamp(&signature, imprint_algorithm(digest))
+                    .map_err(|e| CmsError::Timestamp(e.to_string()))?;
+                let token = Any::from_der(&token).map_err(|e| {
+                    CmsError::Timestamp(format!("the token is not one DER element: {e}"))
+                })?;
+                Some(
+                    SetOfVec::try_from(vec![attribute(
+                        crate::encoding::oid::attr::SIGNATURE_TIME_STAMP_TOKEN,
+                        token,
+                    )?])
+                    .map_err(enc_err)?,
+                )
+            }
+        };
         let signer_info = SignerInfo {
             version: CmsVersion::V1,
             sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -234,7 +275,7 @@ impl CmsSigner {
             signed_attrs: Some(signed_attrs),
             signature_algorithm: algorithm(&self.key.signature_algorithm())?,
             signature: OctetString::new(signature).map_err(enc_err)?,
-            unsigned_attrs: None,
+            unsigned_attrs,
         };
         let mut certs = vec![CertificateChoices::Certificate(self.signer.clone())];
         certs.extend(

@@ -15,7 +15,7 @@
 use der::{Decode, Encode};
 use serde::Serialize;
 
-use super::{verify_cms, CmsError};
+use super::CmsError;
 use crate::clock::UnixTime;
 use crate::crypto::DigestAlgorithm;
 use crate::encoding::oid;
@@ -53,7 +53,7 @@ pub struct TimestampInfo {
 }
 
 /// A verified (or refused) timestamp token: what it says and whether it holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimestampReport {
     /// The verdict and its findings: the CMS signer's, and the token's own checks.
@@ -73,9 +73,18 @@ pub enum TspError {
     /// The content is not a `TSTInfo`.
     #[error("not a timestamp token: its content is {0}, not id-ct-TSTInfo")]
     NotATimestamp(String),
-    /// The `TSTInfo` does not parse.
-    #[error("malformed TSTInfo: {0}")]
+    /// The `TSTInfo` (or the TSA's answer) does not parse.
+    #[error("malformed timestamp: {0}")]
     Malformed(String),
+    /// A request could not be built from what was given.
+    #[error("the timestamp request cannot be made: {0}")]
+    Request(String),
+    /// The TSA answered with a refusal (its PKIStatus and text).
+    #[error("the timestamp authority refused: {0}")]
+    Refused(String),
+    /// The TSA could not be reached, or its answer was not taken: transport, status, a token that does not verify.
+    #[error("the timestamp authority failed: {0}")]
+    Unavailable(String),
 }
 
 /// Reads the `TSTInfo` of a token without verifying anything: for reports of tokens inside other signatures.
@@ -235,7 +244,8 @@ pub fn verify_timestamp(
     opts: &VerifyOptions,
 ) -> Result<TimestampReport, TspError> {
     let (tst, info, signer) = parse(token)?;
-    let cms = verify_cms(store, token, None, &[], opts)?;
+    // A token's own signer is not stamped in turn: its unsigned attributes are not followed.
+    let cms = super::verify::verify_signed_data(store, token, None, &[], opts, false)?;
     let mut findings = Fails::default();
     let mut report = cms.report;
     if cms.signers.len() != 1 {
@@ -310,4 +320,103 @@ pub fn verify_timestamp(
         info,
         imprint_matches,
     })
+}
+
+/// A timestamp authority as a signer uses it: asked for a token over the bytes to stamp (a signature value).
+///
+/// The core never talks to the network: the service's HTTP client (`service::tsa`) implements this, and a test can
+/// implement it with a TSA of its own. An implementation checks the token it returns (signature, path, imprint,
+/// nonce) — a signer embeds what it is given.
+pub trait Timestamper: Send + Sync {
+    /// A token over `data`, its imprint made with `algorithm`.
+    fn stamp(&self, data: &[u8], algorithm: DigestAlgorithm) -> Result<Vec<u8>, TspError>;
+    /// The most bytes a token from this authority takes, to reserve room for it (in a PDF) before asking.
+    fn token_size_bound(&self) -> usize;
+}
+
+/// The imprint algorithm for a signer whose signatures use `signer_digest`: Streebog-512 for GOST signers (what
+/// the NCA's TSA stamps them with), SHA-256 for the others.
+pub(crate) fn imprint_algorithm(signer_digest: DigestAlgorithm) -> DigestAlgorithm {
+    match signer_digest {
+        DigestAlgorithm::Streebog256 | DigestAlgorithm::Streebog512 => DigestAlgorithm::Streebog512,
+        _ => DigestAlgorithm::Sha256,
+    }
+}
+
+/// A DER `TimeStampReq` (RFC 3161 §2.4.1) for `imprint` made with `algorithm`: with `nonce` (big-endian bytes),
+/// `certReq` set (the token must carry the TSA's certificate, or it cannot be verified offline) and `policy` (a
+/// dotted OID) when given.
+pub fn timestamp_request(
+    algorithm: DigestAlgorithm,
+    imprint: &[u8],
+    nonce: &[u8],
+    policy: Option<&str>,
+) -> Result<Vec<u8>, TspError> {
+    let bad = |e: der::Error| TspError::Request(e.to_string());
+    let req_policy = policy
+        .map(|p| {
+            der::asn1::ObjectIdentifier::new(p)
+                .map_err(|e| TspError::Request(format!("policy {p:?}: {e}")))
+        })
+        .transpose()?;
+    let request = x509_tsp::TimeStampReq {
+        version: x509_tsp::TspVersion::V1,
+        message_imprint: x509_tsp::MessageImprint {
+            hash_algorithm: x509_cert::spki::AlgorithmIdentifierOwned {
+                oid: algorithm.oid(),
+                parameters: None,
+            },
+            hashed_message: der::asn1::OctetString::new(imprint).map_err(bad)?,
+        },
+        req_policy,
+        nonce: Some(der::asn1::Int::new(&positive(nonce)).map_err(bad)?),
+        cert_req: true,
+        extensions: None,
+    };
+    request.to_der().map_err(bad)
+}
+
+/// `bytes` as the content of a positive DER INTEGER: leading zeros dropped, one put back when the high bit is set.
+fn positive(bytes: &[u8]) -> Vec<u8> {
+    let trimmed = strip_zeros(bytes);
+    match trimmed.first() {
+        None => vec![0],
+        Some(b) if *b >= 0x80 => [&[0], trimmed].concat(),
+        Some(_) => trimmed.to_vec(),
+    }
+}
+
+/// The token of a TSA's `TimeStampResp` (RFC 3161 §2.4.2): granted (with or without modifications) and carrying a
+/// token, or an error saying what the TSA said.
+pub fn token_from_response(response: &[u8]) -> Result<Vec<u8>, TspError> {
+    if response.len() > super::MAX_CMS_SIZE {
+        return Err(TspError::Cms(CmsError::TooLarge));
+    }
+    let resp = x509_tsp::TimeStampResp::from_der(response)
+        .map_err(|e| TspError::Malformed(format!("not a TimeStampResp: {e}")))?;
+    // PKIStatus: granted (0) or grantedWithMods (1) carry a token; the rest are refusals.
+    let status = resp.status.status as u8;
+    if status > 1 {
+        let text: Vec<String> = resp
+            .status
+            .status_string
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|s| s.to_string())
+            .collect();
+        return Err(TspError::Refused(format!(
+            "status {status}{}",
+            if text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", text.join("; "))
+            }
+        )));
+    }
+    let token = resp
+        .time_stamp_token
+        .ok_or_else(|| TspError::Malformed("a granted answer without a token".into()))?;
+    token
+        .to_der()
+        .map_err(|e| TspError::Malformed(e.to_string()))
 }

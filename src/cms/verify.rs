@@ -334,6 +334,18 @@ pub fn verify_cms(
     supplied: &[Certificate],
     opts: &VerifyOptions,
 ) -> Result<CmsReport, CmsError> {
+    verify_signed_data(store, cms, detached, supplied, opts, true)
+}
+
+/// [`verify_cms`], looking at signers' signature timestamps when `stamps` (not inside a timestamp token).
+pub(super) fn verify_signed_data(
+    store: &TrustStore,
+    cms: &[u8],
+    detached: Option<&[u8]>,
+    supplied: &[Certificate],
+    opts: &VerifyOptions,
+    stamps: bool,
+) -> Result<CmsReport, CmsError> {
     if cms.is_empty() {
         return Err(CmsError::Empty);
     }
@@ -455,7 +467,29 @@ pub fn verify_cms(
             .copied()
             .filter(|c| c.fingerprint != cert.fingerprint)
             .collect();
-        let cert_report = store.verify_certificate(cert, &others, opts);
+        let timestamp = if stamps {
+            signature_timestamp(store, &si, opts).unwrap_or_else(|e| {
+                f.add(
+                    Code::Malformed,
+                    format!("the signature timestamp cannot be read: {e}"),
+                );
+                None
+            })
+        } else {
+            None
+        };
+        let best_time = timestamp
+            .as_ref()
+            .filter(|t| t.report.valid)
+            .map(|t| t.info.gen_time_unix);
+        let cert_report = match best_time {
+            Some(at) => {
+                let mut at_signing = opts.clone();
+                at_signing.at = at;
+                store.verify_certificate(cert, &others, &at_signing)
+            }
+            None => store.verify_certificate(cert, &others, opts),
+        };
         f.absorb(&cert_report);
         signers.push(SignerReport {
             report: f.into_report_about(&cert_report),
@@ -465,6 +499,8 @@ pub fn verify_cms(
                 .unwrap_or_else(|| digest_oid.to_string()),
             signature_algorithm: algorithms.name_of(&sig_alg.oid),
             signed_attributes: raw_attrs.is_some(),
+            best_signature_time: best_time.map(|t| t.rfc3339()),
+            timestamp,
         });
     }
 
@@ -483,6 +519,31 @@ pub fn verify_cms(
         content_size: content.len(),
         signers,
     })
+}
+
+/// The signer's signature timestamp (its first `signature-time-stamp` unsigned attribute), verified over its
+/// signature value at the validation time. A token that verifies badly is reported and not used as the signature's
+/// time; one that cannot be read at all is an error (the caller reports it as `MALFORMED`).
+fn signature_timestamp(
+    store: &TrustStore,
+    si: &SignerInfo,
+    opts: &VerifyOptions,
+) -> Result<Option<super::TimestampReport>, super::TspError> {
+    let Some(attribute) = si.unsigned_attrs.as_ref().and_then(|attrs| {
+        attrs
+            .iter()
+            .find(|a| a.oid == crate::encoding::oid::attr::SIGNATURE_TIME_STAMP_TOKEN)
+    }) else {
+        return Ok(None);
+    };
+    let token = attribute
+        .values
+        .iter()
+        .next()
+        .ok_or_else(|| super::TspError::Malformed("an empty signature-time-stamp".into()))?
+        .to_der()
+        .map_err(|e| super::TspError::Malformed(e.to_string()))?;
+    super::verify_timestamp(store, &token, si.signature.as_bytes(), None, opts).map(Some)
 }
 
 /// The signed attributes must name the content's type, carry its digest, and (when present) bind the signer's

@@ -99,6 +99,41 @@ pub struct FileIntegrity {
     /// Whether the file is byte for byte the one the registry stored (online verification only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_copy: Option<bool>,
+    /// The file signature's timestamp (PAdES-B-T), when it carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<SignatureTimestamp>,
+}
+
+/// A signature's RFC 3161 timestamp as reports show it: when, by whom, and whether it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureTimestamp {
+    /// The TSA's time (RFC 3339).
+    pub gen_time: String,
+    /// The TSA certificate's subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsa: Option<String>,
+    /// The TSA's policy (dotted OID).
+    pub policy: String,
+    /// The token's serial number, hex.
+    pub serial: String,
+    /// Whether the token verifies: the TSA's signature and path, its key usage, the imprint over the signature value.
+    pub valid: bool,
+    /// The token's failed checks' codes (empty when valid).
+    pub codes: Vec<Code>,
+}
+
+impl SignatureTimestamp {
+    pub(crate) fn of(report: &crate::cms::TimestampReport) -> SignatureTimestamp {
+        SignatureTimestamp {
+            gen_time: report.info.gen_time.clone(),
+            tsa: report.info.tsa.clone(),
+            policy: report.info.policy.clone(),
+            serial: report.info.serial.clone(),
+            valid: report.report.valid,
+            codes: report.report.codes.clone(),
+        }
+    }
 }
 
 /// What a registry knows of the document whose seal this is: its record of issue for exactly this seal.
@@ -386,14 +421,14 @@ pub fn verify_document(
 }
 
 /// The SHA-256 fingerprint (hex) of the certificate that signed a CMS, when it has exactly one signer whose
-/// signature verifies over `content`; otherwise why not.
+/// signature verifies over `content`, with that signer's timestamp; otherwise why not.
 fn cms_signer(
     trust: SealTrust<'_>,
     cms: &[u8],
     content: &[u8],
     at: UnixTime,
     cancel: &Cancel,
-) -> Result<String, String> {
+) -> Result<(String, Option<SignatureTimestamp>), String> {
     let mut opts = VerifyOptions::at_time(at);
     opts.revocation = RevocationMode::None;
     opts.cancel = cancel.clone();
@@ -405,12 +440,16 @@ fn cms_signer(
     if signer.report.codes.contains(&Code::SignatureInvalid) {
         return Err(signer.report.messages.join("; "));
     }
-    signer
+    let fingerprint = signer
         .report
         .chain
         .first()
         .map(|c| c.certificate.sha256.clone())
-        .ok_or_else(|| "its signer's certificate is unknown".into())
+        .ok_or_else(|| "its signer's certificate is unknown".to_string())?;
+    Ok((
+        fingerprint,
+        signer.timestamp.as_ref().map(SignatureTimestamp::of),
+    ))
 }
 
 /// Verifies a document taken apart by [`read_document`] (`pdf` is the same file). `evidence` is the registry's
@@ -449,6 +488,7 @@ pub(crate) fn verify_read(
         covers_whole_file: false,
         appended: doc.appended.clone(),
         registry_copy,
+        timestamp: None,
     };
     match doc.signatures.first() {
         None if registry_copy == Some(true) => {}
@@ -463,7 +503,10 @@ pub(crate) fn verify_read(
                 (true, Some(bytes)) => cms_signer(trust, &sig.cms, &bytes, issued_at, &opts.cancel),
                 _ => Err("its byte range does not frame its own signature value".into()),
             };
-            match (verdict, &seal_signer) {
+            if let Ok((_, stamp)) = &verdict {
+                file.timestamp = stamp.clone();
+            }
+            match (verdict.map(|(signer, _)| signer), &seal_signer) {
                 (Ok(signer), Some(seal)) if signer == *seal => file.signature = FileSignatureVerdict::Valid,
                 (Ok(_), Some(_)) => {
                     file.signature = FileSignatureVerdict::Invalid;
@@ -532,7 +575,7 @@ pub(crate) fn verify_read(
         match (&doc.embedded_cms, embedded, &seal_signer) {
             (Some(cms), Some(data), Some(seal)) => {
                 match cms_signer(trust, cms, data, issued_at, &opts.cancel) {
-                    Ok(signer) if signer == *seal => {}
+                    Ok((signer, _)) if signer == *seal => {}
                     Ok(_) => f.add(
                         Code::SignatureInvalid,
                         "the embedded data's CMS is signed by another certificate than the seal's",

@@ -225,6 +225,15 @@ struct File {
     webhook: Option<WebhookSection>,
     #[serde(default)]
     ncanode: NcanodeSection,
+    tsa: Option<TsaSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TsaSection {
+    url: String,
+    policy: Option<String>,
+    timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -489,6 +498,9 @@ pub struct ServiceConfig {
     /// The provider's own service catalogue (`services`, a `services.json`), read and checked at load; `None`:
     /// the built-in one.
     pub services: Option<String>,
+    /// The timestamp authority every signature of the node's signers is stamped by (`[tsa]`); `None`: no
+    /// timestamps.
+    pub tsa: Option<super::tsa::TsaSettings>,
 }
 
 /// The `[revocation]` section, resolved.
@@ -1059,6 +1071,27 @@ impl ServiceConfig {
             }
             None => None,
         };
+        let tsa = match parsed.tsa {
+            Some(t) => {
+                let timeout = std::time::Duration::from_millis(t.timeout_ms.unwrap_or(10_000));
+                if timeout.is_zero() || timeout > std::time::Duration::from_secs(120) {
+                    return Err(invalid("tsa.timeout_ms", "1–120000"));
+                }
+                if let Some(p) = &t.policy {
+                    der::asn1::ObjectIdentifier::new(p)
+                        .map_err(|_| invalid("tsa.policy", "a dotted object identifier"))?;
+                }
+                if !(t.url.starts_with("http://") || t.url.starts_with("https://")) {
+                    return Err(invalid("tsa.url", "an http or https URL"));
+                }
+                Some(super::tsa::TsaSettings {
+                    url: t.url,
+                    policy: t.policy,
+                    timeout,
+                })
+            }
+            None => None,
+        };
         let services = match parsed.services.map(rel) {
             Some(path) => {
                 let bytes = crate::pki::load::read_limited(&path, 4 * 1024 * 1024)
@@ -1132,6 +1165,7 @@ impl ServiceConfig {
             providers,
             attachments,
             webhook,
+            tsa,
             services,
             ncanode_access,
             ncanode_listen,
@@ -1146,6 +1180,39 @@ impl ServiceConfig {
             )),
             _ => Ok(config),
         }
+    }
+
+    /// The configured timestamp authority (`[tsa]`), its tokens checked against `store`.
+    fn timestamper(
+        &self,
+        store: &Arc<TrustStore>,
+    ) -> Result<Option<Arc<dyn crate::cms::Timestamper>>, ConfigError> {
+        self.tsa
+            .as_ref()
+            .map(|t| {
+                super::tsa::TsaClient::new(t.clone(), store.clone())
+                    .map(|c| Arc::new(c) as Arc<dyn crate::cms::Timestamper>)
+                    .map_err(|e| invalid("tsa", e))
+            })
+            .transpose()
+    }
+
+    /// The provider's signer for issuing outside the service (`qoltanba issue --config`): its certificate checked
+    /// now against the configured trust, as a node checks it at start, and stamped by the configured TSA.
+    pub fn issuing_signer(&self, now: i64) -> Result<CmsSigner, ConfigError> {
+        let signer = self.signer()?;
+        let store = Arc::new(self.store(std::slice::from_ref(signer.certificate()))?);
+        let mut opts = VerifyOptions::at(now);
+        opts.purpose = Purpose::Sign;
+        let report = store.verify_certificate(signer.certificate(), &[], &opts);
+        if !report.valid {
+            let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
+            return Err(ConfigError::SignerUntrusted(codes.join(", ")));
+        }
+        Ok(match self.timestamper(&store)? {
+            Some(t) => signer.with_timestamper(t),
+            None => signer,
+        })
     }
 
     /// Whether this is the embedded default (demo PKI and signer).
@@ -1310,7 +1377,7 @@ impl ServiceConfig {
             .chain(&extra_signers)
             .map(|s| s.certificate().clone())
             .collect();
-        let store = self.store(&signer_certs)?;
+        let store = Arc::new(self.store(&signer_certs)?);
         let mut opts = VerifyOptions::at(now);
         opts.purpose = Purpose::Sign;
         for (i, cert) in signer_certs.iter().enumerate() {
@@ -1342,7 +1409,12 @@ impl ServiceConfig {
             .with_working_days(self.working_days.iter().copied());
         let mut issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
         let first_id = self.provider_id.as_deref().unwrap_or(super::DEFAULT_OFFICE);
-        let signer = Arc::new(signer);
+        let tsa = self.timestamper(&store)?;
+        let stamped = |s: CmsSigner| match &tsa {
+            Some(t) => s.with_timestamper(t.clone()),
+            None => s,
+        };
+        let signer = Arc::new(stamped(signer));
         let mut offices = super::Offices::one(first_id, Arc::new(provider), signer.clone())
             .map_err(|e| invalid("provider.id", e))?;
         for (p, s) in self.providers.iter().zip(extra_signers) {
@@ -1362,7 +1434,7 @@ impl ServiceConfig {
                 .with(super::Office {
                     id: p.id.clone(),
                     provider: Arc::new(details),
-                    signer: Arc::new(s),
+                    signer: Arc::new(stamped(s)),
                 })
                 .map_err(|e| invalid(&format!("providers.{}", p.id), e))?;
         }
@@ -1395,7 +1467,7 @@ impl ServiceConfig {
                         "its certificate is an authorised issuer: it could seal documents",
                     ));
                 }
-                Some(Arc::new(s))
+                Some(Arc::new(stamped(s)))
             }
             None => None,
         };

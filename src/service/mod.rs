@@ -18,6 +18,7 @@ pub(crate) mod providers;
 pub(crate) mod revocation;
 pub(crate) mod start;
 pub(crate) mod tokens;
+pub(crate) mod tsa;
 pub(crate) mod webhook;
 pub(crate) mod workflow;
 
@@ -79,7 +80,7 @@ impl Node {
     /// with the statutory calendar; the signer is the only authorised issuer (the demo provider's key makes it a
     /// demonstration). Loads the registry's tokens.
     pub fn new(
-        store: TrustStore,
+        store: impl Into<Arc<TrustStore>>,
         registry: Arc<dyn Registry>,
         signer: impl Into<Arc<CmsSigner>>,
     ) -> Result<Self, RegistryError> {
@@ -96,7 +97,7 @@ impl Node {
             issuers = issuers.with_demo(signer.certificate().fingerprint);
         }
         Ok(Node {
-            store: Arc::new(store),
+            store: store.into(),
             issuers: Arc::new(issuers),
             tokens: Arc::new(TokenCache::load(registry.as_ref())?),
             registry,

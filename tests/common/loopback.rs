@@ -116,3 +116,57 @@ pub fn openssl_ocsp_responder(dir: PathBuf, mode: Arc<Mutex<Mode>>) -> String {
     });
     url
 }
+
+/// Starts a timestamp authority answering each request with `openssl ts -reply` (Debian package `openssl`): the
+/// configuration `ts.cnf`, the signer `<signer>.pem` and `<signer>.key` and the chain `chain.pem` in `dir`.
+/// Returns its URL and a counter of the requests answered.
+pub fn openssl_tsa(dir: PathBuf, signer: &'static str) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/tsa", listener.local_addr().expect("addr"));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let count = answered.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (head, request) = read_request(&mut stream);
+            let n = EXCHANGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let req = dir.join(format!("tsa-req{n}.tsq"));
+            let resp = dir.join(format!("tsa-resp{n}.tsr"));
+            std::fs::write(&req, &request).expect("request");
+            let out = Command::new("openssl")
+                .args(["ts", "-reply", "-config", "ts.cnf", "-queryfile"])
+                .arg(&req)
+                .arg("-signer")
+                .arg(format!("{signer}.pem"))
+                .arg("-inkey")
+                .arg(format!("{signer}.key"))
+                .args(["-chain", "chain.pem", "-out"])
+                .arg(&resp)
+                .current_dir(&dir)
+                .output()
+                .expect("openssl ts");
+            let body = if out.status.success() {
+                std::fs::read(&resp).expect("response")
+            } else {
+                Vec::new()
+            };
+            assert!(
+                head.contains("application/timestamp-query"),
+                "a TSA request is sent as application/timestamp-query: {head}"
+            );
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let status = if body.is_empty() {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    (url, answered)
+}

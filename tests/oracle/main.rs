@@ -23,6 +23,7 @@ mod ncanode;
 mod ocsp;
 mod ocsp_live;
 mod openssl_interop;
+mod pades;
 mod pkits;
 mod postgres;
 mod providers;

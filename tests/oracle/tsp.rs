@@ -24,8 +24,14 @@ ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 ";
 
-/// A certificate for `name` under the demo issuing CA with the extensions `ext` (an OpenSSL extension file line).
+/// A certificate for `name` under the demo issuing CA with the extensions `ext` (an OpenSSL extension file line),
+/// valid for 30 days.
 pub(crate) fn certificate(dir: &Path, name: &str, ext: &str, serial: &str) {
+    certificate_for(dir, name, ext, serial, 30);
+}
+
+/// [`certificate`], valid for `days` days from now.
+pub(crate) fn certificate_for(dir: &Path, name: &str, ext: &str, serial: &str, days: u32) {
     let certs = common::project_dir().join("certs");
     let ca = certs.join("issuing-ca.pem");
     let ca_key = certs.join("issuing-ca.key.pem");
@@ -60,7 +66,7 @@ pub(crate) fn certificate(dir: &Path, name: &str, ext: &str, serial: &str) {
             "-set_serial",
             serial,
             "-days",
-            "30",
+            &days.to_string(),
             "-extfile",
             &format!("{name}.ext"),
             "-out",
@@ -360,4 +366,174 @@ fn the_nca_token_is_read_field_by_field() {
         "{:?}",
         info.tsa
     );
+}
+
+/// A TSA for the library's signers: `openssl ts -reply` run on each request, in `dir` (with `tsa.pem`, `tsa.key`,
+/// `ts.cnf`, `serial`).
+struct OpensslTsa(std::path::PathBuf);
+
+impl qoltanba::Timestamper for OpensslTsa {
+    fn stamp(
+        &self,
+        data: &[u8],
+        algorithm: qoltanba::DigestAlgorithm,
+    ) -> Result<Vec<u8>, qoltanba::TspError> {
+        let request =
+            qoltanba::timestamp_request(algorithm, &algorithm.digest(data), &[7; 16], None)?;
+        std::fs::write(self.0.join("lib.tsq"), request).expect("request");
+        openssl(
+            &self.0,
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                "ts.cnf",
+                "-queryfile",
+                "lib.tsq",
+                "-signer",
+                "tsa.pem",
+                "-inkey",
+                "tsa.key",
+                "-chain",
+                "chain.pem",
+                "-out",
+                "lib.tsr",
+            ],
+        );
+        qoltanba::token_from_response(&std::fs::read(self.0.join("lib.tsr")).expect("answer"))
+    }
+
+    fn token_size_bound(&self) -> usize {
+        16 * 1024
+    }
+}
+
+#[test]
+fn a_signature_timestamped_before_its_certificate_expired_stays_valid_and_one_without_does_not() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    // The TSA's certificate outlives the signer's: a signer's certificate lives two days, the TSA's ten years.
+    certificate_for(
+        d,
+        "tsa",
+        "extendedKeyUsage = critical, timeStamping",
+        "4343",
+        3650,
+    );
+    certificate_for(
+        d,
+        "signer",
+        "keyUsage = critical, digitalSignature, nonRepudiation",
+        "4344",
+        2,
+    );
+    std::fs::write(d.join("ts.cnf"), TS_CONFIG).expect("config");
+    std::fs::write(d.join("serial"), "01\n").expect("serial");
+    std::fs::copy(
+        common::project_dir().join("certs/issuing-ca.pem"),
+        d.join("chain.pem"),
+    )
+    .expect("chain");
+    let signer = || {
+        let key = std::fs::read(d.join("signer.key")).expect("key");
+        let identity = qoltanba::read_signing_identity(&key, None).expect("key");
+        let cert = qoltanba::load_certificates(&d.join("signer.pem"))
+            .expect("cert")
+            .remove(0);
+        let chain =
+            qoltanba::load_certificates(&common::project_dir().join("certs/issuing-ca.pem"))
+                .expect("chain");
+        qoltanba::CmsSigner::from_identity(identity, Some(cert), chain).expect("signer")
+    };
+    let content = b"a licence's data, signed today";
+    let stamped = signer()
+        .with_timestamper(std::sync::Arc::new(OpensslTsa(d.to_path_buf())))
+        .sign(content, true, qoltanba::UnixTime::now().secs())
+        .expect("signed and stamped");
+    let bare = signer()
+        .sign(content, true, qoltanba::UnixTime::now().secs())
+        .expect("signed");
+    let store = qoltanba::demo_trust_store().expect("store");
+
+    // Today both are valid; the stamped one says when it was stamped.
+    let today = now();
+    let report = qoltanba::verify_cms(&store, &stamped, Some(content), &[], &today).expect("cms");
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    let signer_report = &report.signers[0];
+    let stamp = signer_report
+        .timestamp
+        .as_ref()
+        .expect("the timestamp is reported");
+    assert!(stamp.report.valid, "{:?}", stamp.report.messages);
+    assert_eq!(
+        signer_report.best_signature_time.as_deref(),
+        Some(stamp.info.gen_time.as_str())
+    );
+    assert!(
+        qoltanba::verify_cms(&store, &bare, Some(content), &[], &today)
+            .expect("cms")
+            .report
+            .valid
+    );
+
+    // Thirty days on, the signer's certificate has expired (its CRL is stale by then too: revocation is not
+    // what this test is about, and the report says it was not checked).
+    let mut later = qoltanba::VerifyOptions::at(today.at.secs() + 30 * 86_400);
+    later.revocation = qoltanba::RevocationMode::None;
+    let report = qoltanba::verify_cms(&store, &stamped, Some(content), &[], &later).expect("cms");
+    assert!(
+        report.report.valid,
+        "a timestamp before the expiry proves the signature came first: {:?}",
+        report.report.messages
+    );
+    let report = qoltanba::verify_cms(&store, &bare, Some(content), &[], &later).expect("cms");
+    assert!(!report.report.valid);
+    assert!(
+        report.report.codes.contains(&qoltanba::Code::CertExpired),
+        "{:?}",
+        report.report.codes
+    );
+
+    // A token over another signature value proves nothing: swapped in, it is reported and not used.
+    let other = signer()
+        .with_timestamper(std::sync::Arc::new(OpensslTsa(d.to_path_buf())))
+        .sign(b"another document", true, qoltanba::UnixTime::now().secs())
+        .expect("signed");
+    let swapped = swap_timestamp(&stamped, &other);
+    let report = qoltanba::verify_cms(&store, &swapped, Some(content), &[], &later).expect("cms");
+    let stamp = report.signers[0].timestamp.as_ref().expect("reported");
+    assert!(!stamp.imprint_matches);
+    assert!(report.signers[0].best_signature_time.is_none());
+    assert!(report.report.codes.contains(&qoltanba::Code::CertExpired));
+}
+
+/// `target` with its signer's signature-time-stamp replaced by `donor`'s (unsigned attributes are outside the
+/// signature, so the CMS signature itself still verifies).
+fn swap_timestamp(target: &[u8], donor: &[u8]) -> Vec<u8> {
+    use der::{Decode, Encode};
+    let read = |cms: &[u8]| {
+        let ci = cms::content_info::ContentInfo::from_der(cms).expect("content info");
+        let sd: cms::signed_data::SignedData = ci.content.decode_as().expect("signed data");
+        sd
+    };
+    let mut sd = read(target);
+    let donor = read(donor);
+    let attrs = donor
+        .signer_infos
+        .0
+        .get(0)
+        .expect("signer")
+        .unsigned_attrs
+        .clone();
+    let mut infos: Vec<cms::signed_data::SignerInfo> = sd.signer_infos.0.iter().cloned().collect();
+    infos[0].unsigned_attrs = attrs;
+    sd.signer_infos =
+        cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).expect("set"));
+    cms::content_info::ContentInfo {
+        content_type: der::oid::db::rfc5911::ID_SIGNED_DATA,
+        content: der::Any::encode_from(&sd).expect("any"),
+    }
+    .to_der()
+    .expect("der")
 }

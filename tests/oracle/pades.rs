@@ -1,0 +1,419 @@
+//! PAdES inside issued PDFs, checked by the readers auditors use (issue 20): poppler's `pdfsig` (Debian
+//! `poppler-utils`, with the demo root in an NSS database made by `certutil`, Debian `libnss3-tools`) and pyHanko
+//! (PyPI `pyhanko`) both accept the provider's signature over the whole file, for the demo ECDSA provider and an
+//! RSA provider; with a timestamp authority configured (`[tsa]`, here `openssl ts -reply` behind a loopback
+//! server), every signature carries an RFC 3161 token that `openssl ts -verify` accepts, and pyHanko reads the
+//! PDF as PAdES-B-T.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common;
+use crate::common::tools::{need_python_module, need_tool, openssl};
+use crate::tsp::{certificate, TS_CONFIG};
+
+/// A directory with a TSA under the demo issuing CA (`tsa.pem`, `tsa.key`, `chain.pem`, `ts.cnf`) answering on a
+/// loopback URL.
+struct Tsa {
+    dir: tempfile::TempDir,
+    url: String,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Starts a TSA: under the demo issuing CA when `trusted`, else self-signed (a TSA nobody trusts).
+fn start_tsa(trusted: bool) -> Tsa {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    std::fs::write(d.join("ts.cnf"), TS_CONFIG).expect("config");
+    std::fs::write(d.join("serial"), "01\n").expect("serial");
+    if trusted {
+        certificate(
+            d,
+            "tsa",
+            "extendedKeyUsage = critical, timeStamping",
+            "7301",
+        );
+        std::fs::copy(
+            common::project_dir().join("certs/issuing-ca.pem"),
+            d.join("chain.pem"),
+        )
+        .expect("chain");
+    } else {
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "tsa.key",
+                "-subj",
+                "/C=KZ/CN=rogue tsa",
+                "-addext",
+                "extendedKeyUsage = critical, timeStamping",
+                "-days",
+                "30",
+                "-out",
+                "tsa.pem",
+            ],
+        );
+        // `-chain` needs a file: a certificate that does not lead to this TSA.
+        std::fs::copy(
+            common::project_dir().join("certs/root-ca.pem"),
+            d.join("chain.pem"),
+        )
+        .expect("chain");
+    }
+    let (url, answered) = common::loopback::openssl_tsa(d.to_path_buf(), "tsa");
+    Tsa { dir, url, answered }
+}
+
+/// A configuration for `qoltanba issue --config`: the demo trust, the signer `key`/`cert` and `extra` lines.
+fn config(dir: &Path, key: &Path, cert: &Path, extra: &str) -> PathBuf {
+    let certs = common::project_dir().join("certs");
+    let text = format!(
+        "data = \"{data}\"\n[trust]\nanchors = [\"{root}\"]\nintermediates = [\"{ca}\"]\ncrls = [\"{crl}\"]\n\
+         [signer]\nkey = \"{key}\"\ncert = \"{cert}\"\nchain = [\"{ca}\"]\n{extra}\n",
+        data = dir.join("state").display(),
+        root = certs.join("root-ca.pem").display(),
+        ca = certs.join("issuing-ca.pem").display(),
+        crl = certs.join("crl").display(),
+        key = key.display(),
+        cert = cert.display(),
+    );
+    let path = dir.join("qoltanba.toml");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+/// An RSA provider certificate under the demo issuing CA, for a signing key (non-repudiation, as pyHanko requires).
+fn rsa_provider(dir: &Path) -> (PathBuf, PathBuf) {
+    certificate(
+        dir,
+        "rsa-provider",
+        "keyUsage = critical, digitalSignature, nonRepudiation",
+        "7302",
+    );
+    (dir.join("rsa-provider.key"), dir.join("rsa-provider.pem"))
+}
+
+/// Issues a reference with `qoltanba issue` (`--config` when given); returns the PDF's path.
+fn issue(dir: &Path, config: Option<&Path>, name: &str) -> PathBuf {
+    let (_, sample, _) = common::run_qoltanba(&["forms", "sample", "reference.birth"]);
+    let data = dir.join("data.json");
+    std::fs::write(&data, sample).expect("data");
+    let out = dir.join(name);
+    let mut args = vec![
+        "issue",
+        "--form",
+        "reference.birth",
+        "--data",
+        data.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+        "--number",
+        "PADES-1",
+    ];
+    if let Some(c) = config {
+        args.extend(["--config", c.to_str().expect("path")]);
+    }
+    let (code, stdout, stderr) = common::run_qoltanba(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    out
+}
+
+/// `pdfsig`'s report of `pdf`, with the demo root trusted in an NSS database.
+fn pdfsig(pdf: &Path) -> String {
+    need_tool("pdfsig", "poppler-utils");
+    need_tool("certutil", "libnss3-tools");
+    let nss = tempfile::tempdir().expect("nss");
+    let db = format!("sql:{}", nss.path().display());
+    let root = common::project_dir().join("certs/root-ca.pem");
+    for args in [
+        vec!["-N", "-d", &db, "--empty-password"],
+        vec![
+            "-A",
+            "-d",
+            &db,
+            "-n",
+            "qoltanba-demo-root",
+            "-t",
+            "C,C,C",
+            "-i",
+            root.to_str().expect("path"),
+        ],
+    ] {
+        let out = Command::new("certutil")
+            .args(&args)
+            .output()
+            .expect("certutil");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = Command::new("pdfsig")
+        .args(["-nssdir", &db])
+        .arg(pdf)
+        .output()
+        .expect("pdfsig");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// pyHanko's validation of every signature in `pdf` with the demo root trusted: one JSON object per signature
+/// (`summary`, `coverage`, `modification`, `timestamp`: the signature timestamp's validity or null, `level`: the
+/// PAdES level pyHanko sees).
+fn pyhanko(pdf: &Path) -> Vec<serde_json::Value> {
+    need_python_module("pyhanko", "pyhanko");
+    const SCRIPT: &str = r#"
+import json, sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko_certvalidator import ValidationContext
+root = load_cert_from_pemder(sys.argv[1])
+out = []
+with open(sys.argv[2], 'rb') as f:
+    reader = PdfFileReader(f)
+    for sig in reader.embedded_signatures:
+        vc = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode='soft-fail')
+        st = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+        ts = st.timestamp_validity
+        out.append({
+            'summary': st.summary(),
+            'coverage': st.coverage.name,
+            'modification': st.modification_level.name if st.modification_level else None,
+            'timestamp': None if ts is None else {'intact': ts.intact, 'valid': ts.valid, 'trusted': ts.trusted,
+                                                  'time': ts.timestamp.isoformat()},
+            'signing_time': None if st.signer_reported_dt is None else st.signer_reported_dt.isoformat(),
+        })
+print(json.dumps(out))
+"#;
+    let root = common::project_dir().join("certs/root-ca.pem");
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(&root)
+        .arg(pdf)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("pyhanko's JSON")
+}
+
+fn assert_pdfsig_accepts(pdf: &Path) {
+    let report = pdfsig(pdf);
+    for line in [
+        "Signature Type: ETSI.CAdES.detached",
+        "Total document signed",
+        "Signature Validation: Signature is Valid.",
+        "Certificate Validation: Certificate is Trusted.",
+    ] {
+        assert!(report.contains(line), "pdfsig misses {line:?}:\n{report}");
+    }
+}
+
+#[test]
+fn issued_pdfs_are_valid_pades_for_pdfsig_and_pyhanko_with_ecdsa_and_rsa_providers() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let ecdsa = issue(d, None, "ecdsa.pdf");
+    let (key, cert) = rsa_provider(d);
+    let rsa_config = config(d, &key, &cert, "");
+    let rsa = issue(d, Some(&rsa_config), "rsa.pdf");
+    for (pdf, mechanism) in [(&ecdsa, "ECDSA"), (&rsa, "RSA")] {
+        assert_pdfsig_accepts(pdf);
+        let checks = pyhanko(pdf);
+        assert_eq!(checks.len(), 1, "{mechanism}: {checks:?}");
+        assert_eq!(
+            checks[0]["summary"], "INTACT:TRUSTED,UNTOUCHED",
+            "{mechanism}"
+        );
+        assert_eq!(checks[0]["coverage"], "ENTIRE_FILE", "{mechanism}");
+        // PAdES forbids signingTime in the CMS: the time is the dictionary's /M, which pyHanko reports.
+        assert!(checks[0]["signing_time"].is_string(), "{mechanism}");
+        assert!(
+            checks[0]["timestamp"].is_null(),
+            "{mechanism}: no TSA, no token"
+        );
+    }
+    let report = pdfsig(&rsa);
+    assert!(report.contains("rsa-provider"), "{report}");
+
+    // One changed byte inside the signed range: both readers refuse.
+    let mut bytes = std::fs::read(&rsa).expect("pdf");
+    let at = bytes
+        .windows(8)
+        .position(|w| w == b"/Creator")
+        .expect("info")
+        + 2;
+    bytes[at] ^= 0x20;
+    let broken = d.join("broken.pdf");
+    std::fs::write(&broken, &bytes).expect("write");
+    let report = pdfsig(&broken);
+    assert!(!report.contains("Signature is Valid"), "{report}");
+    let checks = pyhanko(&broken);
+    assert!(
+        checks[0]["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("INVALID")),
+        "{checks:?}"
+    );
+}
+
+/// The first signer's signature value and signature timestamp token of the PDF signature in `pdf`, as pyHanko
+/// (asn1crypto) reads them.
+fn signature_and_token(pdf: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    const SCRIPT: &str = r#"
+import sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+with open(sys.argv[1], 'rb') as f:
+    sig = PdfFileReader(f).embedded_signatures[0]
+    si = sig.signed_data['signer_infos'][0]
+    open(sys.argv[2], 'wb').write(si['signature'].native)
+    attrs = [a for a in si['unsigned_attrs'] if a['type'].dotted == '1.2.840.113549.1.9.16.2.14']
+    open(sys.argv[3], 'wb').write(attrs[0]['values'][0].dump())
+"#;
+    let (value, token) = (dir.join("signature.bin"), dir.join("token.der"));
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(pdf)
+        .arg(&value)
+        .arg(&token)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (value, token)
+}
+
+#[test]
+fn with_a_tsa_configured_every_signature_is_timestamped_and_readers_see_pades_b_t() {
+    let _machine = common::shared_machine();
+    let tsa = start_tsa(true);
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let (key, cert) = rsa_provider(d);
+    let config = config(
+        d,
+        &key,
+        &cert,
+        &format!(
+            "[tsa]\nurl = \"{}\"\npolicy = \"1.2.398.3.3.2.6.2\"\n",
+            tsa.url
+        ),
+    );
+    let pdf = issue(d, Some(&config), "stamped.pdf");
+    // Two signatures, two tokens: the embedded data's CMS and the PDF signature.
+    assert_eq!(tsa.answered.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    assert_pdfsig_accepts(&pdf);
+    let checks = pyhanko(&pdf);
+    assert_eq!(
+        checks[0]["summary"], "INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED",
+        "{checks:?}"
+    );
+    let stamp = &checks[0]["timestamp"];
+    assert_eq!(stamp["intact"], true, "{checks:?}");
+    assert_eq!(stamp["valid"], true, "{checks:?}");
+    assert_eq!(stamp["trusted"], true, "{checks:?}");
+
+    // OpenSSL's own TSA client logic accepts the token over the signature value.
+    let (value, token) = signature_and_token(&pdf, d);
+    let certs = common::project_dir().join("certs");
+    let bundle = d.join("bundle.pem");
+    std::fs::write(
+        &bundle,
+        [
+            std::fs::read(certs.join("root-ca.pem")).expect("root"),
+            std::fs::read(certs.join("issuing-ca.pem")).expect("ca"),
+        ]
+        .concat(),
+    )
+    .expect("bundle");
+    openssl(
+        d,
+        &[
+            "ts",
+            "-verify",
+            "-data",
+            value.to_str().expect("path"),
+            "-in",
+            token.to_str().expect("path"),
+            "-token_in",
+            "-CAfile",
+            bundle.to_str().expect("path"),
+        ],
+    );
+
+    // And Qoltanba reports it with the file signature.
+    let (code, report) = common::run_json(&[
+        "verify-document",
+        pdf.to_str().expect("path"),
+        "--config",
+        config.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{report:#}");
+    let stamp = &report["file"]["timestamp"];
+    assert_eq!(stamp["valid"], true, "{report:#}");
+    assert_eq!(stamp["policy"], "1.2.398.3.3.2.6.2");
+    assert_eq!(stamp["tsa"], "CN=tsa, C=KZ", "{report:#}");
+    let gen_time = qoltanba::UnixTime::parse_rfc3339(stamp["genTime"].as_str().expect("genTime"))
+        .expect("time");
+    assert!(gen_time.secs_since(qoltanba::UnixTime::now()).abs() < 300);
+}
+
+#[test]
+fn a_tsa_that_fails_or_gives_a_token_that_does_not_verify_stops_the_issue() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let (key, cert) = rsa_provider(d);
+    let (_, sample, _) = common::run_qoltanba(&["forms", "sample", "reference.birth"]);
+    std::fs::write(d.join("data.json"), sample).expect("data");
+    let attempt = |tsa: &str| {
+        let config = config(
+            d,
+            &key,
+            &cert,
+            &format!("[tsa]\nurl = \"{tsa}\"\ntimeout_ms = 3000\n"),
+        );
+        let out = d.join("never.pdf");
+        let (code, stdout, stderr) = common::run_qoltanba(&[
+            "issue",
+            "--form",
+            "reference.birth",
+            "--data",
+            d.join("data.json").to_str().expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+            "--config",
+            config.to_str().expect("path"),
+        ]);
+        assert_ne!(code, 0, "{stdout}");
+        assert!(!out.exists(), "no document without its timestamp");
+        stderr
+    };
+    // Nobody listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", closed.local_addr().expect("addr"));
+    drop(closed);
+    let why = attempt(&url);
+    assert!(why.contains("the timestamp authority failed"), "{why}");
+    // A TSA that answers, with a token whose signer nobody trusts.
+    let rogue = start_tsa(false);
+    let why = attempt(&rogue.url);
+    assert!(why.contains("does not verify (CHAIN_UNTRUSTED"), "{why}");
+    assert_eq!(rogue.answered.load(std::sync::atomic::Ordering::SeqCst), 1);
+    drop(rogue.dir);
+}
