@@ -68,8 +68,9 @@ pub use xml::{
 
 // Forms, PDFs, the barcode seal and the documents they make.
 pub use document::{
-    attach, embedded_file, issue, verify_barcode, verify_document, Attachment, DocumentReport,
-    FieldComparison, IssueError, Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
+    attach, embedded_file, issue, verify_barcode, verify_document, verify_pdf, Attachment,
+    DocumentReport, FieldComparison, IssueError, PdfReport, PdfSignatureKind, PdfSignatureReport,
+    Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
 };
 pub use forms::{
     catalogue, form, FieldError, FieldType, FormId, FormIdError, FormKind, FormTemplate,

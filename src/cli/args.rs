@@ -42,6 +42,9 @@ pub(crate) enum Command {
     VerifySeal(VerifySealArgs),
     /// Verify an issued PDF: finds and decodes its QR symbols, verifies the seal, compares it with the document.
     VerifyDocument(VerifyDocumentArgs),
+    /// Verify every signature of any PDF (PAdES, adbe.pkcs7.detached, document timestamps): each one's CMS over
+    /// its byte range, its signer's path, what was appended after it, and the file as a whole.
+    VerifyPdf(VerifyPdfArgs),
     /// Run the HTTP service. With no config: the embedded default (demo PKI and signer, SQLite in ./data,
     /// 127.0.0.1:8080). Environment variables QOLTANBA_* override the config file; flags override both.
     Serve {
@@ -259,6 +262,14 @@ pub(crate) struct VerifyCmsArgs {
     /// The signed content, for a detached signature.
     #[arg(long)]
     pub(crate) content: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) pki: PkiArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct VerifyPdfArgs {
+    /// The signed PDF.
+    pub(crate) pdf: PathBuf,
     #[command(flatten)]
     pub(crate) pki: PkiArgs,
 }

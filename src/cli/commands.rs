@@ -26,6 +26,10 @@ pub(crate) enum Outcome {
         report: qoltanba::XmlReport,
         json: bool,
     },
+    Pdf {
+        report: qoltanba::PdfReport,
+        json: bool,
+    },
     Seal {
         report: qoltanba::SealReport,
         json: bool,
@@ -60,6 +64,12 @@ pub(crate) fn run(command: Command) -> Outcome {
             .unwrap_or_else(bad(args.pki.json)),
         Command::VerifyCms(args) => verify_cms(&args)
             .map(|report| Outcome::Cms {
+                report,
+                json: args.pki.json,
+            })
+            .unwrap_or_else(bad(args.pki.json)),
+        Command::VerifyPdf(args) => verify_pdf(&args)
+            .map(|report| Outcome::Pdf {
                 report,
                 json: args.pki.json,
             })
@@ -239,6 +249,13 @@ fn verify_cms(args: &VerifyCmsArgs) -> Result<CmsReport, BadInput> {
     let (store, opts) = args.pki.load(Purpose::Sign)?;
     qoltanba::verify_cms(&store, &cms, content.as_deref(), &[], &opts)
         .map_err(|e| BadInput(format!("{}: {e}", args.cms.display())))
+}
+
+fn verify_pdf(args: &VerifyPdfArgs) -> Result<qoltanba::PdfReport, BadInput> {
+    let pdf = read_input(&args.pdf, qoltanba::MAX_PDF as u64)?;
+    let (store, opts) = args.pki.load(Purpose::Sign)?;
+    qoltanba::verify_pdf(&store, &pdf, &opts)
+        .map_err(|e| BadInput(format!("{}: {e}", args.pdf.display())))
 }
 
 fn verify_xml(args: &VerifyXmlArgs) -> Result<qoltanba::XmlReport, BadInput> {

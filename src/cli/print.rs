@@ -36,6 +36,40 @@ pub(crate) fn finish(outcome: Outcome) -> ExitCode {
             }
             exit_for(&report.report)
         }
+        Outcome::Pdf { report, json } => {
+            if json {
+                print_json(&report);
+            } else {
+                print_report(&report.report, false);
+                say!("revisions: {}", report.revisions);
+                for (i, s) in report.signatures.iter().enumerate() {
+                    say!(
+                        "signature {} ({}, field \"{}\"): {:?}, {}{}{}",
+                        i + 1,
+                        s.sub_filter,
+                        s.field,
+                        s.report.indication,
+                        if s.covers_whole_file {
+                            "covers the whole file".to_string()
+                        } else {
+                            format!("covers bytes up to {}", s.byte_range[2] + s.byte_range[3])
+                        },
+                        s.best_signature_time
+                            .as_deref()
+                            .map(|t| format!(", timestamped {t}"))
+                            .unwrap_or_default(),
+                        s.claimed_signing_time
+                            .as_deref()
+                            .map(|t| format!(", claims {t}"))
+                            .unwrap_or_default()
+                    );
+                    for a in &s.appended {
+                        say!("  appended after it: {a}");
+                    }
+                }
+            }
+            exit_for(&report.report)
+        }
         Outcome::Xml { report, json } => {
             if json {
                 print_json(&report);

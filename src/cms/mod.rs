@@ -19,8 +19,8 @@ pub use tsp::{
     read_timestamp, timestamp_request, token_from_response, verify_timestamp, TimestampInfo,
     TimestampReport, Timestamper, TspError,
 };
-pub(crate) use verify::embedded_certificates;
 pub use verify::{attached_content, verify_cms};
+pub(crate) use verify::{digest_algorithm_oids, embedded_certificates};
 
 /// Largest CMS we accept (the service's request bodies are smaller still).
 pub const MAX_CMS_SIZE: usize = 64 * 1024 * 1024;

@@ -309,6 +309,18 @@ pub fn attached_content(cms: &[u8]) -> Result<Option<Vec<u8>>, CmsError> {
     }
 }
 
+/// The digest algorithm OIDs (dotted) of a SignedData's signers, in order; empty for what is not a SignedData.
+pub(crate) fn digest_algorithm_oids(cms: &[u8]) -> Vec<String> {
+    let Ok(sd) = split_signed_data(cms) else {
+        return Vec::new();
+    };
+    sd.signer_infos
+        .iter()
+        .filter_map(|raw| SignerInfo::from_der(raw).ok())
+        .map(|si| si.digest_alg.oid.to_string())
+        .collect()
+}
+
 /// The certificates a SignedData carries, those that parse (nothing is verified): to show each signer's whole
 /// certificate beside a report that summarises it.
 pub(crate) fn embedded_certificates(cms: &[u8]) -> Vec<Certificate> {

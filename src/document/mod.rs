@@ -8,11 +8,13 @@
 pub(crate) mod issue;
 pub(crate) mod pades;
 pub(crate) mod qr;
+pub(crate) mod signatures;
 pub(crate) mod verify;
 
 pub(crate) use issue::{check, IssuedDocument};
 pub use issue::{issue, IssueError, Sealing, MAX_ISSUED_PDF};
 pub use pades::{attach, Attachment};
+pub use signatures::{verify_pdf, PdfReport, PdfSignatureKind, PdfSignatureReport};
 pub use verify::{embedded_file, verify_document, DocumentReport, FieldComparison, MAX_PDF};
 pub(crate) use verify::{read_document, verify_read, DocumentEvidence};
 

@@ -225,6 +225,23 @@ pub(crate) struct FileSignature {
     /// The CMS, without the zero padding after its DER.
     pub cms: Vec<u8>,
     pub sub_filter: Vec<u8>,
+    /// The signature field's name (`/T`).
+    pub field: Vec<u8>,
+    /// The signature dictionary's text entries a signer claims: `/M`, `/Reason`, `/Location`, `/ContactInfo`.
+    pub claimed: Claimed,
+}
+
+/// What a signature dictionary says about itself (nothing of it is signed proof).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Claimed {
+    /// `/M`, as written (`D:20261202195506+00'00'`).
+    pub time: Option<Vec<u8>>,
+    /// `/Reason`.
+    pub reason: Option<Vec<u8>>,
+    /// `/Location`.
+    pub location: Option<Vec<u8>>,
+    /// `/ContactInfo`.
+    pub contact: Option<Vec<u8>>,
 }
 
 impl FileSignature {
@@ -328,10 +345,25 @@ pub(crate) fn signatures(file: &PdfFile<'_>) -> Result<Vec<FileSignature>, PdfEr
                 "a signature's /ByteRange is not four offsets".into(),
             ));
         };
+        let text = |key: &[u8]| -> Result<Option<Vec<u8>>, PdfError> {
+            Ok(file
+                .get_in(&value, key)?
+                .and_then(|o| o.as_string().map(<[u8]>::to_vec)))
+        };
         out.push(FileSignature {
             byte_range: [a, b, c, e],
             cms: der_prefix(&contents).to_vec(),
             sub_filter,
+            field: file
+                .get_in(d, b"T")?
+                .and_then(|o| o.as_string().map(<[u8]>::to_vec))
+                .unwrap_or_default(),
+            claimed: Claimed {
+                time: text(b"M")?,
+                reason: text(b"Reason")?,
+                location: text(b"Location")?,
+                contact: text(b"ContactInfo")?,
+            },
         });
     }
     // The earliest first: the issuer's own, when later ones were added.

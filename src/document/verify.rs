@@ -261,7 +261,7 @@ pub fn embedded_file(pdf: &[u8], name: &str) -> Option<Vec<u8>> {
 }
 
 /// Names the objects the revisions ending after `from` define.
-fn describe_appended(file: &PdfFile<'_>, from: usize) -> Vec<String> {
+pub(super) fn describe_appended(file: &PdfFile<'_>, from: usize) -> Vec<String> {
     let revisions = file.revisions();
     let mut out = Vec::new();
     for (i, rev) in revisions.iter().enumerate().filter(|(_, r)| r.end > from) {

@@ -136,6 +136,15 @@ pub(super) fn document() -> Value {
                 "responses": {"200": {"description": "the verification report with the document compared field by field",
                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentReport"}}}},
                               "400": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/verify/pdf": {"post": {
+                "description": "every signature of any PDF — PAdES (ETSI.CAdES.detached), adbe.pkcs7.detached, document timestamps (ETSI.RFC3161): each one's CMS over its byte range, the range framing exactly its own value, the signer's path at the best signature time, what was appended after it; valid as a whole when every signature is and the newest covers the whole file",
+                "requestBody": {"required": true, "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object", "required": ["pdf"],
+                                                    "properties": {"pdf": b64}}}}},
+                "responses": {"200": {"description": "the report of the file and of each signature",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PdfReport"}}}},
+                              "400": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/sign/cms": {"post": {
                 "security": bearer,
                 "requestBody": body(json!({"type": "object", "required": ["data"],
@@ -320,6 +329,36 @@ pub(super) fn document() -> Value {
                         "refusals": {"type": "object", "additionalProperties": {"type": "object",
                             "properties": {"code": string(), "text": string()}}}}}
     });
+    // PDF signatures and timestamps: a second literal, as one would pass serde_json's macro recursion limit.
+    let signature_schemas = json!({
+                "TimestampReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
+                    "description": "an RFC 3161 signature timestamp and its own verification",
+                    "properties": {"info": {"type": "object", "properties": {
+                                       "genTime": {"type": "string", "format": "date-time"}, "policy": string(),
+                                       "serial": string(), "imprintAlgorithm": string(), "imprint": string(),
+                                       "nonce": string(), "tsa": string()}},
+                                   "imprintMatches": {"type": "boolean"}}}]},
+                "SignatureTimestamp": {"type": "object", "required": ["genTime", "policy", "serial", "valid", "codes"],
+                    "properties": {"genTime": {"type": "string", "format": "date-time"},
+                        "tsa": string(), "policy": string(), "serial": string(),
+                        "valid": {"type": "boolean"},
+                        "codes": {"type": "array", "items": string()}}},
+                "PdfSignatureReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
+                    "properties": {"field": string(),
+                        "kind": {"type": "string", "enum": ["pades", "pkcs7Detached", "documentTimestamp", "unsupported"]},
+                        "subFilter": string(),
+                        "byteRange": {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems": 4},
+                        "coversWholeFile": {"type": "boolean"},
+                        "appended": {"type": "array", "items": string(), "description": "each revision after this signature and the objects it adds or replaces"},
+                        "claimedSigningTime": {"type": "string", "format": "date-time", "description": "the dictionary's /M: a claim"},
+                        "reason": string(), "location": string(), "contactInfo": string(),
+                        "timestamp": {"$ref": "#/components/schemas/SignatureTimestamp"},
+                        "bestSignatureTime": {"type": "string", "format": "date-time"},
+                        "digestAlgorithm": string(), "signatureAlgorithm": string()}}]},
+                "PdfReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
+                    "properties": {"revisions": {"type": "integer"},
+                        "signatures": {"type": "array", "items": {"$ref": "#/components/schemas/PdfSignatureReport"}}}}]}
+    });
     let schemas = json!({
                 "Names": {"type": "object", "properties": {"kk": string(), "ru": string(), "en": string()}},
                 "Subject": {"type": "object", "description": "who the certificate names (the NCA profile)",
@@ -354,7 +393,10 @@ pub(super) fn document() -> Value {
                 "SignerReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
                     "properties": {"signingTime": {"type": "string", "format": "date-time"},
                                    "digestAlgorithm": string(), "signatureAlgorithm": string(),
-                                   "signedAttributes": {"type": "boolean"}}}]},
+                                   "signedAttributes": {"type": "boolean"},
+                                   "timestamp": {"$ref": "#/components/schemas/TimestampReport"},
+                                   "bestSignatureTime": {"type": "string", "format": "date-time",
+                                       "description": "the timestamp's genTime when it holds: the signer's certificate was checked at it"}}}]},
                 "CmsReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
                     "properties": {"detached": {"type": "boolean"}, "contentSize": {"type": "integer"},
                                    "signers": {"type": "array", "items": {"$ref": "#/components/schemas/SignerReport"}}}}]},
@@ -381,12 +423,7 @@ pub(super) fn document() -> Value {
                                            "coversWholeFile": {"type": "boolean"},
                                            "appended": {"type": "array", "items": string()},
                                            "registryCopy": {"type": "boolean"},
-                                           "timestamp": {"type": "object", "description": "the file signature's RFC 3161 timestamp (PAdES-B-T)",
-                                               "required": ["genTime", "policy", "serial", "valid", "codes"],
-                                               "properties": {"genTime": {"type": "string", "format": "date-time"},
-                                                   "tsa": string(), "policy": string(), "serial": string(),
-                                                   "valid": {"type": "boolean"},
-                                                   "codes": {"type": "array", "items": string()}}}}}}}]},
+                                           "timestamp": {"$ref": "#/components/schemas/SignatureTimestamp"}}}}}]},
                 "Document": {"type": "object", "required": ["id", "number", "form", "issuedAt", "seal", "pdf"],
                     "properties": {"id": {"type": "integer"}, "number": string(), "form": string(),
                         "issuedAt": {"type": "string", "format": "date-time"},
@@ -444,8 +481,12 @@ pub(super) fn document() -> Value {
                                    "reason": {"type": "string", "description": "LOGIN_REFUSED only: CHALLENGE_UNKNOWN, CHALLENGE_USED, CHALLENGE_MISMATCH, MESSAGE_EXPIRED, or the report's first code"}}}
     });
     let mut schemas = schemas;
-    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), service_schema) {
-        all.extend(more);
+    if let Some(all) = schemas.as_object_mut() {
+        for more in [service_schema, signature_schemas] {
+            if let Value::Object(more) = more {
+                all.extend(more);
+            }
+        }
     }
     json!({
         "openapi": "3.1.0",

@@ -336,29 +336,47 @@ struct DocumentRequest {
     pdf: String,
 }
 
+/// The PDF of a request: the body itself (`application/pdf`) or `{"pdf": base64}` (`application/json`).
+fn pdf_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Vec<u8>, Problem> {
+    let body = body.map_err(Problem::from_bytes)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/pdf") {
+        Ok(body.to_vec())
+    } else if content_type.starts_with("application/json") {
+        let req: DocumentRequest =
+            serde_json::from_slice(&body).map_err(|e| Problem::malformed(format!("body: {e}")))?;
+        b64("pdf", &req.pdf)
+    } else {
+        Err(Problem::unsupported_media_type(
+            "send the PDF as application/pdf or {\"pdf\": base64} as application/json",
+        ))
+    }
+}
+
+/// `POST /v1/verify/pdf`: every signature of any PDF (PAdES, adbe.pkcs7.detached, document timestamps).
+pub(super) async fn pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let pdf = pdf_of(&headers, body)?;
+    let opts = options(None, None, None)?;
+    verified(state, opts, move |state, opts| {
+        crate::document::verify_pdf(&state.store, &pdf, opts).map_err(Problem::from)
+    })
+    .await
+}
+
 /// The PDF as the body (`application/pdf`) or `{"pdf": base64}`.
 pub(super) async fn document(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = body.map_err(Problem::from_bytes)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let pdf = if content_type.starts_with("application/pdf") {
-        body.to_vec()
-    } else if content_type.starts_with("application/json") {
-        let req: DocumentRequest =
-            serde_json::from_slice(&body).map_err(|e| Problem::malformed(format!("body: {e}")))?;
-        b64("pdf", &req.pdf)?
-    } else {
-        return Err(Problem::unsupported_media_type(
-            "send the PDF as application/pdf or {\"pdf\": base64} as application/json",
-        ));
-    };
-    drop(body);
+    let pdf = pdf_of(&headers, body)?;
     let gates = state.gates.clone();
     let body = gates
         .run(Pool::Public, move |cancel| {

@@ -1,9 +1,9 @@
 //! Helpers the hermetic and oracle halves share for hardening.
 
-use qoltanba::Object;
 use qoltanba::SealMode;
 use qoltanba::VerifyOptions;
 use qoltanba::{issue, Sealing};
+use qoltanba::{Budget, Dict, IncrementalUpdate, Object, PdfFile};
 
 const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
@@ -57,4 +57,34 @@ pub fn verify(pdf: &[u8]) -> qoltanba::DocumentReport {
     let store = qoltanba::demo_trust_store().expect("store");
     qoltanba::verify_document(super::trust(&store), pdf, &VerifyOptions::at(ISSUED))
         .expect("a report")
+}
+
+/// An incremental update that draws `content` over page 1, with Helvetica as `/QF1` for any text it writes.
+pub fn overlay(pdf: &[u8], content: &str) -> Vec<u8> {
+    let file =
+        PdfFile::open(pdf, Budget::for_verification(qoltanba::Cancel::never())).expect("open");
+    let page = file.pages().expect("pages").remove(0);
+    let mut update = IncrementalUpdate::new(&file).expect("update");
+    let font = update.add_dict(&Dict(vec![
+        (b"Type".to_vec(), name("Font")),
+        (b"Subtype".to_vec(), name("Type1")),
+        (b"BaseFont".to_vec(), name("Helvetica")),
+    ]));
+    let stream = update.add_stream(&Dict::default(), content.as_bytes());
+    let mut resources = page.resources.clone();
+    let mut fonts = file
+        .dict_in(&page.resources, b"Font")
+        .expect("fonts")
+        .unwrap_or_default();
+    fonts.set(b"QF1", Object::Ref(font, 0));
+    resources.set(b"Font", Object::Dict(fonts));
+    let mut dict = page.dict.clone();
+    let old = dict.get(b"Contents").cloned().expect("contents");
+    dict.set(
+        b"Contents",
+        Object::Array(vec![old, Object::Ref(stream, 0)]),
+    );
+    dict.set(b"Resources", Object::Dict(resources));
+    update.replace_dict(page.object, &dict);
+    update.finish().0
 }

@@ -3,7 +3,7 @@
 //! limits hold. (Seal forgery and back-dating by a compromised key are in `tests/seal.rs`.)
 
 use crate::common;
-use crate::common::hardening::{licence, name, verify};
+use crate::common::hardening::{licence, name, overlay, verify};
 use qoltanba::IncrementalUpdate;
 use qoltanba::SealMode;
 use qoltanba::{issue, Sealing};
@@ -14,35 +14,6 @@ const ISSUED: i64 = 1_795_428_000; // 2026-11-23T10:00:00Z
 
 fn open(pdf: &[u8]) -> PdfFile<'_> {
     PdfFile::open(pdf, Budget::for_verification(qoltanba::Cancel::never())).expect("open")
-}
-
-/// An incremental update that draws `content` over page 1, with Helvetica as `/QF1` for any text it writes.
-fn overlay(pdf: &[u8], content: &str) -> Vec<u8> {
-    let file = open(pdf);
-    let page = file.pages().expect("pages").remove(0);
-    let mut update = IncrementalUpdate::new(&file).expect("update");
-    let font = update.add_dict(&Dict(vec![
-        (b"Type".to_vec(), name("Font")),
-        (b"Subtype".to_vec(), name("Type1")),
-        (b"BaseFont".to_vec(), name("Helvetica")),
-    ]));
-    let stream = update.add_stream(&Dict::default(), content.as_bytes());
-    let mut resources = page.resources.clone();
-    let mut fonts = file
-        .dict_in(&page.resources, b"Font")
-        .expect("fonts")
-        .unwrap_or_default();
-    fonts.set(b"QF1", Object::Ref(font, 0));
-    resources.set(b"Font", Object::Dict(fonts));
-    let mut dict = page.dict.clone();
-    let old = dict.get(b"Contents").cloned().expect("contents");
-    dict.set(
-        b"Contents",
-        Object::Array(vec![old, Object::Ref(stream, 0)]),
-    );
-    dict.set(b"Resources", Object::Dict(resources));
-    update.replace_dict(page.object, &dict);
-    update.finish().0
 }
 
 fn field<'r>(r: &'r qoltanba::DocumentReport, name: &str) -> &'r qoltanba::FieldComparison {

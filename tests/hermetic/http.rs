@@ -407,6 +407,7 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         ("/v1/auth/verify", "post"),
         ("/v1/verify/seal", "post"),
         ("/v1/verify/document", "post"),
+        ("/v1/verify/pdf", "post"),
         ("/v1/verify/batch", "post"),
         ("/v1/sign/cms", "post"),
         ("/v1/sign/xml", "post"),
@@ -522,5 +523,125 @@ fn slow_clients_are_cut_off() {
     assert_eq!(
         request(addr, "GET", "/health", "text/plain", b"").status,
         200
+    );
+}
+
+/// `POST /v1/verify/pdf` and NCANode's `/pdf/verify`: any PDF's signatures, the file as a whole, NCANode's shape.
+#[test]
+fn pdf_signatures_are_verified_and_a_revision_after_the_last_one_is_reported() {
+    let addr = start();
+    let provider = qoltanba::demo_provider_signer().expect("provider");
+    let form = "reference.birth";
+    let sample = qoltanba::form(form).expect("form").sample();
+    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    let sealing = qoltanba::Sealing {
+        signer: &provider,
+        mode: qoltanba::SealMode::Compact,
+    };
+    let doc = qoltanba::issue(form, &sample, "R-1", issued_at, Some(sealing)).expect("issue");
+
+    let r = request(addr, "POST", "/v1/verify/pdf", "application/pdf", &doc.pdf);
+    assert_eq!(r.status, 200);
+    let r = r.json();
+    assert_eq!(r["valid"], true, "{r}");
+    assert_eq!(r["revisions"], 2, "{r}");
+    let sig = &r["signatures"][0];
+    assert_eq!(sig["kind"], "pades", "{r}");
+    assert_eq!(sig["field"], "Qoltanba", "{r}");
+    assert_eq!(sig["coversWholeFile"], true, "{r}");
+    assert!(sig["claimedSigningTime"].is_string(), "{r}");
+    assert_eq!(r["signatures"].as_array().map(Vec::len), Some(1));
+
+    // NCANode's shape for the same file.
+    let nca = post_json(
+        addr,
+        "/ncanode/pdf/verify",
+        &json!({"pdf": B64.encode(&doc.pdf)}),
+    );
+    assert_eq!(nca.status, 200);
+    let nca = nca.json();
+    assert_eq!(nca["status"], 200, "{nca}");
+    assert_eq!(nca["valid"], true, "{nca}");
+    let signer = &nca["signers"][0];
+    assert_eq!(signer["valid"], true, "{nca}");
+    assert_eq!(signer["signatureAlgorithm"], "ETSI.CAdES.detached");
+    assert_eq!(signer["digestAlgorithm"], "2.16.840.1.101.3.4.2.1");
+    assert_eq!(
+        signer["certificate"]["subject"]["iin"], "761103300456",
+        "{nca}"
+    );
+    assert!(signer["signDate"].is_string(), "{nca}");
+    assert!(signer["reason"].is_null());
+
+    // A revision appended after the signature, drawing other text over the page: the signature still verifies
+    // over what it covers, the file as a whole does not, and the report names what the revision replaced.
+    let appended = common::hardening::overlay(&doc.pdf, "BT /QF1 14 Tf 60 700 Td (ANNULLED) Tj ET");
+    let r = request(addr, "POST", "/v1/verify/pdf", "application/pdf", &appended).json();
+    assert_eq!(r["valid"], false, "{r}");
+    assert!(
+        common::codes(&r).contains(&"DOCUMENT_MISMATCH".to_string()),
+        "{r}"
+    );
+    let sig = &r["signatures"][0];
+    assert_eq!(sig["valid"], true, "{r}");
+    assert_eq!(sig["coversWholeFile"], false, "{r}");
+    assert!(
+        sig["appended"][0]
+            .as_str()
+            .is_some_and(|a| a.contains("Page, replacing the signed one")),
+        "{r}"
+    );
+    let nca = post_json(
+        addr,
+        "/ncanode/pdf/verify",
+        &json!({"pdf": B64.encode(&appended)}),
+    )
+    .json();
+    assert_eq!(nca["valid"], false, "NCANode would say true here: {nca}");
+
+    // A changed byte inside the range.
+    let mut broken = doc.pdf.clone();
+    let at = broken
+        .windows(8)
+        .position(|w| w == b"/Creator")
+        .expect("info")
+        + 2;
+    broken[at] ^= 0x20;
+    let r = request(addr, "POST", "/v1/verify/pdf", "application/pdf", &broken).json();
+    assert_eq!(r["valid"], false, "{r}");
+    assert!(
+        common::codes(&r).contains(&"SIGNATURE_INVALID".to_string()),
+        "{r}"
+    );
+
+    // No signature: a problem here, NCANode's 404 there.
+    let unsigned = qoltanba::issue(form, &sample, "R-2", issued_at, None).expect("issue");
+    assert_problem(
+        &request(
+            addr,
+            "POST",
+            "/v1/verify/pdf",
+            "application/pdf",
+            &unsigned.pdf,
+        ),
+        400,
+        "MALFORMED",
+    );
+    let nca = post_json(
+        addr,
+        "/ncanode/pdf/verify",
+        &json!({"pdf": B64.encode(&unsigned.pdf)}),
+    );
+    assert_eq!(nca.status, 404);
+    assert_problem(
+        &request(
+            addr,
+            "POST",
+            "/v1/verify/pdf",
+            "application/pdf",
+            b"not a pdf",
+        ),
+        400,
+        "MALFORMED",
     );
 }

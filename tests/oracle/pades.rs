@@ -417,3 +417,129 @@ fn a_tsa_that_fails_or_gives_a_token_that_does_not_verify_stops_the_issue() {
     assert_eq!(rogue.answered.load(std::sync::atomic::Ordering::SeqCst), 1);
     drop(rogue.dir);
 }
+
+/// Signs `input` with pyHanko (an incremental update): `key`/`cert` of the demo PKI, field `field`, PAdES
+/// (`ETSI.CAdES.detached`) when `pades`, else pyHanko's default `adbe.pkcs7.detached`.
+fn pyhanko_sign(input: &Path, output: &Path, signer: &str, field: &str, pades: bool) {
+    need_python_module("pyhanko", "pyhanko");
+    const SCRIPT: &str = r#"
+import sys
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+key, cert, chain, field, pades = sys.argv[3:8]
+signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(chain,))
+meta = signers.PdfSignatureMetadata(field_name=field, reason='checked by the auditor', location='Astana',
+                                    subfilter=SigSeedSubFilter.PADES if pades == 'yes' else None)
+with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'wb') as out:
+    signers.sign_pdf(IncrementalPdfFileWriter(f, strict=False), meta, signer=signer, output=out)
+"#;
+    let certs = common::project_dir().join("certs");
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(input)
+        .arg(output)
+        .arg(certs.join(format!("{signer}.key.pem")))
+        .arg(certs.join(format!("{signer}.pem")))
+        .arg(certs.join("issuing-ca.pem"))
+        .arg(field)
+        .arg(if pades { "yes" } else { "no" })
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn verify_pdf(pdf: &Path) -> (i32, serde_json::Value) {
+    let certs = common::project_dir().join("certs");
+    common::run_json(&[
+        "verify-pdf",
+        pdf.to_str().expect("path"),
+        "--trust",
+        certs.join("root-ca.pem").to_str().expect("path"),
+        "--intermediates",
+        certs.join("issuing-ca.pem").to_str().expect("path"),
+        "--crl",
+        certs.join("crl").to_str().expect("path"),
+    ])
+}
+
+#[test]
+fn pdfs_signed_by_pyhanko_verify_here_each_signature_with_what_came_after_it() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let issued = issue(d, None, "issued.pdf");
+    // An auditor countersigns the issued document with pyHanko (PAdES), then a second person with pyHanko's
+    // default sub-filter.
+    let audited = d.join("audited.pdf");
+    pyhanko_sign(&issued, &audited, "legal-head", "Auditor", true);
+    let twice = d.join("twice.pdf");
+    pyhanko_sign(&audited, &twice, "individual-sign", "Applicant", false);
+
+    let (code, report) = verify_pdf(&twice);
+    assert_eq!(code, 0, "{report:#}");
+    let sigs = report["signatures"].as_array().expect("signatures");
+    assert_eq!(sigs.len(), 3, "{report:#}");
+    let fields: Vec<&str> = sigs
+        .iter()
+        .map(|s| s["field"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(fields, ["Qoltanba", "Auditor", "Applicant"]);
+    let kinds: Vec<&str> = sigs
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["pades", "pades", "pkcs7Detached"]);
+    assert!(sigs.iter().all(|s| s["valid"] == true), "{report:#}");
+    assert_eq!(sigs[1]["reason"], "checked by the auditor");
+    assert_eq!(sigs[1]["location"], "Astana");
+    // Only the newest covers the whole file; each earlier one names the revisions after it.
+    assert_eq!(sigs[2]["coversWholeFile"], true);
+    for s in &sigs[..2] {
+        assert_eq!(s["coversWholeFile"], false);
+        let appended = s["appended"].as_array().expect("appended");
+        assert!(
+            appended
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| a.contains("Sig, new"))),
+            "{report:#}"
+        );
+    }
+    assert_eq!(sigs[0]["appended"].as_array().map(Vec::len), Some(2));
+    // pyHanko agrees on each.
+    let checks = pyhanko(&twice);
+    assert_eq!(checks.len(), 3);
+    assert!(
+        checks.iter().all(|c| c["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("INTACT:TRUSTED"))),
+        "{checks:?}"
+    );
+
+    // A revision drawn over the page after the last signature: reported, and the file is not valid as a whole.
+    let bytes = std::fs::read(&twice).expect("pdf");
+    let overlaid = d.join("overlaid.pdf");
+    std::fs::write(
+        &overlaid,
+        common::hardening::overlay(&bytes, "BT /QF1 18 Tf 60 600 Td (REVOKED) Tj ET"),
+    )
+    .expect("write");
+    let (code, report) = verify_pdf(&overlaid);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(common::codes(&report).contains(&"DOCUMENT_MISMATCH".to_string()));
+    assert!(
+        report["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .any(|m| m
+                .as_str()
+                .is_some_and(|m| m.contains("appended after the last signature"))),
+        "{report:#}"
+    );
+    assert_eq!(report["signatures"][2]["coversWholeFile"], false);
+}
