@@ -46,8 +46,8 @@ pub use crypto::{
 pub use pki::load::{build_store, load_certificates, load_crls, read_limited, MAX_CERT_FILE};
 pub use pki::store::RECENT_CERTIFICATE_BYTES;
 pub use pki::{
-    CertError, Certificate, Code, Crl, Findings, Indication, Purpose, Report, RevocationMode,
-    TrustStore, VerifyOptions,
+    CertError, Certificate, Code, Crl, Etsi, Findings, Indication, Purpose, Report, RevocationMode,
+    SubIndication, TrustStore, VerifyOptions,
 };
 
 // Subjects and signatures.

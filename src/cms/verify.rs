@@ -504,7 +504,9 @@ pub(super) fn verify_signed_data(
         };
         f.absorb(&cert_report);
         signers.push(SignerReport {
-            report: f.into_report_about(&cert_report),
+            report: f
+                .with_proof_of_existence(best_time.is_some())
+                .into_report_about(&cert_report),
             signing_time: attrs.signing_time.map(crate::clock::rfc3339),
             digest_algorithm: digest
                 .map(|d| d.name().to_string())
@@ -584,8 +586,7 @@ fn check_attributes(
             Code::SignatureInvalid,
             "the signed attributes lack messageDigest",
         ),
-        (Some(expected), Some(d)) if d.digest(content) != *expected => f.add(
-            Code::SignatureInvalid,
+        (Some(expected), Some(d)) if d.digest(content) != *expected => f.add_hash_failure(
             "the content's digest differs from the signed messageDigest: the content was altered",
         ),
         _ => {}

@@ -331,13 +331,14 @@ pub(super) fn document() -> Value {
     });
     // PDF signatures and timestamps: a second literal, as one would pass serde_json's macro recursion limit.
     let signature_schemas = json!({
-                "TimestampReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
+                "TimestampReport": {"type": "object",
                     "description": "an RFC 3161 signature timestamp and its own verification",
-                    "properties": {"info": {"type": "object", "properties": {
+                    "properties": {"report": {"$ref": "#/components/schemas/Report"},
+                                   "info": {"type": "object", "properties": {
                                        "genTime": {"type": "string", "format": "date-time"}, "policy": string(),
                                        "serial": string(), "imprintAlgorithm": string(), "imprint": string(),
                                        "nonce": string(), "tsa": string()}},
-                                   "imprintMatches": {"type": "boolean"}}}]},
+                                   "imprintMatches": {"type": "boolean"}}},
                 "SignatureTimestamp": {"type": "object", "required": ["genTime", "policy", "serial", "valid", "codes"],
                     "properties": {"genTime": {"type": "string", "format": "date-time"},
                         "tsa": string(), "policy": string(), "serial": string(),
@@ -383,7 +384,16 @@ pub(super) fn document() -> Value {
                 "RevocationData": revocation_data,
                 "Report": {"type": "object", "required": ["valid", "indication", "codes", "messages", "chain", "validationTime", "revocationChecked"],
                     "properties": {"valid": {"type": "boolean"},
-                                   "indication": {"type": "string", "enum": ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"]},
+                                   "indication": {"type": "string", "enum": ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"],
+                                       "description": "by the Kazakh rule: an expired or revoked certificate is negative"},
+                                   "etsi": {"type": "object", "required": ["indication", "proofOfExistence"],
+                                       "description": "the same verdict in ETSI EN 319 102-1 terms; differs from indication where the rules do (an expired certificate without a timestamp: INDETERMINATE/OUT_OF_BOUNDS_NO_POE)",
+                                       "properties": {"indication": {"type": "string", "enum": ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"]},
+                                           "subIndication": {"type": "string", "enum": ["FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE", "REVOKED",
+                                               "NOT_YET_VALID", "EXPIRED", "OUT_OF_BOUNDS_NO_POE", "REVOKED_NO_POE", "NO_CERTIFICATE_CHAIN_FOUND",
+                                               "CERTIFICATE_CHAIN_GENERAL_FAILURE", "TRY_LATER", "CHAIN_CONSTRAINTS_FAILURE",
+                                               "CRYPTO_CONSTRAINTS_FAILURE", "SIG_CONSTRAINTS_FAILURE"]},
+                                           "proofOfExistence": {"type": "boolean", "description": "a timestamp dated the signature: its certificate was checked at that time"}}},
                                    "codes": {"type": "array", "items": string()},
                                    "messages": {"type": "array", "items": string()},
                                    "subject": {"$ref": "#/components/schemas/Subject"},

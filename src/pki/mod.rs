@@ -21,6 +21,6 @@ mod rfc5280_tests;
 pub use cert::{CertError, Certificate};
 pub use crl::Crl;
 pub(crate) use name::Name;
-pub use report::{Code, Findings, Indication, Report};
+pub use report::{Code, Etsi, Findings, Indication, Report, SubIndication};
 pub use store::TrustStore;
 pub use validate::{Purpose, RevocationMode, VerifyOptions};

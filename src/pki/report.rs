@@ -245,8 +245,11 @@ pub struct LaterRevocation {
 pub struct Report {
     /// Whether the indication is TOTAL-PASSED.
     pub valid: bool,
-    /// The main indication.
+    /// The main indication, by the Kazakh rule (an expired or revoked certificate is negative).
     pub indication: Indication,
+    /// The verdict in ETSI EN 319 102-1 terms (indication, sub-indication), which differs from `indication` where
+    /// the rules differ: an expired certificate without a timestamp is `INDETERMINATE`/`OUT_OF_BOUNDS_NO_POE` there.
+    pub etsi: Etsi,
     /// Every failed check's stable code, most serious first.
     pub codes: Vec<Code>,
     /// Human-readable messages, one per finding.
@@ -270,6 +273,7 @@ impl Report {
         f.absorb(self);
         f.add(code, message);
         self.indication = f.indication();
+        self.etsi = Etsi::of(&f.codes, f.hash_failure, f.proof_of_existence);
         self.valid = self.indication == Indication::TotalPassed;
         let mut codes = f.codes;
         codes.sort();
@@ -278,11 +282,122 @@ impl Report {
     }
 }
 
+/// The ETSI EN 319 102-1 sub-indications Qoltanba's findings map onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubIndication {
+    /// The signature or its container cannot be read as the format requires.
+    FormatFailure,
+    /// What was signed is not what is there: a digest or the covered bytes differ.
+    HashFailure,
+    /// The signature value does not verify under the signer's key.
+    SigCryptoFailure,
+    /// The signer's certificate was revoked before the best signature time.
+    Revoked,
+    /// The signer's certificate was not yet valid at the best signature time.
+    NotYetValid,
+    /// The signer's certificate had expired before the best signature time.
+    Expired,
+    /// The certificate is outside its validity at the validation time and nothing proves the signature existed
+    /// while it was valid (no timestamp): the Kazakh rule says negative, ETSI says undecided.
+    OutOfBoundsNoPoe,
+    /// The certificate is revoked and nothing proves the signature existed before the revocation.
+    RevokedNoPoe,
+    /// No path to a trust anchor.
+    NoCertificateChainFound,
+    /// A certificate of the path does not verify under its issuer's key.
+    CertificateChainGeneralFailure,
+    /// Fresh revocation data was not available: try later.
+    TryLater,
+    /// A constraint of the path (basic constraints, key usage, a critical extension) fails.
+    ChainConstraintsFailure,
+    /// An algorithm is not supported or not acceptable.
+    CryptoConstraintsFailure,
+    /// The signature does not meet the validation policy's constraints (the identity asked for, the signer's
+    /// authority, the message's validity, the registry's record of the document).
+    SigConstraintsFailure,
+}
+
+/// The verdict in ETSI EN 319 102-1 terms, beside Qoltanba's (which applies the Kazakh rule: an expired or revoked
+/// certificate makes the signature negative, `TOTAL_FAILED`, whatever the signing time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Etsi {
+    /// The main indication.
+    pub indication: Indication,
+    /// The sub-indication, for anything but `TOTAL_PASSED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_indication: Option<SubIndication>,
+    /// Whether a proof of existence (a timestamp that holds) dated the signature for this verdict: the
+    /// certificate was then checked at the best signature time.
+    pub proof_of_existence: bool,
+}
+
+impl Etsi {
+    /// The ETSI view of findings `codes` (`hash` when a digest of the signed data differed), with or without a
+    /// proof of existence.
+    fn of(codes: &[Code], hash: bool, poe: bool) -> Etsi {
+        use Indication::{Indeterminate as I, TotalFailed as F};
+        use SubIndication as S;
+        let verdict = |code: Code| -> (Indication, SubIndication) {
+            match code {
+                Code::Malformed => (F, S::FormatFailure),
+                Code::SignatureInvalid if hash => (F, S::HashFailure),
+                Code::SignatureInvalid => (F, S::SigCryptoFailure),
+                Code::DocumentMismatch | Code::SignatureScope => (F, S::HashFailure),
+                Code::CertRevoked if poe => (F, S::Revoked),
+                Code::CertRevoked | Code::RevokedNoPoe => (I, S::RevokedNoPoe),
+                Code::CertExpired if poe => (I, S::Expired),
+                Code::CertExpired => (I, S::OutOfBoundsNoPoe),
+                Code::CertNotYetValid => (F, S::NotYetValid),
+                Code::ChainUntrusted => (I, S::NoCertificateChainFound),
+                Code::CertSignatureInvalid => (I, S::CertificateChainGeneralFailure),
+                Code::RevocationUnknown => (I, S::TryLater),
+                Code::CaConstraints | Code::KeyUsage | Code::UnsupportedCriticalExtension => {
+                    (I, S::ChainConstraintsFailure)
+                }
+                Code::UnsupportedAlgorithm => (I, S::CryptoConstraintsFailure),
+                Code::IinMismatch
+                | Code::BinMismatch
+                | Code::IdentityAbsent
+                | Code::NameMismatch
+                | Code::SignerNotAuthorised
+                | Code::DocumentStatus
+                | Code::MessageExpired => (I, S::SigConstraintsFailure),
+            }
+        };
+        // A failure outranks an undecided check; within each, the order of `Code` (most serious first).
+        let mut sorted: Vec<Code> = codes.to_vec();
+        sorted.sort();
+        let chosen = sorted
+            .iter()
+            .map(|c| verdict(*c))
+            .find(|(i, _)| *i == F)
+            .or_else(|| sorted.first().map(|c| verdict(*c)));
+        match chosen {
+            Some((indication, sub)) => Etsi {
+                indication,
+                sub_indication: Some(sub),
+                proof_of_existence: poe,
+            },
+            None => Etsi {
+                indication: Indication::TotalPassed,
+                sub_indication: None,
+                proof_of_existence: poe,
+            },
+        }
+    }
+}
+
 /// Collects problems while a verification runs, then turns into a [`Report`].
 #[derive(Debug, Default, Clone)]
 pub struct Findings {
     codes: Vec<Code>,
     messages: Vec<String>,
+    /// A digest of the signed data differed (ETSI's HASH_FAILURE rather than SIG_CRYPTO_FAILURE).
+    hash_failure: bool,
+    /// The verdict rests on a proof of existence (a timestamp) dating the signature.
+    proof_of_existence: bool,
 }
 
 impl Findings {
@@ -295,6 +410,19 @@ impl Findings {
         if !self.messages.contains(&message) {
             self.messages.push(message);
         }
+    }
+
+    /// Records that the signed data's digest differs from the signed one (`SIGNATURE_INVALID`; ETSI's
+    /// HASH_FAILURE).
+    pub fn add_hash_failure(&mut self, message: impl Into<String>) {
+        self.hash_failure = true;
+        self.add(Code::SignatureInvalid, message);
+    }
+
+    /// Records that the verdict rests on a proof of existence: the certificate was checked at a timestamp's time.
+    pub fn with_proof_of_existence(mut self, poe: bool) -> Findings {
+        self.proof_of_existence = poe;
+        self
     }
 
     /// Adds every code and message of a report.
@@ -326,6 +454,8 @@ impl Findings {
 
     /// Adds every code and message of a report, the messages prefixed with "signer N: " when `signer` is given.
     pub fn absorb_prefixed(&mut self, report: &Report, signer: Option<usize>) {
+        self.hash_failure |= report.etsi.sub_indication == Some(SubIndication::HashFailure);
+        self.proof_of_existence |= report.etsi.proof_of_existence;
         for code in &report.codes {
             if !self.codes.contains(code) {
                 self.codes.push(*code);
@@ -395,11 +525,13 @@ impl Findings {
         revocation_checked: crate::pki::RevocationMode,
     ) -> Report {
         let indication = self.indication();
+        let etsi = Etsi::of(&self.codes, self.hash_failure, self.proof_of_existence);
         let mut codes = self.codes;
         codes.sort();
         Report {
             valid: indication == Indication::TotalPassed,
             indication,
+            etsi,
             codes,
             messages: self.messages,
             subject,
@@ -413,6 +545,86 @@ impl Findings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the Kazakh rule and ETSI EN 319 102-1 part: an expired or revoked certificate is negative here, and
+    /// undecided there unless a proof of existence dates the signature.
+    #[test]
+    fn the_etsi_view_beside_the_kazakh_rule() {
+        let report = |codes: &[Code], hash: bool, poe: bool| {
+            let mut f = Findings::default().with_proof_of_existence(poe);
+            for c in codes {
+                if hash && *c == Code::SignatureInvalid {
+                    f.add_hash_failure("digest");
+                } else {
+                    f.add(*c, c.as_str());
+                }
+            }
+            f.into_report(
+                None,
+                Vec::new(),
+                String::new(),
+                crate::pki::RevocationMode::All,
+            )
+        };
+        let etsi = |r: &Report| (r.etsi.indication, r.etsi.sub_indication);
+        use Indication::{Indeterminate as I, TotalFailed as F, TotalPassed as P};
+        use SubIndication as S;
+
+        let expired = report(&[Code::CertExpired], false, false);
+        assert_eq!(expired.indication, F);
+        assert_eq!(etsi(&expired), (I, Some(S::OutOfBoundsNoPoe)));
+        assert_eq!(
+            etsi(&report(&[Code::CertExpired], false, true)),
+            (I, Some(S::Expired))
+        );
+        let revoked = report(&[Code::CertRevoked], false, false);
+        assert_eq!(revoked.indication, F);
+        assert_eq!(etsi(&revoked), (I, Some(S::RevokedNoPoe)));
+        assert_eq!(
+            etsi(&report(&[Code::CertRevoked], false, true)),
+            (F, Some(S::Revoked))
+        );
+        assert_eq!(etsi(&report(&[], false, true)), (P, None));
+        assert!(report(&[], false, true).etsi.proof_of_existence);
+        // A failure outranks an undecided check, whatever the order.
+        assert_eq!(
+            etsi(&report(
+                &[Code::RevocationUnknown, Code::SignatureInvalid],
+                false,
+                false
+            )),
+            (F, Some(S::SigCryptoFailure))
+        );
+        assert_eq!(
+            etsi(&report(&[Code::SignatureInvalid], true, false)),
+            (F, Some(S::HashFailure))
+        );
+        assert_eq!(
+            etsi(&report(
+                &[Code::ChainUntrusted, Code::RevocationUnknown],
+                false,
+                false
+            )),
+            (I, Some(S::NoCertificateChainFound))
+        );
+        // Carried through reports that absorb others, and through `Report::add`.
+        let mut outer = Findings::default();
+        outer.absorb(&report(&[Code::SignatureInvalid], true, false));
+        let mut r = outer.into_report(
+            None,
+            Vec::new(),
+            String::new(),
+            crate::pki::RevocationMode::All,
+        );
+        assert_eq!(etsi(&r), (F, Some(S::HashFailure)));
+        r.add(Code::DocumentStatus, "suspended");
+        assert_eq!(etsi(&r), (F, Some(S::HashFailure)));
+        assert_eq!(
+            serde_json::to_value(report(&[Code::CertExpired], false, false).etsi).expect("json"),
+            serde_json::json!({"indication": "INDETERMINATE", "subIndication": "OUT_OF_BOUNDS_NO_POE",
+                               "proofOfExistence": false})
+        );
+    }
     use crate::pki::reason::Reason;
 
     fn json<T: Serialize>(v: T) -> String {

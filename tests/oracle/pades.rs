@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::common;
 use crate::common::tools::{need_python_module, need_tool, openssl};
-use crate::tsp::{certificate, TS_CONFIG};
+use crate::tsp::{certificate, certificate_for, TS_CONFIG};
 
 /// A directory with a TSA under the demo issuing CA (`tsa.pem`, `tsa.key`, `chain.pem`, `ts.cnf`) answering on a
 /// loopback URL.
@@ -27,11 +27,13 @@ fn start_tsa(trusted: bool) -> Tsa {
     std::fs::write(d.join("ts.cnf"), TS_CONFIG).expect("config");
     std::fs::write(d.join("serial"), "01\n").expect("serial");
     if trusted {
-        certificate(
+        // Ten years: the TSA outlives the providers' certificates (30 days), as the NCA's does.
+        certificate_for(
             d,
             "tsa",
             "extendedKeyUsage = critical, timeStamping",
             "7301",
+            3650,
         );
         std::fs::copy(
             common::project_dir().join("certs/issuing-ca.pem"),
@@ -304,7 +306,7 @@ fn with_a_tsa_configured_every_signature_is_timestamped_and_readers_see_pades_b_
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
     let (key, cert) = rsa_provider(d);
-    let config = config(
+    let stamped_config = config(
         d,
         &key,
         &cert,
@@ -313,7 +315,7 @@ fn with_a_tsa_configured_every_signature_is_timestamped_and_readers_see_pades_b_
             tsa.url
         ),
     );
-    let pdf = issue(d, Some(&config), "stamped.pdf");
+    let pdf = issue(d, Some(&stamped_config), "stamped.pdf");
     // Two signatures, two tokens: the embedded data's CMS and the PDF signature.
     assert_eq!(tsa.answered.load(std::sync::atomic::Ordering::SeqCst), 2);
 
@@ -361,7 +363,7 @@ fn with_a_tsa_configured_every_signature_is_timestamped_and_readers_see_pades_b_
         "verify-document",
         pdf.to_str().expect("path"),
         "--config",
-        config.to_str().expect("path"),
+        stamped_config.to_str().expect("path"),
     ]);
     assert_eq!(code, 0, "{report:#}");
     let stamp = &report["file"]["timestamp"];
@@ -371,6 +373,45 @@ fn with_a_tsa_configured_every_signature_is_timestamped_and_readers_see_pades_b_
     let gen_time = qoltanba::UnixTime::parse_rfc3339(stamp["genTime"].as_str().expect("genTime"))
         .expect("time");
     assert!(gen_time.secs_since(qoltanba::UnixTime::now()).abs() < 300);
+
+    // Sixty days on the provider's certificate (30 days) has expired. The stamped PDF still verifies: its
+    // signature is dated by the token. The same document signed without a TSA does not — negative by the Kazakh
+    // rule, INDETERMINATE/OUT_OF_BOUNDS_NO_POE for ETSI. (Revocation is not what this is about: the demo CRLs are
+    // stale by then, and the report says revocation was not checked.)
+    let unstamped_config = config(d, &key, &cert, "");
+    let unstamped = issue(d, Some(&unstamped_config), "unstamped.pdf");
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(60);
+    let later = later
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("time");
+    let at_later = |pdf: &Path| {
+        let certs = common::project_dir().join("certs");
+        common::run_json(&[
+            "verify-pdf",
+            pdf.to_str().expect("path"),
+            "--trust",
+            certs.join("root-ca.pem").to_str().expect("path"),
+            "--intermediates",
+            certs.join("issuing-ca.pem").to_str().expect("path"),
+            "--at",
+            &later,
+            "--revocation",
+            "none",
+        ])
+    };
+    let (code, report) = at_later(&pdf);
+    assert_eq!(code, 0, "{report:#}");
+    let sig = &report["signatures"][0];
+    assert_eq!(sig["etsi"]["indication"], "TOTAL_PASSED", "{report:#}");
+    assert_eq!(sig["etsi"]["proofOfExistence"], true, "{report:#}");
+    assert_eq!(sig["bestSignatureTime"], stamp["genTime"], "{report:#}");
+    assert_eq!(report["revocationChecked"], "none");
+    let (code, report) = at_later(&unstamped);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["indication"], "TOTAL_FAILED", "{report:#}");
+    assert_eq!(report["etsi"]["indication"], "INDETERMINATE", "{report:#}");
+    assert_eq!(report["etsi"]["subIndication"], "OUT_OF_BOUNDS_NO_POE", "{report:#}");
+    assert!(common::codes(&report).contains(&"CERT_EXPIRED".to_string()));
 }
 
 #[test]

@@ -487,12 +487,21 @@ fn a_signature_timestamped_before_its_certificate_expired_stays_valid_and_one_wi
         "a timestamp before the expiry proves the signature came first: {:?}",
         report.report.messages
     );
+    assert!(report.report.etsi.proof_of_existence);
+    assert_eq!(report.report.etsi.indication, qoltanba::Indication::TotalPassed);
     let report = qoltanba::verify_cms(&store, &bare, Some(content), &[], &later).expect("cms");
     assert!(!report.report.valid);
     assert!(
         report.report.codes.contains(&qoltanba::Code::CertExpired),
         "{:?}",
         report.report.codes
+    );
+    // Shown both ways: negative by the Kazakh rule, undecided for ETSI (nothing proves when it was signed).
+    assert_eq!(report.report.indication, qoltanba::Indication::TotalFailed);
+    assert_eq!(report.report.etsi.indication, qoltanba::Indication::Indeterminate);
+    assert_eq!(
+        report.report.etsi.sub_indication,
+        Some(qoltanba::SubIndication::OutOfBoundsNoPoe)
     );
 
     // A token over another signature value proves nothing: swapped in, it is reported and not used.
