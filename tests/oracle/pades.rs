@@ -410,7 +410,10 @@ fn with_a_tsa_configured_every_signature_is_timestamped_and_readers_see_pades_b_
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["indication"], "TOTAL_FAILED", "{report:#}");
     assert_eq!(report["etsi"]["indication"], "INDETERMINATE", "{report:#}");
-    assert_eq!(report["etsi"]["subIndication"], "OUT_OF_BOUNDS_NO_POE", "{report:#}");
+    assert_eq!(
+        report["etsi"]["subIndication"], "OUT_OF_BOUNDS_NO_POE",
+        "{report:#}"
+    );
     assert!(common::codes(&report).contains(&"CERT_EXPIRED".to_string()));
 }
 
@@ -583,4 +586,122 @@ fn pdfs_signed_by_pyhanko_verify_here_each_signature_with_what_came_after_it() {
         "{report:#}"
     );
     assert_eq!(report["signatures"][2]["coversWholeFile"], false);
+}
+
+/// No open validator speaks GOST: a GOST PAdES document (the NCA test PKI's head, GOST R 34.10-2015 512) is checked
+/// here by `verify-pdf`, and independently in Python — the byte range read from the file, its Streebog-512 digest
+/// against the CMS's messageDigest (asn1crypto, which pyHanko brings), the signature over the signed attributes
+/// with `gostcrypto` — and a changed byte fails both.
+#[test]
+fn a_gost_pades_signature_verifies_here_and_in_an_independent_gost_check() {
+    let _machine = common::shared_machine();
+    need_python_module("gostcrypto", "gostcrypto");
+    need_python_module("asn1crypto", "asn1crypto");
+    let g = common::tools::conformance_dir().join("nca-test-pki/gost2015");
+    let identity = qoltanba::read_signing_identity(
+        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
+        Some("Qwerty12"),
+    )
+    .expect("key");
+    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
+        .expect("cert")
+        .remove(0);
+    let signer =
+        qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer");
+    let form = "licence.security";
+    let sample = qoltanba::form(form).expect("form").sample();
+    let doc = qoltanba::issue(
+        form,
+        &sample,
+        "licence.security-2026-000002",
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        Some(qoltanba::Sealing {
+            signer: &signer,
+            mode: qoltanba::SealMode::Compact,
+        }),
+    )
+    .expect("issue");
+    let dir = tempfile::tempdir().expect("dir");
+    let pdf = dir.path().join("gost.pdf");
+    std::fs::write(&pdf, &doc.pdf).expect("write");
+    let p = |s: &str| g.join(s).to_string_lossy().into_owned();
+    let (code, report) = common::run_json(&[
+        "verify-pdf",
+        &pdf.to_string_lossy(),
+        "--trust",
+        &p("root_test_gost_2022.cer"),
+        "--intermediates",
+        &p("nca_gost2022_test.cer"),
+        "--crl",
+        &p("nca_gost2022_test.crl"),
+        "--revocation",
+        "leaf",
+    ]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["signatures"][0]["kind"], "pades");
+    assert_eq!(
+        report["signatures"][0]["digestAlgorithm"], "Streebog-512",
+        "{report:#}"
+    );
+
+    const SCRIPT: &str = r#"
+import re, sys, json
+from asn1crypto import cms
+from gostcrypto import gostsignature, gosthash
+pdf = sys.stdin.buffer.read()
+a, b, c, d = map(int, re.search(rb'/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]', pdf).groups())
+assert a == 0 and c + d == len(pdf)
+signed = pdf[a:a + b] + pdf[c:c + d]
+contents = bytes.fromhex(pdf[b + 1:c - 1].decode())
+info = cms.ContentInfo.load(contents.rstrip(b'\0') + b'')
+sd = info['content']
+si = sd['signer_infos'][0]
+attrs = {a['type'].dotted: a['values'][0] for a in si['signed_attrs']}
+digest_ok = attrs['1.2.840.113549.1.9.4'].native == gosthash.new('streebog512', data=signed).digest()
+signed_attrs = bytearray(si['signed_attrs'].dump())
+signed_attrs[0] = 0x31
+cert = sd['certificates'][0].chosen
+# The key is the SubjectPublicKeyInfo's last 128 bytes (an OCTET STRING of x || y, little-endian, in the BIT STRING).
+point = cert['tbs_certificate']['subject_public_key_info'].dump()[-128:]
+x, y = point[:64][::-1], point[64:][::-1]
+sig = si['signature'].native
+r, s = sig[:64][::-1], sig[64:][::-1]
+h = gosthash.new('streebog512', data=bytes(signed_attrs)).digest()
+v = gostsignature.new(gostsignature.MODE_512, gostsignature.CURVES_R_1323565_1_024_2019['id-tc26-gost-3410-12-512-paramSetA'])
+print(json.dumps({'digest': digest_ok, 'signature': v.verify(bytearray(x + y), bytearray(h[::-1]), bytearray(r + s))}))
+"#;
+    let check = |bytes: &[u8]| -> serde_json::Value {
+        serde_json::from_slice(&common::tools::run_python(SCRIPT, bytes)).expect("json")
+    };
+    assert_eq!(
+        check(&doc.pdf),
+        serde_json::json!({"digest": true, "signature": true})
+    );
+    // A changed byte of the page: the digest no longer matches, there and here.
+    let mut changed = doc.pdf.clone();
+    let at = changed
+        .windows(8)
+        .position(|w| w == b"/Creator")
+        .expect("info")
+        + 2;
+    changed[at] ^= 0x20;
+    assert_eq!(check(&changed)["digest"], false);
+    std::fs::write(&pdf, &changed).expect("write");
+    let (code, report) = common::run_json(&[
+        "verify-pdf",
+        &pdf.to_string_lossy(),
+        "--trust",
+        &p("root_test_gost_2022.cer"),
+        "--intermediates",
+        &p("nca_gost2022_test.cer"),
+        "--crl",
+        &p("nca_gost2022_test.crl"),
+        "--revocation",
+        "leaf",
+    ]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        report["etsi"]["subIndication"], "HASH_FAILURE",
+        "{report:#}"
+    );
 }

@@ -488,7 +488,10 @@ fn a_signature_timestamped_before_its_certificate_expired_stays_valid_and_one_wi
         report.report.messages
     );
     assert!(report.report.etsi.proof_of_existence);
-    assert_eq!(report.report.etsi.indication, qoltanba::Indication::TotalPassed);
+    assert_eq!(
+        report.report.etsi.indication,
+        qoltanba::Indication::TotalPassed
+    );
     let report = qoltanba::verify_cms(&store, &bare, Some(content), &[], &later).expect("cms");
     assert!(!report.report.valid);
     assert!(
@@ -498,7 +501,10 @@ fn a_signature_timestamped_before_its_certificate_expired_stays_valid_and_one_wi
     );
     // Shown both ways: negative by the Kazakh rule, undecided for ETSI (nothing proves when it was signed).
     assert_eq!(report.report.indication, qoltanba::Indication::TotalFailed);
-    assert_eq!(report.report.etsi.indication, qoltanba::Indication::Indeterminate);
+    assert_eq!(
+        report.report.etsi.indication,
+        qoltanba::Indication::Indeterminate
+    );
     assert_eq!(
         report.report.etsi.sub_indication,
         Some(qoltanba::SubIndication::OutOfBoundsNoPoe)
