@@ -72,6 +72,9 @@ pub use document::{
     DocumentReport, FieldComparison, IssueError, PdfReport, PdfSignatureKind, PdfSignatureReport,
     Sealing, DATA_FILE_NAME, MAX_ISSUED_PDF, MAX_PDF,
 };
+pub use document::{
+    sign_pdf, validation_report, ValidatedDocument, ValidationObject, ValidationReport,
+};
 pub use forms::{
     catalogue, form, FieldError, FieldType, FormId, FormIdError, FormKind, FormTemplate,
     TemplateBlock, MAX_DATA_CHARS, MAX_ROWS,

@@ -25,6 +25,8 @@ pub(crate) enum Command {
     VerifyCms(VerifyCmsArgs),
     /// Sign content as CMS SignedData (attached or detached).
     SignCms(SignCmsArgs),
+    /// Sign a PDF over the whole file (PAdES baseline: an incremental update with an invisible signature field).
+    SignPdf(SignPdfArgs),
     /// Verify every XML signature of a document (enveloped, or WS-Security with --wsse): signature, digests, what
     /// each covers, and each signer's certificate.
     VerifyXml(VerifyXmlArgs),
@@ -332,6 +334,28 @@ pub(crate) struct SignCmsArgs {
     #[arg(long = "in")]
     pub(crate) input: PathBuf,
     /// Where to write the DER CMS.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Args)]
+pub(crate) struct SignPdfArgs {
+    /// The signing key: PKCS#8 PEM/DER, or PKCS#12 with --password.
+    #[arg(long)]
+    pub(crate) key: PathBuf,
+    /// The signer's certificate (optional when the PKCS#12 file holds it).
+    #[arg(long)]
+    pub(crate) cert: Option<PathBuf>,
+    /// CA certificates to include: a file or a directory; may repeat.
+    #[arg(long)]
+    pub(crate) chain: Vec<PathBuf>,
+    /// PKCS#12 password (or set QOLTANBA_KEY_PASSWORD, which stays out of the process list).
+    #[arg(long)]
+    pub(crate) password: Option<String>,
+    /// The PDF to sign.
+    #[arg(long = "in")]
+    pub(crate) input: PathBuf,
+    /// Where to write the signed PDF.
     #[arg(long)]
     pub(crate) out: PathBuf,
 }

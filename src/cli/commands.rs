@@ -88,6 +88,14 @@ pub(crate) fn run(command: Command) -> Outcome {
                 ))
             })
             .unwrap_or_else(bad(false)),
+        Command::SignPdf(args) => sign_pdf(&args)
+            .map(|n| {
+                Outcome::Done(format!(
+                    "wrote {n} bytes of signed PDF to {}",
+                    args.out.display()
+                ))
+            })
+            .unwrap_or_else(bad(false)),
         Command::SignCms(args) => sign_cms(&args)
             .map(|n| Outcome::Done(format!("wrote {n} bytes of CMS to {}", args.out.display())))
             .unwrap_or_else(bad(false)),
@@ -331,6 +339,21 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
     std::fs::write(&args.out, &cms)
         .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
     Ok(cms.len())
+}
+
+fn sign_pdf(args: &SignPdfArgs) -> Result<usize, BadInput> {
+    let signer = load_signer(
+        &args.key,
+        args.cert.as_deref(),
+        args.password.as_deref(),
+        &args.chain,
+    )?;
+    let pdf = read_input(&args.input, qoltanba::MAX_PDF as u64)?;
+    let signed = qoltanba::sign_pdf(pdf, &signer, now())
+        .map_err(|e| BadInput(format!("{}: {e}", args.input.display())))?;
+    std::fs::write(&args.out, &signed)
+        .map_err(|e| BadInput(format!("{}: {e}", args.out.display())))?;
+    Ok(signed.len())
 }
 
 /// The trust store, issuers and options of the seal and document verifiers: the configuration's, the ones given, or

@@ -13,8 +13,11 @@ pub(crate) mod verify;
 
 pub(crate) use issue::{check, IssuedDocument};
 pub use issue::{issue, IssueError, Sealing, MAX_ISSUED_PDF};
-pub use pades::{attach, Attachment};
-pub use signatures::{verify_pdf, PdfReport, PdfSignatureKind, PdfSignatureReport};
+pub use pades::{attach, sign_pdf, Attachment};
+pub use signatures::{
+    validation_report, verify_pdf, PdfReport, PdfSignatureKind, PdfSignatureReport,
+    ValidatedDocument, ValidationObject, ValidationReport,
+};
 pub use verify::{embedded_file, verify_document, DocumentReport, FieldComparison, MAX_PDF};
 pub(crate) use verify::{read_document, verify_read, DocumentEvidence};
 

@@ -47,6 +47,13 @@ fn pdf_date(unix: i64) -> String {
         .unwrap_or_else(|_| "D:19700101000000Z".into())
 }
 
+/// Signs a PDF with the provider's signature over the whole file, made at `signed_at` (Unix seconds): one
+/// incremental update with an invisible signature field, in the PAdES baseline shape (B-B, or B-T when the
+/// signer has a timestamp authority). The PDF must use a classic cross-reference table and have no form yet.
+pub fn sign_pdf(pdf: Vec<u8>, signer: &CmsSigner, signed_at: i64) -> Result<Vec<u8>, String> {
+    finish(pdf, &[], Some(signer), signed_at)
+}
+
 /// Appends `files` to a PDF as embedded files, unsigned (tests build documents with it that Qoltanba would never
 /// issue, to see them refused).
 pub fn attach(pdf: Vec<u8>, files: &[Attachment<'_>]) -> Result<Vec<u8>, String> {
@@ -67,8 +74,13 @@ pub(crate) fn finish(
         return Err("the rendered PDF has no catalog reference".into());
     };
     let mut catalog = file.catalog().map_err(structure)?;
-    if catalog.get(b"Names").is_some() || catalog.get(b"AcroForm").is_some() {
-        return Err("the rendered PDF's catalog already has names or a form".into());
+    if !files.is_empty() && catalog.get(b"Names").is_some() {
+        return Err("the PDF's catalog already has a name tree".into());
+    }
+    if signer.is_some() && catalog.get(b"AcroForm").is_some() {
+        return Err(
+            "the PDF already has a form (an earlier signature, or fields): signing it is not supported".into(),
+        );
     }
     let mut update = IncrementalUpdate::new(&file).map_err(structure)?;
 
@@ -97,29 +109,31 @@ pub(crate) fn finish(
         ]);
         specs.push((f.name, update.add_dict(&spec)));
     }
-    // A name tree's keys are sorted.
-    specs.sort_by(|a, b| a.0.cmp(b.0));
-    let tree = Dict(vec![(
-        b"Names".to_vec(),
-        Object::Array(
-            specs
-                .iter()
-                .flat_map(|(n, o)| [text(n), Object::Ref(*o, 0)])
-                .collect(),
-        ),
-    )]);
-    let tree = update.add_dict(&tree);
-    catalog.set(
-        b"Names",
-        Object::Dict(Dict(vec![(
-            b"EmbeddedFiles".to_vec(),
-            Object::Ref(tree, 0),
-        )])),
-    );
-    catalog.set(
-        b"AF",
-        Object::Array(specs.iter().map(|(_, o)| Object::Ref(*o, 0)).collect()),
-    );
+    if !specs.is_empty() {
+        // A name tree's keys are sorted.
+        specs.sort_by(|a, b| a.0.cmp(b.0));
+        let tree = Dict(vec![(
+            b"Names".to_vec(),
+            Object::Array(
+                specs
+                    .iter()
+                    .flat_map(|(n, o)| [text(n), Object::Ref(*o, 0)])
+                    .collect(),
+            ),
+        )]);
+        let tree = update.add_dict(&tree);
+        catalog.set(
+            b"Names",
+            Object::Dict(Dict(vec![(
+                b"EmbeddedFiles".to_vec(),
+                Object::Ref(tree, 0),
+            )])),
+        );
+        catalog.set(
+            b"AF",
+            Object::Array(specs.iter().map(|(_, o)| Object::Ref(*o, 0)).collect()),
+        );
+    }
 
     let mut placeholder = None;
     if let Some(signer) = signer {

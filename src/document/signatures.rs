@@ -350,6 +350,128 @@ fn verify_one(
     out
 }
 
+/// One object a validation rested on (ETSI TS 119 102-2's validation objects): a certificate of a path, the
+/// revocation data that answered for one, a timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum ValidationObject {
+    /// A certificate of a signer's (or a TSA's) path.
+    #[serde(rename = "certificate", rename_all = "camelCase")]
+    Certificate {
+        /// SHA-256 of its DER, hex.
+        sha256: String,
+        /// Its subject.
+        subject: String,
+        /// Its issuer.
+        issuer: String,
+        /// Its serial number, hex.
+        serial: String,
+    },
+    /// A CRL or an OCSP answer, and the certificate it answered for.
+    #[serde(rename = "revocation", rename_all = "camelCase")]
+    Revocation {
+        /// The SHA-256 of the certificate it answered for.
+        for_certificate: String,
+        /// The CRL or OCSP answer, as reports describe it.
+        data: std::sync::Arc<crate::pki::report::RevocationEvidence>,
+    },
+    /// An RFC 3161 timestamp (a signature's, or a document timestamp).
+    #[serde(rename = "timestamp", rename_all = "camelCase")]
+    Timestamp {
+        /// Its description and verdict.
+        #[serde(flatten)]
+        timestamp: SignatureTimestamp,
+    },
+}
+
+/// A validation report an auditor can file: what was validated (the file's SHA-256), when, under which rules, on
+/// what objects, and the report itself. Signed by the provider ([`crate::CmsSigner`]) by the shells that hand it
+/// out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationReport {
+    /// `qoltanba-validation-report`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The report format's version (1).
+    pub version: u32,
+    /// Who validated: Qoltanba and its version.
+    pub validator: String,
+    /// The rules applied.
+    pub policy: &'static str,
+    /// The validation time, RFC 3339.
+    pub validation_time: String,
+    /// The file validated: SHA-256 (hex) and size.
+    pub document: ValidatedDocument,
+    /// Every certificate, revocation answer and timestamp the verdicts rest on, once each.
+    pub validation_objects: Vec<ValidationObject>,
+    /// The verification report.
+    pub report: PdfReport,
+}
+
+/// The file a validation report is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidatedDocument {
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: usize,
+}
+
+/// The rules a validation report names.
+const POLICY: &str = "Qoltanba: RFC 5280 path validation with revocation; a PDF valid when every signature verifies \
+     over a byte range framing only its own value and the newest covers the whole file; indication by the Kazakh \
+     rule (an expired or revoked certificate is negative), with the ETSI EN 319 102-1 indication beside it";
+
+/// The filable report of `report`, the verification of `pdf`.
+pub fn validation_report(pdf: &[u8], report: PdfReport) -> ValidationReport {
+    let mut objects: Vec<ValidationObject> = Vec::new();
+    for sig in &report.signatures {
+        for entry in &sig.report.chain {
+            let c = &entry.certificate;
+            let known = objects.iter().any(|o| {
+                matches!(o, ValidationObject::Certificate { sha256, .. } if *sha256 == c.sha256)
+            });
+            if !known {
+                objects.push(ValidationObject::Certificate {
+                    sha256: c.sha256.clone(),
+                    subject: c.subject.clone(),
+                    issuer: c.issuer.clone(),
+                    serial: c.serial.clone(),
+                });
+            }
+            for data in &entry.revocation_data {
+                let object = ValidationObject::Revocation {
+                    for_certificate: c.sha256.clone(),
+                    data: data.clone(),
+                };
+                if !objects.contains(&object) {
+                    objects.push(object);
+                }
+            }
+        }
+        if let Some(t) = &sig.timestamp {
+            objects.push(ValidationObject::Timestamp {
+                timestamp: t.clone(),
+            });
+        }
+    }
+    ValidationReport {
+        kind: "qoltanba-validation-report",
+        version: 1,
+        validator: format!("Qoltanba {}", env!("CARGO_PKG_VERSION")),
+        policy: POLICY,
+        validation_time: report.report.validation_time.clone(),
+        document: ValidatedDocument {
+            sha256: crate::encoding::hex(&crate::encoding::sha256(pdf)),
+            size: pdf.len(),
+        },
+        validation_objects: objects,
+        report,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -392,6 +392,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/verify/seal", post(verify::seal))
         .route("/v1/verify/document", post(verify::document))
         .route("/v1/verify/pdf", post(verify::pdf))
+        .route("/v1/verify/pdf/report", post(verify::pdf_report))
         .route(
             "/v1/documents/by-number/{number}/status",
             get(documents::status),

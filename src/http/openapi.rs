@@ -85,6 +85,30 @@ pub(super) fn document() -> Value {
             "signatures": {"type": "array", "items": {"$ref": "#/components/schemas/XmlSignatureReport"}},
             "timestamp": {"type": "object", "properties": {"created": {"type": "string", "format": "date-time"},
                                                            "expires": {"type": "string", "format": "date-time"}}}}}]});
+    // PDF signatures: a literal of their own, as one would pass serde_json's macro recursion limit.
+    let pdf_paths = json!({
+            "/v1/verify/pdf": {"post": {
+                "description": "every signature of any PDF — PAdES (ETSI.CAdES.detached), adbe.pkcs7.detached, document timestamps (ETSI.RFC3161): each one's CMS over its byte range, the range framing exactly its own value, the signer's path at the best signature time, what was appended after it; valid as a whole when every signature is and the newest covers the whole file",
+                "requestBody": {"required": true, "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object", "required": ["pdf"],
+                                                    "properties": {"pdf": b64}}}}},
+                "responses": {"200": {"description": "the report of the file and of each signature",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PdfReport"}}}},
+                              "400": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/verify/pdf/report": {"post": {
+                "security": bearer,
+                "description": "the verification of /v1/verify/pdf as a validation report an auditor can file: JSON (type qoltanba-validation-report: validator, policy, validationTime, the file's sha256 and size, validationObjects — every certificate, CRL or OCSP answer and timestamp the verdicts rest on — and the report) inside an attached CMS signed by the provider, timestamped when a TSA is configured; verify it with openssl cms -verify or POST /v1/verify/cms",
+                "requestBody": {"required": true, "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object", "required": ["pdf"],
+                                                    "properties": {"pdf": b64}}}}},
+                "responses": {"200": {"description": "the signed report (DER CMS), as an attachment",
+                                      "content": {"application/pkcs7-mime": {"schema": {"type": "string", "format": "binary"}}}},
+                              "400": {"$ref": "#/components/responses/Problem"},
+                              "401": {"$ref": "#/components/responses/Problem"},
+                              "503": {"$ref": "#/components/responses/Problem"}}}}
+    });
     let paths = json!({
             "/health": {"get": health},
             "/metrics": {"get": {"responses": {"200": {"description": "counters in the Prometheus text format: CRL fetches and OCSP answers by outcome, OCSP cache hits",
@@ -135,15 +159,6 @@ pub(super) fn document() -> Value {
                                                     "properties": {"pdf": b64}}}}},
                 "responses": {"200": {"description": "the verification report with the document compared field by field",
                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentReport"}}}},
-                              "400": {"$ref": "#/components/responses/Problem"}}}},
-            "/v1/verify/pdf": {"post": {
-                "description": "every signature of any PDF — PAdES (ETSI.CAdES.detached), adbe.pkcs7.detached, document timestamps (ETSI.RFC3161): each one's CMS over its byte range, the range framing exactly its own value, the signer's path at the best signature time, what was appended after it; valid as a whole when every signature is and the newest covers the whole file",
-                "requestBody": {"required": true, "content": {
-                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                    "application/json": {"schema": {"type": "object", "required": ["pdf"],
-                                                    "properties": {"pdf": b64}}}}},
-                "responses": {"200": {"description": "the report of the file and of each signature",
-                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PdfReport"}}}},
                               "400": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/sign/cms": {"post": {
                 "security": bearer,
@@ -490,6 +505,10 @@ pub(super) fn document() -> Value {
                                    "detail": string(),
                                    "reason": {"type": "string", "description": "LOGIN_REFUSED only: CHALLENGE_UNKNOWN, CHALLENGE_USED, CHALLENGE_MISMATCH, MESSAGE_EXPIRED, or the report's first code"}}}
     });
+    let mut paths = paths;
+    if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), pdf_paths) {
+        all.extend(more);
+    }
     let mut schemas = schemas;
     if let Some(all) = schemas.as_object_mut() {
         for more in [service_schema, signature_schemas] {

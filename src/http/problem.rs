@@ -61,6 +61,9 @@ pub enum ProblemCode {
     /// The registry's database cannot be reached now (PostgreSQL restarting, connection lost); nothing was
     /// written, send the same request again (503, with `Retry-After`).
     RegistryUnavailable,
+    /// The configured timestamp authority did not answer, or its token did not verify: nothing was issued or
+    /// signed, send the same request again (503, with `Retry-After`).
+    TimestampUnavailable,
     /// A login by EDS was refused (401); `reason` in the problem gives the stable code of why
     /// (`CHALLENGE_UNKNOWN`, `CHALLENGE_USED`, `CHALLENGE_MISMATCH`, `MESSAGE_EXPIRED`, `SIGNATURE_INVALID`,
     /// `KEY_USAGE`, `CERT_REVOKED`, ...).
@@ -69,7 +72,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for the OpenAPI document.
-    pub(crate) const ALL: [ProblemCode; 26] = [
+    pub(crate) const ALL: [ProblemCode; 27] = [
         ProblemCode::Malformed,
         ProblemCode::NotFound,
         ProblemCode::UnsupportedMediaType,
@@ -96,6 +99,7 @@ impl ProblemCode {
         ProblemCode::NumberTaken,
         ProblemCode::HeadSignatureRefused,
         ProblemCode::RegistryUnavailable,
+        ProblemCode::TimestampUnavailable,
     ];
 }
 
@@ -224,6 +228,18 @@ impl Problem {
         }
         tracing::error!(error = %e, "registry failure");
         Self::internal()
+    }
+
+    /// 503 `TIMESTAMP_UNAVAILABLE`: the configured TSA failed; nothing was issued or signed.
+    pub fn timestamp_unavailable(detail: &str) -> Self {
+        tracing::warn!(error = %detail, "timestamp authority unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ProblemCode::TimestampUnavailable,
+            "The timestamp authority is unavailable",
+            "the signature could not be timestamped by the configured TSA; nothing was issued, try again shortly"
+                .to_string(),
+        )
     }
 
     /// A feature the configuration leaves off.
@@ -437,6 +453,7 @@ impl From<crate::service::workflow::WorkflowError> for Problem {
                 detail,
             ),
             W::Cancelled => Problem::timeout(),
+            W::TimestampUnavailable(why) => Problem::timestamp_unavailable(&why),
             W::TooLarge(_) => Problem::payload_too_large(detail),
             W::Storage(e) => Problem::registry(&e),
         }
@@ -490,6 +507,7 @@ mod tests {
                 ProblemCode::NumberTaken => 23,
                 ProblemCode::HeadSignatureRefused => 24,
                 ProblemCode::RegistryUnavailable => 25,
+                ProblemCode::TimestampUnavailable => 26,
             }
         }
         for (i, code) in ProblemCode::ALL.iter().enumerate() {

@@ -9,7 +9,7 @@ use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 
-use super::auth::Portal;
+use super::auth::{Portal, Reader};
 use super::extract::Body;
 use super::{b64, now, AppState, Pool, Problem};
 use crate::identity::{Bin, Iin};
@@ -368,6 +368,70 @@ pub(super) async fn pdf(
         crate::document::verify_pdf(&state.store, &pdf, opts).map_err(Problem::from)
     })
     .await
+}
+
+/// `POST /v1/verify/pdf/report` (a portal or operator token): the same verification as a validation report an
+/// auditor can file — the report with the file's SHA-256 and every validation object, as JSON inside an attached
+/// CMS signed by the provider (stamped when a TSA is configured), with a content hint saying what it is. A token
+/// is required: each report costs a signature by the provider's key (and a timestamp).
+pub(super) async fn pdf_report(
+    State(state): State<AppState>,
+    _reader: Reader,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let pdf = pdf_of(&headers, body)?;
+    let mut opts = options(None, None, None)?;
+    state
+        .revocation
+        .apply(&mut opts, crate::service::CheckFor::Verify);
+    let gates = state.gates.clone();
+    let (signed, sha256) = gates
+        .run(Pool::Public, move |cancel| {
+            opts.cancel = cancel.clone();
+            let report = crate::document::verify_pdf(&state.store, &pdf, &opts)?;
+            let filed = crate::document::validation_report(&pdf, report);
+            let json = serde_json::to_vec_pretty(&filed).map_err(|_| Problem::internal())?;
+            let signed = state
+                .signer
+                .sign_with(
+                    &json,
+                    &crate::cms::SignOptions {
+                        detached: false,
+                        signing_time: Some(crate::clock::UnixTime::from_secs(now())),
+                        content_hint: Some(format!(
+                            "Qoltanba validation report of the PDF with SHA-256 {}",
+                            filed.document.sha256
+                        )),
+                    },
+                )
+                .map_err(|e| match e {
+                    crate::cms::CmsError::Timestamp(why) => Problem::timestamp_unavailable(&why),
+                    e => {
+                        tracing::error!(error = %e, "a validation report could not be signed");
+                        Problem::internal()
+                    }
+                })?;
+            Ok((signed, filed.document.sha256))
+        })
+        .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/pkcs7-mime; smime-type=signed-data".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"validation-report-{}.p7m\"",
+                    &sha256[..16]
+                ),
+            ),
+        ],
+        signed,
+    )
+        .into_response())
 }
 
 /// The PDF as the body (`application/pdf`) or `{"pdf": base64}`.

@@ -110,6 +110,9 @@ pub enum WorkflowError {
     /// The form data does not fit the form.
     #[error("{0}")]
     InvalidData(String),
+    /// The configured timestamp authority failed while a document was signed: nothing was issued.
+    #[error("the signature could not be timestamped: {0}")]
+    TimestampUnavailable(String),
     /// The form is not a reference: licences and refusals come from an application's decision.
     #[error("{0} is not a reference: licences and refusals come from an application's decision")]
     NotAReference(String),
@@ -215,6 +218,11 @@ impl<'c> Renderer<'c> {
                 source: RenderError::Issue(e @ (IssueError::Data { .. } | IssueError::TooLarge(_))),
                 ..
             } => WorkflowError::InvalidData(e.to_string()),
+            RegistryError::Render {
+                source:
+                    RenderError::Issue(IssueError::Signing(crate::cms::CmsError::Timestamp(why))),
+                ..
+            } => WorkflowError::TimestampUnavailable(why),
             e => WorkflowError::from(e),
         }
     }

@@ -408,6 +408,7 @@ fn the_openapi_document_lists_every_route_and_each_answers() {
         ("/v1/verify/seal", "post"),
         ("/v1/verify/document", "post"),
         ("/v1/verify/pdf", "post"),
+        ("/v1/verify/pdf/report", "post"),
         ("/v1/verify/batch", "post"),
         ("/v1/sign/cms", "post"),
         ("/v1/sign/xml", "post"),
@@ -644,4 +645,136 @@ fn pdf_signatures_are_verified_and_a_revision_after_the_last_one_is_reported() {
         400,
         "MALFORMED",
     );
+}
+
+/// The provider's signer stamped by a TSA on a loopback port nobody listens on.
+fn stamped_by_a_silent_tsa(mut state: qoltanba::AppState) -> qoltanba::AppState {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", closed.local_addr().expect("addr"));
+    drop(closed);
+    let tsa = qoltanba::TsaClient::new(
+        qoltanba::TsaSettings {
+            url,
+            policy: None,
+            timeout: std::time::Duration::from_secs(2),
+        },
+        state.store.clone(),
+    )
+    .expect("tsa");
+    let signer = std::sync::Arc::new(
+        qoltanba::demo_provider_signer()
+            .expect("signer")
+            .with_timestamper(std::sync::Arc::new(tsa)),
+    );
+    let offices = qoltanba::Offices::one(
+        qoltanba::DEFAULT_OFFICE,
+        state.provider.clone(),
+        signer.clone(),
+    )
+    .expect("offices");
+    state.offices = std::sync::Arc::new(offices);
+    state.signer = signer;
+    state
+}
+
+/// A configured TSA that does not answer: no document is issued without its timestamp, the portal gets a
+/// retryable 503, and no number is used up.
+#[test]
+fn a_tsa_that_does_not_answer_is_a_retryable_503_and_uses_no_number() {
+    let svc = service_with(stamped_by_a_silent_tsa);
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
+    let a = issue_reference(&svc, "reference.birth", &sample);
+    assert_problem(&a, 503, "TIMESTAMP_UNAVAILABLE");
+    assert!(
+        !String::from_utf8_lossy(&a.body).contains("127.0.0.1"),
+        "the TSA's address is logged, not shown"
+    );
+    assert!(svc
+        .registry
+        .document(qoltanba::DocumentId(1))
+        .expect("registry")
+        .is_none());
+}
+
+/// `POST /v1/verify/pdf/report`: the verification as a file an auditor keeps — JSON inside a CMS the provider
+/// signed, naming the PDF by its SHA-256 and every certificate and CRL the verdict rests on.
+#[test]
+fn a_validation_report_is_signed_by_the_provider_and_names_what_it_rests_on() {
+    let svc = service();
+    let provider = qoltanba::demo_provider_signer().expect("provider");
+    let form = "reference.birth";
+    let sample = qoltanba::form(form).expect("form").sample();
+    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    let doc = qoltanba::issue(
+        form,
+        &sample,
+        "R-9",
+        issued_at,
+        Some(qoltanba::Sealing {
+            signer: &provider,
+            mode: qoltanba::SealMode::Compact,
+        }),
+    )
+    .expect("issue");
+    assert_problem(
+        &request(
+            svc.addr,
+            "POST",
+            "/v1/verify/pdf/report",
+            "application/pdf",
+            &doc.pdf,
+        ),
+        401,
+        "UNAUTHENTICATED",
+    );
+    let a = request_with(
+        svc.addr,
+        "POST",
+        "/v1/verify/pdf/report",
+        "application/pdf",
+        &bearer(&svc.portal),
+        &doc.pdf,
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert!(
+        a.content_type.starts_with("application/pkcs7-mime"),
+        "{}",
+        a.content_type
+    );
+    let store = qoltanba::demo_trust_store().expect("store");
+    let opts = qoltanba::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
+    let cms = qoltanba::verify_cms(&store, &a.body, None, &[], &opts).expect("cms");
+    assert!(cms.report.valid, "{:?}", cms.report.messages);
+    assert_eq!(
+        cms.report.chain[0].certificate.sha256,
+        provider.certificate().fingerprint_hex(),
+        "signed by the provider"
+    );
+    let content = qoltanba::attached_content(&a.body)
+        .expect("cms")
+        .expect("content");
+    let filed: serde_json::Value = serde_json::from_slice(&content).expect("json");
+    assert_eq!(filed["type"], "qoltanba-validation-report");
+    let sha256: String = ring::digest::digest(&ring::digest::SHA256, &doc.pdf)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(filed["document"]["sha256"], sha256, "{filed:#}");
+    assert_eq!(filed["report"]["valid"], true, "{filed:#}");
+    let objects = filed["validationObjects"].as_array().expect("objects");
+    let certificates = objects
+        .iter()
+        .filter(|o| o["type"] == "certificate")
+        .count();
+    assert_eq!(certificates, 3, "provider, issuing CA, root: {filed:#}");
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["type"] == "revocation" && o["data"]["type"] == "crl"),
+        "{filed:#}"
+    );
+    assert!(filed["policy"]
+        .as_str()
+        .is_some_and(|p| p.contains("ETSI EN 319 102-1")));
 }

@@ -705,3 +705,112 @@ print(json.dumps({'digest': digest_ok, 'signature': v.verify(bytearray(x + y), b
         "{report:#}"
     );
 }
+
+/// `qoltanba sign-pdf` signs a PDF it did not render (here an unsealed document) with a key given on the command
+/// line; pdfsig and pyHanko accept it, and a PDF that already has a form is refused with a clear error.
+#[test]
+fn sign_pdf_signs_a_pdf_readers_accept_and_refuses_one_already_signed() {
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let form = "reference.birth";
+    let sample = qoltanba::form(form).expect("form").sample();
+    let plain = qoltanba::issue(form, &sample, "PLAIN-1", 1_795_428_000, None).expect("issue");
+    let input = d.join("plain.pdf");
+    std::fs::write(&input, &plain.pdf).expect("write");
+    let (key, cert) = rsa_provider(d);
+    let out = d.join("signed.pdf");
+    let ca = common::project_dir().join("certs/issuing-ca.pem");
+    let sign = |input: &Path, out: &Path| {
+        common::run_qoltanba(&[
+            "sign-pdf",
+            "--key",
+            key.to_str().expect("path"),
+            "--cert",
+            cert.to_str().expect("path"),
+            "--chain",
+            ca.to_str().expect("path"),
+            "--in",
+            input.to_str().expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+        ])
+    };
+    let (code, stdout, stderr) = sign(&input, &out);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_pdfsig_accepts(&out);
+    let checks = pyhanko(&out);
+    assert_eq!(
+        checks[0]["summary"], "INTACT:TRUSTED,UNTOUCHED",
+        "{checks:?}"
+    );
+    let (code, report) = verify_pdf(&out);
+    assert_eq!(code, 0, "{report:#}");
+
+    let (code, _, stderr) = sign(&out, &d.join("twice.pdf"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already has a form"), "{stderr}");
+    assert!(!d.join("twice.pdf").exists());
+}
+
+/// The signed validation report opens with OpenSSL: `openssl cms -verify` checks the provider's signature and
+/// gives back the JSON, which names the PDF by its SHA-256.
+#[test]
+fn a_signed_validation_report_verifies_with_openssl() {
+    let _machine = common::shared_machine();
+    let svc = common::client::service();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let pdf = issue(d, None, "issued.pdf");
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let a = common::client::request_with(
+        svc.addr,
+        "POST",
+        "/v1/verify/pdf/report",
+        "application/pdf",
+        &common::client::bearer(&svc.operator),
+        &bytes,
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    std::fs::write(d.join("report.p7m"), &a.body).expect("write");
+    let certs = common::project_dir().join("certs");
+    std::fs::write(
+        d.join("bundle.pem"),
+        [
+            std::fs::read(certs.join("root-ca.pem")).expect("root"),
+            std::fs::read(certs.join("issuing-ca.pem")).expect("ca"),
+        ]
+        .concat(),
+    )
+    .expect("bundle");
+    openssl(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "report.p7m",
+            "-CAfile",
+            "bundle.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "report.json",
+        ],
+    );
+    let filed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("report.json")).expect("json")).expect("json");
+    let out = Command::new("sha256sum")
+        .arg(&pdf)
+        .output()
+        .expect("sha256sum");
+    let sha256 = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(filed["document"]["sha256"], sha256);
+    assert_eq!(filed["report"]["signatures"][0]["coversWholeFile"], true);
+}
