@@ -505,7 +505,6 @@ pub(super) fn document() -> Value {
                                    "detail": string(),
                                    "reason": {"type": "string", "description": "LOGIN_REFUSED only: CHALLENGE_UNKNOWN, CHALLENGE_USED, CHALLENGE_MISMATCH, MESSAGE_EXPIRED, or the report's first code"}}}
     });
-    let mut paths = paths;
     if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), pdf_paths) {
         all.extend(more);
     }
