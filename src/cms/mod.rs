@@ -3,6 +3,7 @@
 //! algorithm registry and path validation as everything else.
 
 pub(crate) mod ess;
+pub(crate) mod ltv;
 pub(crate) mod sign;
 pub(crate) mod tsp;
 pub(crate) mod verify;
@@ -12,6 +13,7 @@ use thiserror::Error;
 
 use crate::pki::Report;
 
+pub use ltv::{ValidationData, ValidationDataSource};
 pub use sign::CmsSigner;
 pub(crate) use sign::SignOptions;
 pub(crate) use tsp::signature_timestamps;

@@ -31,6 +31,8 @@ pub struct CmsSigner {
     certificate_hash: Vec<u8>,
     /// The TSA every signature is stamped by (CAdES-B-T), when one is configured.
     timestamper: Option<Arc<dyn Timestamper>>,
+    /// Where the validation data of PDF signatures comes from (PAdES-B-LT), when it is to be embedded.
+    validation_data: Option<Arc<dyn super::ValidationDataSource>>,
 }
 
 fn enc_err(e: der::Error) -> CmsError {
@@ -114,7 +116,23 @@ impl CmsSigner {
             certificate,
             key,
             timestamper: None,
+            validation_data: None,
         })
+    }
+
+    /// The same signer, its PDF signatures followed by the validation data of its certificate's path (and its
+    /// TSA's) from `source`: a `/DSS` (PAdES-B-LT).
+    pub fn with_validation_data(
+        mut self,
+        source: Arc<dyn super::ValidationDataSource>,
+    ) -> CmsSigner {
+        self.validation_data = Some(source);
+        self
+    }
+
+    /// Where this signer's PDF signatures take their validation data from, if they carry it.
+    pub(crate) fn validation_data_source(&self) -> Option<&dyn super::ValidationDataSource> {
+        self.validation_data.as_deref()
     }
 
     /// The same signer, with every signature it makes from now on stamped by `timestamper`: a

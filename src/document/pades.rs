@@ -227,8 +227,102 @@ pub(crate) fn finish(
         }
         let hex = crate::encoding::hex(&cms).to_uppercase();
         out[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+        if let Some(source) = signer.validation_data_source() {
+            // The TSA's certificates come with its token: their paths are validated too.
+            let token_certs: Vec<crate::pki::Certificate> = crate::cms::signature_timestamps(&cms)
+                .into_iter()
+                .flatten()
+                .flat_map(|token| crate::cms::embedded_certificates(&token))
+                .collect();
+            let mut subjects: Vec<&crate::pki::Certificate> = vec![signer.certificate()];
+            subjects.extend(token_certs.iter());
+            let data = source.validation_data(
+                &subjects,
+                &token_certs,
+                crate::clock::UnixTime::from_secs(signed_at),
+            );
+            if !data.is_empty() {
+                out = append_validation_data(out, &data)?;
+            }
+        }
     }
     Ok(out)
+}
+
+/// Appends a revision whose catalog carries a `/DSS` (PAdES-B-LT, ETSI EN 319 142-1 §5.4.2) with `data`: after the
+/// signature, outside its byte range, as every B-LT document does; the verifiers accept a revision that adds
+/// nothing else ([`only_validation_data_after`]).
+fn append_validation_data(
+    pdf: Vec<u8>,
+    data: &crate::cms::ValidationData,
+) -> Result<Vec<u8>, String> {
+    let structure = |e: PdfError| format!("the signed PDF cannot be extended: {e}");
+    let file = PdfFile::open(&pdf, Budget::for_verification(Cancel::never())).map_err(structure)?;
+    let Some(Object::Ref(catalog_number, _)) = file.trailer().get(b"Root").cloned() else {
+        return Err("the signed PDF has no catalog reference".into());
+    };
+    let mut catalog = file.catalog().map_err(structure)?;
+    let mut update = IncrementalUpdate::new(&file).map_err(structure)?;
+    let mut dss = Dict::default();
+    for (key, list) in [
+        (&b"Certs"[..], &data.certificates),
+        (&b"CRLs"[..], &data.crls),
+        (&b"OCSPs"[..], &data.ocsps),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let refs = list
+            .iter()
+            .map(|der| Object::Ref(update.add_stream(&Dict::default(), der), 0))
+            .collect();
+        dss.set(key, Object::Array(refs));
+    }
+    catalog.set(b"DSS", Object::Dict(dss));
+    update.replace_dict(catalog_number, &catalog);
+    Ok(update.finish().0)
+}
+
+/// Whether everything after byte `from` (the end of the newest signature's range) only adds validation data:
+/// each later revision defines new objects (none replaces one the signature covers) but for the catalog, and the
+/// catalog differs from the signed one by its `/DSS` alone. A page, an annotation, a form value, anything a
+/// reader would show, makes it false.
+pub(crate) fn only_validation_data_after(pdf: &[u8], from: usize, cancel: &Cancel) -> bool {
+    let (Some(signed_part), true) = (pdf.get(..from), from < pdf.len()) else {
+        return false;
+    };
+    let open = |bytes| PdfFile::open(bytes, Budget::for_verification(cancel.clone())).ok();
+    let (Some(full), Some(signed)) = (open(pdf), open(signed_part)) else {
+        return false;
+    };
+    let root = |f: &PdfFile<'_>| match f.trailer().get(b"Root") {
+        Some(Object::Ref(n, _)) => Some(*n),
+        _ => None,
+    };
+    let Some(catalog_number) = root(&full).filter(|n| root(&signed) == Some(*n)) else {
+        return false;
+    };
+    let earlier: std::collections::HashSet<u32> = full
+        .revisions()
+        .iter()
+        .filter(|r| r.end <= from)
+        .flat_map(|r| r.objects.iter().copied())
+        .collect();
+    let later_replace_nothing = full
+        .revisions()
+        .iter()
+        .filter(|r| r.end > from)
+        .flat_map(|r| r.objects.iter())
+        .all(|n| *n == catalog_number || !earlier.contains(n));
+    let without_dss = |d: Dict| Dict(d.0.into_iter().filter(|(k, _)| k != b"DSS").collect());
+    match (full.catalog(), signed.catalog()) {
+        (Ok(now), Ok(then)) => {
+            later_replace_nothing
+                && now.get(b"DSS").is_some()
+                && without_dss(now) == without_dss(then)
+        }
+        _ => false,
+    }
 }
 
 /// A PDF signature as found in the file.

@@ -98,6 +98,9 @@ pub struct PdfReport {
     pub signatures: Vec<PdfSignatureReport>,
     /// How many revisions the file has (the original and its incremental updates).
     pub revisions: usize,
+    /// Whether what follows the newest signature only adds validation data (a `/DSS`: PAdES-B-LT) — the one
+    /// addition after the last signature that leaves the file valid as a whole.
+    pub validation_data_appended: bool,
 }
 
 /// A text string of a PDF: UTF-16BE after its byte-order mark, else PDFDocEncoding read as Latin-1 (the two agree
@@ -205,7 +208,9 @@ pub fn verify_pdf(
     for (i, r) in reports.iter().enumerate() {
         all.absorb_prefixed(&r.report, several.then_some(i + 1));
     }
-    if newest_end != pdf.len() {
+    let validation_data = newest_end != pdf.len()
+        && super::pades::only_validation_data_after(pdf, newest_end, &opts.cancel);
+    if newest_end != pdf.len() && !validation_data {
         let appended = super::verify::describe_appended(&file, newest_end);
         all.add(
             Code::DocumentMismatch,
@@ -227,6 +232,7 @@ pub fn verify_pdf(
     Ok(PdfReport {
         report,
         revisions: file.revisions().len(),
+        validation_data_appended: validation_data,
         signatures: reports,
     })
 }

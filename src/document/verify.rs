@@ -102,6 +102,9 @@ pub struct FileIntegrity {
     /// The file signature's timestamp (PAdES-B-T), when it carries one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<SignatureTimestamp>,
+    /// Whether what follows the signature only adds validation data (a `/DSS`: PAdES-B-LT).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub validation_data_appended: bool,
 }
 
 /// A signature's RFC 3161 timestamp as reports show it: when, by whom, and whether it holds.
@@ -489,6 +492,7 @@ pub(crate) fn verify_read(
         appended: doc.appended.clone(),
         registry_copy,
         timestamp: None,
+        validation_data_appended: false,
     };
     match doc.signatures.first() {
         None if registry_copy == Some(true) => {}
@@ -525,7 +529,9 @@ pub(crate) fn verify_read(
                 }
             }
             file.covers_whole_file = sig.covers_to_end(pdf);
-            if !file.covers_whole_file {
+            file.validation_data_appended = !file.covers_whole_file
+                && super::pades::only_validation_data_after(pdf, sig.end(), &opts.cancel);
+            if !file.covers_whole_file && !file.validation_data_appended {
                 let added = doc.len.saturating_sub(sig.end());
                 let what = if doc.appended.is_empty() {
                     String::new()

@@ -373,6 +373,7 @@ pub(super) fn document() -> Value {
                         "digestAlgorithm": string(), "signatureAlgorithm": string()}}]},
                 "PdfReport": {"allOf": [{"$ref": "#/components/schemas/Report"}, {"type": "object",
                     "properties": {"revisions": {"type": "integer"},
+                        "validationDataAppended": {"type": "boolean", "description": "what follows the newest signature only adds validation data (/DSS, PAdES-B-LT)"},
                         "signatures": {"type": "array", "items": {"$ref": "#/components/schemas/PdfSignatureReport"}}}}]}
     });
     let schemas = json!({
@@ -448,7 +449,8 @@ pub(super) fn document() -> Value {
                                            "coversWholeFile": {"type": "boolean"},
                                            "appended": {"type": "array", "items": string()},
                                            "registryCopy": {"type": "boolean"},
-                                           "timestamp": {"$ref": "#/components/schemas/SignatureTimestamp"}}}}}]},
+                                           "timestamp": {"$ref": "#/components/schemas/SignatureTimestamp"},
+                                           "validationDataAppended": {"type": "boolean"}}}}}]},
                 "Document": {"type": "object", "required": ["id", "number", "form", "issuedAt", "seal", "pdf"],
                     "properties": {"id": {"type": "integer"}, "number": string(), "form": string(),
                         "issuedAt": {"type": "string", "format": "date-time"},

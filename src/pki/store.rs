@@ -20,8 +20,9 @@ pub(crate) struct StoredCrl {
     pub signed_by: Vec<usize>,
     /// Why the signature could not be accepted, when `signed_by` is empty.
     pub signature_problem: Option<SignatureProblem>,
-    /// The CRL's DER, kept only when no configured certificate is named like its issuer: then the issuer may
-    /// arrive with a request (a CA certificate inside a CMS) and the signature is checked against it then.
+    /// The CRL's DER, kept when no configured certificate is named like its issuer (then the issuer may arrive
+    /// with a request — a CA certificate inside a CMS — and the signature is checked against it then), and when
+    /// it is small enough to embed in a signed PDF's validation data ([`MAX_EMBEDDABLE_CRL`]).
     pub der: Option<Vec<u8>>,
 }
 
@@ -68,6 +69,10 @@ impl CrlSet {
         CrlSet { crls, by_issuer }
     }
 }
+
+/// Largest CRL whose bytes the store keeps to embed in PAdES validation data (`/DSS`): the NCA's full lists (about
+/// 22 MB) are not embedded in every document — their OCSP answers or delta lists are what fit.
+pub(crate) const MAX_EMBEDDABLE_CRL: usize = 1024 * 1024;
 
 /// A CRL's SHA-256 and a candidate issuer's SHA-256.
 type CrlAndIssuer = ([u8; 32], [u8; 32]);
@@ -321,7 +326,8 @@ impl TrustStore {
                 problem = Some(SignatureProblem::NoCandidate);
             }
         }
-        let keep = matches!(problem, Some(SignatureProblem::NoCandidate)) && signed_by.is_empty();
+        let keep = (matches!(problem, Some(SignatureProblem::NoCandidate)) && signed_by.is_empty())
+            || der.len() <= MAX_EMBEDDABLE_CRL;
         StoredCrl {
             evidence: Arc::new(crl_evidence(&crl, &origin)),
             crl,
@@ -413,6 +419,15 @@ impl TrustStore {
             .lock()
             .map(|r| (r.order.len(), r.bytes))
             .unwrap_or_default()
+    }
+
+    /// The DER of the current CRL with this SHA-256 fingerprint, when the store kept it.
+    pub(crate) fn crl_der(&self, fingerprint: &[u8; 32]) -> Option<Vec<u8>> {
+        self.crl_set()
+            .crls
+            .iter()
+            .find(|c| c.crl.fingerprint == *fingerprint)
+            .and_then(|c| c.der.clone())
     }
 
     /// The store's certificate with this SHA-256 fingerprint.

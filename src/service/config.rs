@@ -226,6 +226,15 @@ struct File {
     #[serde(default)]
     ncanode: NcanodeSection,
     tsa: Option<TsaSection>,
+    #[serde(default)]
+    pades: PadesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PadesSection {
+    #[serde(default)]
+    validation_data: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -501,6 +510,9 @@ pub struct ServiceConfig {
     /// The timestamp authority every signature of the node's signers is stamped by (`[tsa]`); `None`: no
     /// timestamps.
     pub tsa: Option<super::tsa::TsaSettings>,
+    /// Whether issued PDFs carry the validation data of their signatures in a `/DSS` after the signature
+    /// (`[pades] validation_data`, PAdES-B-LT); off by default.
+    pub pades_validation_data: bool,
 }
 
 /// The `[revocation]` section, resolved.
@@ -1166,6 +1178,7 @@ impl ServiceConfig {
             attachments,
             webhook,
             tsa,
+            pades_validation_data: parsed.pades.validation_data,
             services,
             ncanode_access,
             ncanode_listen,
@@ -1209,10 +1222,26 @@ impl ServiceConfig {
             let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
             return Err(ConfigError::SignerUntrusted(codes.join(", ")));
         }
-        Ok(match self.timestamper(&store)? {
+        let tsa = self.timestamper(&store)?;
+        Ok(self.long_term(signer, tsa, &store))
+    }
+
+    /// `signer` with what `[tsa]` and `[pades]` add to its signatures: the TSA's token, the validation data.
+    fn long_term(
+        &self,
+        signer: CmsSigner,
+        tsa: Option<Arc<dyn crate::cms::Timestamper>>,
+        store: &Arc<TrustStore>,
+    ) -> CmsSigner {
+        let signer = match tsa {
             Some(t) => signer.with_timestamper(t),
             None => signer,
-        })
+        };
+        if self.pades_validation_data {
+            signer.with_validation_data(store.clone())
+        } else {
+            signer
+        }
     }
 
     /// Whether this is the embedded default (demo PKI and signer).
@@ -1410,10 +1439,7 @@ impl ServiceConfig {
         let mut issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
         let first_id = self.provider_id.as_deref().unwrap_or(super::DEFAULT_OFFICE);
         let tsa = self.timestamper(&store)?;
-        let stamped = |s: CmsSigner| match &tsa {
-            Some(t) => s.with_timestamper(t.clone()),
-            None => s,
-        };
+        let stamped = |s: CmsSigner| self.long_term(s, tsa.clone(), &store);
         let signer = Arc::new(stamped(signer));
         let mut offices = super::Offices::one(first_id, Arc::new(provider), signer.clone())
             .map_err(|e| invalid("provider.id", e))?;

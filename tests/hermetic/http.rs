@@ -778,3 +778,73 @@ fn a_validation_report_is_signed_by_the_provider_and_names_what_it_rests_on() {
         .as_str()
         .is_some_and(|p| p.contains("ETSI EN 319 102-1")));
 }
+
+/// A PAdES-B-LT document (the demo provider, validation data from the demo store): the `/DSS` revision after the
+/// signature is accepted; a revision that adds a `/DSS` and also changes anything else in the catalog (here an
+/// `/OpenAction`) is not.
+#[test]
+fn only_a_revision_that_adds_validation_data_alone_follows_a_signature() {
+    use qoltanba::{Budget, Dict, IncrementalUpdate, Object, PdfFile};
+    let store = std::sync::Arc::new(qoltanba::demo_trust_store().expect("store"));
+    let signer = qoltanba::demo_provider_signer()
+        .expect("provider")
+        .with_validation_data(store.clone());
+    let form = "reference.birth";
+    let sample = qoltanba::form(form).expect("form").sample();
+    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    let doc = qoltanba::issue(
+        form,
+        &sample,
+        "R-LT",
+        issued_at,
+        Some(qoltanba::Sealing {
+            signer: &signer,
+            mode: qoltanba::SealMode::Compact,
+        }),
+    )
+    .expect("issue");
+    let opts = qoltanba::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
+    let report = qoltanba::verify_pdf(&store, &doc.pdf, &opts).expect("pdf");
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    assert!(report.validation_data_appended);
+    assert_eq!(report.revisions, 3);
+    let issued = qoltanba::verify_document(common::trust(&store), &doc.pdf, &opts).expect("doc");
+    assert!(
+        issued.seal.report.valid,
+        "{:?}",
+        issued.seal.report.messages
+    );
+    assert!(issued.file.validation_data_appended);
+
+    // The same kind of revision, with an /OpenAction slipped into the catalog beside a /DSS.
+    let file = PdfFile::open(
+        &doc.pdf,
+        Budget::for_verification(qoltanba::Cancel::never()),
+    )
+    .expect("open");
+    let Some(Object::Ref(root, _)) = file.trailer().get(b"Root").cloned() else {
+        panic!("no catalog");
+    };
+    let mut catalog = file.catalog().expect("catalog");
+    let mut update = IncrementalUpdate::new(&file).expect("update");
+    let action = update.add_dict(&Dict(vec![
+        (b"S".to_vec(), Object::Name(b"URI".to_vec())),
+        (
+            b"URI".to_vec(),
+            Object::String(b"https://example.invalid/".to_vec()),
+        ),
+    ]));
+    catalog.set(b"OpenAction", Object::Ref(action, 0));
+    catalog.set(b"DSS", Object::Dict(Dict::default()));
+    update.replace_dict(root, &catalog);
+    let tampered = update.finish().0;
+    let report = qoltanba::verify_pdf(&store, &tampered, &opts).expect("pdf");
+    assert!(!report.report.valid);
+    assert!(!report.validation_data_appended);
+    assert!(report
+        .report
+        .codes
+        .contains(&qoltanba::Code::DocumentMismatch));
+    let issued = qoltanba::verify_document(common::trust(&store), &tampered, &opts).expect("doc");
+    assert!(!issued.seal.report.valid);
+}

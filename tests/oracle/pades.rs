@@ -814,3 +814,114 @@ fn a_signed_validation_report_verifies_with_openssl() {
     assert_eq!(filed["document"]["sha256"], sha256);
     assert_eq!(filed["report"]["signatures"][0]["coversWholeFile"], true);
 }
+
+/// PAdES-B-LT: with `[pades] validation_data = true` (and a TSA), the issued PDF carries, after its signature, a
+/// `/DSS` with the certificates of the provider's and the TSA's paths and the CRL that answered for them. pyHanko
+/// validates it as PAdES-LT from the file alone; Qoltanba accepts the revision (it adds nothing a reader shows);
+/// a page overlay appended after it is still refused.
+#[test]
+fn with_validation_data_issued_pdfs_are_pades_b_lt() {
+    let _machine = common::shared_machine();
+    let tsa = start_tsa(true);
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let (key, cert) = rsa_provider(d);
+    let lt_config = config(
+        d,
+        &key,
+        &cert,
+        &format!(
+            "[tsa]\nurl = \"{}\"\n[pades]\nvalidation_data = true\n",
+            tsa.url
+        ),
+    );
+    let pdf = issue(d, Some(&lt_config), "lt.pdf");
+
+    // pyHanko with revocation checking hard-failing and no fetching: the DSS is the only revocation data there is
+    // (without it, the same check fails — the control).
+    const SCRIPT: &str = r#"
+import sys, json
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko_certvalidator import ValidationContext
+root = load_cert_from_pemder(sys.argv[1])
+kwargs = {'trust_roots': [root], 'allow_fetching': False, 'revocation_mode': 'hard-fail'}
+with open(sys.argv[2], 'rb') as f:
+    r = PdfFileReader(f)
+    dss = r.root['/DSS']
+    sig = r.embedded_signatures[0]
+    vc = DocumentSecurityStore.read_dss(r).as_validation_context(kwargs)
+    st = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+    bare = validate_pdf_signature(sig, ValidationContext(crls=[], ocsps=[], **kwargs))
+    from asn1crypto import x509
+    names = sorted(x509.Certificate.load(c.get_object().data).subject.native.get('common_name', '')
+                   for c in dss['/Certs'])
+    print(json.dumps({'certs': len(dss['/Certs']), 'crls': len(dss.get('/CRLs', [])), 'names': names,
+                      'intact': st.intact, 'valid': st.valid, 'trusted': st.trusted,
+                      'summary': st.summary(), 'without_dss_trusted': bare.trusted}))
+"#;
+    need_python_module("pyhanko", "pyhanko");
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(common::project_dir().join("certs/root-ca.pem"))
+        .arg(&pdf)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lt: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // The provider, the TSA, the issuing CA (the root is the verifier's own anchor); the issuing CA's CRL and the
+    // root's CRL that covers the issuing CA.
+    assert_eq!(
+        lt["names"],
+        serde_json::json!(["rsa-provider", "tsa", "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (DEMO)"]),
+        "{lt}"
+    );
+    assert_eq!(lt["crls"], 2, "{lt}");
+    assert_eq!(lt["intact"], true, "{lt}");
+    assert_eq!(lt["valid"], true, "{lt}");
+    assert_eq!(lt["trusted"], true, "{lt}");
+    assert_eq!(lt["without_dss_trusted"], false, "{lt}");
+    assert!(
+        lt["summary"].as_str().is_some_and(|s| s.starts_with(
+            "INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"
+        )),
+        "{lt}"
+    );
+
+    let (code, report) = verify_pdf(&pdf);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["validationDataAppended"], true, "{report:#}");
+    assert_eq!(report["signatures"][0]["coversWholeFile"], false);
+    let (code, report) = common::run_json(&[
+        "verify-document",
+        pdf.to_str().expect("path"),
+        "--config",
+        lt_config.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["file"]["validationDataAppended"], true, "{report:#}");
+
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let overlaid = d.join("overlaid.pdf");
+    std::fs::write(
+        &overlaid,
+        common::hardening::overlay(&bytes, "BT /QF1 18 Tf 60 600 Td (VOID) Tj ET"),
+    )
+    .expect("write");
+    let (code, report) = verify_pdf(&overlaid);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["validationDataAppended"], false);
+    let (code, report) = common::run_json(&[
+        "verify-document",
+        overlaid.to_str().expect("path"),
+        "--config",
+        lt_config.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 1, "{report:#}");
+}
