@@ -52,8 +52,8 @@ pub use pki::{
 
 // Subjects and signatures.
 pub use cms::{
-    attached_content, verify_cms, CmsError, CmsReport, CmsSigner, ValidationData,
-    ValidationDataSource, MAX_CMS_SIZE,
+    attached_content, verify_cms, CmsError, CmsReport, CmsSigner, StoreValidationData,
+    ValidationData, ValidationDataSource, MAX_CMS_SIZE,
 };
 pub use cms::{
     read_timestamp, timestamp_request, token_from_response, verify_timestamp, TimestampInfo,

@@ -3,8 +3,11 @@
 //! and the TSA's paths, and the revocation data that answered for them.
 //!
 //! The data comes from the trust store the signer's certificate was just validated against: the chain the path
-//! validation built, and the CRLs its revocation check rested on, when the store kept their bytes (lists up to
-//! 1 MB; the NCA's full 22 MB lists are not copied into every document).
+//! validation built, and the revocation data its check rested on — OCSP answers as the responder sent them, and
+//! CRLs when the store kept their bytes (lists up to 1 MB; the NCA's full 22 MB lists are not copied into every
+//! document: its OCSP answers, about 1.3 KB each, are).
+
+use std::sync::Arc;
 
 use crate::clock::UnixTime;
 use crate::pki::report::RevocationEvidence;
@@ -57,7 +60,27 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-impl ValidationDataSource for TrustStore {
+/// Validation data from a trust store, with revocation checked as `options` say (the node's sources: its CRLs,
+/// its OCSP responders).
+pub struct StoreValidationData {
+    store: Arc<TrustStore>,
+    options: Box<dyn Fn(UnixTime) -> VerifyOptions + Send + Sync>,
+}
+
+impl StoreValidationData {
+    /// Validation data from `store`, each certificate validated with `options(at)`.
+    pub fn new(
+        store: Arc<TrustStore>,
+        options: impl Fn(UnixTime) -> VerifyOptions + Send + Sync + 'static,
+    ) -> StoreValidationData {
+        StoreValidationData {
+            store,
+            options: Box::new(options),
+        }
+    }
+}
+
+impl ValidationDataSource for StoreValidationData {
     fn validation_data(
         &self,
         certificates: &[&Certificate],
@@ -66,8 +89,9 @@ impl ValidationDataSource for TrustStore {
     ) -> ValidationData {
         let mut data = ValidationData::default();
         let others: Vec<&Certificate> = extra.iter().collect();
+        let opts = (self.options)(at);
         for cert in certificates {
-            let report = self.verify_certificate(cert, &others, &VerifyOptions::at_time(at));
+            let report = self.store.verify_certificate(cert, &others, &opts);
             for entry in &report.chain {
                 let Some(fingerprint) = unhex(&entry.certificate.sha256) else {
                     continue;
@@ -75,7 +99,8 @@ impl ValidationDataSource for TrustStore {
                 let der = if cert.fingerprint == fingerprint {
                     Some(cert.der().to_vec())
                 } else {
-                    self.find_by_fingerprint(&fingerprint)
+                    self.store
+                        .find_by_fingerprint(&fingerprint)
                         .or_else(|| extra.iter().find(|c| c.fingerprint == fingerprint))
                         .map(|c| c.der().to_vec())
                 };
@@ -83,9 +108,14 @@ impl ValidationDataSource for TrustStore {
                     ValidationData::push_unique(&mut data.certificates, der);
                 }
                 for evidence in &entry.revocation_data {
-                    if let RevocationEvidence::Crl { sha256, .. } = evidence.as_ref() {
-                        if let Some(der) = unhex(sha256).and_then(|f| self.crl_der(&f)) {
-                            ValidationData::push_unique(&mut data.crls, der);
+                    match evidence.as_ref() {
+                        RevocationEvidence::Crl { sha256, .. } => {
+                            if let Some(der) = unhex(sha256).and_then(|f| self.store.crl_der(&f)) {
+                                ValidationData::push_unique(&mut data.crls, der);
+                            }
+                        }
+                        RevocationEvidence::Ocsp { response, .. } => {
+                            ValidationData::push_unique(&mut data.ocsps, response.to_vec());
                         }
                     }
                 }

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::pki::Report;
 
-pub use ltv::{ValidationData, ValidationDataSource};
+pub use ltv::{StoreValidationData, ValidationData, ValidationDataSource};
 pub use sign::CmsSigner;
 pub(crate) use sign::SignOptions;
 pub(crate) use tsp::signature_timestamps;

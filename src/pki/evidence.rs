@@ -46,5 +46,8 @@ pub enum RevocationEvidence {
         next_update: Option<crate::clock::UnixTime>,
         /// Whether it came from the cache rather than from the responder now.
         cached: bool,
+        /// The response's DER, to embed as validation data (not shown in reports).
+        #[serde(skip)]
+        response: std::sync::Arc<[u8]>,
     },
 }

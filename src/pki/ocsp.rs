@@ -261,6 +261,8 @@ pub struct OcspAnswer {
     pub responder: String,
     /// How the signer is entitled to answer.
     pub signed_by: ResponderKind,
+    /// The response as the responder sent it (DER), to embed as validation data (a PDF's `/DSS`).
+    pub response: std::sync::Arc<[u8]>,
 }
 
 /// Why an answer proves nothing: the caller asks another responder or falls back to a CRL.
@@ -488,6 +490,7 @@ pub fn check_response(der: &[u8], check: &OcspCheck<'_>) -> Result<OcspAnswer, U
         next_update,
         responder: signer.subject().to_string(),
         signed_by: kind,
+        response: der.into(),
     })
 }
 

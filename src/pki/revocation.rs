@@ -483,6 +483,7 @@ fn ocsp_status(
         this_update: answer.this_update,
         next_update: answer.next_update,
         cached: source.cached,
+        response: answer.response.clone(),
     })];
     let status = match answer.status {
         OcspStatus::Good => RevocationStatus::Good,

@@ -1223,7 +1223,8 @@ impl ServiceConfig {
             return Err(ConfigError::SignerUntrusted(codes.join(", ")));
         }
         let tsa = self.timestamper(&store)?;
-        Ok(self.long_term(signer, tsa, &store))
+        let revocation = Arc::new(self.revocation_policy(&store)?);
+        Ok(self.long_term(signer, tsa, &store, &revocation))
     }
 
     /// `signer` with what `[tsa]` and `[pades]` add to its signatures: the TSA's token, the validation data.
@@ -1232,13 +1233,23 @@ impl ServiceConfig {
         signer: CmsSigner,
         tsa: Option<Arc<dyn crate::cms::Timestamper>>,
         store: &Arc<TrustStore>,
+        revocation: &Arc<super::RevocationPolicy>,
     ) -> CmsSigner {
         let signer = match tsa {
             Some(t) => signer.with_timestamper(t),
             None => signer,
         };
         if self.pades_validation_data {
-            signer.with_validation_data(store.clone())
+            // Revocation as the node checks it for verifications: its CRLs, and its OCSP responders' answers.
+            let policy = revocation.clone();
+            signer.with_validation_data(Arc::new(crate::cms::StoreValidationData::new(
+                store.clone(),
+                move |at| {
+                    let mut opts = VerifyOptions::at_time(at);
+                    policy.apply(&mut opts, super::CheckFor::Verify);
+                    opts
+                },
+            )))
         } else {
             signer
         }
@@ -1439,7 +1450,8 @@ impl ServiceConfig {
         let mut issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
         let first_id = self.provider_id.as_deref().unwrap_or(super::DEFAULT_OFFICE);
         let tsa = self.timestamper(&store)?;
-        let stamped = |s: CmsSigner| self.long_term(s, tsa.clone(), &store);
+        let revocation = Arc::new(self.revocation_policy(&store)?);
+        let stamped = |s: CmsSigner| self.long_term(s, tsa.clone(), &store, &revocation);
         let signer = Arc::new(stamped(signer));
         let mut offices = super::Offices::one(first_id, Arc::new(provider), signer.clone())
             .map_err(|e| invalid("provider.id", e))?;
@@ -1498,7 +1510,7 @@ impl ServiceConfig {
             None => None,
         };
         let mut service = Node::new(store, registry, signer)?.with_offices(offices);
-        service.revocation = Arc::new(self.revocation_policy(&service.store)?);
+        service.revocation = revocation;
         let loopback_only = self.listen.ip().is_loopback()
             && self.ncanode_listen.is_none_or(|a| a.ip().is_loopback());
         if self.ncanode_signs && self.portal_signer.is_none() {

@@ -788,7 +788,10 @@ fn only_a_revision_that_adds_validation_data_alone_follows_a_signature() {
     let store = std::sync::Arc::new(qoltanba::demo_trust_store().expect("store"));
     let signer = qoltanba::demo_provider_signer()
         .expect("provider")
-        .with_validation_data(store.clone());
+        .with_validation_data(std::sync::Arc::new(qoltanba::StoreValidationData::new(
+            store.clone(),
+            qoltanba::VerifyOptions::at_time,
+        )));
     let form = "reference.birth";
     let sample = qoltanba::form(form).expect("form").sample();
     let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;

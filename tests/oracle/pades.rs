@@ -925,3 +925,89 @@ with open(sys.argv[2], 'rb') as f:
     ]);
     assert_eq!(code, 1, "{report:#}");
 }
+
+/// PAdES-B-LT with OCSP, as an NCA deployment would run it (the NCA's full CRLs are 22 MB; its OCSP answers about
+/// 1.3 KB): the node asks its OCSP responder (here `openssl ocsp` answering for the demo issuing CA) about the
+/// provider's and the TSA's certificates, and embeds those answers in the `/DSS`; pyHanko validates the signature
+/// from them with revocation hard-failing and no fetching.
+#[test]
+fn validation_data_carries_the_ocsp_answers_the_node_got() {
+    let _machine = common::shared_machine();
+    let tsa = start_tsa(true);
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let certs = common::project_dir().join("certs");
+    let ocsp_dir = d.join("ocsp");
+    std::fs::create_dir(&ocsp_dir).expect("mkdir");
+    std::fs::copy(
+        certs.join("issuing-ca.pem"),
+        ocsp_dir.join("issuing-ca.pem"),
+    )
+    .expect("ca");
+    std::fs::copy(
+        certs.join("issuing-ca.key.pem"),
+        ocsp_dir.join("issuing-ca.key"),
+    )
+    .expect("key");
+    // The provider (serial 7302) and the TSA (7301), good; the CA answers for itself.
+    std::fs::write(
+        ocsp_dir.join("index.txt"),
+        "V\t301231235959Z\t\t1C86\tunknown\t/C=KZ/CN=rsa-provider\n\
+         V\t301231235959Z\t\t1C85\tunknown\t/C=KZ/CN=tsa\n",
+    )
+    .expect("index");
+    let mode = std::sync::Arc::new(std::sync::Mutex::new(common::loopback::Mode::Sign(
+        "issuing-ca",
+        "issuing-ca",
+    )));
+    let ocsp = common::loopback::openssl_ocsp_responder(ocsp_dir, mode);
+    let (key, cert) = rsa_provider(d);
+    let lt_config = config(
+        d,
+        &key,
+        &cert,
+        &format!(
+            "[tsa]\nurl = \"{}\"\n[pades]\nvalidation_data = true\n[revocation]\nocsp = [\"{ocsp}\"]\n\
+             verify_source = \"ocsp-then-crl\"\n",
+            tsa.url
+        ),
+    );
+    let pdf = issue(d, Some(&lt_config), "lt-ocsp.pdf");
+
+    const SCRIPT: &str = r#"
+import sys, json
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.keys import load_cert_from_pemder
+root = load_cert_from_pemder(sys.argv[1])
+kwargs = {'trust_roots': [root], 'allow_fetching': False, 'revocation_mode': 'hard-fail'}
+with open(sys.argv[2], 'rb') as f:
+    r = PdfFileReader(f)
+    dss = r.root['/DSS']
+    sig = r.embedded_signatures[0]
+    vc = DocumentSecurityStore.read_dss(r).as_validation_context(kwargs)
+    st = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+    print(json.dumps({'ocsps': len(dss.get('/OCSPs', [])), 'crls': len(dss.get('/CRLs', [])),
+                      'trusted': st.trusted, 'summary': st.summary()}))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(certs.join("root-ca.pem"))
+        .arg(&pdf)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lt: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // The provider's and the TSA's answers; the root's CRL answers for the issuing CA (no responder for it).
+    assert_eq!(lt["ocsps"], 2, "{lt}");
+    assert_eq!(lt["crls"], 1, "{lt}");
+    assert_eq!(lt["trusted"], true, "{lt}");
+    let (code, report) = verify_pdf(&pdf);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["validationDataAppended"], true);
+}
