@@ -196,11 +196,16 @@ pub(crate) fn signature_timestamps(cms: &[u8]) -> Vec<Option<Vec<u8>>> {
 
 /// The token's own failed checks, added to the CMS report at the end.
 #[derive(Default)]
-struct Fails(Vec<(Code, String)>);
+struct Fails(Vec<(Code, String, bool)>);
 
 impl Fails {
     fn add(&mut self, code: Code, message: impl Into<String>) {
-        self.0.push((code, message.into()));
+        self.0.push((code, message.into(), false));
+    }
+
+    /// The stamped data's digest differs (ETSI's HASH_FAILURE).
+    fn add_hash_failure(&mut self, message: impl Into<String>) {
+        self.0.push((Code::SignatureInvalid, message.into(), true));
     }
 }
 
@@ -291,10 +296,8 @@ pub fn verify_timestamp(
         Ok(algorithm) => {
             let matches = algorithm.digest(data) == tst.message_imprint.hashed_message.as_bytes();
             if !matches {
-                findings.add(
-                    Code::SignatureInvalid,
-                    "the token's message imprint is not the digest of the data",
-                );
+                findings
+                    .add_hash_failure("the token's message imprint is not the digest of the data");
             }
             matches
         }
@@ -312,8 +315,12 @@ pub fn verify_timestamp(
             findings.add(Code::Malformed, "the token's nonce is not the request's");
         }
     }
-    for (code, message) in findings.0 {
-        report.add(code, message);
+    for (code, message, hash) in findings.0 {
+        if hash {
+            report.add_hash_failure(message);
+        } else {
+            report.add(code, message);
+        }
     }
     Ok(TimestampReport {
         report,

@@ -269,9 +269,18 @@ impl Report {
     /// Adds a problem found after the cryptographic verification (the registry's status of a document), keeping
     /// `valid`, `indication` and the sorted codes consistent.
     pub fn add(&mut self, code: Code, message: impl Into<String>) {
+        self.add_finding(|f| f.add(code, message));
+    }
+
+    /// Adds that a digest of the signed data differs (`SIGNATURE_INVALID`, ETSI's HASH_FAILURE).
+    pub fn add_hash_failure(&mut self, message: impl Into<String>) {
+        self.add_finding(|f| f.add_hash_failure(message));
+    }
+
+    fn add_finding(&mut self, add: impl FnOnce(&mut Findings)) {
         let mut f = Findings::default();
         f.absorb(self);
-        f.add(code, message);
+        add(&mut f);
         self.indication = f.indication();
         self.etsi = Etsi::of(&f.codes, f.hash_failure, f.proof_of_existence);
         self.valid = self.indication == Indication::TotalPassed;

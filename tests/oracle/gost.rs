@@ -428,3 +428,60 @@ fn a_gost_provider_issues_documents_that_verify() {
 fn oid(dotted: &str) -> qoltanba::oid::ObjectIdentifier {
     qoltanba::oid::ObjectIdentifier::new_unwrap(dotted)
 }
+
+/// A TSA that records what it was asked and refuses.
+struct RecordingTsa(std::sync::Mutex<Vec<(qoltanba::DigestAlgorithm, usize)>>);
+
+impl qoltanba::Timestamper for RecordingTsa {
+    fn stamp(
+        &self,
+        data: &[u8],
+        algorithm: qoltanba::DigestAlgorithm,
+    ) -> Result<Vec<u8>, qoltanba::TspError> {
+        self.0.lock().expect("lock").push((algorithm, data.len()));
+        Err(qoltanba::TspError::Unavailable("recorded".into()))
+    }
+
+    fn token_size_bound(&self) -> usize {
+        1024
+    }
+}
+
+/// The imprint a signer asks its TSA for: Streebog-512 over the signature value for a GOST signer (the NCA's TSA
+/// stamps GOST signatures so), SHA-256 for the others (here ECDSA); a TSA that fails fails the signature.
+#[test]
+fn a_gost_signer_asks_its_tsa_for_a_streebog_512_imprint() {
+    let _machine = crate::common::shared_machine();
+    let g = nca_dir();
+    let identity = qoltanba::read_signing_identity(
+        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
+        Some("Qwerty12"),
+    )
+    .expect("key");
+    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
+        .expect("cert")
+        .remove(0);
+    let tsa = std::sync::Arc::new(RecordingTsa(Default::default()));
+    let gost = qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new())
+        .expect("signer")
+        .with_timestamper(tsa.clone());
+    let ecdsa = common::demo_signer("individual-sign").with_timestamper(tsa.clone());
+    for signer in [&gost, &ecdsa] {
+        let err = signer
+            .sign(b"content", true, 1_795_428_000)
+            .expect_err("no token");
+        assert!(matches!(err, qoltanba::CmsError::Timestamp(_)), "{err}");
+    }
+    let asked = tsa.0.lock().expect("lock").clone();
+    let algorithms: Vec<_> = asked.iter().map(|(a, _)| *a).collect();
+    assert_eq!(
+        algorithms,
+        [
+            qoltanba::DigestAlgorithm::Streebog512,
+            qoltanba::DigestAlgorithm::Sha256
+        ]
+    );
+    // Over the signature value: 128 bytes for GOST 2015-512, a DER ECDSA P-256 signature for the demo key.
+    assert_eq!(asked[0].1, 128);
+    assert!((68..=72).contains(&asked[1].1), "{asked:?}");
+}

@@ -366,6 +366,48 @@ fn the_nca_token_is_read_field_by_field() {
         "{:?}",
         info.tsa
     );
+    // The TSA's whole answer, as our client reads answers: granted, and the token in it is this one.
+    let answer = std::fs::read(
+        common::tools::conformance_dir().join("nca-test-pki/legacy/tsp/tsp_response.bin"),
+    )
+    .expect("answer");
+    assert_eq!(
+        qoltanba::token_from_response(&answer).expect("granted"),
+        token
+    );
+    // Verified against the legacy NCA CAs at its time: the TSA signed it with GOST 34.310-2004, which this build
+    // does not implement (the NCA replaced it in 2022), so the token cannot count, and the report says why. (What
+    // it stamped is not in the conformance data: the imprint is compared with nothing, a HASH_FAILURE.)
+    let mut builder = qoltanba::TrustStore::builder();
+    let legacy = common::tools::conformance_dir().join("nca-test-pki/legacy/ca");
+    for name in [
+        "nca_gost_test.crt",
+        "nca_rsa_test.crt",
+        "nca_gost2015_test.cer",
+    ] {
+        for cert in qoltanba::load_certificates(&legacy.join(name)).expect("ca") {
+            builder.add_anchor(cert);
+        }
+    }
+    let store = builder.build();
+    let mut at = qoltanba::VerifyOptions::at(common::unix("2022-09-18T13:30:00Z"));
+    at.revocation = qoltanba::RevocationMode::None;
+    let report = qoltanba::verify_timestamp(&store, &token, b"", None, &at).expect("readable");
+    assert!(!report.report.valid);
+    assert!(!report.imprint_matches);
+    assert_eq!(
+        report.report.etsi.sub_indication,
+        Some(qoltanba::SubIndication::HashFailure)
+    );
+    assert_eq!(report.report.chain.len(), 2, "the TSA's path was built");
+    assert!(
+        report
+            .report
+            .codes
+            .contains(&qoltanba::Code::UnsupportedAlgorithm),
+        "{:?}",
+        report.report
+    );
 }
 
 /// A TSA for the library's signers: `openssl ts -reply` run on each request, in `dir` (with `tsa.pem`, `tsa.key`,
