@@ -1195,16 +1195,25 @@ impl ServiceConfig {
         }
     }
 
-    /// The configured timestamp authority (`[tsa]`), its tokens checked against `store`.
+    /// The configured timestamp authority (`[tsa]`), its tokens checked against `store` with the node's revocation
+    /// sources.
     fn timestamper(
         &self,
         store: &Arc<TrustStore>,
+        revocation: &Arc<super::RevocationPolicy>,
     ) -> Result<Option<Arc<dyn crate::cms::Timestamper>>, ConfigError> {
         self.tsa
             .as_ref()
             .map(|t| {
+                let policy = revocation.clone();
                 super::tsa::TsaClient::new(t.clone(), store.clone())
-                    .map(|c| Arc::new(c) as Arc<dyn crate::cms::Timestamper>)
+                    .map(|c| {
+                        Arc::new(c.with_options(move |at| {
+                            let mut opts = VerifyOptions::at_time(at);
+                            policy.apply(&mut opts, super::CheckFor::Verify);
+                            opts
+                        })) as Arc<dyn crate::cms::Timestamper>
+                    })
                     .map_err(|e| invalid("tsa", e))
             })
             .transpose()
@@ -1222,8 +1231,8 @@ impl ServiceConfig {
             let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
             return Err(ConfigError::SignerUntrusted(codes.join(", ")));
         }
-        let tsa = self.timestamper(&store)?;
         let revocation = Arc::new(self.revocation_policy(&store)?);
+        let tsa = self.timestamper(&store, &revocation)?;
         Ok(self.long_term(signer, tsa, &store, &revocation))
     }
 
@@ -1449,8 +1458,8 @@ impl ServiceConfig {
             .with_working_days(self.working_days.iter().copied());
         let mut issuers = self.issuers(Some(signer.certificate()), &provider.authority)?;
         let first_id = self.provider_id.as_deref().unwrap_or(super::DEFAULT_OFFICE);
-        let tsa = self.timestamper(&store)?;
         let revocation = Arc::new(self.revocation_policy(&store)?);
+        let tsa = self.timestamper(&store, &revocation)?;
         let stamped = |s: CmsSigner| self.long_term(s, tsa.clone(), &store, &revocation);
         let signer = Arc::new(stamped(signer));
         let mut offices = super::Offices::one(first_id, Arc::new(provider), signer.clone())

@@ -41,6 +41,8 @@ pub struct TsaClient {
     fetcher: Fetcher,
     settings: TsaSettings,
     store: Arc<TrustStore>,
+    /// How the TSA's path is checked (revocation sources): the node's policy, or CRLs alone by default.
+    options: Box<dyn Fn(UnixTime) -> VerifyOptions + Send + Sync>,
     random: ring::rand::SystemRandom,
 }
 
@@ -68,8 +70,19 @@ impl TsaClient {
             fetcher,
             settings,
             store,
+            options: Box::new(VerifyOptions::at_time),
             random: ring::rand::SystemRandom::new(),
         })
+    }
+
+    /// The same client, checking the TSA's path with `options(now)`: the node's revocation sources (its OCSP
+    /// responders as well as its CRLs), as for any verification.
+    pub fn with_options(
+        mut self,
+        options: impl Fn(UnixTime) -> VerifyOptions + Send + Sync + 'static,
+    ) -> TsaClient {
+        self.options = Box::new(options);
+        self
     }
 
     /// The TSA's URL.
@@ -105,7 +118,7 @@ impl Timestamper for TsaClient {
             &token,
             data,
             Some(&nonce),
-            &VerifyOptions::at_time(UnixTime::now()),
+            &(self.options)(UnixTime::now()),
         )?;
         if !report.report.valid {
             let codes: Vec<&str> = report.report.codes.iter().map(|c| c.as_str()).collect();
