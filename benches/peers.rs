@@ -6,6 +6,9 @@
 //!   `EVP_DigestVerify` (`benches/peers/gost.c`, linked with libcrypto: no process start in the figure) against
 //!   Qoltanba's signing key (an NCA test key) and `AlgorithmRegistry::verify`. Both: the median of 7 rounds of
 //!   `n` operations, microseconds per operation.
+//! - CMS: an attached SignedData (1 KB, RSA-2048 signer of the interop PKI, `tests/fixtures/openssl`) verified with
+//!   its whole path's CRLs checked: OpenSSL's `CMS_verify` (`benches/peers/cms.c`, stores built once) against
+//!   `verify_cms` (revocation `all`, the same two CRLs).
 
 use std::path::Path;
 use std::process::Command;
@@ -92,10 +95,14 @@ fn main() {
             .expect("verify");
     });
 
+    let (their_cms, our_cms) = cms(dir.path(), n);
+
     println!(
         "GOST R 34.10-2015 512, Streebog-512 over 1 KB, median of 7 × {n} (µs per operation):"
     );
-    println!("| operation | OpenSSL GOST engine | Qoltanba | ratio (Qoltanba / OpenSSL) |");
+    println!(
+        "| operation | OpenSSL (GOST engine for GOST) | Qoltanba | ratio (Qoltanba / OpenSSL) |"
+    );
     println!("|---|---|---|---|");
     println!(
         "| sign | {their_sign:.1} | {our_sign:.1} | {:.2} × |",
@@ -105,4 +112,68 @@ fn main() {
         "| verify | {their_verify:.1} | {our_verify:.1} | {:.2} × |",
         our_verify / their_verify
     );
+    println!(
+        "| CMS verify, RSA-2048, CRLs on the path | {their_cms:.1} | {our_cms:.1} | {:.2} × |",
+        our_cms / their_cms
+    );
+}
+
+/// OpenSSL's and Qoltanba's CMS verification of the same attached SignedData: (theirs, ours) in µs.
+fn cms(dir: &Path, n: u32) -> (f64, f64) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openssl/out");
+    let load = |name: &str| {
+        qoltanba::load_certificates(&fixtures.join(name))
+            .expect("fixture")
+            .remove(0)
+    };
+    let (root, inter, signer_cert) = (load("root.pem"), load("inter.pem"), load("leaf-sha512.pem"));
+    let key = std::fs::read(fixtures.join("leaf-sha512.key")).expect("key");
+    let key = qoltanba::der_blocks(&key, &["PRIVATE KEY"])
+        .expect("pem")
+        .remove(0);
+    let signer = qoltanba::CmsSigner::new(
+        qoltanba::signing_key_from_pkcs8(&key).expect("key"),
+        signer_cert,
+        vec![inter.clone()],
+    )
+    .expect("signer");
+    let content = vec![0x42u8; 1024];
+    let signed = signer.sign(&content, false, 1_795_428_000).expect("cms");
+    std::fs::write(dir.join("cms.der"), &signed).expect("write");
+    let path = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
+    let theirs = field(
+        &run_peer(
+            dir,
+            "cms",
+            &[
+                &n.to_string(),
+                &dir.join("cms.der").to_string_lossy(),
+                &path("root.pem"),
+                &path("inter.pem"),
+                &path("root.crl"),
+                &path("inter.crl"),
+            ],
+        ),
+        "verify_us",
+    );
+    let crl = |name: &str| {
+        let pem = std::fs::read(fixtures.join(name)).expect("crl");
+        qoltanba::der_blocks(&pem, &["X509 CRL"])
+            .expect("pem")
+            .remove(0)
+    };
+    let mut builder = qoltanba::TrustStore::builder()
+        .anchor(root)
+        .intermediate(inter);
+    builder.add_crl_der(crl("root.crl")).expect("crl");
+    builder.add_crl_der(crl("inter.crl")).expect("crl");
+    let store = builder.build();
+    let mut opts = qoltanba::VerifyOptions::at(1_795_428_000);
+    opts.revocation = qoltanba::RevocationMode::All;
+    let report = qoltanba::verify_cms(&store, &signed, None, &[], &opts).expect("cms");
+    assert!(report.report.valid, "{:?}", report.report.messages);
+    let ours = median_us(n, || {
+        qoltanba::verify_cms(&store, &signed, None, &[], &opts).expect("cms");
+    });
+    (theirs, ours)
 }
