@@ -315,18 +315,8 @@ pub(crate) struct SignXmlArgs {
 
 #[derive(Args)]
 pub(crate) struct SignCmsArgs {
-    /// The signing key: PKCS#8 PEM/DER, or PKCS#12 with --password.
-    #[arg(long)]
-    pub(crate) key: PathBuf,
-    /// The signer's certificate (optional when the PKCS#12 file holds it).
-    #[arg(long)]
-    pub(crate) cert: Option<PathBuf>,
-    /// CA certificates to include: a file or a directory; may repeat.
-    #[arg(long)]
-    pub(crate) chain: Vec<PathBuf>,
-    /// PKCS#12 password (or set QOLTANBA_KEY_PASSWORD, which stays out of the process list).
-    #[arg(long)]
-    pub(crate) password: Option<String>,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
     /// Leave the content out of the CMS.
     #[arg(long)]
     pub(crate) detached: bool,
@@ -338,8 +328,9 @@ pub(crate) struct SignCmsArgs {
     pub(crate) out: PathBuf,
 }
 
+/// Who signs: a key file, its certificate and the chain to include.
 #[derive(Args)]
-pub(crate) struct SignPdfArgs {
+pub(crate) struct SignerArgs {
     /// The signing key: PKCS#8 PEM/DER, or PKCS#12 with --password.
     #[arg(long)]
     pub(crate) key: PathBuf,
@@ -352,6 +343,12 @@ pub(crate) struct SignPdfArgs {
     /// PKCS#12 password (or set QOLTANBA_KEY_PASSWORD, which stays out of the process list).
     #[arg(long)]
     pub(crate) password: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct SignPdfArgs {
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
     /// The PDF to sign.
     #[arg(long = "in")]
     pub(crate) input: PathBuf,

@@ -298,6 +298,17 @@ fn sign_xml(args: &SignXmlArgs) -> Result<usize, BadInput> {
 }
 
 /// A key file (with its password, or QOLTANBA_KEY_PASSWORD), paired with its certificate and chain.
+impl SignerArgs {
+    fn load(&self) -> Result<qoltanba::CmsSigner, BadInput> {
+        load_signer(
+            &self.key,
+            self.cert.as_deref(),
+            self.password.as_deref(),
+            &self.chain,
+        )
+    }
+}
+
 fn load_signer(
     key: &std::path::Path,
     cert: Option<&std::path::Path>,
@@ -326,12 +337,7 @@ fn load_signer(
 }
 
 fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
-    let signer = load_signer(
-        &args.key,
-        args.cert.as_deref(),
-        args.password.as_deref(),
-        &args.chain,
-    )?;
+    let signer = args.signer.load()?;
     let content = read_input(&args.input, qoltanba::MAX_CMS_SIZE as u64)?;
     let cms = signer
         .sign(&content, args.detached, now())
@@ -342,12 +348,7 @@ fn sign_cms(args: &SignCmsArgs) -> Result<usize, BadInput> {
 }
 
 fn sign_pdf(args: &SignPdfArgs) -> Result<usize, BadInput> {
-    let signer = load_signer(
-        &args.key,
-        args.cert.as_deref(),
-        args.password.as_deref(),
-        &args.chain,
-    )?;
+    let signer = args.signer.load()?;
     let pdf = read_input(&args.input, qoltanba::MAX_PDF as u64)?;
     let signed = qoltanba::sign_pdf(pdf, &signer, now())
         .map_err(|e| BadInput(format!("{}: {e}", args.input.display())))?;

@@ -109,8 +109,8 @@ impl ValidationDataSource for StoreValidationData {
                 }
                 for evidence in &entry.revocation_data {
                     match evidence.as_ref() {
-                        RevocationEvidence::Crl { sha256, .. } => {
-                            if let Some(der) = unhex(sha256).and_then(|f| self.store.crl_der(&f)) {
+                        RevocationEvidence::Crl { .. } => {
+                            if let Some(der) = self.store.crl_der(evidence) {
                                 ValidationData::push_unique(&mut data.crls, der);
                             }
                         }

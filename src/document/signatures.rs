@@ -302,18 +302,20 @@ fn verify_one(
                             "the CMS carries content of its own: a PDF signature is detached",
                         );
                     }
-                    let signer = &cms.signers[0];
-                    if kind == PdfSignatureKind::Pades && signer.signing_time.is_some() {
-                        // EN 319 142-1 §6.3: the time of a PAdES signature is /M or a timestamp, never signingTime.
-                        f.add(
-                            Code::Malformed,
-                            "a PAdES signature carries signingTime, which EN 319 142-1 forbids",
-                        );
+                    // verify_cms refuses a SignedData without signers: there is a first.
+                    if let Some(signer) = cms.signers.first() {
+                        if kind == PdfSignatureKind::Pades && signer.signing_time.is_some() {
+                            // EN 319 142-1 §6.3: the time of a PAdES signature is /M or a timestamp, never signingTime.
+                            f.add(
+                                Code::Malformed,
+                                "a PAdES signature carries signingTime, which EN 319 142-1 forbids",
+                            );
+                        }
+                        out.timestamp = signer.timestamp.as_ref().map(SignatureTimestamp::of);
+                        out.best_signature_time = signer.best_signature_time.clone();
+                        out.digest_algorithm = Some(signer.digest_algorithm.clone());
+                        out.signature_algorithm = Some(signer.signature_algorithm.clone());
                     }
-                    out.timestamp = signer.timestamp.as_ref().map(SignatureTimestamp::of);
-                    out.best_signature_time = signer.best_signature_time.clone();
-                    out.digest_algorithm = Some(signer.digest_algorithm.clone());
-                    out.signature_algorithm = Some(signer.signature_algorithm.clone());
                     f.absorb(&cms.report);
                     out.report = f.into_report_about(&cms.report);
                 }

@@ -425,7 +425,7 @@ pub(super) async fn pdf_report(
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"validation-report-{}.p7m\"",
-                    &sha256[..16]
+                    sha256.get(..16).unwrap_or(&sha256)
                 ),
             ),
         ],

@@ -421,12 +421,13 @@ impl TrustStore {
             .unwrap_or_default()
     }
 
-    /// The DER of the current CRL with this SHA-256 fingerprint, when the store kept it.
-    pub(crate) fn crl_der(&self, fingerprint: &[u8; 32]) -> Option<Vec<u8>> {
+    /// The DER of the current CRL a report's `evidence` names (the store built that evidence when it stored the
+    /// CRL), when the store kept its bytes.
+    pub(crate) fn crl_der(&self, evidence: &RevocationEvidence) -> Option<Vec<u8>> {
         self.crl_set()
             .crls
             .iter()
-            .find(|c| c.crl.fingerprint == *fingerprint)
+            .find(|c| c.evidence.as_ref() == evidence)
             .and_then(|c| c.der.clone())
     }
 

@@ -52,6 +52,11 @@ pub fn conformance_dir() -> PathBuf {
 /// Runs a Python script with `stdin` as its input; returns its standard output, failing the test with its
 /// standard error when it fails.
 pub fn run_python(script: &str, stdin: &[u8]) -> Vec<u8> {
+    run_python_with(script, &[], stdin)
+}
+
+/// [`run_python`] with command-line arguments (`sys.argv[1:]`).
+pub fn run_python_with(script: &str, args: &[&std::ffi::OsStr], stdin: &[u8]) -> Vec<u8> {
     use std::io::Write;
     need(
         "python3",
@@ -60,6 +65,7 @@ pub fn run_python(script: &str, stdin: &[u8]) -> Vec<u8> {
     );
     let mut child = Command::new("python3")
         .args(["-c", script])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -532,14 +532,7 @@ fn slow_clients_are_cut_off() {
 fn pdf_signatures_are_verified_and_a_revision_after_the_last_one_is_reported() {
     let addr = start();
     let provider = qoltanba::demo_provider_signer().expect("provider");
-    let form = "reference.birth";
-    let sample = qoltanba::form(form).expect("form").sample();
-    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    let sealing = qoltanba::Sealing {
-        signer: &provider,
-        mode: qoltanba::SealMode::Compact,
-    };
-    let doc = qoltanba::issue(form, &sample, "R-1", issued_at, Some(sealing)).expect("issue");
+    let doc = issued_reference(&provider, "R-1");
 
     let r = request(addr, "POST", "/v1/verify/pdf", "application/pdf", &doc.pdf);
     assert_eq!(r.status, 200);
@@ -616,7 +609,9 @@ fn pdf_signatures_are_verified_and_a_revision_after_the_last_one_is_reported() {
     );
 
     // No signature: a problem here, NCANode's 404 there.
-    let unsigned = qoltanba::issue(form, &sample, "R-2", issued_at, None).expect("issue");
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
+    let unsigned =
+        qoltanba::issue("reference.birth", &sample, "R-2", 1_795_428_000, None).expect("issue");
     assert_problem(
         &request(
             addr,
@@ -702,20 +697,7 @@ fn a_tsa_that_does_not_answer_is_a_retryable_503_and_uses_no_number() {
 fn a_validation_report_is_signed_by_the_provider_and_names_what_it_rests_on() {
     let svc = service();
     let provider = qoltanba::demo_provider_signer().expect("provider");
-    let form = "reference.birth";
-    let sample = qoltanba::form(form).expect("form").sample();
-    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    let doc = qoltanba::issue(
-        form,
-        &sample,
-        "R-9",
-        issued_at,
-        Some(qoltanba::Sealing {
-            signer: &provider,
-            mode: qoltanba::SealMode::Compact,
-        }),
-    )
-    .expect("issue");
+    let doc = issued_reference(&provider, "R-9");
     assert_problem(
         &request(
             svc.addr,
@@ -792,20 +774,7 @@ fn only_a_revision_that_adds_validation_data_alone_follows_a_signature() {
             store.clone(),
             qoltanba::VerifyOptions::at_time,
         )));
-    let form = "reference.birth";
-    let sample = qoltanba::form(form).expect("form").sample();
-    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
-    let doc = qoltanba::issue(
-        form,
-        &sample,
-        "R-LT",
-        issued_at,
-        Some(qoltanba::Sealing {
-            signer: &signer,
-            mode: qoltanba::SealMode::Compact,
-        }),
-    )
-    .expect("issue");
+    let doc = issued_reference(&signer, "R-LT");
     let opts = qoltanba::VerifyOptions::at(time::OffsetDateTime::now_utc().unix_timestamp());
     let report = qoltanba::verify_pdf(&store, &doc.pdf, &opts).expect("pdf");
     assert!(report.report.valid, "{:?}", report.report.messages);
@@ -850,4 +819,21 @@ fn only_a_revision_that_adds_validation_data_alone_follows_a_signature() {
         .contains(&qoltanba::Code::DocumentMismatch));
     let issued = qoltanba::verify_document(common::trust(&store), &tampered, &opts).expect("doc");
     assert!(!issued.seal.report.valid);
+}
+
+/// A birth reference (the form's sample) numbered `number`, issued a minute ago and sealed by `signer`.
+fn issued_reference(signer: &qoltanba::CmsSigner, number: &str) -> qoltanba::IssuedDocument {
+    let sample = qoltanba::form("reference.birth").expect("form").sample();
+    let issued_at = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    qoltanba::issue(
+        "reference.birth",
+        &sample,
+        number,
+        issued_at,
+        Some(qoltanba::Sealing {
+            signer,
+            mode: qoltanba::SealMode::Compact,
+        }),
+    )
+    .expect("issue")
 }

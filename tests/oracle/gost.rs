@@ -140,8 +140,22 @@ print(json.dumps(out))
     }
 }
 
-fn nca_dir() -> std::path::PathBuf {
+pub(crate) fn nca_dir() -> std::path::PathBuf {
     common::tools::conformance_dir().join("nca-test-pki/gost2015")
+}
+
+/// The NCA test PKI's legal-entity head (GOST R 34.10-2015 512): its key file (password Qwerty12) and certificate.
+pub(crate) fn nca_head_signer() -> qoltanba::CmsSigner {
+    let g = nca_dir();
+    let identity = qoltanba::read_signing_identity(
+        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
+        Some("Qwerty12"),
+    )
+    .expect("key");
+    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
+        .expect("cert")
+        .remove(0);
+    qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer")
 }
 
 /// The NCA key files (PKCS#12, BER, 3DES key bag) with their certificates, and whether the CRL revokes them.
@@ -376,16 +390,7 @@ print(json.dumps(ok))
 fn a_gost_provider_issues_documents_that_verify() {
     let _machine = crate::common::shared_machine();
     let g = nca_dir();
-    let identity = qoltanba::read_signing_identity(
-        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
-        Some("Qwerty12"),
-    )
-    .expect("key");
-    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
-        .expect("cert")
-        .remove(0);
-    let signer =
-        qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer");
+    let signer = nca_head_signer();
     let form = "licence.security";
     let sample = qoltanba::form(form).expect("form").sample();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -452,19 +457,8 @@ impl qoltanba::Timestamper for RecordingTsa {
 #[test]
 fn a_gost_signer_asks_its_tsa_for_a_streebog_512_imprint() {
     let _machine = crate::common::shared_machine();
-    let g = nca_dir();
-    let identity = qoltanba::read_signing_identity(
-        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
-        Some("Qwerty12"),
-    )
-    .expect("key");
-    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
-        .expect("cert")
-        .remove(0);
     let tsa = std::sync::Arc::new(RecordingTsa(Default::default()));
-    let gost = qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new())
-        .expect("signer")
-        .with_timestamper(tsa.clone());
+    let gost = nca_head_signer().with_timestamper(tsa.clone());
     let ecdsa = common::demo_signer("individual-sign").with_timestamper(tsa.clone());
     for signer in [&gost, &ecdsa] {
         let err = signer

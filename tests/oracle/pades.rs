@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common;
-use crate::common::tools::{need_python_module, need_tool, openssl};
+use crate::common::tools::{need_python_module, need_tool, openssl, run_python_with};
 use crate::tsp::{certificate, certificate_for, TS_CONFIG};
 
 /// A directory with a TSA under the demo issuing CA (`tsa.pem`, `tsa.key`, `chain.pem`, `ts.cnf`) answering on a
@@ -166,8 +166,8 @@ fn pdfsig(pdf: &Path) -> String {
 }
 
 /// pyHanko's validation of every signature in `pdf` with the demo root trusted: one JSON object per signature
-/// (`summary`, `coverage`, `modification`, `timestamp`: the signature timestamp's validity or null, `level`: the
-/// PAdES level pyHanko sees).
+/// (`summary`, `coverage`, `modification`, `timestamp`: the signature timestamp's validity or null,
+/// `signing_time`: the time the signer claims).
 fn pyhanko(pdf: &Path) -> Vec<serde_json::Value> {
     need_python_module("pyhanko", "pyhanko");
     const SCRIPT: &str = r#"
@@ -194,19 +194,19 @@ with open(sys.argv[2], 'rb') as f:
         })
 print(json.dumps(out))
 "#;
-    let root = common::project_dir().join("certs/root-ca.pem");
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(&root)
-        .arg(pdf)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("pyhanko's JSON")
+    serde_json::from_value(python_json(SCRIPT, &[&demo_root(), pdf]))
+        .expect("one object per signature")
+}
+
+/// The demo PKI's root certificate file.
+fn demo_root() -> PathBuf {
+    common::project_dir().join("certs/root-ca.pem")
+}
+
+/// Runs a Python script with `args` and reads its standard output as JSON.
+fn python_json(script: &str, args: &[&Path]) -> serde_json::Value {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    serde_json::from_slice(&run_python_with(script, &args, b"")).expect("the script's JSON")
 }
 
 fn assert_pdfsig_accepts(pdf: &Path) {
@@ -284,17 +284,10 @@ with open(sys.argv[1], 'rb') as f:
     open(sys.argv[3], 'wb').write(attrs[0]['values'][0].dump())
 "#;
     let (value, token) = (dir.join("signature.bin"), dir.join("token.der"));
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(pdf)
-        .arg(&value)
-        .arg(&token)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_python_with(
+        SCRIPT,
+        &[pdf.as_os_str(), value.as_os_str(), token.as_os_str()],
+        b"",
     );
     (value, token)
 }
@@ -479,21 +472,24 @@ with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'wb') as out:
     signers.sign_pdf(IncrementalPdfFileWriter(f, strict=False), meta, signer=signer, output=out)
 "#;
     let certs = common::project_dir().join("certs");
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(input)
-        .arg(output)
-        .arg(certs.join(format!("{signer}.key.pem")))
-        .arg(certs.join(format!("{signer}.pem")))
-        .arg(certs.join("issuing-ca.pem"))
-        .arg(field)
-        .arg(if pades { "yes" } else { "no" })
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (key, cert, chain) = (
+        certs.join(format!("{signer}.key.pem")),
+        certs.join(format!("{signer}.pem")),
+        certs.join("issuing-ca.pem"),
+    );
+    let flag = if pades { "yes" } else { "no" };
+    run_python_with(
+        SCRIPT,
+        &[
+            input.as_os_str(),
+            output.as_os_str(),
+            key.as_os_str(),
+            cert.as_os_str(),
+            chain.as_os_str(),
+            field.as_ref(),
+            flag.as_ref(),
+        ],
+        b"",
     );
 }
 
@@ -597,17 +593,8 @@ fn a_gost_pades_signature_verifies_here_and_in_an_independent_gost_check() {
     let _machine = common::shared_machine();
     need_python_module("gostcrypto", "gostcrypto");
     need_python_module("asn1crypto", "asn1crypto");
-    let g = common::tools::conformance_dir().join("nca-test-pki/gost2015");
-    let identity = qoltanba::read_signing_identity(
-        &std::fs::read(g.join("legal/valid/head.p12")).expect("p12"),
-        Some("Qwerty12"),
-    )
-    .expect("key");
-    let cert = qoltanba::load_certificates(&g.join("pem/legal_valid_head.pem"))
-        .expect("cert")
-        .remove(0);
-    let signer =
-        qoltanba::CmsSigner::from_identity(identity, Some(cert), Vec::new()).expect("signer");
+    let g = crate::gost::nca_dir();
+    let signer = crate::gost::nca_head_signer();
     let form = "licence.security";
     let sample = qoltanba::form(form).expect("form").sample();
     let doc = qoltanba::issue(
@@ -815,6 +802,38 @@ fn a_signed_validation_report_verifies_with_openssl() {
     assert_eq!(filed["report"]["signatures"][0]["coversWholeFile"], true);
 }
 
+/// pyHanko's validation of the first signature of `pdf` from its `/DSS` alone: revocation checking hard-failing,
+/// no fetching, the demo root trusted. Gives the DSS's content (`names`: its certificates' common names, `crls`,
+/// `ocsps`), the verdict (`intact`, `valid`, `trusted`, `summary`) and the control `without_dss_trusted`: the same
+/// check with no revocation data at all.
+fn pyhanko_from_dss(pdf: &Path) -> serde_json::Value {
+    need_python_module("pyhanko", "pyhanko");
+    const SCRIPT: &str = r#"
+import sys, json
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko_certvalidator import ValidationContext
+root = load_cert_from_pemder(sys.argv[1])
+kwargs = {'trust_roots': [root], 'allow_fetching': False, 'revocation_mode': 'hard-fail'}
+with open(sys.argv[2], 'rb') as f:
+    r = PdfFileReader(f)
+    dss = r.root['/DSS']
+    sig = r.embedded_signatures[0]
+    vc = DocumentSecurityStore.read_dss(r).as_validation_context(kwargs)
+    st = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+    bare = validate_pdf_signature(sig, ValidationContext(crls=[], ocsps=[], **kwargs))
+    from asn1crypto import x509
+    names = sorted(x509.Certificate.load(c.get_object().data).subject.native.get('common_name', '')
+                   for c in dss['/Certs'])
+    print(json.dumps({'crls': len(dss.get('/CRLs', [])), 'ocsps': len(dss.get('/OCSPs', [])), 'names': names,
+                      'intact': st.intact, 'valid': st.valid, 'trusted': st.trusted,
+                      'summary': st.summary(), 'without_dss_trusted': bare.trusted}))
+"#;
+    python_json(SCRIPT, &[&demo_root(), pdf])
+}
+
 /// PAdES-B-LT: with `[pades] validation_data = true` (and a TSA), the issued PDF carries, after its signature, a
 /// `/DSS` with the certificates of the provider's and the TSA's paths and the CRL that answered for them. pyHanko
 /// validates it as PAdES-LT from the file alone; Qoltanba accepts the revision (it adds nothing a reader shows);
@@ -837,44 +856,7 @@ fn with_validation_data_issued_pdfs_are_pades_b_lt() {
     );
     let pdf = issue(d, Some(&lt_config), "lt.pdf");
 
-    // pyHanko with revocation checking hard-failing and no fetching: the DSS is the only revocation data there is
-    // (without it, the same check fails — the control).
-    const SCRIPT: &str = r#"
-import sys, json
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.keys import load_cert_from_pemder
-from pyhanko_certvalidator import ValidationContext
-root = load_cert_from_pemder(sys.argv[1])
-kwargs = {'trust_roots': [root], 'allow_fetching': False, 'revocation_mode': 'hard-fail'}
-with open(sys.argv[2], 'rb') as f:
-    r = PdfFileReader(f)
-    dss = r.root['/DSS']
-    sig = r.embedded_signatures[0]
-    vc = DocumentSecurityStore.read_dss(r).as_validation_context(kwargs)
-    st = validate_pdf_signature(sig, vc, ts_validation_context=vc)
-    bare = validate_pdf_signature(sig, ValidationContext(crls=[], ocsps=[], **kwargs))
-    from asn1crypto import x509
-    names = sorted(x509.Certificate.load(c.get_object().data).subject.native.get('common_name', '')
-                   for c in dss['/Certs'])
-    print(json.dumps({'certs': len(dss['/Certs']), 'crls': len(dss.get('/CRLs', [])), 'names': names,
-                      'intact': st.intact, 'valid': st.valid, 'trusted': st.trusted,
-                      'summary': st.summary(), 'without_dss_trusted': bare.trusted}))
-"#;
-    need_python_module("pyhanko", "pyhanko");
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(common::project_dir().join("certs/root-ca.pem"))
-        .arg(&pdf)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lt: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lt = pyhanko_from_dss(&pdf);
     // The provider, the TSA, the issuing CA (the root is the verifier's own anchor); the issuing CA's CRL and the
     // root's CRL that covers the issuing CA.
     assert_eq!(
@@ -974,35 +956,7 @@ fn validation_data_carries_the_ocsp_answers_the_node_got() {
     );
     let pdf = issue(d, Some(&lt_config), "lt-ocsp.pdf");
 
-    const SCRIPT: &str = r#"
-import sys, json
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.keys import load_cert_from_pemder
-root = load_cert_from_pemder(sys.argv[1])
-kwargs = {'trust_roots': [root], 'allow_fetching': False, 'revocation_mode': 'hard-fail'}
-with open(sys.argv[2], 'rb') as f:
-    r = PdfFileReader(f)
-    dss = r.root['/DSS']
-    sig = r.embedded_signatures[0]
-    vc = DocumentSecurityStore.read_dss(r).as_validation_context(kwargs)
-    st = validate_pdf_signature(sig, vc, ts_validation_context=vc)
-    print(json.dumps({'ocsps': len(dss.get('/OCSPs', [])), 'crls': len(dss.get('/CRLs', [])),
-                      'trusted': st.trusted, 'summary': st.summary()}))
-"#;
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(certs.join("root-ca.pem"))
-        .arg(&pdf)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lt: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lt = pyhanko_from_dss(&pdf);
     // The provider's and the TSA's answers; the root's CRL answers for the issuing CA (no responder for it).
     assert_eq!(lt["ocsps"], 2, "{lt}");
     assert_eq!(lt["crls"], 1, "{lt}");
