@@ -192,12 +192,10 @@ pub fn run(
     let options = config.serve;
     let runtime = tokio::runtime::Runtime::new().map_err(RunError::Runtime)?;
     let served = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|source| RunError::Listen {
-                addr: listen,
-                source,
-            })?;
+        let listener = bind(listen).map_err(|source| RunError::Listen {
+            addr: listen,
+            source,
+        })?;
         tracing::info!(%listen, demo = state.demo, "listening");
         // One signal stops every listener.
         let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -210,9 +208,7 @@ pub fn run(
         };
         let ncanode = match ncanode_listen {
             Some(addr) => {
-                let l = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| RunError::Listen { addr, source })?;
+                let l = bind(addr).map_err(|source| RunError::Listen { addr, source })?;
                 tracing::info!(%addr, "NCANode's API listening");
                 Some(tokio::spawn(serve_ncanode(
                     l,
@@ -234,6 +230,25 @@ pub fn run(
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     served
+}
+
+/// How many connections the kernel may queue before the accept loop takes them (the kernel clamps it to
+/// `net.core.somaxconn`). tokio's `TcpListener::bind` asks for 128, as the standard library does; a burst of a few
+/// hundred clients overflows that, and the kernel then drops SYNs, which clients resend only after a second — a
+/// `/health` probe caught in such a burst took 1 s in the flood test. Connections beyond
+/// `limits.max_connections` wait here too.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` with address reuse and [`LISTEN_BACKLOG`].
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves `router(state)` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.
