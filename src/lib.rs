@@ -37,6 +37,8 @@ pub use encoding::pem::der_blocks;
 
 // Signature algorithms and key files.
 pub use credentials::read_signing_identity;
+#[doc(hidden)]
+pub use crypto::gost::verify_as_first_sighting as gost_verify_as_first_sighting;
 pub use crypto::gost::Streebog;
 pub use crypto::{
     signing_key_from_pkcs8, AlgorithmId, AlgorithmRegistry, PublicKeyInfo, SigningKey,

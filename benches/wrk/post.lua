@@ -20,4 +20,5 @@ end
 
 function done(summary, latency, requests)
   io.write(string.format("unexpected statuses: %d\n", unexpected))
+  io.write(string.format("requests answered: %d\n", summary.requests))
 end

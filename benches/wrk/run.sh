@@ -2,6 +2,8 @@
 # HTTP throughput of `qoltanba serve` on loopback with wrk (Debian package `wrk`): verification of a CMS
 # (RSA signer, chain of two CAs, CRLs checked) and issuance of references (render + seal + store, fsync per
 # document). Run from the project root: benches/wrk/run.sh [seconds] [connections]
+# After each run it prints the server's CPU time per request (user + system, from /proc/<pid>/stat, so the CPU wrk
+# takes on the same cores is not counted), to set beside the in-process figure of `cargo bench --bench shell`.
 set -euo pipefail
 seconds="${1:-20}"
 connections="${2:-32}"
@@ -28,9 +30,24 @@ curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$work/verif
 
 printf '{"form":"reference.birth","data":%s}' "$("$bin" forms sample reference.birth)" > "$work/issue.json"
 
+# The server's CPU time so far, in clock ticks (utime + stime: fields 14 and 15 after the command name).
+ticks() { sed 's/.*) //' "/proc/$server/stat" | awk '{print $12 + $13}'; }
+hz=$(getconf CLK_TCK)
+# Runs wrk with the given environment and URL, then prints the server's CPU per answered request.
+measure() {
+  local before after out requests
+  before=$(ticks)
+  out=$(env "$@" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "$url")
+  after=$(ticks)
+  echo "$out"
+  requests=$(echo "$out" | sed -n 's/^requests answered: //p')
+  awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" \
+    'BEGIN { printf "server CPU: %.2f s for %d requests = %.1f µs a request\n", t / hz, n, t / hz * 1e6 / n }'
+}
+
 echo "== POST /v1/verify/cms, $connections connections, ${seconds}s"
-WRK_BODY="$work/verify.json" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" \
-  "http://127.0.0.1:$port/v1/verify/cms"
+url="http://127.0.0.1:$port/v1/verify/cms"
+measure WRK_BODY="$work/verify.json"
 echo "== POST /v1/documents (reference.birth), $connections connections, ${seconds}s"
-WRK_BODY="$work/issue.json" WRK_TOKEN="$portal" WRK_STATUS=201 wrk -t2 -c"$connections" -d"${seconds}s" \
-  --latency -s "$here/post.lua" "http://127.0.0.1:$port/v1/documents"
+url="http://127.0.0.1:$port/v1/documents"
+measure WRK_BODY="$work/issue.json" WRK_TOKEN="$portal" WRK_STATUS=201

@@ -1,20 +1,31 @@
 //! GOST R 34.10-2012 elliptic curves in short Weierstrass form y² = x³ + ax + b over GF(p), with the parameter
 //! sets of R 1323565.1.024-2019 / RFC 7836 (the TC26 sets, which include the CryptoPro ones). Every set's p and q
-//! fit 512 bits, so one 512-bit Montgomery arithmetic (crypto-bigint) serves them all.
+//! fit 512 bits. The arithmetic ([`super::ec::Ec`]) is generic over the field: the special-form field where
+//! p = 2^512 − c (the NCA's paramSetA, and paramSetC), crypto-bigint's Montgomery form for the rest.
 //!
-//! Points are kept in Jacobian coordinates (X, Y, Z) ↦ (X/Z², Y/Z³). Verification works on public data only, so
-//! its multi-scalar multiplication is variable-time; signing uses [`Curve::mul_ct`], a Montgomery ladder with
-//! constant-time swaps over a scalar of fixed bit length.
+//! Points cross this module's boundary as affine coordinates; verification works on public data only, so its
+//! multi-scalar multiplication is variable-time; signing's multiplications are constant-time.
 
 use std::sync::OnceLock;
 
-use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
-use crypto_bigint::{Limb, U512};
+use crypto_bigint::modular::runtime_mod::DynResidueParams;
+use crypto_bigint::U512;
 
+use super::ec::Ec;
+use super::field::{Field, Montgomery, PseudoMersenne};
 use crate::encoding::oid::{curve, ObjectIdentifier};
 
-pub(crate) type Fe = DynResidue<8>;
+/// Whether verification may use and make per-key tables (see [`super::ec`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyTables {
+    /// A key's tables are built at its second sighting and used from then on.
+    Cached,
+    /// The key is treated as never seen: a table on the fly, nothing kept.
+    Never,
+}
+
+/// A point in affine coordinates (x, y).
+pub(crate) type Affine = (U512, U512);
 
 /// One parameter set: hexadecimal constants as published.
 struct Hex {
@@ -164,101 +175,73 @@ fn u512(hex: &str) -> U512 {
     U512::from_be_hex(&format!("{hex:0>128}"))
 }
 
-/// Zero in Montgomery form is zero: no reduction needed to test it.
-fn is_zero(f: &Fe) -> bool {
-    f.as_montgomery() == &U512::ZERO
+/// The scalar multiplications of one curve, whatever its field.
+trait Arithmetic: Send + Sync {
+    fn generator(&self) -> Affine;
+    fn is_on_curve(&self, x: &U512, y: &U512) -> bool;
+    #[cfg(test)]
+    fn mul_g_plus_vartime(&self, u: &U512, v: &U512, q: &Affine, t: KeyTables) -> Option<Affine>;
+    fn g_plus_has_x(&self, u: &U512, v: &U512, q: &Affine, t: KeyTables, r: &U512) -> bool;
+    #[cfg(test)]
+    fn mul2_vartime(&self, u: &U512, p: &Affine, v: &U512, q: &Affine) -> Option<Affine>;
+    fn mul_ct(&self, k: &U512, p: &Affine) -> Option<Affine>;
+    fn mul_g_ct_x(&self, k: &U512) -> Option<U512>;
 }
 
-/// Window width of the odd-multiple tables used in verification.
-const WINDOW: usize = 5;
-
-/// The odd multiples P, 3P, …, (2^WINDOW − 1)P.
-type OddMultiples = Vec<Point>;
-
-/// A scalar as (bit position, odd digit) pairs, highest first: Σ digit·2^position = k (sliding windows).
-fn sliding_windows(k: &U512) -> Vec<(usize, usize)> {
-    let mut digits = Vec::with_capacity(512 / (WINDOW + 1) + 1);
-    let mut i = 512usize;
-    while i > 0 {
-        i -= 1;
-        if !k.bit_vartime(i) {
-            continue;
-        }
-        // The window [low, i], shortened so its lowest bit is set.
-        let mut low = i.saturating_sub(WINDOW - 1);
-        while !k.bit_vartime(low) {
-            low += 1;
-        }
-        let mut d = 0usize;
-        for b in (low..=i).rev() {
-            d = (d << 1) | usize::from(k.bit_vartime(b));
-        }
-        digits.push((low, d));
-        i = low;
+impl<F: Field> Arithmetic for Ec<F> {
+    fn generator(&self) -> Affine {
+        Ec::generator(self)
     }
-    digits
+    fn is_on_curve(&self, x: &U512, y: &U512) -> bool {
+        Ec::is_on_curve(self, x, y)
+    }
+    #[cfg(test)]
+    fn mul_g_plus_vartime(&self, u: &U512, v: &U512, q: &Affine, t: KeyTables) -> Option<Affine> {
+        Ec::mul_g_plus_vartime(self, u, v, q, t == KeyTables::Cached)
+    }
+    fn g_plus_has_x(&self, u: &U512, v: &U512, q: &Affine, t: KeyTables, r: &U512) -> bool {
+        Ec::g_plus_has_x(self, u, v, q, t == KeyTables::Cached, r)
+    }
+    #[cfg(test)]
+    fn mul2_vartime(&self, u: &U512, p: &Affine, v: &U512, q: &Affine) -> Option<Affine> {
+        Ec::mul2_vartime(self, u, p, v, q)
+    }
+    fn mul_ct(&self, k: &U512, p: &Affine) -> Option<Affine> {
+        Ec::mul_ct(self, k, p)
+    }
+    fn mul_g_ct_x(&self, k: &U512) -> Option<U512> {
+        Ec::mul_g_ct_x(self, k)
+    }
 }
-
-/// A point in Jacobian coordinates; `None` is the point at infinity.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Point(Option<(Fe, Fe, Fe)>);
 
 /// A curve with its generator, ready to compute.
 pub(crate) struct Curve {
     pub name: &'static str,
     /// Coordinate and signature-half size in bytes.
     pub size: usize,
-    fp: DynResidueParams<8>,
     fq: DynResidueParams<8>,
     pub(crate) p: U512,
     pub(crate) q: U512,
-    a: Fe,
-    /// a = −3 (all the TC26 512-bit sets A and B, 256-bit B–D): a cheaper doubling applies.
-    a_is_minus_3: bool,
-    b: Fe,
-    g: Point,
-    /// Odd multiples of the generator, computed once.
-    g_table: OddMultiples,
-    /// The signing table (odd multiples of 16^i·G), built on first use.
-    fixed_base: OnceLock<Option<FixedBase>>,
+    arithmetic: Box<dyn Arithmetic>,
 }
 
 impl Curve {
     fn new(h: &Hex) -> Curve {
         let p = u512(h.p);
         let q = u512(h.q);
-        let fp = DynResidueParams::new(&p);
-        let fq = DynResidueParams::new(&q);
-        let fe = |s: &str| Fe::new(&u512(s), fp);
-        let a = fe(h.a);
-        let three = Fe::new(&U512::from_u8(3), fp);
-        let mut curve = Curve {
+        let (a, b, x, y) = (u512(h.a), u512(h.b), u512(h.x), u512(h.y));
+        let arithmetic: Box<dyn Arithmetic> = match PseudoMersenne::new(&p) {
+            Some(f) => Box::new(Ec::new(f, &a, &b, &x, &y, q)),
+            None => Box::new(Ec::new(Montgomery::new(&p), &a, &b, &x, &y, q)),
+        };
+        Curve {
             name: h.name,
             size: h.size,
-            fp,
-            fq,
+            fq: DynResidueParams::new(&q),
             p,
             q,
-            a,
-            a_is_minus_3: is_zero(&a.add(&three)),
-            b: fe(h.b),
-            g: Point(Some((fe(h.x), fe(h.y), Fe::one(fp)))),
-            g_table: Vec::new(),
-            fixed_base: OnceLock::new(),
-        };
-        curve.g_table = curve.odd_multiples(&curve.g);
-        curve
-    }
-
-    fn odd_multiples(&self, p: &Point) -> OddMultiples {
-        let twice = self.double(p);
-        let mut table = Vec::with_capacity(1 << (WINDOW - 1));
-        table.push(*p);
-        for i in 1..(1 << (WINDOW - 1)) {
-            let next = self.add(&table[i - 1], &twice);
-            table.push(next);
+            arithmetic,
         }
-        table
     }
 
     /// The curve named by an OID, its arithmetic set up once per process.
@@ -282,298 +265,119 @@ impl Curve {
         self.fq
     }
 
-    /// The affine point (x, y) if it lies on the curve (coordinates below p).
-    pub(crate) fn point(&self, x: &U512, y: &U512) -> Option<Point> {
-        if x >= &self.p || y >= &self.p {
-            return None;
-        }
-        let (x, y) = (Fe::new(x, self.fp), Fe::new(y, self.fp));
-        let lhs = y.square();
-        let rhs = x.square().mul(&x).add(&self.a.mul(&x)).add(&self.b);
-        (lhs.retrieve() == rhs.retrieve()).then_some(Point(Some((x, y, Fe::one(self.fp)))))
+    /// Whether (x, y) is a point of the curve with coordinates below p.
+    pub(crate) fn is_on_curve(&self, p: &Affine) -> bool {
+        p.0 < self.p && p.1 < self.p && self.arithmetic.is_on_curve(&p.0, &p.1)
     }
 
-    pub(crate) fn generator(&self) -> Point {
-        self.g
+    pub(crate) fn generator(&self) -> Affine {
+        self.arithmetic.generator()
     }
 
-    fn double(&self, p: &Point) -> Point {
-        let Some((x, y, z)) = p.0 else {
-            return *p;
-        };
-        if is_zero(&y) {
-            return Point(None);
-        }
-        if self.a_is_minus_3 {
-            // dbl-2001-b: alpha = 3(X − Z²)(X + Z²).
-            let delta = z.square();
-            let gamma = y.square();
-            let beta = x.mul(&gamma);
-            let t = x.sub(&delta).mul(&x.add(&delta));
-            let alpha = t.add(&t).add(&t);
-            let beta4 = {
-                let b2 = beta.add(&beta);
-                b2.add(&b2)
-            };
-            let x3 = alpha.square().sub(&beta4).sub(&beta4);
-            let z3 = y.add(&z).square().sub(&gamma).sub(&delta);
-            let gamma2_8 = {
-                let g2 = gamma.square();
-                let g4 = g2.add(&g2);
-                let g8 = g4.add(&g4);
-                g8.add(&g8)
-            };
-            let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma2_8);
-            return Point(Some((x3, y3, z3)));
-        }
-        let xx = x.square();
-        let yy = y.square();
-        let yyyy = yy.square();
-        let zz = z.square();
-        let t = x.add(&yy).square().sub(&xx).sub(&yyyy);
-        let s = t.add(&t);
-        let m = xx.add(&xx).add(&xx).add(&self.a.mul(&zz.square()));
-        let x3 = m.square().sub(&s).sub(&s);
-        let eight_yyyy = {
-            let two = yyyy.add(&yyyy);
-            let four = two.add(&two);
-            four.add(&four)
-        };
-        let y3 = m.mul(&s.sub(&x3)).sub(&eight_yyyy);
-        let z3 = y.add(&z).square().sub(&yy).sub(&zz);
-        Point(Some((x3, y3, z3)))
+    /// Whether u·G + v·Q (Q on the curve) is finite with x ≡ r (mod q), r below q: GOST verification's last
+    /// step. Variable time.
+    pub(crate) fn g_plus_has_x(
+        &self,
+        u: &U512,
+        v: &U512,
+        q: &Affine,
+        tables: KeyTables,
+        r: &U512,
+    ) -> bool {
+        self.arithmetic.g_plus_has_x(u, v, q, tables, r)
     }
 
-    fn add(&self, p: &Point, q: &Point) -> Point {
-        let (Some((x1, y1, z1)), Some((x2, y2, z2))) = (p.0, q.0) else {
-            return if p.0.is_none() { *q } else { *p };
-        };
-        let z1z1 = z1.square();
-        let z2z2 = z2.square();
-        let u1 = x1.mul(&z2z2);
-        let u2 = x2.mul(&z1z1);
-        let s1 = y1.mul(&z2).mul(&z2z2);
-        let s2 = y2.mul(&z1).mul(&z1z1);
-        let h = u2.sub(&u1);
-        let r = s2.sub(&s1);
-        if is_zero(&h) {
-            return if is_zero(&r) {
-                self.double(p)
-            } else {
-                Point(None)
-            };
-        }
-        let r = r.add(&r);
-        let i = h.add(&h).square();
-        let j = h.mul(&i);
-        let v = u1.mul(&i);
-        let x3 = r.square().sub(&j).sub(&v).sub(&v);
-        let s1j = s1.mul(&j);
-        let y3 = r.mul(&v.sub(&x3)).sub(&s1j).sub(&s1j);
-        let z3 = z1.add(&z2).square().sub(&z1z1).sub(&z2z2).mul(&h);
-        Point(Some((x3, y3, z3)))
+    /// u·G + v·Q on public data (Q on the curve); `None` at infinity. Variable time.
+    #[cfg(test)]
+    pub(crate) fn mul_g_plus_vartime(
+        &self,
+        u: &U512,
+        v: &U512,
+        q: &Affine,
+        tables: KeyTables,
+    ) -> Option<Affine> {
+        self.arithmetic.mul_g_plus_vartime(u, v, q, tables)
     }
 
-    /// u·G + v·Q on public data: interleaved sliding windows over odd multiples (the generator's computed once).
-    /// Variable time.
-    pub(crate) fn mul_g_plus_vartime(&self, u: &U512, v: &U512, q: &Point) -> Point {
-        let q_table = self.odd_multiples(q);
-        let du = sliding_windows(u);
-        let dv = sliding_windows(v);
-        let (mut iu, mut iv) = (0, 0);
-        let mut acc = Point(None);
-        let top = du
-            .first()
-            .map_or(0, |d| d.0 + WINDOW)
-            .max(dv.first().map_or(0, |d| d.0 + WINDOW));
-        for i in (0..top.min(512)).rev() {
-            acc = self.double(&acc);
-            if iu < du.len() && du[iu].0 == i {
-                acc = self.add(&acc, &self.g_table[du[iu].1 / 2]);
-                iu += 1;
-            }
-            if iv < dv.len() && dv[iv].0 == i {
-                acc = self.add(&acc, &q_table[dv[iv].1 / 2]);
-                iv += 1;
-            }
-        }
-        acc
+    /// u·P + v·Q bit by bit: the reference the fast forms are tested against.
+    #[cfg(test)]
+    pub(crate) fn mul2_vartime(
+        &self,
+        u: &U512,
+        p: &Affine,
+        v: &U512,
+        q: &Affine,
+    ) -> Option<Affine> {
+        self.arithmetic.mul2_vartime(u, p, v, q)
     }
 
-    /// u·P + v·Q the plain way (Shamir's trick, bit by bit): the reference the windowed form is tested against,
-    /// and the ladder's fallback for its negligible corner cases.
-    pub(crate) fn mul2_vartime(&self, u: &U512, p: &Point, v: &U512, q: &Point) -> Point {
-        let pq = self.add(p, q);
-        let mut acc = Point(None);
-        for i in (0..512).rev() {
-            acc = self.double(&acc);
-            match (u.bit_vartime(i), v.bit_vartime(i)) {
-                (true, true) => acc = self.add(&acc, &pq),
-                (true, false) => acc = self.add(&acc, p),
-                (false, true) => acc = self.add(&acc, q),
-                (false, false) => {}
-            }
-        }
-        acc
+    /// k·P for a secret k in [1, q), in constant time (the ladder).
+    pub(crate) fn mul_ct(&self, k: &U512, p: &Affine) -> Option<Affine> {
+        self.arithmetic.mul_ct(k, p)
     }
 
-    /// k·P for a secret k in [1, q): a Montgomery ladder whose sequence of operations does not depend on k.
-    /// k is first replaced by k + q or k + 2q (the same point), whichever has bit t = bitlen(q) set, so the ladder
-    /// always runs t steps from (P, 2P); the swaps are constant-time selections, and the field arithmetic is
-    /// crypto-bigint's constant-time Montgomery form. (The point formulas branch only when the two ladder points
-    /// coincide or one is at infinity, which for k < q happens with negligible probability.)
-    pub(crate) fn mul_ct(&self, k: &U512, p: &Point) -> Point {
-        let t = self.q.bits_vartime(); // public: a property of the curve
-                                       // k + q and k + 2q are as secret as k: wiped when done.
-        let (s1, c1) = k.adc(&self.q, Limb::ZERO);
-        let s1 = zeroize::Zeroizing::new(s1);
-        let s2 = zeroize::Zeroizing::new(s1.adc(&self.q, c1).0);
-        let top = |s: &U512, c: Limb| -> Choice {
-            if t == 512 {
-                Choice::from((c.0 & 1) as u8)
-            } else {
-                Choice::from(s.bit(t))
-            }
-        };
-        // Use k + q when its bit t is set, else k + 2q.
-        let use_first = top(&s1, c1);
-        let scalar = zeroize::Zeroizing::new(U512::conditional_select(&s2, &s1, use_first));
-        let Some((x, y, z)) = p.0 else {
-            return Point(None);
-        };
-        let mut r0 = (x, y, z);
-        let Some(twice) = self.double(p).0 else {
-            return Point(None);
-        };
-        let mut r1 = twice;
-        for i in (0..t).rev() {
-            let bit = Choice::from(scalar.bit(i));
-            cswap(&mut r0, &mut r1, bit);
-            let sum = self.add(&Point(Some(r0)), &Point(Some(r1)));
-            let dbl = self.double(&Point(Some(r0)));
-            match (sum.0, dbl.0) {
-                (Some(a), Some(b)) => {
-                    r1 = a;
-                    r0 = b;
-                }
-                // Negligible for a random k; still correct: fall back to the plain result.
-                _ => return self.mul2_vartime(k, p, &U512::ZERO, p),
-            }
-            cswap(&mut r0, &mut r1, bit);
-        }
-        Point(Some(r0))
-    }
-
-    /// A point with the x coordinate of k·G, for a secret k in [1, q): the fixed-base table when it can be built
-    /// (always, for the published curves), else the ladder.
-    pub(crate) fn mul_g_ct(&self, k: &U512) -> Point {
-        match self.fixed_base.get_or_init(|| FixedBase::new(self)) {
-            Some(table) => table.mul(self, k),
-            None => self.mul_ct(k, &self.g),
-        }
-    }
-
-    /// The affine coordinates, or `None` at infinity.
-    pub(crate) fn affine(&self, p: &Point) -> Option<(U512, U512)> {
-        let (x, y, z) = p.0?;
-        let (zinv, ok) = z.invert();
-        if !bool::from(ok) {
-            return None;
-        }
-        let zinv2 = zinv.square();
-        Some((
-            x.mul(&zinv2).retrieve(),
-            y.mul(&zinv2).mul(&zinv).retrieve(),
-        ))
+    /// The x coordinate of k·G for a secret k in [1, q), in constant time (the comb).
+    pub(crate) fn mul_g_ct_x(&self, k: &U512) -> Option<U512> {
+        self.arithmetic.mul_g_ct_x(k)
     }
 }
 
-fn cswap(a: &mut (Fe, Fe, Fe), b: &mut (Fe, Fe, Fe), swap: Choice) {
-    Fe::conditional_swap(&mut a.0, &mut b.0, swap);
-    Fe::conditional_swap(&mut a.1, &mut b.1, swap);
-    Fe::conditional_swap(&mut a.2, &mut b.2, swap);
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::gost::field::Traced;
 
-/// Digits of the signing table are odd in [−15, 15]: windows of 4 bits.
-const FB_WINDOW: usize = 4;
-const FB_ODD: usize = 1 << (FB_WINDOW - 1);
-
-/// Fixed-base multiplication for signing: k·G from odd multiples of 16^i·G, with every digit of k recoded to a
-/// non-zero odd value (Joye–Tunstall regular recoding), so the sequence of additions is the same for every k.
-/// Each lookup reads all eight entries of its row through constant-time selections, and a negative digit negates
-/// y by a constant-time selection.
-struct FixedBase {
-    /// Row i: (2j + 1)·16^i·G for j in 0..8, Jacobian.
-    rows: Vec<[(Fe, Fe, Fe); FB_ODD]>,
-}
-
-impl FixedBase {
-    fn new(curve: &Curve) -> Option<FixedBase> {
-        let digits = curve.q.bits_vartime().div_ceil(FB_WINDOW) + 1;
-        let mut rows = Vec::with_capacity(digits);
-        let mut base = curve.g;
-        for _ in 0..digits {
-            let twice = curve.double(&base);
-            let mut row = Vec::with_capacity(FB_ODD);
-            let mut p = base;
-            for _ in 0..FB_ODD {
-                row.push(p.0?);
-                p = curve.add(&p, &twice);
-            }
-            rows.push(row.try_into().ok()?);
-            for _ in 0..FB_WINDOW {
-                base = curve.double(&base);
-            }
+    /// Signing's multiplications perform the same sequence of field operations whatever the secret scalar: the
+    /// comb (k·G) and the ladder (k·P), on the NCA's curve, for odd and even, small and large k. (Each field
+    /// operation is itself branch-free: `field`'s tests hold its results to crypto-bigint's.)
+    #[test]
+    fn signing_multiplications_do_the_same_work_for_every_scalar() {
+        let h = &TC26_512_A;
+        let (p, q) = (u512(h.p), u512(h.q));
+        let field = Traced::new(PseudoMersenne::new(&p).expect("special form"));
+        let ec = Ec::new(field, &u512(h.a), &u512(h.b), &u512(h.x), &u512(h.y), q);
+        let g = ec.generator();
+        let scalars = [
+            U512::ONE,
+            U512::from_u64(2),
+            U512::from_u64(0xdead_beef),
+            q.wrapping_sub(&U512::ONE),
+            q.shr_vartime(1),
+            u512("123456789abcdef0fedcba9876543210aa55"),
+            u512("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff27e69532f48d89116ff22b8d4e0560609b4b38abfad2b85dcacdb1411f10b270"),
+        ];
+        let trace = |run: &dyn Fn()| {
+            ec.field().trace.lock().expect("trace").clear();
+            run();
+            std::mem::take(&mut *ec.field().trace.lock().expect("trace"))
+        };
+        ec.mul_g_ct_x(&U512::ONE); // builds the comb
+        let combs: Vec<_> = scalars
+            .iter()
+            .map(|k| trace(&|| assert!(ec.mul_g_ct_x(k).is_some())))
+            .collect();
+        // The ladder meets the point at infinity for k = 1 and k = q − 1 (its last prefix is then q·P) and takes its
+        // plain fallback: those two are left out, as the negligible cases its documentation names.
+        let ladders: Vec<_> = scalars
+            .iter()
+            .filter(|k| **k != U512::ONE && **k != q.wrapping_sub(&U512::ONE))
+            .map(|k| trace(&|| assert!(ec.mul_ct(k, &g).is_some())))
+            .collect();
+        assert!(combs[0].len() > 1000 && ladders[0].len() > 1000);
+        for (k, comb) in combs.iter().enumerate() {
+            assert!(comb == &combs[0], "comb: scalar {k} differs");
         }
-        Some(FixedBase { rows })
-    }
-
-    /// A point with the x coordinate of k·G (k·G itself, or −k·G when k is even).
-    fn mul(&self, curve: &Curve, k: &U512) -> Point {
-        // An odd scalar: k, or q − k when k is even, whose multiple −k·G has the same x.
-        let odd = Choice::from((k.as_words()[0] & 1) as u8);
-        // The scalar's remainder is as secret as k: wiped when done.
-        let mut rest = zeroize::Zeroizing::new(U512::conditional_select(
-            &zeroize::Zeroizing::new(curve.q.wrapping_sub(k)),
-            k,
-            odd,
-        ));
-        let mut acc: Option<(Fe, Fe, Fe)> = None;
-        let last = self.rows.len() - 1;
-        for (i, row) in self.rows.iter().enumerate() {
-            // d = (rest mod 32) − 16 is odd in [−15, 15]; rest − d = rest − (rest mod 32) + 16 is divisible by 16.
-            // The last digit is what remains: odd and positive.
-            let low = rest.as_words()[0] & ((1 << (FB_WINDOW + 1)) - 1);
-            let d = if i == last {
-                (rest.as_words()[0] & 0xff) as i64
-            } else {
-                low as i64 - (1 << FB_WINDOW)
-            };
-            if i != last {
-                *rest = rest
-                    .wrapping_sub(&U512::from_u64(low))
-                    .wrapping_add(&U512::from_u64(1 << FB_WINDOW))
-                    .shr_vartime(FB_WINDOW);
-            }
-            // |d| and its sign without a branch.
-            let mask = d >> 63;
-            let magnitude = ((d ^ mask) - mask) as u64;
-            let index = magnitude >> 1;
-            let mut entry = row[0];
-            for (j, candidate) in row.iter().enumerate() {
-                let hit = (j as u64).ct_eq(&index);
-                entry.0 = Fe::conditional_select(&entry.0, &candidate.0, hit);
-                entry.1 = Fe::conditional_select(&entry.1, &candidate.1, hit);
-                entry.2 = Fe::conditional_select(&entry.2, &candidate.2, hit);
-            }
-            let negative = Choice::from((mask & 1) as u8);
-            entry.1 = Fe::conditional_select(&entry.1, &entry.1.neg(), negative);
-            acc = match acc {
-                None => Some(entry),
-                // Equal or opposite points meet with negligible probability; the sum is still right then.
-                Some(a) => curve.add(&Point(Some(a)), &Point(Some(entry))).0,
-            };
+        for (k, ladder) in ladders.iter().enumerate() {
+            assert!(ladder == &ladders[0], "ladder: scalar {k} differs");
         }
-        Point(acc)
+        // The verification multiplication, by contrast, is not: the test can tell.
+        let (u1, u2) = (U512::from_u64(3), q.shr_vartime(1));
+        let short = trace(&|| {
+            ec.mul_g_plus_vartime(&u1, &u1, &g, false);
+        });
+        let long = trace(&|| {
+            ec.mul_g_plus_vartime(&u2, &u2, &g, false);
+        });
+        assert!(short != long);
     }
 }

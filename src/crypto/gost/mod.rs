@@ -7,9 +7,11 @@
 //! r ‖ s little-endian; the RFC 9215 OIDs carry s ‖ r big-endian — the same bytes reversed.
 
 mod curve;
+mod ec;
+mod field;
 mod signing;
 
-pub(crate) use curve::Curve;
+pub(crate) use curve::{Curve, KeyTables};
 pub(crate) use signing::GostKey;
 
 use crypto_bigint::modular::runtime_mod::DynResidue;
@@ -67,37 +69,55 @@ struct GostSignature {
     layout: Layout,
 }
 
+/// The GOST signature OIDs: name, digest and byte layout.
+const ALGORITHMS: [(ObjectIdentifier, &str, Streebog, Layout); 4] = [
+    (
+        sig_oid::GOST_NCA_256,
+        "GOST R 34.10-2015 256-bit (NCA)",
+        Streebog::Bits256,
+        Layout::Nca,
+    ),
+    (
+        sig_oid::GOST_NCA_512,
+        "GOST R 34.10-2015 512-bit (NCA)",
+        Streebog::Bits512,
+        Layout::Nca,
+    ),
+    (
+        sig_oid::GOST_TC26_256,
+        "id-tc26-signwithdigest-gost3410-12-256",
+        Streebog::Bits256,
+        Layout::Rfc,
+    ),
+    (
+        sig_oid::GOST_TC26_512,
+        "id-tc26-signwithdigest-gost3410-12-512",
+        Streebog::Bits512,
+        Layout::Rfc,
+    ),
+];
+
 /// Registers the GOST signature OIDs.
 pub(crate) fn register_gost_algorithms(r: &mut AlgorithmRegistry) {
-    let algs = [
-        (
-            sig_oid::GOST_NCA_256,
-            "GOST R 34.10-2015 256-bit (NCA)",
-            Streebog::Bits256,
-            Layout::Nca,
-        ),
-        (
-            sig_oid::GOST_NCA_512,
-            "GOST R 34.10-2015 512-bit (NCA)",
-            Streebog::Bits512,
-            Layout::Nca,
-        ),
-        (
-            sig_oid::GOST_TC26_256,
-            "id-tc26-signwithdigest-gost3410-12-256",
-            Streebog::Bits256,
-            Layout::Rfc,
-        ),
-        (
-            sig_oid::GOST_TC26_512,
-            "id-tc26-signwithdigest-gost3410-12-512",
-            Streebog::Bits512,
-            Layout::Rfc,
-        ),
-    ];
-    for (oid, name, hash, layout) in algs {
+    for (oid, name, hash, layout) in ALGORITHMS {
         r.register(oid, Box::new(GostSignature { name, hash, layout }));
     }
+}
+
+/// GOST verification as for a key never seen before: no per-key tables are used or made. The benchmarks measure
+/// both paths with it; it is not part of the API.
+#[doc(hidden)]
+pub fn verify_as_first_sighting(
+    algorithm: &crate::crypto::AlgorithmId,
+    key: &PublicKeyInfo,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    let (_, name, hash, layout) = ALGORITHMS
+        .into_iter()
+        .find(|a| a.0 == algorithm.oid)
+        .ok_or_else(|| CryptoError::UnsupportedAlgorithm(algorithm.oid.to_string()))?;
+    GostSignature { name, hash, layout }.check(key, message, signature, KeyTables::Never)
 }
 
 /// Whether a PKCS#8 key names a GOST key algorithm (its errors are then GOST's to tell).
@@ -166,18 +186,20 @@ pub(crate) fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U
 pub(crate) fn verify_digest(
     curve: &Curve,
     digest: &[u8],
-    x: &U512,
-    y: &U512,
-    r: &U512,
-    s: &U512,
+    (x, y): (&U512, &U512),
+    (r, s): (&U512, &U512),
+    tables: KeyTables,
 ) -> Result<(), CryptoError> {
     let q = curve.q;
     if *r == U512::ZERO || *r >= q || *s == U512::ZERO || *s >= q {
         return Err(CryptoError::BadSignature);
     }
-    let key = curve
-        .point(x, y)
-        .ok_or_else(|| CryptoError::KeyMismatch("the public key is not on its curve".into()))?;
+    let key = (*x, *y);
+    if !curve.is_on_curve(&key) {
+        return Err(CryptoError::KeyMismatch(
+            "the public key is not on its curve".into(),
+        ));
+    }
     let mut e = le(digest).wrapping_rem(&q);
     if e == U512::ZERO {
         e = U512::ONE;
@@ -189,9 +211,7 @@ pub(crate) fn verify_digest(
     }
     let z1 = DynResidue::new(s, fq).mul(&v).retrieve();
     let z2 = DynResidue::new(r, fq).neg().mul(&v).retrieve();
-    let c = curve.mul_g_plus_vartime(&z1, &z2, &key);
-    let (cx, _) = curve.affine(&c).ok_or(CryptoError::BadSignature)?;
-    if cx.wrapping_rem(&q) == *r {
+    if curve.g_plus_has_x(&z1, &z2, &key, tables, r) {
         Ok(())
     } else {
         Err(CryptoError::BadSignature)
@@ -210,6 +230,18 @@ impl SignatureAlgorithm for GostSignature {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        self.check(key, message, signature, KeyTables::Cached)
+    }
+}
+
+impl GostSignature {
+    fn check(
+        &self,
+        key: &PublicKeyInfo,
+        message: &[u8],
+        signature: &[u8],
+        tables: KeyTables,
+    ) -> Result<(), CryptoError> {
         let (curve, x, y) = public_key(key)?;
         let n = self.hash.size();
         if curve.size != n {
@@ -227,7 +259,13 @@ impl SignatureAlgorithm for GostSignature {
             Layout::Nca => (le(first), le(second)),
             Layout::Rfc => (be(second), be(first)),
         };
-        verify_digest(curve, &self.hash.digest(message), &x, &y, &r, &s)
+        verify_digest(
+            curve,
+            &self.hash.digest(message),
+            (&x, &y),
+            (&r, &s),
+            tables,
+        )
     }
 }
 
@@ -286,15 +324,9 @@ mod tests {
         for (c, d, x, y, e, k, r, s) in examples {
             let (d, x, y, e, k, r, s) = (h(d), h(x), h(y), h(e), h(k), h(r), h(s));
             let g = c.generator();
-            let (gx, gy) = c.affine(&g).expect("affine");
-            assert!(c.point(&gx, &gy).is_some(), "{}: generator", c.name);
-            assert_eq!(
-                c.affine(&c.mul_ct(&d, &g)),
-                Some((x, y)),
-                "{}: public key",
-                c.name
-            );
-            let (cx, _) = c.affine(&c.mul_g_ct(&k)).expect("kG");
+            assert!(c.is_on_curve(&g), "{}: generator", c.name);
+            assert_eq!(c.mul_ct(&d, &g), Some((x, y)), "{}: public key", c.name);
+            let cx = c.mul_g_ct_x(&k).expect("kG");
             assert_eq!(cx.wrapping_rem(&c.q), r, "{}: r", c.name);
             let fq = c.fq();
             let computed_s = DynResidue::new(&r, fq)
@@ -305,9 +337,11 @@ mod tests {
             // The verifier reads the digest little-endian: hand it e's bytes that way.
             let mut e_le = e.to_be_bytes()[64 - c.size..].to_vec();
             e_le.reverse();
-            verify_digest(&c, &e_le, &x, &y, &r, &s).expect("verifies");
-            let s2 = s.wrapping_add(&U512::ONE);
-            assert!(verify_digest(&c, &e_le, &x, &y, &r, &s2).is_err());
+            for tables in [KeyTables::Never, KeyTables::Cached, KeyTables::Cached] {
+                verify_digest(&c, &e_le, (&x, &y), (&r, &s), tables).expect("verifies");
+                let s2 = s.wrapping_add(&U512::ONE);
+                assert!(verify_digest(&c, &e_le, (&x, &y), (&r, &s2), tables).is_err());
+            }
         }
     }
 
@@ -323,28 +357,52 @@ mod tests {
             "id-tc26-gost-3410-12-512-paramSetC",
         ] {
             let c = Curve::by_name(name).expect(name);
-            let (x, y) = c.affine(&c.generator()).expect("affine");
-            assert!(c.point(&x, &y).is_some(), "{name}");
+            let g = c.generator();
+            assert!(c.is_on_curve(&g), "{name}");
             // q·G is the point at infinity: q is the generator's order.
             let q = c.q;
-            let inf = c.mul2_vartime(&q, &c.generator(), &U512::ZERO, &c.generator());
-            assert!(c.affine(&inf).is_none(), "{name}");
-            // The windowed multi-scalar multiplication agrees with the plain one.
-            let g = c.generator();
-            let q2 = c.mul2_vartime(&U512::from_u64(0xdead_beef_1234), &g, &U512::ZERO, &g);
-            for (u, v) in [
-                (U512::from_u64(1), U512::from_u64(1)),
-                (q.wrapping_sub(&U512::ONE), U512::from_u64(31)),
-                (
-                    U512::from_be_hex(&format!("{:0>128}", "f00dfeedbeefcafe0123456789abcdef")),
-                    q.shr_vartime(3),
-                ),
-                (U512::ZERO, U512::from_u64(32)),
-            ] {
-                let slow = c.affine(&c.mul2_vartime(&u, &g, &v, &q2));
-                let fast = c.affine(&c.mul_g_plus_vartime(&u, &v, &q2));
-                assert_eq!(slow, fast, "{name}");
+            assert!(c.mul2_vartime(&q, &g, &U512::ZERO, &g).is_none(), "{name}");
+            // The windowed multi-scalar multiplication agrees with the plain one: for a key seen once (a table
+            // on the fly), seen twice (its tables built) and after (its cached tables).
+            let key = c
+                .mul2_vartime(&U512::from_u64(0xdead_beef_1234), &g, &U512::ZERO, &g)
+                .expect("a point");
+            for round in 0..3 {
+                for (u, v) in [
+                    (U512::from_u64(1), U512::from_u64(1)),
+                    (q.wrapping_sub(&U512::ONE), U512::from_u64(31)),
+                    (U512::from_u64(31), q.wrapping_sub(&U512::ONE)),
+                    (
+                        U512::from_be_hex(&format!("{:0>128}", "f00dfeedbeefcafe0123456789abcdef")),
+                        q.shr_vartime(3),
+                    ),
+                    (q.shr_vartime(1), q.wrapping_sub(&U512::from_u64(12345))),
+                    (U512::ZERO, U512::from_u64(32)),
+                    (U512::from_u64(32), U512::ZERO),
+                ] {
+                    let slow = c.mul2_vartime(&u, &g, &v, &key);
+                    let fast = c.mul_g_plus_vartime(&u, &v, &key, KeyTables::Cached);
+                    assert_eq!(slow, fast, "{name}, round {round}");
+                    // The inversion-free x check agrees (on paramSetC and 256 A, q < p/2: x mod q has several
+                    // candidates below p).
+                    if let Some((x, _)) = fast {
+                        let r = x.wrapping_rem(&q);
+                        assert!(c.g_plus_has_x(&u, &v, &key, KeyTables::Never, &r), "{name}");
+                        let wrong = r.wrapping_add(&U512::ONE).wrapping_rem(&q);
+                        assert!(
+                            !c.g_plus_has_x(&u, &v, &key, KeyTables::Cached, &wrong),
+                            "{name}"
+                        );
+                    }
+                }
             }
+            // u·G + v·Q at infinity: v·Q = −u·G.
+            let u = U512::from_u64(0xdead_beef_1234);
+            assert!(
+                c.mul_g_plus_vartime(&u, &q.wrapping_sub(&U512::ONE), &key, KeyTables::Cached)
+                    .is_none(),
+                "{name}"
+            );
             // The signing multiplications give k·G's x coordinate for odd and even k alike.
             for k in [
                 U512::ONE,
@@ -355,12 +413,10 @@ mod tests {
                 q.shr_vartime(1),
                 U512::from_be_hex(&format!("{:0>128}", "123456789abcdef0fedcba9876543210aa55")),
             ] {
-                let reference = c
-                    .affine(&c.mul2_vartime(&k, &g, &U512::ZERO, &g))
-                    .map(|p| p.0);
-                let table = c.affine(&c.mul_g_ct(&k)).map(|p| p.0);
-                let ladder = c.affine(&c.mul_ct(&k, &g)).map(|p| p.0);
-                assert_eq!(table, reference, "{name}: table");
+                let reference = c.mul2_vartime(&k, &g, &U512::ZERO, &g).map(|p| p.0);
+                let comb = c.mul_g_ct_x(&k);
+                let ladder = c.mul_ct(&k, &g).map(|p| p.0);
+                assert_eq!(comb, reference, "{name}: comb");
                 assert_eq!(ladder, reference, "{name}: ladder");
             }
         }

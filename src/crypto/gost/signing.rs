@@ -86,7 +86,7 @@ impl GostKey {
             return Err(bad(&"private key out of range"));
         }
         let (x, y) = curve
-            .affine(&curve.mul_ct(&d, &curve.generator()))
+            .mul_ct(&d, &curve.generator())
             .ok_or_else(|| bad(&"private key gives no public key"))?;
         let nca = key_oid == oid::key::GOST_NCA;
         Ok(GostKey {
@@ -185,7 +185,7 @@ impl SigningKey for GostKey {
         }
         let fq = curve.fq();
         for k in self.nonces(&e).take(16) {
-            let Some((cx, _)) = curve.affine(&curve.mul_g_ct(&k)) else {
+            let Some(cx) = curve.mul_g_ct_x(&k) else {
                 continue;
             };
             let r = cx.wrapping_rem(&q);

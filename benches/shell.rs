@@ -1,0 +1,86 @@
+//! The work behind one `POST /v1/verify/cms` of `benches/wrk/run.sh`, in-process (issue 21): the figure the HTTP
+//! shell's cost is measured against. Run: `cargo bench --bench shell` (needs the OpenSSL CLI).
+//!
+//! - `shell/verify_cms_request`: what the handler does with the request body — the JSON parsed, the CMS
+//!   base64-decoded, `verify_cms` with the embedded default's trust store (the demo PKI and its CRLs) and revocation
+//!   policy, the report serialised to JSON. The CMS is the one run.sh makes: the demo individual's application
+//!   signed with `openssl cms -sign`.
+//! - `shell/verify_cms_core`: `verify_cms` alone.
+//!
+//! `benches/wrk/run.sh` prints the server's CPU time per request for the same body; their ratio is the shell's cost.
+
+use base64::Engine;
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn benches(c: &mut Criterion) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("app.json");
+    std::fs::write(
+        &app,
+        r#"{"service":"licence.private-bailiff","applicant":{"iin":"870412300129","name":"ТЕСТОВ ТЕСТ"}}"#,
+    )
+    .expect("write");
+    let p7s = dir.path().join("app.p7s");
+    let signed = std::process::Command::new("openssl")
+        .args([
+            "cms",
+            "-sign",
+            "-nodetach",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+        ])
+        .arg(&app)
+        .arg("-signer")
+        .arg(root.join("certs/individual-sign.pem"))
+        .arg("-inkey")
+        .arg(root.join("certs/individual-sign.key.pem"))
+        .arg("-out")
+        .arg(&p7s)
+        .status()
+        .expect("the OpenSSL CLI");
+    assert!(signed.success());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = serde_json::json!({
+        "cms": b64.encode(std::fs::read(&p7s).expect("cms")),
+        "iin": "870412300129",
+    })
+    .to_string()
+    .into_bytes();
+
+    let store = qoltanba::demo_trust_store().expect("store");
+    let policy = qoltanba::RevocationPolicy::default();
+    let options = |iin: &str| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64;
+        let mut opts = qoltanba::VerifyOptions::at(now);
+        opts.iin = Some(qoltanba::Iin::parse(iin).expect("iin"));
+        policy.apply(&mut opts, qoltanba::CheckFor::Verify);
+        opts
+    };
+    let request = || {
+        let req: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let cms = b64
+            .decode(req["cms"].as_str().expect("cms"))
+            .expect("base64");
+        let opts = options(req["iin"].as_str().expect("iin"));
+        let report = qoltanba::verify_cms(&store, &cms, None, &[], &opts).expect("cms");
+        serde_json::to_vec(&report).expect("json")
+    };
+    let answer: serde_json::Value = serde_json::from_slice(&request()).expect("report");
+    assert_eq!(answer["valid"], true, "{answer}");
+
+    c.bench_function("shell/verify_cms_request", |b| b.iter(request));
+    let cms = std::fs::read(&p7s).expect("cms");
+    let opts = options("870412300129");
+    c.bench_function("shell/verify_cms_core", |b| {
+        b.iter(|| qoltanba::verify_cms(&store, &cms, None, &[], &opts).expect("cms"))
+    });
+}
+
+criterion_group!(shell, benches);
+criterion_main!(shell);
