@@ -42,8 +42,9 @@ pub(crate) use problem::Problem;
 /// What every handler shares: the service, loaded once at start, and the gates that bound its use.
 #[derive(Clone)]
 pub struct AppState {
-    /// The node: trust, registry, signer, provider.
-    pub node: Node,
+    /// The node: trust, registry, signer, provider. Behind one `Arc`: axum clones the state for every request, and
+    /// a `Node` is fifteen `Arc`s (their clones and drops showed in the profile of `/v1/verify/cms`, issue 21).
+    pub node: Arc<Node>,
     /// Job pools, body budget and the shutdown flag.
     pub gates: Arc<Gates>,
 }
@@ -64,7 +65,7 @@ impl AppState {
     /// A service behind `limits`.
     pub fn with(node: Node, limits: Limits) -> Self {
         AppState {
-            node,
+            node: Arc::new(node),
             gates: Arc::new(Gates::new(limits)),
         }
     }
@@ -84,9 +85,10 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// Changing a part (tests, the CLI's setup) copies the node first if a clone of the state shares it.
 impl std::ops::DerefMut for AppState {
     fn deref_mut(&mut self) -> &mut Node {
-        &mut self.node
+        Arc::make_mut(&mut self.node)
     }
 }
 
