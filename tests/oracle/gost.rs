@@ -144,6 +144,35 @@ pub(crate) fn nca_dir() -> std::path::PathBuf {
     common::tools::conformance_dir().join("nca-test-pki/gost2015")
 }
 
+/// The command-line options that trust the NCA test PKI: its 2022 root, its CA and the CA's CRL, revocation of the
+/// leaf (the conformance data has no CRL of the root).
+pub(crate) fn nca_trust_args() -> Vec<String> {
+    let g = nca_dir();
+    let p = |s: &str| g.join(s).to_string_lossy().into_owned();
+    [
+        "--trust".to_string(),
+        p("root_test_gost_2022.cer"),
+        "--intermediates".to_string(),
+        p("nca_gost2022_test.cer"),
+        "--crl".to_string(),
+        p("nca_gost2022_test.crl"),
+        "--revocation".to_string(),
+        "leaf".to_string(),
+    ]
+    .into()
+}
+
+/// `qoltanba` with `args` followed by [`nca_trust_args`]: the exit code and the JSON report.
+pub(crate) fn run_json_trusting_nca(args: &[&str]) -> (i32, serde_json::Value) {
+    let trust = nca_trust_args();
+    let all: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(trust.iter().map(String::as_str))
+        .collect();
+    common::run_json(&all)
+}
+
 /// The NCA test PKI's legal-entity head (GOST R 34.10-2015 512): its key file (password Qwerty12) and certificate.
 pub(crate) fn nca_head_signer() -> qoltanba::CmsSigner {
     let g = nca_dir();
@@ -218,19 +247,8 @@ fn nca_key_files_sign_cms_that_verifies() {
             &out.to_string_lossy(),
         ]);
         assert_eq!(code, 0, "{key}: {stdout}{stderr}");
-        let (code, report) = common::run_json(&[
-            "verify-cms",
-            "--cms",
-            &out.to_string_lossy(),
-            "--trust",
-            &p("root_test_gost_2022.cer"),
-            "--intermediates",
-            &p("nca_gost2022_test.cer"),
-            "--crl",
-            &p("nca_gost2022_test.crl"),
-            "--revocation",
-            "leaf",
-        ]);
+        let (code, report) =
+            run_json_trusting_nca(&["verify-cms", "--cms", &out.to_string_lossy()]);
         // Signed by the key file's own certificate (read from its RC2-40 encrypted certificate bag).
         let expected = qoltanba::load_certificates(&g.join(cert)).expect("pem");
         assert_eq!(
@@ -410,19 +428,11 @@ fn a_gost_provider_issues_documents_that_verify() {
         let path = dir.path().join(format!("{mode:?}.pdf"));
         std::fs::write(&path, &doc.pdf).expect("write");
         let p = |s: &str| g.join(s).to_string_lossy().into_owned();
-        let (code, report) = common::run_json(&[
+        let (code, report) = run_json_trusting_nca(&[
             "verify-document",
             &path.to_string_lossy(),
-            "--trust",
-            &p("root_test_gost_2022.cer"),
-            "--intermediates",
-            &p("nca_gost2022_test.cer"),
             "--issuer-cert",
             &p("pem/legal_valid_head.pem"),
-            "--crl",
-            &p("nca_gost2022_test.crl"),
-            "--revocation",
-            "leaf",
         ]);
         assert_eq!(code, 0, "{mode:?}: {report}");
         assert_eq!(report["valid"], true);

@@ -593,7 +593,6 @@ fn a_gost_pades_signature_verifies_here_and_in_an_independent_gost_check() {
     let _machine = common::shared_machine();
     need_python_module("gostcrypto", "gostcrypto");
     need_python_module("asn1crypto", "asn1crypto");
-    let g = crate::gost::nca_dir();
     let signer = crate::gost::nca_head_signer();
     let form = "licence.security";
     let sample = qoltanba::form(form).expect("form").sample();
@@ -611,19 +610,8 @@ fn a_gost_pades_signature_verifies_here_and_in_an_independent_gost_check() {
     let dir = tempfile::tempdir().expect("dir");
     let pdf = dir.path().join("gost.pdf");
     std::fs::write(&pdf, &doc.pdf).expect("write");
-    let p = |s: &str| g.join(s).to_string_lossy().into_owned();
-    let (code, report) = common::run_json(&[
-        "verify-pdf",
-        &pdf.to_string_lossy(),
-        "--trust",
-        &p("root_test_gost_2022.cer"),
-        "--intermediates",
-        &p("nca_gost2022_test.cer"),
-        "--crl",
-        &p("nca_gost2022_test.crl"),
-        "--revocation",
-        "leaf",
-    ]);
+    let (code, report) =
+        crate::gost::run_json_trusting_nca(&["verify-pdf", &pdf.to_string_lossy()]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["signatures"][0]["kind"], "pades");
     assert_eq!(
@@ -674,18 +662,8 @@ print(json.dumps({'digest': digest_ok, 'signature': v.verify(bytearray(x + y), b
     changed[at] ^= 0x20;
     assert_eq!(check(&changed)["digest"], false);
     std::fs::write(&pdf, &changed).expect("write");
-    let (code, report) = common::run_json(&[
-        "verify-pdf",
-        &pdf.to_string_lossy(),
-        "--trust",
-        &p("root_test_gost_2022.cer"),
-        "--intermediates",
-        &p("nca_gost2022_test.cer"),
-        "--crl",
-        &p("nca_gost2022_test.crl"),
-        "--revocation",
-        "leaf",
-    ]);
+    let (code, report) =
+        crate::gost::run_json_trusting_nca(&["verify-pdf", &pdf.to_string_lossy()]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(
         report["etsi"]["subIndication"], "HASH_FAILURE",

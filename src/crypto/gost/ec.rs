@@ -45,10 +45,11 @@ struct SplitTables<E> {
     window: u32,
 }
 
-/// What the cache knows of a key: seen once, or its tables.
+/// What the cache knows of a key: seen once, its tables, or that it has none (a point of small order).
 enum Seen<E> {
     Once,
     Tables(Arc<SplitTables<E>>),
+    NoTables,
 }
 
 /// A table of odd multiples and the wNAF digits of the scalar it is multiplied by.
@@ -129,7 +130,10 @@ impl<F: Field> Ec<F> {
             comb: OnceLock::new(),
             keys: Mutex::new(HashMap::new()),
         };
-        ec.g_table = ec.odd_multiples(&[ec.lift(&g)], G_WINDOW).remove(0);
+        ec.g_table = ec
+            .odd_multiples(&[ec.lift(&g)], G_WINDOW)
+            .expect("the generator has order q")
+            .remove(0);
         ec
     }
 
@@ -198,28 +202,38 @@ impl<F: Field> Ec<F> {
         let s1 = f.mul(&f.mul(&y1, &z2), &z2z2);
         let s2 = f.mul(&f.mul(&y2, &z1), &z1z1);
         let h = f.sub(&u2, &u1);
-        let r = f.sub(&s2, &s1);
         if bool::from(f.is_zero(&h)) {
-            return if bool::from(f.is_zero(&r)) {
-                self.double(p)
-            } else {
-                None
-            };
+            return self.same_x(p, &f.sub(&s2, &s1));
         }
-        let r = f.mul_small(&r, 2);
-        let i = f.mul_small(&f.square(&h), 4);
-        let j = f.mul(&h, &i);
-        let v = f.mul(&u1, &i);
-        let x3 = f.sub(&f.sub(&f.square(&r), &j), &f.mul_small(&v, 2));
-        let y3 = f.sub(
-            &f.mul(&r, &f.sub(&v, &x3)),
-            &f.mul_small(&f.mul(&s1, &j), 2),
-        );
+        let hh = f.square(&h);
+        let (x3, y3) = self.sum_xy(&u1, &s1, &h, &hh, &f.sub(&s2, &s1));
         let z3 = f.mul(
             &f.sub(&f.sub(&f.square(&f.add(&z1, &z2)), &z1z1), &z2z2),
             &h,
         );
         Some((x3, y3, z3))
+    }
+
+    /// P + Q where P and Q have the same x: 2P when R = S2 − S1 is zero (P = Q), else the point at infinity.
+    fn same_x(&self, p: &Point<F::E>, r: &F::E) -> Point<F::E> {
+        if bool::from(self.f.is_zero(r)) {
+            self.double(p)
+        } else {
+            None
+        }
+    }
+
+    /// X3 and Y3 of a sum from U1, S1, H = U2 − U1 (not zero), H² and R = S2 − S1: the part add-2007-bl and
+    /// madd-2007-bl share.
+    fn sum_xy(&self, u1: &F::E, s1: &F::E, h: &F::E, hh: &F::E, r: &F::E) -> (F::E, F::E) {
+        let f = &self.f;
+        let r = f.mul_small(r, 2);
+        let i = f.mul_small(hh, 4);
+        let j = f.mul(h, &i);
+        let v = f.mul(u1, &i);
+        let x3 = f.sub(&f.sub(&f.square(&r), &j), &f.mul_small(&v, 2));
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.mul_small(&f.mul(s1, &j), 2));
+        (x3, y3)
     }
 
     /// P + Q with Q affine (madd-2007-bl): four multiplications fewer than [`Ec::add`].
@@ -233,24 +247,11 @@ impl<F: Field> Ec<F> {
         let u2 = f.mul(x2, &z1z1);
         let s2 = f.mul(&f.mul(y2, &z1), &z1z1);
         let h = f.sub(&u2, &x1);
-        let r = f.sub(&s2, &y1);
         if bool::from(f.is_zero(&h)) {
-            return if bool::from(f.is_zero(&r)) {
-                self.double(p)
-            } else {
-                None
-            };
+            return self.same_x(p, &f.sub(&s2, &y1));
         }
         let hh = f.square(&h);
-        let i = f.mul_small(&hh, 4);
-        let j = f.mul(&h, &i);
-        let r = f.mul_small(&r, 2);
-        let v = f.mul(&x1, &i);
-        let x3 = f.sub(&f.sub(&f.square(&r), &j), &f.mul_small(&v, 2));
-        let y3 = f.sub(
-            &f.mul(&r, &f.sub(&v, &x3)),
-            &f.mul_small(&f.mul(&y1, &j), 2),
-        );
+        let (x3, y3) = self.sum_xy(&x1, &y1, &h, &hh, &f.sub(&s2, &y1));
         let z3 = f.sub(&f.sub(&f.square(&f.add(&z1, &h)), &z1z1), &hh);
         Some((x3, y3, z3))
     }
@@ -279,9 +280,10 @@ impl<F: Field> Ec<F> {
         Some(out)
     }
 
-    /// For each base, its odd multiples up to (2^(w−1) − 1)·P, affine. The bases are finite points of the
-    /// group of prime order q, so no multiple below q is at infinity.
-    fn odd_multiples(&self, bases: &[Jacobian<F::E>], w: u32) -> Vec<Vec<Affine<F::E>>> {
+    /// For each base, its odd multiples up to (2^(w−1) − 1)·P, affine; `None` if one is at infinity. (For a point
+    /// of order q none is; a key from outside may be a point of small order on a curve with a cofactor, and its
+    /// tables then fail here rather than anything panicking.)
+    fn odd_multiples(&self, bases: &[Jacobian<F::E>], w: u32) -> Option<Vec<Vec<Affine<F::E>>>> {
         let count = 1usize << (w - 2);
         let mut all = Vec::with_capacity(bases.len() * count);
         for base in bases {
@@ -289,29 +291,39 @@ impl<F: Field> Ec<F> {
             let twice = self.double(&p);
             let mut m = p;
             for _ in 0..count {
-                all.push(m.expect("an odd multiple below q is finite"));
+                all.push(m?);
                 m = self.add(&m, &twice);
             }
         }
-        let affine = self.normalize(&all).expect("finite points have Z ≠ 0");
-        affine.chunks(count).map(<[_]>::to_vec).collect()
+        let affine = self.normalize(&all)?;
+        Some(affine.chunks(count).map(<[_]>::to_vec).collect())
     }
 
-    /// 2^(PIECE·j)·P for each piece of a scalar below q, and their odd multiples.
-    fn split_tables(&self, p: &Affine<F::E>, w: u32) -> SplitTables<F::E> {
-        let pieces = self.q.bits_vartime().div_ceil(PIECE);
-        let mut bases = Vec::with_capacity(pieces);
+    /// P, 2^step·P, 2^(2·step)·P, …: `count` bases; `None` if one is at infinity.
+    fn spaced_bases(
+        &self,
+        p: &Affine<F::E>,
+        step: usize,
+        count: usize,
+    ) -> Option<Vec<Jacobian<F::E>>> {
+        let mut bases = Vec::with_capacity(count);
         let mut base = Some(self.lift(p));
-        for _ in 0..pieces {
-            bases.push(base.expect("a multiple below q is finite"));
-            for _ in 0..PIECE {
+        for _ in 0..count {
+            bases.push(base?);
+            for _ in 0..step {
                 base = self.double(&base);
             }
         }
-        SplitTables {
-            bases: self.odd_multiples(&bases, w),
+        Some(bases)
+    }
+
+    /// 2^(PIECE·j)·P for each piece of a scalar below q, and their odd multiples.
+    fn split_tables(&self, p: &Affine<F::E>, w: u32) -> Option<SplitTables<F::E>> {
+        let pieces = self.q.bits_vartime().div_ceil(PIECE);
+        Some(SplitTables {
+            bases: self.odd_multiples(&self.spaced_bases(p, PIECE, pieces)?, w)?,
             window: w,
-        }
+        })
     }
 
     /// Σ digitsᵢ·tableᵢ: one shared run of doublings, each table's digit added as it comes.
@@ -362,10 +374,11 @@ impl<F: Field> Ec<F> {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         match keys.get(&id) {
             Some(Seen::Tables(t)) => return Some(t.clone()),
+            Some(Seen::NoTables) => return None,
             Some(Seen::Once) => {}
             None => {
                 if keys.len() >= KEY_CACHE {
-                    keys.retain(|_, s| matches!(s, Seen::Tables(_)));
+                    keys.retain(|_, s| !matches!(s, Seen::Once));
                     if keys.len() >= KEY_CACHE {
                         keys.clear();
                     }
@@ -376,10 +389,10 @@ impl<F: Field> Ec<F> {
         }
         drop(keys);
         // Built outside the lock: two threads may both build; the tables are equal either way.
-        let tables = Arc::new(self.split_tables(q, KEY_WINDOW));
+        let tables = self.split_tables(q, KEY_WINDOW).map(Arc::new);
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        keys.insert(id, Seen::Tables(tables.clone()));
-        Some(tables)
+        keys.insert(id, tables.clone().map_or(Seen::NoTables, Seen::Tables));
+        tables
     }
 
     /// u·G + v·Q on public data (u, v below q; Q on the curve), affine. Variable time. With `cache`, Q's tables
@@ -435,9 +448,10 @@ impl<F: Field> Ec<F> {
         let tables = if cache { self.key_tables(&q) } else { None };
         let sum = match tables {
             Some(key) => {
-                let g = self
-                    .g_split
-                    .get_or_init(|| self.split_tables(&self.g, G_WINDOW));
+                let g = self.g_split.get_or_init(|| {
+                    self.split_tables(&self.g, G_WINDOW)
+                        .expect("the generator has order q")
+                });
                 let mut terms = Vec::with_capacity(2 * key.bases.len());
                 for (scalar, tables) in [(u, g), (v, key.as_ref())] {
                     for (j, table) in tables.bases.iter().enumerate() {
@@ -452,7 +466,7 @@ impl<F: Field> Ec<F> {
                 self.straus(&terms)
             }
             None => {
-                let q_table = self.odd_multiples(&[self.lift(&q)], ONCE_WINDOW).remove(0);
+                let q_table = self.odd_multiples(&[self.lift(&q)], ONCE_WINDOW)?.remove(0);
                 self.straus(&[
                     (&self.g_table, wnaf(u, G_WINDOW, bits + 1)),
                     (&q_table, wnaf(v, ONCE_WINDOW, bits + 1)),
@@ -538,15 +552,10 @@ impl<F: Field> Ec<F> {
     fn comb(&self) -> &Comb<F::E> {
         self.comb.get_or_init(|| {
             let rows = self.q.bits_vartime().div_ceil(COMB_WINDOW) + 1;
-            let mut bases = Vec::with_capacity(rows);
-            let mut base = Some(self.lift(&self.g));
-            for _ in 0..rows {
-                bases.push(base.expect("32^i·G is finite"));
-                for _ in 0..COMB_WINDOW {
-                    base = self.double(&base);
-                }
-            }
-            let tables = self.odd_multiples(&bases, COMB_WINDOW as u32 + 1);
+            let tables = self
+                .spaced_bases(&self.g, COMB_WINDOW, rows)
+                .and_then(|bases| self.odd_multiples(&bases, COMB_WINDOW as u32 + 1))
+                .expect("the generator has order q");
             Comb {
                 rows: tables
                     .into_iter()

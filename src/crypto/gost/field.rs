@@ -4,8 +4,9 @@
 //! - [`PseudoMersenne`] for p = 2^512 − c with a small c — the prime of id-tc26-gost-3410-12-512-paramSetA and
 //!   paramSetC, the curves of every NCA key since 2022. Written here rather than taken from a crate because no
 //!   maintained crate offers this prime and the measured difference is large: a multiplication is a schoolbook
-//!   product and one fold of the high half times c, about 2.4× faster than crypto-bigint's run-time Montgomery
-//!   form (63 vs 152 ns on the 2-core Xeon of the README's figures), and squaring saves a further third.
+//!   product and one fold of the high half times c, about 2.5× faster than crypto-bigint's run-time Montgomery
+//!   form in a loop of dependent multiplications (75 vs 185 ns, 2026-12-02), and squaring saves a further
+//!   quarter; `cargo bench --bench gost` and `--bench peers` show what it buys whole.
 //! - [`Montgomery`]: crypto-bigint's run-time Montgomery form, for every other parameter set.
 //!
 //! Every operation of both runs in time independent of the values (no branch or index on them): signing uses the

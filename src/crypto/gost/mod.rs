@@ -345,6 +345,29 @@ mod tests {
         }
     }
 
+    /// A key from outside may be a point of small order on a curve with a cofactor (paramSetC has 4): here
+    /// (x, 0), of order 2. Verified again and again — seen once, then twice (when a key's tables are built, and
+    /// these cannot be), then after — it is a bad signature every time, never a panic.
+    #[test]
+    fn a_key_of_small_order_is_a_bad_signature_however_often_it_comes() {
+        let c = Curve::by_name("id-tc26-gost-3410-12-512-paramSetC").expect("curve");
+        let x = U512::from_be_hex("9a628f975594ecefd89ba28a2539ffb79c8ab238aeed0851fa5c1abb02b80b44c6734501b83a011dd625cd0b5145091a6d9acd4b1f5c5b1e21b2b249ddfd1271");
+        assert!(c.is_on_curve(&(x, U512::ZERO)), "a point of order 2");
+        let (r, s) = (U512::from_u64(12345), U512::from_u64(67890));
+        for tables in [
+            KeyTables::Cached,
+            KeyTables::Cached,
+            KeyTables::Cached,
+            KeyTables::Never,
+        ] {
+            let verdict = verify_digest(c, &[7u8; 64], (&x, &U512::ZERO), (&r, &s), tables);
+            assert!(
+                matches!(verdict, Err(CryptoError::BadSignature)),
+                "{verdict:?}"
+            );
+        }
+    }
+
     #[test]
     fn every_curve_has_its_generator_on_it() {
         for name in [
