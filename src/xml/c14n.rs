@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::dom::{Node, NodeId, NodeType, XML_NS};
+use super::dom::{order, same, Node, NodeId, NodeType, XML_NS};
 
 use super::parse::prefix_of;
 
@@ -85,6 +85,19 @@ impl C14n {
     }
 }
 
+/// A prefix as a map key (`""`: the default namespace), compared by [`same`]: `==` on the empty prefix would pay
+/// glibc's `memcmp` assist on every lookup.
+#[derive(Debug, Clone, Copy, Hash)]
+struct Prefix<'a>(&'a str);
+
+impl PartialEq for Prefix<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same(self.0, other.0)
+    }
+}
+
+impl Eq for Prefix<'_> {}
+
 enum Step<'a, 'i> {
     Enter(Node<'a, 'i>),
     /// Closing tag of an element, and the length of the undo log before it.
@@ -101,7 +114,7 @@ struct Walker<'c, 'a> {
     /// What the output ancestors of the current element rendered for each prefix (`""`: the default namespace),
     /// the innermost declaration winning. A map, not a search back through a stack: 256 levels that each declare
     /// 256 prefixes would otherwise cost 65 536 steps a lookup.
-    rendered: HashMap<&'a str, &'a str>,
+    rendered: HashMap<Prefix<'a>, &'a str>,
     /// What each rendering replaced, to restore when its element closes: (prefix, the previous URI).
     undo: Vec<(&'a str, Option<&'a str>)>,
     /// Scratch for one start tag: the namespace declarations it renders.
@@ -158,8 +171,8 @@ impl<'a> Walker<'_, 'a> {
                             break;
                         };
                         match before {
-                            Some(uri) => self.rendered.insert(prefix, uri),
-                            None => self.rendered.remove(prefix),
+                            Some(uri) => self.rendered.insert(Prefix(prefix), uri),
+                            None => self.rendered.remove(&Prefix(prefix)),
                         };
                     }
                 }
@@ -225,7 +238,7 @@ impl<'a> Walker<'_, 'a> {
 
     /// What the output ancestors rendered for `prefix` (`""`: the default namespace, rendered empty when never).
     fn rendered_uri(&self, prefix: &str) -> Option<&'a str> {
-        self.rendered.get(prefix).copied()
+        self.rendered.get(&Prefix(prefix)).copied()
     }
 
     /// Writes the start tag of `node` with its namespace declarations and attributes; returns its qualified name.
@@ -238,7 +251,7 @@ impl<'a> Walker<'_, 'a> {
         candidates.clear();
         let in_scope = |prefix: &str| -> &'a str {
             node.namespaces()
-                .find(|ns| ns.name().unwrap_or("") == prefix)
+                .find(|ns| same(ns.name().unwrap_or(""), prefix))
                 .map(|ns| ns.uri())
                 .unwrap_or("")
         };
@@ -256,7 +269,7 @@ impl<'a> Walker<'_, 'a> {
             }
             Method::Exclusive { prefixes } => {
                 let visible = |prefix: &'a str, candidates: &mut Vec<(&'a str, &'a str)>| {
-                    if prefix != "xml" && !candidates.iter().any(|(p, _)| *p == prefix) {
+                    if prefix != "xml" && !candidates.iter().any(|(p, _)| same(p, prefix)) {
                         candidates.push((prefix, in_scope(prefix)));
                     }
                 };
@@ -274,7 +287,7 @@ impl<'a> Walker<'_, 'a> {
                     };
                     if let Some(ns) = node
                         .namespaces()
-                        .find(|ns| ns.name().unwrap_or("") == listed)
+                        .find(|ns| same(ns.name().unwrap_or(""), listed))
                     {
                         visible(ns.name().unwrap_or(""), &mut candidates);
                     } else if listed.is_empty() {
@@ -284,11 +297,11 @@ impl<'a> Walker<'_, 'a> {
             }
         }
         candidates.retain(|&(prefix, uri)| match self.rendered_uri(prefix) {
-            Some(done) => done != uri,
+            Some(done) => !same(done, uri),
             // Never rendered: an empty default namespace needs no declaration.
             None => !(prefix.is_empty() && uri.is_empty()),
         });
-        candidates.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        candidates.sort_unstable_by(|a, b| order(a.0, b.0));
 
         // Attributes: by namespace URI (none first), then local name.
         let mut attributes = std::mem::take(&mut self.attributes);
@@ -323,7 +336,7 @@ impl<'a> Walker<'_, 'a> {
             }
         }
         if attributes.len() > 1 {
-            attributes.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            attributes.sort_unstable_by(|a, b| order(a.0, b.0).then_with(|| order(a.1, b.1)));
         }
 
         let out = &mut *self.out;
@@ -353,7 +366,7 @@ impl<'a> Walker<'_, 'a> {
         }
         out.push(b'>');
         for &(prefix, uri) in &candidates {
-            let before = self.rendered.insert(prefix, uri);
+            let before = self.rendered.insert(Prefix(prefix), uri);
             self.undo.push((prefix, before));
         }
         self.candidates = candidates;
