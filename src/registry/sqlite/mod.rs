@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 
 mod applications;
 mod licences;
+mod sequencer;
 mod turns;
 
 use turns::{Turn, Turns};
@@ -269,6 +270,8 @@ pub struct SqliteRegistry {
     /// state and never waits for the writer, so reading a document or a token never queues behind an issuance
     /// that renders and seals inside its transaction. An in-memory registry reads through its one connection.
     reader: Option<Turns<Connection>>,
+    /// References and other documents issued at once: rendered outside the writer, stored by group commits.
+    sequencer: sequencer::Sequencer,
 }
 
 impl SqliteRegistry {
@@ -324,6 +327,7 @@ impl SqliteRegistry {
         Ok(Self {
             conn: Turns::new(conn),
             reader: None,
+            sequencer: sequencer::Sequencer::default(),
         })
     }
 
@@ -390,9 +394,12 @@ impl rusqlite::types::FromSql for FormId {
     }
 }
 
+/// The years a document may be numbered in.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 /// Reserves the next sequence of `form` in `year` (the caller's transaction makes it final or undoes it).
 fn reserve(conn: &Connection, form: &FormId, year: i32) -> Result<DocumentNumber, RegistryError> {
-    if !(1970..=9999).contains(&year) {
+    if !YEARS.contains(&year) {
         return Err(RegistryError::BadYear(year));
     }
     let last: i64 = conn
@@ -560,13 +567,9 @@ impl Registry for SqliteRegistry {
         actor: &str,
         render: &mut Render<'_>,
     ) -> Result<StoredDocument, RegistryError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Dropping `tx` on any error rolls the reservation back.
-        let doc = issue_in(&tx, form, year, actor, render, None)?;
-        tx.commit()?;
-        tracing::info!(number = %doc.number, %form, "document issued");
-        Ok(doc)
+        self.sequencer
+            .issue(self, form, year, actor, render, None)
+            .map(|(doc, _)| doc)
     }
 
     fn issue_once(
@@ -577,28 +580,20 @@ impl Registry for SqliteRegistry {
         actor: &str,
         render: &mut Render<'_>,
     ) -> Result<(StoredDocument, bool), RegistryError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(first) = applications::remembered(&tx, key)? {
+        // A key stored already answers at once; one stored while this request renders is found again by the
+        // committing transaction.
+        let remembered = applications::remembered(&self.reader(), key)?;
+        if let Some(first) = remembered {
             let super::Remembered::Document(id) = first else {
                 return Err(RegistryError::IdempotencyKeyReused(key.key.to_string()));
             };
-            let doc = tx
-                .query_row(
-                    &format!("{SELECT_DOCUMENT} WHERE id = ?1"),
-                    [id.0],
-                    row_to_document,
-                )
-                .optional()?;
-            let doc = finish(doc)?
+            let doc = self
+                .document(id)?
                 .ok_or_else(|| RegistryError::Corrupt(format!("document {} vanished", id.0)))?;
             return Ok((doc, true));
         }
-        let doc = issue_in(&tx, form, year, actor, render, None)?;
-        applications::remember(&tx, key, super::Remembered::Document(doc.id), doc.issued_at)?;
-        tx.commit()?;
-        tracing::info!(number = %doc.number, %form, "document issued");
-        Ok((doc, false))
+        self.sequencer
+            .issue(self, form, year, actor, render, Some(key))
     }
 
     fn remembered(
