@@ -10,6 +10,11 @@
 //! - `gost/verify_cert_chain`: `verify-cert` of a real NCA end-entity certificate (root → NCA → end entity, the
 //!   NCA's 195-entry CRL, revocation of the leaf) from a loaded trust store.
 //!
+//! - `gost/verify_cms_request`: what `POST /v1/verify/cms` does with a GOST CMS of the NCA individual's test key
+//!   (`benches/wrk/run.sh` sends the same kind of body to a node trusting the NCA test PKI): the JSON parsed, the
+//!   CMS base64-decoded and verified (Streebog-512 and GOST of the signer, the chain to the NCA's root, the CA's CRL
+//!   for the leaf: `[revocation] scope = "leaf"`), the report serialised.
+//!
 //! Needs `../shared/conformance` (the NCA test PKI).
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -76,6 +81,37 @@ fn benches(c: &mut Criterion) {
     c.bench_function("gost/verify_cert_chain", |b| {
         b.iter(|| store.verify_certificate(&leaf, &[], &opts))
     });
+
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let signer = qoltanba::CmsSigner::from_identity(
+        qoltanba::read_signing_identity(
+            &read("individual/valid/individual_valid.p12"),
+            Some("Qwerty12"),
+        )
+        .expect("NCA key"),
+        None,
+        Vec::new(),
+    )
+    .expect("signer");
+    let content = r#"{"service":"licence.private-bailiff","applicant":{"iin":"870412300129","name":"ТЕСТОВ ТЕСТ"}}"#;
+    let cms = signer
+        .sign(content.as_bytes(), false, 1_796_083_200)
+        .expect("cms");
+    let body = serde_json::json!({"cms": b64.encode(&cms), "at": "2026-12-01T00:00:00Z"})
+        .to_string()
+        .into_bytes();
+    let request = || {
+        let req: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let cms = b64
+            .decode(req["cms"].as_str().expect("cms"))
+            .expect("base64");
+        let report = qoltanba::verify_cms(&store, &cms, None, &[], &opts).expect("cms");
+        serde_json::to_vec(&report).expect("json")
+    };
+    let answer: serde_json::Value = serde_json::from_slice(&request()).expect("report");
+    assert_eq!(answer["valid"], true, "{answer}");
+    c.bench_function("gost/verify_cms_request", |b| b.iter(request));
 }
 
 criterion_group!(gost, benches);

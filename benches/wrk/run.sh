@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP throughput of `qoltanba serve` on loopback with wrk (Debian package `wrk`): verification of a CMS
-# (RSA signer, chain of two CAs, CRLs checked) and issuance of references (render + seal + store, fsync per
-# document). Run from the project root: benches/wrk/run.sh [seconds] [connections]
+# (RSA signer, chain of two CAs, CRLs checked), issuance of references (render + seal + store, one fsync per group
+# commit), and — when ../shared/conformance is beside the project — verification of a GOST CMS made with the NCA
+# test PKI's individual key by a second node trusting that PKI (`[revocation] scope = "leaf"`: the data has no
+# root CRL). Run from the project root: benches/wrk/run.sh [seconds] [connections]
 # After each run it prints the server's CPU time per request (user + system, from /proc/<pid>/stat, so the CPU wrk
 # takes on the same cores is not counted), to set beside the in-process figure of `cargo bench --bench shell`.
 set -euo pipefail
@@ -13,10 +15,14 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/qoltanba"
 work="$(mktemp -d)"
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+gost_server=""
+main_server=""
+# `server` is the process measured; both servers are stopped at the end.
+trap 'kill $main_server $gost_server 2>/dev/null || true; wait $main_server $gost_server 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 (cd "$work" && exec "$bin" serve --listen "127.0.0.1:$port" > "$work/serve.out" 2> "$work/serve.err") &
 server=$!
+main_server=$server
 for _ in $(seq 1 100); do grep -q "operator token" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 portal=$(sed -n 's/^created portal token.*: //p' "$work/serve.out")
 
@@ -51,3 +57,26 @@ measure WRK_BODY="$work/verify.json"
 echo "== POST /v1/documents (reference.birth), $connections connections, ${seconds}s"
 url="http://127.0.0.1:$port/v1/documents"
 measure WRK_BODY="$work/issue.json" WRK_TOKEN="$portal" WRK_STATUS=201
+
+nca="$root/../shared/conformance/nca-test-pki/gost2015"
+if [ -d "$nca" ]; then
+  mkdir -p "$work/nca"
+  gost_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  printf '%s\n' "listen = \"127.0.0.1:$gost_port\"" 'data = "state"' '' '[trust]' \
+    "anchors = [\"$nca/root_test_gost_2022.cer\"]" "intermediates = [\"$nca/nca_gost2022_test.cer\"]" \
+    "crls = [\"$nca/nca_gost2022_test.crl\"]" '' '[signer]' "key = \"$nca/legal/valid/head.p12\"" \
+    'password_env = "NCA_TEST_PASSWORD"' '' '[revocation]' 'scope = "leaf"' > "$work/nca/qoltanba.toml"
+  (cd "$work/nca" && NCA_TEST_PASSWORD=Qwerty12 exec "$bin" serve --config qoltanba.toml > serve.out 2> serve.err) &
+  gost_server=$!
+  for _ in $(seq 1 100); do grep -q "operator token" "$work/nca/serve.out" 2>/dev/null && break; sleep 0.1; done
+  "$bin" sign-cms --key "$nca/individual/valid/individual_valid.p12" --password Qwerty12 \
+    --in "$work/app.json" --out "$work/gost.p7s"
+  printf '{"cms":"%s","at":"2026-12-01T00:00:00Z"}' "$(base64 -w0 "$work/gost.p7s")" > "$work/gost.json"
+  curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$work/gost.json" \
+    "http://127.0.0.1:$gost_port/v1/verify/cms" | grep -q '"valid":true' \
+    || { echo "the GOST CMS does not verify" >&2; cat "$work/nca/serve.err" >&2; exit 1; }
+  echo "== POST /v1/verify/cms, GOST CMS (NCA test key), $connections connections, ${seconds}s"
+  server=$gost_server
+  url="http://127.0.0.1:$gost_port/v1/verify/cms"
+  measure WRK_BODY="$work/gost.json"
+fi

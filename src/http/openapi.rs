@@ -120,7 +120,8 @@ pub(super) fn document() -> Value {
                 "responses": report()}},
             "/v1/verify/cms": {"post": {
                 "requestBody": body(json!({"type": "object", "required": ["cms"],
-                    "properties": {"cms": b64, "data": b64, "iin": string(), "bin": string()}})),
+                    "properties": {"cms": b64, "data": b64, "iin": string(), "bin": string(),
+                                   "at": {"type": "string", "format": "date-time"}}})),
                 "responses": report_of("CmsReport", "the verification report of the CMS and of each signer")}},
             "/v1/verify/xml": {"post": {
                 "requestBody": body(json!({"type": "object", "required": ["xml"],

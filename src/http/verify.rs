@@ -95,6 +95,8 @@ pub(super) struct CmsRequest {
     data: Option<String>,
     iin: Option<String>,
     bin: Option<String>,
+    /// RFC 3339; default now (the validation time, as for a certificate).
+    at: Option<String>,
 }
 
 pub(super) async fn cms(
@@ -103,7 +105,7 @@ pub(super) async fn cms(
 ) -> Result<Response, Problem> {
     let cms = b64("cms", &req.cms)?;
     let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
-    let opts = options(req.iin.as_deref(), req.bin.as_deref(), None)?;
+    let opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
     verified(state, opts, move |state, opts| {
         crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], opts)
             .map_err(|e| Problem::malformed(format!("cms: {e}")))

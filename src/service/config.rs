@@ -272,6 +272,7 @@ struct AttachmentsSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RevocationSection {
+    scope: Option<String>,
     source: Option<String>,
     verify_source: Option<String>,
     applications_source: Option<String>,
@@ -518,6 +519,9 @@ pub struct ServiceConfig {
 /// The `[revocation]` section, resolved.
 #[derive(Debug, Clone)]
 pub struct RevocationConfig {
+    /// Which certificates of a path are checked for revocation: every one below the anchor (`chain`, the
+    /// default), or the end entity only (`leaf`: for a PKI whose root publishes no list the service can reach).
+    pub scope: crate::pki::RevocationMode,
     /// Source order for verifications (`/v1/verify/*`, documents, seals).
     pub verify: crate::pki::ocsp::RevocationSource,
     /// Source order for applicants' signatures on applications.
@@ -544,6 +548,7 @@ pub struct RevocationConfig {
 impl Default for RevocationConfig {
     fn default() -> Self {
         RevocationConfig {
+            scope: crate::pki::RevocationMode::All,
             verify: Default::default(),
             applications: Default::default(),
             ocsp: crate::service::ocsp::OcspPolicy {
@@ -617,6 +622,19 @@ fn revocation_config(
     let source = match env("QOLTANBA_REVOCATION_SOURCE").or(section.source) {
         Some(name) => source_named("revocation.source", &name)?,
         None => default_source,
+    };
+    let scope = match env("QOLTANBA_REVOCATION_SCOPE")
+        .or(section.scope)
+        .as_deref()
+    {
+        None | Some("chain") => crate::pki::RevocationMode::All,
+        Some("leaf") => crate::pki::RevocationMode::Leaf,
+        Some(other) => {
+            return Err(invalid(
+                "revocation.scope",
+                format!("{other:?}: chain (every certificate below the anchor) or leaf (the end entity only)"),
+            ))
+        }
     };
     let verify = match section.verify_source {
         Some(name) => source_named("revocation.verify_source", &name)?,
@@ -706,6 +724,7 @@ fn revocation_config(
         ));
     }
     Ok(RevocationConfig {
+        scope,
         verify,
         applications,
         ocsp: crate::service::ocsp::OcspPolicy {
@@ -1226,6 +1245,7 @@ impl ServiceConfig {
         let store = Arc::new(self.store(std::slice::from_ref(signer.certificate()))?);
         let mut opts = VerifyOptions::at(now);
         opts.purpose = Purpose::Sign;
+        opts.revocation = self.revocation.scope;
         let report = store.verify_certificate(signer.certificate(), &[], &opts);
         if !report.valid {
             let codes: Vec<&str> = report.codes.iter().map(|c| c.as_str()).collect();
@@ -1429,6 +1449,7 @@ impl ServiceConfig {
         let store = Arc::new(self.store(&signer_certs)?);
         let mut opts = VerifyOptions::at(now);
         opts.purpose = Purpose::Sign;
+        opts.revocation = self.revocation.scope;
         for (i, cert) in signer_certs.iter().enumerate() {
             let report = store.verify_certificate(cert, &[], &opts);
             if !report.valid {
@@ -1595,6 +1616,7 @@ impl ServiceConfig {
             ))
         });
         Ok(super::RevocationPolicy {
+            scope: r.scope,
             verify: r.verify,
             applications: r.applications,
             ocsp,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::pki::ocsp::{RevocationSource, SharedOcsp};
-use crate::pki::VerifyOptions;
+use crate::pki::{RevocationMode, VerifyOptions};
 use crate::service::crls::{CrlRefresher, SourceHealth};
 use crate::service::metrics::Metrics;
 use crate::service::ocsp::{OcspClient, ResponderHealth};
@@ -21,6 +21,9 @@ pub enum CheckFor {
 /// The node's revocation policy and the live sources behind it.
 #[derive(Clone)]
 pub struct RevocationPolicy {
+    /// Which certificates of a path are checked: [`RevocationMode::All`] (the default) or only the end entity
+    /// ([`RevocationMode::Leaf`], `[revocation] scope = "leaf"`). A verification that asks for less keeps it.
+    pub scope: RevocationMode,
     /// The order of sources for [`CheckFor::Verify`].
     pub verify: RevocationSource,
     /// The order of sources for [`CheckFor::Applications`].
@@ -41,6 +44,7 @@ pub struct RevocationPolicy {
 impl std::fmt::Debug for RevocationPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RevocationPolicy")
+            .field("scope", &self.scope)
             .field("verify", &self.verify)
             .field("applications", &self.applications)
             .field("ocsp", &self.ocsp.is_some())
@@ -53,6 +57,7 @@ impl Default for RevocationPolicy {
     /// CRLs only, no live source, three days of waiting for pending verifications.
     fn default() -> Self {
         RevocationPolicy {
+            scope: RevocationMode::All,
             verify: Default::default(),
             applications: Default::default(),
             ocsp: None,
@@ -67,6 +72,9 @@ impl Default for RevocationPolicy {
 impl RevocationPolicy {
     /// Sets the source order and the OCSP client of `opts` for `purpose`.
     pub fn apply(&self, opts: &mut VerifyOptions, purpose: CheckFor) {
+        if opts.revocation == RevocationMode::All {
+            opts.revocation = self.scope;
+        }
         opts.source = match purpose {
             CheckFor::Verify => self.verify,
             CheckFor::Applications => self.applications,
@@ -91,5 +99,44 @@ impl RevocationPolicy {
             .as_ref()
             .map(|c| c.health(now))
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scope narrows the default check to the end entity, and never widens what a verification asked for.
+    #[test]
+    fn the_scope_narrows_the_default_and_keeps_what_was_asked() {
+        let leaf = RevocationPolicy {
+            scope: RevocationMode::Leaf,
+            ..Default::default()
+        };
+        for (asked, chain, leaf_scope) in [
+            (
+                RevocationMode::All,
+                RevocationMode::All,
+                RevocationMode::Leaf,
+            ),
+            (
+                RevocationMode::Leaf,
+                RevocationMode::Leaf,
+                RevocationMode::Leaf,
+            ),
+            (
+                RevocationMode::None,
+                RevocationMode::None,
+                RevocationMode::None,
+            ),
+        ] {
+            let mut opts = VerifyOptions::at(0);
+            opts.revocation = asked;
+            RevocationPolicy::default().apply(&mut opts, CheckFor::Verify);
+            assert_eq!(opts.revocation, chain, "{asked:?}");
+            opts.revocation = asked;
+            leaf.apply(&mut opts, CheckFor::Applications);
+            assert_eq!(opts.revocation, leaf_scope, "{asked:?}");
+        }
     }
 }

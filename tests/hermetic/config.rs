@@ -263,7 +263,19 @@ fn revocation_is_configured_per_purpose() {
     .expect("env");
     assert_eq!(c.revocation.ocsp.responders, ["http://a/", "http://b/"]);
     assert_eq!(c.revocation.verify, S::Ocsp);
+    // The scope: the whole path by default, the end entity only when asked (file or environment).
+    use qoltanba::RevocationMode as M;
+    assert_eq!(parse("", &[]).expect("default").revocation.scope, M::All);
+    let leaf = parse("[revocation]\nscope = \"leaf\"\n", &[]).expect("leaf");
+    assert_eq!(leaf.revocation.scope, M::Leaf);
+    let env_chain = parse(
+        "[revocation]\nscope = \"leaf\"\n",
+        &[("QOLTANBA_REVOCATION_SCOPE", "chain")],
+    )
+    .expect("env");
+    assert_eq!(env_chain.revocation.scope, M::All);
     for (text, setting) in [
+        ("[revocation]\nscope = \"none\"\n", "revocation.scope"),
         ("[revocation]\nsource = \"ocsp\"\n", "revocation.source"),
         (
             "[revocation]\nsource = \"sometimes\"\n",

@@ -489,3 +489,106 @@ fn a_gost_signer_asks_its_tsa_for_a_streebog_512_imprint() {
     assert_eq!(asked[0].1, 128);
     assert!((68..=72).contains(&asked[1].1), "{asked:?}");
 }
+
+/// A node trusting the NCA test PKI, sealing with the NCA legal-entity head's key file, verifies GOST CMS over
+/// HTTP. The conformance data has the CA's CRL but none of the root for the CA's own certificate: with the default
+/// `[revocation] scope` (`chain`) the node refuses to start (`REVOCATION_UNKNOWN`, the signer checked along the
+/// whole path); with `scope = "leaf"` it starts, a valid NCA individual's signature verifies, and a revoked one is
+/// still `CERT_REVOKED` (the end entity is checked). Times pinned inside the data's validity.
+#[test]
+fn a_node_trusting_the_nca_verifies_gost_cms_over_http_with_leaf_revocation() {
+    use base64::Engine;
+    let _machine = crate::common::shared_machine();
+    let pinned = 1_796_083_200; // 2026-12-01T00:00:00Z
+    let g = nca_dir();
+    let p = |s: &str| g.join(s).to_string_lossy().into_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = |scope: &str| {
+        let path = dir.path().join(format!("qoltanba-{scope}.toml"));
+        let revocation = if scope.is_empty() {
+            String::new()
+        } else {
+            format!("\n[revocation]\nscope = \"{scope}\"\n")
+        };
+        std::fs::write(
+            &path,
+            format!(
+                "listen = \"127.0.0.1:9999\"\ndata = \"state\"\n\n[trust]\nanchors = [{root:?}]\nintermediates = [{ca:?}]\ncrls = [{crl:?}]\n\n[signer]\nkey = {key:?}\npassword_env = \"NCA_TEST_PASSWORD\"\n{revocation}",
+                root = p("root_test_gost_2022.cer"),
+                ca = p("nca_gost2022_test.cer"),
+                crl = p("nca_gost2022_test.crl"),
+                key = p("legal/valid/head.p12"),
+            ),
+        )
+        .expect("write");
+        qoltanba::ServiceConfig::load(Some(&path), |name| {
+            (name == "NCA_TEST_PASSWORD").then(|| "Qwerty12".to_string())
+        })
+        .expect("config")
+    };
+    let registry = || std::sync::Arc::new(qoltanba::SqliteRegistry::in_memory().expect("registry"));
+    let refused = config("")
+        .node(registry(), pinned)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("REVOCATION_UNKNOWN"), "{refused}");
+    let leaf = config("leaf");
+    let node = leaf
+        .node(registry(), pinned)
+        .expect("a node with leaf revocation");
+    let addr = common::client::serve(
+        qoltanba::AppState::with(node, qoltanba::Limits::default()),
+        None,
+    );
+    let content = dir.path().join("request.json");
+    std::fs::write(&content, r#"{"service":"licence.private-bailiff"}"#).expect("write");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for (key, revoked) in [
+        ("individual/valid/individual_valid.p12", false),
+        ("individual/revoked/individual_revoked.p12", true),
+    ] {
+        let out = dir.path().join("signed.p7s");
+        let (code, stdout, stderr) = common::run_qoltanba(&[
+            "sign-cms",
+            "--key",
+            &p(key),
+            "--password",
+            "Qwerty12",
+            "--in",
+            &content.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        assert_eq!(code, 0, "{key}: {stdout}{stderr}");
+        let body = serde_json::json!({
+            "cms": b64.encode(std::fs::read(&out).expect("cms")),
+            "at": "2026-12-01T00:00:00Z",
+        });
+        let answer = common::client::request_with(
+            addr,
+            "POST",
+            "/v1/verify/cms",
+            "application/json",
+            "",
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(
+            answer.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        let report = answer.json();
+        if revoked {
+            assert_eq!(report["valid"], false, "{key}: {report}");
+            assert_eq!(common::codes(&report), ["CERT_REVOKED"], "{key}");
+        } else {
+            assert_eq!(report["valid"], true, "{key}: {report}");
+            assert_eq!(
+                report["signers"][0]["signatureAlgorithm"],
+                "GOST R 34.10-2015 512-bit (NCA)"
+            );
+        }
+    }
+}
