@@ -222,6 +222,23 @@ const NCA_KEYS: &[(&str, &str, bool)] = &[
     ),
 ];
 
+/// `qoltanba sign-cms --key` with the NCA test key file `key` (under [`nca_dir`]; password Qwerty12: key and
+/// certificate come from the file) over `content`, into `out`.
+fn sign_with_nca_key_file(key: &str, content: &std::path::Path, out: &std::path::Path) {
+    let (code, stdout, stderr) = common::run_qoltanba(&[
+        "sign-cms",
+        "--key",
+        &nca_dir().join(key).to_string_lossy(),
+        "--password",
+        "Qwerty12",
+        "--in",
+        &content.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(code, 0, "{key}: {stdout}{stderr}");
+}
+
 /// `qoltanba sign-cms` with each NCA test key file alone (password Qwerty12: key and certificate come from the
 /// file), then `verify-cms`: the valid keys' signatures verify, the revoked keys' are `CERT_REVOKED`; a wrong
 /// password is a clear error.
@@ -235,18 +252,7 @@ fn nca_key_files_sign_cms_that_verifies() {
     let p = |s: &str| g.join(s).to_string_lossy().into_owned();
     for (i, (key, cert, revoked)) in NCA_KEYS.iter().enumerate() {
         let out = dir.path().join(format!("{i}.p7s"));
-        let (code, stdout, stderr) = common::run_qoltanba(&[
-            "sign-cms",
-            "--key",
-            &p(key),
-            "--password",
-            "Qwerty12",
-            "--in",
-            &content.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-        ]);
-        assert_eq!(code, 0, "{key}: {stdout}{stderr}");
+        sign_with_nca_key_file(key, &content, &out);
         let (code, report) =
             run_json_trusting_nca(&["verify-cms", "--cms", &out.to_string_lossy()]);
         // Signed by the key file's own certificate (read from its RC2-40 encrypted certificate bag).
@@ -549,18 +555,7 @@ fn a_node_trusting_the_nca_verifies_gost_cms_over_http_with_leaf_revocation() {
         ("individual/revoked/individual_revoked.p12", true),
     ] {
         let out = dir.path().join("signed.p7s");
-        let (code, stdout, stderr) = common::run_qoltanba(&[
-            "sign-cms",
-            "--key",
-            &p(key),
-            "--password",
-            "Qwerty12",
-            "--in",
-            &content.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-        ]);
-        assert_eq!(code, 0, "{key}: {stdout}{stderr}");
+        sign_with_nca_key_file(key, &content, &out);
         let body = serde_json::json!({
             "cms": b64.encode(std::fs::read(&out).expect("cms")),
             "at": "2026-12-01T00:00:00Z",
