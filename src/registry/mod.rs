@@ -378,8 +378,11 @@ pub struct DocumentStanding {
 
 /// Persistence of issued documents and the audit log.
 pub trait Registry: Send + Sync {
-    /// Reserves the next number of `form` in `year`, renders the document with `render` and stores it with an
-    /// audit entry, all in one transaction.
+    /// Gives the document the next number of `form` in `year`, renders it with `render` and stores it with an
+    /// audit entry: gap-free, a failed render uses no number. `render` may run outside the storing transaction and
+    /// more than once, for a different number each time (SQLite renders while earlier documents are stored and
+    /// renders again when a number ahead drops out); only the rendering for the stored number is kept, so it must
+    /// have no effect beyond its result.
     fn issue(
         &self,
         form: &FormId,

@@ -268,7 +268,8 @@ pub struct SqliteRegistry {
     conn: Turns<Connection>,
     /// A read-only connection for lookups when the registry is a file. With WAL a reader sees the last committed
     /// state and never waits for the writer, so reading a document or a token never queues behind an issuance
-    /// that renders and seals inside its transaction. An in-memory registry reads through its one connection.
+    /// (an application's step renders and seals inside its transaction). An in-memory registry reads through its
+    /// one connection.
     reader: Option<Turns<Connection>>,
     /// References and other documents issued at once: rendered outside the writer, stored by group commits.
     sequencer: sequencer::Sequencer,
