@@ -766,6 +766,66 @@ mod tests {
         assert_eq!(registry.numbers(&form(), 2026).expect("numbers"), [1, 2]);
     }
 
+    /// A key reused for another request, found only by the committing transaction (both requests passed the
+    /// check before rendering): that document's savepoint is rolled back, it answers IdempotencyKeyReused, and
+    /// the document behind it takes its number.
+    #[test]
+    fn a_key_reused_for_another_request_inside_a_commit_leaves_no_gap() {
+        let (_dir, registry) = registry();
+        let meeting = Meeting::new(3);
+        let threads: Vec<_> = [Some([1u8; 32]), Some([2u8; 32]), None]
+            .into_iter()
+            .map(|request| {
+                let (registry, meeting) = (Arc::clone(&registry), Arc::clone(&meeting));
+                std::thread::spawn(move || {
+                    let mut render = |number: &DocumentNumber| {
+                        meeting.meet();
+                        Ok(rendered(number))
+                    };
+                    match request {
+                        Some(request) => {
+                            let key = IdempotencyKey {
+                                caller: "portal",
+                                key: "order-9",
+                                request,
+                            };
+                            registry
+                                .issue_once(&key, &form(), 2026, "portal", &mut render)
+                                .map(|(doc, again)| (doc.number, again))
+                        }
+                        None => registry
+                            .issue(&form(), 2026, "portal", &mut render)
+                            .map(|doc| (doc.number, false)),
+                    }
+                })
+            })
+            .collect();
+        let answers: Vec<_> = threads
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .collect();
+        let reused = answers
+            .iter()
+            .filter(|a| matches!(a, Err(RegistryError::IdempotencyKeyReused(_))))
+            .count();
+        assert_eq!(reused, 1, "{answers:?}");
+        let mut numbers: Vec<String> = answers
+            .into_iter()
+            .filter_map(|a| a.ok())
+            .map(|(number, again)| {
+                assert!(!again);
+                number
+            })
+            .collect();
+        numbers.sort();
+        assert_eq!(
+            numbers,
+            ["reference.birth-2026-000001", "reference.birth-2026-000002"]
+        );
+        assert_eq!(registry.numbers(&form(), 2026).expect("numbers"), [1, 2]);
+        assert_eq!(registry.audit().expect("audit").len(), 2);
+    }
+
     #[test]
     fn one_key_sent_at_once_makes_one_document() {
         let (_dir, registry) = registry();
