@@ -46,21 +46,95 @@ fn symbol(file: &PdfFile<'_>, object: u32) -> Result<Option<String>, PdfError> {
     };
     let side = usize::try_from(w).unwrap_or(0);
     let modules = side.wrapping_sub(2 * QUIET);
+    // 1 bit a pixel (rows padded to a byte) since 2026-12-03, 8 before: both are read.
+    let bits = int(b"BitsPerComponent");
     let shaped = w == h
-        && int(b"BitsPerComponent") == Some(8)
+        && matches!(bits, Some(1) | Some(8))
         && d.has_name(b"ColorSpace", b"DeviceGray")
+        && d.get(b"Decode").is_none()
         && (MIN_SIDE..=MAX_SIDE).contains(&modules)
         && (modules - MIN_SIDE).is_multiple_of(4);
     if !shaped {
         return Ok(None);
     }
-    // Declared size checked above; the decoder stops at exactly that many pixels.
-    let pixels = match file.decoded(stream, side * side) {
-        Ok(p) if p.len() == side * side => p,
+    let row = if bits == Some(1) {
+        side.div_ceil(8)
+    } else {
+        side
+    };
+    // Declared size checked above; the decoder stops at exactly that many bytes.
+    let pixels = match file.decoded(stream, row * side) {
+        Ok(p) if p.len() == row * side => p,
         Ok(_) | Err(PdfError::Limit(_)) | Err(PdfError::Structure(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let grid =
-        rqrr::SimpleGrid::from_func(modules, |x, y| pixels[(y + QUIET) * side + x + QUIET] < 128);
+    let dark = |x: usize, y: usize| {
+        if bits == Some(1) {
+            pixels[y * row + x / 8] & (0x80 >> (x % 8)) == 0
+        } else {
+            pixels[y * row + x] < 128
+        }
+    };
+    let grid = rqrr::SimpleGrid::from_func(modules, |x, y| dark(x + QUIET, y + QUIET));
     Ok(rqrr::Grid::new(grid).decode().ok().map(|(_, text)| text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::Budget;
+
+    /// A symbol of `text` as grey pixels with the quiet zone, as the renderer draws it (one pixel a module).
+    fn pixels(text: &str) -> (usize, Vec<u8>) {
+        let code =
+            qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).expect("qr");
+        let w = code.width();
+        let side = w + 2 * QUIET;
+        let mut pixels = vec![255u8; side * side];
+        for (i, c) in code.to_colors().into_iter().enumerate() {
+            if c == qrcode::Color::Dark {
+                pixels[(i / w + QUIET) * side + i % w + QUIET] = 0;
+            }
+        }
+        (side, pixels)
+    }
+
+    fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut body = format!("<<{dict}/Length {}>>\nstream\n", data.len()).into_bytes();
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\nendstream");
+        body
+    }
+
+    /// Documents issued before 2026-12-03 carry 8-bit deflated symbols, later ones 1-bit unfiltered: both read the
+    /// same; an inverting /Decode is not Qoltanba's shape and is skipped.
+    #[test]
+    fn symbols_of_eight_and_of_one_bit_a_pixel_read_alike() {
+        let text = "QLT1:symbols of both depths";
+        let (side, grey) = pixels(text);
+        let row = side.div_ceil(8);
+        let mut packed = vec![0u8; row * side];
+        for (i, &p) in grey.iter().enumerate() {
+            if p >= 128 {
+                packed[(i / side) * row + (i % side) / 8] |= 0x80 >> (i % side % 8);
+            }
+        }
+        let image = |bits: u8, extra: &str| {
+            format!("/Type/XObject/Subtype/Image/Width {side}/Height {side}/BitsPerComponent {bits}/ColorSpace/DeviceGray{extra}")
+        };
+        let pdf = crate::pdf::write::file_of(&[
+            b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+            b"<</Type/Pages/Kids[]/Count 0>>".to_vec(),
+            stream(
+                &image(8, "/Filter/FlateDecode"),
+                &miniz_oxide::deflate::compress_to_vec_zlib(&grey, 6),
+            ),
+            stream(&image(1, ""), &packed),
+            stream(&image(1, "/Decode[1 0]"), &packed),
+        ]);
+        let file = PdfFile::open(&pdf, Budget::for_verification(Default::default())).expect("pdf");
+        assert_eq!(symbol(&file, 3).expect("8 bits"), Some(text.to_string()));
+        assert_eq!(symbol(&file, 4).expect("1 bit"), Some(text.to_string()));
+        assert_eq!(symbol(&file, 5).expect("inverted"), None);
+    }
 }

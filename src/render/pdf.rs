@@ -28,7 +28,7 @@ fn ops_for(
     page: &Page,
     regular: &printpdf::FontId,
     bold: &printpdf::FontId,
-    images: &mut Vec<(printpdf::XObjectId, printpdf::RawImage)>,
+    images: &mut Vec<(printpdf::XObjectId, printpdf::XObject)>,
 ) -> Vec<Op> {
     let mut ops = vec![Op::SetOutlineThickness { pt: Pt(0.6) }];
     for item in &page.items {
@@ -78,16 +78,7 @@ fn ops_for(
             } => {
                 // Fixed names (not printpdf's counter) keep the output reproducible.
                 let id = printpdf::XObjectId(format!("QLTQR{}", images.len() + 1));
-                images.push((
-                    id.clone(),
-                    printpdf::RawImage {
-                        pixels: printpdf::RawImageData::U8(pixels.clone()),
-                        width: *width,
-                        height: *width,
-                        data_format: printpdf::RawImageFormat::R8,
-                        tag: Vec::new(),
-                    },
-                ));
+                images.push((id.clone(), one_bit_image(*width, pixels)));
                 ops.push(Op::UseXobject {
                     id,
                     transform: printpdf::XObjectTransform {
@@ -172,10 +163,7 @@ pub(crate) fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8
     // Streams are left uncompressed: printpdf's deflate is its best-compression mode and took 60 % of the
     // rendering time (2.7 ms against 1.05 ms for a licence); the uncompressed licence is 70 KB instead of 33 KB.
     for (id, image) in images {
-        doc.resources
-            .xobjects
-            .map
-            .insert(id, printpdf::XObject::Image(image));
+        doc.resources.xobjects.map.insert(id, image);
     }
     let bytes = doc.with_pages(pdf_pages).save(
         &PdfSaveOptions {
@@ -187,6 +175,44 @@ pub(crate) fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8
         &mut Vec::new(),
     );
     deterministic_id(bytes, info)
+}
+
+/// A square grey image (`side` × `side` pixels, 0 black, 255 white) as an image XObject of 1 bit a pixel, rows
+/// padded to a byte, unfiltered. Why not printpdf's `RawImage`: it writes 8 bits a pixel and deflates them at its
+/// default level, which was 22 % of issuing a reference (`perf` of `cargo bench --bench issue`, 2026-12-03); a
+/// version-40 symbol is 4.3 KB this way, stored as it is.
+fn one_bit_image(side: usize, pixels: &[u8]) -> printpdf::XObject {
+    use printpdf::DictItem;
+    let row = side.div_ceil(8);
+    let mut packed = vec![0u8; row * side];
+    for (y, line) in pixels.chunks_exact(side).enumerate() {
+        for (x, &p) in line.iter().enumerate() {
+            if p >= 128 {
+                packed[y * row + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    let dict = [
+        ("Type", DictItem::Name(b"XObject".to_vec())),
+        ("Subtype", DictItem::Name(b"Image".to_vec())),
+        ("Width", DictItem::Int(side as i64)),
+        ("Height", DictItem::Int(side as i64)),
+        ("BitsPerComponent", DictItem::Int(1)),
+        ("ColorSpace", DictItem::Name(b"DeviceGray".to_vec())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    printpdf::XObject::External(printpdf::ExternalXObject {
+        stream: printpdf::ExternalStream {
+            dict,
+            content: packed,
+            compress: false,
+        },
+        width: Some(printpdf::Px(side)),
+        height: Some(printpdf::Px(side)),
+        dpi: None,
+    })
 }
 
 /// printpdf fills the trailer's /ID with counter-based "random" strings. Replace them, in place and at the same
