@@ -398,19 +398,24 @@ impl rusqlite::types::FromSql for FormId {
 /// The years a document may be numbered in.
 const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
 
-/// Reserves the next sequence of `form` in `year` (the caller's transaction makes it final or undoes it).
-fn reserve(conn: &Connection, form: &FormId, year: i32) -> Result<DocumentNumber, RegistryError> {
-    if !YEARS.contains(&year) {
-        return Err(RegistryError::BadYear(year));
-    }
-    let last: i64 = conn
+/// The last number stored in the series of `form` in `year` (0: none yet).
+fn last_number(conn: &Connection, form: &FormId, year: i32) -> Result<i64, RegistryError> {
+    Ok(conn
         .query_row(
             "SELECT last FROM number_counter WHERE form = ?1 AND year = ?2",
             params![form, year],
             |r| r.get(0),
         )
         .optional()?
-        .unwrap_or(0);
+        .unwrap_or(0))
+}
+
+/// Reserves the next sequence of `form` in `year` (the caller's transaction makes it final or undoes it).
+fn reserve(conn: &Connection, form: &FormId, year: i32) -> Result<DocumentNumber, RegistryError> {
+    if !YEARS.contains(&year) {
+        return Err(RegistryError::BadYear(year));
+    }
+    let last = last_number(conn, form, year)?;
     conn.execute(
         "INSERT INTO number_counter (form, year, last) VALUES (?1, ?2, ?3)
          ON CONFLICT (form, year) DO UPDATE SET last = excluded.last",

@@ -19,9 +19,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::{applications, finish, reserve, row_to_document, store_document, SqliteRegistry};
+use super::{
+    applications, finish, last_number, reserve, row_to_document, store_document, SqliteRegistry,
+};
 use super::{SELECT_DOCUMENT, YEARS};
 use crate::forms::FormId;
 use crate::registry::{
@@ -226,7 +228,10 @@ impl Sequencer {
             let head = state.position(&series, id) == Some(0);
             let committing = state.committing;
             let Some(mine) = state.ticket(&series, id) else {
-                continue;
+                ticket.queued = false;
+                return Err(RegistryError::Corrupt(
+                    "an issuing ticket left its queue unanswered".into(),
+                ));
             };
             match &mine.slot {
                 Slot::Ready(n, _) if *n == number => {
@@ -246,12 +251,13 @@ impl Sequencer {
                 Slot::Rendering | Slot::Ready(..) | Slot::Stale => mine.slot = Slot::Rendering,
             }
             drop(state);
-            let rendered = render(&DocumentNumber {
+            let document_number = DocumentNumber {
                 form: form.clone(),
                 year,
                 sequence: number,
                 assigned: None,
-            });
+            };
+            let rendered = render(&document_number);
             let mut state = self.lock();
             match rendered {
                 Err(source) => {
@@ -260,13 +266,7 @@ impl Sequencer {
                     drop(state);
                     self.changed.notify_all();
                     return Err(RegistryError::Render {
-                        number: DocumentNumber {
-                            form: form.clone(),
-                            year,
-                            sequence: number,
-                            assigned: None,
-                        }
-                        .to_string(),
+                        number: document_number.to_string(),
                         source,
                     });
                 }
@@ -353,7 +353,7 @@ impl Sequencer {
                 state.done.insert(id, Err(e));
             }
         }
-        state.unclaim();
+        // Tickets taken but not finished go back to rendering when `_release` drops.
     }
 
     /// Takes the ready runs from the heads of the queues (at most [`MAX_BATCH`] documents) for a commit.
@@ -421,14 +421,7 @@ impl Drop for Leave<'_> {
 
 /// The last number stored in a series.
 fn counter(conn: &Connection, (form, year): &SeriesKey) -> Result<u64, RegistryError> {
-    let last: Option<i64> = conn
-        .query_row(
-            "SELECT last FROM number_counter WHERE form = ?1 AND year = ?2",
-            params![form, year],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(last.unwrap_or(0).max(0) as u64)
+    Ok(last_number(conn, form, *year)?.max(0) as u64)
 }
 
 /// One transaction for the whole batch. A series whose counter moved under this process stores nothing of the
