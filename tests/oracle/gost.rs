@@ -560,14 +560,7 @@ fn a_node_trusting_the_nca_verifies_gost_cms_over_http_with_leaf_revocation() {
             "cms": b64.encode(std::fs::read(&out).expect("cms")),
             "at": "2026-12-01T00:00:00Z",
         });
-        let answer = common::client::request_with(
-            addr,
-            "POST",
-            "/v1/verify/cms",
-            "application/json",
-            "",
-            body.to_string().as_bytes(),
-        );
+        let answer = common::client::post_json(addr, "/v1/verify/cms", &body);
         assert_eq!(
             answer.status,
             200,
