@@ -6,6 +6,7 @@
 //! hands it to the caller's renderer and stores the result in one transaction: a renderer that fails rolls the
 //! reservation back, a crash before commit leaves no trace, and a committed number is never handed out again.
 
+pub(crate) mod ahead;
 pub(crate) mod chain;
 mod postgres;
 mod sqlite;

@@ -536,6 +536,115 @@ pub fn tokens_and_cursors_are_shared_by_nodes(db: &Database) {
     chains_hold(b.as_ref());
 }
 
+/// A step renders its document before it takes the writer. While the first rendering runs, another node issues a
+/// document of the same series from another thread: were the rendering inside the step's transaction, that node
+/// would wait for it (on SQLite for the file's one writer, on PostgreSQL for the series' counter row) and never
+/// answer in time. It takes the number the step guessed, so the step renders once more, inside, for the next one,
+/// and stores a document that carries its own number. A step, a re-issue and a duplicate whose guess holds render
+/// once.
+pub fn steps_render_their_documents_before_the_transaction(db: &Database) {
+    let r = db.node(0);
+    let other = db.node(1);
+    let mut ids = Vec::new();
+    for k in 0..2 {
+        let app = r
+            .submit_application(&application(300 + k), "portal", None)
+            .expect("submit");
+        r.advance_application(
+            app.id,
+            "portal",
+            step("awaitingPayment", "underReview", "application.paid"),
+        )
+        .expect("paid");
+        ids.push(app.id);
+    }
+    let licence_form = "licence.private-bailiff";
+    let decide = |id: ApplicationId, render: &mut qoltanba::Render<'_>| {
+        let advance = Advance {
+            document: Some((licence_form, render)),
+            decides: true,
+            ..step("underReview", "approved", "application.decided")
+        };
+        let app = r
+            .advance_application(id, "operator", advance)
+            .expect("approved");
+        let (id, _) = app.document.expect("a licence");
+        r.document(id).expect("read").expect("stored")
+    };
+    let carries_its_number = |d: &qoltanba::StoredDocument| {
+        assert_eq!(
+            d.canonical_data,
+            format!("{{\"number\":\"{}\"}}", d.number).into_bytes(),
+            "the stored document was rendered for its own number"
+        );
+    };
+
+    let mut calls = Vec::new();
+    let first = decide(ids[0], &mut |n: &DocumentNumber| {
+        calls.push(n.sequence);
+        cheap(n)
+    });
+    assert_eq!(calls, [1], "a guess that holds: rendered once");
+    carries_its_number(&first);
+
+    let mut calls = Vec::new();
+    let mut elsewhere = None;
+    let second = decide(ids[1], &mut |n: &DocumentNumber| {
+        if calls.is_empty() {
+            let other = Arc::clone(&other);
+            let (answer, answered) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = answer.send(other.issue(&form(licence_form), 2026, "portal", &mut cheap));
+            });
+            let issued = answered
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("another node issues while the step renders: the rendering holds no lock")
+                .expect("issued");
+            elsewhere = Some(issued.number);
+        }
+        calls.push(n.sequence);
+        cheap(n)
+    });
+    assert_eq!(
+        calls,
+        [2, 3],
+        "the guessed number was taken: rendered again for the next"
+    );
+    let elsewhere = elsewhere.expect("issued elsewhere");
+    assert!(elsewhere.ends_with("000002"), "{elsewhere}");
+    carries_its_number(&second);
+    assert!(second.number.ends_with("000003"), "{}", second.number);
+    assert_eq!(
+        r.numbers(&form(licence_form), 2026).expect("numbers"),
+        [1, 2, 3]
+    );
+
+    // A re-issue and a duplicate of the licence, each rendered once, for the number it is stored with.
+    for (action, number) in [
+        (LifecycleAction::Duplicate, 3),
+        (LifecycleAction::Reissue, 4),
+    ] {
+        let mut calls = Vec::new();
+        let (_, made) = r
+            .change_document(
+                second.id,
+                "operator",
+                action,
+                "lost",
+                qoltanba::UnixTime::from_secs(AT + 120),
+                Some(&mut |n: &DocumentNumber| {
+                    calls.push(n.sequence);
+                    cheap(n)
+                }),
+            )
+            .expect("changed");
+        let made = made.expect("a new document");
+        assert_eq!(calls, [number], "{action:?}: rendered once");
+        carries_its_number(&made);
+    }
+    chains_hold(r.as_ref());
+}
+
 /// Every guarantee above as one `#[test]` each, on the backend `$database` (a function returning a fresh
 /// [`Database`]).
 macro_rules! registry_suite {
@@ -577,6 +686,12 @@ macro_rules! registry_suite {
         #[test]
         fn an_idempotency_key_makes_one_document_across_nodes() {
             $crate::common::registry_suite::an_idempotency_key_makes_one_document_across_nodes(
+                &$database(),
+            )
+        }
+        #[test]
+        fn steps_render_their_documents_before_the_transaction() {
+            $crate::common::registry_suite::steps_render_their_documents_before_the_transaction(
                 &$database(),
             )
         }

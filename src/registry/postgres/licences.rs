@@ -7,6 +7,7 @@ use super::{audit, form_of, issue_in, pg, store_document, time, year_of, Tx};
 use crate::clock::UnixTime;
 use crate::forms::FormId;
 use crate::issuance::LifecycleAction;
+use crate::registry::ahead::Original;
 use crate::registry::{
     has_lifecycle, status_of, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent,
     RegistryError, Render, RenderError, StoredDocument,
@@ -34,6 +35,31 @@ async fn original(
         row.get(3),
         sequence as u64,
     ))
+}
+
+/// The original of the licence with row id `id` (its own, or a duplicate's), read without a lock, for guessing a
+/// new document's number (`registry::ahead`).
+pub(super) async fn original_of<C: GenericClient>(
+    conn: &C,
+    id: DocumentId,
+) -> Result<Original, RegistryError> {
+    let row = conn
+        .query_opt(
+            "SELECT o.number, o.form, o.year, o.sequence
+             FROM document d JOIN document o ON o.number = d.number AND o.copy = 0
+             WHERE d.id = $1",
+            &[&id.0],
+        )
+        .await
+        .map_err(pg)?
+        .ok_or_else(|| RegistryError::NotFound(format!("document {}", id.0)))?;
+    let sequence: i64 = row.get(3);
+    Ok(Original {
+        number: row.get(0),
+        form: form_of(row.get(1))?,
+        year: row.get(2),
+        sequence: sequence as u64,
+    })
 }
 
 async fn events<C: GenericClient>(

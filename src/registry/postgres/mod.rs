@@ -27,6 +27,7 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::ahead::{self, Ahead, Expected};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{GenericClient, NoTls, Row};
 
@@ -201,6 +202,59 @@ impl PostgresRegistry {
             scope.tx.commit().await.map_err(pg)?;
             Ok(out)
         })
+    }
+
+    /// The number a step's document is expected to take, as a lookup sees the registry now; `None` when the step
+    /// issues none, will not issue one (a retry of a step already taken, an application no longer in the step's
+    /// state) or a lookup fails — the transaction decides in every case.
+    fn expected_number(
+        &self,
+        application: Option<(ApplicationId, &str)>,
+        key: Option<&IdempotencyKey<'_>>,
+        expected: Option<Expected<'_>>,
+        at: UnixTime,
+    ) -> Option<DocumentNumber> {
+        let expected = expected?;
+        let found = self.read(async |c| {
+            if let Some(key) = key {
+                if applications::remembered(c, key).await?.is_some() {
+                    return Ok(None);
+                }
+            }
+            if let Some((id, from)) = application {
+                match applications::application(c, id).await? {
+                    Some(a) if a.status == from => {}
+                    _ => return Ok(None),
+                }
+            }
+            let original = match expected {
+                Expected::Reissue(licence) | Expected::Duplicate(licence) => {
+                    Some(licences::original_of(c, licence).await?)
+                }
+                Expected::Next { .. } => None,
+            };
+            let series = match (expected, &original) {
+                (Expected::Next { form, .. }, _) => Some(FormId::parse(form)?),
+                (Expected::Reissue(_), Some(o)) => Some(o.form.clone()),
+                _ => None,
+            };
+            let last = match series {
+                Some(form) => {
+                    let row = c
+                        .query_opt(
+                            "SELECT last FROM number_counter WHERE form = $1 AND year = $2",
+                            &[&form.as_str(), &year_of(at)?],
+                        )
+                        .await
+                        .map_err(pg)?;
+                    Some(row.map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64)
+                }
+                None => None,
+            };
+            Ok(Some((original, last)))
+        });
+        let (original, last) = found.ok().flatten()?;
+        ahead::resolve(expected, at, |_, _| last, |_| original)
     }
 
     /// Runs `work` on a pooled connection, outside a transaction (lookups).
@@ -694,14 +748,31 @@ impl Registry for PostgresRegistry {
         &self,
         id: ApplicationId,
         actor: &str,
-        advance: Advance<'_, '_>,
+        mut advance: Advance<'_, '_>,
     ) -> Result<ApplicationRecord, RegistryError> {
-        self.transaction(async |tx| {
-            applications::advance(tx, id, actor, advance).await?;
-            applications::application(&*tx.tx, id)
-                .await?
-                .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))
-        })
+        // The step's document is rendered before the series' counter is locked (`registry::ahead`).
+        let guess = self.expected_number(
+            Some((id, advance.from)),
+            advance.idempotency.as_ref(),
+            Expected::of_step(&advance),
+            advance.at,
+        );
+        let advance_in = |advance: Advance<'_, '_>| {
+            self.transaction(async |tx| {
+                applications::advance(tx, id, actor, advance).await?;
+                applications::application(&*tx.tx, id)
+                    .await?
+                    .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))
+            })
+        };
+        match advance.document.take() {
+            None => advance_in(advance),
+            Some((form, render)) => {
+                let mut ahead = Ahead::new(render, guess);
+                let mut render = |n: &DocumentNumber| ahead.render(n);
+                advance_in(ahead::with_document(advance, Some((form, &mut render))))
+            }
+        }
     }
 
     fn change_document(
@@ -713,6 +784,15 @@ impl Registry for PostgresRegistry {
         at: UnixTime,
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
+        // A re-issue's or duplicate's document is rendered before any row is locked (`registry::ahead`).
+        let mut ahead = render.map(|render| {
+            let guess = self.expected_number(None, None, Expected::of_change(id, action), at);
+            Ahead::new(render, guess)
+        });
+        let mut ahead_render = ahead
+            .as_mut()
+            .map(|ahead| move |n: &DocumentNumber| ahead.render(n));
+        let render = ahead_render.as_mut().map(|r| r as &mut Render<'_>);
         self.transaction(async |tx| {
             let (number, made) =
                 licences::change(tx, id, actor, action, reason, at, render).await?;

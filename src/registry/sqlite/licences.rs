@@ -8,6 +8,7 @@ use super::{audit, issue_in, store_document, year_of};
 use crate::clock::UnixTime;
 use crate::forms::FormId;
 use crate::issuance::LifecycleAction;
+use crate::registry::ahead::Original;
 use crate::registry::{
     has_lifecycle, status_of, DocumentId, DocumentNumber, DocumentStanding, LicenceEvent,
     RegistryError, Render, RenderError, StoredDocument,
@@ -30,6 +31,17 @@ fn original(
     let (id, number, form, year, sequence) =
         found.ok_or_else(|| RegistryError::NotFound(format!("document {}", id.0)))?;
     Ok((DocumentId(id), number, form, year, sequence as u64))
+}
+
+/// The original of the licence with row id `id` (its own, or a duplicate's), for guessing a new document's number.
+pub(super) fn original_of(conn: &Connection, id: DocumentId) -> Result<Original, RegistryError> {
+    let (_, number, form, year, sequence) = original(conn, id)?;
+    Ok(Original {
+        form,
+        year,
+        sequence,
+        number,
+    })
 }
 
 fn events(conn: &Connection, id: DocumentId) -> Result<Vec<LicenceEvent>, RegistryError> {

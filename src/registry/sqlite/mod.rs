@@ -16,6 +16,8 @@ mod turns;
 
 use turns::{Turn, Turns};
 
+use super::ahead::{self, Ahead, Expected};
+
 use super::{
     year_of, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
     DocumentStanding, NewApplication, PendingApplication, Registry, RegistryError, Render,
@@ -345,6 +347,37 @@ impl SqliteRegistry {
         // on drop, so the connection is safe to reuse.
         self.conn.take()
     }
+
+    /// The number a step's document is expected to take, as the reader sees the registry now; `None` when the
+    /// step issues none, will not issue one (a retry of a step already taken, an application no longer in the
+    /// step's state) or a lookup fails — the transaction decides in every case.
+    fn expected_number(
+        &self,
+        application: Option<(ApplicationId, &str)>,
+        key: Option<&super::IdempotencyKey<'_>>,
+        expected: Option<Expected<'_>>,
+        at: UnixTime,
+    ) -> Option<DocumentNumber> {
+        let expected = expected?;
+        let conn = self.reader();
+        if let Some(key) = key {
+            if !matches!(applications::remembered(&conn, key), Ok(None)) {
+                return None;
+            }
+        }
+        if let Some((id, from)) = application {
+            match applications::application(&conn, id) {
+                Ok(Some(a)) if a.status == from => {}
+                _ => return None,
+            }
+        }
+        ahead::resolve(
+            expected,
+            at,
+            |form, year| last_number(&conn, form, year).ok().map(|n| n.max(0) as u64),
+            |licence| licences::original_of(&conn, licence).ok(),
+        )
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
@@ -656,15 +689,32 @@ impl Registry for SqliteRegistry {
         &self,
         id: ApplicationId,
         actor: &str,
-        advance: Advance<'_, '_>,
+        mut advance: Advance<'_, '_>,
     ) -> Result<ApplicationRecord, RegistryError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        applications::advance(&tx, id, actor, advance)?;
-        let record = applications::application(&tx, id)?
-            .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
-        tx.commit()?;
-        Ok(record)
+        // The step's document is rendered before the writer is taken (`registry::ahead`).
+        let guess = self.expected_number(
+            Some((id, advance.from)),
+            advance.idempotency.as_ref(),
+            Expected::of_step(&advance),
+            advance.at,
+        );
+        let advance_in = |advance: Advance<'_, '_>| {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            applications::advance(&tx, id, actor, advance)?;
+            let record = applications::application(&tx, id)?
+                .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
+            tx.commit()?;
+            Ok(record)
+        };
+        match advance.document.take() {
+            None => advance_in(advance),
+            Some((form, render)) => {
+                let mut ahead = Ahead::new(render, guess);
+                let mut render = |n: &DocumentNumber| ahead.render(n);
+                advance_in(ahead::with_document(advance, Some((form, &mut render))))
+            }
+        }
     }
 
     fn change_document(
@@ -676,6 +726,15 @@ impl Registry for SqliteRegistry {
         at: UnixTime,
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
+        // A re-issue's or duplicate's document is rendered before the writer is taken (`registry::ahead`).
+        let mut ahead = render.map(|render| {
+            let guess = self.expected_number(None, None, Expected::of_change(id, action), at);
+            Ahead::new(render, guess)
+        });
+        let mut ahead_render = ahead
+            .as_mut()
+            .map(|ahead| move |n: &DocumentNumber| ahead.render(n));
+        let render = ahead_render.as_mut().map(|r| r as &mut Render<'_>);
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (number, made) = licences::change(&tx, id, actor, action, reason, at, render)?;
