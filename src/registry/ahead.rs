@@ -9,7 +9,10 @@
 //! for that very number. When a writer took the number meanwhile, it is asked for another and renders again, inside,
 //! as before: a guess can cost a second rendering, never a wrong number in a document.
 
-use super::{year_of, Advance, DocumentId, DocumentNumber, Render, RenderError, RenderedDocument};
+use super::{
+    year_of, Advance, DocumentId, DocumentNumber, Render, RenderError, RenderForApplication,
+    RenderedDocument,
+};
 use crate::forms::FormId;
 use crate::issuance::LifecycleAction;
 
@@ -108,20 +111,54 @@ pub(crate) fn resolve(
     }
 }
 
+/// One document rendered ahead, for one key: the number it carries (and, at submission, the application's number).
+struct Ready<K> {
+    ready: Option<(K, Result<RenderedDocument, RenderError>)>,
+}
+
+impl<K: PartialEq> Ready<K> {
+    /// Renders for `key` now, if there is one (a failure is kept too: asked for the same key, the transaction gets
+    /// the same answer without rendering, or calling the timestamp authority, again).
+    fn ahead(
+        key: Option<K>,
+        render: impl FnOnce(&K) -> Result<RenderedDocument, RenderError>,
+    ) -> Self {
+        Ready {
+            ready: key.map(|key| {
+                let rendered = render(&key);
+                (key, rendered)
+            }),
+        }
+    }
+
+    /// The answer rendered ahead if it was rendered for exactly `key` (once); otherwise `render()` now.
+    fn take_or(
+        &mut self,
+        key: &K,
+        render: impl FnOnce() -> Result<RenderedDocument, RenderError>,
+    ) -> Result<RenderedDocument, RenderError> {
+        match self.ready.take() {
+            Some((guessed, rendered)) if guessed == *key => rendered,
+            guessed => {
+                if guessed.is_some() {
+                    tracing::debug!("a document rendered again: its number was taken meanwhile");
+                }
+                render()
+            }
+        }
+    }
+}
+
 /// A renderer with, perhaps, one document rendered ahead for one number.
 pub(crate) struct Ahead<'a, 'r> {
     render: &'a mut Render<'r>,
-    ready: Option<(DocumentNumber, Result<RenderedDocument, RenderError>)>,
+    ready: Ready<DocumentNumber>,
 }
 
 impl<'a, 'r> Ahead<'a, 'r> {
-    /// Renders for `expected` now, if a number is expected (its failure is kept too: asked for the same number,
-    /// the transaction gets the same answer without rendering, or calling the timestamp authority, again).
+    /// Renders for `expected` now, if a number is expected.
     pub(crate) fn new(render: &'a mut Render<'r>, expected: Option<DocumentNumber>) -> Self {
-        let ready = expected.map(|number| {
-            let rendered = render(&number);
-            (number, rendered)
-        });
+        let ready = Ready::ahead(expected, |n| render(n));
         Ahead { render, ready }
     }
 
@@ -131,16 +168,56 @@ impl<'a, 'r> Ahead<'a, 'r> {
         &mut self,
         number: &DocumentNumber,
     ) -> Result<RenderedDocument, RenderError> {
-        match self.ready.take() {
-            Some((guessed, rendered)) if guessed == *number => rendered,
-            _ => {
-                if self.ready.is_none() {
-                    tracing::debug!(%number, "a document rendered again: its number was taken meanwhile");
-                }
-                (self.render)(number)
-            }
-        }
+        let render = &mut self.render;
+        self.ready.take_or(number, || render(number))
     }
+}
+
+/// A refusal at submission with, perhaps, one rendered ahead for the application's number and its own.
+pub(crate) struct AheadForApplication<'a, 'r> {
+    render: &'a mut RenderForApplication<'r>,
+    ready: Ready<(String, DocumentNumber)>,
+}
+
+impl<'a, 'r> AheadForApplication<'a, 'r> {
+    /// Renders for `expected` (the application's number, the refusal's) now, if expected.
+    pub(crate) fn new(
+        render: &'a mut RenderForApplication<'r>,
+        expected: Option<(String, DocumentNumber)>,
+    ) -> Self {
+        let ready = Ready::ahead(expected, |(application, n)| render(application, n));
+        AheadForApplication { render, ready }
+    }
+
+    /// The refusal for application `application` numbered `number`: the one rendered ahead for exactly these
+    /// (once), otherwise rendered now.
+    pub(crate) fn render(
+        &mut self,
+        application: &str,
+        number: &DocumentNumber,
+    ) -> Result<RenderedDocument, RenderError> {
+        let render = &mut self.render;
+        self.ready
+            .take_or(&(application.to_string(), number.clone()), || {
+                render(application, number)
+            })
+    }
+}
+
+/// The numbers a submission refused at once is expected to take: its application's (the `QLT-APP` series) and its
+/// refusal's, each the next of its series in the submission's year, given the last numbers a reader found.
+pub(crate) fn expected_submission(
+    at: crate::clock::UnixTime,
+    application_series: &str,
+    mut last: impl FnMut(&FormId, i32) -> Option<u64>,
+) -> Option<(String, DocumentNumber)> {
+    let next = |form| Expected::Next {
+        form,
+        assigned: None,
+    };
+    let application = resolve(next(application_series), at, &mut last, |_| None)?;
+    let refusal = resolve(next("refusal"), at, &mut last, |_| None)?;
+    Some((application.to_string(), refusal))
 }
 
 /// `advance` with `document` (its form and renderer) in place of its own, which the caller took out.
@@ -251,6 +328,36 @@ mod tests {
         ));
         drop(ahead);
         assert_eq!(calls, 1, "not rendered twice for the same number");
+    }
+
+    #[test]
+    fn a_refusal_at_submission_rendered_ahead_is_used_only_for_both_its_numbers() {
+        let at = UnixTime::from_secs(1_795_000_000);
+        let expected = expected_submission(at, "QLT-APP", |form, _| {
+            Some(if form.as_str() == "refusal" { 2 } else { 9 })
+        })
+        .expect("guessed");
+        assert_eq!(expected.0, "QLT-APP-2026-000010");
+        assert_eq!(expected.1.sequence, 3);
+        let mut calls = Vec::new();
+        let mut render = |application: &str, n: &DocumentNumber| {
+            calls.push((application.to_string(), n.sequence));
+            document(n)
+        };
+        let mut ahead = AheadForApplication::new(&mut render, Some(expected.clone()));
+        ahead.render(&expected.0, &expected.1).expect("rendered");
+        ahead
+            .render("QLT-APP-2026-000011", &expected.1)
+            .expect("rendered");
+        drop(ahead);
+        assert_eq!(
+            calls,
+            [
+                ("QLT-APP-2026-000010".to_string(), 3),
+                ("QLT-APP-2026-000011".to_string(), 3)
+            ],
+            "used for its own numbers once; another application's number renders again"
+        );
     }
 
     #[test]

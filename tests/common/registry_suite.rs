@@ -645,6 +645,72 @@ pub fn steps_render_their_documents_before_the_transaction(db: &Database) {
     chains_hold(r.as_ref());
 }
 
+/// A refusal at submission is rendered before the submission's transaction too, for the application's number and
+/// the refusal's as a reader expects them: while it renders, another node issues a refusal (it would wait for the
+/// transaction if the rendering ran inside), so it is rendered again inside for the next refusal number and stored
+/// carrying its own numbers. A submission whose guess holds renders once.
+pub fn a_refusal_at_submission_renders_before_the_transaction(db: &Database) {
+    let r = db.node(0);
+    let other = db.node(1);
+    let mut calls = Vec::new();
+    let first = r
+        .submit_application(
+            &application(400),
+            "portal",
+            Some(&mut |app: &str, n: &DocumentNumber| {
+                calls.push((app.to_string(), n.sequence));
+                cheap(n)
+            }),
+        )
+        .expect("refused");
+    assert_eq!(
+        calls,
+        [(first.number.clone(), 1)],
+        "a guess that holds: rendered once"
+    );
+
+    let mut calls = Vec::new();
+    let second = r
+        .submit_application(
+            &application(401),
+            "portal",
+            Some(&mut |app: &str, n: &DocumentNumber| {
+                if calls.is_empty() {
+                    let other = Arc::clone(&other);
+                    let (answer, answered) = std::sync::mpsc::channel();
+                    std::thread::spawn(move || {
+                        let _ = answer.send(other.issue(&form("refusal"), 2026, "portal", &mut cheap));
+                    });
+                    answered
+                        .recv_timeout(std::time::Duration::from_secs(10))
+                        .expect("another node issues while the refusal renders: the rendering holds no lock")
+                        .expect("issued");
+                }
+                calls.push((app.to_string(), n.sequence));
+                cheap(n)
+            }),
+        )
+        .expect("refused");
+    assert_eq!(
+        calls,
+        [(second.number.clone(), 2), (second.number.clone(), 3)],
+        "the guessed refusal number was taken: rendered again for the next"
+    );
+    assert_eq!(second.status, "refused");
+    let (id, number) = second.document.expect("the refusal");
+    assert!(number.ends_with("000003"), "{number}");
+    let refusal = r.document(id).expect("read").expect("stored");
+    assert_eq!(
+        refusal.canonical_data,
+        format!("{{\"number\":\"{number}\"}}").into_bytes()
+    );
+    assert_eq!(
+        r.numbers(&form("refusal"), 2026).expect("numbers"),
+        [1, 2, 3]
+    );
+    chains_hold(r.as_ref());
+}
+
 /// Every guarantee above as one `#[test]` each, on the backend `$database` (a function returning a fresh
 /// [`Database`]).
 macro_rules! registry_suite {
@@ -692,6 +758,12 @@ macro_rules! registry_suite {
         #[test]
         fn steps_render_their_documents_before_the_transaction() {
             $crate::common::registry_suite::steps_render_their_documents_before_the_transaction(
+                &$database(),
+            )
+        }
+        #[test]
+        fn a_refusal_at_submission_renders_before_the_transaction() {
+            $crate::common::registry_suite::a_refusal_at_submission_renders_before_the_transaction(
                 &$database(),
             )
         }

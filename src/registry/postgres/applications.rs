@@ -16,7 +16,7 @@ use crate::registry::{
 };
 
 /// Application numbers share the document counters under this key: `QLT-APP-2026-000001`.
-const APPLICATION_SERIES: &str = "QLT-APP";
+pub(super) const APPLICATION_SERIES: &str = "QLT-APP";
 
 const SELECT_APPLICATION: &str =
     "SELECT a.id, a.number, a.service, a.applicant, a.applicant_name, a.submitted_at, a.content,

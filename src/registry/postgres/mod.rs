@@ -27,7 +27,7 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::ahead::{self, Ahead, Expected};
+use super::ahead::{self, Ahead, AheadForApplication, Expected};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{GenericClient, NoTls, Row};
 
@@ -202,6 +202,46 @@ impl PostgresRegistry {
             scope.tx.commit().await.map_err(pg)?;
             Ok(out)
         })
+    }
+
+    /// The application's number and its refusal's that a submission refused at once is expected to take, as a
+    /// lookup sees the registry now; `None` for a request already submitted (no number is used then) or when a
+    /// lookup fails.
+    fn expected_submission(
+        &self,
+        application: &NewApplication<'_>,
+    ) -> Option<(String, DocumentNumber)> {
+        let found = self.read(async |c| {
+            if applications::by_signature(c, &application.signed_sha256)
+                .await?
+                .is_some()
+            {
+                return Ok(None);
+            }
+            let year = year_of(application.submitted_at)?;
+            let mut last = Vec::new();
+            for series in [applications::APPLICATION_SERIES, "refusal"] {
+                let row = c
+                    .query_opt(
+                        "SELECT last FROM number_counter WHERE form = $1 AND year = $2",
+                        &[&series, &year],
+                    )
+                    .await
+                    .map_err(pg)?;
+                last.push((series, row.map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64));
+            }
+            Ok(Some(last))
+        });
+        let last = found.ok().flatten()?;
+        ahead::expected_submission(
+            application.submitted_at,
+            applications::APPLICATION_SERIES,
+            |form, _| {
+                last.iter()
+                    .find(|(series, _)| *series == form.as_str())
+                    .map(|(_, n)| *n)
+            },
+        )
     }
 
     /// The number a step's document is expected to take, as a lookup sees the registry now; `None` when the step
@@ -715,6 +755,17 @@ impl Registry for PostgresRegistry {
         actor: &str,
         refusal: Option<&mut RenderForApplication<'_>>,
     ) -> Result<ApplicationRecord, RegistryError> {
+        // A refusal at submission is rendered before any row is locked (`registry::ahead`).
+        let mut ahead = refusal.map(|render| {
+            let guess = self.expected_submission(application);
+            AheadForApplication::new(render, guess)
+        });
+        let mut ahead_render = ahead
+            .as_mut()
+            .map(|ahead| move |number: &str, n: &DocumentNumber| ahead.render(number, n));
+        let refusal = ahead_render
+            .as_mut()
+            .map(|r| r as &mut RenderForApplication<'_>);
         self.transaction(async |tx| {
             let id = applications::submit(tx, application, actor, refusal).await?;
             applications::application(&*tx.tx, id)

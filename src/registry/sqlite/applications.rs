@@ -15,7 +15,7 @@ use crate::registry::{
 };
 
 /// Application numbers share the document counters under this key: `QLT-APP-2026-000001`.
-const APPLICATION_SERIES: &str = "QLT-APP";
+pub(super) const APPLICATION_SERIES: &str = "QLT-APP";
 
 pub(super) fn by_signature(
     conn: &Connection,

@@ -16,7 +16,7 @@ mod turns;
 
 use turns::{Turn, Turns};
 
-use super::ahead::{self, Ahead, Expected};
+use super::ahead::{self, Ahead, AheadForApplication, Expected};
 
 use super::{
     year_of, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
@@ -348,6 +348,27 @@ impl SqliteRegistry {
         self.conn.take()
     }
 
+    /// The application's number and its refusal's that a submission refused at once is expected to take, as the
+    /// reader sees the registry now; `None` for a request already submitted (no number is used then) or when a
+    /// lookup fails.
+    fn expected_submission(
+        &self,
+        application: &NewApplication<'_>,
+    ) -> Option<(String, DocumentNumber)> {
+        let conn = self.reader();
+        if !matches!(
+            applications::by_signature(&conn, &application.signed_sha256),
+            Ok(None)
+        ) {
+            return None;
+        }
+        ahead::expected_submission(
+            application.submitted_at,
+            applications::APPLICATION_SERIES,
+            |form, year| last_number(&conn, form, year).ok().map(|n| n.max(0) as u64),
+        )
+    }
+
     /// The number a step's document is expected to take, as the reader sees the registry now; `None` when the
     /// step issues none, will not issue one (a retry of a step already taken, an application no longer in the
     /// step's state) or a lookup fails — the transaction decides in every case.
@@ -655,6 +676,17 @@ impl Registry for SqliteRegistry {
         actor: &str,
         refusal: Option<&mut RenderForApplication<'_>>,
     ) -> Result<ApplicationRecord, RegistryError> {
+        // A refusal at submission is rendered before the writer is taken (`registry::ahead`).
+        let mut ahead = refusal.map(|render| {
+            let guess = self.expected_submission(application);
+            AheadForApplication::new(render, guess)
+        });
+        let mut ahead_render = ahead
+            .as_mut()
+            .map(|ahead| move |number: &str, n: &DocumentNumber| ahead.render(number, n));
+        let refusal = ahead_render
+            .as_mut()
+            .map(|r| r as &mut RenderForApplication<'_>);
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = applications::submit(&tx, application, actor, refusal)?;
