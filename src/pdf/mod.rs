@@ -3,10 +3,11 @@
 //! Why not a PDF crate: `lopdf` (printpdf's parser) loads every object eagerly, inflates streams and object
 //! streams without a size limit and resolves references recursively without a budget — a 41 KB file could make it
 //! allocate gigabytes or walk a graph of doubled references for hours. Verification reads files from anyone, so
-//! this reader is written for that: classic cross-reference tables only (what Qoltanba and printpdf write; a
-//! cross-reference stream is refused as not ours), every object parsed on demand and cached, and a per-file
-//! [`Budget`] on objects resolved, bytes inflated and time (a [`crate::cancel::Cancel`] flag), checked as it goes.
-//! Everything it reads is linear in the file's size.
+//! this reader is written for that: classic cross-reference tables (what Qoltanba and printpdf write) and PDF 1.5's
+//! cross-reference and object streams (what most other writers use, signed PDFs from elsewhere included), every
+//! object parsed on demand and cached (an object stream inflated and indexed once), and a per-file [`Budget`] on
+//! objects resolved, bytes inflated and time (a [`crate::cancel::Cancel`] flag), checked as it goes. Everything it
+//! reads is linear in the file's size.
 
 pub(crate) mod cmap;
 pub(crate) mod content;

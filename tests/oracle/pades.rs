@@ -943,3 +943,121 @@ fn validation_data_carries_the_ocsp_answers_the_node_got() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["validationDataAppended"], true);
 }
+
+/// A one-page PDF with a classic cross-reference table, none of ours: "Hello" in Helvetica.
+fn plain_pdf() -> Vec<u8> {
+    let content = "BT /F1 24 Tf 72 700 Td (Hello) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// Most PDFs made since PDF 1.5 keep their objects in object streams and their cross-reference section as a
+/// stream (Acrobat, Word, pdfTeX, qpdf), and a signer's incremental update then does the same. Such a file, made by
+/// qpdf (Debian `qpdf`) from a plain one and signed by pyHanko, verifies here — the signature valid and covering the
+/// whole file — as pyHanko and pdfsig say; a byte changed inside its signed range is found.
+#[test]
+fn a_pdf_with_object_streams_and_a_cross_reference_stream_verifies_here() {
+    need_tool("qpdf", "qpdf");
+    let _machine = common::shared_machine();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let plain = d.join("plain.pdf");
+    std::fs::write(&plain, plain_pdf()).expect("write");
+    let packed = d.join("packed.pdf");
+    let out = Command::new("qpdf")
+        .args(["--object-streams=generate", "--compress-streams=y"])
+        .arg(&plain)
+        .arg(&packed)
+        .output()
+        .expect("qpdf");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&packed).expect("packed");
+    let holds = |what: &[u8]| bytes.windows(what.len()).any(|w| w == what);
+    assert!(
+        holds(b"/ObjStm") && holds(b"/XRef"),
+        "qpdf wrote no object or cross-reference stream"
+    );
+    assert!(!holds(b"\nxref"), "qpdf wrote a classic table");
+
+    let signed = d.join("signed.pdf");
+    pyhanko_sign(&packed, &signed, "legal-head", "Signature1", true);
+    let signed_bytes = std::fs::read(&signed).expect("signed");
+    let update = &signed_bytes[bytes.len()..];
+    assert!(
+        update.windows(5).any(|w| w == b"/XRef"),
+        "pyHanko's update is not a cross-reference stream"
+    );
+
+    let (code, report) = verify_pdf(&signed);
+    assert_eq!(code, 0, "{report:#}");
+    let sigs = report["signatures"].as_array().expect("signatures");
+    assert_eq!(sigs.len(), 1, "{report:#}");
+    assert_eq!(sigs[0]["valid"], true, "{report:#}");
+    assert_eq!(sigs[0]["kind"], "pades");
+    assert_eq!(sigs[0]["coversWholeFile"], true);
+    let checks = pyhanko(&signed);
+    assert!(
+        checks[0]["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("INTACT:TRUSTED")),
+        "{checks:?}"
+    );
+    assert_pdfsig_accepts(&signed);
+
+    // Countersigned in a second such update: both valid, the first naming what came after it — the new signature,
+    // not the cross-reference stream that indexes it.
+    let twice = d.join("twice.pdf");
+    pyhanko_sign(&signed, &twice, "individual-sign", "Applicant", false);
+    let (code, report) = verify_pdf(&twice);
+    assert_eq!(code, 0, "{report:#}");
+    let sigs = report["signatures"].as_array().expect("signatures");
+    assert_eq!(sigs.len(), 2, "{report:#}");
+    assert!(sigs.iter().all(|s| s["valid"] == true), "{report:#}");
+    let appended = sigs[0]["appended"].to_string();
+    assert!(appended.contains("Sig, new"), "{report:#}");
+    assert!(!appended.contains("XRef"), "{report:#}");
+
+    // One byte of the signed range changed (in the original revision's compressed bytes): invalid here.
+    let mut tampered = signed_bytes.clone();
+    let at = bytes.len() / 2;
+    tampered[at] ^= 0x01;
+    let broken = d.join("broken.pdf");
+    std::fs::write(&broken, &tampered).expect("write");
+    let (code, report) = verify_pdf(&broken);
+    assert_ne!(code, 0, "{report:#}");
+}
