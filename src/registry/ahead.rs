@@ -150,38 +150,35 @@ impl<K: PartialEq> Ready<K> {
 }
 
 /// A renderer with, perhaps, one document rendered ahead for one number.
-pub(crate) struct Ahead<'a, 'r> {
+struct Ahead<'a, 'r> {
     render: &'a mut Render<'r>,
     ready: Ready<DocumentNumber>,
 }
 
 impl<'a, 'r> Ahead<'a, 'r> {
     /// Renders for `expected` now, if a number is expected.
-    pub(crate) fn new(render: &'a mut Render<'r>, expected: Option<DocumentNumber>) -> Self {
+    fn new(render: &'a mut Render<'r>, expected: Option<DocumentNumber>) -> Self {
         let ready = Ready::ahead(expected, |n| render(n));
         Ahead { render, ready }
     }
 
     /// The document for `number`: the one rendered ahead if it was rendered for exactly this number (once),
     /// otherwise rendered now.
-    pub(crate) fn render(
-        &mut self,
-        number: &DocumentNumber,
-    ) -> Result<RenderedDocument, RenderError> {
+    fn render(&mut self, number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
         let render = &mut self.render;
         self.ready.take_or(number, || render(number))
     }
 }
 
 /// A refusal at submission with, perhaps, one rendered ahead for the application's number and its own.
-pub(crate) struct AheadForApplication<'a, 'r> {
+struct AheadForApplication<'a, 'r> {
     render: &'a mut RenderForApplication<'r>,
     ready: Ready<(String, DocumentNumber)>,
 }
 
 impl<'a, 'r> AheadForApplication<'a, 'r> {
     /// Renders for `expected` (the application's number, the refusal's) now, if expected.
-    pub(crate) fn new(
+    fn new(
         render: &'a mut RenderForApplication<'r>,
         expected: Option<(String, DocumentNumber)>,
     ) -> Self {
@@ -191,7 +188,7 @@ impl<'a, 'r> AheadForApplication<'a, 'r> {
 
     /// The refusal for application `application` numbered `number`: the one rendered ahead for exactly these
     /// (once), otherwise rendered now.
-    pub(crate) fn render(
+    fn render(
         &mut self,
         application: &str,
         number: &DocumentNumber,
@@ -220,8 +217,59 @@ pub(crate) fn expected_submission(
     Some((application.to_string(), refusal))
 }
 
+/// Runs `step` — a step's transaction — with `advance`'s renderer (if it issues a document) handing out the document
+/// rendered now for `guess`.
+pub(crate) fn advancing<T>(
+    mut advance: Advance<'_, '_>,
+    guess: Option<DocumentNumber>,
+    step: impl FnOnce(Advance<'_, '_>) -> T,
+) -> T {
+    match advance.document.take() {
+        None => step(advance),
+        Some((form, render)) => {
+            let mut ahead = Ahead::new(render, guess);
+            let mut render = |n: &DocumentNumber| ahead.render(n);
+            step(with_document(advance, Some((form, &mut render))))
+        }
+    }
+}
+
+/// Runs `change` — a licence change's transaction — with `render` (if it makes a document) handing out the document
+/// rendered now for the number `guess` gives.
+pub(crate) fn changing<T>(
+    render: Option<&mut Render<'_>>,
+    guess: impl FnOnce() -> Option<DocumentNumber>,
+    change: impl FnOnce(Option<&mut Render<'_>>) -> T,
+) -> T {
+    match render {
+        None => change(None),
+        Some(render) => {
+            let mut ahead = Ahead::new(render, guess());
+            let mut render = |n: &DocumentNumber| ahead.render(n);
+            change(Some(&mut render))
+        }
+    }
+}
+
+/// Runs `submit` — a submission's transaction — with `refusal` (if the submission is refused at once) handing out
+/// the refusal rendered now for the numbers `guess` gives.
+pub(crate) fn submitting<T>(
+    refusal: Option<&mut RenderForApplication<'_>>,
+    guess: impl FnOnce() -> Option<(String, DocumentNumber)>,
+    submit: impl FnOnce(Option<&mut RenderForApplication<'_>>) -> T,
+) -> T {
+    match refusal {
+        None => submit(None),
+        Some(render) => {
+            let mut ahead = AheadForApplication::new(render, guess());
+            let mut render = |application: &str, n: &DocumentNumber| ahead.render(application, n);
+            submit(Some(&mut render))
+        }
+    }
+}
+
 /// `advance` with `document` (its form and renderer) in place of its own, which the caller took out.
-pub(crate) fn with_document<'a, 's>(
+fn with_document<'a, 's>(
     advance: Advance<'a, '_>,
     document: Option<(&'a str, &'a mut Render<'s>)>,
 ) -> Advance<'a, 's> {

@@ -27,7 +27,7 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::ahead::{self, Ahead, AheadForApplication, Expected};
+use super::ahead::{self, Expected};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{GenericClient, NoTls, Row};
 
@@ -756,21 +756,16 @@ impl Registry for PostgresRegistry {
         refusal: Option<&mut RenderForApplication<'_>>,
     ) -> Result<ApplicationRecord, RegistryError> {
         // A refusal at submission is rendered before any row is locked (`registry::ahead`).
-        let mut ahead = refusal.map(|render| {
-            let guess = self.expected_submission(application);
-            AheadForApplication::new(render, guess)
-        });
-        let mut ahead_render = ahead
-            .as_mut()
-            .map(|ahead| move |number: &str, n: &DocumentNumber| ahead.render(number, n));
-        let refusal = ahead_render
-            .as_mut()
-            .map(|r| r as &mut RenderForApplication<'_>);
-        self.transaction(async |tx| {
-            let id = applications::submit(tx, application, actor, refusal).await?;
-            applications::application(&*tx.tx, id)
-                .await?
-                .ok_or_else(|| RegistryError::Corrupt("a submitted application vanished".into()))
+        let guess = || self.expected_submission(application);
+        ahead::submitting(refusal, guess, |refusal| {
+            self.transaction(async |tx| {
+                let id = applications::submit(tx, application, actor, refusal).await?;
+                applications::application(&*tx.tx, id)
+                    .await?
+                    .ok_or_else(|| {
+                        RegistryError::Corrupt("a submitted application vanished".into())
+                    })
+            })
         })
     }
 
@@ -799,7 +794,7 @@ impl Registry for PostgresRegistry {
         &self,
         id: ApplicationId,
         actor: &str,
-        mut advance: Advance<'_, '_>,
+        advance: Advance<'_, '_>,
     ) -> Result<ApplicationRecord, RegistryError> {
         // The step's document is rendered before the series' counter is locked (`registry::ahead`).
         let guess = self.expected_number(
@@ -808,22 +803,14 @@ impl Registry for PostgresRegistry {
             Expected::of_step(&advance),
             advance.at,
         );
-        let advance_in = |advance: Advance<'_, '_>| {
+        ahead::advancing(advance, guess, |advance| {
             self.transaction(async |tx| {
                 applications::advance(tx, id, actor, advance).await?;
                 applications::application(&*tx.tx, id)
                     .await?
                     .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))
             })
-        };
-        match advance.document.take() {
-            None => advance_in(advance),
-            Some((form, render)) => {
-                let mut ahead = Ahead::new(render, guess);
-                let mut render = |n: &DocumentNumber| ahead.render(n);
-                advance_in(ahead::with_document(advance, Some((form, &mut render))))
-            }
-        }
+        })
     }
 
     fn change_document(
@@ -836,21 +823,16 @@ impl Registry for PostgresRegistry {
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
         // A re-issue's or duplicate's document is rendered before any row is locked (`registry::ahead`).
-        let mut ahead = render.map(|render| {
-            let guess = self.expected_number(None, None, Expected::of_change(id, action), at);
-            Ahead::new(render, guess)
-        });
-        let mut ahead_render = ahead
-            .as_mut()
-            .map(|ahead| move |n: &DocumentNumber| ahead.render(n));
-        let render = ahead_render.as_mut().map(|r| r as &mut Render<'_>);
-        self.transaction(async |tx| {
-            let (number, made) =
-                licences::change(tx, id, actor, action, reason, at, render).await?;
-            let standing = licences::standing(&*tx.tx, &number)
-                .await?
-                .ok_or_else(|| RegistryError::Corrupt(format!("{number} vanished")))?;
-            Ok((standing, made))
+        let guess = || self.expected_number(None, None, Expected::of_change(id, action), at);
+        ahead::changing(render, guess, |render| {
+            self.transaction(async |tx| {
+                let (number, made) =
+                    licences::change(tx, id, actor, action, reason, at, render).await?;
+                let standing = licences::standing(&*tx.tx, &number)
+                    .await?
+                    .ok_or_else(|| RegistryError::Corrupt(format!("{number} vanished")))?;
+                Ok((standing, made))
+            })
         })
     }
 

@@ -16,7 +16,7 @@ mod turns;
 
 use turns::{Turn, Turns};
 
-use super::ahead::{self, Ahead, AheadForApplication, Expected};
+use super::ahead::{self, Expected};
 
 use super::{
     year_of, Advance, ApplicationId, ApplicationRecord, AuditEntry, DocumentId, DocumentNumber,
@@ -677,23 +677,16 @@ impl Registry for SqliteRegistry {
         refusal: Option<&mut RenderForApplication<'_>>,
     ) -> Result<ApplicationRecord, RegistryError> {
         // A refusal at submission is rendered before the writer is taken (`registry::ahead`).
-        let mut ahead = refusal.map(|render| {
-            let guess = self.expected_submission(application);
-            AheadForApplication::new(render, guess)
-        });
-        let mut ahead_render = ahead
-            .as_mut()
-            .map(|ahead| move |number: &str, n: &DocumentNumber| ahead.render(number, n));
-        let refusal = ahead_render
-            .as_mut()
-            .map(|r| r as &mut RenderForApplication<'_>);
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = applications::submit(&tx, application, actor, refusal)?;
-        let record = applications::application(&tx, id)?
-            .ok_or_else(|| RegistryError::Corrupt("a submitted application vanished".into()))?;
-        tx.commit()?;
-        Ok(record)
+        let guess = || self.expected_submission(application);
+        ahead::submitting(refusal, guess, |refusal| {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = applications::submit(&tx, application, actor, refusal)?;
+            let record = applications::application(&tx, id)?
+                .ok_or_else(|| RegistryError::Corrupt("a submitted application vanished".into()))?;
+            tx.commit()?;
+            Ok(record)
+        })
     }
 
     fn application(&self, id: ApplicationId) -> Result<Option<ApplicationRecord>, RegistryError> {
@@ -721,7 +714,7 @@ impl Registry for SqliteRegistry {
         &self,
         id: ApplicationId,
         actor: &str,
-        mut advance: Advance<'_, '_>,
+        advance: Advance<'_, '_>,
     ) -> Result<ApplicationRecord, RegistryError> {
         // The step's document is rendered before the writer is taken (`registry::ahead`).
         let guess = self.expected_number(
@@ -730,7 +723,7 @@ impl Registry for SqliteRegistry {
             Expected::of_step(&advance),
             advance.at,
         );
-        let advance_in = |advance: Advance<'_, '_>| {
+        ahead::advancing(advance, guess, |advance| {
             let mut conn = self.conn();
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             applications::advance(&tx, id, actor, advance)?;
@@ -738,15 +731,7 @@ impl Registry for SqliteRegistry {
                 .ok_or_else(|| RegistryError::NotFound(format!("application {}", id.0)))?;
             tx.commit()?;
             Ok(record)
-        };
-        match advance.document.take() {
-            None => advance_in(advance),
-            Some((form, render)) => {
-                let mut ahead = Ahead::new(render, guess);
-                let mut render = |n: &DocumentNumber| ahead.render(n);
-                advance_in(ahead::with_document(advance, Some((form, &mut render))))
-            }
-        }
+        })
     }
 
     fn change_document(
@@ -759,21 +744,16 @@ impl Registry for SqliteRegistry {
         render: Option<&mut Render<'_>>,
     ) -> Result<(DocumentStanding, Option<StoredDocument>), RegistryError> {
         // A re-issue's or duplicate's document is rendered before the writer is taken (`registry::ahead`).
-        let mut ahead = render.map(|render| {
-            let guess = self.expected_number(None, None, Expected::of_change(id, action), at);
-            Ahead::new(render, guess)
-        });
-        let mut ahead_render = ahead
-            .as_mut()
-            .map(|ahead| move |n: &DocumentNumber| ahead.render(n));
-        let render = ahead_render.as_mut().map(|r| r as &mut Render<'_>);
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (number, made) = licences::change(&tx, id, actor, action, reason, at, render)?;
-        let standing = licences::standing(&tx, &number)?
-            .ok_or_else(|| RegistryError::Corrupt(format!("{number} vanished")))?;
-        tx.commit()?;
-        Ok((standing, made))
+        let guess = || self.expected_number(None, None, Expected::of_change(id, action), at);
+        ahead::changing(render, guess, |render| {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (number, made) = licences::change(&tx, id, actor, action, reason, at, render)?;
+            let standing = licences::standing(&tx, &number)?
+                .ok_or_else(|| RegistryError::Corrupt(format!("{number} vanished")))?;
+            tx.commit()?;
+            Ok((standing, made))
+        })
     }
 
     fn standing(&self, number: &str) -> Result<Option<DocumentStanding>, RegistryError> {
