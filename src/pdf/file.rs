@@ -655,7 +655,7 @@ impl<'a> PdfFile<'a> {
                 .map_err(|_| structure(format!("object stream {number}: bad object number")))?;
             let offset = usize::try_from(offset)
                 .ok()
-                .filter(|o| first + o < data.len())
+                .filter(|o| first.checked_add(*o).is_some_and(|at| at < data.len()))
                 .ok_or_else(|| structure(format!("object stream {number}: bad object offset")))?;
             objects.push((n, offset));
         }
@@ -1154,6 +1154,7 @@ mod tests {
             (b"/N 3", b"/N-3"),
             (b"/First", b"/Fxrst"),
             (b"/Type/ObjStm", b"/Type/ObjXXX"),
+            (b"2 0 3 ", b"2 -1 3"),
         ] {
             let changed = replace_once(from, to);
             let file = PdfFile::open(&changed, budget()).unwrap();
