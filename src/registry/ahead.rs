@@ -1,13 +1,14 @@
 //! A step's document rendered before the step's transaction, for the number the step is expected to take.
 //!
-//! Why: an application's decision (a licence, a refusal) or a licence's re-issue or duplicate is rendered and sealed
-//! for its number, and the number is reserved in the step's transaction. Rendering there held the writer — every
-//! other issuance of the node, on SQLite every write — for milliseconds of CPU, and for a round trip to the
-//! timestamp authority when one is configured (up to its timeout). So the number is guessed first, from what a
-//! reader sees (the next of the series, or the original's own number for a duplicate), the document rendered for it
-//! outside any transaction, and inside the transaction [`Ahead::render`] hands that document out only when asked
-//! for that very number. When a writer took the number meanwhile, it is asked for another and renders again, inside,
-//! as before: a guess can cost a second rendering, never a wrong number in a document.
+//! Why: an application's decision (a licence, a refusal), a licence's re-issue or duplicate, or a refusal at
+//! submission is rendered and sealed for its number, and the number is reserved in the step's transaction.
+//! Rendering there held the writer — every other issuance of the node, on SQLite every write — for milliseconds of
+//! CPU, and for a round trip to the timestamp authority when one is configured (up to its timeout). So the number is guessed first, from what a
+//! reader sees (the next of the series, or the original's own number for a duplicate; for a refusal at submission,
+//! the application's number as well as its own), the document rendered for it outside any transaction, and inside
+//! the transaction [`Ahead::render`] hands that document out only when asked for that very number. When a writer
+//! took the number meanwhile, it is asked for another and renders again, inside, as before: a guess can cost a
+//! second rendering, never a wrong number in a document.
 
 use super::{
     year_of, Advance, DocumentId, DocumentNumber, Render, RenderError, RenderForApplication,
