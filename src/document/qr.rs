@@ -112,13 +112,7 @@ mod tests {
     fn symbols_of_eight_and_of_one_bit_a_pixel_read_alike() {
         let text = "QLT1:symbols of both depths";
         let (side, grey) = pixels(text);
-        let row = side.div_ceil(8);
-        let mut packed = vec![0u8; row * side];
-        for (i, &p) in grey.iter().enumerate() {
-            if p >= 128 {
-                packed[(i / side) * row + (i % side) / 8] |= 0x80 >> (i % side % 8);
-            }
-        }
+        let packed = crate::render::pdf::one_bit_rows(side, &grey);
         let image = |bits: u8, extra: &str| {
             format!("/Type/XObject/Subtype/Image/Width {side}/Height {side}/BitsPerComponent {bits}/ColorSpace/DeviceGray{extra}")
         };

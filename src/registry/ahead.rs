@@ -6,7 +6,7 @@
 //! CPU, and for a round trip to the timestamp authority when one is configured (up to its timeout). So the number is guessed first, from what a
 //! reader sees (the next of the series, or the original's own number for a duplicate; for a refusal at submission,
 //! the application's number as well as its own), the document rendered for it outside any transaction, and inside
-//! the transaction [`Ahead::render`] hands that document out only when asked for that very number. When a writer
+//! the transaction the renderer the step is given hands that document out only when asked for that very number. When a writer
 //! took the number meanwhile, it is asked for another and renders again, inside, as before: a guess can cost a
 //! second rendering, never a wrong number in a document.
 
@@ -69,47 +69,60 @@ pub(crate) struct Original {
     pub number: String,
 }
 
-/// The number `expected` resolves to, given what a reader found: the last number of a series, the original of a
-/// licence. `None` when a lookup fails: the transaction then renders as it always did.
+impl Expected<'_> {
+    /// The licence whose original a reader must look up first, if any.
+    pub(crate) fn licence(&self) -> Option<DocumentId> {
+        match self {
+            Expected::Next { .. } => None,
+            Expected::Reissue(licence) | Expected::Duplicate(licence) => Some(*licence),
+        }
+    }
+
+    /// The series (form, year) whose last number a reader must look up, given the original looked up for
+    /// [`Expected::licence`]; `None` for a duplicate, which keeps its original's number.
+    pub(crate) fn series(
+        &self,
+        original: Option<&Original>,
+        at: crate::clock::UnixTime,
+    ) -> Option<(FormId, i32)> {
+        let form = match self {
+            Expected::Next { form, .. } => FormId::parse(form).ok()?,
+            Expected::Reissue(_) => original?.form.clone(),
+            Expected::Duplicate(_) => return None,
+        };
+        Some((form, year_of(at).ok()?))
+    }
+}
+
+/// The number `expected` resolves to, given what a reader found: the original of the licence it names (if any) and
+/// the last number of its [series](Expected::series). `None` when something needed is missing: the transaction then
+/// renders as it always did.
 pub(crate) fn resolve(
     expected: Expected<'_>,
     at: crate::clock::UnixTime,
-    last: impl FnOnce(&FormId, i32) -> Option<u64>,
-    original: impl FnOnce(DocumentId) -> Option<Original>,
+    original: Option<Original>,
+    last: Option<u64>,
 ) -> Option<DocumentNumber> {
-    match expected {
-        Expected::Next { form, assigned } => {
-            let form = FormId::parse(form).ok()?;
-            let year = year_of(at).ok()?;
-            let sequence = last(&form, year)? + 1;
-            Some(DocumentNumber {
-                form,
-                year,
-                sequence,
-                assigned: assigned.map(str::to_string),
-            })
-        }
-        Expected::Reissue(licence) => {
-            let form = original(licence)?.form;
-            let year = year_of(at).ok()?;
-            let sequence = last(&form, year)? + 1;
-            Some(DocumentNumber {
-                form,
-                year,
-                sequence,
-                assigned: None,
-            })
-        }
-        Expected::Duplicate(licence) => {
-            let o = original(licence)?;
-            Some(DocumentNumber {
-                form: o.form,
-                year: o.year,
-                sequence: o.sequence,
-                assigned: Some(o.number),
-            })
-        }
+    if let Expected::Duplicate(_) = expected {
+        let o = original?;
+        return Some(DocumentNumber {
+            form: o.form,
+            year: o.year,
+            sequence: o.sequence,
+            assigned: Some(o.number),
+        });
     }
+    let (form, year) = expected.series(original.as_ref(), at)?;
+    let assigned = match expected {
+        Expected::Next { assigned, .. } => assigned.map(str::to_string),
+        _ => None,
+    };
+    Some(DocumentNumber {
+        form,
+        year,
+        sequence: last? + 1,
+        assigned,
+    })
 }
 
 /// One document rendered ahead, for one key: the number it carries (and, at submission, the application's number).
@@ -150,72 +163,23 @@ impl<K: PartialEq> Ready<K> {
     }
 }
 
-/// A renderer with, perhaps, one document rendered ahead for one number.
-struct Ahead<'a, 'r> {
-    render: &'a mut Render<'r>,
-    ready: Ready<DocumentNumber>,
-}
-
-impl<'a, 'r> Ahead<'a, 'r> {
-    /// Renders for `expected` now, if a number is expected.
-    fn new(render: &'a mut Render<'r>, expected: Option<DocumentNumber>) -> Self {
-        let ready = Ready::ahead(expected, |n| render(n));
-        Ahead { render, ready }
-    }
-
-    /// The document for `number`: the one rendered ahead if it was rendered for exactly this number (once),
-    /// otherwise rendered now.
-    fn render(&mut self, number: &DocumentNumber) -> Result<RenderedDocument, RenderError> {
-        let render = &mut self.render;
-        self.ready.take_or(number, || render(number))
-    }
-}
-
-/// A refusal at submission with, perhaps, one rendered ahead for the application's number and its own.
-struct AheadForApplication<'a, 'r> {
-    render: &'a mut RenderForApplication<'r>,
-    ready: Ready<(String, DocumentNumber)>,
-}
-
-impl<'a, 'r> AheadForApplication<'a, 'r> {
-    /// Renders for `expected` (the application's number, the refusal's) now, if expected.
-    fn new(
-        render: &'a mut RenderForApplication<'r>,
-        expected: Option<(String, DocumentNumber)>,
-    ) -> Self {
-        let ready = Ready::ahead(expected, |(application, n)| render(application, n));
-        AheadForApplication { render, ready }
-    }
-
-    /// The refusal for application `application` numbered `number`: the one rendered ahead for exactly these
-    /// (once), otherwise rendered now.
-    fn render(
-        &mut self,
-        application: &str,
-        number: &DocumentNumber,
-    ) -> Result<RenderedDocument, RenderError> {
-        let render = &mut self.render;
-        self.ready
-            .take_or(&(application.to_string(), number.clone()), || {
-                render(application, number)
-            })
-    }
-}
-
-/// The numbers a submission refused at once is expected to take: its application's (the `QLT-APP` series) and its
-/// refusal's, each the next of its series in the submission's year, given the last numbers a reader found.
+/// The numbers a submission refused at once is expected to take: its application's (in `application_series`) and
+/// its refusal's, each the next after the last number a reader found in its series for the submission's year.
 pub(crate) fn expected_submission(
     at: crate::clock::UnixTime,
     application_series: &str,
-    mut last: impl FnMut(&FormId, i32) -> Option<u64>,
+    last_application: u64,
+    last_refusal: u64,
 ) -> Option<(String, DocumentNumber)> {
-    let next = |form| Expected::Next {
-        form,
-        assigned: None,
+    let next = |form, last| {
+        let expected = Expected::Next {
+            form,
+            assigned: None,
+        };
+        resolve(expected, at, None, Some(last))
     };
-    let application = resolve(next(application_series), at, &mut last, |_| None)?;
-    let refusal = resolve(next("refusal"), at, &mut last, |_| None)?;
-    Some((application.to_string(), refusal))
+    let application = next(application_series, last_application)?;
+    Some((application.to_string(), next("refusal", last_refusal)?))
 }
 
 /// Runs `step` — a step's transaction — with `advance`'s renderer (if it issues a document) handing out the document
@@ -228,8 +192,8 @@ pub(crate) fn advancing<T>(
     match advance.document.take() {
         None => step(advance),
         Some((form, render)) => {
-            let mut ahead = Ahead::new(render, guess);
-            let mut render = |n: &DocumentNumber| ahead.render(n);
+            let mut ready = Ready::ahead(guess, |n| render(n));
+            let mut render = |n: &DocumentNumber| ready.take_or(n, || render(n));
             step(with_document(advance, Some((form, &mut render))))
         }
     }
@@ -245,9 +209,10 @@ pub(crate) fn changing<T>(
     match render {
         None => change(None),
         Some(render) => {
-            let mut ahead = Ahead::new(render, guess());
-            let mut render = |n: &DocumentNumber| ahead.render(n);
-            change(Some(&mut render))
+            let mut ready = Ready::ahead(guess(), |n| render(n));
+            change(Some(&mut |n: &DocumentNumber| {
+                ready.take_or(n, || render(n))
+            }))
         }
     }
 }
@@ -262,9 +227,11 @@ pub(crate) fn submitting<T>(
     match refusal {
         None => submit(None),
         Some(render) => {
-            let mut ahead = AheadForApplication::new(render, guess());
-            let mut render = |application: &str, n: &DocumentNumber| ahead.render(application, n);
-            submit(Some(&mut render))
+            let mut ready = Ready::ahead(guess(), |(application, n)| render(application, n));
+            submit(Some(&mut |application: &str, n: &DocumentNumber| {
+                let key = (application.to_string(), n.clone());
+                ready.take_or(&key, || render(application, n))
+            }))
         }
     }
 }
@@ -333,34 +300,47 @@ mod tests {
 
     #[test]
     fn the_document_rendered_ahead_is_used_only_for_its_own_number_and_only_once() {
-        let mut calls = Vec::new();
+        for (asked, rendered) in [
+            // Asked for the number guessed, then again (a step retried inside one transaction): rendered again.
+            (vec![7, 7], vec![7, 7]),
+            // Asked for another number (a writer took the one guessed): rendered for it.
+            (vec![8], vec![7, 8]),
+        ] {
+            let mut calls = Vec::new();
+            let mut render = |n: &DocumentNumber| {
+                calls.push(n.sequence);
+                document(n)
+            };
+            changing(
+                Some(&mut render),
+                || Some(number(7)),
+                |render| {
+                    let render = render.expect("a renderer");
+                    for sequence in &asked {
+                        let made = render(&number(*sequence)).expect("rendered");
+                        assert_eq!(
+                            made.canonical_data,
+                            number(*sequence).to_string().into_bytes()
+                        );
+                    }
+                },
+            );
+            assert_eq!(calls, rendered);
+        }
+        // No guess: rendered only when asked.
+        let mut calls = 0;
         let mut render = |n: &DocumentNumber| {
-            calls.push(n.sequence);
+            calls += 1;
             document(n)
         };
-        let mut ahead = Ahead::new(&mut render, Some(number(7)));
-        let first = ahead.render(&number(7)).expect("rendered");
-        assert_eq!(first.canonical_data, number(7).to_string().into_bytes());
-        // Asked again (a step retried inside one transaction), or for another number: rendered now.
-        let again = ahead.render(&number(7)).expect("rendered");
-        assert_eq!(again.canonical_data, number(7).to_string().into_bytes());
-        drop(ahead);
-        assert_eq!(calls, [7, 7]);
-
-        calls.clear();
-        let mut render = |n: &DocumentNumber| {
-            calls.push(n.sequence);
-            document(n)
-        };
-        let mut ahead = Ahead::new(&mut render, Some(number(7)));
-        let moved = ahead.render(&number(8)).expect("rendered");
-        assert_eq!(moved.canonical_data, number(8).to_string().into_bytes());
-        drop(ahead);
-        assert_eq!(
-            calls,
-            [7, 8],
-            "a taken number renders again, for the new one"
+        changing(
+            Some(&mut render),
+            || None,
+            |render| {
+                render.expect("a renderer")(&number(1)).expect("rendered");
+            },
         );
+        assert_eq!(calls, 1);
     }
 
     #[test]
@@ -370,22 +350,23 @@ mod tests {
             calls += 1;
             Err(RenderError::Cancelled)
         };
-        let mut ahead = Ahead::new(&mut render, Some(number(3)));
-        assert!(matches!(
-            ahead.render(&number(3)),
-            Err(RenderError::Cancelled)
-        ));
-        drop(ahead);
+        changing(
+            Some(&mut render),
+            || Some(number(3)),
+            |render| {
+                assert!(matches!(
+                    render.expect("a renderer")(&number(3)),
+                    Err(RenderError::Cancelled)
+                ));
+            },
+        );
         assert_eq!(calls, 1, "not rendered twice for the same number");
     }
 
     #[test]
     fn a_refusal_at_submission_rendered_ahead_is_used_only_for_both_its_numbers() {
         let at = UnixTime::from_secs(1_795_000_000);
-        let expected = expected_submission(at, "QLT-APP", |form, _| {
-            Some(if form.as_str() == "refusal" { 2 } else { 9 })
-        })
-        .expect("guessed");
+        let expected = expected_submission(at, "QLT-APP", 9, 2).expect("guessed");
         assert_eq!(expected.0, "QLT-APP-2026-000010");
         assert_eq!(expected.1.sequence, 3);
         let mut calls = Vec::new();
@@ -393,12 +374,15 @@ mod tests {
             calls.push((application.to_string(), n.sequence));
             document(n)
         };
-        let mut ahead = AheadForApplication::new(&mut render, Some(expected.clone()));
-        ahead.render(&expected.0, &expected.1).expect("rendered");
-        ahead
-            .render("QLT-APP-2026-000011", &expected.1)
-            .expect("rendered");
-        drop(ahead);
+        submitting(
+            Some(&mut render),
+            || Some(expected.clone()),
+            |render| {
+                let render = render.expect("a renderer");
+                render(&expected.0, &expected.1).expect("rendered");
+                render("QLT-APP-2026-000011", &expected.1).expect("rendered");
+            },
+        );
         assert_eq!(
             calls,
             [
@@ -416,40 +400,39 @@ mod tests {
             form: "refusal",
             assigned: Some("KZ-1"),
         };
-        let n = resolve(next, at, |_, _| Some(4), |_| None).expect("guessed");
+        assert_eq!(next.licence(), None);
+        let n = resolve(next, at, None, Some(4)).expect("guessed");
         assert_eq!((n.year, n.sequence), (2026, 5));
         assert_eq!(n.assigned.as_deref(), Some("KZ-1"));
-        let original = || Original {
+        let original = Original {
             form: FormId::parse("licence.private-bailiff").expect("form"),
             year: 2025,
             sequence: 12,
             number: "LIC-12".into(),
         };
-        let re = resolve(
-            Expected::Reissue(DocumentId(1)),
-            at,
-            |f, y| {
-                assert_eq!((f.as_str(), y), ("licence.private-bailiff", 2026));
-                Some(0)
-            },
-            |_| Some(original()),
-        )
-        .expect("guessed");
+        let reissue = Expected::Reissue(DocumentId(1));
+        assert_eq!(reissue.licence(), Some(DocumentId(1)));
+        let (form, year) = reissue.series(Some(&original), at).expect("a series");
+        assert_eq!((form.as_str(), year), ("licence.private-bailiff", 2026));
+        let re = resolve(reissue, at, Some(original.clone()), Some(0)).expect("guessed");
         assert_eq!((re.year, re.sequence, re.assigned), (2026, 1, None));
-        let dup = resolve(
-            Expected::Duplicate(DocumentId(1)),
-            at,
-            |_, _| None,
-            |_| Some(original()),
-        )
-        .expect("guessed");
+        let duplicate = Expected::Duplicate(DocumentId(1));
+        assert!(duplicate.series(Some(&original), at).is_none());
+        let dup = resolve(duplicate, at, Some(original), None).expect("guessed");
         assert_eq!((dup.year, dup.sequence), (2025, 12));
         assert_eq!(dup.assigned.as_deref(), Some("LIC-12"));
-        assert!(resolve(next, at, |_, _| None, |_| None).is_none());
+        assert!(
+            resolve(next, at, None, None).is_none(),
+            "no last number read"
+        );
+        assert!(
+            resolve(reissue, at, None, Some(1)).is_none(),
+            "no original read"
+        );
         let bad = Expected::Next {
             form: "no such form!",
             assigned: None,
         };
-        assert!(resolve(bad, at, |_, _| Some(1), |_| None).is_none());
+        assert!(resolve(bad, at, None, Some(1)).is_none());
     }
 }

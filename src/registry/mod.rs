@@ -416,7 +416,9 @@ pub trait Registry: Send + Sync {
 
     /// Stores a new application with its number; with `refusal`, refused at once with that document (the EDS was
     /// not confirmed), all in one transaction. An application with the same signed request already stored is
-    /// returned instead (no number used).
+    /// returned instead (no number used). `refusal` may run before the transaction for the numbers a reader expects
+    /// and again inside it for others (`registry::ahead`): only the rendering for the stored numbers is kept, so it
+    /// must have no effect beyond its result.
     fn submit_application(
         &self,
         application: &NewApplication<'_>,
@@ -444,8 +446,9 @@ pub trait Registry: Send + Sync {
         limit: usize,
     ) -> Result<Vec<ApplicationRecord>, RegistryError>;
 
-    /// Moves an application one step, issuing the step's document in the same transaction. Fails with
-    /// [`RegistryError::Transition`] when the application's current state does not allow the step.
+    /// Moves an application one step, storing the step's document in the same transaction. Fails with
+    /// [`RegistryError::Transition`] when the application's current state does not allow the step. The document's
+    /// renderer may run before the transaction and again inside it, as `submit_application`'s.
     fn advance_application(
         &self,
         id: ApplicationId,
@@ -454,8 +457,8 @@ pub trait Registry: Send + Sync {
     ) -> Result<ApplicationRecord, RegistryError>;
 
     /// Applies a lifecycle action to a licence (a duplicate's id means its original). Re-issue and duplicate
-    /// issue their document with `render` in the same transaction. Returns the licence's standing after it and
-    /// the new document.
+    /// store their document made by `render` in the same transaction (`render` may run before it and again inside,
+    /// as `submit_application`'s). Returns the licence's standing after it and the new document.
     fn change_document(
         &self,
         id: DocumentId,

@@ -183,15 +183,7 @@ pub(crate) fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8
 /// version-40 symbol is 4.3 KB this way, stored as it is.
 fn one_bit_image(side: usize, pixels: &[u8]) -> printpdf::XObject {
     use printpdf::DictItem;
-    let row = side.div_ceil(8);
-    let mut packed = vec![0u8; row * side];
-    for (y, line) in pixels.chunks_exact(side).enumerate() {
-        for (x, &p) in line.iter().enumerate() {
-            if p >= 128 {
-                packed[y * row + x / 8] |= 0x80 >> (x % 8);
-            }
-        }
-    }
+    let packed = one_bit_rows(side, pixels);
     let dict = [
         ("Type", DictItem::Name(b"XObject".to_vec())),
         ("Subtype", DictItem::Name(b"Image".to_vec())),
@@ -213,6 +205,21 @@ fn one_bit_image(side: usize, pixels: &[u8]) -> printpdf::XObject {
         height: Some(printpdf::Px(side)),
         dpi: None,
     })
+}
+
+/// Grey pixels (`side` a row; 128 and up white) as rows of 1 bit a pixel, most significant bit first, each row padded
+/// to a byte: the samples of a 1-bit DeviceGray image (1 white).
+pub(crate) fn one_bit_rows(side: usize, pixels: &[u8]) -> Vec<u8> {
+    let row = side.div_ceil(8);
+    let mut packed = vec![0u8; row * side];
+    for (y, line) in pixels.chunks_exact(side).enumerate() {
+        for (x, &p) in line.iter().enumerate() {
+            if p >= 128 {
+                packed[y * row + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    packed
 }
 
 /// printpdf fills the trailer's /ID with counter-based "random" strings. Replace them, in place and at the same

@@ -211,6 +211,7 @@ impl PostgresRegistry {
         &self,
         application: &NewApplication<'_>,
     ) -> Option<(String, DocumentNumber)> {
+        let year = year_of(application.submitted_at).ok()?;
         let found = self.read(async |c| {
             if applications::by_signature(c, &application.signed_sha256)
                 .await?
@@ -218,29 +219,18 @@ impl PostgresRegistry {
             {
                 return Ok(None);
             }
-            let year = year_of(application.submitted_at)?;
-            let mut last = Vec::new();
-            for series in [applications::APPLICATION_SERIES, "refusal"] {
-                let row = c
-                    .query_opt(
-                        "SELECT last FROM number_counter WHERE form = $1 AND year = $2",
-                        &[&series, &year],
-                    )
-                    .await
-                    .map_err(pg)?;
-                last.push((series, row.map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64));
-            }
-            Ok(Some(last))
+            let last_application = last_number(c, applications::APPLICATION_SERIES, year).await?;
+            Ok(Some((
+                last_application,
+                last_number(c, "refusal", year).await?,
+            )))
         });
-        let last = found.ok().flatten()?;
+        let (last_application, last_refusal) = found.ok().flatten()?;
         ahead::expected_submission(
             application.submitted_at,
             applications::APPLICATION_SERIES,
-            |form, _| {
-                last.iter()
-                    .find(|(series, _)| *series == form.as_str())
-                    .map(|(_, n)| *n)
-            },
+            last_application,
+            last_refusal,
         )
     }
 
@@ -267,34 +257,18 @@ impl PostgresRegistry {
                     _ => return Ok(None),
                 }
             }
-            let original = match expected {
-                Expected::Reissue(licence) | Expected::Duplicate(licence) => {
-                    Some(licences::original_of(c, licence).await?)
-                }
-                Expected::Next { .. } => None,
+            let original = match expected.licence() {
+                Some(licence) => Some(licences::original_of(c, licence).await?),
+                None => None,
             };
-            let series = match (expected, &original) {
-                (Expected::Next { form, .. }, _) => Some(FormId::parse(form)?),
-                (Expected::Reissue(_), Some(o)) => Some(o.form.clone()),
-                _ => None,
-            };
-            let last = match series {
-                Some(form) => {
-                    let row = c
-                        .query_opt(
-                            "SELECT last FROM number_counter WHERE form = $1 AND year = $2",
-                            &[&form.as_str(), &year_of(at)?],
-                        )
-                        .await
-                        .map_err(pg)?;
-                    Some(row.map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64)
-                }
+            let last = match expected.series(original.as_ref(), at) {
+                Some((form, year)) => Some(last_number(c, form.as_str(), year).await?),
                 None => None,
             };
             Ok(Some((original, last)))
         });
         let (original, last) = found.ok().flatten()?;
-        ahead::resolve(expected, at, |_, _| last, |_| original)
+        ahead::resolve(expected, at, original, last)
     }
 
     /// Runs `work` on a pooled connection, outside a transaction (lookups).
@@ -377,6 +351,22 @@ fn opt_time(secs: Option<i64>) -> Option<UnixTime> {
 
 /// Reserves the next sequence of `form` in `year`: the counter row stays locked until the caller's transaction
 /// ends, which makes the number final or gives it back.
+/// The last number taken in the series of `form` in `year` (0: none yet), read without a lock.
+async fn last_number<C: GenericClient>(
+    conn: &C,
+    form: &str,
+    year: i32,
+) -> Result<u64, RegistryError> {
+    let row = conn
+        .query_opt(
+            "SELECT last FROM number_counter WHERE form = $1 AND year = $2",
+            &[&form, &year],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(row.map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64)
+}
+
 pub(super) async fn reserve(
     tx: &Tx<'_>,
     form: &FormId,

@@ -270,8 +270,8 @@ pub struct SqliteRegistry {
     conn: Turns<Connection>,
     /// A read-only connection for lookups when the registry is a file. With WAL a reader sees the last committed
     /// state and never waits for the writer, so reading a document or a token never queues behind an issuance
-    /// (an application's step renders and seals inside its transaction). An in-memory registry reads through its
-    /// one connection.
+    /// (or behind a step whose guessed number was taken and renders again inside its transaction). An in-memory
+    /// registry reads through its one connection.
     reader: Option<Turns<Connection>>,
     /// References and other documents issued at once: rendered outside the writer, stored by group commits.
     sequencer: sequencer::Sequencer,
@@ -362,10 +362,18 @@ impl SqliteRegistry {
         ) {
             return None;
         }
+        let year = year_of(application.submitted_at).ok()?;
+        let last = |series: &str| {
+            let form = FormId::parse(series).ok()?;
+            last_number(&conn, &form, year)
+                .ok()
+                .map(|n| n.max(0) as u64)
+        };
         ahead::expected_submission(
             application.submitted_at,
             applications::APPLICATION_SERIES,
-            |form, year| last_number(&conn, form, year).ok().map(|n| n.max(0) as u64),
+            last(applications::APPLICATION_SERIES)?,
+            last("refusal")?,
         )
     }
 
@@ -392,12 +400,15 @@ impl SqliteRegistry {
                 _ => return None,
             }
         }
-        ahead::resolve(
-            expected,
-            at,
-            |form, year| last_number(&conn, form, year).ok().map(|n| n.max(0) as u64),
-            |licence| licences::original_of(&conn, licence).ok(),
-        )
+        let original = match expected.licence() {
+            Some(licence) => Some(licences::original_of(&conn, licence).ok()?),
+            None => None,
+        };
+        let last = match expected.series(original.as_ref(), at) {
+            Some((form, year)) => Some(last_number(&conn, &form, year).ok()?.max(0) as u64),
+            None => None,
+        };
+        ahead::resolve(expected, at, original, last)
     }
 }
 
