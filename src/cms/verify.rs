@@ -176,6 +176,9 @@ fn signature_algorithm(si: &SignerInfo, digest: Option<DigestAlgorithm>) -> Algo
         (key::GOST_TC26_256, Some(DigestAlgorithm::Streebog256)) => {
             AlgorithmId::new(signature::GOST_TC26_256, None)
         }
+        (key::GOST_NCA_34310, Some(DigestAlgorithm::Gost34311)) => {
+            AlgorithmId::new(signature::GOST_NCA_34310, None)
+        }
         _ => AlgorithmId::new(oid, params),
     }
 }

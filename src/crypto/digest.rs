@@ -1,4 +1,5 @@
-//! Message digests by OID, for CMS messageDigest and ESS certificate hashes. GOST's Streebog joins here.
+//! Message digests by OID, for CMS messageDigest and ESS certificate hashes. GOST's Streebog joins here, and the
+//! NCA's legacy GOST 34.311-95 for signatures made before 2022.
 
 use super::CryptoError;
 use crate::encoding::oid::{digest, key, signature, ObjectIdentifier};
@@ -18,6 +19,8 @@ pub enum DigestAlgorithm {
     Streebog256,
     /// GOST R 34.11-2012, 512-bit.
     Streebog512,
+    /// GOST 34.311-95, the NCA's legacy digest (read only in old signatures, never chosen for new ones).
+    Gost34311,
 }
 
 impl DigestAlgorithm {
@@ -30,6 +33,7 @@ impl DigestAlgorithm {
             digest::SHA512 => DigestAlgorithm::Sha512,
             digest::STREEBOG256 => DigestAlgorithm::Streebog256,
             digest::STREEBOG512 | digest::NCA_STREEBOG512 => DigestAlgorithm::Streebog512,
+            digest::NCA_GOST34311 => DigestAlgorithm::Gost34311,
             other => {
                 return Err(CryptoError::UnsupportedAlgorithm(format!(
                     "digest {}",
@@ -48,6 +52,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha512 => digest::SHA512,
             DigestAlgorithm::Streebog256 => digest::STREEBOG256,
             DigestAlgorithm::Streebog512 => digest::STREEBOG512,
+            DigestAlgorithm::Gost34311 => digest::NCA_GOST34311,
         }
     }
 
@@ -60,6 +65,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha512 => "SHA-512",
             DigestAlgorithm::Streebog256 => "Streebog-256",
             DigestAlgorithm::Streebog512 => "Streebog-512",
+            DigestAlgorithm::Gost34311 => "GOST 34.311-95",
         }
     }
 
@@ -72,6 +78,7 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha512 => &ring::digest::SHA512,
             DigestAlgorithm::Streebog256 => return super::gost::Streebog::Bits256.digest(data),
             DigestAlgorithm::Streebog512 => return super::gost::Streebog::Bits512.digest(data),
+            DigestAlgorithm::Gost34311 => return super::gost::gost34311(data),
         };
         ring::digest::digest(alg, data).as_ref().to_vec()
     }
@@ -83,8 +90,10 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => signature::RSA_SHA256,
             DigestAlgorithm::Sha384 => signature::RSA_SHA384,
             DigestAlgorithm::Sha512 => signature::RSA_SHA512,
-            // No RSA signature uses Streebog: the key OID itself, under which no signature is registered.
-            DigestAlgorithm::Streebog256 | DigestAlgorithm::Streebog512 => key::RSA,
+            // No RSA signature uses a GOST digest: the key OID itself, under which no signature is registered.
+            DigestAlgorithm::Streebog256
+            | DigestAlgorithm::Streebog512
+            | DigestAlgorithm::Gost34311 => key::RSA,
         }
     }
 
@@ -95,7 +104,9 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => signature::ECDSA_SHA256,
             DigestAlgorithm::Sha384 => signature::ECDSA_SHA384,
             DigestAlgorithm::Sha512 => signature::ECDSA_SHA512,
-            DigestAlgorithm::Streebog256 | DigestAlgorithm::Streebog512 => key::EC,
+            DigestAlgorithm::Streebog256
+            | DigestAlgorithm::Streebog512
+            | DigestAlgorithm::Gost34311 => key::EC,
         }
     }
 }

@@ -55,6 +55,8 @@ pub mod key {
     pub const P384: ObjectIdentifier = oid("1.3.132.0.34");
     /// The NCA's GOST R 34.10-2015 public key.
     pub const GOST_NCA: ObjectIdentifier = oid("1.2.398.3.10.1.1.2.2");
+    /// The NCA's legacy GOST 34.310-2004 public key (verified, never used to sign).
+    pub const GOST_NCA_34310: ObjectIdentifier = oid("1.2.398.3.10.1.1.1.1");
     /// id-tc26-gost3410-12-256.
     pub const GOST_TC26_256: ObjectIdentifier = oid("1.2.643.7.1.1.1.1");
     /// id-tc26-gost3410-12-512.
@@ -88,7 +90,7 @@ pub mod signature {
     pub const GOST_NCA_256: ObjectIdentifier = oid("1.2.398.3.10.1.1.2.3.1");
     /// The NCA's GOST R 34.10-2015 with Streebog-512.
     pub const GOST_NCA_512: ObjectIdentifier = oid("1.2.398.3.10.1.1.2.3.2");
-    /// The NCA's legacy GOST 34.310-2004 (read, never supported).
+    /// The NCA's legacy GOST 34.310-2004 with GOST 34.311-95 (verified, never used to sign).
     pub const GOST_NCA_34310: ObjectIdentifier = oid("1.2.398.3.10.1.1.1.2");
     /// id-tc26-signwithdigest-gost3410-12-256.
     pub const GOST_TC26_256: ObjectIdentifier = oid("1.2.643.7.1.1.3.2");
@@ -131,6 +133,8 @@ pub mod curve {
     pub const TC26_512_C: ObjectIdentifier = oid("1.2.643.7.1.2.1.2.3");
     /// The NCA's name for TC26 512 A.
     pub const NCA_512_A: ObjectIdentifier = oid("1.2.398.3.10.1.1.2.2.1");
+    /// The NCA's curve for its legacy GOST 34.310-2004 keys (= CryptoPro A).
+    pub const NCA_34310_A: ObjectIdentifier = oid("1.2.398.3.10.1.1.1.1.1");
 }
 
 /// Certificate and CRL extensions.

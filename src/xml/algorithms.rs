@@ -97,7 +97,8 @@ impl SignatureMethod {
             (GOST_256, _) => SignatureMethod::Gost(sig_oid::GOST_NCA_256),
             (_, Some("gost34310-gost34311")) => {
                 return Err(format!(
-                    "signature method {uri} (GOST 34.310-2004, withdrawn by the NCA) is not supported"
+                    "signature method {uri} (GOST 34.310-2004, withdrawn by the NCA) is not supported in XML \
+                     (it is checked in certificates, CRLs, OCSP answers, timestamps and CMS)"
                 ))
             }
             _ => return Err(format!("signature method {uri} is not supported")),
@@ -154,5 +155,7 @@ pub(crate) fn digest_uri(d: DigestAlgorithm) -> &'static str {
         DigestAlgorithm::Sha512 => "http://www.w3.org/2001/04/xmlenc#sha512",
         DigestAlgorithm::Streebog512 => STREEBOG_512,
         DigestAlgorithm::Streebog256 => STREEBOG_256,
+        // Never chosen to sign; named for completeness.
+        DigestAlgorithm::Gost34311 => "http://www.w3.org/2001/04/xmldsig-more#gost34311",
     }
 }

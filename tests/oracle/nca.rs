@@ -1,6 +1,6 @@
 //! The real NCA test PKI (../shared/conformance/nca-test-pki): identity and role of every end-entity
 //! certificate, the GOST R 34.10-2015 hierarchy verified for real (root, NCA, end entities, the NCA's CRL), and the
-//! legacy RSA hierarchy verified for real.
+//! legacy RSA and GOST 34.310-2004 hierarchies verified for real.
 
 use crate::common;
 use qoltanba::load_certificates;
@@ -286,30 +286,107 @@ fn gost_root_self_signature_crl_and_a_flipped_bit() {
     );
 }
 
+/// `verify-cert` of a legacy end-entity certificate against one legacy CA and its CRL.
+fn verify_legacy(
+    ca: &str,
+    crl: &str,
+    cert: &str,
+    at: &str,
+    extra: &[&str],
+) -> (i32, serde_json::Value) {
+    let l = common::tools::conformance_dir().join("nca-test-pki/legacy");
+    let arg = |p: &str| {
+        if std::path::Path::new(p).is_absolute() {
+            p.to_string()
+        } else {
+            l.join(p).to_string_lossy().into_owned()
+        }
+    };
+    let (cert, trust, crl) = (arg(cert), arg(ca), arg(crl));
+    let mut args = vec![
+        "verify-cert",
+        "--cert",
+        &cert,
+        "--trust",
+        &trust,
+        "--crl",
+        &crl,
+        "--at",
+        at,
+    ];
+    args.extend_from_slice(extra);
+    common::run_json(&args)
+}
+
+/// A copy of legacy file `name` (DER, or the first PEM block) with `flip` applied, in `dir`.
+fn legacy_altered(dir: &std::path::Path, name: &str, flip: impl Fn(&mut Vec<u8>)) -> String {
+    let l = common::tools::conformance_dir().join("nca-test-pki/legacy");
+    let raw = std::fs::read(l.join(name)).expect("file");
+    let mut der = if raw.starts_with(b"-----") {
+        qoltanba::der_blocks(&raw, &["CERTIFICATE"])
+            .expect("pem")
+            .remove(0)
+    } else {
+        raw
+    };
+    flip(&mut der);
+    let path = dir.join(name.replace('/', "_"));
+    std::fs::write(&path, der).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+/// The legacy GOST hierarchy (GOST 34.310-2004: GOST R 34.10-2001 over GOST 34.311-95, signed by Kalkan until
+/// 2022): the CA's signature on the certificate and on its CRL verify — the verdict in 2022 needs both.
+#[test]
+fn legacy_gost_hierarchy_verifies_for_real() {
+    let _machine = crate::common::shared_machine();
+    let (ca, crl) = ("ca/nca_gost_test.crt", "crl/nca_gost_test.crl");
+    let cert = "certs/ceo_valid_sign_2004_gost.cer";
+    let in_2022 = "2022-06-01T00:00:00Z";
+    let (code, r) = verify_legacy(ca, crl, cert, in_2022, &[]);
+    assert_eq!((code, common::codes(&r)), (0, vec![]), "{r}");
+    assert_eq!(r["subject"]["role"], "first-head");
+    assert_eq!(
+        r["chain"][0]["serial"],
+        "6cbd4560a33a58c0b07c3363c9ae0674a0838e58"
+    );
+    // Today: expired, and the CRL is stale.
+    let (code, r) = verify_legacy(ca, crl, cert, AT, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        common::codes(&r),
+        vec!["CERT_EXPIRED".to_string(), "REVOCATION_UNKNOWN".to_string()]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One flipped bit in the certificate's signature (its last bytes).
+    let flipped = legacy_altered(dir.path(), cert, |der| {
+        let n = der.len();
+        der[n - 5] ^= 0x10;
+    });
+    let (code, r) = verify_legacy(ca, crl, &flipped, in_2022, &[]);
+    assert_eq!(
+        (code, common::codes(&r)),
+        (1, vec!["CERT_SIGNATURE_INVALID".to_string()]),
+        "{r}"
+    );
+    // One flipped bit in the CRL's signature: the list proves nothing, so revocation is unknown.
+    let bad_crl = legacy_altered(dir.path(), crl, |der| {
+        let n = der.len();
+        der[n - 5] ^= 0x10;
+    });
+    let (code, r) = verify_legacy(ca, &bad_crl, cert, in_2022, &[]);
+    assert_eq!(code, 1, "{r}");
+    assert!(
+        common::codes(&r).contains(&"REVOCATION_UNKNOWN".to_string()),
+        "{r}"
+    );
+}
+
 #[test]
 fn legacy_rsa_hierarchy_verifies_for_real() {
     let _machine = crate::common::shared_machine();
-    let conf = common::tools::conformance_dir();
-    let l = conf.join("nca-test-pki/legacy");
-    let arg = |p: &str| l.join(p).to_string_lossy().into_owned();
-    let run = |cert: &str, at: &str, extra: &[&str]| {
-        let cert = arg(cert);
-        let trust = arg("ca/nca_rsa_test.crt");
-        let crl = arg("crl/nca_rsa_test.crl");
-        let mut args = vec![
-            "verify-cert",
-            "--cert",
-            &cert,
-            "--trust",
-            &trust,
-            "--crl",
-            &crl,
-            "--at",
-            at,
-        ];
-        args.extend_from_slice(extra);
-        common::run_json(&args)
-    };
+    let (ca, crl) = ("ca/nca_rsa_test.crt", "crl/nca_rsa_test.crl");
+    let run = |cert: &str, at: &str, extra: &[&str]| verify_legacy(ca, crl, cert, at, extra);
     // In 2022 the signing key was good and its CRL fresh.
     let (code, r) = run(
         "certs/individual_valid_sign_2004_rsa.cer",
@@ -350,22 +427,16 @@ fn legacy_rsa_hierarchy_verifies_for_real() {
     );
     assert!(r["messages"].to_string().contains("stale"));
     // One flipped bit in the signature.
-    let mut der = qoltanba::der_blocks(
-        &std::fs::read(l.join("certs/individual_valid_sign_2004_rsa.cer")).expect("cert"),
-        &["CERTIFICATE"],
-    )
-    .expect("pem")
-    .remove(0);
-    let n = der.len();
-    der[n - 5] ^= 0x10;
     let dir = tempfile::tempdir().expect("tempdir");
-    let flipped = dir.path().join("flipped.der");
-    std::fs::write(&flipped, der).expect("write");
-    let (code, r) = run(
-        flipped.to_str().expect("utf-8"),
-        "2022-06-01T00:00:00Z",
-        &[],
+    let flipped = legacy_altered(
+        dir.path(),
+        "certs/individual_valid_sign_2004_rsa.cer",
+        |der| {
+            let n = der.len();
+            der[n - 5] ^= 0x10;
+        },
     );
+    let (code, r) = run(&flipped, "2022-06-01T00:00:00Z", &[]);
     assert_eq!(
         (code, common::codes(&r)),
         (1, vec!["CERT_SIGNATURE_INVALID".to_string()])

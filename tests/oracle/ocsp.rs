@@ -124,7 +124,8 @@ fn the_ncas_answers_are_authentic_and_mapped() {
         "{never:?}"
     );
 
-    // The legacy GOST 34.310-2004 responder: an algorithm we do not implement is never a valid answer.
+    // The legacy GOST 34.310-2004 responder (GOST R 34.10-2001 over GOST 34.311-95): its signature verifies, and
+    // the certificate it speaks of was revoked (superseded) in January 2022.
     let legacy_ca = cert(legacy().join("ca/nca_gost_test.crt"));
     let id = OcspCertId::new(
         &legacy_ca,
@@ -132,11 +133,40 @@ fn the_ncas_answers_are_authentic_and_mapped() {
         CertIdHash::Sha256,
     )
     .expect("cert id");
-    let old = check_ocsp_response(
-        &response("ocsp_response_ceo_sign_2004_revoked.bin"),
-        &check(&id, &legacy_ca, at),
+    let legacy_answer = response("ocsp_response_ceo_sign_2004_revoked.bin");
+    let old = check_ocsp_response(&legacy_answer, &check(&id, &legacy_ca, at)).expect("authentic");
+    assert_eq!(old.signed_by, ResponderKind::Delegated, "{old:?}");
+    assert!(
+        old.responder.contains("СЕРВИС ПРОВЕРКИ ОНЛАЙН СТАТУСА"),
+        "{}",
+        old.responder
     );
-    assert!(old.is_err(), "{old:?}");
+    match old.status {
+        OcspStatus::Revoked {
+            at,
+            reason,
+            never_issued,
+        } => {
+            assert_eq!(at.rfc3339(), "2022-01-18T06:30:55Z");
+            assert_eq!(reason, Some(RevocationReason::Superseded));
+            assert!(!never_issued);
+        }
+        other => panic!("{other:?}"),
+    }
+    // One flipped byte in its signature (after the response's own GOST 34.310 AlgorithmIdentifier, which comes
+    // before the responder certificate's): no longer an answer — the GOST 34.310 check really runs.
+    let mut flipped = legacy_answer.clone();
+    let alg = [
+        0x06, 0x09, 0x2a, 0x83, 0x0e, 0x03, 0x0a, 0x01, 0x01, 0x01, 0x02, 0x05, 0x00, 0x03, 0x41,
+        0x00,
+    ];
+    let at_alg = flipped
+        .windows(alg.len())
+        .position(|w| w == alg)
+        .expect("algorithm");
+    flipped[at_alg + alg.len() + 10] ^= 0x01;
+    let refused = check_ocsp_response(&flipped, &check(&id, &legacy_ca, at));
+    assert!(refused.is_err(), "{refused:?}");
 }
 
 #[test]

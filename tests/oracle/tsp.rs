@@ -375,9 +375,9 @@ fn the_nca_token_is_read_field_by_field() {
         qoltanba::token_from_response(&answer).expect("granted"),
         token
     );
-    // Verified against the legacy NCA CAs at its time: the TSA signed it with GOST 34.310-2004, which this build
-    // does not implement (the NCA replaced it in 2022), so the token cannot count, and the report says why. (What
-    // it stamped is not in the conformance data: the imprint is compared with nothing, a HASH_FAILURE.)
+    // Verified against the legacy NCA CAs at its time: the TSA signed it with GOST 34.310-2004 (GOST R 34.10-2001
+    // over GOST 34.311-95), and that signature and the TSA's path hold. What it stamped is not in the conformance
+    // data, so the imprint is compared with nothing: that, and only that, fails (HASH_FAILURE).
     let mut builder = qoltanba::TrustStore::builder();
     let legacy = common::tools::conformance_dir().join("nca-test-pki/legacy/ca");
     for name in [
@@ -393,18 +393,36 @@ fn the_nca_token_is_read_field_by_field() {
     let mut at = qoltanba::VerifyOptions::at(common::unix("2022-09-18T13:30:00Z"));
     at.revocation = qoltanba::RevocationMode::None;
     let report = qoltanba::verify_timestamp(&store, &token, b"", None, &at).expect("readable");
-    assert!(!report.report.valid);
     assert!(!report.imprint_matches);
     assert_eq!(
         report.report.etsi.sub_indication,
         Some(qoltanba::SubIndication::HashFailure)
     );
     assert_eq!(report.report.chain.len(), 2, "the TSA's path was built");
+    assert_eq!(
+        (report.report.codes.clone(), report.report.messages.len()),
+        (vec![qoltanba::Code::SignatureInvalid], 1),
+        "{:?}",
+        report.report
+    );
+    assert!(
+        report.report.messages[0].contains("imprint"),
+        "{:?}",
+        report.report
+    );
+    // One flipped byte in the TSA's signature value (the last 64 bytes of the SignerInfo, which ends the token):
+    // now the signature itself fails too.
+    let mut forged = token.clone();
+    let n = forged.len();
+    forged[n - 20] ^= 0x01;
+    let report = qoltanba::verify_timestamp(&store, &forged, b"", None, &at).expect("readable");
+    assert!(report.report.messages.len() > 1, "{:?}", report.report);
     assert!(
         report
             .report
-            .codes
-            .contains(&qoltanba::Code::UnsupportedAlgorithm),
+            .messages
+            .iter()
+            .any(|m| m.contains("signature") && !m.contains("imprint")),
         "{:?}",
         report.report
     );

@@ -169,6 +169,9 @@ const CURVES: &[(ObjectIdentifier, &Hex)] = &[
     // The NCA's OID for its 512-bit keys: the curve of id-tc26-gost-3410-12-512-paramSetA
     // (the NCA test PKI's), checked against the NCA test root's self-signature.
     (curve::NCA_512_A, &TC26_512_A),
+    // The NCA's OID for its legacy GOST 34.310-2004 keys: CryptoPro A, checked against the legacy test CA's
+    // signatures (every other 256-bit set puts its key off the curve).
+    (curve::NCA_34310_A, &TC26_256_B),
 ];
 
 fn u512(hex: &str) -> U512 {

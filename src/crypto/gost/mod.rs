@@ -5,6 +5,12 @@
 //! Encodings (RFC 9215, as the NCA test PKI uses them): the public key is an OCTET STRING of X ‖ Y, each
 //! little-endian. The digest is read as a little-endian integer e (mod q; 0 → 1). The NCA's signature OIDs carry
 //! r ‖ s little-endian; the RFC 9215 OIDs carry s ‖ r big-endian — the same bytes reversed.
+//!
+//! The NCA's legacy GOST 34.310-2004 (its keys until 2022) is verified too, so that what was signed in those years
+//! can still be checked: it is GOST R 34.10-2001 on the CryptoPro-A curve over GOST 34.311-95 — GOST R 34.11-94 with
+//! the test S-boxes (`gost94::Gost94Test`) — in the same byte layout as the NCA's 2015 signatures. Those facts come
+//! from the NCA legacy test PKI: its CA's certificates, CRL, OCSP answers and TSA token verify with exactly these
+//! choices. Nothing is signed with it any more.
 
 mod curve;
 mod ec;
@@ -28,6 +34,9 @@ const KEY_OIDS: &[ObjectIdentifier] = &[
     key_oid::GOST_TC26_256,
     key_oid::GOST_TC26_512,
 ];
+
+/// Keys that verify but never sign: the NCA's GOST 34.310-2004.
+const LEGACY_KEY_OIDS: &[ObjectIdentifier] = &[key_oid::GOST_NCA_34310];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Layout {
@@ -63,37 +72,72 @@ impl Streebog {
     }
 }
 
+/// GOST 34.311-95 (the NCA's legacy digest): GOST R 34.11-94 with the test S-boxes.
+pub(crate) fn gost34311(message: &[u8]) -> Vec<u8> {
+    gost94::Gost94Test::digest(message).to_vec()
+}
+
+/// The digest a GOST signature is made over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hash {
+    Streebog(Streebog),
+    /// The legacy GOST 34.310-2004 signatures' digest, with the legacy key OID only.
+    Gost34311,
+}
+
+impl Hash {
+    fn digest(self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Hash::Streebog(s) => s.digest(message),
+            Hash::Gost34311 => gost34311(message),
+        }
+    }
+
+    fn size(self) -> usize {
+        match self {
+            Hash::Streebog(s) => s.size(),
+            Hash::Gost34311 => 32,
+        }
+    }
+}
+
 struct GostSignature {
     name: &'static str,
-    hash: Streebog,
+    hash: Hash,
     layout: Layout,
 }
 
 /// The GOST signature OIDs: name, digest and byte layout.
-const ALGORITHMS: [(ObjectIdentifier, &str, Streebog, Layout); 4] = [
+const ALGORITHMS: [(ObjectIdentifier, &str, Hash, Layout); 5] = [
     (
         sig_oid::GOST_NCA_256,
         "GOST R 34.10-2015 256-bit (NCA)",
-        Streebog::Bits256,
+        Hash::Streebog(Streebog::Bits256),
         Layout::Nca,
     ),
     (
         sig_oid::GOST_NCA_512,
         "GOST R 34.10-2015 512-bit (NCA)",
-        Streebog::Bits512,
+        Hash::Streebog(Streebog::Bits512),
         Layout::Nca,
     ),
     (
         sig_oid::GOST_TC26_256,
         "id-tc26-signwithdigest-gost3410-12-256",
-        Streebog::Bits256,
+        Hash::Streebog(Streebog::Bits256),
         Layout::Rfc,
     ),
     (
         sig_oid::GOST_TC26_512,
         "id-tc26-signwithdigest-gost3410-12-512",
-        Streebog::Bits512,
+        Hash::Streebog(Streebog::Bits512),
         Layout::Rfc,
+    ),
+    (
+        sig_oid::GOST_NCA_34310,
+        "GOST 34.310-2004 (NCA)",
+        Hash::Gost34311,
+        Layout::Nca,
     ),
 ];
 
@@ -149,7 +193,7 @@ fn le(bytes: &[u8]) -> U512 {
 /// The curve a GOST public key names, and its point (X, Y).
 pub(crate) fn public_key(key: &PublicKeyInfo) -> Result<(&'static Curve, U512, U512), CryptoError> {
     let mismatch = |why: &str| CryptoError::KeyMismatch(why.to_string());
-    if !KEY_OIDS.contains(&key.algorithm.oid) {
+    if !KEY_OIDS.contains(&key.algorithm.oid) && !LEGACY_KEY_OIDS.contains(&key.algorithm.oid) {
         return Err(mismatch(&format!(
             "{} is not a GOST key",
             key.algorithm.oid
@@ -243,6 +287,14 @@ impl GostSignature {
         tables: KeyTables,
     ) -> Result<(), CryptoError> {
         let (curve, x, y) = public_key(key)?;
+        // A legacy key verifies legacy signatures only, and only a legacy key does.
+        if (self.hash == Hash::Gost34311) != LEGACY_KEY_OIDS.contains(&key.algorithm.oid) {
+            return Err(CryptoError::KeyMismatch(format!(
+                "a {} signature with a {} key",
+                self.name,
+                super::describe_oid(&key.algorithm.oid)
+            )));
+        }
         let n = self.hash.size();
         if curve.size != n {
             return Err(CryptoError::KeyMismatch(format!(
@@ -290,6 +342,30 @@ mod tests {
         assert_eq!(
             hex(&Streebog::Bits256.digest(m1)),
             "9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500"
+        );
+    }
+
+    /// GOST 34.311-95 is GOST R 34.11-94 with the test S-boxes: RFC 5831 §10's examples (one whole block; 50 bytes,
+    /// a block and a padded one) and the empty message. The CryptoPro S-boxes give other digests, so this pins the set.
+    #[test]
+    fn gost34311_is_gost_r_34_11_94_with_the_test_sboxes() {
+        assert_eq!(
+            hex(&gost34311(b"This is message, length=32 bytes")),
+            "b1c466d37519b82e8319819ff32595e047a28cb6f83eff1c6916a815a637fffa"
+        );
+        assert_eq!(
+            hex(&gost34311(
+                b"Suppose the original message has length = 50 bytes"
+            )),
+            "471aba57a60a770d3a76130635c1fbea4ef14de51f78b4ae57dd893b62f55208"
+        );
+        assert_eq!(
+            hex(&gost34311(b"")),
+            "ce85b99cc46752fffee35cab9a7b0278abb4c2d2055cff685af4912c49490f8d"
+        );
+        assert_eq!(
+            hex(&crate::crypto::DigestAlgorithm::Gost34311.digest(b"")),
+            hex(&gost34311(b""))
         );
     }
 
