@@ -184,6 +184,12 @@ impl Sequencer {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Waits for a change of `state` (a commit ended, a ticket ahead moved) — waiting, not computing: the job pool
+    /// may run another request on a core meanwhile.
+    fn wait(&self, state: MutexGuard<'_, State>) {
+        crate::cancel::waiting(|| drop(self.changed.wait_timeout(state, RECHECK)));
+    }
+
     /// How many commits stored the documents so far.
     #[cfg(test)]
     pub(super) fn commits(&self) -> u64 {
@@ -240,12 +246,12 @@ impl Sequencer {
                         drop(state);
                         self.commit(registry, &series, id, render);
                     } else {
-                        drop(self.changed.wait_timeout(state, RECHECK));
+                        self.wait(state);
                     }
                     continue;
                 }
                 Slot::Committing => {
-                    drop(self.changed.wait_timeout(state, RECHECK));
+                    self.wait(state);
                     continue;
                 }
                 Slot::Rendering | Slot::Ready(..) | Slot::Stale => mine.slot = Slot::Rendering,
