@@ -369,6 +369,59 @@ mod tests {
         );
     }
 
+    /// A legacy GOST 34.310 key verifies only legacy signatures, and only a legacy key does: the same point (the
+    /// generator of CryptoPro A) under another key OID is a key mismatch either way, while under its own it gets
+    /// as far as the signature (a bad one here).
+    #[test]
+    fn legacy_keys_and_legacy_signatures_go_together() {
+        let c = Curve::by_oid(&oid::curve::NCA_34310_A).expect("the legacy curve");
+        let (x, y) = c.generator();
+        let point = [signing_bytes_le(&x), signing_bytes_le(&y)].concat();
+        let key = |key: ObjectIdentifier, curve: ObjectIdentifier| PublicKeyInfo {
+            algorithm: crate::crypto::AlgorithmId::new(
+                key,
+                Some(asn1::encode(
+                    asn1::SEQUENCE,
+                    &asn1::encode(asn1::OID, curve.as_bytes()),
+                )),
+            ),
+            key: asn1::encode(asn1::OCTET_STRING, &point),
+        };
+        let legacy = key(key_oid::GOST_NCA_34310, oid::curve::NCA_34310_A);
+        let modern = key(key_oid::GOST_TC26_256, oid::curve::CRYPTOPRO_A);
+        let verify = |alg: ObjectIdentifier, k: &PublicKeyInfo| {
+            AlgorithmRegistry::global().verify(
+                &crate::crypto::AlgorithmId::new(alg, None),
+                k,
+                b"message",
+                &[7u8; 64],
+            )
+        };
+        assert!(matches!(
+            verify(sig_oid::GOST_NCA_34310, &legacy),
+            Err(CryptoError::BadSignature)
+        ));
+        assert!(matches!(
+            verify(sig_oid::GOST_NCA_256, &legacy),
+            Err(CryptoError::KeyMismatch(_))
+        ));
+        assert!(matches!(
+            verify(sig_oid::GOST_NCA_34310, &modern),
+            Err(CryptoError::KeyMismatch(_))
+        ));
+        assert!(matches!(
+            verify(sig_oid::GOST_TC26_256, &modern),
+            Err(CryptoError::BadSignature)
+        ));
+    }
+
+    fn signing_bytes_le(v: &U512) -> Vec<u8> {
+        let mut b = v.to_be_bytes().to_vec();
+        b.reverse();
+        b.truncate(32);
+        b
+    }
+
     /// GOST R 34.10-2012 appendix A (RFC 7091 §7.1, §7.2): the 256- and 512-bit worked examples — public key
     /// from the private key, the signature from the given nonce, and its verification; a changed signature fails.
     #[test]
