@@ -376,7 +376,7 @@ mod tests {
     fn legacy_keys_and_legacy_signatures_go_together() {
         let c = Curve::by_oid(&oid::curve::NCA_34310_A).expect("the legacy curve");
         let (x, y) = c.generator();
-        let point = [signing_bytes_le(&x), signing_bytes_le(&y)].concat();
+        let point = [signing::bytes_le(&x, 32), signing::bytes_le(&y, 32)].concat();
         let key = |key: ObjectIdentifier, curve: ObjectIdentifier| PublicKeyInfo {
             algorithm: crate::crypto::AlgorithmId::new(
                 key,
@@ -413,13 +413,6 @@ mod tests {
             verify(sig_oid::GOST_TC26_256, &modern),
             Err(CryptoError::BadSignature)
         ));
-    }
-
-    fn signing_bytes_le(v: &U512) -> Vec<u8> {
-        let mut b = v.to_be_bytes().to_vec();
-        b.reverse();
-        b.truncate(32);
-        b
     }
 
     /// GOST R 34.10-2012 appendix A (RFC 7091 §7.1, §7.2): the 256- and 512-bit worked examples — public key

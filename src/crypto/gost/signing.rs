@@ -37,7 +37,7 @@ impl Drop for GostKey {
     }
 }
 
-fn bytes_le(v: &U512, size: usize) -> Vec<u8> {
+pub(super) fn bytes_le(v: &U512, size: usize) -> Vec<u8> {
     let mut be = v.to_be_bytes().to_vec();
     be.reverse();
     be.truncate(size);
