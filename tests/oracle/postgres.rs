@@ -602,6 +602,26 @@ fn a_newer_schema_is_refused() {
     }
 }
 
+/// A document's PDF is stored compressed with lz4, not PostgreSQL's default pglz (which cost the database more CPU
+/// than rendering the document); Debian's PostgreSQL has lz4.
+#[test]
+fn documents_are_stored_compressed_with_lz4() {
+    let db = TestDatabase::new();
+    let registry = PostgresRegistry::connect(&db.url(), None, "a", 1).expect("connect");
+    registry
+        .issue(&crate::common::form_id(FORM), 2026, "portal", &mut |n| {
+            let mut doc = cheap(n)?;
+            // Over the 2 KB a value takes before PostgreSQL compresses it.
+            doc.pdf = b"%PDF-1.7 compressible ".repeat(5_000);
+            Ok(doc)
+        })
+        .expect("issue");
+    assert_eq!(
+        psql(&db.url(), "SELECT pg_column_compression(pdf) FROM document").expect("query"),
+        "lz4"
+    );
+}
+
 /// Event ids are handed out at insert, and a transaction that took a lower id may commit after one that took a
 /// higher: the webhook feed holds the higher back until the lower is committed, so a cursor that moved past an
 /// id never skips an event committed later.
