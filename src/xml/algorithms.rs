@@ -127,6 +127,9 @@ impl SignatureMethod {
     }
 }
 
+/// The legacy GOST digest's DigestMethod URI (refused: no Kalkan-made XML sample pins its byte layout).
+const GOST34311: &str = "http://www.w3.org/2001/04/xmldsig-more#gost34311";
+
 /// The digest algorithm of a DigestMethod URI.
 pub(crate) fn digest(uri: &str) -> Result<DigestAlgorithm, String> {
     Ok(match uri {
@@ -137,11 +140,10 @@ pub(crate) fn digest(uri: &str) -> Result<DigestAlgorithm, String> {
         "http://www.w3.org/2001/04/xmlenc#sha512" => DigestAlgorithm::Sha512,
         STREEBOG_512 => DigestAlgorithm::Streebog512,
         STREEBOG_256 => DigestAlgorithm::Streebog256,
-        "http://www.w3.org/2001/04/xmldsig-more#gost34311" => {
-            return Err(format!(
-                "digest method {uri} (GOST 34.311-95, withdrawn by the NCA) is not supported"
-            ))
-        }
+        GOST34311 => return Err(format!(
+            "digest method {uri} (GOST 34.311-95, withdrawn by the NCA) is not supported in XML \
+                 (it is checked in certificates, CRLs, OCSP answers, timestamps and CMS)"
+        )),
         other => return Err(format!("digest method {other} is not supported")),
     })
 }
@@ -156,6 +158,6 @@ pub(crate) fn digest_uri(d: DigestAlgorithm) -> &'static str {
         DigestAlgorithm::Streebog512 => STREEBOG_512,
         DigestAlgorithm::Streebog256 => STREEBOG_256,
         // Never chosen to sign; named for completeness.
-        DigestAlgorithm::Gost34311 => "http://www.w3.org/2001/04/xmldsig-more#gost34311",
+        DigestAlgorithm::Gost34311 => GOST34311,
     }
 }

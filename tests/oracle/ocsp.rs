@@ -46,6 +46,22 @@ fn check<'a>(cert_id: &'a OcspCertId, issuer: &'a Certificate, now: i64) -> Ocsp
     }
 }
 
+/// `status` is a revocation at `when` (RFC 3339) for `reason`, of a certificate that was issued.
+fn assert_revoked(status: &OcspStatus, when: &str, reason: RevocationReason) {
+    match status {
+        OcspStatus::Revoked {
+            at,
+            reason: why,
+            never_issued,
+        } => {
+            assert_eq!(at.rfc3339(), when);
+            assert_eq!(*why, Some(reason));
+            assert!(!never_issued);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn the_ncas_answers_are_authentic_and_mapped() {
     let _machine = crate::common::shared_machine();
@@ -88,18 +104,11 @@ fn the_ncas_answers_are_authentic_and_mapped() {
         "{}",
         revoked.responder
     );
-    match revoked.status {
-        OcspStatus::Revoked {
-            at,
-            reason,
-            never_issued,
-        } => {
-            assert_eq!(at.rfc3339(), "2022-07-27T10:25:30Z");
-            assert_eq!(reason, Some(RevocationReason::CertificateHold));
-            assert!(!never_issued);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_revoked(
+        &revoked.status,
+        "2022-07-27T10:25:30Z",
+        RevocationReason::CertificateHold,
+    );
 
     // A serial the CA never issued: revoked, certificateHold, 1970, with the extended-revoke extension.
     let id = OcspCertId::new(
@@ -141,18 +150,11 @@ fn the_ncas_answers_are_authentic_and_mapped() {
         "{}",
         old.responder
     );
-    match old.status {
-        OcspStatus::Revoked {
-            at,
-            reason,
-            never_issued,
-        } => {
-            assert_eq!(at.rfc3339(), "2022-01-18T06:30:55Z");
-            assert_eq!(reason, Some(RevocationReason::Superseded));
-            assert!(!never_issued);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_revoked(
+        &old.status,
+        "2022-01-18T06:30:55Z",
+        RevocationReason::Superseded,
+    );
     // One flipped byte in its signature (after the response's own GOST 34.310 AlgorithmIdentifier, which comes
     // before the responder certificate's): no longer an answer — the GOST 34.310 check really runs.
     let mut flipped = legacy_answer.clone();
