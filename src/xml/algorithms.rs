@@ -140,10 +140,12 @@ pub(crate) fn digest(uri: &str) -> Result<DigestAlgorithm, String> {
         "http://www.w3.org/2001/04/xmlenc#sha512" => DigestAlgorithm::Sha512,
         STREEBOG_512 => DigestAlgorithm::Streebog512,
         STREEBOG_256 => DigestAlgorithm::Streebog256,
-        GOST34311 => return Err(format!(
+        GOST34311 => {
+            return Err(format!(
             "digest method {uri} (GOST 34.311-95, withdrawn by the NCA) is not supported in XML \
                  (it is checked in certificates, CRLs, OCSP answers, timestamps and CMS)"
-        )),
+        ))
+        }
         other => return Err(format!("digest method {other} is not supported")),
     })
 }
