@@ -60,6 +60,8 @@ struct Queue {
     tasks: VecDeque<Task>,
     /// Threads waiting for a task.
     idle: usize,
+    /// Threads started that have not yet looked at the queue: each will take a task without being woken.
+    starting: usize,
     /// Threads alive.
     running: usize,
     /// Threads running a job that is not waiting: at most `threads`, but for a job whose wait just ended.
@@ -79,6 +81,7 @@ impl JobPool {
                 state: Mutex::new(Queue {
                     tasks: VecDeque::new(),
                     idle: 0,
+                    starting: 0,
                     running: 0,
                     busy: 0,
                     closed: false,
@@ -101,17 +104,20 @@ impl JobPool {
 
 /// Gets threads onto the queued tasks that free slots allow: wakes an idle thread if there are enough, or starts
 /// one while under the thread limit (a failed start leaves the task to the threads already there, or to the
-/// caller's queue wait).
+/// caller's queue wait). Threads still starting count as coming: without them, a burst of requests started a
+/// thread for every request that arrived while the first ones were starting — up to the limit, 16 threads for 4
+/// slots on `/v1/verify/cms`, each woken for a job in turn.
 fn dispatch(shared: &Arc<Shared>, mut q: std::sync::MutexGuard<'_, Queue>) {
     let startable = shared.threads.saturating_sub(q.busy).min(q.tasks.len());
-    if startable == 0 {
+    if startable <= q.starting {
         return;
     }
-    if startable <= q.idle {
+    if startable <= q.idle + q.starting {
         drop(q);
         shared.available.notify_one();
     } else if q.running < shared.threads.saturating_mul(THREADS_PER_SLOT) {
         q.running += 1;
+        q.starting += 1;
         drop(q);
         let pool = shared.clone();
         let started = std::thread::Builder::new()
@@ -119,7 +125,9 @@ fn dispatch(shared: &Arc<Shared>, mut q: std::sync::MutexGuard<'_, Queue>) {
             .spawn(move || worker(&pool));
         if let Err(e) = started {
             tracing::warn!(error = %e, "a job thread could not start");
-            lock(&shared.state).running -= 1;
+            let mut q = lock(&shared.state);
+            q.running -= 1;
+            q.starting -= 1;
         }
     }
 }
@@ -150,6 +158,7 @@ fn worker(shared: &Arc<Shared>) {
         }
     })));
     let mut q = lock(&shared.state);
+    q.starting -= 1;
     loop {
         if q.busy < shared.threads {
             if let Some(task) = q.tasks.pop_front() {
@@ -488,6 +497,27 @@ mod tests {
         });
         assert_eq!(answers, (0..40).map(|i| i * 2).collect::<Vec<_>>());
         assert_eq!(most.load(Ordering::SeqCst), 2, "two threads, both used");
+    }
+
+    /// A burst queued faster than threads start gets as many threads as slots, not one a job: the pool as it was
+    /// started a thread for each job queued while the first were starting, up to `THREADS_PER_SLOT` a slot.
+    #[test]
+    fn a_burst_starts_no_more_threads_than_slots() {
+        let pool = JobPool::new(2, "test-burst");
+        let (tx, rx) = std::sync::mpsc::channel();
+        for i in 0..64u32 {
+            let tx = tx.clone();
+            pool.submit(Box::new(move || {
+                std::thread::sleep(Duration::from_micros(200));
+                let _ = tx.send(i);
+            }));
+        }
+        let mut done: Vec<u32> = (0..64)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).expect("a job ran"))
+            .collect();
+        done.sort_unstable();
+        assert_eq!(done, (0..64).collect::<Vec<_>>());
+        assert_eq!(lock(&pool.shared.state).running, 2, "threads started");
     }
 
     #[test]
