@@ -1,4 +1,4 @@
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(unreachable_pub, missing_docs, unnameable_types)]
 //! Qoltanba: verify Kazakh EDS certificates and signatures, issue signed documents.
 //!

@@ -38,7 +38,8 @@ pub enum Pool {
 /// document waiting for the group commit that stores it), and its slot goes to the next job meanwhile, on another
 /// thread: otherwise, with every slot's job waiting for one commit, a core sat idle while requests queued (11–14 %
 /// of the machine idle issuing references with 32 clients, `/proc/stat`, 2026-12-03). At most
-/// [`THREADS_PER_SLOT`] threads a slot, so waiting jobs are bounded too.
+/// [`THREADS_PER_SLOT`] threads a slot, so waiting jobs are bounded too. Its threads run as batch work
+/// ([`super::sched`]): a job woken does not preempt the I/O thread that queued it.
 struct JobPool {
     shared: Arc<Shared>,
     /// Jobs queued and not yet started or given up: `limits.queue` bounds it.
@@ -145,6 +146,9 @@ fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
 }
 
 fn worker(shared: &Arc<Shared>) {
+    if let Err(e) = super::sched::as_batch() {
+        tracing::debug!(error = %e, "a job thread keeps the default scheduling policy");
+    }
     // A job on this thread that starts waiting gives its slot to the next task; when the wait ends it computes
     // again (the pool is over its bound until it finishes: no job is stopped in the middle).
     let pool = shared.clone();
@@ -518,6 +522,25 @@ mod tests {
         done.sort_unstable();
         assert_eq!(done, (0..64).collect::<Vec<_>>());
         assert_eq!(lock(&pool.shared.state).running, 2, "threads started");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn jobs_run_as_batch_work_and_their_callers_do_not() {
+        let pool = JobPool::new(1, "test-batch");
+        let (tx, rx) = std::sync::mpsc::channel();
+        pool.submit(Box::new(move || {
+            let _ = tx.send(crate::http::sched::tests::policy());
+        }));
+        let policy = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the job ran");
+        assert_eq!(policy, libc::SCHED_BATCH as u32);
+        assert_eq!(
+            crate::http::sched::tests::policy(),
+            0,
+            "the caller's thread"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! bad input is an RFC 9457 problem document with a stable code.
 //!
 //! Nothing here blocks an async worker: callers are recognised from an in-memory token map ([`auth`]), and every
-//! verification, rendering or registry call runs on tokio's blocking pool through a bounded pool of job slots
-//! ([`limits`]) with a deadline that cancels the work. Public routes get a smaller body limit and their own job
+//! verification, rendering or registry call runs on a bounded pool of job threads of its own ([`limits`]), with
+//! a deadline that cancels the work. Public routes get a smaller body limit and their own job
 //! pool; connections and the bytes of bodies being received are limited too.
 
 mod applications;
@@ -18,6 +18,7 @@ mod ncanode;
 mod openapi;
 mod page;
 pub(crate) mod problem;
+mod sched;
 mod services;
 pub(crate) mod verify;
 mod views;
@@ -192,7 +193,12 @@ pub fn run(
     let listen = config.listen;
     let ncanode_listen = config.ncanode_listen;
     let options = config.serve;
-    let runtime = tokio::runtime::Runtime::new().map_err(RunError::Runtime)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.limits.io_threads)
+        .thread_name("qoltanba-io")
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
     let served = runtime.block_on(async move {
         let listener = bind(listen).map_err(|source| RunError::Listen {
             addr: listen,

@@ -316,6 +316,7 @@ struct IssuerSection {
 #[serde(deny_unknown_fields)]
 struct LimitsSection {
     max_connections: Option<usize>,
+    io_threads: Option<usize>,
     body_limit: Option<usize>,
     public_body_limit: Option<usize>,
     inflight_body_bytes: Option<usize>,
@@ -997,6 +998,7 @@ impl ServiceConfig {
         let l = parsed.limits;
         let limits = Limits {
             max_connections: l.max_connections.unwrap_or(defaults.max_connections),
+            io_threads: l.io_threads.unwrap_or(defaults.io_threads),
             body_limit: l.body_limit.unwrap_or(defaults.body_limit),
             public_body_limit: l.public_body_limit.unwrap_or(defaults.public_body_limit),
             inflight_body_bytes: l
@@ -1025,8 +1027,15 @@ impl ServiceConfig {
                 .shutdown_grace_ms
                 .map_or(serve_defaults.shutdown_grace, ms),
         };
-        if limits.max_connections == 0 || limits.jobs == 0 || limits.public_jobs == 0 {
-            return Err(invalid("limits", "connections and jobs must be at least 1"));
+        if limits.max_connections == 0
+            || limits.io_threads == 0
+            || limits.jobs == 0
+            || limits.public_jobs == 0
+        {
+            return Err(invalid(
+                "limits",
+                "connections, I/O threads and jobs must be at least 1",
+            ));
         }
         let needed = crate::document::MAX_ISSUED_PDF.div_ceil(3) * 4 + 1024;
         if limits.public_body_limit < needed {

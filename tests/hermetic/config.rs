@@ -166,6 +166,16 @@ fn mistakes_are_reported_by_setting() {
     );
     assert!(err("\n[limits]\npublic_body_limit = 1000\n", &[]).contains("public_body_limit"));
     assert!(err("\n[limits]\njobs = 0\n", &[]).contains("at least 1"));
+    assert!(err("\n[limits]\nio_threads = 0\n", &[]).contains("I/O threads"));
+    let dir = config_dir("\n[limits]\nio_threads = 3\n");
+    assert_eq!(load(dir.path(), &[]).expect("load").limits.io_threads, 3);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let dir = config_dir("");
+    assert_eq!(
+        load(dir.path(), &[]).expect("load").limits.io_threads,
+        (cores / 2).max(1),
+        "half the cores by default"
+    );
     // Issuers that leave out the signer: its documents would not verify.
     let dir = config_dir("\n[[issuers]]\nname = \"other\"\nbin = \"040840001231\"\n");
     let c = load(dir.path(), &[]).expect("load");

@@ -837,3 +837,59 @@ fn issued_reference(signer: &qoltanba::CmsSigner, number: &str) -> qoltanba::Iss
     )
     .expect("issue")
 }
+
+/// The threads of a running `qoltanba serve`: (name, scheduling policy) of each, from `/proc`.
+#[cfg(target_os = "linux")]
+fn threads(pid: u32) -> Vec<(String, u32)> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("tasks");
+    let mut out = Vec::new();
+    for task in tasks.flatten() {
+        let (Ok(comm), Ok(stat)) = (
+            std::fs::read_to_string(task.path().join("comm")),
+            std::fs::read_to_string(task.path().join("stat")),
+        ) else {
+            continue; // the thread ended meanwhile
+        };
+        // Field 41, the 39th after the command name's closing parenthesis.
+        let policy = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split(' ').nth(38))
+            .and_then(|p| p.parse().ok())
+            .expect("policy");
+        out.push((comm.trim().to_string(), policy));
+    }
+    out
+}
+
+/// `[limits] io_threads` sets the threads that read requests and write answers, and they stay under the default
+/// policy while the job threads that verify run as batch work (`SCHED_BATCH`, 3), so a woken job never preempts
+/// the I/O thread that queued it.
+#[cfg(target_os = "linux")]
+#[test]
+fn io_threads_are_as_configured_and_job_threads_are_batch_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("q.toml"), "[limits]\nio_threads = 3\n").expect("config");
+    let addr = common::client::free_addr();
+    let listen = addr.to_string();
+    let mut child = common::client::spawn_server(
+        &["serve", "--config", "q.toml", "--listen", &listen],
+        &[],
+        dir.path(),
+        addr,
+    );
+    let der = B64.encode(pem_der("certs/individual-sign.pem"));
+    let answer = post_json(addr, "/v1/verify/certificate", &json!({"certificate": der}));
+    assert_eq!(answer.status, 200);
+    let threads = threads(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let io: Vec<_> = threads.iter().filter(|(n, _)| n == "qoltanba-io").collect();
+    assert_eq!(io.len(), 3, "{threads:?}");
+    assert!(io.iter().all(|(_, p)| *p == 0), "{threads:?}");
+    let jobs: Vec<_> = threads
+        .iter()
+        .filter(|(n, _)| n.starts_with("qoltanba-public"))
+        .collect();
+    assert!(!jobs.is_empty(), "{threads:?}");
+    assert!(jobs.iter().all(|(_, p)| *p == 3), "{threads:?}");
+}
