@@ -103,10 +103,12 @@ pub(super) async fn cms(
     State(state): State<AppState>,
     Body(req): Body<CmsRequest>,
 ) -> Result<Response, Problem> {
-    let cms = b64("cms", &req.cms)?;
-    let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
     let opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
     verified(state, opts, move |state, opts| {
+        // Decoded in the job: a public body of 4 MB takes milliseconds, which the I/O thread would owe every
+        // other connection it serves.
+        let cms = b64("cms", &req.cms)?;
+        let data = req.data.as_deref().map(|d| b64("data", d)).transpose()?;
         crate::cms::verify_cms(&state.store, &cms, data.as_deref(), &[], opts)
             .map_err(|e| Problem::malformed(format!("cms: {e}")))
     })
@@ -338,23 +340,43 @@ struct DocumentRequest {
     pdf: String,
 }
 
-/// The PDF of a request: the body itself (`application/pdf`) or `{"pdf": base64}` (`application/json`).
-fn pdf_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Vec<u8>, Problem> {
+/// The PDF of a request as it came: the body itself (`application/pdf`) or `{"pdf": base64}`
+/// (`application/json`). The body and its type are checked on the I/O thread; the JSON is read and the base64
+/// decoded in the job ([`PdfBody::into_pdf`]): for a 4 MB body that is milliseconds the I/O thread would owe every
+/// other connection it serves.
+enum PdfBody {
+    Raw(Bytes),
+    Json(Bytes),
+}
+
+fn pdf_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<PdfBody, Problem> {
     let body = body.map_err(Problem::from_bytes)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type.starts_with("application/pdf") {
-        Ok(body.to_vec())
+        Ok(PdfBody::Raw(body))
     } else if content_type.starts_with("application/json") {
-        let req: DocumentRequest =
-            serde_json::from_slice(&body).map_err(|e| Problem::malformed(format!("body: {e}")))?;
-        b64("pdf", &req.pdf)
+        Ok(PdfBody::Json(body))
     } else {
         Err(Problem::unsupported_media_type(
             "send the PDF as application/pdf or {\"pdf\": base64} as application/json",
         ))
+    }
+}
+
+impl PdfBody {
+    /// The PDF's bytes.
+    fn into_pdf(self) -> Result<Vec<u8>, Problem> {
+        match self {
+            PdfBody::Raw(body) => Ok(body.to_vec()),
+            PdfBody::Json(body) => {
+                let req: DocumentRequest = serde_json::from_slice(&body)
+                    .map_err(|e| Problem::malformed(format!("body: {e}")))?;
+                b64("pdf", &req.pdf)
+            }
+        }
     }
 }
 
@@ -367,6 +389,7 @@ pub(super) async fn pdf(
     let pdf = pdf_of(&headers, body)?;
     let opts = options(None, None, None)?;
     verified(state, opts, move |state, opts| {
+        let pdf = pdf.into_pdf()?;
         crate::document::verify_pdf(&state.store, &pdf, opts).map_err(Problem::from)
     })
     .await
@@ -391,6 +414,7 @@ pub(super) async fn pdf_report(
     let (signed, sha256) = gates
         .run(Pool::Public, move |cancel| {
             opts.cancel = cancel.clone();
+            let pdf = pdf.into_pdf()?;
             let report = crate::document::verify_pdf(&state.store, &pdf, &opts)?;
             let filed = crate::document::validation_report(&pdf, report);
             let json = serde_json::to_vec_pretty(&filed).map_err(|_| Problem::internal())?;
@@ -446,6 +470,7 @@ pub(super) async fn document(
     let gates = state.gates.clone();
     let body = gates
         .run(Pool::Public, move |cancel| {
+            let pdf = pdf.into_pdf()?;
             let (report, standing) = crate::service::workflow::verify_document_online(
                 state.context_with(cancel),
                 &pdf,

@@ -148,7 +148,7 @@ fn seals_and_pdfs_are_verified() {
 #[test]
 fn hostile_requests_get_problem_documents() {
     let addr = start();
-    let cases: [(&str, &[u8], u16, &str); 6] = [
+    let cases: [(&str, &[u8], u16, &str); 11] = [
         ("/v1/verify/certificate", b"{not json", 400, "MALFORMED"),
         (
             "/v1/verify/certificate",
@@ -169,6 +169,22 @@ fn hostile_requests_get_problem_documents() {
             "MALFORMED",
         ),
         ("/v1/verify/cms", br#"{"data": "AAAA"}"#, 400, "MALFORMED"),
+        // Decoded in the job, still a problem document with the field named.
+        ("/v1/verify/cms", br#"{"cms": "!!!!"}"#, 400, "MALFORMED"),
+        ("/v1/verify/pdf", br#"{"pdf": "!!!!"}"#, 400, "MALFORMED"),
+        (
+            "/v1/verify/document",
+            br#"{"pdf": "!!!!"}"#,
+            400,
+            "MALFORMED",
+        ),
+        ("/v1/verify/document", br#"{"nope": 1}"#, 400, "MALFORMED"),
+        (
+            "/v1/verify/document",
+            br#"{"pdf": "AAAA""#,
+            400,
+            "MALFORMED",
+        ),
         (
             "/v1/verify/seal",
             br#"{"barcode": "not a list"}"#,
@@ -177,12 +193,18 @@ fn hostile_requests_get_problem_documents() {
         ),
     ];
     for (path, body, status, code) in cases {
-        assert_problem(
-            &request(addr, "POST", path, "application/json", body),
-            status,
-            code,
-        );
+        let answer = request(addr, "POST", path, "application/json", body);
+        assert_problem(&answer, status, code);
+        if body.starts_with(br#"{"cms": "!"#) || body.starts_with(br#"{"pdf": "!"#) {
+            let detail = answer.json()["detail"].as_str().unwrap_or("").to_string();
+            assert!(detail.contains("not base64"), "{path}: {detail}");
+        }
     }
+    assert_problem(
+        &request(addr, "POST", "/v1/verify/document", "text/plain", b"%PDF"),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    );
     let der = B64.encode(pem_der("certs/individual-sign.pem"));
     assert_problem(
         &post_json(
