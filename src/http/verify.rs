@@ -504,10 +504,11 @@ pub(super) async fn sign_cms(
             "portal signing is off: configure [portal_signer] with a key of its own (README, Configuration)",
         ));
     };
-    let data = b64("data", &req.data)?;
     let gates = state.gates.clone();
     let cms = gates
         .run(Pool::Private, move |_| {
+            // Decoded in the job, off the I/O thread (a token holder's body may be 16 MB).
+            let data = b64("data", &req.data)?;
             let at = now();
             let options = crate::cms::SignOptions {
                 detached: req.detached,

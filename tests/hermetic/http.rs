@@ -926,3 +926,41 @@ fn io_threads_are_as_configured_and_job_threads_are_batch_work() {
     assert!(!jobs.is_empty(), "{threads:?}");
     assert!(jobs.iter().all(|(_, p)| *p == 3), "{threads:?}");
 }
+
+/// An application whose CMS is not base64 is refused as before with the field named, now that the decoding runs
+/// in the job rather than on the I/O thread; nothing is registered.
+#[test]
+fn an_application_that_is_not_base64_is_malformed_and_not_registered() {
+    let svc = service();
+    for body in [
+        json!({"cms": "!!!!"}),
+        json!({"cms": "AAAA", "data": "!!!!"}),
+    ] {
+        let answer = request_with(
+            svc.addr,
+            "POST",
+            "/v1/applications",
+            "application/json",
+            &bearer(&svc.portal),
+            body.to_string().as_bytes(),
+        );
+        assert_problem(&answer, 400, "MALFORMED");
+        let detail = answer.json()["detail"].as_str().unwrap_or("").to_string();
+        assert!(detail.contains("not base64"), "{detail}");
+    }
+    let listed = request_with(
+        svc.addr,
+        "GET",
+        "/v1/applications",
+        "application/json",
+        &bearer(&svc.portal),
+        b"",
+    );
+    assert_eq!(listed.status, 200);
+    assert_eq!(
+        listed.json()["applications"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        listed.json()
+    );
+}
