@@ -936,26 +936,17 @@ fn an_application_that_is_not_base64_is_malformed_and_not_registered() {
         json!({"cms": "!!!!"}),
         json!({"cms": "AAAA", "data": "!!!!"}),
     ] {
-        let answer = request_with(
+        let answer = common::client::post_as(
             svc.addr,
-            "POST",
             "/v1/applications",
-            "application/json",
-            &bearer(&svc.portal),
+            &svc.portal,
             body.to_string().as_bytes(),
         );
         assert_problem(&answer, 400, "MALFORMED");
         let detail = answer.json()["detail"].as_str().unwrap_or("").to_string();
         assert!(detail.contains("not base64"), "{detail}");
     }
-    let listed = request_with(
-        svc.addr,
-        "GET",
-        "/v1/applications",
-        "application/json",
-        &bearer(&svc.portal),
-        b"",
-    );
+    let listed = common::client::get(svc.addr, "/v1/applications", &svc.portal);
     assert_eq!(listed.status, 200);
     assert_eq!(
         listed.json()["applications"].as_array().map(Vec::len),
