@@ -367,14 +367,14 @@ fn pdf_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Pd
 }
 
 impl PdfBody {
-    /// The PDF's bytes.
-    fn into_pdf(self) -> Result<Vec<u8>, Problem> {
+    /// The PDF's bytes (a raw body as it came, not copied).
+    fn into_pdf(self) -> Result<Bytes, Problem> {
         match self {
-            PdfBody::Raw(body) => Ok(body.to_vec()),
+            PdfBody::Raw(body) => Ok(body),
             PdfBody::Json(body) => {
                 let req: DocumentRequest = serde_json::from_slice(&body)
                     .map_err(|e| Problem::malformed(format!("body: {e}")))?;
-                b64("pdf", &req.pdf)
+                b64("pdf", &req.pdf).map(Bytes::from)
             }
         }
     }

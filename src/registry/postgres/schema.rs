@@ -180,11 +180,13 @@ REVOKE UPDATE, DELETE, TRUNCATE ON voided_number FROM PUBLIC, CURRENT_USER;
     // A document's PDF is compressed with lz4 instead of PostgreSQL's default pglz: pglz took the database about
     // 4 ms of CPU a reference (more than rendering it), lz4 under 2 ms — 140–177 → 207–242 references a second with
     // 32 clients on one 2-core machine (`benches/wrk/issue_postgres.sh`, README). New rows only; a server built
-    // without lz4 (or older than 14) keeps pglz, and says so.
+    // without lz4 (or older than 14) keeps pglz, and says so. The statement is run with EXECUTE so that a server
+    // older than 14, which does not know `SET COMPRESSION`, raises its syntax error when the statement runs, inside
+    // the handler, not when PL/pgSQL compiles the block.
     r#"
 DO $$
 BEGIN
-    ALTER TABLE document ALTER COLUMN pdf SET COMPRESSION lz4;
+    EXECUTE 'ALTER TABLE document ALTER COLUMN pdf SET COMPRESSION lz4';
 EXCEPTION WHEN feature_not_supported OR syntax_error THEN
     RAISE NOTICE 'lz4 is not available here: documents stay compressed with pglz';
 END
