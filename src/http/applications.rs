@@ -403,6 +403,23 @@ pub(super) struct StepRequest {
     signature_xml: Option<String>,
 }
 
+/// The head's signature on a step as it came: decoded in the step's job, not on the I/O thread.
+enum HeadSignature {
+    /// An attached CMS, base64.
+    Cms(String),
+    /// XML, as text.
+    Xml(String),
+}
+
+impl HeadSignature {
+    fn into_bytes(self) -> Result<Vec<u8>, Problem> {
+        match self {
+            HeadSignature::Cms(b64) => super::b64("signature", &b64),
+            HeadSignature::Xml(xml) => Ok(xml.into_bytes()),
+        }
+    }
+}
+
 /// Takes a step of the application's service (`next` in the application's view): the portal's or the operator's,
 /// as the service says.
 pub(super) async fn step(
@@ -418,9 +435,9 @@ pub(super) async fn step(
         crate::registry::TokenRole::Operator => crate::issuance::catalogue::Actor::Operator,
     };
     let offices = state.offices.clone();
-    let signature = match (req.signature.as_deref(), req.signature_xml.take()) {
-        (Some(s), None) => Some(super::b64("signature", s)?),
-        (None, Some(xml)) => Some(xml.into_bytes()),
+    let signature = match (req.signature.take(), req.signature_xml.take()) {
+        (Some(s), None) => Some(HeadSignature::Cms(s)),
+        (None, Some(xml)) => Some(HeadSignature::Xml(xml)),
         (None, None) => None,
         (Some(_), Some(_)) => return Err(Problem::malformed(
             "give the head's signature as CMS (signature) or as XML (signatureXml), one of the two"
@@ -430,6 +447,7 @@ pub(super) async fn step(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
+            let signature = signature.map(HeadSignature::into_bytes).transpose()?;
             let route = format!("POST /v1/applications/{}/steps/{step}", id.0);
             let fields = serde_json::Value::Object(req.fields.clone()).to_string();
             let step = crate::service::workflow::Step {

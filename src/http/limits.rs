@@ -19,6 +19,22 @@ use super::Problem;
 use crate::cancel::Cancel;
 pub(crate) use crate::service::Limits;
 
+thread_local! {
+    /// Whether this thread runs jobs: a pool's worker, or one of [`parallel_map`]'s.
+    static JOB_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread runs jobs. Request decoding asserts it in debug builds, so every test that sends a
+/// request checks where its body is decoded: a body of megabytes decoded on an I/O thread stalls every other
+/// connection that thread serves (one I/O thread for two cores by default).
+pub(crate) fn in_job() -> bool {
+    JOB_THREAD.with(std::cell::Cell::get)
+}
+
+fn mark_job_thread() {
+    JOB_THREAD.with(|j| j.set(true));
+}
+
 /// Which pool a job runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pool {
@@ -146,6 +162,7 @@ fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
 }
 
 fn worker(shared: &Arc<Shared>) {
+    mark_job_thread();
     if let Err(e) = super::sched::as_batch() {
         tracing::debug!(error = %e, "a job thread keeps the default scheduling policy");
     }
@@ -418,6 +435,7 @@ pub(crate) fn parallel_map<T: Send, R: Send>(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
+                mark_job_thread();
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let (Some(slot), Some(o)) = (slots.get(i), out.get(i)) else {
                     break;

@@ -528,7 +528,9 @@ fn now() -> i64 {
     crate::clock::UnixTime::now().secs()
 }
 
+/// A base64 field of a request, decoded in the job that uses it (never on an I/O thread: [`limits::in_job`]).
 fn b64(field: &str, value: &str) -> Result<Vec<u8>, Problem> {
+    debug_assert!(limits::in_job(), "{field} decoded on an I/O thread");
     base64::engine::general_purpose::STANDARD
         .decode(value.trim())
         .map_err(|e| Problem::malformed(format!("{field}: not base64 ({e})")))

@@ -74,9 +74,9 @@ pub(super) async fn certificate(
     State(state): State<AppState>,
     Body(req): Body<CertificateRequest>,
 ) -> Result<Response, Problem> {
-    let der = b64("certificate", &req.certificate)?;
     let opts = options(req.iin.as_deref(), req.bin.as_deref(), req.at.as_deref())?;
     verified(state, opts, move |state, opts| {
+        let der = b64("certificate", &req.certificate)?;
         let cert = state
             .store
             .parse_certificate(&der)

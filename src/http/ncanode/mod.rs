@@ -48,10 +48,12 @@ impl From<super::Problem> for NcaError {
 
 /// The body as JSON, or NCANode's 400 (Spring's Jackson ignores unknown fields; so do we).
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, NcaError> {
+    debug_assert!(super::limits::in_job(), "a body read on an I/O thread");
     serde_json::from_slice(bytes).map_err(|e| bad(format!("Invalid request: {e}")))
 }
 
 fn b64(field: &str, value: &str) -> Result<Vec<u8>, NcaError> {
+    debug_assert!(super::limits::in_job(), "{field} decoded on an I/O thread");
     let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(clean)
@@ -107,49 +109,54 @@ fn error_value(e: NcaError) -> Value {
     json!({"status": e.0.as_u16(), "message": e.1})
 }
 
+/// What [`one_or_many`] answers: one request's answer, or a batch's answers in order.
+enum Answered {
+    One(Value),
+    Many(Vec<Value>),
+}
+
 /// One request's body, or an array of them — a batch NCANode's users asked for (its issue #212): each element
 /// answered as it would be alone, in order, in parallel on every core within one job's deadline; a malformed
-/// element fails alone (its NCANode error body in its place).
+/// element fails alone (its NCANode error body in its place). The body is read in the job, not on the I/O thread:
+/// it carries the whole signature, document or PDF in base64, megabytes of JSON.
 async fn one_or_many<R: serde::de::DeserializeOwned + Send + 'static>(
     state: AppState,
     bytes: axum::body::Bytes,
     answer: fn(&AppState, R, &crate::cancel::Cancel) -> Result<Value, NcaError>,
 ) -> Result<Response, NcaError> {
-    let value: Value = body(&bytes)?;
     let gates = state.gates.clone();
-    match value {
-        Value::Array(items) => {
-            if items.is_empty() || items.len() > MAX_BATCH {
-                return Err(bad(format!("a batch holds 1–{MAX_BATCH} requests")));
-            }
-            let answers = gates
-                .run(Pool::Public, move |cancel| {
-                    Ok(super::limits::parallel_map(
-                        items,
-                        cancel,
-                        |item| match serde_json::from_value::<R>(item) {
-                            Ok(req) => answer(&state, req, cancel).unwrap_or_else(error_value),
-                            Err(e) => error_value(bad(format!("Invalid request: {e}"))),
-                        },
-                        || {
-                            error_value(NcaError(
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "the batch ran past its deadline".into(),
-                            ))
-                        },
-                    ))
-                })
-                .await
-                .map_err(NcaError::from)?;
-            Ok(Json(answers).into_response())
-        }
-        single => {
-            let req: R =
-                serde_json::from_value(single).map_err(|e| bad(format!("Invalid request: {e}")))?;
-            let answer = gates
-                .run(Pool::Public, move |cancel| Ok(answer(&state, req, cancel)))
-                .await
-                .map_err(NcaError::from)??;
+    let answered = gates
+        .run(Pool::Public, move |cancel| {
+            Ok(match body::<Value>(&bytes) {
+                Err(e) => Err(e),
+                Ok(Value::Array(items)) if items.is_empty() || items.len() > MAX_BATCH => {
+                    Err(bad(format!("a batch holds 1–{MAX_BATCH} requests")))
+                }
+                Ok(Value::Array(items)) => Ok(Answered::Many(super::limits::parallel_map(
+                    items,
+                    cancel,
+                    |item| match serde_json::from_value::<R>(item) {
+                        Ok(req) => answer(&state, req, cancel).unwrap_or_else(error_value),
+                        Err(e) => error_value(bad(format!("Invalid request: {e}"))),
+                    },
+                    || {
+                        error_value(NcaError(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the batch ran past its deadline".into(),
+                        ))
+                    },
+                ))),
+                Ok(single) => serde_json::from_value::<R>(single)
+                    .map_err(|e| bad(format!("Invalid request: {e}")))
+                    .and_then(|req| answer(&state, req, cancel))
+                    .map(Answered::One),
+            })
+        })
+        .await
+        .map_err(NcaError::from)??;
+    match answered {
+        Answered::Many(answers) => Ok(Json(answers).into_response()),
+        Answered::One(answer) => {
             let status = answer["status"]
                 .as_u64()
                 .and_then(|s| StatusCode::from_u16(s as u16).ok())
@@ -361,16 +368,28 @@ struct CmsExtract {
     cms: String,
 }
 
-/// `/cms/extract`: the content of an attached CMS, base64 (not verified: NCANode's does not verify either).
-async fn cms_extract(bytes: axum::body::Bytes) -> Result<Response, NcaError> {
-    let req: CmsExtract = body(&bytes)?;
+/// `/cms/extract`: the content of an attached CMS, base64 (not verified: NCANode's does not verify either). Read,
+/// decoded and encoded again in a job: the CMS may be megabytes.
+async fn cms_extract(
+    State(state): State<AppState>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NcaError> {
+    let gates = state.gates.clone();
+    let data = gates
+        .run(Pool::Public, move |_| Ok(extracted(&bytes)))
+        .await
+        .map_err(NcaError::from)??;
+    Ok(ok(json!({ "data": data })))
+}
+
+/// The content of the attached CMS of a `/cms/extract` body, base64.
+fn extracted(bytes: &[u8]) -> Result<String, NcaError> {
+    let req: CmsExtract = body(bytes)?;
     let cms = b64("cms", &req.cms)?;
     let data = crate::cms::attached_content(&cms)
         .map_err(|e| bad(format!("cms: {e}")))?
         .ok_or_else(|| bad("cms: the signature is detached: it holds no data"))?;
-    Ok(ok(
-        json!({"data": base64::engine::general_purpose::STANDARD.encode(data)}),
-    ))
+    Ok(base64::engine::general_purpose::STANDARD.encode(data))
 }
 
 const KEYS_NEVER_TRAVEL: &str = "Qoltanba does not take private keys over the network: a PKCS#12 and its password sent \
@@ -417,11 +436,15 @@ async fn cms_sign(
     bytes: axum::body::Bytes,
 ) -> Result<Response, NcaError> {
     let signer = signer(&state)?;
-    let req: CmsSign = body(&bytes)?;
-    let data = b64("data", &req.data)?;
     let gates = state.gates.clone();
     gates
         .run(Pool::Public, move |_| {
+            let (req, data) = match body::<CmsSign>(&bytes)
+                .and_then(|req| b64("data", &req.data).map(|data| (req, data)))
+            {
+                Ok(read) => read,
+                Err(e) => return Ok(e.into_response()),
+            };
             let at = now();
             let cms = signer.sign(&data, req.detached, at).map_err(|e| {
                 tracing::error!(error = %e, "signing failed");
@@ -461,10 +484,13 @@ async fn sign_xml_as(
     wsse: bool,
 ) -> Result<Response, NcaError> {
     let signer = signer(&state)?;
-    let req: XmlSign = body(&bytes)?;
     let gates = state.gates.clone();
     gates
         .run(Pool::Public, move |_| {
+            let req: XmlSign = match body(&bytes) {
+                Ok(req) => req,
+                Err(e) => return Ok(e.into_response()),
+            };
             let at = now();
             let signed = if wsse {
                 crate::xml::sign_wsse(req.xml.as_bytes(), &signer)
