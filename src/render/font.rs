@@ -1,8 +1,39 @@
 //! The embedded fonts, parsed once per process, and text measurement from their real glyph advances.
+//!
+//! Each face is also cut once, at load time, to the characters documents print in practice ([`REPERTOIRE`]: Latin,
+//! Cyrillic with the Kazakh letters, punctuation, № and ₸). Why: printpdf subsets the font it is given for every
+//! document, and subsetting reads every glyph of that font — DejaVu Sans has 6 253, of which a reference uses about
+//! a hundred; the working face has 660. Issuing a reference took 3.03–3.18 ms with the whole faces and 2.53–2.91 ms
+//! with the working ones (`cargo bench --bench issue`, three alternating runs of each build, 2026-12-03). A
+//! document printing anything outside the repertoire embeds a subset of the whole faces, as before, so nothing is
+//! drawn as a missing glyph.
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use printpdf::ParsedFont;
+
+use super::layout::{Item, Page};
+
+/// What the working faces hold, as inclusive ranges of code points.
+pub(crate) const REPERTOIRE: &[(char, char)] = &[
+    // ASCII and Latin-1 (« », the no-break space).
+    (' ', '~'),
+    ('\u{a0}', '\u{ff}'),
+    // Latin Extended-A: the Kazakh Latin alphabet's Ğ ğ Ş ş Ū ū İ ı Ñ ñ.
+    ('\u{100}', '\u{17f}'),
+    // Cyrillic: Russian and Kazakh (ә ғ қ ң ө ұ ү һ і).
+    ('\u{400}', '\u{4ff}'),
+    // Dashes, quotes, bullets, the ellipsis, per mille, ‹ ›.
+    ('\u{2010}', '\u{203a}'),
+    // The tenge sign ₸ and the numero sign №.
+    ('\u{20b8}', '\u{20b8}'),
+    ('\u{2116}', '\u{2116}'),
+];
+
+fn in_repertoire(c: char) -> bool {
+    REPERTOIRE.iter().any(|&(a, b)| (a..=b).contains(&c))
+}
 
 static REGULAR_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-Bold.ttf");
@@ -13,6 +44,9 @@ pub struct Fonts {
     pub regular: ParsedFont,
     /// The bold face.
     pub bold: ParsedFont,
+    /// The regular and bold faces cut to [`REPERTOIRE`]; `None` if cutting failed (documents then embed subsets of
+    /// the whole faces).
+    working: Option<(ParsedFont, ParsedFont)>,
 }
 
 /// Why the fonts could not be loaded (a broken build, not bad input).
@@ -29,13 +63,36 @@ impl Fonts {
                 let parse = |bytes: &[u8], name: &'static str| {
                     ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or(FontError(name))
                 };
+                let regular = parse(REGULAR_TTF, "DejaVuSans.ttf")?;
+                let bold = parse(BOLD_TTF, "DejaVuSans-Bold.ttf")?;
+                let working = working_face(REGULAR_TTF, &regular)
+                    .zip(working_face(BOLD_TTF, &bold));
+                if working.is_none() {
+                    tracing::warn!("the fonts could not be cut to the working repertoire: documents embed subsets of the whole faces");
+                }
                 Ok(Fonts {
-                    regular: parse(REGULAR_TTF, "DejaVuSans.ttf")?,
-                    bold: parse(BOLD_TTF, "DejaVuSans-Bold.ttf")?,
+                    regular,
+                    bold,
+                    working,
                 })
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The regular and bold faces a document of `pages` embeds (printpdf subsets them): the working faces when
+    /// every character it prints is in [`REPERTOIRE`], the whole ones otherwise.
+    pub(crate) fn embedded(&self, pages: &[Page]) -> (&ParsedFont, &ParsedFont) {
+        let printed = || {
+            pages.iter().flat_map(|p| &p.items).all(|item| match item {
+                Item::Text { text, .. } => text.chars().all(in_repertoire),
+                _ => true,
+            })
+        };
+        match &self.working {
+            Some((regular, bold)) if printed() => (regular, bold),
+            _ => (&self.regular, &self.bold),
+        }
     }
 
     /// The bold or the regular face.
@@ -67,5 +124,84 @@ impl Fonts {
         self.regular
             .lookup_glyph_index(u32::from(c))
             .is_some_and(|g| g != 0)
+    }
+}
+
+/// `face` (parsed from `ttf`) cut to the glyphs of [`REPERTOIRE`], with their advances and a Unicode cmap; `None`
+/// if allsorts cannot cut it or printpdf cannot read the cut.
+fn working_face(ttf: &[u8], face: &ParsedFont) -> Option<ParsedFont> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+    // Glyph 0 (.notdef) first, then the repertoire's glyphs in the whole face's order.
+    let mut glyphs = BTreeSet::from([0u16]);
+    for &(a, b) in REPERTOIRE {
+        glyphs.extend((a..=b).filter_map(|c| face.lookup_glyph_index(u32::from(c))));
+    }
+    let glyphs: Vec<u16> = glyphs.into_iter().collect();
+    let file = ReadScope::new(ttf).read::<FontData<'_>>().ok()?;
+    let provider = file.table_provider(0).ok()?;
+    let cut = subset(
+        &provider,
+        &glyphs,
+        &SubsetProfile::Minimal,
+        CmapTarget::Unicode,
+    )
+    .ok()?;
+    ParsedFont::from_bytes(&cut, 0, &mut Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Page {
+        Page {
+            items: vec![Item::Text {
+                x: 0.0,
+                y: 0.0,
+                size: 10.0,
+                bold: false,
+                text: s.into(),
+            }],
+        }
+    }
+
+    /// Layout measures with the whole faces; the working faces must draw every character of the repertoire the
+    /// whole faces draw, as wide, or a document would be laid out for glyphs it does not embed.
+    #[test]
+    fn the_working_faces_draw_the_repertoire_as_the_whole_faces_do() {
+        let fonts = Fonts::get().expect("fonts");
+        let (regular, bold) = fonts.working.as_ref().expect("the fonts are cut");
+        for (whole, cut) in [(&fonts.regular, regular), (&fonts.bold, bold)] {
+            let mut drawn = 0;
+            for &(a, b) in REPERTOIRE {
+                for c in a..=b {
+                    let glyph = |f: &ParsedFont| {
+                        f.lookup_glyph_index(u32::from(c))
+                            .filter(|&g| g != 0)
+                            .map(|g| f.get_horizontal_advance(g))
+                    };
+                    assert_eq!(glyph(whole), glyph(cut), "{c:?} U+{:04X}", u32::from(c));
+                    drawn += usize::from(glyph(cut).is_some());
+                }
+            }
+            assert!(drawn > 600, "{drawn} characters drawn");
+            assert!(cut
+                .lookup_glyph_index(u32::from('Ω'))
+                .is_none_or(|g| g == 0));
+        }
+    }
+
+    #[test]
+    fn a_document_outside_the_repertoire_embeds_the_whole_faces() {
+        let fonts = Fonts::get().expect("fonts");
+        let (regular, bold) = fonts.working.as_ref().expect("the fonts are cut");
+        let kazakh = [text("Анықтама № 17: ӘҒҚҢӨҰҮҺІ, «₸ 1 000», Ğ ş Ū — …")];
+        let (r, b) = fonts.embedded(&kazakh);
+        assert!(std::ptr::eq(r, regular) && std::ptr::eq(b, bold));
+        let greek = [text("Анықтама"), text("Ω = 3")];
+        let (r, b) = fonts.embedded(&greek);
+        assert!(std::ptr::eq(r, &fonts.regular) && std::ptr::eq(b, &fonts.bold));
     }
 }

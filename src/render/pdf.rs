@@ -126,14 +126,15 @@ pub(crate) fn write_pdf(fonts: &Fonts, pages: &[Page], info: &PdfInfo) -> Vec<u8
     // taken from them, and the same document must always give the same bytes.
     let regular = printpdf::FontId("QLTREG".into());
     let bold = printpdf::FontId("QLTBLD".into());
+    let (regular_face, bold_face) = fonts.embedded(pages);
     doc.resources.fonts.map.insert(
         regular.clone(),
-        printpdf::PdfFont::new(fonts.regular.clone()),
+        printpdf::PdfFont::new(regular_face.clone()),
     );
     doc.resources
         .fonts
         .map
-        .insert(bold.clone(), printpdf::PdfFont::new(fonts.bold.clone()));
+        .insert(bold.clone(), printpdf::PdfFont::new(bold_face.clone()));
     // Issue times are validated before rendering; out-of-range ones keep printpdf's defaults.
     let when = printpdf::OffsetDateTime::from_unix_timestamp(info.issued_at.secs()).ok();
     let meta = &mut doc.metadata.info;
