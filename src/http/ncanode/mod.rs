@@ -117,15 +117,15 @@ enum Answered {
 
 /// One request's body, or an array of them — a batch NCANode's users asked for (its issue #212): each element
 /// answered as it would be alone, in order, in parallel on every core within one job's deadline; a malformed
-/// element fails alone (its NCANode error body in its place). The body is read in the job, not on the I/O thread:
-/// it carries the whole signature, document or PDF in base64, megabytes of JSON.
+/// element fails alone (its NCANode error body in its place). The body is read and the answer written in the job,
+/// not on the I/O thread: the body carries the whole signature, document or PDF in base64, megabytes of JSON.
 async fn one_or_many<R: serde::de::DeserializeOwned + Send + 'static>(
     state: AppState,
     bytes: axum::body::Bytes,
     answer: fn(&AppState, R, &crate::cancel::Cancel) -> Result<Value, NcaError>,
 ) -> Result<Response, NcaError> {
     let gates = state.gates.clone();
-    let answered = gates
+    gates
         .run(Pool::Public, move |cancel| {
             Ok(match body::<Value>(&bytes) {
                 Err(e) => Err(e),
@@ -150,18 +150,24 @@ async fn one_or_many<R: serde::de::DeserializeOwned + Send + 'static>(
                     .map_err(|e| bad(format!("Invalid request: {e}")))
                     .and_then(|req| answer(&state, req, cancel))
                     .map(Answered::One),
-            })
+            }
+            .map(Answered::into_response))
         })
         .await
-        .map_err(NcaError::from)??;
-    match answered {
-        Answered::Many(answers) => Ok(Json(answers).into_response()),
-        Answered::One(answer) => {
-            let status = answer["status"]
-                .as_u64()
-                .and_then(|s| StatusCode::from_u16(s as u16).ok())
-                .unwrap_or(StatusCode::OK);
-            Ok((status, Json(answer)).into_response())
+        .map_err(NcaError::from)?
+}
+
+impl IntoResponse for Answered {
+    fn into_response(self) -> Response {
+        match self {
+            Answered::Many(answers) => Json(answers).into_response(),
+            Answered::One(answer) => {
+                let status = answer["status"]
+                    .as_u64()
+                    .and_then(|s| StatusCode::from_u16(s as u16).ok())
+                    .unwrap_or(StatusCode::OK);
+                (status, Json(answer)).into_response()
+            }
         }
     }
 }
@@ -375,11 +381,12 @@ async fn cms_extract(
     bytes: axum::body::Bytes,
 ) -> Result<Response, NcaError> {
     let gates = state.gates.clone();
-    let data = gates
-        .run(Pool::Public, move |_| Ok(extracted(&bytes)))
+    gates
+        .run(Pool::Public, move |_| {
+            Ok(extracted(&bytes).map(|data| ok(json!({ "data": data }))))
+        })
         .await
-        .map_err(NcaError::from)??;
-    Ok(ok(json!({ "data": data })))
+        .map_err(NcaError::from)?
 }
 
 /// The content of the attached CMS of a `/cms/extract` body, base64.
