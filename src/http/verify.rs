@@ -50,13 +50,13 @@ async fn verified<R: serde::Serialize + Send + 'static>(
         .revocation
         .apply(&mut opts, crate::service::CheckFor::Verify);
     let gates = state.gates.clone();
-    let report = gates
+    // The report is written in the job too, not on the I/O thread.
+    gates
         .run(Pool::Public, move |cancel| {
             opts.cancel = cancel.clone();
-            verify(&state, &opts)
+            verify(&state, &opts).map(|report| Json(report).into_response())
         })
-        .await?;
-    Ok(Json(report).into_response())
+        .await
 }
 
 #[derive(Deserialize)]
@@ -663,11 +663,11 @@ pub(super) async fn batch(
         return Err(Problem::malformed(format!("items: 1–{MAX_BATCH_ITEMS}")));
     }
     let gates = state.gates.clone();
-    let results = gates
+    gates
         .run(Pool::Public, move |cancel| {
             let items: Vec<Result<BatchItem, Problem>> =
                 req.items.into_iter().map(batch_item).collect();
-            Ok(super::limits::parallel_map(
+            let results = super::limits::parallel_map(
                 items,
                 cancel,
                 |item| match item {
@@ -675,8 +675,9 @@ pub(super) async fn batch(
                     Err(p) => serde_json::to_value(p).unwrap_or_default(),
                 },
                 || serde_json::to_value(Problem::timeout()).unwrap_or_default(),
-            ))
+            );
+            // Written in the job: a batch's reports may be megabytes of JSON.
+            Ok(Json(serde_json::json!({ "results": results })).into_response())
         })
-        .await?;
-    Ok(Json(serde_json::json!({ "results": results })).into_response())
+        .await
 }
