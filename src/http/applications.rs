@@ -33,10 +33,11 @@ pub(super) async fn submit(
     Body(req): Body<SubmitRequest>,
 ) -> Result<Response, Problem> {
     let signed = match (req.cms, req.xml) {
-        // Decoded in the job: a token holder's body may be 16 MB, milliseconds the I/O thread would owe every other
-        // connection it serves.
-        (Some(cms), None) => Ok((cms, req.data)),
-        (None, Some(xml)) if req.data.is_none() => Err(xml.into_bytes()),
+        (Some(cms), None) => Carried::Cms {
+            cms,
+            data: req.data,
+        },
+        (None, Some(xml)) if req.data.is_none() => Carried::Xml(xml),
         _ => {
             return Err(Problem::malformed(
                 "give the application signed as CMS ({\"cms\", \"data\"?}) or as XML ({\"xml\"}), one of the two".into(),
@@ -49,19 +50,13 @@ pub(super) async fn submit(
         .run(Pool::Private, move |cancel| {
             use crate::service::workflow::SignedApplication;
             let ctx = state.context_for(cancel, &caller);
-            let decoded = match signed {
-                Ok((cms, data)) => Ok((
-                    b64("cms", &cms)?,
-                    data.as_deref().map(|d| b64("data", d)).transpose()?,
-                )),
-                Err(xml) => Err(xml),
-            };
+            let decoded = signed.decode("cms")?;
             let signed = match &decoded {
-                Ok((cms, detached)) => SignedApplication::Cms {
+                Decoded::Cms { cms, data } => SignedApplication::Cms {
                     cms,
-                    detached: detached.as_deref(),
+                    detached: data.as_deref(),
                 },
-                Err(xml) => SignedApplication::Xml(xml),
+                Decoded::Xml(xml) => SignedApplication::Xml(xml),
             };
             crate::service::workflow::submit_request(ctx, signed, &caller.name, now())
                 .map_err(Problem::from)
@@ -403,20 +398,30 @@ pub(super) struct StepRequest {
     signature_xml: Option<String>,
 }
 
-/// The head's signature on a step as it came: decoded in the step's job, not on the I/O thread.
-enum HeadSignature {
-    /// An attached CMS, base64.
-    Cms(String),
-    /// XML, as text.
+/// A signature as a request carries it: an attached or detached CMS in base64 (with its data, base64), or XML as
+/// text. Decoded in the job ([`Carried::decode`]), not on the I/O thread: a token holder's body may be 16 MB,
+/// milliseconds the I/O thread would owe every other connection it serves.
+enum Carried {
+    Cms { cms: String, data: Option<String> },
     Xml(String),
 }
 
-impl HeadSignature {
-    fn into_bytes(self) -> Result<Vec<u8>, Problem> {
-        match self {
-            HeadSignature::Cms(b64) => super::b64("signature", &b64),
-            HeadSignature::Xml(xml) => Ok(xml.into_bytes()),
-        }
+/// A [`Carried`] signature decoded.
+enum Decoded {
+    Cms { cms: Vec<u8>, data: Option<Vec<u8>> },
+    Xml(Vec<u8>),
+}
+
+impl Carried {
+    /// `field` names the CMS in the error a bad base64 gets.
+    fn decode(self, field: &str) -> Result<Decoded, Problem> {
+        Ok(match self {
+            Carried::Cms { cms, data } => Decoded::Cms {
+                cms: b64(field, &cms)?,
+                data: data.as_deref().map(|d| b64("data", d)).transpose()?,
+            },
+            Carried::Xml(xml) => Decoded::Xml(xml.into_bytes()),
+        })
     }
 }
 
@@ -436,8 +441,8 @@ pub(super) async fn step(
     };
     let offices = state.offices.clone();
     let signature = match (req.signature.take(), req.signature_xml.take()) {
-        (Some(s), None) => Some(HeadSignature::Cms(s)),
-        (None, Some(xml)) => Some(HeadSignature::Xml(xml)),
+        (Some(cms), None) => Some(Carried::Cms { cms, data: None }),
+        (None, Some(xml)) => Some(Carried::Xml(xml)),
         (None, None) => None,
         (Some(_), Some(_)) => return Err(Problem::malformed(
             "give the head's signature as CMS (signature) or as XML (signatureXml), one of the two"
@@ -447,7 +452,12 @@ pub(super) async fn step(
     let gates = state.gates.clone();
     let record = gates
         .run(Pool::Private, move |cancel| {
-            let signature = signature.map(HeadSignature::into_bytes).transpose()?;
+            // The head's signature is an attached CMS or XML: its bytes as they came.
+            let signature = match signature.map(|s| s.decode("signature")).transpose()? {
+                Some(Decoded::Cms { cms, .. }) => Some(cms),
+                Some(Decoded::Xml(xml)) => Some(xml),
+                None => None,
+            };
             let route = format!("POST /v1/applications/{}/steps/{step}", id.0);
             let fields = serde_json::Value::Object(req.fields.clone()).to_string();
             let step = crate::service::workflow::Step {

@@ -27,17 +27,6 @@ where
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n <= PARSED_IN_PLACE_UP_TO) {
-            return Json::<T>::from_request(request, state)
-                .await
-                .map(|Json(value)| Body(value))
-                .map_err(Problem::from_json);
-        }
         if !is_json(request.headers()) {
             return Err(Problem::unsupported_media_type("send application/json"));
         }
@@ -59,8 +48,9 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Body<T>, Problem> {
         .map_err(Problem::from_json)
 }
 
-/// What axum's `Json` accepts: `application/json`, or `application/…+json`, parameters aside.
-fn is_json(headers: &HeaderMap) -> bool {
+/// What axum's `Json` accepts (its own check is private): `application/json`, or `application/…+json`,
+/// parameters aside.
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

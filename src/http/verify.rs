@@ -357,7 +357,7 @@ fn pdf_of(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Pd
         .unwrap_or("");
     if content_type.starts_with("application/pdf") {
         Ok(PdfBody::Raw(body))
-    } else if content_type.starts_with("application/json") {
+    } else if super::extract::is_json(headers) {
         Ok(PdfBody::Json(body))
     } else {
         Err(Problem::unsupported_media_type(
