@@ -21,27 +21,25 @@ role=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); p
 password=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.unquote(p.password or ""))' "$service")
 hostport=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(p.netloc.split("@")[-1])' "$service")
 db="qoltanba_bench_$$"
-psql -X -q "$admin" -c "CREATE DATABASE $db OWNER $role"
 work="$(mktemp -d)"
+source "$here/lib.sh"
 server=""
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"; psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db" || true' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-(cd "$work" && QOLTANBA_REGISTRY="postgres://$role@$hostport/$db" QOLTANBA_REGISTRY_PASSWORD="$password" \
-  exec "$bin" serve --listen "127.0.0.1:$port" > "$work/serve.out" 2> "$work/serve.err") &
-server=$!
-for _ in $(seq 1 100); do grep -q "operator token" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-portal=$(sed -n 's/^created portal token.*: //p' "$work/serve.out")
-printf '{"form":"reference.birth","data":%s}' "$("$bin" forms sample reference.birth)" > "$work/issue.json"
+psql -X -q "$admin" -c "CREATE DATABASE $db OWNER $role"
+port=$(free_port)
+start_node "$bin" "$work" QOLTANBA_REGISTRY="postgres://$role@$hostport/$db" QOLTANBA_REGISTRY_PASSWORD="$password" \
+  -- --listen "127.0.0.1:$port"
+server=$node
+portal=$(portal_token "$work")
+write_bodies "$bin"
 url="http://127.0.0.1:$port/v1/documents"
-ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
-postgres_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(ticks "$p" || echo 0))); done; echo "$t"; }
-hz=$(getconf CLK_TCK)
+postgres_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(cpu_ticks "$p" || echo 0))); done; echo "$t"; }
 # A warm-up, then the measured run.
 WRK_BODY="$work/issue.json" WRK_TOKEN="$portal" WRK_STATUS=201 wrk -t2 -c"$connections" -d3s -s "$here/post.lua" "$url" >/dev/null
-s0=$(ticks "$server"); p0=$(postgres_ticks)
+s0=$(cpu_ticks "$server"); p0=$(postgres_ticks)
 out=$(WRK_BODY="$work/issue.json" WRK_TOKEN="$portal" WRK_STATUS=201 \
   wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "$url")
-s1=$(ticks "$server"); p1=$(postgres_ticks)
+s1=$(cpu_ticks "$server"); p1=$(postgres_ticks)
 echo "$out"
 requests=$(echo "$out" | sed -n 's/^requests answered: //p')
 awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v hz="$hz" -v n="$requests" -v d="$seconds" 'BEGIN {

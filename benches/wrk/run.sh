@@ -15,36 +15,30 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/qoltanba"
 work="$(mktemp -d)"
+source "$here/lib.sh"
 gost_server=""
 main_server=""
 # `server` is the process measured; both servers are stopped at the end.
 trap 'kill $main_server $gost_server 2>/dev/null || true; wait $main_server $gost_server 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-(cd "$work" && exec "$bin" serve --listen "127.0.0.1:$port" > "$work/serve.out" 2> "$work/serve.err") &
-server=$!
+port=$(free_port)
+mkdir "$work/main"
+start_node "$bin" "$work/main" -- --listen "127.0.0.1:$port"
+server=$node
 main_server=$server
-for _ in $(seq 1 100); do grep -q "operator token" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-portal=$(sed -n 's/^created portal token.*: //p' "$work/serve.out")
+portal=$(portal_token "$work/main")
 
-# The request a portal verifies: an application signed by the demo citizen with the OpenSSL CLI.
-printf '{"service":"licence.private-bailiff","applicant":{"iin":"870412300129","name":"ТЕСТОВ ТЕСТ"}}' > "$work/app.json"
-openssl cms -sign -nodetach -binary -outform DER -in "$work/app.json" \
-  -signer "$root/certs/individual-sign.pem" -inkey "$root/certs/individual-sign.key.pem" -out "$work/app.p7s"
-printf '{"cms":"%s","iin":"870412300129"}' "$(base64 -w0 "$work/app.p7s")" > "$work/verify.json"
+# The request a portal verifies: an application signed by the demo citizen with the OpenSSL CLI; the reference
+# a portal issues.
+write_bodies "$bin"
 curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$work/verify.json" \
   "http://127.0.0.1:$port/v1/verify/cms" | grep -q '"valid":true' || { echo "verify/cms does not say valid" >&2; exit 1; }
 
-printf '{"form":"reference.birth","data":%s}' "$("$bin" forms sample reference.birth)" > "$work/issue.json"
-
-# The server's CPU time so far, in clock ticks (utime + stime: fields 14 and 15 after the command name).
-ticks() { sed 's/.*) //' "/proc/$server/stat" | awk '{print $12 + $13}'; }
-hz=$(getconf CLK_TCK)
 # Runs wrk with the given environment and URL, then prints the server's CPU per answered request.
 measure() {
   local before after out requests
-  before=$(ticks)
+  before=$(cpu_ticks "$server")
   out=$(env "$@" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "$url")
-  after=$(ticks)
+  after=$(cpu_ticks "$server")
   echo "$out"
   requests=$(echo "$out" | sed -n 's/^requests answered: //p')
   awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" \
@@ -61,14 +55,13 @@ measure WRK_BODY="$work/issue.json" WRK_TOKEN="$portal" WRK_STATUS=201
 nca="$root/../shared/conformance/nca-test-pki/gost2015"
 if [ -d "$nca" ]; then
   mkdir -p "$work/nca"
-  gost_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  gost_port=$(free_port)
   printf '%s\n' "listen = \"127.0.0.1:$gost_port\"" 'data = "state"' '' '[trust]' \
     "anchors = [\"$nca/root_test_gost_2022.cer\"]" "intermediates = [\"$nca/nca_gost2022_test.cer\"]" \
     "crls = [\"$nca/nca_gost2022_test.crl\"]" '' '[signer]' "key = \"$nca/legal/valid/head.p12\"" \
     'password_env = "NCA_TEST_PASSWORD"' '' '[revocation]' 'scope = "leaf"' > "$work/nca/qoltanba.toml"
-  (cd "$work/nca" && NCA_TEST_PASSWORD=Qwerty12 exec "$bin" serve --config qoltanba.toml > serve.out 2> serve.err) &
-  gost_server=$!
-  for _ in $(seq 1 100); do grep -q "operator token" "$work/nca/serve.out" 2>/dev/null && break; sleep 0.1; done
+  start_node "$bin" "$work/nca" NCA_TEST_PASSWORD=Qwerty12 -- --config qoltanba.toml
+  gost_server=$node
   "$bin" sign-cms --key "$nca/individual/valid/individual_valid.p12" --password Qwerty12 \
     --in "$work/app.json" --out "$work/gost.p7s"
   printf '{"cms":"%s","at":"2026-12-01T00:00:00Z"}' "$(base64 -w0 "$work/gost.p7s")" > "$work/gost.json"

@@ -18,38 +18,28 @@ if [ -z "${QOLTANBA_BIN:-}" ]; then cargo build --release --quiet --manifest-pat
 cargo bench --quiet --manifest-path "$root/Cargo.toml" --bench shell --no-run 2>/dev/null
 bin="$(realpath "${QOLTANBA_BIN:-$root/target/release/qoltanba}")"
 work="$(mktemp -d)"
+source "$here/lib.sh"
 server=""
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-(cd "$work" && exec "$bin" serve --listen "127.0.0.1:$port" > "$work/serve.out" 2> "$work/serve.err") &
-server=$!
-for _ in $(seq 1 100); do grep -q "operator token" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(free_port)
+mkdir "$work/node"
+start_node "$bin" "$work/node" -- --listen "127.0.0.1:$port"
+server=$node
 # The body run.sh and benches/shell.rs use: the demo individual's application signed with the OpenSSL CLI.
-printf '{"service":"licence.private-bailiff","applicant":{"iin":"870412300129","name":"ТЕСТОВ ТЕСТ"}}' > "$work/app.json"
-openssl cms -sign -nodetach -binary -outform DER -in "$work/app.json" \
-  -signer "$root/certs/individual-sign.pem" -inkey "$root/certs/individual-sign.key.pem" -out "$work/app.p7s"
-printf '{"cms":"%s","iin":"870412300129"}' "$(base64 -w0 "$work/app.p7s")" > "$work/verify.json"
+write_bodies "$bin"
 url="http://127.0.0.1:$port/v1/verify/cms"
 curl -sf -X POST -H 'Content-Type: application/json' --data-binary @"$work/verify.json" "$url" \
   | grep -q '"valid":true' || { echo "verify/cms does not say valid" >&2; exit 1; }
-ticks() { sed 's/.*) //' "/proc/$server/stat" | awk '{print $12 + $13}'; }
-hz=$(getconf CLK_TCK)
 WRK_BODY="$work/verify.json" wrk -t2 -c32 -d2s -s "$here/post.lua" "$url" > /dev/null
-# criterion's estimate (the middle of its three figures) for a bench, in µs.
-estimate() {
-  awk -v name="$1" '$1 == name { found = 1; next } found && /time:/ {
-      v = $4; u = $5; if (u == "ns") v /= 1000; if (u == "ms") v *= 1000; print v; exit }' "$work/bench.out"
-}
 printf '%-6s %12s %12s %12s %8s %8s\n' round "1 core µs" "all cores µs" "server µs" ratio1 ratio2
 for r in $(seq 1 "$rounds"); do
   (cd "$root" && cargo bench --quiet --bench shell -- --warm-up-time 1 --measurement-time 4 --noplot \
     'shell/verify_cms_request' > "$work/bench.out" 2>&1)
-  # criterion prints a long name on a line of its own, the figures on the next.
-  one=$(estimate shell/verify_cms_request)
-  every=$(estimate shell/verify_cms_request_every_core)
-  before=$(ticks)
+  one=$(criterion_estimate shell/verify_cms_request "$work/bench.out")
+  every=$(criterion_estimate shell/verify_cms_request_every_core "$work/bench.out")
+  before=$(cpu_ticks "$server")
   out=$(WRK_BODY="$work/verify.json" wrk -t2 -c32 -d"${seconds}s" -s "$here/post.lua" "$url")
-  after=$(ticks)
+  after=$(cpu_ticks "$server")
   n=$(echo "$out" | sed -n 's/^requests answered: //p')
   awk -v r="$r" -v one="$one" -v every="$every" -v t=$((after - before)) -v hz="$hz" -v n="$n" 'BEGIN {
       s = t / hz * 1e6 / n; printf "%-6s %12.1f %12.1f %12.1f %8.2f %8.2f\n", r, one, every, s, s / one, s / every }'
