@@ -45,6 +45,7 @@ for r in $(seq 1 "$rounds"); do
   done
   memory=$(criterion_estimate issue/reference_in_memory "$work/bench.$r")
   disk=$(criterion_estimate issue/reference_on_disk_cpu "$work/bench.$r")
+  if [ -z "$memory" ] || [ -z "$disk" ]; then echo "the in-process benches gave no figure:" >&2; cat "$work/bench.$r" >&2; exit 1; fi
   before=$(cpu_ticks "$server")
   out=$(issue -d"${seconds}s")
   after=$(cpu_ticks "$server")

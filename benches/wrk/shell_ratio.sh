@@ -61,6 +61,7 @@ for r in $(seq 1 "$rounds"); do
     "${bench}verify_cms_request" > "$work/bench.out" 2>&1)
   one=$(criterion_estimate "${bench}verify_cms_request" "$work/bench.out")
   every=$(criterion_estimate "${bench}verify_cms_request_every_core" "$work/bench.out")
+  if [ -z "$one" ] || [ -z "$every" ]; then echo "the in-process benches gave no figure:" >&2; cat "$work/bench.out" >&2; exit 1; fi
   before=$(cpu_ticks "$server")
   out=$(WRK_BODY="$work/verify.json" wrk -t2 -c32 -d"${seconds}s" -s "$here/post.lua" "$url")
   after=$(cpu_ticks "$server")
