@@ -5,6 +5,7 @@
 
 pub(crate) mod digest;
 pub(crate) mod gost;
+mod p256_sign;
 mod ring_algs;
 pub(crate) mod signer;
 

@@ -112,11 +112,12 @@ impl SigningKey for P256Deterministic {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        use p256::ecdsa::signature::Signer;
-        let sig: p256::ecdsa::Signature = self
-            .key
-            .try_sign(message)
+        let digest: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, message)
+            .as_ref()
+            .try_into()
             .map_err(|_| CryptoError::SigningFailed)?;
+        let sig = super::p256_sign::sign_digest(self.key.as_nonzero_scalar(), &digest)
+            .ok_or(CryptoError::SigningFailed)?;
         Ok(sig.to_der().as_bytes().to_vec())
     }
 }
