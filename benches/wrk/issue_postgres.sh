@@ -23,8 +23,7 @@ hostport=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]
 db="qoltanba_bench_$$"
 work="$(mktemp -d)"
 source "$here/lib.sh"
-server=""
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"; psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db" || true' EXIT
+trap 'stop_nodes; psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db" || true' EXIT
 psql -X -q "$admin" -c "CREATE DATABASE $db OWNER $role"
 port=$(free_port)
 start_node "$bin" "$work" QOLTANBA_REGISTRY="postgres://$role@$hostport/$db" QOLTANBA_REGISTRY_PASSWORD="$password" \

@@ -25,11 +25,8 @@ bin="$(realpath "${QOLTANBA_BIN:-$root/target/release/qoltanba}")"
 cores=$(nproc)
 work="$(mktemp -d)"
 source "$here/lib.sh"
-server=""
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(free_port)
-mkdir "$work/node"
-start_node "$bin" "$work/node" -- --listen "127.0.0.1:$port"
+trap stop_nodes EXIT
+start_default_node node
 server=$node
 portal=$(portal_token "$work/node")
 write_bodies "$bin"
@@ -63,7 +60,7 @@ for k in 5 6; do
 done
 # The numbers the series took: 1 to the last, none twice, no gap, the counter at the last (read from the
 # registry file with Python's sqlite3, after the server stopped).
-kill "$server"; wait "$server" 2>/dev/null || true; server=""
+kill "$server"; wait "$server" 2>/dev/null || true
 python3 - "$work/node" <<'PY'
 import glob, sqlite3, sys
 [path] = glob.glob(sys.argv[1] + "/**/registry.db", recursive=True)

@@ -1,6 +1,17 @@
 # Shared by the wrk scripts (sourced, not run): a free loopback port, a node started and waited for, the bodies
 # they send, a process's CPU time from /proc, and criterion's estimate for a bench. Each script sets `root` (the
-# project) and `work` (its scratch directory) before using these.
+# project), `bin` (the qoltanba it serves with) and `work` (its scratch directory) before using these, and calls
+# `stop_nodes` when it exits (`trap stop_nodes EXIT`).
+
+# The nodes start_node started.
+nodes=()
+
+# Stops every node start_node started and removes $work.
+stop_nodes() {
+  local pid
+  for pid in "${nodes[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 
 # A free TCP port on loopback.
 free_port() {
@@ -18,10 +29,19 @@ start_node() {
   [ "${1:-}" = "--" ] && shift
   (cd "$dir" && exec env "${vars[@]}" "$bin" serve "$@" > serve.out 2> serve.err) &
   node=$!
+  nodes+=("$node")
   for _ in $(seq 1 100); do grep -q "operator token" "$dir/serve.out" 2>/dev/null && return 0; sleep 0.1; done
   echo "the node in $dir did not start:" >&2
   cat "$dir/serve.err" >&2
   return 1
+}
+
+# start_default_node NAME: a node on the embedded default in $work/NAME, listening on a free loopback port; its pid
+# in `node`, its port in `port`.
+start_default_node() {
+  port=$(free_port)
+  mkdir -p "$work/$1"
+  start_node "$bin" "$work/$1" -- --listen "127.0.0.1:$port"
 }
 
 # The portal token a node started by start_node in DIR created.

@@ -16,15 +16,10 @@ cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/qoltanba"
 work="$(mktemp -d)"
 source "$here/lib.sh"
-gost_server=""
-main_server=""
-# `server` is the process measured; both servers are stopped at the end.
-trap 'kill $main_server $gost_server 2>/dev/null || true; wait $main_server $gost_server 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(free_port)
-mkdir "$work/main"
-start_node "$bin" "$work/main" -- --listen "127.0.0.1:$port"
+trap stop_nodes EXIT
+# `server` is the process measured.
+start_default_node main
 server=$node
-main_server=$server
 portal=$(portal_token "$work/main")
 
 # The request a portal verifies: an application signed by the demo citizen with the OpenSSL CLI; the reference
@@ -61,7 +56,6 @@ if [ -d "$nca" ]; then
     "crls = [\"$nca/nca_gost2022_test.crl\"]" '' '[signer]' "key = \"$nca/legal/valid/head.p12\"" \
     'password_env = "NCA_TEST_PASSWORD"' '' '[revocation]' 'scope = "leaf"' > "$work/nca/qoltanba.toml"
   start_node "$bin" "$work/nca" NCA_TEST_PASSWORD=Qwerty12 -- --config qoltanba.toml
-  gost_server=$node
   "$bin" sign-cms --key "$nca/individual/valid/individual_valid.p12" --password Qwerty12 \
     --in "$work/app.json" --out "$work/gost.p7s"
   printf '{"cms":"%s","at":"2026-12-01T00:00:00Z"}' "$(base64 -w0 "$work/gost.p7s")" > "$work/gost.json"
@@ -69,7 +63,7 @@ if [ -d "$nca" ]; then
     "http://127.0.0.1:$gost_port/v1/verify/cms" | grep -q '"valid":true' \
     || { echo "the GOST CMS does not verify" >&2; cat "$work/nca/serve.err" >&2; exit 1; }
   echo "== POST /v1/verify/cms, GOST CMS (NCA test key), $connections connections, ${seconds}s"
-  server=$gost_server
+  server=$node
   url="http://127.0.0.1:$gost_port/v1/verify/cms"
   measure WRK_BODY="$work/gost.json"
 fi

@@ -30,13 +30,12 @@ cargo bench --quiet --manifest-path "$root/Cargo.toml" --bench shell --no-run 2>
 bin="$(realpath "${QOLTANBA_BIN:-$root/target/release/qoltanba}")"
 work="$(mktemp -d)"
 source "$here/lib.sh"
-server=""
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(free_port)
-mkdir "$work/node"
+trap stop_nodes EXIT
 # The bodies run.sh and benches/shell.rs use: the application signed with the OpenSSL CLI.
 write_bodies "$bin"
 if [ "$request" = rsa ]; then
+  port=$(free_port)
+  mkdir "$work/node"
   fixtures="$root/tests/fixtures/openssl/out"
   printf '%s\n' "listen = \"127.0.0.1:$port\"" 'data = "state"' '' '[trust]' \
     "anchors = [\"$fixtures/root.pem\"]" "intermediates = [\"$fixtures/inter.pem\"]" \
@@ -48,7 +47,7 @@ if [ "$request" = rsa ]; then
     -signer "$fixtures/leaf-sha512.pem" -inkey "$fixtures/leaf-sha512.key" -out "$work/rsa.p7s"
   printf '{"cms":"%s"}' "$(base64 -w0 "$work/rsa.p7s")" > "$work/verify.json"
 else
-  start_node "$bin" "$work/node" -- --listen "127.0.0.1:$port"
+  start_default_node node
 fi
 server=$node
 url="http://127.0.0.1:$port/v1/verify/cms"
