@@ -25,7 +25,7 @@ use base64::Engine;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 /// Signs `content` with the OpenSSL CLI (`openssl cms -sign -nodetach -binary`, DER) as `cert` with `key`.
-fn openssl_cms(dir: &std::path::Path, content: &[u8], cert: &Path, key: &Path) -> Vec<u8> {
+fn openssl_cms(dir: &Path, content: &[u8], cert: &Path, key: &Path) -> Vec<u8> {
     let app = dir.join("app.json");
     std::fs::write(&app, content).expect("write");
     let p7s = dir.join("app.p7s");
@@ -52,24 +52,28 @@ fn openssl_cms(dir: &std::path::Path, content: &[u8], cert: &Path, key: &Path) -
     std::fs::read(&p7s).expect("cms")
 }
 
+/// The options `/v1/verify/cms` verifies with: now, the IIN when the request gives one, the default revocation
+/// policy for verification.
+fn options(iin: Option<&str>) -> qoltanba::VerifyOptions {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let mut opts = qoltanba::VerifyOptions::at(now);
+    opts.iin = iin.map(|iin| qoltanba::Iin::parse(iin).expect("iin"));
+    qoltanba::RevocationPolicy::default().apply(&mut opts, qoltanba::CheckFor::Verify);
+    opts
+}
+
 /// `shell/{name}verify_cms_request` and `…_every_core` for `body` against `store`, as the handler does it.
 fn request_benches(c: &mut Criterion, name: &str, store: &qoltanba::TrustStore, body: &[u8]) {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let policy = qoltanba::RevocationPolicy::default();
     let request = || {
         let req: serde_json::Value = serde_json::from_slice(body).expect("json");
         let cms = b64
             .decode(req["cms"].as_str().expect("cms"))
             .expect("base64");
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_secs() as i64;
-        let mut opts = qoltanba::VerifyOptions::at(now);
-        opts.iin = req["iin"]
-            .as_str()
-            .map(|iin| qoltanba::Iin::parse(iin).expect("iin"));
-        policy.apply(&mut opts, qoltanba::CheckFor::Verify);
+        let opts = options(req["iin"].as_str());
         let report = qoltanba::verify_cms(store, &cms, None, &[], &opts).expect("cms");
         serde_json::to_vec(&report).expect("json")
     };
@@ -118,14 +122,7 @@ fn benches(c: &mut Criterion) {
         .into_bytes();
     let store = qoltanba::demo_trust_store().expect("store");
     request_benches(c, "", &store, &body);
-    let mut opts = qoltanba::VerifyOptions::at(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_secs() as i64,
-    );
-    opts.iin = Some(qoltanba::Iin::parse("870412300129").expect("iin"));
-    qoltanba::RevocationPolicy::default().apply(&mut opts, qoltanba::CheckFor::Verify);
+    let opts = options(Some("870412300129"));
     c.bench_function("shell/verify_cms_core", |b| {
         b.iter(|| qoltanba::verify_cms(&store, &cms, None, &[], &opts).expect("cms"))
     });

@@ -110,10 +110,9 @@ mod tests {
             Scalar::ONE,
             Scalar::from(15u64),
             Scalar::from(16u64),
+            // n − 1, and 2²⁵⁶ − 1 reduced: digits of 15 in almost every window.
             -Scalar::ONE,
-            Scalar::from_repr(FieldBytes::from([0xff; 32]))
-                .into_option()
-                .unwrap_or(Scalar::ONE),
+            <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from([0xff; 32])),
         ];
         let random = (0..200u64).map(|seed| {
             let repr: [u8; 32] = bytes(seed, 32).try_into().expect("32 bytes");
