@@ -24,13 +24,30 @@ use super::{
 use crate::crypto::{AlgorithmId, AlgorithmRegistry, CryptoError};
 use crate::pki::{Certificate, Code, Findings, TrustStore, VerifyOptions};
 
-/// Elements by the ids they carry (`Id`, `ID`, `id`, `wsu:Id`).
+/// Elements by the ids they carry (`Id`, `ID`, `id`, `wsu:Id`), indexed on the first `#id` lookup: enveloped
+/// signatures over `URI=""` never need it, and indexing is a pass over every attribute of the document.
 struct Ids<'a, 'i> {
-    by_id: HashMap<&'a str, Vec<Node<'a, 'i>>>,
+    doc: &'a Document<'i>,
+    by_id: std::cell::OnceCell<HashMap<&'a str, Vec<Node<'a, 'i>>>>,
 }
 
 impl<'a, 'i> Ids<'a, 'i> {
     fn of(doc: &'a Document<'i>) -> Self {
+        Ids {
+            doc,
+            by_id: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The elements carrying `id`.
+    fn get(&self, id: &str) -> Option<&[Node<'a, 'i>]> {
+        self.by_id
+            .get_or_init(|| Self::index(self.doc))
+            .get(id)
+            .map(Vec::as_slice)
+    }
+
+    fn index(doc: &'a Document<'i>) -> HashMap<&'a str, Vec<Node<'a, 'i>>> {
         let mut by_id: HashMap<&'a str, Vec<Node<'a, 'i>>> = HashMap::new();
         for node in doc.descendants().filter(Node::is_element) {
             for attr in node.attributes() {
@@ -46,7 +63,7 @@ impl<'a, 'i> Ids<'a, 'i> {
                 }
             }
         }
-        Ids { by_id }
+        by_id
     }
 }
 
@@ -443,7 +460,7 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
                 return Ok(report);
             }
             Some(u) => match u.strip_prefix('#') {
-                Some(id) => match self.ids.by_id.get(id).map(Vec::as_slice) {
+                Some(id) => match self.ids.get(id) {
                     Some([node]) => (*node, Some(id.to_string())),
                     Some(nodes) if nodes.len() > 1 => {
                         f.add(
@@ -638,8 +655,8 @@ impl<'a, 'i> SignatureCheck<'_, 'a, 'i> {
     /// Whether a coverage by id names exactly `node` (paths alone could coincide).
     fn ids_point_at(&self, c: &Coverage, node: Node<'a, 'i>) -> bool {
         c.id.as_deref()
-            .and_then(|id| self.ids.by_id.get(id))
-            .is_some_and(|nodes| nodes.as_slice() == [node])
+            .and_then(|id| self.ids.get(id))
+            .is_some_and(|nodes| nodes == [node])
     }
 }
 
