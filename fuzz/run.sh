@@ -13,16 +13,22 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(certificate crl cms keyfile seal pdf form_data config xml)
+[ ${#targets[@]} -gt 0 ] || targets=(certificate crl cms keyfile seal pdf form_data config xml xml_differential)
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/new/$t" "fuzz/artifacts/$t"
   echo "== $t: $seconds s"
   log="fuzz/artifacts/$t.log"
   status=0
-  cargo fuzz run "${FUZZ_BUILD:--O}" -s "${FUZZ_SANITIZER:-address}" "$t" "fuzz/new/$t" "fuzz/corpus/$t" -- \
+  # The XML targets share a dictionary of markup tokens.
+  dict=()
+  case "$t" in xml*) dict=(-dict=fuzz/xml.dict) ;; esac
+  # The differential reads the XML corpus: both targets take any XML.
+  corpus=$t
+  [ "$t" = xml_differential ] && corpus=xml
+  cargo fuzz run "${FUZZ_BUILD:--O}" -s "${FUZZ_SANITIZER:-address}" "$t" "fuzz/new/$t" "fuzz/corpus/$corpus" -- \
     -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=512 -malloc_limit_mb=512 \
-    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 >"$log" 2>&1 || status=$?
+    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 "${dict[@]}" >"$log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE|SUMMARY)|(crash|timeout|oom|leak)-' "$log" || true
   if [ "$status" -ne 0 ] || compgen -G "fuzz/artifacts/$t/*-*" >/dev/null; then
     tail -40 "$log" >&2

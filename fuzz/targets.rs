@@ -113,3 +113,232 @@ pub fn config(data: &[u8]) {
             });
     }
 }
+
+/// An XML document read two ways: by Qoltanba (its own parser and inclusive canonicalisation, with comments) and
+/// by roxmltree, a maintained parser written independently, whose tree a plain canonicaliser below writes out.
+/// The verdicts must agree, and for a well-formed document the canonical bytes must be identical: any difference
+/// panics, which is the fuzzer's signal. Our parser is hand-written for speed (`src/xml/dom.rs`), so this holds
+/// it, and the C14N built on it, to an independent reading of every input the fuzzer invents.
+///
+/// Differences that are not defects: our bounds (depth, nodes, attributes, namespaces in scope); encodings other
+/// than UTF-8, which we refuse and roxmltree ignores; and where roxmltree is laxer than XML 1.0 — the cases
+/// `xml::dom`'s differential unit test lists (a `VersionNum` or `EncName` out of its production, an attribute named
+/// `:y`, `<?xml>` anywhere, no whitespace after a PI target, a PI target with a colon), and a character reference
+/// past U+10FFFF, which roxmltree reads as U+FFFD, and a prefix undeclared (`xmlns:p=""`, Namespaces 1.1 only). roxmltree also leaves a
+/// CR before a reference unnormalised, so it reads the input with its line ends normalised first (XML 1.0 §2.11
+/// says a processor behaves as if it had), while ours reads the input as it is; and it takes an XML declaration
+/// whose first whitespace is a tab or line feed for a processing instruction, so it is given a space there.
+pub fn xml_differential(data: &[u8]) {
+    const WITH_COMMENTS: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments";
+    const STRICTER: &[&str] = &[
+        "in the XML declaration",
+        "misplaced colon",
+        "XML declaration not at the start",
+        "whitespace after the processing instruction target",
+        "target with a colon",
+        "namespaces in scope",
+    ];
+    let ours = qoltanba::canonicalize_xml(data, WITH_COMMENTS, &[], None);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    // roxmltree takes `<?xml` and a tab or line feed for a processing instruction with the reserved target `xml`;
+    // XML 1.0 §2.8 reads the XML declaration there, as ours does: roxmltree is given a space instead.
+    if normalised.starts_with("<?xml\t") || normalised.starts_with("<?xml\n") {
+        normalised.replace_range(5..6, " ");
+    }
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        ..Default::default()
+    };
+    let theirs = roxmltree::Document::parse_with_options(&normalised, options);
+    use qoltanba::XmlError as E;
+    match (&ours, &theirs) {
+        (Ok(bytes), Ok(doc)) => {
+            let expected = roxmltree_c14n(doc);
+            if *bytes != expected {
+                panic!(
+                    "canonical forms differ on {text:?}:\nours   {:?}\nroxmltree {:?}",
+                    String::from_utf8_lossy(bytes),
+                    String::from_utf8_lossy(&expected)
+                );
+            }
+        }
+        (Err(_), Err(_)) => {}
+        (
+            Err(
+                E::Empty
+                | E::NotUtf8 { .. }
+                | E::Encoding(_)
+                | E::TooLarge
+                | E::TooDeep
+                | E::TooManyNodes
+                | E::TooManyAttributes,
+            ),
+            Ok(_),
+        ) => {}
+        (Err(E::Parse(why)), Ok(_)) if STRICTER.iter().any(|s| why.contains(s)) => {}
+        (Err(E::Parse(why)), Ok(_))
+            if why.contains("a character reference to a character XML does not allow")
+                && references_beyond_unicode(text) => {}
+        (Err(E::Parse(why)), Ok(_))
+            if why.contains("a namespace declaration of prefix") && undeclares_a_prefix(text) => {}
+        (Err(e), Ok(_)) => panic!("only roxmltree reads {text:?}; ours: {e}"),
+        (Ok(_), Err(e)) => panic!("only ours reads {text:?}; roxmltree: {e}"),
+    }
+}
+
+/// Whether `text` holds a character reference past U+10FFFF (`&#x110000;`): roxmltree reads one as U+FFFD, XML
+/// 1.0 §4.1 (Legal Character) makes the document not well-formed.
+fn references_beyond_unicode(text: &str) -> bool {
+    text.match_indices("&#").any(|(at, _)| {
+        let rest = &text[at + 2..];
+        let (digits, radix) = match rest.strip_prefix('x') {
+            Some(hex) => (hex, 16),
+            None => (rest, 10),
+        };
+        let digits = digits[..digits.find(';').unwrap_or(digits.len())].trim_start_matches('0');
+        digits.chars().all(|c| c.is_digit(radix))
+            && (digits.len() > 8 || u32::from_str_radix(digits, radix).is_ok_and(|c| c > 0x10FFFF))
+    })
+}
+
+/// Whether `text` undeclares a prefix (`xmlns:p=""`): Namespaces 1.1 allows it, Namespaces 1.0 §3 (No Prefix
+/// Undeclaring) does not; roxmltree reads it.
+fn undeclares_a_prefix(text: &str) -> bool {
+    text.match_indices("xmlns:").any(|(at, _)| {
+        let rest = &text[at + "xmlns:".len()..];
+        let rest = rest.trim_start_matches(|c: char| {
+            !c.is_whitespace() && !matches!(c, '=' | '"' | '\'' | '>' | '/')
+        });
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            return false;
+        };
+        let value = value.trim_start();
+        value.starts_with("\"\"") || value.starts_with("''")
+    })
+}
+
+/// Canonical XML 1.0 with comments of a whole roxmltree document, written straight from the specification (§2.3,
+/// §4.6), for [`xml_differential`].
+fn roxmltree_c14n(doc: &roxmltree::Document<'_>) -> Vec<u8> {
+    let mut out = String::new();
+    let mut after_element = false;
+    for child in doc.root().children() {
+        match child.node_type() {
+            roxmltree::NodeType::Element => {
+                c14n_element(child, &mut out);
+                after_element = true;
+            }
+            roxmltree::NodeType::Comment | roxmltree::NodeType::PI => {
+                if after_element {
+                    out.push('\n');
+                }
+                c14n_leaf(child, &mut out);
+                if !after_element {
+                    out.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    out.into_bytes()
+}
+
+/// The namespaces in scope of an element as C14N sees them: `xml` left out, `xmlns=""` meaning none.
+fn c14n_scope<'a>(node: Option<roxmltree::Node<'a, '_>>) -> Vec<(&'a str, &'a str)> {
+    let mut scope: Vec<(&str, &str)> = node
+        .into_iter()
+        .flat_map(|n| n.namespaces())
+        .filter(|ns| ns.name() != Some("xml") && !ns.uri().is_empty())
+        .map(|ns| (ns.name().unwrap_or(""), ns.uri()))
+        .collect();
+    scope.sort_unstable();
+    scope.dedup();
+    scope
+}
+
+fn c14n_element(node: roxmltree::Node<'_, '_>, out: &mut String) {
+    let input = node.document().input_text();
+    let tag = &input[node.range().start + 1..];
+    let qname = &tag[..tag
+        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
+        .unwrap_or(tag.len())];
+    out.push('<');
+    out.push_str(qname);
+    let mine = c14n_scope(Some(node));
+    let parents = c14n_scope(node.parent_element());
+    if !mine.iter().any(|(p, _)| p.is_empty()) && parents.iter().any(|(p, _)| p.is_empty()) {
+        out.push_str(" xmlns=\"\"");
+    }
+    for (prefix, uri) in &mine {
+        if parents.contains(&(*prefix, *uri)) {
+            continue;
+        }
+        if prefix.is_empty() {
+            out.push_str(" xmlns=\"");
+        } else {
+            out.push_str(" xmlns:");
+            out.push_str(prefix);
+            out.push_str("=\"");
+        }
+        c14n_escape(uri, true, out);
+        out.push('"');
+    }
+    let mut attributes: Vec<_> = node.attributes().collect();
+    attributes.sort_by(|a, b| {
+        (a.namespace().unwrap_or(""), a.name()).cmp(&(b.namespace().unwrap_or(""), b.name()))
+    });
+    for attribute in attributes {
+        out.push(' ');
+        out.push_str(&input[attribute.range_qname()]);
+        out.push_str("=\"");
+        c14n_escape(attribute.value(), true, out);
+        out.push('"');
+    }
+    out.push('>');
+    for child in node.children() {
+        match child.node_type() {
+            roxmltree::NodeType::Element => c14n_element(child, out),
+            roxmltree::NodeType::Text => c14n_escape(child.text().unwrap_or(""), false, out),
+            _ => c14n_leaf(child, out),
+        }
+    }
+    out.push_str("</");
+    out.push_str(qname);
+    out.push('>');
+}
+
+fn c14n_leaf(node: roxmltree::Node<'_, '_>, out: &mut String) {
+    if let Some(pi) = node.pi() {
+        out.push_str("<?");
+        out.push_str(pi.target);
+        if let Some(value) = pi.value.filter(|v| !v.is_empty()) {
+            out.push(' ');
+            out.push_str(value);
+        }
+        out.push_str("?>");
+    } else if node.is_comment() {
+        out.push_str("<!--");
+        out.push_str(node.text().unwrap_or(""));
+        out.push_str("-->");
+    }
+}
+
+/// C14N's escapes: in text `&`, `<`, `>` and CR; in attribute values `&`, `<`, `"`, TAB, LF and CR.
+fn c14n_escape(s: &str, attribute: bool, out: &mut String) {
+    for c in s.chars() {
+        match (c, attribute) {
+            ('&', _) => out.push_str("&amp;"),
+            ('<', _) => out.push_str("&lt;"),
+            ('>', false) => out.push_str("&gt;"),
+            ('"', true) => out.push_str("&quot;"),
+            ('\t', true) => out.push_str("&#x9;"),
+            ('\n', true) => out.push_str("&#xA;"),
+            ('\r', _) => out.push_str("&#xD;"),
+            _ => out.push(c),
+        }
+    }
+}

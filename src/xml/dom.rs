@@ -17,7 +17,8 @@
 //! attribute values normalised as XML 1.0 §2.11 and §3.3.3 say. The bounds (size, depth, nodes, attributes,
 //! namespaces in scope) keep memory and time linear in the input. The unit tests below hold it to roxmltree's
 //! verdicts and trees over 10 000 generated and mutated documents; `tests/oracle/xml.rs` holds the canonical form
-//! built on it to lxml's; the `xml` fuzz target runs it under the address sanitizer.
+//! built on it to lxml's; the `xml` fuzz target runs it under the address sanitizer, and `xml_differential` holds
+//! its verdicts and canonical bytes to roxmltree's reading of whatever input the fuzzer invents.
 
 use super::XmlError;
 

@@ -6,10 +6,15 @@
 mod targets;
 
 fn replay(target: &str, run: fn(&[u8])) {
+    replay_corpus(target, target, run);
+}
+
+/// Replays the corpus `corpus` and the crashers kept for `target`.
+fn replay_corpus(corpus: &str, target: &str, run: fn(&[u8])) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut count = 0;
-    for kind in ["corpus", "regressions"] {
-        let dir = root.join(kind).join(target);
+    for (kind, name) in [("corpus", corpus), ("regressions", target)] {
+        let dir = root.join(kind).join(name);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             assert!(kind == "regressions", "{} is missing", dir.display());
             continue;
@@ -69,4 +74,10 @@ fn config() {
 #[test]
 fn xml() {
     replay("xml", targets::xml);
+}
+
+#[test]
+fn xml_differential() {
+    // The differential fuzzes the XML corpus (fuzz/run.sh).
+    replay_corpus("xml", "xml_differential", targets::xml_differential);
 }
