@@ -142,7 +142,7 @@ pub fn xml_differential(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    // Both drop one byte-order mark; a second is text outside the document element.
     let mut normalised = text.replace("\r\n", "\n").replace('\r', "\n");
     // roxmltree takes `<?xml` and a tab or line feed for a processing instruction with the reserved target `xml`;
     // XML 1.0 §2.8 reads the XML declaration there, as ours does: roxmltree is given a space instead.
