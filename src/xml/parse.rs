@@ -115,6 +115,21 @@ mod tests {
     }
 
     #[test]
+    fn an_attribute_named_xmlns_under_a_prefix_is_an_attribute() {
+        // Namespaces 1.0 §3: only `xmlns` and `xmlns:p` declare; `p:xmlns` is an ordinary attribute. roxmltree
+        // reads it as a default namespace declaration, so the differential fuzz target leaves it to this test.
+        let doc = parse("<a xmlns:p='v' p:xmlns='u'/>").expect("xml");
+        let root = doc.root_element();
+        assert_eq!(root.default_namespace(), None);
+        let attr = root.attributes().next().expect("attr");
+        assert_eq!(
+            (attr.namespace(), attr.name(), attr.value()),
+            (Some("v"), "xmlns", "u")
+        );
+        assert!(parse("<a q:xmlns='u'/>").is_err());
+    }
+
+    #[test]
     fn names_keep_their_prefixes() {
         let doc = parse("<p:a xmlns:p='u' xmlns:q='u' q:x='1'><b/></p:a>").expect("xml");
         let root = doc.root_element();
