@@ -5,9 +5,10 @@
 # stable toolchain allows with RUSTC_BOOTSTRAP=1.
 #   bash fuzz/run.sh 600                 # ten minutes each
 #   bash fuzz/run.sh 20 pdf seal          # a short run of two targets
-#   FUZZ_SANITIZER=none FUZZ_BUILD=--dev FUZZ_TIMEOUT=10 bash fuzz/run.sh 15
+#   FUZZ_SANITIZER=none FUZZ_BUILD=--dev FUZZ_TIMEOUT=10 FUZZ_SEED=1 bash fuzz/run.sh 15
 #                                         # CI: unoptimised (so 10 s an input), with debug assertions, no sanitizer
-#                                         # (a build of 5 minutes instead of 20)
+#                                         # (a build of 5 minutes instead of 20), the same random sequence each run
+#                                         # (FUZZ_SEED; unset, libFuzzer picks one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -28,7 +29,7 @@ for t in "${targets[@]}"; do
   [ "$t" = xml_differential ] && corpus=xml
   cargo fuzz run "${FUZZ_BUILD:--O}" -s "${FUZZ_SANITIZER:-address}" "$t" "fuzz/new/$t" "fuzz/corpus/$corpus" -- \
     -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=512 -malloc_limit_mb=512 \
-    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 "${dict[@]}" >"$log" 2>&1 || status=$?
+    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 -seed="${FUZZ_SEED:-0}" "${dict[@]}" >"$log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE|SUMMARY)|(crash|timeout|oom|leak)-' "$log" || true
   if [ "$status" -ne 0 ] || compgen -G "fuzz/artifacts/$t/*-*" >/dev/null; then
     tail -40 "$log" >&2
