@@ -235,8 +235,8 @@ fn undeclares_a_prefix(text: &str) -> bool {
 /// Whether a start tag of `text` may declare the default namespace twice (`<a xmlns="" xmlns="">`): roxmltree
 /// reads it, XML 1.0 §3.1 (Unique Att Spec) makes the document not well-formed.
 fn declares_a_default_twice(text: &str) -> bool {
+    // Up to the next `<`, not the first `>`: a value may hold `>`, never `<`.
     text.split('<').any(|tag| {
-        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
         let declarations = tag.match_indices("xmlns").filter(|(at, _)| {
             let before = tag[..*at].chars().next_back();
             let after = tag[at + "xmlns".len()..].trim_start();
