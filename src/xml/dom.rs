@@ -963,10 +963,18 @@ impl<'i> Parser<'i> {
     fn reference(&mut self) -> Res<char> {
         let at = self.pos;
         let rest = &self.b[self.pos + 1..];
-        // Character references may carry leading zeros: look a little further than the longest without.
-        let Some(end) = memchr::memchr(b';', &rest[..rest.len().min(40)]) else {
+        // Up to the `;`, over the characters a reference's body may hold. Character references may carry any
+        // number of leading zeros (XML 1.0 §4.1), so no fixed look-ahead; the scan stays linear in the input, as
+        // the body it passes over is consumed or the document refused.
+        let end = rest
+            .iter()
+            .position(|&b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'#' | b'_' | b'-' | b'.' | b':'))
+            })
+            .unwrap_or(rest.len());
+        if rest.get(end) != Some(&b';') {
             return Err(self.error("an unterminated or unknown reference"));
-        };
+        }
         let body = &rest[..end];
         let c = match body {
             b"amp" => '&',

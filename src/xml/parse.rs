@@ -130,6 +130,21 @@ mod tests {
     }
 
     #[test]
+    fn character_references_may_carry_any_number_of_leading_zeros() {
+        // XML 1.0 §4.1: `&#x` [0-9a-fA-F]+ `;` — found by the differential fuzz target, where a fixed look-ahead
+        // refused a well-formed document.
+        let zeros = "0".repeat(200);
+        let text = format!("<a b='&#x{zeros}41;'>&#{zeros}66;&#x{zeros}FFFF0;</a>");
+        let doc = parse(&text).expect("xml");
+        let root = doc.root_element();
+        assert_eq!(root.attributes().next().expect("b").value(), "A");
+        assert_eq!(root.text(), Some("B\u{FFFF0}"));
+        assert!(parse("<a>&#x41</a>").is_err());
+        assert!(parse("<a b='&#x41'>;</a>").is_err());
+        assert!(parse(&format!("<a>&#x{zeros}110000;</a>")).is_err());
+    }
+
+    #[test]
     fn names_keep_their_prefixes() {
         let doc = parse("<p:a xmlns:p='u' xmlns:q='u' q:x='1'><b/></p:a>").expect("xml");
         let root = doc.root_element();
